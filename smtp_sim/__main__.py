@@ -1,0 +1,3 @@
+from smtp_sim.cli import main
+
+raise SystemExit(main())

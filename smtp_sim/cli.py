@@ -1,0 +1,71 @@
+"""The ``smtp-sim`` command. Thin: each subcommand parses its options and calls one function."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .protocol.personalities import DEFAULT_PERSONALITY, PERSONALITIES
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="smtp-sim",
+        description="An interactive SMTP teaching simulator for the terminal.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    session = sub.add_parser(
+        "session",
+        help="talk SMTP by hand to one simulated server, like telnet HOST 25",
+        description="A telnet-like session with one simulated server. Reads client lines from "
+        "standard input, writes exactly the server's replies to standard output; notes and "
+        "explanations go to standard error.",
+    )
+    session.add_argument("--personality", default=DEFAULT_PERSONALITY,
+                         choices=sorted(PERSONALITIES), help="which real server to behave like "
+                         f"(default {DEFAULT_PERSONALITY})")
+    session.add_argument("--hostname", default="mail.example.com",
+                         help="the server's host name (default mail.example.com); it serves the "
+                         "domain without the first label")
+    session.add_argument("--explain", action="store_true",
+                         help="explain every reply on standard error")
+
+    explain = sub.add_parser(
+        "explain",
+        help="explain a reply code, an enhanced status code or a command",
+        description="Explain a reply code (354), an enhanced status code (5.7.1) or a "
+        "command (vrfy).",
+    )
+    explain.add_argument("topic", nargs="+", help="e.g. 354, 5.7.1, VRFY, 'RCPT TO'")
+
+    sub.add_parser("personalities", help="list the server personalities")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "session":
+        from .terminal import main_session
+
+        return main_session(args.personality, args.hostname, args.explain)
+    if args.command == "explain":
+        from .protocol.explain import UnknownTopic, explain
+
+        try:
+            print(explain(" ".join(args.topic)))
+        except UnknownTopic as exc:
+            print(f"smtp-sim explain: {exc}", file=sys.stderr)
+            return 2
+        return 0
+    if args.command == "personalities":
+        for p in PERSONALITIES.values():
+            print(f"{p.id:15} {p.name}\n{'':15} {p.description}")
+        return 0
+    parser.print_help()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,374 @@
+"""Server personalities as data: how each real server greets, words its replies and bends rules.
+
+A personality is a frozen record; the engine reads it and never branches on a personality's id.
+To add a server, add one :class:`Personality` to :data:`PERSONALITIES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+from .replies import DEFAULT_REPLIES, ReplyKind, ReplySpec
+
+S = ReplySpec
+K = ReplyKind
+
+
+class VrfyPolicy(StrEnum):
+    VERIFY = "verify"  # 250 with the full name: the 1980s behaviour that let anyone harvest users
+    CHECKED_252 = "checked-252"  # Postfix: 550 for unknown local users, 252 otherwise
+    AMBIGUOUS = "ambiguous"  # always 252: "cannot verify, but will try delivery"
+    DISABLED = "disabled"  # 502
+
+
+class ExpnPolicy(StrEnum):
+    EXPAND = "expand"  # 250 with the list's members
+    DISABLED = "disabled"  # 502: recognised but refused
+    UNRECOGNIZED = "unrecognized"  # the server has no EXPN at all
+
+
+class DebugPolicy(StrEnum):
+    ENABLED = "enabled"  # 200 Debug set (sendmail compiled with SMTPDEBUG, 1988)
+    UNRECOGNIZED = "unrecognized"  # answered like any unknown command
+    NOTED = "noted"  # unknown command, and logged as a probe
+
+
+class HelpStyle(StrEnum):
+    NONE = "none"  # HELP is not implemented
+    LIST = "list"  # one 214 line listing the commands (Postfix 3.9)
+    FULL = "full"  # a general text and per-command syntax (sendmail, the RFC reference)
+
+
+class BareLinefeed(StrEnum):
+    KEEP = "keep"  # bare CR or LF inside DATA is content, never a line end
+    REJECT = "reject"  # Postfix smtpd_forbid_bare_newline=reject: 550 after the final dot
+
+
+#: RFC 5321 section 4.5.3.2 timeouts, in seconds.
+RFC5321_TIMEOUTS: Mapping[str, int] = MappingProxyType(
+    {
+        "greeting": 300,
+        "mail": 300,
+        "rcpt": 300,
+        "data_init": 120,
+        "data_block": 180,
+        "data_term": 600,
+        "server_command": 300,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Personality:
+    """Everything that makes one server's SMTP different from another's."""
+
+    id: str
+    name: str
+    description: str
+    banner: str
+    esmtp: bool = True
+    extensions: tuple[str, ...] = ()
+    enhanced_codes: bool = True
+    require_angle_brackets: bool = True
+    require_helo: bool = True
+    allow_unqualified: bool = False
+    vrfy: VrfyPolicy = VrfyPolicy.AMBIGUOUS
+    expn: ExpnPolicy = ExpnPolicy.DISABLED
+    debug: DebugPolicy = DebugPolicy.UNRECOGNIZED
+    help: HelpStyle = HelpStyle.FULL
+    max_recipients: int = 100
+    max_message_size: int = 10_240_000
+    max_command_line: int = 512
+    max_data_line: int = 1000
+    error_limit: int = 20
+    break_rules_on_http: bool = False
+    forbid_unauth_pipelining: bool = False
+    bare_linefeed: BareLinefeed = BareLinefeed.KEEP
+    timeouts: Mapping[str, int] = field(default_factory=lambda: RFC5321_TIMEOUTS)
+    replies: Mapping[ReplyKind, ReplySpec] = field(default_factory=dict)
+
+    def reply(self, kind: ReplyKind) -> ReplySpec:
+        """The template this personality uses for ``kind``."""
+        return self.replies.get(kind) or DEFAULT_REPLIES[kind]
+
+    def offers(self, keyword: str) -> bool:
+        """True if the EHLO reply lists ``keyword`` (SIZE, PIPELINING, ...)."""
+        if not self.esmtp:
+            return False
+        return any(ext.split()[0].upper() == keyword.upper() for ext in self.extensions)
+
+    def ehlo_keywords(self) -> list[str]:
+        """The extension lines of the EHLO reply, SIZE filled with the size limit."""
+        out = []
+        for ext in self.extensions:
+            if ext.upper() == "SIZE":
+                out.append(f"SIZE {self.max_message_size}")
+            else:
+                out.append(ext)
+        return out
+
+
+_POSTFIX_COMMON: dict[ReplyKind, ReplySpec] = {
+    K.HELO_OK: S(250, None, "{hostname}"),
+    K.HELO_SYNTAX: S(501, None, "Syntax: HELO hostname"),
+    K.EHLO_SYNTAX: S(501, None, "Syntax: EHLO hostname"),
+    K.DATA_START: S(354, None, "End data with <CR><LF>.<CR><LF>"),
+    K.QUEUED: S(250, "2.0.0", "Ok: queued as {queue_id}"),
+    K.MAIL_OK: S(250, "2.1.0", "Ok"),
+    K.RCPT_OK: S(250, "2.1.5", "Ok"),
+    K.RSET_OK: S(250, "2.0.0", "Ok"),
+    K.NOOP_OK: S(250, "2.0.0", "Ok"),
+    K.BYE: S(221, "2.0.0", "Bye"),
+    K.NESTED_MAIL: S(503, "5.5.1", "Error: nested MAIL command"),
+    K.NEED_MAIL: S(503, "5.5.1", "Error: need MAIL command"),
+    K.NEED_RCPT: S(503, "5.5.1", "Error: need RCPT command"),
+    K.NEED_HELO: S(503, "5.5.1", "Error: send HELO/EHLO first"),
+    K.NO_VALID_RECIPIENTS: S(554, "5.5.1", "Error: no valid recipients"),
+    K.MAIL_SYNTAX: S(501, "5.5.4", "Syntax: MAIL FROM:<address>"),
+    K.RCPT_SYNTAX: S(501, "5.5.4", "Syntax: RCPT TO:<address>"),
+    K.NO_ARGUMENT_ALLOWED: S(501, "5.5.4", "Syntax: {verb}"),
+    K.UNSUPPORTED_OPTION: S(555, "5.5.4", "Unsupported option: {option}"),
+    K.TOO_MANY_RECIPIENTS: S(452, "4.5.3", "Error: too many recipients"),
+    K.VRFY_AMBIGUOUS: S(252, "2.0.0", "{argument}"),
+    K.VRFY_DISABLED: S(502, "5.5.1", "VRFY command is disabled"),
+    K.VRFY_SYNTAX: S(501, "5.5.4", "Syntax: VRFY address"),
+    K.RELAY_DENIED: S(554, "5.7.1", "{address}: Relay access denied"),
+    K.USER_UNKNOWN: S(
+        550, "5.1.1", "{address}: Recipient address rejected: User unknown in local recipient table"
+    ),
+    K.VRFY_UNKNOWN: S(
+        550, "5.1.1", "{address}: Recipient address rejected: User unknown in local recipient table"
+    ),
+    K.TOO_MANY_ERRORS: S(421, "4.7.0", "{hostname} Error: too many errors"),
+    K.BAD_SYNTAX: S(500, "5.5.2", "Error: bad syntax"),
+    K.UNKNOWN_COMMAND: S(500, "5.5.2", "Error: command not recognized"),
+    K.NOT_IMPLEMENTED: S(502, "5.5.2", "Error: command not implemented"),
+    K.LINE_TOO_LONG: S(500, "5.5.2", "Error: line too long"),
+    K.DATA_LINE_TOO_LONG: S(500, "5.5.2", "Error: line too long"),
+    K.BREAK_RULES: S(221, "2.7.0", "Error: I can break rules, too. Goodbye."),
+    K.MESSAGE_SIZE_EXCEEDS: S(552, "5.3.4", "Message size exceeds fixed limit"),
+    K.MESSAGE_TOO_BIG: S(552, "5.3.4", "Error: message file too big"),
+    K.MAILBOX_FULL: S(552, "5.2.2", "{address}: Mailbox full"),
+    K.BAD_SENDER_SYNTAX: S(501, "5.1.7", "Bad sender address syntax"),
+    K.BAD_RECIPIENT_SYNTAX: S(501, "5.1.3", "Bad recipient address syntax"),
+    K.ADDRESS_TOO_LONG: S(501, "5.1.3", "Bad address syntax: path too long"),
+    K.TIMEOUT: S(421, "4.4.2", "{hostname} Error: timeout exceeded"),
+    K.SHUTDOWN: S(421, "4.3.0", "{hostname} Server shutting down"),
+    K.SYNC_ERROR: S(554, "5.5.0", "Error: SMTP protocol synchronization"),
+    K.HELP_OK: S(214, "2.0.0", "{argument}"),
+}
+
+POSTFIX_1_1 = Personality(
+    id="postfix-1.1",
+    name="Postfix 1.1.13",
+    description=(
+        "The server of the course slides (mail.cs.tcd.ie, 2002): classic replies without "
+        "enhanced status codes, addresses accepted without angle brackets, no HELP, no EXPN."
+    ),
+    banner="{hostname} ESMTP Postfix (1.1.13)",
+    extensions=("PIPELINING", "SIZE", "VRFY", "8BITMIME"),
+    enhanced_codes=False,
+    require_angle_brackets=False,
+    require_helo=False,
+    allow_unqualified=True,
+    vrfy=VrfyPolicy.CHECKED_252,
+    expn=ExpnPolicy.UNRECOGNIZED,
+    debug=DebugPolicy.UNRECOGNIZED,
+    help=HelpStyle.NONE,
+    max_recipients=1000,
+    max_command_line=2048,
+    break_rules_on_http=False,
+    replies={
+        **_POSTFIX_COMMON,
+        K.MAIL_SYNTAX: S(501, None, "Syntax: MAIL FROM: <address>"),
+        K.RCPT_SYNTAX: S(501, None, "Syntax: RCPT TO: <address>"),
+        K.USER_UNKNOWN: S(550, None, "{address}: User unknown"),
+        K.VRFY_UNKNOWN: S(550, None, "{address}: User unknown"),
+        K.UNKNOWN_COMMAND: S(502, None, "Error: command not implemented"),
+        K.NOT_IMPLEMENTED: S(502, None, "Error: command not implemented"),
+    },
+)
+
+POSTFIX_3 = Personality(
+    id="postfix-3",
+    name="Postfix 3.9",
+    description=(
+        "Today's Postfix: enhanced status codes, VRFY answers 252, no EXPN, HELP lists the "
+        "commands, bare newlines never end DATA, and HTTP or header lines end the session."
+    ),
+    banner="{hostname} ESMTP Postfix",
+    extensions=("PIPELINING", "SIZE", "VRFY", "ENHANCEDSTATUSCODES", "8BITMIME"),
+    enhanced_codes=True,
+    require_angle_brackets=False,
+    require_helo=False,
+    allow_unqualified=True,
+    vrfy=VrfyPolicy.CHECKED_252,
+    expn=ExpnPolicy.UNRECOGNIZED,
+    debug=DebugPolicy.UNRECOGNIZED,
+    help=HelpStyle.LIST,
+    max_recipients=1000,
+    max_command_line=2048,
+    break_rules_on_http=True,
+    forbid_unauth_pipelining=True,
+    replies=dict(_POSTFIX_COMMON),
+)
+
+SENDMAIL_8 = Personality(
+    id="sendmail-8",
+    name="Sendmail 8.18",
+    description=(
+        "Modern sendmail with PrivacyOptions=goaway: VRFY answers 252, EXPN is refused, "
+        "HELO is required before MAIL, and DEBUG is refused and logged as a probe."
+    ),
+    banner="{hostname} ESMTP Sendmail 8.18.1/8.18.1; {date}",
+    extensions=(
+        "ENHANCEDSTATUSCODES",
+        "PIPELINING",
+        "8BITMIME",
+        "SIZE",
+        "HELP",
+    ),
+    enhanced_codes=True,
+    require_angle_brackets=False,
+    require_helo=True,
+    vrfy=VrfyPolicy.AMBIGUOUS,
+    expn=ExpnPolicy.DISABLED,
+    debug=DebugPolicy.NOTED,
+    help=HelpStyle.FULL,
+    replies={
+        K.HELO_OK: S(250, None, "{hostname} Hello {client} [{ip}], pleased to meet you"),
+        K.EHLO_OK: S(250, None, "{hostname} Hello {client} [{ip}], pleased to meet you"),
+        K.HELO_SYNTAX: S(501, None, "HELO requires domain address"),
+        K.EHLO_SYNTAX: S(501, None, "EHLO requires domain address"),
+        K.MAIL_OK: S(250, "2.1.0", "{address}... Sender ok"),
+        K.RCPT_OK: S(250, "2.1.5", "{address}... Recipient ok"),
+        K.DATA_START: S(354, None, 'Enter mail, end with "." on a line by itself'),
+        K.QUEUED: S(250, "2.0.0", "{queue_id} Message accepted for delivery"),
+        K.BYE: S(221, "2.0.0", "{hostname} closing connection"),
+        K.RSET_OK: S(250, "2.0.0", "Reset state"),
+        K.NOOP_OK: S(250, "2.0.0", "OK"),
+        K.UNKNOWN_COMMAND: S(500, "5.5.1", 'Command unrecognized: "{line}"'),
+        K.BAD_SYNTAX: S(500, "5.5.1", 'Command unrecognized: "{line}"'),
+        K.NESTED_MAIL: S(503, "5.5.0", "Sender already specified"),
+        K.NEED_MAIL: S(503, "5.0.0", "Need MAIL before RCPT"),
+        K.NEED_RCPT: S(503, "5.0.0", "Need RCPT (recipient)"),
+        K.NO_VALID_RECIPIENTS: S(503, "5.0.0", "Need RCPT (recipient)"),
+        K.NEED_HELO: S(503, "5.0.0", "Polite people say HELO first"),
+        K.MAIL_SYNTAX: S(501, "5.5.2", 'Syntax error in parameters scanning "from"'),
+        K.RCPT_SYNTAX: S(501, "5.5.2", 'Syntax error in parameters scanning "to"'),
+        K.USER_UNKNOWN: S(550, "5.1.1", "{address}... User unknown"),
+        K.RELAY_DENIED: S(550, "5.7.1", "{address}... Relaying denied"),
+        K.VRFY_AMBIGUOUS: S(
+            252, "2.5.2", "Cannot VRFY user; try RCPT to attempt delivery (or try finger)"
+        ),
+        K.EXPN_DISABLED: S(502, "5.7.0", "Sorry, we do not allow this operation"),
+        K.TOO_MANY_ERRORS: S(421, "4.7.0", "{hostname} Too many bad commands; closing connection"),
+        K.TOO_MANY_RECIPIENTS: S(452, "4.5.3", "Too many recipients"),
+        K.MESSAGE_TOO_BIG: S(552, "5.2.3", "Message exceeds maximum fixed size ({size})"),
+        K.MESSAGE_SIZE_EXCEEDS: S(552, "5.2.3", "Message size exceeds fixed maximum message size ({size})"),
+        K.UNSUPPORTED_OPTION: S(555, "5.5.4", "{option} parameter unrecognized"),
+        K.NO_ARGUMENT_ALLOWED: S(501, "5.5.4", "Syntax error in parameters"),
+        K.HELP_UNKNOWN_TOPIC: S(504, "5.3.0", 'HELP topic "{argument}" unknown'),
+        K.DOMAIN_REQUIRED: S(553, "5.5.4", "{address}... Domain name required for sender address"),
+        K.MAILBOX_FULL: S(552, "5.2.2", "{address}... Mailbox full"),
+        K.TIMEOUT: S(421, "4.4.1", "{hostname} Lost input channel: timeout waiting for input"),
+        K.SHUTDOWN: S(421, "4.3.0", "{hostname} Shutting down"),
+    },
+)
+
+SENDMAIL_1988 = Personality(
+    id="sendmail-1988",
+    name="Sendmail 5.61 (1988)",
+    description=(
+        "The sendmail of the Morris worm (RFC 821, no ESMTP): DEBUG answers 200 Debug set and "
+        "then accepts a pipe to a program as a recipient, VRFY really verifies, EXPN expands "
+        "lists. Only a simulation: nothing is ever executed."
+    ),
+    banner="{hostname} Sendmail 5.61 ready at {date}",
+    esmtp=False,
+    extensions=(),
+    enhanced_codes=False,
+    require_angle_brackets=False,
+    require_helo=False,
+    allow_unqualified=True,
+    vrfy=VrfyPolicy.VERIFY,
+    expn=ExpnPolicy.EXPAND,
+    debug=DebugPolicy.ENABLED,
+    help=HelpStyle.FULL,
+    replies={
+        K.HELO_OK: S(250, None, "{hostname} Hello {client}, pleased to meet you"),
+        K.HELO_SYNTAX: S(501, None, "HELO requires domain address"),
+        K.MAIL_OK: S(250, None, "{address}... Sender ok"),
+        K.RCPT_OK: S(250, None, "{address}... Recipient ok"),
+        K.RCPT_PIPE_OK: S(250, None, "{address}... Recipient ok"),
+        K.DATA_START: S(354, None, 'Enter mail, end with "." on a line by itself'),
+        K.QUEUED: S(250, None, "Ok"),
+        K.BYE: S(221, None, "{hostname} closing connection"),
+        K.RSET_OK: S(250, None, "Reset state"),
+        K.NOOP_OK: S(200, None, "OK"),
+        K.UNKNOWN_COMMAND: S(500, None, "Command unrecognized"),
+        K.BAD_SYNTAX: S(500, None, "Command unrecognized"),
+        K.NOT_IMPLEMENTED: S(502, None, "Command not implemented"),
+        K.NESTED_MAIL: S(503, None, "Sender already specified"),
+        K.NEED_MAIL: S(503, None, "Need MAIL before RCPT"),
+        K.NEED_RCPT: S(503, None, "Need RCPT (recipient)"),
+        K.NO_VALID_RECIPIENTS: S(503, None, "Need RCPT (recipient)"),
+        K.MAIL_SYNTAX: S(501, None, 'Syntax error in parameters scanning "from"'),
+        K.RCPT_SYNTAX: S(501, None, 'Syntax error in parameters scanning "to"'),
+        K.USER_UNKNOWN: S(550, None, "{address}... User unknown"),
+        K.VRFY_UNKNOWN: S(550, None, "{argument}... User unknown"),
+        K.EXPN_UNKNOWN: S(550, None, "{argument}... User unknown"),
+        K.RELAY_DENIED: S(550, None, "{address}... Relaying denied"),
+        K.VRFY_OK: S(250, None, "{address}"),
+        K.EXPN_OK: S(250, None, "{address}"),
+        K.TOO_MANY_RECIPIENTS: S(552, None, "Too many recipients"),
+        K.DEBUG_OK: S(200, None, "Debug set"),
+        K.HELP_UNKNOWN_TOPIC: S(504, None, 'HELP topic "{argument}" unknown'),
+        K.HELP_OK: S(214, None, "{argument}"),
+        K.TOO_MANY_ERRORS: S(421, None, "{hostname} Too many bad commands; closing connection"),
+        K.MESSAGE_TOO_BIG: S(552, None, "Message too large"),
+        K.NO_ARGUMENT_ALLOWED: S(501, None, "Syntax error in parameters"),
+        K.MAILBOX_FULL: S(552, None, "{address}... Mailbox full"),
+        K.TIMEOUT: S(421, None, "{hostname} Lost input channel: timeout waiting for input"),
+        K.SHUTDOWN: S(421, None, "{hostname} Shutting down"),
+        K.DATA_LINE_TOO_LONG: S(500, None, "Line too long"),
+        K.LINE_TOO_LONG: S(500, None, "Line too long"),
+    },
+)
+
+RFC5321 = Personality(
+    id="rfc5321",
+    name="RFC 5321 reference server",
+    description=(
+        "A strict server that does exactly what RFC 5321 says, in the RFC's own words: EHLO or "
+        "HELO first, angle brackets required, VRFY verifies, EXPN expands mailing lists."
+    ),
+    banner="{hostname} Service ready",
+    extensions=("PIPELINING", "SIZE", "ENHANCEDSTATUSCODES", "8BITMIME", "VRFY", "EXPN", "HELP"),
+    enhanced_codes=True,
+    require_angle_brackets=True,
+    require_helo=True,
+    vrfy=VrfyPolicy.VERIFY,
+    expn=ExpnPolicy.EXPAND,
+    debug=DebugPolicy.UNRECOGNIZED,
+    help=HelpStyle.FULL,
+    replies={},
+)
+
+PERSONALITIES: Mapping[str, Personality] = MappingProxyType(
+    {p.id: p for p in (POSTFIX_1_1, POSTFIX_3, SENDMAIL_8, SENDMAIL_1988, RFC5321)}
+)
+
+DEFAULT_PERSONALITY = "postfix-3"
+
+
+def get_personality(ident: str) -> Personality:
+    """Look a personality up by id; raises ``KeyError`` with the known ids in the message."""
+    try:
+        return PERSONALITIES[ident]
+    except KeyError:
+        known = ", ".join(PERSONALITIES)
+        raise KeyError(f"unknown personality {ident!r}; known: {known}") from None

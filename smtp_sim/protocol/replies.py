@@ -1,0 +1,259 @@
+"""The reply catalog: every reply the SMTP server engine can send, by kind.
+
+Each :class:`ReplyKind` has a default code, enhanced status code (RFC 3463) and text, taken from
+RFC 5321's own wording.  Personalities (see ``personalities.py``) override the text, and sometimes
+the code, of the kinds they answer differently.  The engine, the simulator, the lessons, the
+explanations and the tests all import reply texts from here and nowhere else.
+
+Texts are templates; the fields they may use are ``{hostname}``, ``{client}``, ``{address}``,
+``{argument}``, ``{verb}``, ``{option}``, ``{queue_id}``, ``{date}`` and ``{ip}``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ReplyKind(StrEnum):
+    """What a reply means to the engine, independent of its wording."""
+
+    GREETING = "greeting"
+    SERVICE_UNAVAILABLE = "service_unavailable"
+    HELO_OK = "helo_ok"
+    EHLO_OK = "ehlo_ok"
+    HELO_SYNTAX = "helo_syntax"
+    EHLO_SYNTAX = "ehlo_syntax"
+    MAIL_OK = "mail_ok"
+    MAIL_SYNTAX = "mail_syntax"
+    NESTED_MAIL = "nested_mail"
+    NEED_HELO = "need_helo"
+    SENDER_REJECTED = "sender_rejected"
+    RCPT_OK = "rcpt_ok"
+    RCPT_PIPE_OK = "rcpt_pipe_ok"
+    RCPT_SYNTAX = "rcpt_syntax"
+    NEED_MAIL = "need_mail"
+    USER_UNKNOWN = "user_unknown"
+    RELAY_DENIED = "relay_denied"
+    TOO_MANY_RECIPIENTS = "too_many_recipients"
+    MAILBOX_FULL = "mailbox_full"
+    ADDRESS_TOO_LONG = "address_too_long"
+    BAD_SENDER_SYNTAX = "bad_sender_syntax"
+    BAD_RECIPIENT_SYNTAX = "bad_recipient_syntax"
+    DOMAIN_REQUIRED = "domain_required"
+    DATA_START = "data_start"
+    NEED_RCPT = "need_rcpt"
+    NO_VALID_RECIPIENTS = "no_valid_recipients"
+    QUEUED = "queued"
+    MESSAGE_TOO_BIG = "message_too_big"
+    MESSAGE_SIZE_EXCEEDS = "message_size_exceeds"
+    DATA_LINE_TOO_LONG = "data_line_too_long"
+    BARE_LF_REJECTED = "bare_lf_rejected"
+    RSET_OK = "rset_ok"
+    NOOP_OK = "noop_ok"
+    VRFY_OK = "vrfy_ok"
+    VRFY_AMBIGUOUS = "vrfy_ambiguous"
+    VRFY_DISABLED = "vrfy_disabled"
+    VRFY_UNKNOWN = "vrfy_unknown"
+    VRFY_SYNTAX = "vrfy_syntax"
+    EXPN_OK = "expn_ok"
+    EXPN_DISABLED = "expn_disabled"
+    EXPN_UNKNOWN = "expn_unknown"
+    EXPN_SYNTAX = "expn_syntax"
+    HELP_OK = "help_ok"
+    HELP_UNKNOWN_TOPIC = "help_unknown_topic"
+    DEBUG_OK = "debug_ok"
+    BYE = "bye"
+    UNKNOWN_COMMAND = "unknown_command"
+    NOT_IMPLEMENTED = "not_implemented"
+    NO_ARGUMENT_ALLOWED = "no_argument_allowed"
+    BAD_SYNTAX = "bad_syntax"
+    BAD_SEQUENCE = "bad_sequence"
+    LINE_TOO_LONG = "line_too_long"
+    UNSUPPORTED_OPTION = "unsupported_option"
+    PARAMETER_NOT_IMPLEMENTED = "parameter_not_implemented"
+    TOO_MANY_ERRORS = "too_many_errors"
+    BREAK_RULES = "break_rules"
+    SYNC_ERROR = "sync_error"
+    TIMEOUT = "timeout"
+    SHUTDOWN = "shutdown"
+    LOCAL_ERROR = "local_error"
+    TEMPORARY_FAILURE = "temporary_failure"
+
+
+@dataclass(frozen=True, slots=True)
+class ReplySpec:
+    """A reply template: code, enhanced status code (or None) and text template."""
+
+    code: int
+    enhanced: str | None
+    text: str
+
+
+S = ReplySpec
+
+#: RFC 5321's own wording (sections 4.2.2, 4.2.3, 4.3.2 and the examples of appendix D).
+DEFAULT_REPLIES: dict[ReplyKind, ReplySpec] = {
+    ReplyKind.GREETING: S(220, None, "{hostname} Service ready"),
+    ReplyKind.SERVICE_UNAVAILABLE: S(
+        421, "4.3.2", "{hostname} Service not available, closing transmission channel"
+    ),
+    ReplyKind.HELO_OK: S(250, None, "{hostname}"),
+    ReplyKind.EHLO_OK: S(250, None, "{hostname}"),
+    ReplyKind.HELO_SYNTAX: S(501, "5.5.4", "Syntax: HELO hostname"),
+    ReplyKind.EHLO_SYNTAX: S(501, "5.5.4", "Syntax: EHLO hostname"),
+    ReplyKind.MAIL_OK: S(250, "2.1.0", "OK"),
+    ReplyKind.MAIL_SYNTAX: S(501, "5.5.4", "Syntax: MAIL FROM:<address>"),
+    ReplyKind.NESTED_MAIL: S(503, "5.5.1", "Bad sequence of commands: nested MAIL command"),
+    ReplyKind.NEED_HELO: S(503, "5.5.1", "Bad sequence of commands: send HELO or EHLO first"),
+    ReplyKind.SENDER_REJECTED: S(553, "5.1.7", "{address}: Sender address rejected"),
+    ReplyKind.RCPT_OK: S(250, "2.1.5", "OK"),
+    ReplyKind.RCPT_PIPE_OK: S(250, "2.1.5", "OK"),
+    ReplyKind.RCPT_SYNTAX: S(501, "5.5.4", "Syntax: RCPT TO:<address>"),
+    ReplyKind.NEED_MAIL: S(503, "5.5.1", "Bad sequence of commands: need MAIL command"),
+    ReplyKind.USER_UNKNOWN: S(550, "5.1.1", "{address}: Requested action not taken: mailbox unavailable"),
+    ReplyKind.RELAY_DENIED: S(554, "5.7.1", "{address}: Relay access denied"),
+    ReplyKind.TOO_MANY_RECIPIENTS: S(452, "4.5.3", "Too many recipients"),
+    ReplyKind.MAILBOX_FULL: S(
+        552, "5.2.2", "{address}: Requested mail action aborted: exceeded storage allocation"
+    ),
+    ReplyKind.ADDRESS_TOO_LONG: S(501, "5.1.3", "{address}: Path too long"),
+    ReplyKind.BAD_SENDER_SYNTAX: S(501, "5.1.7", "{address}: Bad sender address syntax"),
+    ReplyKind.BAD_RECIPIENT_SYNTAX: S(501, "5.1.3", "{address}: Bad recipient address syntax"),
+    ReplyKind.DOMAIN_REQUIRED: S(553, "5.1.8", "{address}: Domain name required"),
+    ReplyKind.DATA_START: S(354, None, "Start mail input; end with <CRLF>.<CRLF>"),
+    ReplyKind.NEED_RCPT: S(503, "5.5.1", "Bad sequence of commands: need RCPT command"),
+    ReplyKind.NO_VALID_RECIPIENTS: S(554, "5.5.1", "No valid recipients"),
+    ReplyKind.QUEUED: S(250, "2.0.0", "OK: queued as {queue_id}"),
+    ReplyKind.MESSAGE_TOO_BIG: S(
+        552, "5.3.4", "Requested mail action aborted: exceeded storage allocation"
+    ),
+    ReplyKind.MESSAGE_SIZE_EXCEEDS: S(552, "5.3.4", "Message size exceeds fixed maximum message size"),
+    ReplyKind.DATA_LINE_TOO_LONG: S(500, "5.5.2", "Line too long"),
+    ReplyKind.BARE_LF_REJECTED: S(550, "5.5.2", "{hostname} Error: bare <LF> received"),
+    ReplyKind.RSET_OK: S(250, "2.0.0", "OK"),
+    ReplyKind.NOOP_OK: S(250, "2.0.0", "OK"),
+    ReplyKind.VRFY_OK: S(250, "2.1.5", "{address}"),
+    ReplyKind.VRFY_AMBIGUOUS: S(
+        252, "2.1.5", "Cannot VRFY user, but will accept message and attempt delivery"
+    ),
+    ReplyKind.VRFY_DISABLED: S(502, "5.5.1", "VRFY command is disabled"),
+    ReplyKind.VRFY_UNKNOWN: S(550, "5.1.1", "{argument}: Requested action not taken: mailbox unavailable"),
+    ReplyKind.VRFY_SYNTAX: S(501, "5.5.4", "Syntax: VRFY address"),
+    ReplyKind.EXPN_OK: S(250, "2.1.5", "{address}"),
+    ReplyKind.EXPN_DISABLED: S(502, "5.5.1", "EXPN command is disabled"),
+    ReplyKind.EXPN_UNKNOWN: S(550, "5.1.1", "{argument}: Requested action not taken: no such list"),
+    ReplyKind.EXPN_SYNTAX: S(501, "5.5.4", "Syntax: EXPN list"),
+    ReplyKind.HELP_OK: S(214, "2.0.0", "{argument}"),
+    ReplyKind.HELP_UNKNOWN_TOPIC: S(504, "5.5.1", "HELP topic \"{argument}\" unknown"),
+    ReplyKind.DEBUG_OK: S(200, None, "Debug set"),
+    ReplyKind.BYE: S(221, "2.0.0", "{hostname} Service closing transmission channel"),
+    ReplyKind.UNKNOWN_COMMAND: S(500, "5.5.2", "Syntax error, command unrecognized"),
+    ReplyKind.NOT_IMPLEMENTED: S(502, "5.5.1", "Command not implemented"),
+    ReplyKind.NO_ARGUMENT_ALLOWED: S(501, "5.5.4", "Syntax: {verb} takes no argument"),
+    ReplyKind.BAD_SYNTAX: S(500, "5.5.2", "Syntax error, command unrecognized"),
+    ReplyKind.BAD_SEQUENCE: S(503, "5.5.1", "Bad sequence of commands"),
+    ReplyKind.LINE_TOO_LONG: S(500, "5.5.2", "Line too long"),
+    ReplyKind.UNSUPPORTED_OPTION: S(
+        555, "5.5.4", "MAIL FROM/RCPT TO parameters not recognized or not implemented: {option}"
+    ),
+    ReplyKind.PARAMETER_NOT_IMPLEMENTED: S(504, "5.5.4", "Command parameter not implemented"),
+    ReplyKind.TOO_MANY_ERRORS: S(
+        421, "4.7.0", "{hostname} Too many errors, closing transmission channel"
+    ),
+    ReplyKind.BREAK_RULES: S(221, "2.7.0", "Error: I can break rules, too. Goodbye."),
+    ReplyKind.SYNC_ERROR: S(554, "5.5.0", "Error: SMTP protocol synchronization"),
+    ReplyKind.TIMEOUT: S(421, "4.4.2", "{hostname} Error: timeout exceeded"),
+    ReplyKind.SHUTDOWN: S(
+        421, "4.3.2", "{hostname} Service not available, closing transmission channel"
+    ),
+    ReplyKind.LOCAL_ERROR: S(451, "4.3.0", "Requested action aborted: local error in processing"),
+    ReplyKind.TEMPORARY_FAILURE: S(450, "4.2.0", "Requested mail action not taken: mailbox unavailable"),
+}
+
+_ENHANCED_RE = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})$")
+
+
+def is_enhanced_code(text: str) -> bool:
+    """True for an RFC 3463 enhanced status code such as ``5.7.1``."""
+    return _ENHANCED_RE.match(text) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One SMTP reply, single- or multi-line, exactly as it goes on the wire.
+
+    ``lines`` hold the text after the code (and after the enhanced code when there is one).
+    """
+
+    code: int
+    lines: tuple[str, ...]
+    enhanced: str | None = None
+    kind: ReplyKind | None = None
+
+    def __post_init__(self) -> None:
+        if not 200 <= self.code <= 599:
+            raise ValueError(f"reply code {self.code} is not between 200 and 599")
+        if not self.lines:
+            raise ValueError("a reply has at least one line")
+        if self.enhanced is not None and not is_enhanced_code(self.enhanced):
+            raise ValueError(f"{self.enhanced!r} is not an enhanced status code")
+        for line in self.lines:
+            if "\r" in line or "\n" in line:
+                raise ValueError("reply text may not contain CR or LF")
+
+    @property
+    def reply_class(self) -> int:
+        """The first digit: 2 success, 3 intermediate, 4 transient failure, 5 permanent."""
+        return self.code // 100
+
+    @property
+    def text(self) -> str:
+        """The text lines joined with newlines (without codes)."""
+        return "\n".join(self.lines)
+
+    @property
+    def is_positive(self) -> bool:
+        return self.code < 400
+
+    def wire_lines(self) -> list[str]:
+        out = []
+        last = len(self.lines) - 1
+        for i, line in enumerate(self.lines):
+            sep = " " if i == last else "-"
+            body = f"{self.enhanced} {line}" if self.enhanced else line
+            out.append(f"{self.code}{sep}{body}" if body or sep == "-" else str(self.code))
+        return out
+
+    def to_bytes(self) -> bytes:
+        return "".join(line + "\r\n" for line in self.wire_lines()).encode("utf-8", "replace")
+
+    def __str__(self) -> str:
+        return "\n".join(self.wire_lines())
+
+
+def render(
+    spec: ReplySpec,
+    *,
+    enhanced_codes: bool,
+    kind: ReplyKind | None = None,
+    extra_lines: tuple[str, ...] = (),
+    **fields: str,
+) -> Reply:
+    """Fill a template and build the :class:`Reply`.
+
+    HELO/EHLO replies and the greeting carry no enhanced code (RFC 2034 section 3 exempts them),
+    and neither does any reply of a personality that does not use them.
+    """
+    text = spec.text.format_map(_Fields(fields))
+    lines = tuple(text.split("\n")) + extra_lines
+    enhanced = spec.enhanced if enhanced_codes else None
+    return Reply(code=spec.code, lines=lines, enhanced=enhanced, kind=kind)
+
+
+class _Fields(dict):
+    """format_map helper: a missing field renders as empty text instead of raising."""
+
+    def __missing__(self, key: str) -> str:
+        return ""

@@ -1,0 +1,639 @@
+"""The sans-IO SMTP server engine: bytes in, events and reply bytes out, no sockets.
+
+    conn = ServerConnection(personality="postfix-1.1", hostname="mail.cs.tcd.ie")
+    conn.receive_data(b"HELO FooBar\\r\\n")
+    while (event := conn.next_event()) is not Signal.NEED_DATA: ...
+    wire.write(conn.data_to_send())
+
+One chunk holding several pipelined commands needs no special case: keep calling
+``next_event()``.  ``receive_data(b"")`` says the peer closed.  Every state change goes through
+``states.TRANSITIONS``; every reply text comes from the personality's catalog.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable
+from dataclasses import replace
+
+from .address import Address, AddressError, parse_params, split_path
+from .events import (
+    Command,
+    CommandReplied,
+    ConnectionClosed,
+    Envelope,
+    Event,
+    Greeting,
+    MessageReceived,
+    Signal,
+)
+from .explain import COMMANDS
+from .personalities import (
+    DEFAULT_PERSONALITY,
+    BareLinefeed,
+    DebugPolicy,
+    ExpnPolicy,
+    HelpStyle,
+    Personality,
+    VrfyPolicy,
+    get_personality,
+)
+from .policy import MailPolicy, Stage, Verdict, default_policy
+from .replies import Reply, ReplyKind, ReplySpec, render
+from .states import COMMAND_VERBS, GUARDS, TRANSITIONS, Input, State, refusal
+
+K = ReplyKind
+DEFAULT_DATE = "Thu, 1 Jan 2026 00:00:00 +0000"
+_HTTP_VERBS = frozenset({"GET", "POST", "HEAD", "PUT", "CONNECT", "OPTIONS", "DELETE"})
+_HEADER_LIKE = re.compile(r"^[!-9;-~]+:")  # "Subject: hi" typed as a command
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_FROM = re.compile(r"^FROM:\s*(.*)$", re.IGNORECASE | re.DOTALL)
+_TO = re.compile(r"^TO:\s*(.*)$", re.IGNORECASE | re.DOTALL)
+_END_OF_DATA = b"\r\n.\r\n"
+
+
+class ServerConnection:
+    """One SMTP session seen from the server. See the module docstring for the loop."""
+
+    def __init__(
+        self,
+        personality: Personality | str = DEFAULT_PERSONALITY,
+        hostname: str = "mail.example.com",
+        policy: MailPolicy | None = None,
+        *,
+        client_ip: str = "192.0.2.1",
+        date: str = DEFAULT_DATE,
+    ) -> None:
+        if isinstance(personality, str):
+            personality = get_personality(personality)
+        self.personality = personality
+        self.hostname = hostname
+        self.policy = policy if policy is not None else default_policy(hostname)
+        self.client_ip = client_ip
+        self.date = date
+        self.state = State.CONNECTED
+        self.envelope = Envelope()
+        self.helo_name: str | None = None
+        self.esmtp = False
+        self.debug_mode = False
+        self.error_count = 0
+        self.messages_accepted = 0
+        self._in = bytearray()
+        self._out = bytearray()
+        self._events: deque[Event] = deque()
+        self._peer_closed = False
+        self._discarding: bytes | None = None  # prefix of an over-long command line
+        self._rcpt_rejected = False
+        self._refusing = False  # greeted with 554: only QUIT gets anything but 503
+        self._data = bytearray()
+        self._data_dropped = 0
+        self._data_scan = 0
+        self._reply_cache: dict[tuple, Reply] = {}
+        self._handlers: dict[Input, Callable[[str], tuple[Reply, bool, str | None]]] = {
+            Input.HELO: self._helo,
+            Input.EHLO: self._ehlo,
+            Input.MAIL: self._mail,
+            Input.RCPT: self._rcpt,
+            Input.DATA: self._data_cmd,
+            Input.RSET: self._rset,
+            Input.NOOP: self._noop,
+            Input.VRFY: self._vrfy,
+            Input.EXPN: self._expn,
+            Input.HELP: self._help,
+            Input.QUIT: self._quit,
+            Input.DEBUG: self._debug,
+        }
+        self._greet()
+
+    # -- the sans-IO interface ------------------------------------------------------------
+
+    def receive_data(self, data: bytes) -> None:
+        """Feed bytes from the client; ``b""`` means the client closed its side."""
+        if self.state is State.CLOSED:
+            return
+        if data:
+            self._in += data
+        else:
+            self._peer_closed = True
+
+    def next_event(self) -> Event | Signal:
+        """The next thing that happened, or NEED_DATA / CLOSED."""
+        while not self._events:
+            if self.state is State.CLOSED:
+                return Signal.CLOSED
+            progressed = (
+                self._process_data() if self.state is State.DATA else self._process_command()
+            )
+            if not progressed and not self._events:
+                if self._peer_closed:
+                    lost = self.state is State.DATA
+                    self._close("the client closed the connection", by_server=False, lost=lost)
+                    break
+                return Signal.NEED_DATA
+        return self._events.popleft()
+
+    def data_to_send(self) -> bytes:
+        """The reply bytes produced so far, removed from the outgoing buffer."""
+        out = bytes(self._out)
+        self._out.clear()
+        return out
+
+    def timeout(self) -> None:
+        """The client was silent too long (RFC 5321 4.5.3.2): 421 and close."""
+        if self.state is not State.CLOSED:
+            reply = self._reply(K.TIMEOUT)
+            self._send(reply)
+            self._close("timeout", by_server=True, reply=reply, lost=self.state is State.DATA)
+
+    def shutdown(self) -> None:
+        """The server is going down: 421 and close (RFC 5321 3.8)."""
+        if self.state is not State.CLOSED:
+            reply = self._reply(K.SHUTDOWN)
+            self._send(reply)
+            self._close("server shutdown", by_server=True, reply=reply, lost=self.state is State.DATA)
+
+    @property
+    def closed(self) -> bool:
+        return self.state is State.CLOSED
+
+    @property
+    def waiting_for_data(self) -> bool:
+        return self.state is State.DATA
+
+    # -- replies --------------------------------------------------------------------------
+
+    def _reply(self, kind: ReplyKind, *, spec: ReplySpec | None = None,
+               extra_lines: tuple[str, ...] = (), **fields: str) -> Reply:
+        key = (kind, spec, extra_lines, self.helo_name, tuple(fields.items()))
+        cached = self._reply_cache.get(key)
+        if cached is not None:
+            return cached
+        base = {
+            "hostname": self.hostname,
+            "client": self.helo_name or "",
+            "ip": self.client_ip,
+            "date": self.date,
+            "size": str(self.personality.max_message_size),
+        }
+        base.update(fields)
+        reply = render(
+            spec or self.personality.reply(kind),
+            enhanced_codes=self.personality.enhanced_codes,
+            kind=kind,
+            extra_lines=extra_lines,
+            **base,
+        )
+        if len(self._reply_cache) < 256:
+            self._reply_cache[key] = reply
+        return reply
+
+    def _verdict(self, verdict: Verdict) -> Reply:
+        return self._reply(verdict.kind, spec=verdict.spec, **dict(verdict.fields))
+
+    def _send(self, reply: Reply) -> None:
+        self._out += reply.to_bytes()
+
+    def _close(self, reason: str, *, by_server: bool, reply: Reply | None = None,
+               lost: bool = False) -> None:
+        self.state = State.CLOSED
+        self._in.clear()
+        self._data.clear()
+        self._events.append(
+            ConnectionClosed(reason=reason, by_server=by_server, reply=reply, lost_data=lost)
+        )
+
+    def _greet(self) -> None:
+        fault = self.policy.fault(Stage.CONNECT, "", self.envelope)
+        if fault is not None:
+            reply = self._verdict(fault)
+            self._send(reply)
+            self._events.append(Greeting(reply=reply))
+            if reply.code == 421:
+                self._close("refused at connect", by_server=True, reply=reply)
+            elif reply.code >= 500:
+                self._refusing = True
+            return
+        reply = render(
+            ReplySpec(220, None, self.personality.banner),
+            enhanced_codes=False,
+            kind=K.GREETING,
+            hostname=self.hostname,
+            date=self.date,
+        )
+        self._send(reply)
+        self._events.append(Greeting(reply=reply))
+
+    # -- command phase --------------------------------------------------------------------
+
+    def _process_command(self) -> bool:
+        buf = self._in
+        limit = self.personality.max_command_line
+        nl = buf.find(b"\n")
+        if nl < 0:
+            if len(buf) > limit:
+                if self._discarding is None:
+                    self._discarding = bytes(buf[:80])
+                keep_cr = buf.endswith(b"\r")
+                buf.clear()
+                if keep_cr:
+                    buf += b"\r"
+            return False
+        raw = bytes(buf[:nl])
+        del buf[: nl + 1]
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+        if self._discarding is not None or len(raw) + 2 > limit:
+            prefix = self._discarding if self._discarding is not None else raw[:80]
+            self._discarding = None
+            command = Command(raw=prefix, verb="", argument="")
+            self._answer(command, self._reply(K.LINE_TOO_LONG), self.state, False)
+            return True
+        self._handle_line(raw)
+        return True
+
+    def _handle_line(self, raw: bytes) -> None:
+        text = raw.decode("utf-8", "replace")
+        stripped = text.strip(" \t")
+        verb_word, _, argument = stripped.partition(" ")
+        verb = verb_word.upper()
+        argument = argument.strip(" \t")
+        state = self.state
+        if not stripped or _CONTROL.search(stripped):
+            command = Command(raw=raw, verb="", argument=stripped)
+            self._answer(command, self._reply(K.BAD_SYNTAX, line=stripped), state, False)
+            return
+        command = Command(raw=raw, verb=verb, argument=argument)
+        if self.personality.break_rules_on_http and (
+            verb in _HTTP_VERBS or _HEADER_LIKE.match(stripped)
+        ):
+            reply = self._reply(K.BREAK_RULES)
+            self._send(reply)
+            self._events.append(CommandReplied(
+                command=command, reply=reply, state_before=state, state_after=State.CLOSED,
+                accepted=False, note="an HTTP request or a header line sent as an SMTP command"))
+            self._close("non-SMTP command", by_server=True, reply=reply, lost=False)
+            return
+        if self._in and self.personality.forbid_unauth_pipelining and not self._may_pipeline():
+            reply = self._reply(K.SYNC_ERROR)
+            self._send(reply)
+            self._events.append(CommandReplied(
+                command=command, reply=reply, state_before=state, state_after=State.CLOSED,
+                accepted=False,
+                note="the client sent more commands before the reply without PIPELINING"))
+            self._close("improper pipelining", by_server=True, reply=reply)
+            return
+        if verb not in COMMAND_VERBS or not self._implemented(verb):
+            note = None
+            if verb == "DEBUG" and self.personality.debug is DebugPolicy.NOTED:
+                note = "DEBUG refused and logged: the Morris worm (1988) used it to run programs"
+            self._answer(command, self._reply(K.UNKNOWN_COMMAND, line=stripped), state, False,
+                         note)
+            return
+        inp = Input(verb)
+        if self._refusing and inp is not Input.QUIT:
+            self._answer(command, self._reply(K.BAD_SEQUENCE), state, False)
+            return
+        target = TRANSITIONS[state].get(inp)
+        if target is None:
+            kind = refusal(state, inp)
+            if kind is K.NEED_RCPT and state is State.MAIL and self._rcpt_rejected:
+                kind = K.NO_VALID_RECIPIENTS
+            self._answer(command, self._reply(kind), state, False)
+            return
+        guard = GUARDS.get((state, inp))
+        if guard is not None and getattr(self.personality, guard[0]):
+            self._answer(command, self._reply(guard[1]), state, False)
+            return
+        reply, accepted, note = self._handlers[inp](argument)
+        if accepted:
+            if target in (State.READY, State.CONNECTED):
+                self._reset_transaction()
+            self.state = target
+            if target is State.DATA:
+                self._data.clear()
+                self._data_dropped = 0
+                self._data_scan = 0
+        self._answer(command, reply, state, accepted, note)
+        if target is State.CLOSED and accepted:
+            self._close("QUIT", by_server=True, reply=reply)
+
+    def _answer(self, command: Command, reply: Reply, before: State, accepted: bool,
+                note: str | None = None) -> None:
+        self._send(reply)
+        self._events.append(CommandReplied(command=command, reply=reply, state_before=before,
+                                           state_after=self.state, accepted=accepted, note=note))
+        if reply.code >= 400 and self.state is not State.CLOSED:
+            self.error_count += 1
+            if self.error_count >= self.personality.error_limit:
+                last = self._reply(K.TOO_MANY_ERRORS)
+                self._send(last)
+                self._close("too many errors", by_server=True, reply=last)
+
+    def _may_pipeline(self) -> bool:
+        return self.esmtp and self.personality.offers("PIPELINING")
+
+    def _implemented(self, verb: str) -> bool:
+        p = self.personality
+        if verb == "EHLO":
+            return p.esmtp
+        if verb == "EXPN":
+            return p.expn is not ExpnPolicy.UNRECOGNIZED
+        if verb == "HELP":
+            return p.help is not HelpStyle.NONE
+        if verb == "DEBUG":
+            return p.debug is DebugPolicy.ENABLED
+        return True
+
+    def _reset_transaction(self) -> None:
+        self.envelope = Envelope(helo_name=self.helo_name, esmtp=self.esmtp)
+        self._rcpt_rejected = False
+
+    # -- command handlers: (reply, accepted, note) ----------------------------------------
+
+    def _fault(self, stage: Stage, argument: str) -> Reply | None:
+        verdict = self.policy.fault(stage, argument, self.envelope)
+        return None if verdict is None else self._verdict(verdict)
+
+    def _greeting_command(self, argument: str, esmtp: bool) -> tuple[Reply, bool, str | None]:
+        if not argument:
+            return self._reply(K.EHLO_SYNTAX if esmtp else K.HELO_SYNTAX), False, None
+        fault = self._fault(Stage.HELO, argument)
+        if fault is not None and fault.code >= 400:
+            return fault, False, None
+        self.helo_name = argument.split()[0]
+        self.esmtp = esmtp
+        if not esmtp:
+            return self._reply(K.HELO_OK), True, None
+        lines = tuple(self.personality.ehlo_keywords())
+        return self._reply(K.EHLO_OK, extra_lines=lines), True, None
+
+    def _helo(self, argument: str) -> tuple[Reply, bool, str | None]:
+        return self._greeting_command(argument, esmtp=False)
+
+    def _ehlo(self, argument: str) -> tuple[Reply, bool, str | None]:
+        return self._greeting_command(argument, esmtp=True)
+
+    def _path(self, argument: str, pattern: re.Pattern[str], syntax: ReplyKind,
+              bad: ReplyKind) -> tuple[Address, tuple[tuple[str, str | None], ...]] | Reply:
+        match = pattern.match(argument)
+        if match is None:
+            return self._reply(syntax)
+        try:
+            path, rest = split_path(
+                match.group(1), require_brackets=self.personality.require_angle_brackets
+            )
+        except AddressError as exc:
+            if exc.too_long:
+                return self._reply(K.ADDRESS_TOO_LONG, address=match.group(1)[:60])
+            return self._reply(syntax)
+        try:
+            address = Address.parse(path)
+        except AddressError as exc:
+            kind = K.ADDRESS_TOO_LONG if exc.too_long else bad
+            return self._reply(kind, address=f"<{path[:60]}>")
+        return address, parse_params(rest)
+
+    def _mail(self, argument: str) -> tuple[Reply, bool, str | None]:
+        parsed = self._path(argument, _FROM, K.MAIL_SYNTAX, K.BAD_SENDER_SYNTAX)
+        if isinstance(parsed, Reply):
+            return parsed, False, None
+        address, params = parsed
+        shown = f"<{address}>"
+        if address.domain is None and not address.is_null and not self.personality.allow_unqualified:
+            return self._reply(K.DOMAIN_REQUIRED, address=shown), False, None
+        problem = self._mail_params(params)
+        if problem is not None:
+            return problem, False, None
+        fault = self._fault(Stage.MAIL, str(address))
+        if fault is not None:
+            return fault, fault.code < 400, None
+        verdict = self.policy.check_sender(address, self.envelope, self.client_ip)
+        if not verdict.accepted:
+            return self._verdict(verdict), False, verdict.note
+        self.envelope = Envelope(sender=address, mail_params=params,
+                                 helo_name=self.helo_name, esmtp=self.esmtp)
+        self._rcpt_rejected = False
+        fields = {"address": shown, **verdict.fields}
+        return self._reply(verdict.kind, spec=verdict.spec, **fields), True, verdict.note
+
+    def _mail_params(self, params: tuple[tuple[str, str | None], ...]) -> Reply | None:
+        p = self.personality
+        for key, value in params:
+            option = key if value is None else f"{key}={value}"
+            if not self.esmtp:
+                return self._reply(K.UNSUPPORTED_OPTION, option=option)
+            if key == "SIZE" and p.offers("SIZE"):
+                if value is None or not value.isdigit():
+                    return self._reply(K.MAIL_SYNTAX)
+                if int(value) > p.max_message_size:
+                    return self._reply(K.MESSAGE_SIZE_EXCEEDS)
+            elif key == "BODY" and p.offers("8BITMIME"):
+                if (value or "").upper() not in ("7BIT", "8BITMIME"):
+                    return self._reply(K.UNSUPPORTED_OPTION, option=option)
+            else:
+                return self._reply(K.UNSUPPORTED_OPTION, option=option)
+        return None
+
+    def _rcpt(self, argument: str) -> tuple[Reply, bool, str | None]:
+        parsed = self._path(argument, _TO, K.RCPT_SYNTAX, K.BAD_RECIPIENT_SYNTAX)
+        if isinstance(parsed, Reply):
+            if self.debug_mode and _is_pipe(argument):
+                return self._pipe_recipient(argument)
+            return parsed, False, None
+        address, params = parsed
+        shown = f"<{address}>"
+        if params:
+            key, value = params[0]
+            option = key if value is None else f"{key}={value}"
+            return self._reply(K.UNSUPPORTED_OPTION, option=option), False, None
+        if self.debug_mode and _is_pipe(address.local):
+            return self._pipe_recipient(argument)
+        if (address.domain is None and not address.is_postmaster
+                and not self.personality.allow_unqualified):
+            return self._reply(K.DOMAIN_REQUIRED, address=shown), False, None
+        if len(self.envelope.recipients) >= self.personality.max_recipients:
+            return self._reply(K.TOO_MANY_RECIPIENTS), False, None
+        fault = self._fault(Stage.RCPT, str(address))
+        if fault is not None and fault.code >= 400:
+            self._rcpt_rejected = True
+            return fault, False, None
+        verdict = self.policy.check_recipient(address, self.envelope, self.client_ip)
+        if not verdict.accepted:
+            self._rcpt_rejected = True
+            return self._verdict(verdict), False, verdict.note
+        self.envelope = replace(self.envelope, recipients=(*self.envelope.recipients, address))
+        fields = {"address": shown, **verdict.fields}
+        return self._reply(verdict.kind, spec=verdict.spec, **fields), True, verdict.note
+
+    def _pipe_recipient(self, argument: str) -> tuple[Reply, bool, str | None]:
+        text = _TO.match(argument)
+        shown = (text.group(1) if text else argument).strip()
+        pipe = Address(shown.strip("<>"), None)
+        self.envelope = replace(self.envelope, recipients=(*self.envelope.recipients, pipe))
+        note = ("DEBUG mode: in 1988 this recipient was a pipe into a program and sendmail ran "
+                "it; the simulator records it and executes nothing")
+        return self._reply(K.RCPT_PIPE_OK, address=shown), True, note
+
+    def _data_cmd(self, argument: str) -> tuple[Reply, bool, str | None]:
+        if argument:
+            return self._reply(K.NO_ARGUMENT_ALLOWED, verb="DATA"), False, None
+        fault = self._fault(Stage.DATA, "")
+        if fault is not None and fault.code >= 400:
+            return fault, False, None
+        return self._reply(K.DATA_START), True, None
+
+    def _rset(self, argument: str) -> tuple[Reply, bool, str | None]:
+        if argument:
+            return self._reply(K.NO_ARGUMENT_ALLOWED, verb="RSET"), False, None
+        return self._reply(K.RSET_OK), True, None
+
+    def _noop(self, argument: str) -> tuple[Reply, bool, str | None]:
+        return self._reply(K.NOOP_OK), True, None  # NOOP ignores its argument (4.1.1.9)
+
+    def _quit(self, argument: str) -> tuple[Reply, bool, str | None]:
+        if argument:
+            return self._reply(K.NO_ARGUMENT_ALLOWED, verb="QUIT"), False, None
+        return self._reply(K.BYE), True, None
+
+    def _vrfy(self, argument: str) -> tuple[Reply, bool, str | None]:
+        policy = self.personality.vrfy
+        if policy is VrfyPolicy.DISABLED:
+            return self._reply(K.VRFY_DISABLED), True, None
+        if not argument:
+            return self._reply(K.VRFY_SYNTAX), False, None
+        if policy is VrfyPolicy.AMBIGUOUS:
+            return self._reply(K.VRFY_AMBIGUOUS, argument=argument), True, None
+        if policy is VrfyPolicy.CHECKED_252:
+            if self.policy.is_unknown_local(argument):
+                return self._reply(K.VRFY_UNKNOWN, argument=argument,
+                                   address=self._qualified(argument)), True, None
+            return self._reply(K.VRFY_AMBIGUOUS, argument=argument), True, None
+        found = self.policy.verify(argument)
+        if found is None:
+            if self.policy.is_unknown_local(argument):
+                return self._reply(K.VRFY_UNKNOWN, argument=argument,
+                                   address=self._qualified(argument)), True, None
+            return self._reply(K.VRFY_AMBIGUOUS, argument=argument), True, None
+        name, address = found
+        return self._reply(K.VRFY_OK, address=f"{name} <{address}>"), True, None
+
+    def _qualified(self, argument: str) -> str:
+        text = argument.strip().strip("<>")
+        try:
+            return f"<{self.policy.qualify(Address.parse(text))}>"
+        except AddressError:
+            return f"<{text}>"
+
+    def _expn(self, argument: str) -> tuple[Reply, bool, str | None]:
+        if self.personality.expn is ExpnPolicy.DISABLED:
+            return self._reply(K.EXPN_DISABLED), True, None
+        if not argument:
+            return self._reply(K.EXPN_SYNTAX), False, None
+        members = self.policy.expand(argument)
+        if not members:
+            return self._reply(K.EXPN_UNKNOWN, argument=argument), True, None
+        first, *rest = [f"{name} <{addr}>" for name, addr in members]
+        note = "EXPN revealed a list's members: spammers harvested addresses this way (RFC 2505)"
+        return self._reply(K.EXPN_OK, address=first, extra_lines=tuple(rest)), True, note
+
+    def _help(self, argument: str) -> tuple[Reply, bool, str | None]:
+        verbs = sorted(v for v in COMMAND_VERBS if self._implemented(v))
+        if self.personality.help is HelpStyle.LIST:
+            return self._reply(K.HELP_OK, argument="Commands: " + " ".join(verbs)), True, None
+        topic = argument.split()[0].upper() if argument else ""
+        if not topic:
+            lines = (
+                f"This is {self.personality.name} (simulated)",
+                "Topics:",
+                "    " + "  ".join(verbs),
+                'For more info use "HELP <topic>".',
+                "End of HELP info",
+            )
+            return self._reply(K.HELP_OK, argument=lines[0], extra_lines=lines[1:]), True, None
+        info = COMMANDS.get(topic)
+        if info is None or topic not in verbs:
+            return self._reply(K.HELP_UNKNOWN_TOPIC, argument=argument.split()[0]), False, None
+        lines = (info.syntax, f"    {info.purpose}", "End of HELP info")
+        return self._reply(K.HELP_OK, argument=lines[0], extra_lines=lines[1:]), True, None
+
+    def _debug(self, argument: str) -> tuple[Reply, bool, str | None]:
+        self.debug_mode = True
+        note = ("DEBUG accepted: this is the hole the Morris worm (1988) used; a recipient may now "
+                "be a pipe to a program")
+        return self._reply(K.DEBUG_OK), True, note
+
+    # -- DATA phase -----------------------------------------------------------------------
+
+    def _process_data(self) -> bool:
+        if not self._in:
+            return False
+        data = self._data
+        data += self._in
+        self._in.clear()
+        if self._data_dropped == 0 and data.startswith(b".\r\n"):
+            end = -2  # an empty message: the DATA line's CRLF precedes the dot
+        else:
+            found = data.find(_END_OF_DATA, self._data_scan)
+            if found < 0:
+                self._data_scan = max(0, len(data) - 4)
+                limit = self.personality.max_message_size
+                if len(data) > limit + 8:  # keep memory bounded; the 552 comes after the dot
+                    drop = len(data) - 4
+                    self._data_dropped += drop
+                    del data[:drop]
+                    self._data_scan = 0
+                return True
+            end = found
+        raw = bytes(data[: end + 2]) if end >= 0 else b""
+        self._in[:0] = data[end + 5 :] if end >= 0 else data[3:]
+        data.clear()
+        self._finish_data(raw)
+        return True
+
+    def _finish_data(self, raw: bytes) -> None:
+        p = self.personality
+        size = len(raw) + self._data_dropped
+        declared = dict(self.envelope.mail_params).get("SIZE")
+        kind: ReplyKind | None = None
+        if size > p.max_message_size or (declared and declared.isdigit() and size > int(declared)
+                                         and size > p.max_message_size):
+            kind = K.MESSAGE_TOO_BIG
+        elif raw and max(map(len, raw.split(b"\r\n"))) + 2 > p.max_data_line:
+            kind = K.DATA_LINE_TOO_LONG
+        elif p.bare_linefeed is BareLinefeed.REJECT and (
+            raw.count(b"\n") != raw.count(b"\r\n") or raw.count(b"\r") != raw.count(b"\r\n")
+        ):
+            kind = K.BARE_LF_REJECTED
+        content = raw[1:] if raw.startswith(b".") else raw
+        content = content.replace(b"\r\n.", b"\r\n")
+        envelope = self.envelope
+        if kind is not None:
+            reply = self._reply(kind)
+            accepted = False
+            queue_id = None
+            content = b""
+        else:
+            fault = self._fault(Stage.END_OF_DATA, "")
+            verdict = self.policy.accept_message(envelope, content) if fault is None else None
+            reply = fault if fault is not None else self._verdict(verdict)
+            accepted = reply.code < 400
+            queue_id = verdict.fields.get("queue_id") if verdict is not None else None
+        self._send(reply)
+        self.state = TRANSITIONS[State.DATA][Input.END_OF_DATA]
+        self._reset_transaction()
+        if accepted:
+            self.messages_accepted += 1
+        self._events.append(MessageReceived(envelope=envelope, content=content, reply=reply,
+                                            accepted=accepted, queue_id=queue_id, size=size))
+        if reply.code >= 400:
+            self.error_count += 1
+
+
+def _is_pipe(text: str) -> bool:
+    t = text.strip().lstrip("<").lstrip('"').lstrip()
+    if t.upper().startswith("TO:"):
+        t = t[3:].strip().lstrip("<").lstrip('"').lstrip()
+    return t.startswith("|")
+
+
