@@ -136,7 +136,7 @@ DEFAULT_REPLIES: dict[ReplyKind, ReplySpec] = {
     ReplyKind.NOOP_OK: S(250, "2.0.0", "OK"),
     ReplyKind.VRFY_OK: S(250, "2.1.5", "{address}"),
     ReplyKind.VRFY_AMBIGUOUS: S(
-        252, "2.1.5", "Cannot VRFY user, but will accept message and attempt delivery"
+        252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery"
     ),
     ReplyKind.VRFY_DISABLED: S(502, "5.5.1", "VRFY command is disabled"),
     ReplyKind.VRFY_UNKNOWN: S(550, "5.1.1", "{argument}: Requested action not taken: mailbox unavailable"),

@@ -1,0 +1,271 @@
+"""Explanations for learners: what a reply code, an enhanced status code or a command means.
+
+Plain text only (no markup), built from the tables in :mod:`.explain_data`, which cite RFC 5321
+(SMTP), RFC 821 and RFC 3463 (enhanced status codes) section by section.
+
+>>> print(explain("354").splitlines()[0])
+354 Start mail input; end with <CRLF>.<CRLF>
+"""
+
+from __future__ import annotations
+
+import re
+
+from .explain_data import (
+    ALIASES,
+    CATEGORY_MEANING,
+    CLASS_MEANING,
+    CLASS_NAME,
+    COMMANDS,
+    CONNECTION,
+    ENHANCED_CLASSES,
+    ENHANCED_CODES,
+    ENHANCED_SUBJECTS,
+    REPLY_CODES,
+    RFC5321_VERBS,
+    CodeInfo,
+    CommandInfo,
+    EnhancedInfo,
+)
+
+__all__ = [
+    "CATEGORY_MEANING",
+    "CLASS_MEANING",
+    "COMMANDS",
+    "ENHANCED_CLASSES",
+    "ENHANCED_CODES",
+    "ENHANCED_SUBJECTS",
+    "REPLY_CODES",
+    "CodeInfo",
+    "CommandInfo",
+    "EnhancedInfo",
+    "UnknownTopic",
+    "explain",
+    "explain_code",
+    "explain_command",
+    "explain_enhanced",
+    "explain_reply",
+]
+
+_CODE_RE = re.compile(r"^\d{3}$")
+_ENHANCED_RE = re.compile(r"^(\d)\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$")
+_ENHANCED_SHAPE_RE = re.compile(r"^\d+\.\d+\.\d+$")
+
+
+class UnknownTopic(ValueError):
+    """Raised for a topic that is neither a reply code, an enhanced code nor a command."""
+
+    def __init__(self, topic: object, reason: str = "") -> None:
+        self.topic = topic
+        why = f" ({reason})" if reason else ""
+        super().__init__(
+            f"cannot explain {topic!r}{why}; ask for a 3-digit reply code from 200 to 599 "
+            f"(e.g. 354), an enhanced status code (e.g. 5.7.1) or a command: "
+            f"{', '.join(COMMANDS)}"
+        )
+
+
+# -- reply codes ------------------------------------------------------------------------------
+
+
+_NEXT_BY_CLASS = {
+    2: "it worked, go on with the next command.",
+    3: "send the information the server is waiting for.",
+    4: "try again later.",
+    5: "do not repeat the request unchanged.",
+}
+
+
+def _check_code(code: int) -> None:
+    if isinstance(code, bool) or not isinstance(code, int) or not 200 <= code <= 599:
+        raise UnknownTopic(code, "SMTP reply codes run from 200 to 599")
+
+
+def _class_line(code: int) -> str:
+    return f"Class {code // 100}yz: {CLASS_MEANING[code // 100]}"
+
+
+def _category_line(code: int) -> str:
+    digit = code // 10 % 10
+    if digit in CATEGORY_MEANING:
+        return f"Category x{digit}z: {CATEGORY_MEANING[digit]}"
+    return (f"Category x{digit}z: not allowed; RFC 5321 section 4.2 limits the second digit "
+            f"to 0-5.")
+
+
+def _sent_for(commands: tuple[str, ...]) -> str:
+    if set(RFC5321_VERBS) <= set(commands):
+        return "any command (RFC 5321 section 4.3.2)"
+    names = ["the connection opening (instead of a command)" if c == CONNECTION else c
+             for c in commands]
+    return ", ".join(names)
+
+
+def explain_code(code: int) -> str:
+    """A reply code explained: title, what its digits mean, what to do next, the RFC section.
+
+    A well-formed code that RFC 5321 does not define (e.g. 432) is explained from its digits.
+    Raises :class:`UnknownTopic` for anything outside 200..599.
+    """
+    _check_code(code)
+    info = REPLY_CODES.get(code)
+    if info is None:
+        return "\n".join((
+            f"{code} (not defined by RFC 5321)",
+            _class_line(code),
+            _category_line(code),
+            f"Meaning: {code} is not defined by RFC 5321 (sections 4.2.2 and 4.2.3 list every "
+            f"code). A server should send only the listed codes; a client must handle an "
+            f"unknown one by its first digit alone (RFC 5321 sections 4.2 and 4.3.2).",
+            f"Next step: act on the first digit: {_NEXT_BY_CLASS[code // 100]}",
+        ))
+    return "\n".join((
+        f"{code} {info.title}",
+        _class_line(code),
+        _category_line(code),
+        f"Meaning: {info.meaning}",
+        f"Next step: {info.next_step}",
+        f"Sent in reply to: {_sent_for(info.commands)}",
+        f"RFC: {info.rfc}",
+    ))
+
+
+# -- enhanced status codes --------------------------------------------------------------------
+
+
+def _parse_enhanced(code: str) -> tuple[int, int, int]:
+    text = code.strip() if isinstance(code, str) else code
+    match = _ENHANCED_RE.match(text) if isinstance(text, str) else None
+    if match is None:
+        raise UnknownTopic(code, "an enhanced status code looks like 5.7.1: three numbers, "
+                                 "the last two of 1-3 digits without leading zeros")
+    klass, subject, detail = (int(g) for g in match.groups())
+    if klass not in ENHANCED_CLASSES:
+        raise UnknownTopic(code, "the first number of an enhanced code is 2, 4 or 5")
+    return klass, subject, detail
+
+
+def _subject_title(subject: int) -> str:
+    return ENHANCED_SUBJECTS[subject].split(":", 1)[0]
+
+
+def explain_enhanced(code: str) -> str:
+    """An RFC 3463 enhanced status code (``5.7.1``) explained: class, subject and detail.
+
+    A detail RFC 3463 does not define is explained from its class and subject.
+    """
+    klass, subject, detail = _parse_enhanced(code)
+    text = f"{klass}.{subject}.{detail}"
+    info = ENHANCED_CODES.get(f"{subject}.{detail}")
+    lines = [f"{text} {info.title}" if info else f"{text} (detail not defined by RFC 3463)",
+             f"Class {klass}: {ENHANCED_CLASSES[klass]}"]
+    if subject in ENHANCED_SUBJECTS:
+        lines.append(f"Subject {subject}: {ENHANCED_SUBJECTS[subject]}")
+    else:
+        lines.append(f"Subject {subject}: not defined by RFC 3463 (subjects run 0 to 7); "
+                     f"report it by its class alone.")
+    if subject not in ENHANCED_SUBJECTS:
+        lines.append(f"Detail {detail}: cannot be interpreted without a known subject.")
+        lines.append("RFC: RFC 3463 section 2")
+    elif info:
+        lines.append(f"Detail {detail}: {info.meaning}")
+        lines.append(f"RFC: {info.rfc} (written {info.code}: the class comes from the reply)")
+    else:
+        lines.append(f"Detail {detail}: not in RFC 3463; a client reports the class and subject "
+                     f"when it does not know the detail (RFC 3463 section 2). Later RFCs add "
+                     f"codes to the IANA registry of enhanced status codes (RFC 5248).")
+        lines.append("RFC: RFC 3463 section 2")
+    return "\n".join(lines)
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+def _titles(codes: tuple[int, ...]) -> list[str]:
+    return [f"  {c} {REPLY_CODES[c].title}" if c in REPLY_CODES else f"  {c}" for c in codes]
+
+
+def explain_command(verb: str) -> str:
+    """A command explained: syntax, purpose, details, possible replies, an example, the RFC.
+
+    Case-insensitive; ``"rcpt to:<x@y>"`` works too (only the first word counts).
+    """
+    word = _first_word(verb)
+    prefix: list[str] = []
+    if word in ALIASES:
+        word, note = ALIASES[word]
+        prefix = [note, ""]
+    info = COMMANDS.get(word)
+    if info is None:
+        raise UnknownTopic(verb, "not a command this simulator knows")
+    lines = [
+        *prefix,
+        f"{info.verb}: {info.purpose}",
+        f"Syntax: {info.syntax}",
+        f"Example: {info.example}",
+        f"Details: {info.details}",
+        "Success replies:",
+        *_titles(info.success),
+        "Error replies:" if info.errors else "Error replies: none listed",
+        *_titles(info.errors),
+        f"RFC: {info.rfc}",
+    ]
+    return "\n".join(lines)
+
+
+def _first_word(text: str) -> str:
+    if not isinstance(text, str):
+        raise UnknownTopic(text)
+    words = re.split(r"[\s:]+", text.strip(), maxsplit=1)
+    return words[0].upper() if words else ""
+
+
+# -- dispatch ---------------------------------------------------------------------------------
+
+
+def explain(topic: str) -> str:
+    """Explain ``topic``: a reply code ("354"), an enhanced code ("5.7.1") or a command
+    ("VRFY", "rcpt to"). Raises :class:`UnknownTopic` for anything else."""
+    if not isinstance(topic, str):
+        raise UnknownTopic(topic)
+    text = topic.strip()
+    if not text:
+        raise UnknownTopic(topic, "empty")
+    if _CODE_RE.match(text):
+        return explain_code(int(text))
+    if _ENHANCED_SHAPE_RE.match(text):
+        return explain_enhanced(text)
+    word = _first_word(text)
+    if word in COMMANDS or word in ALIASES:
+        return explain_command(word)
+    raise UnknownTopic(topic)
+
+
+def explain_reply(code: int, enhanced: str | None = None) -> str:
+    """A short summary (1-3 lines) of a reply seen in a session: what it is, what to do next,
+    and the enhanced code's meaning when there is one."""
+    _check_code(code)
+    info: CodeInfo | None = REPLY_CODES.get(code)
+    klass = CLASS_NAME.get(code // 100, "")
+    if info is None:
+        lines = [f"{code}: not defined by RFC 5321; first digit {code // 100} = {klass}.",
+                 f"Next: {_NEXT_BY_CLASS[code // 100]}"]
+    else:
+        lines = [f"{code} {info.title} ({klass}).", f"Next: {info.next_step}"]
+    if enhanced:
+        lines.append(_enhanced_summary(enhanced))
+    return "\n".join(lines)
+
+
+def _enhanced_summary(enhanced: str) -> str:
+    try:
+        klass, subject, detail = _parse_enhanced(enhanced)
+    except UnknownTopic:
+        return f"{enhanced}: not an RFC 3463 enhanced status code."
+    info = ENHANCED_CODES.get(f"{subject}.{detail}")
+    what = ENHANCED_CLASSES[klass].split(":", 1)[0]
+    if subject not in ENHANCED_SUBJECTS:
+        return f"{enhanced}: {what}; subject {subject} is not defined by RFC 3463."
+    if info is None:
+        return f"{enhanced}: {what}, {_subject_title(subject)} (detail not in RFC 3463)."
+    return f"{enhanced} {info.title}: {what}, {_subject_title(subject)} ({info.rfc})."

@@ -1,0 +1,134 @@
+"""DNS: a zone of A and MX records, and lookups that show up in the trace.
+
+Mail routing follows RFC 5321 section 5.1: look up the domain's MX records and try them in order
+of preference (lowest number first); with no MX record, the domain's own A record is the implicit
+MX; with neither, the domain does not exist for mail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from .trace import Kind, Layer
+
+if TYPE_CHECKING:
+    from .world import World
+
+DNS_TIMEOUT = 5.0
+
+
+class DnsFailure(StrEnum):
+    NXDOMAIN = "NXDOMAIN"  # the name does not exist: permanent
+    NO_MAIL = "no MX or A record"  # permanent
+    SERVFAIL = "SERVFAIL"  # the server failed: temporary
+    TIMEOUT = "timeout"  # no answer: temporary
+
+    @property
+    def temporary(self) -> bool:
+        return self in (DnsFailure.SERVFAIL, DnsFailure.TIMEOUT)
+
+
+@dataclass(frozen=True, slots=True)
+class MxRecord:
+    domain: str
+    priority: int
+    host: str
+
+
+@dataclass
+class Zone:
+    a: dict[str, str] = field(default_factory=dict)  # name -> IPv4 address
+    mx: dict[str, list[MxRecord]] = field(default_factory=dict)
+    broken: dict[str, DnsFailure] = field(default_factory=dict)  # injected failures per name
+
+    def add_a(self, name: str, ip: str) -> None:
+        self.a[name.lower()] = ip
+
+    def add_mx(self, domain: str, priority: int, host: str) -> None:
+        records = self.mx.setdefault(domain.lower(), [])
+        records.append(MxRecord(domain.lower(), priority, host.lower()))
+        records.sort(key=lambda r: (r.priority, r.host))
+
+
+@dataclass(frozen=True, slots=True)
+class MailRoute:
+    """Where mail for a domain goes: hosts in the order to try them."""
+
+    domain: str
+    hosts: tuple[tuple[int, str], ...]  # (preference, host name)
+    implicit: bool = False  # True when no MX existed and the A record was used
+
+
+class Resolver:
+    """Answers mail-routing questions, with a query and an answer record in the trace."""
+
+    def __init__(self, world: World, zone: Zone, server: str | None = None) -> None:
+        self.world = world
+        self.zone = zone
+        self.server = server  # the DNS server's host name; None answers locally
+        self.down = False
+        self.lookups = 0
+
+    def mail_route(self, client: str, domain: str,
+                   callback: Callable[[MailRoute | DnsFailure], None],
+                   message: str | None = None) -> None:
+        domain = domain.lower().rstrip(".")
+        self.lookups += 1
+        world = self.world
+        dst = self.server or "DNS"
+        world.record(Layer.DNS, Kind.QUERY, client, dst, f"query MX {domain}?",
+                     message=message, info=(("rrtype", "MX"), ("name", domain)))
+        rtt = self._rtt(client)
+        if rtt is None:
+            world.clock.schedule(DNS_TIMEOUT, self._answer, client, domain, DnsFailure.TIMEOUT,
+                                 callback, message)
+            return
+        world.clock.schedule(rtt, self._answer, client, domain, self._resolve(domain), callback,
+                             message)
+
+    def _rtt(self, client: str) -> float | None:
+        if self.down:
+            return None
+        if self.server is None:
+            return 0.0
+        net = self.world.network
+        there = net.latency(client, self.server)
+        back = net.latency(self.server, client)
+        if there is None or back is None or not net.hosts[self.server].up:
+            return None
+        return there + back
+
+    def _resolve(self, domain: str) -> MailRoute | DnsFailure:
+        zone = self.zone
+        if domain in zone.broken:
+            return zone.broken[domain]
+        records = zone.mx.get(domain)
+        if records:
+            return MailRoute(domain, tuple((r.priority, r.host) for r in records))
+        if domain in zone.a:
+            return MailRoute(domain, ((0, domain),), implicit=True)
+        known = any(name == domain or name.endswith("." + domain) for name in zone.a)
+        return DnsFailure.NO_MAIL if known else DnsFailure.NXDOMAIN
+
+    def _answer(self, client: str, domain: str, result: MailRoute | DnsFailure,
+                callback: Callable[[MailRoute | DnsFailure], None], message: str | None) -> None:
+        src = self.server or "DNS"
+        if isinstance(result, DnsFailure):
+            summary = f"MX {domain}: {result.value}"
+            info: tuple = (("rrtype", "MX"), ("name", domain), ("failure", result.value))
+        elif result.implicit:
+            summary = f"MX {domain}: none; using its A record {self.zone.a.get(domain)}"
+            info = (("rrtype", "MX"), ("name", domain), ("answers", ()), ("fallback", "A"))
+        else:
+            shown = ", ".join(f"{pref} {host}" for pref, host in result.hosts)
+            summary = f"MX {domain}: {shown}"
+            info = (("rrtype", "MX"), ("name", domain), ("answers", result.hosts))
+        self.world.record(Layer.DNS, Kind.ANSWER, src, client, summary, message=message,
+                          info=info)
+        callback(result)
+
+    def address_of(self, name: str) -> str | None:
+        return self.zone.a.get(name.lower())

@@ -1,0 +1,369 @@
+"""Hosts, links and TCP: enough of a network to teach that "SMTP uses TCP".
+
+A TCP connection is modelled as the three-way handshake (SYN, SYN-ACK, ACK), a byte stream in
+each direction delivered after the path's latency, and the close (FIN). Connecting to a port
+where nothing listens gets a RST (connection refused); to a host that is down or unreachable, the
+SYN goes unanswered and the client gives up after its connect timeout.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .trace import Kind, Layer
+
+if TYPE_CHECKING:
+    from .world import World
+
+CONNECT_TIMEOUT = 30.0  # virtual seconds a client waits for SYN-ACK before giving up
+RETRANSMIT_TIMEOUT = 1.0  # RFC 6298's initial RTO
+MAX_RETRANSMITS = 5
+
+SMTP_PORT = 25
+SUBMISSION_PORT = 587
+POP3_PORT = 110
+APP_LAYER = {SMTP_PORT: Layer.SMTP, SUBMISSION_PORT: Layer.SMTP, POP3_PORT: Layer.POP3}
+
+
+class Endpoint(Protocol):
+    """What sits on one end of a connection: a server session, an MTA's client, a student."""
+
+    def on_open(self, conn: TcpConnection) -> None: ...
+    def on_data(self, conn: TcpConnection, data: bytes) -> None: ...
+    def on_close(self, conn: TcpConnection) -> None: ...
+
+
+@dataclass
+class Host:
+    name: str
+    ip: str
+    role: str = "host"
+    up: bool = True
+    listeners: dict[int, Callable[[TcpConnection], Endpoint]] = field(default_factory=dict)
+    description: str = ""
+
+    def listen(self, port: int, factory: Callable[[TcpConnection], Endpoint]) -> None:
+        self.listeners[port] = factory
+
+
+@dataclass
+class Link:
+    a: str
+    b: str
+    latency: float = 0.01
+    up: bool = True
+    loss: float = 0.0  # probability that a segment is lost (retransmitted after the RTO)
+    extra_latency: float = 0.0
+
+    def other(self, name: str) -> str:
+        return self.b if name == self.a else self.a
+
+    @property
+    def delay(self) -> float:
+        return self.latency + self.extra_latency
+
+
+class Network:
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.hosts: dict[str, Host] = {}
+        self.links: list[Link] = []
+        self._adjacent: dict[str, list[Link]] = {}
+        self._ips: dict[str, Host] = {}
+        self._route_cache: dict[tuple[str, str], list[Link] | None] = {}
+        self._conn_ids = itertools.count(1)
+        self._ports = itertools.count(49152)
+        self.connections: dict[int, TcpConnection] = {}
+
+    def add_host(self, host: Host) -> Host:
+        if host.name in self.hosts:
+            raise ValueError(f"duplicate host {host.name!r}")
+        self.hosts[host.name] = host
+        self._ips[host.ip] = host
+        self._adjacent.setdefault(host.name, [])
+        return host
+
+    def add_link(self, link: Link) -> Link:
+        for end in (link.a, link.b):
+            if end not in self.hosts:
+                raise ValueError(f"link to unknown host {end!r}")
+        self.links.append(link)
+        self._adjacent[link.a].append(link)
+        self._adjacent[link.b].append(link)
+        self.topology_changed()
+        return link
+
+    def link_between(self, a: str, b: str) -> Link | None:
+        for link in self._adjacent.get(a, ()):
+            if link.other(a) == b:
+                return link
+        return None
+
+    def host_by_ip(self, ip: str) -> Host | None:
+        return self._ips.get(ip)
+
+    def topology_changed(self) -> None:
+        self._route_cache.clear()
+
+    def route(self, a: str, b: str) -> list[Link] | None:
+        """The lowest-latency path of links that are up, through hosts that are up."""
+        key = (a, b)
+        if key in self._route_cache:
+            return self._route_cache[key]
+        path = self._dijkstra(a, b)
+        self._route_cache[key] = path
+        return path
+
+    def _dijkstra(self, a: str, b: str) -> list[Link] | None:
+        if a == b:
+            return []
+        best: dict[str, float] = {a: 0.0}
+        prev: dict[str, Link] = {}
+        heap: list[tuple[float, str]] = [(0.0, a)]
+        while heap:
+            dist, node = heapq.heappop(heap)
+            if node == b:
+                break
+            if dist > best.get(node, float("inf")):
+                continue
+            for link in self._adjacent.get(node, ()):
+                nxt = link.other(node)
+                if not link.up or (nxt != b and not self.hosts[nxt].up):
+                    continue
+                d = dist + link.delay
+                if d < best.get(nxt, float("inf")):
+                    best[nxt] = d
+                    prev[nxt] = link
+                    heapq.heappush(heap, (d, nxt))
+        if b not in prev:
+            return None
+        path = []
+        node = b
+        while node != a:
+            link = prev[node]
+            path.append(link)
+            node = link.other(node)
+        path.reverse()
+        return path
+
+    def latency(self, a: str, b: str) -> float | None:
+        path = self.route(a, b)
+        if path is None:
+            return None
+        return sum(link.delay for link in path)
+
+    def reachable(self, a: str, b: str) -> bool:
+        return self.hosts[a].up and self.hosts[b].up and self.route(a, b) is not None
+
+    def connect(self, client: str, server: str, port: int, endpoint: Endpoint,
+                *, on_fail: Callable[[str], None], message: str | None = None) -> TcpConnection:
+        """Open a TCP connection; ``endpoint.on_open`` is called once established, ``on_fail``
+        with a reason when refused or timed out."""
+        conn = TcpConnection(self, next(self._conn_ids), client, next(self._ports), server,
+                             port, endpoint, on_fail, message)
+        self.connections[conn.id] = conn
+        conn.start()
+        return conn
+
+
+class TcpConnection:
+    """One TCP connection between a client endpoint and the server's listener."""
+
+    def __init__(self, network: Network, conn_id: int, client: str, client_port: int,
+                 server: str, port: int, endpoint: Endpoint, on_fail: Callable[[str], None],
+                 message: str | None) -> None:
+        self.network = network
+        self.world = network.world
+        self.id = conn_id
+        self.client = client
+        self.client_port = client_port
+        self.server = server
+        self.port = port
+        self.client_end = endpoint
+        self.server_end: Endpoint | None = None
+        self.on_fail = on_fail
+        self.state = "SYN_SENT"
+        self.message = message  # the message trace id this connection carries, if known
+        self.layer = APP_LAYER.get(port, Layer.TCP)
+        self._timer: Any = None
+        self.closed_by: set[str] = set()
+        self.bytes_sent = {client: 0, server: 0}
+        self._early: list[bytes] = []  # data that arrived before the server accepted
+
+    # -- handshake --------------------------------------------------------------------------
+
+    def _tcp(self, kind: Kind, src: str, dst: str, summary: str) -> None:
+        self.world.record(Layer.TCP, kind, src, dst, summary, conn=self.id, message=self.message)
+
+    def start(self) -> None:
+        sport, dport = self.client_port, self.port
+        self._tcp(Kind.SYN, self.client, self.server, f"SYN {sport} \u2192 {dport}")
+        clock = self.world.clock
+        self._timer = clock.schedule(CONNECT_TIMEOUT, self._connect_timeout)
+        delay = self._delay(self.client, self.server)
+        if delay is None:
+            return  # the SYN is lost; the timer will fire
+        clock.schedule(delay, self._syn_arrives)
+
+    def _delay(self, src: str, dst: str) -> float | None:
+        net = self.network
+        if not net.hosts[src].up:
+            return None
+        path = net.route(src, dst)
+        if path is None or not net.hosts[dst].up:
+            return None
+        return sum(link.delay for link in path)
+
+    def _syn_arrives(self) -> None:
+        if self.state != "SYN_SENT":
+            return
+        host = self.network.hosts[self.server]
+        back = self._delay(self.server, self.client)
+        factory = host.listeners.get(self.port)
+        if factory is None:
+            self._tcp(Kind.RST, self.server, self.client,
+                      f"RST: nothing listens on port {self.port} (connection refused)")
+            if back is not None:
+                self.world.clock.schedule(back, self._refused)
+            return
+        self._tcp(Kind.SYN_ACK, self.server, self.client, f"SYN-ACK {self.port} \u2192 "
+                  f"{self.client_port}")
+        if back is not None:
+            self.world.clock.schedule(back, self._synack_arrives, factory)
+
+    def _refused(self) -> None:
+        if self.state != "SYN_SENT":
+            return
+        self.state = "CLOSED"
+        self._cancel_timer()
+        self.network.connections.pop(self.id, None)
+        self.on_fail(f"connection refused by {self.server} port {self.port}")
+
+    def _connect_timeout(self) -> None:
+        if self.state != "SYN_SENT":
+            return
+        self.state = "CLOSED"
+        self._tcp(Kind.TIMEOUT, self.client, self.server,
+                  f"no answer from {self.server} after {CONNECT_TIMEOUT:g} s: connection timed out")
+        self.network.connections.pop(self.id, None)
+        self.on_fail(f"connection to {self.server} port {self.port} timed out")
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _synack_arrives(self, factory: Callable[[TcpConnection], Endpoint]) -> None:
+        if self.state != "SYN_SENT":
+            return
+        self._cancel_timer()
+        self.state = "ESTABLISHED"
+        self._tcp(Kind.ACK, self.client, self.server, "ACK: connection established")
+        delay = self._delay(self.client, self.server)
+        self.client_end.on_open(self)
+        if delay is not None:
+            self.world.clock.schedule(delay, self._accept, factory)
+
+    def _accept(self, factory: Callable[[TcpConnection], Endpoint]) -> None:
+        if self.state not in ("ESTABLISHED", "CLOSING"):
+            return
+        self.server_end = factory(self)
+        self.server_end.on_open(self)
+        for chunk in self._early:
+            self.server_end.on_data(self, chunk)
+        self._early.clear()
+
+    # -- data -------------------------------------------------------------------------------
+
+    def peer_of(self, side: str) -> str:
+        return self.server if side == self.client else self.client
+
+    def send(self, side: str, data: bytes, kind: Kind, summary: str,
+             info: tuple[tuple[str, Any], ...] = ()) -> None:
+        """``side`` (a host name) writes ``data``; it arrives after the path's latency."""
+        if self.state not in ("ESTABLISHED", "CLOSING") or side in self.closed_by:
+            return
+        dst = self.peer_of(side)
+        self.bytes_sent[side] += len(data)
+        self.world.record(self.layer, kind, side, dst, summary, data=data, conn=self.id,
+                          message=self.message, info=info)
+        self._transmit(side, dst, data, 0)
+
+    def _transmit(self, side: str, dst: str, data: bytes, attempt: int) -> None:
+        delay = self._delay(side, dst)
+        lost = delay is None or self._lost(side, dst)
+        if lost:
+            if attempt >= MAX_RETRANSMITS:
+                self._broken(f"{dst} unreachable: gave up after {attempt} retransmissions")
+                return
+            rto = RETRANSMIT_TIMEOUT * (2 ** attempt)
+            self.world.clock.schedule(rto, self._retransmit, side, dst, data, attempt + 1)
+            return
+        self.world.clock.schedule(delay, self._deliver, dst, data)
+
+    def _lost(self, src: str, dst: str) -> bool:
+        path = self.network.route(src, dst) or []
+        rng = self.world.rng
+        return any(link.loss > 0 and rng.random() < link.loss for link in path)
+
+    def _retransmit(self, side: str, dst: str, data: bytes, attempt: int) -> None:
+        if self.state == "CLOSED":
+            return
+        self._tcp(Kind.RETRANSMIT, side, dst,
+                  f"retransmission #{attempt} of {len(data)} bytes (no ACK received)")
+        self._transmit(side, dst, data, attempt)
+
+    def _deliver(self, dst: str, data: bytes) -> None:
+        if self.state == "CLOSED":
+            return
+        if dst == self.client:
+            self.client_end.on_data(self, data)
+        elif self.server_end is None:
+            self._early.append(data)
+        else:
+            self.server_end.on_data(self, data)
+
+    def _broken(self, reason: str) -> None:
+        if self.state == "CLOSED":
+            return
+        self.state = "CLOSED"
+        self._tcp(Kind.RST, self.client, self.server, f"connection broken: {reason}")
+        self.network.connections.pop(self.id, None)
+        for end in (self.client_end, self.server_end):
+            if end is not None:
+                end.on_close(self)
+
+    def close(self, side: str) -> None:
+        """``side`` closes its half (FIN). The peer's ``on_close`` runs when the FIN arrives."""
+        if self.state == "CLOSED" or side in self.closed_by:
+            return
+        if self.state == "SYN_SENT":
+            self.state = "CLOSED"
+            self._cancel_timer()
+            self.network.connections.pop(self.id, None)
+            return
+        self.closed_by.add(side)
+        dst = self.peer_of(side)
+        self._tcp(Kind.FIN, side, dst, "FIN: no more data from this side")
+        self.state = "CLOSING"
+        delay = self._delay(side, dst)
+        if delay is not None:
+            self.world.clock.schedule(delay, self._fin_arrives, dst)
+        if len(self.closed_by) == 2:
+            self.state = "CLOSED"
+            self.network.connections.pop(self.id, None)
+
+    def _fin_arrives(self, dst: str) -> None:
+        end = self.client_end if dst == self.client else self.server_end
+        if end is not None:
+            end.on_close(self)
+        if len(self.closed_by) == 2:
+            self.state = "CLOSED"
+
+    def abort(self, reason: str) -> None:
+        """The connection dies (a host went down): both ends learn at once."""
+        self._broken(reason)

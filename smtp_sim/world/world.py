@@ -1,0 +1,120 @@
+"""The World: one simulated network with its clock, trace, DNS, MTAs, mailboxes and clients."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from typing import Any
+
+from ..protocol import Personality, get_personality
+from .clock import Clock
+from .dns import Resolver, Zone
+from .mailbox import Mailbox
+from .mta import MTA
+from .agent import UserAgent
+from .network import Host, Link, Network
+from .trace import Kind, Layer, Trace, TraceRecord
+
+DEFAULT_START = datetime(2026, 1, 5, 9, 0, 0, tzinfo=UTC)
+
+
+class World:
+    """Everything that happens is scheduled on ``clock`` and written to ``trace``."""
+
+    def __init__(self, *, seed: int = 0, start: datetime = DEFAULT_START) -> None:
+        self.clock = Clock()
+        self.trace = Trace()
+        self.rng = random.Random(seed)
+        self.seed = seed
+        self.start = start
+        self.network = Network(self)
+        self.zone = Zone()
+        self.resolver = Resolver(self, self.zone)
+        self.mtas: dict[str, MTA] = {}
+        self.agents: dict[str, UserAgent] = {}
+        self._message_ids = itertools.count(1)
+        self._by_alias: dict[str, str] = {}
+
+    # -- time and identity ------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        return self.clock.now
+
+    def date_text(self, t: float | None = None) -> str:
+        moment = self.start + timedelta(seconds=self.clock.now if t is None else t)
+        return format_datetime(moment)
+
+    def new_message_id(self) -> str:
+        return f"m{next(self._message_ids)}"
+
+    def record(self, layer: Layer, kind: Kind, src: str, dst: str | None, summary: str,
+               **kwargs: Any) -> TraceRecord:
+        return self.trace.add(self.clock.now, layer, kind, src, dst, summary, **kwargs)
+
+    # -- building ---------------------------------------------------------------------------
+
+    def add_host(self, name: str, ip: str, role: str = "host", description: str = "") -> Host:
+        host = self.network.add_host(Host(name, ip, role, description=description))
+        self.zone.add_a(name, ip)
+        return host
+
+    def add_link(self, a: str, b: str, latency: float = 0.01) -> Link:
+        return self.network.add_link(Link(a, b, latency))
+
+    def set_dns_server(self, name: str | None) -> None:
+        self.resolver.server = name
+
+    def add_mta(self, host: str, *, personality: Personality | str = "postfix-3",
+                hostname: str | None = None, domains: list[str] = (),  # type: ignore[assignment]
+                users: dict[str, str] | None = None, lists: dict[str, list[str]] | None = None,
+                **kwargs: Any) -> MTA:
+        if isinstance(personality, str):
+            personality = get_personality(personality)
+        h = self.network.hosts[host]
+        mta = MTA(self, h, hostname=hostname or host, personality=personality,
+                  domains=list(domains), users=dict(users or {}), lists=dict(lists or {}),
+                  **kwargs)
+        self.mtas[host] = mta
+        if mta.hostname != host:
+            self._by_alias[mta.hostname.lower()] = host
+            self.zone.add_a(mta.hostname, h.ip)
+        return mta
+
+    def add_agent(self, host: str, address: str, name: str, outgoing: str,
+                  port: int = 587) -> UserAgent:
+        agent = UserAgent(self, self.network.hosts[host], address, name, outgoing, port)
+        self.agents[address.lower()] = agent
+        return agent
+
+    def host_named(self, name: str) -> Host | None:
+        name = name.lower().rstrip(".")
+        host = self.network.hosts.get(name)
+        if host is None and name in self._by_alias:
+            host = self.network.hosts[self._by_alias[name]]
+        return host
+
+    # -- running ----------------------------------------------------------------------------
+
+    def run(self, until: float | None = None, *, max_steps: int | None = None) -> None:
+        self.clock.run(until, max_steps=max_steps)
+
+    def step(self) -> bool:
+        return self.clock.step()
+
+    def peek(self) -> float | None:
+        return self.clock.peek()
+
+    # -- looking at it ----------------------------------------------------------------------
+
+    def mailbox(self, address: str) -> Mailbox | None:
+        for mta in self.mtas.values():
+            box = mta.mailbox_for(address)
+            if box is not None:
+                return box
+        return None
+
+    def mailboxes(self) -> list[Mailbox]:
+        return [box for mta in self.mtas.values() for box in mta.mailboxes.values()]
