@@ -22,6 +22,14 @@ def _build_parser() -> argparse.ArgumentParser:
         "standard input, writes exactly the server's replies to standard output; notes and "
         "explanations go to standard error.",
     )
+    session.add_argument("scenario", nargs="?", help="a scenario id or file: attach to a host "
+                         "inside its network instead of a lone server")
+    session.add_argument("--host", help="with a scenario: the server to connect to "
+                         "(default: its first MTA)")
+    session.add_argument("--port", type=int, default=25, help="with a scenario: the port "
+                         "(default 25; 587 submission, 110 POP3)")
+    session.add_argument("--from", dest="from_host", help="with a scenario: the host whose "
+                         "terminal you type at (default: its first client)")
     session.add_argument("--personality", default=DEFAULT_PERSONALITY,
                          choices=sorted(PERSONALITIES), help="which real server to behave like "
                          f"(default {DEFAULT_PERSONALITY})")
@@ -47,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     if args.command == "session":
+        if args.scenario:
+            from .terminal import main_world_session
+
+            return main_world_session(args.scenario, args.host, args.port, args.from_host,
+                                      args.explain)
         from .terminal import main_session
 
         return main_session(args.personality, args.hostname, args.explain)

@@ -73,6 +73,82 @@ def run_session(server: ServerConnection, *, stdin: TextIO, stdout: TextIO, stde
     return 0
 
 
+def run_world_session(world, terminal, server: str, port: int, *, stdin: TextIO, stdout: TextIO,
+                      stderr: TextIO, explain: bool = False) -> int:
+    """The same loop inside a scenario's network: lines travel over simulated TCP."""
+    from .world.trace import Kind, Layer
+
+    shown = 0
+    notes_from = len(world.trace)
+
+    def flush() -> None:
+        nonlocal shown, notes_from
+        for item in terminal.output[shown:]:
+            if item.reply is not None:
+                stdout.write(item.text + "\n")
+                if explain:
+                    for line in explain_reply(item.reply.code, item.reply.enhanced).splitlines():
+                        print(f"  | {line}", file=stderr)
+            else:
+                print(f"note: {item.text}", file=stderr)
+        stdout.flush()
+        shown = len(terminal.output)
+        for record in world.trace.since(notes_from):
+            if record.layer in (Layer.QUEUE, Layer.MAILBOX) or (
+                    record.layer is Layer.INFO and record.kind is not Kind.NOTE):
+                print(f"note: [{record.time:9.3f}] {record.src}: {record.summary}", file=stderr)
+        notes_from = len(world.trace)
+
+    terminal.connect(server, port)
+    terminal.run_until_answer()
+    flush()
+    for line in _lines(stdin):
+        if terminal.state != "open":
+            break
+        terminal.type_line(line.decode("utf-8", "replace"))
+        terminal.run_until_answer()
+        flush()
+    terminal.close()
+    world.run(until=world.now + 3600)  # let the mail travel on: relays, retries, bounces
+    flush()
+    return 0
+
+
+def main_world_session(scenario: str, server: str | None, port: int, from_host: str | None,
+                       explain: bool) -> int:
+    from .world.scenario import ScenarioError, build_world, load_scenario
+    from .world.terminal import StudentTerminal
+
+    try:
+        world = build_world(load_scenario(scenario))
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    hosts = world.network.hosts
+    if server is None:
+        server = next((h for h in hosts if h in world.mtas), None)
+    if from_host is None:
+        from_host = next((h.name for h in hosts.values() if h.role == "client"),
+                         next(iter(hosts)))
+    if server is None or world.host_named(server) is None:
+        print(f"smtp-sim session: no host named {server!r}; hosts: {', '.join(hosts)}",
+              file=sys.stderr)
+        return 2
+    if from_host not in hosts:
+        print(f"smtp-sim session: no host named {from_host!r}; hosts: {', '.join(hosts)}",
+              file=sys.stderr)
+        return 2
+    terminal = StudentTerminal(world, from_host)
+    try:
+        return run_world_session(world, terminal, server, port, stdin=sys.stdin,
+                                 stdout=sys.stdout, stderr=sys.stderr, explain=explain)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
 def main_session(personality: str, hostname: str, explain: bool) -> int:
     server = ServerConnection(personality, hostname)
     try:

@@ -1,0 +1,179 @@
+"""A student's telnet inside the virtual network: ``telnet HOST PORT`` from a chosen host.
+
+What the student types travels over a simulated TCP connection like any client's bytes, so the
+server answers with the same engine and the mail is relayed and delivered like any other.
+Everything typed is kept with its virtual time (``inputs``) so a session can be replayed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..protocol.client import parse_reply_lines
+from ..protocol.errors import RemoteProtocolError
+from ..protocol.replies import Reply
+from .network import TcpConnection
+from .trace import Kind, Layer
+
+if TYPE_CHECKING:
+    from .world import World
+
+
+@dataclass(frozen=True, slots=True)
+class TerminalOutput:
+    """One thing the terminal shows: a reply, or a line of its own (connected, closed...)."""
+
+    time: float
+    text: str
+    reply: Reply | None = None
+    local: bool = False  # True for the terminal's own messages, not the server's
+
+
+class StudentTerminal:
+    """A telnet client on ``host``. ``type_line`` sends; ``output`` collects what came back."""
+
+    def __init__(self, world: World, host: str, *, on_output: Callable[[TerminalOutput], None]
+                 | None = None) -> None:
+        if host not in world.network.hosts:
+            raise ValueError(f"no host named {host!r} in this network")
+        self.world = world
+        self.host = host
+        self.conn: TcpConnection | None = None
+        self.state = "idle"  # idle, connecting, open, closed
+        self.peer: tuple[str, int] | None = None
+        self.in_data = False  # after a 354 reply, until the lone dot
+        self.inputs: list[tuple[float, str]] = []
+        self.output: list[TerminalOutput] = []
+        self.on_output = on_output
+        self._buffer = bytearray()
+        self._lines: list[bytes] = []
+
+    # -- what the student does -------------------------------------------------------------
+
+    def connect(self, server: str, port: int = 25) -> None:
+        target = self.world.host_named(server)
+        if target is None:
+            self._show(f"telnet: could not resolve {server}: Name or service not known")
+            return
+        if self.state in ("connecting", "open"):
+            self._show("telnet: already connected; type QUIT first")
+            return
+        self.inputs.append((self.world.now, f"telnet {server} {port}"))
+        self.state = "connecting"
+        self.peer = (target.name, port)
+        self.in_data = False
+        self._buffer.clear()
+        self._lines.clear()
+        self._show(f"Trying {target.ip}...")
+        self.conn = self.world.network.connect(self.host, target.name, port, self,
+                                               on_fail=self._failed)
+
+    def type_line(self, line: str) -> None:
+        """Send one line as telnet does: the text and CRLF."""
+        self.inputs.append((self.world.now, line))
+        if self.state != "open" or self.conn is None:
+            self._show("Not connected. Type: telnet HOST PORT")
+            return
+        data = line.encode("utf-8", "replace") + b"\r\n"
+        if self.in_data:
+            kind = Kind.CONTENT
+            info: tuple = (("student", True), ("data_line", True))
+            summary = line if line != "." else ". (end of data)"
+            if line == ".":
+                self.in_data = False
+        else:
+            kind = Kind.COMMAND
+            verb = line.strip().split(" ", 1)[0].upper()
+            info = (("student", True), ("verb", verb), ("verbs", (verb,)))
+            summary = line
+        self.conn.send(self.host, data, kind, summary, info=info)
+
+    def close(self) -> None:
+        if self.conn is not None and self.state in ("open", "connecting"):
+            self.conn.close(self.host)
+            self.state = "closed"
+            self._show("Connection closed.")
+
+    # -- the network's side (Endpoint) -----------------------------------------------------
+
+    def on_open(self, conn: TcpConnection) -> None:
+        self.state = "open"
+        self._show(f"Connected to {conn.server}.")
+
+    def on_data(self, conn: TcpConnection, data: bytes) -> None:
+        self._buffer += data
+        while True:
+            nl = self._buffer.find(b"\n")
+            if nl < 0:
+                return
+            line = bytes(self._buffer[:nl]).rstrip(b"\r")
+            del self._buffer[: nl + 1]
+            self._lines.append(line)
+            if len(line) > 3 and line[3:4] == b"-":
+                continue
+            lines, self._lines = self._lines, []
+            try:
+                reply = parse_reply_lines(lines)
+            except RemoteProtocolError:
+                for raw in lines:
+                    self._show(raw.decode("utf-8", "replace"), local=False)
+                continue
+            if reply.code == 354:
+                self.in_data = True
+            text = "\n".join(raw.decode("utf-8", "replace") for raw in lines)
+            self._emit(TerminalOutput(self.world.now, text, reply))
+
+    def on_close(self, conn: TcpConnection) -> None:
+        if self.state == "open":
+            self.conn.close(self.host) if self.conn is not None else None
+        self.state = "closed"
+        self.in_data = False
+        self._show("Connection closed by foreign host.")
+
+    def _failed(self, reason: str) -> None:
+        self.state = "closed"
+        self._show(f"telnet: Unable to connect to remote host: {reason}")
+
+    # -- output ----------------------------------------------------------------------------
+
+    def _show(self, text: str, *, local: bool = True) -> None:
+        self.world.record(Layer.INFO, Kind.NOTE if "Unable" not in text else Kind.ERROR,
+                          self.host, None, f"terminal: {text}", info=(("student", True),))
+        self._emit(TerminalOutput(self.world.now, text, None, local=local))
+
+    def _emit(self, item: TerminalOutput) -> None:
+        self.output.append(item)
+        if self.on_output is not None:
+            self.on_output(item)
+
+    @property
+    def prompt(self) -> str:
+        """Where the student is and what the server waits for."""
+        if self.state == "open" and self.peer:
+            where = f"{self.peer[0]}:{self.peer[1]}"
+            if self.in_data:
+                return f"{where} DATA (end with a line holding only '.')"
+            return f"{where}"
+        if self.state == "connecting":
+            return f"{self.host} (connecting)"
+        return f"{self.host} (not connected)"
+
+    def run_until_answer(self, horizon: float = 60.0) -> None:
+        """Advance the world until a reply arrives, the connection ends, or ``horizon`` virtual
+        seconds pass. Lines typed inside DATA get no reply: for them nothing is run."""
+        if self.in_data:
+            return
+        clock = self.world.clock
+        deadline = clock.now + horizon
+        seen = len(self.output)
+        while True:
+            new = self.output[seen:]
+            if any(item.reply is not None for item in new) or (
+                    new and self.state in ("closed", "idle")):
+                break
+            nxt = clock.peek()
+            if nxt is None or nxt > deadline:
+                break
+            clock.step()
