@@ -134,8 +134,13 @@ class SmtpServerSession:
                 break
             out = engine.data_to_send()
             if out:
-                conn.send(host, out, Kind.REPLY, _reply_summary(out),
-                          info=(("codes", _codes(out)), ("state", engine.state.value)))
+                info = (("codes", _codes(out)), ("state", engine.state.value))
+                delay = self.mta.reply_delay
+                if delay > 0:  # a slow server (a fault): the reply leaves later
+                    self.mta.world.clock.schedule(delay, conn.send, host, out, Kind.REPLY,
+                                                  _reply_summary(out), info)
+                else:
+                    conn.send(host, out, Kind.REPLY, _reply_summary(out), info=info)
             if isinstance(event, CommandReplied) and event.note:
                 self.mta.world.record(Layer.INFO, Kind.NOTE, host, conn.client, event.note,
                                       conn=conn.id)
@@ -143,7 +148,11 @@ class SmtpServerSession:
                 self.mta.receive(event, conn)
             elif isinstance(event, ConnectionClosed):
                 self.mta.sessions.pop(conn.id, None)
-                conn.close(host)
+                delay = self.mta.reply_delay
+                if delay > 0:
+                    self.mta.world.clock.schedule(delay, conn.close, host)
+                else:
+                    conn.close(host)
                 break
 
 
@@ -236,6 +245,7 @@ class MTA:
         self.lifetime = lifetime
         self.queue = MailQueue()
         self.faults: list[Fault] = []
+        self.reply_delay = 0.0
         self.sessions: dict[int, SmtpServerSession] = {}
         self.mailboxes: dict[str, Mailbox] = {}
         self._queue_counter = 0
