@@ -48,7 +48,33 @@ def _build_parser() -> argparse.ArgumentParser:
     explain.add_argument("topic", nargs="+", help="e.g. 354, 5.7.1, VRFY, 'RCPT TO'")
 
     sub.add_parser("personalities", help="list the server personalities")
+
+    run = sub.add_parser(
+        "run",
+        help="run a scenario headless and print its trace",
+        description="Run a scenario (a .toml file or a built-in id such as classroom) in "
+        "virtual time to its end, or to --until, and print everything that happened: a "
+        "swaks-style transcript (-> client, <- server, === information, *** error) or JSON "
+        "Lines. An invalid scenario prints one line per problem on standard error and exits 2.",
+    )
+    run.add_argument("scenario", help="a scenario file or built-in id (e.g. classroom)")
+    run.add_argument("--until", type=_duration, metavar="TIME",
+                     help="stop at this virtual time: seconds or e.g. 90s, 10min, 2h, 5d")
+    run.add_argument("--format", choices=("text", "jsonl"), default="text",
+                     help="text (default) or jsonl, one JSON object per trace record")
+    run.add_argument("-o", "--output", metavar="FILE",
+                     help="write the trace to FILE instead of standard output")
+    run.add_argument("--seed", type=int, help="override the scenario's random seed")
     return parser
+
+
+def _duration(text: str) -> float:
+    from .world.scenario_types import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,6 +98,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"smtp-sim explain: {exc}", file=sys.stderr)
             return 2
         return 0
+    if args.command == "run":
+        from .runner import run_scenario
+
+        return run_scenario(args.scenario, until=args.until, fmt=args.format,
+                            output=args.output, seed=args.seed)
     if args.command == "personalities":
         for p in PERSONALITIES.values():
             print(f"{p.id:15} {p.name}\n{'':15} {p.description}")

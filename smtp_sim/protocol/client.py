@@ -82,7 +82,7 @@ class ClientConnection:
         while True:
             nl = self._in.find(b"\n")
             if nl < 0:
-                if len(self._in) > MAX_REPLY_LINE:
+                if len(self._in) > MAX_REPLY_LINE + 1:  # + 1: a CR may be waiting for its LF
                     raise RemoteProtocolError(
                         f"reply line longer than {MAX_REPLY_LINE} octets without CRLF")
                 return Signal.CLOSED if self.closed else Signal.NEED_DATA
@@ -90,6 +90,8 @@ class ClientConnection:
             del self._in[: nl + 1]
             if line.endswith(b"\r"):
                 line = line[:-1]
+            if len(line) > MAX_REPLY_LINE:  # the same verdict however the bytes were chunked
+                raise RemoteProtocolError(f"reply line longer than {MAX_REPLY_LINE} octets")
             self._lines.append(line)
             match = _REPLY_LINE.match(line)
             if match is not None and match.group(2) == b"-":

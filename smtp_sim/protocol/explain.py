@@ -27,6 +27,7 @@ from .explain_data import (
     CommandInfo,
     EnhancedInfo,
 )
+from .pop3_replies import POP3_COMMANDS, STATUS_INDICATORS, UnknownPop3Topic, explain_pop3
 
 __all__ = [
     "CATEGORY_MEANING",
@@ -61,7 +62,7 @@ class UnknownTopic(ValueError):
         super().__init__(
             f"cannot explain {topic!r}{why}; ask for a 3-digit reply code from 200 to 599 "
             f"(e.g. 354), an enhanced status code (e.g. 5.7.1) or a command: "
-            f"{', '.join(COMMANDS)}"
+            f"{', '.join(COMMANDS)}; or a POP3 command (e.g. 'pop3 retr')"
         )
 
 
@@ -225,7 +226,9 @@ def _first_word(text: str) -> str:
 
 def explain(topic: str) -> str:
     """Explain ``topic``: a reply code ("354"), an enhanced code ("5.7.1") or a command
-    ("VRFY", "rcpt to"). Raises :class:`UnknownTopic` for anything else."""
+    ("VRFY", "rcpt to"). POP3 commands and +OK/-ERR fall back to :func:`explain_pop3`;
+    "pop3 quit" picks POP3 where SMTP has the same verb. Raises :class:`UnknownTopic` for
+    anything else."""
     if not isinstance(topic, str):
         raise UnknownTopic(topic)
     text = topic.strip()
@@ -236,8 +239,16 @@ def explain(topic: str) -> str:
     if _ENHANCED_SHAPE_RE.match(text):
         return explain_enhanced(text)
     word = _first_word(text)
+    if word == "POP3":
+        rest = re.split(r"[\s:]+", text, maxsplit=1)[1:]
+        try:
+            return explain_pop3(rest[0] if rest else "")
+        except UnknownPop3Topic:
+            raise UnknownTopic(topic, "not a POP3 command this simulator knows") from None
     if word in COMMANDS or word in ALIASES:
         return explain_command(word)
+    if word in POP3_COMMANDS or word in STATUS_INDICATORS:
+        return explain_pop3(word)
     raise UnknownTopic(topic)
 
 

@@ -331,6 +331,8 @@ SENDMAIL_1988 = Personality(
         K.TOO_MANY_ERRORS: S(421, None, "{hostname} Too many bad commands; closing connection"),
         K.MESSAGE_TOO_BIG: S(552, None, "Message too large"),
         K.NO_ARGUMENT_ALLOWED: S(501, None, "Syntax error in parameters"),
+        # RFC 821 has no MAIL/RCPT parameters and no 555 (that came with RFC 1869/5321)
+        K.UNSUPPORTED_OPTION: S(501, None, "Syntax error in parameters"),
         K.MAILBOX_FULL: S(552, None, "{address}... Mailbox full"),
         K.TIMEOUT: S(421, None, "{hostname} Lost input channel: timeout waiting for input"),
         K.SHUTDOWN: S(421, None, "{hostname} Shutting down"),

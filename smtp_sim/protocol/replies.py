@@ -113,7 +113,9 @@ DEFAULT_REPLIES: dict[ReplyKind, ReplySpec] = {
     ReplyKind.RCPT_SYNTAX: S(501, "5.5.4", "Syntax: RCPT TO:<address>"),
     ReplyKind.NEED_MAIL: S(503, "5.5.1", "Bad sequence of commands: need MAIL command"),
     ReplyKind.USER_UNKNOWN: S(550, "5.1.1", "{address}: Requested action not taken: mailbox unavailable"),
-    ReplyKind.RELAY_DENIED: S(554, "5.7.1", "{address}: Relay access denied"),
+    # RFC 5321 3.6.2: a server that declines to relay for policy reasons SHOULD answer 550
+    # (4.3.2 lists no 554 for RCPT; Postfix's 554 is its own wording, kept in personalities.py)
+    ReplyKind.RELAY_DENIED: S(550, "5.7.1", "{address}: Relay access denied"),
     ReplyKind.TOO_MANY_RECIPIENTS: S(452, "4.5.3", "Too many recipients"),
     ReplyKind.MAILBOX_FULL: S(
         552, "5.2.2", "{address}: Requested mail action aborted: exceeded storage allocation"

@@ -261,7 +261,7 @@ class ServerConnection:
         state = self.state
         if not stripped or _CONTROL.search(stripped):
             command = Command(raw=raw, verb="", argument=stripped)
-            self._answer(command, self._reply(K.BAD_SYNTAX, line=stripped), state, False)
+            self._answer(command, self._reply(K.BAD_SYNTAX, line=_echo(stripped)), state, False)
             return
         command = Command(raw=raw, verb=verb, argument=argument)
         if self.personality.break_rules_on_http and (
@@ -287,7 +287,7 @@ class ServerConnection:
             note = None
             if verb == "DEBUG" and self.personality.debug is DebugPolicy.NOTED:
                 note = "DEBUG refused and logged: the Morris worm (1988) used it to run programs"
-            self._answer(command, self._reply(K.UNKNOWN_COMMAND, line=stripped), state, False,
+            self._answer(command, self._reply(K.UNKNOWN_COMMAND, line=_echo(stripped)), state, False,
                          note)
             return
         inp = Input(verb)
@@ -361,7 +361,7 @@ class ServerConnection:
         fault = self._fault(Stage.HELO, argument)
         if fault is not None and fault.code >= 400:
             return fault, False, None
-        self.helo_name = argument.split()[0]
+        self.helo_name = _first_word(argument)
         self.esmtp = esmtp
         if not esmtp:
             return self._reply(K.HELO_OK), True, None
@@ -541,7 +541,7 @@ class ServerConnection:
         verbs = sorted(v for v in COMMAND_VERBS if self._implemented(v))
         if self.personality.help is HelpStyle.LIST:
             return self._reply(K.HELP_OK, argument="Commands: " + " ".join(verbs)), True, None
-        topic = argument.split()[0].upper() if argument else ""
+        topic = _first_word(argument).upper()
         if not topic:
             lines = (
                 f"This is {self.personality.name} (simulated)",
@@ -553,7 +553,7 @@ class ServerConnection:
             return self._reply(K.HELP_OK, argument=lines[0], extra_lines=lines[1:]), True, None
         info = COMMANDS.get(topic)
         if info is None or topic not in verbs:
-            return self._reply(K.HELP_UNKNOWN_TOPIC, argument=argument.split()[0]), False, None
+            return self._reply(K.HELP_UNKNOWN_TOPIC, argument=_first_word(argument)), False, None
         lines = (info.syntax, f"    {info.purpose}", "End of HELP info")
         return self._reply(K.HELP_OK, argument=lines[0], extra_lines=lines[1:]), True, None
 
@@ -628,6 +628,19 @@ class ServerConnection:
                                             accepted=accepted, queue_id=queue_id, size=size))
         if reply.code >= 400:
             self.error_count += 1
+
+
+def _first_word(text: str) -> str:
+    """Up to the first SMTP space (SP or HTAB; str.split() would also split on U+00A0 and
+    friends, and find no word at all in an argument made only of them)."""
+    return re.split(r"[ \t]", text, maxsplit=1)[0]
+
+
+def _echo(line: str) -> str:
+    """A command line fit to quote in a reply (sendmail's ``Command unrecognized: "..."``): a
+    reply may not hold CR or LF, and sendmail shortens long lines (``shortenstring``)."""
+    line = _CONTROL.sub("?", line)
+    return line if len(line) <= 203 else f"{line[:100]}...{line[-100:]}"
 
 
 def _is_pipe(text: str) -> bool:

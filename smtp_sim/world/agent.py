@@ -64,6 +64,8 @@ class UserAgent:
             else:
                 msg.add_attachment(att.data, maintype=maintype, subtype=subtype or "octet-stream",
                                    filename=att.filename)
+        if msg.is_multipart():  # the stdlib's boundary is random: same run, same bytes
+            msg.set_boundary(f"=_{message or 'part'}.{self.host.name}_=")
         return msg.as_bytes(policy=SMTP)
 
     def send(self, to: list[str], subject: str, body: str, **kwargs) -> str:

@@ -59,8 +59,9 @@ class MTAPolicy(MailPolicy):
     """The MTA's answers for one connection: local users and lists, relaying, faults."""
 
     def __init__(self, mta: MTA, client_host: str, client_ip: str, port: int) -> None:
-        super().__init__(mta.domains, mta.users, mta.lists, relay=mta.open_relay,
-                         relay_clients=mta.relay_clients)
+        super().__init__(
+            mta.domains, mta.users, mta.lists, relay=mta.open_relay, relay_clients=mta.relay_clients
+        )
         self.mta = mta
         self.client_host = client_host
         self.client_ip = client_ip
@@ -79,14 +80,21 @@ class MTAPolicy(MailPolicy):
                 fault.seen.add(key)
             from ..protocol import ReplySpec
 
-            return Verdict(ReplyKind.TEMPORARY_FAILURE if fault.code < 500
-                           else ReplyKind.LOCAL_ERROR,
-                           spec=ReplySpec(fault.code, fault.enhanced, fault.text))
+            return Verdict(
+                ReplyKind.TEMPORARY_FAILURE if fault.code < 500 else ReplyKind.LOCAL_ERROR,
+                spec=ReplySpec(fault.code, fault.enhanced, fault.text),
+            )
         return None
 
     def check_recipient(self, address: Address, envelope: Envelope, client_ip: str) -> Verdict:
-        relaying = self.client_host in self.relay_clients or self.relay
+        relaying = (
+            self.client_host in self.relay_clients
+            or self.relay
+            or (address.domain or "").lower() in self.mta.relay_domains
+        )
         if not self.is_local(address) and relaying:
+            return Verdict(ReplyKind.RCPT_OK, {"address": address.bracketed})
+        if self.is_local(address) and address.local.lower() in self.mta.aliases:
             return Verdict(ReplyKind.RCPT_OK, {"address": address.bracketed})
         verdict = super().check_recipient(address, envelope, client_ip)
         if verdict.accepted and self.is_local(address):
@@ -107,9 +115,11 @@ class SmtpServerSession:
         self.conn = conn
         client = mta.world.network.hosts[conn.client]
         self.engine = ServerConnection(
-            mta.personality, mta.hostname,
+            mta.personality,
+            mta.hostname,
             MTAPolicy(mta, conn.client, client.ip, conn.port),
-            client_ip=client.ip, date=mta.world.date_text(),
+            client_ip=client.ip,
+            date=mta.world.date_text(),
         )
         mta.sessions[conn.id] = self
 
@@ -137,13 +147,15 @@ class SmtpServerSession:
                 info = (("codes", _codes(out)), ("state", engine.state.value))
                 delay = self.mta.reply_delay
                 if delay > 0:  # a slow server (a fault): the reply leaves later
-                    self.mta.world.clock.schedule(delay, conn.send, host, out, Kind.REPLY,
-                                                  _reply_summary(out), info)
+                    self.mta.world.clock.schedule(
+                        delay, conn.send, host, out, Kind.REPLY, _reply_summary(out), info
+                    )
                 else:
                     conn.send(host, out, Kind.REPLY, _reply_summary(out), info=info)
             if isinstance(event, CommandReplied) and event.note:
-                self.mta.world.record(Layer.INFO, Kind.NOTE, host, conn.client, event.note,
-                                      conn=conn.id)
+                self.mta.world.record(
+                    Layer.INFO, Kind.NOTE, host, conn.client, event.note, conn=conn.id
+                )
             elif isinstance(event, MessageReceived) and event.accepted:
                 self.mta.receive(event, conn)
             elif isinstance(event, ConnectionClosed):
@@ -159,8 +171,9 @@ class SmtpServerSession:
 class SmtpClientSession:
     """The client end of one relay attempt: a MailSender speaking over a TCP connection."""
 
-    def __init__(self, mta: MTA, entry: QueueEntry, target: str,
-                 done: Callable[[DeliveryResult], None]) -> None:
+    def __init__(
+        self, mta: MTA, entry: QueueEntry, target: str, done: Callable[[DeliveryResult], None]
+    ) -> None:
         self.mta = mta
         self.entry = entry
         self.target = target
@@ -196,8 +209,13 @@ def send_client_bytes(conn: TcpConnection, host: str, out: bytes, content: bool)
     """Write a client's bytes as trace records: the message content, or command lines."""
     if content:
         size = len(out)
-        conn.send(host, out, Kind.CONTENT, f"message content ({size} bytes) and the final dot",
-                  info=(("bytes", size),))
+        conn.send(
+            host,
+            out,
+            Kind.CONTENT,
+            f"message content ({size} bytes) and the final dot",
+            info=(("bytes", size),),
+        )
         return
     lines = out.decode("utf-8", "replace").split("\r\n")[:-1]
     verbs = tuple(line.split(" ", 1)[0].upper() for line in lines)
@@ -226,11 +244,24 @@ def _reply_summary(out: bytes) -> str:
 
 
 class MTA:
-    def __init__(self, world: World, host: Host, *, hostname: str, personality: Personality,
-                 domains: list[str], users: dict[str, str], lists: dict[str, list[str]],
-                 aliases: dict[str, str] | None = None, relay_clients: list[str] | None = None,
-                 open_relay: bool = False, retry: tuple[float, ...] = DEFAULT_RETRY,
-                 lifetime: float = DEFAULT_LIFETIME, quota: int | None = None) -> None:
+    def __init__(
+        self,
+        world: World,
+        host: Host,
+        *,
+        hostname: str,
+        personality: Personality,
+        domains: list[str],
+        users: dict[str, str],
+        lists: dict[str, list[str]],
+        aliases: dict[str, str] | None = None,
+        relay_clients: list[str] | None = None,
+        open_relay: bool = False,
+        retry: tuple[float, ...] = DEFAULT_RETRY,
+        lifetime: float = DEFAULT_LIFETIME,
+        quota: int | None = None,
+        relay_domains: list[str] | None = None,
+    ) -> None:
         self.world = world
         self.host = host
         self.hostname = hostname
@@ -240,11 +271,14 @@ class MTA:
         self.lists = {k: list(v) for k, v in lists.items()}
         self.aliases = dict(aliases or {})
         self.relay_clients = list(relay_clients or [])
+        # Domains it accepts for and passes on (Postfix relay_domains), as a backup MX does.
+        self.relay_domains = [d.lower() for d in relay_domains or []]
         self.open_relay = open_relay
         self.retry = retry
         self.lifetime = lifetime
         self.queue = MailQueue()
         self.faults: list[Fault] = []
+        self.passwords: dict[str, str] = {}  # POP3 logins; the default is "secret"
         self.reply_delay = 0.0
         self.sessions: dict[int, SmtpServerSession] = {}
         self.mailboxes: dict[str, Mailbox] = {}
@@ -294,33 +328,47 @@ class MTA:
                 else:
                     remote.setdefault(domain, []).append(final)
         for i, (domain, group) in enumerate(remote.items()):
-            self.enqueue(sender, group, domain, stamped, message,
-                         queue_id=queue_id if i == 0 else None)
+            self.enqueue(
+                sender, group, domain, stamped, message, queue_id=queue_id if i == 0 else None
+            )
 
-    def _received(self, envelope: Envelope, client: Host, queue_id: str,
-                  rcpts: list[str]) -> bytes:
+    def _received(self, envelope: Envelope, client: Host, queue_id: str, rcpts: list[str]) -> bytes:
         helo = envelope.helo_name or client.name
         proto = "ESMTP" if envelope.esmtp else "SMTP"
         date = self.world.date_text()
         # Like Postfix, name the recipient only when there is exactly one.
         target = f"\r\n\tfor <{rcpts[0]}>" if len(rcpts) == 1 else ""
-        return (f"Received: from {helo} ({client.name} [{client.ip}])\r\n"
-                f"\tby {self.hostname} ({self.personality.name}) with {proto} id {queue_id}"
-                f"{target}; {date}\r\n").encode()
+        return (
+            f"Received: from {helo} ({client.name} [{client.ip}])\r\n"
+            f"\tby {self.hostname} ({self.personality.name}) with {proto} id {queue_id}"
+            f"{target}; {date}\r\n"
+        ).encode()
 
     def expand(self, rcpt: str, message: str | None, depth: int = 0) -> list[str]:
         """The final addresses for ``rcpt``: aliases and lists of our domains expanded."""
         try:
             address = Address.parse(rcpt)
         except ValueError:
-            self.world.record(Layer.MAILBOX, Kind.ERROR, self.host.name, None,
-                              f"cannot deliver to {rcpt!r}: not an address", message=message)
+            self.world.record(
+                Layer.MAILBOX,
+                Kind.ERROR,
+                self.host.name,
+                None,
+                f"cannot deliver to {rcpt!r}: not an address",
+                message=message,
+            )
             return []
         if address.domain is None:
             if address.local.lstrip('"').startswith("|"):
-                self.world.record(Layer.INFO, Kind.NOTE, self.host.name, None,
-                                  f"a 1988 sendmail would now run the program {address.local}; "
-                                  "the simulator executes nothing", message=message)
+                self.world.record(
+                    Layer.INFO,
+                    Kind.NOTE,
+                    self.host.name,
+                    None,
+                    f"a 1988 sendmail would now run the program {address.local}; "
+                    "the simulator executes nothing",
+                    message=message,
+                )
                 return []
             address = Address(address.local, self.domains[0] if self.domains else None)
         if not self.is_local_domain(address.domain) or depth >= 8:
@@ -354,22 +402,47 @@ class MTA:
             box = self.mailboxes.setdefault(rcpt.lower(), Mailbox(rcpt.lower(), ""))
         data = f"Return-Path: <{sender}>\r\nDelivered-To: {rcpt}\r\n".encode() + content
         stored = box.deliver(data, sender, world.clock.now, message)
-        world.record(Layer.MAILBOX, Kind.STORED, self.host.name, None,
-                     f"stored in the mailbox of {box.address} (message {stored.uid})",
-                     message=message, info=(("mailbox", box.address), ("uid", stored.uid),
-                                            ("bytes", len(data))))
+        world.record(
+            Layer.MAILBOX,
+            Kind.STORED,
+            self.host.name,
+            None,
+            f"stored in the mailbox of {box.address} (message {stored.uid})",
+            message=message,
+            info=(("mailbox", box.address), ("uid", stored.uid), ("bytes", len(data))),
+        )
 
     # -- the queue and relaying -------------------------------------------------------------
 
-    def enqueue(self, sender: str, recipients: list[str], domain: str, content: bytes,
-                message: str | None, queue_id: str | None = None) -> QueueEntry:
+    def enqueue(
+        self,
+        sender: str,
+        recipients: list[str],
+        domain: str,
+        content: bytes,
+        message: str | None,
+        queue_id: str | None = None,
+    ) -> QueueEntry:
         world = self.world
-        entry = QueueEntry(queue_id or self.next_queue_id(), sender, recipients, domain.lower(), content,
-                           world.clock.now, message)
+        entry = QueueEntry(
+            queue_id or self.next_queue_id(),
+            sender,
+            recipients,
+            domain.lower(),
+            content,
+            world.clock.now,
+            message,
+        )
         self.queue.add(entry)
-        world.record(Layer.QUEUE, Kind.QUEUED, self.host.name, None,
-                     f"{entry.queue_id} queued for {', '.join(recipients)} (to {domain})",
-                     message=message, info=(("queue_id", entry.queue_id), ("domain", domain)))
+        world.record(
+            Layer.QUEUE,
+            Kind.QUEUED,
+            self.host.name,
+            None,
+            f"{entry.queue_id} queued for {', '.join(recipients)} (to {domain})",
+            message=message,
+            info=(("queue_id", entry.queue_id), ("domain", domain)),
+        )
         world.clock.schedule(0.0, self.attempt, entry)
         return entry
 
@@ -379,12 +452,18 @@ class MTA:
         world = self.world
         entry.state = EntryState.ACTIVE
         entry.attempts += 1
-        world.record(Layer.QUEUE, Kind.ATTEMPT, self.host.name, None,
-                     f"{entry.queue_id} delivery attempt {entry.attempts} to {entry.domain}",
-                     message=entry.message, info=(("queue_id", entry.queue_id),
-                                                  ("attempt", entry.attempts)))
-        world.resolver.mail_route(self.host.name, entry.domain,
-                                  lambda result: self._routed(entry, result), entry.message)
+        world.record(
+            Layer.QUEUE,
+            Kind.ATTEMPT,
+            self.host.name,
+            None,
+            f"{entry.queue_id} delivery attempt {entry.attempts} to {entry.domain}",
+            message=entry.message,
+            info=(("queue_id", entry.queue_id), ("attempt", entry.attempts)),
+        )
+        world.resolver.mail_route(
+            self.host.name, entry.domain, lambda result: self._routed(entry, result), entry.message
+        )
 
     def _routed(self, entry: QueueEntry, result: MailRoute | DnsFailure) -> None:
         if isinstance(result, DnsFailure):
@@ -424,20 +503,37 @@ class MTA:
             self._try_hosts(entry, rest, reasons)
 
         session = SmtpClientSession(self, entry, target_host.name, done)
-        world.network.connect(self.host.name, target_host.name, SMTP_PORT, session,
-                              on_fail=failed, message=entry.message)
+        world.network.connect(
+            self.host.name,
+            target_host.name,
+            SMTP_PORT,
+            session,
+            on_fail=failed,
+            message=entry.message,
+        )
 
-    def _attempt_done(self, entry: QueueEntry, target: str, rest: list[str],
-                      reasons: list[str], result: DeliveryResult) -> None:
+    def _attempt_done(
+        self,
+        entry: QueueEntry,
+        target: str,
+        rest: list[str],
+        reasons: list[str],
+        result: DeliveryResult,
+    ) -> None:
         world = self.world
         if result.delivered and not result.rejected:
             entry.state = EntryState.SENT
             entry.relayed_to = target
             reply = result.final
-            world.record(Layer.QUEUE, Kind.SENT, self.host.name, target,
-                         f"{entry.queue_id} relayed to {target}: {reply}",
-                         message=entry.message, info=(("queue_id", entry.queue_id),
-                                                      ("relay", target)))
+            world.record(
+                Layer.QUEUE,
+                Kind.SENT,
+                self.host.name,
+                target,
+                f"{entry.queue_id} relayed to {target}: {reply}",
+                message=entry.message,
+                info=(("queue_id", entry.queue_id), ("relay", target)),
+            )
             return
         if result.delivered and result.rejected:
             # Some recipients accepted, some refused: bounce the refused ones only.
@@ -453,14 +549,19 @@ class MTA:
             reasons.append(f"{target}: {result.error or 'no reply'}")
             self._try_hosts(entry, rest, reasons)
             return
-        if reply.reply_class == 4 and rest and result.failed_step in (Step.GREETING, Step.EHLO,
-                                                                       Step.HELO):
+        if (
+            reply.reply_class == 4
+            and rest
+            and result.failed_step in (Step.GREETING, Step.EHLO, Step.HELO)
+        ):
             reasons.append(f"{target} said {reply}")
             self._try_hosts(entry, rest, reasons)
             return
         self._bounce_or_defer(entry, entry.recipients, reply, target)
 
-    def _bounce_or_defer(self, entry: QueueEntry, recipients: list[str], reply, target: str) -> None:
+    def _bounce_or_defer(
+        self, entry: QueueEntry, recipients: list[str], reply, target: str
+    ) -> None:
         text = f"{target} said: {str(reply).replace(chr(10), ' ')}"
         if reply.reply_class == 4:
             self.defer(entry, text)
@@ -478,14 +579,20 @@ class MTA:
         entry.last_reason = reason
         entry.next_attempt = world.clock.now + delay
         entry.history.append((world.clock.now, reason))
-        world.record(Layer.QUEUE, Kind.DEFERRED, self.host.name, None,
-                     f"{entry.queue_id} deferred ({reason}); next try in {delay / 60:g} min",
-                     message=entry.message, info=(("queue_id", entry.queue_id),
-                                                  ("reason", reason), ("retry_in", delay)))
+        world.record(
+            Layer.QUEUE,
+            Kind.DEFERRED,
+            self.host.name,
+            None,
+            f"{entry.queue_id} deferred ({reason}); next try in {delay / 60:g} min",
+            message=entry.message,
+            info=(("queue_id", entry.queue_id), ("reason", reason), ("retry_in", delay)),
+        )
         world.clock.schedule(delay, self.attempt, entry)
 
-    def fail(self, entry: QueueEntry, reason: str, reply, recipients: list[str] | None = None
-             ) -> None:
+    def fail(
+        self, entry: QueueEntry, reason: str, reply, recipients: list[str] | None = None
+    ) -> None:
         from .bounce import build_bounce
 
         world = self.world
@@ -494,17 +601,28 @@ class MTA:
         rcpts = recipients or entry.recipients
         if entry.sender == "":
             entry.state = EntryState.EXPIRED
-            world.record(Layer.QUEUE, Kind.EXPIRED, self.host.name, None,
-                         f"{entry.queue_id} undeliverable bounce dropped ({reason}): a bounce "
-                         "is never bounced", message=entry.message,
-                         info=(("queue_id", entry.queue_id), ("reason", reason)))
+            world.record(
+                Layer.QUEUE,
+                Kind.EXPIRED,
+                self.host.name,
+                None,
+                f"{entry.queue_id} undeliverable bounce dropped ({reason}): a bounce "
+                "is never bounced",
+                message=entry.message,
+                info=(("queue_id", entry.queue_id), ("reason", reason)),
+            )
             return
         if set(rcpts) >= set(entry.recipients):
             entry.state = EntryState.BOUNCED
-        world.record(Layer.QUEUE, Kind.BOUNCED, self.host.name, None,
-                     f"{entry.queue_id} bounced to <{entry.sender}>: {reason}",
-                     message=entry.message, info=(("queue_id", entry.queue_id),
-                                                  ("reason", reason)))
+        world.record(
+            Layer.QUEUE,
+            Kind.BOUNCED,
+            self.host.name,
+            None,
+            f"{entry.queue_id} bounced to <{entry.sender}>: {reason}",
+            message=entry.message,
+            info=(("queue_id", entry.queue_id), ("reason", reason)),
+        )
         bounce = build_bounce(self, entry, rcpts, reason, reply)
         bounce_id = world.new_message_id()
         self.route("", entry.sender, bounce, bounce_id)

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING
 
 from ..protocol.client import parse_reply_lines
 from ..protocol.errors import RemoteProtocolError
+from ..protocol.pop3_client import Pop3ReplyParser, multiline_for
+from ..protocol.pop3_replies import Pop3Reply
 from ..protocol.replies import Reply
-from .network import TcpConnection
+from .network import POP3_PORT, TcpConnection
 from .trace import Kind, Layer
 
 if TYPE_CHECKING:
@@ -29,6 +31,11 @@ class TerminalOutput:
     text: str
     reply: Reply | None = None
     local: bool = False  # True for the terminal's own messages, not the server's
+    pop3: Pop3Reply | None = None  # a POP3 server's reply (+OK / -ERR)
+
+    @property
+    def answered(self) -> bool:
+        return self.reply is not None or self.pop3 is not None
 
 
 class StudentTerminal:
@@ -49,8 +56,36 @@ class StudentTerminal:
         self.on_output = on_output
         self._buffer = bytearray()
         self._lines: list[bytes] = []
+        self._pop3: Pop3ReplyParser | None = None
 
     # -- what the student does -------------------------------------------------------------
+
+    def enter(self, line: str) -> None:
+        """A line typed at the console: while connected it goes to the server, as in telnet;
+        otherwise ``telnet HOST [PORT]`` / ``connect HOST [PORT]`` opens a connection."""
+        if self.state in ("open", "connecting"):
+            self.type_line(line)
+            return
+        words = line.split()
+        if not words:
+            return
+        verb = words[0].lower()
+        if verb in ("telnet", "connect", "open") and 2 <= len(words) <= 3:
+            port = 25
+            if len(words) == 3:
+                if not words[2].isdigit() or not 0 < int(words[2]) < 65536:
+                    self.inputs.append((self.world.now, line))
+                    self._show(f"telnet: {words[2]!r} is not a port number (try 25, 587 or 110)")
+                    return
+                port = int(words[2])
+            self.connect(words[1], port)
+            return
+        self.inputs.append((self.world.now, line))
+        if verb in ("telnet", "connect", "open"):
+            self._show("usage: telnet HOST [PORT]   (for example: telnet mail.cs.tcd.ie 25)")
+        else:
+            self._show(f"Not connected, so {words[0]!r} goes nowhere. "
+                       "First type: telnet HOST PORT")
 
     def connect(self, server: str, port: int = 25) -> None:
         target = self.world.host_named(server)
@@ -66,6 +101,9 @@ class StudentTerminal:
         self.in_data = False
         self._buffer.clear()
         self._lines.clear()
+        self._pop3 = Pop3ReplyParser() if port == POP3_PORT else None
+        if self._pop3 is not None:
+            self._pop3.expect(False)  # the greeting
         self._show(f"Trying {target.ip}...")
         self.conn = self.world.network.connect(self.host, target.name, port, self,
                                                on_fail=self._failed)
@@ -85,6 +123,8 @@ class StudentTerminal:
                 self.in_data = False
         else:
             kind = Kind.COMMAND
+            if self._pop3 is not None:
+                self._pop3.expect(multiline_for(line))
             verb = line.strip().split(" ", 1)[0].upper()
             info = (("student", True), ("verb", verb), ("verbs", (verb,)))
             summary = line
@@ -103,6 +143,9 @@ class StudentTerminal:
         self._show(f"Connected to {conn.server}.")
 
     def on_data(self, conn: TcpConnection, data: bytes) -> None:
+        if self._pop3 is not None:
+            self._pop3_data(data)
+            return
         self._buffer += data
         while True:
             nl = self._buffer.find(b"\n")
@@ -124,6 +167,24 @@ class StudentTerminal:
                 self.in_data = True
             text = "\n".join(raw.decode("utf-8", "replace") for raw in lines)
             self._emit(TerminalOutput(self.world.now, text, reply))
+
+    def _pop3_data(self, data: bytes) -> None:
+        parser = self._pop3
+        assert parser is not None
+        parser.receive_data(data)
+        while True:
+            try:
+                reply = parser.next_reply()
+            except RemoteProtocolError as exc:
+                self._show(f"(unreadable reply: {exc})")
+                return
+            if reply is None:
+                return
+            status = ("+OK" if reply.ok else "-ERR") + (f" {reply.text}" if reply.text else "")
+            lines = [status]
+            if reply.lines is not None:
+                lines += [ln.decode("utf-8", "replace") for ln in reply.lines] + ["."]
+            self._emit(TerminalOutput(self.world.now, "\n".join(lines), pop3=reply))
 
     def on_close(self, conn: TcpConnection) -> None:
         if self.state == "open":
@@ -170,7 +231,7 @@ class StudentTerminal:
         seen = len(self.output)
         while True:
             new = self.output[seen:]
-            if any(item.reply is not None for item in new) or (
+            if any(item.answered for item in new) or (
                     new and self.state in ("closed", "idle")):
                 break
             nxt = clock.peek()

@@ -9,12 +9,13 @@ from email.utils import format_datetime
 from typing import Any
 
 from ..protocol import Personality, get_personality
+from .agent import UserAgent
 from .clock import Clock
 from .dns import Resolver, Zone
 from .mailbox import Mailbox
 from .mta import MTA
-from .agent import UserAgent
 from .network import Host, Link, Network
+from .pop3 import install_pop3
 from .trace import Kind, Layer, Trace, TraceRecord
 
 DEFAULT_START = datetime(2026, 1, 5, 9, 0, 0, tzinfo=UTC)
@@ -78,6 +79,7 @@ class World:
                   domains=list(domains), users=dict(users or {}), lists=dict(lists or {}),
                   **kwargs)
         self.mtas[host] = mta
+        install_pop3(mta)  # every mail server also lets its users collect mail (port 110)
         if mta.hostname != host:
             self._by_alias[mta.hostname.lower()] = host
             self.zone.add_a(mta.hostname, h.ip)
@@ -94,6 +96,8 @@ class World:
         host = self.network.hosts.get(name)
         if host is None and name in self._by_alias:
             host = self.network.hosts[self._by_alias[name]]
+        if host is None and name in self.zone.a:  # an A record naming a host's address
+            host = self.network.host_by_ip(self.zone.a[name])
         return host
 
     # -- running ----------------------------------------------------------------------------

@@ -3,12 +3,11 @@
 from email import message_from_bytes, policy
 
 import pytest
+from small_world import build
 
 from smtp_sim.world.faults import FAULT_KINDS, FaultError, apply_fault, schedule_fault
 from smtp_sim.world.queue import EntryState
 from smtp_sim.world.trace import Kind, Layer
-
-from small_world import build
 
 
 def _kinds(world, layer):

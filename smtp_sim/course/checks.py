@@ -1,0 +1,328 @@
+"""Automatic checks: declarative predicates over the trace and the world since a step began.
+
+Each kind of check is one small class with a ``kind`` literal and a ``passed(ctx)`` method,
+registered with ``@check``; the lesson format accepts every registered kind. To add one, write a
+class here (or anywhere imported before the lesson models are built) and decorate it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..world.trace import Kind, Layer, TraceRecord
+
+if TYPE_CHECKING:
+    from ..world.terminal import StudentTerminal
+    from ..world.world import World
+
+
+@dataclass
+class CheckContext:
+    """What a check may look at."""
+
+    world: World
+    records: Sequence[TraceRecord]  # the trace since the step began
+    terminal: StudentTerminal | None = None
+    quiz_correct: bool = False
+    answers: list[str] = field(default_factory=list)
+
+
+class BaseCheck(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def passed(self, ctx: CheckContext) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return self.__class__.__name__
+
+
+REGISTRY: dict[str, type[BaseCheck]] = {}
+
+
+def check(cls: type[BaseCheck]) -> type[BaseCheck]:
+    """Register a check class under its ``kind``."""
+    kind = cls.model_fields["kind"].default
+    REGISTRY[kind] = cls
+    return cls
+
+
+def _regex(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from None
+    return value
+
+
+def _student_commands(ctx: CheckContext, by: str) -> Iterator[TraceRecord]:
+    for r in ctx.records:
+        if r.kind is Kind.COMMAND and r.layer in (Layer.SMTP, Layer.POP3) and (
+                by == "anyone" or r.get("student")):
+            yield r
+
+
+@check
+class Sent(BaseCheck):
+    """The student (or anyone) sent a command: by verb, or a pattern on the line."""
+
+    kind: Literal["sent"] = "sent"
+    verb: str | None = None
+    pattern: str | None = None
+    by: Literal["student", "anyone"] = "student"
+
+    _check_pattern = field_validator("pattern")(lambda cls, v: _regex(v))
+
+    def passed(self, ctx: CheckContext) -> bool:
+        for r in _student_commands(ctx, self.by):
+            line = r.data.decode("utf-8", "replace").rstrip("\r\n")
+            if self.verb and self.verb.upper() not in r.get("verbs", ()):
+                continue
+            if self.pattern and not re.search(self.pattern, line, re.IGNORECASE):
+                continue
+            return True
+        return False
+
+    def describe(self) -> str:
+        return f"send {self.verb or 'a command'}" + (f" matching /{self.pattern}/"
+                                                      if self.pattern else "")
+
+
+@check
+class DataLine(BaseCheck):
+    """The student typed a line of message content (after 354) matching a pattern."""
+
+    kind: Literal["data"] = "data"
+    pattern: str = ".*"
+
+    _check_pattern = field_validator("pattern")(lambda cls, v: _regex(v))
+
+    def passed(self, ctx: CheckContext) -> bool:
+        for r in ctx.records:
+            if r.kind is Kind.CONTENT and r.get("student"):
+                line = r.data.decode("utf-8", "replace").rstrip("\r\n")
+                if re.search(self.pattern, line, re.IGNORECASE):
+                    return True
+        return False
+
+
+@check
+class ReplyCheck(BaseCheck):
+    """A server replied with a code (or a class: 2, 3, 4, 5), optionally to a given verb."""
+
+    kind: Literal["reply"] = "reply"
+    code: int | None = Field(default=None, ge=200, le=599)
+    reply_class: int | None = Field(default=None, ge=2, le=5, alias="class")
+    to: str | None = None  # the verb this reply answered
+    host: str | None = None
+    student: bool = True  # only replies on the student's connections
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def passed(self, ctx: CheckContext) -> bool:
+        last_verb: dict[int | None, str] = {}
+        student_conns: set[int | None] = set()
+        for r in ctx.records:
+            if r.kind is Kind.COMMAND:
+                last_verb[r.conn] = r.get("verb", "")
+                if r.get("student"):
+                    student_conns.add(r.conn)
+            elif r.kind is Kind.CONTENT and r.get("student"):
+                student_conns.add(r.conn)
+                if r.data.rstrip(b"\r\n") == b".":
+                    last_verb[r.conn] = "<end of data>"
+            if r.kind is not Kind.REPLY:
+                continue
+            if self.student and not self._is_student_conn(ctx, r, student_conns):
+                continue
+            if self.host and r.src != self.host:
+                continue
+            if self.to and last_verb.get(r.conn, "").upper() != self.to.upper():
+                continue
+            codes = r.get("codes", ())
+            if self.code is not None and self.code not in codes:
+                continue
+            if self.reply_class is not None and not any(c // 100 == self.reply_class
+                                                        for c in codes):
+                continue
+            return True
+        return False
+
+    @staticmethod
+    def _is_student_conn(ctx: CheckContext, r: TraceRecord, known: set[int | None]) -> bool:
+        if r.conn in known:
+            return True
+        term = ctx.terminal
+        return term is not None and term.conn is not None and term.conn.id == r.conn
+
+
+@check
+class SessionState(BaseCheck):
+    """The server side of the student's session reached a state (READY, MAIL, RCPT, DATA...)."""
+
+    kind: Literal["state"] = "state"
+    state: Literal["CONNECTED", "READY", "MAIL", "RCPT", "DATA", "CLOSED"]
+
+    def passed(self, ctx: CheckContext) -> bool:
+        term = ctx.terminal
+        for r in ctx.records:
+            if r.kind is Kind.REPLY and r.get("state") == self.state:
+                if term is None or term.conn is None or r.conn == term.conn.id:
+                    return True
+        return False
+
+
+@check
+class Connected(BaseCheck):
+    """The student's terminal opened a TCP connection (to a host, on a port)."""
+
+    kind: Literal["connected"] = "connected"
+    host: str | None = None
+    port: int | None = None
+
+    def passed(self, ctx: CheckContext) -> bool:
+        term = ctx.terminal
+        if term is None or term.peer is None or term.state not in ("open", "closed"):
+            return False
+        for r in ctx.records:
+            if r.kind is Kind.ACK and term.conn is not None and r.conn == term.conn.id:
+                host, port = term.peer
+                return (self.host is None or self.host == host) and (
+                    self.port is None or self.port == port)
+        return False
+
+
+@check
+class MailboxHas(BaseCheck):
+    """A mailbox holds a message (delivered during the step) whose headers or body match."""
+
+    kind: Literal["mailbox"] = "mailbox"
+    address: str
+    subject: str | None = None
+    header: dict[str, str] = Field(default_factory=dict)  # header name -> pattern
+    body: str | None = None
+    count: int = Field(default=1, ge=1)
+    during_step: bool = True
+
+    def passed(self, ctx: CheckContext) -> bool:
+        box = ctx.world.mailbox(self.address)
+        if box is None:
+            return False
+        if self.during_step:
+            uids = {r.get("uid") for r in ctx.records
+                    if r.kind is Kind.STORED and r.get("mailbox") == box.address}
+            messages = [m for m in box.messages if m.uid in uids]
+        else:
+            messages = list(box.messages)
+        return sum(1 for m in messages if self._matches(m)) >= self.count
+
+    def _matches(self, stored: Any) -> bool:
+        msg = stored.parsed()
+        if self.subject and not re.search(self.subject, str(msg.get("Subject", "")), re.I):
+            return False
+        for name, pattern in self.header.items():
+            values = [str(v) for v in msg.get_all(name, [])]
+            if not any(re.search(pattern, v, re.I) for v in values):
+                return False
+        if self.body:
+            text = stored.data.decode("utf-8", "replace")
+            body = text.split("\r\n\r\n", 1)[-1]
+            if not re.search(self.body, body, re.I | re.M):
+                return False
+        return True
+
+
+@check
+class QueueEvent(BaseCheck):
+    """A message was queued, attempted, deferred, sent (relayed), bounced or expired."""
+
+    kind: Literal["queue"] = "queue"
+    event: Literal["queued", "attempt", "deferred", "sent", "bounced", "expired"]
+    host: str | None = None  # the MTA whose queue it was
+    via: str | None = None  # for "sent": the next hop
+
+    def passed(self, ctx: CheckContext) -> bool:
+        for r in ctx.records:
+            if r.layer is Layer.QUEUE and r.kind.value == self.event:
+                if self.host and r.src != self.host:
+                    continue
+                if self.via and r.dst != self.via:
+                    continue
+                return True
+        return False
+
+
+@check
+class DnsLookup(BaseCheck):
+    """A DNS lookup happened (of a domain), answered or failed."""
+
+    kind: Literal["dns"] = "dns"
+    domain: str | None = None
+    answered: bool = True
+
+    def passed(self, ctx: CheckContext) -> bool:
+        kind = Kind.ANSWER if self.answered else Kind.QUERY
+        return any(r.kind is kind and (self.domain is None or r.get("name") == self.domain.lower())
+                   for r in ctx.records)
+
+
+@check
+class TcpEvent(BaseCheck):
+    """A TCP segment of a kind was seen (SYN, SYN-ACK, ACK, FIN, RST)."""
+
+    kind: Literal["tcp"] = "tcp"
+    segment: Literal["SYN", "SYN-ACK", "ACK", "FIN", "RST", "retransmit"]
+    host: str | None = None
+
+    def passed(self, ctx: CheckContext) -> bool:
+        return any(r.layer is Layer.TCP and r.kind.value == self.segment
+                   and (self.host is None or self.host in (r.src, r.dst)) for r in ctx.records)
+
+
+@check
+class QuizAnswered(BaseCheck):
+    """The step's quiz was answered correctly."""
+
+    kind: Literal["quiz"] = "quiz"
+
+    def passed(self, ctx: CheckContext) -> bool:
+        return ctx.quiz_correct
+
+
+@check
+class AllOf(BaseCheck):
+    kind: Literal["all"] = "all"
+    checks: list[AnyCheck] = Field(min_length=1)
+
+    def passed(self, ctx: CheckContext) -> bool:
+        return all(c.passed(ctx) for c in self.checks)
+
+
+@check
+class AnyOf(BaseCheck):
+    kind: Literal["any"] = "any"
+    checks: list[AnyCheck] = Field(min_length=1)
+
+    def passed(self, ctx: CheckContext) -> bool:
+        return any(c.passed(ctx) for c in self.checks)
+
+
+@check
+class Not(BaseCheck):
+    kind: Literal["not"] = "not"
+    check: AnyCheck
+
+    def passed(self, ctx: CheckContext) -> bool:
+        return not self.check.passed(ctx)
+
+
+AnyCheck = Annotated[Union[tuple(REGISTRY.values())], Field(discriminator="kind")]  # noqa: UP007
+
+for _cls in (AllOf, AnyOf, Not):
+    _cls.model_rebuild()

@@ -1,0 +1,119 @@
+"""A self-paced student's progress, saved atomically under the user's data directory.
+
+A crash or a kill at any moment leaves either the previous file or the new one, never a torn
+one: we write a temporary file in the same directory, fsync it, and ``os.replace`` it over the
+old. A corrupt file found at start is set aside (renamed) with a warning, not a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_data_dir
+
+ENV_DIR = "SMTP_SIM_DATA_DIR"
+VERSION = 1
+
+
+def data_dir() -> Path:
+    override = os.environ.get(ENV_DIR)
+    return Path(override) if override else Path(user_data_dir("smtp-sim", appauthor=False))
+
+
+@dataclass
+class LessonProgress:
+    steps_done: list[str] = field(default_factory=list)
+    answers: dict[str, list[str]] = field(default_factory=dict)
+    hints_used: dict[str, int] = field(default_factory=dict)
+    completed: bool = False
+
+
+@dataclass
+class Progress:
+    current: str | None = None
+    lessons: dict[str, LessonProgress] = field(default_factory=dict)
+    warning: str | None = None  # set when a corrupt file was set aside
+
+    def lesson(self, lesson_id: str) -> LessonProgress:
+        return self.lessons.setdefault(lesson_id, LessonProgress())
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": VERSION, "current": self.current,
+                "lessons": {k: asdict(v) for k, v in sorted(self.lessons.items())}}
+
+
+class ProgressStore:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or data_dir() / "progress.json"
+
+    def load(self) -> Progress:
+        try:
+            raw = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return Progress()
+        except OSError as exc:
+            return Progress(warning=f"could not read {self.path}: {exc.strerror}")
+        try:
+            data = json.loads(raw)
+            return _parse(data)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            aside = self._set_aside()
+            return Progress(warning=f"the progress file {self.path} was corrupt ({exc}); it was "
+                            f"kept as {aside.name} and a fresh one started")
+
+    def save(self, progress: Progress) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        payload = json.dumps(progress.to_json(), indent=2, sort_keys=True) + "\n"
+        fd, tmp = tempfile.mkstemp(prefix=".progress-", suffix=".tmp", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(payload)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        try:
+            dir_fd = os.open(self.path.parent, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            os.fsync(dir_fd)
+        except OSError:
+            pass
+        finally:
+            os.close(dir_fd)
+
+    def _set_aside(self) -> Path:
+        n = 1
+        while True:
+            aside = self.path.with_name(f"{self.path.stem}.corrupt-{n}{self.path.suffix}")
+            if not aside.exists():
+                break
+            n += 1
+        os.replace(self.path, aside)
+        return aside
+
+
+def _parse(data: Any) -> Progress:
+    if not isinstance(data, dict) or data.get("version") != VERSION:
+        raise ValueError("not a smtp-sim progress file of version 1")
+    lessons = {}
+    for key, value in data.get("lessons", {}).items():
+        if not isinstance(value, dict):
+            raise ValueError(f"lesson {key!r} is not a table")
+        lp = LessonProgress(
+            steps_done=[str(s) for s in value.get("steps_done", [])],
+            answers={str(k): [str(a) for a in v] for k, v in value.get("answers", {}).items()},
+            hints_used={str(k): int(v) for k, v in value.get("hints_used", {}).items()},
+            completed=bool(value.get("completed", False)),
+        )
+        lessons[str(key)] = lp
+    current = data.get("current")
+    return Progress(current=str(current) if current is not None else None, lessons=lessons)

@@ -1,0 +1,256 @@
+"""A lesson being worked through: the world, the student's terminal, the steps and their checks.
+
+The same object runs headless (``smtp-sim run LESSON --solve`` / ``--answers``) and under the
+app. Everything the student enters goes through :meth:`LessonSession.enter` and is kept in
+``inputs`` with the clock's step count, so the session can be rebuilt exactly (stepping back).
+
+Console lines starting with ``/`` are for the simulator, not the server:
+``/answer TEXT`` answers the step's quiz, ``/wait DURATION`` lets virtual time pass,
+``/send FROM TO [SUBJECT]`` makes a user's mail client send a message, ``/hint`` shows a hint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..world.faults import FaultError, apply_fault
+from ..world.scenario import build_world, parse_duration
+from ..world.terminal import StudentTerminal, TerminalOutput
+from ..world.trace import Kind, Layer
+from ..world.world import World
+from .checks import CheckContext
+from .lesson import Lesson, Step, TimelineEvent
+
+IDLE_HORIZON = 24 * 3600.0
+
+
+@dataclass
+class StepProgress:
+    done: bool = False
+    quiz_correct: bool = False
+    answers: list[str] = field(default_factory=list)
+    hints_shown: int = 0
+    started_at: int = 0  # trace length when the step began
+
+
+class LessonSession:
+    def __init__(self, lesson: Lesson, *, seed: int | None = None,
+                 on_output: Callable[[TerminalOutput], None] | None = None) -> None:
+        self.lesson = lesson
+        scenario = lesson.resolved_scenario()
+        self.world: World = build_world(scenario, seed=seed)
+        host = lesson.console or _first_client(self.world)
+        self.terminal = StudentTerminal(self.world, host, on_output=on_output)
+        self.index = 0
+        self.progress = [StepProgress() for _ in lesson.steps]
+        self.inputs: list[tuple[int, str]] = []
+        self.pauses: list[float] = []
+        for event in lesson.timeline:
+            self._schedule(event)
+        self.evaluate()
+
+    # -- state ------------------------------------------------------------------------------
+
+    @property
+    def step(self) -> Step:
+        return self.lesson.steps[min(self.index, len(self.lesson.steps) - 1)]
+
+    @property
+    def complete(self) -> bool:
+        return all(p.done for p in self.progress)
+
+    def passed_steps(self) -> list[bool]:
+        return [p.done for p in self.progress]
+
+    # -- what the student does ---------------------------------------------------------------
+
+    def enter(self, line: str) -> str | None:
+        """One console line. Returns a message for the console when the simulator itself
+        answers (slash commands, quiz results), None when the line went to the network."""
+        self.inputs.append((self.world.clock.steps, line))
+        stripped = line.strip()
+        message: str | None = None
+        if stripped.startswith("/"):
+            message = self._slash(stripped)
+        else:
+            self.terminal.enter(line)
+            self.terminal.run_until_answer()
+        self.evaluate()
+        return message
+
+    def answer(self, text: str) -> bool:
+        step = self.step
+        progress = self.progress[self.index]
+        if step.quiz is None:
+            return False
+        progress.answers.append(text)
+        correct = step.quiz.grade(text)
+        if correct:
+            progress.quiz_correct = True
+        self.world.record(Layer.INFO, Kind.NOTE, "student", None,
+                          f"quiz answer {text!r}: {'correct' if correct else 'not right'}",
+                          info=(("quiz", step.id), ("correct", correct)))
+        return correct
+
+    def hint(self) -> str | None:
+        step = self.step
+        progress = self.progress[self.index]
+        if not step.hints:
+            return None
+        shown = min(progress.hints_shown, len(step.hints) - 1)
+        progress.hints_shown = min(progress.hints_shown + 1, len(step.hints))
+        return step.hints[shown]
+
+    def _slash(self, line: str) -> str:
+        word, _, rest = line[1:].partition(" ")
+        word = word.lower()
+        rest = rest.strip()
+        if word == "answer":
+            if self.step.quiz is None:
+                return "This step has no quiz."
+            ok = self.answer(rest)
+            quiz = self.step.quiz
+            if ok:
+                return "Correct. " + quiz.explanation if quiz.explanation else "Correct."
+            return "Not quite. Try again (or /hint)."
+        if word == "wait":
+            try:
+                seconds = parse_duration(rest or "10s")
+            except ValueError as exc:
+                return f"/wait: {exc}"
+            self.world.run(until=self.world.now + seconds)
+            return f"{seconds:g} s of virtual time passed (now {self.world.now:.3f} s)."
+        if word == "run":
+            self.run_idle()
+            return f"the network is idle (now {self.world.now:.3f} s)."
+        if word == "hint":
+            hint = self.hint()
+            return hint or "No hint for this step."
+        if word == "send":
+            return self._send(rest)
+        if word == "fault":
+            kind, _, params = rest.partition(" ")
+            try:
+                kwargs = dict(p.split("=", 1) for p in params.split())
+                return apply_fault(self.world, kind, **kwargs)
+            except (FaultError, ValueError) as exc:
+                return f"/fault: {exc}"
+        return (f"unknown command /{word}; try /answer TEXT, /wait 30s, /run, /hint, "
+                "/send FROM TO [SUBJECT]")
+
+    def _send(self, rest: str) -> str:
+        words = rest.split(maxsplit=2)
+        if len(words) < 2:
+            return "usage: /send FROM TO [SUBJECT]"
+        agent = self.world.agents.get(words[0].lower())
+        if agent is None:
+            return f"/send: {words[0]} has no mail client here; users: " + \
+                ", ".join(self.world.agents)
+        subject = words[2] if len(words) > 2 else "Hello"
+        agent.send([words[1]], subject, f"{subject}\n\nSent from the smtp-sim console.\n")
+        self.world.run(until=self.world.now + 60)
+        return f"{agent.address} pressed Send; 60 s of virtual time passed."
+
+    def run_idle(self, horizon: float = IDLE_HORIZON) -> None:
+        """Run until nothing more is scheduled (or ``horizon`` virtual seconds pass)."""
+        self.world.run(until=self.world.now + horizon)
+
+    # -- checks -----------------------------------------------------------------------------
+
+    def context(self, index: int | None = None) -> CheckContext:
+        i = self.index if index is None else index
+        progress = self.progress[i]
+        return CheckContext(self.world, self.world.trace.since(progress.started_at),
+                            self.terminal, progress.quiz_correct, progress.answers)
+
+    def step_passed(self, index: int | None = None) -> bool:
+        i = self.index if index is None else index
+        step = self.lesson.steps[i]
+        ctx = self.context(i)
+        if step.quiz is not None and not ctx.quiz_correct:
+            return False
+        return all(check.passed(ctx) for check in step.checks)
+
+    def evaluate(self) -> bool:
+        """Tick off the current step (and the next ones) while their checks pass."""
+        moved = False
+        while self.index < len(self.lesson.steps) and not self.progress[self.index].done:
+            if not self.step_passed():
+                break
+            self.progress[self.index].done = True
+            self.world.record(Layer.INFO, Kind.NOTE, "lesson", None,
+                              f"step {self.index + 1} done: {self.step.title}",
+                              info=(("step", self.step.id), ("passed", True)))
+            moved = True
+            if self.index + 1 < len(self.lesson.steps):
+                self.index += 1
+                self.progress[self.index].started_at = len(self.world.trace)
+            else:
+                break
+        return moved
+
+    def go_to(self, index: int) -> None:
+        """Show another step (the app's next/previous); its checks count from now."""
+        if 0 <= index < len(self.lesson.steps):
+            self.index = index
+            if not self.progress[index].done:
+                self.progress[index].started_at = len(self.world.trace)
+
+    def grade(self) -> list[bool]:
+        """The instructor's grading checks over the whole attempt."""
+        ctx = CheckContext(self.world, self.world.trace.records, self.terminal)
+        return [check.passed(ctx) for check in self.lesson.grading]
+
+    # -- the timeline -------------------------------------------------------------------------
+
+    def _schedule(self, event: TimelineEvent) -> None:
+        self.world.clock.at(float(event.at), self._fire, event, priority=0,
+                            label=f"timeline {event.action}")
+
+    def _fire(self, event: TimelineEvent) -> None:
+        world = self.world
+        if event.action == "narrate":
+            world.record(Layer.INFO, Kind.NARRATION, "narrator", None, event.text)
+        elif event.action == "pause":
+            self.pauses.append(world.now)
+            world.record(Layer.INFO, Kind.NARRATION, "narrator", None, event.text,
+                         info=(("pause", True),))
+        elif event.action == "fault":
+            assert event.fault is not None
+            try:
+                apply_fault(world, event.fault, **event.params)
+            except FaultError as exc:
+                world.record(Layer.INFO, Kind.ERROR, "timeline", None, f"fault failed: {exc}")
+        elif event.action == "send":
+            assert event.sender is not None
+            agent = world.agents.get(event.sender.lower())
+            if agent is None:
+                world.record(Layer.INFO, Kind.ERROR, "timeline", None,
+                             f"{event.sender} has no mail client in this scenario")
+                return
+            agent.send(event.to, event.subject or "(no subject)", event.body or "\n")
+
+
+def replay(lesson: Lesson, inputs: list[tuple[int, str]], *, seed: int | None = None,
+           upto_steps: int | None = None) -> LessonSession:
+    """Rebuild a session from its inputs; with ``upto_steps``, stop the clock there."""
+    session = LessonSession(lesson, seed=seed)
+    clock = session.world.clock
+    for at_step, line in inputs:
+        if upto_steps is not None and at_step > upto_steps:
+            break
+        while clock.steps < at_step and clock.peek() is not None:
+            clock.step()
+        session.enter(line)
+    if upto_steps is not None:
+        while clock.steps < upto_steps and clock.peek() is not None:
+            clock.step()
+    return session
+
+
+def _first_client(world: World) -> str:
+    for host in world.network.hosts.values():
+        if host.role == "client":
+            return host.name
+    return next(iter(world.network.hosts))

@@ -1,0 +1,380 @@
+"""The sans-IO POP3 server engine (RFC 1939): bytes in, events and reply bytes out, no sockets.
+
+    conn = Pop3ServerConnection("mail.cs.tcd.ie", provider)
+    conn.receive_data(b"USER bob\\r\\n")
+    while (event := conn.next_event()) not in (Signal.NEED_DATA, Signal.CLOSED): ...
+    wire.write(conn.data_to_send())
+
+Like :class:`~smtp_sim.protocol.server.ServerConnection`: ``receive_data(b"")`` says the peer
+closed; several pipelined commands in one chunk need no special case. The state changes only
+through :data:`TRANSITIONS`; every reply text comes from :mod:`.pop3_replies`. The engine knows
+nothing of the simulated world: it asks a :class:`MaildropProvider` to check a password and
+hand over a :class:`Maildrop`, and tells the maildrop which messages to delete at QUIT.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable
+from typing import NamedTuple
+
+from .errors import LocalProtocolError
+from .events import Command, Event, Signal
+from .pop3_events import (
+    Maildrop,
+    MaildropProvider,
+    MemoryMaildrop,
+    MemoryProvider,
+    Pop3Closed,
+    Pop3CommandReplied,
+    Pop3Greeting,
+)
+from .pop3_replies import Pop3Reply, Pop3ReplyKind, render_pop3
+from .pop3_states import BUDGETED_STATES, POP3_VERBS, TRANSITIONS, Pop3Input, Pop3State, diagram
+
+__all__ = [
+    "CAPABILITIES",
+    "MAX_COMMAND_LINE",
+    "POP3_VERBS",
+    "TRANSITIONS",
+    "Maildrop",
+    "MaildropProvider",
+    "MemoryMaildrop",
+    "MemoryProvider",
+    "Pop3Closed",
+    "Pop3CommandReplied",
+    "Pop3Greeting",
+    "Pop3Input",
+    "Pop3Reply",
+    "Pop3ReplyKind",
+    "Pop3ServerConnection",
+    "Pop3State",
+    "Signal",
+    "diagram",
+    "wire_form",
+]
+
+K = Pop3ReplyKind
+MAX_COMMAND_LINE = 255  # octets including CRLF (RFC 2449 section 4)
+MAX_ERRORS = 10
+CAPABILITIES = (b"USER", b"TOP", b"UIDL", b"PIPELINING")
+_UID = re.compile(rb"^[\x21-\x7e]{1,70}$")  # RFC 1939 section 7 (UIDL)
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+class _Outcome(NamedTuple):
+    reply: Pop3Reply
+    accepted: bool
+    uid: str | None = None
+    note: str | None = None
+
+
+def wire_form(data: bytes) -> bytes:
+    """A message with CRLF line endings, ending in CRLF: what RETR sends before stuffing
+    (and what its size counts, RFC 1939 section 11)."""
+    out = re.sub(rb"\r?\n", b"\r\n", data)
+    return out if not out or out.endswith(b"\r\n") else out + b"\r\n"
+
+
+# -- the engine -------------------------------------------------------------------------------
+
+
+class Pop3ServerConnection:
+    """One POP3 session seen from the server. See the module docstring for the loop."""
+
+    def __init__(self, hostname: str, maildrop_provider: MaildropProvider, *,
+                 banner: str | None = None, max_errors: int = MAX_ERRORS,
+                 max_command_line: int = MAX_COMMAND_LINE) -> None:
+        self.hostname = hostname
+        self.provider = maildrop_provider
+        self.max_errors = max_errors
+        self.max_command_line = max_command_line
+        self.state = Pop3State.AUTHORIZATION
+        self.user: str | None = None  # after PASS: whose maildrop is open
+        self.maildrop: Maildrop | None = None
+        self.error_count = 0
+        self._pending_user: str | None = None  # set by a successful USER
+        self._previous_user: str | None = None  # ... and seen by the very next command only
+        self._messages: list[tuple[str, bytes]] = []  # snapshot at login, numbered from 1
+        self._marked: set[int] = set()  # message numbers marked with DELE
+        self._in = bytearray()
+        self._out = bytearray()
+        self._events: deque[Event] = deque()
+        self._peer_closed = False
+        self._discarding: bytes | None = None  # prefix of an over-long command line
+        I = Pop3Input  # noqa: E741
+        self._handlers: dict[Pop3Input, Callable[[str], _Outcome]] = {
+            I.USER: self._user, I.PASS: self._pass, I.QUIT: self._quit, I.STAT: self._stat,
+            I.LIST: self._list, I.UIDL: self._uidl, I.RETR: self._retr, I.DELE: self._dele,
+            I.NOOP: self._noop, I.RSET: self._rset, I.TOP: self._top, I.CAPA: self._capa,
+        }
+        reply = render_pop3(K.GREETING, text=banner, hostname=hostname)
+        self._out += reply.to_bytes()
+        self._events.append(Pop3Greeting(reply=reply))
+
+    # -- the sans-IO interface ------------------------------------------------------------
+
+    def receive_data(self, data: bytes) -> None:
+        """Feed bytes from the client; ``b""`` means the client closed its side."""
+        if self.state is Pop3State.CLOSED:
+            return
+        if data:
+            self._in += data
+        else:
+            self._peer_closed = True
+
+    def next_event(self) -> Event | Signal:
+        """The next thing that happened, or NEED_DATA / CLOSED."""
+        while not self._events:
+            if self.state is Pop3State.CLOSED:
+                return Signal.CLOSED
+            if not self._process_line():
+                if self._peer_closed:
+                    self._close("the client closed the connection", by_server=False)
+                    break
+                return Signal.NEED_DATA
+        return self._events.popleft()
+
+    def data_to_send(self) -> bytes:
+        """The reply bytes produced so far, removed from the outgoing buffer."""
+        out = bytes(self._out)
+        self._out.clear()
+        return out
+
+    def timeout(self) -> None:
+        """The client was idle too long (RFC 1939 section 3): -ERR and close, no UPDATE."""
+        if self.state is not Pop3State.CLOSED:
+            reply = render_pop3(K.AUTOLOGOUT)
+            self._out += reply.to_bytes()
+            self._close("autologout", by_server=True, reply=reply)
+
+    @property
+    def closed(self) -> bool:
+        return self.state is Pop3State.CLOSED
+
+    @property
+    def marked(self) -> tuple[str, ...]:
+        """The unique-ids marked for deletion so far."""
+        return tuple(self._messages[n - 1][0] for n in sorted(self._marked))
+
+    # -- reading lines --------------------------------------------------------------------
+
+    def _process_line(self) -> bool:
+        buf = self._in
+        limit = self.max_command_line
+        nl = buf.find(b"\n")
+        if nl < 0:
+            if len(buf) > limit:  # keep memory bounded; the -ERR comes at the line's end
+                if self._discarding is None:
+                    self._discarding = bytes(buf[:80])
+                keep_cr = buf.endswith(b"\r")
+                buf.clear()
+                if keep_cr:
+                    buf += b"\r"
+            return False
+        raw = bytes(buf[:nl])
+        del buf[: nl + 1]
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+        if self._discarding is not None or len(raw) + 2 > limit:
+            prefix = self._discarding if self._discarding is not None else raw[:80]
+            self._discarding = None
+            command = Command(raw=prefix, verb="", argument="")
+            self._answer(command, render_pop3(K.LINE_TOO_LONG), self.state)
+            return True
+        self._handle_line(raw)
+        return True
+
+    def _handle_line(self, raw: bytes) -> None:
+        state = self.state
+        # PASS must come straight after a successful USER (RFC 1939 section 7).
+        self._previous_user, self._pending_user = self._pending_user, None
+        text = raw.decode("utf-8", "replace")
+        word, _, rest = text.partition(" ")
+        verb = word.upper() if word.isascii() and word.isprintable() else ""
+        argument = rest if verb == "PASS" else rest.strip(" ")
+        command = Command(raw=raw, verb=verb, argument=argument)
+        if verb not in POP3_VERBS or _CONTROL.search(text):
+            self._answer(command, render_pop3(K.UNKNOWN_COMMAND), state)
+            return
+        inp = Pop3Input(verb)
+        target = TRANSITIONS[state].get(inp)
+        if target is None:
+            self._answer(command, render_pop3(K.WRONG_STATE, verb=verb, state=state.value),
+                         state)
+            return
+        outcome = self._handlers[inp](argument)
+        deleted: tuple[str, ...] = ()
+        if outcome.accepted:
+            self.state = target
+            if target is Pop3State.UPDATE:  # QUIT after login: its goodbye comes from UPDATE
+                outcome, deleted = self._update()
+        self._answer(command, outcome.reply, state, outcome.uid, deleted, outcome.note)
+        if outcome.accepted and inp is Pop3Input.QUIT:
+            self._close("QUIT", by_server=True, reply=outcome.reply, via=Pop3Input.COMMIT)
+
+    def _answer(self, command: Command, reply: Pop3Reply, before: Pop3State,
+                uid: str | None = None, deleted: tuple[str, ...] = (),
+                note: str | None = None) -> None:
+        self._out += reply.to_bytes()
+        self._events.append(Pop3CommandReplied(
+            command=command, reply=reply, state_before=before, state_after=self.state,
+            uid=uid, deleted=deleted, note=note))
+        if not reply.ok and self.state in BUDGETED_STATES:
+            self.error_count += 1
+            if self.error_count >= self.max_errors:
+                last = render_pop3(K.TOO_MANY_ERRORS)
+                self._out += last.to_bytes()
+                self._close("too many errors", by_server=True, reply=last)
+
+    def _close(self, reason: str, *, by_server: bool, reply: Pop3Reply | None = None,
+               via: Pop3Input = Pop3Input.CLOSE) -> None:
+        updated = self.state is Pop3State.UPDATE
+        # QUIT before login already moved to CLOSED; every other way out is in the table.
+        self.state = TRANSITIONS[self.state].get(via, Pop3State.CLOSED)
+        self._in.clear()
+        self._pending_user = None
+        self._events.append(Pop3Closed(reason=reason, by_server=by_server, reply=reply,
+                                       updated=updated))
+
+    # -- the maildrop ---------------------------------------------------------------------
+
+    def _live(self) -> list[int]:
+        return [n for n in range(1, len(self._messages) + 1) if n not in self._marked]
+
+    def _totals(self) -> dict[str, int]:
+        live = self._live()
+        return {"count": len(live), "size": sum(len(self._messages[n - 1][1]) for n in live)}
+
+    def _number(self, text: str, syntax: str) -> int | _Outcome:
+        if not text.isdigit() or not text.isascii():
+            return _Outcome(render_pop3(K.SYNTAX, syntax=syntax), False)
+        n = int(text)
+        if not 1 <= n <= len(self._messages):
+            return _Outcome(render_pop3(K.NO_SUCH_MESSAGE, count=len(self._messages)), False)
+        if n in self._marked:
+            return _Outcome(render_pop3(K.ALREADY_DELETED, msg=n), False)
+        return n
+
+    def _update(self) -> tuple[_Outcome, tuple[str, ...]]:
+        """The UPDATE state: remove the marked messages, then say goodbye."""
+        uids = self.marked
+        if uids and self.maildrop is not None and self.maildrop.delete(uids) is False:
+            return _Outcome(render_pop3(K.UPDATE_FAILED), True), uids
+        left = len(self._messages) - len(uids)
+        text = "maildrop empty" if left == 0 else f"{left} message{'s' * (left != 1)} left"
+        return _Outcome(render_pop3(K.QUIT_UPDATED, hostname=self.hostname, left=text),
+                        True), uids
+
+    # -- command handlers -----------------------------------------------------------------
+
+    def _no_argument(self, argument: str, verb: str) -> _Outcome | None:
+        return _Outcome(render_pop3(K.SYNTAX, syntax=verb), False) if argument else None
+
+    def _user(self, argument: str) -> _Outcome:
+        if not argument:
+            return _Outcome(render_pop3(K.SYNTAX, syntax="USER name"), False)
+        self._pending_user = argument
+        return _Outcome(render_pop3(K.USER_OK, user=argument), True)
+
+    def _pass(self, argument: str) -> _Outcome:
+        user = self._previous_user
+        if user is None:
+            return _Outcome(render_pop3(K.NEED_USER), False)
+        if not argument:
+            return _Outcome(render_pop3(K.SYNTAX, syntax="PASS string"), False)
+        maildrop = self.provider.authenticate(user, argument)
+        if maildrop is None:
+            return _Outcome(render_pop3(K.PASS_BAD), False, note=(
+                "wrong name or password: the password crossed the network in plain text"))
+        messages = [(uid, wire_form(data)) for uid, data in maildrop.messages]
+        for uid, _ in messages:
+            if not _UID.match(uid.encode("utf-8", "replace")):
+                raise LocalProtocolError(f"maildrop unique-id {uid!r} is not 1-70 printable "
+                                         f"ASCII characters (RFC 1939 section 7)")
+        self.user, self.maildrop, self._messages = user, maildrop, messages
+        self._marked.clear()
+        return _Outcome(render_pop3(K.PASS_OK, user=user, **self._totals()), True)
+
+    def _quit(self, argument: str) -> _Outcome:
+        bad = self._no_argument(argument, "QUIT")
+        if bad is not None:
+            return bad
+        return _Outcome(render_pop3(K.QUIT_OK, hostname=self.hostname), True)
+
+    def _capa(self, argument: str) -> _Outcome:
+        return self._no_argument(argument, "CAPA") or _Outcome(
+            render_pop3(K.CAPA_OK, lines=CAPABILITIES), True)
+
+    def _stat(self, argument: str) -> _Outcome:
+        return self._no_argument(argument, "STAT") or _Outcome(
+            render_pop3(K.STAT_OK, **self._totals()), True)
+
+    def _noop(self, argument: str) -> _Outcome:
+        return self._no_argument(argument, "NOOP") or _Outcome(render_pop3(K.NOOP_OK), True)
+
+    def _rset(self, argument: str) -> _Outcome:
+        bad = self._no_argument(argument, "RSET")
+        if bad is not None:
+            return bad
+        self._marked.clear()
+        return _Outcome(render_pop3(K.RSET_OK, **self._totals()), True)
+
+    def _listing(self, argument: str, syntax: str, describe: Callable[[int], str],
+                 one: Pop3ReplyKind, every: Pop3ReplyKind, field: str) -> _Outcome:
+        if not argument:
+            lines = tuple(f"{n} {describe(n)}".encode() for n in self._live())
+            return _Outcome(render_pop3(every, lines=lines, **self._totals()), True)
+        if " " in argument:
+            return _Outcome(render_pop3(K.SYNTAX, syntax=syntax), False)
+        n = self._number(argument, syntax)
+        if isinstance(n, _Outcome):
+            return n
+        uid = self._messages[n - 1][0]
+        return _Outcome(render_pop3(one, msg=n, **{field: describe(n)}), True, uid)
+
+    def _list(self, argument: str) -> _Outcome:
+        return self._listing(argument, "LIST [msg]",
+                             lambda n: str(len(self._messages[n - 1][1])),
+                             K.LIST_ONE, K.LIST_ALL, "size")
+
+    def _uidl(self, argument: str) -> _Outcome:
+        return self._listing(argument, "UIDL [msg]", lambda n: self._messages[n - 1][0],
+                             K.UIDL_ONE, K.UIDL_ALL, "uid")
+
+    def _message(self, argument: str, syntax: str) -> tuple[int, str, bytes] | _Outcome:
+        n = self._number(argument, syntax)
+        if isinstance(n, _Outcome):
+            return n
+        uid, data = self._messages[n - 1]
+        return n, uid, data
+
+    def _retr(self, argument: str) -> _Outcome:
+        found = self._message(argument, "RETR msg")
+        if isinstance(found, _Outcome):
+            return found
+        _, uid, data = found
+        lines = tuple(data[:-2].split(b"\r\n")) if data else ()
+        return _Outcome(render_pop3(K.RETR_OK, lines=lines, size=len(data)), True, uid)
+
+    def _top(self, argument: str) -> _Outcome:
+        msg, _, count = argument.partition(" ")
+        if not count.isdigit() or not count.isascii():
+            return _Outcome(render_pop3(K.SYNTAX, syntax="TOP msg n"), False)
+        found = self._message(msg, "TOP msg n")
+        if isinstance(found, _Outcome):
+            return found
+        _, uid, data = found
+        lines = data[:-2].split(b"\r\n") if data else []
+        blank = lines.index(b"") if b"" in lines else len(lines)
+        shown = tuple(lines[: blank + 1 + int(count)])
+        return _Outcome(render_pop3(K.TOP_OK, lines=shown), True, uid)
+
+    def _dele(self, argument: str) -> _Outcome:
+        found = self._message(argument, "DELE msg")
+        if isinstance(found, _Outcome):
+            return found
+        n, uid, _ = found
+        self._marked.add(n)
+        return _Outcome(render_pop3(K.DELE_OK, msg=n), True, uid)

@@ -1,0 +1,80 @@
+"""Exports of the trace: a swaks-style transcript for people, JSON Lines for programs.
+
+The transcript marks each line the way swaks does: `` -> `` bytes a client sent, ``<-  `` a
+server's reply, ``<** `` a server's error reply (4xx/5xx, ``-ERR``), ``=== `` information and
+``*** `` an error. Every line starts with the virtual time and names both hosts::
+
+    [  0.006] <-  smtp.crepes.fr -> pc.crepes.fr: 220 smtp.crepes.fr ESMTP Postfix
+    [  0.008]  -> pc.crepes.fr -> smtp.crepes.fr: EHLO pc.crepes.fr
+
+Protocol data is shown exactly, one line per line on the wire (CR LF not shown); a bare CR or
+LF inside a line is shown as ``<CR>`` or ``<LF>``. Both exports depend only on the records.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from .trace import Kind, Layer, TraceRecord
+
+CLIENT = " ->"
+SERVER = "<- "
+SERVER_ERROR = "<**"
+INFO = "==="
+ERROR = "***"
+
+_ERROR_KINDS = frozenset({Kind.ERROR, Kind.RST, Kind.TIMEOUT, Kind.BOUNCED, Kind.EXPIRED})
+_WIRE_KINDS = frozenset({Kind.COMMAND, Kind.CONTENT, Kind.REPLY})
+
+
+def wire_lines(data: bytes) -> list[str]:
+    """The lines of ``data`` as sent: split at CR LF, bare CR/LF made visible."""
+    text = data.decode("utf-8", "backslashreplace")
+    lines = text.split("\r\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.replace("\r", "<CR>").replace("\n", "<LF>") for line in lines]
+
+
+def _is_error_reply(line: str) -> bool:
+    return (line[:1] in ("4", "5") and line[1:3].isdigit()) or line.startswith("-ERR")
+
+
+def _route(record: TraceRecord) -> str:
+    return f"{record.src} -> {record.dst}" if record.dst else record.src
+
+
+def record_lines(record: TraceRecord) -> list[str]:
+    """The transcript lines of one record."""
+    stamp = f"[{record.time:7.3f}]"
+    route = _route(record)
+    if record.kind in _WIRE_KINDS and record.data:
+        out = []
+        for line in wire_lines(record.data):
+            if record.kind is Kind.REPLY:
+                mark = SERVER_ERROR if _is_error_reply(line) else SERVER
+            else:
+                mark = CLIENT
+            out.append(_line(f"{stamp} {mark} {route}:", line))
+        return out
+    mark = ERROR if record.kind in _ERROR_KINDS else INFO
+    label = "" if record.layer is Layer.INFO else f"{record.layer.value} "
+    summary = record.summary.splitlines() or [""]
+    return [_line(f"{stamp} {mark} {label}{route}:", line) for line in summary]
+
+
+def _line(prefix: str, text: str) -> str:
+    return f"{prefix} {text}" if text else prefix  # no trailing space for an empty line
+
+
+def to_text(records: Iterable[TraceRecord]) -> str:
+    """The whole transcript, one line per wire line or event, ending with a newline."""
+    lines = [line for record in records for line in record_lines(record)]
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def to_jsonl(records: Iterable[TraceRecord]) -> str:
+    """One JSON object per record (``TraceRecord.to_json``), one per line."""
+    lines = [json.dumps(record.to_json(), ensure_ascii=False) for record in records]
+    return "\n".join(lines) + "\n" if lines else ""

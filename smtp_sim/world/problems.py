@@ -1,0 +1,319 @@
+"""What is wrong with a scenario file, one line per problem, pointing at the line to fix.
+
+A :class:`Problem` prints as ``FILE:LINE: KEYPATH: MESSAGE (expected ...)``, the shape compilers
+use, so editors can jump to it. Validation works on the parsed TOML, which has no line numbers;
+:class:`TomlLocator` finds them again by scanning the source for table headers and keys (best
+effort: a key it cannot find is reported at the line of its table).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a scenario. ``line`` is 1-based; ``keypath`` like
+    ``hosts[2].mta.personality``, or ``(file)`` when the whole file is the problem.
+    (``line`` None and ``keypath`` "" are printed without their fields.)"""
+
+    file: str
+    line: int | None
+    keypath: str
+    message: str
+    expected: str | None = None
+
+    def __str__(self) -> str:
+        text = self.file if self.line is None else f"{self.file}:{self.line}"
+        text += f": {self.keypath}: {self.message}" if self.keypath else f": {self.message}"
+        if self.expected:
+            text += f" (expected {self.expected})"
+        return re.sub(r"\s*[\r\n]+\s*", " ", text)
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used; ``problems`` says every reason found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """A problem found on the parsed data, before it has a file and a line."""
+
+    loc: Loc
+    message: str
+    expected: str | None = None
+
+
+def keypath(loc: Loc) -> str:
+    """``("hosts", 2, "mta", "personality")`` -> ``hosts[2].mta.personality``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+# -- finding lines again ------------------------------------------------------------------------
+
+_BARE = r"[A-Za-z0-9_-]+"
+_QUOTED = r'"(?:[^"\\]|\\.)*"|\'[^\']*\''
+_KEY = rf"(?:{_BARE}|{_QUOTED})"
+_DOTTED = rf"{_KEY}(?:\s*\.\s*{_KEY})*"
+_HEADER_RE = re.compile(rf"^\s*(\[\[|\[)\s*({_DOTTED})\s*\]\]?\s*(?:#.*)?$")
+_KEYLINE_RE = re.compile(rf"^\s*({_DOTTED})\s*=\s*(.*)$")
+_INLINE_KEY_RE = re.compile(rf"[{{,]\s*({_BARE})\s*=")
+
+
+def _split_dotted(text: str) -> tuple[str, ...]:
+    parts = re.findall(_KEY, text)
+    return tuple(p[1:-1] if p[:1] in "\"'" else p for p in parts)
+
+
+class TomlLocator:
+    """Maps concrete key paths (``("hosts", 2, "mta")``) to the line where they are written."""
+
+    def __init__(self, source: str) -> None:
+        self.lines: dict[Loc, int] = {(): 1}
+        self._tables: list[tuple[int, Loc]] = [(1, ())]  # (line, table path) in file order
+        self._scan(source)
+
+    def _scan(self, source: str) -> None:
+        arrays: dict[Loc, int] = {}  # array-of-tables path -> elements seen so far
+        current: Loc = ()
+        open_string: str | None = None  # the delimiter of a multi-line string being skipped
+        for number, text in enumerate(source.splitlines(), 1):
+            if open_string is not None:
+                if text.count(open_string) % 2 == 1:
+                    open_string = None
+                continue
+            header = _HEADER_RE.match(text)
+            if header:
+                names = _split_dotted(header.group(2))
+                path: Loc = ()
+                for i, name in enumerate(names):
+                    path = (*path, name)
+                    last = i == len(names) - 1
+                    if last and header.group(1) == "[[":
+                        index = arrays.get(path, 0)
+                        arrays[path] = index + 1
+                        path = (*path, index)
+                    elif path in arrays:
+                        path = (*path, arrays[path] - 1)
+                current = path
+                self.lines.setdefault(current, number)
+                self._tables.append((number, current))
+                continue
+            keyline = _KEYLINE_RE.match(text)
+            if not keyline:
+                continue
+            names = _split_dotted(keyline.group(1))
+            for i in range(1, len(names) + 1):
+                self.lines.setdefault((*current, *names[:i]), number)
+            value = keyline.group(2)
+            if value.startswith("{"):
+                for inner in _INLINE_KEY_RE.findall(value):
+                    self.lines.setdefault((*current, *names, inner), number)
+            for delimiter in ('"""', "'''"):
+                if value.startswith(delimiter) and value.count(delimiter) % 2 == 1:
+                    open_string = delimiter
+
+    def line_of(self, loc: Loc) -> int:
+        """The line of ``loc`` or of its nearest enclosing key or table that was found."""
+        path = tuple(loc)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return 1
+
+    def path_at(self, line: int) -> Loc:
+        """The table path in force at ``line`` (for syntax errors, which have only a line)."""
+        found: Loc = ()
+        for number, path in self._tables:
+            if number > line:
+                break
+            found = path
+        return found
+
+
+# -- turning pydantic's errors into problems ------------------------------------------------------
+
+_EXPECTED = {
+    "string_type": "a string in quotes",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "list_type": 'a list like ["a", "b"]',
+    "tuple_type": 'a list like ["a", "b"]',
+    "dict_type": "a table",
+    "model_type": "a table",
+    "model_attributes_type": "a table",
+    "datetime_type": "a date-time like 2026-01-05T09:00:00Z",
+    "datetime_parsing": "a date-time like 2026-01-05T09:00:00Z",
+}
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        text = value if len(value) <= 40 else value[:37] + "..."
+        return f"the string {text!r}"
+    if isinstance(value, datetime | date | time):
+        return f"the date/time {value.isoformat()}"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    return type(value).__name__
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    """The model inside ``list[M]``, ``M | None``, ``Annotated[M, ...]``; None if none."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin = typing.get_origin(annotation)
+    if origin is None:
+        return None
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _inner_model(args[0])
+    if origin in (list, tuple, typing.Union, types.UnionType):
+        for arg in args:
+            found = _inner_model(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def _keys(model: type[BaseModel]) -> list[str]:
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def model_at(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+    """The model class that validates the table at ``loc`` (list indexes skipped)."""
+    model: type[BaseModel] | None = root
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if model is None:
+            return None
+        field = next((f for n, f in model.model_fields.items() if (f.alias or n) == part), None)
+        if field is None:
+            return None
+        model = _inner_model(field.annotation)
+    return model
+
+
+def clean_loc(root: type[BaseModel] | None, loc: Loc, *, last_is_key: bool = False) -> Loc:
+    """``loc`` without pydantic's union tags (``("scenario", "Scenario", "hosts")`` ->
+    ``("scenario", "hosts")``): a name that is not a field of the model there is dropped,
+    except a last name that is an unknown key (``last_is_key``)."""
+    model = root
+    out: list[str | int] = []
+    for i, part in enumerate(loc):
+        if isinstance(part, int) or model is None:
+            out.append(part)
+            continue
+        field = next((f for n, f in model.model_fields.items() if (f.alias or n) == part), None)
+        if field is None:
+            if last_is_key and i == len(loc) - 1:
+                out.append(part)
+            continue
+        out.append(part)
+        model = _inner_model(field.annotation)  # None: below here, keep every part
+    return tuple(out)
+
+
+def _describe(error: dict[str, Any], root: type[BaseModel] | None) -> Issue:
+    kind = error["type"]
+    loc: Loc = clean_loc(root, tuple(error["loc"]), last_is_key=kind == "extra_forbidden")
+    ctx = error.get("ctx") or {}
+    given = error.get("input")
+    if kind == "extra_forbidden":
+        model = model_at(root, loc[:-1]) if root else None
+        allowed = _keys(model) if model else []
+        key = str(loc[-1])
+        message = f"unknown key {key!r}"
+        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        if close:
+            message += f"; did you mean {close[0]!r}?"
+        return Issue(loc, message, f"one of: {', '.join(allowed)}" if allowed else None)
+    if kind == "missing":
+        return Issue(loc, f"required key {loc[-1]!r} is missing", _EXPECTED.get(kind))
+    if "expected" in ctx and "message" in ctx:  # our own validators (see scenario.invalid)
+        return Issue(loc, str(ctx["message"]), str(ctx["expected"]))
+    if kind == "literal_error":
+        return Issue(loc, f"{_shown(given)} is not allowed", f"one of {ctx.get('expected')}")
+    if kind in _EXPECTED:
+        return Issue(loc, f"wrong type: {_shown(given)}", _EXPECTED[kind])
+    if kind in ("too_short", "too_long"):
+        bound = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
+        which = "at least" if kind == "too_short" else "at most"
+        return Issue(loc, f"{ctx.get('actual_length', '?')} items given",
+                     f"{which} {bound} item{'s' if bound != 1 else ''}")
+    bounds = {"greater_than_equal": ("ge", "at least"), "greater_than": ("gt", "more than"),
+              "less_than_equal": ("le", "at most"), "less_than": ("lt", "less than")}
+    if kind in bounds:
+        key, words = bounds[kind]
+        return Issue(loc, f"{_shown(given)} is out of range", f"{words} {ctx.get(key)}")
+    message = str(error.get("msg", "invalid value"))
+    message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    return Issue(loc, message)
+
+
+def issues_from_validation(exc: ValidationError, root: type[BaseModel] | None) -> list[Issue]:
+    """One issue per pydantic error; ``root`` (the validated model) names the keys allowed
+    where an unknown key was found, and strips union tags from the key paths."""
+    return [_describe(dict(e), root) for e in exc.errors(include_url=False)]
+
+
+def problems_from_validation(exc: ValidationError, file: str, source: str,
+                             model: type[BaseModel] | None = None) -> list[Problem]:
+    """Pydantic's errors for the TOML text ``source`` of ``file``, as problems with lines."""
+    return to_problems(issues_from_validation(exc, model), file, TomlLocator(source))
+
+
+def to_problems(issues: list[Issue], file: str, locator: TomlLocator | None) -> list[Problem]:
+    out = []
+    for issue in issues:
+        line = locator.line_of(issue.loc) if locator else 1
+        out.append(Problem(file, line, keypath(issue.loc), issue.message, issue.expected))
+    return out
+
+
+_TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_TOML_END = re.compile(r"\s*\(at end of document\)\s*$")
+
+
+def toml_problem(file: str, source: str, message: str) -> Problem:
+    """A tomllib error as a problem, with its line (tomllib puts it in the message)."""
+    match = _TOML_AT.search(message)
+    if match:
+        line = int(match.group(1))
+        text = message[: match.start()]
+    else:
+        line = max(1, source.count("\n") + (0 if source.endswith("\n") else 1))
+        text = _TOML_END.sub("", message)
+    path = TomlLocator(source).path_at(line)
+    return Problem(file, line, keypath(path), f"TOML syntax error: {text}",
+                   "valid TOML, see https://toml.io")

@@ -1,0 +1,374 @@
+"""Scenario files: a whole virtual network in one TOML file, validated before anything runs.
+
+A scenario names its hosts, the links between them, DNS, the MTAs and their users, lists and
+aliases, and the messages the users send on a timeline. ``load_scenario`` reads a file (or a
+built-in id such as ``classroom``) into a :class:`Scenario`; ``build_world`` turns that into a
+ready :class:`World` with the messages scheduled on its clock. Every mistake in a file is a
+:class:`Problem` pointing at its line: unknown keys are errors, never silently ignored.
+
+The models are meant to be extended: a later ``[[faults]]`` list is one more field on
+:class:`Scenario` and one more loop in ``build_world``; a lesson format can subclass
+:class:`Scenario` (and its ``check``) and load with :func:`parse_document`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import importlib.util
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ..protocol.personalities import DEFAULT_PERSONALITY
+from .agent import Attachment, UserAgent
+from .mta import DEFAULT_LIFETIME, DEFAULT_RETRY
+from .problems import (
+    Issue,
+    Problem,
+    ScenarioError,
+    TomlLocator,
+    issues_from_validation,
+    problems_from_validation,
+    to_problems,
+    toml_problem,
+)
+from .scenario_checks import check_scenario
+from .scenario_types import (
+    AddressList,
+    AddressOrLocal,
+    AwareDatetime,
+    ContentType,
+    Duration,
+    HostName,
+    IPv4,
+    MailAddress,
+    PersonalityId,
+    ScenarioId,
+    SpecModel,
+    invalid,
+    parse_duration,
+)
+from .world import DEFAULT_START, World
+
+__all__ = [
+    "Duration",
+    "Problem",
+    "Scenario",
+    "ScenarioError",
+    "build_world",
+    "builtin_dir",
+    "list_builtin",
+    "load_scenario",
+    "parse_duration",
+    "parse_scenario",
+    "problems_from_validation",
+]
+
+
+# -- the tables --------------------------------------------------------------------------------
+
+
+class MtaSpec(SpecModel):
+    """``[hosts.mta]``: the mail server running on a host."""
+
+    personality: PersonalityId = DEFAULT_PERSONALITY
+    hostname: HostName | None = None  # the name in its banner; default: the host's name
+    domains: list[HostName] = Field(default_factory=list)  # final destination for these
+    relay_for: list[HostName] = Field(default_factory=list)  # client hosts it relays for
+    relay_domains: list[HostName] = Field(default_factory=list)  # e.g. as a backup MX
+    open_relay: bool = False
+    retry: list[Duration] = Field(default_factory=lambda: list(DEFAULT_RETRY), min_length=1)
+    lifetime: Duration = DEFAULT_LIFETIME
+    quota: Annotated[int, Field(ge=0)] | None = None  # bytes per mailbox
+
+
+class HostSpec(SpecModel):
+    """``[[hosts]]``: a machine on the network. It gets an A record for its name."""
+
+    name: HostName
+    ip: IPv4
+    role: Literal["client", "mta", "dns", "router"]
+    description: str = ""
+    mta: MtaSpec | None = None
+
+    @model_validator(mode="after")
+    def _default_mta(self) -> HostSpec:
+        if self.role == "mta" and self.mta is None:
+            self.mta = MtaSpec()
+        return self
+
+
+class LinkSpec(SpecModel):
+    """``[[links]]``: a cable between two hosts; packets take the lowest-latency path."""
+
+    a: HostName
+    b: HostName
+    latency: Duration = 0.01
+
+
+class MxSpec(SpecModel):
+    domain: HostName
+    priority: Annotated[int, Field(ge=0, le=65535)]
+    host: HostName
+
+
+class ARecordSpec(SpecModel):
+    name: HostName
+    ip: IPv4
+
+
+class DnsSpec(SpecModel):
+    """``[dns]``: where MTAs send their queries, and the records beyond the hosts' own."""
+
+    server: HostName | None = None  # None: answers come instantly, without a DNS host
+    mx: list[MxSpec] = Field(default_factory=list)
+    a: list[ARecordSpec] = Field(default_factory=list)
+
+
+class UserSpec(SpecModel):
+    """``[[users]]``: a person with a mailbox at the MTA serving their domain."""
+
+    address: MailAddress
+    name: str = ""
+    client: HostName | None = None  # the host where their mail program runs
+    outgoing: HostName | None = None  # submission server; default: their domain's MTA
+    port: Annotated[int, Field(ge=1, le=65535)] = 587
+
+    @property
+    def local(self) -> str:
+        return self.address.rpartition("@")[0]
+
+    @property
+    def domain(self) -> str:
+        return self.address.rpartition("@")[2]
+
+
+class ListSpec(SpecModel):
+    address: MailAddress
+    members: Annotated[list[AddressOrLocal], Field(min_length=1)]
+
+
+class AliasSpec(SpecModel):
+    address: MailAddress
+    target: AddressOrLocal
+
+
+class AttachmentSpec(SpecModel):
+    filename: Annotated[str, Field(min_length=1)]
+    content_type: ContentType
+    base64: str | None = None
+    text: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AttachmentSpec:
+        if (self.base64 is None) == (self.text is None):
+            raise invalid("give the attachment's content once",
+                          "exactly one of base64 = ... or text = ...")
+        if self.base64 is not None:
+            try:
+                base64.b64decode("".join(self.base64.split()), validate=True)
+            except binascii.Error as exc:
+                raise invalid(f"base64 content does not decode: {exc}",
+                              "base64 text (A-Z, a-z, 0-9, +, /, = padding)") from None
+        return self
+
+    @property
+    def data(self) -> bytes:
+        if self.base64 is not None:
+            return base64.b64decode("".join(self.base64.split()))
+        return (self.text or "").encode("utf-8")
+
+
+class MessageSpec(SpecModel):
+    """``[[messages]]``: at time ``at``, the user ``from`` presses Send in their mail program."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    at: Duration = 0.0
+    sender: MailAddress = Field(alias="from")
+    to: Annotated[AddressList, Field(min_length=1)]
+    cc: AddressList = Field(default_factory=list)
+    subject: str = ""
+    body: str = ""
+    encoding: Literal["quoted-printable", "base64", "7bit", "8bit"] | None = None
+    attachments: list[AttachmentSpec] = Field(default_factory=list)
+
+
+class Scenario(SpecModel):
+    """The root of a scenario file."""
+
+    id: ScenarioId
+    title: str
+    description: str = ""
+    seed: int = 0
+    start: AwareDatetime = DEFAULT_START
+    hosts: Annotated[list[HostSpec], Field(min_length=1)]
+    links: list[LinkSpec] = Field(default_factory=list)
+    dns: DnsSpec = Field(default_factory=DnsSpec)
+    users: list[UserSpec] = Field(default_factory=list)
+    lists: list[ListSpec] = Field(default_factory=list)
+    aliases: list[AliasSpec] = Field(default_factory=list)
+    messages: list[MessageSpec] = Field(default_factory=list)
+
+    def check(self) -> list[Issue]:
+        """Cross-checks between tables (names that must exist, domains served once, ...)."""
+        return check_scenario(self)
+
+    def host(self, name: str) -> HostSpec | None:
+        return next((h for h in self.hosts if h.name == name), None)
+
+    def mta_for(self, domain: str) -> HostSpec | None:
+        """The MTA host that is the final destination for ``domain``."""
+        domain = domain.lower()
+        return next((h for h in self.hosts if h.mta and domain in h.mta.domains), None)
+
+
+# -- loading -----------------------------------------------------------------------------------
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_document(source: str, model: type[M], file: str = "<string>") -> M:
+    """Validate TOML text against ``model`` and its ``check()``; raises :class:`ScenarioError`."""
+    try:
+        raw = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([toml_problem(file, source, str(exc))]) from None
+    locator = TomlLocator(source)
+    try:
+        document = model.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(to_problems(issues_from_validation(exc, model), file,
+                                        locator)) from None
+    check = getattr(document, "check", None)
+    issues = check() if callable(check) else []
+    if issues:
+        raise ScenarioError(to_problems(issues, file, locator))
+    return document
+
+
+def parse_scenario(source: str, file: str = "<string>") -> Scenario:
+    return parse_document(source, Scenario, file)
+
+
+def builtin_dir() -> Path:
+    """Where the built-in scenarios and lessons are: the ``smtp_sim.lessons`` package of an
+    installed wheel, or the repository's top-level ``lessons/`` folder in a checkout."""
+    try:
+        spec = importlib.util.find_spec("smtp_sim.lessons")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None and spec.submodule_search_locations:
+        for location in spec.submodule_search_locations:
+            if Path(location).is_dir():
+                return Path(location)
+    return Path(__file__).resolve().parents[2] / "lessons"
+
+
+def list_builtin() -> list[str]:
+    """The ids of the built-in scenarios and lessons, sorted."""
+    directory = builtin_dir()
+    return sorted(p.stem for p in directory.glob("*.toml")) if directory.is_dir() else []
+
+
+def read_document(ref: str | Path) -> tuple[str, str]:
+    """``(source, file name to show)`` for a path or a built-in id; ScenarioError if neither."""
+    text = str(ref)
+    path = Path(ref)
+    is_path = (isinstance(ref, Path) or text.endswith(".toml") or "/" in text or "\\" in text
+               or path.exists())
+    if not is_path:
+        builtin = builtin_dir() / f"{text}.toml"
+        if not builtin.is_file():
+            known = ", ".join(list_builtin()) or "none installed"
+            raise ScenarioError([Problem(text, 1, "(file)", f"no scenario file or built-in "
+                                         f"scenario named {text!r}",
+                                         f"a path to a .toml file or a built-in id: {known}")])
+        path, text = builtin, str(builtin)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError([Problem(text, 1, "(file)", "no such file",
+                                     "a scenario .toml file")]) from None
+    except IsADirectoryError:
+        raise ScenarioError([Problem(text, 1, "(file)", "is a directory",
+                                     "a scenario .toml file")]) from None
+    except OSError as exc:
+        raise ScenarioError([Problem(text, 1, "(file)", f"cannot read: {exc.strerror}",
+                                     "a readable .toml file")]) from None
+    try:
+        return data.decode("utf-8"), text
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ScenarioError([Problem(text, line, "(file)", "not UTF-8 text",
+                                     "a TOML file in UTF-8")]) from None
+
+
+def load_scenario(ref: str | Path) -> Scenario:
+    """Read and validate a scenario from a path or a built-in id (``classroom``)."""
+    source, file = read_document(ref)
+    return parse_scenario(source, file)
+
+
+# -- building the world ------------------------------------------------------------------------
+
+
+def build_world(scenario: Scenario, *, seed: int | None = None) -> World:
+    """A world wired as ``scenario`` says, its messages scheduled on the clock.
+
+    ``seed`` overrides the scenario's seed. Raises :class:`ScenarioError` when the scenario's
+    cross-checks fail (a scenario built in Python is checked as a file would be)."""
+    issues = scenario.check()
+    if issues:
+        raise ScenarioError(to_problems(issues, f"<scenario {scenario.id}>", None))
+    world = World(seed=scenario.seed if seed is None else seed, start=scenario.start)
+    for host in scenario.hosts:
+        world.add_host(host.name, host.ip, host.role, description=host.description)
+    for link in scenario.links:
+        world.add_link(link.a, link.b, link.latency)
+    world.set_dns_server(scenario.dns.server)
+    for record in scenario.dns.a:
+        world.zone.add_a(record.name, record.ip)
+    for mx in scenario.dns.mx:
+        world.zone.add_mx(mx.domain, mx.priority, mx.host)
+    for host in scenario.hosts:
+        if host.mta is not None:
+            _add_mta(world, scenario, host)
+    agents: dict[str, UserAgent] = {}
+    for user in scenario.users:
+        if user.client is None:
+            continue
+        served_by = scenario.mta_for(user.domain)
+        outgoing = user.outgoing or (served_by.name if served_by else "")
+        agents[user.address.lower()] = world.add_agent(user.client, user.address, user.name,
+                                                       outgoing, user.port)
+    for i, message in enumerate(scenario.messages):
+        world.clock.at(message.at, _send, agents[message.sender.lower()], message,
+                       label=f"messages[{i}]")
+    return world
+
+
+def _add_mta(world: World, scenario: Scenario, host: HostSpec) -> None:
+    mta = host.mta
+    assert mta is not None
+    domains = set(mta.domains)
+    users = {u.local: u.name for u in scenario.users if u.domain in domains}
+    lists = {entry.address.rpartition("@")[0].lower(): list(entry.members)
+             for entry in scenario.lists if entry.address.rpartition("@")[2] in domains}
+    aliases = {entry.address.rpartition("@")[0].lower(): entry.target
+               for entry in scenario.aliases if entry.address.rpartition("@")[2] in domains}
+    world.add_mta(host.name, personality=mta.personality, hostname=mta.hostname or host.name,
+                  domains=list(mta.domains), users=users, lists=lists, aliases=aliases,
+                  relay_clients=list(mta.relay_for), relay_domains=list(mta.relay_domains),
+                  open_relay=mta.open_relay, retry=tuple(mta.retry), lifetime=mta.lifetime,
+                  quota=mta.quota)
+
+
+def _send(agent: UserAgent, message: MessageSpec) -> None:
+    attachments = tuple(Attachment(a.filename, a.content_type, a.data)
+                        for a in message.attachments)
+    agent.send(list(message.to), message.subject, message.body, attachments=attachments,
+               cc=list(message.cc) or None, transfer_encoding=message.encoding)

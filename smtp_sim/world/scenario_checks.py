@@ -1,0 +1,171 @@
+"""Cross-checks of a scenario: what no single table can know on its own.
+
+Each check appends an :class:`Issue` at the key to fix: a link to a host that does not exist, a
+user whose domain no MTA serves (or two do), a message from someone without a mail program.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import TYPE_CHECKING
+
+from .problems import Issue
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
+
+HOST_EXPECTED = "the name of a [[hosts]] entry"
+
+
+class _Checker:
+    def __init__(self, scenario: Scenario) -> None:
+        self.s = scenario
+        self.issues: list[Issue] = []
+        self.hosts: dict[str, int] = {}
+        for i, host in enumerate(scenario.hosts):
+            self.hosts.setdefault(host.name, i)
+        self.serving: dict[str, str] = {}  # domain -> MTA host name
+
+    def add(self, loc: tuple[str | int, ...], message: str, expected: str | None = None) -> None:
+        self.issues.append(Issue(loc, message, expected))
+
+    def need_host(self, loc: tuple[str | int, ...], name: str, *,
+                  also: set[str] | None = None) -> bool:
+        if name in self.hosts or (also and name in also):
+            return True
+        known = list(self.hosts) + sorted(also or ())
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.7)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        self.add(loc, f"no host named {name!r}{hint}", HOST_EXPECTED)
+        return False
+
+    # -- the checks ------------------------------------------------------------------------
+
+    def hosts_and_links(self) -> None:
+        names: dict[str, int] = {}
+        ips: dict[str, int] = {}
+        for i, host in enumerate(self.s.hosts):
+            if host.name in names:
+                self.add(("hosts", i, "name"), f"host name {host.name!r} is used twice "
+                         f"(also hosts[{names[host.name]}])", "each host name once")
+            names.setdefault(host.name, i)
+            if host.ip in ips:
+                self.add(("hosts", i, "ip"), f"address {host.ip} is used twice "
+                         f"(also hosts[{ips[host.ip]}], {self.s.hosts[ips[host.ip]].name})",
+                         "a different IPv4 address for each host")
+            ips.setdefault(host.ip, i)
+            if host.role != "mta" and host.mta is not None:
+                self.add(("hosts", i, "mta"), f"{host.name} has an mta table but its role "
+                         f"is {host.role!r}", 'role = "mta"')
+        pairs: dict[frozenset[str], int] = {}
+        for i, link in enumerate(self.s.links):
+            ok = self.need_host(("links", i, "a"), link.a)
+            ok = self.need_host(("links", i, "b"), link.b) and ok
+            if ok and link.a == link.b:
+                self.add(("links", i, "b"), f"a link from {link.a} to itself",
+                         "two different hosts")
+            pair = frozenset((link.a, link.b))
+            if pair in pairs:
+                self.add(("links", i), f"a second link between {link.a} and {link.b} "
+                         f"(also links[{pairs[pair]}])", "one link per pair of hosts")
+            pairs.setdefault(pair, i)
+
+    def mtas(self) -> None:
+        aliases: dict[str, int] = {}
+        for i, host in enumerate(self.s.hosts):
+            mta = host.mta
+            if mta is None or host.role != "mta":
+                continue
+            if mta.hostname and mta.hostname != host.name:
+                if mta.hostname in self.hosts:
+                    self.add(("hosts", i, "mta", "hostname"), f"{mta.hostname!r} is the name "
+                             "of another host", "a name no other host has")
+                aliases.setdefault(mta.hostname, i)
+            for j, client in enumerate(mta.relay_for):
+                self.need_host(("hosts", i, "mta", "relay_for", j), client)
+            for j, domain in enumerate(mta.domains):
+                if domain in self.serving and self.serving[domain] != host.name:
+                    self.add(("hosts", i, "mta", "domains", j), f"{domain} is already served "
+                             f"by {self.serving[domain]}", "each domain served by one MTA "
+                             "(a backup MX lists it in relay_domains)")
+                self.serving.setdefault(domain, host.name)
+        self.mta_aliases = set(aliases)
+
+    def dns(self) -> None:
+        dns = self.s.dns
+        if dns.server is not None:
+            self.need_host(("dns", "server"), dns.server)
+        a_names: dict[str, int] = {}
+        for i, record in enumerate(dns.a):
+            if record.name in self.hosts or record.name in self.mta_aliases:
+                self.add(("dns", "a", i, "name"), f"{record.name} is a host, and hosts get "
+                         "their A record automatically", "a name that is not a host")
+            elif record.name in a_names:
+                self.add(("dns", "a", i, "name"), f"a second A record for {record.name}",
+                         "one A record per name")
+            a_names.setdefault(record.name, i)
+        targets = set(a_names) | self.mta_aliases
+        for i, mx in enumerate(dns.mx):
+            self.need_host(("dns", "mx", i, "host"), mx.host, also=targets)
+
+    def users(self) -> None:
+        seen: dict[str, int] = {}
+        for i, user in enumerate(self.s.users):
+            key = user.address.lower()
+            if key in seen:
+                self.add(("users", i, "address"), f"{user.address} is listed twice (also "
+                         f"users[{seen[key]}])", "each user once")
+            seen.setdefault(key, i)
+            if user.domain not in self.serving:
+                self.add(("users", i, "address"), f"no MTA serves {user.domain}, the domain "
+                         f"of {user.address}", 'an MTA host with the domain in its '
+                         'mta.domains')
+            if user.client is not None:
+                self.need_host(("users", i, "client"), user.client)
+            if user.outgoing is not None and self.need_host(("users", i, "outgoing"),
+                                                            user.outgoing):
+                host = self.s.host(user.outgoing)
+                if host is not None and host.mta is None:
+                    self.add(("users", i, "outgoing"), f"{user.outgoing} runs no MTA",
+                             'a host with role = "mta"')
+        self.user_addresses = set(seen)
+
+    def lists_and_aliases(self) -> None:
+        taken: dict[str, str] = {a: "a user" for a in self.user_addresses}
+        for table in ("lists", "aliases"):
+            for i, entry in enumerate(getattr(self.s, table)):
+                domain = entry.address.rpartition("@")[2]
+                key = entry.address.lower()
+                if domain not in self.serving:
+                    self.add((table, i, "address"), f"no MTA serves {domain}, the domain of "
+                             f"{entry.address}", "an MTA host with the domain in its "
+                             "mta.domains")
+                if key in taken:
+                    self.add((table, i, "address"), f"{entry.address} is already "
+                             f"{taken[key]}", "an address that is not a user, list or alias")
+                taken.setdefault(key, "a list" if table == "lists" else "an alias")
+
+    def messages(self) -> None:
+        users = {u.address.lower(): u for u in self.s.users}
+        for i, message in enumerate(self.s.messages):
+            user = users.get(message.sender.lower())
+            if user is None:
+                self.add(("messages", i, "from"), f"{message.sender} is not a [[users]] entry",
+                         "the address of a user with a client host")
+            elif user.client is None:
+                self.add(("messages", i, "from"), f"{message.sender} has no mail program: "
+                         "their [[users]] entry has no client", 'client = "HOST" in the user')
+            if message.encoding == "7bit" and not message.body.isascii():
+                self.add(("messages", i, "encoding"), "7bit cannot carry the non-ASCII "
+                         "characters of the body", "8bit, quoted-printable or base64")
+
+
+def check_scenario(scenario: Scenario) -> list[Issue]:
+    checker = _Checker(scenario)
+    checker.hosts_and_links()
+    checker.mtas()
+    checker.dns()
+    checker.users()
+    checker.lists_and_aliases()
+    checker.messages()
+    return checker.issues

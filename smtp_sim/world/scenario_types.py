@@ -1,0 +1,148 @@
+"""The value types of scenario files: durations, host names, addresses, IPv4, personalities.
+
+Each validator raises :func:`invalid` with what was wrong and what was expected, which becomes
+one problem line ``FILE:LINE: KEYPATH: MESSAGE (expected ...)``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+from pydantic_core import PydanticCustomError
+
+from ..protocol import PERSONALITIES, Address
+
+
+def invalid(message: str, expected: str) -> PydanticCustomError:
+    """A validation error whose problem line reads ``MESSAGE (expected EXPECTED)``."""
+    return PydanticCustomError("scenario_value", "{message}", {"message": message,
+                                                               "expected": expected})
+
+
+# -- durations ---------------------------------------------------------------------------------
+
+DURATION_HELP = 'seconds, or a number with a unit: "2ms", "1.5s", "10min", "1h", "5d"'
+_UNITS = {"ms": 0.001, "s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0,
+          "d": 86400.0, "w": 604800.0}
+_PART = r"(\d+(?:\.\d+)?|\.\d+)\s*(ms|min|sec|s|m|h|d|w)"
+_DURATION_RE = re.compile(rf"^\s*(?:{_PART}\s*)+$")
+
+
+def parse_duration(value: object) -> float:
+    """Seconds from a number or a string like ``"2ms"``, ``"1.5s"``, ``"10min"``, ``"1h30min"``.
+
+    Raises ``ValueError`` with a message that says what was wrong."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"a duration cannot be {type(value).__name__} {value!r}")
+    if isinstance(value, str):
+        text = value.strip().lower()
+        try:
+            seconds = float(text)
+        except ValueError:
+            if not _DURATION_RE.match(text):
+                raise ValueError(f"cannot read {value!r} as a duration") from None
+            seconds = sum(float(n) * _UNITS[u] for n, u in re.findall(_PART, text))
+    else:
+        seconds = float(value)
+    if math.isnan(seconds) or math.isinf(seconds) or seconds < 0:
+        raise ValueError(f"a duration must be zero or more seconds, not {value!r}")
+    return seconds
+
+
+def _duration(value: object) -> float:
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise invalid(str(exc), DURATION_HELP) from None
+
+
+# -- value types -------------------------------------------------------------------------------
+
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_HOST_RE = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
+
+
+def _host_name(value: str) -> str:
+    name = value.lower().rstrip(".")
+    if not _HOST_RE.match(name):
+        raise invalid(f"{value!r} is not a host name", "letters, digits, '-' and dots, "
+                      "like smtp.crepes.fr")
+    return name
+
+
+def _ipv4(value: str) -> str:
+    try:
+        return str(ipaddress.IPv4Address(value))
+    except ValueError:
+        raise invalid(f"{value!r} is not an IPv4 address", "four numbers 0-255 like "
+                      "192.0.2.25") from None
+
+
+def _parse_address(value: str) -> Address:
+    try:
+        return Address.parse(value.strip())
+    except ValueError as exc:
+        raise invalid(f"{value!r} is not a mail address: {exc}",
+                      "an address like bob@cs.tcd.ie") from None
+
+
+def _mail_address(value: str) -> str:
+    address = _parse_address(value)
+    if address.domain is None:
+        raise invalid(f"{value!r} has no domain", "an address like bob@cs.tcd.ie")
+    return f"{address.local}@{address.domain.lower()}"
+
+
+def _address_or_local(value: str) -> str:
+    address = _parse_address(value)
+    return str(address) if address.domain is None else f"{address.local}@{address.domain.lower()}"
+
+
+def _personality(value: str) -> str:
+    if value not in PERSONALITIES:
+        raise invalid(f"unknown personality {value!r}", f"one of: {', '.join(PERSONALITIES)}")
+    return value
+
+
+def _content_type(value: str) -> str:
+    if not re.match(r"^[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*$", value.lower()):
+        raise invalid(f"{value!r} is not a content type", "type/subtype like image/gif")
+    return value.lower()
+
+
+def _scenario_id(value: str) -> str:
+    if not re.match(r"^[a-z0-9][a-z0-9._-]*$", value):
+        raise invalid(f"{value!r} is not an id", "lower-case letters, digits, '.', '_', '-'")
+    return value
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _listify(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+Duration = Annotated[float, BeforeValidator(_duration)]
+HostName = Annotated[str, AfterValidator(_host_name)]
+IPv4 = Annotated[str, AfterValidator(_ipv4)]
+MailAddress = Annotated[str, AfterValidator(_mail_address)]
+AddressOrLocal = Annotated[str, AfterValidator(_address_or_local)]
+AddressList = Annotated[list[MailAddress], BeforeValidator(_listify)]
+PersonalityId = Annotated[str, AfterValidator(_personality)]
+ContentType = Annotated[str, AfterValidator(_content_type)]
+ScenarioId = Annotated[str, AfterValidator(_scenario_id)]
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+
+
+class SpecModel(BaseModel):
+    """Every table of a scenario: unknown keys are errors, and TOML types are taken as they
+    are (``open_relay = "yes"`` is a mistake, not True)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
