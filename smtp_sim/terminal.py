@@ -84,7 +84,9 @@ def run_world_session(world, terminal, server: str, port: int, *, stdin: TextIO,
     def flush() -> None:
         nonlocal shown, notes_from
         for item in terminal.output[shown:]:
-            if item.reply is not None:
+            if item.pop3 is not None:
+                stdout.write(item.text + "\n")
+            elif item.reply is not None:
                 stdout.write(item.text + "\n")
                 if explain:
                     for line in explain_reply(item.reply.code, item.reply.enhanced).splitlines():

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ..protocol.personalities import DEFAULT_PERSONALITY
 from .agent import Attachment, UserAgent
+from .faults import schedule_fault
 from .mta import DEFAULT_LIFETIME, DEFAULT_RETRY
 from .problems import (
     Issue,
@@ -136,6 +137,7 @@ class UserSpec(SpecModel):
     client: HostName | None = None  # the host where their mail program runs
     outgoing: HostName | None = None  # submission server; default: their domain's MTA
     port: Annotated[int, Field(ge=1, le=65535)] = 587
+    password: str = "secret"  # for collecting mail over POP3 (port 110)
 
     @property
     def local(self) -> str:
@@ -165,14 +167,17 @@ class AttachmentSpec(SpecModel):
     @model_validator(mode="after")
     def _one_source(self) -> AttachmentSpec:
         if (self.base64 is None) == (self.text is None):
-            raise invalid("give the attachment's content once",
-                          "exactly one of base64 = ... or text = ...")
+            raise invalid(
+                "give the attachment's content once", "exactly one of base64 = ... or text = ..."
+            )
         if self.base64 is not None:
             try:
                 base64.b64decode("".join(self.base64.split()), validate=True)
             except binascii.Error as exc:
-                raise invalid(f"base64 content does not decode: {exc}",
-                              "base64 text (A-Z, a-z, 0-9, +, /, = padding)") from None
+                raise invalid(
+                    f"base64 content does not decode: {exc}",
+                    "base64 text (A-Z, a-z, 0-9, +, /, = padding)",
+                ) from None
         return self
 
     @property
@@ -197,6 +202,37 @@ class MessageSpec(SpecModel):
     attachments: list[AttachmentSpec] = Field(default_factory=list)
 
 
+class FaultSpec(SpecModel):
+    """``[[faults]]``: at time ``at``, something goes wrong (or is mended).
+
+    ``kind`` is one of the fault kinds (``host-down``, ``reply``, ``greylist``...: see
+    ``smtp_sim.world.faults.FAULT_KINDS``); the other keys are its parameters."""
+
+    model_config = ConfigDict(extra="allow")
+
+    at: Duration = 0.0
+    kind: str
+
+    @model_validator(mode="after")
+    def _known(self) -> FaultSpec:
+        from .faults import FAULT_KINDS
+
+        fault = FAULT_KINDS.get(self.kind)
+        if fault is None:
+            raise ValueError(f"unknown fault kind {self.kind!r}; known: {', '.join(FAULT_KINDS)}")
+        unknown = set(self.params) - set(fault.params)
+        if unknown:
+            raise ValueError(
+                f"fault {self.kind} takes {', '.join(fault.params) or 'nothing'}; "
+                f"not {', '.join(sorted(unknown))}"
+            )
+        return self
+
+    @property
+    def params(self) -> dict[str, object]:
+        return dict(self.model_extra or {})
+
+
 class Scenario(SpecModel):
     """The root of a scenario file."""
 
@@ -212,6 +248,7 @@ class Scenario(SpecModel):
     lists: list[ListSpec] = Field(default_factory=list)
     aliases: list[AliasSpec] = Field(default_factory=list)
     messages: list[MessageSpec] = Field(default_factory=list)
+    faults: list[FaultSpec] = Field(default_factory=list)
 
     def check(self) -> list[Issue]:
         """Cross-checks between tables (names that must exist, domains served once, ...)."""
@@ -241,8 +278,9 @@ def parse_document(source: str, model: type[M], file: str = "<string>") -> M:
     try:
         document = model.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(to_problems(issues_from_validation(exc, model), file,
-                                        locator)) from None
+        raise ScenarioError(
+            to_problems(issues_from_validation(exc, model), file, locator)
+        ) from None
     check = getattr(document, "check", None)
     issues = check() if callable(check) else []
     if issues:
@@ -278,33 +316,50 @@ def read_document(ref: str | Path) -> tuple[str, str]:
     """``(source, file name to show)`` for a path or a built-in id; ScenarioError if neither."""
     text = str(ref)
     path = Path(ref)
-    is_path = (isinstance(ref, Path) or text.endswith(".toml") or "/" in text or "\\" in text
-               or path.exists())
+    is_path = (
+        isinstance(ref, Path)
+        or text.endswith(".toml")
+        or "/" in text
+        or "\\" in text
+        or path.exists()
+    )
     if not is_path:
         builtin = builtin_dir() / f"{text}.toml"
         if not builtin.is_file():
             known = ", ".join(list_builtin()) or "none installed"
-            raise ScenarioError([Problem(text, 1, "(file)", f"no scenario file or built-in "
-                                         f"scenario named {text!r}",
-                                         f"a path to a .toml file or a built-in id: {known}")])
+            raise ScenarioError(
+                [
+                    Problem(
+                        text,
+                        1,
+                        "(file)",
+                        f"no scenario file or built-in scenario named {text!r}",
+                        f"a path to a .toml file or a built-in id: {known}",
+                    )
+                ]
+            )
         path, text = builtin, str(builtin)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ScenarioError([Problem(text, 1, "(file)", "no such file",
-                                     "a scenario .toml file")]) from None
+        raise ScenarioError(
+            [Problem(text, 1, "(file)", "no such file", "a scenario .toml file")]
+        ) from None
     except IsADirectoryError:
-        raise ScenarioError([Problem(text, 1, "(file)", "is a directory",
-                                     "a scenario .toml file")]) from None
+        raise ScenarioError(
+            [Problem(text, 1, "(file)", "is a directory", "a scenario .toml file")]
+        ) from None
     except OSError as exc:
-        raise ScenarioError([Problem(text, 1, "(file)", f"cannot read: {exc.strerror}",
-                                     "a readable .toml file")]) from None
+        raise ScenarioError(
+            [Problem(text, 1, "(file)", f"cannot read: {exc.strerror}", "a readable .toml file")]
+        ) from None
     try:
         return data.decode("utf-8"), text
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ScenarioError([Problem(text, line, "(file)", "not UTF-8 text",
-                                     "a TOML file in UTF-8")]) from None
+        raise ScenarioError(
+            [Problem(text, line, "(file)", "not UTF-8 text", "a TOML file in UTF-8")]
+        ) from None
 
 
 def load_scenario(ref: str | Path) -> Scenario:
@@ -343,11 +398,15 @@ def build_world(scenario: Scenario, *, seed: int | None = None) -> World:
             continue
         served_by = scenario.mta_for(user.domain)
         outgoing = user.outgoing or (served_by.name if served_by else "")
-        agents[user.address.lower()] = world.add_agent(user.client, user.address, user.name,
-                                                       outgoing, user.port)
+        agents[user.address.lower()] = world.add_agent(
+            user.client, user.address, user.name, outgoing, user.port
+        )
     for i, message in enumerate(scenario.messages):
-        world.clock.at(message.at, _send, agents[message.sender.lower()], message,
-                       label=f"messages[{i}]")
+        world.clock.at(
+            message.at, _send, agents[message.sender.lower()], message, label=f"messages[{i}]"
+        )
+    for fault in scenario.faults:
+        schedule_fault(world, fault.at, fault.kind, **fault.params)
     return world
 
 
@@ -356,19 +415,43 @@ def _add_mta(world: World, scenario: Scenario, host: HostSpec) -> None:
     assert mta is not None
     domains = set(mta.domains)
     users = {u.local: u.name for u in scenario.users if u.domain in domains}
-    lists = {entry.address.rpartition("@")[0].lower(): list(entry.members)
-             for entry in scenario.lists if entry.address.rpartition("@")[2] in domains}
-    aliases = {entry.address.rpartition("@")[0].lower(): entry.target
-               for entry in scenario.aliases if entry.address.rpartition("@")[2] in domains}
-    world.add_mta(host.name, personality=mta.personality, hostname=mta.hostname or host.name,
-                  domains=list(mta.domains), users=users, lists=lists, aliases=aliases,
-                  relay_clients=list(mta.relay_for), relay_domains=list(mta.relay_domains),
-                  open_relay=mta.open_relay, retry=tuple(mta.retry), lifetime=mta.lifetime,
-                  quota=mta.quota)
+    lists = {
+        entry.address.rpartition("@")[0].lower(): list(entry.members)
+        for entry in scenario.lists
+        if entry.address.rpartition("@")[2] in domains
+    }
+    aliases = {
+        entry.address.rpartition("@")[0].lower(): entry.target
+        for entry in scenario.aliases
+        if entry.address.rpartition("@")[2] in domains
+    }
+    added = world.add_mta(
+        host.name,
+        personality=mta.personality,
+        hostname=mta.hostname or host.name,
+        domains=list(mta.domains),
+        users=users,
+        lists=lists,
+        aliases=aliases,
+        relay_clients=list(mta.relay_for),
+        relay_domains=list(mta.relay_domains),
+        open_relay=mta.open_relay,
+        retry=tuple(mta.retry),
+        lifetime=mta.lifetime,
+        quota=mta.quota,
+    )
+    added.passwords.update(
+        {u.address.lower(): u.password for u in scenario.users if u.domain in domains}
+    )
 
 
 def _send(agent: UserAgent, message: MessageSpec) -> None:
-    attachments = tuple(Attachment(a.filename, a.content_type, a.data)
-                        for a in message.attachments)
-    agent.send(list(message.to), message.subject, message.body, attachments=attachments,
-               cc=list(message.cc) or None, transfer_encoding=message.encoding)
+    attachments = tuple(Attachment(a.filename, a.content_type, a.data) for a in message.attachments)
+    agent.send(
+        list(message.to),
+        message.subject,
+        message.body,
+        attachments=attachments,
+        cc=list(message.cc) or None,
+        transfer_encoding=message.encoding,
+    )

@@ -101,9 +101,7 @@ class StudentTerminal:
         self.in_data = False
         self._buffer.clear()
         self._lines.clear()
-        self._pop3 = Pop3ReplyParser() if port == POP3_PORT else None
-        if self._pop3 is not None:
-            self._pop3.expect(False)  # the greeting
+        self._pop3 = Pop3ReplyParser() if port == POP3_PORT else None  # expects the greeting
         self._show(f"Trying {target.ip}...")
         self.conn = self.world.network.connect(self.host, target.name, port, self,
                                                on_fail=self._failed)
