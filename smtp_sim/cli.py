@@ -65,6 +65,26 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--output", metavar="FILE",
                      help="write the trace to FILE instead of standard output")
     run.add_argument("--seed", type=int, help="override the scenario's random seed")
+    run.add_argument("--solve", action="store_true",
+                     help="for a lesson: type its own solutions; exit 0 only if every step "
+                     "passes")
+    run.add_argument("--answers", metavar="FILE",
+                     help="for a lesson: type a student's recorded input (one line per line, "
+                     "or an exported attempt .json); exit 10+N when step N is the first to fail")
+
+    sub.add_parser("lessons", help="list the built-in course with your progress")
+
+    check = sub.add_parser(
+        "check",
+        help="validate lesson and scenario files",
+        description="Validate lesson and scenario files: every problem is printed on one line "
+        "(file, line, key path, what was expected); exit 2 if any file is invalid.",
+    )
+    check.add_argument("files", nargs="+", metavar="FILE", help="files or built-in ids")
+
+    schema = sub.add_parser("schema", help="print the JSON Schema of the lesson or scenario "
+                            "format (for editors)")
+    schema.add_argument("format", choices=("lesson", "scenario"))
     return parser
 
 
@@ -99,10 +119,28 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return 0
     if args.command == "run":
+        from .course.commands import is_lesson, run_lesson
         from .runner import run_scenario
+
+        if args.solve or args.answers or is_lesson(args.scenario):
+            return run_lesson(args.scenario, answers=args.answers, seed=args.seed,
+                              stdout=sys.stdout, stderr=sys.stderr)
 
         return run_scenario(args.scenario, until=args.until, fmt=args.format,
                             output=args.output, seed=args.seed)
+    if args.command == "lessons":
+        from .course.commands import list_lessons
+
+        return list_lessons(sys.stdout, sys.stderr)
+    if args.command == "check":
+        from .course.commands import check_files
+
+        return check_files(args.files, sys.stdout, sys.stderr)
+    if args.command == "schema":
+        from .course.commands import schema_text
+
+        sys.stdout.write(schema_text(args.format))
+        return 0
     if args.command == "personalities":
         for p in PERSONALITIES.values():
             print(f"{p.id:15} {p.name}\n{'':15} {p.description}")

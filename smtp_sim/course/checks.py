@@ -286,6 +286,60 @@ class TcpEvent(BaseCheck):
 
 
 @check
+class Pop3Reply(BaseCheck):
+    """A POP3 server answered +OK (``ok = true``) or -ERR, optionally to a given command."""
+
+    kind: Literal["pop3"] = "pop3"
+    ok: bool = True
+    to: str | None = None
+    student: bool = True
+
+    def passed(self, ctx: CheckContext) -> bool:
+        last_verb: dict[int | None, str] = {}
+        for r in ctx.records:
+            if r.layer is not Layer.POP3:
+                continue
+            if r.kind is Kind.COMMAND:
+                if self.student and not r.get("student"):
+                    continue
+                last_verb[r.conn] = r.get("verb", "")
+            elif r.kind is Kind.REPLY and r.conn in last_verb:
+                if self.to and last_verb[r.conn].upper() != self.to.upper():
+                    continue
+                if bool(r.get("ok")) == self.ok:
+                    return True
+        return False
+
+
+@check
+class MailboxEvent(BaseCheck):
+    """A message was stored in, retrieved from (POP3 RETR) or deleted from a mailbox."""
+
+    kind: Literal["mailbox-event"] = "mailbox-event"
+    event: Literal["stored", "retrieved", "deleted"]
+    address: str | None = None
+
+    def passed(self, ctx: CheckContext) -> bool:
+        return any(r.layer is Layer.MAILBOX and r.kind.value == self.event
+                   and (self.address is None or r.get("mailbox") == self.address.lower())
+                   for r in ctx.records)
+
+
+@check
+class Narrated(BaseCheck):
+    """The scenario's timeline reached a narration or pause (for instructor scenarios)."""
+
+    kind: Literal["narrated"] = "narrated"
+    pattern: str = ".*"
+
+    _check_pattern = field_validator("pattern")(lambda cls, v: _regex(v))
+
+    def passed(self, ctx: CheckContext) -> bool:
+        return any(r.kind is Kind.NARRATION and re.search(self.pattern, r.summary, re.I)
+                   for r in ctx.records)
+
+
+@check
 class QuizAnswered(BaseCheck):
     """The step's quiz was answered correctly."""
 

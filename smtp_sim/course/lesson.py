@@ -13,17 +13,11 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..world.scenario import (
-    Duration,
-    Problem,
-    Scenario,
-    ScenarioError,
-    builtin_dir,
-    load_scenario,
-    problems_from_validation,
-)
+from ..world.problems import Issue, ScenarioError
+from ..world.scenario import Scenario, list_builtin, load_scenario, parse_document, read_document
+from ..world.scenario_types import Duration
 from .checks import AnyCheck
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -158,87 +152,48 @@ class Lesson(_Model):
             seen.add(step.id)
         return self
 
+    def check(self) -> list[Issue]:
+        """Cross-checks: the scenario exists and is valid, hosts named by steps exist."""
+        if isinstance(self.scenario, Scenario):
+            return [Issue(("scenario", *i.loc), i.message, i.expected)
+                    for i in self.scenario.check()]
+        try:
+            load_scenario(self.scenario)
+        except ScenarioError as exc:
+            return [Issue(("scenario",), f"scenario {self.scenario!r}: {p.message}",
+                          p.expected) for p in exc.problems]
+        return []
+
     def resolved_scenario(self) -> Scenario:
         if isinstance(self.scenario, Scenario):
             return self.scenario
         return load_scenario(self.scenario)
 
 
-class LessonError(ScenarioError):
-    """A lesson file is invalid; ``problems`` lists every one, one line each."""
-
-
-def is_lesson_file(data: dict[str, Any]) -> bool:
-    return "steps" in data
-
-
 def load_lesson(ref: str | Path) -> Lesson:
-    """Load a lesson from a path or a built-in id. Raises LessonError with every problem."""
-    path = _find(ref)
-    source = str(path)
+    """Load a lesson from a path or a built-in id. Raises ScenarioError listing every problem,
+    one line each (file, line, key path, what was expected)."""
+    source, file = read_document(ref)
+    return parse_document(source, Lesson, file)
+
+
+def parse_lesson(source: str, file: str = "<string>") -> Lesson:
+    return parse_document(source, Lesson, file)
+
+
+def is_lesson_source(source: str) -> bool:
+    """True when a TOML document is a lesson (it has steps), False for a scenario."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise LessonError([Problem(source, None, "", f"cannot read the file: {exc.strerror}")])
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line = _toml_line(str(exc))
-        raise LessonError([Problem(source, line, "", f"not valid TOML: {exc}")]) from None
-    try:
-        lesson = Lesson.model_validate(data)
-    except ValidationError as exc:
-        raise LessonError(problems_from_validation(exc, source, text)) from None
-    if isinstance(lesson.scenario, str):
-        try:
-            lesson.resolved_scenario()
-        except ScenarioError as exc:
-            raise LessonError([Problem(source, _line_of(text, "scenario"), "scenario",
-                                       f"scenario {lesson.scenario!r}: {p.message}")
-                               for p in exc.problems]) from None
-    return lesson
-
-
-def _line_of(text: str, key: str) -> int | None:
-    for i, line in enumerate(text.splitlines(), 1):
-        if line.strip().startswith(f"{key} ") or line.strip().startswith(f"{key}="):
-            return i
-    return None
-
-
-def _toml_line(message: str) -> int | None:
-    match = re.search(r"line (\d+)", message)
-    return int(match.group(1)) if match else None
-
-
-def _find(ref: str | Path) -> Path:
-    path = Path(ref)
-    if path.suffix == ".toml" or path.exists() or "/" in str(ref):
-        return path
-    candidate = builtin_dir() / f"{ref}.toml"
-    if candidate.exists():
-        return candidate
-    known = ", ".join(lesson_ids()) or "none"
-    raise LessonError([Problem(str(ref), None, "", f"no lesson file or built-in lesson named "
-                                                     f"{ref!r} (built-in: {known})")])
+        return "steps" in tomllib.loads(source)
+    except tomllib.TOMLDecodeError:
+        return bool(re.search(r"^\s*\[\[steps\]\]", source, re.M))
 
 
 def builtin_lessons() -> list[Lesson]:
     """The built-in course, in order."""
     lessons = []
-    for path in sorted(builtin_dir().glob("*.toml")):
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        if is_lesson_file(data):
-            lessons.append(load_lesson(path))
+    for ident in list_builtin():
+        source, file = read_document(ident)
+        if is_lesson_source(source):
+            lessons.append(parse_document(source, Lesson, file))
     return sorted(lessons, key=lambda le: (le.order if le.order is not None else 999, le.id))
-
-
-def lesson_ids() -> list[str]:
-    out = []
-    for path in sorted(builtin_dir().glob("*.toml")):
-        try:
-            if is_lesson_file(tomllib.loads(path.read_text(encoding="utf-8"))):
-                out.append(path.stem)
-        except (OSError, tomllib.TOMLDecodeError):
-            continue
-    return out

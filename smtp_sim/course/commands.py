@@ -1,0 +1,122 @@
+"""The course's command-line functions: ``lessons``, ``check``, ``schema`` and running a lesson
+with ``--solve`` or ``--answers``. ``cli.py`` parses the options and calls these."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TextIO
+
+from ..world.problems import ScenarioError
+from ..world.scenario import Scenario, list_builtin, parse_document, read_document
+from .grading import Grade, play, read_answers, solve
+from .lesson import Lesson, builtin_lessons, is_lesson_source, load_lesson
+from .progress import ProgressStore
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
+
+
+def is_lesson(ref: str) -> bool:
+    try:
+        source, _ = read_document(ref)
+    except ScenarioError:
+        return False
+    return is_lesson_source(source)
+
+
+def run_lesson(ref: str, *, answers: str | None, seed: int | None, stdout: TextIO,
+               stderr: TextIO) -> int:
+    try:
+        lesson = load_lesson(ref)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(problem, file=stderr)
+        return 2
+    if answers is not None:
+        try:
+            lines = read_answers(answers)
+        except ValueError as exc:
+            print(f"smtp-sim run: {exc}", file=stderr)
+            return 2
+        grade: Grade = play(lesson, lines, seed=seed)
+    else:
+        grade = solve(lesson, seed=seed)
+    print(grade.report(), file=stdout)
+    return grade.exit_status
+
+
+def list_lessons(stdout: TextIO, stderr: TextIO) -> int:
+    store = ProgressStore()
+    progress = store.load()
+    if progress.warning:
+        print(f"warning: {progress.warning}", file=stderr)
+    try:
+        lessons = builtin_lessons()
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(problem, file=stderr)
+        return 2
+    for n, lesson in enumerate(lessons, 1):
+        lp = progress.lessons.get(lesson.id)
+        done = len(lp.steps_done) if lp else 0
+        total = len(lesson.steps)
+        mark = "done" if lp and lp.completed else f"{done}/{total}"
+        here = " <- you are here" if progress.current == lesson.id else ""
+        print(f"{n:2}. {lesson.id:20} {mark:>6}  {lesson.minutes:3} min  {lesson.title}{here}",
+              file=stdout)
+    return 0
+
+
+def check_files(paths: list[str], stdout: TextIO, stderr: TextIO) -> int:
+    """Validate lessons and scenarios; every problem one line; exit 2 if any."""
+    bad = 0
+    for ref in paths:
+        try:
+            source, file = read_document(ref)
+            if is_lesson_source(source):
+                parse_document(source, Lesson, file)
+                kind = "lesson"
+            else:
+                parse_document(source, Scenario, file)
+                kind = "scenario"
+        except ScenarioError as exc:
+            bad += 1
+            for problem in exc.problems:
+                print(problem, file=stderr)
+            continue
+        print(f"{file}: ok ({kind})", file=stdout)
+    return 2 if bad else 0
+
+
+def schemas() -> dict[str, dict]:
+    """JSON Schemas of the two file formats, generated from the same pydantic models."""
+    out = {}
+    for name, model in (("lesson", Lesson), ("scenario", Scenario)):
+        schema = model.model_json_schema(by_alias=True)
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        schema["$id"] = f"https://smtp-sim.invalid/{name}.schema.json"
+        out[name] = schema
+    return out
+
+
+def schema_text(name: str) -> str:
+    return json.dumps(schemas()[name], indent=2, sort_keys=True) + "\n"
+
+
+def write_schemas(directory: Path = SCHEMA_DIR) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in ("lesson", "scenario"):
+        path = directory / f"{name}.schema.json"
+        path.write_text(schema_text(name), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def builtin_ids() -> list[str]:
+    return list_builtin()
+
+
+if __name__ == "__main__":  # regenerate the shipped schemas
+    for written in write_schemas():
+        print(written)
