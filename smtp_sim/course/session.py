@@ -46,6 +46,8 @@ class LessonSession:
         self.progress = [StepProgress() for _ in lesson.steps]
         self.inputs: list[tuple[int, str]] = []
         self.pauses: list[float] = []
+        self._evaluated_at = -1
+        self._dirty = True
         for event in lesson.timeline:
             self._schedule(event)
         self.evaluate()
@@ -53,7 +55,8 @@ class LessonSession:
     # -- state ------------------------------------------------------------------------------
 
     @property
-    def step(self) -> Step:
+    def current(self) -> Step:
+        """The step the student is on."""
         return self.lesson.steps[min(self.index, len(self.lesson.steps) - 1)]
 
     @property
@@ -65,9 +68,13 @@ class LessonSession:
 
     # -- what the student does ---------------------------------------------------------------
 
-    def enter(self, line: str) -> str | None:
+    def enter(self, line: str, *, run: bool = True) -> str | None:
         """One console line. Returns a message for the console when the simulator itself
-        answers (slash commands, quiz results), None when the line went to the network."""
+        answers (slash commands, quiz results), None when the line went to the network.
+
+        With ``run`` the world then runs until the server answers (clock step by clock step,
+        checking the step after each); without, the caller steps the clock (the app animates
+        it, and a replay reproduces it exactly)."""
         self.inputs.append((self.world.clock.steps, line))
         stripped = line.strip()
         message: str | None = None
@@ -75,12 +82,49 @@ class LessonSession:
             message = self._slash(stripped)
         else:
             self.terminal.enter(line)
-            self.terminal.run_until_answer()
+            if run:
+                self.run_until_answer()
         self.evaluate()
         return message
 
+    def step(self) -> bool:
+        """One clock event, then the checks. False when nothing was scheduled."""
+        ran = self.world.clock.step()
+        if ran:
+            self.evaluate()
+        return ran
+
+    def run_until_answer(self, horizon: float = 60.0) -> None:
+        """Step until the terminal shows a reply, the connection ends, or ``horizon`` passes.
+        Lines typed inside DATA get no reply: for them nothing is run."""
+        terminal = self.terminal
+        if terminal.in_data:
+            return
+        clock = self.world.clock
+        deadline = clock.now + horizon
+        seen = len(terminal.output)
+        while True:
+            new = terminal.output[seen:]
+            if any(item.answered for item in new) or (
+                    new and terminal.state in ("closed", "idle")):
+                break
+            nxt = clock.peek()
+            if nxt is None or nxt > deadline:
+                break
+            self.step()
+
+    def run_until(self, time: float) -> None:
+        clock = self.world.clock
+        while True:
+            nxt = clock.peek()
+            if nxt is None or nxt > time:
+                break
+            self.step()
+        if clock.now < time:
+            clock.now = time
+
     def answer(self, text: str) -> bool:
-        step = self.step
+        step = self.current
         progress = self.progress[self.index]
         if step.quiz is None:
             return False
@@ -88,13 +132,14 @@ class LessonSession:
         correct = step.quiz.grade(text)
         if correct:
             progress.quiz_correct = True
+        self._dirty = True
         self.world.record(Layer.INFO, Kind.NOTE, "student", None,
                           f"quiz answer {text!r}: {'correct' if correct else 'not right'}",
                           info=(("quiz", step.id), ("correct", correct)))
         return correct
 
     def hint(self) -> str | None:
-        step = self.step
+        step = self.current
         progress = self.progress[self.index]
         if not step.hints:
             return None
@@ -107,10 +152,10 @@ class LessonSession:
         word = word.lower()
         rest = rest.strip()
         if word == "answer":
-            if self.step.quiz is None:
+            if self.current.quiz is None:
                 return "This step has no quiz."
             ok = self.answer(rest)
-            quiz = self.step.quiz
+            quiz = self.current.quiz
             if ok:
                 return "Correct. " + quiz.explanation if quiz.explanation else "Correct."
             return "Not quite. Try again (or /hint)."
@@ -119,7 +164,7 @@ class LessonSession:
                 seconds = parse_duration(rest or "10s")
             except ValueError as exc:
                 return f"/wait: {exc}"
-            self.world.run(until=self.world.now + seconds)
+            self.run_until(self.world.now + seconds)
             return f"{seconds:g} s of virtual time passed (now {self.world.now:.3f} s)."
         if word == "run":
             self.run_idle()
@@ -149,12 +194,12 @@ class LessonSession:
                 ", ".join(self.world.agents)
         subject = words[2] if len(words) > 2 else "Hello"
         agent.send([words[1]], subject, f"{subject}\n\nSent from the smtp-sim console.\n")
-        self.world.run(until=self.world.now + 60)
+        self.run_until(self.world.now + 60)
         return f"{agent.address} pressed Send; 60 s of virtual time passed."
 
     def run_idle(self, horizon: float = IDLE_HORIZON) -> None:
         """Run until nothing more is scheduled (or ``horizon`` virtual seconds pass)."""
-        self.world.run(until=self.world.now + horizon)
+        self.run_until(self.world.now + horizon)
 
     # -- checks -----------------------------------------------------------------------------
 
@@ -174,14 +219,19 @@ class LessonSession:
 
     def evaluate(self) -> bool:
         """Tick off the current step (and the next ones) while their checks pass."""
+        size = len(self.world.trace)
+        if size == self._evaluated_at and not self._dirty:
+            return False
+        self._evaluated_at = size
+        self._dirty = False
         moved = False
         while self.index < len(self.lesson.steps) and not self.progress[self.index].done:
             if not self.step_passed():
                 break
             self.progress[self.index].done = True
             self.world.record(Layer.INFO, Kind.NOTE, "lesson", None,
-                              f"step {self.index + 1} done: {self.step.title}",
-                              info=(("step", self.step.id), ("passed", True)))
+                              f"step {self.index + 1} done: {self.current.title}",
+                              info=(("step", self.current.id), ("passed", True)))
             moved = True
             if self.index + 1 < len(self.lesson.steps):
                 self.index += 1
@@ -194,6 +244,7 @@ class LessonSession:
         """Show another step (the app's next/previous); its checks count from now."""
         if 0 <= index < len(self.lesson.steps):
             self.index = index
+            self._dirty = True
             if not self.progress[index].done:
                 self.progress[index].started_at = len(self.world.trace)
 
@@ -233,19 +284,21 @@ class LessonSession:
 
 
 def replay(lesson: Lesson, inputs: list[tuple[int, str]], *, seed: int | None = None,
-           upto_steps: int | None = None) -> LessonSession:
-    """Rebuild a session from its inputs; with ``upto_steps``, stop the clock there."""
-    session = LessonSession(lesson, seed=seed)
+           upto_steps: int | None = None,
+           on_output: Callable[[TerminalOutput], None] | None = None) -> LessonSession:
+    """Rebuild a session from its inputs, each applied at the clock step where it was typed;
+    with ``upto_steps``, stop the clock exactly there (stepping back)."""
+    session = LessonSession(lesson, seed=seed, on_output=on_output)
     clock = session.world.clock
     for at_step, line in inputs:
         if upto_steps is not None and at_step > upto_steps:
             break
         while clock.steps < at_step and clock.peek() is not None:
-            clock.step()
-        session.enter(line)
-    if upto_steps is not None:
-        while clock.steps < upto_steps and clock.peek() is not None:
-            clock.step()
+            session.step()
+        session.enter(line, run=False)
+    limit = upto_steps if upto_steps is not None else max((s for s, _ in inputs), default=0)
+    while clock.steps < limit and clock.peek() is not None:
+        session.step()
     return session
 
 

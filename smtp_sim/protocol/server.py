@@ -287,8 +287,8 @@ class ServerConnection:
             note = None
             if verb == "DEBUG" and self.personality.debug is DebugPolicy.NOTED:
                 note = "DEBUG refused and logged: the Morris worm (1988) used it to run programs"
-            self._answer(command, self._reply(K.UNKNOWN_COMMAND, line=_echo(stripped)), state, False,
-                         note)
+            reply = self._reply(K.UNKNOWN_COMMAND, line=_echo(stripped))
+            self._answer(command, reply, state, False, note)
             return
         inp = Input(verb)
         if self._refusing and inp is not Input.QUIT:
