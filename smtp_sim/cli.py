@@ -74,6 +74,15 @@ def _build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("lessons", help="list the built-in course with your progress")
 
+    lesson = sub.add_parser("lesson", help="open a lesson in the app")
+    lesson.add_argument("lesson", help="a lesson id (see smtp-sim lessons) or a lesson file")
+    sandbox = sub.add_parser("sandbox", help="free play on a scenario in the app")
+    sandbox.add_argument("scenario", nargs="?", default="classroom",
+                         help="a scenario id or file (default classroom)")
+    app = sub.add_parser("app", help="the app on the built-in course (the default command)")
+    for p in (lesson, sandbox, app):
+        p.add_argument("--seed", type=int, help="override the scenario's random seed")
+
     check = sub.add_parser(
         "check",
         help="validate lesson and scenario files",
@@ -128,6 +137,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_scenario(args.scenario, until=args.until, fmt=args.format,
                             output=args.output, seed=args.seed)
+    if args.command in (None, "app", "lesson", "sandbox"):
+        from .tui.launch import launch
+
+        return launch(args.command or "app", getattr(args, "lesson", None)
+                      or getattr(args, "scenario", None), seed=getattr(args, "seed", None))
     if args.command == "lessons":
         from .course.commands import list_lessons
 
@@ -145,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         for p in PERSONALITIES.values():
             print(f"{p.id:15} {p.name}\n{'':15} {p.description}")
         return 0
-    parser.print_help()
+    parser.print_help()  # pragma: no cover - every command returns above
     return 0
 
 

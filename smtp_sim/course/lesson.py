@@ -197,3 +197,12 @@ def builtin_lessons() -> list[Lesson]:
         if is_lesson_source(source):
             lessons.append(parse_document(source, Lesson, file))
     return sorted(lessons, key=lambda le: (le.order if le.order is not None else 999, le.id))
+
+
+def sandbox_lesson(scenario: str | Scenario = "classroom") -> Lesson:
+    """Free play on a scenario: a lesson with no steps (built directly, not from a file)."""
+    resolved = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    return Lesson.model_construct(
+        id="sandbox", title=f"Sandbox: {resolved.title}", summary=resolved.description.strip(),
+        topics=[], minutes=0, order=None, scenario=resolved, console=None, timeline=[],
+        grading=[], steps=[])

@@ -55,8 +55,10 @@ class LessonSession:
     # -- state ------------------------------------------------------------------------------
 
     @property
-    def current(self) -> Step:
-        """The step the student is on."""
+    def current(self) -> Step | None:
+        """The step the student is on (None in a sandbox, which has no steps)."""
+        if not self.lesson.steps:
+            return None
         return self.lesson.steps[min(self.index, len(self.lesson.steps) - 1)]
 
     @property
@@ -79,7 +81,9 @@ class LessonSession:
         stripped = line.strip()
         message: str | None = None
         if stripped.startswith("/"):
+            self.terminal.log.append(("typed", line))
             message = self._slash(stripped)
+            self.terminal.note(message)
         else:
             self.terminal.enter(line)
             if run:
@@ -104,9 +108,7 @@ class LessonSession:
         deadline = clock.now + horizon
         seen = len(terminal.output)
         while True:
-            new = terminal.output[seen:]
-            if any(item.answered for item in new) or (
-                    new and terminal.state in ("closed", "idle")):
+            if terminal.settled(terminal.output[seen:]):
                 break
             nxt = clock.peek()
             if nxt is None or nxt > deadline:
@@ -125,9 +127,9 @@ class LessonSession:
 
     def answer(self, text: str) -> bool:
         step = self.current
-        progress = self.progress[self.index]
-        if step.quiz is None:
+        if step is None or step.quiz is None:
             return False
+        progress = self.progress[self.index]
         progress.answers.append(text)
         correct = step.quiz.grade(text)
         if correct:
@@ -140,9 +142,9 @@ class LessonSession:
 
     def hint(self) -> str | None:
         step = self.current
-        progress = self.progress[self.index]
-        if not step.hints:
+        if step is None or not step.hints:
             return None
+        progress = self.progress[self.index]
         shown = min(progress.hints_shown, len(step.hints) - 1)
         progress.hints_shown = min(progress.hints_shown + 1, len(step.hints))
         return step.hints[shown]
@@ -152,10 +154,10 @@ class LessonSession:
         word = word.lower()
         rest = rest.strip()
         if word == "answer":
-            if self.current.quiz is None:
+            quiz = self.current.quiz if self.current is not None else None
+            if quiz is None:
                 return "This step has no quiz."
             ok = self.answer(rest)
-            quiz = self.current.quiz
             if ok:
                 return "Correct. " + quiz.explanation if quiz.explanation else "Correct."
             return "Not quite. Try again (or /hint)."
@@ -229,9 +231,10 @@ class LessonSession:
             if not self.step_passed():
                 break
             self.progress[self.index].done = True
+            step = self.lesson.steps[self.index]
             self.world.record(Layer.INFO, Kind.NOTE, "lesson", None,
-                              f"step {self.index + 1} done: {self.current.title}",
-                              info=(("step", self.current.id), ("passed", True)))
+                              f"step {self.index + 1} done: {step.title}",
+                              info=(("step", step.id), ("passed", True)))
             moved = True
             if self.index + 1 < len(self.lesson.steps):
                 self.index += 1

@@ -53,6 +53,8 @@ class StudentTerminal:
         self.in_data = False  # after a 354 reply, until the lone dot
         self.inputs: list[tuple[float, str]] = []
         self.output: list[TerminalOutput] = []
+        # Everything the console shows, in order: typed lines, outputs, the simulator's notes.
+        self.log: list[TerminalOutput | tuple[str, str]] = []
         self.on_output = on_output
         self._buffer = bytearray()
         self._lines: list[bytes] = []
@@ -60,9 +62,14 @@ class StudentTerminal:
 
     # -- what the student does -------------------------------------------------------------
 
+    def note(self, text: str) -> None:
+        """A message from the simulator itself (not the network), kept in the console log."""
+        self.log.append(("note", text))
+
     def enter(self, line: str) -> None:
         """A line typed at the console: while connected it goes to the server, as in telnet;
         otherwise ``telnet HOST [PORT]`` / ``connect HOST [PORT]`` opens a connection."""
+        self.log.append(("typed", line))
         if self.state in ("open", "connecting"):
             self.type_line(line)
             return
@@ -204,6 +211,7 @@ class StudentTerminal:
 
     def _emit(self, item: TerminalOutput) -> None:
         self.output.append(item)
+        self.log.append(item)
         if self.on_output is not None:
             self.on_output(item)
 
@@ -219,6 +227,16 @@ class StudentTerminal:
             return f"{self.host} (connecting)"
         return f"{self.host} (not connected)"
 
+    def settled(self, new: list[TerminalOutput]) -> bool:
+        """True when ``new`` (the output since a line was typed) completes the exchange: a
+        reply came, or the connection ended. After 221 or 421 the server closes the
+        connection: wait for that too, so the next line typed is not sent into a closing
+        connection (telnet shows "Connection closed by foreign host." at once)."""
+        if new and self.state in ("closed", "idle"):
+            return True
+        closing = any(item.reply is not None and item.reply.code in (221, 421) for item in new)
+        return any(item.answered for item in new) and not (closing and self.state == "open")
+
     def run_until_answer(self, horizon: float = 60.0) -> None:
         """Advance the world until a reply arrives, the connection ends, or ``horizon`` virtual
         seconds pass. Lines typed inside DATA get no reply: for them nothing is run."""
@@ -228,9 +246,7 @@ class StudentTerminal:
         deadline = clock.now + horizon
         seen = len(self.output)
         while True:
-            new = self.output[seen:]
-            if any(item.answered for item in new) or (
-                    new and self.state in ("closed", "idle")):
+            if self.settled(self.output[seen:]):
                 break
             nxt = clock.peek()
             if nxt is None or nxt > deadline:

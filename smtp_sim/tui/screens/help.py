@@ -1,0 +1,65 @@
+"""The help screen (F1 or ?): every key binding with its description, and how to use the app."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+if TYPE_CHECKING:
+    from ..app import SmtpSimApp
+
+INTRO = """
+# smtp-sim help
+
+**The console** (bottom right) is a telnet inside the simulated network. Type
+`telnet HOST PORT` (25 SMTP, 587 submission, 110 POP3), then speak the protocol line by line:
+`HELO`, `MAIL FROM:<...>`, `RCPT TO:<...>`, `DATA`, the message, a line with only `.`, `QUIT`.
+Up/down recall earlier lines; right arrow or tab accepts a completion. Click (or Enter on) a
+reply to have it explained below the console.
+
+Console commands for the simulator itself: `/answer TEXT` answers a quiz, `/wait 30s` lets
+virtual time pass, `/run` runs until the network is idle, `/send FROM TO [SUBJECT]` makes a
+user press Send, `/fault KIND key=value` injects a fault, `/hint` shows a hint.
+
+**The views** (tabs, top right): the network map, the flow diagram (one arrow per command or
+reply), the event list (every trace record), the inspector (a record in full: bytes, the
+explanation, headers, MIME parts), the mailboxes and the queues. Select a line in the flow or
+the event list to open it in the inspector.
+
+**Time** is virtual: play, pause, step forward and back through every event. Stepping back
+re-shows an earlier moment; what you typed stays in the history.
+
+The command palette (ctrl+p) opens lessons and injects faults.
+
+## Keys
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close help", id="help.close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 90%; max-width: 100; height: 90%;
+                                  border: thick $accent; background: $surface; }
+    """
+
+    def __init__(self, app: SmtpSimApp) -> None:
+        super().__init__()
+        self._app = app
+
+    def compose(self) -> ComposeResult:
+        rows = ["| key | action |", "| --- | --- |"]
+        for binding in self._app.BINDINGS:
+            if isinstance(binding, Binding):
+                rows.append(f"| `{binding.key}` | {binding.description} |")
+        rows.append("| `ctrl+p` | Command palette: lessons, faults, themes |")
+        with VerticalScroll():
+            yield Markdown(INTRO + "\n".join(rows))
+
+    def action_dismiss(self) -> None:
+        self.dismiss(None)

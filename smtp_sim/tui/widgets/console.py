@@ -1,0 +1,236 @@
+"""The console: a telnet that explains itself.
+
+Output lines are kept in a virtualised, selectable list: what the student typed, the server's
+replies coloured by class (2xx, 3xx, 4xx, 5xx), and the terminal's own notes. Selecting a reply
+posts :class:`Console.ReplySelected` so the app can explain it. The input line has history
+(up/down) and completion of verbs, hosts and addresses (right arrow or tab accepts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.suggester import Suggester
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from ...protocol.replies import Reply
+from ...world.terminal import TerminalOutput
+from ..literal import literal
+
+REPLY_CLASS_STYLE = {2: "green", 3: "cyan", 4: "yellow", 5: "red"}
+
+VERBS = ["HELO ", "EHLO ", "MAIL FROM:<", "RCPT TO:<", "DATA", "RSET", "NOOP", "VRFY ", "EXPN ",
+         "HELP", "QUIT", "DEBUG", "USER ", "PASS ", "STAT", "LIST", "RETR ", "DELE ", "TOP ",
+         "UIDL"]
+LOCAL = ["telnet ", "connect ", "/answer ", "/wait ", "/run", "/hint", "/send ", "/fault "]
+
+
+class CompletionSuggester(Suggester):
+    """Completes the word being typed: a verb at the start, then hosts and addresses."""
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=False, case_sensitive=False)
+        self.hosts: list[str] = []
+        self.addresses: list[str] = []
+        self.connected = False
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value:
+            return None
+        if " " not in value and "<" not in value:
+            pool = VERBS if self.connected else LOCAL
+            for word in pool:
+                if word.lower().startswith(value.lower()) and len(word) > len(value):
+                    return value + word[len(value):]
+            return None
+        head, sep, last = value.rpartition(" ") if " " in value else ("", "", value)
+        if "<" in last:
+            before, _, partial = last.rpartition("<")
+            for address in self.addresses:
+                if address.lower().startswith(partial.lower()) and len(address) > len(partial):
+                    return value + address[len(partial):] + ">"
+            return None
+        pool = self.hosts if head.split()[0].lower() in ("telnet", "connect") else self.addresses
+        for item in pool:
+            if item.lower().startswith(last.lower()) and len(item) > len(last):
+                return value + item[len(last):]
+        return None
+
+
+class ConsoleInput(Input):
+    """An input line with history on up/down."""
+
+    BINDINGS = [
+        Binding("up", "history(-1)", "Previous line", show=False, id="console.history_up"),
+        Binding("down", "history(1)", "Next line", show=False, id="console.history_down"),
+        Binding("tab", "accept_suggestion", "Complete", show=False, id="console.complete"),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.history: list[str] = []
+        self._cursor = 0
+        self._draft = ""
+
+    def remember(self, line: str) -> None:
+        if line and (not self.history or self.history[-1] != line):
+            self.history.append(line)
+        self._cursor = len(self.history)
+        self._draft = ""
+
+    def action_history(self, delta: int) -> None:
+        if not self.history:
+            return
+        if self._cursor == len(self.history):
+            self._draft = self.value
+        self._cursor = max(0, min(len(self.history), self._cursor + delta))
+        self.value = self.history[self._cursor] if self._cursor < len(self.history) else \
+            self._draft
+        self.cursor_position = len(self.value)
+
+    def action_accept_suggestion(self) -> None:
+        if self._suggestion and self._suggestion != self.value:
+            self.value = self._suggestion
+            self.cursor_position = len(self.value)
+        else:
+            self.screen.focus_next()
+
+
+class Console(Vertical):
+    """Output list, prompt and input line."""
+
+    DEFAULT_CSS = """
+    Console { height: 1fr; }
+    Console > OptionList { height: 1fr; border: none; padding: 0 1; }
+    Console > #prompt { height: 1; padding: 0 1; }
+    Console > ConsoleInput { height: 3; }
+    """
+
+    class Submitted(Message):
+        """The student pressed Enter on a line."""
+
+        def __init__(self, line: str) -> None:
+            super().__init__()
+            self.line = line
+
+    class ReplySelected(Message):
+        """A server reply in the output was selected (clicked, or Enter on it)."""
+
+        def __init__(self, reply: Reply) -> None:
+            super().__init__()
+            self.reply = reply
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.suggester = CompletionSuggester()
+        self._replies: dict[str, Reply] = {}
+        self._count = 0
+
+    def compose(self) -> ComposeResult:
+        yield OptionList(id="output")
+        yield Label("", id="prompt")
+        yield ConsoleInput(placeholder="type here: telnet mail.cs.tcd.ie 25", id="line",
+                           suggester=self.suggester)
+
+    @property
+    def input(self) -> ConsoleInput:
+        return self.query_one(ConsoleInput)
+
+    @property
+    def output(self) -> OptionList:
+        return self.query_one(OptionList)
+
+    # -- feeding it ---------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        self.output.clear_options()
+        self._replies.clear()
+        self._count = 0
+
+    def show_all(self, items: Iterable[TerminalOutput | tuple[str, str]]) -> None:
+        """Replace the output (after a rebuild): terminal outputs and typed lines in order."""
+        self.clear()
+        self.add(items)
+
+    def add(self, items: Iterable[TerminalOutput | tuple[str, str]]) -> None:
+        options = []
+        for item in items:
+            options.extend(self._options(item))
+        if options:
+            self.output.add_options(options)
+            self.output.scroll_end(animate=False)
+
+    def typed(self, line: str) -> None:
+        self.add([("typed", line)])
+
+    def note(self, text: str) -> None:
+        self.add([("note", text)])
+
+    def _options(self, item: TerminalOutput | tuple[str, str]) -> list[Option]:
+        out = []
+        if isinstance(item, tuple):
+            kind, text = item
+            if kind == "typed":
+                line = Text("» ", style="bold")
+                line.append(literal(text) if text else literal("(empty line)"),
+                            style="bold" if text else "dim")
+            else:
+                line = literal(text, style="italic")
+            out.append(self._option(line))
+            return out
+        if item.reply is not None:
+            style = REPLY_CLASS_STYLE.get(item.reply.reply_class, "")
+            first = True
+            for wire in item.text.split("\n"):
+                out.append(self._option(literal(wire, style=style), item.reply if first else None))
+                first = False
+        elif item.pop3 is not None:
+            style = "green" if item.pop3.ok else "red"
+            for i, wire in enumerate(item.text.split("\n")):
+                out.append(self._option(literal(wire, style=style if i == 0 else "")))
+        else:
+            out.append(self._option(literal(item.text, style="dim italic")))
+        return out
+
+    def _option(self, prompt: Text, reply: Reply | None = None) -> Option:
+        self._count += 1
+        ident = f"o{self._count}"
+        if reply is not None:
+            self._replies[ident] = reply
+        return Option(prompt, id=ident)
+
+    def set_prompt(self, text: str, *, data_mode: bool = False) -> None:
+        label = self.query_one("#prompt", Label)
+        prompt = Text(text, style="bold reverse" if data_mode else "bold")
+        if data_mode:
+            prompt.append("  message text: end with a line holding only '.'", style="italic")
+        label.update(prompt)
+
+    def set_completions(self, hosts: list[str], addresses: list[str], connected: bool) -> None:
+        self.suggester.hosts = hosts
+        self.suggester.addresses = addresses
+        self.suggester.connected = connected
+
+    # -- events -------------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#line")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        line = event.value
+        self.input.remember(line)
+        self.input.value = ""
+        self.post_message(self.Submitted(line))
+
+    @on(OptionList.OptionSelected, "#output")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        reply = self._replies.get(event.option.id or "")
+        if reply is not None:
+            self.post_message(self.ReplySelected(reply))
