@@ -172,9 +172,22 @@ def slow_server(world: World, host: str, delay: float) -> str:
     return f"{mta.hostname} now waits {float(delay):g} s before each reply"
 
 
-def open_relay(world: World, host: str, enabled: bool = True) -> str:
+def _flag(value: Any, name: str) -> bool:
+    """A yes/no parameter: a TOML boolean, or the console's text (`enabled=false`)."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("true", "yes", "on", "1"):
+            return True
+        if text in ("false", "no", "off", "0"):
+            return False
+        raise FaultError(f"{name} must be true or false, not {value!r}")
+    return bool(value)
+
+
+def open_relay(world: World, host: str, enabled: bool | str = True) -> str:
     mta = _mta(world, host)
-    mta.open_relay = bool(enabled)
+    enabled = _flag(enabled, "enabled")
+    mta.open_relay = enabled
     state = "an OPEN RELAY: it relays mail from anyone" if enabled else "no longer an open relay"
     return f"{mta.hostname} is {state}"
 
