@@ -36,7 +36,7 @@ class CompletionSuggester(Suggester):
     """Completes the word being typed: a verb at the start, then hosts and addresses."""
 
     def __init__(self) -> None:
-        super().__init__(use_cache=False, case_sensitive=False)
+        super().__init__(use_cache=False, case_sensitive=True)
         self.hosts: list[str] = []
         self.addresses: list[str] = []
         self.connected = False
@@ -48,7 +48,9 @@ class CompletionSuggester(Suggester):
             pool = VERBS if self.connected else LOCAL
             for word in pool:
                 if word.lower().startswith(value.lower()) and len(word) > len(value):
-                    return value + word[len(value):]
+                    rest = word[len(value):]
+                    # Follow the student's case: "rcp" completes to "rcpt to:<".
+                    return value + (rest.lower() if value.islower() else rest)
             return None
         head, sep, last = value.rpartition(" ") if " " in value else ("", "", value)
         if "<" in last:
@@ -57,7 +59,9 @@ class CompletionSuggester(Suggester):
                 if address.lower().startswith(partial.lower()) and len(address) > len(partial):
                     return value + address[len(partial):] + ">"
             return None
-        pool = self.hosts if head.split()[0].lower() in ("telnet", "connect") else self.addresses
+        words = head.split()
+        first = words[0].lower() if words else ""
+        pool = self.hosts if first in ("telnet", "connect", "open") else self.addresses
         for item in pool:
             if item.lower().startswith(last.lower()) and len(item) > len(last):
                 return value + item[len(last):]
@@ -179,8 +183,8 @@ class Console(Vertical):
             kind, text = item
             if kind == "typed":
                 line = Text("» ", style="bold")
-                line.append(literal(text) if text else literal("(empty line)"),
-                            style="bold" if text else "dim")
+                line.append_text(literal(text, style="bold") if text
+                                 else literal("(empty line)", style="dim"))
             else:
                 line = literal(text, style="italic")
             out.append(self._option(line))
