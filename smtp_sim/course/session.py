@@ -48,6 +48,8 @@ class LessonSession:
         self.pauses: list[float] = []
         self._evaluated_at = -1
         self._dirty = True
+        # With run=False a slash command asks for time to pass: the app plays the clock to here.
+        self.play_until: float | None = None
         for event in lesson.timeline:
             self._schedule(event)
         self.evaluate()
@@ -82,7 +84,7 @@ class LessonSession:
         message: str | None = None
         if stripped.startswith("/"):
             self.terminal.log.append(("typed", line))
-            message = self._slash(stripped)
+            message = self._slash(stripped, run=run)
             self.terminal.note(message)
         else:
             self.terminal.enter(line)
@@ -149,7 +151,14 @@ class LessonSession:
         progress.hints_shown = min(progress.hints_shown + 1, len(step.hints))
         return step.hints[shown]
 
-    def _slash(self, line: str) -> str:
+    def _advance(self, until: float, run: bool) -> None:
+        """Let virtual time pass: now (headless), or later, played by the app (``until``)."""
+        if run:
+            self.run_until(until)
+        else:
+            self.play_until = max(self.play_until or 0.0, until)
+
+    def _slash(self, line: str, *, run: bool = True) -> str:
         word, _, rest = line[1:].partition(" ")
         word = word.lower()
         rest = rest.strip()
@@ -166,16 +175,19 @@ class LessonSession:
                 seconds = parse_duration(rest or "10s")
             except ValueError as exc:
                 return f"/wait: {exc}"
-            self.run_until(self.world.now + seconds)
+            self._advance(self.world.now + seconds, run)
+            if not run:
+                return f"letting {seconds:g} s of virtual time pass (F5 pauses)."
             return f"{seconds:g} s of virtual time passed (now {self.world.now:.3f} s)."
         if word == "run":
-            self.run_idle()
-            return f"the network is idle (now {self.world.now:.3f} s)."
+            self._advance(self.world.now + IDLE_HORIZON, run)
+            return (f"the network is idle (now {self.world.now:.3f} s)." if run else
+                    "playing until the network is idle (F5 pauses, F8 speeds up).")
         if word == "hint":
             hint = self.hint()
             return hint or "No hint for this step."
         if word == "send":
-            return self._send(rest)
+            return self._send(rest, run)
         if word == "fault":
             kind, _, params = rest.partition(" ")
             try:
@@ -186,7 +198,7 @@ class LessonSession:
         return (f"unknown command /{word}; try /answer TEXT, /wait 30s, /run, /hint, "
                 "/send FROM TO [SUBJECT]")
 
-    def _send(self, rest: str) -> str:
+    def _send(self, rest: str, run: bool = True) -> str:
         words = rest.split(maxsplit=2)
         if len(words) < 2:
             return "usage: /send FROM TO [SUBJECT]"
@@ -196,7 +208,9 @@ class LessonSession:
                 ", ".join(self.world.agents)
         subject = words[2] if len(words) > 2 else "Hello"
         agent.send([words[1]], subject, f"{subject}\n\nSent from the smtp-sim console.\n")
-        self.run_until(self.world.now + 60)
+        self._advance(self.world.now + 60, run)
+        if not run:
+            return f"{agent.address} pressed Send: watch the message travel (F5 pauses)."
         return f"{agent.address} pressed Send; 60 s of virtual time passed."
 
     def run_idle(self, horizon: float = IDLE_HORIZON) -> None:

@@ -221,7 +221,14 @@ class SmtpSimApp(App):
 
     @on(Console.Submitted)
     def _line(self, event: Console.Submitted) -> None:
-        self.playback.enter(event.line)
+        line = event.line
+        slash = line.strip().startswith("/")
+        # Lines for a server are answered at once; /send, /wait and /run are played, so the
+        # student watches the message travel hop by hop.
+        self.playback.enter(line, run=not slash)
+        session = self.playback.session
+        if session.play_until is not None:
+            self._play()
         self.refresh_views()
         last = next((o for o in reversed(self.playback.session.terminal.output)
                      if o.reply is not None), None)
@@ -300,9 +307,17 @@ class SmtpSimApp(App):
         if self._timer is not None:
             self._timer.pause()
         self._timer_running = False
+        self.playback.session.play_until = None
 
     def _tick(self) -> None:
-        if not self.playback.step_forward():
+        session = self.playback.session
+        target = session.play_until
+        nxt = self.playback.world.clock.peek()
+        if target is not None and (nxt is None or nxt > target):
+            session.run_until(target)  # nothing more happens before it: jump there
+            session.play_until = None
+            self._pause()
+        elif not self.playback.step_forward():
             self._pause()
         self.refresh_views()
 
