@@ -94,7 +94,59 @@ def _build_parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="print the JSON Schema of the lesson or scenario "
                             "format (for editors)")
     schema.add_argument("format", choices=("lesson", "scenario"))
+
+    _add_serve_parser(sub)
     return parser
+
+
+def _add_serve_parser(sub: argparse._SubParsersAction) -> None:
+    serve = sub.add_parser(
+        "serve",
+        help="put a scenario's servers on real TCP ports for real mail clients",
+        description="Expose servers of a scenario on real TCP ports: real mail clients (swaks, "
+        "Thunderbird, smtplib...) talk to the simulated servers, get exactly their replies, "
+        "and the mail they send is relayed, delivered or bounced inside the simulation, with "
+        "virtual time at wall-clock pace. Prints the live transcript until Ctrl-C/SIGTERM.",
+    )
+    serve.add_argument("scenario", nargs="?", default="classroom",
+                       help="a scenario file or built-in id (default classroom)")
+    add_listen_argument(serve)
+    serve.add_argument("--maildir", metavar="DIR",
+                       help="write each delivered message at once into DIR/<address>/ (Maildir)")
+    serve.add_argument("--timeout", type=_duration, metavar="TIME",
+                       help="idle timeout for every session (default: RFC 5321's, 5 min for "
+                       "a command, 3 min inside DATA; 10 min for POP3)")
+    serve.add_argument("--max-connections", type=_positive, default=100, metavar="N",
+                       help="connections at once; past it a client gets 421 (default 100)")
+    serve.add_argument("--no-messages", dest="messages", action="store_false",
+                       help="do not play the scenario's own [[messages]] timeline")
+    serve.add_argument("--quiet", action="store_true", help="no live log on standard output")
+    serve.add_argument("--seed", type=int, help="override the scenario's random seed")
+
+
+def add_listen_argument(parser: argparse.ArgumentParser) -> None:
+    """``--listen`` for ``serve`` (and the app): real ports in front of simulated servers."""
+    parser.add_argument("--listen", action="append", type=_listen, default=[],
+                        metavar="[HOST:]PORT[=HOSTNAME[:PORT]]",
+                        help="a real port and the simulated server behind it (repeatable; "
+                        "default 127.0.0.1:2525 = the scenario's first MTA, port 25). A real "
+                        "port ending in 110 reaches POP3, one ending in 587 submission. HOST "
+                        "defaults to 127.0.0.1; any other address prints a warning")
+
+
+def _listen(text: str) -> object:
+    from .bridge.listen import ListenError, parse_listen
+
+    try:
+        return parse_listen(text)
+    except ListenError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
 
 
 def _duration(text: str) -> float:
@@ -155,6 +207,12 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(schema_text(args.format))
         return 0
+    if args.command == "serve":
+        from .bridge.serve import serve
+
+        return serve(args.scenario, args.listen, maildir=args.maildir, timeout=args.timeout,
+                     max_connections=args.max_connections, messages=args.messages,
+                     quiet=args.quiet, seed=args.seed)
     if args.command == "personalities":
         for p in PERSONALITIES.values():
             print(f"{p.id:15} {p.name}\n{'':15} {p.description}")

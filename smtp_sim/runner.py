@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -24,10 +25,12 @@ PROGRESS_AFTER = 0.5  # wall-clock seconds before a progress bar is worth showin
 
 def run_scenario(ref: str | Path, *, until: float | None = None, fmt: str = "text",
                  output: str | Path | None = None, seed: int | None = None,
-                 stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+                 stdout: TextIO | None = None, stderr: TextIO | None = None,
+                 on_world: Callable[[World], int] | None = None) -> int:
     """Load, run and export one scenario. Returns the exit status: 0, or 2 for a scenario
     that is not valid (its problems on ``stderr``, one line each), 1 when the output cannot
-    be written."""
+    be written. ``on_world`` then writes further exports (the flow diagram) and returns a
+    status too."""
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     if fmt not in FORMATS:
@@ -43,6 +46,16 @@ def run_scenario(ref: str | Path, *, until: float | None = None, fmt: str = "tex
     except KeyboardInterrupt:
         print("smtp-sim run: interrupted", file=stderr)
         return 130
+    status = write_trace(world, fmt, output, stdout, stderr)
+    if status == 0 and on_world is not None:
+        status = on_world(world)
+    return status
+
+
+def write_trace(world: World, fmt: str, output: str | Path | None, stdout: TextIO,
+                stderr: TextIO) -> int:
+    """The trace as text or JSON Lines, to ``output`` or ``stdout``: 0, or 1 when the file
+    cannot be written."""
     text = to_text(world.trace) if fmt == "text" else to_jsonl(world.trace)
     if output is not None:
         try:

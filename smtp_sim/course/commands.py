@@ -4,14 +4,20 @@ with ``--solve`` or ``--answers``. ``cli.py`` parses the options and calls these
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
 from ..world.problems import ScenarioError
 from ..world.scenario import Scenario, list_builtin, parse_document, read_document
-from .grading import Grade, play, read_answers, solve
+from ..world.world import World
+from .grading import Grade, grade_attempt, read_attempt, solve
 from .lesson import Lesson, builtin_lessons, is_lesson_source, load_lesson
 from .progress import ProgressStore
+from .session import LessonSession
+
+#: ``exports(world, presentation) -> exit status``: what ``smtp-sim run`` writes after a run.
+Exports = Callable[[World, bool], int]
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 
@@ -25,23 +31,40 @@ def is_lesson(ref: str) -> bool:
 
 
 def run_lesson(ref: str, *, answers: str | None, seed: int | None, stdout: TextIO,
-               stderr: TextIO) -> int:
+               stderr: TextIO, exports: Exports | None = None) -> int:
+    """Grade a lesson (its own solutions, or ``answers``) and print the report; a
+    presentation (no steps) is played to its end instead. ``exports(world, presentation)``
+    then writes what the command line asked for (the trace, the flow diagram) and returns
+    an exit status; for a presentation it is where the trace goes."""
     try:
         lesson = load_lesson(ref)
     except ScenarioError as exc:
         for problem in exc.problems:
             print(problem, file=stderr)
         return 2
+    if lesson.is_presentation and answers is None:
+        session = LessonSession(lesson, seed=seed)
+        session.run_idle()
+        return exports(session.world, True) if exports is not None else 0
     if answers is not None:
         try:
-            lines = read_answers(answers)
+            attempt = read_attempt(answers)
         except ValueError as exc:
             print(f"smtp-sim run: {exc}", file=stderr)
             return 2
-        grade: Grade = play(lesson, lines, seed=seed)
+        if attempt.lesson is not None and attempt.lesson != lesson.id:
+            print(f"smtp-sim run: {answers} is an attempt at the lesson {attempt.lesson!r}, "
+                  f"not {lesson.id!r}", file=stderr)
+            return 2
+        grade: Grade = grade_attempt(lesson, attempt,
+                                     seed=seed if seed is not None else attempt.seed)
     else:
         grade = solve(lesson, seed=seed)
     print(grade.report(), file=stdout)
+    if exports is not None and grade.world is not None:
+        status = exports(grade.world, False)
+        if status:
+            return status
     return grade.exit_status
 
 
@@ -74,8 +97,8 @@ def check_files(paths: list[str], stdout: TextIO, stderr: TextIO) -> int:
         try:
             source, file = read_document(ref)
             if is_lesson_source(source):
-                parse_document(source, Lesson, file)
-                kind = "lesson"
+                lesson = parse_document(source, Lesson, file)
+                kind = "presentation" if lesson.is_presentation else "lesson"
             else:
                 parse_document(source, Scenario, file)
                 kind = "scenario"

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
+from ..world.world import World
 from .lesson import Lesson
-from .session import LessonSession
+from .session import LessonSession, replay
 
 FIRST_STEP_EXIT = 10
 
@@ -30,6 +33,7 @@ class Grade:
     lesson: str
     steps: list[StepResult] = field(default_factory=list)
     grading: list[bool] = field(default_factory=list)
+    world: World | None = field(default=None, repr=False, compare=False)  # for exports
 
     @property
     def passed(self) -> bool:
@@ -64,7 +68,7 @@ def _grade(session: LessonSession) -> Grade:
     lesson = session.lesson
     steps = [StepResult(i, step.id, step.title, session.progress[i].done)
              for i, step in enumerate(lesson.steps)]
-    return Grade(lesson.id, steps, session.grade())
+    return Grade(lesson.id, steps, session.grade(), session.world)
 
 
 def solve(lesson: Lesson, *, seed: int | None = None) -> Grade:
@@ -91,9 +95,44 @@ def play(lesson: Lesson, lines: list[str], *, seed: int | None = None) -> Grade:
     return _grade(session)
 
 
-def read_answers(path: str | Path) -> list[str]:
+ATTEMPT_FORMAT = "smtp-sim-attempt"
+ATTEMPT_VERSION = 1
+
+
+@dataclass
+class Attempt:
+    """Everything a student typed, in order. ``steps`` holds the clock step of each input
+    when known (an exported attempt), so a re-grade replays it exactly as it happened; a plain
+    text file has only the lines, typed one after the other as each is answered."""
+
+    lines: list[str]
+    steps: list[int] | None = None
+    lesson: str | None = None
+    seed: int | None = None
+
+
+def attempt_json(session: LessonSession, *, seed: int | None = None) -> dict[str, Any]:
+    """A session's attempt as the app exports it: every input with the virtual time and the
+    clock step at which it was typed. ``smtp-sim run LESSON --answers FILE`` grades it."""
+    times = session.input_times
+    return {
+        "format": ATTEMPT_FORMAT,
+        "version": ATTEMPT_VERSION,
+        "lesson": session.lesson.id,
+        "seed": seed,
+        "inputs": [{"line": line, "time": round(time, 6), "step": step}
+                   for (step, line), time in zip(session.inputs, times, strict=True)],
+    }
+
+
+def attempt_text(session: LessonSession, *, seed: int | None = None) -> str:
+    return json.dumps(attempt_json(session, seed=seed), indent=2, ensure_ascii=False) + "\n"
+
+
+def read_attempt(path: str | Path) -> Attempt:
     """An answers file: plain text, one typed line per line; or the app's JSON export of an
-    attempt (``{"inputs": [{"line": ...}, ...]}``). Raises ValueError with a clear message."""
+    attempt (``{"inputs": [{"line": ..., "step": ...}, ...]}``). Raises ValueError with a
+    clear message."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -103,11 +142,40 @@ def read_answers(path: str | Path) -> list[str]:
         raise ValueError(f"{path}: cannot read: {exc}") from None
     if p.suffix == ".json":
         try:
-            data = json.loads(text)
-            return [str(item["line"]) for item in data["inputs"]]
+            return _parse_attempt(json.loads(text))
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}: not an smtp-sim attempt file ({exc})") from None
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return [line.rstrip("\r") for line in lines]
+    return Attempt([line.rstrip("\r") for line in lines])
+
+
+def _parse_attempt(data: Any) -> Attempt:
+    items = data["inputs"]
+    if not isinstance(items, list):
+        raise TypeError("`inputs` is not a list")
+    lines = [str(item["line"]) for item in items]
+    steps: list[int] | None = None
+    if items and all(isinstance(item.get("step"), int) for item in items):
+        steps = [item["step"] for item in items]
+        if any(b < a for a, b in pairwise(steps)) or min(steps) < 0:
+            raise ValueError("the `step` of each input must be 0 or more and never decrease")
+    lesson = data.get("lesson")
+    seed = data.get("seed")
+    return Attempt(lines, steps, str(lesson) if lesson is not None else None,
+                   seed if isinstance(seed, int) else None)
+
+
+def read_answers(path: str | Path) -> list[str]:
+    """The lines of an answers file (see :func:`read_attempt`)."""
+    return read_attempt(path).lines
+
+
+def grade_attempt(lesson: Lesson, attempt: Attempt, *, seed: int | None = None) -> Grade:
+    """Grade an attempt: replayed at its recorded clock steps when it has them (the same
+    session the student saw), else typed line by line (:func:`play`)."""
+    if attempt.steps is None:
+        return play(lesson, attempt.lines, seed=seed)
+    session = replay(lesson, list(zip(attempt.steps, attempt.lines, strict=True)), seed=seed)
+    return _grade(session)

@@ -4,6 +4,8 @@ A lesson is a scenario (by id or inline) plus ordered steps. A step has Markdown
 automatic checks, progressive hints, an optional quiz, and a solution (the exact input that
 solves it, which ``smtp-sim run LESSON --solve`` types to prove the lesson can be solved).
 Instructor scenarios use the same file: a timeline of scripted events and grading checks.
+A file with a timeline and no steps is a presentation (``smtp-sim present``): it loads and
+validates like a lesson, and is not part of the course.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..world.faults import FAULT_KINDS
 from ..world.problems import Issue, ScenarioError
 from ..world.scenario import Scenario, list_builtin, load_scenario, parse_document, read_document
 from ..world.scenario_types import Duration
@@ -134,7 +137,7 @@ class Lesson(_Model):
     console: str | None = None  # the host whose terminal the student types at
     timeline: list[TimelineEvent] = Field(default_factory=list)
     grading: list[AnyCheck] = Field(default_factory=list)
-    steps: list[Step] = Field(min_length=1)
+    steps: list[Step] = Field(default_factory=list)
 
     @field_validator("id")
     @classmethod
@@ -145,6 +148,9 @@ class Lesson(_Model):
 
     @model_validator(mode="after")
     def _unique_steps(self) -> Lesson:
+        if not self.steps and not self.timeline:
+            raise ValueError("a lesson needs `[[steps]]`; a presentation (no steps) needs a "
+                             "`[[timeline]]`")
         seen: set[str] = set()
         for step in self.steps:
             if step.id in seen:
@@ -152,22 +158,52 @@ class Lesson(_Model):
             seen.add(step.id)
         return self
 
+    @property
+    def is_presentation(self) -> bool:
+        """A timeline to present, with no steps for a student (not part of the course)."""
+        return not self.steps and bool(self.timeline)
+
     def check(self) -> list[Issue]:
-        """Cross-checks: the scenario exists and is valid, hosts named by steps exist."""
+        """Cross-checks: the scenario exists and is valid; the timeline's faults are known
+        and its senders are users of the scenario."""
         if isinstance(self.scenario, Scenario):
-            return [Issue(("scenario", *i.loc), i.message, i.expected)
-                    for i in self.scenario.check()]
-        try:
-            load_scenario(self.scenario)
-        except ScenarioError as exc:
-            return [Issue(("scenario",), f"scenario {self.scenario!r}: {p.message}",
-                          p.expected) for p in exc.problems]
-        return []
+            issues = [Issue(("scenario", *i.loc), i.message, i.expected)
+                      for i in self.scenario.check()]
+            scenario = self.scenario
+        else:
+            try:
+                scenario = load_scenario(self.scenario)
+            except ScenarioError as exc:
+                return [Issue(("scenario",), f"scenario {self.scenario!r}: {p.message}",
+                              p.expected) for p in exc.problems]
+            issues = []
+        return issues + _timeline_issues(self.timeline, scenario)
 
     def resolved_scenario(self) -> Scenario:
         if isinstance(self.scenario, Scenario):
             return self.scenario
         return load_scenario(self.scenario)
+
+
+def _timeline_issues(timeline: list[TimelineEvent], scenario: Scenario) -> list[Issue]:
+    users = {u.address.lower() for u in scenario.users}
+    issues = []
+    for i, event in enumerate(timeline):
+        if event.action == "fault" and event.fault is not None:
+            kind = FAULT_KINDS.get(event.fault)
+            if kind is None:
+                issues.append(Issue(("timeline", i, "fault"), f"unknown fault {event.fault!r}",
+                                    ", ".join(FAULT_KINDS)))
+            else:
+                for key in sorted(set(event.params) - set(kind.params)):
+                    issues.append(Issue(("timeline", i, "params", key),
+                                        f"fault {event.fault} takes no {key!r}",
+                                        ", ".join(kind.params) or "no parameters"))
+        if event.action == "send" and event.sender and event.sender.lower() not in users:
+            issues.append(Issue(("timeline", i, "from"),
+                                f"{event.sender} is not a user of the scenario",
+                                ", ".join(sorted(users)) or "a [[users]] address"))
+    return issues
 
 
 def load_lesson(ref: str | Path) -> Lesson:
@@ -182,20 +218,24 @@ def parse_lesson(source: str, file: str = "<string>") -> Lesson:
 
 
 def is_lesson_source(source: str) -> bool:
-    """True when a TOML document is a lesson (it has steps), False for a scenario."""
+    """True when a TOML document is a lesson (it has steps) or a presentation (a timeline),
+    False for a scenario."""
     try:
-        return "steps" in tomllib.loads(source)
+        document = tomllib.loads(source)
     except tomllib.TOMLDecodeError:
-        return bool(re.search(r"^\s*\[\[steps\]\]", source, re.M))
+        return bool(re.search(r"^\s*\[\[(steps|timeline)\]\]", source, re.M))
+    return "steps" in document or "timeline" in document
 
 
 def builtin_lessons() -> list[Lesson]:
-    """The built-in course, in order."""
+    """The built-in course, in order (presentations, which have no steps, are not in it)."""
     lessons = []
     for ident in list_builtin():
         source, file = read_document(ident)
         if is_lesson_source(source):
-            lessons.append(parse_document(source, Lesson, file))
+            lesson = parse_document(source, Lesson, file)
+            if not lesson.is_presentation:
+                lessons.append(lesson)
     return sorted(lessons, key=lambda le: (le.order if le.order is not None else 999, le.id))
 
 

@@ -78,12 +78,17 @@ class Playback:
         """One event back: rebuild the session up to the previous clock step."""
         if not self.can_step_back:
             return False
-        target = self.steps - 1
+        self.go_to_step(self.steps - 1)
+        return True
+
+    def go_to_step(self, target: int) -> None:
+        """Rebuild the session as it was at clock step ``target`` (an earlier one: the
+        presenter's "previous pause"). Inputs typed after it are remembered as the future."""
+        target = max(0, target)
         inputs = self.session.inputs + self._future
         kept = [(s, line) for s, line in inputs if s <= target]
         self._future = [(s, line) for s, line in inputs if s > target]
         self._rebuild(kept, target)
-        return True
 
     def reset(self) -> None:
         """Back to the start, everything typed forgotten by the world (not by the history)."""

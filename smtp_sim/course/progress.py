@@ -3,6 +3,9 @@
 A crash or a kill at any moment leaves either the previous file or the new one, never a torn
 one: we write a temporary file in the same directory, fsync it, and ``os.replace`` it over the
 old. A corrupt file found at start is set aside (renamed) with a warning, not a traceback.
+
+``SMTP_SIM_PROGRESS=memory`` keeps progress in the process only (``smtp-sim web`` sets it, so
+each browser session has its own progress and nobody writes to the server's disk).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 from platformdirs import user_data_dir
 
 ENV_DIR = "SMTP_SIM_DATA_DIR"
+ENV_PROGRESS = "SMTP_SIM_PROGRESS"  # "memory": never written to disk
 VERSION = 1
 
 
@@ -117,3 +121,24 @@ def _parse(data: Any) -> Progress:
         lessons[str(key)] = lp
     current = data.get("current")
     return Progress(current=str(current) if current is not None else None, lessons=lessons)
+
+
+class MemoryProgressStore(ProgressStore):
+    """Progress that lives as long as the process: a web visitor's own session."""
+
+    def __init__(self) -> None:
+        super().__init__(Path("(memory)"))
+        self._saved: dict[str, Any] | None = None
+
+    def load(self) -> Progress:
+        return Progress() if self._saved is None else _parse(self._saved)
+
+    def save(self, progress: Progress) -> None:
+        self._saved = json.loads(json.dumps(progress.to_json()))
+
+
+def default_store() -> ProgressStore:
+    """The store the app uses: the user's progress file, or memory (``SMTP_SIM_PROGRESS``)."""
+    if os.environ.get(ENV_PROGRESS, "").lower() == "memory":
+        return MemoryProgressStore()
+    return ProgressStore()

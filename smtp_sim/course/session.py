@@ -45,6 +45,7 @@ class LessonSession:
         self.index = 0
         self.progress = [StepProgress() for _ in lesson.steps]
         self.inputs: list[tuple[int, str]] = []
+        self.input_times: list[float] = []  # the virtual time of each input (attempt exports)
         self.pauses: list[float] = []
         self._evaluated_at = -1
         self._dirty = True
@@ -79,7 +80,7 @@ class LessonSession:
         With ``run`` the world then runs until the server answers (clock step by clock step,
         checking the step after each); without, the caller steps the clock (the app animates
         it, and a replay reproduces it exactly)."""
-        self.inputs.append((self.world.clock.steps, line))
+        self.record_input(line)
         stripped = line.strip()
         message: str | None = None
         if stripped.startswith("/"):
@@ -92,6 +93,13 @@ class LessonSession:
                 self.run_until_answer()
         self.evaluate()
         return message
+
+    def record_input(self, line: str) -> None:
+        """Remember an input at this clock step and virtual time (for replay and exports).
+        :meth:`enter` calls it; so does a caller that acts on the world directly (the app's
+        fault palette), with the console line that would do the same."""
+        self.inputs.append((self.world.clock.steps, line))
+        self.input_times.append(self.world.now)
 
     def step(self) -> bool:
         """One clock event, then the checks. False when nothing was scheduled."""

@@ -86,7 +86,8 @@ def split_path(argument: str, *, require_brackets: bool) -> tuple[str, str]:
     parameter text. Raises :class:`AddressError` for a missing or unbalanced bracket."""
     argument = argument.strip()
     if argument.startswith("<"):
-        end = _closing_bracket(argument)
+        # Only a quoted local part can hold a '>' that does not close the path.
+        end = _closing_bracket(argument) if '"' in argument else argument.find(">")
         if end < 0:
             raise AddressError("the path has no closing '>'")
         if len(argument[: end + 1].encode()) > MAX_PATH:

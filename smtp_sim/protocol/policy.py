@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 from .address import Address
 from .events import Envelope
@@ -86,8 +87,9 @@ class MailPolicy:
         """The full name of a local user (local parts match case-insensitively here)."""
         if not self.is_local(address):
             return None
+        wanted = address.local.lower()
         for local, name in self.users.items():
-            if local.lower() == address.local.lower():
+            if local.lower() == wanted:
                 return name
         return None
 
@@ -107,9 +109,10 @@ class MailPolicy:
 
     def check_recipient(self, address: Address, envelope: Envelope, client_ip: str) -> Verdict:
         shown = address.bracketed
-        if address.is_postmaster and (address.domain is None or self.is_local(address)):
+        local = self.is_local(address)
+        if address.is_postmaster and (address.domain is None or local):
             return Verdict(ReplyKind.RCPT_OK, {"address": shown})
-        if self.is_local(address):
+        if local:
             if self.user(address) is not None or self._list(address.local) is not None:
                 return Verdict(ReplyKind.RCPT_OK, {"address": shown})
             return Verdict(ReplyKind.USER_UNKNOWN, {"address": shown})
@@ -179,10 +182,14 @@ def default_policy(hostname: str) -> MailPolicy:
     """The mail system of ``smtp-sim session``: the hostname without its first label is the
     local domain (``mail.cs.tcd.ie`` serves ``cs.tcd.ie``), with users alice, bob and
     postmaster and a mailing list ``staff``; every other domain is relaying, refused."""
+    return MailPolicy([_local_domain(hostname)], users=_DEFAULT_USERS, lists=_DEFAULT_LISTS)
+
+
+_DEFAULT_USERS = {"alice": "Alice Liddell", "bob": "Bob Smith", "postmaster": "Postmaster"}
+_DEFAULT_LISTS = {"staff": ("alice", "bob")}  # (MailPolicy copies both)
+
+
+@lru_cache(maxsize=256)
+def _local_domain(hostname: str) -> str:
     parts = hostname.rstrip(".").split(".")
-    domain = ".".join(parts[1:]) if len(parts) > 2 else hostname
-    return MailPolicy(
-        [domain],
-        users={"alice": "Alice Liddell", "bob": "Bob Smith", "postmaster": "Postmaster"},
-        lists={"staff": ("alice", "bob")},
-    )
+    return ".".join(parts[1:]) if len(parts) > 2 else hostname

@@ -65,6 +65,7 @@ class Pop3ReplyKind(StrEnum):
     LINE_TOO_LONG = "line_too_long"
     TOO_MANY_ERRORS = "too_many_errors"
     AUTOLOGOUT = "autologout"
+    TOO_MANY_CONNECTIONS = "too_many_connections"
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +213,12 @@ POP3_REPLIES: Mapping[Pop3ReplyKind, Pop3ReplySpec] = MappingProxyType({
         "The client was silent too long. RFC 1939 lets a server log it out after at least "
         "10 minutes; the session ends without the UPDATE state, so nothing is deleted.",
         "RFC 1939 section 3"),
+    K.TOO_MANY_CONNECTIONS: S(
+        False, "[SYS/TEMP] too many connections, try again later",
+        "Sent instead of the greeting when the server already has as many sessions as it "
+        "allows; it closes the connection at once. [SYS/TEMP] says the problem is the "
+        "server's and passes: the client may try again later.",
+        "RFC 3206 section 4 and RFC 2449 section 8"),
 })
 
 

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .records import unchecked_constructor
+
 
 class ReplyKind(StrEnum):
     """What a reply means to the engine, independent of its wording."""
@@ -78,6 +80,7 @@ class ReplyKind(StrEnum):
     SYNC_ERROR = "sync_error"
     TIMEOUT = "timeout"
     SHUTDOWN = "shutdown"
+    TOO_MANY_CONNECTIONS = "too_many_connections"
     LOCAL_ERROR = "local_error"
     TEMPORARY_FAILURE = "temporary_failure"
 
@@ -170,6 +173,9 @@ DEFAULT_REPLIES: dict[ReplyKind, ReplySpec] = {
     ReplyKind.SHUTDOWN: S(
         421, "4.3.2", "{hostname} Service not available, closing transmission channel"
     ),
+    # Sent instead of the greeting when a server is full (smtp-sim serve's connection limit);
+    # RFC 5321 3.8 allows a 421 at any time.
+    ReplyKind.TOO_MANY_CONNECTIONS: S(421, "4.7.0", "{hostname} Too many connections"),
     ReplyKind.LOCAL_ERROR: S(451, "4.3.0", "Requested action aborted: local error in processing"),
     ReplyKind.TEMPORARY_FAILURE: S(450, "4.2.0", "Requested mail action not taken: mailbox unavailable"),
 }
@@ -182,8 +188,15 @@ def is_enhanced_code(text: str) -> bool:
     return _ENHANCED_RE.match(text) is not None
 
 
+class _WireCache:
+    """Base of :class:`Reply` holding one slot that is not a field: the reply's wire bytes,
+    computed on the first ``to_bytes()``. Equality, hashing, ``repr`` and pickling ignore it."""
+
+    __slots__ = ("_wire",)
+
+
 @dataclass(frozen=True, slots=True)
-class Reply:
+class Reply(_WireCache):
     """One SMTP reply, single- or multi-line, exactly as it goes on the wire.
 
     ``lines`` hold the text after the code (and after the enhanced code when there is one).
@@ -220,16 +233,24 @@ class Reply:
         return self.code < 400
 
     def wire_lines(self) -> list[str]:
-        out = []
-        last = len(self.lines) - 1
-        for i, line in enumerate(self.lines):
-            sep = " " if i == last else "-"
-            body = f"{self.enhanced} {line}" if self.enhanced else line
-            out.append(f"{self.code}{sep}{body}" if body or sep == "-" else str(self.code))
+        """``250-first``, ..., ``250 last``: a dash after the code of every line but the last;
+        an empty last line is the code alone."""
+        prefix = f"{self.enhanced} " if self.enhanced else ""
+        *first, last = self.lines
+        out = [f"{self.code}-{prefix}{line}" for line in first]
+        body = prefix + last
+        out.append(f"{self.code} {body}" if body else str(self.code))
         return out
 
     def to_bytes(self) -> bytes:
-        return "".join(line + "\r\n" for line in self.wire_lines()).encode("utf-8", "replace")
+        try:
+            return self._wire
+        except AttributeError:
+            pass
+        wire = ("\r\n".join(self.wire_lines()) + "\r\n").encode("utf-8", "replace")
+        # The fields are frozen, so their encoding never changes: keep it (not a field).
+        object.__setattr__(self, "_wire", wire)
+        return wire
 
     def __str__(self) -> str:
         return "\n".join(self.wire_lines())
@@ -251,7 +272,34 @@ def render(
     text = spec.text.format_map(_Fields(fields))
     lines = tuple(text.split("\n")) + extra_lines
     enhanced = spec.enhanced if enhanced_codes else None
-    return Reply(code=spec.code, lines=lines, enhanced=enhanced, kind=kind)
+    if "\r" in text or not _checked(spec) or (
+        extra_lines and any("\r" in x or "\n" in x for x in extra_lines)
+    ):
+        # Reply's own checks say what is wrong (or pass: the enhanced code may be unused).
+        return Reply(code=spec.code, lines=lines, enhanced=enhanced, kind=kind)
+    return _unchecked_reply(spec.code, lines, enhanced, kind)
+
+
+#: Templates whose code and enhanced code passed Reply's checks (bounded: specs are few).
+_CHECKED_SPECS: set[ReplySpec] = set()
+
+
+def _checked(spec: ReplySpec) -> bool:
+    """True when ``spec``'s code and enhanced code are valid; each template is checked once."""
+    if spec in _CHECKED_SPECS:
+        return True
+    if not 200 <= spec.code <= 599 or (
+        spec.enhanced is not None and not is_enhanced_code(spec.enhanced)
+    ):
+        return False
+    if len(_CHECKED_SPECS) < 4096:
+        _CHECKED_SPECS.add(spec)
+    return True
+
+
+#: Reply(code, lines, enhanced, kind) without ``__post_init__``, for :func:`render`, which has
+#: made sure that the checks pass (a valid template, and no CR or LF inside any line).
+_unchecked_reply = unchecked_constructor(Reply)
 
 
 class _Fields(dict):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Callable
-from dataclasses import replace
+from functools import lru_cache
 
 from .address import Address, AddressError, parse_params, split_path
 from .events import (
@@ -40,8 +40,9 @@ from .personalities import (
     get_personality,
 )
 from .policy import MailPolicy, Stage, Verdict, default_policy
+from .records import unchecked_constructor
 from .replies import Reply, ReplyKind, ReplySpec, render
-from .states import COMMAND_VERBS, GUARDS, TRANSITIONS, Input, State, refusal
+from .states import COMMAND_VERBS, GUARDS, TRANSITIONS, Input, State, refusal, transitions
 
 K = ReplyKind
 DEFAULT_DATE = "Thu, 1 Jan 2026 00:00:00 +0000"
@@ -50,11 +51,43 @@ _HEADER_LIKE = re.compile(r"^[!-9;-~]+:")  # "Subject: hi" typed as a command
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _FROM = re.compile(r"^FROM:\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _TO = re.compile(r"^TO:\s*(.*)$", re.IGNORECASE | re.DOTALL)
+_SP_HT = re.compile(r"[ \t]")
 _END_OF_DATA = b"\r\n.\r\n"
+
+#: (state, input) -> (next state, guard or None): ``TRANSITIONS`` with ``GUARDS`` folded in, so
+#: that a command costs one lookup. Derived from the tables in states.py, which stay the source.
+_MOVES: dict[tuple[State, Input], tuple[State, tuple[str, ReplyKind] | None]] = {
+    (state, inp): (target, GUARDS.get((state, inp))) for state, inp, target in transitions()
+}
+_AFTER_DATA = TRANSITIONS[State.DATA][Input.END_OF_DATA]
+
+# Enum members read on every command, bound once: ``State.CLOSED`` is an attribute lookup
+# through the enum's metaclass, several times the cost of reading a global.
+_READY, _DATA, _CLOSED = State.READY, State.DATA, State.CLOSED
+_NEED_DATA = Signal.NEED_DATA
+
+Outcome = tuple[Reply, bool, str | None]  # what a command handler returns: reply, accepted, note
+Params = tuple[tuple[str, str | None], ...]  # MAIL/RCPT parameters: (("SIZE", "1000"), ...)
+
+# The events this engine builds, constructed without their __init__ checks (see records.py):
+# the values are the engine's own (an upper-cased verb, a Reply, a State, ...).
+_Command = unchecked_constructor(Command)
+_CommandReplied = unchecked_constructor(CommandReplied)
+_Greeting = unchecked_constructor(Greeting)
+_MessageReceived = unchecked_constructor(MessageReceived)
+_ConnectionClosed = unchecked_constructor(ConnectionClosed)
+_Envelope = unchecked_constructor(Envelope)
 
 
 class ServerConnection:
     """One SMTP session seen from the server. See the module docstring for the loop."""
+
+    __slots__ = (
+        "_data", "_data_dropped", "_data_scan", "_discarding", "_events", "_in", "_out",
+        "_peer_closed", "_rcpt_rejected", "_refusing", "_shared", "client_ip", "date",
+        "debug_mode", "envelope", "error_count", "esmtp", "helo_name", "hostname",
+        "messages_accepted", "personality", "policy", "state",
+    )
 
     def __init__(
         self,
@@ -73,7 +106,7 @@ class ServerConnection:
         self.client_ip = client_ip
         self.date = date
         self.state = State.CONNECTED
-        self.envelope = Envelope()
+        self.envelope = _blank_envelope(None, False)
         self.helo_name: str | None = None
         self.esmtp = False
         self.debug_mode = False
@@ -89,28 +122,14 @@ class ServerConnection:
         self._data = bytearray()
         self._data_dropped = 0
         self._data_scan = 0
-        self._reply_cache: dict[tuple, Reply] = {}
-        self._handlers: dict[Input, Callable[[str], tuple[Reply, bool, str | None]]] = {
-            Input.HELO: self._helo,
-            Input.EHLO: self._ehlo,
-            Input.MAIL: self._mail,
-            Input.RCPT: self._rcpt,
-            Input.DATA: self._data_cmd,
-            Input.RSET: self._rset,
-            Input.NOOP: self._noop,
-            Input.VRFY: self._vrfy,
-            Input.EXPN: self._expn,
-            Input.HELP: self._help,
-            Input.QUIT: self._quit,
-            Input.DEBUG: self._debug,
-        }
+        self._shared = _shared(personality, hostname)
         self._greet()
 
     # -- the sans-IO interface ------------------------------------------------------------
 
     def receive_data(self, data: bytes) -> None:
         """Feed bytes from the client; ``b""`` means the client closed its side."""
-        if self.state is State.CLOSED:
+        if self.state is _CLOSED:
             return
         if data:
             self._in += data
@@ -119,19 +138,21 @@ class ServerConnection:
 
     def next_event(self) -> Event | Signal:
         """The next thing that happened, or NEED_DATA / CLOSED."""
-        while not self._events:
-            if self.state is State.CLOSED:
+        events = self._events
+        while not events:
+            state = self.state
+            if state is _CLOSED:
                 return Signal.CLOSED
-            progressed = (
-                self._process_data() if self.state is State.DATA else self._process_command()
-            )
-            if not progressed and not self._events:
+            if not self._in and not self._peer_closed:
+                return _NEED_DATA  # nothing to read (the usual second call after a reply)
+            progressed = self._process_data() if state is _DATA else self._process_command()
+            if not progressed and not events:
                 if self._peer_closed:
-                    lost = self.state is State.DATA
+                    lost = self.state is _DATA
                     self._close("the client closed the connection", by_server=False, lost=lost)
                     break
-                return Signal.NEED_DATA
-        return self._events.popleft()
+                return _NEED_DATA
+        return events.popleft()
 
     def data_to_send(self) -> bytes:
         """The reply bytes produced so far, removed from the outgoing buffer."""
@@ -165,31 +186,43 @@ class ServerConnection:
 
     def _reply(self, kind: ReplyKind, *, spec: ReplySpec | None = None,
                extra_lines: tuple[str, ...] = (), **fields: str) -> Reply:
-        key = (kind, spec, extra_lines, self.helo_name, tuple(fields.items()))
-        cached = self._reply_cache.get(key)
-        if cached is not None:
-            return cached
-        base = {
-            "hostname": self.hostname,
-            "client": self.helo_name or "",
-            "ip": self.client_ip,
-            "date": self.date,
-            "size": str(self.personality.max_message_size),
-        }
-        base.update(fields)
-        reply = render(
-            spec or self.personality.reply(kind),
-            enhanced_codes=self.personality.enhanced_codes,
-            kind=kind,
-            extra_lines=extra_lines,
-            **base,
-        )
-        if len(self._reply_cache) < 256:
-            self._reply_cache[key] = reply
+        """The reply of ``kind`` in this personality's words (or ``spec``'s), rendered once and
+        then shared with every connection of the same personality and hostname."""
+        shared = self._shared
+        # The cache key: the kind alone, (kind, extra lines, fields), (spec, kind, extra lines,
+        # fields) or, for a text naming the client or the date, (one of those, client, ip,
+        # date). Keys of different shapes never compare equal.
+        key: object
+        if spec is None:  # the catalog's template: the kind names it
+            key = (kind, extra_lines, tuple(fields.items())) if fields or extra_lines else kind
+            personal = kind in shared.personal
+        else:
+            key = (spec, kind, extra_lines, tuple(fields.items()))
+            personal = _personal(spec.text)
+        if personal:  # the text depends on who is connected, or when
+            key = (key, self.helo_name, self.client_ip, self.date)
+        reply = shared.replies.get(key)
+        if reply is None:
+            base = {
+                "hostname": self.hostname,
+                "client": self.helo_name or "",
+                "ip": self.client_ip,
+                "date": self.date,
+                "size": shared.size,
+            }
+            base.update(fields)
+            reply = render(
+                spec or shared.specs[kind],
+                enhanced_codes=self.personality.enhanced_codes,
+                kind=kind,
+                extra_lines=extra_lines,
+                **base,
+            )
+            shared.remember(key, reply)
         return reply
 
     def _verdict(self, verdict: Verdict) -> Reply:
-        return self._reply(verdict.kind, spec=verdict.spec, **dict(verdict.fields))
+        return self._reply(verdict.kind, spec=verdict.spec, **verdict.fields)
 
     def _send(self, reply: Reply) -> None:
         self._out += reply.to_bytes()
@@ -200,7 +233,7 @@ class ServerConnection:
         self._in.clear()
         self._data.clear()
         self._events.append(
-            ConnectionClosed(reason=reason, by_server=by_server, reply=reply, lost_data=lost)
+            _ConnectionClosed(reason=reason, by_server=by_server, reply=reply, lost_data=lost)
         )
 
     def _greet(self) -> None:
@@ -208,21 +241,15 @@ class ServerConnection:
         if fault is not None:
             reply = self._verdict(fault)
             self._send(reply)
-            self._events.append(Greeting(reply=reply))
+            self._events.append(_Greeting(reply=reply))
             if reply.code == 421:
                 self._close("refused at connect", by_server=True, reply=reply)
             elif reply.code >= 500:
                 self._refusing = True
             return
-        reply = render(
-            ReplySpec(220, None, self.personality.banner),
-            enhanced_codes=False,
-            kind=K.GREETING,
-            hostname=self.hostname,
-            date=self.date,
-        )
+        reply = self._shared.greeting(self.date)
         self._send(reply)
-        self._events.append(Greeting(reply=reply))
+        self._events.append(_Greeting(reply=reply))
 
     # -- command phase --------------------------------------------------------------------
 
@@ -246,7 +273,7 @@ class ServerConnection:
         if self._discarding is not None or len(raw) + 2 > limit:
             prefix = self._discarding if self._discarding is not None else raw[:80]
             self._discarding = None
-            command = Command(raw=prefix, verb="", argument="")
+            command = _Command(raw=prefix, verb="", argument="")
             self._answer(command, self._reply(K.LINE_TOO_LONG), self.state, False)
             return True
         self._handle_line(raw)
@@ -259,71 +286,74 @@ class ServerConnection:
         verb = verb_word.upper()
         argument = argument.strip(" \t")
         state = self.state
-        if not stripped or _CONTROL.search(stripped):
-            command = Command(raw=raw, verb="", argument=stripped)
+        p = self.personality
+        # (a printable line holds no control character: the regex only runs on the others)
+        if not stripped or (not stripped.isprintable() and _CONTROL.search(stripped)):
+            command = _Command(raw=raw, verb="", argument=stripped)
             self._answer(command, self._reply(K.BAD_SYNTAX, line=_echo(stripped)), state, False)
             return
-        command = Command(raw=raw, verb=verb, argument=argument)
-        if self.personality.break_rules_on_http and (
-            verb in _HTTP_VERBS or _HEADER_LIKE.match(stripped)
+        command = _Command(raw, verb, argument)
+        # (a header line has its colon in the first word: only such a word needs the regex)
+        if p.break_rules_on_http and (
+            verb in _HTTP_VERBS or (":" in verb_word and _HEADER_LIKE.match(stripped))
         ):
             reply = self._reply(K.BREAK_RULES)
             self._send(reply)
-            self._events.append(CommandReplied(
+            self._events.append(_CommandReplied(
                 command=command, reply=reply, state_before=state, state_after=State.CLOSED,
                 accepted=False, note="an HTTP request or a header line sent as an SMTP command"))
             self._close("non-SMTP command", by_server=True, reply=reply, lost=False)
             return
-        if self._in and self.personality.forbid_unauth_pipelining and not self._may_pipeline():
+        if self._in and p.forbid_unauth_pipelining and not self._may_pipeline():
             reply = self._reply(K.SYNC_ERROR)
             self._send(reply)
-            self._events.append(CommandReplied(
+            self._events.append(_CommandReplied(
                 command=command, reply=reply, state_before=state, state_after=State.CLOSED,
                 accepted=False,
                 note="the client sent more commands before the reply without PIPELINING"))
             self._close("improper pipelining", by_server=True, reply=reply)
             return
-        if verb not in COMMAND_VERBS or not self._implemented(verb):
+        inp = self._shared.verbs.get(verb)  # None: not a command, or not this server's
+        if inp is None:
             note = None
-            if verb == "DEBUG" and self.personality.debug is DebugPolicy.NOTED:
+            if verb == "DEBUG" and p.debug is DebugPolicy.NOTED:
                 note = "DEBUG refused and logged: the Morris worm (1988) used it to run programs"
             reply = self._reply(K.UNKNOWN_COMMAND, line=_echo(stripped))
             self._answer(command, reply, state, False, note)
             return
-        inp = Input(verb)
         if self._refusing and inp is not Input.QUIT:
             self._answer(command, self._reply(K.BAD_SEQUENCE), state, False)
             return
-        target = TRANSITIONS[state].get(inp)
-        if target is None:
+        move = _MOVES.get((state, inp))
+        if move is None:
             kind = refusal(state, inp)
             if kind is K.NEED_RCPT and state is State.MAIL and self._rcpt_rejected:
                 kind = K.NO_VALID_RECIPIENTS
             self._answer(command, self._reply(kind), state, False)
             return
-        guard = GUARDS.get((state, inp))
-        if guard is not None and getattr(self.personality, guard[0]):
+        target, guard = move
+        if guard is not None and getattr(p, guard[0]):
             self._answer(command, self._reply(guard[1]), state, False)
             return
-        reply, accepted, note = self._handlers[inp](argument)
+        reply, accepted, note = _HANDLERS[inp](self, argument)
         if accepted:
-            if target in (State.READY, State.CONNECTED):
+            if target is _READY or target is State.CONNECTED:
                 self._reset_transaction()
             self.state = target
-            if target is State.DATA:
+            if target is _DATA:
                 self._data.clear()
                 self._data_dropped = 0
                 self._data_scan = 0
         self._answer(command, reply, state, accepted, note)
-        if target is State.CLOSED and accepted:
+        if target is _CLOSED and accepted:
             self._close("QUIT", by_server=True, reply=reply)
 
     def _answer(self, command: Command, reply: Reply, before: State, accepted: bool,
                 note: str | None = None) -> None:
-        self._send(reply)
-        self._events.append(CommandReplied(command=command, reply=reply, state_before=before,
-                                           state_after=self.state, accepted=accepted, note=note))
-        if reply.code >= 400 and self.state is not State.CLOSED:
+        self._out += reply.to_bytes()
+        # (positional: command, reply, state_before, state_after, accepted, note)
+        self._events.append(_CommandReplied(command, reply, before, self.state, accepted, note))
+        if reply.code >= 400 and self.state is not _CLOSED:
             self.error_count += 1
             if self.error_count >= self.personality.error_limit:
                 last = self._reply(K.TOO_MANY_ERRORS)
@@ -333,20 +363,8 @@ class ServerConnection:
     def _may_pipeline(self) -> bool:
         return self.esmtp and self.personality.offers("PIPELINING")
 
-    def _implemented(self, verb: str) -> bool:
-        p = self.personality
-        if verb == "EHLO":
-            return p.esmtp
-        if verb == "EXPN":
-            return p.expn is not ExpnPolicy.UNRECOGNIZED
-        if verb == "HELP":
-            return p.help is not HelpStyle.NONE
-        if verb == "DEBUG":
-            return p.debug is DebugPolicy.ENABLED
-        return True
-
     def _reset_transaction(self) -> None:
-        self.envelope = Envelope(helo_name=self.helo_name, esmtp=self.esmtp)
+        self.envelope = _blank_envelope(self.helo_name, self.esmtp)
         self._rcpt_rejected = False
 
     # -- command handlers: (reply, accepted, note) ----------------------------------------
@@ -365,8 +383,7 @@ class ServerConnection:
         self.esmtp = esmtp
         if not esmtp:
             return self._reply(K.HELO_OK), True, None
-        lines = tuple(self.personality.ehlo_keywords())
-        return self._reply(K.EHLO_OK, extra_lines=lines), True, None
+        return self._reply(K.EHLO_OK, extra_lines=self._shared.ehlo_lines), True, None
 
     def _helo(self, argument: str) -> tuple[Reply, bool, str | None]:
         return self._greeting_command(argument, esmtp=False)
@@ -375,44 +392,53 @@ class ServerConnection:
         return self._greeting_command(argument, esmtp=True)
 
     def _path(self, argument: str, pattern: re.Pattern[str], syntax: ReplyKind,
-              bad: ReplyKind) -> tuple[Address, tuple[tuple[str, str | None], ...]] | Reply:
+              bad: ReplyKind) -> tuple[Address, Params] | Reply:
+        brackets = self.personality.require_angle_brackets
+        key = (argument, pattern, brackets)
+        parsed = _PATHS.get(key)  # clients name the same mailboxes again and again
+        if parsed is not None:
+            return parsed
         match = pattern.match(argument)
         if match is None:
             return self._reply(syntax)
+        text = match.group(1)
         try:
-            path, rest = split_path(
-                match.group(1), require_brackets=self.personality.require_angle_brackets
-            )
+            path, rest = split_path(text, require_brackets=brackets)
         except AddressError as exc:
             if exc.too_long:
-                return self._reply(K.ADDRESS_TOO_LONG, address=match.group(1)[:60])
+                return self._reply(K.ADDRESS_TOO_LONG, address=text[:60])
             return self._reply(syntax)
         try:
             address = Address.parse(path)
         except AddressError as exc:
             kind = K.ADDRESS_TOO_LONG if exc.too_long else bad
             return self._reply(kind, address=f"<{path[:60]}>")
-        return address, parse_params(rest)
+        parsed = address, parse_params(rest)
+        if len(_PATHS) >= _MAX_PATHS:
+            _PATHS.clear()
+        _PATHS[key] = parsed
+        return parsed
 
     def _mail(self, argument: str) -> tuple[Reply, bool, str | None]:
         parsed = self._path(argument, _FROM, K.MAIL_SYNTAX, K.BAD_SENDER_SYNTAX)
         if isinstance(parsed, Reply):
             return parsed, False, None
         address, params = parsed
-        shown = f"<{address}>"
+        text = str(address)
+        shown = f"<{text}>"
         if address.domain is None and not address.is_null and not self.personality.allow_unqualified:
             return self._reply(K.DOMAIN_REQUIRED, address=shown), False, None
-        problem = self._mail_params(params)
+        problem = self._mail_params(params) if params else None
         if problem is not None:
             return problem, False, None
-        fault = self._fault(Stage.MAIL, str(address))
+        fault = self._fault(Stage.MAIL, text)
         if fault is not None:
             return fault, fault.code < 400, None
         verdict = self.policy.check_sender(address, self.envelope, self.client_ip)
         if not verdict.accepted:
             return self._verdict(verdict), False, verdict.note
-        self.envelope = Envelope(sender=address, mail_params=params,
-                                 helo_name=self.helo_name, esmtp=self.esmtp)
+        self.envelope = _Envelope(sender=address, recipients=(), mail_params=params,
+                                  helo_name=self.helo_name, esmtp=self.esmtp)
         self._rcpt_rejected = False
         fields = {"address": shown, **verdict.fields}
         return self._reply(verdict.kind, spec=verdict.spec, **fields), True, verdict.note
@@ -442,7 +468,8 @@ class ServerConnection:
                 return self._pipe_recipient(argument)
             return parsed, False, None
         address, params = parsed
-        shown = f"<{address}>"
+        text = str(address)
+        shown = f"<{text}>"
         if params:
             key, value = params[0]
             option = key if value is None else f"{key}={value}"
@@ -454,7 +481,7 @@ class ServerConnection:
             return self._reply(K.DOMAIN_REQUIRED, address=shown), False, None
         if len(self.envelope.recipients) >= self.personality.max_recipients:
             return self._reply(K.TOO_MANY_RECIPIENTS), False, None
-        fault = self._fault(Stage.RCPT, str(address))
+        fault = self._fault(Stage.RCPT, text)
         if fault is not None and fault.code >= 400:
             self._rcpt_rejected = True
             return fault, False, None
@@ -462,15 +489,19 @@ class ServerConnection:
         if not verdict.accepted:
             self._rcpt_rejected = True
             return self._verdict(verdict), False, verdict.note
-        self.envelope = replace(self.envelope, recipients=(*self.envelope.recipients, address))
+        self._add_recipient(address)
         fields = {"address": shown, **verdict.fields}
         return self._reply(verdict.kind, spec=verdict.spec, **fields), True, verdict.note
+
+    def _add_recipient(self, address: Address) -> None:
+        e = self.envelope  # (what dataclasses.replace does, at a fraction of its cost)
+        self.envelope = _Envelope(sender=e.sender, recipients=(*e.recipients, address),
+                                  mail_params=e.mail_params, helo_name=e.helo_name, esmtp=e.esmtp)
 
     def _pipe_recipient(self, argument: str) -> tuple[Reply, bool, str | None]:
         text = _TO.match(argument)
         shown = (text.group(1) if text else argument).strip()
-        pipe = Address(shown.strip("<>"), None)
-        self.envelope = replace(self.envelope, recipients=(*self.envelope.recipients, pipe))
+        self._add_recipient(Address(shown.strip("<>"), None))
         note = ("DEBUG mode: in 1988 this recipient was a pipe into a program and sendmail ran "
                 "it; the simulator records it and executes nothing")
         return self._reply(K.RCPT_PIPE_OK, address=shown), True, note
@@ -538,7 +569,7 @@ class ServerConnection:
         return self._reply(K.EXPN_OK, address=first, extra_lines=tuple(rest)), True, note
 
     def _help(self, argument: str) -> tuple[Reply, bool, str | None]:
-        verbs = sorted(v for v in COMMAND_VERBS if self._implemented(v))
+        verbs = sorted(self._shared.verbs)  # the commands this server implements
         if self.personality.help is HelpStyle.LIST:
             return self._reply(K.HELP_OK, argument="Commands: " + " ".join(verbs)), True, None
         topic = _first_word(argument).upper()
@@ -594,12 +625,13 @@ class ServerConnection:
     def _finish_data(self, raw: bytes) -> None:
         p = self.personality
         size = len(raw) + self._data_dropped
-        declared = dict(self.envelope.mail_params).get("SIZE")
+        params = self.envelope.mail_params
+        declared = dict(params).get("SIZE") if params else None
         kind: ReplyKind | None = None
         if size > p.max_message_size or (declared and declared.isdigit() and size > int(declared)
                                          and size > p.max_message_size):
             kind = K.MESSAGE_TOO_BIG
-        elif raw and max(map(len, raw.split(b"\r\n"))) + 2 > p.max_data_line:
+        elif raw and _has_long_line(raw, p.max_data_line - 2):
             kind = K.DATA_LINE_TOO_LONG
         elif p.bare_linefeed is BareLinefeed.REJECT and (
             raw.count(b"\n") != raw.count(b"\r\n") or raw.count(b"\r") != raw.count(b"\r\n")
@@ -620,20 +652,36 @@ class ServerConnection:
             accepted = reply.code < 400
             queue_id = verdict.fields.get("queue_id") if verdict is not None else None
         self._send(reply)
-        self.state = TRANSITIONS[State.DATA][Input.END_OF_DATA]
+        self.state = _AFTER_DATA
         self._reset_transaction()
         if accepted:
             self.messages_accepted += 1
-        self._events.append(MessageReceived(envelope=envelope, content=content, reply=reply,
+        self._events.append(_MessageReceived(envelope=envelope, content=content, reply=reply,
                                             accepted=accepted, queue_id=queue_id, size=size))
         if reply.code >= 400:
             self.error_count += 1
 
 
+def _has_long_line(raw: bytes, limit: int) -> bool:
+    """``max(map(len, raw.split(b"\r\n"))) > limit`` without splitting: the line starting at
+    ``start`` is short enough when a CRLF begins within ``limit`` octets of it, and every line
+    up to the last such CRLF is then short enough too; so jump there and look again. A message
+    of n octets takes about n / limit jumps, none at all when it is no longer than ``limit``."""
+    start = 0
+    while len(raw) - start > limit:
+        crlf = raw.rfind(b"\r\n", start, start + limit + 2)
+        if crlf < 0:
+            return True
+        start = crlf + 2
+    return False
+
+
 def _first_word(text: str) -> str:
     """Up to the first SMTP space (SP or HTAB; str.split() would also split on U+00A0 and
     friends, and find no word at all in an argument made only of them)."""
-    return re.split(r"[ \t]", text, maxsplit=1)[0]
+    if "\t" not in text:
+        return text.partition(" ")[0]
+    return _SP_HT.split(text, maxsplit=1)[0]
 
 
 def _echo(line: str) -> str:
@@ -650,3 +698,110 @@ def _is_pipe(text: str) -> bool:
     return t.startswith("|")
 
 
+_HANDLERS: dict[Input, Callable[[ServerConnection, str], Outcome]] = {
+    Input.HELO: ServerConnection._helo,
+    Input.EHLO: ServerConnection._ehlo,
+    Input.MAIL: ServerConnection._mail,
+    Input.RCPT: ServerConnection._rcpt,
+    Input.DATA: ServerConnection._data_cmd,
+    Input.RSET: ServerConnection._rset,
+    Input.NOOP: ServerConnection._noop,
+    Input.VRFY: ServerConnection._vrfy,
+    Input.EXPN: ServerConnection._expn,
+    Input.HELP: ServerConnection._help,
+    Input.QUIT: ServerConnection._quit,
+    Input.DEBUG: ServerConnection._debug,
+}
+
+
+def _implemented(p: Personality, verb: str) -> bool:
+    if verb == "EHLO":
+        return p.esmtp
+    if verb == "EXPN":
+        return p.expn is not ExpnPolicy.UNRECOGNIZED
+    if verb == "HELP":
+        return p.help is not HelpStyle.NONE
+    if verb == "DEBUG":
+        return p.debug is DebugPolicy.ENABLED
+    return True
+
+
+def _personal(template: str) -> bool:
+    """True when a template may name a field that differs between the connections of one
+    server: the client's HELO name, its IP address or the date (conservative: a substring)."""
+    return "{client" in template or "{ip" in template or "{date" in template
+
+
+@lru_cache(maxsize=256)
+def _blank_envelope(helo_name: str | None, esmtp: bool) -> Envelope:
+    """The envelope of a session with no transaction open (immutable, so shared)."""
+    return Envelope(helo_name=helo_name, esmtp=esmtp)
+
+
+#: (MAIL or RCPT argument, _FROM or _TO, angle brackets required) -> the parsed path and its
+#: parameters; only paths that parse are kept, so a bad one is diagnosed afresh each time.
+_PATHS: dict[tuple[str, re.Pattern[str], bool], tuple[Address, Params]] = {}
+_MAX_PATHS = 1024  # the cache starts over when full
+
+_MAX_SHARED = 64  # personality/hostname pairs
+_MAX_REPLIES = 512  # rendered replies per pair (a queue id makes a new one per message); the
+# cache starts over when full
+
+
+class _Shared:
+    """What every connection of one personality at one hostname shares, worked out once: the
+    template of each reply kind, the verbs the personality implements, its EHLO keywords, and
+    the replies rendered so far (a Reply keeps its wire bytes), so that a reply is formatted
+    once rather than once per connection. Personalities are immutable records."""
+
+    __slots__ = ("_banner_dated", "ehlo_lines", "greetings", "hostname", "personal", "personality",
+                 "replies", "size", "specs", "verbs")
+
+    def __init__(self, personality: Personality, hostname: str) -> None:
+        self.personality = personality
+        self.hostname = hostname
+        self.specs = {kind: personality.reply(kind) for kind in ReplyKind}
+        self.personal = frozenset(k for k, spec in self.specs.items() if _personal(spec.text))
+        self.verbs = {v: Input(v) for v in COMMAND_VERBS if _implemented(personality, v)}
+        self.ehlo_lines = tuple(personality.ehlo_keywords())
+        self.size = str(personality.max_message_size)
+        self.replies: dict[object, Reply] = {}  # see ServerConnection._reply for the keys
+        self.greetings: dict[str | None, Reply] = {}  # by date, or None for a dateless banner
+        self._banner_dated = "{date" in personality.banner
+
+    def remember(self, key: object, reply: Reply) -> None:
+        if len(self.replies) >= _MAX_REPLIES:
+            self.replies.clear()
+        self.replies[key] = reply
+
+    def greeting(self, date: str) -> Reply:
+        """The 220 banner (no enhanced code, RFC 2034 section 3), with the hostname and date."""
+        key = date if self._banner_dated else None
+        reply = self.greetings.get(key)
+        if reply is None:
+            reply = render(
+                ReplySpec(220, None, self.personality.banner),
+                enhanced_codes=False,
+                kind=K.GREETING,
+                hostname=self.hostname,
+                date=date,
+            )
+            if len(self.greetings) >= _MAX_REPLIES:
+                self.greetings.clear()
+            self.greetings[key] = reply
+        return reply
+
+
+_SHARED: dict[tuple[int, str], _Shared] = {}
+
+
+def _shared(personality: Personality, hostname: str) -> _Shared:
+    # Keyed by id(): a Personality holds dicts and is not hashable. The entry keeps the
+    # personality alive, so no other object can take its id while the entry exists.
+    key = (id(personality), hostname)
+    found = _SHARED.get(key)
+    if found is None or found.personality is not personality:
+        if len(_SHARED) >= _MAX_SHARED:
+            _SHARED.clear()
+        found = _SHARED[key] = _Shared(personality, hostname)
+    return found

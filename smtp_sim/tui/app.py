@@ -8,19 +8,26 @@ the app, and keys can be remapped.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar
+
 from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
+from ..bridge.listen import ListenSpec
 from ..course.lesson import Lesson, builtin_lessons
 from ..course.playback import Playback
-from ..course.progress import Progress, ProgressStore
+from ..course.progress import Progress, ProgressStore, default_store
 from ..protocol.explain import explain_reply
-from .commands import FaultCommands, LessonCommands
+from .commands import ExportCommands, FaultCommands, LessonCommands
+from .exports import ExportActions
+from .live import LiveActions, LiveBridge
 from .theme import HIGH_CONTRAST
 from .widgets.console import Console
 from .widgets.event_list import EventList
@@ -34,11 +41,11 @@ from .widgets.queue_view import QueueView
 SPEEDS = (1, 2, 5, 10, 25, 100)  # events per second while playing
 
 
-class SmtpSimApp(App):
-    CSS_PATH = "styles/app.tcss"
+class SmtpSimApp(LiveActions, ExportActions, App):
+    CSS_PATH: ClassVar[list[str]] = ["styles/views.tcss", "styles/app.tcss"]
     TITLE = "smtp-sim"
-    COMMANDS = App.COMMANDS | {LessonCommands, FaultCommands}
-    BINDINGS = [
+    COMMANDS = App.COMMANDS | {LessonCommands, FaultCommands, ExportCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="app.help"),
         Binding("question_mark", "help", "Help", show=False, id="app.help_key"),
         Binding("f2", "hint", "Hint", id="lesson.hint"),
@@ -52,11 +59,17 @@ class SmtpSimApp(App):
         Binding("f10", "toggle_lesson", "Lesson panel", id="view.lesson_panel"),
         Binding("ctrl+t", "high_contrast", "High contrast", show=False,
                 id="view.high_contrast"),
+        Binding("ctrl+s", "export", "Export\u2026", id="app.export"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
     def __init__(self, lesson: Lesson, *, sandbox: bool = False,
-                 store: ProgressStore | None = None, seed: int | None = None) -> None:
+                 store: ProgressStore | None = None, seed: int | None = None,
+                 listen: Sequence[ListenSpec] | None = None,
+                 export_dir: str | Path | None = None) -> None:
+        """``listen``: real ports in front of the scenario's servers (``--listen``); raises
+        ListenError when one names nothing in the scenario. ``export_dir``: where exports go
+        (default: the current directory)."""
         super().__init__()
         self.lesson = lesson
         self.sandbox = sandbox
@@ -69,6 +82,11 @@ class SmtpSimApp(App):
         self._speed = 2
         self._timer: Timer | None = None
         self._saved_steps: tuple | None = None
+        self.export_dir = Path(export_dir) if export_dir is not None else None
+        self.live: LiveBridge | None = None
+        if listen is not None:
+            self.live = LiveBridge(self.playback.world, listen, self.post_message,
+                                   on_error=self._live_error)
         self.register_theme(HIGH_CONTRAST)
 
     # -- layout -------------------------------------------------------------------------------
@@ -102,6 +120,8 @@ class SmtpSimApp(App):
         self._timer = self.set_interval(1 / SPEEDS[self._speed], self._tick, pause=True)
         self._load(self.lesson, self.playback)
         self.query_one(Console).input.focus()
+        if self.live is not None:
+            self.run_worker(self._start_live(), name="bridge", exit_on_error=False)
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
@@ -124,6 +144,8 @@ class SmtpSimApp(App):
 
     def open_lesson(self, lesson: Lesson) -> None:
         """Switch to another lesson (from the command palette)."""
+        if self._live_refuses("Opening another lesson"):
+            return
         self._pause()
         self.sandbox = False
         self._load(lesson, Playback(lesson, seed=self.seed))
@@ -223,6 +245,13 @@ class SmtpSimApp(App):
     def _line(self, event: Console.Submitted) -> None:
         line = event.line
         slash = line.strip().startswith("/")
+        if self.live is not None and self.live.running:
+            # The bridge owns the clock: what is typed is scheduled, and runs at wall pace.
+            self.playback.enter(line, run=False)
+            self.playback.session.play_until = None
+            self.live.advance()
+            self.refresh_views()
+            return
         # Lines for a server are answered at once; /send, /wait and /run are played, so the
         # student watches the message travel hop by hop.
         self.playback.enter(line, run=not slash)
@@ -246,8 +275,10 @@ class SmtpSimApp(App):
     @on(LessonPanel.QuizAnswered)
     def _quiz(self, event: LessonPanel.QuizAnswered) -> None:
         session = self.playback.session
-        ok = session.answer(event.answer)
-        session.evaluate()
+        index = session.index
+        # Through the console's /answer, so the answer is part of the attempt (exports).
+        self.playback.enter(f"/answer {event.answer}", run=False)
+        ok = session.progress[index].quiz_correct
         quiz = session.current.quiz if session.current is not None else None
         panel = self.query_one(LessonPanel)
         if ok:
@@ -292,6 +323,8 @@ class SmtpSimApp(App):
         self.refresh_views()
 
     def action_play_pause(self) -> None:
+        if self._live_refuses("Play"):
+            return
         if self._timer_running:
             self._pause()
         else:
@@ -322,12 +355,16 @@ class SmtpSimApp(App):
         self.refresh_views()
 
     def action_step_forward(self) -> None:
+        if self._live_refuses("Stepping"):
+            return
         self._pause()
         if not self.playback.step_forward():
             self.notify("Nothing more is scheduled: the network is idle.")
         self.refresh_views()
 
     def action_step_back(self) -> None:
+        if self._live_refuses("Stepping back"):
+            return
         self._pause()
         if not self.playback.step_back():
             self.notify("This is the beginning.")
@@ -343,6 +380,8 @@ class SmtpSimApp(App):
         self._update_status()
 
     def action_reset(self) -> None:
+        if self._live_refuses("Reset"):
+            return
         self._pause()
         self.playback.reset()
         self.refresh_views()
@@ -363,9 +402,11 @@ class SmtpSimApp(App):
         except FaultError as exc:
             self.notify(str(exc), severity="error")
             return
-        self.playback.session.inputs.append((self.playback.steps, f"/fault {kind} " + " ".join(
-            f"{k}={v}" for k, v in params.items())))
+        line = f"/fault {kind} " + " ".join(f"{k}={v}" for k, v in params.items())
+        self.playback.session.record_input(line.rstrip())
         self.notify(text, title="Fault")
+        if self.live is not None:
+            self.live.advance()
         self.refresh_views()
 
 
@@ -373,7 +414,7 @@ def start_lesson(lesson_id: str | None = None, *, seed: int | None = None) -> Sm
     """The app on the course: a given lesson, else where the student left off, else lesson 1."""
     from ..course.lesson import load_lesson
 
-    store = ProgressStore()
+    store = default_store()
     if lesson_id is None:
         current = store.load().current
         lessons = builtin_lessons()

@@ -61,7 +61,7 @@ class FaultCommands(_ListProvider):
             kind = "link-down" if link.up else "link-up"
             out.append((f"Fault: {verb} the link {link.a} \u2014 {link.b}", "",
                         partial(app.apply_fault, kind, a=link.a, b=link.b)))
-        for name, mta in world.mtas.items():
+        for name in world.mtas:
             for code, stage, text in ((450, "rcpt", "Mailbox busy, try later"),
                                       (550, "rcpt", "No such user here"),
                                       (421, "connect", "Service not available"),
@@ -84,3 +84,20 @@ class FaultCommands(_ListProvider):
         out.append(("Fault: the DNS server answers again", "",
                     partial(app.apply_fault, "dns-up")))
         return out
+
+
+class ExportCommands(_ListProvider):
+    """Export the transcript, the trace, the attempt, the screen or the flow diagram."""
+
+    def items(self):
+        from .exports import EXPORT_KINDS, export_filename
+
+        app: SmtpSimApp = self.app  # type: ignore[assignment]
+        if app.is_web:
+            where = "to your browser"
+        else:
+            where = f"into {app.export_dir}" if app.export_dir else "into the current folder"
+        return [(f"Export: {kind.label}",
+                 f"{export_filename(app.lesson.id, kind.id)} {where}",
+                 partial(app.call_after_refresh, app.export, kind.id))
+                for kind in EXPORT_KINDS]

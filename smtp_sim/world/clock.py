@@ -3,6 +3,10 @@
 A heap of ``(time, priority, sequence, action)``: the sequence number from ``itertools.count``
 breaks ties, so events at the same moment always run in the order they were scheduled.
 The model never reads the wall clock; playback speed belongs to the UI.
+
+The heap holds plain ``(time, priority, seq, Scheduled)`` tuples rather than the
+:class:`Scheduled` objects themselves: tuples compare in C, and the sequence number is unique,
+so the :class:`Scheduled` is never compared. A large world spends much of its time in the heap.
 """
 
 from __future__ import annotations
@@ -29,6 +33,15 @@ class Scheduled:
 
     def cancel(self) -> None:
         self.cancelled = True
+        # The entry stays in the heap until its time comes (lazy deletion); let go of what it
+        # would have called, or a cancelled 30 s connect timeout keeps its whole connection
+        # (sessions, engines, the message) alive for 30 virtual seconds.
+        self.action = _cancelled
+        self.args = ()
+
+
+def _cancelled(*args: Any) -> None:
+    """What a cancelled event does, should anything run it."""
 
 
 class Clock:
@@ -36,7 +49,7 @@ class Clock:
 
     def __init__(self) -> None:
         self.now: float = 0.0
-        self._heap: list[Scheduled] = []
+        self._heap: list[tuple[float, int, int, Scheduled]] = []
         self._seq = itertools.count()
         self.steps = 0
 
@@ -44,8 +57,10 @@ class Clock:
                  priority: int = NORMAL, label: str = "") -> Scheduled:
         if delay < 0:
             raise ValueError("cannot schedule in the past")
-        item = Scheduled(self.now + delay, priority, next(self._seq), action, args, label)
-        heapq.heappush(self._heap, item)
+        time = self.now + delay
+        seq = next(self._seq)
+        item = Scheduled(time, priority, seq, action, args, label)
+        heapq.heappush(self._heap, (time, priority, seq, item))
         return item
 
     def at(self, time: float, action: Callable[..., Any], *args: Any,
@@ -56,15 +71,15 @@ class Clock:
     def peek(self) -> float | None:
         """The time of the next event, or None when nothing is scheduled."""
         heap = self._heap
-        while heap and heap[0].cancelled:
+        while heap and heap[0][3].cancelled:
             heapq.heappop(heap)
-        return heap[0].time if heap else None
+        return heap[0][0] if heap else None
 
     def step(self) -> bool:
         """Run the next event. False when there was none."""
         heap = self._heap
         while heap:
-            item = heapq.heappop(heap)
+            item = heapq.heappop(heap)[3]
             if item.cancelled:
                 continue
             self.now = item.time
@@ -75,18 +90,27 @@ class Clock:
 
     def run(self, until: float | None = None, *, max_steps: int | None = None) -> None:
         """Run events until the heap is empty, virtual time passes ``until``, or max_steps."""
+        # step() and peek() inlined: this loop is the world's innermost one.
+        heap = self._heap
+        pop = heapq.heappop
         steps = 0
-        while True:
-            nxt = self.peek()
-            if nxt is None or (until is not None and nxt > until):
+        while heap:
+            time, _, _, item = heap[0]
+            if item.cancelled:
+                pop(heap)
+                continue
+            if until is not None and time > until:
                 break
             if max_steps is not None and steps >= max_steps:
                 return
-            self.step()
+            pop(heap)
+            self.now = time
+            self.steps += 1
+            item.action(*item.args)
             steps += 1
         if until is not None and until > self.now:
             self.now = until
 
     @property
     def pending(self) -> int:
-        return sum(1 for item in self._heap if not item.cancelled)
+        return sum(1 for entry in self._heap if not entry[3].cancelled)

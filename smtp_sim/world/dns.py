@@ -71,6 +71,9 @@ class Resolver:
         self.server = server  # the DNS server's host name; None answers locally
         self.down = False
         self.lookups = 0
+        # Summaries and info of the query and answer records, shared by equal lookups (a
+        # busy relay asks the same question thousands of times; the trace keeps every one).
+        self._records: dict[tuple, tuple[str, tuple]] = {}
 
     def mail_route(self, client: str, domain: str,
                    callback: Callable[[MailRoute | DnsFailure], None],
@@ -79,8 +82,12 @@ class Resolver:
         self.lookups += 1
         world = self.world
         dst = self.server or "DNS"
-        world.record(Layer.DNS, Kind.QUERY, client, dst, f"query MX {domain}?",
-                     message=message, info=(("rrtype", "MX"), ("name", domain)))
+        query = self._records.get(("query", domain))
+        if query is None:
+            query = (f"query MX {domain}?", (("rrtype", "MX"), ("name", domain)))
+            self._remember(("query", domain), query)
+        world.record(Layer.DNS, Kind.QUERY, client, dst, query[0], message=message,
+                     info=query[1])
         rtt = self._rtt(client)
         if rtt is None:
             world.clock.schedule(DNS_TIMEOUT, self._answer, client, domain, DnsFailure.TIMEOUT,
@@ -116,6 +123,19 @@ class Resolver:
     def _answer(self, client: str, domain: str, result: MailRoute | DnsFailure,
                 callback: Callable[[MailRoute | DnsFailure], None], message: str | None) -> None:
         src = self.server or "DNS"
+        key = ("answer", domain, result)
+        if isinstance(result, MailRoute) and result.implicit:
+            key += (self.zone.a.get(domain),)  # the summary names the address
+        answer = self._records.get(key)
+        if answer is None:
+            answer = self._describe(domain, result)
+            self._remember(key, answer)
+        self.world.record(Layer.DNS, Kind.ANSWER, src, client, answer[0], message=message,
+                          info=answer[1])
+        callback(result)
+
+    def _describe(self, domain: str, result: MailRoute | DnsFailure) -> tuple[str, tuple]:
+        """The summary and info of an answer record."""
         if isinstance(result, DnsFailure):
             summary = f"MX {domain}: {result.value}"
             info: tuple = (("rrtype", "MX"), ("name", domain), ("failure", result.value))
@@ -126,9 +146,12 @@ class Resolver:
             shown = ", ".join(f"{pref} {host}" for pref, host in result.hosts)
             summary = f"MX {domain}: {shown}"
             info = (("rrtype", "MX"), ("name", domain), ("answers", result.hosts))
-        self.world.record(Layer.DNS, Kind.ANSWER, src, client, summary, message=message,
-                          info=info)
-        callback(result)
+        return summary, info
+
+    def _remember(self, key: tuple, value: tuple[str, tuple]) -> None:
+        if len(self._records) >= 1024:  # scenarios look up a handful of names; just in case
+            self._records.clear()
+        self._records[key] = value
 
     def address_of(self, name: str) -> str | None:
         return self.zone.a.get(name.lower())

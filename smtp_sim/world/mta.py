@@ -8,6 +8,7 @@ lookup, tried in order of preference, retried on temporary failure, bounced on p
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -112,7 +113,11 @@ class SmtpServerSession:
 
     def __init__(self, mta: MTA, conn: TcpConnection) -> None:
         self.mta = mta
-        self.conn = conn
+        # A weak reference: the connection holds the session (``server_end``), and a strong
+        # one back would make a cycle, so every finished session (engine, buffers, message)
+        # would wait for the garbage collector instead of going when its connection goes.
+        # Whoever drives the session (the connection, the clock, the bridge) holds the conn.
+        self._conn = weakref.ref(conn)
         client = mta.world.network.hosts[conn.client]
         self.engine = ServerConnection(
             mta.personality,
@@ -122,6 +127,11 @@ class SmtpServerSession:
             date=mta.world.date_text(),
         )
         mta.sessions[conn.id] = self
+
+    @property
+    def conn(self) -> TcpConnection | None:
+        """The connection, while anything still holds it."""
+        return self._conn()
 
     def on_open(self, conn: TcpConnection) -> None:
         self._pump()
@@ -134,6 +144,16 @@ class SmtpServerSession:
         self.engine.receive_data(b"")
         self._pump()
 
+    def timeout(self) -> None:
+        """The client was silent too long (the caller keeps the timer): 421 and close."""
+        self.engine.timeout()
+        self._pump()
+
+    def shutdown(self) -> None:
+        """The server is going down: 421 and close; a message still in DATA is not taken."""
+        self.engine.shutdown()
+        self._pump()
+
     def _pump(self) -> None:
         engine = self.engine
         conn = self.conn
@@ -144,14 +164,14 @@ class SmtpServerSession:
                 break
             out = engine.data_to_send()
             if out:
-                info = (("codes", _codes(out)), ("state", engine.state.value))
+                out, summary, info = _reply_record(out, engine.state.value)
                 delay = self.mta.reply_delay
                 if delay > 0:  # a slow server (a fault): the reply leaves later
                     self.mta.world.clock.schedule(
-                        delay, conn.send, host, out, Kind.REPLY, _reply_summary(out), info
+                        delay, conn.send, host, out, Kind.REPLY, summary, info
                     )
                 else:
-                    conn.send(host, out, Kind.REPLY, _reply_summary(out), info=info)
+                    conn.send(host, out, Kind.REPLY, summary, info=info)
             if isinstance(event, CommandReplied) and event.note:
                 self.mta.world.record(
                     Layer.INFO, Kind.NOTE, host, conn.client, event.note, conn=conn.id
@@ -217,10 +237,41 @@ def send_client_bytes(conn: TcpConnection, host: str, out: bytes, content: bool)
             info=(("bytes", size),),
         )
         return
-    lines = out.decode("utf-8", "replace").split("\r\n")[:-1]
-    verbs = tuple(line.split(" ", 1)[0].upper() for line in lines)
-    summary = lines[0] if len(lines) == 1 else f"{lines[0]} (+{len(lines) - 1} pipelined)"
-    conn.send(host, out, Kind.COMMAND, summary, info=(("verbs", verbs), ("verb", verbs[0])))
+    cached = _COMMANDS.get(out)
+    if cached is None:
+        lines = out.decode("utf-8", "replace").split("\r\n")[:-1]
+        verbs = tuple(line.split(" ", 1)[0].upper() for line in lines)
+        summary = lines[0] if len(lines) == 1 else f"{lines[0]} (+{len(lines) - 1} pipelined)"
+        cached = (out, summary, (("verbs", verbs), ("verb", verbs[0])))
+        _remember(_COMMANDS, out, cached)
+    out, summary, info = cached
+    conn.send(host, out, Kind.COMMAND, summary, info=info)
+
+
+# Most commands and replies recur word for word (EHLO, "250 2.1.0 Ok", DATA, QUIT...).  The
+# trace keeps every one of them, so the record of a recurring one shares the bytes, summary
+# and info of the first instead of holding its own equal copies: in a world of thousands of
+# messages that is most of the trace's memory after the records themselves.  The values are
+# immutable and equal, so nothing observable changes.
+_COMMANDS: dict[bytes, tuple[bytes, str, tuple[tuple[str, object], ...]]] = {}
+_REPLIES: dict[tuple[bytes, str], tuple[bytes, str, tuple[tuple[str, object], ...]]] = {}
+_CACHE_LIMIT = 4096  # entries per table; a full table starts again (unique queue ids...)
+
+
+def _remember(table: dict, key: object, value: object) -> None:
+    if len(table) >= _CACHE_LIMIT:
+        table.clear()
+    table[key] = value
+
+
+def _reply_record(out: bytes, state: str) -> tuple[bytes, str, tuple[tuple[str, object], ...]]:
+    """The bytes, summary and info of a reply record (shared with earlier equal replies)."""
+    key = (out, state)
+    cached = _REPLIES.get(key)
+    if cached is None:
+        cached = (out, _reply_summary(out), (("codes", _codes(out)), ("state", state)))
+        _remember(_REPLIES, key, cached)
+    return cached
 
 
 def _codes(out: bytes) -> tuple[int, ...]:

@@ -67,6 +67,9 @@ class Link:
         return self.latency + self.extra_latency
 
 
+_UNKNOWN: Any = object()  # not in the route cache yet
+
+
 class Network:
     def __init__(self, world: World) -> None:
         self.world = world
@@ -112,11 +115,10 @@ class Network:
     def route(self, a: str, b: str) -> list[Link] | None:
         """The lowest-latency path of links that are up, through hosts that are up."""
         key = (a, b)
-        if key in self._route_cache:
-            return self._route_cache[key]
-        path = self._dijkstra(a, b)
-        self._route_cache[key] = path
-        return path
+        path = self._route_cache.get(key, _UNKNOWN)
+        if path is _UNKNOWN:
+            path = self._route_cache[key] = self._dijkstra(a, b)
+        return path  # type: ignore[return-value]
 
     def _dijkstra(self, a: str, b: str) -> list[Link] | None:
         if a == b:
@@ -211,12 +213,16 @@ class TcpConnection:
 
     def _delay(self, src: str, dst: str) -> float | None:
         net = self.network
-        if not net.hosts[src].up:
+        hosts = net.hosts
+        if not hosts[src].up:
             return None
         path = net.route(src, dst)
-        if path is None or not net.hosts[dst].up:
+        if path is None or not hosts[dst].up:
             return None
-        return sum(link.delay for link in path)
+        delay = 0  # summed as sum() does, from int 0, so the floats come out the same
+        for link in path:
+            delay += link.latency + link.extra_latency  # Link.delay, inlined
+        return delay
 
     def _syn_arrives(self) -> None:
         if self.state != "SYN_SENT":
@@ -287,10 +293,11 @@ class TcpConnection:
         """``side`` (a host name) writes ``data``; it arrives after the path's latency."""
         if self.state not in ("ESTABLISHED", "CLOSING") or side in self.closed_by:
             return
-        dst = self.peer_of(side)
+        dst = self.server if side == self.client else self.client
         self.bytes_sent[side] += len(data)
-        self.world.record(self.layer, kind, side, dst, summary, data=data, conn=self.id,
-                          message=self.message, info=info)
+        world = self.world
+        world.trace.add(world.clock.now, self.layer, kind, side, dst, summary, data=data,
+                        conn=self.id, message=self.message, info=info)
         self._transmit(side, dst, data, 0)
 
     def _transmit(self, side: str, dst: str, data: bytes, attempt: int) -> None:

@@ -139,6 +139,11 @@ class Pop3ServerSession:
         self.engine.receive_data(b"")
         self._pump()
 
+    def timeout(self) -> None:
+        """The client was idle too long (the caller keeps the timer): -ERR and close."""
+        self.engine.timeout()
+        self._pump()
+
     def _pump(self) -> None:
         engine = self.engine
         conn = self.conn

@@ -135,11 +135,13 @@ class Trace:
     def add(self, time: float, layer: Layer, kind: Kind, src: str, dst: str | None,
             summary: str, *, data: bytes = b"", conn: int | None = None,
             message: str | None = None, info: tuple[tuple[str, Any], ...] = ()) -> TraceRecord:
-        record = TraceRecord(len(self.records), time, layer, kind, src, dst, summary, data,
-                             conn, message, info)
-        self.records.append(record)
-        for listener in self._listeners:
-            listener(record)
+        records = self.records
+        record = TraceRecord(len(records), time, layer, kind, src, dst, summary, data, conn,
+                             message, info)
+        records.append(record)
+        if self._listeners:
+            for listener in self._listeners:
+                listener(record)
         return record
 
     def since(self, seq: int) -> list[TraceRecord]:

@@ -37,6 +37,8 @@ class World:
         self.agents: dict[str, UserAgent] = {}
         self._message_ids = itertools.count(1)
         self._by_alias: dict[str, str] = {}
+        self._date_key: tuple[datetime, Any] | None = None
+        self._date_text = ""
 
     # -- time and identity ------------------------------------------------------------------
 
@@ -46,7 +48,14 @@ class World:
 
     def date_text(self, t: float | None = None) -> str:
         moment = self.start + timedelta(seconds=self.clock.now if t is None else t)
-        return format_datetime(moment)
+        # The text changes once a second (format_datetime drops the microseconds) but is asked
+        # for several times per message (each session's greeting, each Received: line).
+        # Keyed with the zone too: equal instants in two zones are written differently.
+        key = (moment.replace(microsecond=0), moment.tzinfo)
+        if key != self._date_key:
+            self._date_key = key
+            self._date_text = format_datetime(moment)
+        return self._date_text
 
     def new_message_id(self) -> str:
         return f"m{next(self._message_ids)}"

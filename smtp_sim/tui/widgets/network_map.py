@@ -297,25 +297,21 @@ class NetworkMap(TextPane):
         name_key = "map--down-host" if not host.up else "map--host"
         if flight is not None and host.name in (flight.src, flight.dst) and host.up:
             name_key = "map--active"
-        after = canvas.put(after, y, visible(host.name), name_key)
+        canvas.put(after, y, visible(host.name), name_key)
+        after = canvas.put(x + 2, y + 1, host.ip, "map--detail")
         if not host.up:
-            canvas.put(after, y, f" {DOWN} down", "map--down")
-        canvas.put(x + 2, y + 1, host.ip, "map--detail")
-        lines = 2
+            canvas.put(after, y + 1, f" {DOWN} down", "map--down")
+        row = y + 2
         mta = self.world.mtas.get(host.name) if self.world is not None else None
+        if mta is not None:
+            waiting = len(mta.queue)
+            canvas.put(x + 2, row, f"queue: {waiting}", "map--busy" if waiting else "map--detail")
+            row += 1
         conns = self.open_connections(host.name)
-        if mta is not None or conns:
-            cx = x + 2
-            if mta is not None:
-                waiting = len(mta.queue)
-                cx = canvas.put(cx, y + 2, f"queue: {waiting}",
-                                "map--busy" if waiting else "map--detail")
-            if conns:
-                if mta is not None:
-                    cx = canvas.put(cx, y + 2, "  ", None)
-                canvas.put(cx, y + 2, f"conns: {conns}", "map--busy")
-            lines = 3
-        return lines
+        if conns:
+            canvas.put(x + 2, row, f"conns: {conns}", "map--busy")
+            row += 1
+        return row - y
 
     def _tree(self, canvas: _Canvas, node: TreeNode, hosts: dict[str, Host], x: int, y: int,
               *, latency: bool) -> int:

@@ -1,0 +1,349 @@
+"""The Bridge: real TCP listeners in front of simulated servers, the world's clock at wall pace.
+
+    bridge = Bridge(world, [parse_listen("2525=mail.cs.tcd.ie")], maildir="out",
+                    on_record=print_record)
+    await bridge.start()          # listening; runs inside the caller's asyncio loop
+    ...
+    await bridge.stop()           # 421 to open sessions, then closes
+
+Each real connection becomes a simulated TCP connection from a pseudo-host named after the
+peer (``client-127.0.0.1``, linked to the target with no latency) to the target's listener,
+so the simulated server answers with its own engine, personality and MTA: a real client gets
+exactly the replies a simulated one would, and accepted mail is relayed, queued, delivered or
+bounced as usual.
+
+Time: virtual seconds run at wall-clock pace from :meth:`Bridge.start` (virtual time there plus
+the wall seconds since). A timer sleeps until the next scheduled event's moment; bytes from a
+socket bring the clock up to now before they enter the world. The pacing lives here, never in
+the model: the world stays free of asyncio and of any clock reading.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..protocol.personalities import RFC5321_TIMEOUTS, Personality
+from ..protocol.pop3_replies import Pop3ReplyKind, render_pop3
+from ..protocol.replies import DEFAULT_REPLIES, ReplyKind, render
+from ..world.network import POP3_PORT
+from ..world.queue import QueueEntry
+from ..world.trace import TraceRecord
+from ..world.world import World
+from .client import RealClient
+from .listen import ListenError, ListenSpec, parse_listen
+from .maildir import MaildirWriter
+
+DEFAULT_MAX_CONNECTIONS = 100  # Postfix's default_process_limit
+POP3_IDLE_TIMEOUT = 600.0  # RFC 1939 section 3: an autologout timer of at least 10 minutes
+CLOSE_GRACE = 5.0  # wall seconds stop() waits for sockets to flush before cutting them
+
+
+class BridgeError(Exception):
+    """The bridge cannot start: a listen address is in use, or names nothing in the world."""
+
+
+@dataclass
+class BoundListener:
+    """A listen spec resolved against the world (and, once started, its real socket)."""
+
+    spec: ListenSpec
+    target: str  # the host's name in the world
+    sim_port: int
+    hostname: str  # the name its server greets with
+    personality: Personality | None  # the MTA's, for the refusal's wording
+    server: asyncio.Server | None = None
+    sockets: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def port(self) -> int:
+        """The real port (the one the OS chose when the spec said 0)."""
+        return self.sockets[0][1] if self.sockets else self.spec.port
+
+    @property
+    def address_text(self) -> str:
+        host = self.spec.host
+        return f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
+
+    @property
+    def max_unanswered(self) -> int:
+        """Bytes a client may send without any reply before it is cut off: twice the message
+        size limit (the engine answers an over-size message only at its final dot)."""
+        size = self.personality.max_message_size if self.personality is not None else 10_240_000
+        return 2 * size
+
+    @property
+    def timeouts(self) -> Any:
+        return self.personality.timeouts if self.personality is not None else RFC5321_TIMEOUTS
+
+    def refusal(self, *, shutting_down: bool = False) -> bytes:
+        """What a client gets instead of the greeting when it cannot be served: past the
+        connection limit, or while the bridge is stopping (nothing, for POP3)."""
+        if self.sim_port == POP3_PORT:
+            if shutting_down:
+                return b""
+            return render_pop3(Pop3ReplyKind.TOO_MANY_CONNECTIONS).to_bytes()
+        kind = ReplyKind.SHUTDOWN if shutting_down else ReplyKind.TOO_MANY_CONNECTIONS
+        p = self.personality
+        spec = p.reply(kind) if p is not None else DEFAULT_REPLIES[kind]
+        return render(spec, enhanced_codes=p.enhanced_codes if p is not None else True,
+                      kind=kind, hostname=self.hostname).to_bytes()
+
+    def __str__(self) -> str:
+        service = "POP3" if self.sim_port == POP3_PORT else "SMTP"
+        return f"{self.address_text} -> {self.target} port {self.sim_port} ({service})"
+
+
+@dataclass
+class BridgeStats:
+    connections: int = 0  # real connections admitted
+    refused: int = 0  # turned away at the connection limit
+    timed_out: int = 0
+
+
+class Bridge:
+    """Real sockets in front of a :class:`World`. See the module docstring."""
+
+    def __init__(
+        self,
+        world: World,
+        listen: Iterable[ListenSpec | str] = (ListenSpec(),),
+        *,
+        maildir: str | Path | None = None,
+        idle_timeout: float | None = None,
+        pop3_timeout: float = POP3_IDLE_TIMEOUT,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        on_record: Callable[[TraceRecord], None] | None = None,
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
+        """``idle_timeout`` overrides the RFC 5321 per-state timeouts (seconds, for every
+        session); ``on_record`` is called with every new trace record while the bridge runs
+        (the live log, an app's views); ``on_error`` with problems worth showing (a Maildir
+        that cannot be written)."""
+        if max_connections < 1:
+            raise ValueError("max_connections must be at least 1")
+        if idle_timeout is not None and idle_timeout <= 0:
+            raise ValueError("idle_timeout must be positive")
+        self.world = world
+        specs = [parse_listen(s) if isinstance(s, str) else s for s in listen]
+        self.listeners = [self._resolve(spec) for spec in specs]
+        self.idle_timeout = idle_timeout
+        self.pop3_timeout = pop3_timeout
+        self.max_connections = max_connections
+        self.on_error = on_error
+        self.maildir = MaildirWriter(world, maildir, on_error) if maildir is not None else None
+        self.stats = BridgeStats()
+        self.clients: set[RealClient] = set()
+        self.running = False
+        self.accepting = False  # running, and not yet stopping
+        self._callbacks: list[Callable[[TraceRecord], None]] = []
+        if on_record is not None:
+            self._callbacks.append(on_record)
+        self._pseudo: dict[tuple[str, str], str] = {}
+        self._spare_ips = (f"100.64.{n // 250}.{n % 250 + 1}" for n in range(250 * 250))
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._t0 = 0.0
+        self._v0 = 0.0
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_target = 0.0
+        self._no_clients = asyncio.Event()
+        self._subscribed = False
+
+    # -- setting up -------------------------------------------------------------------------
+
+    def _resolve(self, spec: ListenSpec) -> BoundListener:
+        world = self.world
+        if spec.target is None:
+            if not world.mtas:
+                raise ListenError("the scenario has no mail server to expose")
+            name = next(iter(world.mtas))
+        else:
+            host = world.host_named(spec.target)
+            if host is None:
+                raise ListenError(f"{spec}: no host named {spec.target!r} in the scenario")
+            name = host.name
+        sim_port = spec.simulated_port
+        if sim_port not in world.network.hosts[name].listeners:
+            raise ListenError(f"{spec}: nothing listens on {name} port {sim_port}")
+        mta = world.mtas.get(name)
+        return BoundListener(spec, name, sim_port, mta.hostname if mta else name,
+                             mta.personality if mta else None)
+
+    def subscribe(self, callback: Callable[[TraceRecord], None]) -> None:
+        """Call ``callback`` with every new trace record while the bridge runs."""
+        self._callbacks.append(callback)
+
+    async def start(self) -> None:
+        """Open every listener; from now on the world's clock follows the wall clock."""
+        if self.running:
+            return
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+        self._t0 = loop.time()
+        self._v0 = self.world.now
+        if not self._subscribed:
+            self.world.trace.subscribe(self._dispatch)
+            self._subscribed = True
+        opened: list[asyncio.Server] = []
+        try:
+            for bound in self.listeners:
+                spec = bound.spec
+                bound.server = await loop.create_server(
+                    lambda bound=bound: RealClient(self, bound), spec.host, spec.port)
+                opened.append(bound.server)
+                bound.sockets = [sock.getsockname()[:2] for sock in bound.server.sockets]
+        except OSError as exc:
+            for server in opened:
+                server.close()
+            self._loop = None
+            raise BridgeError(f"cannot listen on {spec}: {exc.strerror or exc}") from None
+        self.running = True
+        self.accepting = True
+        self._no_clients.set()
+        self._arm()
+
+    # -- the clock --------------------------------------------------------------------------
+
+    def virtual_now(self) -> float:
+        """The virtual time that corresponds to this wall-clock moment."""
+        if self._loop is None:
+            return self.world.now
+        return self._v0 + (self._loop.time() - self._t0)
+
+    def advance(self, *, arm: bool = True) -> None:
+        """Run every event due by now; then (``arm``) sleep until the next one."""
+        loop = self._loop
+        if loop is None:
+            return
+        self.world.clock.run(self._v0 + (loop.time() - self._t0))
+        if arm and self.running:
+            self._arm()
+
+    def _arm(self) -> None:
+        if not self.running or self._loop is None:
+            return
+        nxt = self.world.clock.peek()
+        if nxt is None:
+            self._cancel_timer()
+            return
+        if self._timer is not None:
+            if self._timer_target <= nxt:
+                return  # an earlier wake-up is set; it re-arms when it fires
+            self._timer.cancel()
+        self._timer_target = nxt
+        self._timer = self._loop.call_at(self._t0 + (nxt - self._v0), self._tick)
+
+    def _tick(self) -> None:
+        target = self._timer_target
+        self._timer = None
+        # call_at may fire a hair early: run up to the moment it was set for.
+        self.world.run(max(self.virtual_now(), target))
+        self._arm()
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    # -- connections ------------------------------------------------------------------------
+
+    def admit(self, client: RealClient) -> bool:
+        """Count a new connection in; False past the limit (the client then says 421)."""
+        if not self.accepting or len(self.clients) >= self.max_connections:
+            self.stats.refused += 1
+            return False
+        self.clients.add(client)
+        self._no_clients.clear()
+        self.stats.connections += 1
+        return True
+
+    def forget(self, client: RealClient) -> None:
+        self.clients.discard(client)
+        if not self.clients:
+            self._no_clients.set()
+
+    def pseudo_host(self, ip: str, target: str) -> str:
+        """The world's host standing for real peers at ``ip`` that talk to ``target``.
+
+        One per peer address (and target, so that it never becomes a shortcut between two
+        simulated hosts), linked to the target with no latency. Its address in the world is
+        the real one, unless a scenario host already has it."""
+        key = (ip, target)
+        name = self._pseudo.get(key)
+        if name is not None:
+            return name
+        world = self.world
+        targets = {bound.target for bound in self.listeners}
+        name = f"client-{ip}" if len(targets) == 1 else f"client-{ip}-{target}"
+        base, n = name, 2
+        while name in world.network.hosts:
+            name, n = f"{base}-{n}", n + 1
+        sim_ip = ip
+        try:
+            ipaddress.ip_address(ip)
+        except ValueError:
+            sim_ip = ""
+        while not sim_ip or world.network.host_by_ip(sim_ip) is not None:
+            sim_ip = next(self._spare_ips)
+        world.add_host(name, sim_ip, "client",
+                       description=f"a real mail client at {ip} (smtp-sim serve)")
+        world.add_link(name, target, latency=0.0)
+        self._pseudo[key] = name
+        return name
+
+    # -- stopping ---------------------------------------------------------------------------
+
+    async def stop(self, *, drain: float = 0.0, grace: float = CLOSE_GRACE) -> None:
+        """Stop accepting; open SMTP sessions get 421 (a message still in DATA is not taken,
+        one already answered 250 is in its mailbox or queue, and in the Maildir); then wait
+        up to ``grace`` seconds for the sockets to flush. ``drain`` > 0 then runs the world
+        that many virtual seconds further at once, so relays under way can finish."""
+        if not self.running or not self.accepting:
+            return  # not started, or already stopping
+        self.accepting = False
+        for bound in self.listeners:
+            if bound.server is not None:
+                bound.server.close()
+        self.advance()
+        for client in list(self.clients):
+            client.shut_down()
+        self.advance()  # the clock keeps pace while the sockets drain
+        try:
+            await asyncio.wait_for(self._no_clients.wait(), grace)
+        except TimeoutError:
+            for client in list(self.clients):
+                if client.transport is not None:
+                    client.transport.abort()
+            await asyncio.sleep(0)
+        for bound in self.listeners:
+            if bound.server is not None:
+                await bound.server.wait_closed()
+        self.advance()
+        self.running = False
+        self._cancel_timer()
+        if drain > 0:
+            self.world.run(self.world.now + drain)
+        self._loop = None
+
+    def queued(self) -> list[tuple[str, QueueEntry]]:
+        """``(host, entry)`` for every message still waiting in a simulated queue."""
+        return [(host, entry) for host, mta in self.world.mtas.items()
+                for entry in mta.queue.waiting()]
+
+    # -- records ----------------------------------------------------------------------------
+
+    def _dispatch(self, record: TraceRecord) -> None:
+        if self._loop is None:
+            return
+        if self.maildir is not None:
+            self.maildir(record)
+        for callback in self._callbacks:
+            try:
+                callback(record)
+            except Exception as exc:  # a view's bug must not break a mail session
+                if self.on_error is not None:
+                    self.on_error(f"record listener {callback!r} failed: {exc!r}")

@@ -1,0 +1,391 @@
+"""One real TCP connection, carried into the world as a simulated one.
+
+:class:`RealClient` is two things at once: an asyncio protocol for the real socket and
+the client :class:`~smtp_sim.world.network.Endpoint` of a simulated TCP connection from a
+pseudo-host (``client-127.0.0.1``) to the target server. Bytes read from the socket are sent
+over the simulated connection, so the server's own session (the same engine and MTA as for any
+simulated client) answers; what it sends back is written to the socket. The server side never
+knows the difference.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from ..protocol.states import State
+from ..world.network import POP3_PORT, TcpConnection
+from ..world.trace import Kind, Layer
+
+if TYPE_CHECKING:
+    from .bridge import BoundListener, Bridge
+
+SUMMARY_WIDTH = 100
+LINES_PER_TURN = 64  # command lines sent into the world per turn of the event loop
+READ_SIZE = 65536  # bytes read from a socket at most at once
+
+
+class RealClient(asyncio.BufferedProtocol):
+    """A real client: socket side (``connection_made`` ...) and world side (``on_open`` ...).
+
+    A buffered protocol: the socket reads into one buffer kept for the connection's life
+    instead of a fresh 256 KiB bytes object per read (which costs the allocator an mmap,
+    an mremap and a munmap each time)."""
+
+    def __init__(self, bridge: Bridge, listener: BoundListener) -> None:
+        self.bridge = bridge
+        self.listener = listener
+        self.transport: asyncio.Transport | None = None
+        self.peer: tuple[str, int] = ("?", 0)
+        self.host: str | None = None  # the pseudo-host standing for the peer in the world
+        self.conn: TcpConnection | None = None
+        self.last_active = 0.0
+        self.closed = False  # the socket is closing or closed
+        self._backlog = bytearray()  # bytes read, not yet sent into the world
+        self._eof = False  # the peer half-closed; passed on once the backlog is sent
+        self._unanswered = 0  # bytes received since the server last sent anything
+        self._feeding = False  # a turn of the backlog is scheduled
+        self._write_paused = False  # the socket's send buffer is full: the peer is not reading
+        self._reading = True
+        self._pop3 = listener.sim_port == POP3_PORT
+        self._max_unanswered = listener.max_unanswered
+        self._buffer = memoryview(bytearray(READ_SIZE))
+        self._timer: asyncio.TimerHandle | None = None
+        self._loop = asyncio.get_running_loop()
+
+    @property
+    def peer_text(self) -> str:
+        ip, port = self.peer
+        return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+    @property
+    def target(self) -> str:
+        return self.listener.target
+
+    # -- the real socket ------------------------------------------------------------------
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+        peer = transport.get_extra_info("peername")
+        if peer:
+            self.peer = (str(peer[0]), int(peer[1]))
+        self.last_active = self._loop.time()
+        bridge = self.bridge
+        bridge.advance()
+        if not bridge.admit(self):
+            self._refuse()
+            return
+        world = bridge.world
+        self.host = bridge.pseudo_host(self.peer[0], self.target)
+        world.record(Layer.INFO, Kind.NOTE, self.host, self.target,
+                     f"real client {self.peer_text} connected to {self.listener.address_text}",
+                     info=(("real_peer", self.peer_text), ("listen", self.listener.address_text)))
+        self.conn = world.network.connect(self.host, self.target, self.listener.sim_port, self,
+                                          on_fail=self._failed)
+        self._arm_timer()
+        bridge.advance()
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.data_received(self._buffer[:nbytes])
+
+    def data_received(self, data: bytes | memoryview) -> None:
+        if self.conn is None or self.closed:
+            return
+        self.last_active = self._loop.time()
+        self._unanswered += len(data)
+        if self._unanswered > self._max_unanswered:
+            self.bridge.advance()
+            self._flooded()
+            self.bridge.advance()
+            return
+        self._backlog += data
+        if not self._feeding:
+            self._feed()
+
+    def eof_received(self) -> bool:
+        """The peer half-closed: the FIN follows its last bytes into the world; the socket
+        stays open for the replies and closes when the simulated server closes its side."""
+        if self.conn is not None and not self.closed:
+            self._eof = True
+            if not self._feeding:
+                self._feed()
+        return True
+
+    def pause_writing(self) -> None:
+        """The client does not read its replies: stop reading its commands until it does."""
+        self._write_paused = True
+        self._update_reading()
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        if not self._feeding:
+            self._feed()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self._cancel_timer()
+        bridge = self.bridge
+        bridge.forget(self)
+        conn = self.conn
+        if conn is None or self.host is None:
+            return
+        bridge.advance()
+        if self._backlog and conn.state == "ESTABLISHED":
+            # Read before the connection went: the server sees it before the end, as over TCP.
+            in_data = self._in_data()
+            self._send(self._take_all(), in_data)
+            bridge.advance()
+        if conn.state != "CLOSED" and self.host not in conn.closed_by:
+            # Gone without waiting for the server: a message not yet ended is lost.
+            conn.close(self.host)
+        bridge.world.record(Layer.INFO, Kind.NOTE, self.host, self.target,
+                            f"real client {self.peer_text} disconnected",
+                            info=(("real_peer", self.peer_text),))
+        bridge.advance()
+
+    # -- the simulated connection (Endpoint) ----------------------------------------------
+
+    def on_open(self, conn: TcpConnection) -> None:
+        if (self._backlog or self._eof) and not self._feeding:
+            self._feeding = True  # not from inside the world's run: on the next turn
+            self._loop.call_soon(self._feed)
+
+    def on_data(self, conn: TcpConnection, data: bytes) -> None:
+        self._unanswered = 0
+        if not self.closed and self.transport is not None:
+            self.transport.write(data)
+
+    def on_close(self, conn: TcpConnection) -> None:
+        """The server closed its side (after QUIT, 421, a timeout...): so do we."""
+        if self.host is not None:
+            conn.close(self.host)
+        self._close_socket()
+
+    def _failed(self, reason: str) -> None:
+        self._close_socket()
+
+    # -- what the bridge asks -------------------------------------------------------------
+
+    def timed_out(self) -> None:
+        """Idle too long: the server's own timeout path answers (421 / -ERR), then closes."""
+        conn = self.conn
+        server = conn.server_end if conn is not None else None
+        hook = getattr(server, "timeout", None)
+        if conn is None or hook is None or conn.state == "CLOSED":
+            self._close_socket()
+            return
+        self.bridge.stats.timed_out += 1
+        self.bridge.world.record(
+            Layer.INFO, Kind.NOTE, self.host or "", self.target,
+            f"real client {self.peer_text} idle for {self.idle_limit():g} s: timed out",
+            info=(("real_peer", self.peer_text),))
+        hook()
+
+    def shut_down(self) -> None:
+        """The bridge is stopping: SMTP answers 421 (a message in DATA is not taken); other
+        sessions are cut (POP3 without QUIT deletes nothing)."""
+        conn = self.conn
+        if conn is None or conn.state == "CLOSED":
+            self._close_socket()
+            return
+        hook = getattr(conn.server_end, "shutdown", None)
+        if hook is not None and conn.state == "ESTABLISHED":
+            hook()
+        else:
+            conn.abort("the server is shutting down")
+            self._close_socket()
+
+    def idle_limit(self) -> float:
+        """Seconds of silence allowed now: the bridge's setting, or RFC 5321 4.5.3.2 (5 min
+        for a command, 3 min for a block of data) and RFC 1939 (10 min) by default."""
+        configured = self.bridge.idle_timeout
+        if configured is not None:
+            return configured
+        engine = getattr(self.conn.server_end if self.conn else None, "engine", None)
+        if self.listener.sim_port == POP3_PORT:
+            return self.bridge.pop3_timeout
+        timeouts = self.listener.timeouts
+        if engine is not None and engine.state is State.DATA:
+            return float(timeouts["data_block"])
+        return float(timeouts["server_command"])
+
+    # -- inside ---------------------------------------------------------------------------
+
+    def _feed(self) -> None:
+        """Send the backlog into the world one bounded turn at a time (at most
+        LINES_PER_TURN command lines, or up to the end of a message), so a client that
+        pipelines thousands of commands in one read cannot hold the others up."""
+        self._feeding = False
+        conn = self.conn
+        if conn is None or self.closed or conn.state == "SYN_SENT":
+            return
+        bridge = self.bridge
+        bridge.advance(arm=False)  # the clock catches up, so the record has the right time
+        if self._backlog and not self._write_paused:
+            in_data = self._in_data()
+            self._send(self._take(in_data), in_data)
+            if self._backlog:
+                self._feeding = True
+                self._loop.call_soon(self._feed)
+        if self._eof and not self._backlog and self.host not in conn.closed_by:
+            conn.close(self.host or "")
+        bridge.advance()
+        self._update_reading()
+
+    def _in_data(self) -> bool:
+        """True while the SMTP server reads message content (after its 354)."""
+        engine = getattr(self.conn.server_end if self.conn is not None else None, "engine", None)
+        return engine is not None and not self._pop3 and engine.state is State.DATA
+
+    def _take(self, in_data: bool) -> bytes:
+        backlog = self._backlog
+        if in_data:
+            # Up to what may be the end of the message: the engine decides whether it is (a
+            # cut too early only means one more turn).
+            if backlog.startswith(b".\r\n"):
+                cut = 3
+            else:
+                found = backlog.find(b"\n.\r\n")
+                cut = found + 4 if found >= 0 else len(backlog)
+        elif backlog.count(b"\n") <= LINES_PER_TURN:
+            cut = len(backlog)
+        else:
+            cut = -1
+            for _ in range(LINES_PER_TURN):
+                cut = backlog.find(b"\n", cut + 1)
+            cut += 1
+        if cut == len(backlog):
+            return self._take_all()
+        data = bytes(backlog[:cut])
+        del backlog[:cut]
+        return data
+
+    def _take_all(self) -> bytes:
+        data = bytes(self._backlog)
+        self._backlog.clear()
+        return data
+
+    def _update_reading(self) -> None:
+        """Read from the socket only when the backlog is sent and the peer reads its replies."""
+        want = not self._backlog and not self._write_paused
+        if want == self._reading or self.transport is None or self.closed:
+            return
+        self._reading = want
+        if want:
+            self.transport.resume_reading()
+        else:
+            self.transport.pause_reading()
+
+    def _send(self, data: bytes, in_data: bool) -> None:
+        conn = self.conn
+        assert conn is not None and self.host is not None
+        if in_data:
+            done = " and the final dot" if data.endswith(b"\r\n.\r\n") else ""
+            conn.send(self.host, data, Kind.CONTENT,
+                      f"message content ({len(data)} bytes){done}", (("bytes", len(data)),))
+            return
+        data, summary, info = _command_record(data, self._pop3)
+        conn.send(self.host, data, Kind.COMMAND, summary, info)
+
+    def _flooded(self) -> None:
+        """Far more bytes than a message may have, and no reply in between (no line end, or
+        no final dot): every byte would stay in the trace, so the connection is cut; a
+        message under way is not delivered."""
+        conn = self.conn
+        assert conn is not None
+        limit = self.listener.max_unanswered
+        self.bridge.world.record(
+            Layer.INFO, Kind.ERROR, self.host or "", self.target,
+            f"real client {self.peer_text} sent over {limit:,} bytes without a reply: "
+            "disconnected", info=(("real_peer", self.peer_text),))
+        conn.abort(f"the client sent over {limit:,} bytes without a reply")
+        self._close_socket()
+
+    def _refuse(self) -> None:
+        """Past the connection limit (or stopping): one 421 line, then close."""
+        bridge = self.bridge
+        self.closed = True
+        stopping = not bridge.accepting
+        reply = self.listener.refusal(shutting_down=stopping)
+        why = ("the server is shutting down" if stopping else
+               f"{bridge.max_connections} connections already open (the limit)")
+        shown = reply.decode("utf-8", "replace").strip()
+        bridge.world.record(
+            Layer.INFO, Kind.ERROR, self.target, None,
+            f"real client {self.peer_text} refused: {why}" + (f": {shown}" if shown else ""),
+            info=(("real_peer", self.peer_text),))
+        assert self.transport is not None
+        if reply:
+            self.transport.write(reply)
+        self.transport.close()
+
+    def _close_socket(self) -> None:
+        self._cancel_timer()
+        if not self.closed and self.transport is not None:
+            self.closed = True
+            self.transport.close()  # after what is buffered has been written
+
+    def _arm_timer(self) -> None:
+        self._timer = self._loop.call_at(self.last_active + self.idle_limit(), self._check_idle)
+
+    def _check_idle(self) -> None:
+        self._timer = None
+        if self.closed:
+            return
+        due = self.last_active + self.idle_limit()
+        if self._loop.time() < due:  # there was traffic since: wait for the rest
+            self._timer = self._loop.call_at(due, self._check_idle)
+            return
+        self.bridge.advance()
+        self.timed_out()
+        self.bridge.advance()
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
+# Most command chunks recur word for word (EHLO, DATA, QUIT, the same MAIL FROM...): their
+# records share the bytes, summary and info of the first (the trace keeps every record).
+_COMMANDS: dict[tuple[bytes, bool], tuple[bytes, str, tuple[tuple[str, Any], ...]]] = {}
+_CACHE_LIMIT = 4096  # entries; a full table starts again
+_CACHE_MAX_CHUNK = 512  # bytes: longer chunks are seldom repeated
+
+
+def _command_record(data: bytes, pop3: bool) -> tuple[bytes, str, tuple[tuple[str, Any], ...]]:
+    """The bytes, summary and info of a command record (shared with earlier equal ones)."""
+    key = (data, pop3)
+    cached = _COMMANDS.get(key) if len(data) <= _CACHE_MAX_CHUNK else None
+    if cached is not None:
+        return cached
+    summary, verbs = _command_summary(data)
+    info: tuple[tuple[str, Any], ...] = (("verbs", verbs), ("verb", verbs[0] if verbs else ""))
+    if pop3:
+        info = (("pop3", True), *info)
+    record = (data, summary, info)
+    if len(data) <= _CACHE_MAX_CHUNK:
+        if len(_COMMANDS) >= _CACHE_LIMIT:
+            _COMMANDS.clear()
+        _COMMANDS[key] = record
+    return record
+
+
+def _command_summary(data: bytes) -> tuple[str, tuple[str, ...]]:
+    """A one-line summary of a chunk of command bytes and the verbs of its complete lines."""
+    if data.endswith(b"\r\n") and data.count(b"\n") == 1 and len(data) <= SUMMARY_WIDTH:
+        text = data[:-2].decode("utf-8", "replace")  # the usual case: one command
+        return text, (text.split(" ", 1)[0].upper(),)
+    lines = data.split(b"\n")
+    complete = [line.rstrip(b"\r") for line in lines[:-1]]
+    verbs = tuple(line.split(b" ", 1)[0].decode("utf-8", "replace").upper() for line in complete)
+    if not complete:
+        return f"(part of a line, {len(data)} bytes)", ()
+    first = complete[0].decode("utf-8", "replace")
+    if len(first) > SUMMARY_WIDTH:
+        first = f"{first[:SUMMARY_WIDTH]}... ({len(complete[0])} bytes)"
+    extra = len(complete) - 1
+    return (f"{first} (+{extra} pipelined)" if extra else first), verbs

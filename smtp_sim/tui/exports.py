@@ -1,0 +1,257 @@
+"""Exports for handouts and grading: the transcript (text, JSON Lines), the student's attempt,
+any screen (SVG, HTML) and the flow diagram alone (SVG, HTML).
+
+Screens and the flow diagram are drawn by Textual and recorded by a Rich console, so an SVG
+is what the terminal shows, and the HTML is the same cells as text (copyable, searchable).
+The flow diagram is rendered whole, every row of it, at a width that fits its lanes, not
+just the part visible on screen. File names are deterministic, ``smtp-sim-<lesson>-<what>``,
+so a second export of the same kind replaces the first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.segment import Segment, Segments
+from textual.app import App, ComposeResult
+from textual.strip import Strip
+
+from ..course.grading import attempt_text
+from ..course.session import LessonSession
+from ..world.export import to_jsonl, to_text
+from ..world.world import World
+from .widgets.flow_diagram import TIME_WIDTH, FlowDiagram
+
+if TYPE_CHECKING:
+    from ..course.lesson import Lesson
+    from ..course.playback import Playback
+
+STYLES = Path(__file__).resolve().parent / "styles"
+FLOW_MIN_WIDTH = 80
+FLOW_MAX_WIDTH = 240
+FLOW_LANE_MIN = 36  # cells between lanes: room for "MAIL FROM:<alice@crepes.fr>" on an arrow
+
+
+@dataclass(frozen=True)
+class ExportKind:
+    id: str
+    label: str
+    suffix: str  # the end of the file name, extension included
+
+
+EXPORT_KINDS: tuple[ExportKind, ...] = (
+    ExportKind("transcript", "Transcript (text)", "transcript.txt"),
+    ExportKind("jsonl", "Trace (JSON Lines)", "trace.jsonl"),
+    ExportKind("attempt", "Attempt: everything typed (JSON, for --answers)", "attempt.json"),
+    ExportKind("screen-svg", "This screen (SVG)", "screen.svg"),
+    ExportKind("screen-html", "This screen (HTML)", "screen.html"),
+    ExportKind("flow-svg", "Flow diagram, all of it (SVG)", "flow.svg"),
+    ExportKind("flow-html", "Flow diagram, all of it (HTML)", "flow.html"),
+)
+KINDS = {kind.id: kind for kind in EXPORT_KINDS}
+
+
+def export_filename(lesson_id: str, kind: str) -> str:
+    """``smtp-sim-foobar-transcript.txt``: the same name for the same lesson and kind."""
+    return f"smtp-sim-{lesson_id}-{KINDS[kind].suffix}"
+
+
+# -- text exports -------------------------------------------------------------------------------
+
+
+def transcript(world: World) -> str:
+    return to_text(world.trace)
+
+
+def trace_jsonl(world: World) -> str:
+    return to_jsonl(world.trace)
+
+
+def attempt(session: LessonSession, seed: int | None = None) -> str:
+    return attempt_text(session, seed=seed)
+
+
+# -- screens ------------------------------------------------------------------------------------
+
+
+def _recorder(width: int) -> Console:
+    return Console(width=width, file=io.StringIO(), force_terminal=True,
+                   color_system="truecolor", record=True, legacy_windows=False, safe_box=False)
+
+
+def screen_console(app: App) -> Console:
+    """A Rich console that has recorded the app's current screen (as ``export_screenshot``
+    draws it), ready for ``export_svg`` or ``export_html``."""
+    width, height = app.size
+    console = _recorder(width)
+    console.height = height
+    # The same call App.export_screenshot makes: the composited screen, modal layers included.
+    render = app.screen._compositor.render_update(
+        full=True, screen_stack=app._background_screens, simplify=True)
+    console.print(render)
+    return console
+
+
+def screen_svg(app: App, title: str | None = None) -> str:
+    return screen_console(app).export_svg(title=title or app.title)
+
+
+def screen_html(app: App, title: str | None = None) -> str:
+    return _html(screen_console(app), title or app.title)
+
+
+def _html(console: Console, title: str) -> str:
+    html = console.export_html(inline_styles=True)
+    return html.replace("<head>", f"<head>\n<title>{_escape(title)}</title>", 1)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# -- the flow diagram, whole --------------------------------------------------------------------
+
+
+def flow_width(lanes: Iterable[str]) -> int:
+    """A width at which the lanes keep their names and arrows have room for a command."""
+    names = list(lanes)
+    if not names:
+        return FLOW_MIN_WIDTH
+    spacing = max(FLOW_LANE_MIN, max(len(name) for name in names) + 3)
+    return max(FLOW_MIN_WIDTH, min(FLOW_MAX_WIDTH, TIME_WIDTH + spacing * len(names)))
+
+
+def flow_console(flow: FlowDiagram, width: int | None = None) -> Console:
+    """Every row of a mounted FlowDiagram (not only those on screen) recorded by a console,
+    with the widget's own colours, at ``width`` (default: :func:`flow_width`)."""
+    width = width or flow_width(flow.lanes)
+    console = _recorder(width)
+    header = flow.component_background("records--header")
+    base = flow.rich_style
+    lines = [Strip(flow.render_header(width)).adjust_cell_length(width).apply_style(header)]
+    for record in flow.rows:
+        lines.append(Strip(flow.render_row(record, width)).adjust_cell_length(width)
+                     .apply_style(base))
+    for strip in lines:
+        console.print(Segments([*strip, Segment.line()]), end="")
+    return console
+
+
+def flow_svg(flow: FlowDiagram, title: str, width: int | None = None) -> str:
+    return flow_console(flow, width).export_svg(title=title)
+
+
+def flow_html(flow: FlowDiagram, title: str, width: int | None = None) -> str:
+    return _html(flow_console(flow, width), title)
+
+
+class FlowExportApp(App):
+    """A headless app holding only a FlowDiagram of a world: ``smtp-sim run --svg``."""
+
+    CSS_PATH = STYLES / "views.tcss"
+
+    def __init__(self, world: World, theme: str | None = None) -> None:
+        super().__init__()
+        self.world = world
+        if theme is not None:
+            from .theme import HIGH_CONTRAST
+
+            self.register_theme(HIGH_CONTRAST)
+            self.theme = theme
+
+    def compose(self) -> ComposeResult:
+        yield FlowDiagram(id="flow")
+
+    def on_mount(self) -> None:
+        self.query_one(FlowDiagram).reset(self.world)
+
+
+async def render_flow(world: World, *, title: str, fmt: str = "svg",
+                      theme: str | None = None) -> str:
+    """The world's whole flow diagram as SVG or HTML, drawn by a headless app."""
+    app = FlowExportApp(world, theme)
+    async with app.run_test(size=(FLOW_MIN_WIDTH, 24)) as pilot:
+        await pilot.pause()
+        flow = app.query_one(FlowDiagram)
+        return flow_svg(flow, title) if fmt == "svg" else flow_html(flow, title)
+
+
+def write_flow(world: World, path: str | Path, *, title: str) -> None:
+    """Write the flow diagram to ``path`` (``.html`` for HTML, anything else SVG). Needs no
+    running event loop (the command line)."""
+    fmt = "html" if str(path).lower().endswith((".html", ".htm")) else "svg"
+    text = asyncio.run(render_flow(world, title=title, fmt=fmt))
+    Path(path).write_text(text, encoding="utf-8")
+
+
+# -- the app's side: ctrl+s, the dialog, the files ---------------------------------------------
+
+
+class ExportActions:
+    """Mixed into the app: the Export dialog (ctrl+s) and :meth:`export`. Needs ``lesson``,
+    ``playback``, ``seed`` and ``export_dir`` on the app, and a FlowDiagram in it."""
+
+    lesson: Lesson
+    playback: Playback
+    seed: int | None
+    export_dir: Path | None
+
+    def action_export(self: Any) -> None:
+        from .screens.export import ExportChoice, ExportScreen
+
+        def chosen(choice: ExportChoice | None) -> None:
+            if choice is not None:  # after the dialog is gone, so a screenshot shows the app
+                self.call_after_refresh(self.export, choice.kind, choice.directory)
+
+        directory = None if self.is_web else (self.export_dir or Path.cwd())
+        self.push_screen(ExportScreen(self.lesson.id, directory), chosen)
+
+    def export(self: Any, kind: str, directory: str | Path | None = None) -> Path | None:
+        """Export ``kind`` (an ExportKind id) as ``smtp-sim-<lesson>-<what>`` into
+        ``directory`` (default: ``export_dir``, else the current directory); in a browser
+        (``smtp-sim web``) the browser downloads it. Returns the path written, if any."""
+        name = export_filename(self.lesson.id, kind)
+        try:
+            text = self.export_text(kind)
+        except Exception as exc:  # an export must never take the app down
+            self.notify(f"could not export {name}: {exc}", severity="error")
+            return None
+        if self.is_web:
+            self.deliver_text(io.StringIO(text), save_filename=name)
+            self.notify(f"{name} sent to your browser", title="Export")
+            return None
+        path = Path(directory or self.export_dir or Path.cwd()) / name
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"could not write {path}: {exc.strerror or exc}", severity="error")
+            return None
+        self.notify(str(path), title="Exported")
+        return path
+
+    def export_text(self: Any, kind: str) -> str:
+        """The content of one export, as a string."""
+        world = self.playback.world
+        title = f"smtp-sim \u00b7 {self.lesson.title}"
+        if kind == "transcript":
+            return transcript(world)
+        if kind == "jsonl":
+            return trace_jsonl(world)
+        if kind == "attempt":
+            return attempt(self.playback.session, self.seed)
+        if kind in ("screen-svg", "screen-html"):
+            self.clear_notifications()
+            render = screen_svg if kind == "screen-svg" else screen_html
+            return render(self, title)
+        if kind in ("flow-svg", "flow-html"):
+            flow = self.query_one(FlowDiagram)
+            render = flow_svg if kind == "flow-svg" else flow_html
+            return render(flow, f"{title} \u00b7 flow")
+        raise ValueError(f"unknown export {kind!r}")

@@ -1,0 +1,132 @@
+"""``--listen`` in the app: a Bridge inside the app's own event loop, real clients on screen.
+
+While the bridge runs it owns the world's clock (virtual time at wall-clock pace), so the app
+turns stepping, going back and reset off. Records from real clients arrive one by one, up to
+thousands a second; they are merged: the views are refreshed at most every ``REFRESH``
+seconds, never once per record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from textual.message import Message
+
+from ..bridge import Bridge, BridgeError, ListenSpec
+from ..world.trace import TraceRecord
+from ..world.world import World
+
+REFRESH = 0.1  # seconds between two refreshes of the views while records arrive
+
+
+class LiveRecords(Message):
+    """New trace records came from the bridge (posted once per refresh, not per record)."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, LiveRecords)
+
+
+class LiveBridge:
+    """The app's bridge: ``start()`` in the app's loop, ``stop()`` before it exits."""
+
+    def __init__(self, world: World, listen: Sequence[ListenSpec],
+                 post: Callable[[Message], object],
+                 on_error: Callable[[str], None] | None = None) -> None:
+        """Raises ListenError when a listener names nothing in the world."""
+        self.post = post
+        self.bridge = Bridge(world, list(listen) or [ListenSpec()], on_record=self._record,
+                             on_error=on_error)
+        self.pending = False  # a LiveRecords is posted and not yet handled
+
+    @property
+    def running(self) -> bool:
+        return self.bridge.running
+
+    @property
+    def world(self) -> World:
+        return self.bridge.world
+
+    def describe(self) -> list[str]:
+        return [str(bound) for bound in self.bridge.listeners]
+
+    def exposed(self) -> list[str]:
+        return [bound.spec.host for bound in self.bridge.listeners if bound.spec.exposed]
+
+    async def start(self) -> str | None:
+        """Open the listeners; an error message when one cannot be opened."""
+        try:
+            await self.bridge.start()
+        except BridgeError as exc:
+            return str(exc)
+        return None
+
+    async def stop(self) -> None:
+        if self.bridge.running:
+            await self.bridge.stop(grace=1.0)
+
+    def advance(self) -> None:
+        """Run what is due now (after the console scheduled something) and re-arm."""
+        if self.bridge.running:
+            self.bridge.advance()
+
+    def handled(self) -> None:
+        """The app refreshed its views: the next record posts again."""
+        self.pending = False
+
+    def _record(self, record: TraceRecord) -> None:
+        if not self.pending:
+            self.pending = True
+            self.post(LiveRecords())
+
+
+class LiveActions:
+    """Mixed into the app: starting and stopping its LiveBridge, refreshing the views from
+    it, and refusing what would fight the bridge for the clock. Needs ``live`` on the app
+    (None without ``--listen``) and ``refresh_views()``."""
+
+    live: LiveBridge | None
+    _live_timer: Any = None
+
+    async def _start_live(self: Any) -> None:
+        live: LiveBridge = self.live
+        for host in live.exposed():
+            self.notify(f"{host} is not a loopback address: other machines can connect",
+                        severity="warning", timeout=10)
+        error = await live.start()
+        if error is not None:
+            self.notify(error, title="--listen", severity="error", timeout=15)
+            return
+        self.notify("\n".join(live.describe()) + "\nTime runs at wall-clock pace: stepping, "
+                    "going back and reset are off.", title="Listening", timeout=10)
+        self.refresh_views()
+
+    def _live_refuses(self: Any, what: str) -> bool:
+        """True (with a notification) when the bridge owns the clock."""
+        if self.live is None or not self.live.running:
+            return False
+        self.notify(f"{what} is off while real clients are connected (--listen): the network "
+                    "runs at wall-clock pace.", severity="warning")
+        return True
+
+    def _live_error(self: Any, text: str) -> None:
+        self.notify(text, title="--listen", severity="error")
+
+    def on_live_records(self: Any, message: LiveRecords) -> None:
+        if self._live_timer is None:
+            self._live_timer = self.set_timer(REFRESH, self._live_flush)
+
+    def _live_flush(self: Any) -> None:
+        self._live_timer = None
+        if self.live is not None:
+            self.live.handled()
+        self.refresh_views()
+
+    async def action_quit(self: Any) -> None:
+        if self.live is not None:
+            await self.live.stop()
+        self.exit()
+
+    async def on_unmount(self: Any) -> None:
+        if self.live is not None:
+            await self.live.stop()

@@ -1,0 +1,426 @@
+"""Exact bytes over raw sockets: transparency, SMTP smuggling, over-long lines, clients that
+vanish or fall silent, and the limits (connections, idle time, bad commands, message size)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import struct
+import time
+
+import pytest
+from conftest import Raw, in_thread, maildir_messages, open_transaction, smtp_port, wait_for
+
+BOB = "bob@cs.tcd.ie"
+
+# -- transparency and smuggling ---------------------------------------------------------------
+
+
+async def test_dot_stuffing_both_ways(serve, maildir):
+    bridge = await serve()
+    body = b"Subject: dots\r\n\r\n..one dot\r\n...two dots\r\n. dot space\r\n..\r\nend\r\n"
+
+    def talk() -> bytes:
+        raw = open_transaction(smtp_port(bridge))
+        raw.send(body + b".\r\n")
+        reply = raw.reply()
+        raw.send(b"QUIT\r\n")
+        raw.reply()
+        raw.close()
+        return reply
+
+    assert (await in_thread(talk)).startswith(b"250 Ok: queued as ")
+    (stored,) = maildir_messages(maildir, BOB)
+    # RFC 5321 4.5.2: the server removes one leading dot from every line that has one
+    assert stored.endswith(b"Subject: dots\r\n\r\n.one dot\r\n..two dots\r\n dot space\r\n.\r\n"
+                           b"end\r\n")
+
+    def fetch() -> bytes:  # POP3 stuffs them again on the way out (RFC 1939 section 3)
+        raw = Raw(bridge.listeners[1].port)
+        raw.line()
+        raw.send(b"USER bob\r\nPASS secret\r\nRETR 1\r\nQUIT\r\n")
+        return raw.rest()
+
+    out = await in_thread(fetch)
+    assert b"\r\n..one dot\r\n...two dots\r\n dot space\r\n..\r\nend\r\n.\r\n" in out
+
+
+SEQUENCES = {
+    "LF.LF": b"\n.\n",
+    "LF.CRLF": b"\n.\r\n",
+    "CR.CRLF": b"\r.\r\n",
+    "CRLF.LF": b"\r\n.\n",
+    "CRLF.CR": b"\r\n.\r",
+    "CR.LF": b"\r.\n",
+    "LF.": b"\n.",
+}
+SMUGGLED = (b"MAIL FROM:<admin@cs.tcd.ie>\r\nRCPT TO:<bob@cs.tcd.ie>\r\nDATA\r\n"
+            b"From: admin@cs.tcd.ie\r\nSubject: smuggled\r\n\r\nSend me your password.\r\n")
+PREFIXES = {"at-start": b"", "after-a-line": b"Subject: real\r\n\r\nHello Bob\r\n",
+            "mid-line": b"Subject: real\r\n\r\nHello Bob"}
+
+
+@pytest.mark.parametrize("position", list(PREFIXES))
+@pytest.mark.parametrize("sequence", list(SEQUENCES))
+async def test_smtp_smuggling_delivers_exactly_one_message(serve, maildir, sequence, position):
+    bridge = await serve()
+    body = PREFIXES[position] + SEQUENCES[sequence] + SMUGGLED
+
+    def talk() -> list[bytes]:
+        raw = open_transaction(smtp_port(bridge))
+        raw.send(body + b".\r\nQUIT\r\n")  # one write: a receiver fooled would run MAIL...
+        replies = raw.replies(2)
+        assert raw.rest() == b""
+        raw.close()
+        return replies
+
+    queued, bye = await in_thread(talk)
+    assert queued.startswith(b"250 Ok: queued as ") and bye == b"221 Bye\r\n"
+    (stored,) = maildir_messages(maildir, BOB)  # exactly one message, never two
+    assert stored.endswith(body.replace(b"\r\n.", b"\r\n"))
+    assert len(bridge.world.mailbox(BOB).messages) == 1
+
+
+# -- lines too long, clients that vanish ------------------------------------------------------
+
+
+async def test_a_1mb_line_without_crlf_is_an_error_and_the_session_goes_on(serve, maildir):
+    bridge = await serve()
+    line = b"X" * 1_000_000
+
+    def talk() -> list[bytes]:
+        raw = Raw(smtp_port(bridge))
+        raw.reply()
+        raw.send(b"HELO FooBar\r\n")
+        raw.reply()
+        raw.send(line)  # a megabyte with no line end in sight: nothing to answer yet
+        raw.sock.settimeout(0.3)
+        with pytest.raises(TimeoutError):
+            raw.reply()
+        raw.sock.settimeout(5)
+        raw.send(b"\r\nNOOP\r\n")
+        got = raw.replies(2)
+        raw.send(b"MAIL FROM:<alice@crepes.fr>\r\nRCPT TO:<bob@cs.tcd.ie>\r\nDATA\r\n")
+        got += raw.replies(3)
+        raw.send(b"Subject: long\r\n\r\n" + line + b"\r\n.\r\n")  # the same inside DATA
+        got.append(raw.reply())
+        raw.send(b"MAIL FROM:<alice@crepes.fr>\r\nRCPT TO:<bob@cs.tcd.ie>\r\nDATA\r\n")
+        got += raw.replies(3)
+        raw.send(b"Subject: short\r\n\r\nfine\r\n.\r\nQUIT\r\n")
+        got += raw.replies(2)
+        raw.close()
+        return got
+
+    got = await in_thread(talk)
+    assert got[0] == b"500 Error: line too long\r\n"
+    assert got[1] == b"250 Ok\r\n"
+    assert got[5] == b"500 Error: line too long\r\n"  # held until the final dot
+    assert got[9].startswith(b"250 Ok: queued as ") and got[10] == b"221 Bye\r\n"
+    (stored,) = maildir_messages(maildir, BOB)
+    assert stored.endswith(b"Subject: short\r\n\r\nfine\r\n")
+
+
+async def test_a_client_that_vanishes_mid_data_delivers_nothing(serve, maildir):
+    bridge = await serve()
+
+    def vanish() -> None:
+        raw = open_transaction(smtp_port(bridge))
+        raw.send(b"Subject: half\r\n\r\nhalf a message\r\n")
+        raw.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        raw.close()  # RST: gone without a word
+
+    await in_thread(vanish)
+    await wait_for(lambda: not bridge.clients)
+    assert maildir_messages(maildir, BOB) == []
+    assert bridge.world.mailbox(BOB).messages == []
+    assert not any(r.kind.value == "stored" for r in bridge.world.trace)
+
+    def polite() -> bytes:  # the server is none the worse
+        raw = open_transaction(smtp_port(bridge))
+        raw.send(b"Subject: whole\r\n\r\nall of it\r\n.\r\n")
+        return raw.reply()
+
+    assert (await in_thread(polite)).startswith(b"250 Ok: queued as ")
+    assert len(maildir_messages(maildir, BOB)) == 1
+
+
+# -- limits -----------------------------------------------------------------------------------
+
+
+async def test_an_idle_client_is_timed_out(serve):
+    bridge = await serve(idle_timeout=0.3)
+
+    def idle() -> tuple[bytes, bytes, float]:
+        raw = Raw(smtp_port(bridge))
+        greeting = raw.reply()
+        started = time.monotonic()
+        rest = raw.rest()
+        return greeting, rest, time.monotonic() - started
+
+    greeting, rest, waited = await in_thread(idle)
+    assert greeting.startswith(b"220 ")
+    assert rest == b"421 mail.cs.tcd.ie Error: timeout exceeded\r\n"
+    assert 0.25 <= waited < 3
+    assert bridge.stats.timed_out == 1
+
+
+async def test_traffic_keeps_a_session_alive_and_data_times_out_too(serve, maildir):
+    bridge = await serve(idle_timeout=1.0)
+
+    def talk() -> tuple[bytes, bytes]:
+        raw = Raw(smtp_port(bridge))
+        raw.reply()
+        for _ in range(6):  # 0.2 s apart for 1.2 s: never idle for a whole second
+            time.sleep(0.2)
+            raw.send(b"NOOP\r\n")
+            assert raw.reply() == b"250 Ok\r\n"
+        raw.send(b"HELO x\r\nMAIL FROM:<alice@crepes.fr>\r\nRCPT TO:<bob@cs.tcd.ie>\r\nDATA\r\n")
+        raw.replies(4)
+        raw.send(b"Subject: never finished\r\n")
+        return raw.rest(), b""
+
+    rest, _ = await in_thread(talk)
+    assert rest == b"421 mail.cs.tcd.ie Error: timeout exceeded\r\n"
+    assert maildir_messages(maildir, BOB) == []
+
+
+async def test_pop3_idle_client_gets_autologout(serve):
+    bridge = await serve(idle_timeout=0.2)
+
+    def idle() -> bytes:
+        raw = Raw(bridge.listeners[1].port)
+        raw.line()
+        return raw.rest()
+
+    assert await in_thread(idle) == b"-ERR autologout: idle too long, closing connection\r\n"
+
+
+async def test_rfc_timeouts_by_default(serve):
+    bridge = await serve()
+    raw = await in_thread(open_transaction, smtp_port(bridge))
+    (client,) = bridge.clients
+    assert client.idle_limit() == 180.0  # inside DATA: a data block, 3 minutes
+    await in_thread(raw.send, b"Subject: x\r\n\r\nx\r\n.\r\n")
+    await in_thread(raw.reply)
+    assert client.idle_limit() == 300.0  # waiting for a command: 5 minutes
+    raw.close()
+
+
+async def test_past_the_connection_limit_a_client_gets_421(serve):
+    bridge = await serve(max_connections=2)
+    port = smtp_port(bridge)
+
+    def crowd() -> tuple[bytes, bytes]:
+        first, second = Raw(port), Raw(port)
+        first.reply()
+        second.reply()
+        third = Raw(port)
+        refused = third.rest()
+        first.send(b"QUIT\r\n")
+        first.rest()
+        first.close()
+        time.sleep(0.1)
+        fourth = Raw(port)
+        return refused, fourth.reply()
+
+    refused, greeting = await in_thread(crowd)
+    assert refused == b"421 mail.cs.tcd.ie Too many connections\r\n"
+    assert greeting == b"220 mail.cs.tcd.ie ESMTP Postfix (1.1.13)\r\n"
+    assert bridge.stats.refused == 1
+
+
+async def test_the_bad_command_budget(serve):
+    bridge = await serve()
+
+    def pester() -> list[bytes]:
+        raw = Raw(smtp_port(bridge))
+        raw.reply()
+        raw.send(b"BOGUS\r\n" * 25)
+        return raw.rest().split(b"\r\n")
+
+    lines = await in_thread(pester)
+    assert lines[:20] == [b"502 Error: command not implemented"] * 20
+    assert lines[20:] == [b"421 mail.cs.tcd.ie Error: too many errors", b""]
+
+
+async def test_the_message_size_limit(serve, maildir):
+    bridge = await serve()
+    big = b"Subject: big\r\n\r\n" + (b"y" * 998 + b"\r\n") * 10_300  # over 10,240,000 octets
+
+    def talk() -> list[bytes]:
+        raw = Raw(smtp_port(bridge))
+        raw.reply()
+        raw.send(b"EHLO x\r\nMAIL FROM:<alice@crepes.fr> SIZE=20000000\r\n")
+        got = raw.replies(2)
+        raw.send(b"MAIL FROM:<alice@crepes.fr>\r\nRCPT TO:<bob@cs.tcd.ie>\r\nDATA\r\n")
+        got += raw.replies(3)
+        raw.send(big + b".\r\nNOOP\r\n")
+        got += raw.replies(2)
+        raw.close()
+        return got
+
+    got = await in_thread(talk)
+    assert got[1] == b"552 Message size exceeds fixed limit\r\n"
+    assert got[5] == b"552 Error: message file too big\r\n"
+    assert got[6] == b"250 Ok\r\n"
+    assert maildir_messages(maildir, BOB) == []
+
+
+async def test_slow_and_silent_clients_hold_up_nobody(serve, maildir):
+    bridge = await serve()
+    port = smtp_port(bridge)
+
+    def silent() -> Raw:
+        return Raw(port)  # connects and never says or reads anything
+
+    def dribble(stop: list[bool]) -> None:
+        raw = Raw(port)
+        raw.reply()
+        for byte in b"HELO slowly.example\r\n" * 100:
+            if stop:
+                break
+            raw.send(bytes([byte]))
+            time.sleep(0.02)
+        raw.close()
+
+    def quick() -> float:
+        started = time.monotonic()
+        raw = open_transaction(port)
+        raw.send(b"Subject: quick\r\n\r\nquick\r\n.\r\nQUIT\r\n")
+        raw.replies(2)
+        return time.monotonic() - started
+
+    quiet = [await in_thread(silent) for _ in range(5)]
+    stop: list[bool] = []
+    slow = asyncio.ensure_future(in_thread(dribble, stop))
+    await asyncio.sleep(0.1)
+    times = [await in_thread(quick) for _ in range(3)]
+    stop.append(True)
+    await slow
+    for raw in quiet:
+        raw.close()
+    assert max(times) < 2.0
+    assert len(maildir_messages(maildir, BOB)) == 3
+
+
+async def test_pop3_past_the_connection_limit(serve):
+    bridge = await serve(max_connections=1)
+
+    def crowd() -> bytes:
+        first = Raw(bridge.listeners[1].port)
+        first.line()
+        return Raw(bridge.listeners[1].port).rest()
+
+    assert await in_thread(crowd) == b"-ERR [SYS/TEMP] too many connections, try again later\r\n"
+
+
+async def test_a_client_that_never_reads_is_not_buffered_without_end(serve):
+    """Replies pile up only to asyncio's high-water mark; then the bridge stops reading."""
+    bridge = await serve()
+    raw = await in_thread(Raw, smtp_port(bridge))
+    await in_thread(raw.reply)
+    raw.sock.settimeout(1.5)
+
+    def flood() -> None:
+        with contextlib.suppress(OSError):  # TimeoutError is one
+            raw.sock.sendall(b"NOOP\r\n" * 2_000_000)  # 12 MB of commands, no reading
+
+    sender = asyncio.ensure_future(in_thread(flood))
+    (client,) = bridge.clients
+    transport = client.transport
+    assert transport is not None
+    await wait_for(lambda: not transport.is_reading(), timeout=20)
+    await asyncio.sleep(0.2)
+    assert not transport.is_reading()
+    assert transport.get_write_buffer_size() < 1_000_000
+    raw.close()
+    await sender
+
+
+async def test_endless_bytes_without_a_reply_are_cut_off(serve, maildir):
+    bridge = await serve()
+    limit = bridge.listeners[0].max_unanswered
+
+    def endless() -> bytes:
+        raw = open_transaction(smtp_port(bridge))
+        chunk = b"z" * 998 + b"\r\n"
+        try:
+            for _ in range(limit // len(chunk) + 100):
+                raw.send(chunk)
+        except OSError:
+            pass
+        try:
+            return raw.rest()
+        except OSError:
+            return b""
+
+    assert await in_thread(endless) == b""
+    assert maildir_messages(maildir, BOB) == []
+    assert any("without a reply: disconnected" in r.summary for r in bridge.world.trace)
+
+
+async def test_a_failing_record_listener_breaks_no_session(serve, maildir):
+    problems = []
+
+    def broken(record) -> None:
+        raise RuntimeError("a view's bug")
+
+    bridge = await serve(on_record=broken, on_error=problems.append)
+
+    def talk() -> bytes:
+        raw = open_transaction(smtp_port(bridge))
+        raw.send(b"Subject: still fine\r\n\r\nok\r\n.\r\n")
+        return raw.reply()
+
+    assert (await in_thread(talk)).startswith(b"250 Ok: queued as ")
+    assert len(maildir_messages(maildir, BOB)) == 1
+    assert problems and "a view's bug" in problems[0]
+
+
+async def test_a_pipelining_flood_holds_up_nobody(serve):
+    """40,000 pipelined NOOPs in one write: the bridge feeds them in turns, so another
+    client's whole transaction goes through long before the flood is answered."""
+    bridge = await serve()
+    port = smtp_port(bridge)
+    finished: dict[str, float] = {}
+
+    def flood() -> None:
+        raw = Raw(port)
+        raw.reply()
+        raw.send(b"NOOP\r\n" * 40_000 + b"QUIT\r\n")
+        out = raw.rest()
+        finished["flood"] = time.monotonic()
+        assert out.count(b"250 Ok\r\n") == 40_000 and out.endswith(b"221 Bye\r\n")
+
+    def quick() -> None:
+        raw = open_transaction(port)
+        raw.send(b"Subject: quick\r\n\r\nquick\r\n.\r\nQUIT\r\n")
+        raw.replies(2)
+        finished["quick"] = time.monotonic()
+
+    flooding = asyncio.ensure_future(in_thread(flood))
+    await wait_for(lambda: any(r.summary.startswith("NOOP (+") for r in bridge.world.trace))
+    await in_thread(quick)
+    await flooding
+    assert finished["quick"] < finished["flood"]
+
+
+async def test_a_half_closed_client_still_gets_every_reply(serve, maildir):
+    """Like ``nc`` with a script: everything in one go, then the sending half closed."""
+    bridge = await serve()
+
+    def scripted() -> bytes:
+        raw = Raw(smtp_port(bridge))
+        raw.send(b"helo FooBar\r\nmail from: alice@crepes.fr\r\nrcpt to: bob@cs.tcd.ie\r\n"
+                 b"data\r\nSubject: piped\r\n\r\n" + b"line\r\n" * 200 + b".\r\nquit\r\n")
+        raw.sock.shutdown(socket.SHUT_WR)
+        return raw.rest()
+
+    out = (await in_thread(scripted)).split(b"\r\n")
+    assert out[0] == b"220 mail.cs.tcd.ie ESMTP Postfix (1.1.13)"
+    assert out[1:5] == [b"250 mail.cs.tcd.ie", b"250 Ok", b"250 Ok",
+                        b"354 End data with <CR><LF>.<CR><LF>"]
+    assert out[5].startswith(b"250 Ok: queued as ") and out[6:] == [b"221 Bye", b""]
+    (stored,) = maildir_messages(maildir, BOB)
+    assert stored.endswith(b"Subject: piped\r\n\r\n" + b"line\r\n" * 200)

@@ -1,0 +1,498 @@
+"""The views: each mounted alone in a small app, driven by the classroom world as the app drives
+them (reset, then advance with the new records), checked on their model state and on the text
+they render. Untrusted text must show literally: markup as typed, escapes made visible."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.widget import Widget
+
+from smtp_sim.tui.widgets.event_list import EventList
+from smtp_sim.tui.widgets.flow_diagram import FlowDiagram, abbreviate
+from smtp_sim.tui.widgets.inspector import Inspector
+from smtp_sim.tui.widgets.mailboxes import MailboxView
+from smtp_sim.tui.widgets.network_map import NetworkMap, spanning_trees
+from smtp_sim.tui.widgets.queue_view import QueueView
+from smtp_sim.world.faults import apply_fault
+from smtp_sim.world.scenario import build_world, load_scenario
+from smtp_sim.world.trace import Kind, Layer, TraceRecord
+from smtp_sim.world.world import World
+
+VIEWS_TCSS = Path(__file__).resolve().parents[2] / "smtp_sim" / "tui" / "styles" / "views.tcss"
+SIZE = (120, 40)
+NASTY = "[bold]x[/] [link=https://evil.test]y[/link] \x1b[31mred\x1b[0m"
+NASTY_SHOWN = "[bold]x[/] [link=https://evil.test]y[/link] ^[[31mred^[[0m"
+
+
+class ViewApp(App):
+    """One view, the shared stylesheet, and a log of the messages the view posts."""
+
+    CSS_PATH = VIEWS_TCSS
+
+    def __init__(self, view: Widget) -> None:
+        super().__init__()
+        self.view = view
+        self.posted: list = []
+
+    def compose(self) -> ComposeResult:
+        yield self.view
+
+    def on_event_list_record_selected(self, message: EventList.RecordSelected) -> None:
+        self.posted.append(message)
+
+    def on_flow_diagram_record_selected(self, message: FlowDiagram.RecordSelected) -> None:
+        self.posted.append(message)
+
+    def on_mailbox_view_message_selected(self, message: MailboxView.MessageSelected) -> None:
+        self.posted.append(message)
+
+
+def classroom(until: float) -> World:
+    world = build_world(load_scenario("classroom"))
+    world.run(until=until)
+    return world
+
+
+def run_on(world: World, until: float) -> list[TraceRecord]:
+    """Run the world on and return the records it appended (what the app passes to advance)."""
+    seen = len(world.trace)
+    world.run(until=until)
+    return world.trace.records[seen:]
+
+
+def line_texts(view, count: int | None = None) -> list[str]:
+    height = count if count is not None else view.scrollable_content_region.height
+    return [view.render_line(y).text for y in range(height)]
+
+
+def synthetic(start: int, count: int, summary: str = "MAIL FROM:<x@y>") -> list[TraceRecord]:
+    return [TraceRecord(start + i, 100.0 + i * 0.001, Layer.SMTP, Kind.COMMAND, "a", "b",
+                        summary, b"MAIL FROM:<x@y>\r\n") for i in range(count)]
+
+
+# -- EventList ----------------------------------------------------------------------------------
+
+
+async def test_event_list_shows_every_record_and_advances_incrementally():
+    world = classroom(12)
+    view = EventList()
+    async with ViewApp(view).run_test(size=SIZE) as pilot:
+        view.reset(world)
+        await pilot.pause()
+        assert view.row_count == len(world.trace)
+        before = list(view.rows)
+        new = run_on(world, 60)
+        view.advance(world, new)
+        await pilot.pause()
+        assert view.row_count == len(world.trace) > len(before)
+        assert view.rows[: len(before)] == before  # appended, not rebuilt
+        header = view.render_line(0).text
+        for column in ("time s", "Source", "Destination", "Layer", "Kind", "Summary"):
+            assert column in header
+        assert view.following  # still at the bottom: the newest record is on screen
+        assert str(view.rows[-1].seq) in line_texts(view)[-1]
+
+
+async def test_event_list_filters_by_layer_and_host():
+    world = classroom(60)
+    view = EventList()
+    async with ViewApp(view).run_test(size=SIZE) as pilot:
+        view.reset(world)
+        view.set_filter(layers={Layer.SMTP})
+        await pilot.pause()
+        smtp = [r for r in world.trace if r.layer is Layer.SMTP]
+        assert list(view.rows) == smtp
+        view.set_filter(host="mx1.example.org")  # the layer filter stays
+        assert view.layers == {Layer.SMTP} and view.host == "mx1.example.org"
+        assert view.rows and all(r.layer is Layer.SMTP and "mx1.example.org" in (r.src, r.dst)
+                                 for r in view.rows)
+        view.set_filter(layers=None)
+        assert any(r.layer is Layer.TCP for r in view.rows)
+        assert all("mx1.example.org" in (r.src, r.dst) for r in view.rows)
+        view.set_filter(layers=["DNS", "TCP"], host=None)
+        assert {r.layer for r in view.rows} == {Layer.DNS, Layer.TCP}
+        # new records obey the filter too
+        view.advance(world, synthetic(len(world.trace), 5))
+        assert all(r.layer in (Layer.DNS, Layer.TCP) for r in view.rows)
+        view.set_filter(layers=None)
+        assert view.row_count == len(world.trace) + 5
+
+
+async def test_event_list_follows_unless_scrolled_up():
+    world = classroom(60)
+    view = EventList()
+    async with ViewApp(view).run_test(size=SIZE) as pilot:
+        view.reset(world)
+        await pilot.pause()
+        assert view.scroll_y == view.max_scroll_y > 0
+        view.advance(world, synthetic(len(world.trace), 10))
+        await pilot.pause()
+        assert view.following and view.scroll_y == view.max_scroll_y
+        view.scroll_home(animate=False, immediate=True)
+        await pilot.pause()
+        view.advance(world, synthetic(len(world.trace) + 10, 10))
+        await pilot.pause()
+        assert view.scroll_y == 0 and not view.following  # the user's place is kept
+        view.focus()
+        await pilot.press("end")  # back to the newest, following again
+        await pilot.pause()
+        assert view.following and view.cursor_row == view.row_count - 1
+
+
+async def test_event_list_enter_and_click_post_record_selected():
+    world = classroom(60)
+    view = EventList()
+    app = ViewApp(view)
+    async with app.run_test(size=SIZE) as pilot:
+        view.reset(world)
+        view.focus()
+        await pilot.press("home", "down", "down", "enter")
+        await pilot.pause()
+        assert view.cursor_row == 2
+        assert app.posted[-1].record is world.trace[2]
+        assert isinstance(app.posted[-1], EventList.RecordSelected)
+        assert app.posted[-1].control is view
+        top = int(view.scroll_y)
+        await pilot.click(EventList, offset=(20, 5))  # line 0 is the header
+        await pilot.pause()
+        assert app.posted[-1].record is view.rows[top + 4]
+        assert view.cursor_record is view.rows[top + 4]
+
+
+async def test_event_list_keeps_the_cursor_on_its_record_across_filters():
+    world = classroom(60)
+    view = EventList()
+    async with ViewApp(view).run_test(size=SIZE) as pilot:
+        view.reset(world)
+        smtp = next(i for i, r in enumerate(view.rows) if r.layer is Layer.SMTP and i > 50)
+        view.move_cursor(smtp)
+        record = view.cursor_record
+        view.set_filter(layers={Layer.SMTP})
+        await pilot.pause()
+        assert view.cursor_record is record
+
+
+async def test_event_list_shows_untrusted_text_literally():
+    world = classroom(1)
+    view = EventList()
+    async with ViewApp(view).run_test(size=SIZE) as pilot:
+        view.reset(world)
+        evil = TraceRecord(len(world.trace), 1.0, Layer.SMTP, Kind.COMMAND, "pc.crepes.fr",
+                           "smtp.crepes.fr", NASTY, NASTY.encode() + b"\r\n")
+        view.advance(world, [evil])
+        await pilot.pause()
+        last = line_texts(view)[-1]
+        assert NASTY_SHOWN[:40] in last
+        assert "\x1b" not in "".join(line_texts(view))
+        assert "[bold]x[/]" in app_text(view)
+
+
+def app_text(view) -> str:
+    """What the terminal shows, from the SVG screenshot's text."""
+    svg = view.app.export_screenshot()
+    return svg.replace("&#160;", " ").replace("&lt;", "<").replace("&gt;", ">").replace(
+        "&amp;", "&")
+
+
+# -- FlowDiagram --------------------------------------------------------------------------------
+
+
+async def test_flow_diagram_lanes_arrows_and_layers():
+    world = classroom(12)
+    view = FlowDiagram()
+    async with ViewApp(view).run_test(size=SIZE) as pilot:
+        view.reset(world)
+        await pilot.pause()
+        assert view.lanes == ["pc.crepes.fr", "smtp.crepes.fr", "mail.cs.tcd.ie",
+                              "pc.cs.tcd.ie", "mx1.example.org"]
+        assert all(r.layer in (Layer.SMTP, Layer.POP3) for r in view.rows)
+        view.advance(world, run_on(world, 60))
+        assert view.lanes[:5] == ["pc.crepes.fr", "smtp.crepes.fr", "mail.cs.tcd.ie",
+                                  "pc.cs.tcd.ie", "mx1.example.org"]  # stable
+        assert view.row_count == sum(1 for r in world.trace if r.layer is Layer.SMTP)
+        xs = [view.lane_x(host) for host in view.lanes]
+        width = view.scrollable_content_region.width
+        assert xs == sorted(xs) and xs[0] < width // 4 and xs[-1] > width * 3 // 4
+        header = view.render_line(0).text
+        assert all(host in header for host in view.lanes)
+        # the first MAIL FROM: an arrow from the client's lane to the server's, labelled
+        mail = next(i for i, r in enumerate(view.rows) if r.summary.startswith("MAIL FROM"))
+        view.move_cursor(mail)
+        await pilot.pause()
+        y = mail - int(view.scroll_y) + 1
+        line = view.render_line(y).text
+        assert "MAIL FROM:<ali" in line and "▶" in line  # cut with … between close lanes
+        assert line.index("▶") < view.lane_x("smtp.crepes.fr")
+        assert line.strip().startswith(f"{view.rows[mail].time:.3f}")
+        view.set_layers({Layer.SMTP, Layer.DNS, Layer.TCP})
+        assert "ns.example.net" in view.lanes
+        assert {r.layer for r in view.rows} == {Layer.SMTP, Layer.DNS, Layer.TCP}
+
+
+async def test_flow_diagram_abbreviates_names_when_lanes_are_close():
+    assert abbreviate(["pc.crepes.fr", "smtp.crepes.fr", "pc.cs.tcd.ie"], 9) == [
+        "pc.crepes", "smtp", "pc.cs"]
+    assert abbreviate(["a.example", "b.example"], 20) == ["a.example", "b.example"]
+    assert abbreviate(["verylonghostname.x"], 5) == ["very…"]
+    world = classroom(60)
+    view = FlowDiagram()
+    async with ViewApp(view).run_test(size=(60, 20)) as pilot:
+        view.reset(world)
+        await pilot.pause()
+        header = view.render_line(0).text
+        assert "smtp.crepes.fr" not in header
+        assert "smtp" in header and "mx1" in header
+
+
+async def test_flow_diagram_click_and_enter_post_record_selected():
+    world = classroom(60)
+    view = FlowDiagram()
+    app = ViewApp(view)
+    async with app.run_test(size=SIZE) as pilot:
+        view.reset(world)
+        await pilot.pause()
+        top = int(view.scroll_y)
+        await pilot.click(FlowDiagram, offset=(40, 3))
+        await pilot.pause()
+        assert isinstance(app.posted[-1], FlowDiagram.RecordSelected)
+        assert app.posted[-1].record is view.rows[top + 2]
+        await pilot.press("up", "enter")
+        await pilot.pause()
+        assert app.posted[-1].record is view.rows[top + 1]
+
+
+# -- NetworkMap ---------------------------------------------------------------------------------
+
+
+async def test_network_map_draws_topology_queues_connections_and_the_flow():
+    world = classroom(0.3)  # the first message is on its way from smtp.crepes.fr
+    view = NetworkMap()
+    async with ViewApp(view).run_test(size=(140, 40)) as pilot:
+        view.reset(world)
+        await pilot.pause()
+        text = "\n".join(view.lines)
+        for host in world.network.hosts:
+            assert host in text
+        assert view.layout_mode == "wide"
+        assert "ix.example.net" in view.lines[3]  # the exchange heads the picture
+        assert view.queue_length("smtp.crepes.fr") == 1 and "queue: 1" in text
+        assert view.open_connections() == 1 and "open connections: 1" in text
+        assert view.in_flight is not None and view.in_flight.layer is Layer.SMTP
+        assert set(view.active_links) == {
+            ("smtp.crepes.fr", "gw.crepes.fr"), ("gw.crepes.fr", "ix.example.net"),
+            ("gw.cs.tcd.ie", "ix.example.net"), ("mail.cs.tcd.ie", "gw.cs.tcd.ie")}
+        view.advance(world, run_on(world, 60))
+        text = "\n".join(view.lines)
+        assert "queue: 1" not in text and view.open_connections() == 0
+        assert set(view.active_links) == {("pc.cs.tcd.ie", "gw.cs.tcd.ie"),
+                                          ("mail.cs.tcd.ie", "gw.cs.tcd.ie")}
+
+
+async def test_network_map_marks_what_is_down_and_fits_narrow_widths():
+    world = classroom(1)
+    apply_fault(world, "host-down", host="mx1.example.org")
+    apply_fault(world, "link-down", a="gw.crepes.fr", b="ix.example.net")
+    view = NetworkMap()
+    async with ViewApp(view).run_test(size=(70, 60)) as pilot:
+        view.reset(world)
+        await pilot.pause()
+        assert view.layout_mode == "tall"
+        text = "\n".join(view.lines)
+        at = next(i for i, line in enumerate(view.lines) if "mx1.example.org" in line)
+        assert "203.0.113.25 ✗ down" in view.lines[at + 1]  # under the host's name
+        gw = next(line for line in view.lines if "gw.crepes.fr" in line)
+        assert "✗" in gw
+        assert max(len(line.rstrip()) for line in view.lines[2:]) <= 66
+        assert "queue:" in text
+
+
+def test_spanning_trees_start_at_the_busiest_router_and_keep_loop_links():
+    world = classroom(0)
+    hosts = list(world.network.hosts)
+    roles = {n: h.role for n, h in world.network.hosts.items()}
+    roots, extra = spanning_trees(hosts, world.network.links, roles)
+    assert [r.host for r in roots] == ["ix.example.net"] and extra == []
+    assert [c.host for c in roots[0].children] == [
+        "gw.crepes.fr", "gw.cs.tcd.ie", "gw.example.org", "mx2.example.org",
+        "ns.example.net"]
+    world.add_link("mx2.example.org", "gw.example.org")  # a loop
+    roots, extra = spanning_trees(hosts, world.network.links, roles)
+    assert [(link.a, link.b) for link in extra] == [("mx2.example.org", "gw.example.org")]
+
+
+# -- Inspector ----------------------------------------------------------------------------------
+
+
+async def test_inspector_shows_a_reply_with_its_bytes_and_explanation():
+    world = classroom(60)
+    view = Inspector()
+    async with ViewApp(view).run_test(size=SIZE) as pilot:
+        rejected = next(r for r in world.trace if r.summary.startswith("550"))
+        view.show(rejected, world)
+        await pilot.pause()
+        text = "\n".join(view.lines)
+        assert "SMTP reply" in text and "mail.cs.tcd.ie (198.51.100.25, mta)" in text
+        assert "550 <rob@cs.tcd.ie>: User unknown\\r\\n" in text  # CR LF made visible
+        assert "550 Requested action not taken: mailbox unavailable" in text
+        assert "RFC 5321 section 4.2.2" in text
+        ehlo_reply = world.trace[6]
+        view.show(ehlo_reply, world)
+        wire = [line for line in view.lines if line.lstrip().startswith("S:")]
+        assert len(wire) == 6 and all(line.rstrip().endswith("\\r\\n") for line in wire)
+        assert "Positive Completion" in "\n".join(view.lines)
+
+
+async def test_inspector_shows_message_content_headers_mime_and_encodings():
+    world = classroom(60)
+    view = Inspector()
+    async with ViewApp(view).run_test(size=(140, 60)) as pilot:
+        content = next(r for r in world.trace if r.kind is Kind.CONTENT and r.message == "m2"
+                       and r.src == "smtp.crepes.fr")
+        view.show(content, world)
+        await pilot.pause()
+        text = "\n".join(view.lines)
+        assert "dot-stuffing undone" in text
+        assert "multipart/mixed" in text and "└─ image/gif" in text
+        assert "envelope.gif" in text and "as sent (base64)" in text
+        assert "R0lGODlhEAAMAIEAAP" in text and "starts like a GIF file" in text
+        assert "hop 1" in text and "Received: from pc.crepes.fr" in text
+        # the same line shows the encoded text beside its decoded bytes
+        beside = [line for line in view.lines if "R0lGODlh" in line][-1]
+        assert "148 bytes of image/gif" in beside
+        # a MAILBOX record shows the stored copy, Received: chain in order
+        stored = next(r for r in world.trace if r.kind is Kind.STORED and r.message == "m2")
+        view.show(stored, world)
+        text = "\n".join(view.lines)
+        assert text.index("hop 2 (last)") < text.index("hop 1 (first)")
+        assert "from smtp.crepes.fr" in text[text.index("hop 2"):text.index("hop 1")]
+
+
+async def test_inspector_shows_bytes_literally_and_marks_bare_line_feeds():
+    world = classroom(1)
+    view = Inspector()
+    async with ViewApp(view).run_test(size=SIZE) as pilot:
+        data = NASTY.encode() + b"\r\nsmuggled\n.\r\n"
+        record = TraceRecord(99, 1.0, Layer.SMTP, Kind.CONTENT, "pc.crepes.fr",
+                             "smtp.crepes.fr", NASTY, data)
+        view.show(record, world)
+        await pilot.pause()
+        text = "\n".join(view.lines)
+        assert NASTY_SHOWN + "\\r\\n" in text
+        assert "smuggled\\n" in text and "smuggling" in text
+        assert "\x1b" not in text
+        assert "[bold]x[/]" in app_text(view)
+        view.show(None, world)
+        assert "Select a record" in view.lines[0]
+
+
+# -- MailboxView --------------------------------------------------------------------------------
+
+
+async def test_mailbox_view_lists_mailboxes_and_reads_a_message():
+    world = classroom(12)
+    view = MailboxView()
+    app = ViewApp(view)
+    async with app.run_test(size=SIZE) as pilot:
+        view.reset(world)
+        await pilot.pause()
+        assert view.message_count("bob@cs.tcd.ie") == 2
+        view.advance(world, run_on(world, 60))
+        await pilot.pause()
+        assert view.mailbox_addresses() == ["alice@crepes.fr", "bob@cs.tcd.ie",
+                                            "carol@example.org", "dave@cs.tcd.ie"]
+        assert view.message_count("bob@cs.tcd.ie") == 3
+        view.select_message("bob@cs.tcd.ie", 2)
+        await pilot.pause()
+        text = "\n".join(view.reader.lines)
+        assert "A picture of an envelope" in text and "Alice Liddell" in text
+        assert "the picture is attached" in text
+        assert "envelope.gif" in text and "image/gif" in text and "148 B" in text
+        assert app.posted[-1].stored.uid == 2
+
+
+async def test_mailbox_view_shows_subjects_and_bodies_literally():
+    world = classroom(60)
+    view = MailboxView()
+    async with ViewApp(view).run_test(size=SIZE) as pilot:
+        view.reset(world)
+        box = world.mailbox("dave@cs.tcd.ie")
+        data = (f"From: Mallory <m@evil.test>\r\nSubject: {NASTY}\r\n\r\n{NASTY}\r\n").encode()
+        stored = box.deliver(data, "m@evil.test", world.now)
+        record = world.record(Layer.MAILBOX, Kind.STORED, "mail.cs.tcd.ie", None, "stored",
+                              info=(("mailbox", box.address), ("uid", stored.uid)))
+        view.advance(world, [record])
+        await pilot.pause()
+        assert view.message_count("dave@cs.tcd.ie") == 2
+        view.select_message("dave@cs.tcd.ie", stored.uid)
+        await pilot.pause()
+        body = "\n".join(view.reader.lines)
+        assert NASTY_SHOWN in body and "\x1b" not in body
+        assert "[bold]x[/]" in app_text(view)
+
+
+# -- QueueView ----------------------------------------------------------------------------------
+
+
+async def test_queue_view_updates_entries_in_place():
+    world = classroom(15.5)  # the typo's message waits at smtp.crepes.fr
+    view = QueueView()
+    async with ViewApp(view).run_test(size=SIZE) as pilot:
+        view.reset(world)
+        await pilot.pause()
+        entries = view.entries()
+        assert view.row_count == len(entries) == 4
+        key = "smtp.crepes.fr/" + next(e.queue_id for h, e in entries if e.recipients == [
+            "rob@cs.tcd.ie"])
+        assert str(view.get_cell(key, "state")) == "active"
+        view.advance(world, run_on(world, 60))
+        await pilot.pause()
+        assert view.row_count == 4
+        assert str(view.get_cell(key, "state")) == "bounced"
+        assert "550" in str(view.get_cell(key, "reason"))
+
+
+# -- scale and themes ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("view_class", [EventList, FlowDiagram])
+async def test_a_hundred_thousand_records_still_render(view_class):
+    world = classroom(1)
+    view = view_class()
+    async with ViewApp(view).run_test(size=SIZE) as pilot:
+        view.reset(world)
+        records = synthetic(len(world.trace), 100_000)
+        started = time.perf_counter()
+        view.advance(world, records)
+        await pilot.pause()
+        assert view.row_count >= 100_000
+        assert view.rows[-1] is records[-1] and view.following
+        assert "MAIL FROM:<x@y>" in line_texts(view)[-1]
+        view.focus()
+        await pilot.press("pageup", "pageup", "up")
+        await pilot.pause()
+        cursor = view.cursor_row
+        assert cursor is not None and cursor < view.row_count - 40
+        assert any("MAIL FROM:<x@y>" in text for text in line_texts(view))
+        await pilot.press("home")
+        await pilot.pause()
+        assert view.scroll_y == 0
+        elapsed = time.perf_counter() - started
+        print(f"{view_class.__name__}: 100,000 records added and browsed in {elapsed:.2f} s")
+
+
+async def test_views_follow_the_theme():
+    world = classroom(60)
+    view = EventList()
+    app = ViewApp(view)
+    async with app.run_test(size=SIZE) as pilot:
+        view.reset(world)
+        await pilot.pause()
+        dark = view.component_style("records--reply-2").color
+        app.theme = "textual-light"
+        await pilot.pause()
+        light = view.component_style("records--reply-2").color
+        assert dark is not None and light is not None and dark != light
