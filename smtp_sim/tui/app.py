@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -410,8 +410,10 @@ class SmtpSimApp(LiveActions, ExportActions, App):
         self.refresh_views()
 
 
-def start_lesson(lesson_id: str | None = None, *, seed: int | None = None) -> SmtpSimApp:
-    """The app on the course: a given lesson, else where the student left off, else lesson 1."""
+def start_lesson(lesson_id: str | None = None, *, seed: int | None = None,
+                 **options: Any) -> SmtpSimApp:
+    """The app on the course: a given lesson, else where the student left off, else lesson 1.
+    ``options``: the app's other keyword arguments (``listen``, ``export_dir``)."""
     from ..course.lesson import load_lesson
 
     store = default_store()
@@ -420,4 +422,4 @@ def start_lesson(lesson_id: str | None = None, *, seed: int | None = None) -> Sm
         lessons = builtin_lessons()
         ids = {le.id for le in lessons}
         lesson_id = current if current in ids else lessons[0].id
-    return SmtpSimApp(load_lesson(lesson_id), store=store, seed=seed)
+    return SmtpSimApp(load_lesson(lesson_id), store=store, seed=seed, **options)

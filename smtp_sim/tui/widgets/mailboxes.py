@@ -180,14 +180,18 @@ class MailboxView(Horizontal):
 
     def _message_label(self, stored: StoredMessage) -> Text:
         """``2. Subject · Sender · 09:00:05 · 1.2 KiB``: what a mail reader's list shows."""
+        # Each field on its own: a message typed by hand often has no From: or Date: at all.
         try:
             message = parse(stored.data)
-            subject = header_value(message, "Subject") or "(no subject)"
-            name, address = parseaddr(header_value(message, "From"))
-            sender = name or address or stored.sender or "(no sender)"
-            date = parsedate_to_datetime(header_value(message, "Date")).strftime("%H:%M:%S")
         except Exception:  # a message the parser rejects still gets a line
-            subject, sender, date = "(unreadable)", stored.sender, ""
+            message = None
+        subject, sender, date = "(unreadable)", stored.sender or "(no sender)", ""
+        if message is not None:
+            subject = _field(lambda: header_value(message, "Subject")) or "(no subject)"
+            name, address = _field(lambda: parseaddr(header_value(message, "From"))) or ("", "")
+            sender = name or address or stored.sender or "(no sender)"
+            date = _field(lambda: parsedate_to_datetime(
+                header_value(message, "Date")).strftime("%H:%M:%S")) or ""
         meta = self._style("mailbox--meta")
         label = Text(f"{stored.uid}. ", end="")
         label.append_text(literal(subject, self._style("mailbox--subject")))
@@ -282,3 +286,11 @@ class MailboxView(Horizontal):
         if len(lines) > MAX_BODY_LINES:
             out.append(f"\n… {len(lines) - MAX_BODY_LINES} more lines")
         return out
+
+
+def _field(read):
+    """One header's value, or None when it is missing or malformed."""
+    try:
+        return read()
+    except Exception:  # noqa: BLE001 - any malformed header just shows as missing
+        return None

@@ -8,6 +8,7 @@ Subclasses say which records they show (``matches``) and how a line looks (``ren
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -233,8 +234,6 @@ class RecordLines(ScrollView, can_focus=True, inherit_bindings=False):
 
     def row_of(self, record: TraceRecord) -> int | None:
         """The line showing ``record`` (by its sequence number), if it passes the filter."""
-        from bisect import bisect_left
-
         seqs = _SeqView(self._rows)
         index = bisect_left(seqs, record.seq)
         if index < len(self._rows) and self._rows[index].seq == record.seq:
