@@ -227,6 +227,28 @@ def is_lesson_source(source: str) -> bool:
     return "steps" in document or "timeline" in document
 
 
+_TOP_KEY = re.compile(r"^(id|order)\s*=\s*(\"[^\"]*\"|\d+)", re.M)
+
+
+def first_lesson_id() -> str | None:
+    """The built-in lesson with the lowest ``order``, found without validating every file
+    (start-up reads only the lesson it opens)."""
+    best: tuple[int, str] | None = None
+    for ident in list_builtin():
+        try:
+            source, _ = read_document(ident)
+        except ScenarioError:
+            continue
+        top = source.split("\n[", 1)[0]  # the top-level keys come before the first table
+        if not re.search(r"^\s*\[\[steps\]\]", source, re.M):
+            continue
+        keys = dict(_TOP_KEY.findall(top))
+        order = int(keys["order"]) if keys.get("order", "").isdigit() else 999
+        if best is None or (order, ident) < best:
+            best = (order, ident)
+    return best[1] if best else None
+
+
 def builtin_lessons() -> list[Lesson]:
     """The built-in course, in order (presentations, which have no steps, are not in it)."""
     lessons = []
@@ -237,6 +259,18 @@ def builtin_lessons() -> list[Lesson]:
             if not lesson.is_presentation:
                 lessons.append(lesson)
     return sorted(lessons, key=lambda le: (le.order if le.order is not None else 999, le.id))
+
+
+def load_presentation(ref: str | Path) -> Lesson:
+    """What ``smtp-sim present`` shows: a presentation or lesson file as it is, or a plain
+    scenario as a lesson with no steps and no timeline (the presenter then stops at each
+    delivery, deferral, bounce and fault)."""
+    source, file = read_document(ref)
+    if is_lesson_source(source):
+        return parse_document(source, Lesson, file)
+    scenario = parse_document(source, Scenario, file)
+    lesson = sandbox_lesson(scenario)
+    return lesson.model_copy(update={"id": scenario.id, "title": scenario.title})
 
 
 def sandbox_lesson(scenario: str | Scenario = "classroom") -> Lesson:
