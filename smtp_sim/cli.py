@@ -63,7 +63,11 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--format", choices=("text", "jsonl"), default="text",
                      help="text (default) or jsonl, one JSON object per trace record")
     run.add_argument("-o", "--output", metavar="FILE",
-                     help="write the trace to FILE instead of standard output")
+                     help="write the trace to FILE instead of standard output (for a lesson: "
+                     "the trace of the graded attempt; the report stays on standard output)")
+    run.add_argument("--svg", metavar="FILE",
+                     help="also write the whole flow diagram to FILE as SVG (HTML when FILE "
+                     "ends in .html)")
     run.add_argument("--seed", type=int, help="override the scenario's random seed")
     run.add_argument("--solve", action="store_true",
                      help="for a lesson: type its own solutions; exit 0 only if every step "
@@ -82,6 +86,47 @@ def _build_parser() -> argparse.ArgumentParser:
     app = sub.add_parser("app", help="the app on the built-in course (the default command)")
     for p in (lesson, sandbox, app):
         p.add_argument("--seed", type=int, help="override the scenario's random seed")
+        p.add_argument("--export-dir", metavar="DIR",
+                       help="where ctrl+s exports go (default: the current directory)")
+        add_listen_argument(p, default_note="off: no real ports unless given")
+
+    present = sub.add_parser(
+        "present",
+        help="the presenter: a scenario or lesson on a projector, pause by pause",
+        description="A layout for a projector: the network map and the flow diagram large, "
+        "the narration of the timeline in big text, the high-contrast theme. Space (or right "
+        "arrow, n) plays to the next pause of the timeline, left arrow (p, backspace) goes "
+        "back to the previous one. A lesson without pauses is walked through, one step's "
+        "solution at a time; a plain scenario stops after each delivery, deferral, bounce and "
+        "fault. Readable at 100x30.",
+    )
+    present.add_argument("ref", metavar="SCENARIO|LESSON",
+                         help="a presentation, lesson or scenario: a built-in id (e.g. "
+                         "demo-journey) or a file")
+    present.add_argument("--seed", type=int, help="override the scenario's random seed")
+    present.add_argument("--no-animate", dest="animate", action="store_false",
+                         help="jump straight to each pause instead of playing the events")
+
+    web_cmd = sub.add_parser(
+        "web",
+        help="serve the app to web browsers, each visitor with their own session",
+        description="Serve the app to web browsers (textual-serve). Every browser tab gets "
+        "its own process: its own simulation and progress, kept in memory only. Listens on "
+        "127.0.0.1 unless given another address (then warns). Add ?fontsize=24 to the address "
+        "for bigger text.",
+    )
+    web_cmd.add_argument("--host", default="127.0.0.1",
+                         help="the address to listen on (default 127.0.0.1; 0.0.0.0 for a "
+                         "classroom network)")
+    web_cmd.add_argument("--port", type=int, default=8000,
+                         help="the port (default 8000; 0 picks a free one)")
+    web_cmd.add_argument("--public-url", metavar="URL",
+                         help="the address browsers use, when behind a reverse proxy")
+    what = web_cmd.add_mutually_exclusive_group()
+    what.add_argument("--lesson", metavar="ID", help="open this lesson for every visitor")
+    what.add_argument("--sandbox", metavar="SCENARIO", nargs="?", const="classroom",
+                      help="free play on a scenario (default classroom)")
+    what.add_argument("--present", metavar="REF", help="the presenter on REF")
 
     check = sub.add_parser(
         "check",
@@ -124,14 +169,16 @@ def _add_serve_parser(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--seed", type=int, help="override the scenario's random seed")
 
 
-def add_listen_argument(parser: argparse.ArgumentParser) -> None:
+def add_listen_argument(parser: argparse.ArgumentParser, *,
+                        default_note: str = "default 127.0.0.1:2525 = the scenario's first "
+                        "MTA, port 25") -> None:
     """``--listen`` for ``serve`` (and the app): real ports in front of simulated servers."""
     parser.add_argument("--listen", action="append", type=_listen, default=[],
                         metavar="[HOST:]PORT[=HOSTNAME[:PORT]]",
-                        help="a real port and the simulated server behind it (repeatable; "
-                        "default 127.0.0.1:2525 = the scenario's first MTA, port 25). A real "
-                        "port ending in 110 reaches POP3, one ending in 587 submission. HOST "
-                        "defaults to 127.0.0.1; any other address prints a warning")
+                        help=f"a real port and the simulated server behind it (repeatable; "
+                        f"{default_note}). A real port ending in 110 reaches POP3, one ending "
+                        "in 587 submission. HOST defaults to 127.0.0.1; any other address "
+                        "prints a warning")
 
 
 def _listen(text: str) -> object:
@@ -185,15 +232,25 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.solve or args.answers or is_lesson(args.scenario):
             return run_lesson(args.scenario, answers=args.answers, seed=args.seed,
-                              stdout=sys.stdout, stderr=sys.stderr)
+                              stdout=sys.stdout, stderr=sys.stderr,
+                              exports=_run_exports(args))
 
         return run_scenario(args.scenario, until=args.until, fmt=args.format,
-                            output=args.output, seed=args.seed)
+                            output=args.output, seed=args.seed,
+                            on_world=_run_exports(args, trace=False))
     if args.command in (None, "app", "lesson", "sandbox"):
         from .tui.launch import launch
 
         return launch(args.command or "app", getattr(args, "lesson", None)
-                      or getattr(args, "scenario", None), seed=getattr(args, "seed", None))
+                      or getattr(args, "scenario", None), seed=getattr(args, "seed", None),
+                      listen=getattr(args, "listen", None) or None,
+                      export_dir=getattr(args, "export_dir", None))
+    if args.command == "present":
+        from .tui.launch import launch_presenter
+
+        return launch_presenter(args.ref, seed=args.seed, animate=args.animate)
+    if args.command == "web":
+        return _web(args)
     if args.command == "lessons":
         from .course.commands import list_lessons
 
@@ -219,6 +276,55 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     parser.print_help()  # pragma: no cover - every command returns above
     return 0
+
+
+def _run_exports(args: argparse.Namespace, *, trace: bool = True):
+    """What ``smtp-sim run`` writes after a run, besides the report: the trace (``-o``, or
+    standard output for a presentation) and the flow diagram (``--svg``)."""
+
+    def exports(world, presentation: bool = False) -> int:
+        from .runner import write_trace
+
+        status = 0
+        if trace and (args.output or presentation):
+            status = write_trace(world, args.format, args.output, sys.stdout, sys.stderr)
+        if status == 0 and args.svg:
+            from .tui.exports import write_flow
+
+            try:
+                write_flow(world, args.svg, title=f"smtp-sim run {args.scenario}")
+            except OSError as exc:
+                print(f"smtp-sim run: cannot write {args.svg}: {exc.strerror or exc}",
+                      file=sys.stderr)
+                return 1
+        return status
+
+    return exports
+
+
+def _web(args: argparse.Namespace) -> int:
+    from .course.lesson import load_lesson, load_presentation
+    from .world.problems import ScenarioError
+    from .world.scenario import load_scenario
+
+    if args.lesson:
+        what, check = ["lesson", args.lesson], load_lesson
+    elif args.sandbox:
+        what, check = ["sandbox", args.sandbox], load_scenario
+    elif args.present:
+        what, check = ["present", args.present], load_presentation
+    else:
+        what, check = ["app"], None
+    if check is not None:  # a typo fails here, not in every visitor's tab
+        try:
+            check(what[1])
+        except ScenarioError as exc:
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            return 2
+    from .web import serve_web
+
+    return serve_web(args.host, args.port, args=what, public_url=args.public_url)
 
 
 if __name__ == "__main__":

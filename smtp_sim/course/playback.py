@@ -81,14 +81,16 @@ class Playback:
         self.go_to_step(self.steps - 1)
         return True
 
-    def go_to_step(self, target: int) -> None:
+    def go_to_step(self, target: int, *, inputs: int | None = None) -> None:
         """Rebuild the session as it was at clock step ``target`` (an earlier one: the
-        presenter's "previous pause"). Inputs typed after it are remembered as the future."""
+        presenter's "previous pause"), with every input typed up to then, or only the first
+        ``inputs`` of them (lines typed at that very step, after the moment to return to).
+        The inputs left out are remembered as the future."""
         target = max(0, target)
-        inputs = self.session.inputs + self._future
-        kept = [(s, line) for s, line in inputs if s <= target]
-        self._future = [(s, line) for s, line in inputs if s > target]
-        self._rebuild(kept, target)
+        every = self.session.inputs + self._future
+        keep = sum(1 for s, _ in every if s <= target) if inputs is None else inputs
+        self._future = every[keep:]
+        self._rebuild(every[:keep], target)
 
     def reset(self) -> None:
         """Back to the start, everything typed forgotten by the world (not by the history)."""

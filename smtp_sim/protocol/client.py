@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from functools import lru_cache
 
 from .errors import LocalProtocolError, RemoteProtocolError
 from .events import ReplyReceived, Signal
+from .records import unchecked_constructor
 from .replies import Reply
 
 MAX_COMMAND_LINE = 512
@@ -25,6 +27,28 @@ _REPLY_LINE = re.compile(rb"^([2-5][0-9][0-9])([ -]|$)(.*)$", re.DOTALL)
 _ENHANCED = re.compile(r"^([245]\.\d{1,3}\.\d{1,3})(?: |$)")
 # Commands after which a pipelining client must wait for the reply (RFC 2920 section 3.1).
 _GROUP_ENDERS = frozenset({"EHLO", "HELO", "DATA", "VRFY", "EXPN", "TURN", "QUIT", "NOOP"})
+_ReplyReceived = unchecked_constructor(ReplyReceived)  # (reply, raw): a parsed Reply, its bytes
+
+#: The wire bytes of one complete reply -> the event it gave, shared by every client (a world
+#: of thousands of sessions hears "250 2.1.0 Ok" thousands of times). Bounded: starts over.
+_SEEN: dict[bytes, ReplyReceived] = {}
+_SEEN_LIMIT = 4096
+
+
+def _remember(whole: bytes, event: ReplyReceived) -> None:
+    if len(_SEEN) >= _SEEN_LIMIT:
+        _SEEN.clear()
+    _SEEN[whole] = event
+
+
+@lru_cache(maxsize=256)
+def _extensions(lines: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """The (KEYWORD, parameters) pairs an EHLO reply's lines offer (after the greeting line)."""
+    pairs = {}
+    for line in lines[1:]:
+        keyword, _, params = line.partition(" ")
+        pairs[keyword.upper()] = params  # (a keyword offered twice: the last one counts)
+    return tuple(pairs.items())
 
 
 def parse_reply_lines(lines: list[bytes]) -> Reply:
@@ -62,6 +86,8 @@ def parse_reply_lines(lines: list[bytes]) -> Reply:
 class ClientConnection:
     """One SMTP session seen from the client."""
 
+    __slots__ = ("_in", "_lines", "_pending", "closed", "esmtp", "extensions", "last_reply")
+
     def __init__(self) -> None:
         self._in = bytearray()
         self._lines: list[bytes] = []
@@ -79,43 +105,63 @@ class ClientConnection:
         self._in += data
 
     def next_event(self) -> ReplyReceived | Signal:
+        buf = self._in
+        if not buf:
+            return Signal.CLOSED if self.closed else Signal.NEED_DATA
+        # Most replies recur word for word: when the bytes waiting are exactly one reply seen
+        # before, the event is the one that reply gave then (events and replies are immutable).
+        whole = bytes(buf) if not self._lines else None
+        event = _SEEN.get(whole) if whole is not None else None
+        if event is None:
+            event = self._parse_next()
+            if event is None:
+                return Signal.CLOSED if self.closed else Signal.NEED_DATA
+            if whole is not None and not buf:  # the bytes were this one reply and nothing else
+                _remember(whole, event)
+        else:
+            buf.clear()
+        reply = event.reply
+        command = self._pending.popleft() if self._pending else "<unsolicited>"
+        self._learn(command, reply)
+        self.last_reply = reply
+        return event
+
+    def _parse_next(self) -> ReplyReceived | None:
+        """The next complete reply taken from the buffer, or None when it is not complete."""
+        buf = self._in
         while True:
-            nl = self._in.find(b"\n")
+            nl = buf.find(b"\n")
             if nl < 0:
-                if len(self._in) > MAX_REPLY_LINE + 1:  # + 1: a CR may be waiting for its LF
+                if len(buf) > MAX_REPLY_LINE + 1:  # + 1: a CR may be waiting for its LF
                     raise RemoteProtocolError(
                         f"reply line longer than {MAX_REPLY_LINE} octets without CRLF")
-                return Signal.CLOSED if self.closed else Signal.NEED_DATA
-            line = bytes(self._in[:nl])
-            del self._in[: nl + 1]
+                return None
+            line = bytes(buf[:nl])
+            del buf[: nl + 1]
             if line.endswith(b"\r"):
                 line = line[:-1]
             if len(line) > MAX_REPLY_LINE:  # the same verdict however the bytes were chunked
                 raise RemoteProtocolError(f"reply line longer than {MAX_REPLY_LINE} octets")
             self._lines.append(line)
-            match = _REPLY_LINE.match(line)
-            if match is not None and match.group(2) == b"-":
+            # (only a line with a hyphen after three characters can continue a reply)
+            if line[3:4] == b"-" and _REPLY_LINE.match(line) is not None:
                 continue
             raw_lines, self._lines = self._lines, []
             reply = parse_reply_lines(raw_lines)
-            command = self._pending.popleft() if self._pending else "<unsolicited>"
-            self._learn(command, reply)
-            self.last_reply = reply
             raw = b"".join(x + b"\r\n" for x in raw_lines)
-            return ReplyReceived(reply=reply, raw=raw)
+            return _ReplyReceived(reply, raw)
 
     def _learn(self, command: str, reply: Reply) -> None:
-        verb = command.split(" ", 1)[0].upper()
-        if verb == "EHLO" and reply.code == 250:
-            self.esmtp = True
-            self.extensions = {}
-            for line in reply.lines[1:]:
-                keyword, _, params = line.partition(" ")
-                self.extensions[keyword.upper()] = params
-        elif verb == "HELO" and reply.code == 250:
-            self.esmtp = False
-            self.extensions = {}
-        if reply.code == 421 or (verb == "QUIT" and reply.code == 221):
+        code = reply.code
+        if code == 250:
+            verb = command.split(" ", 1)[0].upper()
+            if verb == "EHLO":
+                self.esmtp = True
+                self.extensions = dict(_extensions(reply.lines))
+            elif verb == "HELO":
+                self.esmtp = False
+                self.extensions = {}
+        elif code == 421 or (code == 221 and command.split(" ", 1)[0].upper() == "QUIT"):
             self.closed = True
 
     # -- outgoing -------------------------------------------------------------------------
@@ -166,8 +212,12 @@ class ClientConnection:
 
 def stuff(body: bytes) -> bytes:
     """Normalise line endings to CRLF, double every leading dot, end with CRLF."""
-    text = body.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    if text and not text.endswith(b"\n"):
-        text += b"\n"
-    lines = text.split(b"\n")[:-1] if text else []
-    return b"".join((b"." + line if line.startswith(b".") else line) + b"\r\n" for line in lines)
+    crs = body.count(b"\r")
+    if crs != body.count(b"\n") or crs != body.count(b"\r\n"):  # a bare CR or LF
+        body = body.replace(b"\r\n", b"\n").replace(b"\r", b"\n").replace(b"\n", b"\r\n")
+    if body and not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    if body.startswith(b"."):
+        body = b"." + body
+    # Every line now ends with CRLF, so a CRLF followed by a dot starts a line with a dot.
+    return body.replace(b"\r\n.", b"\r\n..")

@@ -29,7 +29,11 @@ class Step(StrEnum):
     DONE = "done"
 
 
-@dataclass
+# The steps as plain globals: reading ``Step.DONE`` goes through the enum's metaclass.
+_GREETING, _EHLO, _HELO, _MAIL, _RCPT, _DATA, _CONTENT, _QUIT, _DONE = Step
+
+
+@dataclass(slots=True)
 class DeliveryResult:
     """How it went: per-recipient replies and the reply to the content."""
 
@@ -56,6 +60,9 @@ class DeliveryResult:
 class MailSender:
     """Send ``content`` from ``sender`` to ``recipients`` (addresses without brackets)."""
 
+    __slots__ = ("_esmtp", "_out", "_rcpt_queue", "_rcpt_waiting", "client", "content",
+                 "helo_name", "recipients", "result", "sender", "step")
+
     def __init__(self, helo_name: str, sender: str, recipients: list[str], content: bytes,
                  *, esmtp: bool = True) -> None:
         self.client = ClientConnection()
@@ -72,7 +79,7 @@ class MailSender:
 
     @property
     def done(self) -> bool:
-        return self.step is Step.DONE
+        return self.step is _DONE
 
     def data_to_send(self) -> bytes:
         out = bytes(self._out)
@@ -80,23 +87,24 @@ class MailSender:
         return out
 
     def connection_lost(self) -> None:
-        if not self.done:
+        if self.step is not _DONE:
             self.result.error = f"connection lost during {self.step.value}"
-            self.step = Step.DONE
+            self.step = _DONE
 
     def receive_data(self, data: bytes) -> list[ReplyReceived]:
         """Feed server bytes; returns the replies parsed (for a transcript)."""
-        self.client.receive_data(data)
+        client = self.client
+        client.receive_data(data)
         seen: list[ReplyReceived] = []
-        while not self.done:
+        while self.step is not _DONE:
             try:
-                event = self.client.next_event()
+                event = client.next_event()
             except ProtocolError as exc:
                 self.result.error = str(exc)
-                self.step = Step.DONE
+                self.step = _DONE
                 break
-            if not isinstance(event, ReplyReceived):
-                if self.client.closed and not self.done:
+            if type(event) is not ReplyReceived:  # a Signal: nothing more to read
+                if client.closed:
                     self.connection_lost()
                 break
             seen.append(event)
@@ -110,47 +118,22 @@ class MailSender:
         self.result.failure = reply
         self.result.failed_step = self.step
         if reply.code == 421:
-            self.step = Step.DONE
+            self.step = _DONE
         else:
-            self.step = Step.QUIT
+            self.step = _QUIT
             self._send("QUIT")
 
     def _on_reply(self, reply: Reply) -> None:
         step = self.step
-        if reply.code == 421 and step is not Step.QUIT:
+        code = reply.code
+        if code == 421 and step is not _QUIT:
             self.result.failure = self.result.failure or reply
             self.result.failed_step = self.result.failed_step or step
-            self.step = Step.DONE
+            self.step = _DONE
             return
-        if step is Step.GREETING:
-            if reply.code != 220:
-                self._fail(reply)
-                return
-            self.step = Step.EHLO if self._esmtp else Step.HELO
-            self._send(f"{'EHLO' if self._esmtp else 'HELO'} {self.helo_name}")
-        elif step is Step.EHLO:
-            if reply.code == 250:
-                self._mail()
-            elif reply.reply_class == 5:  # an old server without EHLO (RFC 5321 4.1.4)
-                self.step = Step.HELO
-                self._send(f"HELO {self.helo_name}")
-            else:
-                self._fail(reply)
-        elif step is Step.HELO:
-            if reply.code == 250:
-                self._mail()
-            else:
-                self._fail(reply)
-        elif step is Step.MAIL:
-            if reply.code != 250:
-                self._fail(reply)
-                return
-            self.step = Step.RCPT
-            self._rcpt_queue = list(self.recipients)
-            self._send_rcpts()
-        elif step is Step.RCPT:
+        if step is _RCPT:
             rcpt = self._rcpt_waiting.pop(0)
-            if reply.code in (250, 251):
+            if code == 250 or code == 251:
                 self.result.accepted.append(rcpt)
             else:
                 self.result.rejected[rcpt] = reply
@@ -158,27 +141,53 @@ class MailSender:
                 if self._rcpt_queue:
                     self._send_rcpts()
                 elif self.result.accepted:
-                    self.step = Step.DATA
+                    self.step = _DATA
                     self._send("DATA")
                 else:
-                    self.result.failed_step = Step.RCPT
-                    self.step = Step.QUIT
+                    self.result.failed_step = _RCPT
+                    self.step = _QUIT
                     self._send("QUIT")
-        elif step is Step.DATA:
-            if reply.code != 354:
+        elif step is _MAIL:
+            if code != 250:
                 self._fail(reply)
                 return
-            self.step = Step.CONTENT
+            self.step = _RCPT
+            self._rcpt_queue = list(self.recipients)
+            self._send_rcpts()
+        elif step is _DATA:
+            if code != 354:
+                self._fail(reply)
+                return
+            self.step = _CONTENT
             self._out += self.client.send_data(self.content)
-        elif step is Step.CONTENT:
+        elif step is _CONTENT:
             self.result.final = reply
-            self.step = Step.QUIT
+            self.step = _QUIT
             self._send("QUIT")
-        elif step is Step.QUIT:
-            self.step = Step.DONE
+        elif step is _QUIT:
+            self.step = _DONE
+        elif step is _GREETING:
+            if code != 220:
+                self._fail(reply)
+                return
+            self.step = _EHLO if self._esmtp else _HELO
+            self._send(f"{'EHLO' if self._esmtp else 'HELO'} {self.helo_name}")
+        elif step is _EHLO:
+            if code == 250:
+                self._mail()
+            elif reply.reply_class == 5:  # an old server without EHLO (RFC 5321 4.1.4)
+                self.step = _HELO
+                self._send(f"HELO {self.helo_name}")
+            else:
+                self._fail(reply)
+        elif step is _HELO:
+            if code == 250:
+                self._mail()
+            else:
+                self._fail(reply)
 
     def _mail(self) -> None:
-        self.step = Step.MAIL
+        self.step = _MAIL
         command = f"MAIL FROM:<{self.sender}>"
         if self.client.offers("SIZE"):
             command += f" SIZE={len(self.content)}"

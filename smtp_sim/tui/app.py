@@ -21,10 +21,11 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from ..bridge.listen import ListenSpec
-from ..course.lesson import Lesson, builtin_lessons
+from ..course.lesson import Lesson
 from ..course.playback import Playback
 from ..course.progress import Progress, ProgressStore, default_store
 from ..protocol.explain import explain_reply
+from ..world.problems import Problem, ScenarioError
 from .commands import ExportCommands, FaultCommands, LessonCommands
 from .exports import ExportActions
 from .live import LiveActions, LiveBridge
@@ -414,12 +415,14 @@ def start_lesson(lesson_id: str | None = None, *, seed: int | None = None,
                  **options: Any) -> SmtpSimApp:
     """The app on the course: a given lesson, else where the student left off, else lesson 1.
     ``options``: the app's other keyword arguments (``listen``, ``export_dir``)."""
-    from ..course.lesson import load_lesson
+    from ..course.lesson import first_lesson_id, load_lesson
+    from ..world.scenario import list_builtin
 
     store = default_store()
     if lesson_id is None:
         current = store.load().current
-        lessons = builtin_lessons()
-        ids = {le.id for le in lessons}
-        lesson_id = current if current in ids else lessons[0].id
+        # Only the lesson opened is read and validated: start-up stays quick.
+        lesson_id = current if current in list_builtin() else first_lesson_id()
+    if lesson_id is None:
+        raise ScenarioError([Problem("lessons", None, "(course)", "no built-in lessons found")])
     return SmtpSimApp(load_lesson(lesson_id), store=store, seed=seed, **options)

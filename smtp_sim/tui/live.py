@@ -9,13 +9,16 @@ seconds, never once per record.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from ..bridge import Bridge, BridgeError, ListenSpec
+from ..bridge.listen import ListenSpec
 from ..world.trace import TraceRecord
 from ..world.world import World
+
+if TYPE_CHECKING:
+    from ..bridge.bridge import Bridge
 
 REFRESH = 0.1  # seconds between two refreshes of the views while records arrive
 
@@ -34,9 +37,11 @@ class LiveBridge:
                  post: Callable[[Message], object],
                  on_error: Callable[[str], None] | None = None) -> None:
         """Raises ListenError when a listener names nothing in the world."""
+        from ..bridge.bridge import Bridge  # only with --listen: start-up stays quick
+
         self.post = post
-        self.bridge = Bridge(world, list(listen) or [ListenSpec()], on_record=self._record,
-                             on_error=on_error)
+        self.bridge: Bridge = Bridge(world, list(listen) or [ListenSpec()],
+                                     on_record=self._record, on_error=on_error)
         self.pending = False  # a LiveRecords is posted and not yet handled
 
     @property
@@ -55,6 +60,8 @@ class LiveBridge:
 
     async def start(self) -> str | None:
         """Open the listeners; an error message when one cannot be opened."""
+        from ..bridge.bridge import BridgeError
+
         try:
             await self.bridge.start()
         except BridgeError as exc:

@@ -4,11 +4,13 @@ The network map and the flow diagram large, the narration of the timeline in big
 under them, the high-contrast theme. One key plays the simulation to the next pause point,
 another goes back to the previous one. Readable from the back of a room at 100x30.
 
-Pause points are the timeline's ``pause`` events. A scenario or lesson without any pauses
-stops instead after each delivery, deferral, bounce and fault (with whatever else happens at
-the same virtual moment). Everything is stepped through the same deterministic
-:class:`Playback` as the app: going back rebuilds the world at the clock step where the
-earlier pause point was reached, so it looks exactly as it did then.
+Pause points are the timeline's ``pause`` events. A lesson with steps and no pauses is walked
+through instead: each "next" types the next step's solution (and answers its quiz), the step's
+title and task as the narration. A scenario without pauses stops after each delivery,
+deferral, bounce and fault (with whatever else happens at the same virtual moment).
+Everything is stepped through the same deterministic :class:`Playback` as the app: going back
+rebuilds the world at the clock step where the earlier pause point was reached, so it looks
+exactly as it did then.
 """
 
 from __future__ import annotations
@@ -66,6 +68,10 @@ class PresenterApp(App):
         self.animate = animate
         self.pause_total = sum(1 for event in lesson.timeline if event.action == "pause")
         self.stops: list[int] = [0]  # clock steps of the pause points reached so far
+        # A lesson's steps, walked through: how many are shown, the clock step after each.
+        self.walkthrough = bool(lesson.steps) and not self.pause_total
+        self.shown = 0
+        self._step_stops: list[tuple[int, int]] = [(0, 0)]  # (clock step, inputs) after each
         self.playing = False
         self._timer: Timer | None = None
         self._generation = -1
@@ -98,6 +104,14 @@ class PresenterApp(App):
     @property
     def narration(self) -> str:
         """The text on screen now: the latest narration (or stop) record, else the title."""
+        if self.walkthrough and self.shown:
+            step = self.lesson.steps[self.shown - 1]
+            lines = [f"Step {self.shown}: {step.title}"]
+            if step.task:
+                lines.append(step.task)
+            if step.quiz is not None:
+                lines.append(f"{step.quiz.question} \u2192 {step.quiz.solution}")
+            return "\n".join(lines)
         if self._narration is not None:
             return self._narration.summary
         return self.lesson.summary or self.lesson.title
@@ -132,6 +146,9 @@ class PresenterApp(App):
     # -- actions ------------------------------------------------------------------------------
 
     def action_next(self) -> None:
+        if self.walkthrough:
+            self._type_next_step()
+            return
         if self.playing:
             self._finish()
             return
@@ -148,6 +165,15 @@ class PresenterApp(App):
 
     def action_previous(self) -> None:
         self._stop_playing()
+        if self.walkthrough:
+            if self.shown == 0:
+                self.notify("This is the beginning.")
+                return
+            self.shown -= 1
+            steps, inputs = self._step_stops[self.shown]
+            self.playback.go_to_step(steps, inputs=inputs)
+            self.refresh_views()
+            return
         now = self.playback.steps
         earlier = [s for s in self.stops if s < now]
         if not earlier:
@@ -158,6 +184,7 @@ class PresenterApp(App):
 
     def action_restart(self) -> None:
         self._stop_playing()
+        self.shown = 0
         self.playback.reset()
         self.refresh_views()
 
@@ -172,6 +199,22 @@ class PresenterApp(App):
             self._arrive()
         else:
             self.refresh_views()
+
+    def _type_next_step(self) -> None:
+        """Walk-through: type the next step's solution as a student would, answer its quiz."""
+        steps = self.lesson.steps
+        if self.shown >= len(steps):
+            self.notify(f"That was the last of the {len(steps)} steps.")
+            return
+        step = steps[self.shown]
+        for line in step.solution:
+            self.playback.enter(line)
+        if step.quiz is not None:
+            self.playback.enter(f"/answer {step.quiz.solution}")
+        self.shown += 1
+        del self._step_stops[self.shown:]
+        self._step_stops.append((self.playback.steps, len(self.playback.session.inputs)))
+        self.refresh_views()
 
     def _finish(self) -> None:
         for _ in range(MAX_STEPS):
@@ -222,7 +265,9 @@ class PresenterApp(App):
         pb = self.playback
         bar = Text()
         bar.append(f" {self.lesson.title} ", style="bold reverse")
-        if self.pause_total:
+        if self.walkthrough:
+            bar.append(f"  step {self.shown} of {len(self.lesson.steps)}")
+        elif self.pause_total:
             bar.append(f"  pause {self.pauses_reached} of {self.pause_total}")
         else:
             bar.append(f"  stop {sum(1 for s in self.stops if 0 < s <= pb.steps)}")
@@ -252,7 +297,8 @@ class PresenterHelp(ModalScreen[None]):
         rows = ["# Presenter", "",
                 "Space plays the simulation to the next pause of the timeline; the narration "
                 "shows under the map and the flow diagram. Back returns to the previous pause "
-                "exactly as it was.", "", "| keys | action |", "| --- | --- |"]
+                "exactly as it was. A lesson without pauses is walked through: space types "
+                "the next step's solution.", "", "| keys | action |", "| --- | --- |"]
         for binding in self._keys:
             if isinstance(binding, Binding):
                 rows.append(f"| `{binding.key}` | {binding.description} |")

@@ -42,6 +42,7 @@ _PLAIN_NAME_ADDR = re.compile(rf"[A-Za-z0-9]+(?: [A-Za-z0-9]+)* <{_DOT_ATOM}@{_D
 _PLAIN_MESSAGE_ID = re.compile(rf"<{_DOT_ATOM}@{_DOT_ATOM}>")
 _PLAIN_TEXT = re.compile(r"[!-~]+(?: [!-~]+)*")  # printable ASCII words, single spaces
 MAX_LINE = 78  # email.policy's max_line_length: longer header lines would be folded
+_CONTENT, _DONE = Step.CONTENT, Step.DONE
 
 
 @lru_cache(maxsize=64)
@@ -148,15 +149,17 @@ class UserAgent:
 
     def submit(self, recipients: list[str], content: bytes, message: str) -> None:
         world = self.world
-        world.record(Layer.INFO, Kind.NOTE, self.host.name, self.outgoing,
-                     f"{self.address} presses Send: to {', '.join(recipients)} "
-                     f"via {self.outgoing}:{self.port}", message=message)
+        world.log(Layer.INFO, Kind.NOTE, self.host.name, self.outgoing,
+                  f"{self.address} presses Send: to {', '.join(recipients)} "
+                  f"via {self.outgoing}:{self.port}", message=message)
         session = _SubmitSession(self, recipients, content, message)
         world.network.connect(self.host.name, self.outgoing, self.port, session,
                               on_fail=session.failed, message=message)
 
 
 class _SubmitSession:
+    __slots__ = ("agent", "finished", "message", "sender")  # (see TcpConnection)
+
     def __init__(self, agent: UserAgent, recipients: list[str], content: bytes,
                  message: str) -> None:
         self.agent = agent
@@ -168,11 +171,12 @@ class _SubmitSession:
         pass
 
     def on_data(self, conn: TcpConnection, data: bytes) -> None:
-        self.sender.receive_data(data)
-        out = self.sender.data_to_send()
+        sender = self.sender
+        sender.receive_data(data)
+        out = sender.data_to_send()
         if out:
-            send_client_bytes(conn, self.agent.host.name, out, self.sender.step is Step.CONTENT)
-        if self.sender.done:
+            send_client_bytes(conn, self.agent.host.name, out, sender.step is _CONTENT)
+        if sender.step is _DONE:
             self._finish(conn)
 
     def on_close(self, conn: TcpConnection) -> None:
@@ -180,8 +184,8 @@ class _SubmitSession:
         self._finish(conn)
 
     def failed(self, reason: str) -> None:
-        self.agent.world.record(Layer.INFO, Kind.ERROR, self.agent.host.name, None,
-                                f"mail client: cannot send: {reason}", message=self.message)
+        self.agent.world.log(Layer.INFO, Kind.ERROR, self.agent.host.name, None,
+                             f"mail client: cannot send: {reason}", message=self.message)
 
     def _finish(self, conn: TcpConnection) -> None:
         if self.finished:
@@ -197,5 +201,5 @@ class _SubmitSession:
             reply = result.final or result.failure or next(iter(result.rejected.values()), None)
             text = f"mail client: sending failed: {reply or result.error}"
             kind = Kind.ERROR
-        self.agent.world.record(Layer.INFO, kind, self.agent.host.name, None, text,
-                                message=self.message)
+        self.agent.world.log(Layer.INFO, kind, self.agent.host.name, None, text,
+                             message=self.message)

@@ -1,12 +1,15 @@
 """A discrete-event clock with virtual time, in the manner of SimPy's core.
 
-A heap of ``(time, priority, sequence, action)``: the sequence number from ``itertools.count``
-breaks ties, so events at the same moment always run in the order they were scheduled.
-The model never reads the wall clock; playback speed belongs to the UI.
+A heap of ``(time, priority, sequence, action, args)``: the sequence number from
+``itertools.count`` breaks ties, so events at the same moment always run in the order they were
+scheduled. The model never reads the wall clock; playback speed belongs to the UI.
 
-The heap holds plain ``(time, priority, seq, Scheduled)`` tuples rather than the
-:class:`Scheduled` objects themselves: tuples compare in C, and the sequence number is unique,
-so the :class:`Scheduled` is never compared. A large world spends much of its time in the heap.
+The heap holds plain tuples rather than :class:`Scheduled` objects: tuples compare in C, and the
+sequence number is unique, so nothing after it is ever compared. An event scheduled with
+:meth:`Clock.schedule` may be cancelled, so its entry is ``(time, priority, seq, Scheduled,
+None)`` and the run loop looks at the handle; most events (a segment arriving, a DNS answer)
+are never cancelled and go in with :meth:`Clock.call_later` as ``(time, NORMAL, seq, action,
+args)``, without a handle. A large world spends much of its time in the heap.
 """
 
 from __future__ import annotations
@@ -49,7 +52,8 @@ class Clock:
 
     def __init__(self) -> None:
         self.now: float = 0.0
-        self._heap: list[tuple[float, int, int, Scheduled]] = []
+        # (time, priority, seq, Scheduled, None) or (time, NORMAL, seq, action, args)
+        self._heap: list[tuple[float, int, int, Any, tuple[Any, ...] | None]] = []
         self._seq = itertools.count()
         self.steps = 0
 
@@ -60,8 +64,16 @@ class Clock:
         time = self.now + delay
         seq = next(self._seq)
         item = Scheduled(time, priority, seq, action, args, label)
-        heapq.heappush(self._heap, (time, priority, seq, item))
+        heapq.heappush(self._heap, (time, priority, seq, item, None))
         return item
+
+    def call_later(self, delay: float, action: Callable[..., Any], *args: Any) -> None:
+        """``schedule(delay, action, *args)`` for an event that is never cancelled: no handle
+        (and nothing to build one from). It runs in the same order ``schedule`` would run it."""
+        if delay < 0:
+            raise ValueError("cannot schedule in the past")
+        time = self.now + delay
+        heapq.heappush(self._heap, (time, NORMAL, next(self._seq), action, args))
 
     def at(self, time: float, action: Callable[..., Any], *args: Any,
            priority: int = NORMAL, label: str = "") -> Scheduled:
@@ -71,7 +83,7 @@ class Clock:
     def peek(self) -> float | None:
         """The time of the next event, or None when nothing is scheduled."""
         heap = self._heap
-        while heap and heap[0][3].cancelled:
+        while heap and heap[0][4] is None and heap[0][3].cancelled:
             heapq.heappop(heap)
         return heap[0][0] if heap else None
 
@@ -79,12 +91,14 @@ class Clock:
         """Run the next event. False when there was none."""
         heap = self._heap
         while heap:
-            item = heapq.heappop(heap)[3]
-            if item.cancelled:
-                continue
-            self.now = item.time
+            time, _, _, action, args = heapq.heappop(heap)
+            if args is None:  # a Scheduled handle
+                if action.cancelled:
+                    continue
+                action, args = action.action, action.args
+            self.now = time
             self.steps += 1
-            item.action(*item.args)
+            action(*args)
             return True
         return False
 
@@ -93,12 +107,25 @@ class Clock:
         # step() and peek() inlined: this loop is the world's innermost one.
         heap = self._heap
         pop = heapq.heappop
+        if until is None and max_steps is None:  # to the end: nothing to look at before popping
+            while heap:
+                time, _, _, action, args = pop(heap)
+                if args is None:  # a Scheduled handle
+                    if action.cancelled:
+                        continue
+                    action, args = action.action, action.args
+                self.now = time
+                self.steps += 1
+                action(*args)
+            return
         steps = 0
         while heap:
-            time, _, _, item = heap[0]
-            if item.cancelled:
-                pop(heap)
-                continue
+            time, _, _, action, args = heap[0]
+            if args is None:  # a Scheduled handle
+                if action.cancelled:
+                    pop(heap)
+                    continue
+                action, args = action.action, action.args
             if until is not None and time > until:
                 break
             if max_steps is not None and steps >= max_steps:
@@ -106,11 +133,11 @@ class Clock:
             pop(heap)
             self.now = time
             self.steps += 1
-            item.action(*item.args)
+            action(*args)
             steps += 1
         if until is not None and until > self.now:
             self.now = until
 
     @property
     def pending(self) -> int:
-        return sum(1 for entry in self._heap if not entry[3].cancelled)
+        return sum(1 for entry in self._heap if entry[4] is not None or not entry[3].cancelled)

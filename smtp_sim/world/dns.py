@@ -86,15 +86,14 @@ class Resolver:
         if query is None:
             query = (f"query MX {domain}?", (("rrtype", "MX"), ("name", domain)))
             self._remember(("query", domain), query)
-        world.record(Layer.DNS, Kind.QUERY, client, dst, query[0], message=message,
-                     info=query[1])
+        world.log(Layer.DNS, Kind.QUERY, client, dst, query[0], message=message, info=query[1])
         rtt = self._rtt(client)
         if rtt is None:
-            world.clock.schedule(DNS_TIMEOUT, self._answer, client, domain, DnsFailure.TIMEOUT,
-                                 callback, message)
+            world.clock.call_later(DNS_TIMEOUT, self._answer, client, domain,
+                                   DnsFailure.TIMEOUT, callback, message)
             return
-        world.clock.schedule(rtt, self._answer, client, domain, self._resolve(domain), callback,
-                             message)
+        world.clock.call_later(rtt, self._answer, client, domain, self._resolve(domain),
+                               callback, message)
 
     def _rtt(self, client: str) -> float | None:
         if self.down:
@@ -130,8 +129,8 @@ class Resolver:
         if answer is None:
             answer = self._describe(domain, result)
             self._remember(key, answer)
-        self.world.record(Layer.DNS, Kind.ANSWER, src, client, answer[0], message=message,
-                          info=answer[1])
+        self.world.log(Layer.DNS, Kind.ANSWER, src, client, answer[0], message=message,
+                       info=answer[1])
         callback(result)
 
     def _describe(self, domain: str, result: MailRoute | DnsFailure) -> tuple[str, tuple]:

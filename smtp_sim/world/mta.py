@@ -11,6 +11,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 from ..protocol import (
@@ -26,6 +27,7 @@ from ..protocol import (
     ServerConnection,
     Signal,
     Stage,
+    State,
     Verdict,
 )
 from ..protocol.delivery import DeliveryResult, Step
@@ -37,6 +39,11 @@ from .trace import Kind, Layer
 
 if TYPE_CHECKING:
     from .world import World
+
+# Enum members read on every segment, bound once (a class attribute of an enum is slower).
+_NEED_DATA, _CLOSED = Signal.NEED_DATA, Signal.CLOSED
+_REPLY, _COMMAND, _CONTENT_KIND = Kind.REPLY, Kind.COMMAND, Kind.CONTENT
+_CONTENT, _DONE = Step.CONTENT, Step.DONE
 
 #: Postfix-like backoff: first retry after 5 minutes, doubling up to about 67 minutes.
 DEFAULT_RETRY = (300.0, 600.0, 1200.0, 2400.0, 4000.0)
@@ -111,6 +118,8 @@ class MTAPolicy(MailPolicy):
 class SmtpServerSession:
     """The server end of one connection: bytes to the engine, replies back to the wire."""
 
+    __slots__ = ("_conn", "engine", "mta")  # (slots: see TcpConnection)
+
     def __init__(self, mta: MTA, conn: TcpConnection) -> None:
         self.mta = mta
         # A weak reference: the connection holds the session (``server_end``), and a strong
@@ -157,32 +166,34 @@ class SmtpServerSession:
     def _pump(self) -> None:
         engine = self.engine
         conn = self.conn
-        host = self.mta.host.name
+        mta = self.mta
+        host = mta.host.name
         while True:
             event = engine.next_event()
-            if event is Signal.NEED_DATA or event is Signal.CLOSED:
+            if event is _NEED_DATA or event is _CLOSED:
                 break
             out = engine.data_to_send()
+            kind = type(event)
             if out:
-                out, summary, info = _reply_record(out, engine.state.value)
-                delay = self.mta.reply_delay
+                # (the reply to a message names its queue id: remembering it would only churn)
+                out, summary, info = _reply_record(out, engine.state, kind is not MessageReceived)
+                delay = mta.reply_delay
                 if delay > 0:  # a slow server (a fault): the reply leaves later
-                    self.mta.world.clock.schedule(
-                        delay, conn.send, host, out, Kind.REPLY, summary, info
-                    )
+                    mta.world.clock.call_later(delay, conn.send, host, out, _REPLY, summary, info)
                 else:
-                    conn.send(host, out, Kind.REPLY, summary, info=info)
-            if isinstance(event, CommandReplied) and event.note:
-                self.mta.world.record(
-                    Layer.INFO, Kind.NOTE, host, conn.client, event.note, conn=conn.id
-                )
-            elif isinstance(event, MessageReceived) and event.accepted:
-                self.mta.receive(event, conn)
-            elif isinstance(event, ConnectionClosed):
-                self.mta.sessions.pop(conn.id, None)
-                delay = self.mta.reply_delay
+                    conn.send(host, out, _REPLY, summary, info)
+            if kind is CommandReplied:
+                if event.note:
+                    mta.world.log(Layer.INFO, Kind.NOTE, host, conn.client, event.note,
+                                  conn=conn.id)
+            elif kind is MessageReceived:
+                if event.accepted:
+                    mta.receive(event, conn)
+            elif kind is ConnectionClosed:
+                mta.sessions.pop(conn.id, None)
+                delay = mta.reply_delay
                 if delay > 0:
-                    self.mta.world.clock.schedule(delay, conn.close, host)
+                    mta.world.clock.call_later(delay, conn.close, host)
                 else:
                     conn.close(host)
                 break
@@ -190,6 +201,8 @@ class SmtpServerSession:
 
 class SmtpClientSession:
     """The client end of one relay attempt: a MailSender speaking over a TCP connection."""
+
+    __slots__ = ("done", "entry", "finished", "mta", "sender", "target")  # (see TcpConnection)
 
     def __init__(
         self, mta: MTA, entry: QueueEntry, target: str, done: Callable[[DeliveryResult], None]
@@ -209,8 +222,8 @@ class SmtpClientSession:
         sender.receive_data(data)
         out = sender.data_to_send()
         if out:
-            send_client_bytes(conn, self.mta.host.name, out, sender.step is Step.CONTENT)
-        if sender.done:
+            send_client_bytes(conn, self.mta.host.name, out, sender.step is _CONTENT)
+        if sender.step is _DONE:
             self._finish(conn)
 
     def on_close(self, conn: TcpConnection) -> None:
@@ -229,13 +242,11 @@ def send_client_bytes(conn: TcpConnection, host: str, out: bytes, content: bool)
     """Write a client's bytes as trace records: the message content, or command lines."""
     if content:
         size = len(out)
-        conn.send(
-            host,
-            out,
-            Kind.CONTENT,
-            f"message content ({size} bytes) and the final dot",
-            info=(("bytes", size),),
-        )
+        described = _CONTENTS.get(size)
+        if described is None:
+            described = (f"message content ({size} bytes) and the final dot", (("bytes", size),))
+            _remember(_CONTENTS, size, described)
+        conn.send(host, out, _CONTENT_KIND, *described)
         return
     cached = _COMMANDS.get(out)
     if cached is None:
@@ -245,7 +256,7 @@ def send_client_bytes(conn: TcpConnection, host: str, out: bytes, content: bool)
         cached = (out, summary, (("verbs", verbs), ("verb", verbs[0])))
         _remember(_COMMANDS, out, cached)
     out, summary, info = cached
-    conn.send(host, out, Kind.COMMAND, summary, info=info)
+    conn.send(host, out, _COMMAND, summary, info)
 
 
 # Most commands and replies recur word for word (EHLO, "250 2.1.0 Ok", DATA, QUIT...).  The
@@ -255,6 +266,8 @@ def send_client_bytes(conn: TcpConnection, host: str, out: bytes, content: bool)
 # immutable and equal, so nothing observable changes.
 _COMMANDS: dict[bytes, tuple[bytes, str, tuple[tuple[str, object], ...]]] = {}
 _REPLIES: dict[tuple[bytes, str], tuple[bytes, str, tuple[tuple[str, object], ...]]] = {}
+_CONTENTS: dict[int, tuple[str, tuple[tuple[str, object], ...]]] = {}  # by size: summary, info
+_INFOS: dict[tuple[tuple[str, object], ...], tuple[tuple[str, object], ...]] = {}  # one of each
 _CACHE_LIMIT = 4096  # entries per table; a full table starts again (unique queue ids...)
 
 
@@ -264,14 +277,34 @@ def _remember(table: dict, key: object, value: object) -> None:
     table[key] = value
 
 
-def _reply_record(out: bytes, state: str) -> tuple[bytes, str, tuple[tuple[str, object], ...]]:
+def _reply_record(
+    out: bytes, state: State, remember: bool = True
+) -> tuple[bytes, str, tuple[tuple[str, object], ...]]:
     """The bytes, summary and info of a reply record (shared with earlier equal replies)."""
-    key = (out, state)
-    cached = _REPLIES.get(key)
+    key = (out, state)  # (a State is a StrEnum: the key equals (out, state.value))
+    cached = _REPLIES.get(key) if remember else None
     if cached is None:
-        cached = (out, _reply_summary(out), (("codes", _codes(out)), ("state", state)))
-        _remember(_REPLIES, key, cached)
+        info = (("codes", _codes(out)), ("state", state.value))
+        shared = _INFOS.get(info)  # ("250 ... queued as <id>" differ in their text only)
+        if shared is None:
+            _remember(_INFOS, info, info)
+            shared = info
+        cached = (out, _reply_summary(out), shared)
+        if remember:
+            _remember(_REPLIES, key, cached)
     return cached
+
+
+_ADDRESSES: dict[str, Address] = {}  # Address.parse of recipients seen before (immutable)
+
+
+def _parse_address(text: str) -> Address:
+    """``Address.parse(text)``, remembered: a relay expands the same addresses again and again."""
+    address = _ADDRESSES.get(text)
+    if address is None:
+        address = Address.parse(text)  # (a ValueError is not remembered)
+        _remember(_ADDRESSES, text, address)
+    return address
 
 
 def _codes(out: bytes) -> tuple[int, ...]:
@@ -398,9 +431,9 @@ class MTA:
     def expand(self, rcpt: str, message: str | None, depth: int = 0) -> list[str]:
         """The final addresses for ``rcpt``: aliases and lists of our domains expanded."""
         try:
-            address = Address.parse(rcpt)
+            address = _parse_address(rcpt)
         except ValueError:
-            self.world.record(
+            self.world.log(
                 Layer.MAILBOX,
                 Kind.ERROR,
                 self.host.name,
@@ -411,7 +444,7 @@ class MTA:
             return []
         if address.domain is None:
             if address.local.lstrip('"').startswith("|"):
-                self.world.record(
+                self.world.log(
                     Layer.INFO,
                     Kind.NOTE,
                     self.host.name,
@@ -453,7 +486,7 @@ class MTA:
             box = self.mailboxes.setdefault(rcpt.lower(), Mailbox(rcpt.lower(), ""))
         data = f"Return-Path: <{sender}>\r\nDelivered-To: {rcpt}\r\n".encode() + content
         stored = box.deliver(data, sender, world.clock.now, message)
-        world.record(
+        world.log(
             Layer.MAILBOX,
             Kind.STORED,
             self.host.name,
@@ -485,7 +518,7 @@ class MTA:
             message,
         )
         self.queue.add(entry)
-        world.record(
+        world.log(
             Layer.QUEUE,
             Kind.QUEUED,
             self.host.name,
@@ -494,7 +527,7 @@ class MTA:
             message=message,
             info=(("queue_id", entry.queue_id), ("domain", domain)),
         )
-        world.clock.schedule(0.0, self.attempt, entry)
+        world.clock.call_later(0.0, self.attempt, entry)
         return entry
 
     def attempt(self, entry: QueueEntry) -> None:
@@ -503,7 +536,7 @@ class MTA:
         world = self.world
         entry.state = EntryState.ACTIVE
         entry.attempts += 1
-        world.record(
+        world.log(
             Layer.QUEUE,
             Kind.ATTEMPT,
             self.host.name,
@@ -512,8 +545,10 @@ class MTA:
             message=entry.message,
             info=(("queue_id", entry.queue_id), ("attempt", entry.attempts)),
         )
+        # (partial objects rather than closures here and in _try_hosts: the collector looks at
+        # everything alive while a message is on its way, and a closure is several objects)
         world.resolver.mail_route(
-            self.host.name, entry.domain, lambda result: self._routed(entry, result), entry.message
+            self.host.name, entry.domain, partial(self._routed, entry), entry.message
         )
 
     def _routed(self, entry: QueueEntry, result: MailRoute | DnsFailure) -> None:
@@ -546,22 +581,22 @@ class MTA:
             self._try_hosts(entry, rest, reasons)
             return
 
-        def done(result: DeliveryResult) -> None:
-            self._attempt_done(entry, target_host.name, rest, reasons, result)
-
-        def failed(reason: str) -> None:
-            reasons.append(reason)
-            self._try_hosts(entry, rest, reasons)
-
+        done = partial(self._attempt_done, entry, target_host.name, rest, reasons)
         session = SmtpClientSession(self, entry, target_host.name, done)
         world.network.connect(
             self.host.name,
             target_host.name,
             SMTP_PORT,
             session,
-            on_fail=failed,
+            on_fail=partial(self._connect_failed, entry, rest, reasons),
             message=entry.message,
         )
+
+    def _connect_failed(
+        self, entry: QueueEntry, rest: list[str], reasons: list[str], reason: str
+    ) -> None:
+        reasons.append(reason)
+        self._try_hosts(entry, rest, reasons)
 
     def _attempt_done(
         self,
@@ -576,7 +611,7 @@ class MTA:
             entry.state = EntryState.SENT
             entry.relayed_to = target
             reply = result.final
-            world.record(
+            world.log(
                 Layer.QUEUE,
                 Kind.SENT,
                 self.host.name,
@@ -630,7 +665,7 @@ class MTA:
         entry.last_reason = reason
         entry.next_attempt = world.clock.now + delay
         entry.history.append((world.clock.now, reason))
-        world.record(
+        world.log(
             Layer.QUEUE,
             Kind.DEFERRED,
             self.host.name,
@@ -639,7 +674,7 @@ class MTA:
             message=entry.message,
             info=(("queue_id", entry.queue_id), ("reason", reason), ("retry_in", delay)),
         )
-        world.clock.schedule(delay, self.attempt, entry)
+        world.clock.call_later(delay, self.attempt, entry)
 
     def fail(
         self, entry: QueueEntry, reason: str, reply, recipients: list[str] | None = None
@@ -652,7 +687,7 @@ class MTA:
         rcpts = recipients or entry.recipients
         if entry.sender == "":
             entry.state = EntryState.EXPIRED
-            world.record(
+            world.log(
                 Layer.QUEUE,
                 Kind.EXPIRED,
                 self.host.name,
@@ -665,7 +700,7 @@ class MTA:
             return
         if set(rcpts) >= set(entry.recipients):
             entry.state = EntryState.BOUNCED
-        world.record(
+        world.log(
             Layer.QUEUE,
             Kind.BOUNCED,
             self.host.name,

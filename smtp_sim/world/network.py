@@ -172,8 +172,22 @@ class Network:
         return conn
 
 
+def _latency(path: list[Link]) -> float:
+    """The sum of the links' delays."""
+    delay = 0  # summed as sum() does, from int 0, so the floats come out the same
+    for link in path:
+        delay += link.latency + link.extra_latency  # Link.delay, inlined
+    return delay
+
+
 class TcpConnection:
     """One TCP connection between a client endpoint and the server's listener."""
+
+    # Slots: a busy world has thousands of connections in flight, and the garbage collector
+    # looks at each (a __dict__ would be one more object per connection).
+    __slots__ = ("__weakref__", "_early", "_timer", "bytes_sent", "client", "client_end",
+                 "client_port", "closed_by", "id", "layer", "message", "network", "on_fail",
+                 "port", "server", "server_end", "state", "world")
 
     def __init__(self, network: Network, conn_id: int, client: str, client_port: int,
                  server: str, port: int, endpoint: Endpoint, on_fail: Callable[[str], None],
@@ -199,7 +213,9 @@ class TcpConnection:
     # -- handshake --------------------------------------------------------------------------
 
     def _tcp(self, kind: Kind, src: str, dst: str, summary: str) -> None:
-        self.world.record(Layer.TCP, kind, src, dst, summary, conn=self.id, message=self.message)
+        world = self.world
+        world.trace.append(world.clock.now, Layer.TCP, kind, src, dst, summary, b"", self.id,
+                           self.message)
 
     def start(self) -> None:
         sport, dport = self.client_port, self.port
@@ -209,9 +225,10 @@ class TcpConnection:
         delay = self._delay(self.client, self.server)
         if delay is None:
             return  # the SYN is lost; the timer will fire
-        clock.schedule(delay, self._syn_arrives)
+        clock.call_later(delay, self._syn_arrives)
 
-    def _delay(self, src: str, dst: str) -> float | None:
+    def _path(self, src: str, dst: str) -> list[Link] | None:
+        """The links a segment from ``src`` crosses to ``dst``; None when it cannot get there."""
         net = self.network
         hosts = net.hosts
         if not hosts[src].up:
@@ -219,10 +236,11 @@ class TcpConnection:
         path = net.route(src, dst)
         if path is None or not hosts[dst].up:
             return None
-        delay = 0  # summed as sum() does, from int 0, so the floats come out the same
-        for link in path:
-            delay += link.latency + link.extra_latency  # Link.delay, inlined
-        return delay
+        return path
+
+    def _delay(self, src: str, dst: str) -> float | None:
+        path = self._path(src, dst)
+        return None if path is None else _latency(path)
 
     def _syn_arrives(self) -> None:
         if self.state != "SYN_SENT":
@@ -234,12 +252,12 @@ class TcpConnection:
             self._tcp(Kind.RST, self.server, self.client,
                       f"RST: nothing listens on port {self.port} (connection refused)")
             if back is not None:
-                self.world.clock.schedule(back, self._refused)
+                self.world.clock.call_later(back, self._refused)
             return
         self._tcp(Kind.SYN_ACK, self.server, self.client, f"SYN-ACK {self.port} \u2192 "
                   f"{self.client_port}")
         if back is not None:
-            self.world.clock.schedule(back, self._synack_arrives, factory)
+            self.world.clock.call_later(back, self._synack_arrives, factory)
 
     def _refused(self) -> None:
         if self.state != "SYN_SENT":
@@ -272,7 +290,7 @@ class TcpConnection:
         delay = self._delay(self.client, self.server)
         self.client_end.on_open(self)
         if delay is not None:
-            self.world.clock.schedule(delay, self._accept, factory)
+            self.world.clock.call_later(delay, self._accept, factory)
 
     def _accept(self, factory: Callable[[TcpConnection], Endpoint]) -> None:
         if self.state not in ("ESTABLISHED", "CLOSING"):
@@ -296,26 +314,35 @@ class TcpConnection:
         dst = self.server if side == self.client else self.client
         self.bytes_sent[side] += len(data)
         world = self.world
-        world.trace.add(world.clock.now, self.layer, kind, side, dst, summary, data=data,
-                        conn=self.id, message=self.message, info=info)
+        world.trace.append(world.clock.now, self.layer, kind, side, dst, summary, data, self.id,
+                           self.message, info)
         self._transmit(side, dst, data, 0)
 
     def _transmit(self, side: str, dst: str, data: bytes, attempt: int) -> None:
-        delay = self._delay(side, dst)
-        lost = delay is None or self._lost(side, dst)
-        if lost:
-            if attempt >= MAX_RETRANSMITS:
-                self._broken(f"{dst} unreachable: gave up after {attempt} retransmissions")
+        # (the hot path of every segment: _path and Network.route, inlined)
+        world = self.world
+        net = self.network
+        hosts = net.hosts
+        path = None
+        if hosts[side].up and hosts[dst].up:
+            path = net._route_cache.get((side, dst), _UNKNOWN)
+            if path is _UNKNOWN:
+                path = net.route(side, dst)
+        if path is not None:
+            delay = 0  # summed as sum() does, from int 0, so the floats come out the same
+            for link in path:
+                # a lossy link draws once per segment, in path order, up to the first loss
+                if link.loss > 0 and world.rng.random() < link.loss:
+                    break
+                delay += link.latency + link.extra_latency
+            else:  # not lost
+                world.clock.call_later(delay, self._deliver, dst, data)
                 return
-            rto = RETRANSMIT_TIMEOUT * (2 ** attempt)
-            self.world.clock.schedule(rto, self._retransmit, side, dst, data, attempt + 1)
+        if attempt >= MAX_RETRANSMITS:
+            self._broken(f"{dst} unreachable: gave up after {attempt} retransmissions")
             return
-        self.world.clock.schedule(delay, self._deliver, dst, data)
-
-    def _lost(self, src: str, dst: str) -> bool:
-        path = self.network.route(src, dst) or []
-        rng = self.world.rng
-        return any(link.loss > 0 and rng.random() < link.loss for link in path)
+        rto = RETRANSMIT_TIMEOUT * (2 ** attempt)
+        world.clock.call_later(rto, self._retransmit, side, dst, data, attempt + 1)
 
     def _retransmit(self, side: str, dst: str, data: bytes, attempt: int) -> None:
         if self.state == "CLOSED":
@@ -359,7 +386,7 @@ class TcpConnection:
         self.state = "CLOSING"
         delay = self._delay(side, dst)
         if delay is not None:
-            self.world.clock.schedule(delay, self._fin_arrives, dst)
+            self.world.clock.call_later(delay, self._fin_arrives, dst)
         if len(self.closed_by) == 2:
             self.state = "CLOSED"
             self.network.connections.pop(self.id, None)

@@ -15,7 +15,7 @@ class EntryState(StrEnum):
     EXPIRED = "expired"  # failed for good and no bounce could be sent
 
 
-@dataclass
+@dataclass(slots=True)  # (a world keeps every entry; slots spare the collector a dict each)
 class QueueEntry:
     queue_id: str
     sender: str

@@ -6,10 +6,16 @@ bytes that crossed the wire, CRLF included.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import operator
+from array import array
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, overload
+from weakref import KeyedRef
+
+from ..protocol.records import unchecked_constructor
 
 
 class Layer(StrEnum):
@@ -57,7 +63,7 @@ class Kind(StrEnum):
     FAULT = "fault"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class TraceRecord:
     """One observable thing. ``time`` is virtual seconds; ``data`` the exact bytes (SMTP/POP3).
 
@@ -113,21 +119,91 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+# How the trace keeps a record: a row, the plain tuple ``(time, layer, kind, src, dst, summary,
+# data, conn, message, info)`` (the seq is its index; the layer and kind are their numbers in
+# _LAYERS and _KINDS, small ints).
+Row = tuple[float, int, int, str, "str | None", str, bytes, "int | None", "str | None",
+            tuple[tuple[str, Any], ...]]
+_LAYERS, _KINDS = tuple(Layer), tuple(Kind)
+_LAYER_NUMBER = {layer: number for number, layer in enumerate(_LAYERS)}
+_KIND_NUMBER = {kind: number for number, kind in enumerate(_KINDS)}
+_new_record = unchecked_constructor(TraceRecord)  # TraceRecord(...) without its __init__
+
+
 class Trace:
-    """Append-only. Listeners are told of each new record (the UI, live exports)."""
+    """Append-only. Listeners are told of each new record (the UI, live exports).
+
+    The records are kept as plain values, not as :class:`TraceRecord` objects. A large world
+    keeps hundreds of thousands of records, and Python's cyclic garbage collector walks every
+    container object (and looks at everything it refers to), again and again as the trace
+    grows: that was a third of a big world's running time. A tuple holding only strings,
+    numbers, bytes and such tuples is not tracked by the collector (it untracks one when it
+    first looks at it), so the trace costs it almost nothing:
+
+    * a new record is a row, the tuple ``(time, layer, kind, src, dst, summary, data, conn,
+      message, info)`` (the record's fields after seq; layer and kind by number);
+    * every ``CHUNK`` rows, the chunk is turned into columns, one tuple per field, which take
+      less memory than the rows (one tuple per field instead of one per record), and the
+      list of chunks stays short. The layers and kinds become ``bytes``, one byte a record;
+      the times, when all are floats (an ``int`` stays an int), an ``array`` of doubles: most
+      records happen at a moment of their own, and a float object is three times the size of
+      a double.
+
+    The :class:`TraceRecord` of a row is built when someone asks for it (indexing, iterating,
+    ``records``, ``since``, ``add``, a listener). The trace remembers, weakly, the records it has
+    handed out: while anyone holds a record, the trace hands out that same object for its seq.
+    It also keeps the last ``KEEP`` records it built alive itself, so that readers going over
+    the same records again and again (a lesson's checks after every step, the views) do not
+    have them built again each time.
+    """
+
+    CHUNK = 1024  # rows per chunk
+    KEEP = 4096  # records built lately and kept alive
 
     def __init__(self) -> None:
-        self.records: list[TraceRecord] = []
+        self._chunks: list[tuple[Sequence[Any], ...]] = []  # full chunks as columns, oldest first
+        self._rows: list[Row] = []  # the chunk being filled (fewer than CHUNK rows)
+        self._count = 0
+        # seq -> a weak reference to the record handed out, while it lives (a lighter
+        # WeakValueDictionary: the callback forgets the entry when the record goes)
+        self._handed_out: dict[int, KeyedRef] = {}
+        handed_out = self._handed_out
+
+        def forget(ref: KeyedRef) -> None:
+            if handed_out.get(ref.key) is ref:
+                del handed_out[ref.key]
+
+        self._forget = forget
+        self._kept: deque[TraceRecord] = deque(maxlen=self.KEEP)
         self._listeners: list[Callable[[TraceRecord], None]] = []
+        self.records = TraceRecords(self)  # every record, oldest first, as a read-only sequence
 
     def __len__(self) -> int:
-        return len(self.records)
+        return self._count
 
     def __iter__(self) -> Iterator[TraceRecord]:
-        return iter(self.records)
+        record = self._record
+        seq = 0
+        while seq < self._count:  # (like a list's iterator, it sees records added meanwhile)
+            yield record(seq)
+            seq += 1
 
-    def __getitem__(self, index: int) -> TraceRecord:
-        return self.records[index]
+    @overload
+    def __getitem__(self, index: int) -> TraceRecord: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[TraceRecord]: ...
+
+    def __getitem__(self, index: int | slice) -> TraceRecord | list[TraceRecord]:
+        count = self._count
+        if isinstance(index, slice):
+            record = self._record
+            return [record(seq) for seq in range(*index.indices(count))]
+        seq = operator.index(index)
+        if seq < 0:
+            seq += count
+        if not 0 <= seq < count:
+            raise IndexError("trace index out of range")
+        return self._record(seq)
 
     def subscribe(self, listener: Callable[[TraceRecord], None]) -> None:
         self._listeners.append(listener)
@@ -135,14 +211,81 @@ class Trace:
     def add(self, time: float, layer: Layer, kind: Kind, src: str, dst: str | None,
             summary: str, *, data: bytes = b"", conn: int | None = None,
             message: str | None = None, info: tuple[tuple[str, Any], ...] = ()) -> TraceRecord:
-        records = self.records
-        record = TraceRecord(len(records), time, layer, kind, src, dst, summary, data, conn,
-                             message, info)
-        records.append(record)
+        """Append a record and return it."""
+        self.append(time, layer, kind, src, dst, summary, data, conn, message, info)
+        return self._record(self._count - 1)
+
+    def append(self, time: float, layer: Layer, kind: Kind, src: str, dst: str | None,
+               summary: str, data: bytes = b"", conn: int | None = None,
+               message: str | None = None, info: tuple[tuple[str, Any], ...] = ()) -> None:
+        """:meth:`add` for callers that do not want the record back (a busy world's path)."""
+        rows = self._rows
+        rows.append((time, _LAYER_NUMBER[layer], _KIND_NUMBER[kind], src, dst, summary, data, conn,
+                     message, info))
+        if len(rows) == self.CHUNK:
+            self._seal()
+        self._count += 1
         if self._listeners:
+            record = self._record(self._count - 1)
             for listener in self._listeners:
                 listener(record)
-        return record
 
     def since(self, seq: int) -> list[TraceRecord]:
-        return self.records[seq:]
+        return self[seq:]
+
+    def _seal(self) -> None:
+        """File the full chunk of rows as columns."""
+        columns: list[Sequence[Any]] = list(zip(*self._rows, strict=True))
+        if all(type(t) is float for t in columns[0]):
+            columns[0] = array("d", columns[0])  # (reads back equal floats)
+        columns[1], columns[2] = bytes(columns[1]), bytes(columns[2])  # (read back as ints)
+        self._chunks.append(tuple(columns))
+        self._rows.clear()
+
+    def _record(self, seq: int) -> TraceRecord:
+        """The record at ``seq`` (0 <= seq < len), the same object while anyone holds it."""
+        ref = self._handed_out.get(seq)
+        record = ref() if ref is not None else None
+        if record is None:
+            chunk, i = divmod(seq, self.CHUNK)
+            if chunk < len(self._chunks):
+                times, layers, kinds, srcs, dsts, summaries, datas, conns, messages, infos = (
+                    self._chunks[chunk])
+                record = _new_record(seq, times[i], _LAYERS[layers[i]], _KINDS[kinds[i]],
+                                     srcs[i], dsts[i], summaries[i], datas[i], conns[i],
+                                     messages[i], infos[i])
+            else:
+                time, layer, kind, src, dst, summary, data, conn, message, info = self._rows[i]
+                record = _new_record(seq, time, _LAYERS[layer], _KINDS[kind], src, dst, summary,
+                                     data, conn, message, info)
+            self._handed_out[seq] = KeyedRef(record, self._forget, seq)
+            self._kept.append(record)
+        return record
+
+
+class TraceRecords(Sequence[TraceRecord]):
+    """``Trace.records``: the records of a trace as a read-only sequence (a live view: it grows
+    with the trace). Indexing, slicing (a list), iterating, ``reversed()`` and ``len()``."""
+
+    __slots__ = ("_trace",)
+
+    def __init__(self, trace: Trace) -> None:
+        self._trace = trace
+
+    def __len__(self) -> int:
+        return len(self._trace)
+
+    @overload
+    def __getitem__(self, index: int) -> TraceRecord: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[TraceRecord]: ...
+
+    def __getitem__(self, index: int | slice) -> TraceRecord | list[TraceRecord]:
+        return self._trace[index]
+
+    def __iter__(self) -> Iterator[TraceRecord]:
+        return iter(self._trace)
+
+    def __reversed__(self) -> Iterator[TraceRecord]:
+        record = self._trace._record  # (a sibling in this module)
+        return (record(seq) for seq in range(len(self._trace) - 1, -1, -1))

@@ -39,6 +39,8 @@ class World:
         self._by_alias: dict[str, str] = {}
         self._date_key: tuple[datetime, Any] | None = None
         self._date_text = ""
+        self._date_span = (1.0, 0.0)  # clock times _date_text is right for (none yet)
+        self._date_start = start
 
     # -- time and identity ------------------------------------------------------------------
 
@@ -47,14 +49,25 @@ class World:
         return self.clock.now
 
     def date_text(self, t: float | None = None) -> str:
-        moment = self.start + timedelta(seconds=self.clock.now if t is None else t)
+        now = self.clock.now if t is None else t
         # The text changes once a second (format_datetime drops the microseconds) but is asked
         # for several times per message (each session's greeting, each Received: line).
+        low, high = self._date_span
+        if low <= now <= high and self.start is self._date_start:
+            return self._date_text
+        start = self.start
+        moment = start + timedelta(seconds=now)
         # Keyed with the zone too: equal instants in two zones are written differently.
-        key = (moment.replace(microsecond=0), moment.tzinfo)
+        second = moment.replace(microsecond=0)
+        key = (second, moment.tzinfo)
         if key != self._date_key:
             self._date_key = key
             self._date_text = format_datetime(moment)
+        # The clock times that fall in the same second of the calendar, less a microsecond at
+        # each end (timedelta rounds to microseconds): the same text without the arithmetic.
+        low = (second - start).total_seconds()
+        self._date_span = (low + 1e-6, low + 1 - 1e-6)
+        self._date_start = start
         return self._date_text
 
     def new_message_id(self) -> str:
@@ -63,6 +76,13 @@ class World:
     def record(self, layer: Layer, kind: Kind, src: str, dst: str | None, summary: str,
                **kwargs: Any) -> TraceRecord:
         return self.trace.add(self.clock.now, layer, kind, src, dst, summary, **kwargs)
+
+    def log(self, layer: Layer, kind: Kind, src: str, dst: str | None, summary: str, *,
+            data: bytes = b"", conn: int | None = None, message: str | None = None,
+            info: tuple[tuple[str, Any], ...] = ()) -> None:
+        """:meth:`record` without building the record to return (the model's own path)."""
+        self.trace.append(self.clock.now, layer, kind, src, dst, summary, data, conn, message,
+                          info)
 
     # -- building ---------------------------------------------------------------------------
 

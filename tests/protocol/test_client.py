@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 from helpers import HOST, PERSONALITY_IDS, converse, crlf
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smtp_sim.protocol import (
     PERSONALITIES,
@@ -235,6 +237,41 @@ def test_send_data_dot_stuffs_and_normalises_line_endings() -> None:
 )
 def test_stuff(body: bytes, wire: bytes) -> None:
     assert stuff(body) == wire
+
+
+def _stuff_line_by_line(body: bytes) -> bytes:
+    """The rule as RFC 5321 4.5.2 states it, one line at a time (what stuff() must equal)."""
+    text = body.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if text and not text.endswith(b"\n"):
+        text += b"\n"
+    lines = text.split(b"\n")[:-1] if text else []
+    return b"".join((b"." + line if line.startswith(b".") else line) + b"\r\n" for line in lines)
+
+
+@settings(max_examples=500)
+@given(st.lists(st.sampled_from([b"\r", b"\n", b"\r\n", b".", b"..", b"a", b" "]), max_size=12))
+def test_stuff_is_the_line_by_line_rule(pieces: list[bytes]) -> None:
+    body = b"".join(pieces)
+    assert stuff(body) == _stuff_line_by_line(body)
+
+
+def test_a_reply_seen_before_gives_the_same_event_and_still_teaches_the_client() -> None:
+    ehlo = b"250-mail.example.com\r\n250-PIPELINING\r\n250 SIZE 1000\r\n"
+    first, second = greeted(None), greeted(None)
+    for client in (first, second):  # the second client hears bytes the first one parsed
+        client.send("EHLO me.example")
+        (event,) = receive(client, ehlo)
+        assert event.raw == ehlo and client.pipelining and client.offers("SIZE")
+    # the same bytes in two pieces, and two replies in one piece, parse as before
+    client = greeted()
+    client.send("MAIL FROM:<a@b.example>")
+    client.send("RCPT TO:<c@d.example>")
+    client.receive_data(b"250 2.1.0 Ok\r\n250 2.1")
+    assert client.next_event().reply.lines == ("Ok",)
+    assert client.next_event() is Signal.NEED_DATA
+    (event,) = receive(client, b".5 Ok\r\n")
+    assert event.reply.enhanced == "2.1.5" and event.raw == b"250 2.1.5 Ok\r\n"
+    assert client.awaiting == 0
 
 
 # -- client and server joined in memory ---------------------------------------------------------

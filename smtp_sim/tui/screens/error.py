@@ -3,16 +3,20 @@ line each, and how to check the file. Never a traceback."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
 
 class ProblemApp(App):
     TITLE = "smtp-sim: this file cannot be used"
-    BINDINGS = [Binding("q,escape,ctrl+q", "quit", "Quit", id="problems.quit")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q,escape,ctrl+q", "quit", "Quit", id="problems.quit"),
+    ]
     DEFAULT_CSS = """
     #problems { padding: 1 2; }
     #advice { padding: 0 2; color: $text-muted; }

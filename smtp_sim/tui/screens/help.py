@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
@@ -34,14 +34,20 @@ the event list to open it in the inspector.
 **Time** is virtual: play, pause, step forward and back through every event. Stepping back
 re-shows an earlier moment; what you typed stays in the history.
 
-The command palette (ctrl+p) opens lessons and injects faults.
+The command palette (ctrl+p) opens lessons, injects faults and exports.
+
+**Exports** (ctrl+s): the transcript, the trace as JSON Lines, your attempt (everything you
+typed, for `smtp-sim run LESSON --answers FILE`), this screen or the whole flow diagram as SVG
+or HTML, saved as `smtp-sim-<lesson>-<what>` (in a browser: downloaded).
 
 ## Keys
 """
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close help", id="help.close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,f1,q", "dismiss", "Close help", id="help.close"),
+    ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 90%; max-width: 100; height: 90%;

@@ -1,0 +1,199 @@
+"""``smtp-sim web`` serves its page on an ephemeral port, and each browser session (a
+websocket) gets its own app process, with progress in memory only."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from smtp_sim.web import app_command
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == pid:
+            out.append(int(entry.name))
+    return out
+
+
+def environ(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
+
+
+def start_web(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, str]:
+    """``smtp-sim web --port 0 ARGS`` in its own process; returns it and its URL."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), SMTP_SIM_DATA_DIR=str(tmp_path / "data"))
+    proc = subprocess.Popen([sys.executable, "-m", "smtp_sim", "web", "--port", "0", *args],
+                            cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        if " on http://" in line:
+            return proc, line.rsplit(" on ", 1)[1].strip()
+    stop_web(proc)
+    raise AssertionError("smtp-sim web did not start")
+
+
+def stop_web(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def server(tmp_path):
+    proc, url = start_web(tmp_path)
+    try:
+        yield proc, url
+    finally:
+        stop_web(proc)
+
+
+def test_web_serves_its_page_on_an_ephemeral_port(server):
+    proc, url = server
+    assert url.startswith("http://127.0.0.1:")
+    port = int(url.rsplit(":", 1)[1])
+    assert port not in (0, 8000)
+    with urllib.request.urlopen(url + "/", timeout=10) as response:
+        assert response.status == 200
+        page = response.read().decode()
+    assert "<div>smtp-sim</div>" in page
+    assert f'data-session-websocket-url="ws://127.0.0.1:{port}/ws"' in page
+    with urllib.request.urlopen(url + "/static/js/textual.js", timeout=10) as response:
+        assert response.status == 200
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(15) == 0
+
+
+async def _session(url: str, received: dict[int, int], index: int, opened: asyncio.Event,
+                   done: asyncio.Event) -> None:
+    async with aiohttp.ClientSession() as http, \
+            http.ws_connect(url.replace("http", "ws") + "/ws?width=100&height=30") as ws:
+        await ws.send_json(["resize", {"width": 100, "height": 30}])
+        while not done.is_set():
+            try:
+                message = await asyncio.wait_for(ws.receive(), 0.2)
+            except TimeoutError:
+                continue
+            if message.type == aiohttp.WSMsgType.BINARY:
+                received[index] = received.get(index, 0) + len(message.data)
+                if received[index] > 5000:  # the app drew its first screen
+                    opened.set()
+            elif message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+                return
+
+
+async def test_each_browser_session_is_its_own_process(server):
+    proc, url = server
+    received: dict[int, int] = {}
+    done = asyncio.Event()
+    opened = [asyncio.Event(), asyncio.Event()]
+    tasks = [asyncio.create_task(_session(url, received, i, opened[i], done))
+             for i in range(2)]
+    try:
+        await asyncio.wait_for(asyncio.gather(*(e.wait() for e in opened)), 60)
+        apps = [pid for pid in children(proc.pid)
+                if b"smtp_sim" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert len(apps) == 2  # one app process per session, started directly (exec)
+        for pid in apps:
+            assert environ(pid)["SMTP_SIM_PROGRESS"] == "memory"
+    finally:
+        done.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    deadline = time.monotonic() + 15
+    while children(proc.pid) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    assert children(proc.pid) == []  # a closed tab ends its process
+
+
+async def test_an_export_is_downloaded_by_the_browser(tmp_path):
+    """ctrl+s in a browser: the file is offered for download, nothing is written on the server."""
+    proc, url = start_web(tmp_path, "--sandbox")
+    try:
+        async with aiohttp.ClientSession() as http, \
+                http.ws_connect(url.replace("http", "ws") + "/ws?width=120&height=40") as ws:
+            await ws.send_json(["resize", {"width": 120, "height": 40}])
+            received, key, sent = 0, None, False
+            deadline = time.monotonic() + 60
+            while key is None and time.monotonic() < deadline:
+                try:
+                    message = await asyncio.wait_for(ws.receive(), 0.5)
+                except TimeoutError:
+                    continue
+                if message.type == aiohttp.WSMsgType.BINARY:
+                    received += len(message.data)
+                    if received > 5000 and not sent:  # drawn: step 5 events, then export
+                        sent = True
+                        await asyncio.sleep(0.5)
+                        for keys in ["\x1b[18~"] * 5 + ["\x13"]:  # F7 x5, ctrl+s
+                            await ws.send_json(["stdin", keys])
+                            await asyncio.sleep(0.3)
+                        await ws.send_json(["stdin", "\r"])  # the first: the transcript
+                elif message.type == aiohttp.WSMsgType.TEXT:
+                    kind, *rest = json.loads(message.data)
+                    if kind == "deliver_file_start":
+                        key = rest[0]
+            assert key is not None, "no download offered"
+            async with http.get(f"{url}/download/{key}") as response:
+                assert response.status == 200
+                assert "smtp-sim-sandbox-transcript.txt" in response.headers[
+                    "Content-Disposition"]
+                text = await response.text()
+        assert "alice@crepes.fr presses Send" in text
+        assert not list(tmp_path.glob("smtp-sim-*"))  # nothing written where the server runs
+    finally:
+        stop_web(proc)
+
+
+def test_app_command_keeps_progress_in_memory():
+    command = app_command(["lesson", "foo bar"], python="/usr/bin/python3")
+    assert command == "SMTP_SIM_PROGRESS=memory exec /usr/bin/python3 -m smtp_sim lesson 'foo bar'"
+
+
+def test_a_lesson_that_does_not_exist_fails_before_serving(capsys):
+    from smtp_sim.cli import main
+
+    assert main(["web", "--lesson", "no-such-lesson", "--port", "0"]) == 2
+    assert "no-such-lesson" in capsys.readouterr().err
+
+
+def test_the_web_benchmark_runs(capsys):
+    """bench/bench_web.py --quick: two sessions measured (no timing assertions)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_web", ROOT / "bench" / "bench_web.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.main(["--quick", "--no-baseline"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    (run,) = result["smtp_sim"]
+    assert run["sessions"] == run["processes"] == 2
+    assert run["rss_mib_per_session"] > 10 and run["key_latency_ms_median"] > 0
