@@ -109,21 +109,9 @@ class LessonSession:
         return ran
 
     def run_until_answer(self, horizon: float = 60.0) -> None:
-        """Step until the terminal shows a reply, the connection ends, or ``horizon`` passes.
-        Lines typed inside DATA get no reply: for them nothing is run."""
-        terminal = self.terminal
-        if terminal.in_data:
-            return
-        clock = self.world.clock
-        deadline = clock.now + horizon
-        seen = len(terminal.output)
-        while True:
-            if terminal.settled(terminal.output[seen:]):
-                break
-            nxt = clock.peek()
-            if nxt is None or nxt > deadline:
-                break
-            self.step()
+        """Step until the terminal shows a reply, the connection ends, or ``horizon`` passes,
+        checking the lesson step after every clock event."""
+        self.terminal.run_until_answer(horizon, step=self.step)
 
     def run_until(self, time: float) -> None:
         clock = self.world.clock

@@ -237,12 +237,15 @@ class StudentTerminal:
         closing = any(item.reply is not None and item.reply.code in (221, 421) for item in new)
         return any(item.answered for item in new) and not (closing and self.state == "open")
 
-    def run_until_answer(self, horizon: float = 60.0) -> None:
+    def run_until_answer(self, horizon: float = 60.0,
+                         step: Callable[[], object] | None = None) -> None:
         """Advance the world until a reply arrives, the connection ends, or ``horizon`` virtual
-        seconds pass. Lines typed inside DATA get no reply: for them nothing is run."""
+        seconds pass. Lines typed inside DATA get no reply: for them nothing is run.
+        ``step`` runs one clock event (default ``clock.step``; a lesson also checks its step)."""
         if self.in_data:
             return
         clock = self.world.clock
+        advance = step or clock.step
         deadline = clock.now + horizon
         seen = len(self.output)
         while True:
@@ -251,4 +254,4 @@ class StudentTerminal:
             nxt = clock.peek()
             if nxt is None or nxt > deadline:
                 break
-            clock.step()
+            advance()
