@@ -35,10 +35,26 @@ _SEEN: dict[bytes, ReplyReceived] = {}
 _SEEN_LIMIT = 4096
 
 
+_SEEN_BEFORE: dict[bytes, ReplyReceived] = {}  # the previous generation, see _remember
+
+
 def _remember(whole: bytes, event: ReplyReceived) -> None:
+    # Two generations: when the table is full it becomes the old one and a new one starts, so
+    # replies that recur (the common ones) survive a flood of unique ones ("queued as <id>").
+    global _SEEN, _SEEN_BEFORE
     if len(_SEEN) >= _SEEN_LIMIT:
-        _SEEN.clear()
+        _SEEN_BEFORE = _SEEN
+        _SEEN = {}
     _SEEN[whole] = event
+
+
+def _seen(whole: bytes) -> ReplyReceived | None:
+    event = _SEEN.get(whole)
+    if event is None:
+        event = _SEEN_BEFORE.get(whole)
+        if event is not None:
+            _SEEN[whole] = event
+    return event
 
 
 @lru_cache(maxsize=256)
@@ -111,7 +127,7 @@ class ClientConnection:
         # Most replies recur word for word: when the bytes waiting are exactly one reply seen
         # before, the event is the one that reply gave then (events and replies are immutable).
         whole = bytes(buf) if not self._lines else None
-        event = _SEEN.get(whole) if whole is not None else None
+        event = _seen(whole) if whole is not None else None
         if event is None:
             event = self._parse_next()
             if event is None:
@@ -147,9 +163,14 @@ class ClientConnection:
             if line[3:4] == b"-" and _REPLY_LINE.match(line) is not None:
                 continue
             raw_lines, self._lines = self._lines, []
-            reply = parse_reply_lines(raw_lines)
             raw = b"".join(x + b"\r\n" for x in raw_lines)
-            return _ReplyReceived(reply, raw)
+            # (one of several replies in a segment, a pipelining client's: seen before?)
+            event = _seen(raw)
+            if event is None:
+                event = _ReplyReceived(parse_reply_lines(raw_lines), raw)
+                if buf:  # (a reply alone in the buffer is remembered by next_event)
+                    _remember(raw, event)
+            return event
 
     def _learn(self, command: str, reply: Reply) -> None:
         code = reply.code

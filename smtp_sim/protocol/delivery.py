@@ -4,6 +4,15 @@ The simulated mail clients and MTAs use it: feed it the server's bytes, write wh
 read the outcome when ``done``.  It says EHLO (falling back to HELO when the server does not know
 EHLO), MAIL FROM with SIZE when offered, the RCPTs (pipelined when PIPELINING is offered), DATA
 when at least one recipient was accepted, the dot-stuffed content, and QUIT.
+
+Two things a busy production MTA does are there for the asking:
+
+* ``pipeline=True``: when the server offers PIPELINING, MAIL, every RCPT and DATA go out as one
+  group (RFC 2920 section 3.1), and the replies are matched to them in order;
+* ``keep_open=True``: after a transaction the session stays open (``Step.IDLE``, ``idle`` is
+  true) instead of saying QUIT, so that the next message goes over the same connection
+  (:meth:`MailSender.next_message`), as Postfix's connection cache and sendmail's queue runs do;
+  :meth:`MailSender.quit` ends it.
 """
 
 from __future__ import annotations
@@ -27,10 +36,11 @@ class Step(StrEnum):
     CONTENT = "content"
     QUIT = "quit"
     DONE = "done"
+    IDLE = "idle"  # a transaction ended, the session stays open for the next (keep_open)
 
 
 # The steps as plain globals: reading ``Step.DONE`` goes through the enum's metaclass.
-_GREETING, _EHLO, _HELO, _MAIL, _RCPT, _DATA, _CONTENT, _QUIT, _DONE = Step
+_GREETING, _EHLO, _HELO, _MAIL, _RCPT, _DATA, _CONTENT, _QUIT, _DONE, _IDLE = Step
 
 
 @dataclass(slots=True)
@@ -60,11 +70,12 @@ class DeliveryResult:
 class MailSender:
     """Send ``content`` from ``sender`` to ``recipients`` (addresses without brackets)."""
 
-    __slots__ = ("_esmtp", "_out", "_rcpt_queue", "_rcpt_waiting", "client", "content",
-                 "helo_name", "recipients", "result", "sender", "step")
+    __slots__ = ("_esmtp", "_grouped", "_mail_reply", "_out", "_rcpt_queue", "_rcpt_waiting",
+                 "client", "content", "helo_name", "keep_open", "pipeline", "recipients",
+                 "result", "sender", "step")
 
     def __init__(self, helo_name: str, sender: str, recipients: list[str], content: bytes,
-                 *, esmtp: bool = True) -> None:
+                 *, esmtp: bool = True, pipeline: bool = False, keep_open: bool = False) -> None:
         self.client = ClientConnection()
         self.helo_name = helo_name
         self.sender = sender
@@ -76,10 +87,35 @@ class MailSender:
         self._out = bytearray()
         self._rcpt_queue: list[str] = []
         self._rcpt_waiting: list[str] = []
+        self.pipeline = pipeline
+        self.keep_open = keep_open
+        self._grouped = False  # this transaction's MAIL/RCPT/DATA went out as one group
+        self._mail_reply: Reply | None = None  # the reply to a grouped MAIL
 
     @property
     def done(self) -> bool:
         return self.step is _DONE
+
+    @property
+    def idle(self) -> bool:
+        """A transaction is over and the session is open for another (``keep_open``)."""
+        return self.step is _IDLE
+
+    def next_message(self, sender: str, recipients: list[str], content: bytes) -> None:
+        """Start another transaction on the open session (only when ``idle``)."""
+        if self.step is not _IDLE:
+            raise ValueError(f"the session is not idle but at {self.step.value}")
+        self.sender = sender
+        self.recipients = list(recipients)
+        self.content = content
+        self.result = DeliveryResult()
+        self._mail()
+
+    def quit(self) -> None:
+        """End an idle session: QUIT (the reply ends it)."""
+        if self.step is _IDLE:
+            self.step = _QUIT
+            self._send("QUIT")
 
     def data_to_send(self) -> bytes:
         out = bytes(self._out)
@@ -114,9 +150,9 @@ class MailSender:
     def _send(self, command: str) -> None:
         self._out += self.client.send(command)
 
-    def _fail(self, reply: Reply) -> None:
+    def _fail(self, reply: Reply, step: Step | None = None) -> None:
         self.result.failure = reply
-        self.result.failed_step = self.step
+        self.result.failed_step = step or self.step
         if reply.code == 421:
             self.step = _DONE
         else:
@@ -130,6 +166,9 @@ class MailSender:
             self.result.failure = self.result.failure or reply
             self.result.failed_step = self.result.failed_step or step
             self.step = _DONE
+            return
+        if self._grouped and step in (_MAIL, _RCPT, _DATA):
+            self._on_grouped_reply(reply)
             return
         if step is _RCPT:
             rcpt = self._rcpt_waiting.pop(0)
@@ -162,8 +201,11 @@ class MailSender:
             self._out += self.client.send_data(self.content)
         elif step is _CONTENT:
             self.result.final = reply
-            self.step = _QUIT
-            self._send("QUIT")
+            if self.keep_open and self.result.delivered:
+                self.step = _IDLE
+            else:
+                self.step = _QUIT
+                self._send("QUIT")
         elif step is _QUIT:
             self.step = _DONE
         elif step is _GREETING:
@@ -192,6 +234,57 @@ class MailSender:
         if self.client.offers("SIZE"):
             command += f" SIZE={len(self.content)}"
         self._send(command)
+        self._grouped = self.pipeline and self.client.pipelining
+        if self._grouped:  # RFC 2920: MAIL, the RCPTs and DATA in one group
+            self._mail_reply = None
+            self._rcpt_queue = []
+            self._rcpt_waiting = list(self.recipients)
+            for rcpt in self.recipients:
+                self._send(f"RCPT TO:<{rcpt}>")
+            self._send("DATA")
+
+    def _on_grouped_reply(self, reply: Reply) -> None:
+        """The replies to a pipelined MAIL, RCPT... DATA group, in the order sent."""
+        code = reply.code
+        result = self.result
+        if self.step is _MAIL:
+            self._mail_reply = reply
+            self.step = _RCPT if self._rcpt_waiting else _DATA
+            return
+        mail_ok = self._mail_reply is not None and self._mail_reply.code == 250
+        if self.step is _RCPT:
+            rcpt = self._rcpt_waiting.pop(0)
+            if mail_ok:  # (after a refused MAIL the RCPTs' 503s say nothing about them)
+                if code == 250 or code == 251:
+                    result.accepted.append(rcpt)
+                else:
+                    result.rejected[rcpt] = reply
+            if not self._rcpt_waiting:
+                self.step = _DATA
+            return
+        # The reply to DATA.
+        self._grouped = False
+        if code == 354:
+            if mail_ok and result.accepted:
+                self.step = _CONTENT
+                self._out += self.client.send_data(self.content)
+            else:  # a server that took DATA with nobody to deliver to: send no message
+                self.step = _CONTENT
+                self._out += self.client.send_data(b"")
+                if self._mail_reply is not None and not mail_ok:
+                    result.failure, result.failed_step = self._mail_reply, _MAIL
+                else:
+                    result.failed_step = _RCPT
+                self.keep_open = False
+            return
+        if not mail_ok and self._mail_reply is not None:
+            self._fail(self._mail_reply, _MAIL)
+        elif not result.accepted:
+            result.failed_step = _RCPT
+            self.step = _QUIT
+            self._send("QUIT")
+        else:
+            self._fail(reply, _DATA)
 
     def _send_rcpts(self) -> None:
         batch = self._rcpt_queue if self.client.pipelining else self._rcpt_queue[:1]

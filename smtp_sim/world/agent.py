@@ -95,8 +95,9 @@ class UserAgent:
     provider's server (the submission port 587 by default), which relays them onwards."""
 
     def __init__(self, world: World, host: Host, address: str, name: str, outgoing: str,
-                 port: int = SUBMISSION_PORT) -> None:
+                 port: int = SUBMISSION_PORT, *, pipelining: bool = False) -> None:
         self.world = world
+        self.pipelining = pipelining  # MAIL, RCPT and DATA in one group when offered (RFC 2920)
         self.host = host
         self.address = address
         self.name = name
@@ -164,7 +165,8 @@ class _SubmitSession:
                  message: str) -> None:
         self.agent = agent
         self.message = message
-        self.sender = MailSender(agent.host.name, agent.address, recipients, content)
+        self.sender = MailSender(agent.host.name, agent.address, recipients, content,
+                                 pipeline=agent.pipelining)
         self.finished = False
 
     def on_open(self, conn: TcpConnection) -> None:

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 # Enum members read on every segment, bound once (a class attribute of an enum is slower).
 _NEED_DATA, _CLOSED = Signal.NEED_DATA, Signal.CLOSED
 _REPLY, _COMMAND, _CONTENT_KIND = Kind.REPLY, Kind.COMMAND, Kind.CONTENT
-_CONTENT, _DONE = Step.CONTENT, Step.DONE
+_CONTENT, _DONE, _IDLE = Step.CONTENT, Step.DONE, Step.IDLE
 
 #: Postfix-like backoff: first retry after 5 minutes, doubling up to about 67 minutes.
 DEFAULT_RETRY = (300.0, 600.0, 1200.0, 2400.0, 4000.0)
@@ -167,52 +167,80 @@ class SmtpServerSession:
         engine = self.engine
         conn = self.conn
         mta = self.mta
-        host = mta.host.name
+        # Replies to commands that came in one segment (a pipelining client) leave together,
+        # as one segment, the way a server flushes its output when it has read all its input.
+        pending = b""
         while True:
             event = engine.next_event()
             if event is _NEED_DATA or event is _CLOSED:
                 break
             out = engine.data_to_send()
             kind = type(event)
+            if kind is CommandReplied:
+                if out:
+                    pending += out
+                if event.note:
+                    if pending:
+                        self._write(conn, pending, True)
+                        pending = b""
+                    mta.world.log(Layer.INFO, Kind.NOTE, mta.host.name, conn.client,
+                                  event.note, conn=conn.id)
+                continue
+            if pending:
+                self._write(conn, pending, True)
+                pending = b""
             if out:
                 # (the reply to a message names its queue id: remembering it would only churn)
-                out, summary, info = _reply_record(out, engine.state, kind is not MessageReceived)
-                delay = mta.reply_delay
-                if delay > 0:  # a slow server (a fault): the reply leaves later
-                    mta.world.clock.call_later(delay, conn.send, host, out, _REPLY, summary, info)
-                else:
-                    conn.send(host, out, _REPLY, summary, info)
-            if kind is CommandReplied:
-                if event.note:
-                    mta.world.log(Layer.INFO, Kind.NOTE, host, conn.client, event.note,
-                                  conn=conn.id)
-            elif kind is MessageReceived:
+                self._write(conn, out, kind is not MessageReceived)
+            if kind is MessageReceived:
                 if event.accepted:
                     mta.receive(event, conn)
             elif kind is ConnectionClosed:
                 mta.sessions.pop(conn.id, None)
                 delay = mta.reply_delay
                 if delay > 0:
-                    mta.world.clock.call_later(delay, conn.close, host)
+                    mta.world.clock.call_later(delay, conn.close, mta.host.name)
                 else:
-                    conn.close(host)
-                break
+                    conn.close(mta.host.name)
+                return
+        if pending:
+            self._write(conn, pending, True)
+
+    def _write(self, conn: TcpConnection, out: bytes, remember: bool) -> None:
+        out, summary, info = _reply_record(out, self.engine.state, remember)
+        mta = self.mta
+        delay = mta.reply_delay
+        if delay > 0:  # a slow server (a fault): the reply leaves later
+            mta.world.clock.call_later(delay, conn.send, mta.host.name, out, _REPLY, summary,
+                                       info)
+        else:
+            conn.send(mta.host.name, out, _REPLY, summary, info)
 
 
 class SmtpClientSession:
-    """The client end of one relay attempt: a MailSender speaking over a TCP connection."""
+    """The client end of a relay connection: a MailSender speaking over a TCP connection.
 
-    __slots__ = ("done", "entry", "finished", "mta", "sender", "target")  # (see TcpConnection)
+    It carries one queue entry, or (with the MTA's connection cache) one after another: when a
+    transaction ends well the session is parked idle in the cache, and the next entry for the
+    same destination domain goes over it without a new lookup, handshake or greeting.
+    """
+
+    __slots__ = ("domain", "done", "entry", "finished", "idle_since", "mta", "sender",
+                 "target")  # (see TcpConnection)
 
     def __init__(
         self, mta: MTA, entry: QueueEntry, target: str, done: Callable[[DeliveryResult], None]
     ) -> None:
         self.mta = mta
         self.entry = entry
+        self.domain = entry.domain
         self.target = target
-        self.done = done
-        self.sender = MailSender(mta.hostname, entry.sender, entry.recipients, entry.content)
+        self.done: Callable[[DeliveryResult], None] | None = done
+        cache = mta.connection_cache > 0
+        self.sender = MailSender(mta.hostname, entry.sender, entry.recipients, entry.content,
+                                 pipeline=mta.pipelining, keep_open=cache)
         self.finished = False
+        self.idle_since = -1.0
 
     def on_open(self, conn: TcpConnection) -> None:
         pass
@@ -220,11 +248,39 @@ class SmtpClientSession:
     def on_data(self, conn: TcpConnection, data: bytes) -> None:
         sender = self.sender
         sender.receive_data(data)
+        self._write(conn)
+        if sender.step is _DONE:
+            self._finish(conn)
+        elif sender.step is _IDLE and self.done is not None:
+            done, self.done = self.done, None
+            done(sender.result)
+            if sender.step is _IDLE:  # (nobody took it over at once)
+                self.mta._park(self, conn)
+
+    def _write(self, conn: TcpConnection) -> None:
+        sender = self.sender
         out = sender.data_to_send()
         if out:
             send_client_bytes(conn, self.mta.host.name, out, sender.step is _CONTENT)
-        if sender.step is _DONE:
-            self._finish(conn)
+
+    def carry(self, conn: TcpConnection, entry: QueueEntry,
+              done: Callable[[DeliveryResult], None]) -> None:
+        """Take the next entry over this idle connection."""
+        self.entry = entry
+        self.done = done
+        self.idle_since = -1.0
+        conn.message = entry.message
+        self.sender.next_message(entry.sender, entry.recipients, entry.content)
+        self._write(conn)
+
+    def expire(self, conn: TcpConnection, since: float) -> None:
+        """The cache's time is up for this connection (unless it was used since): QUIT."""
+        if self.idle_since != since or self.sender.step is not _IDLE:
+            return
+        self.mta._unpark(self)
+        conn.message = None
+        self.sender.quit()
+        self._write(conn)
 
     def on_close(self, conn: TcpConnection) -> None:
         self.sender.connection_lost()
@@ -234,8 +290,11 @@ class SmtpClientSession:
         if self.finished:
             return
         self.finished = True
+        self.mta._unpark(self)
         conn.close(self.mta.host.name)
-        self.done(self.sender.result)
+        if self.done is not None:
+            done, self.done = self.done, None
+            done(self.sender.result)
 
 
 def send_client_bytes(conn: TcpConnection, host: str, out: bytes, content: bool) -> None:
@@ -345,6 +404,8 @@ class MTA:
         lifetime: float = DEFAULT_LIFETIME,
         quota: int | None = None,
         relay_domains: list[str] | None = None,
+        pipelining: bool = False,
+        connection_cache: float = 0.0,
     ) -> None:
         self.world = world
         self.host = host
@@ -364,6 +425,12 @@ class MTA:
         self.faults: list[Fault] = []
         self.passwords: dict[str, str] = {}  # POP3 logins; the default is "secret"
         self.reply_delay = 0.0
+        # How it sends: MAIL, RCPT and DATA as one group when the server offers PIPELINING
+        # (RFC 2920), and how long an idle connection is kept for more mail to the same domain
+        # (Postfix's connection cache; 0: every message its own connection, the classic).
+        self.pipelining = pipelining
+        self.connection_cache = connection_cache
+        self._idle: dict[str, list[tuple[SmtpClientSession, TcpConnection]]] = {}
         self.sessions: dict[int, SmtpServerSession] = {}
         self.mailboxes: dict[str, Mailbox] = {}
         self._queue_counter = 0
@@ -536,20 +603,62 @@ class MTA:
         world = self.world
         entry.state = EntryState.ACTIVE
         entry.attempts += 1
+        cached = self._take_idle(entry.domain)
+        via = "" if cached is None else f" over the open connection to {cached[0].target}"
         world.log(
             Layer.QUEUE,
             Kind.ATTEMPT,
             self.host.name,
             None,
-            f"{entry.queue_id} delivery attempt {entry.attempts} to {entry.domain}",
+            f"{entry.queue_id} delivery attempt {entry.attempts} to {entry.domain}{via}",
             message=entry.message,
             info=(("queue_id", entry.queue_id), ("attempt", entry.attempts)),
         )
+        if cached is not None:
+            session, conn = cached
+            session.carry(conn, entry, partial(self._cached_done, entry, session.target))
+            return
         # (partial objects rather than closures here and in _try_hosts: the collector looks at
         # everything alive while a message is on its way, and a closure is several objects)
         world.resolver.mail_route(
             self.host.name, entry.domain, partial(self._routed, entry), entry.message
         )
+
+    # -- the connection cache ----------------------------------------------------------------
+
+    def _park(self, session: SmtpClientSession, conn: TcpConnection) -> None:
+        """Keep an idle relay connection for more mail to its domain, for a while."""
+        now = self.world.clock.now
+        session.idle_since = now
+        self._idle.setdefault(session.domain, []).append((session, conn))
+        self.world.clock.call_later(self.connection_cache, session.expire, conn, now)
+
+    def _unpark(self, session: SmtpClientSession) -> None:
+        idle = self._idle.get(session.domain)
+        if idle:
+            for i, (s, _) in enumerate(idle):
+                if s is session:
+                    del idle[i]
+                    break
+        session.idle_since = -1.0
+
+    def _take_idle(self, domain: str) -> tuple[SmtpClientSession, TcpConnection] | None:
+        """The most recently parked open connection to ``domain``, if any."""
+        idle = self._idle.get(domain)
+        while idle:
+            session, conn = idle.pop()
+            if conn.state == "ESTABLISHED" and session.sender.idle:
+                return session, conn
+        return None
+
+    def _cached_done(self, entry: QueueEntry, target: str, result: DeliveryResult) -> None:
+        if result.error is not None and result.final is None and result.failure is None:
+            # The cached connection died under us: start afresh (lookup, new connection).
+            self.world.resolver.mail_route(
+                self.host.name, entry.domain, partial(self._routed, entry), entry.message
+            )
+            return
+        self._attempt_done(entry, target, [], [], result)
 
     def _routed(self, entry: QueueEntry, result: MailRoute | DnsFailure) -> None:
         if isinstance(result, DnsFailure):

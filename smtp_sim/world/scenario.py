@@ -84,6 +84,11 @@ class MtaSpec(SpecModel):
     retry: list[Duration] = Field(default_factory=lambda: list(DEFAULT_RETRY), min_length=1)
     lifetime: Duration = DEFAULT_LIFETIME
     quota: Annotated[int, Field(ge=0)] | None = None  # bytes per mailbox
+    # How it relays: MAIL, RCPT and DATA as one group when the next server offers PIPELINING
+    # (RFC 2920), and how long an idle relay connection is kept open for more mail to the same
+    # domain (Postfix's connection cache; 0: a new connection for every message, the classic).
+    pipelining: bool = False
+    connection_cache: Duration = 0.0
 
 
 class HostSpec(SpecModel):
@@ -138,6 +143,7 @@ class UserSpec(SpecModel):
     outgoing: HostName | None = None  # submission server; default: their domain's MTA
     port: Annotated[int, Field(ge=1, le=65535)] = 587
     password: str = "secret"  # for collecting mail over POP3 (port 110)
+    pipelining: bool = False  # their mail program pipelines MAIL, RCPT, DATA when offered
 
     @property
     def local(self) -> str:
@@ -399,7 +405,8 @@ def build_world(scenario: Scenario, *, seed: int | None = None) -> World:
         served_by = scenario.mta_for(user.domain)
         outgoing = user.outgoing or (served_by.name if served_by else "")
         agents[user.address.lower()] = world.add_agent(
-            user.client, user.address, user.name, outgoing, user.port
+            user.client, user.address, user.name, outgoing, user.port,
+            pipelining=user.pipelining,
         )
     for i, message in enumerate(scenario.messages):
         world.clock.at(
@@ -439,6 +446,8 @@ def _add_mta(world: World, scenario: Scenario, host: HostSpec) -> None:
         retry=tuple(mta.retry),
         lifetime=mta.lifetime,
         quota=mta.quota,
+        pipelining=mta.pipelining,
+        connection_cache=mta.connection_cache,
     )
     added.passwords.update(
         {u.address.lower(): u.password for u in scenario.users if u.domain in domains}

@@ -115,8 +115,9 @@ class World:
         return mta
 
     def add_agent(self, host: str, address: str, name: str, outgoing: str,
-                  port: int = 587) -> UserAgent:
-        agent = UserAgent(self, self.network.hosts[host], address, name, outgoing, port)
+                  port: int = 587, *, pipelining: bool = False) -> UserAgent:
+        agent = UserAgent(self, self.network.hosts[host], address, name, outgoing, port,
+                          pipelining=pipelining)
         self.agents[address.lower()] = agent
         return agent
 

@@ -46,6 +46,17 @@ def test_every_message_arrives_once_over_three_hops(bench):
     relays = {(r.src, r.dst) for r in world.trace if r.kind is Kind.SENT}
     assert relays == {("smtp.crepes.fr", "hub.tcd.ie"), ("hub.tcd.ie", "mail.cs.tcd.ie")}
     assert not [r for r in world.trace if r.kind is Kind.DEFERRED]
+    # Hops 2 and 3 reuse open connections (the cache): far fewer of them than messages.
+    relay_syns = [r for r in world.trace if r.kind is Kind.SYN and r.src != "pc.crepes.fr"]
+    assert 2 <= len(relay_syns) < 40
+
+
+def test_the_classic_world_opens_a_connection_per_message_per_hop(bench):
+    run = bench.run_world(12, classic=True)
+    bench.check_world(run, 12)
+    syns = [r for r in run.world.trace if r.kind is Kind.SYN]
+    assert len(syns) == 12 * 3
+    assert not [r for r in run.world.trace if r.kind is Kind.COMMAND and len(r.get("verbs")) > 1]
 
 
 def test_a_third_deferred_then_delivered_once(bench):
@@ -130,9 +141,11 @@ def test_main_quick(bench, capsys):
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["benchmark"] == "bench_world"
     assert summary["messages_per_round"] == 20
-    assert summary["trace_records"] > 20 * 50
+    assert summary["trace_records"] > 20 * 25
+    assert summary["classic_trace_records"] > summary["trace_records"]
     for key in (
         "world_median_msg_per_s",
+        "classic_median_msg_per_s",
         "deferred_median_msg_per_s",
         "engines_median_msg_per_s",
         "ratio",
