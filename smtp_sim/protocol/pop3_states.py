@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
 
+from .states import mermaid
+
 
 class Pop3State(StrEnum):
     AUTHORIZATION = "AUTHORIZATION"  # greeting sent, not logged in
@@ -76,11 +78,4 @@ def transitions() -> list[tuple[Pop3State, Pop3Input, Pop3State]]:
 
 def diagram() -> str:
     """The POP3 state diagram as Mermaid text, drawn from the table."""
-    lines = ["stateDiagram-v2", "    [*] --> AUTHORIZATION: +OK greeting"]
-    grouped: dict[tuple[Pop3State, Pop3State], list[str]] = {}
-    for s, i, t in transitions():
-        grouped.setdefault((s, t), []).append(i.value)
-    for (s, t), inputs in grouped.items():
-        lines.append(f"    {s.value} --> {t.value}: {', '.join(inputs)}")
-    lines.append("    CLOSED --> [*]")
-    return "\n".join(lines)
+    return mermaid(transitions(), "AUTHORIZATION", "+OK greeting")

@@ -11,7 +11,7 @@ CONNECTED --MAIL--> MAIL for servers that insist on HELO/EHLO first (RFC 5321 se
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -108,13 +108,20 @@ def transitions() -> list[tuple[State, Input, State]]:
     return [(s, i, t) for s in State for i, t in TRANSITIONS[s].items()]
 
 
-def diagram() -> str:
-    """The state diagram as Mermaid text, drawn from the table so it never drifts from the code."""
-    lines = ["stateDiagram-v2", "    [*] --> CONNECTED: 220 greeting"]
-    grouped: dict[tuple[State, State], list[str]] = {}
-    for s, i, t in transitions():
+def mermaid(edges: Iterable[tuple[StrEnum, StrEnum, StrEnum]], first: str, greeting: str) -> str:
+    """A state table's edges (state, input, new state) as a Mermaid state diagram: one arrow
+    per pair of states, labelled with every input that takes it; ``first`` is the state the
+    ``greeting`` enters."""
+    lines = ["stateDiagram-v2", f"    [*] --> {first}: {greeting}"]
+    grouped: dict[tuple[StrEnum, StrEnum], list[str]] = {}
+    for s, i, t in edges:
         grouped.setdefault((s, t), []).append(i.value)
     for (s, t), inputs in grouped.items():
         lines.append(f"    {s.value} --> {t.value}: {', '.join(inputs)}")
     lines.append("    CLOSED --> [*]")
     return "\n".join(lines)
+
+
+def diagram() -> str:
+    """The state diagram as Mermaid text, drawn from the table so it never drifts from the code."""
+    return mermaid(transitions(), "CONNECTED", "220 greeting")

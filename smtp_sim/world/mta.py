@@ -33,7 +33,7 @@ from ..protocol import (
 from ..protocol.delivery import DeliveryResult, Step
 from .dns import DnsFailure, MailRoute
 from .mailbox import Mailbox
-from .network import SMTP_PORT, SUBMISSION_PORT, Host, TcpConnection
+from .network import SMTP_PORT, SUBMISSION_PORT, EngineSession, Host, TcpConnection
 from .queue import EntryState, MailQueue, QueueEntry
 from .trace import Kind, Layer
 
@@ -115,7 +115,7 @@ class MTAPolicy(MailPolicy):
         return Verdict(ReplyKind.QUEUED, {"queue_id": self.mta.next_queue_id()})
 
 
-class SmtpServerSession:
+class SmtpServerSession(EngineSession):
     """The server end of one connection: bytes to the engine, replies back to the wire."""
 
     __slots__ = ("_conn", "engine", "mta")  # (slots: see TcpConnection)
@@ -141,22 +141,6 @@ class SmtpServerSession:
     def conn(self) -> TcpConnection | None:
         """The connection, while anything still holds it."""
         return self._conn()
-
-    def on_open(self, conn: TcpConnection) -> None:
-        self._pump()
-
-    def on_data(self, conn: TcpConnection, data: bytes) -> None:
-        self.engine.receive_data(data)
-        self._pump()
-
-    def on_close(self, conn: TcpConnection) -> None:
-        self.engine.receive_data(b"")
-        self._pump()
-
-    def timeout(self) -> None:
-        """The client was silent too long (the caller keeps the timer): 421 and close."""
-        self.engine.timeout()
-        self._pump()
 
     def shutdown(self) -> None:
         """The server is going down: 421 and close; a message still in DATA is not taken."""
@@ -364,6 +348,18 @@ def _parse_address(text: str) -> Address:
         address = Address.parse(text)  # (a ValueError is not remembered)
         _remember(_ADDRESSES, text, address)
     return address
+
+
+def _wait_text(seconds: float) -> str:
+    """A retry delay as a person says it: "30 s", "1.5 min", "5 min", "67 min", "2 h"."""
+    if seconds < 60:
+        return f"{seconds:g} s"
+    minutes = seconds / 60
+    if minutes < 10:
+        return f"{round(minutes, 1):g} min"
+    if minutes < 120:
+        return f"{round(minutes):d} min"
+    return f"{round(minutes / 60, 1):g} h"
 
 
 def _codes(out: bytes) -> tuple[int, ...]:
@@ -779,7 +775,7 @@ class MTA:
             Kind.DEFERRED,
             self.host.name,
             None,
-            f"{entry.queue_id} deferred ({reason}); next try in {delay / 60:g} min",
+            f"{entry.queue_id} deferred ({reason}); next try in {_wait_text(delay)}",
             message=entry.message,
             info=(("queue_id", entry.queue_id), ("reason", reason), ("retry_in", delay)),
         )

@@ -37,6 +37,34 @@ class Endpoint(Protocol):
     def on_close(self, conn: TcpConnection) -> None: ...
 
 
+class EngineSession:
+    """The server end of one connection driving a sans-IO engine (``self.engine``): bytes in,
+    then ``_pump`` turns the engine's events and replies into trace records and segments."""
+
+    __slots__ = ()
+    engine: Any
+
+    def _pump(self) -> None:  # pragma: no cover - every subclass has its own
+        raise NotImplementedError
+
+    def on_open(self, conn: TcpConnection) -> None:
+        self._pump()
+
+    def on_data(self, conn: TcpConnection, data: bytes) -> None:
+        self.engine.receive_data(data)
+        self._pump()
+
+    def on_close(self, conn: TcpConnection) -> None:
+        self.engine.receive_data(b"")
+        self._pump()
+
+    def timeout(self) -> None:
+        """The client was silent too long (the caller keeps the timer): the engine says so
+        (421, or -ERR for POP3) and closes."""
+        self.engine.timeout()
+        self._pump()
+
+
 @dataclass
 class Host:
     name: str

@@ -27,7 +27,7 @@ from ..protocol.pop3 import Pop3Closed, Pop3CommandReplied, Pop3ServerConnection
 from ..protocol.pop3_client import Pop3ReplyParser, multiline_for, unstuffed_content
 from ..protocol.pop3_replies import Pop3Reply
 from .mailbox import Mailbox, StoredMessage
-from .network import POP3_PORT, TcpConnection
+from .network import POP3_PORT, EngineSession, TcpConnection
 from .trace import Kind, Layer
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ class _Provider:
         return maildrop
 
 
-class Pop3ServerSession:
+class Pop3ServerSession(EngineSession):
     """The server end of one POP3 connection: bytes to the engine, replies back to the wire."""
 
     def __init__(self, service: Pop3Service, conn: TcpConnection) -> None:
@@ -127,22 +127,6 @@ class Pop3ServerSession:
         self.provider = _Provider(service)
         self.engine = Pop3ServerConnection(service.mta.hostname, self.provider)
         service.sessions[conn.id] = self
-
-    def on_open(self, conn: TcpConnection) -> None:
-        self._pump()
-
-    def on_data(self, conn: TcpConnection, data: bytes) -> None:
-        self.engine.receive_data(data)
-        self._pump()
-
-    def on_close(self, conn: TcpConnection) -> None:
-        self.engine.receive_data(b"")
-        self._pump()
-
-    def timeout(self) -> None:
-        """The client was idle too long (the caller keeps the timer): -ERR and close."""
-        self.engine.timeout()
-        self._pump()
 
     def _pump(self) -> None:
         engine = self.engine

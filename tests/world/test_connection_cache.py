@@ -137,3 +137,13 @@ def test_a_bad_cache_time_names_the_key():
     with pytest.raises(ScenarioError) as err:
         parse_scenario(SCENARIO.format(cache="soon"), "cache.toml")
     assert "connection_cache" in str(err.value) and "cache.toml" in str(err.value)
+
+
+@pytest.mark.parametrize(("seconds", "text"), [
+    (30, "30 s"), (90, "1.5 min"), (300, "5 min"), (4000, "67 min"), (7200, "2 h"),
+    (9000, "2.5 h"),
+])
+def test_retry_delays_read_as_a_person_says_them(seconds, text):
+    from smtp_sim.world.mta import _wait_text
+
+    assert _wait_text(seconds) == text
