@@ -545,6 +545,16 @@ class ServerConnection:
             if self.policy.is_unknown_local(argument):
                 return self._reply(K.VRFY_UNKNOWN, argument=argument,
                                    address=self._qualified(argument)), True, None
+            if not self.personality.esmtp:
+                # RFC 821 (section 3.3) had no 252: VRFY of a mailing list may answer with its
+                # members, as EXPN does, and a 1988 sendmail did.
+                members = self.policy.expand(argument)
+                if members:
+                    first, *rest = [f"{name} <{addr}>" for name, addr in members]
+                    note = ("VRFY of a list answered with its members, as RFC 821 allowed: "
+                            "another way addresses were harvested (RFC 2505)")
+                    reply = self._reply(K.VRFY_OK, address=first, extra_lines=tuple(rest))
+                    return reply, True, note
             return self._reply(K.VRFY_AMBIGUOUS, argument=argument), True, None
         name, address = found
         return self._reply(K.VRFY_OK, address=f"{name} <{address}>"), True, None

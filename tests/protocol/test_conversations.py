@@ -1095,3 +1095,14 @@ def test_554_greeting_then_only_quit(personality: str) -> None:
     assert [e.reply.code for e in run.replied] == [ehlo, 503, 503, 221]
     assert not any(e.accepted for e in run.replied[:-1])
     assert run.server.closed
+
+
+def test_rfc821_server_answers_vrfy_of_a_list_with_its_members_not_252() -> None:
+    vrfy = session("sendmail-1988", [b"HELO x\r\n", b"VRFY staff\r\n"]).replied[-1]
+    expn = session("sendmail-1988", [b"HELO x\r\n", b"EXPN staff\r\n"]).replied[-1]
+    assert vrfy.reply.code == 250 and len(vrfy.reply.lines) > 1
+    assert vrfy.reply.lines == expn.reply.lines  # the members, as EXPN gives them
+    assert vrfy.note and "RFC 821" in vrfy.note
+    # a modern server keeps RFC 5321's answer for a list
+    modern = session("rfc5321", [b"EHLO x\r\n", b"VRFY staff\r\n"]).replied[-1]
+    assert modern.reply.code == 252 and len(modern.reply.lines) == 1
