@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .protocol.personalities import DEFAULT_PERSONALITY, PERSONALITIES
 
-
-def _build_parser() -> argparse.ArgumentParser:
+def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
+    """``personalities=False`` leaves out the choices of ``session --personality``: a command
+    line without ``session`` never parses them, and the app starts without importing the
+    protocol engines they come from."""
     parser = argparse.ArgumentParser(
         prog="smtp-sim",
         description="An interactive SMTP teaching simulator for the terminal.",
@@ -30,9 +31,14 @@ def _build_parser() -> argparse.ArgumentParser:
                          "(default 25; 587 submission, 110 POP3)")
     session.add_argument("--from", dest="from_host", help="with a scenario: the host whose "
                          "terminal you type at (default: its first client)")
-    session.add_argument("--personality", default=DEFAULT_PERSONALITY,
-                         choices=sorted(PERSONALITIES), help="which real server to behave like "
-                         f"(default {DEFAULT_PERSONALITY})")
+    if personalities:
+        from .protocol.personalities import DEFAULT_PERSONALITY, PERSONALITIES
+
+        session.add_argument("--personality", default=DEFAULT_PERSONALITY,
+                             choices=sorted(PERSONALITIES), help="which real server to behave "
+                             f"like (default {DEFAULT_PERSONALITY})")
+    else:
+        session.add_argument("--personality")
     session.add_argument("--hostname", default="mail.example.com",
                          help="the server's host name (default mail.example.com); it serves the "
                          "domain without the first label")
@@ -206,7 +212,8 @@ def _duration(text: str) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    parser = _build_parser(personalities="session" in words)
     args = parser.parse_args(argv)
     if args.command == "session":
         if args.scenario:
@@ -271,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
                      max_connections=args.max_connections, messages=args.messages,
                      quiet=args.quiet, seed=args.seed)
     if args.command == "personalities":
+        from .protocol.personalities import PERSONALITIES
+
         for p in PERSONALITIES.values():
             print(f"{p.id:15} {p.name}\n{'':15} {p.description}")
         return 0

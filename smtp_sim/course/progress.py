@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from platformdirs import user_data_dir
+# tempfile and platformdirs are imported where used: the app imports this module before its
+# first frame, and needs them only once the lesson is loaded.
 
 ENV_DIR = "SMTP_SIM_DATA_DIR"
 ENV_PROGRESS = "SMTP_SIM_PROGRESS"  # "memory": never written to disk
@@ -26,7 +26,11 @@ VERSION = 1
 
 def data_dir() -> Path:
     override = os.environ.get(ENV_DIR)
-    return Path(override) if override else Path(user_data_dir("smtp-sim", appauthor=False))
+    if override:
+        return Path(override)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("smtp-sim", appauthor=False))
 
 
 @dataclass
@@ -71,6 +75,8 @@ class ProgressStore:
                             f"kept as {aside.name} and a fresh one started")
 
     def save(self, progress: Progress) -> None:
+        import tempfile
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
         payload = json.dumps(progress.to_json(), indent=2, sort_keys=True) + "\n"
         fd, tmp = tempfile.mkstemp(prefix=".progress-", suffix=".tmp", dir=self.path.parent)

@@ -4,80 +4,159 @@ It owns no protocol logic: what the student types goes to the playback; after ev
 the views are given the new trace records (or reset after a rebuild). Every action is a Binding
 with a description and an id, so the footer, the help screen and the command palette explain
 the app, and keys can be remapped.
+
+From the command line the app is given a function that reads the lesson: it paints its layout
+first, with "Loading lesson..." where the lesson panel and the views go, and reads the lesson,
+builds its world and imports the views in a thread after (``SmtpSimApp(load=...)``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.timer import Timer
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.screen import Screen
+from textual.widgets import Header, Static, TabbedContent, TabPane
 
-from ..bridge.listen import ListenSpec
-from ..course.lesson import Lesson
-from ..course.playback import Playback
 from ..course.progress import Progress, ProgressStore, default_store
-from ..protocol.explain import explain_reply
-from ..world.problems import Problem, ScenarioError
-from .commands import ExportCommands, FaultCommands, LessonCommands
+from ..world.trace import Layer
+from .commands import (
+    BindingCommands,
+    EventFilterCommands,
+    ExportCommands,
+    FaultCommands,
+    LessonCommands,
+)
 from .exports import ExportActions
 from .live import LiveActions, LiveBridge
 from .theme import HIGH_CONTRAST
 from .widgets.console import Console
-from .widgets.event_list import EventList
-from .widgets.flow_diagram import FlowDiagram
-from .widgets.inspector import Inspector
+from .widgets.event_list import KEEP, EventList, Keep
+from .widgets.footer import KeyFooter
 from .widgets.lesson_panel import LessonPanel
-from .widgets.mailboxes import MailboxView
-from .widgets.network_map import NetworkMap
-from .widgets.queue_view import QueueView
+
+if TYPE_CHECKING:
+    from textual.timer import Timer
+    from textual.widget import Widget
+
+    from ..bridge.listen import ListenSpec
+    from ..course.lesson import Lesson
+    from ..course.playback import Playback
 
 SPEEDS = (1, 2, 5, 10, 25, 100)  # events per second while playing
+LOADING = "Loading lesson\u2026"
+#: The tabs on the right: title and pane id (the views in them: :func:`view_classes`).
+TABS = (("Map", "tab-map"), ("Flow", "tab-flow"), ("Events", "tab-events"),
+        ("Inspector", "tab-inspector"), ("Mailboxes", "tab-mailboxes"), ("Queues", "tab-queues"))
+#: The views given every new trace record, by id.
+TRACE_VIEWS = ("map", "flow", "events", "mailboxes", "queues")
+
+
+def view_classes() -> dict[str, tuple[str, type[Widget]]]:
+    """The view of each tab: pane id -> (view id, class). Their modules import the simulation,
+    so they are imported with the lesson (:meth:`SmtpSimApp._prepare`), not for the first
+    frame."""
+    from .widgets.flow_diagram import FlowDiagram
+    from .widgets.inspector import Inspector
+    from .widgets.mailboxes import MailboxView
+    from .widgets.network_map import NetworkMap
+    from .widgets.queue_view import QueueView
+
+    return {"tab-map": ("map", NetworkMap), "tab-flow": ("flow", FlowDiagram),
+            "tab-events": ("events", EventList), "tab-inspector": ("inspector", Inspector),
+            "tab-mailboxes": ("mailboxes", MailboxView), "tab-queues": ("queues", QueueView)}
+
+
+def make_views() -> dict[str, Widget]:
+    """A new view for each tab, by pane id."""
+    return {pane: cls(id=view) for pane, (view, cls) in view_classes().items()}
 
 
 class SmtpSimApp(LiveActions, ExportActions, App):
     CSS_PATH: ClassVar[list[str]] = ["styles/views.tcss", "styles/app.tcss"]
     TITLE = "smtp-sim"
-    COMMANDS = App.COMMANDS | {LessonCommands, FaultCommands, ExportCommands}
+    COMMANDS = App.COMMANDS | {BindingCommands, EventFilterCommands, LessonCommands,
+                               FaultCommands, ExportCommands}
+    # The palette (BindingCommands) and the help screen list these: "Description (KEY)", the
+    # tooltip as the explanation. ctrl+f: the console's input does not use it.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "help", "Help", id="app.help"),
-        Binding("question_mark", "help", "Help", show=False, id="app.help_key"),
-        Binding("f2", "hint", "Hint", id="lesson.hint"),
-        Binding("f3", "previous_step", "Prev step", id="lesson.previous"),
-        Binding("f4", "next_step", "Next step", id="lesson.next"),
-        Binding("f5", "play_pause", "Play/Pause", id="sim.play"),
-        Binding("f6", "step_back", "Back", id="sim.back"),
-        Binding("f7", "step_forward", "Step", id="sim.step"),
-        Binding("f8", "speed", "Speed", id="sim.speed"),
-        Binding("f9", "reset", "Reset", id="sim.reset"),
-        Binding("f10", "toggle_lesson", "Lesson panel", id="view.lesson_panel"),
+        Binding("f1", "help", "Help", id="app.help",
+                tooltip="Every key, and how to use the app"),
+        Binding("question_mark", "help", "Help", show=False, id="app.help_key",
+                tooltip="Every key, and how to use the app"),
+        Binding("f2", "hint", "Hint", id="lesson.hint", tooltip="A hint for this step"),
+        Binding("f3", "previous_step", "Prev step", id="lesson.previous",
+                tooltip="The lesson's previous step"),
+        Binding("f4", "next_step", "Next step", id="lesson.next",
+                tooltip="The lesson's next step"),
+        Binding("f5", "play_pause", "Play/Pause", id="sim.play",
+                tooltip="Run the simulation event by event, or pause it"),
+        Binding("f6", "step_back", "Step back", id="sim.back",
+                tooltip="Undo the last event (the network is replayed up to it)"),
+        Binding("f7", "step_forward", "Step forward", id="sim.step",
+                tooltip="Run the next scheduled event"),
+        Binding("f8", "speed", "Speed", id="sim.speed",
+                tooltip="Cycle the playing speed (events per second)"),
+        Binding("f9", "reset", "Reset", id="sim.reset",
+                tooltip="Back to the start; typed lines stay in the history"),
+        Binding("f10", "toggle_lesson", "Lesson panel", id="view.lesson_panel",
+                tooltip="Show or hide the lesson panel"),
         Binding("ctrl+t", "high_contrast", "High contrast", show=False,
-                id="view.high_contrast"),
-        Binding("ctrl+s", "export", "Export\u2026", id="app.export"),
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+                id="view.high_contrast", tooltip="Switch the high-contrast theme on or off"),
+        Binding("ctrl+f", "filter_events", "Filter events", id="events.filter",
+                tooltip="Show one layer or one host in the event list"),
+        Binding("ctrl+s", "export", "Export\u2026", id="app.export",
+                tooltip="Save the transcript, the trace, your attempt or a picture"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True,
+                tooltip="Leave smtp-sim (progress is saved)"),
     ]
+    #: What the footer keeps when the line is too narrow for every key (binding ids, most
+    #: important first); F1 and the palette list them all.
+    FOOTER_PRIORITY: ClassVar[tuple[str, ...]] = (
+        "app.help", "lesson.hint", "sim.play", "sim.step", "sim.back", "app.quit",
+        "events.filter", "app.export", "lesson.next", "lesson.previous", "sim.reset",
+        "sim.speed", "view.lesson_panel")
 
-    def __init__(self, lesson: Lesson, *, sandbox: bool = False,
+    def __init__(self, lesson: Lesson | None = None, *, load: Callable[[], Lesson] | None = None,
+                 load_name: str = "The course", sandbox: bool = False,
                  store: ProgressStore | None = None, seed: int | None = None,
                  listen: Sequence[ListenSpec] | None = None,
                  export_dir: str | Path | None = None) -> None:
-        """``listen``: real ports in front of the scenario's servers (``--listen``); raises
-        ListenError when one names nothing in the scenario. ``export_dir``: where exports go
-        (default: the current directory)."""
+        """Give ``lesson``, or ``load``: a function that reads the lesson, called in a thread
+        after the first frame is on screen (the command line's way: the views and the lesson
+        panel show "Loading lesson..." for a moment); a ScenarioError it raises is shown as the
+        problem page for ``load_name``. Until the lesson is on screen only Help, Quit and the
+        theme work, and lines typed are entered once it is (:attr:`is_loaded`).
+
+        ``listen`` (with ``lesson`` only): real ports in front of the scenario's servers
+        (``--listen``); raises ListenError when one names nothing in the scenario.
+        ``export_dir``: where exports go (default: the current directory)."""
         super().__init__()
-        self.lesson = lesson
+        if (lesson is None) == (load is None):
+            raise TypeError("SmtpSimApp needs a lesson or a load function (not both)")
         self.sandbox = sandbox
         self.store = store
         self.seed = seed
-        self.progress: Progress = store.load() if store is not None else Progress()
-        self.playback = Playback(lesson, seed=seed)
+        self._loading = load
+        self._load_name = load_name
+        self._problems: list[str] | None = None
+        self._typed_while_loading: list[str] = []
+        self._on_loaded: list[Callable[[], object]] = []
+        if lesson is not None:
+            from ..course.playback import Playback
+
+            self.lesson = lesson
+            self.progress: Progress = store.load() if store is not None else Progress()
+            self.playback = Playback(lesson, seed=seed)
+        else:
+            self.progress = Progress()  # read with the lesson
         self._generation = -1
         self._log_seen = 0
         self._speed = 2
@@ -86,6 +165,8 @@ class SmtpSimApp(LiveActions, ExportActions, App):
         self.export_dir = Path(export_dir) if export_dir is not None else None
         self.live: LiveBridge | None = None
         if listen is not None:
+            if lesson is None:
+                raise TypeError("listen needs the lesson itself, not a load function")
             self.live = LiveBridge(self.playback.world, listen, self.post_message,
                                    on_error=self._live_error)
         self.register_theme(HIGH_CONTRAST)
@@ -93,33 +174,37 @@ class SmtpSimApp(LiveActions, ExportActions, App):
     # -- layout -------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # While the lesson loads: placeholders where the lesson panel and the views go.
+        views = make_views() if self._loading is None else {}
         yield Header()
         with Horizontal(id="main"):
-            yield LessonPanel(id="lesson")
+            if views:
+                yield LessonPanel(id="lesson")
+            else:
+                yield Static(LOADING, id="lesson-loading")
             with Vertical(id="right"):
                 with TabbedContent(id="views"):
-                    with TabPane("Map", id="tab-map"):
-                        yield NetworkMap(id="map")
-                    with TabPane("Flow", id="tab-flow"):
-                        yield FlowDiagram(id="flow")
-                    with TabPane("Events", id="tab-events"):
-                        yield EventList(id="events")
-                    with TabPane("Inspector", id="tab-inspector"):
-                        yield Inspector(id="inspector")
-                    with TabPane("Mailboxes", id="tab-mailboxes"):
-                        yield MailboxView(id="mailboxes")
-                    with TabPane("Queues", id="tab-queues"):
-                        yield QueueView(id="queues")
+                    for title, pane in TABS:
+                        with TabPane(title, id=pane):
+                            yield views[pane] if views else Static(LOADING, classes="loading")
                 yield Console(id="console")
                 yield Static("", id="explain")
         yield Static("", id="status")
-        yield Footer()
+        yield KeyFooter()  # the keys that fit the width, most important first
+
+    def get_default_screen(self) -> Screen:
+        screen = super().get_default_screen()
+        # Straight to the console's input line (with "*" the tabs would have it first, and the
+        # footer would be built twice before the first frame).
+        screen.AUTO_FOCUS = "#line"
+        return screen
 
     def on_mount(self) -> None:
-        if self.progress.warning:
-            self.notify(self.progress.warning, severity="warning", timeout=10)
         self._timer = self.set_interval(1 / SPEEDS[self._speed], self._tick, pause=True)
-        self._load(self.lesson, self.playback)
+        if self._loading is None:
+            self._open_first(self.lesson, self.playback)
+        else:  # the first frame first: reading the lesson takes longer than drawing it
+            self.call_after_refresh(self._start_loading)
         self.query_one(Console).input.focus()
         if self.live is not None:
             self.run_worker(self._start_live(), name="bridge", exit_on_error=False)
@@ -129,6 +214,101 @@ class SmtpSimApp(LiveActions, ExportActions, App):
         self.set_class(self.size.height < 30, "-short")
 
     # -- loading ------------------------------------------------------------------------------
+
+    @property
+    def is_loaded(self) -> bool:
+        """True once the lesson is on screen (from the start when given a lesson)."""
+        return self._loading is None
+
+    def when_loaded(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` once the lesson is on screen: the views filled and the step's
+        text mounted (soon, if it is already)."""
+        if self._loading is None:
+            self.call_next(callback)
+        else:
+            self._on_loaded.append(callback)
+
+    #: App actions that need no lesson: they work while it loads.
+    ACTIONS_WITHOUT_LESSON: ClassVar[frozenset[str]] = frozenset(
+        {"help", "quit", "high_contrast"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self._loading is None or action == "quit":
+            return True
+        own = action == "command_palette" or any(
+            isinstance(b, Binding) and b.action == action for b in self.BINDINGS)
+        if not own:
+            return True  # Textual's own (focus, ...)
+        if self._problems is not None:
+            return False  # the problem page: Quit only
+        # Dimmed in the footer until the lesson is on screen.
+        return True if action in self.ACTIONS_WITHOUT_LESSON else None
+
+    def _prepare(self) -> tuple[Lesson, Playback, Progress]:
+        """In a thread: the progress file, the lesson (read and validated), its first world,
+        and the modules of the views, all imported here rather than on the event loop."""
+        from textual.widgets import Markdown  # noqa: F401  (the lesson panel's)
+
+        from ..course.playback import Playback
+
+        progress = self.store.load() if self.store is not None else Progress()
+        assert self._loading is not None
+        lesson = self._loading()
+        playback = Playback(lesson, seed=self.seed)
+        view_classes()
+        return lesson, playback, progress
+
+    def _start_loading(self) -> None:
+        self.run_worker(self._load_in_background, name="load lesson")
+
+    async def _load_in_background(self) -> None:
+        try:
+            lesson, playback, progress = await asyncio.to_thread(self._prepare)
+        except Exception as exc:
+            from ..world.problems import ScenarioError
+
+            if not isinstance(exc, ScenarioError):
+                raise
+            self._show_problems([str(p) for p in exc.problems])
+            return
+        self.progress = progress
+        # One frame with everything: the views filled and the step's text in place.
+        with self.batch_update():
+            await self._mount_views()
+            self._loading = None
+            self._open_first(lesson, playback)
+            self.refresh_bindings()  # the footer's keys, no longer dimmed
+            text = self.query_one(LessonPanel).text_updated
+            if text is not None:
+                await text
+        typed, self._typed_while_loading = self._typed_while_loading, []
+        for line in typed:
+            self._line(Console.Submitted(line))
+        callbacks, self._on_loaded = self._on_loaded, []
+        for callback in callbacks:
+            callback()
+
+    async def _mount_views(self) -> None:
+        """The lesson panel and the views, in place of the first frame's placeholders."""
+        placeholder = self.query_one("#lesson-loading")
+        await self.query_one("#main").mount(LessonPanel(id="lesson"), before=placeholder)
+        await placeholder.remove()
+        for pane_id, view in make_views().items():
+            pane = self.query_one(f"#{pane_id}", TabPane)
+            await pane.remove_children()
+            await pane.mount(view)
+
+    def _show_problems(self, problems: list[str]) -> None:
+        from .screens.error import ProblemScreen
+
+        self._problems = problems
+        self.refresh_bindings()
+        self.push_screen(ProblemScreen(self._load_name, problems))
+
+    def _open_first(self, lesson: Lesson, playback: Playback) -> None:
+        if self.progress.warning:
+            self.notify(self.progress.warning, severity="warning", timeout=10)
+        self._load(lesson, playback)
 
     def _load(self, lesson: Lesson, playback: Playback) -> None:
         self.lesson = lesson
@@ -147,6 +327,8 @@ class SmtpSimApp(LiveActions, ExportActions, App):
         """Switch to another lesson (from the command palette)."""
         if self._live_refuses("Opening another lesson"):
             return
+        from ..course.playback import Playback
+
         self._pause()
         self.sandbox = False
         self._load(lesson, Playback(lesson, seed=self.seed))
@@ -167,9 +349,7 @@ class SmtpSimApp(LiveActions, ExportActions, App):
     def refresh_views(self) -> None:
         pb = self.playback
         world = pb.world
-        views = (self.query_one(NetworkMap), self.query_one(FlowDiagram),
-                 self.query_one(EventList), self.query_one(MailboxView),
-                 self.query_one(QueueView))
+        views = [self.query_one(f"#{view}") for view in TRACE_VIEWS]
         console = self.query_one(Console)
         log = pb.session.terminal.log
         if pb.generation != self._generation:
@@ -245,6 +425,10 @@ class SmtpSimApp(LiveActions, ExportActions, App):
     @on(Console.Submitted)
     def _line(self, event: Console.Submitted) -> None:
         line = event.line
+        if self._loading is not None:
+            if self._problems is None:
+                self._typed_while_loading.append(line)  # entered once the lesson is loaded
+            return
         slash = line.strip().startswith("/")
         if self.live is not None and self.live.running:
             # The bridge owns the clock: what is typed is scheduled, and runs at wall pace.
@@ -270,6 +454,8 @@ class SmtpSimApp(LiveActions, ExportActions, App):
         self._explain(event.reply.code, event.reply.enhanced)
 
     def _explain(self, code: int, enhanced: str | None) -> None:
+        from ..protocol.explain import explain_reply
+
         text = explain_reply(code, enhanced)
         self.query_one("#explain", Static).update(Text(text, style="italic"))
 
@@ -289,15 +475,16 @@ class SmtpSimApp(LiveActions, ExportActions, App):
         self.refresh_views()
 
     def _select_record(self, record) -> None:
-        self.query_one(Inspector).show(record, self.playback.world)
+        self.query_one("#inspector").show(record, self.playback.world)
         self.query_one(TabbedContent).active = "tab-inspector"
 
     @on(EventList.RecordSelected)
     def _event_selected(self, event: EventList.RecordSelected) -> None:
         self._select_record(event.record)
 
-    @on(FlowDiagram.RecordSelected)
-    def _flow_selected(self, event: FlowDiagram.RecordSelected) -> None:
+    # By name, not @on(FlowDiagram.RecordSelected): the flow diagram's module loads with the
+    # lesson, after the app's first frame.
+    def on_flow_diagram_record_selected(self, event: Any) -> None:
         self._select_record(event.record)
 
     # -- actions ------------------------------------------------------------------------------
@@ -395,6 +582,26 @@ class SmtpSimApp(LiveActions, ExportActions, App):
     def action_high_contrast(self) -> None:
         self.theme = "textual-dark" if self.theme == HIGH_CONTRAST.name else HIGH_CONTRAST.name
 
+    def action_filter_events(self) -> None:
+        """A small palette of the event list's filters (layers, hosts, show all)."""
+        from textual.command import CommandPalette
+
+        self.push_screen(CommandPalette(providers=[EventFilterCommands],
+                                        placeholder="Filter the event list\u2026"))
+
+    @property
+    def event_filter(self) -> tuple[frozenset[Layer] | None, str | None]:
+        """The event list's filter: (layers, host); None is no filter."""
+        events = self.query_one(EventList)
+        return events.layers, events.host
+
+    def filter_events(self, *, layers: Iterable[Layer | str] | Keep | None = KEEP,
+                      host: str | Keep | None = KEEP) -> None:
+        """Filter the event list (a filter left out stays) and show it."""
+        events = self.query_one(EventList)
+        events.set_filter(layers=layers, host=host)
+        self.query_one(TabbedContent).active = "tab-events"  # its border names the filter
+
     def apply_fault(self, kind: str, **params) -> None:
         from ..world.faults import FaultError, apply_fault
 
@@ -411,18 +618,32 @@ class SmtpSimApp(LiveActions, ExportActions, App):
         self.refresh_views()
 
 
+def course_loader(store: ProgressStore, lesson_id: str | None = None) -> Callable[[], Lesson]:
+    """A function that reads the lesson the course opens on: ``lesson_id``, else where the
+    student left off (``store``), else lesson 1. It raises ScenarioError when there is none."""
+
+    def load() -> Lesson:
+        from ..course.lesson import first_lesson_id, load_lesson
+        from ..world.problems import Problem, ScenarioError
+        from ..world.scenario import list_builtin
+
+        ident = lesson_id
+        if ident is None:
+            current = store.load().current
+            # Only the lesson opened is read and validated: start-up stays quick.
+            ident = current if current in list_builtin() else first_lesson_id()
+        if ident is None:
+            raise ScenarioError([Problem("lessons", None, "(course)",
+                                         "no built-in lessons found")])
+        return load_lesson(ident)
+
+    return load
+
+
 def start_lesson(lesson_id: str | None = None, *, seed: int | None = None,
                  **options: Any) -> SmtpSimApp:
-    """The app on the course: a given lesson, else where the student left off, else lesson 1.
-    ``options``: the app's other keyword arguments (``listen``, ``export_dir``)."""
-    from ..course.lesson import first_lesson_id, load_lesson
-    from ..world.scenario import list_builtin
-
+    """The app on the course: a given lesson, else where the student left off, else lesson 1,
+    read before the app starts. ``options``: the app's other keyword arguments (``listen``,
+    ``export_dir``)."""
     store = default_store()
-    if lesson_id is None:
-        current = store.load().current
-        # Only the lesson opened is read and validated: start-up stays quick.
-        lesson_id = current if current in list_builtin() else first_lesson_id()
-    if lesson_id is None:
-        raise ScenarioError([Problem("lessons", None, "(course)", "no built-in lessons found")])
-    return SmtpSimApp(load_lesson(lesson_id), store=store, seed=seed, **options)
+    return SmtpSimApp(course_loader(store, lesson_id)(), store=store, seed=seed, **options)

@@ -1,15 +1,37 @@
-"""Command palette providers: open a lesson, inject a fault (built from the current world)."""
+"""Command palette providers: every key binding's action, event filters, lessons, faults (built
+from the current world) and exports.
+
+Names and help texts are shown literally (never parsed as markup): host names, addresses and
+lesson summaries come from scenario files.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
+from textual.content import Content
+from textual.keys import format_key
+
+from ..world.trace import Layer
 
 if TYPE_CHECKING:
     from .app import SmtpSimApp
+
+
+def _highlight(matcher: Matcher, name: str) -> Content:
+    """``name`` as literal content, the characters the query matched highlighted."""
+    content = Content(name)
+    _score, offsets = matcher.fuzzy_search.match(matcher.query, name)
+    for offset in offsets:
+        if not name[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
 
 
 class _ListProvider(Provider):
@@ -18,14 +40,110 @@ class _ListProvider(Provider):
 
     async def discover(self) -> Hits:
         for name, help_text, callback in self.items():
-            yield DiscoveryHit(name, callback, help=help_text)
+            yield DiscoveryHit(Content(name), callback, text=name, help=Content(help_text))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, help_text, callback in self.items():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+                yield Hit(score, _highlight(matcher, name), callback, text=name,
+                          help=Content(help_text))
+
+
+# -- key bindings ----------------------------------------------------------------------------
+
+_FUNCTION_KEY = re.compile(r"f\d+")
+
+
+def key_label(key: str) -> str:
+    """A key as people write it: ``f7`` -> ``F7``, ``ctrl+s`` -> ``Ctrl+S``,
+    ``question_mark`` -> ``?``."""
+    *modifiers, name = key.split("+")
+    if _FUNCTION_KEY.fullmatch(name):
+        name = name.upper()
+    else:
+        name = format_key(name)
+        if len(name) == 1 and modifiers:
+            name = name.upper()
+        elif len(name) > 1:
+            name = name.capitalize()
+    return "+".join([*(m.capitalize() for m in modifiers), name])
+
+
+@dataclass(frozen=True)
+class KeyAction:
+    """One action of the app with every key bound to it (in BINDINGS order)."""
+
+    action: str
+    description: str
+    keys: tuple[str, ...]
+    tooltip: str = ""
+
+    @property
+    def label(self) -> str:
+        """The description and its keys: ``Step forward (F7)``, ``Help (F1 or ?)``."""
+        return f"{self.description} ({' or '.join(key_label(k) for k in self.keys)})"
+
+
+def key_actions(bindings: Sequence[BindingType]) -> list[KeyAction]:
+    """Every action in ``bindings`` once, with all its keys, in the order first bound.
+    The palette and the help screen are built from this, so they cannot drift from BINDINGS."""
+    found: dict[str, KeyAction] = {}
+    for binding in Binding.make_bindings(bindings):
+        known = found.get(binding.action)
+        if known is None:
+            found[binding.action] = KeyAction(binding.action, binding.description,
+                                              (binding.key,), binding.tooltip)
+        elif binding.key not in known.keys:
+            found[binding.action] = KeyAction(known.action, known.description,
+                                              (*known.keys, binding.key),
+                                              known.tooltip or binding.tooltip)
+    return list(found.values())
+
+
+class BindingCommands(_ListProvider):
+    """Every action that has a key, named by its description and key (from BINDINGS)."""
+
+    def items(self):
+        app: SmtpSimApp = self.app  # type: ignore[assignment]
+        return [(item.label, item.tooltip,
+                 partial(app.call_after_refresh, app.run_action, item.action))
+                for item in key_actions(type(app).BINDINGS)]
+
+
+# -- the event list's filter -----------------------------------------------------------------
+
+
+def event_filter_items(app: SmtpSimApp) -> list[tuple[str, str, Callable[[], object]]]:
+    """The event list's filters: show all, one layer, one host of the world on screen.
+    Shared by the palette and the filter dialog (the filter key)."""
+    layers, host = app.event_filter
+    layer_names = ", ".join(sorted(layer.value for layer in layers)) if layers else ""
+    keep_host = f"; keeps the host filter ({host})" if host else ""
+    keep_layers = f"; keeps the layer filter ({layer_names})" if layers else ""
+    out: list[tuple[str, str, Callable[[], object]]] = [
+        ("Filter events: show all", "every layer, every host",
+         partial(app.filter_events, layers=None, host=None))]
+    if layers is not None and host is not None:  # else "show all" clears the one filter
+        out.append(("Filter events: every layer", f"keeps the host filter ({host})",
+                    partial(app.filter_events, layers=None)))
+        out.append(("Filter events: every host", f"keeps the layer filter ({layer_names})",
+                    partial(app.filter_events, host=None)))
+    for layer in Layer:
+        out.append((f"Filter events: layer {layer.value}", f"only {layer.value} records"
+                    f"{keep_host}", partial(app.filter_events, layers=[layer])))
+    for name in sorted(app.playback.world.network.hosts):
+        out.append((f"Filter events: host {name}", f"only records from or to {name}"
+                    f"{keep_layers}", partial(app.filter_events, host=name)))
+    return out
+
+
+class EventFilterCommands(_ListProvider):
+    """Filter the event list by layer or by a host of the network on screen."""
+
+    def items(self):
+        return event_filter_items(self.app)  # type: ignore[arg-type]
 
 
 class LessonCommands(_ListProvider):

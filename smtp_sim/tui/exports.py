@@ -22,15 +22,14 @@ from rich.segment import Segment, Segments
 from textual.app import App, ComposeResult
 from textual.strip import Strip
 
-from ..course.grading import attempt_text
-from ..course.session import LessonSession
-from ..world.export import to_jsonl, to_text
-from ..world.world import World
-from .widgets.flow_diagram import TIME_WIDTH, FlowDiagram
-
+# ExportActions is mixed into the app, so this module is imported before the app's first frame:
+# what an export needs (the simulation, the flow diagram) is imported when it runs.
 if TYPE_CHECKING:
     from ..course.lesson import Lesson
     from ..course.playback import Playback
+    from ..course.session import LessonSession
+    from ..world.world import World
+    from .widgets.flow_diagram import FlowDiagram
 
 STYLES = Path(__file__).resolve().parent / "styles"
 FLOW_MIN_WIDTH = 80
@@ -66,14 +65,20 @@ def export_filename(lesson_id: str, kind: str) -> str:
 
 
 def transcript(world: World) -> str:
+    from ..world.export import to_text
+
     return to_text(world.trace)
 
 
 def trace_jsonl(world: World) -> str:
+    from ..world.export import to_jsonl
+
     return to_jsonl(world.trace)
 
 
 def attempt(session: LessonSession, seed: int | None = None) -> str:
+    from ..course.grading import attempt_text
+
     return attempt_text(session, seed=seed)
 
 
@@ -120,6 +125,8 @@ def _escape(text: str) -> str:
 
 def flow_width(lanes: Iterable[str]) -> int:
     """A width at which the lanes keep their names and arrows have room for a command."""
+    from .widgets.flow_diagram import TIME_WIDTH
+
     names = list(lanes)
     if not names:
         return FLOW_MIN_WIDTH
@@ -166,15 +173,21 @@ class FlowExportApp(App):
             self.theme = theme
 
     def compose(self) -> ComposeResult:
+        from .widgets.flow_diagram import FlowDiagram
+
         yield FlowDiagram(id="flow")
 
     def on_mount(self) -> None:
+        from .widgets.flow_diagram import FlowDiagram
+
         self.query_one(FlowDiagram).reset(self.world)
 
 
 async def render_flow(world: World, *, title: str, fmt: str = "svg",
                       theme: str | None = None) -> str:
     """The world's whole flow diagram as SVG or HTML, drawn by a headless app."""
+    from .widgets.flow_diagram import FlowDiagram
+
     app = FlowExportApp(world, theme)
     async with app.run_test(size=(FLOW_MIN_WIDTH, 24)) as pilot:
         await pilot.pause()
@@ -251,6 +264,8 @@ class ExportActions:
             render = screen_svg if kind == "screen-svg" else screen_html
             return render(self, title)
         if kind in ("flow-svg", "flow-html"):
+            from .widgets.flow_diagram import FlowDiagram
+
             flow = self.query_one(FlowDiagram)
             render = flow_svg if kind == "flow-svg" else flow_html
             return render(flow, f"{title} \u00b7 flow")

@@ -1,35 +1,75 @@
-"""Starting the app from the command line: the course, a lesson, a sandbox, the presenter."""
+"""Starting the app from the command line: the course, a lesson, a sandbox, the presenter.
+
+The app paints its first frame before the lesson is read: reading and validating it (pydantic),
+importing the simulation and building the first world happen after, off the event loop (see
+``SmtpSimApp``'s ``load``). So nothing here imports them at module level.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..bridge.listen import ListenError, ListenSpec
-from ..world.problems import ScenarioError
+if TYPE_CHECKING:
+    from ..bridge.listen import ListenSpec
+    from ..course.lesson import Lesson
 
 
 def build_app(command: str, ref: str | None, *, seed: int | None = None,
               listen: Sequence[ListenSpec] | None = None,
               export_dir: str | Path | None = None):
     """The app to run, or a ProblemApp that explains why the file cannot be used.
-    ``listen``: real ports in front of the scenario's servers (``--listen``)."""
-    from ..course.lesson import load_lesson, sandbox_lesson
+    ``listen``: real ports in front of the scenario's servers (``--listen``).
+
+    Without ``listen`` the lesson is loaded by the app after its first frame (a file with
+    problems then shows them in the app). With ``listen`` it is loaded here: the listeners
+    are checked against the scenario before the app starts."""
     from ..course.progress import default_store
-    from .app import SmtpSimApp, start_lesson
+    from .app import SmtpSimApp, course_loader
+
+    options = {"seed": seed, "export_dir": export_dir}
+    what = ref or "The course"  # how the problem page names what cannot be used
+    load: Callable[[], Lesson]
+    if command == "sandbox":
+        sandbox, store, load = True, None, _sandbox_loader(ref or "classroom")
+    elif command == "lesson" and ref is not None:
+        sandbox, store = False, default_store()
+        load = _lesson_loader(ref)
+    else:
+        sandbox, store = False, default_store()
+        load = course_loader(store)
+    if listen is None:
+        return SmtpSimApp(load=load, load_name=what, sandbox=sandbox, store=store, **options)
+
+    from ..bridge.listen import ListenError
+    from ..world.problems import ScenarioError
     from .screens.error import ProblemApp
 
-    options = {"seed": seed, "listen": listen, "export_dir": export_dir}
     try:
-        if command == "sandbox":
-            return SmtpSimApp(sandbox_lesson(ref or "classroom"), sandbox=True, **options)
-        if command == "lesson" and ref is not None:
-            return SmtpSimApp(load_lesson(ref), store=default_store(), **options)
-        return start_lesson(**options)
+        return SmtpSimApp(load(), sandbox=sandbox, store=store, listen=listen, **options)
     except ScenarioError as exc:
-        return ProblemApp(ref or "The course", [str(p) for p in exc.problems])
+        return ProblemApp(what, [str(p) for p in exc.problems])
     except ListenError as exc:
         return ProblemApp("--listen", [str(exc)])
+
+
+def _sandbox_loader(scenario: str) -> Callable[[], Lesson]:
+    def load() -> Lesson:
+        from ..course.lesson import sandbox_lesson
+
+        return sandbox_lesson(scenario)
+
+    return load
+
+
+def _lesson_loader(ref: str) -> Callable[[], Lesson]:
+    def load() -> Lesson:
+        from ..course.lesson import load_lesson
+
+        return load_lesson(ref)
+
+    return load
 
 
 def launch(command: str, ref: str | None, *, seed: int | None = None,
@@ -42,6 +82,7 @@ def launch(command: str, ref: str | None, *, seed: int | None = None,
 
 def build_presenter(ref: str, *, seed: int | None = None, animate: bool = True):
     from ..course.lesson import load_presentation
+    from ..world.problems import ScenarioError
     from .presenter import PresenterApp
     from .screens.error import ProblemApp
 

@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from ..bridge.listen import ListenSpec
-from ..world.trace import TraceRecord
-from ..world.world import World
-
 if TYPE_CHECKING:
     from ..bridge.bridge import Bridge
+    from ..bridge.listen import ListenSpec
+    from ..world.trace import TraceRecord
+    from ..world.world import World
 
 REFRESH = 0.1  # seconds between two refreshes of the views while records arrive
 
@@ -38,6 +37,7 @@ class LiveBridge:
                  on_error: Callable[[str], None] | None = None) -> None:
         """Raises ListenError when a listener names nothing in the world."""
         from ..bridge.bridge import Bridge  # only with --listen: start-up stays quick
+        from ..bridge.listen import ListenSpec
 
         self.post = post
         self.bridge: Bridge = Bridge(world, list(listen) or [ListenSpec()],

@@ -15,6 +15,7 @@ exactly as it did then.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from rich.text import Text
@@ -70,6 +71,7 @@ class PresenterApp(App):
         self.stops: list[int] = [0]  # clock steps of the pause points reached so far
         # A lesson's steps, walked through: how many are shown, the clock step after each.
         self.walkthrough = bool(lesson.steps) and not self.pause_total
+        self._label_next_key()
         self.shown = 0
         self._step_stops: list[tuple[int, int]] = [(0, 0)]  # (clock step, inputs) after each
         self.playing = False
@@ -78,6 +80,22 @@ class PresenterApp(App):
         self._narration: TraceRecord | None = None
         self.register_theme(HIGH_CONTRAST)
         self.theme = HIGH_CONTRAST.name
+
+    @property
+    def stop_word(self) -> str:
+        """What "next" goes to in this mode: a lesson's next step, the timeline's next pause,
+        or (a scenario without pauses) the next automatic stop."""
+        if self.walkthrough:
+            return "step"
+        return "pause" if self.pause_total else "stop"
+
+    def _label_next_key(self) -> None:
+        """Name the "next" key in the footer and the help after what it goes to."""
+        description = f"Next {self.stop_word}"
+        for bindings in self._bindings.key_to_bindings.values():
+            bindings[:] = [replace(binding, description=description)
+                           if binding.id == "present.next" else binding
+                           for binding in bindings]
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -189,7 +207,14 @@ class PresenterApp(App):
         self.refresh_views()
 
     def action_help(self) -> None:
-        self.push_screen(PresenterHelp(self.BINDINGS))
+        self.push_screen(PresenterHelp(self._help_bindings()))
+
+    def _help_bindings(self) -> list[BindingType]:
+        """The class bindings, the "next" key described for this mode (as in the footer)."""
+        description = f"Next {self.stop_word}"
+        return [replace(binding, description=description)
+                if isinstance(binding, Binding) and binding.id == "present.next" else binding
+                for binding in self.BINDINGS]
 
     def action_high_contrast(self) -> None:
         self.theme = "textual-dark" if self.theme == HIGH_CONTRAST.name else HIGH_CONTRAST.name
@@ -273,7 +298,7 @@ class PresenterApp(App):
             bar.append(f"  stop {sum(1 for s in self.stops if 0 < s <= pb.steps)}")
         bar.append(f"   t = {pb.world.now:,.3f} s")
         if self.playing:
-            bar.append("   \u25b6 playing (space: jump to the pause)", style="bold")
+            bar.append(f"   \u25b6 playing (space: jump to the {self.stop_word})", style="bold")
         elif pb.at_end:
             bar.append("   the end", style="bold")
         self.query_one("#present-bar", Static).update(bar)
@@ -298,7 +323,9 @@ class PresenterHelp(ModalScreen[None]):
                 "Space plays the simulation to the next pause of the timeline; the narration "
                 "shows under the map and the flow diagram. Back returns to the previous pause "
                 "exactly as it was. A lesson without pauses is walked through: space types "
-                "the next step's solution.", "", "| keys | action |", "| --- | --- |"]
+                "the next step's solution. A scenario without pauses stops after each "
+                "delivery, deferral, bounce and fault.", "", "| keys | action |",
+                "| --- | --- |"]
         for binding in self._keys:
             if isinstance(binding, Binding):
                 rows.append(f"| `{binding.key}` | {binding.description} |")

@@ -162,7 +162,7 @@ async def test_the_export_dialog_with_keys(tmp_path):
         svg = tmp_path / "out" / "smtp-sim-foobar-screen.svg"
         assert svg.is_file()
         text = svg_text(svg)
-        assert "220" in text and "Export" not in text  # the app, not the dialog
+        assert "220" in text and "Into the folder:" not in text  # the app, not the dialog
         await pilot.press("ctrl+s")
         await pilot.pause()
         await pilot.press("escape")

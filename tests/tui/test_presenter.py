@@ -171,3 +171,21 @@ async def test_readable_at_100x30():
         flow = app.query_one(FlowDiagram)
         assert flow.size.width >= 50 and len(flow.lanes) == 3
         assert all(flow.lane_x(lane) is not None for lane in flow.lanes)
+
+
+async def test_the_footer_names_what_next_goes_to_in_each_mode():
+    """A pause of the timeline, a step of a walked-through lesson, a stop of a scenario
+    without pauses: the footer and the help say which."""
+    for ref, word in [("demo-journey", "pause"), ("foobar", "step"), ("classroom", "stop")]:
+        app = presenter(ref)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert app.stop_word == word
+            labels = [str(key.render()) for key in app.query("FooterKey")]
+            assert any(f"Next {word}" in label for label in labels), (ref, labels)
+            assert not any(f"Next {other}" in label for label in labels
+                           for other in {"pause", "step", "stop"} - {word}), (ref, labels)
+            await pilot.press("f1")
+            await pilot.pause()
+            help_text = app.screen.query_one("Markdown").source
+            assert f"| Next {word} |" in help_text, ref

@@ -1,5 +1,8 @@
 """Shown instead of the app when a lesson or scenario file cannot be used: every problem, one
-line each, and how to check the file. Never a traceback."""
+line each, and how to check the file. Never a traceback.
+
+:class:`ProblemApp` when the command line finds the problem before the app starts (``--listen``);
+:class:`ProblemScreen` when the app finds it while loading the lesson after its first frame."""
 
 from __future__ import annotations
 
@@ -9,7 +12,24 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.screen import Screen
 from textual.widgets import Footer, Static
+
+PROBLEM_CSS = """
+#problems { padding: 1 2; }
+#advice { padding: 0 2; color: $text-muted; }
+"""
+
+
+def compose_problems(what: str, problems: list[str]) -> ComposeResult:
+    text = Text(f"{what} has problems:\n\n", style="bold red")
+    for problem in problems:
+        text.append(f"  \u2022 {problem}\n")
+    with VerticalScroll():
+        yield Static(text, id="problems")
+        yield Static(Text("Fix them and try again; `smtp-sim check FILE` lists the same "
+                          "problems on the command line."), id="advice")
+    yield Footer()
 
 
 class ProblemApp(App):
@@ -17,10 +37,7 @@ class ProblemApp(App):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q,escape,ctrl+q", "quit", "Quit", id="problems.quit"),
     ]
-    DEFAULT_CSS = """
-    #problems { padding: 1 2; }
-    #advice { padding: 0 2; color: $text-muted; }
-    """
+    DEFAULT_CSS = PROBLEM_CSS
 
     def __init__(self, what: str, problems: list[str]) -> None:
         super().__init__()
@@ -28,11 +45,21 @@ class ProblemApp(App):
         self.problems = problems
 
     def compose(self) -> ComposeResult:
-        text = Text(f"{self.what} has problems:\n\n", style="bold red")
-        for problem in self.problems:
-            text.append(f"  \u2022 {problem}\n")
-        with VerticalScroll():
-            yield Static(text, id="problems")
-            yield Static(Text("Fix them and try again; `smtp-sim check FILE` lists the same "
-                              "problems on the command line."), id="advice")
-        yield Footer()
+        yield from compose_problems(self.what, self.problems)
+
+
+class ProblemScreen(Screen[None]):
+    """The same page inside the app; leaving it leaves the app (its own keys are hidden)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q,escape", "app.quit", "Quit", show=False, id="problems.quit"),
+    ]
+    DEFAULT_CSS = PROBLEM_CSS
+
+    def __init__(self, what: str, problems: list[str]) -> None:
+        super().__init__()
+        self.what = what
+        self.problems = problems
+
+    def compose(self) -> ComposeResult:
+        yield from compose_problems(self.what, self.problems)

@@ -34,7 +34,8 @@ the event list to open it in the inspector.
 **Time** is virtual: play, pause, step forward and back through every event. Stepping back
 re-shows an earlier moment; what you typed stays in the history.
 
-The command palette (ctrl+p) opens lessons, injects faults and exports.
+**The command palette** (ctrl+p) holds every key's action as well, and opens lessons, injects
+faults (in a sandbox), filters the event list by layer or host (also ctrl+f) and exports.
 
 **Exports** (ctrl+s): the transcript, the trace as JSON Lines, your attempt (everything you
 typed, for `smtp-sim run LESSON --answers FILE`), this screen or the whole flow diagram as SVG
@@ -42,6 +43,11 @@ or HTML, saved as `smtp-sim-<lesson>-<what>` (in a browser: downloaded).
 
 ## Keys
 """
+
+
+def _cell(text: str) -> str:
+    """Text for a Markdown table cell: no pipe or line break can end the cell early."""
+    return " ".join(text.split()).replace("|", "\\|")
 
 
 class HelpScreen(ModalScreen[None]):
@@ -59,11 +65,14 @@ class HelpScreen(ModalScreen[None]):
         self._app = app
 
     def compose(self) -> ComposeResult:
-        rows = ["| key | action |", "| --- | --- |"]
-        for binding in self._app.BINDINGS:
-            if isinstance(binding, Binding):
-                rows.append(f"| `{binding.key}` | {binding.description} |")
-        rows.append("| `ctrl+p` | Command palette: lessons, faults, themes |")
+        from ..commands import key_actions, key_label
+
+        rows = ["| key | action | what it does |", "| --- | --- | --- |"]
+        for item in key_actions(type(self._app).BINDINGS):
+            keys = " or ".join(f"`{key_label(k)}`" for k in item.keys)
+            rows.append(f"| {keys} | {item.description} | {_cell(item.tooltip)} |")
+        rows.append("| `Ctrl+P` | Command palette | every action above, lessons, faults, "
+                    "event filters, exports, themes |")
         with VerticalScroll():
             yield Markdown(INTRO + "\n".join(rows))
 

@@ -9,20 +9,23 @@ posts :class:`Console.ReplySelected` so the app can explain it. The input line h
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from ...protocol.replies import Reply
-from ...world.terminal import TerminalOutput
 from ..literal import literal
+
+if TYPE_CHECKING:  # types only: the console is on the first frame, before the simulation loads
+    from ...protocol.replies import Reply
+    from ...world.terminal import TerminalOutput
 
 REPLY_CLASS_STYLE = {2: "green", 3: "cyan", 4: "yellow", 5: "red"}
 
@@ -52,9 +55,9 @@ class CompletionSuggester(Suggester):
                     # Follow the student's case: "rcp" completes to "rcpt to:<".
                     return value + (rest.lower() if value.islower() else rest)
             return None
-        head, sep, last = value.rpartition(" ") if " " in value else ("", "", value)
+        head, _sep, last = value.rpartition(" ") if " " in value else ("", "", value)
         if "<" in last:
-            before, _, partial = last.rpartition("<")
+            _before, _, partial = last.rpartition("<")
             for address in self.addresses:
                 if address.lower().startswith(partial.lower()) and len(address) > len(partial):
                     return value + address[len(partial):] + ">"
@@ -71,7 +74,7 @@ class CompletionSuggester(Suggester):
 class ConsoleInput(Input):
     """An input line with history on up/down."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "history(-1)", "Previous line", show=False, id="console.history_up"),
         Binding("down", "history(1)", "Next line", show=False, id="console.history_down"),
         Binding("tab", "accept_suggestion", "Complete", show=False, id="console.complete"),

@@ -1,30 +1,37 @@
 """EventList: every trace record, one per line, like Packet Tracer's event list.
 
 Columns: number, virtual time, source, destination, layer, kind, summary. Filter by layer and by
-host with :meth:`EventList.set_filter`. Line API, so 100,000 records stay fast.
+host with :meth:`EventList.set_filter`; an active filter is named in the border title (with how
+many records pass it) and outlives resets (stepping back rebuilds the world). Line API, so
+100,000 records stay fast.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from enum import Enum
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from textual.content import Content
 
 from ...world.trace import Kind, Layer, TraceRecord
-from ...world.world import World
 from ..literal import CONTROL_STYLE, pieces, visible
 from .record_lines import RECORD_COMPONENTS, RecordLines, layers_of, record_component
 
+if TYPE_CHECKING:
+    from ...world.world import World  # a type only: the first frame must not load the world
 
-class _Keep(Enum):
+
+class Keep(Enum):
+    """The type of :data:`KEEP`."""
+
     KEEP = "keep"
 
 
-KEEP = _Keep.KEEP
+KEEP = Keep.KEEP
 """Pass (or leave out) to keep a filter as it is."""
 
 _MIN_HOST = 8
@@ -51,6 +58,10 @@ class EventList(RecordLines):
         height: 1fr;
         overflow-x: hidden;
         overflow-y: auto;
+    }
+    EventList.-filtered {
+        border-top: solid $accent;
+        border-title-align: left;
     }
     """
 
@@ -79,8 +90,8 @@ class EventList(RecordLines):
         """Only records from or to this host are shown; None shows every host."""
         return self._host
 
-    def set_filter(self, *, layers: Iterable[Layer | str] | _Keep | None = KEEP,
-                   host: str | _Keep | None = KEEP) -> None:
+    def set_filter(self, *, layers: Iterable[Layer | str] | Keep | None = KEEP,
+                   host: str | Keep | None = KEEP) -> None:
         """Show only ``layers`` (None: all) and records whose source or destination is
         ``host`` (None: any). A filter left out stays as it is. The cursor stays on its
         record when that record still passes."""
@@ -90,6 +101,28 @@ class EventList(RecordLines):
             name = (host or "").strip().lower().rstrip(".")
             self._host = name or None
         self._refilter()
+        self._show_filter()
+
+    @property
+    def filter_text(self) -> str:
+        """The filter in words ("layer SMTP · host mail.cs.tcd.ie"); "" when none is set."""
+        parts = []
+        if self._layers is not None:
+            names = sorted(layer.value for layer in self._layers)
+            parts.append(("layers " if len(names) > 1 else "layer ") + ", ".join(names)
+                         if names else "no layer")
+        if self._host is not None:
+            parts.append(f"host {self._host}")
+        return " · ".join(parts)
+
+    def _show_filter(self) -> None:
+        text = self.filter_text
+        self.set_class(bool(text), "-filtered")
+        if text:  # literal: a host name is data, never markup
+            self.border_title = Content(
+                f"Filter: {visible(text)} — {len(self._rows):,} of {len(self._all):,}")
+        else:
+            self.border_title = None
 
     def matches(self, record: TraceRecord) -> bool:
         if self._layers is not None and record.layer not in self._layers:
@@ -99,7 +132,18 @@ class EventList(RecordLines):
 
     # -- hooks -----------------------------------------------------------------------------------
 
+    def reset(self, world: World) -> None:
+        super().reset(world)
+        self._show_filter()
+
+    def advance(self, world: World, new: Sequence[TraceRecord]) -> None:
+        super().advance(world, new)
+        if new and self.filter_text:  # the counts in the title
+            self._show_filter()
+
     def world_changed(self, world: World) -> None:
+        if self._host is not None and self._host not in world.network.hosts:
+            self._host = None  # another network (another lesson): its hosts are gone
         names = [len(name) for name in world.network.hosts]
         self._host_width = max(_MIN_HOST, min(_MAX_HOST, max(names, default=0)))
 

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, Input, Markdown, Static
+from textual.widgets import Button, Input, Static
 
-from ...course.session import LessonSession
 from ..literal import literal
+
+if TYPE_CHECKING:
+    from textual.await_complete import AwaitComplete
+    from textual.widgets import Markdown
+
+    from ...course.session import LessonSession
 
 
 class LessonPanel(Vertical):
@@ -37,8 +44,14 @@ class LessonPanel(Vertical):
         self._shown: tuple | None = None
         self.hint_text = ""
         self.quiz_feedback = ""
+        #: The step text's last update (the Markdown widget mounts it in the background):
+        #: await it to know the text is on screen.
+        self.text_updated: AwaitComplete | None = None
 
     def compose(self) -> ComposeResult:
+        # Imported here: markdown-it comes with the lesson, not with the app's first frame.
+        from textual.widgets import Markdown
+
         yield Static("", id="lesson-title")
         yield Static("", id="steps")
         with VerticalScroll(id="step-scroll"):
@@ -73,13 +86,13 @@ class LessonPanel(Vertical):
                 "\u2714 Lesson complete! Every check passed. Choose the next lesson from the "
                 "command palette (ctrl+p), or keep exploring.", style="bold"))
         if step is None:
-            self.query_one("#step-text", Markdown).update(
+            self.text_updated = self._step_text().update(
                 f"## {lesson.title}\n\n{lesson.summary}\n\nFree play: connect with "
                 "`telnet HOST PORT`, or inject faults from the command palette.")
             return
         if new_step:
             text = f"### Step {session.index + 1}: {step.title}\n{step.text}"
-            self.query_one("#step-text", Markdown).update(text)
+            self.text_updated = self._step_text().update(text)
             self.query_one("#step-scroll", VerticalScroll).scroll_home(animate=False)
             self._build_quiz(session)
         task = Text("Task: ", style="bold cyan")
@@ -91,6 +104,11 @@ class LessonPanel(Vertical):
         hint.update(literal(f"Hint: {self.hint_text}") if self.hint_text else "")
         if self.quiz_feedback:
             self.query_one("#quiz-feedback", Static).update(literal(self.quiz_feedback))
+
+    def _step_text(self) -> Markdown:
+        from textual.widgets import Markdown
+
+        return self.query_one("#step-text", Markdown)
 
     def _build_quiz(self, session: LessonSession) -> None:
         box = self.query_one("#quiz", Vertical)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.console import RenderableType
 from rich.text import Text
 
@@ -29,6 +30,15 @@ DEFAULT_ICON = "□"
 DOWN = "✗"
 COLUMN_GAP = 2
 _FLIGHT_LAYERS = (Layer.SMTP, Layer.POP3)
+_MIN_SUMMARY = 12  # cells of the in-flight summary worth showing before the route is dropped
+_MAX_SUMMARY = 60
+
+
+def _ellipsize(text: str, width: int) -> str:
+    """``text`` cut to ``width`` cells, ending in … when cut."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(0, width - 1)) + "\u2026"
 
 
 @dataclass
@@ -245,7 +255,7 @@ class NetworkMap(TextPane):
             picture = _Canvas()
             self._tree(picture, main, hosts, 0, 0, latency=True)
             self._mode = "tall"
-        out: list[RenderableType] = [self._caption(world), Text(""),
+        out: list[RenderableType] = [self._caption(world, width), Text(""),
                                      picture.to_text(self.style)]
         for root in others:
             canvas = _Canvas()
@@ -258,16 +268,37 @@ class NetworkMap(TextPane):
                 out.append(self._link_line(link))
         return out
 
-    def _caption(self, world: World) -> Text:
-        out = Text(end="")
-        out.append(f"t = {world.now:.3f} s   open connections: {self.open_connections()}",
-                   self.style("map--title"))
+    def _caption(self, world: World, width: int) -> Text:
+        """One line, never wrapped: the time, open connections and what is in flight. When
+        narrow: shorter labels, then the route shortened and dropped, then the summary cut."""
+        title = self.style("map--title")
+        conns = self.open_connections()
+        long = Text(f"t = {world.now:.3f} s   open connections: {conns}", title, end="")
+        short = Text(f"t = {world.now:.3f} s  conns: {conns}", title, end="")
         record = self.in_flight
-        if record is not None:
-            out.append("   in flight: ", self.style("map--title"))
-            out.append(visible(record.summary[:60]), self.style("map--active"))
-            out.append(f"  {visible(record.src)} → {visible(record.dst or '')}",
-                       self.style("map--detail"))
+        if record is None:
+            heads = [long, short]
+        else:
+            summary = _ellipsize(visible(record.summary), _MAX_SUMMARY)
+            src, dst = visible(record.src), visible(record.dst or "")
+            routes = [f"  {src} \u2192 {dst}", f"  \u2192 {dst}", ""]
+            heads = [self._flight(long, "   in flight: ", summary, routes[0])]
+            heads += [self._flight(short, "  \u25b8 ", summary, route) for route in routes]
+            room = width - self._flight(short, "  \u25b8 ", "", "").cell_len
+            if room >= _MIN_SUMMARY:
+                heads.append(self._flight(short, "  \u25b8 ", _ellipsize(summary, room), ""))
+        for head in heads:
+            if head.cell_len <= width:
+                return head
+        out = heads[-1].copy()
+        out.truncate(max(width, 1), overflow="ellipsis")
+        return out
+
+    def _flight(self, head: Text, label: str, summary: str, route: str) -> Text:
+        out = head.copy()
+        out.append(label, self.style("map--title"))
+        out.append(summary, self.style("map--active"))
+        out.append(route, self.style("map--detail"))
         return out
 
     def _link_key(self, link: Link | None) -> str:

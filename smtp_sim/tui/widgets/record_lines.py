@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -24,7 +24,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...world.trace import Kind, Layer, TraceRecord
-from ...world.world import World
+
+if TYPE_CHECKING:
+    from ...world.world import World  # a type only: the first frame must not load the world
 
 #: Component classes shared by every record view (their colours live in styles/views.tcss).
 RECORD_COMPONENTS = {

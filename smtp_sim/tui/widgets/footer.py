@@ -1,0 +1,126 @@
+"""KeyFooter: Textual's footer, fitted to the width instead of cut off mid-word.
+
+The app has more keys than an 80-column line holds. When they do not all fit, the footer is
+drawn compact and the least important keys are left out (the app's ``FOOTER_PRIORITY``: binding
+ids, most important first; a key the focused widget or screen binds comes before the app's).
+Keys keep the app's BINDINGS order on the line. The help screen (F1) and the command palette
+list every key, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from rich.cells import cell_len
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+
+class _Key(NamedTuple):
+    binding: Binding
+    display: str
+    enabled: bool
+    tooltip: str
+    rank: int  # lower is more important
+    order: int  # place on the line
+
+
+def fit_keys(widths: Sequence[int], ranks: Sequence[int], room: int) -> list[int]:
+    """Indices of the keys shown: the most important first (lowest rank), as many as fit in
+    ``room`` cells, stopping at the first that does not (so a less important key never
+    takes the place of a more important one)."""
+    shown, used = [], 0
+    for index in sorted(range(len(widths)), key=lambda i: (ranks[i], i)):
+        if used + widths[index] > room:
+            break
+        shown.append(index)
+        used += widths[index]
+    return sorted(shown)
+
+
+class KeyFooter(Footer):
+    """The footer keys that fit the width, most important first (``FOOTER_PRIORITY``)."""
+
+    def __init__(self, *, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._fitted: tuple[tuple[str, ...], bool] | None = None  # keys shown, compact
+
+    def _keys(self) -> list[_Key]:
+        app = self.app
+        priority = list(getattr(app, "FOOTER_PRIORITY", ()))
+        app_order = {(b.id or b.action): i for i, b in enumerate(Binding.make_bindings(
+            getattr(type(app), "BINDINGS", [])))}
+        keys: list[_Key] = []
+        seen: set[str] = set()
+        for position, (node, binding, enabled, tooltip) in enumerate(
+                self.screen.active_bindings.values()):
+            if not binding.show or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            if node is app:
+                key = binding.id or binding.action
+                rank = priority.index(key) if key in priority else len(priority)
+                order = 1000 + app_order.get(key, position)
+            else:  # the focused widget's or the screen's own keys: what is in hand now
+                rank, order = -1, position
+            if not enabled:
+                rank += 10_000
+            keys.append(_Key(binding, app.get_key_display(binding), enabled,
+                             tooltip or binding.tooltip, rank, order))
+        keys.sort(key=lambda k: k.order)
+        return keys
+
+    def _fit(self, keys: list[_Key]) -> tuple[list[_Key], bool]:
+        """The keys to show and whether compact, for the current width."""
+        width = self.size.width
+        if width <= 0:
+            return keys, False
+        palette = 14 if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE else 0
+        # Cells per key: " KEY DESCRIPTION " normally, "KEY DESCRIPTION" + a gap when compact.
+        normal = [cell_len(k.display) + cell_len(k.binding.description) + 3 for k in keys]
+        if sum(normal) + palette <= width:
+            return keys, False
+        compact = [cell_len(k.display) + cell_len(k.binding.description) + 2 for k in keys]
+        palette = 11 if palette else 0
+        shown = fit_keys(compact, [k.rank for k in keys], width - palette - 1)
+        return [keys[i] for i in shown], True
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        keys, compact = self._fit(self._keys())
+        self._fitted = (tuple(k.binding.key for k in keys), compact)
+        self.set_reactive(Footer.compact, compact)
+        self.set_class(compact, "-compact")
+        for key in keys:
+            binding = key.binding
+            yield FooterKey(binding.key, key.display, binding.description, binding.action,
+                            disabled=not key.enabled, tooltip=key.tooltip
+                            ).data_bind(compact=Footer.compact)
+        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
+            active = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+            if active is not None:
+                _node, binding, enabled, _tooltip = active
+                yield FooterKey(binding.key, self.app.get_key_display(binding),
+                                binding.description, binding.action,
+                                classes="-command-palette", disabled=not enabled,
+                                tooltip=binding.tooltip or binding.description
+                                ).data_bind(compact=Footer.compact)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._fitted is None:
+            return
+        keys, compact = self._fit(self._keys())
+        if (tuple(k.binding.key for k in keys), compact) != self._fitted:
+            self.call_after_refresh(self.recompose)
+
+    @property
+    def shown_keys(self) -> list[str]:
+        """The keys on the line now (what a test reads)."""
+        return [key.key for key in self.query(FooterKey)
+                if not key.has_class("-command-palette")]

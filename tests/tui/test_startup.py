@@ -1,0 +1,126 @@
+"""Start-up as the command line does it: the first frame first, the lesson read after it.
+
+The app built by ``build_app`` paints its layout with "Loading lesson..." placeholders, then
+reads and validates the lesson, builds its world and imports the views in a thread. Until the
+lesson is on screen the keys that need it do nothing, and lines typed are entered after.
+"""
+
+import asyncio
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from smtp_sim.course.lesson import first_lesson_id, load_lesson
+from smtp_sim.course.progress import MemoryProgressStore
+from smtp_sim.tui.app import SmtpSimApp
+from smtp_sim.tui.launch import build_app
+from smtp_sim.tui.screens.error import ProblemScreen
+from smtp_sim.tui.widgets.lesson_panel import LessonPanel
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _no_user_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("SMTP_SIM_DATA_DIR", str(tmp_path))
+
+
+async def loaded(pilot) -> None:
+    """Wait until the lesson is on screen."""
+    done = asyncio.Event()
+    pilot.app.when_loaded(done.set)
+    await asyncio.wait_for(done.wait(), timeout=60)
+    await pilot.pause()
+
+
+async def test_the_course_opens_on_lesson_one_after_the_first_frame():
+    app = build_app("app", None)
+    assert isinstance(app, SmtpSimApp) and not app.is_loaded
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        assert app.is_loaded
+        assert app.lesson.id == first_lesson_id()
+        assert app.sub_title == app.lesson.title
+        assert not app.query("#lesson-loading") and not app.query(".loading")
+        assert app.query_one(LessonPanel).query_one("#step-text").children  # the step's text
+        assert app.query_one("#map").display
+        assert app.focused is app.query_one("Console").input
+        await pilot.press("f4")  # the keys work now
+        await pilot.pause()
+        assert app.playback.session.index == 1
+
+
+async def test_keys_and_lines_before_the_lesson_is_loaded():
+    release = threading.Event()
+
+    def slow_load():
+        assert release.wait(timeout=60)
+        return load_lesson("foobar")
+
+    app = SmtpSimApp(load=slow_load, store=MemoryProgressStore())
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            assert not app.is_loaded
+            assert "Loading lesson" in str(app.query_one("#lesson-loading").render())
+            for key in ("f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10", "ctrl+s",
+                        "ctrl+p", "ctrl+f"):
+                await pilot.press(key)  # nothing to act on yet: nothing happens, no error
+            await pilot.pause()
+            assert len(app.screen_stack) == 1  # no palette, no export dialog
+            console = app.query_one("Console")
+            console.input.value = "telnet mail.cs.tcd.ie 25"
+            await pilot.press("enter")
+            await pilot.pause()
+            assert not app.is_loaded
+            release.set()
+            await loaded(pilot)
+            # The line typed while loading was entered once the lesson was there.
+            assert app.playback.session.terminal.state == "open"
+            assert any("telnet mail.cs.tcd.ie 25" in str(option.prompt)
+                       for option in console.output.options)
+    finally:
+        release.set()
+
+
+async def test_a_lesson_file_with_problems_shows_them(tmp_path):
+    bad = tmp_path / "bad.toml"
+    source = (ROOT / "lessons" / "foobar.toml").read_text(encoding="utf-8")
+    bad.write_text("bogus_key = 1\n" + source, encoding="utf-8")
+    app = build_app("lesson", str(bad))
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, ProblemScreen):
+                break
+        assert isinstance(app.screen, ProblemScreen)
+        await pilot.pause()
+        text = str(app.screen.query_one("#problems").render())
+        assert "bad.toml has problems" in text
+        assert "bogus_key" in text
+        await pilot.press("f7")  # the app's keys are off: no traceback
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code in (None, 0)
+
+
+def test_the_first_frame_does_not_import_the_simulation():
+    """What the app needs before its first frame stays small: the lesson format (pydantic),
+    the simulation, Markdown and the views come after it."""
+    script = (
+        "import sys\n"
+        "from smtp_sim.cli import _build_parser\n"
+        "_build_parser(personalities=False)\n"
+        "from smtp_sim.tui.launch import build_app\n"
+        "app = build_app('app', None)\n"
+        "heavy = ['pydantic', 'markdown_it', 'smtp_sim.world.world', 'smtp_sim.course.lesson',\n"
+        "         'smtp_sim.protocol.server', 'smtp_sim.tui.widgets.network_map',\n"
+        "         'email.message']\n"
+        "print(' '.join(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         cwd=ROOT, timeout=60, check=True)
+    assert out.stdout.strip() == ""
