@@ -26,7 +26,6 @@ from textual.screen import Screen
 from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from ..course.progress import Progress, ProgressStore, default_store
-from ..world.trace import Layer
 from .commands import (
     BindingCommands,
     EventFilterCommands,
@@ -38,7 +37,6 @@ from .exports import ExportActions
 from .live import LiveActions, LiveBridge
 from .theme import HIGH_CONTRAST
 from .widgets.console import Console
-from .widgets.event_list import KEEP, EventList, Keep
 from .widgets.footer import KeyFooter
 from .widgets.lesson_panel import LessonPanel
 
@@ -49,7 +47,10 @@ if TYPE_CHECKING:
     from ..bridge.listen import ListenSpec
     from ..course.lesson import Lesson
     from ..course.playback import Playback
+    from ..world.trace import Layer
+    from .widgets.event_list import EventList, Keep
 
+_KEEP = object()  # filter_events: leave this filter as it is (event_list.KEEP, loaded later)
 SPEEDS = (1, 2, 5, 10, 25, 100)  # events per second while playing
 LOADING = "Loading lesson\u2026"
 #: The tabs on the right: title and pane id (the views in them: :func:`view_classes`).
@@ -63,6 +64,7 @@ def view_classes() -> dict[str, tuple[str, type[Widget]]]:
     """The view of each tab: pane id -> (view id, class). Their modules import the simulation,
     so they are imported with the lesson (:meth:`SmtpSimApp._prepare`), not for the first
     frame."""
+    from .widgets.event_list import EventList
     from .widgets.flow_diagram import FlowDiagram
     from .widgets.inspector import Inspector
     from .widgets.mailboxes import MailboxView
@@ -190,7 +192,10 @@ class SmtpSimApp(LiveActions, ExportActions, App):
                 yield Console(id="console")
                 yield Static("", id="explain")
         yield Static("", id="status")
-        yield KeyFooter()  # the keys that fit the width, most important first
+        if views:
+            yield KeyFooter()  # the keys that fit the width, most important first
+        else:  # (built once the lesson is in: it would be rebuilt as the keys come alive)
+            yield Static("", id="footer-loading")
 
     def get_default_screen(self) -> Screen:
         screen = super().get_default_screen()
@@ -290,6 +295,9 @@ class SmtpSimApp(LiveActions, ExportActions, App):
 
     async def _mount_views(self) -> None:
         """The lesson panel and the views, in place of the first frame's placeholders."""
+        footer = self.query_one("#footer-loading")
+        await self.mount(KeyFooter(), before=footer)
+        await footer.remove()
         placeholder = self.query_one("#lesson-loading")
         await self.query_one("#main").mount(LessonPanel(id="lesson"), before=placeholder)
         await placeholder.remove()
@@ -478,12 +486,11 @@ class SmtpSimApp(LiveActions, ExportActions, App):
         self.query_one("#inspector").show(record, self.playback.world)
         self.query_one(TabbedContent).active = "tab-inspector"
 
-    @on(EventList.RecordSelected)
-    def _event_selected(self, event: EventList.RecordSelected) -> None:
+    # By name, not @on(EventList.RecordSelected): the views' modules load with the lesson,
+    # after the app's first frame.
+    def on_event_list_record_selected(self, event: EventList.RecordSelected) -> None:
         self._select_record(event.record)
 
-    # By name, not @on(FlowDiagram.RecordSelected): the flow diagram's module loads with the
-    # lesson, after the app's first frame.
     def on_flow_diagram_record_selected(self, event: Any) -> None:
         self._select_record(event.record)
 
@@ -592,14 +599,17 @@ class SmtpSimApp(LiveActions, ExportActions, App):
     @property
     def event_filter(self) -> tuple[frozenset[Layer] | None, str | None]:
         """The event list's filter: (layers, host); None is no filter."""
-        events = self.query_one(EventList)
+        events = self.query_one("#events")
         return events.layers, events.host
 
-    def filter_events(self, *, layers: Iterable[Layer | str] | Keep | None = KEEP,
-                      host: str | Keep | None = KEEP) -> None:
+    def filter_events(self, *, layers: Iterable[Layer | str] | Keep | object | None = _KEEP,
+                      host: str | Keep | object | None = _KEEP) -> None:
         """Filter the event list (a filter left out stays) and show it."""
-        events = self.query_one(EventList)
-        events.set_filter(layers=layers, host=host)
+        from .widgets.event_list import KEEP
+
+        events = self.query_one("#events")
+        events.set_filter(layers=KEEP if layers is _KEEP else layers,  # type: ignore[arg-type]
+                          host=KEEP if host is _KEEP else host)  # type: ignore[arg-type]
         self.query_one(TabbedContent).active = "tab-events"  # its border names the filter
 
     def apply_fault(self, kind: str, **params) -> None:

@@ -18,8 +18,6 @@ from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 from textual.keys import format_key
 
-from ..world.trace import Layer
-
 if TYPE_CHECKING:
     from .app import SmtpSimApp
 
@@ -130,6 +128,8 @@ def event_filter_items(app: SmtpSimApp) -> list[tuple[str, str, Callable[[], obj
                     partial(app.filter_events, layers=None)))
         out.append(("Filter events: every host", f"keeps the layer filter ({layer_names})",
                     partial(app.filter_events, host=None)))
+    from ..world.trace import Layer  # (not before the app's first frame)
+
     for layer in Layer:
         out.append((f"Filter events: layer {layer.value}", f"only {layer.value} records"
                     f"{keep_host}", partial(app.filter_events, layers=[layer])))
