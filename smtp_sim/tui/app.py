@@ -126,6 +126,13 @@ class SmtpSimApp(LiveActions, ExportActions, App):
         "events.filter", "app.export", "lesson.next", "lesson.previous", "sim.reset",
         "sim.speed", "view.lesson_panel")
 
+    # Shorter descriptions for a footer too narrow for every key (the tooltips, F1 and the
+    # palette keep the full ones).
+    FOOTER_SHORT: ClassVar[dict[str, str]] = {
+        "lesson.previous": "Prev", "lesson.next": "Next", "sim.play": "Play",
+        "sim.back": "Back", "sim.step": "Step", "events.filter": "Filter",
+        "app.export": "Export", "view.lesson_panel": "Panel"}
+
     def __init__(self, lesson: Lesson | None = None, *, load: Callable[[], Lesson] | None = None,
                  load_name: str = "The course", sandbox: bool = False,
                  store: ProgressStore | None = None, seed: int | None = None,

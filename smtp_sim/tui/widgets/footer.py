@@ -27,6 +27,7 @@ class _Key(NamedTuple):
     tooltip: str
     rank: int  # lower is more important
     order: int  # place on the line
+    label: str  # the description shown
 
 
 def fit_keys(widths: Sequence[int], ranks: Sequence[int], room: int) -> list[int]:
@@ -71,12 +72,13 @@ class KeyFooter(Footer):
             if not enabled:
                 rank += 10_000
             keys.append(_Key(binding, app.get_key_display(binding), enabled,
-                             tooltip or binding.tooltip, rank, order))
+                             tooltip or binding.tooltip, rank, order, binding.description))
         keys.sort(key=lambda k: k.order)
         return keys
 
     def _fit(self, keys: list[_Key]) -> tuple[list[_Key], bool]:
-        """The keys to show and whether compact, for the current width."""
+        """The keys to show and whether compact, for the current width. When they do not all
+        fit, the descriptions get shorter (the app's ``FOOTER_SHORT``) before keys go."""
         width = self.size.width
         if width <= 0:
             return keys, False
@@ -85,7 +87,9 @@ class KeyFooter(Footer):
         normal = [cell_len(k.display) + cell_len(k.binding.description) + 3 for k in keys]
         if sum(normal) + palette <= width:
             return keys, False
-        compact = [cell_len(k.display) + cell_len(k.binding.description) + 2 for k in keys]
+        short = getattr(self.app, "FOOTER_SHORT", {})
+        keys = [k._replace(label=short.get(k.binding.id or "", k.label)) for k in keys]
+        compact = [cell_len(k.display) + cell_len(k.label) + 2 for k in keys]
         palette = 11 if palette else 0
         shown = fit_keys(compact, [k.rank for k in keys], width - palette - 1)
         return [keys[i] for i in shown], True
@@ -99,7 +103,7 @@ class KeyFooter(Footer):
         self.set_class(compact, "-compact")
         for key in keys:
             binding = key.binding
-            yield FooterKey(binding.key, key.display, binding.description, binding.action,
+            yield FooterKey(binding.key, key.display, key.label, binding.action,
                             disabled=not key.enabled, tooltip=key.tooltip
                             ).data_bind(compact=Footer.compact)
         if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
