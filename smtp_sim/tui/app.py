@@ -358,6 +358,16 @@ class SmtpSimApp(LiveActions, ExportActions, App):
         for i, step in enumerate(self.lesson.steps):
             if step.id in saved.steps_done and step.quiz is not None and not step.checks:
                 session.progress[i].quiz_correct = True
+        typed = [s for s in self.lesson.steps if s.id in saved.steps_done and s.checks]
+        if saved.completed:
+            self.notify(f"You finished “{self.lesson.title}” before: here it is "
+                        "again, from the start.", title="Welcome back", markup=False)
+        elif typed:
+            done = sum(s.id in saved.steps_done for s in self.lesson.steps)
+            self.notify(f"Last time you got through {done} of {len(self.lesson.steps)} steps "
+                        "of this lesson. The network starts afresh, so type those commands "
+                        "again, or press F4 to move on to the next step.",
+                        title="Welcome back", timeout=12, markup=False)
 
     # -- keeping the views true ---------------------------------------------------------------
 

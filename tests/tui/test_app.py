@@ -212,3 +212,20 @@ async def test_five_thousand_random_keys_do_not_crash(store):
         await type_keys(pilot, random_keys())
         await pilot.pause()
         assert app.is_running
+
+
+async def test_a_returning_student_is_told_where_they_got_to(store):
+    lesson = load_lesson("foobar")
+    progress = store.load()
+    progress.current = "foobar"
+    progress.lesson("foobar").steps_done += ["connect", "helo"]
+    store.save(progress)
+    app = SmtpSimApp(lesson, store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        texts = [n.message for n in app._notifications]
+        assert any("2 of 8 steps" in t and "F4" in t for t in texts), texts
+    fresh = SmtpSimApp(lesson, store=ProgressStore(store.path.parent / "other.json"))
+    async with fresh.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert not [n for n in fresh._notifications if n.title == "Welcome back"]
