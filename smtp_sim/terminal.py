@@ -6,6 +6,7 @@ error. A line typed at a terminal ends with a bare LF; like telnet, we send it a
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Iterator
 from typing import TextIO
@@ -16,10 +17,8 @@ from .protocol.explain import explain_reply
 
 def _lines(stream: TextIO) -> Iterator[bytes]:
     if stream.isatty():
-        try:
+        with contextlib.suppress(ImportError):
             import readline  # noqa: F401  (line editing and history for input())
-        except ImportError:
-            pass
         while True:
             try:
                 yield input().encode("utf-8")

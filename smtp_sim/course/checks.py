@@ -172,9 +172,9 @@ class SessionState(BaseCheck):
     def passed(self, ctx: CheckContext) -> bool:
         term = ctx.terminal
         for r in ctx.records:
-            if r.kind is Kind.REPLY and r.get("state") == self.state:
-                if term is None or term.conn is None or r.conn == term.conn.id:
-                    return True
+            if r.kind is Kind.REPLY and r.get("state") == self.state and (
+                    term is None or term.conn is None or r.conn == term.conn.id):
+                return True
         return False
 
 

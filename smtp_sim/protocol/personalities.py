@@ -268,7 +268,8 @@ SENDMAIL_8 = Personality(
         K.TOO_MANY_ERRORS: S(421, "4.7.0", "{hostname} Too many bad commands; closing connection"),
         K.TOO_MANY_RECIPIENTS: S(452, "4.5.3", "Too many recipients"),
         K.MESSAGE_TOO_BIG: S(552, "5.2.3", "Message exceeds maximum fixed size ({size})"),
-        K.MESSAGE_SIZE_EXCEEDS: S(552, "5.2.3", "Message size exceeds fixed maximum message size ({size})"),
+        K.MESSAGE_SIZE_EXCEEDS: S(
+            552, "5.2.3", "Message size exceeds fixed maximum message size ({size})"),
         K.UNSUPPORTED_OPTION: S(555, "5.5.4", "{option} parameter unrecognized"),
         K.NO_ARGUMENT_ALLOWED: S(501, "5.5.4", "Syntax error in parameters"),
         K.HELP_UNKNOWN_TOPIC: S(504, "5.3.0", 'HELP topic "{argument}" unknown'),

@@ -115,7 +115,8 @@ DEFAULT_REPLIES: dict[ReplyKind, ReplySpec] = {
     ReplyKind.RCPT_PIPE_OK: S(250, "2.1.5", "OK"),
     ReplyKind.RCPT_SYNTAX: S(501, "5.5.4", "Syntax: RCPT TO:<address>"),
     ReplyKind.NEED_MAIL: S(503, "5.5.1", "Bad sequence of commands: need MAIL command"),
-    ReplyKind.USER_UNKNOWN: S(550, "5.1.1", "{address}: Requested action not taken: mailbox unavailable"),
+    ReplyKind.USER_UNKNOWN: S(
+        550, "5.1.1", "{address}: Requested action not taken: mailbox unavailable"),
     # RFC 5321 3.6.2: a server that declines to relay for policy reasons SHOULD answer 550
     # (4.3.2 lists no 554 for RCPT; Postfix's 554 is its own wording, kept in personalities.py)
     ReplyKind.RELAY_DENIED: S(550, "5.7.1", "{address}: Relay access denied"),
@@ -134,7 +135,8 @@ DEFAULT_REPLIES: dict[ReplyKind, ReplySpec] = {
     ReplyKind.MESSAGE_TOO_BIG: S(
         552, "5.3.4", "Requested mail action aborted: exceeded storage allocation"
     ),
-    ReplyKind.MESSAGE_SIZE_EXCEEDS: S(552, "5.3.4", "Message size exceeds fixed maximum message size"),
+    ReplyKind.MESSAGE_SIZE_EXCEEDS: S(
+        552, "5.3.4", "Message size exceeds fixed maximum message size"),
     ReplyKind.DATA_LINE_TOO_LONG: S(500, "5.5.2", "Line too long"),
     ReplyKind.BARE_LF_REJECTED: S(550, "5.5.2", "{hostname} Error: bare <LF> received"),
     ReplyKind.RSET_OK: S(250, "2.0.0", "OK"),
@@ -144,7 +146,8 @@ DEFAULT_REPLIES: dict[ReplyKind, ReplySpec] = {
         252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery"
     ),
     ReplyKind.VRFY_DISABLED: S(502, "5.5.1", "VRFY command is disabled"),
-    ReplyKind.VRFY_UNKNOWN: S(550, "5.1.1", "{argument}: Requested action not taken: mailbox unavailable"),
+    ReplyKind.VRFY_UNKNOWN: S(
+        550, "5.1.1", "{argument}: Requested action not taken: mailbox unavailable"),
     ReplyKind.VRFY_SYNTAX: S(501, "5.5.4", "Syntax: VRFY address"),
     ReplyKind.EXPN_OK: S(250, "2.1.5", "{address}"),
     ReplyKind.EXPN_DISABLED: S(502, "5.5.1", "EXPN command is disabled"),
@@ -177,7 +180,8 @@ DEFAULT_REPLIES: dict[ReplyKind, ReplySpec] = {
     # RFC 5321 3.8 allows a 421 at any time.
     ReplyKind.TOO_MANY_CONNECTIONS: S(421, "4.7.0", "{hostname} Too many connections"),
     ReplyKind.LOCAL_ERROR: S(451, "4.3.0", "Requested action aborted: local error in processing"),
-    ReplyKind.TEMPORARY_FAILURE: S(450, "4.2.0", "Requested mail action not taken: mailbox unavailable"),
+    ReplyKind.TEMPORARY_FAILURE: S(
+        450, "4.2.0", "Requested mail action not taken: mailbox unavailable"),
 }
 
 _ENHANCED_RE = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})$")

@@ -172,7 +172,8 @@ class ServerConnection:
         if self.state is not State.CLOSED:
             reply = self._reply(K.SHUTDOWN)
             self._send(reply)
-            self._close("server shutdown", by_server=True, reply=reply, lost=self.state is State.DATA)
+            self._close("server shutdown", by_server=True, reply=reply,
+                        lost=self.state is State.DATA)
 
     @property
     def closed(self) -> bool:
@@ -426,7 +427,8 @@ class ServerConnection:
         address, params = parsed
         text = str(address)
         shown = f"<{text}>"
-        if address.domain is None and not address.is_null and not self.personality.allow_unqualified:
+        unqualified = address.domain is None and not address.is_null
+        if unqualified and not self.personality.allow_unqualified:
             return self._reply(K.DOMAIN_REQUIRED, address=shown), False, None
         problem = self._mail_params(params) if params else None
         if problem is not None:
