@@ -194,6 +194,14 @@ class FaultCommands(_ListProvider):
                         partial(app.apply_fault, "open-relay", host=name)))
             out.append((f"Fault: {name} answers normally again", "removes injected replies",
                         partial(app.apply_fault, "clear-replies", host=name)))
+            if world.mtas[name].connection_cache > 0:
+                out.append((f"Fault: {name} relays the classic way",
+                            "a new connection for every message, one command per round trip",
+                            partial(app.apply_fault, "busy-relay", host=name, enabled=False)))
+            else:
+                out.append((f"Fault: {name} relays like a busy server",
+                            "MAIL, RCPT and DATA pipelined; idle connections kept 2 s",
+                            partial(app.apply_fault, "busy-relay", host=name)))
         for box in world.mailboxes():
             out.append((f"Fault: fill the mailbox of {box.address}", "552 mailbox full",
                         partial(app.apply_fault, "mailbox-full", address=box.address)))

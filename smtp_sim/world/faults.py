@@ -192,6 +192,26 @@ def open_relay(world: World, host: str, enabled: bool | str = True) -> str:
     return f"{mta.hostname} is {state}"
 
 
+def busy_relay(world: World, host: str, enabled: bool | str = True,
+               cache: float | str = 2.0) -> str:
+    """Relay as a busy Postfix does (PIPELINING groups and a connection cache), or not."""
+    mta = _mta(world, host)
+    enabled = _flag(enabled, "enabled")
+    try:
+        seconds = float(cache)
+    except (TypeError, ValueError):
+        raise FaultError(f"cache must be a number of seconds, not {cache!r}") from None
+    if not enabled:
+        mta.pipelining, mta.connection_cache = False, 0.0
+        return (f"{mta.hostname} relays the classic way: a new connection for every message, "
+                "one command per round trip")
+    if seconds <= 0:
+        raise FaultError(f"cache must be more than 0 seconds, not {cache!r}")
+    mta.pipelining, mta.connection_cache = True, seconds
+    return (f"{mta.hostname} relays like a busy server: MAIL, RCPT and DATA in one group "
+            f"(PIPELINING), and an idle connection kept {seconds:g} s for more mail")
+
+
 FAULT_KINDS: dict[str, FaultKind] = {
     k.name: k
     for k in (
@@ -214,6 +234,8 @@ FAULT_KINDS: dict[str, FaultKind] = {
                   slow_server),
         FaultKind("open-relay", "make a server relay for anyone", ("host", "enabled"),
                   open_relay),
+        FaultKind("busy-relay", "relay with PIPELINING groups and a connection cache",
+                  ("host", "enabled", "cache"), busy_relay),
     )
 }
 

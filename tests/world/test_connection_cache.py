@@ -147,3 +147,24 @@ def test_retry_delays_read_as_a_person_says_them(seconds, text):
     from smtp_sim.world.mta import _wait_text
 
     assert _wait_text(seconds) == text
+
+
+def test_busy_relay_fault_switches_the_behaviour_at_run_time():
+    from smtp_sim.world.faults import FaultError, apply_fault
+
+    world = build()
+    _send_at(world, [0.0, 1.0, 2.0, 20.0, 21.0])
+    schedule_fault(world, 0.5, "busy-relay", host=RELAY)
+    schedule_fault(world, 10.0, "busy-relay", host=RELAY, enabled="false")
+    world.run()
+    assert len(_bob(world)) == 5
+    # message 0 before the switch: its own connection, closed with QUIT; message 1 opens one
+    # that is kept, and message 2 goes over it; after switching back, one connection each
+    assert len(_relay_syns(world)) == 4
+    mta = world.mtas[RELAY]
+    assert not mta.pipelining and mta.connection_cache == 0
+    faults = [r.summary for r in world.trace if r.layer is Layer.FAULT]
+    assert "busy server" in faults[0] and "classic way" in faults[1]
+    for bad in ({"cache": "soon"}, {"cache": 0}, {"enabled": "maybe"}):
+        with pytest.raises(FaultError):
+            apply_fault(world, "busy-relay", host=RELAY, **bad)

@@ -157,6 +157,7 @@ def test_every_fault_kind_applies_and_is_traced():
         "mailbox-full": {"address": "alice@crepes.fr"},
         "slow-server": {"host": "smtp.crepes.fr", "delay": 1},
         "open-relay": {"host": "smtp.crepes.fr"},
+        "busy-relay": {"host": "smtp.crepes.fr"},
     }
     assert set(params) == set(FAULT_KINDS)
     w = build()
