@@ -331,9 +331,14 @@ async def test_a_client_that_never_reads_is_not_buffered_without_end(serve):
     transport = client.transport
     assert transport is not None
     await wait_for(lambda: not transport.is_reading(), timeout=20)
-    await asyncio.sleep(0.2)
-    assert not transport.is_reading()
-    assert transport.get_write_buffer_size() < 1_000_000
+    # (the kernel may take a little more now and then, so reading can resume for a moment:
+    # what matters is that the replies held stay bounded and most of the flood is never read)
+    for _ in range(5):
+        await asyncio.sleep(0.1)
+        assert transport.get_write_buffer_size() < 1_000_000
+    assert client.conn is not None
+    taken = client.conn.bytes_sent[client.host] + len(client._backlog)
+    assert taken < 6_000_000, taken  # of 12 MB sent
     raw.close()
     await sender
 
