@@ -110,7 +110,7 @@ class SmtpSimApp(LiveActions, ExportActions, App):
                 tooltip="Back to the start; typed lines stay in the history"),
         Binding("f10", "toggle_lesson", "Lesson panel", id="view.lesson_panel",
                 tooltip="Show or hide the lesson panel"),
-        Binding("ctrl+t", "high_contrast", "High contrast", show=False,
+        Binding("ctrl+t", "high_contrast", "High contrast",
                 id="view.high_contrast", tooltip="Switch the high-contrast theme on or off"),
         Binding("ctrl+f", "filter_events", "Filter events", id="events.filter",
                 tooltip="Show one layer or one host in the event list"),
@@ -124,14 +124,14 @@ class SmtpSimApp(LiveActions, ExportActions, App):
     FOOTER_PRIORITY: ClassVar[tuple[str, ...]] = (
         "app.help", "lesson.hint", "sim.play", "sim.step", "sim.back", "app.quit",
         "events.filter", "app.export", "lesson.next", "lesson.previous", "sim.reset",
-        "sim.speed", "view.lesson_panel")
+        "sim.speed", "view.lesson_panel", "view.high_contrast")
 
     # Shorter descriptions for a footer too narrow for every key (the tooltips, F1 and the
     # palette keep the full ones).
     FOOTER_SHORT: ClassVar[dict[str, str]] = {
         "lesson.previous": "Prev", "lesson.next": "Next", "sim.play": "Play",
         "sim.back": "Back", "sim.step": "Step", "events.filter": "Filter",
-        "app.export": "Export", "view.lesson_panel": "Panel"}
+        "app.export": "Export", "view.lesson_panel": "Panel", "view.high_contrast": "Contrast"}
 
     def __init__(self, lesson: Lesson | None = None, *, load: Callable[[], Lesson] | None = None,
                  load_name: str = "The course", sandbox: bool = False,
