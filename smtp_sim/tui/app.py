@@ -5,9 +5,11 @@ the views are given the new trace records (or reset after a rebuild). Every acti
 with a description and an id, so the footer, the help screen and the command palette explain
 the app, and keys can be remapped.
 
-From the command line the app is given a function that reads the lesson: it paints its layout
-first, with "Loading lesson..." where the lesson panel and the views go, and reads the lesson,
-builds its world and imports the views in a thread after (``SmtpSimApp(load=...)``).
+From the command line the app is given a function that reads the lesson: it paints a first
+frame (the header, "Loading lesson..." where the lesson panel and the tabbed views go, the
+console's input line), reads the lesson, builds its world and imports the views in a thread,
+then mounts the lesson panel, the tabs with their views and the footer in one frame
+(``SmtpSimApp(load=...)``).
 """
 
 from __future__ import annotations
@@ -192,10 +194,13 @@ class SmtpSimApp(LiveActions, ExportActions, App):
             else:
                 yield Static(LOADING, id="lesson-loading")
             with Vertical(id="right"):
-                with TabbedContent(id="views"):
-                    for title, pane in TABS:
-                        with TabPane(title, id=pane):
-                            yield views[pane] if views else Static(LOADING, classes="loading")
+                if views:
+                    with TabbedContent(id="views"):
+                        for title, pane in TABS:
+                            with TabPane(title, id=pane):
+                                yield views[pane]
+                else:  # (the tab bar is the costliest part of the first frame: it comes later)
+                    yield Static(LOADING, id="views-loading", classes="loading")
                 yield Console(id="console")
                 yield Static("", id="explain")
         yield Static("", id="status")
@@ -308,10 +313,13 @@ class SmtpSimApp(LiveActions, ExportActions, App):
         placeholder = self.query_one("#lesson-loading")
         await self.query_one("#main").mount(LessonPanel(id="lesson"), before=placeholder)
         await placeholder.remove()
-        for pane_id, view in make_views().items():
-            pane = self.query_one(f"#{pane_id}", TabPane)
-            await pane.remove_children()
-            await pane.mount(view)
+        waiting = self.query_one("#views-loading")
+        tabs = TabbedContent(id="views")
+        await self.query_one("#right").mount(tabs, before=waiting)
+        await waiting.remove()
+        views = make_views()
+        for title, pane in TABS:
+            await tabs.add_pane(TabPane(title, views[pane], id=pane))
 
     def _show_problems(self, problems: list[str]) -> None:
         from .screens.error import ProblemScreen
