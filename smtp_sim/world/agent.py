@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from ..protocol import MailSender
 from ..protocol.delivery import DeliveryResult, Step
-from .mta import send_client_bytes
 from .network import SUBMISSION_PORT, Host, TcpConnection
+from .sessions import send_client_bytes
 from .trace import Kind, Layer
 
 if TYPE_CHECKING:

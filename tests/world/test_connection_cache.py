@@ -144,7 +144,7 @@ def test_a_bad_cache_time_names_the_key():
     (9000, "2.5 h"),
 ])
 def test_retry_delays_read_as_a_person_says_them(seconds, text):
-    from smtp_sim.world.mta import _wait_text
+    from smtp_sim.world.relay import _wait_text
 
     assert _wait_text(seconds) == text
 

@@ -1,0 +1,280 @@
+"""The SMTP sessions of an MTA on the simulated network, and how their bytes become records.
+
+:class:`SmtpServerSession` is the server end of a connection to an MTA (port 25 or 587): bytes
+to the MTA's :class:`ServerConnection`, replies back to the wire. :class:`SmtpClientSession`
+is the client end of a relay connection: a :class:`MailSender` carrying one queue entry, or,
+with the MTA's connection cache, one after another. ``send_client_bytes`` writes a client's
+bytes as trace records (the user agents' too). Recurring commands and replies share their
+record fields (see ``_COMMANDS``).
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ..protocol import (
+    CommandReplied,
+    ConnectionClosed,
+    MailSender,
+    MessageReceived,
+    ServerConnection,
+    Signal,
+    State,
+)
+from ..protocol.delivery import DeliveryResult, Step
+from .network import EngineSession, TcpConnection
+from .trace import Kind, Layer
+
+if TYPE_CHECKING:
+    from .mta import MTA
+    from .queue import QueueEntry
+
+# Enum members read on every segment, bound once (a class attribute of an enum is slower).
+_NEED_DATA, _CLOSED = Signal.NEED_DATA, Signal.CLOSED
+_REPLY, _COMMAND, _CONTENT_KIND = Kind.REPLY, Kind.COMMAND, Kind.CONTENT
+_CONTENT, _DONE, _IDLE = Step.CONTENT, Step.DONE, Step.IDLE
+
+
+class SmtpServerSession(EngineSession):
+    """The server end of one connection: bytes to the engine, replies back to the wire."""
+
+    __slots__ = ("_conn", "engine", "mta")  # (slots: see TcpConnection)
+
+    def __init__(self, mta: MTA, conn: TcpConnection) -> None:
+        self.mta = mta
+        # A weak reference: the connection holds the session (``server_end``), and a strong
+        # one back would make a cycle, so every finished session (engine, buffers, message)
+        # would wait for the garbage collector instead of going when its connection goes.
+        # Whoever drives the session (the connection, the clock, the bridge) holds the conn.
+        self._conn = weakref.ref(conn)
+        client = mta.world.network.hosts[conn.client]
+        self.engine = ServerConnection(
+            mta.personality,
+            mta.hostname,
+            mta.policy_for(conn.client, client.ip, conn.port),
+            client_ip=client.ip,
+            date=mta.world.date_text(),
+        )
+        mta.sessions[conn.id] = self
+
+    @property
+    def conn(self) -> TcpConnection | None:
+        """The connection, while anything still holds it."""
+        return self._conn()
+
+    def shutdown(self) -> None:
+        """The server is going down: 421 and close; a message still in DATA is not taken."""
+        self.engine.shutdown()
+        self._pump()
+
+    def _pump(self) -> None:
+        engine = self.engine
+        conn = self.conn
+        mta = self.mta
+        # Replies to commands that came in one segment (a pipelining client) leave together,
+        # as one segment, the way a server flushes its output when it has read all its input.
+        pending = b""
+        while True:
+            event = engine.next_event()
+            if event is _NEED_DATA or event is _CLOSED:
+                break
+            out = engine.data_to_send()
+            kind = type(event)
+            if kind is CommandReplied:
+                if out:
+                    pending += out
+                if event.note:
+                    if pending:
+                        self._write(conn, pending, True)
+                        pending = b""
+                    mta.world.log(Layer.INFO, Kind.NOTE, mta.host.name, conn.client,
+                                  event.note, conn=conn.id)
+                continue
+            if pending:
+                self._write(conn, pending, True)
+                pending = b""
+            if out:
+                # (the reply to a message names its queue id: remembering it would only churn)
+                self._write(conn, out, kind is not MessageReceived)
+            if kind is MessageReceived:
+                if event.accepted:
+                    mta.receive(event, conn)
+            elif kind is ConnectionClosed:
+                mta.sessions.pop(conn.id, None)
+                delay = mta.reply_delay
+                if delay > 0:
+                    mta.world.clock.call_later(delay, conn.close, mta.host.name)
+                else:
+                    conn.close(mta.host.name)
+                return
+        if pending:
+            self._write(conn, pending, True)
+
+    def _write(self, conn: TcpConnection, out: bytes, remember: bool) -> None:
+        out, summary, info = _reply_record(out, self.engine.state, remember)
+        mta = self.mta
+        delay = mta.reply_delay
+        if delay > 0:  # a slow server (a fault): the reply leaves later
+            mta.world.clock.call_later(delay, conn.send, mta.host.name, out, _REPLY, summary,
+                                       info)
+        else:
+            conn.send(mta.host.name, out, _REPLY, summary, info)
+
+
+class SmtpClientSession:
+    """The client end of a relay connection: a MailSender speaking over a TCP connection.
+
+    It carries one queue entry, or (with the MTA's connection cache) one after another: when a
+    transaction ends well the session is parked idle in the cache, and the next entry for the
+    same destination domain goes over it without a new lookup, handshake or greeting.
+    """
+
+    __slots__ = ("domain", "done", "entry", "finished", "idle_since", "mta", "sender",
+                 "target")  # (see TcpConnection)
+
+    def __init__(
+        self, mta: MTA, entry: QueueEntry, target: str, done: Callable[[DeliveryResult], None]
+    ) -> None:
+        self.mta = mta
+        self.entry = entry
+        self.domain = entry.domain
+        self.target = target
+        self.done: Callable[[DeliveryResult], None] | None = done
+        cache = mta.connection_cache > 0
+        self.sender = MailSender(mta.hostname, entry.sender, entry.recipients, entry.content,
+                                 pipeline=mta.pipelining, keep_open=cache)
+        self.finished = False
+        self.idle_since = -1.0
+
+    def on_open(self, conn: TcpConnection) -> None:
+        pass
+
+    def on_data(self, conn: TcpConnection, data: bytes) -> None:
+        sender = self.sender
+        sender.receive_data(data)
+        self._write(conn)
+        if sender.step is _DONE:
+            self._finish(conn)
+        elif sender.step is _IDLE and self.done is not None:
+            done, self.done = self.done, None
+            done(sender.result)
+            if sender.step is _IDLE:  # (nobody took it over at once)
+                self.mta._park(self, conn)
+
+    def _write(self, conn: TcpConnection) -> None:
+        sender = self.sender
+        out = sender.data_to_send()
+        if out:
+            send_client_bytes(conn, self.mta.host.name, out, sender.step is _CONTENT)
+
+    def carry(self, conn: TcpConnection, entry: QueueEntry,
+              done: Callable[[DeliveryResult], None]) -> None:
+        """Take the next entry over this idle connection."""
+        self.entry = entry
+        self.done = done
+        self.idle_since = -1.0
+        conn.message = entry.message
+        self.sender.next_message(entry.sender, entry.recipients, entry.content)
+        self._write(conn)
+
+    def expire(self, conn: TcpConnection, since: float) -> None:
+        """The cache's time is up for this connection (unless it was used since): QUIT."""
+        if self.idle_since != since or self.sender.step is not _IDLE:
+            return
+        self.mta._unpark(self)
+        conn.message = None
+        self.sender.quit()
+        self._write(conn)
+
+    def on_close(self, conn: TcpConnection) -> None:
+        self.sender.connection_lost()
+        self._finish(conn)
+
+    def _finish(self, conn: TcpConnection) -> None:
+        if self.finished:
+            return
+        self.finished = True
+        self.mta._unpark(self)
+        conn.close(self.mta.host.name)
+        if self.done is not None:
+            done, self.done = self.done, None
+            done(self.sender.result)
+
+
+def send_client_bytes(conn: TcpConnection, host: str, out: bytes, content: bool) -> None:
+    """Write a client's bytes as trace records: the message content, or command lines."""
+    if content:
+        size = len(out)
+        described = _CONTENTS.get(size)
+        if described is None:
+            described = (f"message content ({size} bytes) and the final dot", (("bytes", size),))
+            _remember(_CONTENTS, size, described)
+        conn.send(host, out, _CONTENT_KIND, *described)
+        return
+    cached = _COMMANDS.get(out)
+    if cached is None:
+        lines = out.decode("utf-8", "replace").split("\r\n")[:-1]
+        verbs = tuple(line.split(" ", 1)[0].upper() for line in lines)
+        summary = lines[0] if len(lines) == 1 else f"{lines[0]} (+{len(lines) - 1} pipelined)"
+        cached = (out, summary, (("verbs", verbs), ("verb", verbs[0])))
+        _remember(_COMMANDS, out, cached)
+    out, summary, info = cached
+    conn.send(host, out, _COMMAND, summary, info)
+
+
+# Most commands and replies recur word for word (EHLO, "250 2.1.0 Ok", DATA, QUIT...).  The
+# trace keeps every one of them, so the record of a recurring one shares the bytes, summary
+# and info of the first instead of holding its own equal copies: in a world of thousands of
+# messages that is most of the trace's memory after the records themselves.  The values are
+# immutable and equal, so nothing observable changes.
+_COMMANDS: dict[bytes, tuple[bytes, str, tuple[tuple[str, object], ...]]] = {}
+_REPLIES: dict[tuple[bytes, str], tuple[bytes, str, tuple[tuple[str, object], ...]]] = {}
+_CONTENTS: dict[int, tuple[str, tuple[tuple[str, object], ...]]] = {}  # by size: summary, info
+_INFOS: dict[tuple[tuple[str, object], ...], tuple[tuple[str, object], ...]] = {}  # one of each
+_CACHE_LIMIT = 4096  # entries per table; a full table starts again (unique queue ids...)
+
+
+def _remember(table: dict, key: object, value: object) -> None:
+    if len(table) >= _CACHE_LIMIT:
+        table.clear()
+    table[key] = value
+
+
+def _reply_record(
+    out: bytes, state: State, remember: bool = True
+) -> tuple[bytes, str, tuple[tuple[str, object], ...]]:
+    """The bytes, summary and info of a reply record (shared with earlier equal replies)."""
+    key = (out, state)  # (a State is a StrEnum: the key equals (out, state.value))
+    cached = _REPLIES.get(key) if remember else None
+    if cached is None:
+        info = (("codes", _codes(out)), ("state", state.value))
+        shared = _INFOS.get(info)  # ("250 ... queued as <id>" differ in their text only)
+        if shared is None:
+            _remember(_INFOS, info, info)
+            shared = info
+        cached = (out, _reply_summary(out), shared)
+        if remember:
+            _remember(_REPLIES, key, cached)
+    return cached
+
+
+def _codes(out: bytes) -> tuple[int, ...]:
+    codes = []
+    for line in out.split(b"\r\n"):
+        if len(line) >= 4 and line[3:4] == b" " and line[:3].isdigit():
+            codes.append(int(line[:3]))
+        elif len(line) == 3 and line.isdigit():
+            codes.append(int(line))
+    return tuple(codes)
+
+
+def _reply_summary(out: bytes) -> str:
+    lines = out.decode("utf-8", "replace").split("\r\n")[:-1]
+    if len(lines) == 1:
+        return lines[0]
+    finals = [ln for ln in lines if len(ln) > 3 and ln[3] == " "]
+    if len(finals) > 1:
+        return f"{finals[0]} (+{len(finals) - 1} more)"
+    return f"{lines[0]} (+{len(lines) - 1} lines)"
