@@ -26,7 +26,8 @@ def build_app(command: str, ref: str | None, *, seed: int | None = None,
     problems then shows them in the app). With ``listen`` it is loaded here: the listeners
     are checked against the scenario before the app starts."""
     from ..course.progress import default_store
-    from .app import SmtpSimApp, course_loader
+    from .app import SmtpSimApp
+    from .loading import course_loader
 
     options = {"seed": seed, "export_dir": export_dir}
     what = ref or "The course"  # how the problem page names what cannot be used
