@@ -1,6 +1,17 @@
-"""The high-contrast theme for projectors: pure black and white with saturated accents."""
+"""Styles: the high-contrast theme for projectors (pure black and white with saturated
+accents), and a component class's text style as the views draw it."""
 
+from rich.style import Style
+from textual.dom import DOMNode
 from textual.theme import Theme
+
+
+def text_style(node: DOMNode, component: str) -> Style:
+    """``component``'s text style on ``node``: colour and attributes, no background (the line
+    under it keeps the widget's own)."""
+    full = node.get_component_rich_style(component, default=Style())
+    return Style(color=full.color, bold=full.bold, dim=full.dim, italic=full.italic,
+                 underline=full.underline, strike=full.strike, reverse=full.reverse)
 
 HIGH_CONTRAST = Theme(
     name="smtp-sim-high-contrast",

@@ -32,34 +32,30 @@ def compose_problems(what: str, problems: list[str]) -> ComposeResult:
     yield Footer()
 
 
-class ProblemApp(App):
+class _ProblemPage:
+    """The page, for an App or a Screen: what cannot be used and its problems."""
+
+    def __init__(self, what: str, problems: list[str]) -> None:
+        super().__init__()
+        self.what = what
+        self.problems = problems
+
+    def compose(self) -> ComposeResult:
+        yield from compose_problems(self.what, self.problems)
+
+
+class ProblemApp(_ProblemPage, App):
     TITLE = "smtp-sim: this file cannot be used"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q,escape,ctrl+q", "quit", "Quit", id="problems.quit"),
     ]
     DEFAULT_CSS = PROBLEM_CSS
 
-    def __init__(self, what: str, problems: list[str]) -> None:
-        super().__init__()
-        self.what = what
-        self.problems = problems
 
-    def compose(self) -> ComposeResult:
-        yield from compose_problems(self.what, self.problems)
-
-
-class ProblemScreen(Screen[None]):
+class ProblemScreen(_ProblemPage, Screen[None]):
     """The same page inside the app; leaving it leaves the app (its own keys are hidden)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q,escape", "app.quit", "Quit", show=False, id="problems.quit"),
     ]
     DEFAULT_CSS = PROBLEM_CSS
-
-    def __init__(self, what: str, problems: list[str]) -> None:
-        super().__init__()
-        self.what = what
-        self.problems = problems
-
-    def compose(self) -> ComposeResult:
-        yield from compose_problems(self.what, self.problems)

@@ -62,16 +62,6 @@ def _format(value: Any) -> str:
 class Inspector(TextPane):
     """The selected record in full; :meth:`show` it, scroll to read."""
 
-    DEFAULT_CSS = """
-    Inspector {
-        height: 1fr;
-        overflow-y: auto;
-        overflow-x: auto;
-        scrollbar-gutter: stable;
-        padding: 0 1;
-    }
-    """
-
     def __init__(self, *, name: str | None = None, id: str | None = None,
                  classes: str | None = None, disabled: bool = False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)

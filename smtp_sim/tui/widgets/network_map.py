@@ -164,16 +164,6 @@ class NetworkMap(TextPane):
         "map--client", "map--detail", "map--busy", "map--link", "map--active", "map--down",
         "map--down-host", "map--title"}
 
-    DEFAULT_CSS = """
-    NetworkMap {
-        height: 1fr;
-        overflow-y: auto;
-        overflow-x: auto;
-        scrollbar-gutter: stable;
-        padding: 0 1;
-    }
-    """
-
     def __init__(self, *, name: str | None = None, id: str | None = None,
                  classes: str | None = None, disabled: bool = False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)

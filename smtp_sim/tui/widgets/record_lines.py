@@ -24,6 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...world.trace import Kind, Layer, TraceRecord
+from ..theme import text_style
 
 if TYPE_CHECKING:
     from ...world.world import World  # a type only: the first frame must not load the world
@@ -268,10 +269,7 @@ class RecordLines(ScrollView, can_focus=True, inherit_bindings=False):
         """A component's text style (colour and attributes, no background), cached."""
         style = self._styles.get(name)
         if style is None:
-            full = self.get_component_rich_style(name, default=Style())
-            style = Style(color=full.color, bold=full.bold, dim=full.dim, italic=full.italic,
-                          underline=full.underline, strike=full.strike, reverse=full.reverse)
-            self._styles[name] = style
+            style = self._styles[name] = text_style(self, name)
         return style
 
     def component_background(self, name: str) -> Style:

@@ -18,6 +18,8 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ..theme import text_style
+
 #: Component classes every pane may use; their colours live in styles/views.tcss.
 PANE_COMPONENTS = {
     "pane--heading",
@@ -81,10 +83,7 @@ class TextPane(ScrollView, can_focus=True):
         """A component's text style (colour and attributes, no background)."""
         style = self._styles.get(name)
         if style is None:
-            full = self.get_component_rich_style(name, default=Style())
-            style = Style(color=full.color, bold=full.bold, dim=full.dim, italic=full.italic,
-                          underline=full.underline, strike=full.strike, reverse=full.reverse)
-            self._styles[name] = style
+            style = self._styles[name] = text_style(self, name)
         return style
 
     # -- rendering ---------------------------------------------------------------------------
