@@ -171,11 +171,7 @@ class MailSender:
             self._on_grouped_reply(reply)
             return
         if step is _RCPT:
-            rcpt = self._rcpt_waiting.pop(0)
-            if code == 250 or code == 251:
-                self.result.accepted.append(rcpt)
-            else:
-                self.result.rejected[rcpt] = reply
+            self._rcpt_answered(self._rcpt_waiting.pop(0), reply)
             if not self._rcpt_waiting:
                 if self._rcpt_queue:
                     self._send_rcpts()
@@ -183,9 +179,7 @@ class MailSender:
                     self.step = _DATA
                     self._send("DATA")
                 else:
-                    self.result.failed_step = _RCPT
-                    self.step = _QUIT
-                    self._send("QUIT")
+                    self._nobody_accepted()
         elif step is _MAIL:
             if code != 250:
                 self._fail(reply)
@@ -255,10 +249,7 @@ class MailSender:
         if self.step is _RCPT:
             rcpt = self._rcpt_waiting.pop(0)
             if mail_ok:  # (after a refused MAIL the RCPTs' 503s say nothing about them)
-                if code == 250 or code == 251:
-                    result.accepted.append(rcpt)
-                else:
-                    result.rejected[rcpt] = reply
+                self._rcpt_answered(rcpt, reply)
             if not self._rcpt_waiting:
                 self.step = _DATA
             return
@@ -275,16 +266,26 @@ class MailSender:
                     result.failure, result.failed_step = self._mail_reply, _MAIL
                 else:
                     result.failed_step = _RCPT
-                self.keep_open = False
+                # (nothing delivered: the reply to the dot ends the session with QUIT)
             return
         if not mail_ok and self._mail_reply is not None:
             self._fail(self._mail_reply, _MAIL)
         elif not result.accepted:
-            result.failed_step = _RCPT
-            self.step = _QUIT
-            self._send("QUIT")
+            self._nobody_accepted()
         else:
             self._fail(reply, _DATA)
+
+    def _rcpt_answered(self, rcpt: str, reply: Reply) -> None:
+        if reply.code == 250 or reply.code == 251:
+            self.result.accepted.append(rcpt)
+        else:
+            self.result.rejected[rcpt] = reply
+
+    def _nobody_accepted(self) -> None:
+        """Every RCPT was refused: no DATA, no message; QUIT."""
+        self.result.failed_step = _RCPT
+        self.step = _QUIT
+        self._send("QUIT")
 
     def _send_rcpts(self) -> None:
         batch = self._rcpt_queue if self.client.pipelining else self._rcpt_queue[:1]

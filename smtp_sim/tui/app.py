@@ -35,6 +35,7 @@ from .commands import (
     LessonCommands,
 )
 from .exports import ExportActions
+from .filtering import KEEP, Keep
 from .live import LiveActions, LiveBridge
 from .loading import LOADING, TABS, LoadingActions, course_loader, make_views
 from .theme import HIGH_CONTRAST
@@ -49,9 +50,8 @@ if TYPE_CHECKING:
     from ..course.lesson import Lesson
     from ..course.playback import Playback
     from ..world.trace import Layer
-    from .widgets.event_list import EventList, Keep
+    from .widgets.event_list import EventList
 
-_KEEP = object()  # filter_events: leave this filter as it is (event_list.KEEP, loaded later)
 SPEEDS = (1, 2, 5, 10, 25, 100)  # events per second while playing
 #: The views given every new trace record, by id.
 TRACE_VIEWS = ("map", "flow", "events", "mailboxes", "queues")
@@ -503,14 +503,10 @@ class SmtpSimApp(LoadingActions, LiveActions, ExportActions, App):
         events = self.query_one("#events")
         return events.layers, events.host
 
-    def filter_events(self, *, layers: Iterable[Layer | str] | Keep | object | None = _KEEP,
-                      host: str | Keep | object | None = _KEEP) -> None:
+    def filter_events(self, *, layers: Iterable[Layer | str] | Keep | None = KEEP,
+                      host: str | Keep | None = KEEP) -> None:
         """Filter the event list (a filter left out stays) and show it."""
-        from .widgets.event_list import KEEP
-
-        events = self.query_one("#events")
-        events.set_filter(layers=KEEP if layers is _KEEP else layers,  # type: ignore[arg-type]
-                          host=KEEP if host is _KEEP else host)  # type: ignore[arg-type]
+        self.query_one("#events").set_filter(layers=layers, host=host)
         self.query_one(TabbedContent).active = "tab-events"  # its border names the filter
 
     def apply_fault(self, kind: str, **params) -> None:

@@ -103,9 +103,13 @@ class Relaying:
             session, conn = cached
             session.carry(conn, entry, partial(self._cached_done, entry, session.target))
             return
+        self._look_up(entry)
+
+    def _look_up(self, entry: QueueEntry) -> None:
+        """Ask DNS where mail for the entry's domain goes; :meth:`_routed` hears the answer."""
         # (partial objects rather than closures here and in _try_hosts: the collector looks at
         # everything alive while a message is on its way, and a closure is several objects)
-        world.resolver.mail_route(
+        self.world.resolver.mail_route(
             self.host.name, entry.domain, partial(self._routed, entry), entry.message
         )
 
@@ -138,10 +142,7 @@ class Relaying:
 
     def _cached_done(self, entry: QueueEntry, target: str, result: DeliveryResult) -> None:
         if result.error is not None and result.final is None and result.failure is None:
-            # The cached connection died under us: start afresh (lookup, new connection).
-            self.world.resolver.mail_route(
-                self.host.name, entry.domain, partial(self._routed, entry), entry.message
-            )
+            self._look_up(entry)  # the cached connection died under us: start afresh
             return
         self._attempt_done(entry, target, [], [], result)
 

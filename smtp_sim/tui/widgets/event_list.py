@@ -9,7 +9,6 @@ many records pass it) and outlives resets (stepping back rebuilds the world). Li
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from enum import Enum
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -18,6 +17,7 @@ from rich.style import Style
 from textual.content import Content
 
 from ...world.trace import Kind, Layer, TraceRecord
+from ..filtering import KEEP, Keep
 from ..literal import CONTROL_STYLE, pieces, visible
 from .record_lines import RECORD_COMPONENTS, RecordLines, layers_of, record_component
 
@@ -25,14 +25,6 @@ if TYPE_CHECKING:
     from ...world.world import World  # a type only: the first frame must not load the world
 
 
-class Keep(Enum):
-    """The type of :data:`KEEP`."""
-
-    KEEP = "keep"
-
-
-KEEP = Keep.KEEP
-"""Pass (or leave out) to keep a filter as it is."""
 
 _MIN_HOST = 8
 _MAX_HOST = 22
