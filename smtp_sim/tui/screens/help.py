@@ -10,6 +10,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from ..commands import key_actions, key_label
+
 if TYPE_CHECKING:
     from ..app import SmtpSimApp
 
@@ -65,8 +67,6 @@ class HelpScreen(ModalScreen[None]):
         self._app = app
 
     def compose(self) -> ComposeResult:
-        from ..commands import key_actions, key_label
-
         rows = ["| key | action | what it does |", "| --- | --- | --- |"]
         for item in key_actions(type(self._app).BINDINGS):
             keys = " or ".join(f"`{key_label(k)}`" for k in item.keys)
