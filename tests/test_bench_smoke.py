@@ -5,9 +5,7 @@ No timing assertions: only that the transactions complete with the right replies
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,18 +13,6 @@ import pytest
 from smtp_sim.protocol import ServerConnection
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "bench_engine.py"
-
-
-@pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("bench_engine", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while building
-    try:
-        spec.loader.exec_module(module)
-        yield module
-    finally:
-        sys.modules.pop(spec.name, None)
 
 
 def test_body_is_1kb_of_crlf_lines(bench):

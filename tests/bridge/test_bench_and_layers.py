@@ -4,10 +4,8 @@ to its layer; IPv6 loopback works like IPv4."""
 from __future__ import annotations
 
 import ast
-import importlib.util
 import json
 import socket
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,18 +15,6 @@ from smtp_sim.bridge import Bridge
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "bench" / "bench_bridge.py"
-
-
-@pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("bench_bridge", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-        yield module
-    finally:
-        sys.modules.pop(spec.name, None)
 
 
 def test_bench_messages_are_1kb_unique_and_need_no_stuffing(bench):

@@ -6,9 +6,7 @@ No timing assertions: only correctness, with tiny message counts.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,18 +16,6 @@ from smtp_sim.world import Kind, Layer
 from smtp_sim.world.export import to_jsonl
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_world.py"
-
-
-@pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("bench_world", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while building
-    try:
-        spec.loader.exec_module(module)
-        yield module
-    finally:
-        sys.modules.pop(spec.name, None)
 
 
 def test_every_message_arrives_once_over_three_hops(bench):
