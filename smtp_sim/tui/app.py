@@ -38,6 +38,8 @@ from .exports import ExportActions
 from .filtering import KEEP, Keep
 from .live import LiveActions, LiveBridge
 from .loading import LOADING, TABS, LoadingActions, course_loader, make_views
+from .playing import PlayingActions
+from .saving import SavingProgress
 from .theme import HIGH_CONTRAST
 from .widgets.console import Console
 from .widgets.footer import KeyFooter
@@ -52,12 +54,12 @@ if TYPE_CHECKING:
     from ..world.trace import Layer
     from .widgets.event_list import EventList
 
-SPEEDS = (1, 2, 5, 10, 25, 100)  # events per second while playing
 #: The views given every new trace record, by id.
 TRACE_VIEWS = ("map", "flow", "events", "mailboxes", "queues")
 
 
-class SmtpSimApp(LoadingActions, LiveActions, ExportActions, App):
+class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, LiveActions, ExportActions,
+                 App):
     CSS_PATH: ClassVar[list[str]] = ["styles/views.tcss", "styles/app.tcss"]
     TITLE = "smtp-sim"
     COMMANDS = App.COMMANDS | {BindingCommands, EventFilterCommands, LessonCommands,
@@ -191,7 +193,7 @@ class SmtpSimApp(LoadingActions, LiveActions, ExportActions, App):
         return screen
 
     def on_mount(self) -> None:
-        self._timer = self.set_interval(1 / SPEEDS[self._speed], self._tick, pause=True)
+        self._start_timer()
         if self._loading is None:
             self._open_first(self.lesson, self.playback)
         else:  # the first frame first: reading the lesson takes longer than drawing it
@@ -233,26 +235,6 @@ class SmtpSimApp(LoadingActions, LiveActions, ExportActions, App):
         self._load(lesson, Playback(lesson, seed=self.seed))
         self.notify(f"Lesson: {lesson.title}")
 
-    def _restore_progress(self) -> None:
-        """A returning student's quiz answers and finished steps are not asked again."""
-        saved = self.progress.lessons.get(self.lesson.id)
-        if saved is None:
-            return
-        session = self.playback.session
-        for i, step in enumerate(self.lesson.steps):
-            if step.id in saved.steps_done and step.quiz is not None and not step.checks:
-                session.progress[i].quiz_correct = True
-        typed = [s for s in self.lesson.steps if s.id in saved.steps_done and s.checks]
-        if saved.completed:
-            self.notify(f"You finished “{self.lesson.title}” before: here it is "
-                        "again, from the start.", title="Welcome back", markup=False)
-        elif typed:
-            done = sum(s.id in saved.steps_done for s in self.lesson.steps)
-            self.notify(f"Last time you got through {done} of {len(self.lesson.steps)} steps "
-                        "of this lesson. The network starts afresh, so type those commands "
-                        "again, or press F4 to move on to the next step.",
-                        title="Welcome back", timeout=12, markup=False)
-
     # -- keeping the views true ---------------------------------------------------------------
 
     def refresh_views(self) -> None:
@@ -285,49 +267,6 @@ class SmtpSimApp(LoadingActions, LiveActions, ExportActions, App):
         self.query_one(LessonPanel).show(pb.session)
         self._update_status()
         self._save_progress()
-
-    def _update_status(self) -> None:
-        pb = self.playback
-        playing = self._timer is not None and self._timer_running
-        text = Text()
-        text.append(" \u25b6 playing " if playing else " \u23f8 paused ", style="bold reverse")
-        text.append(f"  t = {pb.world.now:,.3f} s   event {pb.steps}   "
-                    f"speed {SPEEDS[self._speed]}/s")
-        if pb.at_end:
-            text.append("   (nothing more scheduled)", style="dim")
-        session = pb.session
-        if self.lesson.steps:
-            done = sum(session.passed_steps())
-            text.append(f"   steps {done}/{len(self.lesson.steps)}")
-        self.query_one("#status", Static).update(text)
-
-    _timer_running = False
-
-    def _save_progress(self) -> None:
-        if self.sandbox or self.store is None or not self.lesson.steps:
-            return
-        session = self.playback.session
-        key = (self.lesson.id, tuple(session.passed_steps()),
-               tuple(len(p.answers) for p in session.progress),
-               tuple(p.hints_shown for p in session.progress))
-        if key == self._saved_steps:
-            return
-        self._saved_steps = key
-        record = self.progress.lesson(self.lesson.id)
-        for step, p in zip(self.lesson.steps, session.progress, strict=True):
-            if p.done and step.id not in record.steps_done:
-                record.steps_done.append(step.id)
-            if p.answers:
-                record.answers[step.id] = list(p.answers)
-            if p.hints_shown:
-                record.hints_used[step.id] = max(p.hints_shown,
-                                                 record.hints_used.get(step.id, 0))
-        record.completed = record.completed or session.complete
-        self.progress.current = self.lesson.id
-        try:
-            self.store.save(self.progress)
-        except OSError as exc:
-            self.notify(f"could not save progress: {exc}", severity="error")
 
     # -- the console --------------------------------------------------------------------------
 
@@ -417,71 +356,6 @@ class SmtpSimApp(LoadingActions, LiveActions, ExportActions, App):
         session = self.playback.session
         session.go_to(session.index + 1)
         self.refresh_views()
-
-    def action_play_pause(self) -> None:
-        if self._live_refuses("Play"):
-            return
-        if self._timer_running:
-            self._pause()
-        else:
-            self._play()
-        self._update_status()
-
-    def _play(self) -> None:
-        if self._timer is not None and not self.playback.at_end:
-            self._timer.resume()
-            self._timer_running = True
-
-    def _pause(self) -> None:
-        if self._timer is not None:
-            self._timer.pause()
-        self._timer_running = False
-        self.playback.session.play_until = None
-
-    def _tick(self) -> None:
-        session = self.playback.session
-        target = session.play_until
-        nxt = self.playback.world.clock.peek()
-        if target is not None and (nxt is None or nxt > target):
-            session.run_until(target)  # nothing more happens before it: jump there
-            session.play_until = None
-            self._pause()
-        elif not self.playback.step_forward():
-            self._pause()
-        self.refresh_views()
-
-    def action_step_forward(self) -> None:
-        if self._live_refuses("Stepping"):
-            return
-        self._pause()
-        if not self.playback.step_forward():
-            self.notify("Nothing more is scheduled: the network is idle.")
-        self.refresh_views()
-
-    def action_step_back(self) -> None:
-        if self._live_refuses("Stepping back"):
-            return
-        self._pause()
-        if not self.playback.step_back():
-            self.notify("This is the beginning.")
-        self.refresh_views()
-
-    def action_speed(self) -> None:
-        self._speed = (self._speed + 1) % len(SPEEDS)
-        if self._timer is not None:
-            running = self._timer_running
-            self._timer.stop()
-            self._timer = self.set_interval(1 / SPEEDS[self._speed], self._tick,
-                                            pause=not running)
-        self._update_status()
-
-    def action_reset(self) -> None:
-        if self._live_refuses("Reset"):
-            return
-        self._pause()
-        self.playback.reset()
-        self.refresh_views()
-        self.notify("Reset to the start. Your typed lines are still in the history (up arrow).")
 
     def action_toggle_lesson(self) -> None:
         panel = self.query_one(LessonPanel)
