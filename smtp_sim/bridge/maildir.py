@@ -6,6 +6,7 @@ Maildir with the standard library's :mod:`mailbox`, before the reply that acknow
 reaches the client. Anything can read the result::
 
     import mailbox
+import os
     for message in mailbox.Maildir("DIR/bob@cs.tcd.ie", create=False): ...
 
 Messages later removed over POP3 stay in the Maildir: it is the delivery record, not a mirror.
@@ -14,6 +15,7 @@ Messages later removed over POP3 stay in the Maildir: it is the delivery record,
 from __future__ import annotations
 
 import mailbox
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,6 +33,10 @@ def folder_name(address: str) -> str:
     return "_" + name[1:] if name.startswith(".") else name or "_"
 
 
+class MaildirError(ValueError):
+    """The folder for delivered mail cannot be made or written (``--maildir``)."""
+
+
 class MaildirWriter:
     """Subscribe it to ``world.trace``; it writes each delivered message once."""
 
@@ -38,7 +44,18 @@ class MaildirWriter:
                  on_error: Callable[[str], None] | None = None) -> None:
         self.world = world
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        problem = None
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            problem = "it is a file, not a folder"
+        except OSError as exc:
+            problem = exc.strerror or str(exc)
+        else:
+            if not os.access(self.directory, os.W_OK | os.X_OK):
+                problem = "no permission to write there"
+        if problem is not None:
+            raise MaildirError(f"cannot keep delivered mail in {directory}: {problem}")
         self.on_error = on_error
         self.written = 0
         self.errors = 0

@@ -19,7 +19,8 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from .literal import decode, literal, visible
+from ..world.visible import decode, visible
+from .literal import literal
 from .wire import human_size
 
 StyleOf = Callable[[str], Style]

@@ -10,7 +10,8 @@ from __future__ import annotations
 from rich.style import Style
 from rich.text import Text
 
-from .literal import CONTROL_STYLE, decode, pieces
+from ..world.visible import decode, pieces
+from .literal import CONTROL_STYLE
 
 CR_MARK = "\\r"
 LF_MARK = "\\n"

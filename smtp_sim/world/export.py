@@ -8,7 +8,10 @@ server's reply, ``<** `` a server's error reply (4xx/5xx, ``-ERR``), ``=== `` in
     [  0.008]  -> pc.crepes.fr -> smtp.crepes.fr: EHLO pc.crepes.fr
 
 Protocol data is shown exactly, one line per line on the wire (CR LF not shown); a bare CR or
-LF inside a line is shown as ``<CR>`` or ``<LF>``. Both exports depend only on the records.
+LF inside a line is shown as ``<CR>`` or ``<LF>``, any other control character in caret
+notation (``^[`` for ESC: what a real client sends never drives the reader's terminal) and a
+byte that is not UTF-8 as ``\\xNN`` (:mod:`smtp_sim.world.visible`). Both exports depend only on
+the records.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import json
 from collections.abc import Iterable
 
 from .trace import Kind, Layer, TraceRecord
+from .visible import decode, visible
 
 CLIENT = " ->"
 SERVER = "<- "
@@ -29,12 +33,13 @@ _WIRE_KINDS = frozenset({Kind.COMMAND, Kind.CONTENT, Kind.REPLY})
 
 
 def wire_lines(data: bytes) -> list[str]:
-    """The lines of ``data`` as sent: split at CR LF, bare CR/LF made visible."""
-    text = data.decode("utf-8", "backslashreplace")
-    lines = text.split("\r\n")
+    """The lines of ``data`` as sent: split at CR LF; a bare CR or LF, any other control
+    character and a byte that is not UTF-8 made visible."""
+    lines = decode(data).split("\r\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return [line.replace("\r", "<CR>").replace("\n", "<LF>") for line in lines]
+    return [visible(line.replace("\r", "<CR>").replace("\n", "<LF>"), tabs=True)
+            for line in lines]
 
 
 def _is_error_reply(line: str) -> bool:
@@ -61,7 +66,8 @@ def record_lines(record: TraceRecord) -> list[str]:
     mark = ERROR if record.kind in _ERROR_KINDS else INFO
     label = "" if record.layer is Layer.INFO else f"{record.layer.value} "
     summary = record.summary.splitlines() or [""]
-    return [_line(f"{stamp} {mark} {label}{route}:", line) for line in summary]
+    return [_line(f"{stamp} {mark} {label}{route}:", visible(line, tabs=True))
+            for line in summary]
 
 
 def _line(prefix: str, text: str) -> str:

@@ -158,6 +158,18 @@ def test_serve_rejects_bad_arguments(capsys):
     assert "no host named 'nowhere.example'" in capsys.readouterr().err
 
 
+def test_serve_refuses_a_maildir_it_cannot_use(tmp_path, capsys):
+    a_file = tmp_path / "passwd"
+    a_file.write_text("not a folder")
+    assert main(["serve", "--listen", "0", "--maildir", str(a_file)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"smtp-sim serve: cannot keep delivered mail in {a_file}: it is a file, not a folder")
+    assert main(["serve", "--listen", "0", "--maildir", str(a_file / "below")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"smtp-sim serve: cannot keep delivered mail in {a_file / 'below'}: ")
+    assert "Traceback" not in err
+
+
 def test_serve_warns_about_an_exposed_address(capsys):
     # 192.0.2.1 (TEST-NET-1) is no address of this machine: the warning comes before the
     # attempt to listen, which then fails, so nothing is ever exposed by this test.

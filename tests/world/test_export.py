@@ -77,6 +77,20 @@ def test_bare_cr_and_lf_are_made_visible():
                                     "[  1.500]  -> evil.test -> mx.test: ."]
 
 
+def test_escape_sequences_from_a_client_never_reach_the_terminal():
+    # A real client (smtp-sim serve prints this transcript live) sends a screen clear, a
+    # colour, a window title ending in BEL, a NUL and a byte that is not UTF-8.
+    evil = b"HELO \x1b[2J\x1b[41mHACKED\x1b[0m\x1b]2;pwned\x07\x00 caf\xc3\xa9 \xff\tok\r\n"
+    record = TraceRecord(0, 0.0, Layer.SMTP, Kind.COMMAND, "client-127.0.0.1", "mx.test",
+                         "HELO \x1b[2J", data=evil)
+    [line] = record_lines(record)
+    assert line.endswith("HELO ^[[2J^[[41mHACKED^[[0m^[]2;pwned^G^@ café \\xFF\tok")
+    info = TraceRecord(1, 0.0, Layer.SMTP, Kind.NOTE, "mx.test", None, "said \x1b[2J\x9b")
+    assert record_lines(info) == ["[  0.000] === SMTP mx.test: said ^[[2J<9B>"]
+    for text in (line, *record_lines(info)):
+        assert not any((ord(c) < 32 and c != "\t") or 0x7F <= ord(c) < 0xA0 for c in text)
+
+
 def test_multi_line_summaries_and_records_without_a_peer():
     record = TraceRecord(3, 1234.5, Layer.INFO, Kind.ERROR, "pc.test", None, "one\ntwo")
     assert record_lines(record) == ["[1234.500] *** pc.test: one", "[1234.500] *** pc.test: two"]

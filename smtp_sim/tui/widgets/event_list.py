@@ -17,8 +17,9 @@ from rich.style import Style
 from textual.content import Content
 
 from ...world.trace import Kind, Layer, TraceRecord
+from ...world.visible import pieces, visible
 from ..filtering import KEEP, Keep
-from ..literal import CONTROL_STYLE, pieces, visible
+from ..literal import CONTROL_STYLE
 from .record_lines import RECORD_COMPONENTS, RecordLines, layers_of, record_component
 
 if TYPE_CHECKING:

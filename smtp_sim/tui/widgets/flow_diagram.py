@@ -16,8 +16,8 @@ from rich.segment import Segment
 from rich.style import Style
 
 from ...world.trace import Kind, Layer, TraceRecord
+from ...world.visible import visible
 from ...world.world import World
-from ..literal import visible
 from .record_lines import RECORD_COMPONENTS, RecordLines, layers_of, record_component
 
 DEFAULT_LAYERS = frozenset({Layer.SMTP, Layer.POP3})

@@ -20,8 +20,9 @@ from ...protocol.explain import REPLY_CODES, UnknownTopic, explain_command, expl
 from ...protocol.pop3_replies import UnknownPop3Topic, explain_pop3
 from ...world.mailbox import StoredMessage
 from ...world.trace import Kind, Layer, TraceRecord
+from ...world.visible import decode, visible
 from ...world.world import World
-from ..literal import decode, literal, visible
+from ..literal import literal
 from ..message_text import heading, message_sections, unstuff
 from ..wire import human_size, split_wire_lines, wire_line
 from .text_pane import TextPane

@@ -21,8 +21,8 @@ from rich.text import Text
 
 from ...world.network import Host, Link
 from ...world.trace import Layer, TraceRecord
+from ...world.visible import visible
 from ...world.world import World
-from ..literal import visible
 from .text_pane import PANE_COMPONENTS, TextPane
 
 ICONS = {"router": "⇄", "mta": "✉", "dns": "◎", "client": "▣"}
