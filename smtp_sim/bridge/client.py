@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 SUMMARY_WIDTH = 100
 LINES_PER_TURN = 64  # command lines sent into the world per turn of the event loop
 READ_SIZE = 65536  # bytes read from a socket at most at once
+HOLD_LIMIT = READ_SIZE  # bytes of a line without its end held back (see _ready)
 
 
 class RealClient(asyncio.BufferedProtocol):
@@ -226,8 +227,10 @@ class RealClient(asyncio.BufferedProtocol):
         bridge.advance(arm=False)  # the clock catches up, so the record has the right time
         if self._backlog and not self._write_paused:
             in_data = self._in_data()
-            self._send(self._take(in_data), in_data)
-            if self._backlog:
+            data = self._take(in_data)
+            if data:
+                self._send(data, in_data)
+            if self._ready():
                 self._feeding = True
                 self._loop.call_soon(self._feed)
         if self._eof and not self._backlog and self.host not in conn.closed_by:
@@ -240,23 +243,36 @@ class RealClient(asyncio.BufferedProtocol):
         engine = getattr(self.conn.server_end if self.conn is not None else None, "engine", None)
         return engine is not None and not self._pop3 and engine.state is State.DATA
 
+    def _ready(self) -> int:
+        """How much of the backlog may go into the world now: whole lines. A line typed a
+        character at a time (telnet does that) goes as one segment once its end arrives, so
+        the trace and the live log show the command, not its letters; a line without its end
+        goes only when the client closes, or once HOLD_LIMIT bytes of it are waiting."""
+        backlog = self._backlog
+        if self._eof or len(backlog) >= HOLD_LIMIT:
+            return len(backlog)
+        return backlog.rfind(b"\n") + 1
+
     def _take(self, in_data: bool) -> bytes:
         backlog = self._backlog
+        ready = self._ready()
         if in_data:
             # Up to what may be the end of the message: the engine decides whether it is (a
             # cut too early only means one more turn).
             if backlog.startswith(b".\r\n"):
                 cut = 3
             else:
-                found = backlog.find(b"\n.\r\n")
-                cut = found + 4 if found >= 0 else len(backlog)
-        elif backlog.count(b"\n") <= LINES_PER_TURN:
-            cut = len(backlog)
+                found = backlog.find(b"\n.\r\n", 0, ready)
+                cut = found + 4 if found >= 0 else ready
+        elif backlog.count(b"\n", 0, ready) <= LINES_PER_TURN:
+            cut = ready
         else:
             cut = -1
             for _ in range(LINES_PER_TURN):
                 cut = backlog.find(b"\n", cut + 1)
             cut += 1
+        if cut == 0:
+            return b""
         if cut == len(backlog):
             return self._take_all()
         data = bytes(backlog[:cut])
@@ -269,8 +285,9 @@ class RealClient(asyncio.BufferedProtocol):
         return data
 
     def _update_reading(self) -> None:
-        """Read from the socket only when the backlog is sent and the peer reads its replies."""
-        want = not self._backlog and not self._write_paused
+        """Read from the socket only when the backlog is sent (all but a line still being
+        typed) and the peer reads its replies."""
+        want = not self._ready() and not self._write_paused
         if want == self._reading or self.transport is None or self.closed:
             return
         self._reading = want

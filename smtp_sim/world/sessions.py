@@ -103,6 +103,12 @@ class SmtpServerSession(EngineSession):
                     mta.receive(event, conn)
             elif kind is ConnectionClosed:
                 mta.sessions.pop(conn.id, None)
+                if event.lost_data and not event.by_server:
+                    # (Postfix logs "lost connection after DATA from ...")
+                    mta.world.log(Layer.INFO, Kind.NOTE, mta.host.name, conn.client,
+                                  "lost connection after DATA: the client went away before "
+                                  "the final dot, so the message was not accepted and nothing "
+                                  "is delivered", conn=conn.id)
                 delay = mta.reply_delay
                 if delay > 0:
                     mta.world.clock.call_later(delay, conn.close, mta.host.name)

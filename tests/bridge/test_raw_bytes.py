@@ -429,3 +429,44 @@ async def test_a_half_closed_client_still_gets_every_reply(serve, maildir):
     assert out[5].startswith(b"250 Ok: queued as ") and out[6:] == [b"221 Bye", b""]
     (stored,) = maildir_messages(maildir, BOB)
     assert stored.endswith(b"Subject: piped\r\n\r\n" + b"line\r\n" * 200)
+
+
+async def test_a_line_typed_a_character_at_a_time_is_one_command(serve, maildir):
+    """Character-mode telnet sends every key in its own segment: the world gets the line
+    once its end arrives, so the trace (and serve's live log) shows the command, not its
+    letters; a line cut off by the client's close still reaches the server."""
+    bridge = await serve()
+
+    def type_slowly() -> tuple[bytes, bytes]:
+        raw = Raw(smtp_port(bridge))
+        assert raw.reply().startswith(b"220 ")
+        for byte in b"HELO segmented\r\n":
+            raw.send(bytes([byte]))
+            time.sleep(0.002)
+        helo = raw.reply()
+        raw.send(b"NOOP\r\nQU")
+        time.sleep(0.05)
+        raw.send(b"IT\r\n")
+        return helo, raw.reply() + raw.reply()
+
+    helo, rest = await in_thread(type_slowly)
+    assert helo.startswith(b"250 ")
+    assert rest.startswith(b"250 ") and b"221 " in rest
+    commands = [r for r in bridge.world.trace if r.kind.value == "command"]
+    assert [r.data for r in commands] == [b"HELO segmented\r\n", b"NOOP\r\n", b"QUIT\r\n"]
+    assert commands[0].summary == "HELO segmented"
+
+
+async def test_a_client_gone_mid_data_is_explained(serve, maildir):
+    bridge = await serve()
+
+    def half() -> None:
+        raw = open_transaction(smtp_port(bridge))
+        raw.send(b"Subject: half\r\n\r\nhalf a message\r\n.")  # the final dot's CRLF never comes
+        raw.close()
+
+    await in_thread(half)
+    await wait_for(lambda: not bridge.clients)
+    notes = [r.summary for r in bridge.world.trace if r.kind.value == "note"]
+    assert any(n.startswith("lost connection after DATA") for n in notes), notes
+    assert bridge.world.mailbox(BOB).messages == []
