@@ -61,13 +61,13 @@ class ProgressStore:
 
     def load(self) -> Progress:
         try:
-            raw = self.path.read_text(encoding="utf-8")
+            raw = self.path.read_bytes()
         except FileNotFoundError:
             return Progress()
         except OSError as exc:
             return Progress(warning=f"could not read {self.path}: {exc.strerror}")
         try:
-            data = json.loads(raw)
+            data = json.loads(raw.decode("utf-8"))  # (not UTF-8: corrupt too)
             return _parse(data)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             aside = self._set_aside()

@@ -41,6 +41,15 @@ def test_wrong_shape_is_corrupt_too(tmp_path):
     assert "corrupt" in ProgressStore(path).load().warning
 
 
+def test_a_file_that_is_not_text_is_corrupt_too(tmp_path):
+    path = tmp_path / "progress.json"
+    garbage = bytes(range(128, 256)) * 2
+    path.write_bytes(garbage)
+    progress = ProgressStore(path).load()
+    assert progress.lessons == {} and "corrupt" in progress.warning
+    assert (tmp_path / "progress.corrupt-1.json").read_bytes() == garbage
+
+
 def test_a_crash_mid_write_leaves_the_old_file(tmp_path, monkeypatch):
     store = ProgressStore(tmp_path / "progress.json")
     store.save(Progress(current="one"))
