@@ -212,6 +212,18 @@ def _duration(text: str) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        status = _dispatch(argv)
+        sys.stdout.flush()  # (here, not at exit, where a broken pipe prints a traceback)
+        return status
+    except BrokenPipeError:  # piped into head, say: the reader has all it wanted
+        from .runner import silence
+
+        silence(sys.stdout)
+        return 0
+
+
+def _dispatch(argv: list[str] | None) -> int:
     words = sys.argv[1:] if argv is None else argv
     parser = _build_parser(personalities="session" in words)
     args = parser.parse_args(argv)

@@ -68,7 +68,7 @@ def write_trace(world: World, fmt: str, output: str | Path | None, stdout: TextI
         stdout.write(text)
         stdout.flush()
     except BrokenPipeError:  # e.g. piped into head: not an error
-        _silence(stdout)
+        silence(stdout)
     return 0
 
 
@@ -114,7 +114,7 @@ def _is_terminal(stream: TextIO) -> bool:
         return False
 
 
-def _silence(stream: TextIO) -> None:
+def silence(stream: TextIO) -> None:
     """After a broken pipe, point the stream at /dev/null so exiting does not fail again."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)

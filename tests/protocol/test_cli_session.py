@@ -151,6 +151,21 @@ def test_explain_exit_code_through_the_command_line() -> None:
     assert bad.stdout == b"" and b"bogus" in bad.stderr
 
 
+def test_a_reader_that_stops_early_is_no_error() -> None:
+    """``smtp-sim explain vrfy | head -1``: the pipe closes before smtp-sim writes."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for command in (["explain", "vrfy"], ["personalities"]):
+        read, write = os.pipe()
+        os.close(read)  # nobody will read: the first write breaks the pipe
+        try:
+            done = subprocess.run([sys.executable, "-m", "smtp_sim", *command], stdout=write,
+                                  stderr=subprocess.PIPE, cwd=ROOT, env=env, check=False)
+        finally:
+            os.close(write)
+        assert done.stderr == b"", done.stderr.decode()
+        assert done.returncode == 0
+
+
 def test_personalities_lists_every_id(monkeypatch: pytest.MonkeyPatch,
                                       capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_main(["personalities"], b"", monkeypatch, capsys)
