@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .world.scenario import Scenario
 
 
 def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
@@ -211,6 +215,27 @@ def _duration(text: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _network_of(ref: str, command: str) -> str | Scenario | None:
+    """Where a scenario is wanted, a lesson stands for its network (its scenario), said on
+    standard error; None (the problems printed) when the lesson is not valid."""
+    from .course.commands import is_lesson
+
+    if not is_lesson(ref):
+        return ref
+    from .course.lesson import load_lesson
+    from .world.scenario import ScenarioError
+
+    try:
+        scenario = load_lesson(ref).resolved_scenario()
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return None
+    print(f"smtp-sim {command}: {ref} is a lesson; its network is the scenario "
+          f"{scenario.id!r}", file=sys.stderr)
+    return scenario
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         status = _dispatch(argv)
@@ -231,7 +256,10 @@ def _dispatch(argv: list[str] | None) -> int:
         if args.scenario:
             from .terminal import main_world_session
 
-            return main_world_session(args.scenario, args.host, args.port, args.from_host,
+            scenario = _network_of(args.scenario, "session")
+            if scenario is None:
+                return 2
+            return main_world_session(scenario, args.host, args.port, args.from_host,
                                       args.explain)
         from .terminal import main_session
 
@@ -286,7 +314,10 @@ def _dispatch(argv: list[str] | None) -> int:
     if args.command == "serve":
         from .bridge.serve import serve
 
-        return serve(args.scenario, args.listen, maildir=args.maildir, timeout=args.timeout,
+        scenario = _network_of(args.scenario, "serve")
+        if scenario is None:
+            return 2
+        return serve(scenario, args.listen, maildir=args.maildir, timeout=args.timeout,
                      max_connections=args.max_connections, messages=args.messages,
                      quiet=args.quiet, seed=args.seed)
     if args.command == "personalities":

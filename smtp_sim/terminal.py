@@ -9,10 +9,13 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .protocol import CommandReplied, ConnectionClosed, MessageReceived, ServerConnection, Signal
 from .protocol.explain import explain_reply
+
+if TYPE_CHECKING:
+    from .world.scenario import Scenario
 
 
 def _lines(stream: TextIO) -> Iterator[bytes]:
@@ -115,13 +118,15 @@ def run_world_session(world, terminal, server: str, port: int, *, stdin: TextIO,
     return 0
 
 
-def main_world_session(scenario: str, server: str | None, port: int, from_host: str | None,
-                       explain: bool) -> int:
-    from .world.scenario import ScenarioError, build_world, load_scenario
+def main_world_session(scenario: str | Scenario, server: str | None, port: int,
+                       from_host: str | None, explain: bool) -> int:
+    """``scenario``: a file, a built-in id, or one already read."""
+    from .world.scenario import Scenario, ScenarioError, build_world, load_scenario
     from .world.terminal import StudentTerminal
 
     try:
-        world = build_world(load_scenario(scenario))
+        spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        world = build_world(spec)
     except ScenarioError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..world.export import record_lines
-from ..world.scenario import ScenarioError, build_world, load_scenario
+from ..world.scenario import Scenario, ScenarioError, build_world, load_scenario
 from ..world.trace import TraceRecord
 from .bridge import DEFAULT_MAX_CONNECTIONS, Bridge, BridgeError
 from .listen import ListenError, ListenSpec
@@ -45,17 +45,18 @@ class LiveLog:
             pass
 
 
-def serve(scenario: str | Path = DEFAULT_SCENARIO, listen: Sequence[ListenSpec] = (), *,
+def serve(scenario: str | Path | Scenario = DEFAULT_SCENARIO, listen: Sequence[ListenSpec] = (), *,
           maildir: str | Path | None = None, timeout: float | None = None,
           max_connections: int = DEFAULT_MAX_CONNECTIONS, messages: bool = True,
           quiet: bool = False, seed: int | None = None, stdout: TextIO | None = None,
           stderr: TextIO | None = None) -> int:
-    """Run until SIGINT/SIGTERM. Returns the exit status: 0 after a clean stop, 1 when a
+    """Serve ``scenario`` (a file, a built-in id, or one already read) until SIGINT/SIGTERM.
+    Returns the exit status: 0 after a clean stop, 1 when a
     port cannot be opened, 2 for a scenario or ``--listen`` that is not valid."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     try:
-        spec = load_scenario(scenario)
+        spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         if not messages:
             spec = spec.model_copy(update={"messages": []})
         world = build_world(spec, seed=seed)

@@ -158,6 +158,15 @@ def test_serve_rejects_bad_arguments(capsys):
     assert "no host named 'nowhere.example'" in capsys.readouterr().err
 
 
+def test_serve_given_a_lesson_serves_its_network(capsys):
+    # (a host the network lacks: serve stops before listening, after reading the lesson)
+    assert main(["serve", "foobar", "--listen", "0=nowhere.example"]) == 2
+    err = capsys.readouterr().err
+    assert "foobar is a lesson; its network is the scenario 'classroom'" in err
+    assert "no host named 'nowhere.example'" in err
+    assert "unknown key" not in err
+
+
 def test_serve_refuses_a_maildir_it_cannot_use(tmp_path, capsys):
     a_file = tmp_path / "passwd"
     a_file.write_text("not a folder")
