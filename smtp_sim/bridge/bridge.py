@@ -127,9 +127,13 @@ class Bridge:
         if max_connections < 1:
             raise ValueError("max_connections must be at least 1")
         if idle_timeout is not None and idle_timeout <= 0:
-            raise ValueError("idle_timeout must be positive")
+            raise ValueError("the idle timeout (--timeout) must be more than 0 seconds")
         self.world = world
         specs = [parse_listen(s) if isinstance(s, str) else s for s in listen]
+        given = [(spec.host, spec.port) for spec in specs if spec.port]
+        for host, port in given:
+            if given.count((host, port)) > 1:
+                raise ListenError(f"{host}:{port} is given twice: one --listen per port")
         self.listeners = [self._resolve(spec) for spec in specs]
         self.idle_timeout = idle_timeout
         self.pop3_timeout = pop3_timeout

@@ -90,6 +90,9 @@ def parse_listen(text: str) -> ListenSpec:
     elif ":" in address:
         host, _, port_text = address.rpartition(":")
         explicit = True
+        if host.isdigit() and port_text and not port_text.isdigit() and not sep:
+            raise ListenError(f"{address!r}: did you mean {host}={port_text}? (PORT=HOSTNAME "
+                              "puts a real port in front of a host of the scenario)")
         if ":" in host:
             raise ListenError(f"{address!r}: write an IPv6 address as [ADDRESS]:PORT")
     else:

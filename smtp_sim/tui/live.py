@@ -112,8 +112,8 @@ class LiveActions:
         """True (with a notification) when the bridge owns the clock."""
         if self.live is None or not self.live.running:
             return False
-        self.notify(f"{what} is off while real clients are connected (--listen): the network "
-                    "runs at wall-clock pace.", severity="warning")
+        self.notify(f"{what} is off while the app listens for real clients (--listen): the "
+                    "network runs at wall-clock pace.", severity="warning")
         return True
 
     def _live_error(self: Any, text: str) -> None:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from ..course.lesson import Lesson
     from ..course.playback import Playback
+    from .live import LiveBridge
 
 SPEEDS = (1, 2, 5, 10, 25, 100)  # events per second while playing
 
@@ -29,6 +30,7 @@ class PlayingActions:
     lesson: Lesson
     _timer: Timer | None
     _speed: int
+    live: LiveBridge | None
     _timer_running = False
 
     def _start_timer(self) -> None:
@@ -38,12 +40,19 @@ class PlayingActions:
     def _update_status(self) -> None:
         pb = self.playback
         playing = self._timer is not None and self._timer_running
+        live = self.live is not None and self.live.running
         text = Text()
-        text.append(" \u25b6 playing " if playing else " \u23f8 paused ", style="bold reverse")
-        text.append(f"  t = {pb.world.now:,.3f} s   event {pb.steps}   "
-                    f"speed {SPEEDS[self._speed]}/s")
-        if pb.at_end:
-            text.append("   (nothing more scheduled)", style="dim")
+        if live:  # the bridge runs the clock at wall-clock pace: no pause, no speed
+            text.append(" \u25cf live ", style="bold reverse")
+            text.append(f"  t = {pb.world.now:,.3f} s   event {pb.steps}   "
+                        "wall-clock pace (--listen)")
+        else:
+            text.append(" \u25b6 playing " if playing else " \u23f8 paused ",
+                        style="bold reverse")
+            text.append(f"  t = {pb.world.now:,.3f} s   event {pb.steps}   "
+                        f"speed {SPEEDS[self._speed]}/s")
+            if pb.at_end:
+                text.append("   (nothing more scheduled)", style="dim")
         session = pb.session
         if self.lesson.steps:
             done = sum(session.passed_steps())

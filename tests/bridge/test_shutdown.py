@@ -78,6 +78,16 @@ def test_listen_specs():
     for bad in ("", "x", "70000", "::1:25", "127.0.0.1:", "2525=", "2525=h:0", ":25"):
         with pytest.raises(ListenError):
             parse_listen(bad)
+    with pytest.raises(ListenError, match=r"did you mean 2525=mail\.cs\.tcd\.ie\?"):
+        parse_listen("2525:mail.cs.tcd.ie")
+
+
+def test_a_port_given_twice_is_named(capsys):
+    assert main(["serve", "--listen", "27999", "--listen", "127.0.0.1:27999=mail.cs.tcd.ie"]
+                ) == 2
+    assert "127.0.0.1:27999 is given twice" in capsys.readouterr().err
+    assert main(["serve", "--timeout", "0"]) == 2
+    assert "(--timeout) must be more than 0 seconds" in capsys.readouterr().err
 
 
 def test_listen_names_must_exist():

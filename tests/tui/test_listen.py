@@ -64,6 +64,8 @@ async def test_mail_from_a_real_client_shows_up_live():
         await pilot.pause()
         assert app.playback.generation == generation
         assert not app._timer_running
+        status = str(app.query_one("#status").render())
+        assert "live" in status and "wall-clock pace" in status and "paused" not in status
 
         # The console still works, scheduled and run at wall-clock pace by the bridge.
         app.query_one("Console").input.value = f"telnet {SERVER} 25"
