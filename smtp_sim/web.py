@@ -54,6 +54,14 @@ class WebServer(Server):
             self.public_url = f"{request.scheme}://{request.host}"
         return await super().handle_index(request)
 
+    async def handle_websocket(self, request: web.Request) -> Any:
+        """A plain GET (a prefetch, a scanner, curl) is told what the address is for, instead
+        of textual-serve's traceback on the server's terminal."""
+        if not web.WebSocketResponse().can_prepare(request).ok:
+            return web.Response(status=400, text="This address is the page's terminal (a "
+                                "websocket): open / in a web browser.\n")
+        return await super().handle_websocket(request)
+
     async def on_startup(self, app: web.Application) -> None:
         """Quiet: ``serve_web`` says what it serves, on standard error."""
 

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -89,8 +90,16 @@ def test_web_serves_its_page_on_an_ephemeral_port(server):
     assert f'data-session-websocket-url="ws://127.0.0.1:{port}/ws"' in page
     with urllib.request.urlopen(url + "/static/js/textual.js", timeout=10) as response:
         assert response.status == 200
+    # The websocket's address fetched as a page (a prefetch, a scanner): a 400 that says
+    # what it is, and nothing on the server's terminal.
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(url + "/ws", timeout=10)
+    assert refused.value.code == 400
+    assert b"open / in a web browser" in refused.value.read()
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(15) == 0
+    rest = proc.stderr.read()
+    assert "Traceback" not in rest and "Bad Request" not in rest, rest
 
 
 async def _session(url: str, received: dict[int, int], index: int, opened: asyncio.Event,
