@@ -16,7 +16,7 @@ from typing import TextIO
 
 from ..world.export import record_lines
 from ..world.scenario import Scenario, ScenarioError, build_world, load_scenario
-from ..world.trace import TraceRecord
+from ..world.trace import Kind, TraceRecord
 from .bridge import DEFAULT_MAX_CONNECTIONS, Bridge, BridgeError
 from .listen import ListenError, ListenSpec
 
@@ -25,6 +25,7 @@ DEFAULT_SCENARIO = "classroom"
 #: at once) to finish; what still waits in a queue after that is kept in DIR/_queue.
 SHUTDOWN_DRAIN = 60.0
 LOG_LINE_LIMIT = 1000  # characters of one transcript line shown (a 1 MB line is cut)
+LOG_CONTENT_LINES = 60  # lines of one segment of message content shown (the rest counted)
 
 
 class LiveLog:
@@ -35,7 +36,18 @@ class LiveLog:
 
     def __call__(self, record: TraceRecord) -> None:
         try:
-            for line in record_lines(record):
+            lines = record_lines(record)
+            if record.kind is Kind.CONTENT and len(lines) > LOG_CONTENT_LINES:
+                # (a big attachment would scroll the log for minutes: the start, then a count)
+                shown = LOG_CONTENT_LINES - 2  # (then the count, then the last line)
+                hidden = len(lines) - shown - 1
+                last = lines[-1]
+                lines = lines[:shown]
+                lines.append(f"{lines[-1].partition(': ')[0]}: ... {hidden:,} more lines of "
+                             f"message content ({len(record.data):,} bytes in this segment) "
+                             "not shown")
+                lines.append(last)  # (the final dot, when this segment ends the message)
+            for line in lines:
                 if len(line) > LOG_LINE_LIMIT:
                     line = f"{line[:LOG_LINE_LIMIT]}... ({len(line) - LOG_LINE_LIMIT} more " \
                            "characters)"

@@ -224,3 +224,21 @@ async def test_live_log_names_the_real_peer(serve):
         in text
     assert " -> client-127.0.0.1 -> mail.cs.tcd.ie: QUIT" in text
     assert f"real client 127.0.0.1:{port} disconnected" in text
+
+
+def test_live_log_counts_the_lines_of_a_long_message_instead_of_printing_them():
+    from smtp_sim.bridge.serve import LOG_CONTENT_LINES
+    from smtp_sim.world.trace import Kind, Layer, TraceRecord
+
+    log = io.StringIO()
+    body = b"".join(b"line %d\r\n" % n for n in range(1000)) + b".\r\n"
+    LiveLog(log)(TraceRecord(0, 1.0, Layer.SMTP, Kind.CONTENT, "client-127.0.0.1",
+                             "mail.cs.tcd.ie", "message content", data=body))
+    lines = log.getvalue().splitlines()
+    assert len(lines) == LOG_CONTENT_LINES
+    assert lines[0].endswith(": line 0")
+    shown = LOG_CONTENT_LINES - 2
+    assert lines[shown - 1].endswith(f": line {shown - 1}")
+    assert lines[-2].endswith(f": ... {1001 - shown - 1:,} more lines of message content "
+                              f"({len(body):,} bytes in this segment) not shown")
+    assert lines[-1].endswith("mail.cs.tcd.ie: .")  # the final dot stays in view
