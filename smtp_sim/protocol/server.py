@@ -311,8 +311,8 @@ class ServerConnection(CommandHandlers):
         inp = self._shared.verbs.get(verb)  # None: not a command, or not this server's
         if inp is None:
             note = None
-            if verb == "DEBUG" and p.debug is DebugPolicy.NOTED:
-                note = "DEBUG refused and logged: the Morris worm (1988) used it to run programs"
+            if verb in _PROBES and p.debug is DebugPolicy.NOTED:
+                note = _PROBES[verb]
             reply = self._reply(K.UNKNOWN_COMMAND, line=_echo(stripped))
             self._answer(command, reply, state, False, note)
             return
@@ -428,6 +428,14 @@ class ServerConnection(CommandHandlers):
                                             accepted=accepted, queue_id=queue_id, size=size))
         if reply.code >= 400:
             self.error_count += 1
+
+
+#: Old back doors that today's sendmail refuses and logs as attack probes (DebugPolicy.NOTED).
+_PROBES = {
+    "DEBUG": "DEBUG refused and logged: the Morris worm (1988) used it to run programs",
+    "WIZ": "WIZ refused and logged: the old sendmail 'wizard' back door (with its password it "
+           "gave a shell); a client trying it is probing for holes",
+}
 
 
 def _has_long_line(raw: bytes, limit: int) -> bool:

@@ -1039,6 +1039,15 @@ def test_modern_servers_refuse_debug(personality: str) -> None:
         assert debug.note and "Morris" in debug.note
 
 
+def test_todays_sendmail_notes_wiz_as_a_probe_too() -> None:
+    run = session("sendmail-8", [b"wiz\r\n", b"noop\r\n"])
+    wiz, noop = run.replied
+    assert wiz.reply.code == 500 and wiz.reply.lines == ('Command unrecognized: "wiz"',)
+    assert wiz.note and "wizard" in wiz.note
+    assert noop.note is None
+    assert session("postfix-3", [b"wiz\r\n"]).replied[0].note is None
+
+
 # -- event details -----------------------------------------------------------------------------
 
 
