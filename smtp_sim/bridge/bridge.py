@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..protocol.personalities import RFC5321_TIMEOUTS, Personality
+from ..protocol.pop3 import IDLE_TIMEOUT as POP3_IDLE_TIMEOUT
 from ..protocol.pop3_replies import Pop3ReplyKind, render_pop3
 from ..protocol.replies import DEFAULT_REPLIES, ReplyKind, render
 from ..world.network import POP3_PORT
@@ -39,7 +40,6 @@ from .listen import ListenError, ListenSpec, parse_listen
 from .maildir import MaildirWriter
 
 DEFAULT_MAX_CONNECTIONS = 100  # Postfix's default_process_limit
-POP3_IDLE_TIMEOUT = 600.0  # RFC 1939 section 3: an autologout timer of at least 10 minutes
 CLOSE_GRACE = 5.0  # wall seconds stop() waits for sockets to flush before cutting them
 
 
@@ -115,7 +115,7 @@ class Bridge:
         *,
         maildir: str | Path | None = None,
         idle_timeout: float | None = None,
-        pop3_timeout: float = POP3_IDLE_TIMEOUT,
+        pop3_timeout: float = POP3_IDLE_TIMEOUT,  # (RFC 1939's 10 minutes)
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         on_record: Callable[[TraceRecord], None] | None = None,
         on_error: Callable[[str], None] | None = None,
@@ -294,7 +294,8 @@ class Bridge:
         while not sim_ip or world.network.host_by_ip(sim_ip) is not None:
             sim_ip = next(self._spare_ips)
         world.add_host(name, sim_ip, "client",
-                       description=f"a real mail client at {ip} (smtp-sim serve)")
+                       description=f"a real mail client at {ip} (smtp-sim serve)"
+                       ).external = True  # (its idle timer is the bridge's, in real time)
         world.add_link(name, target, latency=0.0)
         self._pseudo[key] = name
         return name

@@ -63,6 +63,9 @@ _UID = re.compile(rb"^[\x21-\x7e]{1,70}$")  # RFC 1939 section 7 (UIDL)
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
+#: RFC 1939 section 3: a server's autologout timer is at least 10 minutes.
+IDLE_TIMEOUT = 600.0
+
 class _Outcome(NamedTuple):
     reply: Pop3Reply
     accepted: bool

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .trace import Kind, Layer
 
 if TYPE_CHECKING:
+    from .clock import Scheduled
     from .world import World
 
 CONNECT_TIMEOUT = 30.0  # virtual seconds a client waits for SYN-ACK before giving up
@@ -39,20 +40,63 @@ class Endpoint(Protocol):
 
 class EngineSession:
     """The server end of one connection driving a sans-IO engine (``self.engine``): bytes in,
-    then ``_pump`` turns the engine's events and replies into trace records and segments."""
+    then ``_pump`` turns the engine's events and replies into trace records and segments.
+
+    It also keeps the server's idle timer, as a real server does: a client silent for
+    :meth:`idle_limit` virtual seconds (RFC 5321 4.5.3.2: 5 minutes for a command, 3 inside
+    DATA; RFC 1939: 10 minutes for POP3) gets the engine's timeout reply (421, -ERR) and is
+    disconnected. One timer a session, re-armed lazily: data only notes the time. A
+    connection from a real machine (``Host.external``) is timed by the bridge instead."""
 
     __slots__ = ()
     engine: Any
+    _idle: Scheduled | None
+    _last: float
 
     def _pump(self) -> None:  # pragma: no cover - every subclass has its own
         raise NotImplementedError
 
+    def _world(self) -> World:  # pragma: no cover - every subclass has its own
+        raise NotImplementedError
+
+    def idle_limit(self) -> float:  # pragma: no cover - every subclass has its own
+        raise NotImplementedError
+
     def on_open(self, conn: TcpConnection) -> None:
+        world = self._world()
+        self._last = world.clock.now
+        self._idle = None
+        if not world.network.hosts[conn.client].external:
+            self._idle = world.clock.schedule(self.idle_limit(), self._check_idle, conn,
+                                              label="server idle timer")
         self._pump()
 
     def on_data(self, conn: TcpConnection, data: bytes) -> None:
+        self._last = conn.world.clock.now
         self.engine.receive_data(data)
         self._pump()
+
+    def _check_idle(self, conn: TcpConnection) -> None:
+        self._idle = None
+        if self.engine.closed:
+            return
+        clock = conn.world.clock
+        limit = self.idle_limit()
+        due = self._last + limit
+        if clock.now < due:  # the client spoke since: wait for the rest
+            self._idle = clock.schedule(due - clock.now, self._check_idle, conn,
+                                        label="server idle timer")
+            return
+        conn.world.record(Layer.INFO, Kind.NOTE, conn.server, conn.client,
+                          f"the client was silent for {limit:g} s: the server's idle timeout "
+                          "(RFC 5321 4.5.3.2) ends the session", conn=conn.id)
+        self.timeout()
+
+    def _stop_idle_timer(self) -> None:
+        """The session is over: its timer must not keep the clock going."""
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
 
     def on_close(self, conn: TcpConnection) -> None:
         self.engine.receive_data(b"")
@@ -73,6 +117,7 @@ class Host:
     up: bool = True
     listeners: dict[int, Callable[[TcpConnection], Endpoint]] = field(default_factory=dict)
     description: str = ""
+    external: bool = False  # a real machine (the bridge): its sessions keep the bridge's timers
 
     def listen(self, port: int, factory: Callable[[TcpConnection], Endpoint]) -> None:
         self.listeners[port] = factory

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from ..protocol.errors import RemoteProtocolError
 from ..protocol.events import Signal
-from ..protocol.pop3 import Pop3Closed, Pop3CommandReplied, Pop3ServerConnection
+from ..protocol.pop3 import IDLE_TIMEOUT, Pop3Closed, Pop3CommandReplied, Pop3ServerConnection
 from ..protocol.pop3_client import Pop3ReplyParser, multiline_for, unstuffed_content
 from ..protocol.pop3_replies import Pop3Reply
 from .mailbox import Mailbox, StoredMessage
@@ -128,6 +128,12 @@ class Pop3ServerSession(EngineSession):
         self.engine = Pop3ServerConnection(service.mta.hostname, self.provider)
         service.sessions[conn.id] = self
 
+    def _world(self) -> World:
+        return self.service.mta.world
+
+    def idle_limit(self) -> float:
+        return IDLE_TIMEOUT
+
     def _pump(self) -> None:
         engine = self.engine
         conn = self.conn
@@ -154,6 +160,7 @@ class Pop3ServerSession(EngineSession):
                                  f"by {conn.client}")
             elif isinstance(event, Pop3Closed):
                 self.service.sessions.pop(conn.id, None)
+                self._stop_idle_timer()
                 conn.close(host)
                 break
 

@@ -30,6 +30,7 @@ from .trace import Kind, Layer
 if TYPE_CHECKING:
     from .mta import MTA
     from .queue import QueueEntry
+    from .world import World
 
 # Enum members read on every segment, bound once (a class attribute of an enum is slower).
 _NEED_DATA, _CLOSED = Signal.NEED_DATA, Signal.CLOSED
@@ -40,7 +41,7 @@ _CONTENT, _DONE, _IDLE = Step.CONTENT, Step.DONE, Step.IDLE
 class SmtpServerSession(EngineSession):
     """The server end of one connection: bytes to the engine, replies back to the wire."""
 
-    __slots__ = ("_conn", "engine", "mta")  # (slots: see TcpConnection)
+    __slots__ = ("_conn", "_idle", "_last", "engine", "mta")  # (slots: see TcpConnection)
 
     def __init__(self, mta: MTA, conn: TcpConnection) -> None:
         self.mta = mta
@@ -63,6 +64,16 @@ class SmtpServerSession(EngineSession):
     def conn(self) -> TcpConnection | None:
         """The connection, while anything still holds it."""
         return self._conn()
+
+    def _world(self) -> World:
+        return self.mta.world
+
+    def idle_limit(self) -> float:
+        """RFC 5321 4.5.3.2 as the personality keeps it: 5 minutes for the next command, 3
+        for the next block of message content."""
+        timeouts = self.engine.personality.timeouts
+        return float(timeouts["data_block" if self.engine.state is State.DATA
+                              else "server_command"])
 
     def shutdown(self) -> None:
         """The server is going down: 421 and close; a message still in DATA is not taken."""
@@ -103,6 +114,7 @@ class SmtpServerSession(EngineSession):
                     mta.receive(event, conn)
             elif kind is ConnectionClosed:
                 mta.sessions.pop(conn.id, None)
+                self._stop_idle_timer()
                 if event.lost_data and not event.by_server:
                     # (Postfix logs "lost connection after DATA from ...")
                     mta.world.log(Layer.INFO, Kind.NOTE, mta.host.name, conn.client,
