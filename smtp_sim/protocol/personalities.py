@@ -82,7 +82,10 @@ class Personality:
     max_recipients: int = 100
     max_message_size: int = 10_240_000
     max_command_line: int = 512
-    max_data_line: int = 1000
+    #: octets of one line of message content, CRLF included (RFC 5321 4.5.3.1.6); a longer
+    #: line is refused with a 500 after the final dot. None: no limit (Postfix breaks a line
+    #: past line_length_limit, 2048, into pieces it joins again, and refuses nothing).
+    max_data_line: int | None = 1000
     error_limit: int = 20
     break_rules_on_http: bool = False
     forbid_unauth_pipelining: bool = False
@@ -180,6 +183,7 @@ POSTFIX_1_1 = Personality(
     help=HelpStyle.NONE,
     max_recipients=1000,
     max_command_line=2048,
+    max_data_line=None,
     break_rules_on_http=False,
     replies={
         **_POSTFIX_COMMON,
@@ -211,6 +215,7 @@ POSTFIX_3 = Personality(
     help=HelpStyle.LIST,
     max_recipients=1000,
     max_command_line=2048,
+    max_data_line=None,
     break_rules_on_http=True,
     forbid_unauth_pipelining=True,
     replies=dict(_POSTFIX_COMMON),

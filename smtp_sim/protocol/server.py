@@ -399,7 +399,7 @@ class ServerConnection(CommandHandlers):
         if size > p.max_message_size or (declared and declared.isdigit() and size > int(declared)
                                          and size > p.max_message_size):
             kind = K.MESSAGE_TOO_BIG
-        elif raw and _has_long_line(raw, p.max_data_line - 2):
+        elif raw and p.max_data_line and _has_long_line(raw, p.max_data_line - 2):
             kind = K.DATA_LINE_TOO_LONG
         elif p.bare_linefeed is BareLinefeed.REJECT and (
             raw.count(b"\n") != raw.count(b"\r\n") or raw.count(b"\r") != raw.count(b"\r\n")
