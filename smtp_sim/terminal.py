@@ -56,7 +56,10 @@ def run_session(server: ServerConnection, *, stdin: TextIO, stdout: TextIO, stde
                 print(f"note: connection closed ({event.reason})", file=stderr)
                 open_ = False
             if explain and reply is not None and not isinstance(event, ConnectionClosed):
-                for line in explain_reply(reply.code, reply.enhanced).splitlines():
+                command = (event.command.raw.decode("utf-8", "replace")
+                           if isinstance(event, CommandReplied) else None)
+                for line in explain_reply(reply.code, reply.enhanced, command=command,
+                                          text=" ".join(reply.lines)).splitlines():
                     print(f"  | {line}", file=stderr)
         out = server.data_to_send()
         if out:

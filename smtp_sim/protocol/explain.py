@@ -252,20 +252,75 @@ def explain(topic: str) -> str:
     raise UnknownTopic(topic)
 
 
-def explain_reply(code: int, enhanced: str | None = None) -> str:
+def explain_reply(code: int, enhanced: str | None = None, *, command: str | None = None,
+                  text: str = "") -> str:
     """A short summary (1-3 lines) of a reply seen in a session: what it is, what to do next,
-    and the enhanced code's meaning when there is one."""
+    and the enhanced code's meaning when there is one. Given the ``command`` line it answers
+    (and the reply's ``text``), "Next" fits the case: a misspelt verb is named, with the
+    command it resembles; a missing argument gets an example of that command."""
     _check_code(code)
     info: CodeInfo | None = REPLY_CODES.get(code)
     klass = CLASS_NAME.get(code // 100, "")
+    advice = _next_for(code, command, text) if command is not None else None
     if info is None:
         lines = [f"{code}: not defined by RFC 5321; first digit {code // 100} = {klass}.",
-                 f"Next: {_NEXT_BY_CLASS[code // 100]}"]
+                 f"Next: {advice or _NEXT_BY_CLASS[code // 100]}"]
     else:
-        lines = [f"{code} {info.title} ({klass}).", f"Next: {info.next_step}"]
+        lines = [f"{code} {info.title} ({klass}).", f"Next: {advice or info.next_step}"]
     if enhanced:
         lines.append(_enhanced_summary(enhanced))
     return "\n".join(lines)
+
+
+#: Verbs a server may know beyond RFC 5321's, so not taken for typos.
+_OTHER_VERBS = ("DEBUG", "WIZ", "TURN", "SEND", "SOML", "SAML", "ETRN", "ATRN", "STARTTLS",
+                "AUTH", "BDAT", "XCLIENT", "XFORWARD")
+
+#: What a command looks like with its argument, for a 501.
+_EXAMPLES = {
+    "HELO": "HELO followed by your host's name, e.g. HELO pc.crepes.fr",
+    "EHLO": "EHLO followed by your host's name, e.g. EHLO pc.crepes.fr",
+    "MAIL": "MAIL FROM:<sender@domain> (no space after the colon, angle brackets around "
+            "the address; <> for a bounce)",
+    "RCPT": "RCPT TO:<recipient@domain> (no space after the colon, angle brackets around the "
+            "address)",
+    "VRFY": "VRFY and a user name or address, e.g. VRFY bob",
+    "EXPN": "EXPN and a list name, e.g. EXPN staff",
+    "DATA": "DATA alone: the message comes after the 354",
+    "RSET": "RSET alone",
+    "QUIT": "QUIT alone",
+}
+
+
+def _next_for(code: int, command: str, text: str) -> str | None:
+    """Advice for this reply to this command line, or None for the code's general advice."""
+    import difflib
+
+    words = command.strip().split(None, 1)
+    verb = words[0].upper() if words else ""
+    if code in (500, 502) and "too long" in text.lower():
+        return ("The line was longer than this server takes: send shorter lines (RFC 5321 "
+                "section 4.5.3.1.4 guarantees 512 octets for a command line).")
+    if code in (500, 502) and verb and verb not in RFC5321_VERBS and verb not in _OTHER_VERBS:
+        if verb in ALIASES:
+            meant, why = ALIASES[verb]
+            return f"{why} Type {meant} instead."
+        guess = difflib.get_close_matches(verb, RFC5321_VERBS, n=1, cutoff=0.5)
+        maybe = f" Did you mean {guess[0]}?" if guess else ""
+        return (f"{verb!r} is not an SMTP command: check the spelling and type it "
+                f"again.{maybe} Verbs are case-insensitive; HELP lists them.")
+    if code in (500, 502) and verb in ("DEBUG", "WIZ"):
+        return (f"{verb} was an old sendmail back door (the Morris worm used DEBUG in 1988); "
+                "servers today refuse it. Go on without it.")
+    if code == 502 and verb in ("VRFY", "EXPN"):
+        return (f"This server keeps {verb} switched off (it would help spammers harvest "
+                "addresses, RFC 5321 section 7.3). Go on without it: RCPT TO tells whether "
+                "a recipient is accepted.")
+    if code == 502 and verb == "EHLO":
+        return "An old server without ESMTP: say HELO instead."
+    if code == 501 and verb in _EXAMPLES:
+        return f"Fix the argument and resend: {_EXAMPLES[verb]}."
+    return None
 
 
 def _enhanced_summary(enhanced: str) -> str:

@@ -285,6 +285,8 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, LiveActions, Ex
             self.live.advance()
             self.refresh_views()
             return
+        # (a line typed as message content is no command: the 354's or the dot's reply then)
+        command = None if slash or self.playback.session.terminal.in_data else line
         # Lines for a server are answered at once; /send, /wait and /run are played, so the
         # student watches the message travel hop by hop.
         self.playback.enter(line, run=not slash)
@@ -295,16 +297,18 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, LiveActions, Ex
         last = next((o for o in reversed(self.playback.session.terminal.output)
                      if o.reply is not None), None)
         if last is not None and last.reply is not None:
-            self._explain(last.reply.code, last.reply.enhanced)
+            self._explain(last.reply.code, last.reply.enhanced, command=command,
+                          text=" ".join(last.reply.lines))
 
     @on(Console.ReplySelected)
     def _reply_selected(self, event: Console.ReplySelected) -> None:
         self._explain(event.reply.code, event.reply.enhanced)
 
-    def _explain(self, code: int, enhanced: str | None) -> None:
+    def _explain(self, code: int, enhanced: str | None, *, command: str | None = None,
+                 text: str = "") -> None:
         from ..protocol.explain import explain_reply
 
-        text = explain_reply(code, enhanced)
+        text = explain_reply(code, enhanced, command=command, text=text)
         self.query_one("#explain", Static).update(Text(text, style="italic"))
 
     @on(LessonPanel.QuizAnswered)

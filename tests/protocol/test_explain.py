@@ -358,3 +358,26 @@ def test_every_personality_reply_is_explained() -> None:
     for personality in PERSONALITIES.values():
         for spec in personality.replies.values():
             _check_spec(spec.code, spec.enhanced)
+
+
+@pytest.mark.parametrize("code,command,text,expected", [
+    (502, "mial from: alice@crepes.fr", "Error: command not implemented",
+     "'MIAL' is not an SMTP command: check the spelling and type it again. Did you mean MAIL?"),
+    (500, "recv to:<bob@cs.tcd.ie>", "", "Type RCPT instead."),
+    (500, "debug", "Syntax error, command unrecognized", "the Morris worm used DEBUG"),
+    (501, "rcpt to bob", "Syntax error", "RCPT TO:<recipient@domain>"),
+    (501, "vrfy", "5.5.4 Argument required", "VRFY and a user name or address"),
+    (502, "VRFY bob", "VRFY command is disabled", "RCPT TO tells whether"),
+    (500, "x" * 600, "Error: line too long", "send shorter lines"),
+])
+def test_next_step_fits_the_command(code, command, text, expected):
+    summary = explain_reply(code, None, command=command, text=text)
+    advice = next(line for line in summary.splitlines() if line.startswith("Next: "))
+    assert expected in advice
+    assert "RECV" not in advice or command.startswith("recv")  # not the generic advice
+    assert advice != explain_reply(code).splitlines()[1]
+
+
+def test_without_the_command_the_advice_is_the_codes():
+    assert explain_reply(250, None, command="NOOP").splitlines()[1] == \
+        explain_reply(250).splitlines()[1]
