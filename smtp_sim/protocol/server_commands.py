@@ -248,7 +248,7 @@ class CommandHandlers:
         topic = _first_word(argument).upper()
         if not topic:
             lines = (
-                f"This is {self.personality.name} (simulated)",
+                f"This is {_named(self.personality.name)} (simulated)",
                 "Topics:",
                 "    " + "  ".join(verbs),
                 'For more info use "HELP <topic>".',
@@ -303,3 +303,8 @@ _HANDLERS: dict[Input, Callable[[CommandHandlers, str], Outcome]] = {
     Input.QUIT: CommandHandlers._quit,
     Input.DEBUG: CommandHandlers._debug,
 }
+
+
+def _named(name: str) -> str:
+    """``Postfix 1.1.13``, but ``the RFC 5321 reference server``."""
+    return f"the {name}" if name.endswith("server") else name

@@ -254,7 +254,7 @@ TOUR_REPLIES = {
         "550 5.1.1 nobody: Requested action not taken: mailbox unavailable",
         "250-2.1.5 Alice Liddell <alice@cs.tcd.ie>",
         "250 2.1.5 Bob Smith <bob@cs.tcd.ie>",
-        *_help_general("214-2.0.0 ", "RFC 5321 reference server",
+        *_help_general("214-2.0.0 ", "the RFC 5321 reference server",
                        "DATA  EHLO  EXPN  HELO  HELP  MAIL  NOOP  QUIT  RCPT  RSET  VRFY"),
         "214 2.0.0 End of HELP info",
         *_help_topic("214-2.0.0 ", "MAIL"),
