@@ -117,11 +117,33 @@ def decoded_text(part: Message) -> str:
         return data.decode("utf-8", "replace")
 
 
+#: The machine-readable parts of a delivery report (a bounce, RFC 3462/3464), with the title
+#: a reader shows them under.
+REPORT_PARTS = {
+    "message/delivery-status": "Delivery status (RFC 3464): what happened, per recipient",
+    "text/rfc822-headers": "The returned message's headers",
+    "message/rfc822": "The returned message",
+}
+
+
 def attachments(message: Message) -> list[PartInfo]:
-    """The leaf parts that are files (a filename, or not text)."""
+    """The leaf parts that are files (a filename, or not text); a delivery report's own parts
+    are not files (see :func:`report_sections`)."""
     return [info for info in walk(message)
             if not info.is_multipart and info.depth > 0
+            and info.content_type not in REPORT_PARTS
             and (info.filename or not info.content_type.startswith("text/"))]
+
+
+def report_sections(message: Message, style: StyleOf) -> list[RenderableType]:
+    """A bounce's delivery status and returned headers, as text under their headings (empty
+    for a message that is no delivery report)."""
+    out: list[RenderableType] = []
+    for info in walk(message):
+        title = REPORT_PARTS.get(info.content_type)
+        if title is not None and not info.is_multipart:
+            out += [heading(title, style), _decoded_body(info, style)]
+    return out
 
 
 def header_value(message: Message, name: str) -> str:

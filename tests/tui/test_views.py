@@ -434,6 +434,22 @@ async def test_mailbox_view_shows_subjects_and_bodies_literally():
         assert "[bold]x[/]" in app_text(view)
 
 
+async def test_a_bounce_shows_its_delivery_status_and_the_returned_headers():
+    world = classroom(60)  # rob@cs.tcd.ie is unknown: alice gets a bounce at 15.6 s
+    view = MailboxView()
+    async with ViewApp(view).run_test(size=SIZE) as pilot:
+        view.reset(world)
+        await pilot.pause()
+        view.select_message("alice@crepes.fr", 1)
+        await pilot.pause()
+        text = "\n".join(view.reader.lines)
+        assert "Delivery status (RFC 3464)" in text
+        assert "Action: failed" in text and "Final-Recipient: rfc822; rob@cs.tcd.ie" in text
+        assert "User unknown" in text
+        assert "The returned message's headers" in text and "Subject: Are you there?" in text
+        assert "Attachments (" not in text  # the report's parts are not files
+
+
 # -- QueueView ----------------------------------------------------------------------------------
 
 

@@ -35,6 +35,7 @@ from ..message_text import (
     parse,
     raw_headers,
     received_chain,
+    report_sections,
 )
 from ..wire import human_size
 from .text_pane import TextPane
@@ -252,7 +253,8 @@ class MailboxView(Horizontal):
         delivered = self.world.date_text(stored.time) if self.world is not None else ""
         fields.add_row("Delivered", literal(f"{stored.time:.3f} s ({delivered}), "
                                             f"{human_size(len(stored.data))}"))
-        out: list[RenderableType] = [fields, heading("Body", style), self._body(message)]
+        out: list[RenderableType] = [fields, heading("Body", style), self._body(message),
+                                     *report_sections(message, style)]
         files = attachments(message)
         if files:
             out.append(heading(f"Attachments ({len(files)})", style))
