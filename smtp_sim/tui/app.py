@@ -146,6 +146,7 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, LiveActions, Ex
             self.progress = Progress()  # read with the lesson
         self._generation = -1
         self._log_seen = 0
+        self._shown_now = 0.0  # the virtual time the views last showed
         self._speed = 2
         self._timer: Timer | None = None
         self._saved_steps: tuple | None = None
@@ -256,9 +257,12 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, LiveActions, Ex
             if new:
                 for view in views:
                     view.advance(world, new)
+            elif world.now != self._shown_now:  # time passed quietly (a /wait): the map's clock
+                self.query_one("#map").advance(world, ())
             if len(log) > self._log_seen:
                 console.add(log[self._log_seen:])
                 self._log_seen = len(log)
+        self._shown_now = world.now
         terminal = pb.session.terminal
         console.set_prompt(terminal.prompt, data_mode=terminal.in_data)
         hosts = sorted(world.network.hosts)

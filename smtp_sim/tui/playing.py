@@ -69,6 +69,12 @@ class PlayingActions:
         self._update_status()
 
     def _play(self) -> None:
+        session = self.playback.session
+        if self.playback.at_end and session.play_until is not None:
+            # (a /wait with nothing scheduled: the time just passes, at once)
+            session.run_until(session.play_until)
+            session.play_until = None
+            return
         if self._timer is not None and not self.playback.at_end:
             self._timer.resume()
             self._timer_running = True
