@@ -12,8 +12,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
 
+from ..world.scenario_types import invalid
 from ..world.trace import Kind, Layer, TraceRecord
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ class BaseCheck(BaseModel):
         raise NotImplementedError
 
     def describe(self) -> str:
+        """What must happen, in a few words (grading reports name the checks not met)."""
         return self.__class__.__name__
 
 
@@ -52,13 +54,25 @@ def check(cls: type[BaseCheck]) -> type[BaseCheck]:
     return cls
 
 
-def _regex(value: str | None) -> str | None:
-    if value is not None:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a valid regular expression: {exc}") from None
+def _regex(value: str, info: ValidationInfo) -> str:
+    """The one check of every regular expression a lesson gives (patterns, subjects, headers,
+    bodies): it must compile, so a typo is found when the file is read, not when it runs.
+    The message names the key: the key path of a check other than the first kind loses it."""
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise invalid(f"`{info.field_name}` {value!r} is not a valid regular expression: {exc}",
+                      "a Python regular expression; escape ( ) [ ] . * + ? with a backslash "
+                      "to match them literally") from None
     return value
+
+
+#: A regular expression, searched (not anchored) without regard to case.
+Regex = Annotated[str, AfterValidator(_regex)]
+
+
+def _shown(pattern: str) -> str:
+    return f"/{pattern}/"
 
 
 def _student_commands(ctx: CheckContext, by: str) -> Iterator[TraceRecord]:
@@ -74,10 +88,8 @@ class Sent(BaseCheck):
 
     kind: Literal["sent"] = "sent"
     verb: str | None = None
-    pattern: str | None = None
+    pattern: Regex | None = None
     by: Literal["student", "anyone"] = "student"
-
-    _check_pattern = field_validator("pattern")(lambda cls, v: _regex(v))
 
     def passed(self, ctx: CheckContext) -> bool:
         for r in _student_commands(ctx, self.by):
@@ -90,8 +102,9 @@ class Sent(BaseCheck):
         return False
 
     def describe(self) -> str:
-        return f"send {self.verb or 'a command'}" + (f" matching /{self.pattern}/"
-                                                      if self.pattern else "")
+        who = "the student sends" if self.by == "student" else "someone sends"
+        what = self.verb.upper() if self.verb else "a command"
+        return f"{who} {what}" + (f" matching {_shown(self.pattern)}" if self.pattern else "")
 
 
 @check
@@ -99,9 +112,7 @@ class DataLine(BaseCheck):
     """The student typed a line of message content (after 354) matching a pattern."""
 
     kind: Literal["data"] = "data"
-    pattern: str = ".*"
-
-    _check_pattern = field_validator("pattern")(lambda cls, v: _regex(v))
+    pattern: Regex = ".*"
 
     def passed(self, ctx: CheckContext) -> bool:
         for r in ctx.records:
@@ -110,6 +121,9 @@ class DataLine(BaseCheck):
                 if re.search(self.pattern, line, re.IGNORECASE):
                     return True
         return False
+
+    def describe(self) -> str:
+        return f"the student types a message line (after 354) matching {_shown(self.pattern)}"
 
 
 @check
@@ -161,6 +175,15 @@ class ReplyCheck(BaseCheck):
         term = ctx.terminal
         return term is not None and term.conn is not None and term.conn.id == r.conn
 
+    def describe(self) -> str:
+        what = (f"a {self.code} reply" if self.code is not None else
+                f"a {self.reply_class}xx reply" if self.reply_class is not None else "a reply")
+        if self.to:
+            what += f" to {self.to}"
+        if self.host:
+            what += f" from {self.host}"
+        return what + (" on the student's connection" if self.student else "")
+
 
 @check
 class SessionState(BaseCheck):
@@ -168,14 +191,27 @@ class SessionState(BaseCheck):
 
     kind: Literal["state"] = "state"
     state: Literal["CONNECTED", "READY", "MAIL", "RCPT", "DATA", "CLOSED"]
+    #: True: the session is in the state now (whatever happened before in the step), rather
+    #: than "a reply in this step moved it there".
+    now: bool = False
 
     def passed(self, ctx: CheckContext) -> bool:
         term = ctx.terminal
+        if self.now:
+            server = term.conn.server_end if term is not None and term.conn is not None else None
+            engine = getattr(server, "engine", None)
+            state = getattr(engine, "state", None)
+            return state is not None and state.value == self.state
         for r in ctx.records:
             if r.kind is Kind.REPLY and r.get("state") == self.state and (
                     term is None or term.conn is None or r.conn == term.conn.id):
                 return True
         return False
+
+    def describe(self) -> str:
+        if self.now:
+            return f"the student's session is in the state {self.state}"
+        return f"the student's session reaches the state {self.state}"
 
 
 @check
@@ -197,6 +233,11 @@ class Connected(BaseCheck):
                     self.port is None or self.port == port)
         return False
 
+    def describe(self) -> str:
+        where = self.host or "a server"
+        return f"the student's terminal connects to {where}" + (
+            f" on port {self.port}" if self.port is not None else "")
+
 
 @check
 class MailboxHas(BaseCheck):
@@ -204,9 +245,9 @@ class MailboxHas(BaseCheck):
 
     kind: Literal["mailbox"] = "mailbox"
     address: str
-    subject: str | None = None
-    header: dict[str, str] = Field(default_factory=dict)  # header name -> pattern
-    body: str | None = None
+    subject: Regex | None = None
+    header: dict[str, Regex] = Field(default_factory=dict)  # header name -> pattern
+    body: Regex | None = None
     count: int = Field(default=1, ge=1)
     during_step: bool = True
 
@@ -237,6 +278,17 @@ class MailboxHas(BaseCheck):
                 return False
         return True
 
+    def describe(self) -> str:
+        parts = [f"subject {_shown(self.subject)}"] if self.subject else []
+        parts += [f"{name} {_shown(p)}" for name, p in self.header.items()]
+        if self.body:
+            parts.append(f"body {_shown(self.body)}")
+        what = "a message" if self.count == 1 else f"{self.count} messages"
+        text = f"{what} in the mailbox of {self.address}"
+        if parts:
+            text += " with " + ", ".join(parts)
+        return text + (" delivered during the step" if self.during_step else "")
+
 
 @check
 class QueueEvent(BaseCheck):
@@ -257,6 +309,12 @@ class QueueEvent(BaseCheck):
                 return True
         return False
 
+    def describe(self) -> str:
+        text = f"a queue event {self.event!r}"
+        if self.host:
+            text += f" at {self.host}"
+        return text + (f" via {self.via}" if self.via else "")
+
 
 @check
 class DnsLookup(BaseCheck):
@@ -271,6 +329,10 @@ class DnsLookup(BaseCheck):
         return any(r.kind is kind and (self.domain is None or r.get("name") == self.domain.lower())
                    for r in ctx.records)
 
+    def describe(self) -> str:
+        what = f"a DNS lookup of {self.domain}" if self.domain else "a DNS lookup"
+        return what + (" answered" if self.answered else "")
+
 
 @check
 class TcpEvent(BaseCheck):
@@ -283,6 +345,9 @@ class TcpEvent(BaseCheck):
     def passed(self, ctx: CheckContext) -> bool:
         return any(r.layer is Layer.TCP and r.kind.value == self.segment
                    and (self.host is None or self.host in (r.src, r.dst)) for r in ctx.records)
+
+    def describe(self) -> str:
+        return f"a TCP {self.segment}" + (f" to or from {self.host}" if self.host else "")
 
 
 @check
@@ -310,6 +375,9 @@ class Pop3Reply(BaseCheck):
                     return True
         return False
 
+    def describe(self) -> str:
+        return f"a POP3 {'+OK' if self.ok else '-ERR'}" + (f" to {self.to}" if self.to else "")
+
 
 @check
 class MailboxEvent(BaseCheck):
@@ -324,19 +392,25 @@ class MailboxEvent(BaseCheck):
                    and (self.address is None or r.get("mailbox") == self.address.lower())
                    for r in ctx.records)
 
+    def describe(self) -> str:
+        where = {"stored": "in", "retrieved": "from", "deleted": "from"}[self.event]
+        return f"a message {self.event} {where} " + (
+            f"the mailbox of {self.address}" if self.address else "a mailbox")
+
 
 @check
 class Narrated(BaseCheck):
     """The scenario's timeline reached a narration or pause (for instructor scenarios)."""
 
     kind: Literal["narrated"] = "narrated"
-    pattern: str = ".*"
-
-    _check_pattern = field_validator("pattern")(lambda cls, v: _regex(v))
+    pattern: Regex = ".*"
 
     def passed(self, ctx: CheckContext) -> bool:
         return any(r.kind is Kind.NARRATION and re.search(self.pattern, r.summary, re.I)
                    for r in ctx.records)
+
+    def describe(self) -> str:
+        return f"a narration matching {_shown(self.pattern)}"
 
 
 @check
@@ -348,6 +422,9 @@ class QuizAnswered(BaseCheck):
     def passed(self, ctx: CheckContext) -> bool:
         return ctx.quiz_correct
 
+    def describe(self) -> str:
+        return "the quiz answered correctly"
+
 
 @check
 class AllOf(BaseCheck):
@@ -356,6 +433,9 @@ class AllOf(BaseCheck):
 
     def passed(self, ctx: CheckContext) -> bool:
         return all(c.passed(ctx) for c in self.checks)
+
+    def describe(self) -> str:
+        return "all of: " + "; ".join(c.describe() for c in self.checks)
 
 
 @check
@@ -366,6 +446,9 @@ class AnyOf(BaseCheck):
     def passed(self, ctx: CheckContext) -> bool:
         return any(c.passed(ctx) for c in self.checks)
 
+    def describe(self) -> str:
+        return "one of: " + "; or ".join(c.describe() for c in self.checks)
+
 
 @check
 class Not(BaseCheck):
@@ -374,6 +457,9 @@ class Not(BaseCheck):
 
     def passed(self, ctx: CheckContext) -> bool:
         return not self.check.passed(ctx)
+
+    def describe(self) -> str:
+        return f"not ({self.check.describe()})"
 
 
 AnyCheck = Annotated[Union[tuple(REGISTRY.values())], Field(discriminator="kind")]  # noqa: UP007

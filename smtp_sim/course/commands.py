@@ -12,7 +12,7 @@ from ..world.problems import ScenarioError
 from ..world.scenario import Scenario, list_builtin, parse_document, read_document
 from ..world.world import World
 from .grading import Grade, grade_attempt, read_attempt, solve
-from .lesson import Lesson, builtin_lessons, is_lesson_source, load_lesson
+from .lesson import Lesson, builtin_lessons, is_lesson_source, parse_lesson
 from .progress import ProgressStore
 from .session import LessonSession
 
@@ -37,7 +37,12 @@ def run_lesson(ref: str, *, answers: str | None, seed: int | None, stdout: TextI
     then writes what the command line asked for (the trace, the flow diagram) and returns
     an exit status; for a presentation it is where the trace goes."""
     try:
-        lesson = load_lesson(ref)
+        source, file = read_document(ref)
+        if not is_lesson_source(source):
+            print(_not_a_lesson(ref, file, "--answers" if answers is not None else "--solve"),
+                  file=stderr)
+            return 2
+        lesson = parse_lesson(source, file)
     except ScenarioError as exc:
         for problem in exc.problems:
             print(problem, file=stderr)
@@ -49,8 +54,9 @@ def run_lesson(ref: str, *, answers: str | None, seed: int | None, stdout: TextI
     if answers is not None:
         try:
             attempt = read_attempt(answers)
-        except ValueError as exc:
-            print(f"smtp-sim run: {exc}", file=stderr)
+        except ValueError as exc:  # AttemptError: every problem, one line each
+            for line in str(exc).splitlines():
+                print(f"smtp-sim run: {line}", file=stderr)
             return 2
         if attempt.lesson is not None and attempt.lesson != lesson.id:
             print(f"smtp-sim run: {answers} is an attempt at the lesson {attempt.lesson!r}, "
@@ -60,12 +66,27 @@ def run_lesson(ref: str, *, answers: str | None, seed: int | None, stdout: TextI
                                      seed=seed if seed is not None else attempt.seed)
     else:
         grade = solve(lesson, seed=seed)
+    for warning in grade.warnings:
+        print(f"smtp-sim run: warning: {warning}", file=stderr)
     print(grade.report(), file=stdout)
     if exports is not None and grade.world is not None:
         status = exports(grade.world, False)
         if status:
             return status
     return grade.exit_status
+
+
+def _not_a_lesson(ref: str, file: str, option: str) -> str:
+    """What ``run SCENARIO --solve`` (or ``--answers``) says: a scenario has nothing to grade."""
+    try:
+        ids = ", ".join(lesson.id for lesson in builtin_lessons())
+    except ScenarioError:
+        ids = ""
+    known = f"the built-in lessons: {ids}; " if ids else ""
+    name = ref if ref == file else f"{ref} ({file})"
+    return (f"smtp-sim run: {name} is a scenario (a network, with no [[steps]]), not a lesson: "
+            f"{option} needs a lesson ({known}`smtp-sim lessons` lists them). Without "
+            f"{option}, `smtp-sim run {ref}` runs the scenario and prints its trace.")
 
 
 def list_lessons(stdout: TextIO, stderr: TextIO) -> int:

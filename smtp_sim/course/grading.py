@@ -7,15 +7,25 @@ Exit statuses (like swaks's per-stage codes): 0 when every step passed; ``10 + N
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from itertools import pairwise
-from pathlib import Path
-from typing import Any
 
 from ..world.world import World
-from .lesson import Lesson
+from .attempt import (
+    ATTEMPT_FORMAT,
+    ATTEMPT_VERSION,
+    Attempt,
+    AttemptError,
+    attempt_json,
+    attempt_text,
+    read_answers,
+    read_attempt,
+)
+from .lesson import Lesson, console_refusal
 from .session import LessonSession, replay
+
+__all__ = ["ATTEMPT_FORMAT", "ATTEMPT_VERSION", "Attempt", "AttemptError", "Grade",
+           "StepResult", "attempt_json", "attempt_text", "grade_attempt", "play",
+           "read_answers", "read_attempt", "solve"]
 
 FIRST_STEP_EXIT = 10
 
@@ -26,6 +36,8 @@ class StepResult:
     id: str
     title: str
     passed: bool
+    reached: bool = True  # False: an earlier step never passed, so this one never began
+    missing: list[str] = field(default_factory=list)  # what was not met (checks, the quiz)
 
 
 @dataclass
@@ -34,6 +46,8 @@ class Grade:
     steps: list[StepResult] = field(default_factory=list)
     grading: list[bool] = field(default_factory=list)
     world: World | None = field(default=None, repr=False, compare=False)  # for exports
+    grading_checks: list[str] = field(default_factory=list)  # what each grading check asks
+    warnings: list[str] = field(default_factory=list)  # solution lines the console refused
 
     @property
     def passed(self) -> bool:
@@ -51,12 +65,18 @@ class Grade:
         return 0 if all(self.grading) else FIRST_STEP_EXIT
 
     def report(self) -> str:
+        """One line per step and grading check; under a step that failed, what it still
+        needed; a step after it that never began is marked ``(not reached)``."""
         lines = [f"lesson {self.lesson}"]
         for s in self.steps:
             mark = "PASS" if s.passed else "FAIL"
-            lines.append(f"  {mark}  step {s.index + 1}: {s.title}")
+            later = "" if s.passed or s.reached else " (not reached: an earlier step failed)"
+            lines.append(f"  {mark}  step {s.index + 1}: {s.title}{later}")
+            lines += [f"          not met: {what}" for what in s.missing]
         for i, ok in enumerate(self.grading, 1):
-            lines.append(f"  {'PASS' if ok else 'FAIL'}  grading check {i}")
+            what = self.grading_checks[i - 1] if i <= len(self.grading_checks) else ""
+            lines.append(f"  {'PASS' if ok else 'FAIL'}  grading check {i}"
+                         + (f": {what}" if what else ""))
         done = sum(s.passed for s in self.steps)
         lines.append(f"{done} of {len(self.steps)} steps passed")
         return "\n".join(lines)
@@ -66,25 +86,51 @@ def _grade(session: LessonSession) -> Grade:
     session.run_idle(horizon=3600.0)
     session.evaluate()
     lesson = session.lesson
-    steps = [StepResult(i, step.id, step.title, session.progress[i].done)
-             for i, step in enumerate(lesson.steps)]
-    return Grade(lesson.id, steps, session.grade(), session.world)
+    steps = []
+    for i, step in enumerate(lesson.steps):
+        done = session.progress[i].done
+        reached = done or i <= session.index
+        steps.append(StepResult(i, step.id, step.title, done, reached,
+                                [] if done or not reached else _not_met(session, i)))
+    return Grade(lesson.id, steps, session.grade(), session.world,
+                 [check.describe() for check in lesson.grading])
+
+
+def _not_met(session: LessonSession, index: int) -> list[str]:
+    """What step ``index`` still needs: its quiz, and each of its checks that does not pass."""
+    step = session.lesson.steps[index]
+    ctx = session.context(index)
+    missing = []
+    if step.quiz is not None and not ctx.quiz_correct:
+        tried = len(ctx.answers)
+        missing.append("a correct answer to the quiz" + (
+            f" ({tried} answer{'s' if tried != 1 else ''} given, none right)" if tried else
+            " (not answered)"))
+    missing += [check.describe() for check in step.checks if not check.passed(ctx)]
+    return missing
 
 
 def solve(lesson: Lesson, *, seed: int | None = None) -> Grade:
     """Type each step's solution (and answer its quiz) in turn."""
     session = LessonSession(lesson, seed=seed)
+    warnings = []
     for i, step in enumerate(lesson.steps):
         if session.index != i:
             break  # an earlier step did not pass: later solutions would be typed out of place
         for line in step.solution:
+            refused = console_refusal(line, session.world, session.current)
+            if refused is not None:  # `smtp-sim check` refuses what it can know beforehand
+                warnings.append(f"step {i + 1} ({step.id}): the console refused the solution "
+                                f"line {line.strip()!r}: {refused[0]} (expected {refused[1]})")
             session.enter(line)
         if step.quiz is not None and not session.progress[i].done:
             session.enter(f"/answer {step.quiz.solution}")
         if not session.progress[i].done:
             session.run_idle(horizon=600.0)
             session.evaluate()
-    return _grade(session)
+    grade = _grade(session)
+    grade.warnings = warnings
+    return grade
 
 
 def play(lesson: Lesson, lines: list[str], *, seed: int | None = None) -> Grade:
@@ -93,83 +139,6 @@ def play(lesson: Lesson, lines: list[str], *, seed: int | None = None) -> Grade:
     for line in lines:
         session.enter(line)
     return _grade(session)
-
-
-ATTEMPT_FORMAT = "smtp-sim-attempt"
-ATTEMPT_VERSION = 1
-
-
-@dataclass
-class Attempt:
-    """Everything a student typed, in order. ``steps`` holds the clock step of each input
-    when known (an exported attempt), so a re-grade replays it exactly as it happened; a plain
-    text file has only the lines, typed one after the other as each is answered."""
-
-    lines: list[str]
-    steps: list[int] | None = None
-    lesson: str | None = None
-    seed: int | None = None
-
-
-def attempt_json(session: LessonSession, *, seed: int | None = None) -> dict[str, Any]:
-    """A session's attempt as the app exports it: every input with the virtual time and the
-    clock step at which it was typed. ``smtp-sim run LESSON --answers FILE`` grades it."""
-    times = session.input_times
-    return {
-        "format": ATTEMPT_FORMAT,
-        "version": ATTEMPT_VERSION,
-        "lesson": session.lesson.id,
-        "seed": seed,
-        "inputs": [{"line": line, "time": round(time, 6), "step": step}
-                   for (step, line), time in zip(session.inputs, times, strict=True)],
-    }
-
-
-def attempt_text(session: LessonSession, *, seed: int | None = None) -> str:
-    return json.dumps(attempt_json(session, seed=seed), indent=2, ensure_ascii=False) + "\n"
-
-
-def read_attempt(path: str | Path) -> Attempt:
-    """An answers file: plain text, one typed line per line; or the app's JSON export of an
-    attempt (``{"inputs": [{"line": ..., "step": ...}, ...]}``). Raises ValueError with a
-    clear message."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValueError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: cannot read: {exc}") from None
-    if p.suffix == ".json":
-        try:
-            return _parse_attempt(json.loads(text))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}: not an smtp-sim attempt file ({exc})") from None
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return Attempt([line.rstrip("\r") for line in lines])
-
-
-def _parse_attempt(data: Any) -> Attempt:
-    items = data["inputs"]
-    if not isinstance(items, list):
-        raise TypeError("`inputs` is not a list")
-    lines = [str(item["line"]) for item in items]
-    steps: list[int] | None = None
-    if items and all(isinstance(item.get("step"), int) for item in items):
-        steps = [item["step"] for item in items]
-        if any(b < a for a, b in pairwise(steps)) or min(steps) < 0:
-            raise ValueError("the `step` of each input must be 0 or more and never decrease")
-    lesson = data.get("lesson")
-    seed = data.get("seed")
-    return Attempt(lines, steps, str(lesson) if lesson is not None else None,
-                   seed if isinstance(seed, int) else None)
-
-
-def read_answers(path: str | Path) -> list[str]:
-    """The lines of an answers file (see :func:`read_attempt`)."""
-    return read_attempt(path).lines
 
 
 def grade_attempt(lesson: Lesson, attempt: Attempt, *, seed: int | None = None) -> Grade:

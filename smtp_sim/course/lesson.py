@@ -13,15 +13,32 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from ..world.faults import FAULT_KINDS
 from ..world.problems import Issue, ScenarioError
-from ..world.scenario import Scenario, list_builtin, load_scenario, parse_document, read_document
+from ..world.scenario import (
+    Scenario,
+    list_builtin,
+    load_scenario,
+    names_a_file,
+    parse_document,
+    read_document,
+)
+from ..world.scenario_checks import FaultEntry
 from ..world.scenario_types import Duration
 from .checks import AnyCheck
+
+if TYPE_CHECKING:
+    from ..world.world import World
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -146,6 +163,20 @@ class Lesson(_Model):
             raise ValueError("a lesson id is lower-case letters, digits and hyphens")
         return v
 
+    @field_validator("scenario")
+    @classmethod
+    def _beside_the_lesson(cls, v: str | Scenario, info: ValidationInfo) -> str | Scenario:
+        """A scenario file named by a relative path is looked for in the lesson's folder, so a
+        lesson and its network kept together in git run from anywhere (then, as before, from
+        the current folder)."""
+        file = (info.context or {}).get("file")
+        if not isinstance(v, str) or not file or file.startswith("<") or not names_a_file(v):
+            return v
+        if Path(v).is_absolute():
+            return v
+        beside = Path(file).parent / v
+        return str(beside) if beside.exists() or not Path(v).exists() else v
+
     @model_validator(mode="after")
     def _unique_steps(self) -> Lesson:
         if not self.steps and not self.timeline:
@@ -165,7 +196,8 @@ class Lesson(_Model):
 
     def check(self) -> list[Issue]:
         """Cross-checks: the scenario exists and is valid; the timeline's faults are known
-        and its senders are users of the scenario."""
+        and its senders are users of the scenario; the console is one of its hosts, and the
+        console accepts each ``/`` line of the solutions."""
         if isinstance(self.scenario, Scenario):
             issues = [Issue(("scenario", *i.loc), i.message, i.expected)
                       for i in self.scenario.check()]
@@ -177,7 +209,8 @@ class Lesson(_Model):
                 return [Issue(("scenario",), f"scenario {self.scenario!r}: {p.message}",
                               p.expected) for p in exc.problems]
             issues = []
-        return issues + _timeline_issues(self.timeline, scenario)
+        issues += _timeline_issues(self.timeline, scenario)
+        return issues + _console_issues(self, scenario)
 
     def resolved_scenario(self) -> Scenario:
         if isinstance(self.scenario, Scenario):
@@ -186,24 +219,21 @@ class Lesson(_Model):
 
 
 def _timeline_issues(timeline: list[TimelineEvent], scenario: Scenario) -> list[Issue]:
+    """A fault event is checked as the scenario's own ``[[faults]]`` are (the fault module's
+    rules, against the scenario's network); a send must come from a user of the scenario."""
     users = {u.address.lower() for u in scenario.users}
-    issues = []
+    faults = [FaultEntry(("timeline", i, "fault"), ("timeline", i, "params"), event.fault,
+                         event.params)
+              for i, event in enumerate(timeline)
+              if event.action == "fault" and event.fault is not None]
+    # (the scenario's own problems are reported where it is loaded, not here again)
+    issues = [i for i in scenario.fault_issues(faults) if i.loc[:1] == ("timeline",)]
     for i, event in enumerate(timeline):
-        if event.action == "fault" and event.fault is not None:
-            kind = FAULT_KINDS.get(event.fault)
-            if kind is None:
-                issues.append(Issue(("timeline", i, "fault"), f"unknown fault {event.fault!r}",
-                                    ", ".join(FAULT_KINDS)))
-            else:
-                for key in sorted(set(event.params) - set(kind.params)):
-                    issues.append(Issue(("timeline", i, "params", key),
-                                        f"fault {event.fault} takes no {key!r}",
-                                        ", ".join(kind.params) or "no parameters"))
         if event.action == "send" and event.sender and event.sender.lower() not in users:
             issues.append(Issue(("timeline", i, "from"),
                                 f"{event.sender} is not a user of the scenario",
                                 ", ".join(sorted(users)) or "a [[users]] address"))
-    return issues
+    return sorted(issues, key=lambda issue: issue.loc[1])
 
 
 def load_lesson(ref: str | Path) -> Lesson:
@@ -219,12 +249,22 @@ def parse_lesson(source: str, file: str = "<string>") -> Lesson:
 
 def is_lesson_source(source: str) -> bool:
     """True when a TOML document is a lesson (it has steps) or a presentation (a timeline),
-    False for a scenario."""
+    False for a scenario. A file with neither is a lesson when it has more of a lesson's own
+    keys (``summary``, ``scenario``, ``console``...) than of a scenario's (``hosts``...), so a
+    lesson missing its ``[[steps]]`` is told that, not that ``summary`` is an unknown key."""
     try:
         document = tomllib.loads(source)
     except tomllib.TOMLDecodeError:
         return bool(re.search(r"^\s*\[\[(steps|timeline)\]\]", source, re.M))
-    return "steps" in document or "timeline" in document
+    if "steps" in document or "timeline" in document:
+        return True
+    lesson_keys, scenario_keys = _own_keys(Lesson), _own_keys(Scenario)
+    return len(document.keys() & (lesson_keys - scenario_keys)) > len(
+        document.keys() & (scenario_keys - lesson_keys))
+
+
+def _own_keys(model: type[BaseModel]) -> set[str]:
+    return {field.alias or name for name, field in model.model_fields.items()}
 
 
 _TOP_KEY = re.compile(r"^(id|order)\s*=\s*(\"[^\"]*\"|\d+)", re.M)
@@ -280,3 +320,86 @@ def sandbox_lesson(scenario: str | Scenario = "classroom") -> Lesson:
         id="sandbox", title=f"Sandbox: {resolved.title}", summary=resolved.description.strip(),
         topics=[], minutes=0, order=None, scenario=resolved, console=None, timeline=[],
         grading=[], steps=[])
+
+
+# -- the console and the solutions ------------------------------------------------------------
+
+
+def _console_issues(lesson: Lesson, scenario: Scenario) -> list[Issue]:
+    """The console is a host of the scenario, and every solution line starting with ``/`` is
+    one the console accepts (asked of the scenario's world as it starts)."""
+    hosts = [h.name for h in scenario.hosts]
+    issues = []
+    if lesson.console is not None and lesson.console not in hosts:
+        issues.append(Issue(("console",), f"no host named {lesson.console!r} in the scenario "
+                            f"{scenario.id!r}", "the host the student types at, one of: "
+                            + ", ".join(hosts)))
+    if not any(line.strip().startswith("/") for step in lesson.steps for line in step.solution):
+        return issues
+    from ..world.scenario import build_world
+
+    try:
+        world = build_world(scenario)
+    except (ScenarioError, ValueError):  # the scenario's own problems are reported already
+        return issues
+    for i, step in enumerate(lesson.steps):
+        for j, line in enumerate(step.solution):
+            refused = console_refusal(line, world, step)
+            if refused is not None:
+                issues.append(Issue(("steps", i, "solution", j),
+                                    f"step {step.id!r}: the console refuses {line.strip()!r}: "
+                                    f"{refused[0]}", refused[1]))
+    return issues
+
+
+CONSOLE_COMMANDS = ("/answer TEXT, /wait DURATION, /run, /hint, /send FROM TO [SUBJECT], "
+                    "/fault KIND key=value ...")
+
+
+def console_refusal(line: str, world: World, step: Step | None) -> tuple[str, str] | None:
+    """Why the lesson console would refuse a ``/`` command in ``world``, as
+    ``(message, expected)``; None when it would accept it (or the line is not a slash
+    command). It asks what the console asks (``LessonSession._slash``): the command, a
+    duration, a user with a mail client, and for a fault what ``check_fault`` asks of it (its
+    kind, keys, values and the names they give in ``world``)."""
+    from ..world.faults import check_fault
+    from ..world.scenario_types import DURATION_HELP, parse_duration
+
+    stripped = line.strip()
+    if not stripped.startswith("/"):
+        return None
+    word, _, rest = stripped[1:].partition(" ")
+    word, rest = word.lower(), rest.strip()
+    if word in ("run", "hint"):
+        return None
+    if word == "answer":
+        if step is not None and step.quiz is None:
+            return "this step has no quiz to answer", "a [steps.quiz], or no /answer line"
+        return None
+    if word == "wait":
+        try:
+            parse_duration(rest or "10s")
+        except ValueError as exc:
+            return f"/wait: {exc}", DURATION_HELP
+        return None
+    if word == "send":
+        words = rest.split(maxsplit=2)
+        if len(words) < 2:
+            return "/send needs a sender and a recipient", "/send FROM TO [SUBJECT]"
+        if words[0].lower() not in world.agents:
+            return (f"{words[0]} has no mail client in this scenario",
+                    "a user with a `client`: " + (", ".join(world.agents) or "none"))
+        return None
+    if word == "fault":
+        kind, _, params = rest.partition(" ")
+        pairs = params.split()
+        bad = next((p for p in pairs if "=" not in p), None)
+        if bad is not None:
+            return f"/fault: {bad!r} is not key=value", "/fault KIND key=value ..."
+        errors = check_fault(kind, dict(p.split("=", 1) for p in pairs), world)[1]
+        if errors:
+            first = errors[0]
+            return (f"/fault: {first.key}: {first.message}" if first.key else
+                    f"/fault: {first.message}"), first.expected or "/fault KIND key=value ..."
+        return None
+    return f"unknown console command /{word}", CONSOLE_COMMANDS

@@ -20,6 +20,7 @@ from ..world.terminal import StudentTerminal, TerminalOutput
 from ..world.trace import Kind, Layer
 from ..world.world import World
 from .checks import CheckContext
+from .incremental import StepWatch
 from .lesson import Lesson, Step, TimelineEvent
 
 IDLE_HORIZON = 24 * 3600.0
@@ -49,6 +50,7 @@ class LessonSession:
         self.pauses: list[float] = []
         self._evaluated_at = -1
         self._dirty = True
+        self._watch: StepWatch | None = None  # the checks of the step last asked about
         # With run=False a slash command asks for time to pass: the app plays the clock to here.
         self.play_until: float | None = None
         for event in lesson.timeline:
@@ -222,12 +224,22 @@ class LessonSession:
                             self.terminal, progress.quiz_correct, progress.answers)
 
     def step_passed(self, index: int | None = None) -> bool:
+        """The step's checks over the records since it began, as ``check.passed(context)``
+        gives them; watched (:mod:`.incremental`), so that asking after every clock event
+        reads each new record once instead of every record since the step began."""
         i = self.index if index is None else index
         step = self.lesson.steps[i]
-        ctx = self.context(i)
-        if step.quiz is not None and not ctx.quiz_correct:
+        progress = self.progress[i]
+        if step.quiz is not None and not progress.quiz_correct:
             return False
-        return all(check.passed(ctx) for check in step.checks)
+        watch = self._watch
+        if watch is None or watch.index != i or watch.started_at != progress.started_at:
+            watch = self._watch = StepWatch(i, progress.started_at, step.checks)
+        trace = self.world.trace
+        if watch.fed < len(trace):
+            watch.catch_up(trace[watch.fed:])
+        ctx = CheckContext(self.world, (), self.terminal, progress.quiz_correct, progress.answers)
+        return watch.passed(ctx)
 
     def evaluate(self) -> bool:
         """Tick off the current step (and the next ones) while their checks pass."""

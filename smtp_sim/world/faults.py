@@ -1,19 +1,27 @@
 """Faults: things that go wrong, applied now or scheduled on the timeline, all deterministic.
 
-Each kind of fault is one small function registered in :data:`FAULT_KINDS`; the scenario
-file's ``[[faults]]`` entries and the app's fault menu both call :func:`apply_fault`.
-Every fault writes a FAULT record to the trace saying what changed.
+Each kind of fault is one small function registered in :data:`FAULT_KINDS` with what each of
+its parameters takes (a :class:`ParamType`: how a value is read, what it must name in the world).
+:func:`check_fault` holds the rules: :func:`apply_fault` (the scenario file's ``[[faults]]``, a
+lesson's timeline, the console's ``/fault`` and the app's palette) asks it before anything
+changes, and the scenario and lesson checks ask it too, so ``smtp-sim check`` refuses exactly
+what would fail at run time. Every fault writes a FAULT record to the trace saying what changed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import difflib
+import inspect
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..protocol.policy import Stage
 from .dns import DnsFailure
 from .mta import Fault
+from .problems import shown_value
+from .scenario_types import DURATION_HELP, parse_duration
 from .trace import Kind, Layer
 
 if TYPE_CHECKING:
@@ -21,21 +29,133 @@ if TYPE_CHECKING:
 
 
 class FaultError(ValueError):
-    """A fault that cannot be applied (unknown host, bad parameter); the message says why."""
+    """A fault that cannot be applied: ``message`` says why, ``key`` names the parameter at
+    fault (``"kind"`` for the kind, None for the fault as a whole) and ``expected`` what would
+    do. ``str()`` joins them for the console: ``KEY: MESSAGE (expected EXPECTED)``."""
+
+    def __init__(self, message: str, *, key: str | None = None,
+                 expected: str | None = None) -> None:
+        text = f"{key}: {message}" if key else message
+        super().__init__(f"{text} (expected {expected})" if expected else text)
+        self.message = message
+        self.key = key
+        self.expected = expected
+
+
+# -- what a parameter takes ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class FaultKind:
-    name: str
-    summary: str
-    params: tuple[str, ...]
-    apply: Callable[..., str]
+class ParamType:
+    """What one fault parameter takes. ``read`` turns a file's value (or the console's text)
+    into the value the fault's function gets, raising ValueError when it cannot; ``find``
+    checks in a world that the value names something there, raising FaultError when not."""
+
+    expected: str
+    schema: dict[str, Any]
+    read: Callable[[Any], Any]
+    find: Callable[[World, Any], object] | None = None
+
+
+def _read_name(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{shown_value(value)} is not a name")
+    return value.strip()
+
+
+def _read_text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"wrong type: {shown_value(value)}")
+    return value
+
+
+def _read_positive_duration(value: Any) -> float:
+    seconds = parse_duration(value)
+    if seconds <= 0:
+        raise ValueError(f"{shown_value(value)} is not more than 0 seconds")
+    return seconds
+
+
+def _read_probability(value: Any) -> float:
+    try:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValueError
+        p = float(value)
+    except ValueError:
+        raise ValueError(f"{shown_value(value)} is not a number") from None
+    if not 0.0 <= p < 1.0:  # (NaN fails too)
+        raise ValueError(f"{shown_value(value)} is out of range")
+    return p
+
+
+def _read_code(value: Any) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{shown_value(value)} is not a reply code")
+    if not 400 <= value <= 599:
+        raise ValueError(f"{value} is not a 4xx or 5xx code")
+    return value
+
+
+def _read_flag(value: Any) -> bool:
+    """A yes/no parameter: a TOML boolean, or the console's text (``enabled=false``)."""
+    if isinstance(value, bool):
+        return value
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0"):
+        return False
+    raise ValueError(f"{shown_value(value)} is not true or false")
+
+
+def _read_addresses(value: Any) -> tuple[str, ...]:
+    """A list of addresses, or one string (the console's ``addresses=a@x,b@y``)."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(
+            isinstance(a, str) and a.strip() for a in items):
+        raise ValueError(f"{shown_value(value)} is not a list of addresses")
+    return tuple(a.strip().lower() for a in items)
+
+
+_ENHANCED = re.compile(r"^[245]\.\d{1,3}\.\d{1,3}$")
+
+
+def _read_enhanced(value: Any) -> str:
+    if not isinstance(value, str) or not _ENHANCED.match(value.strip()):
+        raise ValueError(f"{shown_value(value)} is not an enhanced status code")
+    return value.strip()
+
+
+def _choice(noun: str, values: Iterable[str]) -> Callable[[Any], str]:
+    known = {v.lower(): v for v in values}
+
+    def read(value: Any) -> str:
+        if isinstance(value, str) and value.strip().lower() in known:
+            return known[value.strip().lower()]
+        raise ValueError(f"{shown_value(value)} is not a {noun}")
+
+    return read
+
+
+def _some(names: Iterable[str], limit: int = 12) -> str:
+    names = list(names)
+    more = f", ... ({len(names) - limit} more)" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more if names else "none in this network"
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.7)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _host(world: World, name: str):
     host = world.host_named(name)
     if host is None:
-        raise FaultError(f"no host named {name!r}; hosts: {', '.join(world.network.hosts)}")
+        hosts = list(world.network.hosts)
+        raise FaultError(f"no host named {name!r}{_did_you_mean(name, hosts)}",
+                         expected=f"a host of this network: {_some(hosts)}")
     return host
 
 
@@ -43,15 +163,59 @@ def _mta(world: World, name: str):
     host = _host(world, name)
     mta = world.mtas.get(host.name)
     if mta is None:
-        raise FaultError(f"{name} is not a mail server")
+        raise FaultError(f"{name} is not a mail server",
+                         expected=f"a host with a mail server: {_some(world.mtas)}")
     return mta
 
 
 def _link(world: World, a: str, b: str):
     link = world.network.link_between(_host(world, a).name, _host(world, b).name)
     if link is None:
-        raise FaultError(f"no link between {a} and {b}")
+        raise FaultError(f"no link between {a} and {b}",
+                         expected="two hosts joined by a [[links]] entry")
     return link
+
+
+def _mailbox(world: World, address: str):
+    box = world.mailbox(address)
+    if box is None:
+        known = [b.address for b in world.mailboxes()]
+        raise FaultError(f"no mailbox {address!r}{_did_you_mean(address, known)}",
+                         expected=f"the address of a user with a mailbox: {_some(known)}")
+    return box
+
+
+_DNS = {"nxdomain": DnsFailure.NXDOMAIN, "no-mx": DnsFailure.NO_MAIL,
+        "servfail": DnsFailure.SERVFAIL}
+_STRING = {"type": "string"}
+
+HOST = ParamType("the name of a host", _STRING, _read_name, _host)
+MTA = ParamType("the name of a host with a mail server", _STRING, _read_name, _mta)
+MAILBOX = ParamType("the address of a user with a mailbox", _STRING, _read_name, _mailbox)
+DOMAIN = ParamType("a domain name", _STRING, _read_name)
+TEXT = ParamType("a string", _STRING, _read_text)
+DURATION = ParamType(DURATION_HELP, {"type": ["number", "string"], "minimum": 0},
+                     parse_duration)
+POSITIVE_DURATION = ParamType(f"more than 0 seconds: {DURATION_HELP}",
+                              {"type": ["number", "string"], "exclusiveMinimum": 0},
+                              _read_positive_duration)
+PROBABILITY = ParamType("a number from 0 up to (not including) 1, like 0.2",
+                        {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
+                        _read_probability)
+CODE = ParamType("a reply code from 400 to 599, like 450 or 550",
+                 {"type": "integer", "minimum": 400, "maximum": 599}, _read_code)
+_STAGES = [s.value for s in Stage]
+STAGE = ParamType(f"one of {', '.join(_STAGES)}", {"enum": _STAGES}, _choice("stage", _STAGES))
+DNS_FAILURE = ParamType(f"one of {', '.join(_DNS)}, clear", {"enum": [*_DNS, "clear"]},
+                        _choice("DNS failure", [*_DNS, "clear"]))
+FLAG = ParamType("true or false", {"type": "boolean"}, _read_flag)
+ADDRESSES = ParamType('a list of addresses like ["bob@cs.tcd.ie"]',
+                      {"type": "array", "items": _STRING}, _read_addresses)
+ENHANCED = ParamType("an enhanced status code like 4.2.0 or 5.1.1",
+                     {"type": "string", "pattern": _ENHANCED.pattern}, _read_enhanced)
+
+
+# -- the faults ---------------------------------------------------------------------------------
 
 
 def host_down(world: World, host: str) -> str:
@@ -87,32 +251,22 @@ def link_up(world: World, a: str, b: str) -> str:
 
 def latency(world: World, a: str, b: str, extra: float) -> str:
     link = _link(world, a, b)
-    link.extra_latency = float(extra)
+    link.extra_latency = extra
     world.network.topology_changed()
-    return f"the link {link.a} \u2014 {link.b} now adds {float(extra) * 1000:g} ms"
+    return f"the link {link.a} \u2014 {link.b} now adds {extra * 1000:g} ms"
 
 
 def loss(world: World, a: str, b: str, probability: float) -> str:
-    p = float(probability)
-    if not 0.0 <= p < 1.0:
-        raise FaultError("loss probability must be at least 0 and below 1")
     link = _link(world, a, b)
-    link.loss = p
-    return f"the link {link.a} \u2014 {link.b} now loses {p:.0%} of its segments"
-
-
-_DNS = {"nxdomain": DnsFailure.NXDOMAIN, "no-mx": DnsFailure.NO_MAIL,
-        "servfail": DnsFailure.SERVFAIL}
+    link.loss = probability
+    return f"the link {link.a} \u2014 {link.b} now loses {probability:.0%} of its segments"
 
 
 def dns_failure(world: World, domain: str, failure: str = "servfail") -> str:
     if failure == "clear":
         world.zone.broken.pop(domain.lower(), None)
         return f"DNS answers for {domain} are normal again"
-    try:
-        world.zone.broken[domain.lower()] = _DNS[failure]
-    except KeyError:
-        raise FaultError(f"DNS failure must be one of {', '.join(_DNS)} or clear") from None
+    world.zone.broken[domain.lower()] = _DNS[failure]
     return f"DNS lookups for {domain} now fail: {_DNS[failure].value}"
 
 
@@ -127,19 +281,11 @@ def dns_up(world: World) -> str:
 
 
 def reply(world: World, host: str, stage: str, code: int, text: str = "",
-          addresses: tuple[str, ...] | list[str] = (), enhanced: str | None = None) -> str:
+          addresses: tuple[str, ...] = (), enhanced: str | None = None) -> str:
     mta = _mta(world, host)
-    try:
-        st = Stage(stage)
-    except ValueError:
-        stages = ", ".join(s.value for s in Stage)
-        raise FaultError(f"stage must be one of {stages}") from None
-    code = int(code)
-    if not 400 <= code <= 599:
-        raise FaultError("an injected reply must be a 4xx or 5xx code")
+    st = Stage(stage)
     text = text or ("Service temporarily unavailable" if code < 500 else "Rejected")
-    mta.faults.append(Fault(st, code, text, enhanced,
-                            tuple(a.lower() for a in addresses)))
+    mta.faults.append(Fault(st, code, text, enhanced, tuple(addresses)))
     who = f" for {', '.join(addresses)}" if addresses else ""
     return f"{mta.hostname} now answers {code} {text} at {st.value}{who}"
 
@@ -159,111 +305,185 @@ def greylist(world: World, host: str) -> str:
 
 
 def mailbox_full(world: World, address: str) -> str:
-    box = world.mailbox(address)
-    if box is None:
-        raise FaultError(f"no mailbox {address!r}")
+    box = _mailbox(world, address)
     box.quota = box.size
     return f"the mailbox of {box.address} is full ({box.size} bytes)"
 
 
 def slow_server(world: World, host: str, delay: float) -> str:
     mta = _mta(world, host)
-    mta.reply_delay = float(delay)
-    return f"{mta.hostname} now waits {float(delay):g} s before each reply"
+    mta.reply_delay = delay
+    return f"{mta.hostname} now waits {delay:g} s before each reply"
 
 
-def _flag(value: Any, name: str) -> bool:
-    """A yes/no parameter: a TOML boolean, or the console's text (`enabled=false`)."""
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text in ("true", "yes", "on", "1"):
-            return True
-        if text in ("false", "no", "off", "0"):
-            return False
-        raise FaultError(f"{name} must be true or false, not {value!r}")
-    return bool(value)
-
-
-def open_relay(world: World, host: str, enabled: bool | str = True) -> str:
+def open_relay(world: World, host: str, enabled: bool = True) -> str:
     mta = _mta(world, host)
-    enabled = _flag(enabled, "enabled")
     mta.open_relay = enabled
     state = "an OPEN RELAY: it relays mail from anyone" if enabled else "no longer an open relay"
     return f"{mta.hostname} is {state}"
 
 
-def busy_relay(world: World, host: str, enabled: bool | str = True,
-               cache: float | str = 2.0) -> str:
+def busy_relay(world: World, host: str, enabled: bool = True, cache: float = 2.0) -> str:
     """Relay as a busy Postfix does (PIPELINING groups and a connection cache), or not."""
     mta = _mta(world, host)
-    enabled = _flag(enabled, "enabled")
-    try:
-        seconds = float(cache)
-    except (TypeError, ValueError):
-        raise FaultError(f"cache must be a number of seconds, not {cache!r}") from None
     if not enabled:
         mta.pipelining, mta.connection_cache = False, 0.0
         return (f"{mta.hostname} relays the classic way: a new connection for every message, "
                 "one command per round trip")
-    if seconds <= 0:
-        raise FaultError(f"cache must be more than 0 seconds, not {cache!r}")
-    mta.pipelining, mta.connection_cache = True, seconds
+    mta.pipelining, mta.connection_cache = True, cache
     return (f"{mta.hostname} relays like a busy server: MAIL, RCPT and DATA in one group "
-            f"(PIPELINING), and an idle connection kept {seconds:g} s for more mail")
+            f"(PIPELINING), and an idle connection kept {cache:g} s for more mail")
+
+
+# -- the table ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FaultKind:
+    """One kind of fault: its function, and what each of its parameters takes (in order).
+    Which parameters are required, and their defaults, are the function's own."""
+
+    name: str
+    summary: str
+    params: dict[str, ParamType]
+    apply: Callable[..., str]
+    defaults: dict[str, Any]
+    check: Callable[[World, dict[str, Any]], object] | None = None  # across parameters
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(name for name in self.params if name not in self.defaults)
+
+    def json_schema(self) -> dict[str, Any]:
+        """The parameters as JSON Schema properties (for the scenario file's schema)."""
+        props = {}
+        for name, ptype in self.params.items():
+            props[name] = {**ptype.schema, "description": ptype.expected}
+            if name in self.defaults and self.defaults[name] is not None:
+                props[name]["default"] = _plain(self.defaults[name])
+        return props
+
+
+def _kind(name: str, summary: str, apply: Callable[..., str], *,
+          check: Callable[[World, dict[str, Any]], object] | None = None,
+          **params: ParamType) -> FaultKind:
+    signature = inspect.signature(apply).parameters
+    assert list(signature)[1:] == list(params), f"{name}: the table and {apply.__name__} differ"
+    defaults = {n: p.default for n, p in signature.items()
+                if n in params and p.default is not inspect.Parameter.empty}
+    return FaultKind(name, summary, params, apply, defaults, check)
+
+
+def _linked(world: World, values: dict[str, Any]) -> object:
+    return _link(world, values["a"], values["b"])
 
 
 FAULT_KINDS: dict[str, FaultKind] = {
     k.name: k
     for k in (
-        FaultKind("host-down", "take a host down", ("host",), host_down),
-        FaultKind("host-up", "bring a host back up", ("host",), host_up),
-        FaultKind("link-down", "cut a link", ("a", "b"), link_down),
-        FaultKind("link-up", "restore a link", ("a", "b"), link_up),
-        FaultKind("latency", "add latency to a link (seconds)", ("a", "b", "extra"), latency),
-        FaultKind("loss", "lose a share of a link's segments", ("a", "b", "probability"), loss),
-        FaultKind("dns-failure", "make DNS lookups of a domain fail", ("domain", "failure"),
-                  dns_failure),
-        FaultKind("dns-down", "stop the DNS server answering", (), dns_down),
-        FaultKind("dns-up", "let the DNS server answer again", (), dns_up),
-        FaultKind("reply", "make a server answer a chosen code at a chosen stage",
-                  ("host", "stage", "code", "text", "addresses", "enhanced"), reply),
-        FaultKind("clear-replies", "remove injected replies", ("host",), clear_replies),
-        FaultKind("greylist", "greylist: 450 on the first try", ("host",), greylist),
-        FaultKind("mailbox-full", "fill a mailbox (552)", ("address",), mailbox_full),
-        FaultKind("slow-server", "delay every reply of a server", ("host", "delay"),
-                  slow_server),
-        FaultKind("open-relay", "make a server relay for anyone", ("host", "enabled"),
-                  open_relay),
-        FaultKind("busy-relay", "relay with PIPELINING groups and a connection cache",
-                  ("host", "enabled", "cache"), busy_relay),
+        _kind("host-down", "take a host down", host_down, host=HOST),
+        _kind("host-up", "bring a host back up", host_up, host=HOST),
+        _kind("link-down", "cut a link", link_down, check=_linked, a=HOST, b=HOST),
+        _kind("link-up", "restore a link", link_up, check=_linked, a=HOST, b=HOST),
+        _kind("latency", "add latency to a link (seconds)", latency, check=_linked,
+              a=HOST, b=HOST, extra=DURATION),
+        _kind("loss", "lose a share of a link's segments", loss, check=_linked,
+              a=HOST, b=HOST, probability=PROBABILITY),
+        _kind("dns-failure", "make DNS lookups of a domain fail", dns_failure,
+              domain=DOMAIN, failure=DNS_FAILURE),
+        _kind("dns-down", "stop the DNS server answering", dns_down),
+        _kind("dns-up", "let the DNS server answer again", dns_up),
+        _kind("reply", "make a server answer a chosen code at a chosen stage", reply,
+              host=MTA, stage=STAGE, code=CODE, text=TEXT, addresses=ADDRESSES,
+              enhanced=ENHANCED),
+        _kind("clear-replies", "remove injected replies", clear_replies, host=MTA),
+        _kind("greylist", "greylist: 450 on the first try", greylist, host=MTA),
+        _kind("mailbox-full", "fill a mailbox (552)", mailbox_full, address=MAILBOX),
+        _kind("slow-server", "delay every reply of a server", slow_server, host=MTA,
+              delay=DURATION),
+        _kind("open-relay", "make a server relay for anyone", open_relay, host=MTA,
+              enabled=FLAG),
+        _kind("busy-relay", "relay with PIPELINING groups and a connection cache",
+              busy_relay, host=MTA, enabled=FLAG, cache=POSITIVE_DURATION),
     )
 }
 
 
-def apply_fault(world: World, kind: str, **params: Any) -> str:
-    """Apply a fault now; returns the sentence written to the trace."""
-    fault = FAULT_KINDS.get(kind)
+def check_fault(kind: str, params: Mapping[str, Any], world: World | None = None
+                ) -> tuple[dict[str, Any], list[FaultError]]:
+    """Every mistake in one fault, each a FaultError with its ``key``: an unknown kind, unknown
+    or missing parameters, values that do not read; with ``world``, also names it does not
+    have (hosts, mail servers, links, mailboxes). Returns the values read (what the fault's
+    function gets) and the mistakes. :func:`apply_fault` and the scenario and lesson checks
+    all ask this, so a file is refused for exactly what would fail when it runs."""
+    fault = FAULT_KINDS.get(kind) if isinstance(kind, str) else None
     if fault is None:
-        raise FaultError(f"unknown fault {kind!r}; known: {', '.join(FAULT_KINDS)}")
-    unknown = set(params) - set(fault.params)
-    if unknown:
-        raise FaultError(f"fault {kind} takes {', '.join(fault.params) or 'no parameters'}; "
-                         f"not {', '.join(sorted(unknown))}")
-    try:
-        text = fault.apply(world, **params)
-    except TypeError as exc:
-        raise FaultError(f"fault {kind}: {exc}") from None
+        hint = _did_you_mean(str(kind), FAULT_KINDS)
+        return {}, [FaultError(f"unknown fault kind {kind!r}{hint}", key="kind",
+                               expected=f"one of {', '.join(FAULT_KINDS)}")]
+    takes = (f"the parameters of {kind}: {', '.join(fault.params)}" if fault.params
+             else f"no parameters for {kind}")
+    errors = [FaultError(f"unknown key {key!r} for fault {kind}"
+                         f"{_did_you_mean(key, fault.params)}", key=key, expected=takes)
+              for key in params if key not in fault.params]
+    values: dict[str, Any] = {}
+    for name, ptype in fault.params.items():
+        if name not in params:
+            if name not in fault.defaults:
+                errors.append(FaultError(f"fault {kind} needs {name!r}", key=name,
+                                         expected=ptype.expected))
+            continue
+        try:
+            value = ptype.read(params[name])
+            if world is not None and ptype.find is not None:
+                ptype.find(world, value)
+        except FaultError as exc:
+            errors.append(FaultError(exc.message, key=name,
+                                     expected=exc.expected or ptype.expected))
+        except ValueError as exc:
+            errors.append(FaultError(str(exc), key=name, expected=ptype.expected))
+        else:
+            values[name] = value
+    if not errors and world is not None and fault.check is not None:
+        try:
+            fault.check(world, values)
+        except FaultError as exc:
+            errors.append(exc)
+    return values, errors
+
+
+def _one(errors: list[FaultError]) -> FaultError:
+    return errors[0] if len(errors) == 1 else FaultError("; ".join(map(str, errors)))
+
+
+def apply_fault(world: World, kind: str, **params: Any) -> str:
+    """Apply a fault now; returns the sentence written to the trace. FaultError (see
+    :func:`check_fault`) when it cannot be applied; the world is then unchanged."""
+    values, errors = check_fault(kind, params, world)
+    if errors:
+        raise _one(errors)
+    text = FAULT_KINDS[kind].apply(world, **values)
     world.record(Layer.FAULT, Kind.FAULT, "instructor", None, text,
                  info=(("fault", kind), *((k, _plain(v)) for k, v in sorted(params.items()))))
     return text
 
 
 def schedule_fault(world: World, at: float, kind: str, **params: Any) -> None:
-    """Apply a fault at virtual time ``at`` (validated now, so errors surface at load time)."""
-    if kind not in FAULT_KINDS:
-        raise FaultError(f"unknown fault {kind!r}; known: {', '.join(FAULT_KINDS)}")
-    world.clock.at(at, lambda: apply_fault(world, kind, **params), priority=0,
-                   label=f"fault {kind}")
+    """Apply a fault at virtual time ``at``. Checked now (FaultError), so a mistake surfaces
+    when the world is built; should it fail anyway when its time comes, the trace says so in
+    an ERROR record: nothing escapes the clock."""
+    _, errors = check_fault(kind, params, world)
+    if errors:
+        raise _one(errors)
+    world.clock.at(at, _apply_scheduled, world, kind, params, priority=0, label=f"fault {kind}")
+
+
+def _apply_scheduled(world: World, kind: str, params: dict[str, Any]) -> None:
+    try:
+        apply_fault(world, kind, **params)
+    except FaultError as exc:
+        world.record(Layer.INFO, Kind.ERROR, "instructor", None, f"fault {kind} failed: {exc}",
+                     info=(("fault", kind),))
 
 
 def _plain(value: Any) -> Any:

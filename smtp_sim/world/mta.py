@@ -204,13 +204,14 @@ class MTA(Relaying):
         rcpts = [str(r) for r in envelope.recipients]
         stamped = self._received(envelope, client, queue_id, rcpts) + event.content
         remote: dict[str, list[str]] = {}
-        for rcpt in rcpts:
-            for final in self.expand(rcpt, message):
-                domain = final.rpartition("@")[2].lower()
-                if self.is_local_domain(domain):
-                    self.store(sender, final, stamped, message)
-                else:
-                    remote.setdefault(domain, []).append(final)
+        # (each final address once: a member of two lists both named gets one copy)
+        finals = dict.fromkeys(final for rcpt in rcpts for final in self.expand(rcpt, message))
+        for final in finals:
+            domain = final.rpartition("@")[2].lower()
+            if self.is_local_domain(domain):
+                self.store(sender, final, stamped, message)
+            else:
+                remote.setdefault(domain, []).append(final)
         for i, (domain, group) in enumerate(remote.items()):
             self.enqueue(
                 sender, group, domain, stamped, message, queue_id=queue_id if i == 0 else None
@@ -272,7 +273,8 @@ class MTA(Relaying):
 
     def route(self, sender: str, rcpt: str, content: bytes, message: str | None) -> None:
         """Deliver ``content`` to ``rcpt``: into a local mailbox, or onto the queue."""
-        for final in self.expand(rcpt, message):
+        # (once each: a member on two lists of the same message gets one copy)
+        for final in dict.fromkeys(self.expand(rcpt, message)):
             domain = final.rpartition("@")[2].lower()
             if self.is_local_domain(domain):
                 self.store(sender, final, content, message)

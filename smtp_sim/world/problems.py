@@ -170,7 +170,8 @@ _EXPECTED = {
 }
 
 
-def _shown(value: Any) -> str:
+def shown_value(value: Any) -> str:
+    """A value from a file as a person reads it: ``the string 'x'``, ``the number 7``."""
     if isinstance(value, dict):
         return "a table"
     if isinstance(value, list):
@@ -263,9 +264,9 @@ def _describe(error: dict[str, Any], root: type[BaseModel] | None) -> Issue:
     if "expected" in ctx and "message" in ctx:  # our own validators (see scenario.invalid)
         return Issue(loc, str(ctx["message"]), str(ctx["expected"]))
     if kind == "literal_error":
-        return Issue(loc, f"{_shown(given)} is not allowed", f"one of {ctx.get('expected')}")
+        return Issue(loc, f"{shown_value(given)} is not allowed", f"one of {ctx.get('expected')}")
     if kind in _EXPECTED:
-        return Issue(loc, f"wrong type: {_shown(given)}", _EXPECTED[kind])
+        return Issue(loc, f"wrong type: {shown_value(given)}", _EXPECTED[kind])
     if kind in ("too_short", "too_long"):
         bound = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
         which = "at least" if kind == "too_short" else "at most"
@@ -275,7 +276,7 @@ def _describe(error: dict[str, Any], root: type[BaseModel] | None) -> Issue:
               "less_than_equal": ("le", "at most"), "less_than": ("lt", "less than")}
     if kind in bounds:
         key, words = bounds[kind]
-        return Issue(loc, f"{_shown(given)} is out of range", f"{words} {ctx.get(key)}")
+        return Issue(loc, f"{shown_value(given)} is out of range", f"{words} {ctx.get(key)}")
     message = str(error.get("msg", "invalid value"))
     message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     return Issue(loc, message)

@@ -18,7 +18,7 @@ import binascii
 import importlib.util
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -36,7 +36,7 @@ from .problems import (
     to_problems,
     toml_problem,
 )
-from .scenario_checks import check_scenario
+from .scenario_checks import FaultEntry, check_faults, check_scenario
 from .scenario_types import (
     AddressList,
     AddressOrLocal,
@@ -208,31 +208,36 @@ class MessageSpec(SpecModel):
     attachments: list[AttachmentSpec] = Field(default_factory=list)
 
 
+def _fault_schema(schema: dict[str, Any]) -> None:
+    """The JSON Schema of ``[[faults]]``: the kinds, and for each kind the keys it takes."""
+    from .faults import FAULT_KINDS
+
+    schema["properties"]["kind"]["enum"] = list(FAULT_KINDS)
+    schema["allOf"] = [
+        {
+            "if": {"properties": {"kind": {"const": name}}, "required": ["kind"]},
+            "then": {
+                "description": fault.summary,
+                "properties": {"at": True, "kind": True, **fault.json_schema()},
+                "required": list(fault.required),
+                "additionalProperties": False,
+            },
+        }
+        for name, fault in FAULT_KINDS.items()
+    ]
+
+
 class FaultSpec(SpecModel):
     """``[[faults]]``: at time ``at``, something goes wrong (or is mended).
 
     ``kind`` is one of the fault kinds (``host-down``, ``reply``, ``greylist``...: see
-    ``smtp_sim.world.faults.FAULT_KINDS``); the other keys are its parameters."""
+    ``smtp_sim.world.faults.FAULT_KINDS``); the other keys are its parameters, checked with
+    the scenario (:meth:`Scenario.check`) by the fault module's own rules."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", json_schema_extra=_fault_schema)
 
     at: Duration = 0.0
     kind: str
-
-    @model_validator(mode="after")
-    def _known(self) -> FaultSpec:
-        from .faults import FAULT_KINDS
-
-        fault = FAULT_KINDS.get(self.kind)
-        if fault is None:
-            raise ValueError(f"unknown fault kind {self.kind!r}; known: {', '.join(FAULT_KINDS)}")
-        unknown = set(self.params) - set(fault.params)
-        if unknown:
-            raise ValueError(
-                f"fault {self.kind} takes {', '.join(fault.params) or 'nothing'}; "
-                f"not {', '.join(sorted(unknown))}"
-            )
-        return self
 
     @property
     def params(self) -> dict[str, object]:
@@ -257,8 +262,22 @@ class Scenario(SpecModel):
     faults: list[FaultSpec] = Field(default_factory=list)
 
     def check(self) -> list[Issue]:
-        """Cross-checks between tables (names that must exist, domains served once, ...)."""
-        return check_scenario(self)
+        """Cross-checks between tables (names that must exist, domains served once, ...),
+        and the faults' parameters (what ``faults.apply_fault`` would refuse)."""
+        return self.fault_issues(self.fault_entries())
+
+    def fault_entries(self) -> list[FaultEntry]:
+        return [FaultEntry(("faults", i, "kind"), ("faults", i), f.kind, f.params)
+                for i, f in enumerate(self.faults)]
+
+    def fault_issues(self, entries: list[FaultEntry]) -> list[Issue]:
+        """This scenario's cross-check issues, then the mistakes in ``entries`` (its own
+        faults, or a lesson's timeline): checked against its network, built without messages
+        or faults, when the scenario has no other problem; else their values only."""
+        issues = check_scenario(self)
+        if not entries:
+            return issues
+        return issues + check_faults(entries, None if issues else _network(self))
 
     def host(self, name: str) -> HostSpec | None:
         return next((h for h in self.hosts if h.name == name), None)
@@ -282,7 +301,8 @@ def parse_document(source: str, model: type[M], file: str = "<string>") -> M:
         raise ScenarioError([toml_problem(file, source, str(exc))]) from None
     locator = TomlLocator(source)
     try:
-        document = model.model_validate(raw)
+        # (the context: a document may name other files relative to its own folder)
+        document = model.model_validate(raw, context={"file": file})
     except ValidationError as exc:
         raise ScenarioError(
             to_problems(issues_from_validation(exc, model), file, locator)
@@ -318,17 +338,16 @@ def list_builtin() -> list[str]:
     return sorted(p.stem for p in directory.glob("*.toml")) if directory.is_dir() else []
 
 
+def names_a_file(ref: str) -> bool:
+    """True when ``ref`` is written as a file name (``x.toml``, ``dir/x``), not a built-in id."""
+    return ref.endswith(".toml") or "/" in ref or "\\" in ref
+
+
 def read_document(ref: str | Path) -> tuple[str, str]:
     """``(source, file name to show)`` for a path or a built-in id; ScenarioError if neither."""
     text = str(ref)
     path = Path(ref)
-    is_path = (
-        isinstance(ref, Path)
-        or text.endswith(".toml")
-        or "/" in text
-        or "\\" in text
-        or path.exists()
-    )
+    is_path = isinstance(ref, Path) or names_a_file(text) or path.exists()
     if not is_path:
         builtin = builtin_dir() / f"{text}.toml"
         if not builtin.is_file():
@@ -382,22 +401,11 @@ def build_world(scenario: Scenario, *, seed: int | None = None) -> World:
 
     ``seed`` overrides the scenario's seed. Raises :class:`ScenarioError` when the scenario's
     cross-checks fail (a scenario built in Python is checked as a file would be)."""
-    issues = scenario.check()
-    if issues:
+    issues = check_scenario(scenario)
+    world = None if issues else _network(scenario, seed=seed)
+    issues += check_faults(scenario.fault_entries(), world)
+    if issues or world is None:
         raise ScenarioError(to_problems(issues, f"<scenario {scenario.id}>", None))
-    world = World(seed=scenario.seed if seed is None else seed, start=scenario.start)
-    for host in scenario.hosts:
-        world.add_host(host.name, host.ip, host.role, description=host.description)
-    for link in scenario.links:
-        world.add_link(link.a, link.b, link.latency)
-    world.set_dns_server(scenario.dns.server)
-    for record in scenario.dns.a:
-        world.zone.add_a(record.name, record.ip)
-    for mx in scenario.dns.mx:
-        world.zone.add_mx(mx.domain, mx.priority, mx.host)
-    for host in scenario.hosts:
-        if host.mta is not None:
-            _add_mta(world, scenario, host)
     agents: dict[str, UserAgent] = {}
     for user in scenario.users:
         if user.client is None:
@@ -414,6 +422,25 @@ def build_world(scenario: Scenario, *, seed: int | None = None) -> World:
         )
     for fault in scenario.faults:
         schedule_fault(world, fault.at, fault.kind, **fault.params)
+    return world
+
+
+def _network(scenario: Scenario, *, seed: int | None = None) -> World:
+    """The scenario's hosts, links, DNS and MTAs (no users' mail programs, nothing scheduled);
+    the scenario's cross-checks must have passed."""
+    world = World(seed=scenario.seed if seed is None else seed, start=scenario.start)
+    for host in scenario.hosts:
+        world.add_host(host.name, host.ip, host.role, description=host.description)
+    for link in scenario.links:
+        world.add_link(link.a, link.b, link.latency)
+    world.set_dns_server(scenario.dns.server)
+    for record in scenario.dns.a:
+        world.zone.add_a(record.name, record.ip)
+    for mx in scenario.dns.mx:
+        world.zone.add_mx(mx.domain, mx.priority, mx.host)
+    for host in scenario.hosts:
+        if host.mta is not None:
+            _add_mta(world, scenario, host)
     return world
 
 

@@ -7,12 +7,16 @@ user whose domain no MTA serves (or two do), a message from someone without a ma
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from .problems import Issue
+from .faults import check_fault
+from .problems import Issue, Loc
 
 if TYPE_CHECKING:
     from .scenario import Scenario
+    from .world import World
 
 HOST_EXPECTED = "the name of a [[hosts]] entry"
 
@@ -144,6 +148,36 @@ class _Checker:
                     self.add((table, i, "address"), f"{entry.address} is already "
                              f"{taken[key]}", "an address that is not a user, list or alias")
                 taken.setdefault(key, "a list" if table == "lists" else "an alias")
+        self._members(taken)
+
+    def _members(self, known: dict[str, str]) -> None:
+        """Each member of a list (and each alias target) in a domain of this network is a user,
+        list or alias there; and no list reaches itself (mail would loop, and copies pile up
+        in the mailboxes)."""
+        graph: dict[str, list[str]] = {}
+        places: dict[str, tuple[str, int]] = {}
+        for table in ("lists", "aliases"):
+            for i, entry in enumerate(getattr(self.s, table)):
+                domain = entry.address.rpartition("@")[2].lower()
+                targets = entry.members if table == "lists" else [entry.target]
+                key = entry.address.lower()
+                places.setdefault(key, (table, i))
+                graph.setdefault(key, [])
+                for j, member in enumerate(targets):
+                    full = (member if "@" in member else f"{member}@{domain}").lower()
+                    loc: tuple[str | int, ...] = ((table, i, "members", j) if table == "lists"
+                                                  else (table, i, "target"))
+                    if full.rpartition("@")[2] in self.serving and full not in known:
+                        self.add(loc, f"{member}: no user, list or alias {full}",
+                                 "a [[users]] address of the domain, another list or alias, "
+                                 "or an address in a domain this network does not serve")
+                    graph[key].append(full)
+        for start, (table, i) in places.items():
+            path = _path_back(graph, start)
+            if path is not None:
+                self.add((table, i, "members" if table == "lists" else "target"),
+                         "mail to it would come back to it: " + " -> ".join(path),
+                         "lists and aliases that do not include themselves")
 
     def messages(self) -> None:
         users = {u.address.lower(): u for u in self.s.users}
@@ -160,6 +194,21 @@ class _Checker:
                          "characters of the body", "8bit, quoted-printable or base64")
 
 
+def _path_back(graph: dict[str, list[str]], start: str) -> list[str] | None:
+    """A path of list members from ``start`` back to ``start``, or None."""
+    stack = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        node, path = stack.pop()
+        for nxt in graph.get(node, ()):
+            if nxt == start:
+                return [*path, start]
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, [*path, nxt]))
+    return None
+
+
 def check_scenario(scenario: Scenario) -> list[Issue]:
     checker = _Checker(scenario)
     checker.hosts_and_links()
@@ -169,3 +218,35 @@ def check_scenario(scenario: Scenario) -> list[Issue]:
     checker.lists_and_aliases()
     checker.messages()
     return checker.issues
+
+
+# -- faults: the fault module's own rules ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FaultEntry:
+    """One fault written in a file: where its kind is (``("faults", 0, "kind")``), where its
+    parameters are (``("faults", 0)``, or a timeline event's ``("timeline", 2, "params")``)."""
+
+    kind_loc: Loc
+    params_loc: Loc
+    kind: str
+    params: Mapping[str, Any]
+
+
+def check_faults(entries: Iterable[FaultEntry], world: World | None) -> list[Issue]:
+    """Each fault's mistakes, found by :func:`faults.check_fault` (what ``apply_fault`` would
+    refuse), at the key to fix. ``world``: the scenario's network, to check the names it uses
+    (None when the scenario has other problems: then only the values are checked)."""
+    issues = []
+    for entry in entries:
+        _, errors = check_fault(entry.kind, entry.params, world)
+        for error in errors:
+            if error.key == "kind":
+                loc = entry.kind_loc
+            elif error.key is None:
+                loc = entry.params_loc
+            else:
+                loc = (*entry.params_loc, error.key)
+            issues.append(Issue(loc, error.message, error.expected))
+    return issues

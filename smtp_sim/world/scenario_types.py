@@ -33,6 +33,10 @@ _PART = r"(\d+(?:\.\d+)?|\.\d+)\s*(ms|min|sec|s|m|h|d|w)"
 _DURATION_RE = re.compile(rf"^\s*(?:{_PART}\s*)+$")
 
 
+#: The longest time a scenario may name (its clock and its dates stay in range).
+MAX_DURATION = 366 * 24 * 3600.0
+
+
 def parse_duration(value: object) -> float:
     """Seconds from a number or a string like ``"2ms"``, ``"1.5s"``, ``"10min"``, ``"1h30min"``.
 
@@ -51,6 +55,8 @@ def parse_duration(value: object) -> float:
         seconds = float(value)
     if math.isnan(seconds) or math.isinf(seconds) or seconds < 0:
         raise ValueError(f"a duration must be zero or more seconds, not {value!r}")
+    if seconds > MAX_DURATION:
+        raise ValueError(f"{value!r} is longer than a simulation runs (at most 366 days)")
     return seconds
 
 

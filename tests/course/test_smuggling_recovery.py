@@ -1,0 +1,60 @@
+"""A student who ends a message too early in the smuggling lesson can start another and go
+on: the step asks that the server still be in DATA after the space-dot line, now."""
+
+from smtp_sim.cli import main
+
+EARLY_DOT = [
+    "telnet smtp.crepes.fr 25", "ehlo pc.crepes.fr", "mail from:<alice@crepes.fr>",
+    "rcpt to:<alice@crepes.fr>", "data", "Subject: Dots", "", "Three lines", "/answer b",
+    ".",  # too early: the message ends here
+    "mail from:<alice@crepes.fr>", "rcpt to:<alice@crepes.fr>", "data", "Subject: Dots", "",
+    "x", " .", "..", ".", "quit", "/answer b",
+]
+
+
+def test_a_dot_too_early_does_not_block_the_space_dot_step(tmp_path, capsys):
+    attempt = tmp_path / "attempt.txt"
+    attempt.write_text("\n".join(EARLY_DOT) + "\n")
+    assert main(["run", "smuggling", "--answers", str(attempt)]) == 0
+    assert "PASS  step 4: A space and a dot is not the end" in capsys.readouterr().out
+
+
+def test_a_dot_too_early_in_the_two_dots_step_does_not_block_it_either(tmp_path, capsys):
+    lines = [
+        *EARLY_DOT[:10],
+        "mail from:<alice@crepes.fr>", "rcpt to:<alice@crepes.fr>", "data", "Subject: Dots",
+        "", "x", " .",
+        ".",  # too early again, in the two-dots step
+        "mail from:<alice@crepes.fr>", "rcpt to:<alice@crepes.fr>", "data", "Subject: Dots",
+        "", "x", " .", "..", ".", "quit", "/answer b"]
+    attempt = tmp_path / "attempt.txt"
+    attempt.write_text("\n".join(lines) + "\n")
+    assert main(["run", "smuggling", "--answers", str(attempt)]) == 0
+    assert "PASS  step 5: Two dots: dot-stuffing" in capsys.readouterr().out
+
+
+def test_a_state_check_with_now_looks_at_the_session_as_it_is():
+    from smtp_sim.course.checks import CheckContext, SessionState
+    from smtp_sim.world.scenario import build_world, load_scenario
+    from smtp_sim.world.terminal import StudentTerminal
+
+    world = build_world(load_scenario("classroom").model_copy(update={"messages": []}))
+    terminal = StudentTerminal(world, "pc.crepes.fr")
+    now, reached = SessionState(state="DATA", now=True), SessionState(state="DATA")
+
+    def ctx() -> CheckContext:
+        return CheckContext(world=world, records=world.trace.records, terminal=terminal)
+
+    assert not now.passed(ctx())  # not even connected
+    terminal.connect("smtp.crepes.fr", 25)
+    terminal.run_until_answer()
+    for line in ("ehlo pc.crepes.fr", "mail from:<alice@crepes.fr>",
+                 "rcpt to:<alice@crepes.fr>", "data"):
+        terminal.type_line(line)
+        terminal.run_until_answer()
+    assert now.passed(ctx()) and reached.passed(ctx())
+    terminal.type_line(".")
+    terminal.run_until_answer()
+    assert not now.passed(ctx())  # the dot ended the data
+    assert reached.passed(ctx())  # though the step's records still hold the 354
+    assert now.describe() == "the student's session is in the state DATA"
