@@ -80,6 +80,20 @@ class Quiz(_Model):
             return given in (letter, str(self.correct), right)
         return given in {_normal(a) for a in self.accept}
 
+    def not_a_choice(self, answer: str) -> str | None:
+        """What is wrong with ``answer`` as an answer at all (not a letter, number or text of
+        a choice), or None: a wrong choice is still a choice."""
+        if not self.choices:
+            return None if _normal(answer) else "type your answer after /answer"
+        given = _normal(answer)
+        last = len(self.choices)
+        letters = [chr(ord("a") + i) for i in range(last)]
+        if given in letters or given in {str(i) for i in range(1, last + 1)} or given in {
+                _normal(c) for c in self.choices}:
+            return None
+        return (f"choose one of {letters[0].upper()}-{letters[-1].upper()} (or 1-{last}), "
+                f"e.g. /answer {letters[0].upper()}")
+
     @property
     def solution(self) -> str:
         if self.choices:
@@ -352,8 +366,18 @@ def _console_issues(lesson: Lesson, scenario: Scenario) -> list[Issue]:
     return issues
 
 
-CONSOLE_COMMANDS = ("/answer TEXT, /wait DURATION, /run, /hint, /send FROM TO [SUBJECT], "
-                    "/fault KIND key=value ...")
+#: The console's own commands (everything else goes to the server, or is telnet), for /help
+#: and for the messages that name them.
+SLASH_COMMANDS = (
+    ("/send FROM TO [SUBJECT]", "a user presses Send in their mail program"),
+    ("/wait [TIME]", "let virtual time pass (30s, 10min, 1h; default 10s)"),
+    ("/run", "play until the network is idle"),
+    ("/answer TEXT", "answer the step's question (a letter, a number, or the text)"),
+    ("/hint", "a hint for this step (also F2)"),
+    ("/fault KIND key=value ...", "inject a fault, e.g. /fault host-down host=NAME"),
+    ("/help", "this list"),
+)
+CONSOLE_COMMANDS = ", ".join(usage for usage, _ in SLASH_COMMANDS)
 
 
 def console_refusal(line: str, world: World, step: Step | None) -> tuple[str, str] | None:
@@ -362,7 +386,7 @@ def console_refusal(line: str, world: World, step: Step | None) -> tuple[str, st
     command). It asks what the console asks (``LessonSession._slash``): the command, a
     duration, a user with a mail client, and for a fault what ``check_fault`` asks of it (its
     kind, keys, values and the names they give in ``world``)."""
-    from ..world.faults import check_fault
+    from ..world.faults import FAULT_KINDS, check_fault
     from ..world.scenario_types import DURATION_HELP, parse_duration
 
     stripped = line.strip()
@@ -370,11 +394,14 @@ def console_refusal(line: str, world: World, step: Step | None) -> tuple[str, st
         return None
     word, _, rest = stripped[1:].partition(" ")
     word, rest = word.lower(), rest.strip()
-    if word in ("run", "hint"):
+    if word in ("run", "hint", "help"):
         return None
     if word == "answer":
         if step is not None and step.quiz is None:
             return "this step has no quiz to answer", "a [steps.quiz], or no /answer line"
+        problem = step.quiz.not_a_choice(rest) if step is not None and step.quiz else None
+        if problem is not None:
+            return f"/answer: {problem}", "/answer and a choice of the quiz"
         return None
     if word == "wait":
         try:
@@ -394,12 +421,16 @@ def console_refusal(line: str, world: World, step: Step | None) -> tuple[str, st
         kind, _, params = rest.partition(" ")
         pairs = params.split()
         bad = next((p for p in pairs if "=" not in p), None)
-        if bad is not None:
-            return f"/fault: {bad!r} is not key=value", "/fault KIND key=value ..."
+        if not kind or bad is not None:
+            known = FAULT_KINDS.get(kind)
+            key = next(iter(known.params), "host") if known is not None else "host"
+            guess = f" (did you mean {key}={bad}?)" if bad is not None else ""
+            return (f"/fault: write KIND key=value ...{guess}",
+                    "e.g. /fault host-down host=mail.cs.tcd.ie; the command palette (ctrl+p) "
+                    "lists every fault")
         errors = check_fault(kind, dict(p.split("=", 1) for p in pairs), world)[1]
         if errors:
-            first = errors[0]
-            return (f"/fault: {first.key}: {first.message}" if first.key else
-                    f"/fault: {first.message}"), first.expected or "/fault KIND key=value ..."
+            said = "; ".join(f"{e.key}: {e.message}" if e.key else e.message for e in errors)
+            return f"/fault: {said}", errors[0].expected or "/fault KIND key=value ..."
         return None
-    return f"unknown console command /{word}", CONSOLE_COMMANDS
+    return f"unknown command /{word}", "/help lists the console's commands: " + CONSOLE_COMMANDS

@@ -21,7 +21,7 @@ from ..world.trace import Kind, Layer
 from ..world.world import World
 from .checks import CheckContext
 from .incremental import StepWatch
-from .lesson import Lesson, Step, TimelineEvent
+from .lesson import SLASH_COMMANDS, Lesson, Step, TimelineEvent, console_refusal
 
 IDLE_HORIZON = 24 * 3600.0
 
@@ -160,6 +160,11 @@ class LessonSession:
         word, _, rest = line[1:].partition(" ")
         word = word.lower()
         rest = rest.strip()
+        # (the same rules `smtp-sim check` applies to a lesson's solution lines)
+        refused = console_refusal(line, self.world, self.current)
+        if refused is not None:
+            message, expected = refused
+            return message if word == "answer" else f"{message}; {expected}"
         if word == "answer":
             quiz = self.current.quiz if self.current is not None else None
             if quiz is None:
@@ -167,12 +172,10 @@ class LessonSession:
             ok = self.answer(rest)
             if ok:
                 return "Correct. " + quiz.explanation if quiz.explanation else "Correct."
-            return "Not quite. Try again (or /hint)."
+            more = " (or /hint)" if self.current is not None and self.current.hints else ""
+            return f"Not quite. Try again{more}."
         if word == "wait":
-            try:
-                seconds = parse_duration(rest or "10s")
-            except ValueError as exc:
-                return f"/wait: {exc}"
+            seconds = parse_duration(rest or "10s")
             self._advance(self.world.now + seconds, run)
             if not run:
                 return f"letting {seconds:g} s of virtual time pass (F5 pauses)."
@@ -193,17 +196,14 @@ class LessonSession:
                 return apply_fault(self.world, kind, **kwargs)
             except (FaultError, ValueError) as exc:
                 return f"/fault: {exc}"
-        return (f"unknown command /{word}; try /answer TEXT, /wait 30s, /run, /hint, "
-                "/send FROM TO [SUBJECT]")
+        # (/help: the only command left)
+        return "the console's own commands:\n" + "\n".join(
+            f"  {usage:28} {what}" for usage, what in SLASH_COMMANDS)
 
     def _send(self, rest: str, run: bool = True) -> str:
+        """``/send FROM TO [SUBJECT]``, already checked by console_refusal."""
         words = rest.split(maxsplit=2)
-        if len(words) < 2:
-            return "usage: /send FROM TO [SUBJECT]"
-        agent = self.world.agents.get(words[0].lower())
-        if agent is None:
-            return f"/send: {words[0]} has no mail client here; users: " + \
-                ", ".join(self.world.agents)
+        agent = self.world.agents[words[0].lower()]
         subject = words[2] if len(words) > 2 else "Hello"
         agent.send([words[1]], subject, f"{subject}\n\nSent from the smtp-sim console.\n")
         self._advance(self.world.now + 60, run)

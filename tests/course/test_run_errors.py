@@ -114,13 +114,13 @@ def test_a_known_console_host_is_fine(tmp_path, capsys):
 # -- B10: solution lines the console would refuse --------------------------------------------------
 
 @pytest.mark.parametrize("line,needle", [
-    ("/frobnicate", "unknown console command /frobnicate"),
+    ("/frobnicate", "unknown command /frobnicate"),
     ("/wait forever", "forever"),
     ("/send zed@crepes.fr bob@cs.tcd.ie Hi", "zed@crepes.fr has no mail client"),
     ("/send dave@cs.tcd.ie bob@cs.tcd.ie Hi", "dave@cs.tcd.ie has no mail client"),
     ("/send alice@crepes.fr", "/send FROM TO"),
     ("/fault host-down host=nosuch", "nosuch"),
-    ("/fault host-down mail.cs.tcd.ie", "not key=value"),
+    ("/fault host-down mail.cs.tcd.ie", "write KIND key=value"),
     ("/fault no-such-fault", "no-such-fault"),
     ("/fault host-down host=mail.cs.tcd.ie colour=red", "colour"),
     ("/answer 42", "no quiz"),

@@ -1,0 +1,42 @@
+"""The console's own commands answer a student's mistakes with what to type instead."""
+
+from smtp_sim.course.lesson import SLASH_COMMANDS, load_lesson
+from smtp_sim.course.session import LessonSession
+
+
+def _session(step: int = 0) -> LessonSession:
+    session = LessonSession(load_lesson("foobar"))
+    session.go_to(step)
+    return session
+
+
+def test_help_lists_every_console_command():
+    answer = _session().enter("/help")
+    for usage, what in SLASH_COMMANDS:
+        assert usage in answer and what in answer
+    assert "/fault" in answer
+
+
+def test_an_unknown_command_points_to_help():
+    assert _session().enter("/frob").startswith("unknown command /frob; /help lists")
+
+
+def test_a_fault_without_key_value_gets_the_form_and_a_guess():
+    answer = _session().enter("/fault host-down mx1.example.org")
+    assert answer.startswith("/fault: write KIND key=value")
+    assert "did you mean host=mx1.example.org?" in answer
+    assert "dictionary" not in answer
+
+
+def test_a_duration_it_cannot_read_shows_the_forms_it_can():
+    answer = _session().enter("/wait 1 minute")
+    assert "cannot read '1 minute' as a duration" in answer and '"10min"' in answer
+
+
+def test_an_answer_that_is_no_choice_is_not_graded():
+    session = _session(7)  # the recap quiz: four choices, no hints
+    answer = session.enter("/answer Z")
+    assert answer == "/answer: choose one of A-D (or 1-4), e.g. /answer A"
+    assert session.progress[7].answers == []  # not counted as a wrong answer
+    assert session.enter("/answer a") == "Not quite. Try again."  # no hints: no "/hint"
+    assert session.progress[7].answers == ["a"]
