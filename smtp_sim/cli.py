@@ -340,7 +340,7 @@ def _run_exports(args: argparse.Namespace, *, trace: bool = True):
         status = 0
         if trace and (args.output or presentation):
             status = write_trace(world, args.format, args.output, sys.stdout, sys.stderr)
-        if status == 0 and args.svg:
+        if args.svg:  # (written even when the trace could not be: each output on its own)
             from .tui.exports import write_flow
 
             try:

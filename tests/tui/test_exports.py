@@ -212,6 +212,14 @@ def test_run_writes_the_flow_diagram_and_the_trace(tmp_path, ref, capsys):
     assert "MAIL FROM" in "".join(parse_html(html).text)
 
 
+def test_a_trace_it_cannot_write_does_not_stop_the_flow_diagram(tmp_path, capsys):
+    svg = tmp_path / "flow.svg"
+    nowhere = tmp_path / "missing" / "trace.txt"
+    assert main(["run", "classroom", "-o", str(nowhere), "--svg", str(svg)]) == 1
+    assert f"cannot write {nowhere}" in capsys.readouterr().err
+    assert "MAIL" in svg_text(svg)
+
+
 def test_a_presentation_runs_headless_and_prints_its_trace(capsys):
     assert main(["run", "demo-journey"]) == 0
     out = capsys.readouterr().out
