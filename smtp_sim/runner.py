@@ -47,8 +47,8 @@ def run_scenario(ref: str | Path, *, until: float | None = None, fmt: str = "tex
         print("smtp-sim run: interrupted", file=stderr)
         return 130
     status = write_trace(world, fmt, output, stdout, stderr)
-    if status == 0 and on_world is not None:
-        status = on_world(world)
+    if on_world is not None:  # (tried even when the trace could not be written)
+        status = max(status, on_world(world))
     return status
 
 
