@@ -248,6 +248,9 @@ class MailboxHas(BaseCheck):
     subject: Regex | None = None
     header: dict[str, Regex] = Field(default_factory=dict)  # header name -> pattern
     body: Regex | None = None
+    #: The MIME structure: the content types of the message's leaf parts, in order (what a
+    #: mail program finds when it reads the boundaries), e.g. ["text/plain", "image/gif"].
+    parts: list[str] | None = None
     count: int = Field(default=1, ge=1)
     during_step: bool = True
 
@@ -276,6 +279,11 @@ class MailboxHas(BaseCheck):
             body = text.split("\r\n\r\n", 1)[-1]
             if not re.search(self.body, body, re.I | re.M):
                 return False
+        if self.parts is not None:
+            leaves = [part.get_content_type() for part in msg.walk()
+                      if not part.is_multipart()]
+            if leaves != [p.lower() for p in self.parts]:
+                return False
         return True
 
     def describe(self) -> str:
@@ -283,6 +291,8 @@ class MailboxHas(BaseCheck):
         parts += [f"{name} {_shown(p)}" for name, p in self.header.items()]
         if self.body:
             parts.append(f"body {_shown(self.body)}")
+        if self.parts is not None:
+            parts.append("the parts " + ", ".join(self.parts) + " in this order")
         what = "a message" if self.count == 1 else f"{self.count} messages"
         text = f"{what} in the mailbox of {self.address}"
         if parts:
