@@ -38,3 +38,17 @@ def test_a_part_typed_before_its_boundary_is_no_part(tmp_path, capsys):
 def test_parts_compare_the_leaf_types_in_order():
     check = MailboxHas(address="x@y", parts=["text/plain", "image/gif"])
     assert "the parts text/plain, image/gif in this order" in check.describe()
+
+
+def test_the_worm_script_needs_the_empty_line_sed_cuts_at(tmp_path, capsys):
+    lesson = load_lesson("morris-worm")
+    lines: list[str] = []
+    for step in lesson.steps:
+        lines += [x for x in step.solution if x != ""] if step.id == "script" else step.solution
+        if step.quiz is not None:
+            lines.append(f"/answer {step.quiz.solution}")
+    path = tmp_path / "attempt.txt"
+    path.write_text("\n".join(lines) + "\n")
+    script = next(i for i, s in enumerate(lesson.steps) if s.id == "script") + 1
+    assert main(["run", "morris-worm", "--answers", str(path)]) == 10 + script
+    assert "matching /^$/" in capsys.readouterr().out
