@@ -19,14 +19,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Header, Static, TabbedContent, TabPane
+from textual.widgets import Header, Input, Static, TabbedContent, TabPane
 
 from ..course.progress import Progress, ProgressStore, default_store
+from ..world.network import POP3_PORT
 from .commands import (
     BindingCommands,
     EventFilterCommands,
@@ -96,7 +97,11 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, LiveActions, Ex
                 tooltip="Save the transcript, the trace, your attempt or a picture"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True,
                 tooltip="Leave smtp-sim (progress is saved)"),
+        Binding("escape", "focus_console", "Back to the console", show=False, id="app.console",
+                tooltip="Back to the console's input line, from anywhere"),
     ]
+    #: Lesson keys: hidden when the lesson has no steps (the sandbox).
+    STEP_ACTIONS: ClassVar[frozenset[str]] = frozenset({"hint", "previous_step", "next_step"})
     #: What the footer keeps when the line is too narrow for every key (binding ids, most
     #: important first); F1 and the palette list them all.
     FOOTER_PRIORITY: ClassVar[tuple[str, ...]] = (
@@ -203,9 +208,10 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, LiveActions, Ex
         if self.live is not None:
             self.run_worker(self._start_live(), name="bridge", exit_on_error=False)
 
-    def on_resize(self) -> None:
-        self.set_class(self.size.width < 100, "-narrow")
-        self.set_class(self.size.height < 30, "-short")
+    def on_resize(self, event: events.Resize) -> None:
+        # The event's size: this handler runs before App's own, which sets self.size.
+        self.set_class(event.size.width < 100, "-narrow")
+        self.set_class(event.size.height < 30, "-short")
 
     def _open_first(self, lesson: Lesson, playback: Playback) -> None:
         if self.progress.warning:
@@ -223,6 +229,7 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, LiveActions, Ex
             self._restore_progress()
             self._save_progress()
         self.query_one(LessonPanel).display = bool(lesson.steps) or self.size.width >= 100
+        self.refresh_bindings()  # the lesson keys come and go with the steps
         self.refresh_views()
 
     def open_lesson(self, lesson: Lesson) -> None:
@@ -268,7 +275,11 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, LiveActions, Ex
         hosts = sorted(world.network.hosts)
         addresses = sorted({box.address for box in world.mailboxes()} | set(world.agents))
         console.set_completions(hosts, addresses, terminal.state == "open")
-        self.query_one(LessonPanel).show(pb.session)
+        console.set_placeholder(_placeholder(pb))
+        panel = self.query_one(LessonPanel)
+        if panel.show(pb.session) and panel.has_focus_within:
+            # Another step's quiz: a button or box kept focused there would answer it.
+            console.input.focus()
         self._update_status()
         self._save_progress()
 
@@ -342,6 +353,44 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, LiveActions, Ex
     def on_flow_diagram_record_selected(self, event: Any) -> None:
         self._select_record(event.record)
 
+    # -- focus: what is typed reaches the console ----------------------------------------------
+
+    def _on_main_screen(self) -> bool:
+        return len(self.screen_stack) == 1 and self.is_mounted
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key that nothing on the main screen uses goes to the console's input
+        line: after Tab into the quiz or a click on a tab, what is typed is not lost.
+
+        Runs before App's own handler (it checks the key bindings): keys bound by the focused
+        widget, its containers or the app keep their use."""
+        if not event.is_printable or not self._on_main_screen():
+            return
+        focused = self.focused
+        if isinstance(focused, Input):  # typed into where it is
+            return
+        if event.key in self.screen.active_bindings:
+            return
+        console = self.query_one(Console).input
+        if focused is console:
+            return
+        event.prevent_default()  # (App's handler: no binding would take it anyway)
+        event.stop()
+        console.focus()
+        console.insert_text_at_cursor(event.character or "")
+
+    def action_focus_console(self) -> None:
+        if self._on_main_screen():
+            self.query_one(Console).input.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        allowed = super().check_action(action, parameters)
+        if allowed and action in self.STEP_ACTIONS and self._loading is None:
+            lesson = getattr(self, "lesson", None)
+            if lesson is not None and not lesson.steps:
+                return False  # hidden: a lesson without steps has no hint or next step
+        return allowed
+
     # -- actions ------------------------------------------------------------------------------
 
     def action_help(self) -> None:
@@ -405,6 +454,28 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, LiveActions, Ex
         if self.live is not None:
             self.live.advance()
         self.refresh_views()
+
+
+def _placeholder(pb: Playback) -> str:
+    """What to type next, as the empty console line suggests it: a command of the protocol
+    spoken, message text, or how to connect (from the step's own solution, when it has one)."""
+    terminal = pb.session.terminal
+    if terminal.in_data:
+        return "message text; a line holding only . ends it"
+    if terminal.state == "open":
+        if terminal.conn is not None and terminal.conn.port == POP3_PORT:
+            return "a POP3 command: USER, PASS, STAT, LIST, RETR n, DELE n, QUIT"
+        return "an SMTP command: HELO, MAIL FROM:<\u2026>, RCPT TO:<\u2026>, DATA, QUIT, HELP"
+    step = pb.session.current
+    for line in step.solution if step is not None else ():
+        if line.startswith(("telnet ", "/send ")):
+            return f"type here, e.g. {line}"
+    for other in pb.session.lesson.steps:  # (the lesson's own server, not just any)
+        for line in other.solution:
+            if line.startswith("telnet "):
+                return f"type here: {line}, or /help"
+    server = next(iter(pb.world.mtas), None)
+    return f"type here: telnet {server} 25, or /help" if server else "type here: /help"
 
 
 def start_lesson(lesson_id: str | None = None, *, seed: int | None = None,

@@ -101,13 +101,15 @@ def key_actions(bindings: Sequence[BindingType]) -> list[KeyAction]:
 
 
 class BindingCommands(_ListProvider):
-    """Every action that has a key, named by its description and key (from BINDINGS)."""
+    """Every action that has a key, named by its description and key (from BINDINGS); not
+    those the app hides now (check_action False: no Next step in the sandbox)."""
 
     def items(self):
         app: SmtpSimApp = self.app  # type: ignore[assignment]
         return [(item.label, item.tooltip,
                  partial(app.call_after_refresh, app.run_action, item.action))
-                for item in key_actions(type(app).BINDINGS)]
+                for item in key_actions(type(app).BINDINGS)
+                if app.check_action(item.action, ()) is not False]
 
 
 # -- the event list's filter -----------------------------------------------------------------

@@ -14,3 +14,19 @@ async def test_a_misspelt_verb_is_named_with_the_command_it_resembles():
         explained = str(app.query_one("#explain").render())
         assert explained.startswith("502 Command not implemented")
         assert "'MIAL' is not an SMTP command" in explained and "Did you mean MAIL?" in explained
+
+
+async def test_the_empty_input_line_suggests_what_fits_the_session():
+    app = SmtpSimApp(load_lesson("telnet-yourself"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        line = app.query_one("#line")
+        first = app.lesson.steps[0].solution[0]  # this lesson's server, not another one
+        assert line.placeholder == f"type here, e.g. {first}"
+        steps = [(first, "an SMTP command"), ("helo me", "an SMTP command"),
+                 ("mail from:<alice@crepes.fr>", "an SMTP command"),
+                 ("rcpt to:<bob@cs.tcd.ie>", "an SMTP command"), ("data", "message text")]
+        for typed, expected in steps:
+            app.query_one("Console").input.value = typed
+            await pilot.press("enter")
+            await pilot.pause()
+            assert line.placeholder.startswith(expected), (typed, line.placeholder)

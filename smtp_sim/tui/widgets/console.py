@@ -143,8 +143,10 @@ class Console(Vertical):
     def compose(self) -> ComposeResult:
         yield OptionList(id="output")
         yield Label("", id="prompt")
+        # Not select_on_focus: coming back (Escape, or a key typed elsewhere) must not let the
+        # next key replace the line half typed.
         yield ConsoleInput(placeholder="type here: telnet mail.cs.tcd.ie 25", id="line",
-                           suggester=self.suggester)
+                           suggester=self.suggester, select_on_focus=False)
 
     @property
     def input(self) -> ConsoleInput:
@@ -219,6 +221,12 @@ class Console(Vertical):
         if data_mode:
             prompt.append("  message text: end with a line holding only '.'", style="italic")
         label.update(prompt)
+
+    def set_placeholder(self, text: str) -> None:
+        """What the empty input line suggests typing (it follows the session's state)."""
+        line = self.query_one("#line", Input)
+        if line.placeholder != text:
+            line.placeholder = text
 
     def set_completions(self, hosts: list[str], addresses: list[str], connected: bool) -> None:
         self.suggester.hosts = hosts

@@ -1,4 +1,10 @@
-"""The lesson panel: the steps ticking off, the current step's text, its task, hints and quiz."""
+"""The lesson panel: the steps ticking off, the current step's text, its task, hints and quiz.
+
+The step's text, task and hints scroll; the quiz sits below them, always in view (a step's
+text can be longer than the panel). The quiz's widgets are made once and updated in place
+for each step: mounting new ones with the same ids while the old ones were still being
+removed crashed the app on two short-answer quizzes in a row.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from ..literal import literal
 
 if TYPE_CHECKING:
     from textual.await_complete import AwaitComplete
+    from textual.widget import Widget
     from textual.widgets import Markdown
 
     from ...course.session import LessonSession
@@ -25,11 +32,21 @@ class LessonPanel(Vertical):
     LessonPanel { width: 44; border-right: tall $primary-background; }
     LessonPanel #lesson-title { height: auto; padding: 0 1; text-style: bold; color: $accent; }
     LessonPanel #steps { height: auto; max-height: 10; padding: 0 1; }
-    LessonPanel #step-scroll { height: 1fr; }
+    LessonPanel #step-scroll { height: 1fr; min-height: 4; scrollbar-size-vertical: 1; }
+    LessonPanel #step-text { padding: 0 1; }
     LessonPanel #task { height: auto; padding: 0 1; margin-top: 1; text-style: bold; }
-    LessonPanel #hint { height: auto; padding: 0 1; color: $warning; }
-    LessonPanel #quiz { height: auto; padding: 0 1; }
-    LessonPanel #quiz Button { width: 100%; margin-bottom: 0; }
+    LessonPanel #hint { height: auto; padding: 0 1; margin-top: 1; color: $warning; }
+    LessonPanel #hint.-empty { display: none; }
+    LessonPanel #quiz {
+        height: auto; max-height: 60%; padding: 0 1; display: none;
+        border-top: tall $primary-background; scrollbar-size-vertical: 1;
+    }
+    LessonPanel.-quiz #quiz { display: block; }
+    LessonPanel #choices { height: auto; }
+    LessonPanel #quiz Button {
+        width: 100%; height: auto; margin-top: 1; text-align: left; content-align: left top;
+    }
+    LessonPanel #quiz-feedback { height: auto; margin-top: 1; }
     LessonPanel #complete { height: auto; padding: 1; background: $success 20%; display: none; }
     LessonPanel.-complete #complete { display: block; }
     """
@@ -50,27 +67,33 @@ class LessonPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         # Imported here: markdown-it comes with the lesson, not with the app's first frame.
-        from textual.widgets import Markdown
+        from .lesson_markdown import LessonMarkdown
 
         yield Static("", id="lesson-title")
         yield Static("", id="steps")
         with VerticalScroll(id="step-scroll"):
-            yield Markdown("", id="step-text")
+            yield LessonMarkdown("", id="step-text")
             yield Static("", id="task")
-            yield Static("", id="hint")
-            yield Vertical(id="quiz")
+            yield Static("", id="hint", classes="-empty")
+        with VerticalScroll(id="quiz"):
+            yield Static("", id="quiz-question")
+            yield Vertical(id="choices")
+            yield Input(placeholder="your answer, then Enter", id="short-answer")
+            yield Static("", id="quiz-feedback")
         yield Static("", id="complete")
 
-    def show(self, session: LessonSession) -> None:
-        """Bring the panel up to date with the session (cheap when nothing changed)."""
+    def show(self, session: LessonSession) -> bool:
+        """Bring the panel up to date with the session (cheap when nothing changed). True when
+        it now shows another step than before."""
         lesson = session.lesson
         step = session.current
         progress = session.progress[session.index] if step is not None else None
         key = (lesson.id, session.index, tuple(session.passed_steps()),
                progress.quiz_correct if progress else None, self.hint_text, self.quiz_feedback)
         if key == self._shown:
-            return
-        new_step = self._shown is None or self._shown[:2] != key[:2]
+            return False
+        before = self._shown
+        new_step = before is None or before[:2] != key[:2]
         self._shown = key
         self.query_one("#lesson-title", Static).update(literal(lesson.title))
         steps = Text()
@@ -86,15 +109,16 @@ class LessonPanel(Vertical):
                 "\u2714 Lesson complete! Every check passed. Choose the next lesson from the "
                 "command palette (ctrl+p), or keep exploring.", style="bold"))
         if step is None:
+            self.set_class(False, "-quiz")
             self.text_updated = self._step_text().update(
                 f"## {lesson.title}\n\n{lesson.summary}\n\nFree play: connect with "
                 "`telnet HOST PORT`, or inject faults from the command palette.")
-            return
+            return new_step
         if new_step:
             text = f"### Step {session.index + 1}: {step.title}\n{step.text}"
             self.text_updated = self._step_text().update(text)
             self.query_one("#step-scroll", VerticalScroll).scroll_home(animate=False)
-            self._build_quiz(session)
+            self._show_quiz(session)
         task = Text("Task: ", style="bold cyan")
         task.append(literal(step.task or "see above"))
         if progress and progress.done:
@@ -102,35 +126,56 @@ class LessonPanel(Vertical):
         self.query_one("#task", Static).update(task)
         hint = self.query_one("#hint", Static)
         hint.update(literal(f"Hint: {self.hint_text}") if self.hint_text else "")
-        if self.quiz_feedback:
-            self.query_one("#quiz-feedback", Static).update(literal(self.quiz_feedback))
+        hint.set_class(not self.hint_text, "-empty")
+        feedback = self.query_one("#quiz-feedback", Static)
+        feedback.update(literal(self.quiz_feedback))
+        # What just appeared is brought into view once it is laid out.
+        if self.hint_text and (new_step or before[4] != self.hint_text):
+            self.call_after_refresh(hint.scroll_visible, animate=False)
+        if self.quiz_feedback and (new_step or before[5] != self.quiz_feedback):
+            self.call_after_refresh(feedback.scroll_visible, animate=False)
+        return new_step
 
     def _step_text(self) -> Markdown:
         from textual.widgets import Markdown
 
         return self.query_one("#step-text", Markdown)
 
-    def _build_quiz(self, session: LessonSession) -> None:
-        box = self.query_one("#quiz", Vertical)
-        box.remove_children()
+    @property
+    def choice_buttons(self) -> list[Button]:
+        """The current quiz's choice buttons (the ones on screen), A first."""
+        return [b for b in self.query_one("#choices").query_children(Button) if b.display]
+
+    def _show_quiz(self, session: LessonSession) -> None:
+        """The quiz's widgets updated in place for the current step (more buttons mounted
+        only when a quiz has more choices than any before)."""
         self.hint_text = ""
         self.quiz_feedback = ""
         step = session.current
-        if step is None or step.quiz is None:
+        quiz = step.quiz if step is not None else None
+        self.set_class(quiz is not None, "-quiz")
+        box = self.query_one("#quiz", VerticalScroll)
+        box.scroll_home(animate=False)
+        if quiz is None:
             return
-        quiz = step.quiz
-        widgets = [Static(literal(quiz.question, style="bold"))]
-        if quiz.choices:
-            for i, choice in enumerate(quiz.choices):
+        self.query_one("#quiz-question", Static).update(literal(quiz.question, style="bold"))
+        holder = self.query_one("#choices", Vertical)
+        buttons: list[Widget] = list(holder.query_children(Button))
+        more = [Button("", id=f"choice-{i}", classes="choice", compact=True)
+                for i in range(len(buttons), len(quiz.choices))]
+        if more:
+            holder.mount(*more)  # (registered at once: the next step's call sees them)
+            buttons += more
+        for i, button in enumerate(buttons):
+            assert isinstance(button, Button)
+            button.display = i < len(quiz.choices)
+            if button.display:
                 letter = chr(ord("A") + i)
-                button = Button(literal(f"{letter}. {choice}"), id=f"choice-{i}",
-                                classes="choice")
+                button.label = literal(f"{letter}. {quiz.choices[i]}")
                 button.quiz_answer = letter.lower()  # type: ignore[attr-defined]
-                widgets.append(button)
-        else:
-            widgets.append(Input(placeholder="your answer, then Enter", id="short-answer"))
-        widgets.append(Static("", id="quiz-feedback"))
-        box.mount(*widgets)
+        answer = self.query_one("#short-answer", Input)
+        answer.display = not quiz.choices
+        answer.value = ""
 
     @on(Button.Pressed, ".choice")
     def _choice(self, event: Button.Pressed) -> None:
@@ -141,4 +186,3 @@ class LessonPanel(Vertical):
     def _short(self, event: Input.Submitted) -> None:
         event.stop()
         self.post_message(self.QuizAnswered(event.value))
-
