@@ -30,3 +30,29 @@ async def test_the_empty_input_line_suggests_what_fits_the_session():
             await pilot.press("enter")
             await pilot.pause()
             assert line.placeholder.startswith(expected), (typed, line.placeholder)
+
+
+async def test_pasted_lines_are_each_entered_as_telnet_sends_them():
+    from textual import events
+
+    app = SmtpSimApp(load_lesson("foobar"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        for line in ["telnet mail.cs.tcd.ie 25", "helo FooBar", "mail from: alice@crepes.fr",
+                     "rcpt to: bob@cs.tcd.ie", "data"]:
+            app.query_one("Console").input.value = line
+            await pilot.press("enter")
+            await pilot.pause()
+        line = app.query_one("#line")
+        line.post_message(events.Paste("To: Someone@S\r\nSubject: FooBar\r\n\r\n"
+                                       "Hello World\r\n.\r\nqu"))
+        for _ in range(20):
+            await pilot.pause(0.05)
+        typed = [entry[1] for entry in app.playback.session.terminal.log
+                 if isinstance(entry, tuple) and entry[0] == "typed"][-5:]
+        assert typed == ["To: Someone@S", "Subject: FooBar", "", "Hello World", "."]
+        assert line.value == "qu"  # the unfinished last line waits for Enter
+        line.post_message(events.Paste("it"))  # one line: pasted in place, once
+        await pilot.pause()
+        assert line.value == "quit"
+        codes = [o.reply.code for o in app.playback.session.terminal.output if o.reply]
+        assert codes[-1] == 250

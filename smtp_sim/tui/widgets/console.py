@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -101,6 +101,28 @@ class ConsoleInput(Input):
         self.value = self.history[self._cursor] if self._cursor < len(self.history) else \
             self._draft
         self.cursor_position = len(self.value)
+
+    def _on_paste(self, event: events.Paste) -> None:
+        """Several lines pasted are entered one by one, as a telnet sends them (an Input keeps
+        only the first); a last line without its line end stays here to be finished."""
+        lines = event.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        if len(lines) == 1:
+            return  # (Input's own handler runs next: one line is pasted in place)
+        event.prevent_default()  # (not Input's handler, which keeps the first line only)
+        event.stop()
+        *whole, rest = lines
+        whole[0] = self.value[: self.cursor_position] + whole[0]
+        after = self.value[self.cursor_position:]
+        self.post_message(self.LinesPasted(whole))
+        self.value = rest + after
+        self.cursor_position = len(rest)
+
+    class LinesPasted(Message):
+        """Whole lines pasted at once: each is entered as if typed and sent with Enter."""
+
+        def __init__(self, lines: list[str]) -> None:
+            super().__init__()
+            self.lines = lines
 
     def action_accept_suggestion(self) -> None:
         if self._suggestion and self._suggestion != self.value:
@@ -242,6 +264,13 @@ class Console(Vertical):
         self.input.remember(line)
         self.input.value = ""
         self.post_message(self.Submitted(line))
+
+    @on(ConsoleInput.LinesPasted)
+    def _pasted(self, event: ConsoleInput.LinesPasted) -> None:
+        event.stop()
+        for line in event.lines:
+            self.input.remember(line)
+            self.post_message(self.Submitted(line))
 
     @on(OptionList.OptionSelected, "#output")
     def _selected(self, event: OptionList.OptionSelected) -> None:
