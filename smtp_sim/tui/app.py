@@ -330,15 +330,20 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, LiveActions, Ex
     def _quiz(self, event: LessonPanel.QuizAnswered) -> None:
         session = self.playback.session
         index = session.index
+        step = session.current  # (a right answer may move the lesson on to the next step)
         # Through the console's /answer, so the answer is part of the attempt (exports).
         self.playback.enter(f"/answer {event.answer}", run=False)
         ok = session.progress[index].quiz_correct
-        quiz = session.current.quiz if session.current is not None else None
+        quiz = step.quiz if step is not None else None
         panel = self.query_one(LessonPanel)
         if ok:
-            panel.quiz_feedback = "\u2714 Correct. " + (quiz.explanation if quiz else "")
+            said = "\u2714 Correct. " + (quiz.explanation if quiz else "")
+            panel.quiz_feedback = said
+            if session.index != index:  # the panel shows the next step: keep the why in view
+                self.notify(said, title="Quiz", timeout=12, markup=False)
         else:
-            panel.quiz_feedback = "\u2718 Not quite. Try again, or press F2 for a hint."
+            hint = ", or press F2 for a hint" if step is not None and step.hints else ""
+            panel.quiz_feedback = f"\u2718 Not quite. Try again{hint}."
         self.refresh_views()
 
     def _select_record(self, record) -> None:

@@ -56,3 +56,22 @@ async def test_pasted_lines_are_each_entered_as_telnet_sends_them():
         assert line.value == "quit"
         codes = [o.reply.code for o in app.playback.session.terminal.output if o.reply]
         assert codes[-1] == 250
+
+
+async def test_quiz_feedback_offers_a_hint_only_when_there_is_one():
+    from smtp_sim.tui.widgets.lesson_panel import LessonPanel
+
+    app = SmtpSimApp(load_lesson("foobar"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.playback.session.go_to(7)  # the recap quiz: no hints
+        app.refresh_views()
+        await pilot.pause()
+        panel = app.query_one(LessonPanel)
+        quiz = app.lesson.steps[7].quiz
+        wrong = next(chr(ord("a") + i) for i in range(len(quiz.choices)) if i + 1 != quiz.correct)
+        panel.post_message(LessonPanel.QuizAnswered(wrong))
+        await pilot.pause()
+        assert panel.quiz_feedback == "\u2718 Not quite. Try again."
+        panel.post_message(LessonPanel.QuizAnswered(quiz.solution))
+        await pilot.pause()
+        assert panel.quiz_feedback == "\u2714 Correct. " + quiz.explanation
