@@ -292,6 +292,17 @@ _EXAMPLES = {
 }
 
 
+#: What comes after a 250 to each command of a mail transaction.
+_AFTER_250 = {
+    "HELO": "MAIL FROM:<sender> starts a message.",
+    "EHLO": "MAIL FROM:<sender> starts a message; the lines of the 250 list what this server "
+            "offers.",
+    "MAIL": "RCPT TO:<recipient>, once for each recipient.",
+    "RCPT": "Another RCPT TO for one more recipient, or DATA to send the message.",
+    "RSET": "The transaction is gone: MAIL FROM:<sender> starts a new one.",
+}
+
+
 def _next_for(code: int, command: str, text: str) -> str | None:
     """Advice for this reply to this command line, or None for the code's general advice."""
     import difflib
@@ -320,6 +331,8 @@ def _next_for(code: int, command: str, text: str) -> str | None:
         return "An old server without ESMTP: say HELO instead."
     if code == 501 and verb in _EXAMPLES:
         return f"Fix the argument and resend: {_EXAMPLES[verb]}."
+    if code == 250 and verb in _AFTER_250:
+        return _AFTER_250[verb]
     return None
 
 

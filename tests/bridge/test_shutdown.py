@@ -172,7 +172,10 @@ def test_serve_given_a_lesson_serves_its_network(capsys):
     # (a host the network lacks: serve stops before listening, after reading the lesson)
     assert main(["serve", "foobar", "--listen", "0=nowhere.example"]) == 2
     err = capsys.readouterr().err
-    assert "foobar is a lesson; its network is the scenario 'classroom'" in err
+    from smtp_sim.course.lesson import load_lesson
+
+    network = load_lesson("foobar").resolved_scenario().id
+    assert f"foobar is a lesson; its network is the scenario {network!r}" in err
     assert "no host named 'nowhere.example'" in err
     assert "unknown key" not in err
 

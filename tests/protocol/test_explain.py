@@ -381,3 +381,13 @@ def test_next_step_fits_the_command(code, command, text, expected):
 def test_without_the_command_the_advice_is_the_codes():
     assert explain_reply(250, None, command="NOOP").splitlines()[1] == \
         explain_reply(250).splitlines()[1]
+
+
+@pytest.mark.parametrize("command,expected", [
+    ("helo FooBar", "MAIL FROM:<sender> starts a message."),
+    ("mail from:<alice@crepes.fr>", "RCPT TO:<recipient>, once for each recipient."),
+    ("rcpt to:<bob@cs.tcd.ie>", "Another RCPT TO for one more recipient, or DATA"),
+])
+def test_after_a_250_the_next_command_of_the_transaction(command, expected):
+    assert explain_reply(250, None, command=command).splitlines()[1].startswith(
+        f"Next: {expected}")

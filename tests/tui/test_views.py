@@ -97,6 +97,18 @@ async def test_event_list_shows_every_record_and_advances_incrementally():
         assert str(view.rows[-1].seq) in line_texts(view)[-1]
 
 
+def test_a_narrow_event_list_keeps_room_for_the_summary():
+    view = EventList()
+    number, time, host, layer, kind = view._columns(75)  # the events pane beside a lesson
+    assert number == 0 and layer == 0  # the kind's colour says the layer
+    summary = 75 - (time + 2 * host + kind + 4)
+    assert summary >= 30
+    record = TraceRecord(0, 300.0, Layer.QUEUE, Kind.DEFERRED, "smtp.crepes.fr", None,
+                         "A04FCE699 deferred (connection timed out): next try in 5 min")
+    row = "".join(segment.text for segment in view.render_row(record, 75))
+    assert "A04FCE699 deferred (connection timed" in row
+
+
 async def test_event_list_filters_by_layer_and_host():
     world = classroom(60)
     view = EventList()

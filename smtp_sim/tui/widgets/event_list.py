@@ -154,11 +154,12 @@ class EventList(RecordLines):
     def _columns(self, width: int) -> tuple[int, int, int, int, int]:
         """Widths of number, time, host, layer and kind; 0 hides a column when narrow."""
         number = max(4, len(str(len(self._all)))) if width >= 100 else 0
-        layer = 7 if width >= 80 else 0
+        # (narrow: no layer column, the kind's colour says it; the summary keeps 30 cells)
+        layer = 7 if width >= 100 else 0
         kind = 10
-        time = 10
+        time = 10 if width >= 100 else 8
         fixed = number + time + layer + kind + 6
-        host = max(6, min(self._host_width, (width - fixed - 20) // 2))
+        host = max(6, min(self._host_width, (width - fixed - 30) // 2))
         return number, time, host, layer, kind
 
     def render_header(self, width: int) -> list[Segment]:
