@@ -85,6 +85,9 @@ class StudentTerminal:
                     self._show(f"telnet: {words[2]!r} is not a port number (try 25, 587 or 110)")
                     return
                 port = int(words[2])
+            elif self.world.host_named(words[1]) is not None:
+                self._show("(no port given: 25, the SMTP port; a real telnet would try 23, "
+                           "its own)")
             self.connect(words[1], port)
             return
         self.inputs.append((self.world.now, line))

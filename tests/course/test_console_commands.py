@@ -40,3 +40,11 @@ def test_an_answer_that_is_no_choice_is_not_graded():
     assert session.progress[7].answers == []  # not counted as a wrong answer
     assert session.enter("/answer a") == "Not quite. Try again."  # no hints: no "/hint"
     assert session.progress[7].answers == ["a"]
+
+
+def test_telnet_without_a_port_says_which_it_used():
+    session = _session()
+    session.enter("telnet mail.cs.tcd.ie")
+    shown = [o.text for o in session.terminal.output]
+    assert shown[0].startswith("(no port given: 25, the SMTP port; a real telnet would try 23")
+    assert any(text.startswith("220 ") for text in shown)

@@ -391,3 +391,8 @@ def test_without_the_command_the_advice_is_the_codes():
 def test_after_a_250_the_next_command_of_the_transaction(command, expected):
     assert explain_reply(250, None, command=command).splitlines()[1].startswith(
         f"Next: {expected}")
+
+
+def test_telnet_typed_while_connected_says_to_quit_first():
+    advice = explain_reply(500, "5.5.2", command="telnet relay.example.com 25").splitlines()[1]
+    assert "still connected" in advice and "QUIT first" in advice
