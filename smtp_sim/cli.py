@@ -207,7 +207,7 @@ def _positive(text: str) -> int:
 
 
 def _duration(text: str) -> float:
-    from .world.scenario_types import parse_duration
+    from .world.values import parse_duration
 
     try:
         return parse_duration(text)

@@ -61,3 +61,17 @@ def test_the_checker_sees_a_violation(tmp_path, monkeypatch):
     found = _violations("protocol")
     assert any("textual" in v for v in found)
     assert any("smtp_sim.world" in v for v in found)
+
+
+def test_the_running_simulation_does_not_need_pydantic():
+    """The scenario files need pydantic; a world built in code (the benchmarks, the bridge's
+    engines, faults applied at run time) does not load it: a lighter process."""
+    import subprocess
+    import sys
+
+    script = ("import sys\n"
+              "import smtp_sim.world.world, smtp_sim.world.faults, smtp_sim.world.agent\n"
+              "print('pydantic' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=PACKAGE.parent, check=True)
+    assert done.stdout.strip() == "False"

@@ -294,8 +294,7 @@ class Bridge:
         while not sim_ip or world.network.host_by_ip(sim_ip) is not None:
             sim_ip = next(self._spare_ips)
         world.add_host(name, sim_ip, "client",
-                       description=f"a real mail client at {ip} (smtp-sim serve)"
-                       ).external = True  # (its idle timer is the bridge's, in real time)
+                       description=f"a real mail client at {ip} (smtp-sim serve)")
         world.add_link(name, target, latency=0.0)
         self._pseudo[key] = name
         return name

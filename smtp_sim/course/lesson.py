@@ -387,7 +387,7 @@ def console_refusal(line: str, world: World, step: Step | None) -> tuple[str, st
     duration, a user with a mail client, and for a fault what ``check_fault`` asks of it (its
     kind, keys, values and the names they give in ``world``)."""
     from ..world.faults import FAULT_KINDS, check_fault
-    from ..world.scenario_types import DURATION_HELP, parse_duration
+    from ..world.values import DURATION_HELP, parse_duration
 
     stripped = line.strip()
     if not stripped.startswith("/"):

@@ -20,9 +20,8 @@ from typing import TYPE_CHECKING, Any
 from ..protocol.policy import Stage
 from .dns import DnsFailure
 from .mta import Fault
-from .problems import shown_value
-from .scenario_types import DURATION_HELP, parse_duration
 from .trace import Kind, Layer
+from .values import DURATION_HELP, parse_duration, shown_value
 
 if TYPE_CHECKING:
     from .world import World

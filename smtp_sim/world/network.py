@@ -45,8 +45,10 @@ class EngineSession:
     It also keeps the server's idle timer, as a real server does: a client silent for
     :meth:`idle_limit` virtual seconds (RFC 5321 4.5.3.2: 5 minutes for a command, 3 inside
     DATA; RFC 1939: 10 minutes for POP3) gets the engine's timeout reply (421, -ERR) and is
-    disconnected. One timer a session, re-armed lazily: data only notes the time. A
-    connection from a real machine (``Host.external``) is timed by the bridge instead."""
+    disconnected. One timer a session, re-armed lazily: data only notes the time. Only a
+    client that can fall silent is timed (a person at a telnet: its endpoint says
+    ``may_fall_silent``); the simulated mail programs and MTAs never pause mid-session, and a
+    connection from a real machine is timed by the bridge, in real time."""
 
     __slots__ = ()
     engine: Any
@@ -66,7 +68,7 @@ class EngineSession:
         world = self._world()
         self._last = world.clock.now
         self._idle = None
-        if not world.network.hosts[conn.client].external:
+        if getattr(conn.client_end, "may_fall_silent", False):
             self._idle = world.clock.schedule(self.idle_limit(), self._check_idle, conn,
                                               label="server idle timer")
         self._pump()
@@ -117,7 +119,6 @@ class Host:
     up: bool = True
     listeners: dict[int, Callable[[TcpConnection], Endpoint]] = field(default_factory=dict)
     description: str = ""
-    external: bool = False  # a real machine (the bridge): its sessions keep the bridge's timers
 
     def listen(self, port: int, factory: Callable[[TcpConnection], Endpoint]) -> None:
         self.listeners[port] = factory

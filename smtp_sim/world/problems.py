@@ -13,10 +13,11 @@ import re
 import types
 import typing
 from dataclasses import dataclass
-from datetime import date, datetime, time
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+
+from .values import shown_value
 
 Loc = tuple[str | int, ...]
 
@@ -168,24 +169,6 @@ _EXPECTED = {
     "datetime_type": "a date-time like 2026-01-05T09:00:00Z",
     "datetime_parsing": "a date-time like 2026-01-05T09:00:00Z",
 }
-
-
-def shown_value(value: Any) -> str:
-    """A value from a file as a person reads it: ``the string 'x'``, ``the number 7``."""
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        text = value if len(value) <= 40 else value[:37] + "..."
-        return f"the string {text!r}"
-    if isinstance(value, datetime | date | time):
-        return f"the date/time {value.isoformat()}"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    return type(value).__name__
 
 
 def _inner_model(annotation: Any) -> type[BaseModel] | None:

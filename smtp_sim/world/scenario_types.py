@@ -7,7 +7,6 @@ one problem line ``FILE:LINE: KEYPATH: MESSAGE (expected ...)``.
 from __future__ import annotations
 
 import ipaddress
-import math
 import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -16,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
 from ..protocol import PERSONALITIES, Address
+from .values import DURATION_HELP, parse_duration
 
 
 def invalid(message: str, expected: str) -> PydanticCustomError:
@@ -24,41 +24,7 @@ def invalid(message: str, expected: str) -> PydanticCustomError:
                                                                "expected": expected})
 
 
-# -- durations ---------------------------------------------------------------------------------
-
-DURATION_HELP = 'seconds, or a number with a unit: "2ms", "1.5s", "10min", "1h", "5d"'
-_UNITS = {"ms": 0.001, "s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0,
-          "d": 86400.0, "w": 604800.0}
-_PART = r"(\d+(?:\.\d+)?|\.\d+)\s*(ms|min|sec|s|m|h|d|w)"
-_DURATION_RE = re.compile(rf"^\s*(?:{_PART}\s*)+$")
-
-
-#: The longest time a scenario may name (its clock and its dates stay in range).
-MAX_DURATION = 366 * 24 * 3600.0
-
-
-def parse_duration(value: object) -> float:
-    """Seconds from a number or a string like ``"2ms"``, ``"1.5s"``, ``"10min"``, ``"1h30min"``.
-
-    Raises ``ValueError`` with a message that says what was wrong."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ValueError(f"a duration cannot be {type(value).__name__} {value!r}")
-    if isinstance(value, str):
-        text = value.strip().lower()
-        try:
-            seconds = float(text)
-        except ValueError:
-            if not _DURATION_RE.match(text):
-                raise ValueError(f"cannot read {value!r} as a duration") from None
-            seconds = sum(float(n) * _UNITS[u] for n, u in re.findall(_PART, text))
-    else:
-        seconds = float(value)
-    if math.isnan(seconds) or math.isinf(seconds) or seconds < 0:
-        raise ValueError(f"a duration must be zero or more seconds, not {value!r}")
-    if seconds > MAX_DURATION:
-        raise ValueError(f"{value!r} is longer than a simulation runs (at most 366 days)")
-    return seconds
-
+# -- durations (the parsing itself: durations.py, free of pydantic for the fault module) ------
 
 def _duration(value: object) -> float:
     try:

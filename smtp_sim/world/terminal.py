@@ -41,6 +41,9 @@ class TerminalOutput:
 class StudentTerminal:
     """A telnet client on ``host``. ``type_line`` sends; ``output`` collects what came back."""
 
+    #: A person types here, and may stop: the server's idle timer runs (EngineSession).
+    may_fall_silent = True
+
     def __init__(self, world: World, host: str, *, on_output: Callable[[TerminalOutput], None]
                  | None = None) -> None:
         if host not in world.network.hosts:

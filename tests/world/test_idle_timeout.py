@@ -72,3 +72,14 @@ def test_a_session_that_ended_keeps_no_timer():
     terminal.run_until_answer()
     world.run()
     assert world.now < 5  # no idle timer left to wait for
+
+
+def test_only_a_person_is_timed_not_the_mail_programs():
+    world = build_world(load_scenario("classroom"))
+    world.run(until=0.02)  # alice's mail program is in the middle of its session
+    sessions = [s for mta in world.mtas.values() for s in mta.sessions.values()]
+    assert sessions and all(s._idle is None for s in sessions)
+    terminal = _connected(world)
+    mine = next(s for s in world.mtas["mail.cs.tcd.ie"].sessions.values()
+                if s.conn is terminal.conn)
+    assert mine._idle is not None
