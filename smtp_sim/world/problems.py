@@ -86,6 +86,71 @@ def _split_dotted(text: str) -> tuple[str, ...]:
     return tuple(p[1:-1] if p[:1] in "\"'" else p for p in parts)
 
 
+class _ArrayScan:
+    """The elements of an array value written over several lines, each to its line (and an
+    inline table's keys to theirs): ``checks = [`` then one ``{ kind = ... }`` a line. Strings
+    are skipped whole (brackets and commas in a regex are not the array's), multi-line ones
+    too."""
+
+    def __init__(self, path: Loc) -> None:
+        self.path = path
+        self.depth = 0  # brackets open
+        self.braces = 0  # inline tables open
+        self.index = 0
+        self.expect = False  # the next value starts an element
+        self.in_string: str | None = None  # the delimiter of a multi-line string
+        self.done = False
+
+    def feed(self, text: str, number: int, lines: dict[Loc, int]) -> None:
+        i = 0
+        if self.in_string is not None:
+            end = text.find(self.in_string)
+            if end < 0:
+                return
+            i, self.in_string = end + 3, None
+        while i < len(text) and not self.done:
+            c = text[i]
+            top = self.depth == 1 and self.braces == 0
+            if top and self.expect and c not in " \t,]#":
+                self.expect = False
+                lines.setdefault((*self.path, self.index), number)
+                if c == "{":
+                    for key in _INLINE_KEY_RE.findall(text[i:]):
+                        lines.setdefault((*self.path, self.index, key), number)
+            if c in "\"'":
+                triple = text[i:i + 3] == c * 3
+                quote = c * 3 if triple else c
+                j = i + len(quote)
+                while True:
+                    end = text.find(quote, j)
+                    if end < 0 or quote == "'" * len(quote) or text[end - 1] != "\\":
+                        break
+                    j = end + 1
+                if end < 0:
+                    if triple:
+                        self.in_string = quote
+                    return
+                i = end + len(quote)
+                continue
+            if c == "#":
+                return
+            if c == "[":
+                self.depth += 1
+                if self.depth == 1:
+                    self.expect = True
+            elif c == "]":
+                self.depth -= 1
+                self.done = self.depth == 0
+            elif c == "{":
+                self.braces += 1
+            elif c == "}":
+                self.braces -= 1
+            elif c == "," and top:
+                self.index += 1
+                self.expect = True
+            i += 1
+
+
 class TomlLocator:
     """Maps concrete key paths (``("hosts", 2, "mta")``) to the line where they are written."""
 
@@ -98,7 +163,13 @@ class TomlLocator:
         arrays: dict[Loc, int] = {}  # array-of-tables path -> elements seen so far
         current: Loc = ()
         open_string: str | None = None  # the delimiter of a multi-line string being skipped
+        value_array: _ArrayScan | None = None  # a key's array value still open (its elements)
         for number, text in enumerate(source.splitlines(), 1):
+            if value_array is not None:
+                value_array.feed(text, number, self.lines)
+                if value_array.done:
+                    value_array = None
+                continue
             if open_string is not None:
                 if text.count(open_string) % 2 == 1:
                     open_string = None
@@ -130,6 +201,12 @@ class TomlLocator:
             if value.startswith("{"):
                 for inner in _INLINE_KEY_RE.findall(value):
                     self.lines.setdefault((*current, *names, inner), number)
+            if value.startswith("["):  # each element's line: checks = [ {...}, {...} ]
+                scan = _ArrayScan((*current, *names))
+                scan.feed(value, number, self.lines)
+                if not scan.done:
+                    value_array = scan
+                continue
             for delimiter in ('"""', "'''"):
                 if value.startswith(delimiter) and value.count(delimiter) % 2 == 1:
                     open_string = delimiter
@@ -161,6 +238,9 @@ _EXPECTED = {
     "int_from_float": "a whole number",
     "float_type": "a number",
     "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "int_parsing": "a whole number",
+    "float_parsing": "a number",
     "list_type": 'a list like ["a", "b"]',
     "tuple_type": 'a list like ["a", "b"]',
     "dict_type": "a table",
@@ -171,22 +251,33 @@ _EXPECTED = {
 }
 
 
-def _inner_model(annotation: Any) -> type[BaseModel] | None:
-    """The model inside ``list[M]``, ``M | None``, ``Annotated[M, ...]``; None if none."""
+def _inner_models(annotation: Any) -> list[type[BaseModel]]:
+    """Every model a field may hold: the members of ``list[A | B]``, ``Annotated[...]``..."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
+        return [annotation]
     origin = typing.get_origin(annotation)
     if origin is None:
-        return None
+        return []
     args = typing.get_args(annotation)
     if origin is typing.Annotated:
-        return _inner_model(args[0])
+        return _inner_models(args[0])
     if origin in (list, tuple, typing.Union, types.UnionType):
-        for arg in args:
-            found = _inner_model(arg)
-            if found is not None:
-                return found
+        return [model for arg in args for model in _inner_models(arg)]
+    return []
+
+
+def _union_member(models: list[type[BaseModel]], tag: str | int) -> type[BaseModel] | None:
+    """The member of a union that pydantic names ``tag`` in a key path: the value of its
+    discriminator (``kind = "mailbox"``) or its class name."""
+    for model in models:
+        kind = model.model_fields.get("kind")
+        if model.__name__ == tag or (kind is not None and kind.default == tag):
+            return model
     return None
+
+
+def _field(model: type[BaseModel], key: str | int) -> Any:
+    return next((f for n, f in model.model_fields.items() if (f.alias or n) == key), None)
 
 
 def _keys(model: type[BaseModel]) -> list[str]:
@@ -194,47 +285,55 @@ def _keys(model: type[BaseModel]) -> list[str]:
 
 
 def model_at(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
-    """The model class that validates the table at ``loc`` (list indexes skipped)."""
-    model: type[BaseModel] | None = root
+    """The model class that validates the table at ``loc`` (list indexes skipped; a union's
+    tag, as pydantic puts it in a path, picks its member)."""
+    models: list[type[BaseModel]] = [root]
     for part in loc:
         if isinstance(part, int):
             continue
+        member = _union_member(models, part) if len(models) > 1 else None
+        if member is not None:  # a union's tag (a check's kind can also be a key: "state")
+            models = [member]
+            continue
+        model = next((m for m in models if _field(m, part) is not None), None)
         if model is None:
             return None
-        field = next((f for n, f in model.model_fields.items() if (f.alias or n) == part), None)
-        if field is None:
-            return None
-        model = _inner_model(field.annotation)
-    return model
+        models = _inner_models(_field(model, part).annotation)
+    return models[0] if len(models) == 1 else None
 
 
 def clean_loc(root: type[BaseModel] | None, loc: Loc, *, last_is_key: bool = False) -> Loc:
     """``loc`` without pydantic's union tags (``("scenario", "Scenario", "hosts")`` ->
     ``("scenario", "hosts")``): a name that is not a field of the model there is dropped,
     except a last name that is an unknown key (``last_is_key``)."""
-    model = root
+    models: list[type[BaseModel]] = [root] if root is not None else []
     out: list[str | int] = []
     for i, part in enumerate(loc):
-        if isinstance(part, int) or model is None:
+        if isinstance(part, int) or not models:
             out.append(part)
             continue
-        field = next((f for n, f in model.model_fields.items() if (f.alias or n) == part), None)
-        if field is None:
-            if last_is_key and i == len(loc) - 1:
+        member = _union_member(models, part) if len(models) > 1 else None
+        if member is not None:  # a union's tag: not a key of the file
+            models = [member]
+            continue
+        model = next((m for m in models if _field(m, part) is not None), None)
+        if model is None:
+            if _union_member(models, part) is None and last_is_key and i == len(loc) - 1:
                 out.append(part)
             continue
         out.append(part)
-        model = _inner_model(field.annotation)  # None: below here, keep every part
+        models = _inner_models(_field(model, part).annotation)  # []: keep every part below
     return tuple(out)
 
 
 def _describe(error: dict[str, Any], root: type[BaseModel] | None) -> Issue:
     kind = error["type"]
-    loc: Loc = clean_loc(root, tuple(error["loc"]), last_is_key=kind == "extra_forbidden")
+    raw: Loc = tuple(error["loc"])
+    loc: Loc = clean_loc(root, raw, last_is_key=kind == "extra_forbidden")
     ctx = error.get("ctx") or {}
     given = error.get("input")
     if kind == "extra_forbidden":
-        model = model_at(root, loc[:-1]) if root else None
+        model = model_at(root, raw[:-1]) if root else None  # (the union's tag picks the table)
         allowed = _keys(model) if model else []
         key = str(loc[-1])
         message = f"unknown key {key!r}"

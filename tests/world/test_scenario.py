@@ -403,3 +403,56 @@ def test_a_scenario_built_in_python_is_checked_too():
     broken = scenario.model_copy(update={"links": [LinkSpec(a="pc.crepes.fr", b="nowhere")]})
     with pytest.raises(ScenarioError, match=r"links\[0\]\.b: no host named 'nowhere'"):
         build_world(broken)
+
+
+def test_each_element_of_an_array_written_over_lines_has_its_line():
+    from smtp_sim.world.problems import TomlLocator
+
+    source = '''id = "x"
+checks = [
+  { kind = "sent", pattern = "^\\\\[a, b\\\\]" },   # brackets and a comma in a regex
+  { kind = "mailbox", address = "bob@x.org",
+    subject = "y" },
+  { kind = "reply", code = 250 },
+]
+hints = [
+  "one, with a comma",
+  """two \\
+over lines""", "three",
+]
+after = 1
+'''
+    lines = TomlLocator(source).lines
+    assert lines[("checks", 0)] == 3 and lines[("checks", 0, "pattern")] == 3
+    assert lines[("checks", 1)] == 4 and lines[("checks", 1, "address")] == 4
+    assert lines[("checks", 2)] == 6 and lines[("checks", 2, "code")] == 6
+    assert [lines[("hints", i)] for i in range(3)] == [9, 10, 11]
+    assert lines[("after",)] == 13
+
+
+def test_a_check_of_any_kind_is_named_with_its_key_and_line(tmp_path, capsys):
+    from smtp_sim.cli import main
+
+    path = tmp_path / "lesson.toml"
+    path.write_text('''id = "mini"
+title = "Mini"
+summary = "A tiny lesson"
+scenario = "classroom"
+
+[[steps]]
+id = "hello"
+title = "Say hello"
+text = "Connect."
+solution = ["telnet mail.cs.tcd.ie 25"]
+checks = [
+  { kind = "reply", code = 220 },
+  { kind = "mailbox", address = "bob@cs.tcd.ie", subjct = "x" },
+  { kind = "state", state = "DATA", now = 3 },
+]
+''')
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"{path}:13: steps[0].checks[1].subjct: unknown key 'subjct'; "
+                             "did you mean 'subject'?")
+    assert err[1] == (f"{path}:14: steps[0].checks[2].now: wrong type: the number 3 "
+                      "(expected true or false)")
