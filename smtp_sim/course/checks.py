@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 
 from ..world.scenario_types import invalid
 from ..world.trace import Kind, Layer, TraceRecord
+from .scans import Pop3Scan, ReplyScan
 
 if TYPE_CHECKING:
     from ..world.terminal import StudentTerminal
@@ -140,40 +141,9 @@ class ReplyCheck(BaseCheck):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     def passed(self, ctx: CheckContext) -> bool:
-        last_verb: dict[int | None, str] = {}
-        student_conns: set[int | None] = set()
-        for r in ctx.records:
-            if r.kind is Kind.COMMAND:
-                last_verb[r.conn] = r.get("verb", "")
-                if r.get("student"):
-                    student_conns.add(r.conn)
-            elif r.kind is Kind.CONTENT and r.get("student"):
-                student_conns.add(r.conn)
-                if r.data.rstrip(b"\r\n") == b".":
-                    last_verb[r.conn] = "<end of data>"
-            if r.kind is not Kind.REPLY:
-                continue
-            if self.student and not self._is_student_conn(ctx, r, student_conns):
-                continue
-            if self.host and r.src != self.host:
-                continue
-            if self.to and last_verb.get(r.conn, "").upper() != self.to.upper():
-                continue
-            codes = r.get("codes", ())
-            if self.code is not None and self.code not in codes:
-                continue
-            if self.reply_class is not None and not any(c // 100 == self.reply_class
-                                                        for c in codes):
-                continue
-            return True
-        return False
-
-    @staticmethod
-    def _is_student_conn(ctx: CheckContext, r: TraceRecord, known: set[int | None]) -> bool:
-        if r.conn in known:
-            return True
-        term = ctx.terminal
-        return term is not None and term.conn is not None and term.conn.id == r.conn
+        scan = ReplyScan(self)
+        scan.feed(ctx.records)
+        return scan.passed(ctx)
 
     def describe(self) -> str:
         what = (f"a {self.code} reply" if self.code is not None else
@@ -370,20 +340,9 @@ class Pop3Reply(BaseCheck):
     student: bool = True
 
     def passed(self, ctx: CheckContext) -> bool:
-        last_verb: dict[int | None, str] = {}
-        for r in ctx.records:
-            if r.layer is not Layer.POP3:
-                continue
-            if r.kind is Kind.COMMAND:
-                if self.student and not r.get("student"):
-                    continue
-                last_verb[r.conn] = r.get("verb", "")
-            elif r.kind is Kind.REPLY and r.conn in last_verb:
-                if self.to and last_verb[r.conn].upper() != self.to.upper():
-                    continue
-                if bool(r.get("ok")) == self.ok:
-                    return True
-        return False
+        scan = Pop3Scan(self)
+        scan.feed(ctx.records)
+        return scan.passed(ctx)
 
     def describe(self) -> str:
         return f"a POP3 {'+OK' if self.ok else '-ERR'}" + (f" to {self.to}" if self.to else "")

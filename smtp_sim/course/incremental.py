@@ -20,8 +20,8 @@ matter, so the check's own code stays the definition:
   terminal's current connection;
 * ``mailbox`` is handed only the STORED records of its mailbox;
 * ``reply`` and ``pop3`` carry state from record to record (the last verb on each connection,
-  which connections are the student's), so their watches carry the same state: these two
-  repeat the logic of their check, and must change with it;
+  which connections are the student's): the check itself is a scan that can be fed in
+  batches (``ReplyScan``, ``Pop3Scan`` in scans.py), and their watch keeps one scan open;
 * ``quiz`` looks at no records; ``all``, ``any`` and ``not`` watch their parts;
 * any other kind (a check registered elsewhere) is given every record since the step began,
   as before.
@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from ..world.trace import Kind, Layer, TraceRecord
+from ..world.trace import Kind, TraceRecord
 from .checks import (
     AllOf,
     AnyOf,
@@ -53,6 +53,7 @@ from .checks import (
     SessionState,
     TcpEvent,
 )
+from .scans import Pop3Scan, ReplyScan
 
 
 class Watch:
@@ -158,91 +159,18 @@ class StoredIn(Watch):
         return self.check.passed(replace(ctx, records=stored))
 
 
-class Replies(Watch):
-    """``reply``: ReplyCheck.passed, carried from batch to batch (keep the two alike)."""
+class Scanned(Watch):
+    """``reply`` and ``pop3``: the check's own scan (checks.py), kept open as records come."""
 
-    def __init__(self, check: ReplyCheck) -> None:
+    def __init__(self, check: BaseCheck, scan: ReplyScan | Pop3Scan) -> None:
         super().__init__(check)
-        self.last_verb: dict[int | None, str] = {}
-        self.student_conns: set[int | None] = set()
-        self.found = False  # a reply that passes on a connection known to be the student's
-        # Connections with a reply that passes but came before anything showed the connection
-        # was the student's: it counts while that connection is the terminal's.
-        self.pending: set[int | None] = set()
-        self.to = check.to.upper() if check.to else None
+        self.scan = scan
 
     def feed(self, records: Sequence[TraceRecord]) -> None:
-        if self.found:
-            return
-        c = self.check
-        assert isinstance(c, ReplyCheck)
-        last_verb, student_conns = self.last_verb, self.student_conns
-        for r in records:
-            kind = r.kind
-            if kind is Kind.COMMAND:
-                last_verb[r.conn] = r.get("verb", "")
-                if r.get("student"):
-                    student_conns.add(r.conn)
-            elif kind is Kind.CONTENT and r.get("student"):
-                student_conns.add(r.conn)
-                if r.data.rstrip(b"\r\n") == b".":
-                    last_verb[r.conn] = "<end of data>"
-            if kind is not Kind.REPLY:
-                continue
-            if c.host and r.src != c.host:
-                continue
-            if self.to and last_verb.get(r.conn, "").upper() != self.to:
-                continue
-            codes = r.get("codes", ())
-            if c.code is not None and c.code not in codes:
-                continue
-            if c.reply_class is not None and not any(code // 100 == c.reply_class
-                                                     for code in codes):
-                continue
-            if not c.student or r.conn in student_conns:
-                self.found = True
-                return
-            self.pending.add(r.conn)
+        self.scan.feed(records)
 
     def passed(self, ctx: CheckContext) -> bool:
-        if self.found:
-            return True
-        term = ctx.terminal
-        return (term is not None and term.conn is not None
-                and term.conn.id in self.pending)
-
-
-class Pop3Replies(Watch):
-    """``pop3``: Pop3Reply.passed, carried from batch to batch (keep the two alike)."""
-
-    def __init__(self, check: Pop3Reply) -> None:
-        super().__init__(check)
-        self.last_verb: dict[int | None, str] = {}
-        self.found = False
-        self.to = check.to.upper() if check.to else None
-
-    def feed(self, records: Sequence[TraceRecord]) -> None:
-        if self.found:
-            return
-        c = self.check
-        assert isinstance(c, Pop3Reply)
-        last_verb = self.last_verb
-        for r in records:
-            if r.layer is not Layer.POP3:
-                continue
-            if r.kind is Kind.COMMAND:
-                if c.student and not r.get("student"):
-                    continue
-                last_verb[r.conn] = r.get("verb", "")
-            elif r.kind is Kind.REPLY and r.conn in last_verb:
-                if self.to and last_verb[r.conn].upper() != self.to:
-                    continue
-                if bool(r.get("ok")) == c.ok:
-                    self.found = True
-                    return
-
-    def passed(self, ctx: CheckContext) -> bool:
-        return self.found
+        return self.scan.passed(ctx)
 
 
 class Combined(Watch):
@@ -273,9 +201,9 @@ def watch(check: BaseCheck) -> Watch:
     if kind is QuizAnswered:
         return NoRecords(check)
     if kind is ReplyCheck:
-        return Replies(check)  # type: ignore[arg-type]
+        return Scanned(check, ReplyScan(check))  # type: ignore[arg-type]
     if kind is Pop3Reply:
-        return Pop3Replies(check)  # type: ignore[arg-type]
+        return Scanned(check, Pop3Scan(check))  # type: ignore[arg-type]
     if kind is MailboxHas:
         return StoredIn(check)  # type: ignore[arg-type]
     if kind is Connected:
