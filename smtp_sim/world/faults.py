@@ -10,215 +10,48 @@ what would fail at run time. Every fault writes a FAULT record to the trace sayi
 
 from __future__ import annotations
 
-import difflib
 import inspect
-import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..protocol.policy import Stage
-from .dns import DnsFailure
+from .fault_params import (
+    ADDRESSES,
+    CODE,
+    DNS_FAILURE,
+    DNS_FAILURES,
+    DOMAIN,
+    DURATION,
+    ENHANCED,
+    FLAG,
+    HOST,
+    MAILBOX,
+    MTA,
+    POSITIVE_DURATION,
+    PROBABILITY,
+    STAGE,
+    TEXT,
+    FaultError,
+    ParamType,
+    did_you_mean,
+    find_host,
+    find_link,
+    find_mailbox,
+    find_mta,
+)
 from .mta import Fault
 from .trace import Kind, Layer
-from .values import DURATION_HELP, parse_duration, shown_value
 
 if TYPE_CHECKING:
     from .world import World
-
-
-class FaultError(ValueError):
-    """A fault that cannot be applied: ``message`` says why, ``key`` names the parameter at
-    fault (``"kind"`` for the kind, None for the fault as a whole) and ``expected`` what would
-    do. ``str()`` joins them for the console: ``KEY: MESSAGE (expected EXPECTED)``."""
-
-    def __init__(self, message: str, *, key: str | None = None,
-                 expected: str | None = None) -> None:
-        text = f"{key}: {message}" if key else message
-        super().__init__(f"{text} (expected {expected})" if expected else text)
-        self.message = message
-        self.key = key
-        self.expected = expected
-
-
-# -- what a parameter takes ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ParamType:
-    """What one fault parameter takes. ``read`` turns a file's value (or the console's text)
-    into the value the fault's function gets, raising ValueError when it cannot; ``find``
-    checks in a world that the value names something there, raising FaultError when not."""
-
-    expected: str
-    schema: dict[str, Any]
-    read: Callable[[Any], Any]
-    find: Callable[[World, Any], object] | None = None
-
-
-def _read_name(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{shown_value(value)} is not a name")
-    return value.strip()
-
-
-def _read_text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"wrong type: {shown_value(value)}")
-    return value
-
-
-def _read_positive_duration(value: Any) -> float:
-    seconds = parse_duration(value)
-    if seconds <= 0:
-        raise ValueError(f"{shown_value(value)} is not more than 0 seconds")
-    return seconds
-
-
-def _read_probability(value: Any) -> float:
-    try:
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise ValueError
-        p = float(value)
-    except ValueError:
-        raise ValueError(f"{shown_value(value)} is not a number") from None
-    if not 0.0 <= p < 1.0:  # (NaN fails too)
-        raise ValueError(f"{shown_value(value)} is out of range")
-    return p
-
-
-def _read_code(value: Any) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{shown_value(value)} is not a reply code")
-    if not 400 <= value <= 599:
-        raise ValueError(f"{value} is not a 4xx or 5xx code")
-    return value
-
-
-def _read_flag(value: Any) -> bool:
-    """A yes/no parameter: a TOML boolean, or the console's text (``enabled=false``)."""
-    if isinstance(value, bool):
-        return value
-    text = value.strip().lower() if isinstance(value, str) else None
-    if text in ("true", "yes", "on", "1"):
-        return True
-    if text in ("false", "no", "off", "0"):
-        return False
-    raise ValueError(f"{shown_value(value)} is not true or false")
-
-
-def _read_addresses(value: Any) -> tuple[str, ...]:
-    """A list of addresses, or one string (the console's ``addresses=a@x,b@y``)."""
-    items = value.split(",") if isinstance(value, str) else value
-    if not isinstance(items, list | tuple) or not all(
-            isinstance(a, str) and a.strip() for a in items):
-        raise ValueError(f"{shown_value(value)} is not a list of addresses")
-    return tuple(a.strip().lower() for a in items)
-
-
-_ENHANCED = re.compile(r"^[245]\.\d{1,3}\.\d{1,3}$")
-
-
-def _read_enhanced(value: Any) -> str:
-    if not isinstance(value, str) or not _ENHANCED.match(value.strip()):
-        raise ValueError(f"{shown_value(value)} is not an enhanced status code")
-    return value.strip()
-
-
-def _choice(noun: str, values: Iterable[str]) -> Callable[[Any], str]:
-    known = {v.lower(): v for v in values}
-
-    def read(value: Any) -> str:
-        if isinstance(value, str) and value.strip().lower() in known:
-            return known[value.strip().lower()]
-        raise ValueError(f"{shown_value(value)} is not a {noun}")
-
-    return read
-
-
-def _some(names: Iterable[str], limit: int = 12) -> str:
-    names = list(names)
-    more = f", ... ({len(names) - limit} more)" if len(names) > limit else ""
-    return ", ".join(names[:limit]) + more if names else "none in this network"
-
-
-def _did_you_mean(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.7)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def _host(world: World, name: str):
-    host = world.host_named(name)
-    if host is None:
-        hosts = list(world.network.hosts)
-        raise FaultError(f"no host named {name!r}{_did_you_mean(name, hosts)}",
-                         expected=f"a host of this network: {_some(hosts)}")
-    return host
-
-
-def _mta(world: World, name: str):
-    host = _host(world, name)
-    mta = world.mtas.get(host.name)
-    if mta is None:
-        raise FaultError(f"{name} is not a mail server",
-                         expected=f"a host with a mail server: {_some(world.mtas)}")
-    return mta
-
-
-def _link(world: World, a: str, b: str):
-    link = world.network.link_between(_host(world, a).name, _host(world, b).name)
-    if link is None:
-        raise FaultError(f"no link between {a} and {b}",
-                         expected="two hosts joined by a [[links]] entry")
-    return link
-
-
-def _mailbox(world: World, address: str):
-    box = world.mailbox(address)
-    if box is None:
-        known = [b.address for b in world.mailboxes()]
-        raise FaultError(f"no mailbox {address!r}{_did_you_mean(address, known)}",
-                         expected=f"the address of a user with a mailbox: {_some(known)}")
-    return box
-
-
-_DNS = {"nxdomain": DnsFailure.NXDOMAIN, "no-mx": DnsFailure.NO_MAIL,
-        "servfail": DnsFailure.SERVFAIL}
-_STRING = {"type": "string"}
-
-HOST = ParamType("the name of a host", _STRING, _read_name, _host)
-MTA = ParamType("the name of a host with a mail server", _STRING, _read_name, _mta)
-MAILBOX = ParamType("the address of a user with a mailbox", _STRING, _read_name, _mailbox)
-DOMAIN = ParamType("a domain name", _STRING, _read_name)
-TEXT = ParamType("a string", _STRING, _read_text)
-DURATION = ParamType(DURATION_HELP, {"type": ["number", "string"], "minimum": 0},
-                     parse_duration)
-POSITIVE_DURATION = ParamType(f"more than 0 seconds: {DURATION_HELP}",
-                              {"type": ["number", "string"], "exclusiveMinimum": 0},
-                              _read_positive_duration)
-PROBABILITY = ParamType("a number from 0 up to (not including) 1, like 0.2",
-                        {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
-                        _read_probability)
-CODE = ParamType("a reply code from 400 to 599, like 450 or 550",
-                 {"type": "integer", "minimum": 400, "maximum": 599}, _read_code)
-_STAGES = [s.value for s in Stage]
-STAGE = ParamType(f"one of {', '.join(_STAGES)}", {"enum": _STAGES}, _choice("stage", _STAGES))
-DNS_FAILURE = ParamType(f"one of {', '.join(_DNS)}, clear", {"enum": [*_DNS, "clear"]},
-                        _choice("DNS failure", [*_DNS, "clear"]))
-FLAG = ParamType("true or false", {"type": "boolean"}, _read_flag)
-ADDRESSES = ParamType('a list of addresses like ["bob@cs.tcd.ie"]',
-                      {"type": "array", "items": _STRING}, _read_addresses)
-ENHANCED = ParamType("an enhanced status code like 4.2.0 or 5.1.1",
-                     {"type": "string", "pattern": _ENHANCED.pattern}, _read_enhanced)
 
 
 # -- the faults ---------------------------------------------------------------------------------
 
 
 def host_down(world: World, host: str) -> str:
-    h = _host(world, host)
+    h = find_host(world, host)
     h.up = False
     world.network.topology_changed()
     for conn in list(world.network.connections.values()):
@@ -228,35 +61,35 @@ def host_down(world: World, host: str) -> str:
 
 
 def host_up(world: World, host: str) -> str:
-    h = _host(world, host)
+    h = find_host(world, host)
     h.up = True
     world.network.topology_changed()
     return f"{h.name} is up again"
 
 
 def link_down(world: World, a: str, b: str) -> str:
-    link = _link(world, a, b)
+    link = find_link(world, a, b)
     link.up = False
     world.network.topology_changed()
     return f"the link {link.a} \u2014 {link.b} is down"
 
 
 def link_up(world: World, a: str, b: str) -> str:
-    link = _link(world, a, b)
+    link = find_link(world, a, b)
     link.up = True
     world.network.topology_changed()
     return f"the link {link.a} \u2014 {link.b} is up again"
 
 
 def latency(world: World, a: str, b: str, extra: float) -> str:
-    link = _link(world, a, b)
+    link = find_link(world, a, b)
     link.extra_latency = extra
     world.network.topology_changed()
     return f"the link {link.a} \u2014 {link.b} now adds {extra * 1000:g} ms"
 
 
 def loss(world: World, a: str, b: str, probability: float) -> str:
-    link = _link(world, a, b)
+    link = find_link(world, a, b)
     link.loss = probability
     return f"the link {link.a} \u2014 {link.b} now loses {probability:.0%} of its segments"
 
@@ -265,8 +98,8 @@ def dns_failure(world: World, domain: str, failure: str = "servfail") -> str:
     if failure == "clear":
         world.zone.broken.pop(domain.lower(), None)
         return f"DNS answers for {domain} are normal again"
-    world.zone.broken[domain.lower()] = _DNS[failure]
-    return f"DNS lookups for {domain} now fail: {_DNS[failure].value}"
+    world.zone.broken[domain.lower()] = DNS_FAILURES[failure]
+    return f"DNS lookups for {domain} now fail: {DNS_FAILURES[failure].value}"
 
 
 def dns_down(world: World) -> str:
@@ -281,7 +114,7 @@ def dns_up(world: World) -> str:
 
 def reply(world: World, host: str, stage: str, code: int, text: str = "",
           addresses: tuple[str, ...] = (), enhanced: str | None = None) -> str:
-    mta = _mta(world, host)
+    mta = find_mta(world, host)
     st = Stage(stage)
     text = text or ("Service temporarily unavailable" if code < 500 else "Rejected")
     mta.faults.append(Fault(st, code, text, enhanced, tuple(addresses)))
@@ -290,13 +123,13 @@ def reply(world: World, host: str, stage: str, code: int, text: str = "",
 
 
 def clear_replies(world: World, host: str) -> str:
-    mta = _mta(world, host)
+    mta = find_mta(world, host)
     mta.faults.clear()
     return f"{mta.hostname} answers normally again"
 
 
 def greylist(world: World, host: str) -> str:
-    mta = _mta(world, host)
+    mta = find_mta(world, host)
     mta.faults.append(Fault(Stage.RCPT, 450, "Recipient address rejected: Greylisted, "
                             "see https://postgrey.schweikert.ch/", "4.2.0",
                             once_per_sender=True))
@@ -304,19 +137,19 @@ def greylist(world: World, host: str) -> str:
 
 
 def mailbox_full(world: World, address: str) -> str:
-    box = _mailbox(world, address)
+    box = find_mailbox(world, address)
     box.quota = box.size
     return f"the mailbox of {box.address} is full ({box.size} bytes)"
 
 
 def slow_server(world: World, host: str, delay: float) -> str:
-    mta = _mta(world, host)
+    mta = find_mta(world, host)
     mta.reply_delay = delay
     return f"{mta.hostname} now waits {delay:g} s before each reply"
 
 
 def open_relay(world: World, host: str, enabled: bool = True) -> str:
-    mta = _mta(world, host)
+    mta = find_mta(world, host)
     mta.open_relay = enabled
     state = "an OPEN RELAY: it relays mail from anyone" if enabled else "no longer an open relay"
     return f"{mta.hostname} is {state}"
@@ -324,7 +157,7 @@ def open_relay(world: World, host: str, enabled: bool = True) -> str:
 
 def busy_relay(world: World, host: str, enabled: bool = True, cache: float = 2.0) -> str:
     """Relay as a busy Postfix does (PIPELINING groups and a connection cache), or not."""
-    mta = _mta(world, host)
+    mta = find_mta(world, host)
     if not enabled:
         mta.pipelining, mta.connection_cache = False, 0.0
         return (f"{mta.hostname} relays the classic way: a new connection for every message, "
@@ -374,7 +207,7 @@ def _kind(name: str, summary: str, apply: Callable[..., str], *,
 
 
 def _linked(world: World, values: dict[str, Any]) -> object:
-    return _link(world, values["a"], values["b"])
+    return find_link(world, values["a"], values["b"])
 
 
 FAULT_KINDS: dict[str, FaultKind] = {
@@ -417,13 +250,13 @@ def check_fault(kind: str, params: Mapping[str, Any], world: World | None = None
     all ask this, so a file is refused for exactly what would fail when it runs."""
     fault = FAULT_KINDS.get(kind) if isinstance(kind, str) else None
     if fault is None:
-        hint = _did_you_mean(str(kind), FAULT_KINDS)
+        hint = did_you_mean(str(kind), FAULT_KINDS)
         return {}, [FaultError(f"unknown fault kind {kind!r}{hint}", key="kind",
                                expected=f"one of {', '.join(FAULT_KINDS)}")]
     takes = (f"the parameters of {kind}: {', '.join(fault.params)}" if fault.params
              else f"no parameters for {kind}")
     errors = [FaultError(f"unknown key {key!r} for fault {kind}"
-                         f"{_did_you_mean(key, fault.params)}", key=key, expected=takes)
+                         f"{did_you_mean(key, fault.params)}", key=key, expected=takes)
               for key in params if key not in fault.params]
     values: dict[str, Any] = {}
     for name, ptype in fault.params.items():
