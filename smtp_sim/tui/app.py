@@ -18,16 +18,14 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.text import Text
 from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Header, Input, Static, TabbedContent, TabPane
+from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from ..course.progress import Progress, ProgressStore, default_store
-from ..world.network import POP3_PORT
 from .commands import (
     BindingCommands,
     EventFilterCommands,
@@ -35,6 +33,7 @@ from .commands import (
     FaultCommands,
     LessonCommands,
 )
+from .console_keys import ConsoleActions, placeholder
 from .exports import ExportActions
 from .filtering import KEEP, Keep
 from .live import LiveActions, LiveBridge
@@ -59,8 +58,8 @@ if TYPE_CHECKING:
 TRACE_VIEWS = ("map", "flow", "events", "mailboxes", "queues")
 
 
-class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, LiveActions, ExportActions,
-                 App):
+class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, ConsoleActions, LiveActions,
+                 ExportActions, App):
     CSS_PATH: ClassVar[list[str]] = ["styles/views.tcss", "styles/app.tcss"]
     TITLE = "smtp-sim"
     COMMANDS = App.COMMANDS | {BindingCommands, EventFilterCommands, LessonCommands,
@@ -275,56 +274,13 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, LiveActions, Ex
         hosts = sorted(world.network.hosts)
         addresses = sorted({box.address for box in world.mailboxes()} | set(world.agents))
         console.set_completions(hosts, addresses, terminal.state == "open")
-        console.set_placeholder(_placeholder(pb))
+        console.set_placeholder(placeholder(pb))
         panel = self.query_one(LessonPanel)
         if panel.show(pb.session) and panel.has_focus_within:
             # Another step's quiz: a button or box kept focused there would answer it.
             console.input.focus()
         self._update_status()
         self._save_progress()
-
-    # -- the console --------------------------------------------------------------------------
-
-    @on(Console.Submitted)
-    def _line(self, event: Console.Submitted) -> None:
-        line = event.line
-        if self._loading is not None:
-            if self._problems is None:
-                self._typed_while_loading.append(line)  # entered once the lesson is loaded
-            return
-        slash = line.strip().startswith("/")
-        if self.live is not None and self.live.running:
-            # The bridge owns the clock: what is typed is scheduled, and runs at wall pace.
-            self.playback.enter(line, run=False)
-            self.playback.session.play_until = None
-            self.live.advance()
-            self.refresh_views()
-            return
-        # (a line typed as message content is no command: the 354's or the dot's reply then)
-        command = None if slash or self.playback.session.terminal.in_data else line
-        # Lines for a server are answered at once; /send, /wait and /run are played, so the
-        # student watches the message travel hop by hop.
-        self.playback.enter(line, run=not slash)
-        session = self.playback.session
-        if session.play_until is not None:
-            self._play()
-        self.refresh_views()
-        last = next((o for o in reversed(self.playback.session.terminal.output)
-                     if o.reply is not None), None)
-        if last is not None and last.reply is not None:
-            self._explain(last.reply.code, last.reply.enhanced, command=command,
-                          text=" ".join(last.reply.lines))
-
-    @on(Console.ReplySelected)
-    def _reply_selected(self, event: Console.ReplySelected) -> None:
-        self._explain(event.reply.code, event.reply.enhanced)
-
-    def _explain(self, code: int, enhanced: str | None, *, command: str | None = None,
-                 text: str = "") -> None:
-        from ..protocol.explain import explain_reply
-
-        text = explain_reply(code, enhanced, command=command, text=text)
-        self.query_one("#explain", Static).update(Text(text, style="italic"))
 
     @on(LessonPanel.QuizAnswered)
     def _quiz(self, event: LessonPanel.QuizAnswered) -> None:
@@ -357,36 +313,6 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, LiveActions, Ex
 
     def on_flow_diagram_record_selected(self, event: Any) -> None:
         self._select_record(event.record)
-
-    # -- focus: what is typed reaches the console ----------------------------------------------
-
-    def _on_main_screen(self) -> bool:
-        return len(self.screen_stack) == 1 and self.is_mounted
-
-    def on_key(self, event: events.Key) -> None:
-        """A printable key that nothing on the main screen uses goes to the console's input
-        line: after Tab into the quiz or a click on a tab, what is typed is not lost.
-
-        Runs before App's own handler (it checks the key bindings): keys bound by the focused
-        widget, its containers or the app keep their use."""
-        if not event.is_printable or not self._on_main_screen():
-            return
-        focused = self.focused
-        if isinstance(focused, Input):  # typed into where it is
-            return
-        if event.key in self.screen.active_bindings:
-            return
-        console = self.query_one(Console).input
-        if focused is console:
-            return
-        event.prevent_default()  # (App's handler: no binding would take it anyway)
-        event.stop()
-        console.focus()
-        console.insert_text_at_cursor(event.character or "")
-
-    def action_focus_console(self) -> None:
-        if self._on_main_screen():
-            self.query_one(Console).input.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         allowed = super().check_action(action, parameters)
@@ -459,28 +385,6 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, LiveActions, Ex
         if self.live is not None:
             self.live.advance()
         self.refresh_views()
-
-
-def _placeholder(pb: Playback) -> str:
-    """What to type next, as the empty console line suggests it: a command of the protocol
-    spoken, message text, or how to connect (from the step's own solution, when it has one)."""
-    terminal = pb.session.terminal
-    if terminal.in_data:
-        return "message text; a line holding only . ends it"
-    if terminal.state == "open":
-        if terminal.conn is not None and terminal.conn.port == POP3_PORT:
-            return "a POP3 command: USER, PASS, STAT, LIST, RETR n, DELE n, QUIT"
-        return "an SMTP command: HELO, MAIL FROM:<\u2026>, RCPT TO:<\u2026>, DATA, QUIT, HELP"
-    step = pb.session.current
-    for line in step.solution if step is not None else ():
-        if line.startswith(("telnet ", "/send ")):
-            return f"type here, e.g. {line}"
-    for other in pb.session.lesson.steps:  # (the lesson's own server, not just any)
-        for line in other.solution:
-            if line.startswith("telnet "):
-                return f"type here: {line}, or /help"
-    server = next(iter(pb.world.mtas), None)
-    return f"type here: telnet {server} 25, or /help" if server else "type here: /help"
 
 
 def start_lesson(lesson_id: str | None = None, *, seed: int | None = None,

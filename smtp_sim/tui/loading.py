@@ -134,7 +134,7 @@ class LoadingActions:
                 await text
         typed, self._typed_while_loading = self._typed_while_loading, []
         for line in typed:
-            self._line(Console.Submitted(line))
+            self.on_console_submitted(Console.Submitted(line))
         callbacks, self._on_loaded = self._on_loaded, []
         for callback in callbacks:
             callback()

@@ -1,0 +1,123 @@
+"""What the student types, in the app: lines to the playback, the explanation of the reply
+they got, and where the keys go (whatever is typed on the main screen reaches the console).
+
+A mixin of :class:`~smtp_sim.tui.app.SmtpSimApp`; :func:`placeholder` is what the empty input
+line suggests typing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import events
+from textual.widgets import Input, Static
+
+from ..world.network import POP3_PORT
+from .widgets.console import Console
+
+if TYPE_CHECKING:
+    from ..course.playback import Playback
+    from .live import LiveBridge
+
+
+class ConsoleActions:
+    """Lines typed, replies explained, keys routed to the console."""
+
+    playback: Playback
+    live: LiveBridge | None
+    _loading: object
+    _problems: list[str] | None
+    _typed_while_loading: list[str]
+
+    # By name, not @on(...): a mixin's @on handlers are not collected (App subclasses only).
+    def on_console_submitted(self, event: Console.Submitted) -> None:
+        line = event.line
+        if self._loading is not None:
+            if self._problems is None:
+                self._typed_while_loading.append(line)  # entered once the lesson is loaded
+            return
+        slash = line.strip().startswith("/")
+        if self.live is not None and self.live.running:
+            # The bridge owns the clock: what is typed is scheduled, and runs at wall pace.
+            self.playback.enter(line, run=False)
+            self.playback.session.play_until = None
+            self.live.advance()
+            self.refresh_views()
+            return
+        # (a line typed as message content is no command: the 354's or the dot's reply then)
+        command = None if slash or self.playback.session.terminal.in_data else line
+        # Lines for a server are answered at once; /send, /wait and /run are played, so the
+        # student watches the message travel hop by hop.
+        self.playback.enter(line, run=not slash)
+        session = self.playback.session
+        if session.play_until is not None:
+            self._play()
+        self.refresh_views()
+        last = next((o for o in reversed(self.playback.session.terminal.output)
+                     if o.reply is not None), None)
+        if last is not None and last.reply is not None:
+            self._explain(last.reply.code, last.reply.enhanced, command=command,
+                          text=" ".join(last.reply.lines))
+
+    def on_console_reply_selected(self, event: Console.ReplySelected) -> None:
+        self._explain(event.reply.code, event.reply.enhanced)
+
+    def _explain(self, code: int, enhanced: str | None, *, command: str | None = None,
+                 text: str = "") -> None:
+        from ..protocol.explain import explain_reply
+
+        text = explain_reply(code, enhanced, command=command, text=text)
+        self.query_one("#explain", Static).update(Text(text, style="italic"))
+
+    # -- focus: what is typed reaches the console ----------------------------------------------
+
+    def _on_main_screen(self) -> bool:
+        return len(self.screen_stack) == 1 and self.is_mounted
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key that nothing on the main screen uses goes to the console's input
+        line: after Tab into the quiz or a click on a tab, what is typed is not lost.
+
+        Runs before App's own handler (it checks the key bindings): keys bound by the focused
+        widget, its containers or the app keep their use."""
+        if not event.is_printable or not self._on_main_screen():
+            return
+        focused = self.focused
+        if isinstance(focused, Input):  # typed into where it is
+            return
+        if event.key in self.screen.active_bindings:
+            return
+        console = self.query_one(Console).input
+        if focused is console:
+            return
+        event.prevent_default()  # (App's handler: no binding would take it anyway)
+        event.stop()
+        console.focus()
+        console.insert_text_at_cursor(event.character or "")
+
+    def action_focus_console(self) -> None:
+        if self._on_main_screen():
+            self.query_one(Console).input.focus()
+
+
+def placeholder(pb: Playback) -> str:
+    """What to type next, as the empty console line suggests it: a command of the protocol
+    spoken, message text, or how to connect (from the step's own solution, when it has one)."""
+    terminal = pb.session.terminal
+    if terminal.in_data:
+        return "message text; a line holding only . ends it"
+    if terminal.state == "open":
+        if terminal.conn is not None and terminal.conn.port == POP3_PORT:
+            return "a POP3 command: USER, PASS, STAT, LIST, RETR n, DELE n, QUIT"
+        return "an SMTP command: HELO, MAIL FROM:<\u2026>, RCPT TO:<\u2026>, DATA, QUIT, HELP"
+    step = pb.session.current
+    for line in step.solution if step is not None else ():
+        if line.startswith(("telnet ", "/send ")):
+            return f"type here, e.g. {line}"
+    for other in pb.session.lesson.steps:  # (the lesson's own server, not just any)
+        for line in other.solution:
+            if line.startswith("telnet "):
+                return f"type here: {line}, or /help"
+    server = next(iter(pb.world.mtas), None)
+    return f"type here: telnet {server} 25, or /help" if server else "type here: /help"
