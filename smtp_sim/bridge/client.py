@@ -247,11 +247,15 @@ class RealClient(asyncio.BufferedProtocol):
         """How much of the backlog may go into the world now: whole lines. A line typed a
         character at a time (telnet does that) goes as one segment once its end arrives, so
         the trace and the live log show the command, not its letters; a line without its end
-        goes only when the client closes, or once HOLD_LIMIT bytes of it are waiting."""
+        goes only when the client closes, or once HOLD_LIMIT bytes of it are waiting (then
+        without its end: a line longer than that)."""
         backlog = self._backlog
-        if self._eof or len(backlog) >= HOLD_LIMIT:
+        if self._eof:
             return len(backlog)
-        return backlog.rfind(b"\n") + 1
+        whole = backlog.rfind(b"\n") + 1
+        if whole == 0 and len(backlog) >= HOLD_LIMIT:  # one line longer than the hold limit
+            return len(backlog)
+        return whole
 
     def _take(self, in_data: bool) -> bytes:
         backlog = self._backlog

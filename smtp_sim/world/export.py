@@ -34,12 +34,18 @@ _WIRE_KINDS = frozenset({Kind.COMMAND, Kind.CONTENT, Kind.REPLY})
 
 def wire_lines(data: bytes) -> list[str]:
     """The lines of ``data`` as sent: split at CR LF; a bare CR or LF, any other control
-    character and a byte that is not UTF-8 made visible."""
+    character and a byte that is not UTF-8 made visible; a last line without its CR LF ends
+    with ``<no line end>``."""
     lines = decode(data).split("\r\n")
-    if lines and lines[-1] == "":
+    # (a segment that stops inside a line: a client gone mid-line, or a huge line)
+    unfinished = lines[-1] != ""
+    if not unfinished:
         lines.pop()
-    return [visible(line.replace("\r", "<CR>").replace("\n", "<LF>"), tabs=True)
-            for line in lines]
+    shown = [visible(line.replace("\r", "<CR>").replace("\n", "<LF>"), tabs=True)
+             for line in lines]
+    if unfinished:
+        shown[-1] += "<no line end>"
+    return shown
 
 
 def _is_error_reply(line: str) -> bool:

@@ -473,3 +473,22 @@ async def test_a_client_gone_mid_data_is_explained(serve, maildir):
     notes = [r.summary for r in bridge.world.trace if r.kind.value == "note"]
     assert any(n.startswith("lost connection after DATA") for n in notes), notes
     assert bridge.world.mailbox(BOB).messages == []
+
+
+async def test_a_long_message_goes_into_the_world_in_whole_lines(serve, maildir):
+    """Segments of message content end at line ends, so the live log never shows one line
+    of the message cut in two at a 64 KiB read."""
+    bridge = await serve()
+    body = b"".join(b"line %05d of the big message\r\n" % n for n in range(5000))
+
+    def send() -> bytes:
+        raw = open_transaction(smtp_port(bridge))
+        raw.send(b"Subject: big\r\n\r\n" + body + b".\r\n")
+        return raw.reply()
+
+    assert (await in_thread(send)).startswith(b"250 ")
+    contents = [r.data for r in bridge.world.trace if r.kind.value == "content"]
+    assert len(contents) > 1  # it did arrive in several reads
+    assert all(data.endswith(b"\n") for data in contents)
+    (stored,) = maildir_messages(maildir, BOB)
+    assert stored.endswith(b"Subject: big\r\n\r\n" + body)

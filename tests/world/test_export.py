@@ -71,6 +71,9 @@ def test_wire_lines_give_back_the_exact_bytes(world):
 
 def test_bare_cr_and_lf_are_made_visible():
     assert wire_lines(b"data\n.\r\nnext\rline\r\n") == ["data<LF>.", "next<CR>line"]
+    # a client that stops after a dot but before its CR LF did not end the data
+    assert wire_lines(b"body\r\n.") == ["body", ".<no line end>"]
+    assert wire_lines(b"") == []
     record = TraceRecord(0, 1.5, Layer.SMTP, Kind.CONTENT, "evil.test", "mx.test", "content",
                          data=b"x\n.\r\n.\r\n")
     assert record_lines(record) == ["[  1.500]  -> evil.test -> mx.test: x<LF>.",
