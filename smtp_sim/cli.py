@@ -75,16 +75,18 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
     run.add_argument("-o", "--output", metavar="FILE",
                      help="write the trace to FILE instead of standard output (for a lesson: "
                      "the trace of the graded attempt; the report stays on standard output)")
-    run.add_argument("--svg", metavar="FILE",
+    run.add_argument("--svg", metavar="FILE", type=_picture_name,
                      help="also write the whole flow diagram to FILE as SVG (HTML when FILE "
                      "ends in .html)")
     run.add_argument("--seed", type=int, help="override the scenario's random seed")
-    run.add_argument("--solve", action="store_true",
-                     help="for a lesson: type its own solutions; exit 0 only if every step "
-                     "passes")
-    run.add_argument("--answers", metavar="FILE",
-                     help="for a lesson: type a student's recorded input (one line per line, "
-                     "or an exported attempt .json); exit 10+N when step N is the first to fail")
+    graded = run.add_mutually_exclusive_group()
+    graded.add_argument("--solve", action="store_true",
+                        help="for a lesson: type its own solutions; exit 0 only if every step "
+                        "passes")
+    graded.add_argument("--answers", metavar="FILE",
+                        help="for a lesson: type a student's recorded input (one line per "
+                        "line, or an exported attempt .json); exit 10+N when step N is the "
+                        "first to fail")
 
     sub.add_parser("lessons", help="list the built-in course with your progress")
 
@@ -213,6 +215,14 @@ def _duration(text: str) -> float:
         return parse_duration(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _picture_name(text: str) -> str:
+    """--svg FILE: a name ending in .svg or .html (what is written follows the name)."""
+    if not text.lower().endswith((".svg", ".html", ".htm")):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: the flow diagram is written as SVG or HTML: name it .svg or .html")
+    return text
 
 
 def _network_of(ref: str, command: str) -> str | Scenario | None:

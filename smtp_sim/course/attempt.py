@@ -70,13 +70,22 @@ def attempt_text(session: LessonSession, *, seed: int | None = None) -> str:
     return json.dumps(attempt_json(session, seed=seed), indent=2, ensure_ascii=False) + "\n"
 
 
+#: The largest answers file read (a lesson's worth of typing is a few kilobytes).
+MAX_ATTEMPT_BYTES = 10_000_000
+
+
 def read_attempt(path: str | Path) -> Attempt:
     """An answers file: plain text, one typed line per line; or (``.json``) the app's export
     of an attempt. Raises :class:`AttemptError` (a ValueError) naming every problem."""
     p = Path(path)
     name = str(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with p.open("rb") as handle:  # (at most the limit: /dev/zero never ends)
+            data = handle.read(MAX_ATTEMPT_BYTES + 1)
+        if len(data) > MAX_ATTEMPT_BYTES:
+            raise _error(name, f"longer than {MAX_ATTEMPT_BYTES // 1_000_000} MB",
+                         "an answers file: the lines a student typed")
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise _error(name, "no such file", "an answers file: the lines typed, or an attempt "
                      ".json exported by the app") from None

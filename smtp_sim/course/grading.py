@@ -78,7 +78,10 @@ class Grade:
             lines.append(f"  {'PASS' if ok else 'FAIL'}  grading check {i}"
                          + (f": {what}" if what else ""))
         done = sum(s.passed for s in self.steps)
-        lines.append(f"{done} of {len(self.steps)} steps passed")
+        summary = f"{done} of {len(self.steps)} steps passed"
+        if self.grading:
+            summary += f"; {sum(self.grading)} of {len(self.grading)} grading checks passed"
+        lines.append(summary)
         return "\n".join(lines)
 
 

@@ -346,6 +346,9 @@ def names_a_file(ref: str) -> bool:
 def read_document(ref: str | Path) -> tuple[str, str]:
     """``(source, file name to show)`` for a path or a built-in id; ScenarioError if neither."""
     text = str(ref)
+    if not text.strip():
+        raise ScenarioError([Problem("(nothing)", 1, "(file)", "no file or id given",
+                                     "a path to a .toml file or a built-in id, e.g. classroom")])
     path = Path(ref)
     is_path = isinstance(ref, Path) or names_a_file(text) or path.exists()
     if not is_path:

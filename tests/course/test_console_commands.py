@@ -48,3 +48,24 @@ def test_telnet_without_a_port_says_which_it_used():
     shown = [o.text for o in session.terminal.output]
     assert shown[0].startswith("(no port given: 25, the SMTP port; a real telnet would try 23")
     assert any(text.startswith("220 ") for text in shown)
+
+
+def test_run_refuses_what_it_cannot_do_with_a_line_each(tmp_path, capsys):
+    import pytest
+
+    from smtp_sim.cli import main
+    from smtp_sim.course.attempt import MAX_ATTEMPT_BYTES
+
+    assert main(["run", ""]) == 2
+    assert "no file or id given" in capsys.readouterr().err
+    for args in (["run", "classroom", "--svg", str(tmp_path / "flow.png")],
+                 ["run", "foobar", "--solve", "--answers", str(tmp_path / "a.txt")]):
+        with pytest.raises(SystemExit) as stopped:
+            main(args)
+        assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "name it .svg or .html" in err and "not allowed with argument --solve" in err
+    huge = tmp_path / "huge.txt"
+    huge.write_bytes(b"NOOP\n" * (MAX_ATTEMPT_BYTES // 5 + 1))
+    assert main(["run", "foobar", "--answers", str(huge)]) == 2
+    assert "longer than 10 MB" in capsys.readouterr().err
