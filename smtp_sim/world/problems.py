@@ -345,6 +345,12 @@ def _describe(error: dict[str, Any], root: type[BaseModel] | None) -> Issue:
         return Issue(loc, f"required key {loc[-1]!r} is missing", _EXPECTED.get(kind))
     if "expected" in ctx and "message" in ctx:  # our own validators (see scenario.invalid)
         return Issue(loc, str(ctx["message"]), str(ctx["expected"]))
+    if kind == "union_tag_invalid":  # e.g. a check's kind that does not exist
+        tag, field = str(ctx.get("tag")), str(ctx.get("discriminator", "kind")).strip("'")
+        known = [t.strip(" '") for t in str(ctx.get("expected_tags", "")).split(",")]
+        close = difflib.get_close_matches(tag, known, n=1, cutoff=0.6)
+        message = f"unknown {field} {tag!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+        return Issue((*loc, field), message, "one of: " + ", ".join(known))
     if kind == "literal_error":
         return Issue(loc, f"{shown_value(given)} is not allowed", f"one of {ctx.get('expected')}")
     if kind in _EXPECTED:

@@ -456,3 +456,18 @@ checks = [
                              "did you mean 'subject'?")
     assert err[1] == (f"{path}:14: steps[0].checks[2].now: wrong type: the number 3 "
                       "(expected true or false)")
+
+
+def test_a_check_kind_that_does_not_exist_gets_the_nearest_one(tmp_path, capsys):
+    from smtp_sim.cli import main
+
+    path = tmp_path / "lesson.toml"
+    path.write_text('id = "mini"\ntitle = "Mini"\nsummary = "A tiny lesson"\n'
+                    'scenario = "classroom"\n\n[[steps]]\nid = "hello"\ntitle = "Hello"\n'
+                    'text = "Connect."\nsolution = ["telnet mail.cs.tcd.ie 25"]\n'
+                    'checks = [\n  { kind = "snet", verb = "HELO" },\n]\n')
+    assert main(["check", str(path)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"{path}:12: steps[0].checks[0].kind: unknown kind 'snet'; "
+                           "did you mean 'sent'? (expected one of: sent, data, reply")
+
