@@ -75,3 +75,37 @@ async def test_quiz_feedback_offers_a_hint_only_when_there_is_one():
         panel.post_message(LessonPanel.QuizAnswered(quiz.solution))
         await pilot.pause()
         assert panel.quiz_feedback == "\u2714 Correct. " + quiz.explanation
+
+
+async def test_keys_typed_in_a_burst_make_one_line_per_enter():
+    """A paste without bracketed paste arrives as keys, Enter among them: each line its own."""
+    app = SmtpSimApp(load_lesson("foobar"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.query_one("Console").input.value = "telnet mail.cs.tcd.ie 25"
+        await pilot.press("enter")
+        await pilot.pause()
+        from textual import events
+
+        # As a terminal delivers them: all queued before any is handled (pilot.press would
+        # wait for each key, and hide the race between Enter and the keys before it).
+        for ch in "noop\rnoop 2\rhe":
+            key = {"\r": "enter", " ": "space"}.get(ch, ch)
+            app.post_message(events.Key(key, ch))
+        for _ in range(20):
+            await pilot.pause(0.05)
+        typed = [entry[1] for entry in app.playback.session.terminal.log
+                 if isinstance(entry, tuple) and entry[0] == "typed"]
+        assert typed[-2:] == ["noop", "noop 2"]
+        assert app.query_one("#line").value == "he"
+
+
+async def test_help_shows_one_command_a_line():
+    app = SmtpSimApp(load_lesson("foobar"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.query_one("Console").input.value = "/help"
+        await pilot.press("enter")
+        await pilot.pause()
+        shown = [str(option.prompt) for option in app.query_one("Console").output.options]
+        assert "the console's own commands:" in shown
+        assert any(line.strip().startswith("/send FROM TO [SUBJECT]") for line in shown)
+        assert not any("^J" in line for line in shown)

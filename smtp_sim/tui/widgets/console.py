@@ -124,6 +124,21 @@ class ConsoleInput(Input):
             super().__init__()
             self.lines = lines
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Enter is handled as a key, in order with the keys before it (see _on_key): as a
+        # binding it would run before the keys typed just before it reach this input.
+        return False if action == "submit" else super().check_action(action, parameters)
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Enter takes the line as typed so far, in key order: a paste without bracketed
+        paste, or fast typing, arrives as keys, and each line leaves on its own."""
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            line = self.value
+            self.value = ""
+            self.post_message(self.Submitted(self, line))
+
     def action_accept_suggestion(self) -> None:
         if self._suggestion and self._suggestion != self.value:
             self.value = self._suggestion
@@ -212,9 +227,10 @@ class Console(Vertical):
                 line = Text("» ", style="bold")
                 line.append_text(literal(text, style="bold") if text
                                  else literal("(empty line)", style="dim"))
-            else:
-                line = literal(text, style="italic")
-            out.append(self._option(line))
+                out.append(self._option(line))
+            else:  # a note of the console's own: one option a line (/help is a list)
+                out += [self._option(literal(part, style="italic"))
+                        for part in text.split("\n")]
             return out
         if item.reply is not None:
             style = REPLY_CLASS_STYLE.get(item.reply.reply_class, "")
@@ -261,8 +277,7 @@ class Console(Vertical):
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         line = event.value
-        self.input.remember(line)
-        self.input.value = ""
+        self.input.remember(line)  # (the input emptied itself when Enter was pressed)
         self.post_message(self.Submitted(line))
 
     @on(ConsoleInput.LinesPasted)
