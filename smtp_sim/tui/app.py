@@ -250,7 +250,8 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, ConsoleActions,
         views = [self.query_one(f"#{view}") for view in TRACE_VIEWS]
         console = self.query_one(Console)
         log = pb.session.terminal.log
-        if pb.generation != self._generation:
+        rebuilt = pb.generation != self._generation
+        if rebuilt:
             self._generation = pb.generation
             pb.seen = 0
             pb.new_records()
@@ -269,6 +270,7 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, ConsoleActions,
                 console.add(log[self._log_seen:])
                 self._log_seen = len(log)
         self._shown_now = world.now
+        self.explain_latest(rebuilt)
         terminal = pb.session.terminal
         console.set_prompt(terminal.prompt, data_mode=terminal.in_data)
         hosts = sorted(world.network.hosts)

@@ -47,18 +47,39 @@ class ConsoleActions:
             return
         # (a line typed as message content is no command: the 354's or the dot's reply then)
         command = None if slash or self.playback.session.terminal.in_data else line
+        before = len(self.playback.session.terminal.output)
         # Lines for a server are answered at once; /send, /wait and /run are played, so the
         # student watches the message travel hop by hop.
         self.playback.enter(line, run=not slash)
         session = self.playback.session
         if session.play_until is not None:
             self._play()
-        self.refresh_views()
-        last = next((o for o in reversed(self.playback.session.terminal.output)
-                     if o.reply is not None), None)
-        if last is not None and last.reply is not None:
-            self._explain(last.reply.code, last.reply.enhanced, command=command,
-                          text=" ".join(last.reply.lines))
+        self.refresh_views()  # (which explains a new reply; the advice for this line next)
+        answer = next((o for o in reversed(session.terminal.output[before:])
+                       if o.reply is not None), None)
+        if answer is not None and answer.reply is not None and command is not None:
+            self._explain(answer.reply.code, answer.reply.enhanced, command=command,
+                          text=" ".join(answer.reply.lines))
+
+    def explain_latest(self, rebuilt: bool) -> None:
+        """The line under the console follows the replies as they come (a 421 while time
+        passes, a reply to a line typed earlier), not only the reply to the last line typed;
+        after a rebuild, the last reply of the replayed session (none after a reset)."""
+        output = self.playback.session.terminal.output
+        seen = 0 if rebuilt else getattr(self, "_explained", 0)
+        self._explained = len(output)
+        latest = next((o for o in reversed(output[seen:])
+                       if o.reply is not None or o.pop3 is not None), None)
+        if latest is not None and latest.reply is not None:
+            self._explain(latest.reply.code, latest.reply.enhanced,
+                          text=" ".join(latest.reply.lines))
+        elif latest is not None and latest.pop3 is not None:
+            from ..protocol.pop3_replies import explain_pop3_reply
+
+            self.query_one("#explain", Static).update(
+                Text(explain_pop3_reply(latest.pop3), style="italic"))
+        elif rebuilt:
+            self.query_one("#explain", Static).update("")
 
     def on_console_reply_selected(self, event: Console.ReplySelected) -> None:
         self._explain(event.reply.code, event.reply.enhanced)

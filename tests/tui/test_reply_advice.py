@@ -109,3 +109,22 @@ async def test_help_shows_one_command_a_line():
         assert "the console's own commands:" in shown
         assert any(line.strip().startswith("/send FROM TO [SUBJECT]") for line in shown)
         assert not any("^J" in line for line in shown)
+
+
+async def test_the_explanation_follows_a_reply_that_comes_while_time_passes():
+    from smtp_sim.course.lesson import sandbox_lesson
+
+    app = SmtpSimApp(sandbox_lesson("press-send-net"), sandbox=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for line in ("telnet mail.cs.tcd.ie 25", "helo pc.crepes.fr", "/wait 6m"):
+            app.query_one("Console").input.value = line
+            await pilot.press("enter")
+            await pilot.pause()
+        for _ in range(200):  # played at the app's speed until the wait is over
+            if app.playback.session.play_until is None:
+                break
+            await pilot.pause(0.05)
+        assert str(app.query_one("#explain").render()).startswith("421 ")
+        await pilot.press("f9")  # reset: no reply to explain any more
+        await pilot.pause()
+        assert str(app.query_one("#explain").render()) == ""
