@@ -85,9 +85,17 @@ class LessonSession:
         self.record_input(line)
         stripped = line.strip()
         message: str | None = None
+        quiz = self.current.quiz if self.current is not None else None
         if stripped.startswith("/"):
             self.terminal.log.append(("typed", line))
             message = self._slash(stripped, run=run)
+            self.terminal.note(message)
+        elif (quiz is not None and quiz.choices and self.terminal.state not in
+              ("open", "connecting") and len(stripped) <= 2
+              and quiz.not_a_choice(stripped) is None):
+            # A letter typed to answer the question, with no server to take it.
+            self.terminal.log.append(("typed", line))
+            message = f"To answer the question, type /answer {stripped.upper()}"
             self.terminal.note(message)
         else:
             self.terminal.enter(line)

@@ -312,6 +312,9 @@ def _next_for(code: int, command: str, text: str) -> str | None:
     if code in (500, 502) and "too long" in text.lower():
         return ("The line was longer than this server takes: send shorter lines (RFC 5321 "
                 "section 4.5.3.1.4 guarantees 512 octets for a command line).")
+    if code in (500, 502) and verb.startswith("."):
+        return ("The server is not reading a message now (no DATA is open): an earlier line "
+                "holding only '.' ended it. Start a new one with MAIL FROM, RCPT TO and DATA.")
     if code in (500, 502) and verb in ("TELNET", "CONNECT", "OPEN"):
         return ("You are still connected: this server took the line as an SMTP command. Type "
                 "QUIT first, then telnet to the other host.")

@@ -69,3 +69,9 @@ def test_run_refuses_what_it_cannot_do_with_a_line_each(tmp_path, capsys):
     huge.write_bytes(b"NOOP\n" * (MAX_ATTEMPT_BYTES // 5 + 1))
     assert main(["run", "foobar", "--answers", str(huge)]) == 2
     assert "longer than 10 MB" in capsys.readouterr().err
+
+
+def test_a_letter_typed_at_a_quiz_with_no_server_is_pointed_to_answer():
+    session = _session(7)  # the recap quiz, not connected
+    assert session.enter("b") == "To answer the question, type /answer B"
+    assert session.progress[7].answers == []

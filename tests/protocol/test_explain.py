@@ -396,3 +396,8 @@ def test_after_a_250_the_next_command_of_the_transaction(command, expected):
 def test_telnet_typed_while_connected_says_to_quit_first():
     advice = explain_reply(500, "5.5.2", command="telnet relay.example.com 25").splitlines()[1]
     assert "still connected" in advice and "QUIT first" in advice
+
+
+def test_a_dot_line_outside_data_says_the_message_already_ended():
+    advice = explain_reply(500, "5.5.2", command=" .").splitlines()[1]
+    assert "an earlier line holding only '.' ended it" in advice
