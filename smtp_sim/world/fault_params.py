@@ -47,6 +47,14 @@ class ParamType:
     schema: dict[str, Any]
     read: Callable[[Any], Any]
     find: Callable[[World, Any], object] | None = None
+    #: The names a world offers for it (to say what to write when it is missing).
+    known: Callable[[World], Iterable[str]] | None = None
+
+    def expected_in(self, world: World | None) -> str:
+        """What it takes, with the names of ``world`` when it names something there."""
+        if world is None or self.known is None:
+            return self.expected
+        return f"{self.expected}: {_some(self.known(world))}"
 
 
 def _read_name(value: Any) -> str:
@@ -181,9 +189,12 @@ DNS_FAILURES = {"nxdomain": DnsFailure.NXDOMAIN, "no-mx": DnsFailure.NO_MAIL,
         "servfail": DnsFailure.SERVFAIL}
 _STRING = {"type": "string"}
 
-HOST = ParamType("the name of a host", _STRING, _read_name, find_host)
-MTA = ParamType("the name of a host with a mail server", _STRING, _read_name, find_mta)
-MAILBOX = ParamType("the address of a user with a mailbox", _STRING, _read_name, find_mailbox)
+HOST = ParamType("the name of a host", _STRING, _read_name, find_host,
+                 lambda world: world.network.hosts)
+MTA = ParamType("the name of a host with a mail server", _STRING, _read_name, find_mta,
+                lambda world: world.mtas)
+MAILBOX = ParamType("the address of a user with a mailbox", _STRING, _read_name, find_mailbox,
+                    lambda world: [box.address for box in world.mailboxes()])
 DOMAIN = ParamType("a domain name", _STRING, _read_name)
 TEXT = ParamType("a string", _STRING, _read_text)
 DURATION = ParamType(DURATION_HELP, {"type": ["number", "string"], "minimum": 0},

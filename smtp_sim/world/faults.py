@@ -262,8 +262,8 @@ def check_fault(kind: str, params: Mapping[str, Any], world: World | None = None
     for name, ptype in fault.params.items():
         if name not in params:
             if name not in fault.defaults:
-                errors.append(FaultError(f"fault {kind} needs {name!r}", key=name,
-                                         expected=ptype.expected))
+                errors.append(FaultError(f"fault {kind} needs {name}=...", key=name,
+                                         expected=ptype.expected_in(world)))
             continue
         try:
             value = ptype.read(params[name])

@@ -83,7 +83,7 @@ BAD_FAULTS = [
      "a host of this network: pc.a.test, mail.a.test"),
     ({"kind": "host-down", "host": "mx.b.tst"}, "faults[0].host",
      "no host named 'mx.b.tst'; did you mean 'mx.b.test'?", "a host of this network"),
-    ({"kind": "host-down"}, "faults[0].host", "fault host-down needs 'host'",
+    ({"kind": "host-down"}, "faults[0].host", "fault host-down needs host=...",
      "the name of a host"),
     ({"kind": "host-down", "host": "mx.b.test", "hots": "x"}, "faults[0].hots",
      "unknown key 'hots' for fault host-down", "the parameters of host-down: host"),
@@ -261,7 +261,7 @@ def _lesson(tmp_path, kind, params):
     ("host-down", '{ host = "nosuch" }', "timeline[1].params.host", "no host named 'nosuch'"),
     ("loss", '{ a = "mx.b.test", b = "ix.test", probability = 5 }',
      "timeline[1].params.probability", "the number 5 is out of range"),
-    ("host-down", "{}", "timeline[1].params.host", "fault host-down needs 'host'"),
+    ("host-down", "{}", "timeline[1].params.host", "fault host-down needs host=..."),
     ("host-down", '{ host = "mx.b.test", colour = "red" }', "timeline[1].params.colour",
      "unknown key 'colour' for fault host-down"),
     ("link-up", '{ a = "pc.a.test", b = "mx.b.test" }', "timeline[1].params",
@@ -385,7 +385,7 @@ def test_check_fault_without_a_world_checks_values_only():
     assert errors == [] and values == {"a": "anywhere", "b": "x", "probability": 0.25}
     _, errors = check_fault("reply", {"host": 3, "stage": "rcpt"})
     assert [(e.key, e.message) for e in errors] == [
-        ("host", "the number 3 is not a name"), ("code", "fault reply needs 'code'")]
+        ("host", "the number 3 is not a name"), ("code", "fault reply needs code=...")]
 
 
 def test_the_schema_describes_each_fault_kind():
