@@ -4,13 +4,19 @@ from smtp_sim.course.lesson import load_lesson
 from smtp_sim.tui.app import SmtpSimApp
 
 
+async def enter(app, pilot, *lines: str) -> None:
+    """Type each line into the console and press Enter, as a student does."""
+    for line in lines:
+        app.query_one("Console").input.value = line
+        await pilot.press("enter")
+        await pilot.pause()
+
+
 async def test_a_misspelt_verb_is_named_with_the_command_it_resembles():
     app = SmtpSimApp(load_lesson("foobar"))
     async with app.run_test(size=(120, 40)) as pilot:
-        for line in ["telnet mail.cs.tcd.ie 25", "helo FooBar", "mial from: alice@crepes.fr"]:
-            app.query_one("Console").input.value = line
-            await pilot.press("enter")
-            await pilot.pause()
+        await enter(app, pilot, "telnet mail.cs.tcd.ie 25", "helo FooBar",
+                    "mial from: alice@crepes.fr")
         explained = str(app.query_one("#explain").render())
         assert explained.startswith("502 Command not implemented")
         assert "'MIAL' is not an SMTP command" in explained and "Did you mean MAIL?" in explained
@@ -37,11 +43,8 @@ async def test_pasted_lines_are_each_entered_as_telnet_sends_them():
 
     app = SmtpSimApp(load_lesson("foobar"))
     async with app.run_test(size=(120, 40)) as pilot:
-        for line in ["telnet mail.cs.tcd.ie 25", "helo FooBar", "mail from: alice@crepes.fr",
-                     "rcpt to: bob@cs.tcd.ie", "data"]:
-            app.query_one("Console").input.value = line
-            await pilot.press("enter")
-            await pilot.pause()
+        await enter(app, pilot, "telnet mail.cs.tcd.ie 25", "helo FooBar",
+                    "mail from: alice@crepes.fr", "rcpt to: bob@cs.tcd.ie", "data")
         line = app.query_one("#line")
         line.post_message(events.Paste("To: Someone@S\r\nSubject: FooBar\r\n\r\n"
                                        "Hello World\r\n.\r\nqu"))
@@ -81,9 +84,7 @@ async def test_keys_typed_in_a_burst_make_one_line_per_enter():
     """A paste without bracketed paste arrives as keys, Enter among them: each line its own."""
     app = SmtpSimApp(load_lesson("foobar"))
     async with app.run_test(size=(120, 40)) as pilot:
-        app.query_one("Console").input.value = "telnet mail.cs.tcd.ie 25"
-        await pilot.press("enter")
-        await pilot.pause()
+        await enter(app, pilot, "telnet mail.cs.tcd.ie 25")
         from textual import events
 
         # As a terminal delivers them: all queued before any is handled (pilot.press would
@@ -102,9 +103,7 @@ async def test_keys_typed_in_a_burst_make_one_line_per_enter():
 async def test_help_shows_one_command_a_line():
     app = SmtpSimApp(load_lesson("foobar"))
     async with app.run_test(size=(120, 40)) as pilot:
-        app.query_one("Console").input.value = "/help"
-        await pilot.press("enter")
-        await pilot.pause()
+        await enter(app, pilot, "/help")
         shown = [str(option.prompt) for option in app.query_one("Console").output.options]
         assert "the console's own commands:" in shown
         assert any(line.strip().startswith("/send FROM TO [SUBJECT]") for line in shown)
@@ -116,10 +115,7 @@ async def test_the_explanation_follows_a_reply_that_comes_while_time_passes():
 
     app = SmtpSimApp(sandbox_lesson("press-send-net"), sandbox=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        for line in ("telnet mail.cs.tcd.ie 25", "helo pc.crepes.fr", "/wait 6m"):
-            app.query_one("Console").input.value = line
-            await pilot.press("enter")
-            await pilot.pause()
+        await enter(app, pilot, "telnet mail.cs.tcd.ie 25", "helo pc.crepes.fr", "/wait 6m")
         for _ in range(200):  # played at the app's speed until the wait is over
             if app.playback.session.play_until is None:
                 break
