@@ -255,10 +255,8 @@ class Console(Vertical):
 
     def set_prompt(self, text: str, *, data_mode: bool = False) -> None:
         label = self.query_one("#prompt", Label)
-        prompt = Text(text, style="bold reverse" if data_mode else "bold")
-        if data_mode:
-            prompt.append("  message text: end with a line holding only '.'", style="italic")
-        label.update(prompt)
+        # (in DATA the prompt itself says how the message ends: shown once, reversed)
+        label.update(Text(text, style="bold reverse" if data_mode else "bold"))
 
     def set_placeholder(self, text: str) -> None:
         """What the empty input line suggests typing (it follows the session's state)."""
