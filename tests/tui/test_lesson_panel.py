@@ -384,3 +384,16 @@ async def test_the_lesson_panel_narrows_when_the_window_does(store):
         await pilot.resize_terminal(*SIZE)
         await pilot.pause()
         assert panel.outer_size.width == wide
+
+
+async def test_a_short_screen_gives_the_step_list_rows_to_the_step():
+    from smtp_sim.course.lesson import load_lesson
+    from smtp_sim.tui.app import SmtpSimApp
+
+    app = SmtpSimApp(load_lesson("base64"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert not app.query_one("#steps").display  # (hidden by the -short class)
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert app.query_one("#steps").region.height > 0
