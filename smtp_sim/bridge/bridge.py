@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from ..protocol.personalities import RFC5321_TIMEOUTS, Personality
-from ..protocol.pop3 import IDLE_TIMEOUT as POP3_IDLE_TIMEOUT
 from ..protocol.pop3_replies import Pop3ReplyKind, render_pop3
 from ..protocol.replies import DEFAULT_REPLIES, ReplyKind, render
 from ..world.network import POP3_PORT
@@ -115,7 +114,6 @@ class Bridge:
         *,
         maildir: str | Path | None = None,
         idle_timeout: float | None = None,
-        pop3_timeout: float = POP3_IDLE_TIMEOUT,  # (RFC 1939's 10 minutes)
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         on_record: Callable[[TraceRecord], None] | None = None,
         on_error: Callable[[str], None] | None = None,
@@ -136,7 +134,6 @@ class Bridge:
                 raise ListenError(f"{host}:{port} is given twice: one --listen per port")
         self.listeners = [self._resolve(spec) for spec in specs]
         self.idle_timeout = idle_timeout
-        self.pop3_timeout = pop3_timeout
         self.max_connections = max_connections
         self.on_error = on_error
         self.maildir = MaildirWriter(world, maildir, on_error) if maildir is not None else None

@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from ..protocol.pop3 import IDLE_TIMEOUT as POP3_IDLE_TIMEOUT
 from ..protocol.states import State
-from ..world.network import POP3_PORT, TcpConnection
+from ..world.network import POP3_PORT, EngineSession, TcpConnection
 from ..world.trace import Kind, Layer
 
 if TYPE_CHECKING:
@@ -205,13 +206,13 @@ class RealClient(asyncio.BufferedProtocol):
         configured = self.bridge.idle_timeout
         if configured is not None:
             return configured
-        engine = getattr(self.conn.server_end if self.conn else None, "engine", None)
+        server = self.conn.server_end if self.conn is not None else None
+        if isinstance(server, EngineSession):  # the simulated server's own rule, by its state
+            return server.idle_limit()
+        # (before the server's end is there: what it will start with)
         if self.listener.sim_port == POP3_PORT:
-            return self.bridge.pop3_timeout
-        timeouts = self.listener.timeouts
-        if engine is not None and engine.state is State.DATA:
-            return float(timeouts["data_block"])
-        return float(timeouts["server_command"])
+            return POP3_IDLE_TIMEOUT
+        return float(self.listener.timeouts["server_command"])
 
     # -- inside ---------------------------------------------------------------------------
 
