@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from ..world.problems import Issue, ScenarioError
+from ..world.problems import Issue, ScenarioError, model_keys
 from ..world.scenario import (
     Scenario,
     list_builtin,
@@ -272,13 +272,10 @@ def is_lesson_source(source: str) -> bool:
         return bool(re.search(r"^\s*\[\[(steps|timeline)\]\]", source, re.M))
     if "steps" in document or "timeline" in document:
         return True
-    lesson_keys, scenario_keys = _own_keys(Lesson), _own_keys(Scenario)
+    lesson_keys, scenario_keys = set(model_keys(Lesson)), set(model_keys(Scenario))
     return len(document.keys() & (lesson_keys - scenario_keys)) > len(
         document.keys() & (scenario_keys - lesson_keys))
 
-
-def _own_keys(model: type[BaseModel]) -> set[str]:
-    return {field.alias or name for name, field in model.model_fields.items()}
 
 
 _TOP_KEY = re.compile(r"^(id|order)\s*=\s*(\"[^\"]*\"|\d+)", re.M)

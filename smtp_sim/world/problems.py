@@ -280,7 +280,8 @@ def _field(model: type[BaseModel], key: str | int) -> Any:
     return next((f for n, f in model.model_fields.items() if (f.alias or n) == key), None)
 
 
-def _keys(model: type[BaseModel]) -> list[str]:
+def model_keys(model: type[BaseModel]) -> list[str]:
+    """The keys a file may write for ``model`` (field aliases where given)."""
     return [field.alias or name for name, field in model.model_fields.items()]
 
 
@@ -334,7 +335,7 @@ def _describe(error: dict[str, Any], root: type[BaseModel] | None) -> Issue:
     given = error.get("input")
     if kind == "extra_forbidden":
         model = model_at(root, raw[:-1]) if root else None  # (the union's tag picks the table)
-        allowed = _keys(model) if model else []
+        allowed = model_keys(model) if model else []
         key = str(loc[-1])
         message = f"unknown key {key!r}"
         close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
