@@ -150,6 +150,7 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, ConsoleActions,
             self.progress = Progress()  # read with the lesson
         self._generation = -1
         self._log_seen = 0
+        self._explained = 0
         self._shown_now = 0.0  # the virtual time the views last showed
         self._speed = 2
         self._timer: Timer | None = None

@@ -29,6 +29,7 @@ class ConsoleActions:
     _loading: object
     _problems: list[str] | None
     _typed_while_loading: list[str]
+    _explained: int  # terminal outputs already looked at for a reply to explain
 
     # By name, not @on(...): a mixin's @on handlers are not collected (App subclasses only).
     def on_console_submitted(self, event: Console.Submitted) -> None:
@@ -66,7 +67,7 @@ class ConsoleActions:
         passes, a reply to a line typed earlier), not only the reply to the last line typed;
         after a rebuild, the last reply of the replayed session (none after a reset)."""
         output = self.playback.session.terminal.output
-        seen = 0 if rebuilt else getattr(self, "_explained", 0)
+        seen = 0 if rebuilt else self._explained
         self._explained = len(output)
         latest = next((o for o in reversed(output[seen:])
                        if o.reply is not None or o.pop3 is not None), None)
