@@ -36,7 +36,7 @@ from ..world.trace import TraceRecord
 from ..world.world import World
 from .client import RealClient
 from .listen import ListenError, ListenSpec, parse_listen
-from .maildir import MaildirWriter
+from .maildir import MaildirWriter, RunKeys, attach
 
 DEFAULT_MAX_CONNECTIONS = 100  # Postfix's default_process_limit
 CLOSE_GRACE = 5.0  # wall seconds stop() waits for sockets to flush before cutting them
@@ -136,7 +136,14 @@ class Bridge:
         self.idle_timeout = idle_timeout
         self.max_connections = max_connections
         self.on_error = on_error
+        # The mailboxes' store: the Maildir (which then holds an earlier run's mail), or
+        # keys alone, so that POP3's UIDL is never the same for two messages across runs.
         self.maildir = MaildirWriter(world, maildir, on_error) if maildir is not None else None
+        self.loaded = 0  # messages found in the Maildir at start
+        if self.maildir is not None:
+            self.loaded = self.maildir.take_in()
+        else:
+            attach(world, RunKeys())
         self.stats = BridgeStats()
         self.clients: set[RealClient] = set()
         self.running = False
@@ -340,8 +347,6 @@ class Bridge:
     def _dispatch(self, record: TraceRecord) -> None:
         if self._loop is None:
             return
-        if self.maildir is not None:
-            self.maildir(record)
         for callback in self._callbacks:
             try:
                 callback(record)

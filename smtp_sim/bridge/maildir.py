@@ -1,30 +1,44 @@
-"""Delivered mail written out as it is delivered: ``DIR/<address>/`` is a Maildir.
+"""Delivered mail kept on disk: ``DIR/<address>/`` is a Maildir, and it IS the mailbox.
 
-A trace listener: every MAILBOX ``stored`` record puts that message, byte for byte as the
-simulated mailbox holds it (CRLF line endings, ``Return-Path:`` first), into the recipient's
-Maildir with the standard library's :mod:`mailbox`, before the reply that acknowledges it
-reaches the client. Anything can read the result::
+:class:`MaildirWriter` is the simulated mailboxes' :class:`~smtp_sim.world.mailbox.MailStore`
+while ``smtp-sim serve --maildir DIR`` runs:
+
+- a message delivered into a mailbox is written into the recipient's Maildir at once (before
+  the reply that acknowledges it reaches the client), with LF line ends as Maildir readers
+  expect (Postfix's local delivery writes LF too); ``Return-Path:`` comes first;
+- a message removed over POP3 (DELE, then QUIT) leaves the Maildir;
+- at start, and again whenever a POP3 client logs in, the mailbox takes in what the Maildir
+  holds: mail kept from an earlier run is there again, and a message a mail reader (neomutt)
+  deleted from the Maildir is gone from the POP3 drop too;
+- a message's Maildir unique name is its key, from which POP3's UIDL is derived: the same in
+  every run, never given to another message (RFC 1939 section 7).
+
+Anything can read the result::
 
     import mailbox
-import os
     for message in mailbox.Maildir("DIR/bob@cs.tcd.ie", create=False): ...
 
-Messages later removed over POP3 stay in the Maildir: it is the delivery record, not a mirror.
+Without ``--maildir`` the mailboxes get :class:`RunKeys`: no files, but keys that start with the
+moment the bridge started, so UIDL never names two messages alike across runs either.
 """
 
 from __future__ import annotations
 
+import itertools
 import mailbox
 import os
+import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..world.mailbox import StoredMessage
+from ..world.mailbox import Mailbox, MailStore, StoredMessage
 from ..world.queue import QueueEntry
-from ..world.trace import Kind, Layer, TraceRecord
 from ..world.world import World
 
 QUEUE_FOLDER = "_queue"  # addresses always hold an "@", so this cannot clash with one
+# The standard library's unique names: seconds, microseconds, process id, a counter.
+_UNIQUE = re.compile(r"^(\d+)\.M(\d+)P(\d+)Q(\d+)\.")
 
 
 def folder_name(address: str) -> str:
@@ -33,12 +47,38 @@ def folder_name(address: str) -> str:
     return "_" + name[1:] if name.startswith(".") else name or "_"
 
 
+def to_file(data: bytes) -> bytes:
+    """A message as the world holds it (CRLF) as a Maildir file holds it (LF). A bare LF a
+    client sent stays a line end; a bare CR stays a CR."""
+    return data.replace(b"\r\n", b"\n")
+
+
+def from_file(data: bytes) -> bytes:
+    """A Maildir file's message with CRLF line ends again (the inverse of :func:`to_file`)."""
+    return data.replace(b"\n", b"\r\n")
+
+
+def _delivery_order(key: str) -> tuple[int, int, int, str]:
+    found = _UNIQUE.match(key)
+    if found is None:
+        return (1 << 62, 0, 0, key)
+    return (int(found[1]), int(found[2]), int(found[4]), key)
+
+
+def attach(world: World, store: MailStore | None) -> None:
+    """Make ``store`` keep the mail of every mailbox in the world (and of ones made later)."""
+    for mta in world.mtas.values():
+        mta.mail_store = store
+        for box in mta.mailboxes.values():
+            box.store = store
+
+
 class MaildirError(ValueError):
     """The folder for delivered mail cannot be made or written (``--maildir``)."""
 
 
 class MaildirWriter:
-    """Subscribe it to ``world.trace``; it writes each delivered message once."""
+    """The mailboxes' store: one Maildir per address under ``directory``."""
 
     def __init__(self, world: World, directory: str | Path,
                  on_error: Callable[[str], None] | None = None) -> None:
@@ -58,18 +98,57 @@ class MaildirWriter:
             raise MaildirError(f"cannot keep delivered mail in {directory}: {problem}")
         self.on_error = on_error
         self.written = 0
+        self.removed_count = 0
         self.errors = 0
         self._boxes: dict[str, mailbox.Maildir] = {}
 
-    def __call__(self, record: TraceRecord) -> None:
-        if record.kind is not Kind.STORED or record.layer is not Layer.MAILBOX:
+    def take_in(self) -> int:
+        """Attach to every mailbox and take in what the Maildir already holds (an earlier
+        run's mail). Returns how many messages were found."""
+        attach(self.world, self)
+        found = 0
+        for box in self.world.mailboxes():
+            if (self.directory / folder_name(box.address)).is_dir():
+                found += box.sync(self.world.now)[0]
+        known = {folder_name(box.address) for box in self.world.mailboxes()}
+        for path in sorted(self.directory.iterdir()):
+            if path.is_dir() and path.name not in known and path.name != QUEUE_FOLDER \
+                    and (path / "new").is_dir():
+                self._error(f"maildir: {path} is not the mailbox of anyone in this scenario: "
+                            "left alone")
+        return found
+
+    # -- MailStore ------------------------------------------------------------------------
+
+    def added(self, box: Mailbox, data: bytes) -> str | None:
+        key = self._add(folder_name(box.address), data)
+        if key is not None:
+            self.written += 1
+        return key
+
+    def removed(self, box: Mailbox, stored: StoredMessage) -> None:
+        if stored.key is None:
             return
-        address = record.get("mailbox")
-        stored = self._find(record.src, address, record.get("uid"))
-        if stored is None:
-            self._error(f"maildir: message {record.get('uid')} of {address} not found")
-            return
-        self._add(folder_name(address), stored.data)
+        try:
+            self._box(folder_name(box.address)).discard(stored.key)
+            self.removed_count += 1
+        except OSError as exc:
+            self._error(f"maildir: cannot remove {stored.key} of {box.address}: {exc}")
+
+    def keys(self, box: Mailbox) -> list[str] | None:
+        try:
+            return sorted(self._box(folder_name(box.address)).keys(), key=_delivery_order)
+        except OSError as exc:
+            self._error(f"maildir: cannot read the Maildir of {box.address}: {exc}")
+            return None
+
+    def load(self, box: Mailbox, key: str) -> bytes | None:
+        try:
+            return from_file(self._box(folder_name(box.address)).get_bytes(key))
+        except (KeyError, OSError):
+            return None
+
+    # -------------------------------------------------------------------------------------
 
     def write_queue(self, host: str, entry: QueueEntry) -> None:
         """Keep a message still waiting in a simulated queue (at shutdown) in ``_queue/``."""
@@ -78,28 +157,42 @@ class MaildirWriter:
                 f"{', '.join(f'<{r}>' for r in entry.recipients)}\r\n")
         self._add(QUEUE_FOLDER, head.encode() + entry.content)
 
-    def _find(self, mta_host: str, address: str, uid: int) -> StoredMessage | None:
-        mta = self.world.mtas.get(mta_host)
-        box = mta.mailbox_for(address) if mta is not None else self.world.mailbox(address)
+    def _box(self, folder: str) -> mailbox.Maildir:
+        box = self._boxes.get(folder)
         if box is None:
-            return None
-        for stored in reversed(box.messages):  # the newest is almost always the one
-            if stored.uid == uid:
-                return stored
-        return None
+            box = mailbox.Maildir(self.directory / folder, factory=None, create=True)
+            self._boxes[folder] = box
+        return box
 
-    def _add(self, folder: str, data: bytes) -> None:
+    def _add(self, folder: str, data: bytes) -> str | None:
         try:
-            box = self._boxes.get(folder)
-            if box is None:
-                box = mailbox.Maildir(self.directory / folder, create=True)
-                self._boxes[folder] = box
-            box.add(data)  # bytes are written as they are
-            self.written += 1
+            return self._box(folder).add(to_file(data))  # bytes are written as they are
         except OSError as exc:
             self._error(f"maildir: cannot write into {self.directory / folder}: {exc}")
+            return None
 
     def _error(self, text: str) -> None:
         self.errors += 1
         if self.on_error is not None:
             self.on_error(text)
+
+
+class RunKeys:
+    """The mailboxes' store without ``--maildir``: nothing on disk, only keys that are unique
+    across runs (the wall-clock moment of the start, the process id, a counter)."""
+
+    def __init__(self) -> None:
+        self.prefix = f"{time.time_ns() // 1000:x}.{os.getpid():x}"
+        self._count = itertools.count(1)
+
+    def added(self, box: Mailbox, data: bytes) -> str:
+        return f"{self.prefix}.{next(self._count)}"
+
+    def removed(self, box: Mailbox, stored: StoredMessage) -> None:
+        pass
+
+    def keys(self, box: Mailbox) -> None:
+        return None
+
+    def load(self, box: Mailbox, key: str) -> None:
+        return None

@@ -111,7 +111,10 @@ async def _serve(bridge: Bridge, err: TextIO) -> int:
             print(f"smtp-sim serve: listening on {bound}", file=err)
         if bridge.maildir is not None:
             print(f"smtp-sim serve: delivered mail goes to {bridge.maildir.directory}/<address>/"
-                  " (Maildir)", file=err)
+                  " (Maildir); POP3 serves what is there", file=err)
+            if bridge.loaded:
+                print(f"smtp-sim serve: {bridge.loaded} message{'s' * (bridge.loaded != 1)} "
+                      "already in the Maildir are in the mailboxes again", file=err)
         print("smtp-sim serve: Ctrl-C stops", file=err, flush=True)
         await stopping.wait()
         print("smtp-sim serve: stopping", file=err, flush=True)

@@ -1,12 +1,23 @@
-"""Mailboxes: where delivered mail waits for its owner, exportable for a real mail reader."""
+"""Mailboxes: where delivered mail waits for its owner, exportable for a real mail reader.
+
+A mailbox may be backed by a :class:`MailStore` (``smtp-sim serve --maildir``: a Maildir on
+disk). The store is told of each message delivered and removed, and names each message with a
+key that stays the same across runs (a Maildir's unique name); POP3's UIDL is derived from it
+(RFC 1939 section 7). Simulations have no store: the mailbox is then all there is.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import mailbox as stdlib_mailbox
+import re
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Protocol
+
+_UNIQUE_ID = re.compile(r"^[\x21-\x7e]{1,70}$")  # RFC 1939 section 7 (UIDL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +28,19 @@ class StoredMessage:
     recipient: str
     time: float  # virtual delivery time
     message: str | None = None  # trace id
+    key: str | None = None  # the store's name for it (a Maildir unique name), if it has one
+
+    @property
+    def unique_id(self) -> str:
+        """POP3's unique-id (UIDL): derived from the store's key, so it is the same after a
+        restart and never names another message; the mailbox number without a store. A key
+        that is not 1-70 printable characters is hashed (RFC 1939 section 7)."""
+        key = self.key
+        if key is None:
+            return str(self.uid)
+        if _UNIQUE_ID.match(key):
+            return key
+        return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:40]
 
     def parsed(self) -> EmailMessage:
         return message_from_bytes(self.data, policy=policy.default)  # type: ignore[return-value]
@@ -26,6 +50,27 @@ class StoredMessage:
         return str(self.parsed().get("Subject", ""))
 
 
+class MailStore(Protocol):
+    """Where a mailbox's messages are kept outside the simulation (a Maildir)."""
+
+    def added(self, box: Mailbox, data: bytes) -> str | None:
+        """Keep a message just delivered; return its key (None: it could not be kept)."""
+        ...
+
+    def removed(self, box: Mailbox, stored: StoredMessage) -> None:
+        """The message was deleted (POP3 DELE then QUIT): remove it from the store too."""
+        ...
+
+    def keys(self, box: Mailbox) -> list[str] | None:
+        """The keys of every message the store holds for ``box`` now, oldest first (None:
+        the store cannot tell)."""
+        ...
+
+    def load(self, box: Mailbox, key: str) -> bytes | None:
+        """The message kept under ``key``, CRLF line ends (None: it is gone)."""
+        ...
+
+
 @dataclass
 class Mailbox:
     address: str
@@ -33,6 +78,7 @@ class Mailbox:
     quota: int | None = None  # bytes; None is unlimited
     messages: list[StoredMessage] = field(default_factory=list)
     _next_uid: int = 1
+    store: MailStore | None = field(default=None, compare=False, repr=False)
 
     @property
     def size(self) -> int:
@@ -43,13 +89,44 @@ class Mailbox:
 
     def deliver(self, data: bytes, sender: str, time: float,
                 message: str | None = None) -> StoredMessage:
-        stored = StoredMessage(self._next_uid, data, sender, self.address, time, message)
+        key = self.store.added(self, data) if self.store is not None else None
+        stored = StoredMessage(self._next_uid, data, sender, self.address, time, message, key)
         self._next_uid += 1
         self.messages.append(stored)
         return stored
 
     def remove(self, uid: int) -> None:
+        gone = [m for m in self.messages if m.uid == uid]
         self.messages = [m for m in self.messages if m.uid != uid]
+        if self.store is not None:
+            for stored in gone:
+                self.store.removed(self, stored)
+
+    def sync(self, time: float) -> tuple[int, int]:
+        """Make the mailbox hold what its store holds: messages the store no longer has are
+        dropped (a mail reader deleted them from the Maildir), ones it has and the mailbox
+        does not are added (written before a restart). Returns (added, dropped)."""
+        store = self.store
+        found = store.keys(self) if store is not None else None
+        if store is None or found is None:
+            return 0, 0
+        on_disk = set(found)
+        kept = [m for m in self.messages if m.key is None or m.key in on_disk]
+        dropped = len(self.messages) - len(kept)
+        known = {m.key for m in kept}
+        added = 0
+        for key in found:
+            if key in known:
+                continue
+            data = store.load(self, key)
+            if data is None:
+                continue
+            kept.append(StoredMessage(self._next_uid, data, _return_path(data), self.address,
+                                      time, None, key))
+            self._next_uid += 1
+            added += 1
+        self.messages = kept
+        return added, dropped
 
     def export_maildir(self, directory: str | Path) -> Path:
         """Write every message into a Maildir at ``directory`` (created if missing)."""
@@ -77,3 +154,11 @@ class Mailbox:
         finally:
             box.close()
         return path
+
+
+def _return_path(data: bytes) -> str:
+    """The envelope sender recorded in a stored message's first line (``Return-Path: <x>``)."""
+    first = data.split(b"\n", 1)[0].rstrip(b"\r")
+    if first[:12].lower() != b"return-path:":
+        return ""
+    return first[12:].strip().strip(b"<>").decode("utf-8", "replace")

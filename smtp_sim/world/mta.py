@@ -21,7 +21,7 @@ from ..protocol import (
     Stage,
     Verdict,
 )
-from .mailbox import Mailbox
+from .mailbox import Mailbox, MailStore
 from .network import SMTP_PORT, SUBMISSION_PORT, Host, TcpConnection
 from .queue import MailQueue
 from .relay import DEFAULT_LIFETIME, DEFAULT_RETRY, Relaying
@@ -162,6 +162,7 @@ class MTA(Relaying):
         self._idle: dict[str, list[tuple[SmtpClientSession, TcpConnection]]] = {}
         self.sessions: dict[int, SmtpServerSession] = {}
         self.mailboxes: dict[str, Mailbox] = {}
+        self.mail_store: MailStore | None = None  # where new mailboxes keep mail (serve)
         self._queue_counter = 0
         self._salt = sum(hostname.encode()) * 7919
         for domain in self.domains:
@@ -285,7 +286,8 @@ class MTA(Relaying):
         world = self.world
         box = self.mailbox_for(rcpt)
         if box is None:
-            box = self.mailboxes.setdefault(rcpt.lower(), Mailbox(rcpt.lower(), ""))
+            box = self.mailboxes.setdefault(rcpt.lower(), Mailbox(rcpt.lower(), "",
+                                                                     store=self.mail_store))
         data = f"Return-Path: <{sender}>\r\nDelivered-To: {rcpt}\r\n".encode() + content
         stored = box.deliver(data, sender, world.clock.now, message)
         world.log(

@@ -50,12 +50,14 @@ class MailboxMaildrop:
 
     @property
     def messages(self) -> Sequence[tuple[str, bytes]]:
-        self.stored = {str(m.uid): m for m in self.box.messages}
+        self.stored = {m.unique_id: m for m in self.box.messages}
         return [(uid, m.data) for uid, m in self.stored.items()]
 
     def delete(self, uids: Sequence[str]) -> bool:
         for uid in uids:
-            self.box.remove(int(uid))
+            stored = self.stored.get(uid)
+            if stored is not None:
+                self.box.remove(stored.uid)
         return True
 
 
@@ -90,6 +92,13 @@ class Pop3Service:
         box = self.mailbox_for_user(user)
         if box is None or password != self.password_for(box.address):
             return None
+        added, dropped = box.sync(self.mta.world.clock.now)  # what a Maildir holds now
+        if added or dropped:
+            self.mta.world.record(
+                Layer.INFO, Kind.NOTE, self.mta.host.name, None,
+                f"the mailbox of {box.address} follows its Maildir: {added} message"
+                f"{'s' * (added != 1)} found there, {dropped} gone from it",
+                info=(("mailbox", box.address),))
         return MailboxMaildrop(box)
 
     def accept(self, conn: TcpConnection) -> Pop3ServerSession:
@@ -173,7 +182,8 @@ class Pop3ServerSession(EngineSession):
         world.record(Layer.MAILBOX, kind, self.service.mta.host.name, None,
                      f"message {uid} {what} the mailbox of {maildrop.box.address} {how} (POP3)",
                      conn=self.conn.id, message=stored.message if stored else None,
-                     info=(("mailbox", maildrop.box.address), ("uid", int(uid)),
+                     info=(("mailbox", maildrop.box.address),
+                           ("uid", stored.uid if stored else 0),
                            ("bytes", len(stored.data) if stored else 0)))
 
 

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import pytest
 
 from smtp_sim.bridge import Bridge, ListenSpec
-from smtp_sim.bridge.maildir import folder_name
+from smtp_sim.bridge.maildir import folder_name, from_file
 from smtp_sim.world.scenario import build_world, load_scenario
 from smtp_sim.world.world import World
 
@@ -42,11 +42,12 @@ def smtp_port(bridge: Bridge, index: int = 0) -> int:
 
 
 def maildir_messages(root: Path, address: str) -> list[bytes]:
+    """The messages in ``address``'s Maildir, CRLF line ends again (the files have LF)."""
     path = root / folder_name(address)
     if not path.is_dir():
         return []
     box = mailbox.Maildir(path, create=False)
-    return [box.get_bytes(key) for key in sorted(box.keys())]
+    return [from_file(box.get_bytes(key)) for key in sorted(box.keys())]
 
 
 class Raw:

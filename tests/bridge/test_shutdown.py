@@ -232,4 +232,4 @@ async def test_mail_still_queued_at_exit_is_kept(serve, maildir):
     box = mailbox.Maildir(maildir / "_queue", create=False)
     (kept,) = [box.get_bytes(key) for key in box.iterkeys()]
     assert b"X-Smtp-Sim-Envelope: from <alice@crepes.fr> to <carol@example.org>" in kept
-    assert kept.endswith(b"Subject: held\r\n\r\nwait for me\r\n")
+    assert kept.endswith(b"Subject: held\n\nwait for me\n")  # LF line ends in a Maildir
