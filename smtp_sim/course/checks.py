@@ -35,7 +35,8 @@ class CheckContext:
 
 
 class BaseCheck(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: ``code = "220"`` or ``port = "25"`` is a string where the schema says integer
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     def passed(self, ctx: CheckContext) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -138,7 +139,7 @@ class ReplyCheck(BaseCheck):
     host: str | None = None
     student: bool = True  # only replies on the student's connections
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
     def passed(self, ctx: CheckContext) -> bool:
         scan = ReplyScan(self)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from ..world.problems import ScenarioError
+from ..world.problems import Issue, ScenarioError, TomlLocator, to_problems
 from ..world.scenario import Scenario, list_builtin, parse_document, read_document
 from ..world.world import World
 from .grading import Grade, grade_attempt, read_attempt, solve
@@ -65,6 +65,8 @@ def run_lesson(ref: str, *, answers: str | None, seed: int | None, stdout: TextI
         grade: Grade = grade_attempt(lesson, attempt,
                                      seed=seed if seed is not None else attempt.seed)
     else:
+        for warning in lesson_warnings(lesson, source, file):
+            print(warning, file=stderr)
         grade = solve(lesson, seed=seed)
     for warning in grade.warnings:
         print(f"smtp-sim run: warning: {warning}", file=stderr)
@@ -120,6 +122,8 @@ def check_files(paths: list[str], stdout: TextIO, stderr: TextIO) -> int:
             if is_lesson_source(source):
                 lesson = parse_document(source, Lesson, file)
                 kind = "presentation" if lesson.is_presentation else "lesson"
+                for warning in lesson_warnings(lesson, source, file):
+                    print(warning, file=stderr)
             else:
                 parse_document(source, Scenario, file)
                 kind = "scenario"
@@ -130,6 +134,12 @@ def check_files(paths: list[str], stdout: TextIO, stderr: TextIO) -> int:
             continue
         print(f"{file}: ok ({kind})", file=stdout)
     return 2 if bad else 0
+
+
+def lesson_warnings(lesson: Lesson, source: str, file: str) -> list[str]:
+    """``FILE:LINE: KEY: warning: ...`` for what a lesson may mean but is usually a mistake."""
+    issues = [Issue(i.loc, f"warning: {i.message}", i.expected) for i in lesson.warnings()]
+    return [str(p) for p in to_problems(issues, file, TomlLocator(source))]
 
 
 def schemas() -> dict[str, dict]:

@@ -20,7 +20,7 @@ from .attempt import (
     read_answers,
     read_attempt,
 )
-from .lesson import Lesson, console_refusal
+from .lesson import Lesson, Quiz, console_refusal
 from .session import LessonSession, replay
 
 __all__ = ["ATTEMPT_FORMAT", "ATTEMPT_VERSION", "Attempt", "AttemptError", "Grade",
@@ -38,6 +38,7 @@ class StepResult:
     passed: bool
     reached: bool = True  # False: an earlier step never passed, so this one never began
     missing: list[str] = field(default_factory=list)  # what was not met (checks, the quiz)
+    solution: str = ""  # --solve: the solution line that went wrong, and how
 
 
 @dataclass
@@ -72,6 +73,8 @@ class Grade:
             mark = "PASS" if s.passed else "FAIL"
             later = "" if s.passed or s.reached else " (not reached: an earlier step failed)"
             lines.append(f"  {mark}  step {s.index + 1}: {s.title}{later}")
+            if s.solution:
+                lines.append(f"          {s.solution}")
             lines += [f"          not met: {what}" for what in s.missing]
         for i, ok in enumerate(self.grading, 1):
             what = self.grading_checks[i - 1] if i <= len(self.grading_checks) else ""
@@ -114,26 +117,52 @@ def _not_met(session: LessonSession, index: int) -> list[str]:
 
 
 def solve(lesson: Lesson, *, seed: int | None = None) -> Grade:
-    """Type each step's solution (and answer its quiz) in turn."""
+    """Type each step's solution, exactly the author's lines and nothing else (a quiz is
+    answered only by the solution's own ``/answer`` line). A step its solution does not pass
+    fails, with the line that went wrong (a wrong answer, a line the console refused) or
+    else the last one typed."""
     session = LessonSession(lesson, seed=seed)
     warnings = []
+    trouble: dict[int, str] = {}
     for i, step in enumerate(lesson.steps):
         if session.index != i:
             break  # an earlier step did not pass: later solutions would be typed out of place
-        for line in step.solution:
+        if not step.solution:
+            trouble[i] = "the step has no solution: --solve types only the author's lines"
+        for n, line in enumerate(step.solution, 1):
+            said = f"solution line {n} {line.strip()!r}"
             refused = console_refusal(line, session.world, session.current)
             if refused is not None:  # `smtp-sim check` refuses what it can know beforehand
                 warnings.append(f"step {i + 1} ({step.id}): the console refused the solution "
                                 f"line {line.strip()!r}: {refused[0]} (expected {refused[1]})")
+                trouble.setdefault(i, f"{said}: the console refused it: {refused[0]}")
+            was_right = session.progress[i].quiz_correct
             session.enter(line)
-        if step.quiz is not None and not session.progress[i].done:
-            session.enter(f"/answer {step.quiz.solution}")
+            quiz = step.quiz
+            if (quiz is not None and line.strip().lower().startswith("/answer")
+                    and refused is None and not was_right and session.index == i
+                    and not session.progress[i].quiz_correct):
+                trouble.setdefault(i, f"{said}: not the quiz's answer (its answer is "
+                                   f"{_answer_shown(quiz)})")
         if not session.progress[i].done:
             session.run_idle(horizon=600.0)
             session.evaluate()
+        if not session.progress[i].done and i not in trouble and step.solution:
+            trouble[i] = (f"after solution line {len(step.solution)} "
+                          f"{step.solution[-1].strip()!r}, the step had not passed")
     grade = _grade(session)
     grade.warnings = warnings
+    for result in grade.steps:
+        if not result.passed and result.index in trouble:
+            result.solution = trouble[result.index]
     return grade
+
+
+def _answer_shown(quiz: Quiz) -> str:
+    if quiz.choices:
+        assert quiz.correct is not None
+        return f"{quiz.solution.upper()} ({quiz.correct}), {quiz.choices[quiz.correct - 1]!r}"
+    return f"{quiz.solution!r}"
 
 
 def play(lesson: Lesson, lines: list[str], *, seed: int | None = None) -> Grade:

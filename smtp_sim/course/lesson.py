@@ -35,6 +35,7 @@ from ..world.scenario import (
 )
 from ..world.scenario_checks import FaultEntry
 from ..world.scenario_types import Duration
+from .authoring import check_host_issues, solution_issues, telnet_warnings
 from .checks import AnyCheck
 
 if TYPE_CHECKING:
@@ -44,7 +45,10 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Unknown keys are errors, and TOML types are taken as they are: ``correct = "2"`` is a
+    string where the schema says integer, refused as the scenario's tables refuse it."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Quiz(_Model):
@@ -144,7 +148,7 @@ class TimelineEvent(_Model):
     subject: str = ""
     body: str = ""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
 
     @model_validator(mode="after")
     def _complete(self) -> TimelineEvent:
@@ -219,12 +223,23 @@ class Lesson(_Model):
         else:
             try:
                 scenario = load_scenario(self.scenario)
-            except ScenarioError as exc:
+            except ScenarioError as exc:  # at the scenario file's own lines (a built-in
+                # id or a missing file: at the lesson's `scenario =` line)
                 return [Issue(("scenario",), f"scenario {self.scenario!r}: {p.message}",
-                              p.expected) for p in exc.problems]
+                              p.expected, None if p.keypath == "(file)" else p)
+                        for p in exc.problems] + solution_issues(self)
             issues = []
         issues += _timeline_issues(self.timeline, scenario)
+        issues += solution_issues(self) + check_host_issues(self, scenario)
         return issues + _console_issues(self, scenario)
+
+    def warnings(self) -> list[Issue]:
+        """What may be meant but is usually a mistake (``smtp-sim check`` prints it and
+        still says ok): a solution telnetting to a name the network does not have."""
+        try:
+            return telnet_warnings(self, self.resolved_scenario())
+        except ScenarioError:
+            return []
 
     def resolved_scenario(self) -> Scenario:
         if isinstance(self.scenario, Scenario):

@@ -26,7 +26,7 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Footer, Markdown, Static
 
-from ..course.lesson import Lesson
+from ..course.lesson import Lesson, Quiz
 from ..course.playback import Playback
 from ..world.trace import Kind, Layer, TraceRecord
 from .theme import HIGH_CONTRAST
@@ -45,6 +45,19 @@ def is_pause(record: TraceRecord) -> bool:
 def is_auto_stop(record: TraceRecord) -> bool:
     """Where a timeline without pauses stops: something worth a word happened."""
     return record.kind in _AUTO_STOP_KINDS or record.layer is Layer.FAULT
+
+
+def quiz_lines(quiz: Quiz) -> list[str]:
+    """A quiz as the room sees it once answered: the question, each choice with its letter,
+    the right one marked (a short answer: what is accepted)."""
+    lines = [quiz.question]
+    if quiz.choices:
+        for k, choice in enumerate(quiz.choices, 1):
+            mark = "\u2714" if k == quiz.correct else " "
+            lines.append(f"{mark} {chr(ord('A') + k - 1)}. {choice}")
+    else:
+        lines.append("\u2714 " + " / ".join(quiz.accept))
+    return lines
 
 
 class PresenterApp(App):
@@ -128,7 +141,7 @@ class PresenterApp(App):
             if step.task:
                 lines.append(step.task)
             if step.quiz is not None:
-                lines.append(f"{step.quiz.question} \u2192 {step.quiz.solution}")
+                lines += quiz_lines(step.quiz)
             return "\n".join(lines)
         if self._narration is not None:
             return self._narration.summary
@@ -232,10 +245,8 @@ class PresenterApp(App):
             self.notify(f"That was the last of the {len(steps)} steps.")
             return
         step = steps[self.shown]
-        for line in step.solution:
+        for line in step.solution:  # (a quiz is answered by the solution's /answer line)
             self.playback.enter(line)
-        if step.quiz is not None:
-            self.playback.enter(f"/answer {step.quiz.solution}")
         self.shown += 1
         del self._step_stops[self.shown:]
         self._step_stops.append((self.playback.steps, len(self.playback.session.inputs)))

@@ -57,6 +57,8 @@ class Issue:
     loc: Loc
     message: str
     expected: str | None = None
+    #: Already placed in another file (a lesson's scenario file): reported as it is.
+    elsewhere: Problem | None = None
 
 
 def keypath(loc: Loc) -> str:
@@ -337,6 +339,9 @@ def _describe(error: dict[str, Any], root: type[BaseModel] | None) -> Issue:
         model = model_at(root, raw[:-1]) if root else None  # (the union's tag picks the table)
         allowed = model_keys(model) if model else []
         key = str(loc[-1])
+        moved = _belongs_above(root, raw, loc, key, allowed)
+        if moved is not None:
+            return moved
         message = f"unknown key {key!r}"
         close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
         if close:
@@ -355,7 +360,10 @@ def _describe(error: dict[str, Any], root: type[BaseModel] | None) -> Issue:
     if kind == "literal_error":
         return Issue(loc, f"{shown_value(given)} is not allowed", f"one of {ctx.get('expected')}")
     if kind in _EXPECTED:
-        return Issue(loc, f"wrong type: {shown_value(given)}", _EXPECTED[kind])
+        expected = _EXPECTED[kind]
+        if kind in ("int_type", "float_type") and isinstance(given, str) and _is_number(given):
+            expected += f" without quotes: {given.strip()}"  # (strict: "220" is a string)
+        return Issue(loc, f"wrong type: {shown_value(given)}", expected)
     if kind in ("too_short", "too_long"):
         bound = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
         which = "at least" if kind == "too_short" else "at most"
@@ -369,6 +377,29 @@ def _describe(error: dict[str, Any], root: type[BaseModel] | None) -> Issue:
     message = str(error.get("msg", "invalid value"))
     message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     return Issue(loc, message)
+
+
+def _belongs_above(root: type[BaseModel] | None, raw: Loc, loc: Loc, key: str,
+                   allowed: list[str]) -> Issue | None:
+    """A key of the enclosing table written after a sub-table's header (``solution`` after
+    ``[steps.quiz]``): TOML puts it in the sub-table, so say where it belongs."""
+    if root is None or len(loc) < 2 or key in allowed:
+        return None
+    outer = model_at(root, raw[:-2])
+    if outer is None or key not in model_keys(outer):
+        return None
+    table = ".".join(str(p) for p in loc[:-1] if not isinstance(p, int))
+    owner = outer.__name__.removesuffix("Spec").lower()
+    return Issue(loc, f"`{key}` belongs to the {owner}, not to [{table}]: a key written after "
+                 f"the header [{table}] is one of its keys", f"`{key}` moved above [{table}]")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def issues_from_validation(exc: ValidationError, root: type[BaseModel] | None) -> list[Issue]:
@@ -386,6 +417,9 @@ def problems_from_validation(exc: ValidationError, file: str, source: str,
 def to_problems(issues: list[Issue], file: str, locator: TomlLocator | None) -> list[Problem]:
     out = []
     for issue in issues:
+        if issue.elsewhere is not None:
+            out.append(issue.elsewhere)
+            continue
         line = locator.line_of(issue.loc) if locator else 1
         out.append(Problem(file, line, keypath(issue.loc), issue.message, issue.expected))
     return out

@@ -1,0 +1,114 @@
+"""What ``smtp-sim check`` proves about a lesson beyond its types: every step has a solution
+(and a quiz step's solution answers it, since ``--solve`` types only what the author wrote),
+every check names hosts and mail servers the network has, and (a warning) every
+``telnet HOST`` of a solution names a host the student's telnet can find.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from ..world.problems import Issue, Loc
+from .checks import AllOf, AnyOf, BaseCheck, Not
+
+if TYPE_CHECKING:
+    from ..world.scenario import Scenario
+    from .lesson import Lesson, Quiz
+
+#: A check's keys that name a host, and whether that host must be a mail server.
+_HOST_KEYS = {"connected": {"host": False}, "tcp": {"host": False},
+              "reply": {"host": True}, "queue": {"host": True, "via": True}}
+_TELNET = ("telnet", "connect", "open")
+
+
+def solution_issues(lesson: Lesson) -> list[Issue]:
+    """A step with no solution, and a quiz step whose solution never answers the quiz."""
+    issues = []
+    for i, step in enumerate(lesson.steps):
+        if not step.solution:
+            issues.append(Issue(
+                ("steps", i, "solution"), f"step {step.id!r} has no solution",
+                "solution = [the exact lines that pass the step], which `smtp-sim run "
+                "--solve` types" + (f', e.g. ["/answer {_answer(step.quiz)}"]'
+                                    if step.quiz is not None else "")))
+        elif step.quiz is not None and not any(
+                line.strip().lower().startswith("/answer") for line in step.solution):
+            issues.append(Issue(
+                ("steps", i, "solution"), f"step {step.id!r} has a quiz its solution never "
+                "answers (`--solve` types only the solution's lines)",
+                f'"/answer {_answer(step.quiz)}" as a line of the solution'))
+    return issues
+
+
+def _answer(quiz: Quiz) -> str:
+    return quiz.solution.upper() if quiz.choices else quiz.solution
+
+
+def _hosts(scenario: Scenario) -> tuple[dict[str, str], set[str]]:
+    """The names a check may give (host names and the MTAs' banner names) with their role."""
+    names: dict[str, str] = {}
+    for host in scenario.hosts:
+        names[host.name.lower()] = host.role
+        if host.mta is not None and host.mta.hostname:
+            names.setdefault(host.mta.hostname.lower(), host.role)
+    telnet = set(names) | {a.name.lower() for a in scenario.dns.a}
+    return names, telnet
+
+
+def _walk(checks: list[BaseCheck], loc: Loc) -> Iterator[tuple[BaseCheck, Loc]]:
+    for k, check in enumerate(checks):
+        here = (*loc, k)
+        yield check, here
+        if isinstance(check, AllOf | AnyOf):
+            yield from _walk(check.checks, (*here, "checks"))
+        elif isinstance(check, Not):
+            yield from _walk([check.check], (*here, "check"))
+
+
+def check_host_issues(lesson: Lesson, scenario: Scenario) -> list[Issue]:
+    """Every host or mail server a step's checks or the grading checks name is one of the
+    network's (a check on a host that does not exist can never pass)."""
+    names, _ = _hosts(scenario)
+    hosts = ", ".join(sorted(n for n in names))
+    servers = ", ".join(sorted(n for n, role in names.items() if role == "mta"))
+    groups: list[tuple[list[BaseCheck], Loc]] = [
+        (step.checks, ("steps", i, "checks")) for i, step in enumerate(lesson.steps)]
+    groups.append((lesson.grading, ("grading",)))
+    issues = []
+    for checks, loc in groups:
+        for check, at in _walk(checks, loc):
+            for key, mail_server in _HOST_KEYS.get(getattr(check, "kind", ""), {}).items():
+                value = getattr(check, key, None)
+                if value is None:
+                    continue
+                role = names.get(value.lower())
+                if role is None:
+                    issues.append(Issue((*at, key), f"no host named {value!r} in the scenario "
+                                        f"{scenario.id!r}", "one of: " + (
+                                            servers if mail_server else hosts)))
+                elif mail_server and role != "mta":
+                    issues.append(Issue((*at, key), f"{value!r} is a {role}, not a mail server",
+                                        "a mail server of the scenario: " + servers))
+    return issues
+
+
+def telnet_warnings(lesson: Lesson, scenario: Scenario) -> list[Issue]:
+    """Solution lines that telnet to a name the network does not have: the student's telnet
+    answers "could not resolve" (a lesson may mean it; usually a typo). Lines typed while
+    connected go to the server, so only a ``telnet`` before a connection counts: every line
+    starting with telnet is looked at (a QUIT may come between)."""
+    _, known = _hosts(scenario)
+    warnings = []
+    for i, step in enumerate(lesson.steps):
+        for j, line in enumerate(step.solution):
+            words = line.split()
+            if len(words) in (2, 3) and words[0].lower() in _TELNET and \
+                    words[1].lower().rstrip(".") not in known:
+                warnings.append(Issue(("steps", i, "solution", j),
+                                      f"step {step.id!r}: {line.strip()!r} telnets to "
+                                      f"{words[1]!r}, a name the network does not have (the "
+                                      "console answers: could not resolve)",
+                                      "a host of the scenario: " + ", ".join(
+                                          sorted(h.name for h in scenario.hosts))))
+    return warnings
