@@ -169,12 +169,18 @@ def _add_serve_parser(sub: argparse._SubParsersAction) -> None:
                        help="a scenario file or built-in id (default classroom)")
     add_listen_argument(serve)
     serve.add_argument("--maildir", metavar="DIR",
-                       help="write each delivered message at once into DIR/<address>/ (Maildir)")
+                       help="keep the mailboxes in DIR/<address>/ (Maildir): delivered mail is "
+                       "written there at once, POP3 serves and deletes what is there, a "
+                       "restart finds it again")
     serve.add_argument("--timeout", type=_duration, metavar="TIME",
                        help="idle timeout for every session (default: RFC 5321's, 5 min for "
                        "a command, 3 min inside DATA; 10 min for POP3)")
     serve.add_argument("--max-connections", type=_positive, default=100, metavar="N",
-                       help="connections at once; past it a client gets 421 (default 100)")
+                       help="connections at once, for SMTP and for POP3 each; past it a "
+                       "client gets 421 (default 100)")
+    serve.add_argument("--max-per-address", type=_positive, default=50, metavar="N",
+                       help="connections at once from one client address, per service "
+                       "(default 50, Postfix's smtpd_client_connection_count_limit)")
     serve.add_argument("--no-messages", dest="messages", action="store_false",
                        help="do not play the scenario's own [[messages]] timeline")
     serve.add_argument("--quiet", action="store_true", help="no live log on standard output")
@@ -328,7 +334,8 @@ def _dispatch(argv: list[str] | None) -> int:
         if scenario is None:
             return 2
         return serve(scenario, args.listen, maildir=args.maildir, timeout=args.timeout,
-                     max_connections=args.max_connections, messages=args.messages,
+                     max_connections=args.max_connections,
+                     max_per_address=args.max_per_address, messages=args.messages,
                      quiet=args.quiet, seed=args.seed)
     if args.command == "personalities":
         from .protocol.personalities import PERSONALITIES

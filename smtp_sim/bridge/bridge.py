@@ -34,11 +34,17 @@ from ..world.network import POP3_PORT
 from ..world.queue import QueueEntry
 from ..world.trace import TraceRecord
 from ..world.world import World
-from .client import RealClient
+from .client import ADDRESS, FULL, STOPPING, RealClient
 from .listen import ListenError, ListenSpec, parse_listen
 from .maildir import MaildirWriter, RunKeys, attach
 
-DEFAULT_MAX_CONNECTIONS = 100  # Postfix's default_process_limit
+DEFAULT_MAX_CONNECTIONS = 100  # per service (SMTP, POP3): Postfix's default_process_limit
+#: Connections one client address may hold open per service: Postfix's
+#: smtpd_client_connection_count_limit, (default_process_limit + 1) / 2 (mail_params.h, 3.12).
+DEFAULT_MAX_PER_ADDRESS = 50
+#: Under load, a connection that has sent nothing yet gets this long: Postfix's smtpd_timeout
+#: "${stress?{10}:{300}}s" (mail_params.h): ten seconds when the server is overloaded.
+BUSY_TIMEOUT = 10.0
 CLOSE_GRACE = 5.0  # wall seconds stop() waits for sockets to flush before cutting them
 
 
@@ -79,18 +85,24 @@ class BoundListener:
     def timeouts(self) -> Any:
         return self.personality.timeouts if self.personality is not None else RFC5321_TIMEOUTS
 
-    def refusal(self, *, shutting_down: bool = False) -> bytes:
-        """What a client gets instead of the greeting when it cannot be served: past the
-        connection limit, or while the bridge is stopping (nothing, for POP3)."""
-        if self.sim_port == POP3_PORT:
-            if shutting_down:
+    @property
+    def pop3(self) -> bool:
+        return self.sim_port == POP3_PORT
+
+    def refusal(self, why: str, client: str = "") -> bytes:
+        """What a client gets instead of the greeting when it cannot be served (``why`` is
+        what :meth:`Bridge.admit` said): the service is full, its address has too many
+        connections open, or the bridge is stopping (nothing, for POP3)."""
+        if self.pop3:
+            if why == STOPPING:
                 return b""
             return render_pop3(Pop3ReplyKind.TOO_MANY_CONNECTIONS).to_bytes()
-        kind = ReplyKind.SHUTDOWN if shutting_down else ReplyKind.TOO_MANY_CONNECTIONS
+        kind = {STOPPING: ReplyKind.SHUTDOWN, FULL: ReplyKind.TOO_MANY_CONNECTIONS,
+                ADDRESS: ReplyKind.TOO_MANY_CONNECTIONS_FROM}[why]
         p = self.personality
         spec = p.reply(kind) if p is not None else DEFAULT_REPLIES[kind]
         return render(spec, enhanced_codes=p.enhanced_codes if p is not None else True,
-                      kind=kind, hostname=self.hostname).to_bytes()
+                      kind=kind, hostname=self.hostname, client=client).to_bytes()
 
     def __str__(self) -> str:
         service = "POP3" if self.sim_port == POP3_PORT else "SMTP"
@@ -115,15 +127,25 @@ class Bridge:
         maildir: str | Path | None = None,
         idle_timeout: float | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_per_address: int = DEFAULT_MAX_PER_ADDRESS,
+        busy_timeout: float = BUSY_TIMEOUT,
         on_record: Callable[[TraceRecord], None] | None = None,
         on_error: Callable[[str], None] | None = None,
     ) -> None:
         """``idle_timeout`` overrides the RFC 5321 per-state timeouts (seconds, for every
         session); ``on_record`` is called with every new trace record while the bridge runs
         (the live log, an app's views); ``on_error`` with problems worth showing (a Maildir
-        that cannot be written)."""
+        that cannot be written).
+
+        Limits, each for SMTP and POP3 apart (so silent SMTP sockets cannot keep POP3 users
+        out): ``max_connections`` open at once, ``max_per_address`` of them from one client
+        address; and while a service is busy (three quarters full, or the address at its
+        limit) a connection that has sent nothing yet is timed out after ``busy_timeout``
+        seconds, as Postfix does under stress."""
         if max_connections < 1:
             raise ValueError("max_connections must be at least 1")
+        if max_per_address < 1:
+            raise ValueError("max_per_address must be at least 1")
         if idle_timeout is not None and idle_timeout <= 0:
             raise ValueError("the idle timeout (--timeout) must be more than 0 seconds")
         self.world = world
@@ -135,6 +157,8 @@ class Bridge:
         self.listeners = [self._resolve(spec) for spec in specs]
         self.idle_timeout = idle_timeout
         self.max_connections = max_connections
+        self.max_per_address = max_per_address
+        self.busy_timeout = busy_timeout
         self.on_error = on_error
         # The mailboxes' store: the Maildir (which then holds an earlier run's mail), or
         # keys alone, so that POP3's UIDL is never the same for two messages across runs.
@@ -259,15 +283,42 @@ class Bridge:
 
     # -- connections ------------------------------------------------------------------------
 
-    def admit(self, client: RealClient) -> bool:
-        """Count a new connection in; False past the limit (the client then says 421)."""
-        if not self.accepting or len(self.clients) >= self.max_connections:
+    def admit(self, client: RealClient) -> str | None:
+        """Count a new connection in; else why not (STOPPING, FULL, ADDRESS: the client
+        then says 421 or -ERR)."""
+        why = None
+        if not self.accepting:
+            why = STOPPING
+        elif self.open_count(client.pop3) >= self.max_connections:
+            why = FULL
+        elif self.open_count(client.pop3, client.peer[0]) >= self.max_per_address:
+            why = ADDRESS
+        if why is not None:
             self.stats.refused += 1
-            return False
+            self._hurry(client.pop3)
+            return why
         self.clients.add(client)
         self._no_clients.clear()
         self.stats.connections += 1
-        return True
+        self._hurry(client.pop3)
+        return None
+
+    def open_count(self, pop3: bool, ip: str | None = None) -> int:
+        """Connections open to the SMTP (or POP3) listeners, from ``ip`` if given."""
+        return sum(1 for c in self.clients
+                   if c.pop3 == pop3 and (ip is None or c.peer[0] == ip))
+
+    def busy(self, pop3: bool, ip: str) -> bool:
+        """The service is three quarters full, or ``ip`` holds its share of it."""
+        return (4 * self.open_count(pop3) >= 3 * self.max_connections
+                or self.open_count(pop3, ip) >= self.max_per_address)
+
+    def _hurry(self, pop3: bool) -> None:
+        """The load changed: silent connections of this service get their timers set again
+        (shorter while it is busy)."""
+        for other in list(self.clients):
+            if other.pop3 == pop3 and not other.spoke:
+                other.rearm()
 
     def forget(self, client: RealClient) -> None:
         self.clients.discard(client)

@@ -25,6 +25,8 @@ SUMMARY_WIDTH = 100
 LINES_PER_TURN = 64  # command lines sent into the world per turn of the event loop
 READ_SIZE = 65536  # bytes read from a socket at most at once
 HOLD_LIMIT = READ_SIZE  # bytes of a line without its end held back (see _ready)
+# Why a connection is not served (Bridge.admit).
+STOPPING, FULL, ADDRESS = "stopping", "full", "address"
 
 
 class RealClient(asyncio.BufferedProtocol):
@@ -42,6 +44,7 @@ class RealClient(asyncio.BufferedProtocol):
         self.host: str | None = None  # the pseudo-host standing for the peer in the world
         self.conn: TcpConnection | None = None
         self.last_active = 0.0
+        self.spoke = False  # the client has sent something
         self.closed = False  # the socket is closing or closed
         self._backlog = bytearray()  # bytes read, not yet sent into the world
         self._eof = False  # the peer half-closed; passed on once the backlog is sent
@@ -49,7 +52,7 @@ class RealClient(asyncio.BufferedProtocol):
         self._feeding = False  # a turn of the backlog is scheduled
         self._write_paused = False  # the socket's send buffer is full: the peer is not reading
         self._reading = True
-        self._pop3 = listener.sim_port == POP3_PORT
+        self._pop3 = self.pop3 = listener.pop3
         self._max_unanswered = listener.max_unanswered
         self._buffer = memoryview(bytearray(READ_SIZE))
         self._timer: asyncio.TimerHandle | None = None
@@ -74,8 +77,9 @@ class RealClient(asyncio.BufferedProtocol):
         self.last_active = self._loop.time()
         bridge = self.bridge
         bridge.advance()
-        if not bridge.admit(self):
-            self._refuse()
+        why = bridge.admit(self)
+        if why is not None:
+            self._refuse(why)
             return
         world = bridge.world
         self.host = bridge.pseudo_host(self.peer[0], self.target)
@@ -97,6 +101,7 @@ class RealClient(asyncio.BufferedProtocol):
         if self.conn is None or self.closed:
             return
         self.last_active = self._loop.time()
+        self.spoke = True
         self._unanswered += len(data)
         if self._unanswered > self._max_unanswered:
             self.bridge.advance()
@@ -202,7 +207,15 @@ class RealClient(asyncio.BufferedProtocol):
 
     def idle_limit(self) -> float:
         """Seconds of silence allowed now: the bridge's setting, or RFC 5321 4.5.3.2 (5 min
-        for a command, 3 min for a block of data) and RFC 1939 (10 min) by default."""
+        for a command, 3 min for a block of data) and RFC 1939 (10 min) by default; no more
+        than the bridge's busy timeout for a client that has said nothing while the service
+        is busy."""
+        limit = self._idle_limit()
+        if not self.spoke and self.bridge.busy(self.pop3, self.peer[0]):
+            return min(limit, self.bridge.busy_timeout)
+        return limit
+
+    def _idle_limit(self) -> float:
         configured = self.bridge.idle_timeout
         if configured is not None:
             return configured
@@ -326,18 +339,22 @@ class RealClient(asyncio.BufferedProtocol):
         conn.abort(f"the client sent over {limit:,} bytes without a reply")
         self._close_socket()
 
-    def _refuse(self) -> None:
-        """Past the connection limit (or stopping): one 421 line, then close."""
+    def _refuse(self, why: str) -> None:
+        """Past a connection limit (or stopping): one 421 (or -ERR) line, then close."""
         bridge = self.bridge
         self.closed = True
-        stopping = not bridge.accepting
-        reply = self.listener.refusal(shutting_down=stopping)
-        why = ("the server is shutting down" if stopping else
-               f"{bridge.max_connections} connections already open (the limit)")
+        ip = self.peer[0]
+        reply = self.listener.refusal(why, ip)
+        service = "POP3" if self.pop3 else "SMTP"
+        because = {FULL: f"{bridge.max_connections} {service} connections already open "
+                         "(the limit)",
+                   ADDRESS: f"{bridge.max_per_address} {service} connections already open "
+                            f"from {ip} (the limit per address)"}
         shown = reply.decode("utf-8", "replace").strip()
         bridge.world.record(
             Layer.INFO, Kind.ERROR, self.target, None,
-            f"real client {self.peer_text} refused: {why}" + (f": {shown}" if shown else ""),
+            f"real client {self.peer_text} refused: "
+            f"{because.get(why, 'the server is shutting down')}" + (f": {shown}" if shown else ""),
             info=(("real_peer", self.peer_text),))
         assert self.transport is not None
         if reply:
@@ -349,6 +366,12 @@ class RealClient(asyncio.BufferedProtocol):
         if not self.closed and self.transport is not None:
             self.closed = True
             self.transport.close()  # after what is buffered has been written
+
+    def rearm(self) -> None:
+        """Set the idle timer again from the last activity (the limit may have changed)."""
+        if self._timer is not None and not self.closed:
+            self._timer.cancel()
+            self._arm_timer()
 
     def _arm_timer(self) -> None:
         self._timer = self._loop.call_at(self.last_active + self.idle_limit(), self._check_idle)

@@ -17,7 +17,7 @@ from typing import TextIO
 from ..world.export import record_lines
 from ..world.scenario import Scenario, ScenarioError, build_world, load_scenario
 from ..world.trace import Kind, TraceRecord
-from .bridge import DEFAULT_MAX_CONNECTIONS, Bridge, BridgeError
+from .bridge import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, Bridge, BridgeError
 from .listen import ListenError, ListenSpec
 
 DEFAULT_SCENARIO = "classroom"
@@ -59,7 +59,8 @@ class LiveLog:
 
 def serve(scenario: str | Path | Scenario = DEFAULT_SCENARIO, listen: Sequence[ListenSpec] = (), *,
           maildir: str | Path | None = None, timeout: float | None = None,
-          max_connections: int = DEFAULT_MAX_CONNECTIONS, messages: bool = True,
+          max_connections: int = DEFAULT_MAX_CONNECTIONS,
+          max_per_address: int = DEFAULT_MAX_PER_ADDRESS, messages: bool = True,
           quiet: bool = False, seed: int | None = None, stdout: TextIO | None = None,
           stderr: TextIO | None = None) -> int:
     """Serve ``scenario`` (a file, a built-in id, or one already read) until SIGINT/SIGTERM.
@@ -83,6 +84,7 @@ def serve(scenario: str | Path | Scenario = DEFAULT_SCENARIO, listen: Sequence[L
     try:
         bridge = Bridge(world, list(listen) or [ListenSpec()], maildir=maildir,
                         idle_timeout=timeout, max_connections=max_connections,
+                        max_per_address=max_per_address,
                         on_record=None if quiet else LiveLog(out), on_error=error)
     except (ListenError, ValueError) as exc:
         error(str(exc))

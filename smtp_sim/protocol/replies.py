@@ -81,6 +81,7 @@ class ReplyKind(StrEnum):
     TIMEOUT = "timeout"
     SHUTDOWN = "shutdown"
     TOO_MANY_CONNECTIONS = "too_many_connections"
+    TOO_MANY_CONNECTIONS_FROM = "too_many_connections_from"
     LOCAL_ERROR = "local_error"
     TEMPORARY_FAILURE = "temporary_failure"
 
@@ -179,6 +180,9 @@ DEFAULT_REPLIES: dict[ReplyKind, ReplySpec] = {
     # Sent instead of the greeting when a server is full (smtp-sim serve's connection limit);
     # RFC 5321 3.8 allows a 421 at any time.
     ReplyKind.TOO_MANY_CONNECTIONS: S(421, "4.7.0", "{hostname} Too many connections"),
+    # One client address past its share (Postfix 3.12 smtpd.c, smtpd_client_connection_count_limit).
+    ReplyKind.TOO_MANY_CONNECTIONS_FROM: S(
+        421, "4.7.0", "{hostname} Error: too many connections from {client}"),
     ReplyKind.LOCAL_ERROR: S(451, "4.3.0", "Requested action aborted: local error in processing"),
     ReplyKind.TEMPORARY_FAILURE: S(
         450, "4.2.0", "Requested mail action not taken: mailbox unavailable"),

@@ -53,8 +53,10 @@ def maildir_messages(root: Path, address: str) -> list[bytes]:
 class Raw:
     """A raw socket client that reads whole SMTP replies (or POP3 lines) with a deadline."""
 
-    def __init__(self, port: int, timeout: float = 15.0) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port: int, timeout: float = 15.0, source: str | None = None) -> None:
+        """``source``: connect from that loopback address (127.0.0.2...), not 127.0.0.1."""
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
         self.timeout = timeout
         self.buf = b""
 
