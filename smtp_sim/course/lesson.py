@@ -37,6 +37,7 @@ from ..world.scenario_checks import FaultEntry
 from ..world.scenario_types import Duration
 from .authoring import check_host_issues, solution_issues, telnet_warnings
 from .checks import AnyCheck
+from .placeholders import fill_placeholders
 
 if TYPE_CHECKING:
     from ..world.world import World
@@ -51,6 +52,13 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+def _filled(value: str | list[str]) -> str | list[str]:
+    """Prose with its ``{{personality}}`` placeholders filled in (see placeholders.py)."""
+    if isinstance(value, list):
+        return [fill_placeholders(v) if isinstance(v, str) else v for v in value]
+    return fill_placeholders(value) if isinstance(value, str) else value
+
+
 class Quiz(_Model):
     """Multiple choice (``choices`` and ``correct``, counted from 1) or a short answer
     (``accept``: accepted variants, compared without case, extra spaces or end punctuation)."""
@@ -60,6 +68,8 @@ class Quiz(_Model):
     correct: int | None = Field(default=None, ge=1)
     accept: list[str] = Field(default_factory=list)
     explanation: str = ""
+
+    _prose = field_validator("question", "choices", "explanation")(_filled)
 
     @model_validator(mode="after")
     def _one_kind(self) -> Quiz:
@@ -120,6 +130,8 @@ class Step(_Model):
     quiz: Quiz | None = None
     solution: list[str] = Field(default_factory=list)
 
+    _prose = field_validator("title", "text", "task", "hints")(_filled)
+
     @field_validator("id")
     @classmethod
     def _slug(cls, v: str) -> str:
@@ -150,6 +162,8 @@ class TimelineEvent(_Model):
 
     model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
 
+    _prose = field_validator("text")(_filled)
+
     @model_validator(mode="after")
     def _complete(self) -> TimelineEvent:
         if self.action == "fault" and not self.fault:
@@ -173,6 +187,8 @@ class Lesson(_Model):
     timeline: list[TimelineEvent] = Field(default_factory=list)
     grading: list[AnyCheck] = Field(default_factory=list)
     steps: list[Step] = Field(default_factory=list)
+
+    _prose = field_validator("title", "summary")(_filled)
 
     @field_validator("id")
     @classmethod

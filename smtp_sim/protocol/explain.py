@@ -23,6 +23,7 @@ from .explain_data import (
     ENHANCED_SUBJECTS,
     REPLY_CODES,
     RFC5321_VERBS,
+    UNKNOWN_VERB_REPLY,
     CodeInfo,
     CommandInfo,
     EnhancedInfo,
@@ -195,7 +196,7 @@ def explain_command(verb: str) -> str:
     prefix: list[str] = []
     if word in ALIASES:
         word, note = ALIASES[word]
-        prefix = [note, ""]
+        prefix = [f"{note} {UNKNOWN_VERB_REPLY}", ""]
     info = COMMANDS.get(word)
     if info is None:
         raise UnknownTopic(verb, "not a command this simulator knows")
@@ -321,7 +322,8 @@ def _next_for(code: int, command: str, text: str) -> str | None:
     if code in (500, 502) and verb and verb not in RFC5321_VERBS and verb not in _OTHER_VERBS:
         if verb in ALIASES:
             meant, why = ALIASES[verb]
-            return f"{why} Type {meant} instead."
+            return (f"{why} This server answered {code}, as to any command it does not "
+                    f"know. Type {meant} instead.")
         guess = difflib.get_close_matches(verb, RFC5321_VERBS, n=1, cutoff=0.5)
         maybe = f" Did you mean {guess[0]}?" if guess else ""
         return (f"{verb!r} is not an SMTP command: check the spelling and type it "

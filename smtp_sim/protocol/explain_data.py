@@ -70,8 +70,9 @@ CLASS_MEANING: Mapping[int, str] = MappingProxyType({
     2: "Positive Completion: the requested action has been completed; the client may send its "
        "next command (RFC 5321 section 4.2.1).",
     3: "Positive Intermediate: the command was accepted but the action waits for more "
-       "information, which the client must send next; in SMTP only DATA gets one, 354 "
-       "(RFC 5321 section 4.2.1).",
+       "information, which the client must send next; in base SMTP only DATA gets one, 354 "
+       "(RFC 5321 section 4.2.1); extensions add others, e.g. 334 for each SMTP AUTH "
+       "challenge (RFC 4954 section 4).",
     4: "Transient Negative Completion: the command was not accepted and nothing happened, but "
        "the condition is temporary; the client should try again later, from the start of the "
        "command sequence, and a mail server keeps the message queued meanwhile "
@@ -155,7 +156,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(dict([
     _c(354, "Start mail input; end with <CRLF>.<CRLF>",
        "The server accepted DATA and now reads the message itself: header lines, an empty "
        "line, the body, then a line holding only '.' (section 4.1.1.4). It is the only 3yz "
-       "reply in SMTP.",
+       "reply in base SMTP; the AUTH extension uses 334 for its challenges (RFC 4954).",
        "Send the message, doubling any '.' that starts a line (section 4.5.2), then "
        "<CRLF>.<CRLF>; then wait for the final reply (250 or an error).",
        "RFC 5321 section 4.1.1.4", ("DATA",)),
@@ -209,7 +210,8 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(dict([
        "RFC 5321 section 4.3.2", RFC5321_VERBS),
     _c(502, "Command not implemented",
        "The server recognizes the command but does not implement it, e.g. VRFY or EXPN "
-       "switched off (section 4.2.4). A verb the server does not know at all should get 500. "
+       "switched off (section 4.2.4). A verb the server does not know at all should get 500, "
+       "though some old servers answer 502 (Postfix 1.1 did, to every unknown verb). "
        "An old server without ESMTP may answer EHLO with 502.",
        "Do not retry it; do without it (after EHLO got 500 or 502, fall back to HELO).",
        "RFC 5321 section 4.2.4", ("EHLO", "HELO", "VRFY", "EXPN", "HELP")),
@@ -255,7 +257,9 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(dict([
        "As the greeting, instead of 220: this server will not take mail from you (section "
        "3.1); it still waits for QUIT and answers other commands with 503. To DATA or after "
        "the data: the transaction failed, e.g. no valid recipients or a policy rejection. "
-       "Postfix also refuses relaying with 554 5.7.1, though section 7.9 suggests 550.",
+       "Postfix refuses relaying with 554 5.7.1 when told to reject it (Postfix 1.1 always "
+       "did; today reject_unauth_destination), though section 7.9 suggests 550; its default "
+       "since Postfix 2.11, defer_unauth_destination, answers 454 4.7.1 instead.",
        "At connection: send QUIT and deliver elsewhere. After DATA: do not resend unchanged.",
        "RFC 5321 section 3.1", (CONNECTION, "DATA")),
     _c(555, "MAIL FROM/RCPT TO parameters not recognized or not implemented",
@@ -379,7 +383,7 @@ _DETAILS: dict[str, tuple[str, str]] = {
             "when known."),
     "5.0": ("Other or undefined protocol status",
             "Something was wrong with the protocol needed to deliver the message to the next "
-            "hop and no more specific code fits (Postfix 3.9: 554 5.5.0 to a client that "
+            "hop and no more specific code fits (Postfix since 3.9: 554 5.5.0 to a client that "
             "pipelines without PIPELINING having been offered)."),
     "5.1": ("Invalid command",
             "A mail transaction command was out of sequence or not supported (e.g. "
@@ -422,7 +426,9 @@ _DETAILS: dict[str, tuple[str, str]] = {
     "7.1": ("Delivery not authorized, message refused",
             "The sender is not authorized to send to this destination, e.g. per-host or "
             "per-recipient filtering; the usual code for a refused relay "
-            "(554 5.7.1 Relay access denied). " + _PERM),
+            "(550 5.7.1 from sendmail, 554 5.7.1 Relay access denied from Postfix). RFC 3463 "
+            "calls it useful only as a permanent failure, yet Postfix's default "
+            "defer_unauth_destination answers 454 4.7.1, a refusal to be retried."),
     "7.2": ("Mailing list expansion prohibited",
             "The sender is not authorized to send to the intended mailing list. " + _PERM),
     "7.3": ("Security conversion required but not possible",
@@ -465,8 +471,8 @@ COMMANDS: Mapping[str, CommandInfo] = MappingProxyType({info.verb: info for info
         "EHLO", "EHLO <SP> ( <domain> / <address-literal> )",
         "Identifies the client and asks the server to list the SMTP service extensions "
         "(ESMTP) it supports.",
-        "Introduced by the service extension framework of RFC 1869 (1995), now part of "
-        "RFC 5321. The reply is a multi-line 250: the first line names the server, each other "
+        "Introduced with the SMTP service extensions of RFC 1425 (February 1993), revised "
+        "as RFC 1651 (1994) and RFC 1869 (1995), now part of RFC 5321. The reply is a multi-line 250: the first line names the server, each other "
         "line is an extension keyword, e.g. SIZE (message size limit, RFC 1870), 8BITMIME "
         "(8-bit bodies, RFC 6152), PIPELINING (several commands without waiting, RFC 2920), "
         "ENHANCEDSTATUSCODES (x.y.z codes in replies, RFC 2034 and RFC 3463), STARTTLS "
@@ -503,10 +509,11 @@ COMMANDS: Mapping[str, CommandInfo] = MappingProxyType({info.verb: info for info
         "recipients; past its limit it answers 452 too many recipients (RFC 821 said 552) and "
         "the client sends the rest in another transaction (sections 4.5.3.1.8, 4.5.3.1.10). "
         "RCPT TO:<postmaster>, without a domain and in any case, must be accepted, as must "
-        "postmaster at every domain the server serves (section 4.5.1). A server must be able "
-        "to refuse relaying, i.e. mail for domains it does not serve, from strangers "
-        "(section 7.9, RFC 2505 section 2.1): usually 550 or 554 with 5.7.1; an open relay "
-        "accepts anything from anyone. The client waits up to 5 minutes for the reply "
+        "postmaster at every domain the server serves (section 4.5.1). Whom a server relays "
+        "for (mail for domains it does not serve) is its site's policy, but it must be able "
+        "to refuse relaying for strangers (RFC 2505 section 2.1; section 7.9: SHOULD, with "
+        "550): sendmail answers 550 5.7.1, Postfix 554 5.7.1 or, by default, 454 4.7.1; an "
+        "open relay accepts anything from anyone. The client waits up to 5 minutes for the reply "
         "(section 4.5.3.2.3). The course slides' 'RECV TO' is a slip for RCPT TO. " + _ANY,
         "RFC 5321 section 4.1.1.3", (250, 251),
         (550, 551, 552, 553, 450, 451, 452, 503, 455, 555), "RCPT TO:<bob@someschool.edu>"),
@@ -614,8 +621,13 @@ COMMANDS: Mapping[str, CommandInfo] = MappingProxyType({info.verb: info for info
         "RFC 821 section 4.1.1; RFC 5321 appendix F.1", (250,), (502, 500, 503), "TURN"),
 )})
 
-#: Names that are not SMTP commands but that learners type; mapped to what they meant.
+#: Names that are not SMTP commands but that learners type; mapped to what they meant. The
+#: note names no reply code: the reply a server gave is explained beside it (explain.py).
 ALIASES: Mapping[str, tuple[str, str]] = MappingProxyType({
     "RECV": ("RCPT", "RECV is not an SMTP command: the course slides' 'RECV TO' is a slip "
-                     "for RCPT TO, and a server answers RECV with 500."),
+                     "for RCPT TO."),
 })
+
+#: What a server answers to a verb it does not know, for the alias notes above.
+UNKNOWN_VERB_REPLY = ("A server answers it like any command it does not know: 500 (RFC 5321 "
+                      "section 4.2.4), or 502 from some old servers such as Postfix 1.1.")
