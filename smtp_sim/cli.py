@@ -88,6 +88,28 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
                         "line, or an exported attempt .json); exit 10+N when step N is the "
                         "first to fail")
 
+    run.add_argument("--report", choices=("text", "json"), default="text",
+                     help="for a lesson: the report as text (default) or one JSON object, "
+                     "as `smtp-sim grade --json` prints it")
+    run.add_argument("--student", metavar="NAME", help="with --answers: who made the attempt "
+                     "(default: the name in the attempt, else the file's name)")
+
+    grade = sub.add_parser(
+        "grade",
+        help="grade a class's attempts at a lesson: a gradebook",
+        description="Grade many attempt files (plain text or the app's exported .json) at one "
+        "lesson in one process: one row per attempt (student, file, steps passed, quiz "
+        "answers right on the first try, wrong quiz tries, grade, the first step not met and "
+        "why) and a summary. Exit 0 when every attempt was graded, 2 when the lesson or an "
+        "attempt file cannot be used.",
+    )
+    grade.add_argument("lesson", help="a lesson id or file")
+    grade.add_argument("attempts", nargs="+", metavar="ATTEMPT", help="attempt files")
+    grade.add_argument("--csv", metavar="FILE", help="also write the gradebook as CSV")
+    grade.add_argument("--json", action="store_true",
+                       help="one JSON object per attempt instead of the table")
+    grade.add_argument("--seed", type=int, help="override the scenario's random seed")
+
     sub.add_parser("lessons", help="list the built-in course with your progress")
 
     lesson = sub.add_parser("lesson", help="open a lesson in the app")
@@ -100,6 +122,8 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, help="override the scenario's random seed")
         p.add_argument("--export-dir", metavar="DIR",
                        help="where ctrl+s exports go (default: the current directory)")
+        p.add_argument("--student", metavar="NAME", help="your name or student id, put in "
+                       "every attempt you export (kept for next time; the app asks once)")
         add_listen_argument(p, default_note="off: no real ports unless given")
 
     present = sub.add_parser(
@@ -296,7 +320,8 @@ def _dispatch(argv: list[str] | None) -> int:
         if args.solve or args.answers or is_lesson(args.scenario):
             return run_lesson(args.scenario, answers=args.answers, seed=args.seed,
                               stdout=sys.stdout, stderr=sys.stderr,
-                              exports=_run_exports(args))
+                              exports=_run_exports(args), report=args.report,
+                              student=args.student)
 
         return run_scenario(args.scenario, until=args.until, fmt=args.format,
                             output=args.output, seed=args.seed,
@@ -307,13 +332,19 @@ def _dispatch(argv: list[str] | None) -> int:
         return launch(args.command or "app", getattr(args, "lesson", None)
                       or getattr(args, "scenario", None), seed=getattr(args, "seed", None),
                       listen=getattr(args, "listen", None) or None,
-                      export_dir=getattr(args, "export_dir", None))
+                      export_dir=getattr(args, "export_dir", None),
+                      student=getattr(args, "student", None))
     if args.command == "present":
         from .tui.launch import launch_presenter
 
         return launch_presenter(args.ref, seed=args.seed, animate=args.animate)
     if args.command == "web":
         return _web(args)
+    if args.command == "grade":
+        from .course.gradebook import grade_files
+
+        return grade_files(args.lesson, args.attempts, csv_path=args.csv, as_json=args.json,
+                           seed=args.seed, stdout=sys.stdout, stderr=sys.stderr)
     if args.command == "lessons":
         from .course.commands import list_lessons
 

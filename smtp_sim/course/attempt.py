@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 ATTEMPT_FORMAT = "smtp-sim-attempt"
 ATTEMPT_VERSION = 1
-_KEYS = ("format", "version", "lesson", "seed", "inputs")
+_KEYS = ("format", "version", "lesson", "student", "seed", "inputs")
 _INPUT_KEYS = ("line", "time", "step")
 _SHAPE = (f'an attempt exported by the app: {{"format": "{ATTEMPT_FORMAT}", "version": '
           f'{ATTEMPT_VERSION}, "lesson": ..., "inputs": [{{"line": ..., "step": ...}}, ...]}}')
@@ -39,6 +39,7 @@ class Attempt:
     steps: list[int] | None = None
     lesson: str | None = None
     seed: int | None = None
+    student: str | None = None  # the name or id the student gave the app
 
 
 class AttemptError(ValueError):
@@ -52,22 +53,27 @@ class AttemptError(ValueError):
         self.problems = problems
 
 
-def attempt_json(session: LessonSession, *, seed: int | None = None) -> dict[str, Any]:
-    """A session's attempt as the app exports it: every input with the virtual time and the
-    clock step at which it was typed. ``smtp-sim run LESSON --answers FILE`` grades it."""
+def attempt_json(session: LessonSession, *, seed: int | None = None,
+                 student: str | None = None) -> dict[str, Any]:
+    """A session's attempt as the app exports it: who made it, every input (every quiz try
+    among them) with the virtual time and the clock step at which it was typed.
+    ``smtp-sim run LESSON --answers FILE`` and ``smtp-sim grade`` grade it."""
     times = session.input_times
     return {
         "format": ATTEMPT_FORMAT,
         "version": ATTEMPT_VERSION,
         "lesson": session.lesson.id,
+        "student": student,
         "seed": seed,
         "inputs": [{"line": line, "time": round(time, 6), "step": step}
                    for (step, line), time in zip(session.inputs, times, strict=True)],
     }
 
 
-def attempt_text(session: LessonSession, *, seed: int | None = None) -> str:
-    return json.dumps(attempt_json(session, seed=seed), indent=2, ensure_ascii=False) + "\n"
+def attempt_text(session: LessonSession, *, seed: int | None = None,
+                 student: str | None = None) -> str:
+    return json.dumps(attempt_json(session, seed=seed, student=student), indent=2,
+                      ensure_ascii=False) + "\n"
 
 
 #: The largest answers file read (a lesson's worth of typing is a few kilobytes).
@@ -139,13 +145,16 @@ def parse_attempt(text: str, file: str = "<attempt>") -> Attempt:
     lesson = data.get("lesson")
     if lesson is not None and not isinstance(lesson, str):
         bad("lesson", f"wrong type: {_shown(lesson)}", "the lesson id, a string")
+    student = data.get("student")
+    if student is not None and not isinstance(student, str):
+        bad("student", f"wrong type: {_shown(student)}", "the student's name or id, a string")
     seed = data.get("seed")
     if seed is not None and not _is_int(seed):
         bad("seed", f"wrong type: {_shown(seed)}", "a whole number, or null")
     lines, steps = _inputs(data, bad)
     if problems:
         raise AttemptError(problems)
-    return Attempt(lines, steps, lesson, seed)
+    return Attempt(lines, steps, lesson, seed, student if isinstance(student, str) else None)
 
 
 def _inputs(data: dict[str, Any], bad: Any) -> tuple[list[str], list[int] | None]:

@@ -31,7 +31,8 @@ def is_lesson(ref: str) -> bool:
 
 
 def run_lesson(ref: str, *, answers: str | None, seed: int | None, stdout: TextIO,
-               stderr: TextIO, exports: Exports | None = None) -> int:
+               stderr: TextIO, exports: Exports | None = None, report: str = "text",
+               student: str | None = None) -> int:
     """Grade a lesson (its own solutions, or ``answers``) and print the report; a
     presentation (no steps) is played to its end instead. ``exports(world, presentation)``
     then writes what the command line asked for (the trace, the flow diagram) and returns
@@ -70,7 +71,15 @@ def run_lesson(ref: str, *, answers: str | None, seed: int | None, stdout: TextI
         grade = solve(lesson, seed=seed)
     for warning in grade.warnings:
         print(f"smtp-sim run: warning: {warning}", file=stderr)
-    print(grade.report(), file=stdout)
+    if report == "json":  # the object `smtp-sim grade --json` prints for each attempt
+        from .gradebook import row
+
+        who = student or (attempt.student if answers is not None else None) or (
+            Path(answers).stem if answers is not None else "(solution)")
+        print(json.dumps(row(lesson, grade, who, answers or "(solution)").as_json(),
+                         ensure_ascii=False), file=stdout)
+    else:
+        print(grade.report(), file=stdout)
     if exports is not None and grade.world is not None:
         status = exports(grade.world, False)
         if status:

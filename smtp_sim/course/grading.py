@@ -49,6 +49,23 @@ class Grade:
     world: World | None = field(default=None, repr=False, compare=False)  # for exports
     grading_checks: list[str] = field(default_factory=list)  # what each grading check asks
     warnings: list[str] = field(default_factory=list)  # solution lines the console refused
+    #: Each quiz of the lesson, in order: each answer given, right (True) or not.
+    quiz_tries: list[list[bool]] = field(default_factory=list)
+
+    @property
+    def quiz_right_first_try(self) -> int:
+        return sum(1 for tries in self.quiz_tries if tries and tries[0])
+
+    @property
+    def wrong_tries(self) -> int:
+        return sum(tries.count(False) for tries in self.quiz_tries)
+
+    @property
+    def score(self) -> float:
+        """Per cent of the steps and grading checks passed."""
+        total = len(self.steps) + len(self.grading)
+        done = sum(s.passed for s in self.steps) + sum(self.grading)
+        return round(100.0 * done / total, 1) if total else 100.0
 
     @property
     def passed(self) -> bool:
@@ -93,13 +110,18 @@ def _grade(session: LessonSession) -> Grade:
     session.evaluate()
     lesson = session.lesson
     steps = []
+    tries = []
     for i, step in enumerate(lesson.steps):
-        done = session.progress[i].done
-        reached = done or i <= session.index
+        progress = session.progress[i]
+        # (a quiz closed after max_tries wrong answers lets the student go on, not pass)
+        done = progress.done and (step.quiz is None or progress.quiz_correct)
+        reached = progress.done or i <= session.index
         steps.append(StepResult(i, step.id, step.title, done, reached,
                                 [] if done or not reached else _not_met(session, i)))
+        if step.quiz is not None:
+            tries.append([step.quiz.grade(answer) for answer in progress.answers])
     return Grade(lesson.id, steps, session.grade(), session.world,
-                 [check.describe() for check in lesson.grading])
+                 [check.describe() for check in lesson.grading], quiz_tries=tries)
 
 
 def _not_met(session: LessonSession, index: int) -> list[str]:
@@ -109,8 +131,10 @@ def _not_met(session: LessonSession, index: int) -> list[str]:
     missing = []
     if step.quiz is not None and not ctx.quiz_correct:
         tried = len(ctx.answers)
+        closed = session.progress[index].quiz_closed
         missing.append("a correct answer to the quiz" + (
-            f" ({tried} answer{'s' if tried != 1 else ''} given, none right)" if tried else
+            f" ({tried} answer{'s' if tried != 1 else ''} given, none right"
+            + (f"; max_tries is {step.quiz.max_tries})" if closed else ")") if tried else
             " (not answered)"))
     missing += [check.describe() for check in step.checks if not check.passed(ctx)]
     return missing

@@ -68,6 +68,9 @@ class Quiz(_Model):
     correct: int | None = Field(default=None, ge=1)
     accept: list[str] = Field(default_factory=list)
     explanation: str = ""
+    #: Wrong answers allowed; past them the quiz closes (the step goes on, the quiz not
+    #: right), so trying every choice shows in the grade. None: as many as the student likes.
+    max_tries: int | None = Field(default=None, ge=1)
 
     _prose = field_validator("question", "choices", "explanation")(_filled)
 

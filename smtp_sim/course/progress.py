@@ -46,12 +46,13 @@ class Progress:
     current: str | None = None
     lessons: dict[str, LessonProgress] = field(default_factory=dict)
     warning: str | None = None  # set when a corrupt file was set aside
+    student: str | None = None  # the name or id put in exported attempts (asked once)
 
     def lesson(self, lesson_id: str) -> LessonProgress:
         return self.lessons.setdefault(lesson_id, LessonProgress())
 
     def to_json(self) -> dict[str, Any]:
-        return {"version": VERSION, "current": self.current,
+        return {"version": VERSION, "current": self.current, "student": self.student,
                 "lessons": {k: asdict(v) for k, v in sorted(self.lessons.items())}}
 
 
@@ -126,7 +127,9 @@ def _parse(data: Any) -> Progress:
         )
         lessons[str(key)] = lp
     current = data.get("current")
-    return Progress(current=str(current) if current is not None else None, lessons=lessons)
+    student = data.get("student")
+    return Progress(current=str(current) if current is not None else None, lessons=lessons,
+                    student=str(student) if student else None)
 
 
 class MemoryProgressStore(ProgressStore):

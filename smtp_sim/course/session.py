@@ -33,6 +33,7 @@ class StepProgress:
     answers: list[str] = field(default_factory=list)
     hints_shown: int = 0
     started_at: int = 0  # trace length when the step began
+    quiz_closed: bool = False  # max_tries wrong answers given: the quiz takes no more
 
 
 class LessonSession:
@@ -142,6 +143,8 @@ class LessonSession:
         correct = step.quiz.grade(text)
         if correct:
             progress.quiz_correct = True
+        elif step.quiz.max_tries is not None and len(progress.answers) >= step.quiz.max_tries:
+            progress.quiz_closed = True
         self._dirty = True
         self.world.record(Layer.INFO, Kind.NOTE, "student", None,
                           f"quiz answer {text!r}: {'correct' if correct else 'not right'}",
@@ -177,9 +180,16 @@ class LessonSession:
             quiz = self.current.quiz if self.current is not None else None
             if quiz is None:
                 return "This step has no quiz."
+            if self.progress[self.index].quiz_closed:
+                return (f"No tries left ({quiz.max_tries} given): this question is closed; "
+                        "go on with the step.")
             ok = self.answer(rest)
             if ok:
                 return "Correct. " + quiz.explanation if quiz.explanation else "Correct."
+            if self.progress[self.index].quiz_closed:
+                told = f" The answer: {quiz.solution.upper() if quiz.choices else quiz.solution}."
+                return (f"Not right, and that was the last of {quiz.max_tries} tries.{told} "
+                        + quiz.explanation).rstrip()
             more = " (or /hint)" if self.current is not None and self.current.hints else ""
             return f"Not quite. Try again{more}."
         if word == "wait":
@@ -238,7 +248,7 @@ class LessonSession:
         i = self.index if index is None else index
         step = self.lesson.steps[i]
         progress = self.progress[i]
-        if step.quiz is not None and not progress.quiz_correct:
+        if step.quiz is not None and not (progress.quiz_correct or progress.quiz_closed):
             return False
         watch = self._watch
         if watch is None or watch.index != i or watch.started_at != progress.started_at:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,9 +57,15 @@ EXPORT_KINDS: tuple[ExportKind, ...] = (
 KINDS = {kind.id: kind for kind in EXPORT_KINDS}
 
 
-def export_filename(lesson_id: str, kind: str) -> str:
-    """``smtp-sim-foobar-transcript.txt``: the same name for the same lesson and kind."""
-    return f"smtp-sim-{lesson_id}-{KINDS[kind].suffix}"
+def export_filename(lesson_id: str, kind: str, student: str | None = None) -> str:
+    """``smtp-sim-foobar-transcript.txt``: the same name for the same lesson and kind; an
+    attempt carries who made it, ``smtp-sim-foobar-attempt-<student>.json``."""
+    name = f"smtp-sim-{lesson_id}-{KINDS[kind].suffix}"
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", student or "").strip("-.")[:60]
+    if kind == "attempt" and slug:
+        stem, _, ext = name.rpartition(".")
+        name = f"{stem}-{slug}.{ext}"
+    return name
 
 
 # -- text exports -------------------------------------------------------------------------------
@@ -76,10 +83,10 @@ def trace_jsonl(world: World) -> str:
     return to_jsonl(world.trace)
 
 
-def attempt(session: LessonSession, seed: int | None = None) -> str:
+def attempt(session: LessonSession, seed: int | None = None, student: str | None = None) -> str:
     from ..course.grading import attempt_text
 
-    return attempt_text(session, seed=seed)
+    return attempt_text(session, seed=seed, student=student)
 
 
 # -- screens ------------------------------------------------------------------------------------
@@ -214,22 +221,49 @@ class ExportActions:
     playback: Playback
     seed: int | None
     export_dir: Path | None
+    #: --student NAME on the command line: the name, whatever the progress file says.
+    student_given: str | None = None
+
+    @property
+    def student(self: Any) -> str | None:
+        """Who is working: --student, else the name kept in the progress file."""
+        progress = getattr(self, "progress", None)
+        return self.student_given or (progress.student if progress is not None else None)
+
+    def set_student(self: Any, name: str) -> None:
+        """A new name or id (the Export dialog asks for it once; it can be changed there),
+        kept in the progress file for next time."""
+        name = " ".join(name.split())[:80]
+        progress = getattr(self, "progress", None)
+        if not name or progress is None or name == progress.student:
+            return
+        progress.student = name
+        self.student_given = None
+        store = getattr(self, "store", None)
+        if store is not None:
+            try:
+                store.save(progress)
+            except OSError as exc:
+                self.notify(f"could not save your name: {exc.strerror or exc}",
+                            severity="warning")
 
     def action_export(self: Any) -> None:
         from .screens.export import ExportChoice, ExportScreen
 
         def chosen(choice: ExportChoice | None) -> None:
             if choice is not None:  # after the dialog is gone, so a screenshot shows the app
+                if choice.student:
+                    self.set_student(choice.student)
                 self.call_after_refresh(self.export, choice.kind, choice.directory)
 
         directory = None if self.is_web else (self.export_dir or Path.cwd())
-        self.push_screen(ExportScreen(self.lesson.id, directory), chosen)
+        self.push_screen(ExportScreen(self.lesson.id, directory, self.student), chosen)
 
     def export(self: Any, kind: str, directory: str | Path | None = None) -> Path | None:
         """Export ``kind`` (an ExportKind id) as ``smtp-sim-<lesson>-<what>`` into
         ``directory`` (default: ``export_dir``, else the current directory); in a browser
         (``smtp-sim web``) the browser downloads it. Returns the path written, if any."""
-        name = export_filename(self.lesson.id, kind)
+        name = export_filename(self.lesson.id, kind, self.student)
         try:
             text = self.export_text(kind)
         except Exception as exc:  # an export must never take the app down
@@ -258,7 +292,7 @@ class ExportActions:
         if kind == "jsonl":
             return trace_jsonl(world)
         if kind == "attempt":
-            return attempt(self.playback.session, self.seed)
+            return attempt(self.playback.session, self.seed, self.student)
         if kind in ("screen-svg", "screen-html"):
             self.clear_notifications()
             render = screen_svg if kind == "screen-svg" else screen_html

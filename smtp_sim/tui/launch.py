@@ -75,8 +75,10 @@ def _lesson_loader(ref: str) -> Callable[[], Lesson]:
 
 def launch(command: str, ref: str | None, *, seed: int | None = None,
            listen: Sequence[ListenSpec] | None = None,
-           export_dir: str | Path | None = None) -> int:
+           export_dir: str | Path | None = None, student: str | None = None) -> int:
     app = build_app(command, ref, seed=seed, listen=listen, export_dir=export_dir)
+    if student:  # --student: in every exported attempt, and kept once the student exports
+        app.student_given = " ".join(student.split())
     app.run()
     return 0 if app.return_code is None else app.return_code
 

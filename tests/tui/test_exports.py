@@ -155,6 +155,7 @@ async def test_the_export_dialog_with_keys(tmp_path):
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen.__class__.__name__ == "ExportScreen"
+        await pilot.press(*"Ada", "enter")  # asked once: the name field comes first
         await pilot.press("down", "down", "down", "enter")  # the fourth: this screen (SVG)
         await pilot.pause()
         await pilot.pause()
@@ -225,3 +226,41 @@ def test_a_presentation_runs_headless_and_prints_its_trace(capsys):
     out = capsys.readouterr().out
     assert "=== narrator: Alice presses Send" in out
     assert "bounced" in out
+
+
+async def test_the_student_is_asked_once_and_named_in_the_attempt(tmp_path):
+    """No name yet: the dialog asks for it first and refuses an attempt without it; the
+    name goes into the attempt and its file name, and is kept in the progress file."""
+    app = foobar_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await type_line(pilot, "telnet mail.cs.tcd.ie 25")
+        await type_line(pilot, "helo x")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.focused.id == "export-student"
+        await pilot.press("enter", "down", "down", "enter")  # the attempt, with no name
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "ExportScreen"
+        assert app.focused.id == "export-student"
+        await pilot.press(*"Ada L. 2136", "enter", "enter")
+        await pilot.pause()
+        await pilot.pause()
+        path = tmp_path / "out" / "smtp-sim-foobar-attempt-Ada-L.-2136.json"
+        assert path.is_file(), list((tmp_path / "out").iterdir())
+        data = json.loads(path.read_text())
+        assert data["student"] == "Ada L. 2136"
+        assert [i["line"] for i in data["inputs"]] == ["telnet mail.cs.tcd.ie 25", "helo x"]
+        await pilot.press("ctrl+s")  # asked once: next time the list comes first
+        await pilot.pause()
+        assert app.focused.id == "export-kinds"
+    saved = json.loads((tmp_path / "progress.json").read_text())
+    assert saved["student"] == "Ada L. 2136"
+    assert ProgressStore(tmp_path / "progress.json").load().student == "Ada L. 2136"
+
+
+def test_the_student_in_an_attempts_file_name():
+    assert export_filename("foobar", "attempt", "21364589") == \
+        "smtp-sim-foobar-attempt-21364589.json"
+    assert export_filename("foobar", "attempt", "Ann / O'Neill") == \
+        "smtp-sim-foobar-attempt-Ann-O-Neill.json"
+    assert export_filename("foobar", "transcript", "Ann") == "smtp-sim-foobar-transcript.txt"
