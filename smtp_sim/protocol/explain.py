@@ -331,6 +331,11 @@ def _next_for(code: int, command: str, text: str) -> str | None:
     if code in (500, 502) and verb in ("DEBUG", "WIZ"):
         return (f"{verb} was an old sendmail back door (the Morris worm used DEBUG in 1988); "
                 "servers today refuse it. Go on without it.")
+    if code == 221 and verb and verb != "QUIT":
+        return ("The server hung up on you: it took this line for a confused or hostile client "
+                "(Postfix drops a command line that looks like a header, an HTTP request, or "
+                "one that does not start with a letter, such as a lone '.' outside DATA). "
+                "Connect again and start over.")
     if code == 502 and verb in ("VRFY", "EXPN"):
         return (f"This server keeps {verb} switched off (it would help spammers harvest "
                 "addresses, RFC 5321 section 7.3). Go on without it: RCPT TO tells whether "

@@ -127,8 +127,10 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(dict([
        "RFC 5321 section 3.1", (CONNECTION,)),
     _c(221, "<domain> Service closing transmission channel",
        "The answer to QUIT: the server now closes the connection (section 4.1.1.10). Postfix "
-       "also sends a 221 when it drops a client that speaks HTTP or sends header lines as "
-       "commands ('I can break rules, too. Goodbye.').",
+       "also sends a 221 ('Error: I can break rules, too. Goodbye.') when it drops a client "
+       "whose command line looks like a header (From: ...), is an HTTP or proxy request "
+       "(GET, POST, CONNECT) or, since Postfix 3.7, does not start with a letter, such as a "
+       "lone '.' outside DATA (its smtpd_forbidden_commands).",
        "Nothing more: the session is over. Open a new connection to send more mail.",
        "RFC 5321 section 4.1.1.10", ("QUIT",)),
     _c(250, "Requested mail action okay, completed",

@@ -114,3 +114,13 @@ def test_every_dated_rfc_has_its_true_year() -> None:
                 assert int(number) in RFC_YEARS, f"{name}: RFC {number} ({year}) is not checked"
                 assert RFC_YEARS[int(number)] == int(year), f"{name}: RFC {number} ({year})"
     assert {821, 1425, 1869} <= seen
+
+
+def test_a_221_to_a_command_other_than_quit_is_explained_as_a_hang_up() -> None:
+    """Postfix (smtpd.c, smtpd_forbidden_commands: CONNECT GET POST and, since 3.7, any line
+    not starting with a letter) answers 221 2.7.0 and hangs up; QUIT's 221 is the usual end."""
+    text = "Error: I can break rules, too. Goodbye."
+    for line in (".", "From: alice@crepes.fr", "GET / HTTP/1.1"):
+        assert "hung up" in explain_reply(221, "2.7.0", command=line, text=text)
+    assert "hung up" not in explain_reply(221, "2.0.0", command="QUIT", text="Bye")
+    assert "does not start with a letter" in REPLY_CODES[221].meaning
