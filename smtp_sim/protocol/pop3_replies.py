@@ -99,7 +99,8 @@ POP3_REPLIES: Mapping[Pop3ReplyKind, Pop3ReplySpec] = MappingProxyType({
         True, "{user}: send PASS",
         "The user name was noted; the next command must be PASS with the password. This "
         "server says +OK to any name and only checks at PASS, so a stranger cannot use USER to "
-        "learn which mailboxes exist (RFC 2449 section 6.2 allows this).",
+        "learn which mailboxes exist (RFC 1939 section 7 allows this: 'the server may return a "
+        "positive response even though no such mailbox exists').",
         "RFC 1939 section 7 (USER)"),
     K.PASS_OK: S(
         True, "{user}'s maildrop has {count} messages ({size} octets)",
