@@ -69,8 +69,6 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, ConsoleActions,
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="app.help",
                 tooltip="Every key, and how to use the app"),
-        Binding("question_mark", "help", "Help", show=False, id="app.help_key",
-                tooltip="Every key, and how to use the app"),
         Binding("f2", "hint", "Hint", id="lesson.hint", tooltip="A hint for this step"),
         Binding("f3", "previous_step", "Prev step", id="lesson.previous",
                 tooltip="The lesson's previous step"),

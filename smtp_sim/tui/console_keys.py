@@ -1,5 +1,6 @@
 """What the student types, in the app: lines to the playback, the explanation of the reply
-they got, and where the keys go (whatever is typed on the main screen reaches the console).
+they got, and where the keys go (whatever is typed on the main screen reaches the console:
+printable keys, space and Enter; only function keys and ctrl combinations are bindings).
 
 A mixin of :class:`~smtp_sim.tui.app.SmtpSimApp`; :func:`placeholder` is what the empty input
 line suggests typing.
@@ -97,26 +98,28 @@ class ConsoleActions:
     def _on_main_screen(self) -> bool:
         return len(self.screen_stack) == 1 and self.is_mounted
 
-    def on_key(self, event: events.Key) -> None:
-        """A printable key that nothing on the main screen uses goes to the console's input
-        line: after Tab into the quiz or a click on a tab, what is typed is not lost.
+    def _typed_for_console(self, event: events.Key) -> bool:
+        """A key the student types (a printable character, space, Enter) while no text box has
+        the focus: it belongs to the console's input line. Function keys and ctrl
+        combinations stay bindings; a box that takes text (the quiz's) keeps its keys."""
+        if event.key != "enter" and not event.is_printable:
+            return False
+        if not self._on_main_screen() or isinstance(self.focused, Input):
+            return False
+        return bool(self.query(Console))
 
-        Runs before App's own handler (it checks the key bindings): keys bound by the focused
-        widget, its containers or the app keep their use."""
-        if not event.is_printable or not self._on_main_screen():
+    async def on_event(self, event: events.Event) -> None:
+        """Typed keys go to the console's input line before anything else sees them, in the
+        order they came: after a click on a tab, a mailbox or the Inspector, or with the
+        focus anywhere else on the main screen, no key of a burst is taken by a binding
+        (``?``, space and Enter included) or left behind while the focus moves."""
+        if (isinstance(event, events.Key) and not event.is_forwarded
+                and self._typed_for_console(event)):
+            console = self.query_one(Console).input
+            self.screen.set_focus(console, scroll_visible=False)  # now, not after the queue
+            console._forward_event(event)  # (the input's own queue keeps the keys in order)
             return
-        focused = self.focused
-        if isinstance(focused, Input):  # typed into where it is
-            return
-        if event.key in self.screen.active_bindings:
-            return
-        console = self.query_one(Console).input
-        if focused is console:
-            return
-        event.prevent_default()  # (App's handler: no binding would take it anyway)
-        event.stop()
-        console.focus()
-        console.insert_text_at_cursor(event.character or "")
+        await super().on_event(event)  # type: ignore[misc]
 
     def action_focus_console(self) -> None:
         if self._on_main_screen():

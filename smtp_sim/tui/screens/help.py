@@ -1,4 +1,4 @@
-"""The help screen (F1 or ?): every key binding with its description, and how to use the app."""
+"""The help screen (F1): every key binding with its description, and how to use the app."""
 
 from __future__ import annotations
 

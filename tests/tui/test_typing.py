@@ -1,0 +1,117 @@
+"""What the student types reaches the console's input line, whatever they clicked before, and
+in a fast burst no key is lost or reordered (issue 15: "typed keys go to the console")."""
+
+import pytest
+from textual import events
+
+from smtp_sim.course.lesson import load_lesson, sandbox_lesson
+from smtp_sim.course.progress import ProgressStore
+from smtp_sim.tui.app import SmtpSimApp
+from smtp_sim.tui.widgets.console import Console
+
+from test_app import settle
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def store(tmp_path):
+    return ProgressStore(tmp_path / "progress.json")
+
+
+def key_of(character: str) -> events.Key:
+    if character == "\n":
+        return events.Key("enter", "\r")
+    if character == " ":
+        return events.Key("space", " ")
+    if character == "?":
+        return events.Key("question_mark", "?")
+    return events.Key(character if character.isalnum() else character, character)
+
+
+async def burst(app, text: str) -> None:
+    """Every key of ``text`` posted at once, as a fast typist's keys reach the app (each
+    before the previous has been handled), then wait until they all have been."""
+    for character in text:
+        event = key_of(character)
+        event.set_sender(app)
+        app.post_message(event)
+    await settle(app)
+
+
+def typed(app) -> list[str]:
+    return [line for _step, line in app.playback.session.inputs]
+
+
+async def test_a_burst_after_clicking_a_tab_arrives_whole_and_in_order(store):
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#--content-tab-tab-events")
+        await pilot.pause()
+        await burst(app, "telnet mail.cs.tcd.ie 25\n")
+        await pilot.pause()
+        await pilot.click("#--content-tab-tab-flow")
+        await burst(app, "helo Are you there?\n")
+        await pilot.pause()
+        assert typed(app)[-2:] == ["telnet mail.cs.tcd.ie 25", "helo Are you there?"]
+
+
+@pytest.mark.parametrize("tab", ["mailboxes", "inspector", "queues", "map"])
+async def test_space_question_mark_and_enter_after_a_click_are_typed(store, tab):
+    """`?` opened Help in the middle of a line; the first space after clicking a mailbox was
+    swallowed; Enter pressed a button or selected a row instead of sending the line."""
+    app = SmtpSimApp(sandbox_lesson("classroom"), sandbox=True, store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click(f"#--content-tab-tab-{tab}")
+        await pilot.pause()
+        await pilot.click(f"#{tab}", offset=(3, 2))  # into the view itself
+        await pilot.pause()
+        await pilot.press("question_mark")  # the first key after the click
+        assert len(app.screen_stack) == 1  # no help screen
+        await pilot.click(f"#{tab}", offset=(3, 2))
+        await pilot.pause()
+        await pilot.press("space")
+        await pilot.click(f"#{tab}", offset=(3, 2))
+        await pilot.pause()
+        await pilot.press("x")
+        assert app.query_one(Console).input.value == "? x"
+        await pilot.click(f"#{tab}", offset=(3, 2))
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert typed(app)[-1] == "? x"
+
+
+async def test_a_lesson_opened_from_the_palette_gets_every_key(store):
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#--content-tab-tab-events")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        for key in "Lesson 2: The FooBar":
+            await pilot.press(key)
+        await pilot.pause()
+        await pilot.press("enter")
+        await burst(app, "telnet mail.cs.tcd.ie 25\n")
+        await pilot.pause()
+        assert len(app.screen_stack) == 1
+        assert typed(app) == ["telnet mail.cs.tcd.ie 25"]
+
+
+async def test_the_quiz_box_keeps_its_keys_and_function_keys_stay_bindings(store):
+    app = SmtpSimApp(load_lesson("base64"), store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        session = app.playback.session
+        quiz_step = next(i for i, s in enumerate(app.lesson.steps)
+                         if s.quiz is not None and not s.quiz.choices)
+        session.go_to(quiz_step)
+        app.refresh_views()
+        await pilot.pause()
+        box = app.query_one("#short-answer")
+        box.focus()
+        await pilot.pause()
+        await burst(app, "1 2?")
+        assert box.value == "1 2?" and app.query_one(Console).input.value == ""
+        await pilot.press("f1")  # a function key is the app's
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
