@@ -45,6 +45,12 @@ DEFAULT_MAX_PER_ADDRESS = 50
 #: Under load, a connection that has sent nothing yet gets this long: Postfix's smtpd_timeout
 #: "${stress?{10}:{300}}s" (mail_params.h): ten seconds when the server is overloaded.
 BUSY_TIMEOUT = 10.0
+#: A wrong POP3 password is answered only after a pause: Dovecot 2.3.19's auth_failure_delay
+#: is 2 s (src/auth/auth-settings.c; on loopback its replies came after 1.5 to 2 s), and an
+#: address that failed within the last 29 s (its AUTH_PENALTY_TIMEOUT, auth-penalty.h) waits
+#: longer (6 s was seen).
+AUTH_FAILURE_DELAYS = (2.0, 6.0)
+AUTH_PENALTY_WINDOW = 29.0
 CLOSE_GRACE = 5.0  # wall seconds stop() waits for sockets to flush before cutting them
 
 
@@ -129,6 +135,7 @@ class Bridge:
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         max_per_address: int = DEFAULT_MAX_PER_ADDRESS,
         busy_timeout: float = BUSY_TIMEOUT,
+        auth_failure_delays: tuple[float, float] = AUTH_FAILURE_DELAYS,
         on_record: Callable[[TraceRecord], None] | None = None,
         on_error: Callable[[str], None] | None = None,
     ) -> None:
@@ -141,7 +148,9 @@ class Bridge:
         out): ``max_connections`` open at once, ``max_per_address`` of them from one client
         address; and while a service is busy (three quarters full, or the address at its
         limit) a connection that has sent nothing yet is timed out after ``busy_timeout``
-        seconds, as Postfix does under stress."""
+        seconds, as Postfix does under stress. A failed POP3 password is answered after
+        ``auth_failure_delays[0]`` seconds, or ``[1]`` when the address failed shortly
+        before (real time: this is the socket layer; the engine reads no clock)."""
         if max_connections < 1:
             raise ValueError("max_connections must be at least 1")
         if max_per_address < 1:
@@ -159,6 +168,8 @@ class Bridge:
         self.max_connections = max_connections
         self.max_per_address = max_per_address
         self.busy_timeout = busy_timeout
+        self.auth_failure_delays = auth_failure_delays
+        self._auth_failed: dict[str, float] = {}  # address -> when its last password failed
         self.on_error = on_error
         # The mailboxes' store: the Maildir (which then holds an earlier run's mail), or
         # keys alone, so that POP3's UIDL is never the same for two messages across runs.
@@ -319,6 +330,14 @@ class Bridge:
         for other in list(self.clients):
             if other.pop3 == pop3 and not other.spoke:
                 other.rearm()
+
+    def auth_failure_delay(self, ip: str) -> float:
+        """Seconds to hold the answer to a wrong POP3 password from ``ip``."""
+        now = self._loop.time() if self._loop is not None else 0.0
+        last = self._auth_failed.get(ip)
+        self._auth_failed[ip] = now
+        first, later = self.auth_failure_delays
+        return later if last is not None and now - last < AUTH_PENALTY_WINDOW else first
 
     def forget(self, client: RealClient) -> None:
         self.clients.discard(client)

@@ -56,6 +56,9 @@ class RealClient(asyncio.BufferedProtocol):
         self._max_unanswered = listener.max_unanswered
         self._buffer = memoryview(bytearray(READ_SIZE))
         self._timer: asyncio.TimerHandle | None = None
+        self._held: bytearray | None = None  # replies held back after a wrong password
+        self._failures_seen = 0  # the POP3 engine's failed passwords already held for
+        self._close_after_held = False
         self._loop = asyncio.get_running_loop()
 
     @property
@@ -162,13 +165,21 @@ class RealClient(asyncio.BufferedProtocol):
 
     def on_data(self, conn: TcpConnection, data: bytes) -> None:
         self._unanswered = 0
-        if not self.closed and self.transport is not None:
-            self.transport.write(data)
+        if self.closed or self.transport is None:
+            return
+        if self._held is not None or self._password_failed():
+            self._hold(data)
+            return
+        self.transport.write(data)
 
     def on_close(self, conn: TcpConnection) -> None:
-        """The server closed its side (after QUIT, 421, a timeout...): so do we."""
+        """The server closed its side (after QUIT, 421, a timeout...): so do we (once the
+        answer to a wrong password, held back, is written)."""
         if self.host is not None:
             conn.close(self.host)
+        if self._held is not None:
+            self._close_after_held = True
+            return
         self._close_socket()
 
     def _failed(self, reason: str) -> None:
@@ -237,6 +248,9 @@ class RealClient(asyncio.BufferedProtocol):
         conn = self.conn
         if conn is None or self.closed or conn.state == "SYN_SENT":
             return
+        if self._held is not None:  # after a wrong password: nothing more until it is answered
+            self._update_reading()
+            return
         bridge = self.bridge
         bridge.advance(arm=False)  # the clock catches up, so the record has the right time
         if self._backlog and not self._write_paused:
@@ -251,6 +265,32 @@ class RealClient(asyncio.BufferedProtocol):
             conn.close(self.host or "")
         bridge.advance()
         self._update_reading()
+
+    def _password_failed(self) -> bool:
+        """The POP3 server has just refused a password (its engine counts them)."""
+        engine = getattr(self.conn.server_end if self.conn is not None else None, "engine",
+                         None)
+        return self.pop3 and getattr(engine, "auth_failures", 0) > self._failures_seen
+
+    def _hold(self, data: bytes) -> None:
+        """Hold replies back after a wrong password, as Dovecot does (so guessing is slow);
+        no further command is read meanwhile."""
+        if self._held is None:
+            engine = self.conn.server_end.engine  # type: ignore[union-attr]
+            self._failures_seen = engine.auth_failures
+            self._held = bytearray()
+            self._loop.call_later(self.bridge.auth_failure_delay(self.peer[0]), self._release)
+        self._held += data
+
+    def _release(self) -> None:
+        held, self._held = self._held, None
+        if self.closed or self.transport is None or held is None:
+            return
+        self.transport.write(bytes(held))
+        if self._close_after_held:
+            self._close_socket()
+        elif (self._backlog or self._eof) and not self._feeding:
+            self._feed()
 
     def _in_data(self) -> bool:
         """True while the SMTP server reads message content (after its 354)."""

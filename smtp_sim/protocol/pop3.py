@@ -58,7 +58,15 @@ __all__ = [
 K = Pop3ReplyKind
 MAX_COMMAND_LINE = 255  # octets including CRLF (RFC 2449 section 4)
 MAX_ERRORS = 10
-CAPABILITIES = (b"USER", b"TOP", b"UIDL", b"PIPELINING")
+#: Failed passwords before the server hangs up. Dovecot's pop3-login closes after 3 bad
+#: commands in a row (CLIENT_MAX_BAD_COMMANDS, src/pop3-login/client.c, 2.3.19).
+MAX_AUTH_FAILURES = 3
+#: RESP-CODES: replies may carry [SYS/TEMP], [AUTH]... (RFC 2449 sections 6.4 and 8);
+#: Dovecot 2.3 lists it too.
+CAPABILITIES = (b"USER", b"TOP", b"UIDL", b"RESP-CODES", b"PIPELINING")
+#: Mistakes about one message (no such number, already deleted): the session goes on and
+#: they do not count towards the error budget, which is for commands the server cannot use.
+NOT_COUNTED = frozenset({Pop3ReplyKind.NO_SUCH_MESSAGE, Pop3ReplyKind.ALREADY_DELETED})
 _UID = re.compile(rb"^[\x21-\x7e]{1,70}$")  # RFC 1939 section 7 (UIDL)
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
@@ -88,10 +96,15 @@ class Pop3ServerConnection:
 
     def __init__(self, hostname: str, maildrop_provider: MaildropProvider, *,
                  banner: str | None = None, max_errors: int = MAX_ERRORS,
+                 max_auth_failures: int = MAX_AUTH_FAILURES,
                  max_command_line: int = MAX_COMMAND_LINE) -> None:
         self.hostname = hostname
         self.provider = maildrop_provider
         self.max_errors = max_errors
+        self.max_auth_failures = max_auth_failures
+        #: Failed PASS commands so far. The caller may delay the reply to each (smtp-sim
+        #: serve's bridge waits as Dovecot does); the engine reads no clock.
+        self.auth_failures = 0
         self.max_command_line = max_command_line
         self.state = Pop3State.AUTHORIZATION
         self.user: str | None = None  # after PASS: whose maildrop is open
@@ -224,7 +237,13 @@ class Pop3ServerConnection:
         self._events.append(Pop3CommandReplied(
             command=command, reply=reply, state_before=before, state_after=self.state,
             uid=uid, deleted=deleted, note=note))
-        if not reply.ok and self.state in BUDGETED_STATES:
+        if reply.kind is K.PASS_BAD:
+            self.auth_failures += 1
+            if self.auth_failures >= self.max_auth_failures:
+                last = render_pop3(K.TOO_MANY_AUTH_FAILURES)
+                self._out += last.to_bytes()
+                self._close("too many failed logins", by_server=True, reply=last)
+        elif not reply.ok and self.state in BUDGETED_STATES and reply.kind not in NOT_COUNTED:
             self.error_count += 1
             if self.error_count >= self.max_errors:
                 last = render_pop3(K.TOO_MANY_ERRORS)
@@ -301,9 +320,7 @@ class Pop3ServerConnection:
         return _Outcome(render_pop3(K.PASS_OK, user=user, **self._totals()), True)
 
     def _quit(self, argument: str) -> _Outcome:
-        bad = self._no_argument(argument, "QUIT")
-        if bad is not None:
-            return bad
+        # Words after QUIT are ignored: the client wants to go (Dovecot does the same).
         return _Outcome(render_pop3(K.QUIT_OK, hostname=self.hostname), True)
 
     def _capa(self, argument: str) -> _Outcome:

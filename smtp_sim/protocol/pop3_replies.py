@@ -64,6 +64,7 @@ class Pop3ReplyKind(StrEnum):
     UNKNOWN_COMMAND = "unknown_command"
     LINE_TOO_LONG = "line_too_long"
     TOO_MANY_ERRORS = "too_many_errors"
+    TOO_MANY_AUTH_FAILURES = "too_many_auth_failures"
     AUTOLOGOUT = "autologout"
     TOO_MANY_CONNECTIONS = "too_many_connections"
 
@@ -80,8 +81,10 @@ class Pop3ReplySpec:
 
 K = Pop3ReplyKind
 S = Pop3ReplySpec
-_ANY_ERR = ("Any -ERR also counts towards the server's error budget: after too many, the "
-            "server closes the connection.")
+_ANY_ERR = ("Any -ERR like this also counts towards the server's error budget: after too "
+            "many, the server closes the connection.")
+_NOT_COUNTED = ("A mistake about one message does not count towards the error budget: the "
+                "session simply goes on.")
 
 #: Texts follow RFC 1939's own examples where it has them (sections 4 to 7).
 POP3_REPLIES: Mapping[Pop3ReplyKind, Pop3ReplySpec] = MappingProxyType({
@@ -112,7 +115,9 @@ POP3_REPLIES: Mapping[Pop3ReplyKind, Pop3ReplySpec] = MappingProxyType({
         "The name and password do not match (RFC 1939's own wording is '-ERR invalid "
         "password'). The session stays in the AUTHORIZATION state; start again with USER, or "
         "QUIT. The password crossed the network in plain text: anyone on the path can read "
-        "it, which is why real servers wrap POP3 in TLS (port 995). " + _ANY_ERR,
+        "it, which is why real servers wrap POP3 in TLS (port 995). Each failure is answered "
+        "only after a pause (Dovecot waits about two seconds, longer for an address that keeps "
+        "failing), and after three this server hangs up, so guessing passwords is slow.",
         "RFC 1939 sections 7 (PASS) and 13"),
     K.NEED_USER: S(
         False, "send USER first",
@@ -180,11 +185,11 @@ POP3_REPLIES: Mapping[Pop3ReplyKind, Pop3ReplySpec] = MappingProxyType({
     K.NO_SUCH_MESSAGE: S(
         False, "no such message, only {count} messages in maildrop",
         "No message has that number. Numbers run from 1 to the count that STAT gave at the "
-        "start of the session. " + _ANY_ERR, "RFC 1939 section 5"),
+        "start of the session. " + _NOT_COUNTED, "RFC 1939 section 5"),
     K.ALREADY_DELETED: S(
         False, "message {msg} already deleted",
         "That message is marked as deleted in this session; commands may not refer to it "
-        "(RSET brings it back). " + _ANY_ERR, "RFC 1939 section 5 (DELE)"),
+        "(RSET brings it back). " + _NOT_COUNTED, "RFC 1939 section 5 (DELE)"),
     K.SYNTAX: S(
         False, "syntax: {syntax}",
         "The command is known but its arguments are wrong (missing, not a number, or too "
@@ -209,6 +214,13 @@ POP3_REPLIES: Mapping[Pop3ReplyKind, Pop3ReplySpec] = MappingProxyType({
         "The client made too many mistakes (or guessed too many passwords); the server hangs "
         "up without entering the UPDATE state, so nothing is deleted.",
         "RFC 1939 sections 6 and 8"),
+    K.TOO_MANY_AUTH_FAILURES: S(
+        False, "too many failed logins, closing connection",
+        "Three wrong passwords in one session: this server hangs up (Dovecot's login process "
+        "hangs up after three bad commands in a row, but keeps answering wrong passwords, "
+        "each after a pause). Connecting again is allowed, but every failure is answered "
+        "slowly, so guessing a password takes a very long time.",
+        "RFC 1939 section 13 (guessing passwords) and RFC 2449 section 8"),
     K.AUTOLOGOUT: S(
         False, "autologout: idle too long, closing connection",
         "The client was silent too long. RFC 1939 lets a server log it out after at least "
@@ -218,7 +230,8 @@ POP3_REPLIES: Mapping[Pop3ReplyKind, Pop3ReplySpec] = MappingProxyType({
         False, "[SYS/TEMP] too many connections, try again later",
         "Sent instead of the greeting when the server already has as many sessions as it "
         "allows; it closes the connection at once. [SYS/TEMP] says the problem is the "
-        "server's and passes: the client may try again later.",
+        "server's and passes: the client may try again later. Such codes in brackets are "
+        "allowed because CAPA lists RESP-CODES.",
         "RFC 3206 section 4 and RFC 2449 section 8"),
 })
 
@@ -378,7 +391,8 @@ POP3_COMMANDS: Mapping[str, Pop3CommandInfo] = MappingProxyType({info.verb: info
     C("CAPA", "CAPA", _BOTH,
       "Asks which optional commands and extensions the server supports.",
       "Added by the POP3 extension mechanism (1998). The reply lists one capability per line, "
-      "e.g. TOP, UIDL, USER and PIPELINING (the client may send several commands without "
+      "e.g. TOP, UIDL, USER, RESP-CODES (-ERR replies may start with a code in brackets, "
+      "such as [SYS/TEMP]) and PIPELINING (the client may send several commands without "
       "waiting).", (K.CAPA_OK,),
       ("C: CAPA", "S: +OK Capability list follows", "S: USER", "S: TOP", "S: UIDL", "S: ."),
       "RFC 2449 section 5"),

@@ -104,7 +104,7 @@ DIALOGUES = [
     ("pass-without-user", b"PASS secret\r\n", crlf("-ERR send USER first"), A),
     ("pass-not-straight-after-user", b"USER bob\r\nCAPA\r\nPASS secret\r\n",
      crlf("+OK bob: send PASS", "+OK Capability list follows", "USER", "TOP", "UIDL",
-          "PIPELINING", ".", "-ERR send USER first"), A),
+          "RESP-CODES", "PIPELINING", ".", "-ERR send USER first"), A),
     ("user-needs-a-name", b"USER\r\n", crlf("-ERR syntax: USER name"), A),
     ("stat", LOGIN + b"STAT\r\n", LOGGED_IN + crlf("+OK 2 110"), T),
     ("list", LOGIN + b"LIST\r\n",
@@ -160,9 +160,11 @@ DIALOGUES = [
     ("unknown-commands", b"APOP bob c4c9334bac560ecc979e58001b3e22fb\r\nHELO x\r\n\r\n",
      crlf("-ERR unknown command") * 3, A),
     ("capa-in-both-states", b"CAPA\r\n" + LOGIN + b"CAPA\r\n",
-     crlf("+OK Capability list follows", "USER", "TOP", "UIDL", "PIPELINING", ".")
+     crlf("+OK Capability list follows", "USER", "TOP", "UIDL", "RESP-CODES", "PIPELINING",
+          ".")
      + LOGGED_IN
-     + crlf("+OK Capability list follows", "USER", "TOP", "UIDL", "PIPELINING", "."), T),
+     + crlf("+OK Capability list follows", "USER", "TOP", "UIDL", "RESP-CODES", "PIPELINING",
+            "."), T),
     ("overlong-line-then-good-command", b"NOOP " + b"x" * 300 + b"\r\nUSER bob\r\n",
      crlf("-ERR command line too long", "+OK bob: send PASS"), A),
     ("line-of-255-octets-is-fine", b"USER " + b"b" * 248 + b"\r\n",
@@ -239,10 +241,32 @@ def test_error_budget_closes_the_session() -> None:
     assert len(s.replied) == 3  # USER was never read
 
 
-def test_wrong_password_guessing_hits_the_budget_and_is_noted() -> None:
-    s = Session(max_errors=2).feed(b"USER bob\r\nPASS a\r\nUSER bob\r\nPASS b\r\n")
-    assert s.server.closed
+def test_wrong_passwords_close_the_session_after_three_and_are_noted() -> None:
+    s = Session().feed(b"USER bob\r\nPASS a\r\nUSER bob\r\nPASS b\r\n")
+    assert not s.server.closed and s.server.auth_failures == 2
     assert "plain text" in (s.replied[1].note or "")
+    s.take()
+    s.feed(b"USER bob\r\nPASS c\r\nUSER bob\r\n")
+    assert s.take() == crlf("+OK bob: send PASS", "-ERR invalid user name or password",
+                            "-ERR too many failed logins, closing connection")
+    assert s.server.closed and s.closes[0].reason == "too many failed logins"
+
+
+def test_mistakes_about_one_message_do_not_count_towards_the_error_budget() -> None:
+    s = Session(max_errors=2).feed(LOGIN + b"RETR 9\r\nDELE 1\r\nDELE 1\r\nRETR 1\r\n"
+                                   b"LIST 7\r\nUIDL 8\r\nNOOP\r\n")
+    assert not s.server.closed and s.server.error_count == 0
+    assert s.take().endswith(crlf("-ERR message 1 already deleted",
+                                  "-ERR no such message, only 2 messages in maildrop",
+                                  "-ERR no such message, only 2 messages in maildrop", "+OK"))
+    s.feed(b"BOGUS\r\nRETR x\r\n")  # commands the server cannot use still count
+    assert s.server.closed and s.closes[0].reason == "too many errors"
+
+
+def test_quit_with_words_after_it_still_quits() -> None:
+    s = Session().feed(LOGIN + b"DELE 1\r\nQUIT now please\r\n")
+    assert s.take().endswith(crlf("+OK mail.cs.tcd.ie POP3 server signing off (1 message left)"))
+    assert s.closes[0].updated
 
 
 def test_overlong_line_split_across_chunks_keeps_sync() -> None:
