@@ -20,7 +20,7 @@ import re
 from ..protocol.personalities import PERSONALITIES, Personality
 from ..protocol.replies import ReplyKind, render
 
-__all__ = ["fill_placeholders", "PLACEHOLDER"]
+__all__ = ["PLACEHOLDER", "fill_placeholders"]
 
 #: ``{{id}}`` or ``{{id:kind words...}}``; ids may hold dots (``postfix-3.7``).
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9][\w.-]*)\s*(?::\s*([a-z_]+)([^{}]*))?\}\}")

@@ -474,8 +474,9 @@ COMMANDS: Mapping[str, CommandInfo] = MappingProxyType({info.verb: info for info
         "Identifies the client and asks the server to list the SMTP service extensions "
         "(ESMTP) it supports.",
         "Introduced with the SMTP service extensions of RFC 1425 (February 1993), revised "
-        "as RFC 1651 (1994) and RFC 1869 (1995), now part of RFC 5321. The reply is a multi-line 250: the first line names the server, each other "
-        "line is an extension keyword, e.g. SIZE (message size limit, RFC 1870), 8BITMIME "
+        "as RFC 1651 (1994) and RFC 1869 (1995), now part of RFC 5321. The reply is a "
+        "multi-line 250: the first line names the server, each other line is an extension "
+        "keyword, e.g. SIZE (message size limit, RFC 1870), 8BITMIME "
         "(8-bit bodies, RFC 6152), PIPELINING (several commands without waiting, RFC 2920), "
         "ENHANCEDSTATUSCODES (x.y.z codes in replies, RFC 2034 and RFC 3463), STARTTLS "
         "(RFC 3207), AUTH (RFC 4954), DSN (RFC 3461). A client may use only the extensions "

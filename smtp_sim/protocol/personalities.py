@@ -168,7 +168,7 @@ POSTFIX_1_1 = Personality(
     id="postfix-1.1",
     name="Postfix 1.1.13",
     description=(
-        "The server of the course slides (mail.cs.tcd.ie, 2002): classic replies without "
+        "The server of the course slides (mail.cs.tcd.ie, 2003): classic replies without "
         "enhanced status codes, addresses accepted without angle brackets, no HELP, no EXPN."
     ),
     banner="{hostname} ESMTP Postfix (1.1.13)",
