@@ -1,13 +1,72 @@
-"""The ``smtp-sim`` command. Thin: each subcommand parses its options and calls one function."""
+"""The ``smtp-sim`` command. Thin: each subcommand parses its options and calls one function.
+
+Every subcommand has a description and an example (its epilog); help and prose are wrapped to
+the terminal's width. Shell completion is argcomplete's (``smtp-sim completion SHELL``): it
+completes subcommands, options, lesson ids and scenario names."""
+
+# PYTHON_ARGCOMPLETE_OK  (argcomplete's global activation finds the command by this line)
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from . import __version__
+from .textio import STDIN, wrap
 
 if TYPE_CHECKING:
     from .world.scenario import Scenario
+
+SHELLS = ("bash", "zsh", "fish")
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help, wrapped to the terminal, with the epilog's example lines (indented)
+    kept as they are so they can be copied."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        out = []
+        for paragraph in text.split("\n\n"):
+            if paragraph.startswith("  "):
+                out.append("\n".join(indent + line for line in paragraph.split("\n")))
+            else:
+                out.append(super()._fill_text(paragraph, width, indent))
+        return "\n\n".join(out)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Every subcommand's parser: its help wrapped, its examples kept (see _HelpFormatter)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def _examples(*lines: str) -> str:
+    """An epilog: the example command lines, each on its own line."""
+    return "examples:\n\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _ids(kind: str) -> Callable[..., list[str]]:
+    """An argcomplete completer: the built-in ids (``kind`` "lesson": only lessons; "any":
+    scenarios, lessons and presentations) starting with the prefix, then matching files."""
+
+    def complete(prefix: str, **_: object) -> list[str]:
+        from argcomplete.completers import FilesCompleter
+
+        from .course.lesson import is_lesson_source
+        from .world.scenario import builtin_dir, list_builtin
+
+        ids = [i for i in list_builtin() if i.startswith(prefix)]
+        if kind == "lesson":
+            ids = [i for i in ids if is_lesson_source(
+                (builtin_dir() / f"{i}.toml").read_text(encoding="utf-8"))]
+        return ids + list(FilesCompleter(allowednames=("toml",))(prefix))
+
+    return complete
 
 
 def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
@@ -16,9 +75,14 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
     protocol engines they come from."""
     parser = argparse.ArgumentParser(
         prog="smtp-sim",
-        description="An interactive SMTP teaching simulator for the terminal.",
+        description="An interactive SMTP teaching simulator for the terminal. Without a "
+        "command: the app on the built-in course, where you left off.",
+        epilog=_examples("smtp-sim", "smtp-sim lesson foobar", "smtp-sim explain 5.7.1",
+                         "smtp-sim COMMAND --help"),
+        formatter_class=_HelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"smtp-sim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     session = sub.add_parser(
         "session",
@@ -26,9 +90,12 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
         description="A telnet-like session with one simulated server. Reads client lines from "
         "standard input, writes exactly the server's replies to standard output; notes and "
         "explanations go to standard error.",
+        epilog=_examples("smtp-sim session --personality postfix-1.1 --hostname mail.cs.tcd.ie "
+                         "--explain", "printf 'HELO me\\nQUIT\\n' | smtp-sim session",
+                         "smtp-sim session classroom --host mail.cs.tcd.ie --port 110"),
     )
     session.add_argument("scenario", nargs="?", help="a scenario id or file: attach to a host "
-                         "inside its network instead of a lone server")
+                         "inside its network instead of a lone server").completer = _ids("any")
     session.add_argument("--host", help="with a scenario: the server to connect to "
                          "(default: its first MTA)")
     session.add_argument("--port", type=int, default=25, help="with a scenario: the port "
@@ -38,9 +105,10 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
     if personalities:
         from .protocol.personalities import DEFAULT_PERSONALITY, PERSONALITIES
 
-        session.add_argument("--personality", default=DEFAULT_PERSONALITY,
+        session.add_argument("--personality", default=DEFAULT_PERSONALITY, metavar="ID",
                              choices=sorted(PERSONALITIES), help="which real server to behave "
-                             f"like (default {DEFAULT_PERSONALITY})")
+                             f"like: {', '.join(sorted(PERSONALITIES))} (default "
+                             f"{DEFAULT_PERSONALITY}; see smtp-sim personalities)")
     else:
         session.add_argument("--personality")
     session.add_argument("--hostname", default="mail.example.com",
@@ -53,11 +121,18 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
         "explain",
         help="explain a reply code, an enhanced status code or a command",
         description="Explain a reply code (354), an enhanced status code (5.7.1) or a "
-        "command (vrfy).",
+        "command (vrfy), wrapped to the terminal's width.",
+        epilog=_examples("smtp-sim explain 354", "smtp-sim explain 5.7.1",
+                         "smtp-sim explain 'RCPT TO'"),
     )
     explain.add_argument("topic", nargs="+", help="e.g. 354, 5.7.1, VRFY, 'RCPT TO'")
 
-    sub.add_parser("personalities", help="list the server personalities")
+    sub.add_parser("personalities", help="list the server personalities",
+                   description="List the server personalities: the real servers the simulated "
+                   "ones answer like (their ids go to session --personality and to scenario "
+                   "files).",
+                   epilog=_examples("smtp-sim personalities",
+                                    "smtp-sim session --personality sendmail-1988"))
 
     run = sub.add_parser(
         "run",
@@ -65,9 +140,16 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
         description="Run a scenario (a .toml file or a built-in id such as classroom) in "
         "virtual time to its end, or to --until, and print everything that happened: a "
         "swaks-style transcript (-> client, <- server, === information, *** error) or JSON "
-        "Lines. An invalid scenario prints one line per problem on standard error and exits 2.",
+        "Lines. An invalid scenario prints one line per problem on standard error and exits 2. "
+        "A lesson is graded: its own solutions (--solve) or a student's input (--answers).",
+        epilog=_examples("smtp-sim run classroom --until 10min",
+                         "smtp-sim run classroom --format jsonl -o trace.jsonl --svg flow.svg",
+                         "smtp-sim run foobar --solve",
+                         "smtp-sim run foobar --answers smtp-sim-foobar-attempt.json",
+                         "printf 'helo FooBar\\nquit\\n' | smtp-sim run foobar --answers -"),
     )
-    run.add_argument("scenario", help="a scenario file or built-in id (e.g. classroom)")
+    run.add_argument("scenario", help="a scenario file or built-in id (e.g. classroom); - "
+                     "reads it from standard input").completer = _ids("any")
     run.add_argument("--until", type=_duration, metavar="TIME",
                      help="stop at this virtual time: seconds or e.g. 90s, 10min, 2h, 5d")
     run.add_argument("--format", choices=("text", "jsonl"), default="text",
@@ -85,8 +167,8 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
                         "passes")
     graded.add_argument("--answers", metavar="FILE",
                         help="for a lesson: type a student's recorded input (one line per "
-                        "line, or an exported attempt .json); exit 10+N when step N is the "
-                        "first to fail")
+                        "line, or an exported attempt .json; - reads standard input); exit "
+                        "10+N when step N is the first to fail")
 
     run.add_argument("--report", choices=("text", "json"), default="text",
                      help="for a lesson: the report as text (default) or one JSON object, "
@@ -102,22 +184,44 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
         "answers right on the first try, wrong quiz tries, grade, the first step not met and "
         "why) and a summary. Exit 0 when every attempt was graded, 2 when the lesson or an "
         "attempt file cannot be used.",
+        epilog=_examples("smtp-sim grade foobar handed-in/*.json --csv gradebook.csv",
+                         "smtp-sim grade foobar handed-in/*.json --json"),
     )
-    grade.add_argument("lesson", help="a lesson id or file")
-    grade.add_argument("attempts", nargs="+", metavar="ATTEMPT", help="attempt files")
+    grade.add_argument("lesson", help="a lesson id or file").completer = _ids("lesson")
+    grade.add_argument("attempts", nargs="+", metavar="ATTEMPT", help="attempt files (- reads "
+                       "one from standard input)")
     grade.add_argument("--csv", metavar="FILE", help="also write the gradebook as CSV")
     grade.add_argument("--json", action="store_true",
                        help="one JSON object per attempt instead of the table")
     grade.add_argument("--seed", type=int, help="override the scenario's random seed")
 
-    sub.add_parser("lessons", help="list the built-in course with your progress")
+    sub.add_parser("lessons", help="list the built-in course with your progress",
+                   description="List the built-in course: each lesson's number, id, steps done "
+                   "of all, minutes and title. The ids go to smtp-sim lesson ID.",
+                   epilog=_examples("smtp-sim lessons", "smtp-sim lesson mx-lookup"))
 
-    lesson = sub.add_parser("lesson", help="open a lesson in the app")
-    lesson.add_argument("lesson", help="a lesson id (see smtp-sim lessons) or a lesson file")
-    sandbox = sub.add_parser("sandbox", help="free play on a scenario in the app")
+    lesson = sub.add_parser(
+        "lesson", help="open a lesson in the app",
+        description="Open one lesson in the app: the lesson panel explains each step and "
+        "ticks it off when its checks pass; the console is a telnet inside the lesson's "
+        "network. A lesson file of your own works too (smtp-sim check it first).",
+        epilog=_examples("smtp-sim lesson foobar", "smtp-sim lesson my-lesson.toml --seed 7"))
+    lesson.add_argument("lesson", help="a lesson id (see smtp-sim lessons) or a lesson "
+                        "file").completer = _ids("lesson")
+    sandbox = sub.add_parser(
+        "sandbox", help="free play on a scenario in the app",
+        description="Free play on a scenario's network in the app: F5 plays its timeline, F7 "
+        "steps one event, F6 steps back, F9 resets; faults are in the command palette "
+        "(ctrl+p).",
+        epilog=_examples("smtp-sim sandbox", "smtp-sim sandbox classroom --listen "
+                         "2525=mail.cs.tcd.ie"))
     sandbox.add_argument("scenario", nargs="?", default="classroom",
-                         help="a scenario id or file (default classroom)")
-    app = sub.add_parser("app", help="the app on the built-in course (the default command)")
+                         help="a scenario id or file (default classroom)").completer = _ids("any")
+    app = sub.add_parser(
+        "app", help="the app on the built-in course (the default command)",
+        description="The app on the built-in course: a new user starts at lesson 1, a "
+        "returning one where they left off. The same as smtp-sim without a command.",
+        epilog=_examples("smtp-sim app", "smtp-sim app --export-dir ~/handouts"))
     for p in (lesson, sandbox, app):
         p.add_argument("--seed", type=int, help="override the scenario's random seed")
         p.add_argument("--export-dir", metavar="DIR",
@@ -135,10 +239,12 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
         "back to the previous one. A lesson without pauses is walked through, one step's "
         "solution at a time; a plain scenario stops after each delivery, deferral, bounce and "
         "fault. Readable at 100x30.",
+        epilog=_examples("smtp-sim present demo-journey", "smtp-sim present foobar "
+                         "--no-animate"),
     )
     present.add_argument("ref", metavar="SCENARIO|LESSON",
                          help="a presentation, lesson or scenario: a built-in id (e.g. "
-                         "demo-journey) or a file")
+                         "demo-journey) or a file").completer = _ids("any")
     present.add_argument("--seed", type=int, help="override the scenario's random seed")
     present.add_argument("--no-animate", dest="animate", action="store_false",
                          help="jump straight to each pause instead of playing the events")
@@ -149,7 +255,9 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
         description="Serve the app to web browsers (textual-serve). Every browser tab gets "
         "its own process: its own simulation and progress, kept in memory only. Listens on "
         "127.0.0.1 unless given another address (then warns). Add ?fontsize=24 to the address "
-        "for bigger text.",
+        "for bigger text. Needs the web extra: pip install 'smtp-sim[web]'.",
+        epilog=_examples("smtp-sim web", "smtp-sim web --host 0.0.0.0 --port 8000 --lesson "
+                         "foobar"),
     )
     web_cmd.add_argument("--host", default="127.0.0.1",
                          help="the address to listen on (default 127.0.0.1; 0.0.0.0 for a "
@@ -159,22 +267,42 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
     web_cmd.add_argument("--public-url", metavar="URL",
                          help="the address browsers use, when behind a reverse proxy")
     what = web_cmd.add_mutually_exclusive_group()
-    what.add_argument("--lesson", metavar="ID", help="open this lesson for every visitor")
+    what.add_argument("--lesson", metavar="ID", help="open this lesson for every "
+                      "visitor").completer = _ids("lesson")
     what.add_argument("--sandbox", metavar="SCENARIO", nargs="?", const="classroom",
-                      help="free play on a scenario (default classroom)")
-    what.add_argument("--present", metavar="REF", help="the presenter on REF")
+                      help="free play on a scenario (default classroom)").completer = _ids("any")
+    what.add_argument("--present", metavar="REF",
+                      help="the presenter on REF").completer = _ids("any")
 
     check = sub.add_parser(
         "check",
         help="validate lesson and scenario files",
         description="Validate lesson and scenario files: every problem is printed on one line "
         "(file, line, key path, what was expected); exit 2 if any file is invalid.",
+        epilog=_examples("smtp-sim check my-lesson.toml my-network.toml",
+                         "smtp-sim check classroom", "cat my-lesson.toml | smtp-sim check -"),
     )
-    check.add_argument("files", nargs="+", metavar="FILE", help="files or built-in ids")
+    check.add_argument("files", nargs="+", metavar="FILE", help="files or built-in ids; - "
+                       "reads one from standard input").completer = _ids("any")
 
-    schema = sub.add_parser("schema", help="print the JSON Schema of the lesson or scenario "
-                            "format (for editors)")
+    schema = sub.add_parser(
+        "schema", help="print the JSON Schema of the lesson or scenario format (for editors)",
+        description="Print the JSON Schema of the lesson or the scenario file format, for "
+        "editors that complete and check TOML (e.g. Taplo, Even Better TOML).",
+        epilog=_examples("smtp-sim schema lesson > lesson.schema.json",
+                         "smtp-sim schema scenario > scenario.schema.json"))
     schema.add_argument("format", choices=("lesson", "scenario"))
+
+    completion = sub.add_parser(
+        "completion", help="print the shell completion script for bash, zsh or fish",
+        description="Print the script that makes your shell complete smtp-sim's commands, "
+        "options, lesson ids and scenario names (argcomplete). Load it from your shell's "
+        "start-up file.",
+        epilog=_examples('eval "$(smtp-sim completion bash)"     # in ~/.bashrc',
+                         'eval "$(smtp-sim completion zsh)"      # in ~/.zshrc',
+                         "smtp-sim completion fish | source      # in "
+                         "~/.config/fish/config.fish"))
+    completion.add_argument("shell", choices=SHELLS)
 
     _add_serve_parser(sub)
     return parser
@@ -188,9 +316,13 @@ def _add_serve_parser(sub: argparse._SubParsersAction) -> None:
         "Thunderbird, smtplib...) talk to the simulated servers, get exactly their replies, "
         "and the mail they send is relayed, delivered or bounced inside the simulation, with "
         "virtual time at wall-clock pace. Prints the live transcript until Ctrl-C/SIGTERM.",
+        epilog=_examples("smtp-sim serve classroom --listen 2525=mail.cs.tcd.ie --maildir out",
+                         "swaks --server 127.0.0.1:2525 --from alice@crepes.fr --to "
+                         "bob@cs.tcd.ie"),
     )
     serve.add_argument("scenario", nargs="?", default="classroom",
-                       help="a scenario file or built-in id (default classroom)")
+                       help="a scenario file or built-in id (default "
+                       "classroom)").completer = _ids("any")
     add_listen_argument(serve)
     serve.add_argument("--maildir", metavar="DIR",
                        help="keep the mailboxes in DIR/<address>/ (Maildir): delivered mail is "
@@ -290,8 +422,23 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(argv: list[str] | None) -> int:
     words = sys.argv[1:] if argv is None else argv
-    parser = _build_parser(personalities="session" in words)
+    completing = "_ARGCOMPLETE" in os.environ
+    parser = _build_parser(personalities=completing or "session" in words)
+    if completing:  # the shell asks for completions (see smtp-sim completion); exits
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
     args = parser.parse_args(argv)
+    if args.command == "completion":
+        import argcomplete
+
+        sys.stdout.write(argcomplete.shellcode(["smtp-sim"], shell=args.shell))
+        return 0
+    if STDIN in (getattr(args, "lesson", None), getattr(args, "scenario", None)) and \
+            args.command in ("lesson", "sandbox"):
+        print(f"smtp-sim {args.command}: the app reads the keyboard from standard input, so "
+              "it cannot read the file from there: give the file's name", file=sys.stderr)
+        return 2
     if args.command == "session":
         if args.scenario:
             from .terminal import main_world_session
@@ -308,7 +455,7 @@ def _dispatch(argv: list[str] | None) -> int:
         from .protocol.explain import UnknownTopic, explain
 
         try:
-            print(explain(" ".join(args.topic)))
+            print(wrap(explain(" ".join(args.topic))))
         except UnknownTopic as exc:
             print(f"smtp-sim explain: {exc}", file=sys.stderr)
             return 2
@@ -372,7 +519,7 @@ def _dispatch(argv: list[str] | None) -> int:
         from .protocol.personalities import PERSONALITIES
 
         for p in PERSONALITIES.values():
-            print(f"{p.id:15} {p.name}\n{'':15} {p.description}")
+            print(wrap(f"{p.id:15} {p.name}\n{'':15} {p.description}"))
         return 0
     parser.print_help()  # pragma: no cover - every command returns above
     return 0
@@ -422,8 +569,13 @@ def _web(args: argparse.Namespace) -> int:
             for problem in exc.problems:
                 print(problem, file=sys.stderr)
             return 2
-    from .web import serve_web
-
+    try:
+        from .web import serve_web
+    except ImportError as exc:  # the web extra is not installed
+        print(wrap(f"smtp-sim web: serving the app to browsers needs the web extra "
+                   f"({exc.name or exc} is missing): pip install 'smtp-sim[web]'"),
+              file=sys.stderr)
+        return 2
     return serve_web(args.host, args.port, args=what, public_url=args.public_url)
 
 

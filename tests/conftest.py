@@ -20,3 +20,13 @@ def bench(request):
         yield module
     finally:
         sys.modules.pop(spec.name, None)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Property-based (hypothesis) and snapshot tests are marked ``slow``, so
+    ``pytest -m "not slow"`` is the fast loop; CI runs everything."""
+    for item in items:
+        function = getattr(item, "obj", None)
+        if getattr(function, "is_hypothesis_test", False) or "snap_compare" in getattr(
+                item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..textio import STDIN, STDIN_NAME, stdin_bytes
 from ..world.problems import Problem
 
 if TYPE_CHECKING:
@@ -82,12 +83,19 @@ MAX_ATTEMPT_BYTES = 10_000_000
 
 def read_attempt(path: str | Path) -> Attempt:
     """An answers file: plain text, one typed line per line; or (``.json``) the app's export
-    of an attempt. Raises :class:`AttemptError` (a ValueError) naming every problem."""
+    of an attempt; ``-`` is standard input (JSON when it starts with ``{``). Raises
+    :class:`AttemptError` (a ValueError) naming every problem."""
     p = Path(path)
     name = str(path)
+    from_stdin = name == STDIN and not isinstance(path, Path)
+    if from_stdin:  # (`smtp-sim run foobar --answers -`)
+        name = STDIN_NAME
     try:
-        with p.open("rb") as handle:  # (at most the limit: /dev/zero never ends)
-            data = handle.read(MAX_ATTEMPT_BYTES + 1)
+        if from_stdin:
+            data = stdin_bytes()
+        else:
+            with p.open("rb") as handle:  # (at most the limit: /dev/zero never ends)
+                data = handle.read(MAX_ATTEMPT_BYTES + 1)
         if len(data) > MAX_ATTEMPT_BYTES:
             raise _error(name, f"longer than {MAX_ATTEMPT_BYTES // 1_000_000} MB",
                          "an answers file: the lines a student typed")
@@ -103,7 +111,7 @@ def read_attempt(path: str | Path) -> Attempt:
                      ) from None
     except OSError as exc:
         raise _error(name, f"cannot read: {exc.strerror or exc}", "a readable file") from None
-    if p.suffix.lower() == ".json":
+    if p.suffix.lower() == ".json" or (from_stdin and text.lstrip().startswith("{")):
         return parse_attempt(text, name)
     lines = text.split("\n")
     if lines and lines[-1] == "":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
@@ -19,7 +20,8 @@ from .session import LessonSession
 #: ``exports(world, presentation) -> exit status``: what ``smtp-sim run`` writes after a run.
 Exports = Callable[[World, bool], int]
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
+#: The JSON Schemas shipped for editors (``python -m smtp_sim.course.commands`` rewrites them).
+SCHEMA_DIR = Path(str(resources.files("smtp_sim") / "schema"))
 
 
 def is_lesson(ref: str) -> bool:

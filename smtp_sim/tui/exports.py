@@ -15,6 +15,7 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from ..world.world import World
     from .widgets.flow_diagram import FlowDiagram
 
-STYLES = Path(__file__).resolve().parent / "styles"
+STYLES = Path(str(resources.files("smtp_sim") / "tui" / "styles"))
 FLOW_MIN_WIDTH = 80
 FLOW_MAX_WIDTH = 240
 FLOW_LANE_MIN = 36  # cells between lanes: room for "MAIL FROM:<alice@crepes.fr>" on an arrow

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-import importlib.util
 import tomllib
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..protocol.personalities import DEFAULT_PERSONALITY
+from ..textio import STDIN, STDIN_NAME, stdin_bytes
 from .agent import Attachment, UserAgent
 from .faults import schedule_fault
 from .mta import DEFAULT_LIFETIME, DEFAULT_RETRY
@@ -319,17 +320,12 @@ def parse_scenario(source: str, file: str = "<string>") -> Scenario:
 
 
 def builtin_dir() -> Path:
-    """Where the built-in scenarios and lessons are: the ``smtp_sim.lessons`` package of an
-    installed wheel, or the repository's top-level ``lessons/`` folder in a checkout."""
-    try:
-        spec = importlib.util.find_spec("smtp_sim.lessons")
-    except (ImportError, ValueError):
-        spec = None
-    if spec is not None and spec.submodule_search_locations:
-        for location in spec.submodule_search_locations:
-            if Path(location).is_dir():
-                return Path(location)
-    return Path(__file__).resolve().parents[2] / "lessons"
+    """Where the built-in scenarios and lessons are: ``smtp_sim/lessons`` in an installed wheel
+    (the top-level ``lessons/`` folder, shipped inside the package), or that ``lessons/`` folder
+    itself beside the package in a checkout or an editable install."""
+    package = Path(str(resources.files("smtp_sim")))  # (a folder: lessons name files beside them)
+    shipped = package / "lessons"
+    return shipped if shipped.is_dir() else package.parent / "lessons"
 
 
 def list_builtin() -> list[str]:
@@ -349,6 +345,8 @@ def read_document(ref: str | Path) -> tuple[str, str]:
     if not text.strip():
         raise ScenarioError([Problem("(nothing)", 1, "(file)", "no file or id given",
                                      "a path to a .toml file or a built-in id, e.g. classroom")])
+    if text == STDIN and not isinstance(ref, Path):  # (`smtp-sim check -`)
+        return _decoded(stdin_bytes(), STDIN_NAME)
     path = Path(ref)
     is_path = isinstance(ref, Path) or names_a_file(text) or path.exists()
     if not is_path:
@@ -381,6 +379,10 @@ def read_document(ref: str | Path) -> tuple[str, str]:
         raise ScenarioError(
             [Problem(text, 1, "(file)", f"cannot read: {exc.strerror}", "a readable .toml file")]
         ) from None
+    return _decoded(data, text)
+
+
+def _decoded(data: bytes, text: str) -> tuple[str, str]:
     try:
         return data.decode("utf-8"), text
     except UnicodeDecodeError as exc:

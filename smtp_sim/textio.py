@@ -1,0 +1,52 @@
+"""The command line's text: ``-`` for standard input where a file is read, and prose wrapped to
+the terminal's width. Standard library only: the protocol, the world and the course use it."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import textwrap
+
+#: Where a file name is asked for, this reads standard input instead (as cat, tar and pip do).
+STDIN = "-"
+#: The name standard input goes by in messages (``<stdin>:3: steps[0].title: ...``).
+STDIN_NAME = "<stdin>"
+
+
+_read: dict[int, bytes] = {}  # id(sys.stdin) -> what it held
+
+
+def stdin_bytes() -> bytes:
+    """Everything on standard input, read once: ``run foobar --answers -`` asks twice (is it a
+    lesson? then the lesson) and a pipe can be read only once."""
+    stream = sys.stdin
+    if id(stream) not in _read:
+        _read.clear()  # (only the current standard input is remembered)
+        binary = getattr(stream, "buffer", None)
+        if binary is not None:
+            _read[id(stream)] = binary.read()
+        else:  # (closed, or replaced by a text-only object)
+            _read[id(stream)] = (stream.read() if stream else "").encode("utf-8")
+    return _read[id(stream)]
+
+
+def terminal_width() -> int:
+    """``COLUMNS`` when set, else the terminal's width, else 80 (piped, or no terminal)."""
+    return max(shutil.get_terminal_size((80, 24)).columns, 20)
+
+
+def wrap(text: str, width: int | None = None) -> str:
+    """``text`` with every line longer than ``width`` (default: the terminal's) folded at
+    spaces; a folded line's continuations keep its indentation, and under ``Label: `` lines
+    line up after the label. Short lines, blank lines and line breaks are left alone."""
+    width = width or terminal_width()
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        out.append(textwrap.fill(line.strip(" "), width, initial_indent=indent,
+                                 subsequent_indent=indent + "  ", break_long_words=False,
+                                 break_on_hyphens=False))
+    return "\n".join(out)
