@@ -219,6 +219,9 @@ class MailboxHas(BaseCheck):
     subject: Regex | None = None
     header: dict[str, Regex] = Field(default_factory=dict)  # header name -> pattern
     body: Regex | None = None
+    #: The whole message as stored, headers and body (a body line typed right after the
+    #: headers, with no empty line between, belongs to the header section).
+    text: Regex | None = None
     #: The MIME structure: the content types of the message's leaf parts, in order (what a
     #: mail program finds when it reads the boundaries), e.g. ["text/plain", "image/gif"].
     parts: list[str] | None = None
@@ -245,9 +248,13 @@ class MailboxHas(BaseCheck):
             values = [str(v) for v in msg.get_all(name, [])]
             if not any(re.search(pattern, v, re.I) for v in values):
                 return False
+        text = stored.data.decode("utf-8", "replace")
+        if self.text and not re.search(self.text, text, re.I | re.M):
+            return False
         if self.body:
-            text = stored.data.decode("utf-8", "replace")
-            body = text.split("\r\n\r\n", 1)[-1]
+            # The body follows the empty line that ends the header section (RFC 5322 section
+            # 2.1): a message without one has no body, whatever its last lines say.
+            body = text.partition("\r\n\r\n")[2]
             if not re.search(self.body, body, re.I | re.M):
                 return False
         if self.parts is not None:
@@ -260,8 +267,10 @@ class MailboxHas(BaseCheck):
     def describe(self) -> str:
         parts = [f"subject {_shown(self.subject)}"] if self.subject else []
         parts += [f"{name} {_shown(p)}" for name, p in self.header.items()]
+        if self.text:
+            parts.append(f"text {_shown(self.text)}")
         if self.body:
-            parts.append(f"body {_shown(self.body)}")
+            parts.append(f"body {_shown(self.body)} (after the empty line ending the headers)")
         if self.parts is not None:
             parts.append("the parts " + ", ".join(self.parts) + " in this order")
         what = "a message" if self.count == 1 else f"{self.count} messages"

@@ -75,3 +75,25 @@ def test_a_letter_typed_at_a_quiz_with_no_server_is_pointed_to_answer():
     session = _session(7)  # the recap quiz, not connected
     assert session.enter("b") == "To answer the question, type /answer B"
     assert session.progress[7].answers == []
+
+
+def test_foobar_message_without_the_empty_line_does_not_pass_and_the_hint_says_why():
+    """Issue 15: lesson 2 step 6 asks for the empty line between the headers and the body."""
+    from smtp_sim.course.lesson import load_lesson
+    from smtp_sim.course.session import LessonSession
+
+    def typed(lines: list[str]) -> LessonSession:
+        session = LessonSession(load_lesson("foobar"))
+        for line in ["telnet mail.cs.tcd.ie 25", "helo FooBar", "mail from: alice@crepes.fr",
+                     "rcpt to: bob@cs.tcd.ie", "data", *lines]:
+            session.enter(line)
+        return session
+
+    without = typed(["To: Someone@S", "From: SomeOneElse@S", "Subject: FooBar", "Hello World",
+                     "."])
+    assert without.passed_steps()[:6] == [True] * 5 + [False]
+    hints = [without.hint() for _ in range(3)]
+    assert any("RFC 5322 section 2.1" in h and "empty line" in h for h in hints)
+    with_it = typed(["To: Someone@S", "From: SomeOneElse@S", "Subject: FooBar", "",
+                     "Hello World", "."])
+    assert with_it.passed_steps()[:6] == [True] * 6

@@ -58,3 +58,23 @@ def test_a_state_check_with_now_looks_at_the_session_as_it_is():
     assert not now.passed(ctx())  # the dot ended the data
     assert reached.passed(ctx())  # though the step's records still hold the 354
     assert now.describe() == "the student's session is in the state DATA"
+
+
+def test_the_real_end_needs_no_subject_nothing_asked_to_retype(tmp_path, capsys):
+    """Issue 15: after the early dot, the 500's advice (start a new message) followed to the
+    letter: MAIL, RCPT, DATA, then the lines steps 4 to 6 ask for. Step 6 ticks at the 250."""
+    lines = [*EARLY_DOT[:10], "mail from:<alice@crepes.fr>", "rcpt to:<alice@crepes.fr>",
+             "data", " .", "..", ".", "quit", "/answer b"]
+    attempt = tmp_path / "attempt.txt"
+    attempt.write_text("\n".join(lines) + "\n")
+    assert main(["run", "smuggling", "--answers", str(attempt)]) == 0
+    assert "PASS  step 6: Only CR LF . CR LF ends the data" in capsys.readouterr().out
+
+
+def test_every_step_after_the_message_ended_says_what_to_do():
+    """A step that cannot be met any more (the data already ended) says how to start again."""
+    from smtp_sim.course.lesson import load_lesson
+
+    lesson = load_lesson("smuggling")
+    for step in lesson.steps[3:6]:
+        assert any("MAIL FROM" in hint and "DATA" in hint for hint in step.hints), step.id
