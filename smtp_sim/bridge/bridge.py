@@ -82,10 +82,10 @@ class BoundListener:
 
     @property
     def max_unanswered(self) -> int:
-        """Bytes a client may send without any reply before it is cut off: twice the message
-        size limit (the engine answers an over-size message only at its final dot)."""
-        size = self.personality.max_message_size if self.personality is not None else 10_240_000
-        return 2 * size
+        """Bytes of commands a client may send without any reply before it is cut off: twice
+        the message size limit. (Inside a message the engine answers an over-size one only at
+        its final dot: see RealClient._skip.)"""
+        return 2 * self.max_message_size
 
     @property
     def timeouts(self) -> Any:
@@ -94,6 +94,19 @@ class BoundListener:
     @property
     def pop3(self) -> bool:
         return self.sim_port == POP3_PORT
+
+    @property
+    def max_message_size(self) -> int:
+        p = self.personality
+        return p.max_message_size if p is not None else 10_240_000
+
+    def reply_bytes(self, kind: ReplyKind, **fields: str) -> bytes:
+        """One SMTP reply of ``kind`` in the target's words, as bytes for the socket."""
+        p = self.personality
+        spec = p.reply(kind) if p is not None else DEFAULT_REPLIES[kind]
+        return render(spec, enhanced_codes=p.enhanced_codes if p is not None else True,
+                      kind=kind, hostname=self.hostname, size=str(self.max_message_size),
+                      **fields).to_bytes()
 
     def refusal(self, why: str, client: str = "") -> bytes:
         """What a client gets instead of the greeting when it cannot be served (``why`` is
@@ -105,10 +118,7 @@ class BoundListener:
             return render_pop3(Pop3ReplyKind.TOO_MANY_CONNECTIONS).to_bytes()
         kind = {STOPPING: ReplyKind.SHUTDOWN, FULL: ReplyKind.TOO_MANY_CONNECTIONS,
                 ADDRESS: ReplyKind.TOO_MANY_CONNECTIONS_FROM}[why]
-        p = self.personality
-        spec = p.reply(kind) if p is not None else DEFAULT_REPLIES[kind]
-        return render(spec, enhanced_codes=p.enhanced_codes if p is not None else True,
-                      kind=kind, hostname=self.hostname, client=client).to_bytes()
+        return self.reply_bytes(kind, client=client)
 
     def __str__(self) -> str:
         service = "POP3" if self.sim_port == POP3_PORT else "SMTP"

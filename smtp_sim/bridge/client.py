@@ -14,6 +14,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from ..protocol.pop3 import IDLE_TIMEOUT as POP3_IDLE_TIMEOUT
+from ..protocol.replies import ReplyKind
 from ..protocol.states import State
 from ..world.network import POP3_PORT, EngineSession, TcpConnection
 from ..world.trace import Kind, Layer
@@ -25,6 +26,14 @@ SUMMARY_WIDTH = 100
 LINES_PER_TURN = 64  # command lines sent into the world per turn of the event loop
 READ_SIZE = 65536  # bytes read from a socket at most at once
 HOLD_LIMIT = READ_SIZE  # bytes of a line without its end held back (see _ready)
+#: Of a message over the size limit, this many bytes past the limit still go into the world
+#: (so the server knows it is too big); the rest is read and thrown away until the final dot.
+SKIP_SLACK = 65536
+#: A message that goes on without its final dot past this many times the size limit gets the
+#: server's 552 at once, and the connection is closed (after reading what the client still
+#: sends, so that it can read the reply: closing with unread bytes would reset it).
+DATA_CUTOFF = 4
+LINGER = 10.0  # seconds a connection being closed is still read (and what it sends ignored)
 # Why a connection is not served (Bridge.admit).
 STOPPING, FULL, ADDRESS = "stopping", "full", "address"
 
@@ -59,6 +68,13 @@ class RealClient(asyncio.BufferedProtocol):
         self._held: bytearray | None = None  # replies held back after a wrong password
         self._failures_seen = 0  # the POP3 engine's failed passwords already held for
         self._close_after_held = False
+        size = listener.max_message_size
+        self._pass_limit = size + SKIP_SLACK  # message bytes passed into the world at most
+        self._cutoff = DATA_CUTOFF * size
+        self._message_bytes = 0  # of the message under way, passed into the world
+        self._skipped = 0  # ... read and thrown away (over the size limit)
+        self._tail = b""  # the last bytes thrown away: the final dot may straddle two reads
+        self._draining = False  # closing: what the client still sends is read and ignored
         self._loop = asyncio.get_running_loop()
 
     @property
@@ -101,12 +117,12 @@ class RealClient(asyncio.BufferedProtocol):
         self.data_received(self._buffer[:nbytes])
 
     def data_received(self, data: bytes | memoryview) -> None:
-        if self.conn is None or self.closed:
+        if self._draining or self.conn is None or self.closed:
             return
         self.last_active = self._loop.time()
         self.spoke = True
         self._unanswered += len(data)
-        if self._unanswered > self._max_unanswered:
+        if self._unanswered > self._max_unanswered and not self._in_data():
             self.bridge.advance()
             self._flooded()
             self.bridge.advance()
@@ -118,6 +134,8 @@ class RealClient(asyncio.BufferedProtocol):
     def eof_received(self) -> bool:
         """The peer half-closed: the FIN follows its last bytes into the world; the socket
         stays open for the replies and closes when the simulated server closes its side."""
+        if self._draining:
+            return False  # it has read our last reply and is done: close
         if self.conn is not None and not self.closed:
             self._eof = True
             if not self._feeding:
@@ -177,6 +195,8 @@ class RealClient(asyncio.BufferedProtocol):
         answer to a wrong password, held back, is written)."""
         if self.host is not None:
             conn.close(self.host)
+        if self._draining:
+            return
         if self._held is not None:
             self._close_after_held = True
             return
@@ -255,9 +275,14 @@ class RealClient(asyncio.BufferedProtocol):
         bridge.advance(arm=False)  # the clock catches up, so the record has the right time
         if self._backlog and not self._write_paused:
             in_data = self._in_data()
-            data = self._take(in_data)
-            if data:
-                self._send(data, in_data)
+            if in_data and self._message_bytes >= self._pass_limit:
+                self._skip()
+                if self._draining:
+                    return
+            else:
+                data = self._take(in_data)
+                if data:
+                    self._send(data, in_data)
             if self._ready():
                 self._feeding = True
                 self._loop.call_soon(self._feed)
@@ -291,6 +316,65 @@ class RealClient(asyncio.BufferedProtocol):
             self._close_socket()
         elif (self._backlog or self._eof) and not self._feeding:
             self._feed()
+
+    def _skip(self) -> None:
+        """Past the size limit inside a message: read and throw away up to the final dot,
+        then pass the dot on (the server has counted enough to answer 552); past
+        DATA_CUTOFF times the limit without one, answer 552 now and close."""
+        backlog = self._backlog
+        joined = self._tail + bytes(backlog)
+        end = joined.find(b"\r\n.\r\n")
+        if end < 0:
+            self._skipped += len(backlog)
+            self._tail = joined[-4:]
+            backlog.clear()
+            if self._message_bytes + self._skipped > self._cutoff:
+                self._cut_off()
+            return
+        cut = end + 5 - len(self._tail)
+        skipped = self._skipped + cut - 5
+        del backlog[:cut]
+        self._tail = b""
+        conn = self.conn
+        assert conn is not None and self.host is not None
+        conn.send(self.host, b"\r\n.\r\n", Kind.CONTENT,
+                  f"the final dot, after {skipped:,} more bytes of message content read and "
+                  "thrown away (over the size limit)", (("bytes", 5), ("skipped", skipped)))
+        self._message_bytes = self._skipped = 0
+
+    def _cut_off(self) -> None:
+        """A message far over the size limit and no final dot: 552, then close."""
+        conn = self.conn
+        assert conn is not None
+        reply = self.listener.reply_bytes(ReplyKind.MESSAGE_TOO_BIG)
+        total = self._message_bytes + self._skipped
+        self._draining = True  # before the abort, which closes the simulated side
+        self.bridge.world.record(
+            Layer.INFO, Kind.ERROR, self.host or "", self.target,
+            f"real client {self.peer_text} sent {total:,} bytes of message without its final "
+            f"dot: {reply.decode('utf-8', 'replace').strip()}, disconnected (the message is "
+            "not delivered)", conn=conn.id, info=(("real_peer", self.peer_text),
+                                                  ("bytes", total)))
+        conn.abort("the server cut off a message far over its size limit")
+        self._close_gently(reply)
+
+    def _close_gently(self, reply: bytes) -> None:
+        """Write the last reply, send FIN, and go on reading (ignoring it) until the client
+        closes or LINGER seconds pass: closing a socket with unread bytes would send a reset
+        that destroys the reply before the client reads it."""
+        self._draining = True
+        self._backlog.clear()
+        self._cancel_timer()
+        transport = self.transport
+        if transport is None or self.closed:
+            return
+        transport.write(reply)
+        if transport.can_write_eof():
+            transport.write_eof()
+        if not self._reading:
+            self._reading = True
+            transport.resume_reading()
+        self._timer = self._loop.call_later(LINGER, self._close_socket)
 
     def _in_data(self) -> bool:
         """True while the SMTP server reads message content (after its 354)."""
@@ -359,6 +443,7 @@ class RealClient(asyncio.BufferedProtocol):
         assert conn is not None and self.host is not None
         if in_data:
             done = " and the final dot" if data.endswith(b"\r\n.\r\n") else ""
+            self._message_bytes = 0 if done else self._message_bytes + len(data)
             conn.send(self.host, data, Kind.CONTENT,
                       f"message content ({len(data)} bytes){done}", (("bytes", len(data)),))
             return

@@ -28,25 +28,42 @@ LOG_LINE_LIMIT = 1000  # characters of one transcript line shown (a 1 MB line is
 LOG_CONTENT_LINES = 60  # lines of one segment of message content shown (the rest counted)
 
 
+class _Shortened:
+    """One message under way in the live log: lines shown so far, and what was left out."""
+
+    __slots__ = ("bytes", "hidden", "prefix", "shown")
+
+    def __init__(self) -> None:
+        self.shown = 0
+        self.hidden = 0
+        self.bytes = 0
+        self.prefix = ""
+
+    def count_line(self) -> list[str]:
+        if not self.hidden:
+            return []
+        return [f"{self.prefix}: ... {self.hidden:,} more lines of message content "
+                f"({self.bytes:,} bytes in this message) not shown"]
+
+
 class LiveLog:
-    """A trace listener that prints each record's transcript lines as they happen."""
+    """A trace listener that prints each record's transcript lines as they happen.
+
+    A message's content is shortened once, whatever the number of segments it came in: its
+    first lines, then (when it ends, or its connection moves on) one line counting the rest,
+    then its final dot."""
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
+        self._messages: dict[int | None, _Shortened] = {}
 
     def __call__(self, record: TraceRecord) -> None:
         try:
-            lines = record_lines(record)
-            if record.kind is Kind.CONTENT and len(lines) > LOG_CONTENT_LINES:
-                # (a big attachment would scroll the log for minutes: the start, then a count)
-                shown = LOG_CONTENT_LINES - 2  # (then the count, then the last line)
-                hidden = len(lines) - shown - 1
-                last = lines[-1]
-                lines = lines[:shown]
-                lines.append(f"{lines[-1].partition(': ')[0]}: ... {hidden:,} more lines of "
-                             f"message content ({len(record.data):,} bytes in this segment) "
-                             "not shown")
-                lines.append(last)  # (the final dot, when this segment ends the message)
+            if record.kind is Kind.CONTENT:
+                lines = self._content(record)
+            else:
+                pending = self._messages.pop(record.conn, None) if self._messages else None
+                lines = (pending.count_line() if pending else []) + record_lines(record)
             for line in lines:
                 if len(line) > LOG_LINE_LIMIT:
                     line = f"{line[:LOG_LINE_LIMIT]}... ({len(line) - LOG_LINE_LIMIT} more " \
@@ -55,6 +72,27 @@ class LiveLog:
             self.stream.flush()
         except (BrokenPipeError, ValueError):  # the reader went away: keep serving
             pass
+
+    def _content(self, record: TraceRecord) -> list[str]:
+        # (a big attachment would scroll the log for minutes: the start, then a count)
+        lines = record_lines(record)
+        data = record.data
+        ends = data.endswith(b"\r\n.\r\n") or data == b".\r\n"
+        message = self._messages.get(record.conn)
+        if message is None:
+            message = self._messages[record.conn] = _Shortened()
+        message.bytes += len(data)
+        body = lines[:-1] if ends else lines
+        room = max(0, LOG_CONTENT_LINES - 2 - message.shown)
+        shown = body[:room]
+        message.shown += len(shown)
+        message.hidden += len(body) - len(shown)
+        if lines:
+            message.prefix = lines[-1].partition(": ")[0]
+        if not ends:
+            return shown
+        del self._messages[record.conn]
+        return shown + message.count_line() + lines[-1:]  # (the final dot stays in view)
 
 
 def serve(scenario: str | Path | Scenario = DEFAULT_SCENARIO, listen: Sequence[ListenSpec] = (), *,

@@ -240,5 +240,24 @@ def test_live_log_counts_the_lines_of_a_long_message_instead_of_printing_them():
     shown = LOG_CONTENT_LINES - 2
     assert lines[shown - 1].endswith(f": line {shown - 1}")
     assert lines[-2].endswith(f": ... {1001 - shown - 1:,} more lines of message content "
-                              f"({len(body):,} bytes in this segment) not shown")
+                              f"({len(body):,} bytes in this message) not shown")
     assert lines[-1].endswith("mail.cs.tcd.ie: .")  # the final dot stays in view
+
+
+def test_live_log_shortens_a_message_once_not_each_segment():
+    from smtp_sim.bridge.serve import LOG_CONTENT_LINES
+    from smtp_sim.world.trace import Kind, Layer, TraceRecord
+
+    log = io.StringIO()
+    live = LiveLog(log)
+    segment = b"".join(b"line %d\r\n" % n for n in range(1000))
+    for n in range(80):  # a 5 MB message comes in about 80 segments of 64 KB
+        data = segment + (b".\r\n" if n == 79 else b"")
+        live(TraceRecord(n, 1.0, Layer.SMTP, Kind.CONTENT, "client-127.0.0.1",
+                         "mail.cs.tcd.ie", "message content", data=data, conn=7))
+    lines = log.getvalue().splitlines()
+    assert len(lines) == LOG_CONTENT_LINES
+    assert lines[-2].endswith(f": ... {80_000 - LOG_CONTENT_LINES + 2:,} more lines of message "
+                              f"content ({80 * len(segment) + 3:,} bytes in this message) "
+                              "not shown")
+    assert lines[-1].endswith(": .")
