@@ -160,6 +160,9 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
     run.add_argument("--svg", metavar="FILE", type=_picture_name,
                      help="also write the whole flow diagram to FILE as SVG (HTML when FILE "
                      "ends in .html)")
+    run.add_argument("--pcap", metavar="FILE",
+                     help="also write the run as a Wireshark capture (pcapng): Ethernet, IPv4, "
+                     "TCP and DNS-over-UDP packets from the simulated hosts, at virtual time")
     run.add_argument("--seed", type=int, help="override the scenario's random seed")
     graded = run.add_mutually_exclusive_group()
     graded.add_argument("--solve", action="store_true",
@@ -535,6 +538,15 @@ def _run_exports(args: argparse.Namespace, *, trace: bool = True):
         status = 0
         if trace and (args.output or presentation):
             status = write_trace(world, args.format, args.output, sys.stdout, sys.stderr)
+        if args.pcap:
+            from .world.pcap import save_pcapng
+
+            try:
+                save_pcapng(world, args.pcap)
+            except OSError as exc:
+                print(f"smtp-sim run: cannot write {args.pcap}: {exc.strerror or exc}",
+                      file=sys.stderr)
+                status = 1
         if args.svg:  # (written even when the trace could not be: each output on its own)
             from .tui.exports import write_flow
 

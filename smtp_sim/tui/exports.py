@@ -54,6 +54,7 @@ EXPORT_KINDS: tuple[ExportKind, ...] = (
     ExportKind("screen-html", "This screen (HTML)", "screen.html"),
     ExportKind("flow-svg", "Flow diagram, all of it (SVG)", "flow.svg"),
     ExportKind("flow-html", "Flow diagram, all of it (HTML)", "flow.html"),
+    ExportKind("pcap", "Capture for Wireshark (pcapng)", "capture.pcapng"),
 )
 KINDS = {kind.id: kind for kind in EXPORT_KINDS}
 
@@ -271,22 +272,32 @@ class ExportActions:
             self.notify(f"could not export {name}: {exc}", severity="error")
             return None
         if self.is_web:
-            self.deliver_text(io.StringIO(text), save_filename=name)
+            if isinstance(text, bytes):
+                self.deliver_binary(io.BytesIO(text), save_filename=name)
+            else:
+                self.deliver_text(io.StringIO(text), save_filename=name)
             self.notify(f"{name} sent to your browser", title="Export")
             return None
         path = Path(directory or self.export_dir or Path.cwd()) / name
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            if isinstance(text, bytes):
+                path.write_bytes(text)
+            else:
+                path.write_text(text, encoding="utf-8")
         except OSError as exc:
             self.notify(f"could not write {path}: {exc.strerror or exc}", severity="error")
             return None
         self.notify(str(path), title="Exported")
         return path
 
-    def export_text(self: Any, kind: str) -> str:
-        """The content of one export, as a string."""
+    def export_text(self: Any, kind: str) -> str | bytes:
+        """The content of one export: a string, or bytes for the capture."""
         world = self.playback.world
+        if kind == "pcap":
+            from ..world.pcap import pcapng_bytes
+
+            return pcapng_bytes(world)
         title = f"smtp-sim \u00b7 {self.lesson.title}"
         if kind == "transcript":
             return transcript(world)

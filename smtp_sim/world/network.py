@@ -286,14 +286,17 @@ class TcpConnection:
 
     # -- handshake --------------------------------------------------------------------------
 
-    def _tcp(self, kind: Kind, src: str, dst: str, summary: str) -> None:
+    def _tcp(self, kind: Kind, src: str, dst: str, summary: str,
+             info: tuple[tuple[str, Any], ...] = ()) -> None:
         world = self.world
         world.trace.append(world.clock.now, Layer.TCP, kind, src, dst, summary, b"", self.id,
-                           self.message)
+                           self.message, info)
 
     def start(self) -> None:
         sport, dport = self.client_port, self.port
-        self._tcp(Kind.SYN, self.client, self.server, f"SYN {sport} \u2192 {dport}")
+        # (the ports in the info too: a capture file names them in every segment's header)
+        self._tcp(Kind.SYN, self.client, self.server, f"SYN {sport} \u2192 {dport}",
+                  (("ports", (sport, dport)),))
         clock = self.world.clock
         self._timer = clock.schedule(CONNECT_TIMEOUT, self._connect_timeout)
         delay = self._delay(self.client, self.server)
