@@ -18,6 +18,7 @@ from ..protocol.replies import ReplyKind
 from ..protocol.states import State
 from ..world.network import POP3_PORT, EngineSession, TcpConnection
 from ..world.trace import Kind, Layer
+from .telnet import TelnetFilter
 
 if TYPE_CHECKING:
     from .bridge import BoundListener, Bridge
@@ -75,6 +76,8 @@ class RealClient(asyncio.BufferedProtocol):
         self._skipped = 0  # ... read and thrown away (over the size limit)
         self._tail = b""  # the last bytes thrown away: the final dot may straddle two reads
         self._draining = False  # closing: what the client still sends is read and ignored
+        self._telnet = TelnetFilter()
+        self._telnet_noted = False
         self._loop = asyncio.get_running_loop()
 
     @property
@@ -127,9 +130,27 @@ class RealClient(asyncio.BufferedProtocol):
             self._flooded()
             self.bridge.advance()
             return
-        self._backlog += data
+        text, answer = self._telnet.feed(bytes(data), in_message=self._in_data())
+        if answer:
+            self._refuse_options(answer)
+        self._backlog += text
         if not self._feeding:
             self._feed()
+
+    def _refuse_options(self, answer: bytes) -> None:
+        """A telnet client negotiates options: refused (telnet.py); said once in the trace."""
+        assert self.transport is not None
+        self.transport.write(answer)
+        if not self._telnet_noted:
+            self._telnet_noted = True
+            self.bridge.world.record(
+                Layer.INFO, Kind.NOTE, self.host or "", self.target,
+                f"real client {self.peer_text} negotiates telnet options "
+                f"({', '.join(self._telnet.asked[:6])}): refused (WONT/DONT), as a line-mode "
+                "service does; the server echoes nothing and reads whole lines (CR NUL, from "
+                "telnet's character mode, counts as a line end)",
+                conn=self.conn.id if self.conn is not None else None,
+                info=(("real_peer", self.peer_text),))
 
     def eof_received(self) -> bool:
         """The peer half-closed: the FIN follows its last bytes into the world; the socket
@@ -137,6 +158,7 @@ class RealClient(asyncio.BufferedProtocol):
         if self._draining:
             return False  # it has read our last reply and is done: close
         if self.conn is not None and not self.closed:
+            self._backlog += self._telnet.flush()
             self._eof = True
             if not self._feeding:
                 self._feed()
@@ -161,6 +183,7 @@ class RealClient(asyncio.BufferedProtocol):
         if conn is None or self.host is None:
             return
         bridge.advance()
+        self._backlog += self._telnet.flush()
         if self._backlog and conn.state == "ESTABLISHED":
             # Read before the connection went: the server sees it before the end, as over TCP.
             in_data = self._in_data()
