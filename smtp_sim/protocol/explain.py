@@ -336,6 +336,12 @@ def _next_for(code: int, command: str, text: str) -> str | None:
                 "(Postfix drops a command line that looks like a header, an HTTP request, or "
                 "one that does not start with a letter, such as a lone '.' outside DATA). "
                 "Connect again and start over.")
+    if code in (454, 550, 551, 554) and verb == "RCPT" and "relay" in text.lower():
+        return ("This server does not relay for you: it takes mail only for its own domains "
+                "from strangers, and only its own clients may send elsewhere through it"
+                + (" (the 4 says the refusal is not final, yet the same RCPT fails again until "
+                   "the server's policy changes)" if code == 454 else "")
+                + ". Send through your own provider's server.")
     if code == 502 and verb in ("VRFY", "EXPN"):
         return (f"This server keeps {verb} switched off (it would help spammers harvest "
                 "addresses, RFC 5321 section 7.3). Go on without it: RCPT TO tells whether "

@@ -190,6 +190,17 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(dict([
        "After RCPT: send the message to the accepted recipients with DATA and the others in a "
        "later transaction. Otherwise retry later.",
        "RFC 5321 section 4.5.3.1.10", _TX),
+    _c(454, "Temporary failure: TLS or authentication not available now",
+       "Not among RFC 5321's codes: SMTP extensions define it, STARTTLS for 'TLS not "
+       "available due to temporary reason' (RFC 3207 section 4) and AUTH for '4.7.0 "
+       "Temporary authentication failure' (RFC 4954 section 6). Postfix also uses it to "
+       "refuse relaying with its default relay rule, defer_unauth_destination (Postfix 2.11 "
+       "and later): '454 4.7.1 <address>: Relay access denied', the refusal of "
+       "reject_unauth_destination 'with a non-permanent error code' (postconf(5)).",
+       "A transient failure: a mail server keeps the message and retries. After a relay "
+       "refusal the same request keeps failing until the server's policy changes: send "
+       "through your own provider's server instead.",
+       "RFC 3207 section 4; RFC 4954 section 6", ("STARTTLS", "AUTH", "RCPT")),
     _c(455, "Server unable to accommodate parameters",
        "Temporary: the server cannot handle an ESMTP parameter given after the address in "
        "MAIL FROM or RCPT TO (e.g. SIZE=...) right now (section 4.1.1.11). RFC 821 had no "

@@ -124,3 +124,16 @@ def test_a_221_to_a_command_other_than_quit_is_explained_as_a_hang_up() -> None:
         assert "hung up" in explain_reply(221, "2.7.0", command=line, text=text)
     assert "hung up" not in explain_reply(221, "2.0.0", command="QUIT", text="Bye")
     assert "does not start with a letter" in REPLY_CODES[221].meaning
+
+
+def test_454_is_explained_with_its_rfcs_and_postfix_relay_refusal() -> None:
+    """RFC 3207 section 4 (STARTTLS), RFC 4954 section 6 (AUTH); Postfix's
+    defer_unauth_destination answers 454 4.7.1 (smtpd_check.c: var_relay_code - 100)."""
+    info = REPLY_CODES[454]
+    assert "RFC 3207 section 4" in info.rfc and "RFC 4954 section 6" in info.rfc
+    assert "454 4.7.1" in info.meaning and "defer_unauth_destination" in info.meaning
+    advice = explain_reply(454, "4.7.1", command="RCPT TO:<carol@example.org>",
+                           text="<carol@example.org>: Relay access denied")
+    assert "does not relay for you" in advice and "not final" in advice
+    assert "does not relay" not in explain_reply(454, "4.7.0", command="AUTH PLAIN x",
+                                                 text="Temporary authentication failure")
