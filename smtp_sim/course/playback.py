@@ -92,6 +92,14 @@ class Playback:
         self._future = every[keep:]
         self._rebuild(every[:keep], target)
 
+    def resume(self, inputs: list[tuple[int, str]], clock_steps: int) -> None:
+        """Where a returning student left off: their lines typed again, each at its clock
+        step, and the clock run to the step it had reached."""
+        self.history = [line for _step, line in inputs]
+        self._future.clear()
+        self._rebuild(list(inputs), max(clock_steps, max((s for s, _ in inputs), default=0)))
+        self.furthest = self.steps
+
     def reset(self) -> None:
         """Back to the start, everything typed forgotten by the world (not by the history)."""
         self._future.clear()

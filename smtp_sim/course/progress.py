@@ -39,6 +39,10 @@ class LessonProgress:
     answers: dict[str, list[str]] = field(default_factory=dict)
     hints_used: dict[str, int] = field(default_factory=dict)
     completed: bool = False
+    #: An unfinished lesson's lines as typed, each with the clock step it was typed at, and
+    #: the clock step reached: a returning student's session is replayed from them.
+    inputs: list[tuple[int, str]] = field(default_factory=list)
+    clock_steps: int = 0
 
 
 @dataclass
@@ -124,6 +128,8 @@ def _parse(data: Any) -> Progress:
             answers={str(k): [str(a) for a in v] for k, v in value.get("answers", {}).items()},
             hints_used={str(k): int(v) for k, v in value.get("hints_used", {}).items()},
             completed=bool(value.get("completed", False)),
+            inputs=[(int(step), str(line)) for step, line in value.get("inputs", [])],
+            clock_steps=int(value.get("clock_steps", 0)),
         )
         lessons[str(key)] = lp
     current = data.get("current")

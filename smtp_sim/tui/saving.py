@@ -27,24 +27,39 @@ class SavingProgress:
     _saved_steps: tuple | None
 
     def _restore_progress(self) -> None:
-        """A returning student's quiz answers and finished steps are not asked again."""
+        """A returning student finds an unfinished lesson where they left it: their own lines
+        typed again (the steps they did ticked, their connection open). A finished lesson
+        starts afresh, its quizzes asked again."""
         saved = self.progress.lessons.get(self.lesson.id)
         if saved is None:
             return
+        steps = len(self.lesson.steps)
+        if saved.completed:
+            self.notify(f"You finished “{self.lesson.title}” before: here it is "
+                        "again, from the start, quizzes included.", title="Welcome back",
+                        markup=False)
+            return
+        if saved.inputs:
+            self.playback.resume(saved.inputs, saved.clock_steps)
+            session = self.playback.session
+            done = sum(session.passed_steps())
+            self.notify(f"Your {len(saved.inputs)} earlier lines were typed again: {done} of "
+                        f"{steps} steps done, you are at step {session.index + 1}.",
+                        title="Welcome back", timeout=12, markup=False)
+            return
+        # (a progress file from before lines were saved: say which lines to type again)
         session = self.playback.session
         for i, step in enumerate(self.lesson.steps):
             if step.id in saved.steps_done and step.quiz is not None and not step.checks:
                 session.progress[i].quiz_correct = True
         typed = [s for s in self.lesson.steps if s.id in saved.steps_done and s.checks]
-        if saved.completed:
-            self.notify(f"You finished “{self.lesson.title}” before: here it is "
-                        "again, from the start.", title="Welcome back", markup=False)
-        elif typed:
+        if typed:
             done = sum(s.id in saved.steps_done for s in self.lesson.steps)
-            self.notify(f"Last time you got through {done} of {len(self.lesson.steps)} steps "
-                        "of this lesson. The network starts afresh, so type those commands "
-                        "again, or press F4 to move on to the next step.",
-                        title="Welcome back", timeout=12, markup=False)
+            lines = [line for s in typed for line in s.solution if not line.startswith("/")]
+            again = "; ".join(lines) if lines else "the commands of those steps"
+            self.notify(f"Last time you got through {done} of {steps} steps of this lesson. "
+                        f"The network starts afresh: type again {again}.",
+                        title="Welcome back", timeout=15, markup=False)
 
     def _save_progress(self) -> None:
         if self.sandbox or self.store is None or not self.lesson.steps:
@@ -52,7 +67,7 @@ class SavingProgress:
         session = self.playback.session
         key = (self.lesson.id, tuple(session.passed_steps()),
                tuple(len(p.answers) for p in session.progress),
-               tuple(p.hints_shown for p in session.progress))
+               tuple(p.hints_shown for p in session.progress), len(session.inputs))
         if key == self._saved_steps:
             return
         self._saved_steps = key
@@ -66,6 +81,10 @@ class SavingProgress:
                 record.hints_used[step.id] = max(p.hints_shown,
                                                  record.hints_used.get(step.id, 0))
         record.completed = record.completed or session.complete
+        # (an unfinished lesson's lines, to replay for a returning student; a finished one
+        # starts afresh)
+        record.inputs = [] if record.completed else list(session.inputs)
+        record.clock_steps = 0 if record.completed else self.playback.steps
         self.progress.current = self.lesson.id
         try:
             self.store.save(self.progress)

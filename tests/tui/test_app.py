@@ -224,8 +224,48 @@ async def test_a_returning_student_is_told_where_they_got_to(store):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         texts = [n.message for n in app._notifications]
-        assert any("2 of 8 steps" in t and "F4" in t for t in texts), texts
+        assert any("2 of 8 steps" in t and "telnet mail.cs.tcd.ie 25" in t
+                   and "helo" in t for t in texts), texts  # which lines to type again
     fresh = SmtpSimApp(lesson, store=ProgressStore(store.path.parent / "other.json"))
     async with fresh.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert not [n for n in fresh._notifications if n.title == "Welcome back"]
+
+
+async def test_a_returning_student_finds_their_steps_done_and_their_session_open(store):
+    """Issue 15: quitting in lesson 3 at step 2 and coming back showed step 1 unticked,
+    `steps 0/8`, and F4 led to a step whose connection no longer existed."""
+    lesson = load_lesson("telnet-yourself")
+    first = lesson.steps[0].solution
+    app = SmtpSimApp(lesson, store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for line in first:
+            await type_line(pilot, line)
+        assert app.playback.session.index == 1
+    back = SmtpSimApp(lesson, store=store)
+    async with back.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        session = back.playback.session
+        assert session.passed_steps()[0] and session.index == 1
+        assert session.terminal.state == app.playback.session.terminal.state
+        assert "steps 1/8" in str(back.query_one("#status").render())
+        texts = [n.message for n in back._notifications if n.title == "Welcome back"]
+        assert texts and "typed again" in texts[0] and "step 2" in texts[0], texts
+
+
+async def test_replaying_a_finished_lesson_asks_its_quiz_again(store):
+    """Issue 15: `smtp-sim lesson foobar` after finishing it said "Lesson complete" and
+    `steps 8/8` without /answer."""
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for line in [*FOOBAR, "/answer b"]:
+            await type_line(pilot, line)
+        assert app.playback.session.complete
+    again = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with again.run_test(size=(120, 40)) as pilot:
+        for line in FOOBAR:
+            await type_line(pilot, line)
+        session = again.playback.session
+        assert session.passed_steps() == [True] * 7 + [False]
+        assert not session.complete
+        assert not again.query_one("LessonPanel").has_class("-complete")

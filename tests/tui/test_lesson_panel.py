@@ -79,9 +79,10 @@ async def test_answering_a_short_answer_moves_on_to_the_next_one(store):
     lesson = load_lesson("base64")
     app = SmtpSimApp(lesson, store=store)
     async with app.run_test(size=SIZE) as pilot:
-        for step in lesson.steps[:3]:
+        for n, step in enumerate(lesson.steps[:3]):
             for line in step.solution:
-                await type_line(pilot, line)
+                if n < 2 or not line.startswith("/answer"):  # (step 3's answer: below)
+                    await type_line(pilot, line)
         assert app.playback.session.index == 2
         await type_line(pilot, "/answer man")
         assert app.is_running and app.playback.session.index == 3
