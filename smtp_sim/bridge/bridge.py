@@ -36,7 +36,7 @@ from ..world.trace import TraceRecord
 from ..world.world import World
 from .client import ADDRESS, FULL, STOPPING, RealClient
 from .listen import ListenError, ListenSpec, parse_listen
-from .maildir import MaildirWriter, RunKeys, attach
+from .maildir import MaildirWriter, spool
 
 DEFAULT_MAX_CONNECTIONS = 100  # per service (SMTP, POP3): Postfix's default_process_limit
 #: Connections one client address may hold open per service: Postfix's
@@ -181,14 +181,16 @@ class Bridge:
         self.auth_failure_delays = auth_failure_delays
         self._auth_failed: dict[str, float] = {}  # address -> when its last password failed
         self.on_error = on_error
-        # The mailboxes' store: the Maildir (which then holds an earlier run's mail), or
-        # keys alone, so that POP3's UIDL is never the same for two messages across runs.
+        # The mailboxes' store, where message bodies live (not in memory): the Maildir (which
+        # then holds an earlier run's mail), or a temporary spool. Its unique names are
+        # POP3's UIDL, never the same for two messages, across runs too.
         self.maildir = MaildirWriter(world, maildir, on_error) if maildir is not None else None
         self.loaded = 0  # messages found in the Maildir at start
+        self._spool = None
         if self.maildir is not None:
             self.loaded = self.maildir.take_in()
         else:
-            attach(world, RunKeys())
+            _, self._spool = spool(world, on_error)
         self.stats = BridgeStats()
         self.clients: set[RealClient] = set()
         self.running = False

@@ -34,6 +34,9 @@ SKIP_SLACK = 65536
 #: server's 552 at once, and the connection is closed (after reading what the client still
 #: sends, so that it can read the reply: closing with unread bytes would reset it).
 DATA_CUTOFF = 4
+#: Bytes of a message's start the trace keeps (its records of the content); the whole
+#: message goes on into the world and its mailbox, which keeps it on disk.
+MESSAGE_EXCERPT = 16384
 LINGER = 10.0  # seconds a connection being closed is still read (and what it sends ignored)
 # Why a connection is not served (Bridge.admit).
 STOPPING, FULL, ADDRESS = "stopping", "full", "address"
@@ -465,10 +468,23 @@ class RealClient(asyncio.BufferedProtocol):
         conn = self.conn
         assert conn is not None and self.host is not None
         if in_data:
-            done = " and the final dot" if data.endswith(b"\r\n.\r\n") else ""
-            self._message_bytes = 0 if done else self._message_bytes + len(data)
+            ends = data.endswith(b"\r\n.\r\n") or (not self._message_bytes
+                                                  and data == b".\r\n")
+            done = " and the final dot" if ends else ""
+            before = self._message_bytes
+            self._message_bytes = 0 if ends else before + len(data)
+            recorded = None
+            if before + len(data) > MESSAGE_EXCERPT:
+                # The trace keeps the message's start; all of it is in the mailbox (on disk).
+                room = max(0, MESSAGE_EXCERPT - before)
+                recorded = data[:data.rfind(b"\n", 0, room) + 1] if room else b""
+                if ends:
+                    recorded += b".\r\n" if recorded.endswith(b"\r\n") else b"\r\n.\r\n"
+                done += (f"; the trace keeps the first {MESSAGE_EXCERPT // 1024} KB of the "
+                         "message, its mailbox all of it")
             conn.send(self.host, data, Kind.CONTENT,
-                      f"message content ({len(data)} bytes){done}", (("bytes", len(data)),))
+                      f"message content ({len(data)} bytes){done}", (("bytes", len(data)),),
+                      recorded=recorded)
             return
         data, summary, info = _command_record(data, self._pop3)
         conn.send(self.host, data, Kind.COMMAND, summary, info)

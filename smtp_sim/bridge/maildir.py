@@ -18,17 +18,18 @@ Anything can read the result::
     import mailbox
     for message in mailbox.Maildir("DIR/bob@cs.tcd.ie", create=False): ...
 
-Without ``--maildir`` the mailboxes get :class:`RunKeys`: no files, but keys that start with the
-moment the bridge started, so UIDL never names two messages alike across runs either.
+Memory: a message's bytes are not kept in memory once written (the mailbox reads the file when
+they are asked for), so serve's memory does not grow with the mail it receives. Without
+``--maildir`` the same is done in a spool, a temporary folder (:func:`spool`, files as
+delivered, CRLF) removed when serve ends; its unique names serve UIDL just as well.
 """
 
 from __future__ import annotations
 
-import itertools
 import mailbox
 import os
 import re
-import time
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -78,11 +79,15 @@ class MaildirError(ValueError):
 
 
 class MaildirWriter:
-    """The mailboxes' store: one Maildir per address under ``directory``."""
+    """The mailboxes' store: one Maildir per address under ``directory`` (files with LF line
+    ends, unless ``lf`` is False: the spool keeps the bytes exactly as delivered)."""
+
+    keeps_bodies = True
 
     def __init__(self, world: World, directory: str | Path,
-                 on_error: Callable[[str], None] | None = None) -> None:
+                 on_error: Callable[[str], None] | None = None, *, lf: bool = True) -> None:
         self.world = world
+        self.lf = lf
         self.directory = Path(directory)
         problem = None
         try:
@@ -144,7 +149,8 @@ class MaildirWriter:
 
     def load(self, box: Mailbox, key: str) -> bytes | None:
         try:
-            return from_file(self._box(folder_name(box.address)).get_bytes(key))
+            data = self._box(folder_name(box.address)).get_bytes(key)
+            return from_file(data) if self.lf else data
         except (KeyError, OSError):
             return None
 
@@ -166,7 +172,7 @@ class MaildirWriter:
 
     def _add(self, folder: str, data: bytes) -> str | None:
         try:
-            return self._box(folder).add(to_file(data))  # bytes are written as they are
+            return self._box(folder).add(to_file(data) if self.lf else data)
         except OSError as exc:
             self._error(f"maildir: cannot write into {self.directory / folder}: {exc}")
             return None
@@ -177,22 +183,11 @@ class MaildirWriter:
             self.on_error(text)
 
 
-class RunKeys:
-    """The mailboxes' store without ``--maildir``: nothing on disk, only keys that are unique
-    across runs (the wall-clock moment of the start, the process id, a counter)."""
-
-    def __init__(self) -> None:
-        self.prefix = f"{time.time_ns() // 1000:x}.{os.getpid():x}"
-        self._count = itertools.count(1)
-
-    def added(self, box: Mailbox, data: bytes) -> str:
-        return f"{self.prefix}.{next(self._count)}"
-
-    def removed(self, box: Mailbox, stored: StoredMessage) -> None:
-        pass
-
-    def keys(self, box: Mailbox) -> None:
-        return None
-
-    def load(self, box: Mailbox, key: str) -> None:
-        return None
+def spool(world: World, on_error: Callable[[str], None] | None = None
+          ) -> tuple[MaildirWriter, tempfile.TemporaryDirectory[str]]:
+    """The mailboxes' store without ``--maildir``: a temporary folder, removed when the
+    returned TemporaryDirectory is cleaned up (at exit at the latest)."""
+    folder = tempfile.TemporaryDirectory(prefix="smtp-sim-spool-")
+    store = MaildirWriter(world, folder.name, on_error, lf=False)
+    attach(world, store)
+    return store, folder

@@ -31,19 +31,20 @@ LOG_CONTENT_LINES = 60  # lines of one segment of message content shown (the res
 class _Shortened:
     """One message under way in the live log: lines shown so far, and what was left out."""
 
-    __slots__ = ("bytes", "hidden", "prefix", "shown")
+    __slots__ = ("bytes", "cut", "hidden", "prefix", "shown")
 
     def __init__(self) -> None:
+        self.cut = False  # the trace kept only an excerpt of it
         self.shown = 0
         self.hidden = 0
         self.bytes = 0
         self.prefix = ""
 
     def count_line(self) -> list[str]:
-        if not self.hidden:
+        if not self.hidden and not self.cut:
             return []
-        return [f"{self.prefix}: ... {self.hidden:,} more lines of message content "
-                f"({self.bytes:,} bytes in this message) not shown"]
+        return [f"{self.prefix}: ... the rest of the message not shown ({self.hidden:,} more "
+                f"lines here, {self.bytes:,} bytes in the message)"]
 
 
 class LiveLog:
@@ -81,7 +82,9 @@ class LiveLog:
         message = self._messages.get(record.conn)
         if message is None:
             message = self._messages[record.conn] = _Shortened()
-        message.bytes += len(data)
+        size = record.get("bytes", len(data))
+        message.bytes += size
+        message.cut = message.cut or size > len(data)
         body = lines[:-1] if ends else lines
         room = max(0, LOG_CONTENT_LINES - 2 - message.shown)
         shown = body[:room]

@@ -88,6 +88,18 @@ def wire_form(data: bytes) -> bytes:
     return out if not out or out.endswith(b"\r\n") else out + b"\r\n"
 
 
+def _snapshot(maildrop: Maildrop) -> tuple[list[tuple[str, int]], Callable[[str], bytes]]:
+    """The maildrop at login: (unique-id, size) per message, and how to read one (its wire
+    form). A maildrop with ``listing()`` and ``load()`` hands over sizes only, so a big one is
+    not read into memory at login; any other is copied."""
+    listing = getattr(maildrop, "listing", None)
+    load = getattr(maildrop, "load", None)
+    if listing is not None and load is not None:
+        return list(listing()), lambda uid: wire_form(load(uid))
+    copies = {uid: wire_form(data) for uid, data in maildrop.messages}
+    return [(uid, len(data)) for uid, data in copies.items()], copies.__getitem__
+
+
 # -- the engine -------------------------------------------------------------------------------
 
 
@@ -112,7 +124,8 @@ class Pop3ServerConnection:
         self.error_count = 0
         self._pending_user: str | None = None  # set by a successful USER
         self._previous_user: str | None = None  # ... and seen by the very next command only
-        self._messages: list[tuple[str, bytes]] = []  # snapshot at login, numbered from 1
+        self._messages: list[tuple[str, int]] = []  # (uid, size) at login, numbered from 1
+        self._load: Callable[[str], bytes] = lambda uid: b""  # a message's wire form
         self._marked: set[int] = set()  # message numbers marked with DELE
         self._in = bytearray()
         self._out = bytearray()
@@ -267,7 +280,7 @@ class Pop3ServerConnection:
 
     def _totals(self) -> dict[str, int]:
         live = self._live()
-        return {"count": len(live), "size": sum(len(self._messages[n - 1][1]) for n in live)}
+        return {"count": len(live), "size": sum(self._messages[n - 1][1] for n in live)}
 
     def _number(self, text: str, syntax: str) -> int | _Outcome:
         if not text.isdigit() or not text.isascii():
@@ -310,7 +323,7 @@ class Pop3ServerConnection:
         if maildrop is None:
             return _Outcome(render_pop3(K.PASS_BAD), False, note=(
                 "wrong name or password: the password crossed the network in plain text"))
-        messages = [(uid, wire_form(data)) for uid, data in maildrop.messages]
+        messages, self._load = _snapshot(maildrop)
         for uid, _ in messages:
             if not _UID.match(uid.encode("utf-8", "replace")):
                 raise LocalProtocolError(f"maildrop unique-id {uid!r} is not 1-70 printable "
@@ -356,7 +369,7 @@ class Pop3ServerConnection:
 
     def _list(self, argument: str) -> _Outcome:
         return self._listing(argument, "LIST [msg]",
-                             lambda n: str(len(self._messages[n - 1][1])),
+                             lambda n: str(self._messages[n - 1][1]),
                              K.LIST_ONE, K.LIST_ALL, "size")
 
     def _uidl(self, argument: str) -> _Outcome:
@@ -367,7 +380,8 @@ class Pop3ServerConnection:
         n = self._number(argument, syntax)
         if isinstance(n, _Outcome):
             return n
-        uid, data = self._messages[n - 1]
+        uid = self._messages[n - 1][0]
+        data = self._load(uid)
         return n, uid, data
 
     def _retr(self, argument: str) -> _Outcome:

@@ -25,6 +25,10 @@ class Maildrop(Protocol):
         """Remove these messages (the UPDATE state). Return False if some were not removed."""
         ...
 
+    # A maildrop may also offer ``listing() -> [(unique-id, wire size)]`` and
+    # ``load(unique-id) -> bytes``: the engine then reads a message only when asked for it
+    # (RETR, TOP), instead of copying the whole maildrop at login.
+
 
 class MaildropProvider(Protocol):
     def authenticate(self, user: str, password: str) -> Maildrop | None:

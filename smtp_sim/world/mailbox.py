@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import mailbox as stdlib_mailbox
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -23,12 +24,33 @@ _UNIQUE_ID = re.compile(r"^[\x21-\x7e]{1,70}$")  # RFC 1939 section 7 (UIDL)
 @dataclass(frozen=True, slots=True)
 class StoredMessage:
     uid: int
-    data: bytes  # the message as delivered, CRLF line endings, Return-Path first
+    body: bytes | None  # the message as delivered, CRLF line endings, Return-Path first;
+    # None when only its store has it (read again with ``loader``: see ``data``)
     sender: str  # the envelope sender ("" for a bounce)
     recipient: str
     time: float  # virtual delivery time
     message: str | None = None  # trace id
     key: str | None = None  # the store's name for it (a Maildir unique name), if it has one
+    size: int = -1  # bytes of ``data`` (computed from the body when there is one)
+    wire_size: int = -1  # bytes POP3 sends for it (RFC 1939 section 11: CRLF, ending in CRLF)
+    loader: Callable[[], bytes | None] | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.body is not None:
+            object.__setattr__(self, "size", len(self.body))
+            object.__setattr__(self, "wire_size", wire_size(self.body))
+        elif self.loader is None or self.size < 0 or self.wire_size < 0:
+            raise ValueError("a message kept only in its store needs its sizes and a loader")
+
+    @property
+    def data(self) -> bytes:
+        """The message's bytes: in memory, or read from its store (smtp-sim serve keeps
+        mailboxes on disk, so memory does not grow with the mail received)."""
+        if self.body is not None:
+            return self.body
+        assert self.loader is not None
+        found = self.loader()
+        return found if found is not None else b""
 
     @property
     def unique_id(self) -> str:
@@ -52,6 +74,9 @@ class StoredMessage:
 
 class MailStore(Protocol):
     """Where a mailbox's messages are kept outside the simulation (a Maildir)."""
+
+    #: True when the store has every message's bytes, so memory need not keep them.
+    keeps_bodies: bool
 
     def added(self, box: Mailbox, data: bytes) -> str | None:
         """Keep a message just delivered; return its key (None: it could not be kept)."""
@@ -82,7 +107,7 @@ class Mailbox:
 
     @property
     def size(self) -> int:
-        return sum(len(m.data) for m in self.messages)
+        return sum(m.size for m in self.messages)
 
     def has_room_for(self, size: int) -> bool:
         return self.quota is None or self.size + size <= self.quota
@@ -91,9 +116,17 @@ class Mailbox:
                 message: str | None = None) -> StoredMessage:
         key = self.store.added(self, data) if self.store is not None else None
         stored = StoredMessage(self._next_uid, data, sender, self.address, time, message, key)
+        if key is not None and self.store is not None and self.store.keeps_bodies:
+            stored = self._on_disk(stored)
         self._next_uid += 1
         self.messages.append(stored)
         return stored
+
+    def _on_disk(self, stored: StoredMessage) -> StoredMessage:
+        """The same message without its bytes in memory: its store reads them when asked."""
+        store, key = self.store, stored.key
+        assert store is not None and key is not None
+        return replace(stored, body=None, loader=lambda: store.load(self, key))
 
     def remove(self, uid: int) -> None:
         gone = [m for m in self.messages if m.uid == uid]
@@ -121,8 +154,9 @@ class Mailbox:
             data = store.load(self, key)
             if data is None:
                 continue
-            kept.append(StoredMessage(self._next_uid, data, _return_path(data), self.address,
-                                      time, None, key))
+            stored = StoredMessage(self._next_uid, data, _return_path(data), self.address, time,
+                                   None, key)
+            kept.append(self._on_disk(stored) if store.keeps_bodies else stored)
             self._next_uid += 1
             added += 1
         self.messages = kept
@@ -162,3 +196,10 @@ def _return_path(data: bytes) -> str:
     if first[:12].lower() != b"return-path:":
         return ""
     return first[12:].strip().strip(b"<>").decode("utf-8", "replace")
+
+
+def wire_size(data: bytes) -> int:
+    """len(pop3.wire_form(data)) without building it: every bare LF becomes CRLF, and a
+    message not ending in a line end gets one."""
+    extra = data.count(b"\n") - data.count(b"\r\n")
+    return len(data) + extra + (0 if not data or data.endswith(b"\n") else 2)

@@ -384,15 +384,17 @@ class TcpConnection:
         return self.server if side == self.client else self.client
 
     def send(self, side: str, data: bytes, kind: Kind, summary: str,
-             info: tuple[tuple[str, Any], ...] = ()) -> None:
-        """``side`` (a host name) writes ``data``; it arrives after the path's latency."""
+             info: tuple[tuple[str, Any], ...] = (), *, recorded: bytes | None = None) -> None:
+        """``side`` (a host name) writes ``data``; it arrives after the path's latency.
+        ``recorded``: what the trace keeps instead of ``data`` (an excerpt of a big message,
+        whose whole is kept on disk: smtp-sim serve)."""
         if self.state not in ("ESTABLISHED", "CLOSING") or side in self.closed_by:
             return
         dst = self.server if side == self.client else self.client
         self.bytes_sent[side] += len(data)
         world = self.world
-        world.trace.append(world.clock.now, self.layer, kind, side, dst, summary, data, self.id,
-                           self.message, info)
+        world.trace.append(world.clock.now, self.layer, kind, side, dst, summary,
+                           data if recorded is None else recorded, self.id, self.message, info)
         self._transmit(side, dst, data, 0)
 
     def _transmit(self, side: str, dst: str, data: bytes, attempt: int) -> None:

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from .world import World
 
 DEFAULT_PASSWORD = "secret"
+#: Bytes of one reply the trace keeps (RETR of a big message: the mailbox has all of it).
+REPLY_RECORD_LIMIT = 65536
 
 
 # -- the server side --------------------------------------------------------------------------
@@ -52,6 +54,16 @@ class MailboxMaildrop:
     def messages(self) -> Sequence[tuple[str, bytes]]:
         self.stored = {m.unique_id: m for m in self.box.messages}
         return [(uid, m.data) for uid, m in self.stored.items()]
+
+    def listing(self) -> list[tuple[str, int]]:
+        """(unique-id, size as POP3 sends it) per message, without reading any (the engine
+        reads one at RETR or TOP: a mailbox kept on disk is not loaded at login)."""
+        self.stored = {m.unique_id: m for m in self.box.messages}
+        return [(uid, m.wire_size) for uid, m in self.stored.items()]
+
+    def load(self, uid: str) -> bytes:
+        stored = self.stored.get(uid)
+        return stored.data if stored is not None else b""
 
     def delete(self, uids: Sequence[str]) -> bool:
         for uid in uids:
@@ -157,9 +169,15 @@ class Pop3ServerSession(EngineSession):
                     self._record(Kind.DELETED, uid, "deleted from", "at QUIT")
             out = engine.data_to_send()
             if out:
-                conn.send(host, out, Kind.REPLY, _reply_summary(out),
+                summary, recorded = _reply_summary(out), None
+                if len(out) > REPLY_RECORD_LIMIT:  # a big message: the trace keeps its start
+                    recorded = out[:REPLY_RECORD_LIMIT]
+                    summary += (f" ({len(out):,} bytes; the trace keeps the first "
+                                f"{REPLY_RECORD_LIMIT // 1024} KB)")
+                conn.send(host, out, Kind.REPLY, summary,
                           info=(("pop3", True), ("ok", out.startswith(b"+OK")),
-                                ("state", engine.state.value)))
+                                ("state", engine.state.value), ("bytes", len(out))),
+                          recorded=recorded)
             if isinstance(event, Pop3CommandReplied):
                 if event.note:
                     world.record(Layer.INFO, Kind.NOTE, host, conn.client, event.note,
@@ -184,7 +202,7 @@ class Pop3ServerSession(EngineSession):
                      conn=self.conn.id, message=stored.message if stored else None,
                      info=(("mailbox", maildrop.box.address),
                            ("uid", stored.uid if stored else 0),
-                           ("bytes", len(stored.data) if stored else 0)))
+                           ("bytes", stored.size if stored else 0)))
 
 
 def _reply_summary(out: bytes) -> str:

@@ -239,8 +239,8 @@ def test_live_log_counts_the_lines_of_a_long_message_instead_of_printing_them():
     assert lines[0].endswith(": line 0")
     shown = LOG_CONTENT_LINES - 2
     assert lines[shown - 1].endswith(f": line {shown - 1}")
-    assert lines[-2].endswith(f": ... {1001 - shown - 1:,} more lines of message content "
-                              f"({len(body):,} bytes in this message) not shown")
+    assert lines[-2].endswith(f": ... the rest of the message not shown ({1001 - shown - 1:,} "
+                              f"more lines here, {len(body):,} bytes in the message)")
     assert lines[-1].endswith("mail.cs.tcd.ie: .")  # the final dot stays in view
 
 
@@ -257,7 +257,7 @@ def test_live_log_shortens_a_message_once_not_each_segment():
                          "mail.cs.tcd.ie", "message content", data=data, conn=7))
     lines = log.getvalue().splitlines()
     assert len(lines) == LOG_CONTENT_LINES
-    assert lines[-2].endswith(f": ... {80_000 - LOG_CONTENT_LINES + 2:,} more lines of message "
-                              f"content ({80 * len(segment) + 3:,} bytes in this message) "
-                              "not shown")
+    assert lines[-2].endswith(f": ... the rest of the message not shown "
+                              f"({80_000 - LOG_CONTENT_LINES + 2:,} more lines here, "
+                              f"{80 * len(segment) + 3:,} bytes in the message)")
     assert lines[-1].endswith(": .")

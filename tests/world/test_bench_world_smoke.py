@@ -111,7 +111,7 @@ def test_the_check_catches_a_short_received_chain(bench):
     stored = box.messages[0]
     start = stored.data.index(b"Received:")
     one_hop = stored.data[:start] + stored.data[stored.data.index(b"Received:", start + 1) :]
-    box.messages[0] = replace(stored, data=one_hop)
+    box.messages[0] = replace(stored, body=one_hop)
     with pytest.raises(bench.BenchError, match="Received"):
         bench.check_world(run, 5)
 
