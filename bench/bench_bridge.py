@@ -97,8 +97,12 @@ async def _reply(reader: asyncio.StreamReader, code: bytes, what: str) -> None:
             return
 
 
-async def run_client(port: int, client: int, messages: int) -> int:
-    bodies = [make_message(client, number) + b".\r\n" for number in range(messages)]
+async def run_client(port: int, client: int, messages: int, *, big: bool = False,
+                     pause: float = 0.0) -> int:
+    """One client: EHLO, ``messages`` transactions, QUIT. ``big``: 5 MB messages (the soak),
+    each made when it is sent, with ``pause`` seconds after each."""
+    bodies = [] if big else [make_message(client, number) + b".\r\n"
+                             for number in range(messages)]
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         await _reply(reader, b"220", "greeting")
@@ -111,8 +115,12 @@ async def run_client(port: int, client: int, messages: int) -> int:
             await _reply(reader, b"250", "RCPT")
             writer.write(b"DATA\r\n")
             await _reply(reader, b"354", "DATA")
-            writer.write(bodies[number])
+            writer.write(make_big_message(client, number) + b".\r\n" if big
+                         else bodies[number])
+            await writer.drain()
             await _reply(reader, b"250", "end of data")
+            if pause:
+                await asyncio.sleep(pause)
         writer.write(b"QUIT\r\n")
         await _reply(reader, b"221", "QUIT")
     finally:
@@ -293,33 +301,6 @@ def rss_mb(pid: int) -> float | None:
     return None
 
 
-async def soak_client(port: int, client: int, messages: int, pause: float) -> int:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        await _reply(reader, b"220", "greeting")
-        writer.write(b"EHLO soak.example\r\n")
-        await _reply(reader, b"250", "EHLO")
-        for number in range(messages):
-            body = make_big_message(client, number) + b".\r\n"
-            writer.write(f"MAIL FROM:<{SENDER}>\r\nRCPT TO:<{RECIPIENT}>\r\nDATA\r\n".encode())
-            await _reply(reader, b"250", "MAIL")
-            await _reply(reader, b"250", "RCPT")
-            await _reply(reader, b"354", "DATA")
-            writer.write(body)
-            await writer.drain()
-            del body
-            await _reply(reader, b"250", "end of data")
-            if pause:
-                await asyncio.sleep(pause)
-        writer.write(b"QUIT\r\n")
-        await _reply(reader, b"221", "QUIT")
-    finally:
-        writer.close()
-        with contextlib.suppress(OSError):
-            await writer.wait_closed()
-    return messages
-
-
 async def sample_rss(pid: int, samples: list[float], stop: asyncio.Event) -> None:
     while not stop.is_set():
         value = rss_mb(pid)
@@ -336,7 +317,8 @@ async def soak_load(port: int, pid: int, clients: int, messages: int,
     sampler = asyncio.ensure_future(sample_rss(pid, samples, stop))
     started = time.perf_counter()
     try:
-        await asyncio.gather(*(soak_client(port, c, messages, pause) for c in range(clients)))
+        await asyncio.gather(*(run_client(port, c, messages, big=True, pause=pause)
+                               for c in range(clients)))
     finally:
         stop.set()
         await sampler
