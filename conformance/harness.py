@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import difflib
 import json
 import os
 import re
@@ -196,35 +197,30 @@ def _head(reply: bytes) -> str:
 
 
 def compare(real: Played, sim: Played, index: int) -> tuple[int, int, list[Difference]]:
-    """(identical items, items, differences) of one dialogue. Replies are lined up step by
-    step (the replies that came after the same step), so one extra or missing reply costs one
-    item, not every later one; a close counts as one more item after the last reply."""
-    same = 0
-    items = 0
+    """(identical items, items, differences) of one dialogue. The two reply sequences (a
+    close counts as one more item after the last reply) are aligned as a diff does
+    (difflib), so one extra or missing reply costs one item, not every later one, and a
+    reply that came a little later on one side still lines up."""
+    a = [normalise(r) for r in real.replies] + ([CLOSED.encode()] if real.closed else [])
+    b = [normalise(r) for r in sim.replies] + ([CLOSED.encode()] if sim.closed else [])
+    qa = real.asked + ["(close)"]
+    qb = sim.asked + ["(close)"]
+    sa = real.step_of + [10**6]
+    sb = sim.step_of + [10**6]
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    same = sum(block.size for block in matcher.get_matching_blocks())
     diffs = []
-    steps = sorted(set(real.step_of) | set(sim.step_of))
-    for step in steps:
-        a = [(normalise(r), q) for r, q, s in zip(real.replies, real.asked, real.step_of,
-                                                   strict=True) if s == step]
-        b = [(normalise(r), q) for r, q, s in zip(sim.replies, sim.asked, sim.step_of,
-                                                  strict=True) if s == step]
-        for pos in range(max(len(a), len(b))):
-            x, qa = a[pos] if pos < len(a) else (b"", "")
-            y, qb = b[pos] if pos < len(b) else (b"", "")
-            items += 1
-            if x == y:
-                same += 1
-            else:
-                diffs.append(Difference(index, step, qa or qb, x, y))
-    if real.closed or sim.closed:
-        items += 1
-        if real.closed == sim.closed:
-            same += 1
-        else:
-            asked = "(close)"
-            diffs.append(Difference(index, 10**6, asked, CLOSED.encode() if real.closed else b"",
-                                    CLOSED.encode() if sim.closed else b""))
-    return same, items, diffs
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        for k in range(max(i2 - i1, j2 - j1)):
+            i, j = i1 + k, j1 + k
+            x = a[i] if i < i2 else b""
+            y = b[j] if j < j2 else b""
+            asked = qa[i] if i < i2 else qb[j]
+            step = sa[i] if i < i2 else sb[j]
+            diffs.append(Difference(index, step, asked, x, y))
+    return same, max(len(a), len(b)), diffs
 
 
 # -- the simulated side ----------------------------------------------------------------------

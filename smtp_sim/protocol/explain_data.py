@@ -190,6 +190,13 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(dict([
        "After RCPT: send the message to the accepted recipients with DATA and the others in a "
        "later transaction. Otherwise retry later.",
        "RFC 5321 section 4.5.3.1.10", _TX),
+    _c(521, "Host does not accept mail",
+       "RFC 7504 (section 3): the server will not take mail at all and closes the connection "
+       "(instead of 554 in the greeting, or after a command that makes it give up: Postfix "
+       "answers a malformed BDAT with '521 5.5.4 Syntax: BDAT count [LAST]' and hangs up, "
+       "since it cannot tell where the chunk's octets end).",
+       "Reconnect and send a well-formed command; this server will not read on after a 521.",
+       "RFC 7504 section 3", (CONNECTION, "BDAT")),
     _c(454, "Temporary failure: TLS or authentication not available now",
        "Not among RFC 5321's codes: SMTP extensions define it, STARTTLS for 'TLS not "
        "available due to temporary reason' (RFC 3207 section 4) and AUTH for '4.7.0 "
@@ -201,6 +208,13 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(dict([
        "refusal the same request keeps failing until the server's policy changes: send "
        "through your own provider's server instead.",
        "RFC 3207 section 4; RFC 4954 section 6", ("STARTTLS", "AUTH", "RCPT")),
+    _c(459, "ETRN refused: node not allowed",
+       "RFC 1985 (section 5) lists 459 'Node <x> not allowed: <reason>' among ETRN's "
+       "replies: the server will not start delivering its queue for that domain (Postfix "
+       "answers '459 <domain>: service unavailable' unless the domain is in "
+       "fast_flush_domains).",
+       "Nothing to fix on the client: this server keeps no queue it will flush for you.",
+       "RFC 1985 section 5", ("ETRN",)),
     _c(455, "Server unable to accommodate parameters",
        "Temporary: the server cannot handle an ESMTP parameter given after the address in "
        "MAIL FROM or RCPT TO (e.g. SIZE=...) right now (section 4.1.1.11). RFC 821 had no "

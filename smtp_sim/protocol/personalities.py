@@ -7,7 +7,7 @@ To add a server, add one :class:`Personality` to :data:`PERSONALITIES`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -45,6 +45,20 @@ class HelpStyle(StrEnum):
 class BareLinefeed(StrEnum):
     KEEP = "keep"  # bare CR or LF inside DATA is content, never a line end
     REJECT = "reject"  # Postfix smtpd_forbid_bare_newline=reject: 550 after the final dot
+    # Postfix before 3.9 (smtpd_forbid_bare_newline=no): a bare LF ends a line, so
+    # <LF>.<LF> (or <CR><LF>.<LF>) ends DATA too, and trailing CRs are dropped from every line
+    LINE_END = "line-end"
+
+
+class CommandSyntax(StrEnum):
+    """How the server reads a command line and the address in it."""
+
+    # the verb up to a space, the rest its argument, paths by RFC 5321's grammar (address.py)
+    RFC5321 = "rfc5321"
+    # Postfix's own parsers (postfix_syntax.py): words split at any white space, <...> kept
+    # whole, an RFC 822 address parser, a line cut at a NUL (C strings) and truncated at
+    # line_length_limit instead of refused
+    POSTFIX = "postfix"
 
 
 #: RFC 5321 section 4.5.3.2 timeouts, in seconds.
@@ -90,6 +104,27 @@ class Personality:
     break_rules_on_http: bool = False
     forbid_unauth_pipelining: bool = False
     bare_linefeed: BareLinefeed = BareLinefeed.KEEP
+    syntax: CommandSyntax = CommandSyntax.RFC5321
+    # -- read with CommandSyntax.POSTFIX only --
+    #: verbs (upper case) that end the session with BREAK_RULES (Postfix smtpd_forbid_cmds;
+    #: 1.1.13's "Received:", "Subject:", "From:" entries of its command table)
+    forbidden_commands: frozenset[str] = frozenset()
+    forbid_headers: bool = False  # a first word like "Subject:" ends the session (is_header)
+    forbid_non_letter: bool = False  # so does one not starting with a letter (/^[^A-Z]/)
+    check_utf8: bool = False  # 500 BAD_UTF8 for a command that is not UTF-8 (smtputf8_enable)
+    #: verbs recognised and refused (no TLS, no SASL, no fast flush): STARTTLS, AUTH, ETRN...
+    recognised: frozenset[str] = frozenset()
+    #: what a refused relay gets: RELAY_DENIED (5xx) or RELAY_DEFERRED (454, Postfix's
+    #: defer_unauth_destination); a scenario's smtpd_relay_restrictions overrides it
+    relay_refusal: ReplyKind = ReplyKind.RELAY_DENIED
+    #: DATA inside a transaction with no accepted recipient (Postfix: NO_VALID_RECIPIENTS)
+    data_without_recipients: ReplyKind = ReplyKind.NEED_RCPT
+    #: hexadecimal digits of a queue id (Postfix: 5 for the microseconds + the inode number)
+    queue_id_digits: int = 9
+    #: errors after which every reply waits error_sleep seconds (Postfix
+    #: smtpd_soft_error_limit, smtpd_error_sleep_time); None: never
+    soft_error_limit: int | None = None
+    error_sleep: float = 0.0
     timeouts: Mapping[str, int] = field(default_factory=lambda: RFC5321_TIMEOUTS)
     replies: Mapping[ReplyKind, ReplySpec] = field(default_factory=dict)
 
@@ -172,7 +207,8 @@ POSTFIX_1_1 = Personality(
         "enhanced status codes, addresses accepted without angle brackets, no HELP, no EXPN."
     ),
     banner="{hostname} ESMTP Postfix (1.1.13)",
-    extensions=("PIPELINING", "SIZE", "VRFY", "8BITMIME"),
+    # smtpd.c ehlo_cmd() of v1.1.13
+    extensions=("PIPELINING", "SIZE", "VRFY", "ETRN", "XVERP", "8BITMIME"),
     enhanced_codes=False,
     require_angle_brackets=False,
     require_helo=False,
@@ -185,6 +221,19 @@ POSTFIX_1_1 = Personality(
     max_command_line=2048,
     max_data_line=None,
     break_rules_on_http=False,
+    # v1.1.13: smtpd.c (smtpd_proto, its command table), smtpd_chat.c, mail_params.h
+    syntax=CommandSyntax.POSTFIX,
+    forbidden_commands=frozenset({"RECEIVED:", "SUBJECT:", "FROM:"}),
+    recognised=frozenset({"ETRN"}),
+    relay_refusal=K.RELAY_DENIED,
+    data_without_recipients=K.NO_VALID_RECIPIENTS,
+    # (1.1.13's smtp_get() also ends a line at a bare LF, so <LF>.<LF> ended DATA: not
+    # modelled here, the course's smuggling lesson shows it with postfix-3.7)
+    error_limit=101,  # "error_count > var_smtpd_hard_erlim" with DEF_SMTPD_HARD_ERLIM 100
+    # smtpd_chat.c: past 10 errors each reply waits error_count seconds, before that each
+    # 4xx/5xx reply waits DEF_SMTPD_ERR_SLEEP (5 s); modelled as 5 s from the 10th error
+    soft_error_limit=10,
+    error_sleep=5.0,
     replies={
         **_POSTFIX_COMMON,
         K.MAIL_SYNTAX: S(501, None, "Syntax: MAIL FROM: <address>"),
@@ -193,8 +242,75 @@ POSTFIX_1_1 = Personality(
         K.VRFY_UNKNOWN: S(550, None, "{address}: User unknown"),
         K.UNKNOWN_COMMAND: S(502, None, "Error: command not implemented"),
         K.NOT_IMPLEMENTED: S(502, None, "Error: command not implemented"),
+        K.BAD_SYNTAX: S(500, None, "Error: bad syntax"),
+        K.BAD_SENDER_SYNTAX: S(501, None, "Bad address syntax"),
+        K.BAD_RECIPIENT_SYNTAX: S(501, None, "Bad address syntax"),
+        K.BAD_SIZE_SYNTAX: S(501, None, "Bad message size syntax"),
+        K.NO_VALID_RECIPIENTS: S(554, None, "Error: no valid recipients"),
+        K.TOO_MANY_ERRORS: S(421, None, "Error: too many errors"),
+        K.BYE: S(221, None, "Bye"),
+        K.BREAK_RULES: S(221, None, "Error: I can break rules, too. Goodbye."),
+        K.VRFY_SYNTAX: S(501, None, "Syntax: VRFY address"),
+        K.RELAY_DENIED: S(554, None, "{address}: Relay access denied"),
     },
 )
+
+#: What Postfix 3.7 and 3.9 share (smtpd.c of v3.7.11 and v3.9.0): the parsers, the commands
+#: it recognises without TLS, SASL or fast flush, and the replies to them.
+_POSTFIX_3_RULES: dict = dict(
+    enhanced_codes=True,
+    require_angle_brackets=False,
+    require_helo=False,  # smtpd_helo_required = no
+    allow_unqualified=True,
+    vrfy=VrfyPolicy.CHECKED_252,
+    expn=ExpnPolicy.UNRECOGNIZED,
+    debug=DebugPolicy.UNRECOGNIZED,
+    max_recipients=1000,
+    max_command_line=2048,  # line_length_limit
+    max_data_line=None,
+    syntax=CommandSyntax.POSTFIX,
+    # smtpd_forbid_cmds = CONNECT GET POST regexp:{{/^[^A-Z]/ Bogus}}, and is_header()
+    forbidden_commands=frozenset({"CONNECT", "GET", "POST"}),
+    forbid_headers=True,
+    forbid_non_letter=True,
+    check_utf8=True,  # smtputf8_enable = yes
+    recognised=frozenset({"STARTTLS", "AUTH", "ETRN", "XCLIENT", "XFORWARD", "BDAT"}),
+    relay_refusal=K.RELAY_DEFERRED,  # smtpd_relay_restrictions = ... defer_unauth_destination
+    data_without_recipients=K.NO_VALID_RECIPIENTS,
+    queue_id_digits=11,
+    soft_error_limit=10,  # smtpd_soft_error_limit
+    error_sleep=1.0,  # smtpd_error_sleep_time
+)
+
+#: ehlo_cmd() without TLS or SASL set up (STARTTLS and AUTH are then not offered)
+_POSTFIX_3_EHLO = ("PIPELINING", "SIZE", "VRFY", "ETRN", "ENHANCEDSTATUSCODES", "8BITMIME", "DSN",
+                   "SMTPUTF8", "CHUNKING")
+
+_POSTFIX_3_REPLIES: dict[ReplyKind, ReplySpec] = {
+    **_POSTFIX_COMMON,
+    K.RELAY_DEFERRED: S(454, "4.7.1", "{address}: Relay access denied"),
+    K.VRFY_SYNTAX: S(501, "5.5.4", "Syntax: VRFY address [SMTPUTF8]"),
+    K.BAD_UTF8: S(500, "5.5.2", "Error: bad UTF-8 syntax"),
+    K.BAD_SIZE_SYNTAX: S(501, "5.5.4", "Bad message size syntax"),
+    K.BAD_MAIL_PARAMETER: S(501, "5.5.4", "Bad {option} parameter syntax"),
+    K.BAD_RCPT_PARAMETER: S(501, "5.5.4", "Error: Bad {option} parameter syntax"),
+    K.TLS_NOT_AVAILABLE: S(502, "5.5.1", "Error: command not implemented"),
+    K.AUTH_NOT_ENABLED: S(503, "5.5.1", "Error: authentication not enabled"),
+    K.IN_TRANSACTION: S(503, "5.5.1", "Error: MAIL transaction in progress"),
+    K.NOT_AUTHORIZED: S(550, "5.7.0", "Error: insufficient authorization"),
+    K.ATTRIBUTE_SYNTAX: S(501, "5.5.4", "Syntax: {verb} attribute=value..."),
+    K.ETRN_SYNTAX: S(500, None, "Syntax: ETRN domain"),
+    K.ETRN_BAD_DOMAIN: S(501, None, "Error: invalid parameter syntax"),
+    K.ETRN_IN_TRANSACTION: S(503, None, "Error: MAIL transaction in progress"),
+    K.ETRN_UNAVAILABLE: S(459, None, "<{argument}>: service unavailable"),
+    K.BDAT_SYNTAX: S(521, "5.5.4", "Syntax: BDAT count [LAST]"),
+    K.BDAT_NULL: S(551, "5.7.1", "Null BDAT request"),
+    K.BDAT_DISCARDED: S(551, "5.0.0", "Discarded {size} bytes after earlier error"),
+    K.CHUNK_TOO_BIG: S(552, "5.3.4", "Chunk exceeds message size limit"),
+    K.CHUNK_OK: S(250, "2.0.0", "Ok: {size} bytes"),
+    K.AFTER_BDAT: S(503, "5.5.1", "Error: {verb} after BDAT"),
+    K.CHUNKS_QUEUED: S(250, "2.0.0", "Ok: {size} bytes queued as {queue_id}"),
+}
 
 POSTFIX_3 = Personality(
     id="postfix-3",
@@ -204,21 +320,31 @@ POSTFIX_3 = Personality(
         "commands, bare newlines never end DATA, and HTTP or header lines end the session."
     ),
     banner="{hostname} ESMTP Postfix",
-    extensions=("PIPELINING", "SIZE", "VRFY", "ENHANCEDSTATUSCODES", "8BITMIME"),
-    enhanced_codes=True,
-    require_angle_brackets=False,
-    require_helo=False,
-    allow_unqualified=True,
-    vrfy=VrfyPolicy.CHECKED_252,
-    expn=ExpnPolicy.UNRECOGNIZED,
-    debug=DebugPolicy.UNRECOGNIZED,
-    help=HelpStyle.LIST,
-    max_recipients=1000,
-    max_command_line=2048,
-    max_data_line=None,
-    break_rules_on_http=True,
-    forbid_unauth_pipelining=True,
-    replies=dict(_POSTFIX_COMMON),
+    extensions=_POSTFIX_3_EHLO,
+    help=HelpStyle.LIST,  # help_cmd(), new in 3.9
+    forbid_unauth_pipelining=True,  # smtpd_forbid_unauth_pipelining = yes from 3.9
+    bare_linefeed=BareLinefeed.KEEP,  # smtpd_forbid_bare_newline = normalize from 3.9
+    **_POSTFIX_3_RULES,
+    replies=_POSTFIX_3_REPLIES,
+)
+
+#: Debian 12's Postfix 3.7.11 as conformance/setup_postfix.sh configures it: measured against
+#: with conformance/harness.py (docs/conformance.md).
+POSTFIX_3_7 = Personality(
+    id="postfix-3.7",
+    name="Postfix 3.7",
+    description=(
+        "Debian 12's Postfix 3.7.11: like today's, but no HELP, pipelining after HELO "
+        "tolerated and a bare <LF>.<LF> ends DATA (the 2023 SMTP smuggling defaults came "
+        "with 3.9)."
+    ),
+    banner="{hostname} ESMTP Postfix",
+    extensions=_POSTFIX_3_EHLO,
+    help=HelpStyle.NONE,
+    forbid_unauth_pipelining=False,  # smtpd_forbid_unauth_pipelining = no (3.7.10+)
+    bare_linefeed=BareLinefeed.LINE_END,  # smtpd_forbid_bare_newline = no (3.7.10+)
+    **_POSTFIX_3_RULES,
+    replies=_POSTFIX_3_REPLIES,
 )
 
 SENDMAIL_8 = Personality(
@@ -367,10 +493,45 @@ RFC5321 = Personality(
 )
 
 PERSONALITIES: Mapping[str, Personality] = MappingProxyType(
-    {p.id: p for p in (POSTFIX_1_1, POSTFIX_3, SENDMAIL_8, SENDMAIL_1988, RFC5321)}
+    {p.id: p for p in (POSTFIX_1_1, POSTFIX_3_7, POSTFIX_3, SENDMAIL_8, SENDMAIL_1988, RFC5321)}
 )
 
 DEFAULT_PERSONALITY = "postfix-3"
+
+
+#: smtpd_forbid_bare_newline's values (Postfix 3.9: normalize by default; 3.7.10+: no)
+BARE_NEWLINE = MappingProxyType({"no": BareLinefeed.LINE_END, "normalize": BareLinefeed.KEEP,
+                                 "reject": BareLinefeed.REJECT})
+
+
+def configured(p: Personality, *, disable_vrfy_command: bool | None = None,
+               smtpd_helo_required: bool | None = None, message_size_limit: int | None = None,
+               smtpd_forbid_unauth_pipelining: bool | None = None,
+               smtpd_forbid_bare_newline: str | None = None,
+               smtpd_hard_error_limit: int | None = None,
+               smtpd_soft_error_limit: int | None = None) -> Personality:
+    """``p`` with a site's settings, named as in Postfix's main.cf (None: the personality's
+    own). A scenario's [hosts.mta] table passes them."""
+    changes: dict = {}
+    if disable_vrfy_command is not None:
+        if disable_vrfy_command:
+            changes["vrfy"] = VrfyPolicy.DISABLED
+            changes["extensions"] = tuple(e for e in p.extensions if e.upper() != "VRFY")
+        elif p.vrfy is VrfyPolicy.DISABLED:
+            changes["vrfy"] = VrfyPolicy.CHECKED_252
+    if smtpd_helo_required is not None:
+        changes["require_helo"] = smtpd_helo_required
+    if message_size_limit is not None:
+        changes["max_message_size"] = message_size_limit
+    if smtpd_forbid_unauth_pipelining is not None:
+        changes["forbid_unauth_pipelining"] = smtpd_forbid_unauth_pipelining
+    if smtpd_forbid_bare_newline is not None:
+        changes["bare_linefeed"] = BARE_NEWLINE[smtpd_forbid_bare_newline]
+    if smtpd_hard_error_limit is not None:
+        changes["error_limit"] = smtpd_hard_error_limit
+    if smtpd_soft_error_limit is not None:
+        changes["soft_error_limit"] = smtpd_soft_error_limit
+    return replace(p, **changes) if changes else p
 
 
 def get_personality(ident: str) -> Personality:

@@ -46,19 +46,29 @@ class Verdict:
 
 
 _ACCEPTING = frozenset(
-    {ReplyKind.MAIL_OK, ReplyKind.RCPT_OK, ReplyKind.RCPT_PIPE_OK, ReplyKind.QUEUED}
+    {ReplyKind.MAIL_OK, ReplyKind.RCPT_OK, ReplyKind.RCPT_PIPE_OK, ReplyKind.QUEUED,
+     ReplyKind.CHUNKS_QUEUED}
 )
 
 
-def postfix_queue_id(n: int) -> str:
-    """The n-th queue id, Postfix style (hex). The first is the slides' ``A04537DB3``."""
-    return f"{(0xA04537DB3 + n * 0x1F3A5C7) & 0xFFFFFFFFF:09X}"
+def postfix_queue_id(n: int, digits: int = 9, salt: int = 0) -> str:
+    """The n-th queue id, Postfix style: ``digits`` hexadecimal digits, the first id of 9
+    the slides' ``A04537DB3`` (of 11: ``A04537DB300``)."""
+    base = 0xA04537DB3 << 4 * (digits - 9) if digits >= 9 else 0xA04537DB3 >> 4 * (9 - digits)
+    return f"{(base + salt + n * 0x1F3A5C7) & ((1 << 4 * digits) - 1):0{digits}X}"
 
 
 class MailPolicy:
     """A final destination for ``domains`` with local ``users`` (local part -> full name) and
     mailing ``lists`` (name -> local parts). Mail for other domains is relaying, accepted only
-    when ``relay`` is True (an open relay) or the client is in ``relay_clients``."""
+    when ``relay`` is True (an open relay) or the client is in ``relay_clients``; refused with
+    ``relay_refusal`` (RELAY_DENIED, or RELAY_DEFERRED for Postfix's
+    defer_unauth_destination).
+
+    Postfix's settings, with its names: ``myorigin`` qualifies an unqualified address (None:
+    the first of ``domains``), ``recipient_delimiter`` separates an extension from the user
+    (``alice+tag``: alice). A local part holding ``%``, ``!`` or ``@`` routes the mail onwards
+    (``carol%example.org@cs.tcd.ie``): never local (allow_untrusted_routing = no)."""
 
     def __init__(
         self,
@@ -68,34 +78,60 @@ class MailPolicy:
         *,
         relay: bool = False,
         relay_clients: Iterable[str] = (),
+        relay_refusal: ReplyKind = ReplyKind.RELAY_DENIED,
+        myorigin: str | None = None,
+        recipient_delimiter: str = "",
+        literals: Iterable[str] = (),
+        queue_id_digits: int = 9,
     ) -> None:
-        self.domains = {d.lower().rstrip(".") for d in domains}
+        # (the server's own address literals, [192.0.2.25], are local like its domains)
+        self.domains = {d.lower().rstrip(".") for d in (*domains, *literals)}
+        self._named = {d.lower().rstrip(".") for d in domains}
         self.users = dict(users or {})
         self.lists = {k: tuple(v) for k, v in (lists or {}).items()}
         self.relay = relay
         self.relay_clients = set(relay_clients)
+        self.relay_refusal = relay_refusal
+        self.myorigin = myorigin.lower().rstrip(".") if myorigin else None
+        self.recipient_delimiter = recipient_delimiter
+        self.queue_id_digits = queue_id_digits  # (the personality's: Personality.queue_id_digits)
         self._queued = 0
 
     @property
     def primary_domain(self) -> str | None:
-        return min(self.domains) if self.domains else None
+        return min(self._named) if self._named else None
 
     def is_local(self, address: Address) -> bool:
-        return address.domain is None or address.domain.lower().rstrip(".") in self.domains
+        if address.domain is None:
+            domain = self.myorigin
+            if domain is None:
+                return True
+        else:
+            domain = address.domain.lower().rstrip(".")
+        return domain in self.domains and not _routed(address.local)
+
+    def base_local(self, local: str) -> str:
+        """The local part without its extension (recipient_delimiter), lower case."""
+        wanted = local.lower()
+        delimiter = self.recipient_delimiter
+        if delimiter and delimiter in wanted and not wanted.startswith(delimiter):
+            wanted = wanted.split(delimiter, 1)[0]
+        return wanted
 
     def user(self, address: Address) -> str | None:
         """The full name of a local user (local parts match case-insensitively here)."""
         if not self.is_local(address):
             return None
-        wanted = address.local.lower()
+        wanted = self.base_local(address.local)
         for local, name in self.users.items():
             if local.lower() == wanted:
                 return name
         return None
 
     def qualify(self, address: Address) -> Address:
-        if address.domain is None and self.primary_domain:
-            return Address(address.local, self.primary_domain)
+        origin = self.myorigin or self.primary_domain
+        if address.domain is None and origin:
+            return Address(address.local, origin)
         return address
 
     # -- the questions the engine asks ----------------------------------------------------
@@ -118,10 +154,10 @@ class MailPolicy:
             return Verdict(ReplyKind.USER_UNKNOWN, {"address": shown})
         if self.relay or client_ip in self.relay_clients:
             return Verdict(ReplyKind.RCPT_OK, {"address": shown})
-        return Verdict(ReplyKind.RELAY_DENIED, {"address": shown})
+        return Verdict(self.relay_refusal, {"address": shown})
 
     def accept_message(self, envelope: Envelope, content: bytes) -> Verdict:
-        queue_id = postfix_queue_id(self._queued)
+        queue_id = postfix_queue_id(self._queued, self.queue_id_digits)
         self._queued += 1
         return Verdict(ReplyKind.QUEUED, {"queue_id": queue_id})
 
@@ -162,10 +198,17 @@ class MailPolicy:
         )
 
     def _list(self, name: str) -> tuple[str, ...] | None:
+        wanted = self.base_local(name)
         for list_name, members in self.lists.items():
-            if list_name.lower() == name.lower():
+            if list_name.lower() == wanted:
                 return members
         return None
+
+
+def _routed(local: str) -> bool:
+    """A local part that routes the mail elsewhere (``user%host``, ``host!user``,
+    ``user@host``): Postfix's resolver flags it RESOLVE_FLAG_ROUTED."""
+    return "%" in local or "!" in local or "@" in local
 
 
 def _loose_address(argument: str) -> Address | None:
@@ -178,11 +221,14 @@ def _loose_address(argument: str) -> Address | None:
         return None
 
 
-def default_policy(hostname: str) -> MailPolicy:
+def default_policy(hostname: str, relay_refusal: ReplyKind = ReplyKind.RELAY_DENIED,
+                   queue_id_digits: int = 9) -> MailPolicy:
     """The mail system of ``smtp-sim session``: the hostname without its first label is the
     local domain (``mail.cs.tcd.ie`` serves ``cs.tcd.ie``), with users alice, bob and
-    postmaster and a mailing list ``staff``; every other domain is relaying, refused."""
-    return MailPolicy([_local_domain(hostname)], users=_DEFAULT_USERS, lists=_DEFAULT_LISTS)
+    postmaster and a mailing list ``staff``; every other domain is relaying, refused with
+    ``relay_refusal``."""
+    return MailPolicy([_local_domain(hostname)], users=_DEFAULT_USERS, lists=_DEFAULT_LISTS,
+                      relay_refusal=relay_refusal, queue_id_digits=queue_id_digits)
 
 
 _DEFAULT_USERS = {"alice": "Alice Liddell", "bob": "Bob Smith", "postmaster": "Postmaster"}

@@ -38,6 +38,7 @@ class ReplyKind(StrEnum):
     NEED_MAIL = "need_mail"
     USER_UNKNOWN = "user_unknown"
     RELAY_DENIED = "relay_denied"
+    RELAY_DEFERRED = "relay_deferred"
     TOO_MANY_RECIPIENTS = "too_many_recipients"
     MAILBOX_FULL = "mailbox_full"
     ADDRESS_TOO_LONG = "address_too_long"
@@ -84,6 +85,26 @@ class ReplyKind(StrEnum):
     TOO_MANY_CONNECTIONS_FROM = "too_many_connections_from"
     LOCAL_ERROR = "local_error"
     TEMPORARY_FAILURE = "temporary_failure"
+    BAD_UTF8 = "bad_utf8"
+    BAD_SIZE_SYNTAX = "bad_size_syntax"
+    BAD_MAIL_PARAMETER = "bad_mail_parameter"
+    BAD_RCPT_PARAMETER = "bad_rcpt_parameter"
+    TLS_NOT_AVAILABLE = "tls_not_available"
+    AUTH_NOT_ENABLED = "auth_not_enabled"
+    IN_TRANSACTION = "in_transaction"
+    NOT_AUTHORIZED = "not_authorized"
+    ATTRIBUTE_SYNTAX = "attribute_syntax"
+    ETRN_SYNTAX = "etrn_syntax"
+    ETRN_BAD_DOMAIN = "etrn_bad_domain"
+    ETRN_IN_TRANSACTION = "etrn_in_transaction"
+    ETRN_UNAVAILABLE = "etrn_unavailable"
+    BDAT_SYNTAX = "bdat_syntax"
+    BDAT_NULL = "bdat_null"
+    BDAT_DISCARDED = "bdat_discarded"
+    CHUNK_TOO_BIG = "chunk_too_big"
+    CHUNK_OK = "chunk_ok"
+    AFTER_BDAT = "after_bdat"
+    CHUNKS_QUEUED = "chunks_queued"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +142,8 @@ DEFAULT_REPLIES: dict[ReplyKind, ReplySpec] = {
     # RFC 5321 3.6.2: a server that declines to relay for policy reasons SHOULD answer 550
     # (4.3.2 lists no 554 for RCPT; Postfix's 554 is its own wording, kept in personalities.py)
     ReplyKind.RELAY_DENIED: S(550, "5.7.1", "{address}: Relay access denied"),
+    # A relay refused for now (Postfix's defer_unauth_destination): the client may try later
+    ReplyKind.RELAY_DEFERRED: S(454, "4.7.1", "{address}: Relay access denied"),
     ReplyKind.TOO_MANY_RECIPIENTS: S(452, "4.5.3", "Too many recipients"),
     ReplyKind.MAILBOX_FULL: S(
         552, "5.2.2", "{address}: Requested mail action aborted: exceeded storage allocation"
@@ -186,6 +209,33 @@ DEFAULT_REPLIES: dict[ReplyKind, ReplySpec] = {
     ReplyKind.LOCAL_ERROR: S(451, "4.3.0", "Requested action aborted: local error in processing"),
     ReplyKind.TEMPORARY_FAILURE: S(
         450, "4.2.0", "Requested mail action not taken: mailbox unavailable"),
+    # RFC 6531 section 3.7.4 (invalid UTF-8 in a command); RFC 3463 5.5.2 syntax error
+    ReplyKind.BAD_UTF8: S(500, "5.5.2", "Syntax error: invalid UTF-8"),
+    # RFC 1870 section 6: a SIZE value that is not a number is a syntax error (501)
+    ReplyKind.BAD_SIZE_SYNTAX: S(501, "5.5.4", "Syntax error in SIZE parameter"),
+    ReplyKind.BAD_MAIL_PARAMETER: S(501, "5.5.4", "Syntax error in {option} parameter"),
+    ReplyKind.BAD_RCPT_PARAMETER: S(501, "5.5.4", "Syntax error in {option} parameter"),
+    # RFC 3207 section 4: STARTTLS when TLS is not available
+    ReplyKind.TLS_NOT_AVAILABLE: S(454, "4.7.0", "TLS not available due to temporary reason"),
+    # RFC 4954 section 4: AUTH when the server offers no mechanism
+    ReplyKind.AUTH_NOT_ENABLED: S(503, "5.5.1", "Authentication not enabled"),
+    ReplyKind.IN_TRANSACTION: S(503, "5.5.1", "Bad sequence of commands: mail transaction in "
+                                "progress"),
+    ReplyKind.NOT_AUTHORIZED: S(550, "5.7.0", "Not authorized"),
+    ReplyKind.ATTRIBUTE_SYNTAX: S(501, "5.5.4", "Syntax: {verb} attribute=value..."),
+    # RFC 1985 section 5: ETRN's replies (458, 459, 500, 501, 503 in the RFC's own list)
+    ReplyKind.ETRN_SYNTAX: S(500, "5.5.2", "Syntax error"),
+    ReplyKind.ETRN_BAD_DOMAIN: S(501, "5.5.4", "Syntax error in parameters"),
+    ReplyKind.ETRN_IN_TRANSACTION: S(503, "5.5.1", "Bad sequence of commands"),
+    ReplyKind.ETRN_UNAVAILABLE: S(459, None, "Node {argument} not allowed: service unavailable"),
+    # RFC 3030 (CHUNKING): BDAT <size> [LAST]; 521 (RFC 7504) ends the session
+    ReplyKind.BDAT_SYNTAX: S(521, "5.5.4", "Syntax: BDAT count [LAST]"),
+    ReplyKind.BDAT_NULL: S(551, "5.7.1", "Null BDAT request"),
+    ReplyKind.BDAT_DISCARDED: S(551, "5.0.0", "Discarded {size} octets after an earlier error"),
+    ReplyKind.CHUNK_TOO_BIG: S(552, "5.3.4", "Chunk exceeds message size limit"),
+    ReplyKind.CHUNK_OK: S(250, "2.0.0", "{size} octets received"),
+    ReplyKind.AFTER_BDAT: S(503, "5.5.1", "Bad sequence of commands: {verb} after BDAT"),
+    ReplyKind.CHUNKS_QUEUED: S(250, "2.0.0", "OK: {size} octets queued as {queue_id}"),
 }
 
 _ENHANCED_RE = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})$")

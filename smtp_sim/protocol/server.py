@@ -29,14 +29,17 @@ from .events import (
 from .personalities import (
     DEFAULT_PERSONALITY,
     BareLinefeed,
+    CommandSyntax,
     DebugPolicy,
     Personality,
     get_personality,
 )
 from .policy import MailPolicy, Stage, Verdict, default_policy
 from .records import unchecked_constructor
+from .postfix_syntax import is_header, smtpd_tokens, valid_utf8
 from .replies import Reply, ReplyKind, ReplySpec, render
-from .server_commands import _HANDLERS, CommandHandlers
+from .server_commands import CommandHandlers
+from .server_postfix import RECOGNISED_HANDLERS, PostfixCommands
 from .server_shared import _personal, _shared
 from .states import GUARDS, TRANSITIONS, Input, State, refusal, transitions
 
@@ -49,6 +52,9 @@ _FROM = re.compile(r"^FROM:\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _TO = re.compile(r"^TO:\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _SP_HT = re.compile(r"[ \t]")
 _END_OF_DATA = b"\r\n.\r\n"
+_LF_END_OF_DATA = re.compile(rb"\n\.\r*\n")  # BareLinefeed.LINE_END: a line "." ends DATA
+_LF_FIRST_LINE_DOT = re.compile(rb"\.\r*\n")
+_TRAILING_CRS = re.compile(rb"\r+$", re.MULTILINE)
 
 #: (state, input) -> (next state, guard or None): ``TRANSITIONS`` with ``GUARDS`` folded in, so
 #: that a command costs one lookup. Derived from the tables in states.py, which stay the source.
@@ -73,12 +79,13 @@ _ConnectionClosed = unchecked_constructor(ConnectionClosed)
 _Envelope = unchecked_constructor(Envelope)
 
 
-class ServerConnection(CommandHandlers):
+class ServerConnection(CommandHandlers, PostfixCommands):
     """One SMTP session seen from the server. See the module docstring for the loop."""
 
     __slots__ = (
+        "_bdat", "_bdat_error", "_chunk",
         "_data", "_data_dropped", "_data_scan", "_discarding", "_events", "_in", "_out",
-        "_peer_closed", "_rcpt_rejected", "_refusing", "_shared", "client_ip", "date",
+        "_peer_closed", "_rcpt_rejected", "_refusing", "_shared", "_words", "client_ip", "date",
         "debug_mode", "envelope", "error_count", "esmtp", "helo_name", "hostname",
         "messages_accepted", "personality", "policy", "state",
     )
@@ -96,7 +103,8 @@ class ServerConnection(CommandHandlers):
             personality = get_personality(personality)
         self.personality = personality
         self.hostname = hostname
-        self.policy = policy if policy is not None else default_policy(hostname)
+        self.policy = policy if policy is not None else default_policy(
+            hostname, personality.relay_refusal, personality.queue_id_digits)
         self.client_ip = client_ip
         self.date = date
         self.state = State.CONNECTED
@@ -117,6 +125,10 @@ class ServerConnection(CommandHandlers):
         self._data_dropped = 0
         self._data_scan = 0
         self._shared = _shared(personality, hostname)
+        self._words: list = []
+        self._bdat: bytearray | None = None
+        self._bdat_error = False
+        self._chunk: list | None = None
         self._greet()
 
     # -- the sans-IO interface ------------------------------------------------------------
@@ -248,14 +260,52 @@ class ServerConnection(CommandHandlers):
 
     # -- command phase --------------------------------------------------------------------
 
+    def _process_chunk(self) -> bool:
+        """The octets of a BDAT chunk (RFC 3030): content, or skipped before a refusal."""
+        chunk = self._chunk
+        assert chunk is not None
+        left, final, refusal, command = chunk
+        if left:
+            if not self._in:
+                return False
+            piece = bytes(self._in[:left])
+            del self._in[: len(piece)]
+            if refusal is None and self._bdat is not None:
+                self._bdat += piece
+            chunk[0] = left - len(piece)
+            if chunk[0]:
+                return True
+        self._chunk = None
+        state = self.state
+        if refusal is not None:  # skip_bdat()
+            self._answer(command, refusal, state, False)
+            if final:
+                if state is State.MAIL or state is State.RCPT:
+                    self.state = State.READY
+                self._reset_transaction()
+            else:
+                self._bdat_error = True
+            return True
+        if not final:
+            self._answer(command, self._reply(K.CHUNK_OK, size=str(command_size(command))),
+                         state, True)
+            return True
+        raw, self._bdat = bytes(self._bdat or b""), None
+        self._data_dropped = 0
+        self._finish_data(raw, stuffed=False)
+        return True
+
     def _process_command(self) -> bool:
+        if self._chunk is not None:
+            return self._process_chunk()
         buf = self._in
         limit = self.personality.max_command_line
+        truncate = self.personality.syntax is CommandSyntax.POSTFIX
         nl = buf.find(b"\n")
         if nl < 0:
             if len(buf) > limit:
                 if self._discarding is None:
-                    self._discarding = bytes(buf[:80])
+                    self._discarding = bytes(buf[:limit if truncate else 80])
                 keep_cr = buf.endswith(b"\r")
                 buf.clear()
                 if keep_cr:
@@ -263,6 +313,14 @@ class ServerConnection(CommandHandlers):
             return False
         raw = bytes(buf[:nl])
         del buf[: nl + 1]
+        if truncate:
+            # Postfix's smtp_get(): a line past line_length_limit is cut there and the rest
+            # skipped up to the newline; trailing CRs go
+            if self._discarding is not None:
+                raw, self._discarding = self._discarding, None
+            raw = raw[:limit].rstrip(b"\r")
+            self._handle_line(raw)
+            return True
         if raw.endswith(b"\r"):
             raw = raw[:-1]
         if self._discarding is not None or len(raw) + 2 > limit:
@@ -275,6 +333,9 @@ class ServerConnection(CommandHandlers):
         return True
 
     def _handle_line(self, raw: bytes) -> None:
+        if self.personality.syntax is CommandSyntax.POSTFIX:
+            self._postfix_line(raw)
+            return
         text = raw.decode("utf-8", "replace")
         stripped = text.strip(" \t")
         verb_word, _, argument = stripped.partition(" ")
@@ -292,21 +353,7 @@ class ServerConnection(CommandHandlers):
         if p.break_rules_on_http and (
             verb in _HTTP_VERBS or (":" in verb_word and _HEADER_LIKE.match(stripped))
         ):
-            reply = self._reply(K.BREAK_RULES)
-            self._send(reply)
-            self._events.append(_CommandReplied(
-                command=command, reply=reply, state_before=state, state_after=State.CLOSED,
-                accepted=False, note="an HTTP request or a header line sent as an SMTP command"))
-            self._close("non-SMTP command", by_server=True, reply=reply, lost=False)
-            return
-        if self._in and p.forbid_unauth_pipelining and not self._may_pipeline():
-            reply = self._reply(K.SYNC_ERROR)
-            self._send(reply)
-            self._events.append(_CommandReplied(
-                command=command, reply=reply, state_before=state, state_after=State.CLOSED,
-                accepted=False,
-                note="the client sent more commands before the reply without PIPELINING"))
-            self._close("improper pipelining", by_server=True, reply=reply)
+            self._break_rules(command, state)
             return
         inp = self._shared.verbs.get(verb)  # None: not a command, or not this server's
         if inp is None:
@@ -316,21 +363,86 @@ class ServerConnection(CommandHandlers):
             reply = self._reply(K.UNKNOWN_COMMAND, line=_echo(stripped))
             self._answer(command, reply, state, False, note)
             return
+        self._dispatch(command, inp, argument, state)
+
+    def _postfix_line(self, raw: bytes) -> None:
+        """A command line as Postfix's smtpd_proto() reads it (CommandSyntax.POSTFIX)."""
+        state = self.state
+        p = self.personality
+        if p.check_utf8 and not raw.isascii() and not valid_utf8(raw):
+            command = _Command(raw=raw, verb="", argument="")
+            self._answer(command, self._reply(K.BAD_UTF8), state, False)
+            return
+        nul = raw.find(b"\0")  # the rest of the line is lost to C's strings
+        text = (raw if nul < 0 else raw[:nul]).decode("utf-8", "replace")
+        words = smtpd_tokens(text)
+        if not words:
+            command = _Command(raw=raw, verb="", argument="")
+            self._answer(command, self._reply(K.BAD_SYNTAX, line=""), state, False)
+            return
+        first = words[0].text
+        verb = first.upper()
+        argument = " ".join(w.text for w in words[1:])
+        command = _Command(raw, verb, argument)
+        inp = self._shared.verbs.get(verb)
+        if inp is None and verb in p.recognised:
+            self._words = words
+            outcome = RECOGNISED_HANDLERS[verb](self, argument)
+            if outcome is None:  # BDAT: the answer comes once its octets are read
+                assert self._chunk is not None
+                self._chunk[3] = command
+                if self._chunk[0] == 0:
+                    self._process_chunk()
+                return
+            reply, accepted, note = outcome
+            self._answer(command, reply, state, accepted, note)
+            if reply.code == 521 and not self.closed:  # smtpd_chat_reply(): hang up
+                self._close("521", by_server=True, reply=reply)
+            return
+        if inp is None:
+            if verb in p.forbidden_commands or (p.forbid_headers and is_header(first)) or (
+                    p.forbid_non_letter and not (first[0].isascii() and first[0].isalpha())):
+                self._break_rules(command, state)
+                return
+            self._answer(command, self._reply(K.UNKNOWN_COMMAND, line=""), state, False)
+            return
+        self._words = words
+        self._dispatch(command, inp, argument, state)
+
+    def _break_rules(self, command: Command, state: State) -> None:
+        reply = self._reply(K.BREAK_RULES)
+        self._send(reply)
+        self._events.append(_CommandReplied(
+            command=command, reply=reply, state_before=state, state_after=State.CLOSED,
+            accepted=False, note="an HTTP request or a header line sent as an SMTP command"))
+        self._close("non-SMTP command", by_server=True, reply=reply, lost=False)
+
+    def _dispatch(self, command: Command, inp: Input, argument: str, state: State) -> None:
+        p = self.personality
+        if self._in and p.forbid_unauth_pipelining and not self._may_pipeline():
+            reply = self._reply(K.SYNC_ERROR)
+            self._send(reply)
+            self._events.append(_CommandReplied(
+                command=command, reply=reply, state_before=state, state_after=State.CLOSED,
+                accepted=False,
+                note="the client sent more commands before the reply without PIPELINING"))
+            self._close("improper pipelining", by_server=True, reply=reply)
+            return
         if self._refusing and inp is not Input.QUIT:
             self._answer(command, self._reply(K.BAD_SEQUENCE), state, False)
             return
         move = _MOVES.get((state, inp))
         if move is None:
             kind = refusal(state, inp)
-            if kind is K.NEED_RCPT and state is State.MAIL and self._rcpt_rejected:
-                kind = K.NO_VALID_RECIPIENTS
+            if kind is K.NEED_RCPT and state is State.MAIL:
+                kind = K.NO_VALID_RECIPIENTS if self._rcpt_rejected else p.data_without_recipients
             self._answer(command, self._reply(kind), state, False)
             return
         target, guard = move
         if guard is not None and getattr(p, guard[0]):
             self._answer(command, self._reply(guard[1]), state, False)
             return
-        reply, accepted, note = _HANDLERS[inp](self, argument)
+        reply, accepted, note = self._shared.handlers[inp](self, argument)
         if accepted:
             if target is _READY or target is State.CONNECTED:
                 self._reset_transaction()
@@ -361,6 +473,8 @@ class ServerConnection(CommandHandlers):
     def _reset_transaction(self) -> None:
         self.envelope = _blank_envelope(self.helo_name, self.esmtp)
         self._rcpt_rejected = False
+        self._bdat = None
+        self._bdat_error = False
 
     # -- DATA phase -----------------------------------------------------------------------
 
@@ -370,18 +484,14 @@ class ServerConnection(CommandHandlers):
         data = self._data
         data += self._in
         self._in.clear()
+        if self.personality.bare_linefeed is BareLinefeed.LINE_END:
+            return self._process_data_lf(data)
         if self._data_dropped == 0 and data.startswith(b".\r\n"):
             end = -2  # an empty message: the DATA line's CRLF precedes the dot
         else:
             found = data.find(_END_OF_DATA, self._data_scan)
             if found < 0:
-                self._data_scan = max(0, len(data) - 4)
-                limit = self.personality.max_message_size
-                if len(data) > limit + 8:  # keep memory bounded; the 552 comes after the dot
-                    drop = len(data) - 4
-                    self._data_dropped += drop
-                    del data[:drop]
-                    self._data_scan = 0
+                self._keep_scanning(data, 4)
                 return True
             end = found
         raw = bytes(data[: end + 2]) if end >= 0 else b""
@@ -390,7 +500,37 @@ class ServerConnection(CommandHandlers):
         self._finish_data(raw)
         return True
 
-    def _finish_data(self, raw: bytes) -> None:
+    def _keep_scanning(self, data: bytearray, overlap: int) -> None:
+        """No end of data yet: the next search starts ``overlap`` octets back, and beyond the
+        size limit the content is dropped (the 552 comes after the dot)."""
+        self._data_scan = max(0, len(data) - overlap)
+        if len(data) > self.personality.max_message_size + 8:
+            drop = len(data) - overlap
+            self._data_dropped += drop
+            del data[:drop]
+            self._data_scan = 0
+
+    def _process_data_lf(self, data: bytearray) -> bool:
+        """BareLinefeed.LINE_END (Postfix before 3.9): a bare LF ends a line as CRLF does, a
+        line "." (trailing CRs dropped) ends DATA; the content is given on with CRLF."""
+        first = self._data_dropped == 0 and _LF_FIRST_LINE_DOT.match(data)
+        if first:
+            raw, rest = b"", bytes(data[first.end():])
+        else:
+            found = _LF_END_OF_DATA.search(data, self._data_scan)
+            if found is None:
+                self._keep_scanning(data, 64)
+                return True
+            content = bytes(data[: found.start() + 1])
+            raw = _TRAILING_CRS.sub(b"", content.replace(b"\r\n", b"\n")).replace(b"\n",
+                                                                                 b"\r\n")
+            rest = bytes(data[found.end():])
+        self._in[:0] = rest
+        data.clear()
+        self._finish_data(raw)
+        return True
+
+    def _finish_data(self, raw: bytes, stuffed: bool = True) -> None:
         p = self.personality
         size = len(raw) + self._data_dropped
         params = self.envelope.mail_params
@@ -405,8 +545,10 @@ class ServerConnection(CommandHandlers):
             raw.count(b"\n") != raw.count(b"\r\n") or raw.count(b"\r") != raw.count(b"\r\n")
         ):
             kind = K.BARE_LF_REJECTED
-        content = raw[1:] if raw.startswith(b".") else raw
-        content = content.replace(b"\r\n.", b"\r\n")
+        content = raw
+        if stuffed:  # (BDAT's chunks are sent as they are, RFC 3030 section 2)
+            content = raw[1:] if raw.startswith(b".") else raw
+            content = content.replace(b"\r\n.", b"\r\n")
         envelope = self.envelope
         if kind is not None:
             reply = self._reply(kind)
@@ -416,6 +558,9 @@ class ServerConnection(CommandHandlers):
         else:
             fault = self._fault(Stage.END_OF_DATA, "")
             verdict = self.policy.accept_message(envelope, content) if fault is None else None
+            if verdict is not None and not stuffed and verdict.kind is K.QUEUED \
+                    and verdict.spec is None:  # Postfix: "Ok: 123 bytes queued as ..."
+                verdict = Verdict(K.CHUNKS_QUEUED, {**verdict.fields, "size": str(size)})
             reply = fault if fault is not None else self._verdict(verdict)
             accepted = reply.code < 400
             queue_id = verdict.fields.get("queue_id") if verdict is not None else None
@@ -424,6 +569,8 @@ class ServerConnection(CommandHandlers):
         self._reset_transaction()
         if accepted:
             self.messages_accepted += 1
+            if p.syntax is CommandSyntax.POSTFIX:
+                self.error_count = 0  # common_post_message_handling(): a fresh start
         self._events.append(_MessageReceived(envelope=envelope, content=content, reply=reply,
                                             accepted=accepted, queue_id=queue_id, size=size))
         if reply.code >= 400:
@@ -436,6 +583,11 @@ _PROBES = {
     "WIZ": "WIZ refused and logged: the old sendmail 'wizard' back door (with its password it "
            "gave a shell); a client trying it is probing for holes",
 }
+
+
+def command_size(command: Command) -> int:
+    """The octet count of a BDAT command (its first argument)."""
+    return int(command.argument.split()[0])
 
 
 def _has_long_line(raw: bytes, limit: int) -> bool:

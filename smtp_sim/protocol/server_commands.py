@@ -94,6 +94,11 @@ class CommandHandlers:
         problem = self._mail_params(params) if params else None
         if problem is not None:
             return problem, False, None
+        return self._open_transaction(address, text, shown, params)
+
+    def _open_transaction(self, address: Address, text: str, shown: str,
+                          params: Params) -> tuple[Reply, bool, str | None]:
+        """A MAIL command past its syntax checks: faults, the policy, the new envelope."""
         fault = self._fault(Stage.MAIL, text)
         if fault is not None:
             return fault, fault.code < 400, None

@@ -3,8 +3,10 @@ server engine's cache): reply templates, implemented verbs, EHLO keywords, rende
 
 from __future__ import annotations
 
-from .personalities import DebugPolicy, ExpnPolicy, HelpStyle, Personality
+from .personalities import CommandSyntax, DebugPolicy, ExpnPolicy, HelpStyle, Personality
 from .replies import Reply, ReplyKind, ReplySpec, render
+from .server_commands import _HANDLERS
+from .server_postfix import POSTFIX_HANDLERS
 from .states import COMMAND_VERBS, Input
 
 K = ReplyKind
@@ -39,8 +41,8 @@ class _Shared:
     the replies rendered so far (a Reply keeps its wire bytes), so that a reply is formatted
     once rather than once per connection. Personalities are immutable records."""
 
-    __slots__ = ("_banner_dated", "ehlo_lines", "greetings", "hostname", "personal", "personality",
-                 "replies", "size", "specs", "verbs")
+    __slots__ = ("_banner_dated", "ehlo_lines", "greetings", "handlers", "hostname", "personal",
+                 "personality", "replies", "size", "specs", "verbs")
 
     def __init__(self, personality: Personality, hostname: str) -> None:
         self.personality = personality
@@ -49,6 +51,8 @@ class _Shared:
         self.personal = frozenset(k for k, spec in self.specs.items() if _personal(spec.text))
         self.verbs = {v: Input(v) for v in COMMAND_VERBS if _implemented(personality, v)}
         self.ehlo_lines = tuple(personality.ehlo_keywords())
+        self.handlers = (POSTFIX_HANDLERS if personality.syntax is CommandSyntax.POSTFIX
+                         else _HANDLERS)
         self.size = str(personality.max_message_size)
         self.replies: dict[object, Reply] = {}  # see ServerConnection._reply for the keys
         self.greetings: dict[str | None, Reply] = {}  # by date, or None for a dateless banner

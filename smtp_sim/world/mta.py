@@ -21,6 +21,7 @@ from ..protocol import (
     Stage,
     Verdict,
 )
+from ..protocol.policy import postfix_queue_id
 from .mailbox import Mailbox, MailStore
 from .network import SMTP_PORT, SUBMISSION_PORT, Host, TcpConnection
 from .queue import MailQueue
@@ -53,7 +54,10 @@ class MTAPolicy(MailPolicy):
 
     def __init__(self, mta: MTA, client_host: str, client_ip: str, port: int) -> None:
         super().__init__(
-            mta.domains, mta.users, mta.lists, relay=mta.open_relay, relay_clients=mta.relay_clients
+            mta.domains, mta.users, mta.lists, relay=mta.open_relay,
+            relay_clients=mta.relay_clients, relay_refusal=mta.relay_refusal,
+            myorigin=mta.myorigin, recipient_delimiter=mta.recipient_delimiter,
+            literals=(f"[{mta.host.ip}]",),
         )
         self.mta = mta
         self.client_host = client_host
@@ -87,7 +91,7 @@ class MTAPolicy(MailPolicy):
         )
         if not self.is_local(address) and relaying:
             return Verdict(ReplyKind.RCPT_OK, {"address": address.bracketed})
-        if self.is_local(address) and address.local.lower() in self.mta.aliases:
+        if self.is_local(address) and self.base_local(address.local) in self.mta.aliases:
             return Verdict(ReplyKind.RCPT_OK, {"address": address.bracketed})
         verdict = super().check_recipient(address, envelope, client_ip)
         if verdict.accepted and self.is_local(address):
@@ -135,6 +139,9 @@ class MTA(Relaying):
         relay_domains: list[str] | None = None,
         pipelining: bool = False,
         connection_cache: float = 0.0,
+        relay_refusal: ReplyKind = ReplyKind.RELAY_DENIED,
+        myorigin: str | None = None,
+        recipient_delimiter: str = "",
     ) -> None:
         self.world = world
         self.host = host
@@ -148,6 +155,11 @@ class MTA(Relaying):
         # Domains it accepts for and passes on (Postfix relay_domains), as a backup MX does.
         self.relay_domains = [d.lower() for d in relay_domains or []]
         self.open_relay = open_relay
+        # Postfix's settings (MailPolicy explains them): how a relay is refused, the domain of
+        # unqualified addresses, the separator of address extensions (alice+tag)
+        self.relay_refusal = relay_refusal
+        self.myorigin = myorigin
+        self.recipient_delimiter = recipient_delimiter
         self.retry = retry
         self.lifetime = lifetime
         self.queue = MailQueue()
@@ -177,7 +189,7 @@ class MTA(Relaying):
     def next_queue_id(self) -> str:
         n = self._queue_counter
         self._queue_counter += 1
-        return f"{(0xA04537DB3 + self._salt + n * 0x1F3A5C7) & 0xFFFFFFFFF:09X}"
+        return postfix_queue_id(n, self.personality.queue_id_digits, self._salt)
 
     def is_local_domain(self, domain: str | None) -> bool:
         return domain is None or domain.lower() in self.domains
@@ -260,6 +272,10 @@ class MTA(Relaying):
         if not self.is_local_domain(address.domain) or depth >= 8:
             return [str(address)]
         local = address.local.lower()
+        delimiter = self.recipient_delimiter
+        if delimiter and delimiter in local[1:]:  # alice+tag: alice's (recipient_delimiter)
+            local = local.split(delimiter, 1)[0]
+            address = Address(local, address.domain)
         if local in self.aliases:
             target = self.aliases[local]
             full = target if "@" in target else f"{target}@{address.domain}"

@@ -22,7 +22,8 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..protocol.personalities import DEFAULT_PERSONALITY
+from ..protocol.personalities import DEFAULT_PERSONALITY, configured, get_personality
+from ..protocol.replies import ReplyKind
 from ..textio import STDIN, STDIN_NAME, stdin_bytes
 from .agent import Attachment, UserAgent
 from .faults import schedule_fault
@@ -90,6 +91,19 @@ class MtaSpec(SpecModel):
     # domain (Postfix's connection cache; 0: a new connection for every message, the classic).
     pipelining: bool = False
     connection_cache: Duration = 0.0
+    # Postfix's main.cf settings that change what a client sees, by their Postfix names.
+    # Unset: the personality's own behaviour (Postfix's default for its version).
+    smtpd_relay_restrictions: Literal["defer_unauth_destination",
+                                      "reject_unauth_destination"] | None = None
+    myorigin: HostName | None = None  # unqualified addresses get @myorigin (default: domains[0])
+    recipient_delimiter: Annotated[str, Field(max_length=1)] = ""  # Debian sets "+"
+    disable_vrfy_command: bool | None = None
+    smtpd_helo_required: bool | None = None
+    message_size_limit: Annotated[int, Field(ge=1)] | None = None
+    smtpd_forbid_unauth_pipelining: bool | None = None
+    smtpd_forbid_bare_newline: Literal["no", "normalize", "reject"] | None = None
+    smtpd_hard_error_limit: Annotated[int, Field(ge=1)] | None = None
+    smtpd_soft_error_limit: Annotated[int, Field(ge=1)] | None = None
 
 
 class HostSpec(SpecModel):
@@ -464,9 +478,19 @@ def _add_mta(world: World, scenario: Scenario, host: HostSpec) -> None:
         for entry in scenario.aliases
         if entry.address.rpartition("@")[2] in domains
     }
+    personality = configured(
+        get_personality(mta.personality),
+        disable_vrfy_command=mta.disable_vrfy_command,
+        smtpd_helo_required=mta.smtpd_helo_required,
+        message_size_limit=mta.message_size_limit,
+        smtpd_forbid_unauth_pipelining=mta.smtpd_forbid_unauth_pipelining,
+        smtpd_forbid_bare_newline=mta.smtpd_forbid_bare_newline,
+        smtpd_hard_error_limit=mta.smtpd_hard_error_limit,
+        smtpd_soft_error_limit=mta.smtpd_soft_error_limit,
+    )
     added = world.add_mta(
         host.name,
-        personality=mta.personality,
+        personality=personality,
         hostname=mta.hostname or host.name,
         domains=list(mta.domains),
         users=users,
@@ -480,10 +504,19 @@ def _add_mta(world: World, scenario: Scenario, host: HostSpec) -> None:
         quota=mta.quota,
         pipelining=mta.pipelining,
         connection_cache=mta.connection_cache,
+        relay_refusal=_RELAY_REFUSALS.get(mta.smtpd_relay_restrictions or "",
+                                          personality.relay_refusal),
+        myorigin=mta.myorigin,
+        recipient_delimiter=mta.recipient_delimiter,
     )
     added.passwords.update(
         {u.address.lower(): u.password for u in scenario.users if u.domain in domains}
     )
+
+
+#: smtpd_relay_restrictions' last word: how a refused relay is answered
+_RELAY_REFUSALS = {"defer_unauth_destination": ReplyKind.RELAY_DEFERRED,
+                   "reject_unauth_destination": ReplyKind.RELAY_DENIED}
 
 
 def _send(agent: UserAgent, message: MessageSpec) -> None:

@@ -119,7 +119,9 @@ async def test_a_1mb_line_without_crlf_is_an_error_and_the_session_goes_on(serve
         return got
 
     got = await in_thread(talk)
-    assert got[0] == b"500 Error: line too long\r\n"
+    # Postfix reads at most line_length_limit (2048) octets of a command: what it got of the
+    # megabyte is no command it knows
+    assert got[0] == b"502 Error: command not implemented\r\n"
     assert got[1] == b"250 Ok\r\n"
     # Inside DATA Postfix takes the megabyte line (under its 10 MB message limit) whole.
     assert got[5].startswith(b"250 Ok: queued as ")
@@ -245,12 +247,14 @@ async def test_the_bad_command_budget(serve):
     def pester() -> list[bytes]:
         raw = Raw(smtp_port(bridge))
         raw.reply()
-        raw.send(b"BOGUS\r\n" * 25)
+        raw.send(b"BOGUS\r\n" * 105)
         return raw.rest().split(b"\r\n")
 
     lines = await in_thread(pester)
-    assert lines[:20] == [b"502 Error: command not implemented"] * 20
-    assert lines[20:] == [b"421 mail.cs.tcd.ie Error: too many errors", b""]
+    # Postfix 1.1.13: "error_count > var_smtpd_hard_erlim" (DEF_SMTPD_HARD_ERLIM 100), and a
+    # 421 without the host name (smtpd.c smtpd_proto())
+    assert lines[:101] == [b"502 Error: command not implemented"] * 101
+    assert lines[101:] == [b"421 Error: too many errors", b""]
 
 
 async def test_the_message_size_limit(serve, maildir):

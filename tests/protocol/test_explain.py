@@ -54,9 +54,15 @@ RFC3463_DETAILS = {0: range(1), 1: range(9), 2: range(5), 3: range(6), 4: range(
 # -- reply codes ------------------------------------------------------------------------------
 
 
+#: Codes of SMTP extensions that a modelled server answers (Postfix 3: 454 4.7.1 relay
+#: deferred, RFC 3207/4954's 454; ETRN's 459, RFC 1985): explained, citing their own RFC.
+EXTENSION_CODES = {454: "RFC 3207", 459: "RFC 1985", 521: "RFC 7504"}
+
+
 def test_reply_codes_cover_rfc5321_and_the_historic_200() -> None:
-    # and 454 (RFC 3207, RFC 4954; Postfix's default relay refusal, 454 4.7.1)
-    assert set(REPLY_CODES) == {*RFC5321_CODES, 200, 454}
+    assert set(REPLY_CODES) == {*RFC5321_CODES, 200, *EXTENSION_CODES}
+    for code, rfc in EXTENSION_CODES.items():
+        assert REPLY_CODES[code].rfc.startswith(rfc)
     for code, info in REPLY_CODES.items():
         assert isinstance(info, CodeInfo)
         assert info.code == code
@@ -158,7 +164,7 @@ def test_specific_reply_facts() -> None:
 def test_codes_list_the_commands_that_may_get_them() -> None:
     for code, info in REPLY_CODES.items():
         if code not in (*RFC5321_CODES, 200):
-            continue  # 454: extensions' commands (STARTTLS, AUTH) and Postfix's RCPT refusal
+            continue  # EXTENSION_CODES: not in RFC 5321's section 4.3.2 lists
         for verb in info.commands:
             if verb == CONNECTION:
                 assert code in (220, 554)

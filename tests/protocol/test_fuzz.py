@@ -24,6 +24,7 @@ from smtp_sim.protocol import (
     State,
 )
 from smtp_sim.protocol.replies import ReplyKind
+from smtp_sim.protocol.personalities import CommandSyntax
 from smtp_sim.protocol.states import COMMAND_VERBS, TRANSITIONS, Input
 
 FUZZ = settings(max_examples=200, deadline=None,
@@ -142,8 +143,12 @@ def test_every_command_line_gets_exactly_one_reply(personality: str, lines: list
         assert messages == []
         (event,) = replied
         assert event.state_before is before
+        p = server.personality
         assert event.command.raw == line or (
-            event.reply.kind is ReplyKind.LINE_TOO_LONG and line.startswith(event.command.raw))
+            event.reply.kind is ReplyKind.LINE_TOO_LONG and line.startswith(event.command.raw)
+        ) or (  # Postfix cuts a line at line_length_limit and drops trailing CRs
+            p.syntax is CommandSyntax.POSTFIX
+            and event.command.raw == line[:p.max_command_line].rstrip(b"\r"))
         sent = event.reply.to_bytes()
         if closes:
             (closed,) = closes

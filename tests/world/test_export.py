@@ -38,7 +38,7 @@ def test_the_slides_conversation_reads_like_swaks(text):
         "[  0.006] <-  smtp.crepes.fr -> pc.crepes.fr: 220 smtp.crepes.fr ESMTP Postfix",
         "[  0.008]  -> pc.crepes.fr -> smtp.crepes.fr: EHLO pc.crepes.fr",
         "[  0.010] <-  smtp.crepes.fr -> pc.crepes.fr: 250-smtp.crepes.fr",
-        "[  0.010] <-  smtp.crepes.fr -> pc.crepes.fr: 250 8BITMIME",
+        "[  0.010] <-  smtp.crepes.fr -> pc.crepes.fr: 250 CHUNKING",
         "[  0.016]  -> pc.crepes.fr -> smtp.crepes.fr: RCPT TO:<bob@cs.tcd.ie>",
         "[  0.024]  -> pc.crepes.fr -> smtp.crepes.fr: Subject: FooBar",
         "[  0.024]  -> pc.crepes.fr -> smtp.crepes.fr:",  # the empty line before the body
