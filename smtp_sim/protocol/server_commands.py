@@ -247,7 +247,9 @@ class CommandHandlers:
         return self._reply(K.EXPN_OK, address=first, extra_lines=tuple(rest)), True, note
 
     def _help(self, argument: str) -> tuple[Reply, bool, str | None]:
-        verbs = sorted(self._shared.verbs)  # the commands this server implements
+        # the commands this server implements, and those it recognises to refuse (Postfix 3.9's
+        # help_cmd() lists every entry of its command table, STARTTLS and AUTH included)
+        verbs = sorted({*self._shared.verbs, *self.personality.recognised})
         if self.personality.help is HelpStyle.LIST:
             return self._reply(K.HELP_OK, argument="Commands: " + " ".join(verbs)), True, None
         topic = _first_word(argument).upper()

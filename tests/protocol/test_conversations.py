@@ -179,8 +179,11 @@ TOUR_REPLIES = {
         "550 5.1.1 <nobody>: Recipient address rejected: User unknown in local "
         "recipient table",
         "500 5.5.2 Error: command not recognized",
-        "214 2.0.0 Commands: DATA EHLO HELO HELP MAIL NOOP QUIT RCPT RSET VRFY",
-        "214 2.0.0 Commands: DATA EHLO HELO HELP MAIL NOOP QUIT RCPT RSET VRFY",
+        # help_cmd() of v3.9.0: every command of smtpd_cmd_table, sorted
+        "214 2.0.0 Commands: AUTH BDAT DATA EHLO ETRN HELO HELP MAIL NOOP QUIT RCPT RSET "
+        "STARTTLS VRFY XCLIENT XFORWARD",
+        "214 2.0.0 Commands: AUTH BDAT DATA EHLO ETRN HELO HELP MAIL NOOP QUIT RCPT RSET "
+        "STARTTLS VRFY XCLIENT XFORWARD",
         "250 2.0.0 Ok",
         "250 2.0.0 Ok",
         "250 2.0.0 Ok",
