@@ -14,13 +14,26 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from . import __version__
 from .textio import STDIN, wrap
 
 if TYPE_CHECKING:
     from .world.scenario import Scenario
 
 SHELLS = ("bash", "zsh", "fish")
+
+
+class _VersionAction(argparse.Action):
+    """--version, reading the version only when asked (importlib.metadata is not cheap)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        from . import __version__
+
+        sys.stdout.write(f"smtp-sim {__version__}\n")
+        parser.exit()
 
 
 class _HelpFormatter(argparse.HelpFormatter):
@@ -81,7 +94,7 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
                          "smtp-sim COMMAND --help"),
         formatter_class=_HelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"smtp-sim {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     session = sub.add_parser(
