@@ -254,15 +254,17 @@ def explain(topic: str) -> str:
 
 
 def explain_reply(code: int, enhanced: str | None = None, *, command: str | None = None,
-                  text: str = "") -> str:
+                  text: str = "", greeting: str | None = None) -> str:
     """A short summary (1-3 lines) of a reply seen in a session: what it is, what to do next,
     and the enhanced code's meaning when there is one. Given the ``command`` line it answers
     (and the reply's ``text``), "Next" fits the case: a misspelt verb is named, with the
-    command it resembles; a missing argument gets an example of that command."""
+    command it resembles; a missing argument gets an example of that command; a relay
+    refusal (whatever its code) is explained as one. ``greeting``: HELO or EHLO, the one this
+    session uses (the advice names it)."""
     _check_code(code)
     info: CodeInfo | None = REPLY_CODES.get(code)
     klass = CLASS_NAME.get(code // 100, "")
-    advice = _next_for(code, command, text) if command is not None else None
+    advice = _next_for(code, command, text, greeting) if command is not None else None
     if info is None:
         lines = [f"{code}: not defined by RFC 5321; first digit {code // 100} = {klass}.",
                  f"Next: {advice or _NEXT_BY_CLASS[code // 100]}"]
@@ -304,12 +306,61 @@ _AFTER_250 = {
 }
 
 
-def _next_for(code: int, command: str, text: str) -> str | None:
+#: A relay refusal, as Postfix ("Relay access denied", whatever the code) and sendmail
+#: ("Relaying denied") word it.
+_RELAY_DENIED = re.compile(r"relay(ing)?\s+(access\s+)?denied", re.I)
+
+
+def _relay_advice(code: int, command: str) -> str:
+    domain = command.rpartition("@")[2].strip().strip(">").strip() if "@" in command else ""
+    return ("Relaying refused" + (f": is {domain} spelt right?" if domain else ".")
+            + " This server takes mail from strangers only for its own domains; mail for "
+            "anywhere else it passes on (relays) only for its own users. A typo in the "
+            "recipient's domain is the usual cause: the mail then looks bound for elsewhere."
+            + (" The 4 says the refusal may not be final, yet the same RCPT fails again until "
+               "the server's policy changes." if code // 100 == 4 else "")
+            + " For another domain, send through your own provider's server.")
+
+
+def _missing_colon(verb: str, rest: str) -> str | None:
+    """MAIL FROM or RCPT TO typed without its colon ("mail from alice@crepes.fr")."""
+    word = {"MAIL": "FROM", "RCPT": "TO"}.get(verb)
+    if word is None or re.match(rf"{word}\s*:", rest, re.I) or not re.match(rf"{word}\b",
+                                                                            rest, re.I):
+        return None
+    address = rest.split(None, 1)[1].strip().strip("<>") if len(rest.split()) > 1 else ""
+    example = f"{verb} {word}:<{address or ('sender@domain' if verb == 'MAIL' else 'recipient@domain')}>"
+    return (f"The colon after {word} is missing: type {example} (the form is "
+            f"{_EXAMPLES[verb].split(' (')[0]}).")
+
+
+def _sequence_advice(verb: str, text: str, greeting: str | None) -> str | None:
+    """What a 503 (bad sequence) asks for first, in this session's words."""
+    greet = greeting or "HELO (or EHLO)"
+    if verb == "RCPT":
+        return "RCPT TO comes after MAIL FROM: send MAIL FROM:<sender> first, then RCPT TO again."
+    if verb == "DATA":
+        return ("DATA needs a recipient accepted first: MAIL FROM:<sender>, then "
+                "RCPT TO:<recipient>, then DATA.")
+    if verb == "MAIL" and "nested" in text.lower():
+        return ("A message is already under way (MAIL was accepted): go on with RCPT TO and "
+                "DATA, or RSET to start over.")
+    if verb == "MAIL":
+        return f"Greet the server first: {greet} and your host's name, then MAIL FROM again."
+    if greeting is not None:
+        return (f"Send the missing step first ({greeting}, then MAIL, RCPT, DATA), or RSET to "
+                "start the transaction over.")
+    return None
+
+
+def _next_for(code: int, command: str, text: str, greeting: str | None = None) -> str | None:
     """Advice for this reply to this command line, or None for the code's general advice."""
     import difflib
 
     words = command.strip().split(None, 1)
     verb = words[0].upper() if words else ""
+    if _RELAY_DENIED.search(text):
+        return _relay_advice(code, command)
     if code in (500, 502) and "too long" in text.lower():
         return ("The line was longer than this server takes: send shorter lines (RFC 5321 "
                 "section 4.5.3.1.4 guarantees 512 octets for a command line).")
@@ -336,18 +387,20 @@ def _next_for(code: int, command: str, text: str) -> str | None:
                 "(Postfix drops a command line that looks like a header, an HTTP request, or "
                 "one that does not start with a letter, such as a lone '.' outside DATA). "
                 "Connect again and start over.")
-    if code in (454, 550, 551, 554) and verb == "RCPT" and "relay" in text.lower():
-        return ("This server does not relay for you: it takes mail only for its own domains "
-                "from strangers, and only its own clients may send elsewhere through it"
-                + (" (the 4 says the refusal is not final, yet the same RCPT fails again until "
-                   "the server's policy changes)" if code == 454 else "")
-                + ". Send through your own provider's server.")
     if code == 502 and verb in ("VRFY", "EXPN"):
         return (f"This server keeps {verb} switched off (it would help spammers harvest "
                 "addresses, RFC 5321 section 7.3). Go on without it: RCPT TO tells whether "
                 "a recipient is accepted.")
     if code == 502 and verb == "EHLO":
         return "An old server without ESMTP: say HELO instead."
+    if code in (500, 501, 555):
+        colon = _missing_colon(verb, words[1] if len(words) > 1 else "")
+        if colon is not None:
+            return colon
+    if code == 503:
+        sequence = _sequence_advice(verb, text, greeting)
+        if sequence is not None:
+            return sequence
     if code == 501 and verb in _EXAMPLES:
         return f"Fix the argument and resend: {_EXAMPLES[verb]}."
     if code == 250 and verb in _AFTER_250:

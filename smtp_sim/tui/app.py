@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Header, Static, TabbedContent, TabPane
 
@@ -182,7 +182,8 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, ConsoleActions,
                 else:  # (the tab bar is the costliest part of the first frame: it comes later)
                     yield Static(LOADING, id="views-loading", classes="loading")
                 yield Console(id="console")
-                yield Static("", id="explain")
+                with VerticalScroll(id="explain-box"):  # (a long explanation scrolls)
+                    yield Static("", id="explain")
         yield Static("", id="status")
         if views:
             yield KeyFooter()  # the keys that fit the width, most important first

@@ -90,8 +90,16 @@ class ConsoleActions:
                  text: str = "") -> None:
         from ..protocol.explain import explain_reply
 
-        text = explain_reply(code, enhanced, command=command, text=text)
-        self.query_one("#explain", Static).update(Text(text, style="italic"))
+        text = explain_reply(code, enhanced, command=command, text=text,
+                             greeting=greeting(self.playback))
+        lines = text.splitlines()
+        # The advice for the line typed first (on a short screen it may be all that shows;
+        # the rest scrolls): "Did you mean HELO?" before "500 Syntax error...".
+        advice = [line for line in lines if line.startswith("Next: ")]
+        if command is not None and advice:
+            lines = advice + [line for line in lines if line not in advice]
+        self.query_one("#explain", Static).update(Text("\n".join(lines), style="italic"))
+        self.query_one("#explain-box").scroll_home(animate=False)
 
     # -- focus: what is typed reaches the console ----------------------------------------------
 
@@ -124,6 +132,24 @@ class ConsoleActions:
     def action_focus_console(self) -> None:
         if self._on_main_screen():
             self.query_one(Console).input.focus()
+
+
+def greeting(pb: Playback) -> str | None:
+    """HELO or EHLO: the greeting of the student's current connection, else the one the
+    lesson's own solutions use (None when neither says)."""
+    for item in reversed(pb.session.terminal.log):
+        if isinstance(item, tuple) and item[0] == "typed":
+            word = item[1].strip().split(None, 1)[0].upper() if item[1].strip() else ""
+            if word in ("HELO", "EHLO"):
+                return word
+            if word in ("TELNET", "CONNECT", "OPEN"):
+                break
+    for step in pb.session.lesson.steps:
+        for line in step.solution:
+            word = line.strip().split(None, 1)[0].upper() if line.strip() else ""
+            if word in ("HELO", "EHLO"):
+                return word
+    return None
 
 
 def placeholder(pb: Playback) -> str:

@@ -18,8 +18,10 @@ async def test_a_misspelt_verb_is_named_with_the_command_it_resembles():
         await enter(app, pilot, "telnet mail.cs.tcd.ie 25", "helo FooBar",
                     "mial from: alice@crepes.fr")
         explained = str(app.query_one("#explain").render())
-        assert explained.startswith("502 Command not implemented")
-        assert "'MIAL' is not an SMTP command" in explained and "Did you mean MAIL?" in explained
+        # The advice first: on a short screen it may be all that shows (the rest scrolls).
+        assert explained.startswith("Next: 'MIAL' is not an SMTP command")
+        assert "Did you mean MAIL?" in explained.splitlines()[0]
+        assert explained.splitlines()[1].startswith("502 Command not implemented")
 
 
 async def test_the_empty_input_line_suggests_what_fits_the_session():
@@ -124,3 +126,50 @@ async def test_the_explanation_follows_a_reply_that_comes_while_time_passes():
         await pilot.press("f9")  # reset: no reply to explain any more
         await pilot.pause()
         assert str(app.query_one("#explain").render()) == ""
+
+
+async def test_at_80x24_the_advice_comes_first_and_the_rest_scrolls():
+    """Issue 15: at 80x24 the useful line ("did you mean HELO?") was cut off below."""
+    app = SmtpSimApp(load_lesson("foobar"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await enter(app, pilot, "telnet mail.cs.tcd.ie 25", "hleo FooBar")
+        box = app.query_one("#explain-box")
+        assert box.outer_size.height >= 3
+        shown = str(app.query_one("#explain").render()).splitlines()
+        assert "Did you mean HELO?" in shown[0]
+        assert box.max_scroll_y > 0  # the rest is there, scrolled to
+        assert app.query_one("Console").output.size.height >= 6
+
+
+async def explained_after(*lines: str) -> list[str]:
+    """The explanation's lines after typing ``lines`` in lesson 2 (the FooBar session)."""
+    app = SmtpSimApp(load_lesson("foobar"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await enter(app, pilot, "telnet mail.cs.tcd.ie 25", *lines)
+        return str(app.query_one("#explain").render()).splitlines()
+
+
+async def test_relay_denied_after_a_domain_typo_is_explained_as_relaying():
+    """Issue 15: `rcpt to: bob@cs.tcd.ei` got "554 Transaction failed (at connection: No
+    SMTP service here)" as its explanation."""
+    first = (await explained_after("helo FooBar", "mail from: alice@crepes.fr",
+                                   "rcpt to: bob@cs.tcd.ei"))[0]
+    assert first.startswith("Next: Relaying refused: is cs.tcd.ei spelt right?"), first
+
+
+async def test_the_advice_follows_the_session_helo_or_ehlo():
+    """Issue 15: RCPT before MAIL in a HELO lesson was told "EHLO, then MAIL ..."."""
+    from smtp_sim.protocol.explain import explain_reply
+
+    explained = await explained_after("helo FooBar", "rcpt to:<bob@cs.tcd.ie>")
+    assert "MAIL FROM" in explained[0] and "EHLO" not in "".join(explained)
+    # (Postfix takes MAIL before any greeting; a server that wants one first is answered in
+    # the greeting of the session)
+    advice = explain_reply(503, "5.5.1", command="mail from:<a@crepes.fr>",
+                           text="send HELO/EHLO first", greeting="HELO").splitlines()[1]
+    assert "HELO and your host's name" in advice and "EHLO" not in advice
+
+
+async def test_a_missing_colon_is_named():
+    first = (await explained_after("helo FooBar", "mail from alice@crepes.fr"))[0]
+    assert "colon after FROM is missing" in first and "MAIL FROM:<alice@crepes.fr>" in first
