@@ -148,6 +148,16 @@ async def play(dialogue: Dialogue, host: str, port: int, bind: str | None,
                 expected = [_label(line) for line in step.lines]
             before = len(out.replies)
             await collect(expected, i)
+            if step.body:
+                # a line "." inside the body may have ended the message early: what followed
+                # was read as commands, and their replies (or a close) are still coming
+                while not rr.eof:
+                    reply = await rr.next_reply(settle)
+                    if reply is None:
+                        break
+                    out.replies.append(reply)
+                    out.asked.append("(after the message)")
+                    out.step_of.append(i)
             got = out.replies[before:]
             in_data = bool(got) and got[-1][:3] == b"354"
         # whatever is still coming (replies to smuggled commands, a 421), then the close

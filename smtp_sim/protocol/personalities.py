@@ -230,10 +230,9 @@ POSTFIX_1_1 = Personality(
     # (1.1.13's smtp_get() also ends a line at a bare LF, so <LF>.<LF> ended DATA: not
     # modelled here, the course's smuggling lesson shows it with postfix-3.7)
     error_limit=101,  # "error_count > var_smtpd_hard_erlim" with DEF_SMTPD_HARD_ERLIM 100
-    # smtpd_chat.c: past 10 errors each reply waits error_count seconds, before that each
-    # 4xx/5xx reply waits DEF_SMTPD_ERR_SLEEP (5 s); modelled as 5 s from the 10th error
-    soft_error_limit=10,
-    error_sleep=5.0,
+    # (not modelled: 1.1.13's smtpd_chat.c makes each 4xx/5xx reply wait 5 s, and past 10
+    # errors every reply as many seconds as there were errors; a student's every typo would
+    # cost 5 s with the course's server)
     replies={
         **_POSTFIX_COMMON,
         K.MAIL_SYNTAX: S(501, None, "Syntax: MAIL FROM: <address>"),
@@ -252,6 +251,10 @@ POSTFIX_1_1 = Personality(
         K.BREAK_RULES: S(221, None, "Error: I can break rules, too. Goodbye."),
         K.VRFY_SYNTAX: S(501, None, "Syntax: VRFY address"),
         K.RELAY_DENIED: S(554, None, "{address}: Relay access denied"),
+        K.ETRN_SYNTAX: S(500, None, "Syntax: ETRN domain"),  # etrn_cmd() of v1.1.13
+        K.ETRN_BAD_DOMAIN: S(501, None, "Error: invalid parameter syntax"),
+        K.ETRN_IN_TRANSACTION: S(503, None, "Error: MAIL transaction in progress"),
+        K.ETRN_UNAVAILABLE: S(459, None, "<{argument}>: service unavailable"),
     },
 )
 

@@ -83,7 +83,7 @@ class ServerConnection(CommandHandlers, PostfixCommands):
     """One SMTP session seen from the server. See the module docstring for the loop."""
 
     __slots__ = (
-        "_bdat", "_bdat_error", "_chunk",
+        "_bdat", "_bdat_error", "_chunk", "_owed",
         "_data", "_data_dropped", "_data_scan", "_discarding", "_events", "_in", "_out",
         "_peer_closed", "_rcpt_rejected", "_refusing", "_shared", "_words", "client_ip", "date",
         "debug_mode", "envelope", "error_count", "esmtp", "helo_name", "hostname",
@@ -129,6 +129,7 @@ class ServerConnection(CommandHandlers, PostfixCommands):
         self._bdat: bytearray | None = None
         self._bdat_error = False
         self._chunk: list | None = None
+        self._owed = 0.0  # seconds of tarpit the replies sent since take_delay() wait
         self._greet()
 
     # -- the sans-IO interface ------------------------------------------------------------
@@ -159,6 +160,18 @@ class ServerConnection(CommandHandlers, PostfixCommands):
                     break
                 return _NEED_DATA
         return events.popleft()
+
+    def take_delay(self) -> float:
+        """The seconds the server waits before the replies produced since the last call
+        (Postfix: smtpd_error_sleep_time before each reply once the session has made
+        smtpd_soft_error_limit errors); the caller holds the replies back that long."""
+        owed, self._owed = self._owed, 0.0
+        return owed
+
+    def _tarpit(self) -> None:
+        limit = self.personality.soft_error_limit
+        if limit is not None and self.error_count >= limit:
+            self._owed += self.personality.error_sleep
 
     def data_to_send(self) -> bytes:
         """The reply bytes produced so far, removed from the outgoing buffer."""
@@ -291,6 +304,8 @@ class ServerConnection(CommandHandlers, PostfixCommands):
                          state, True)
             return True
         raw, self._bdat = bytes(self._bdat or b""), None
+        if raw and not raw.endswith(b"\n"):
+            raw += b"\r\n"  # Postfix ends the last line (and counts the CRLF in its size)
         self._data_dropped = 0
         self._finish_data(raw, stuffed=False)
         return True
@@ -457,6 +472,7 @@ class ServerConnection(CommandHandlers, PostfixCommands):
 
     def _answer(self, command: Command, reply: Reply, before: State, accepted: bool,
                 note: str | None = None) -> None:
+        self._tarpit()
         self._out += reply.to_bytes()
         # (positional: command, reply, state_before, state_after, accepted, note)
         self._events.append(_CommandReplied(command, reply, before, self.state, accepted, note))
@@ -464,6 +480,7 @@ class ServerConnection(CommandHandlers, PostfixCommands):
             self.error_count += 1
             if self.error_count >= self.personality.error_limit:
                 last = self._reply(K.TOO_MANY_ERRORS)
+                self._tarpit()
                 self._send(last)
                 self._close("too many errors", by_server=True, reply=last)
 
@@ -564,6 +581,7 @@ class ServerConnection(CommandHandlers, PostfixCommands):
             reply = fault if fault is not None else self._verdict(verdict)
             accepted = reply.code < 400
             queue_id = verdict.fields.get("queue_id") if verdict is not None else None
+        self._tarpit()
         self._send(reply)
         self.state = _AFTER_DATA
         self._reset_transaction()

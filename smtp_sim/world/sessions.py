@@ -41,10 +41,11 @@ _CONTENT, _DONE, _IDLE = Step.CONTENT, Step.DONE, Step.IDLE
 class SmtpServerSession(EngineSession):
     """The server end of one connection: bytes to the engine, replies back to the wire."""
 
-    __slots__ = ("_conn", "_idle", "_last", "engine", "mta")  # (slots: see TcpConnection)
+    __slots__ = ("_conn", "_held_until", "_idle", "_last", "engine", "mta")  # (see TcpConnection)
 
     def __init__(self, mta: MTA, conn: TcpConnection) -> None:
         self.mta = mta
+        self._held_until = 0.0  # simulated time before which replies wait (the tarpit)
         # A weak reference: the connection holds the session (``server_end``), and a strong
         # one back would make a cycle, so every finished session (engine, buffers, message)
         # would wait for the garbage collector instead of going when its connection goes.
@@ -121,7 +122,7 @@ class SmtpServerSession(EngineSession):
                                   "lost connection after DATA: the client went away before "
                                   "the final dot, so the message was not accepted and nothing "
                                   "is delivered", conn=conn.id)
-                delay = mta.reply_delay
+                delay = max(mta.reply_delay, self._held_until - mta.world.clock.now)
                 if delay > 0:
                     mta.world.clock.call_later(delay, conn.close, mta.host.name)
                 else:
@@ -134,7 +135,14 @@ class SmtpServerSession(EngineSession):
         out, summary, info = _reply_record(out, self.engine.state, remember)
         mta = self.mta
         delay = mta.reply_delay
-        if delay > 0:  # a slow server (a fault): the reply leaves later
+        owed = self.engine.take_delay()
+        if owed or self._held_until:
+            # the tarpit (Postfix's smtpd_error_sleep_time past the soft error limit), in
+            # simulated time: these replies wait, and later ones never overtake them
+            now = mta.world.clock.now
+            delay = max(delay + owed, self._held_until + owed - now)
+            self._held_until = now + delay if delay > 0 else 0.0
+        if delay > 0:  # a slow server (a fault, the tarpit): the reply leaves later
             mta.world.clock.call_later(delay, conn.send, mta.host.name, out, _REPLY, summary,
                                        info)
         else:
