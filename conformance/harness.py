@@ -134,6 +134,16 @@ async def play(dialogue: Dialogue, host: str, port: int, bind: str | None,
             out.asked.append(label)
             out.step_of.append(step)
 
+    async def settle_down(label: str, step: int) -> None:
+        """Read replies nobody asked for until the server is quiet for ``settle`` s."""
+        while not rr.eof:
+            reply = await rr.next_reply(settle)
+            if reply is None:
+                return
+            out.replies.append(reply)
+            out.asked.append(label)
+            out.step_of.append(step)
+
     in_data = False
     await collect(["(greeting)"], -1)
     try:
@@ -151,23 +161,11 @@ async def play(dialogue: Dialogue, host: str, port: int, bind: str | None,
             if step.body:
                 # a line "." inside the body may have ended the message early: what followed
                 # was read as commands, and their replies (or a close) are still coming
-                while not rr.eof:
-                    reply = await rr.next_reply(settle)
-                    if reply is None:
-                        break
-                    out.replies.append(reply)
-                    out.asked.append("(after the message)")
-                    out.step_of.append(i)
+                await settle_down("(after the message)", i)
             got = out.replies[before:]
             in_data = bool(got) and got[-1][:3] == b"354"
         # whatever is still coming (replies to smuggled commands, a 421), then the close
-        while not rr.eof:
-            reply = await rr.next_reply(settle)
-            if reply is None:
-                break
-            out.replies.append(reply)
-            out.asked.append("(unsolicited)")
-            out.step_of.append(len(dialogue.steps))
+        await settle_down("(unsolicited)", len(dialogue.steps))
     except (ConnectionError, OSError):
         rr.eof = True
     out.closed = rr.eof
