@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from .textio import STDIN, wrap
 
@@ -51,11 +51,15 @@ class _HelpFormatter(argparse.HelpFormatter):
 
 
 class _Parser(argparse.ArgumentParser):
-    """Every subcommand's parser: its help wrapped, its examples kept (see _HelpFormatter)."""
+    """smtp-sim's parsers: help and errors wrapped, examples kept (see _HelpFormatter)."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("formatter_class", _HelpFormatter)
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, wrap(f"{self.prog}: error: {message}") + "\n")
 
 
 def _examples(*lines: str) -> str:
@@ -86,13 +90,12 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
     """``personalities=False`` leaves out the choices of ``session --personality``: a command
     line without ``session`` never parses them, and the app starts without importing the
     protocol engines they come from."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="smtp-sim",
         description="An interactive SMTP teaching simulator for the terminal. Without a "
         "command: the app on the built-in course, where you left off.",
         epilog=_examples("smtp-sim", "smtp-sim lesson foobar", "smtp-sim explain 5.7.1",
                          "smtp-sim COMMAND --help"),
-        formatter_class=_HelpFormatter,
     )
     parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -245,6 +248,8 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
         p.add_argument("--student", metavar="NAME", help="your name or student id, put in "
                        "every attempt you export (kept for next time; the app asks once)")
         add_listen_argument(p, default_note="off: no real ports unless given")
+        add_theme_argument(p, "default: the theme last picked in the app (ctrl+t, or "
+                           "\"Change theme\" in the palette), which is remembered")
 
     present = sub.add_parser(
         "present",
@@ -264,6 +269,7 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
     present.add_argument("--seed", type=int, help="override the scenario's random seed")
     present.add_argument("--no-animate", dest="animate", action="store_false",
                          help="jump straight to each pause instead of playing the events")
+    add_theme_argument(present, "default smtp-sim-high-contrast, for a projector")
 
     web_cmd = sub.add_parser(
         "web",
@@ -369,6 +375,25 @@ def add_listen_argument(parser: argparse.ArgumentParser, *,
                         f"{default_note}). A real port ending in 110 reaches POP3, one ending "
                         "in 587 submission. HOST defaults to 127.0.0.1; any other address "
                         "prints a warning")
+
+
+def add_theme_argument(parser: argparse.ArgumentParser, default_note: str) -> None:
+    parser.add_argument("--theme", type=_theme, metavar="NAME",
+                        help=f"the colour theme ({default_note}): "
+                        "textual-dark, textual-light, nord, gruvbox, smtp-sim-high-contrast..."
+                        ).completer = lambda **_: _themes()
+
+
+def _themes() -> list[str]:
+    from .tui.settings import theme_names
+
+    return theme_names()
+
+
+def _theme(text: str) -> str:
+    if text not in _themes():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a theme: {', '.join(_themes())}")
+    return text
 
 
 def _listen(text: str) -> object:
@@ -496,11 +521,13 @@ def _dispatch(argv: list[str] | None) -> int:
                       or getattr(args, "scenario", None), seed=getattr(args, "seed", None),
                       listen=getattr(args, "listen", None) or None,
                       export_dir=getattr(args, "export_dir", None),
-                      student=getattr(args, "student", None))
+                      student=getattr(args, "student", None),
+                      theme=getattr(args, "theme", None))
     if args.command == "present":
         from .tui.launch import launch_presenter
 
-        return launch_presenter(args.ref, seed=args.seed, animate=args.animate)
+        return launch_presenter(args.ref, seed=args.seed, animate=args.animate,
+                                theme=args.theme)
     if args.command == "web":
         return _web(args)
     if args.command == "grade":

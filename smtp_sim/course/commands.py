@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
+from ..textio import wrap
 from ..world.problems import Issue, ScenarioError, TomlLocator, to_problems
 from ..world.scenario import Scenario, list_builtin, parse_document, read_document
 from ..world.world import World
@@ -42,8 +43,8 @@ def run_lesson(ref: str, *, answers: str | None, seed: int | None, stdout: TextI
     try:
         source, file = read_document(ref)
         if not is_lesson_source(source):
-            print(_not_a_lesson(ref, file, "--answers" if answers is not None else "--solve"),
-                  file=stderr)
+            print(wrap(_not_a_lesson(ref, file, "--answers" if answers is not None
+                                     else "--solve")), file=stderr)
             return 2
         lesson = parse_lesson(source, file)
     except ScenarioError as exc:
@@ -62,8 +63,8 @@ def run_lesson(ref: str, *, answers: str | None, seed: int | None, stdout: TextI
                 print(f"smtp-sim run: {line}", file=stderr)
             return 2
         if attempt.lesson is not None and attempt.lesson != lesson.id:
-            print(f"smtp-sim run: {answers} is an attempt at the lesson {attempt.lesson!r}, "
-                  f"not {lesson.id!r}", file=stderr)
+            print(wrap(f"smtp-sim run: {answers} is an attempt at the lesson "
+                       f"{attempt.lesson!r}, not {lesson.id!r}"), file=stderr)
             return 2
         grade: Grade = grade_attempt(lesson, attempt,
                                      seed=seed if seed is not None else attempt.seed)
@@ -72,7 +73,7 @@ def run_lesson(ref: str, *, answers: str | None, seed: int | None, stdout: TextI
             print(warning, file=stderr)
         grade = solve(lesson, seed=seed)
     for warning in grade.warnings:
-        print(f"smtp-sim run: warning: {warning}", file=stderr)
+        print(wrap(f"smtp-sim run: warning: {warning}"), file=stderr)
     if report == "json":  # the object `smtp-sim grade --json` prints for each attempt
         from .gradebook import row
 
@@ -81,7 +82,7 @@ def run_lesson(ref: str, *, answers: str | None, seed: int | None, stdout: TextI
         print(json.dumps(row(lesson, grade, who, answers or "(solution)").as_json(),
                          ensure_ascii=False), file=stdout)
     else:
-        print(grade.report(), file=stdout)
+        print(wrap(grade.report()), file=stdout)  # (long "not met: ..." lines folded)
     if exports is not None and grade.world is not None:
         status = exports(grade.world, False)
         if status:
@@ -106,7 +107,7 @@ def list_lessons(stdout: TextIO, stderr: TextIO) -> int:
     store = ProgressStore()
     progress = store.load()
     if progress.warning:
-        print(f"warning: {progress.warning}", file=stderr)
+        print(wrap(f"warning: {progress.warning}"), file=stderr)
     try:
         lessons = builtin_lessons()
     except ScenarioError as exc:

@@ -197,7 +197,15 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, ConsoleActions,
         screen.AUTO_FOCUS = "#line"
         return screen
 
+    #: Set by the command line (smtp-sim app, lesson, sandbox): a theme picked in the app is
+    #: the next run's (tui/settings.py). Apps built in tests remember nothing.
+    remember_theme = False
+
     def on_mount(self) -> None:
+        if self.remember_theme:
+            from .settings import remember_theme
+
+            self.theme_changed_signal.subscribe(self, lambda theme: remember_theme(theme.name))
         self._start_timer()
         if self._loading is None:
             self._open_first(self.lesson, self.playback)

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from ..bridge.listen import ListenSpec
     from ..course.lesson import Lesson
 
@@ -75,12 +77,26 @@ def _lesson_loader(ref: str) -> Callable[[], Lesson]:
 
 def launch(command: str, ref: str | None, *, seed: int | None = None,
            listen: Sequence[ListenSpec] | None = None,
-           export_dir: str | Path | None = None, student: str | None = None) -> int:
+           export_dir: str | Path | None = None, student: str | None = None,
+           theme: str | None = None) -> int:
+    """``theme`` (``--theme``) for this run; without it the theme last picked in the app.
+    A theme picked in the app (ctrl+t, the palette's "Change theme") is remembered."""
     app = build_app(command, ref, seed=seed, listen=listen, export_dir=export_dir)
+    use_theme(app, theme)
     if student:  # --student: in every exported attempt, and kept once the student exports
         app.student_given = " ".join(student.split())
     app.run()
     return 0 if app.return_code is None else app.return_code
+
+
+def use_theme(app: App, theme: str | None) -> None:
+    """``theme``, else the one last picked in the app; and remember what is picked next."""
+    from .settings import remembered_theme
+
+    chosen = theme or remembered_theme()
+    if chosen in app.available_themes:  # (a theme of another Textual version: the default)
+        app.theme = chosen
+    app.remember_theme = True  # (a ProblemApp has no use for it)
 
 
 def build_presenter(ref: str, *, seed: int | None = None, animate: bool = True):
@@ -95,7 +111,11 @@ def build_presenter(ref: str, *, seed: int | None = None, animate: bool = True):
         return ProblemApp(ref, [str(p) for p in exc.problems])
 
 
-def launch_presenter(ref: str, *, seed: int | None = None, animate: bool = True) -> int:
+def launch_presenter(ref: str, *, seed: int | None = None, animate: bool = True,
+                     theme: str | None = None) -> int:
+    """The presenter starts in high contrast, for a projector, unless ``theme`` says."""
     app = build_presenter(ref, seed=seed, animate=animate)
+    if theme in app.available_themes:
+        app.theme = theme
     app.run()
     return 0 if app.return_code is None else app.return_code

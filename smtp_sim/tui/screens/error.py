@@ -12,8 +12,11 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+
+from ..theme import HIGH_CONTRAST
 
 PROBLEM_CSS = """
 #problems { padding: 1 2; }
@@ -22,9 +25,9 @@ PROBLEM_CSS = """
 
 
 def compose_problems(what: str, problems: list[str]) -> ComposeResult:
-    text = Text(f"{what} has problems:\n\n", style="bold red")
-    for problem in problems:
-        text.append(f"  \u2022 {problem}\n")
+    # (the theme's $error colour; the problems themselves literally: a file name may hold [)
+    text = Content.assemble((f"{what} has problems:\n\n", "bold $error"),
+                            *(Content(f"  \u2022 {problem}\n") for problem in problems))
     with VerticalScroll():
         yield Static(text, id="problems")
         yield Static(Text("Fix them and try again; `smtp-sim check FILE` lists the same "
@@ -50,6 +53,10 @@ class ProblemApp(_ProblemPage, App):
         Binding("q,escape,ctrl+q", "quit", "Quit", id="problems.quit"),
     ]
     DEFAULT_CSS = PROBLEM_CSS
+
+    def __init__(self, what: str, problems: list[str]) -> None:
+        super().__init__(what, problems)
+        self.register_theme(HIGH_CONTRAST)  # (--theme, or the remembered theme, may name it)
 
 
 class ProblemScreen(_ProblemPage, Screen[None]):

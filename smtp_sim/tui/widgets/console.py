@@ -16,6 +16,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import Input, Label, OptionList
@@ -27,13 +28,21 @@ if TYPE_CHECKING:  # types only: the console is on the first frame, before the s
     from ...protocol.replies import Reply
     from ...world.terminal import TerminalOutput
 
-REPLY_CLASS_STYLE = {2: "green", 3: "cyan", 4: "yellow", 5: "red"}
+# Theme variables, so the replies' colours follow the theme (high contrast on a projector).
+REPLY_CLASS_STYLE = {2: "$success", 3: "$accent", 4: "$warning", 5: "$error"}
 
 VERBS = ["HELO ", "EHLO ", "MAIL FROM:<", "RCPT TO:<", "DATA", "RSET", "NOOP", "VRFY ", "EXPN ",
          "HELP", "QUIT", "DEBUG", "USER ", "PASS ", "STAT", "LIST", "RETR ", "DELE ", "TOP ",
          "UIDL"]
 LOCAL = ["telnet ", "connect ", "/answer ", "/wait ", "/run", "/hint", "/send ", "/fault "]
 
+
+
+def _themed(wire: str, style: str) -> Content:
+    """A line of the wire, literally (control characters made visible), in ``style``: a theme
+    variable such as ``$success``, read when drawn, so a theme switch recolours it at once."""
+    line = Content.from_rich_text(literal(wire))
+    return line.stylize_before(style) if style else line
 
 class CompletionSuggester(Suggester):
     """Completes the word being typed: a verb at the start, then hosts and addresses."""
@@ -236,17 +245,17 @@ class Console(Vertical):
             style = REPLY_CLASS_STYLE.get(item.reply.reply_class, "")
             first = True
             for wire in item.text.split("\n"):
-                out.append(self._option(literal(wire, style=style), item.reply if first else None))
+                out.append(self._option(_themed(wire, style), item.reply if first else None))
                 first = False
         elif item.pop3 is not None:
-            style = "green" if item.pop3.ok else "red"
+            style = "$success" if item.pop3.ok else "$error"
             for i, wire in enumerate(item.text.split("\n")):
-                out.append(self._option(literal(wire, style=style if i == 0 else "")))
+                out.append(self._option(_themed(wire, style if i == 0 else "")))
         else:
             out.append(self._option(literal(item.text, style="dim italic")))
         return out
 
-    def _option(self, prompt: Text, reply: Reply | None = None) -> Option:
+    def _option(self, prompt: Text | Content, reply: Reply | None = None) -> Option:
         self._count += 1
         ident = f"o{self._count}"
         if reply is not None:

@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Input, Static
 
@@ -119,10 +120,11 @@ class LessonPanel(Vertical):
             self.text_updated = self._step_text().update(text)
             self.query_one("#step-scroll", VerticalScroll).scroll_home(animate=False)
             self._show_quiz(session)
-        task = Text("Task: ", style="bold cyan")
-        task.append(literal(step.task or "see above"))
+        # (theme variables: the colours follow the theme, switched at any time)
+        task = Content.assemble(("Task: ", "bold $accent"),
+                                Content.from_rich_text(literal(step.task or "see above")))
         if progress and progress.done:
-            task.append("  \u2714 done", style="bold green")
+            task = Content.assemble(task, ("  \u2714 done", "bold $success"))
         self.query_one("#task", Static).update(task)
         hint = self.query_one("#hint", Static)
         hint.update(literal(f"Hint: {self.hint_text}") if self.hint_text else "")
