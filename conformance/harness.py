@@ -50,8 +50,10 @@ NORMALISERS: list[tuple[re.Pattern[bytes], Callable[[re.Match[bytes]], bytes] | 
      lambda m: m.group(1) + re.sub(rb"[0-9A-F]", b"H", re.sub(rb"[G-Zg-z]", b"L", m.group(2)))),
     # sendmail: "0B5KJ3Xs012345 Message accepted for delivery"
     (re.compile(rb"\b[0-9A-Za-z]{14}( Message accepted)"), rb"QUEUEID\1"),
-    # RFC 5322 dates (sendmail's banner): "Sun, 6 Dec 2026 20:01:50 +0000"
-    (re.compile(rb"(?:[A-Z][a-z]{2}, )?\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d [+-]\d{4}"
+    # RFC 5322 dates (sendmail's banner): "Sun, 6 Dec 2026 20:01:50 +0000", or "... GMT" (the
+    # obsolete zone name sendmail writes when the local zone is UTC)
+    (re.compile(rb"(?:[A-Z][a-z]{2}, )?\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d "
+                rb"(?:[+-]\d{4}|GMT|UT)"
                 rb"(?: \([A-Za-z]+\))?"), rb"DATE"),
 ]
 
