@@ -19,7 +19,9 @@
 #   local-host-names  cs.tcd.ie and localhost (Postfix: mydestination = cs.tcd.ie, localhost)
 #   users alice and bob, aliases `staff: alice, bob' and `postmaster: root' (debootstrap leaves
 #                /etc/aliases empty; a Debian installed as usual has postmaster, RFC 5321 4.5.1)
-#   /etc/hosts + service.switch `hosts files': no DNS; every name below is 127.0.0.x
+#   /etc/hosts + service.switch `hosts files': no DNS; every name below is 127.0.0.x (the
+#                simulated twin, conformance/scenarios/sendmail.toml, has the same names: a
+#                sender whose domain is not among them is refused at RCPT by both)
 # The daemon runs as `sendmail -bd' with no queue runner (-q): the queue is never worked.
 set -eu
 
@@ -85,7 +87,7 @@ cat > "$ROOT/etc/hosts" <<EOF
 127.0.0.1	localhost
 $ADDR	mail.cs.tcd.ie mail cs.tcd.ie
 127.0.0.3	example.org mail.example.org example.net mail.example.net example.com mail.example.com
-127.0.0.4	tcd.ie www.tcd.ie gmail.com yahoo.com
+127.0.0.4	tcd.ie www.tcd.ie gmail.com yahoo.com crepes.fr smtp.crepes.fr
 EOF
 # libc (the client's PTR lookup) too: files only; 127.0.0.5, the harness's client, has no name
 sed -i -e 's/^hosts:.*/hosts:          files/' "$ROOT/etc/nsswitch.conf"
@@ -94,8 +96,11 @@ cat > "$ROOT/etc/resolv.conf" <<EOF
 nameserver 127.0.0.254
 EOF
 
-for user in alice bob; do
+# (full names as in the simulated twin, conformance/scenarios/sendmail.toml: VRFY shows them)
+for entry in "alice:Alice Liddell" "bob:Bob Smith"; do
+    user=${entry%%:*}
     chroot "$ROOT" id "$user" >/dev/null 2>&1 || chroot "$ROOT" useradd -m "$user"
+    chroot "$ROOT" usermod -c "${entry#*:}" "$user"
 done
 
 chroot "$ROOT" sh -c 'cd /etc/mail && m4 sendmail.mc > sendmail.cf &&

@@ -212,7 +212,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(dict([
        "RFC 1985 (section 5) lists 459 'Node <x> not allowed: <reason>' among ETRN's "
        "replies: the server will not start delivering its queue for that domain (Postfix "
        "answers '459 <domain>: service unavailable' unless the domain is in "
-       "fast_flush_domains).",
+       "fast_flush_domains; sendmail '459 4.5.4 Queue ... unknown' for a #queue it lacks).",
        "Nothing to fix on the client: this server keeps no queue it will flush for you.",
        "RFC 1985 section 5", ("ETRN",)),
     _c(455, "Server unable to accommodate parameters",

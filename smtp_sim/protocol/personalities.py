@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
 
-from .replies import DEFAULT_REPLIES, ReplyKind, ReplySpec
+from .replies import DEFAULT_REPLIES, REPLY_FALLBACKS, ReplyKind, ReplySpec
 
 S = ReplySpec
 K = ReplyKind
@@ -42,14 +42,6 @@ class HelpStyle(StrEnum):
     FULL = "full"  # a general text and per-command syntax (sendmail, the RFC reference)
 
 
-class BareLinefeed(StrEnum):
-    KEEP = "keep"  # bare CR or LF inside DATA is content, never a line end
-    REJECT = "reject"  # Postfix smtpd_forbid_bare_newline=reject: 550 after the final dot
-    # Postfix before 3.9 (smtpd_forbid_bare_newline=no): a bare LF ends a line, so
-    # <LF>.<LF> (or <CR><LF>.<LF>) ends DATA too, and trailing CRs are dropped from every line
-    LINE_END = "line-end"
-
-
 class CommandSyntax(StrEnum):
     """How the server reads a command line and the address in it."""
 
@@ -59,6 +51,20 @@ class CommandSyntax(StrEnum):
     # whole, an RFC 822 address parser, a line cut at a NUL (C strings) and truncated at
     # line_length_limit instead of refused
     POSTFIX = "postfix"
+    # sendmail 8's reader (sendmail_syntax.py, server_sendmail.py): eighth bits cleared, a NUL
+    # ends the line, the verb ends at any white space, addresses taken apart as sendmail does
+    SENDMAIL = "sendmail"
+
+
+class BareLinefeed(StrEnum):
+    KEEP = "keep"  # bare CR or LF inside DATA is content, never a line end
+    REJECT = "reject"  # Postfix smtpd_forbid_bare_newline=reject: 550 after the final dot
+    # Postfix before 3.9 (smtpd_forbid_bare_newline=no): a bare LF ends a line, so
+    # <LF>.<LF> (or <CR><LF>.<LF>) ends DATA too, and trailing CRs are dropped from every line
+    LINE_END = "line-end"
+    # sendmail 8.17.1.9 (Debian's fix for SMTP smuggling): a bare LF or CR in the content is
+    # answered at once with 421 and the connection closed; the message is lost
+    CLOSE = "close"
 
 
 #: RFC 5321 section 4.5.3.2 timeouts, in seconds.
@@ -83,6 +89,7 @@ class Personality:
     name: str
     description: str
     banner: str
+    version: str = ""  # as the server names itself (sendmail's $v, which HELP shows)
     esmtp: bool = True
     extensions: tuple[str, ...] = ()
     enhanced_codes: bool = True
@@ -100,7 +107,7 @@ class Personality:
     #: line is refused with a 500 after the final dot. None: no limit (Postfix breaks a line
     #: past line_length_limit, 2048, into pieces it joins again, and refuses nothing).
     max_data_line: int | None = 1000
-    error_limit: int = 20
+    error_limit: int | None = 20  # errors (4xx/5xx replies) before 421; None: no limit
     break_rules_on_http: bool = False
     forbid_unauth_pipelining: bool = False
     bare_linefeed: BareLinefeed = BareLinefeed.KEEP
@@ -125,12 +132,31 @@ class Personality:
     #: smtpd_soft_error_limit, smtpd_error_sleep_time); None: never
     soft_error_limit: int | None = None
     error_sleep: float = 0.0
+    #: False: EHLO says "SIZE" without a number and SIZE= is never refused (RFC 1870 section
+    #: 4: no fixed maximum; sendmail's default MaxMessageSize=0); max_message_size then only
+    #: bounds the simulator's memory
+    size_limit_advertised: bool = True
+    queue_id_style: str = "postfix"  # how queue ids look: postfix (hex), sendmail (base 60)
+    # -- read with CommandSyntax.SENDMAIL only --
+    #: unknown commands allowed before "421 Too many bad commands" replaces the next reply
+    #: (sendmail's MAXBADCOMMANDS); None: no such limit
+    bad_command_limit: int | None = None
+    #: verbs recognised and refused as not implemented (sendmail: SEND, SOML, SAML, TURN)
+    unimplemented_verbs: frozenset[str] = frozenset()
+    #: VRFY and EXPN need HELO/EHLO first (sendmail's needvrfyhelo, needexpnhelo)
+    require_helo_for_vrfy: bool = False
+    #: a NUL octet in the content: refused after the final dot (sendmail: 554 5.6.1)
+    reject_nul: bool = False
     timeouts: Mapping[str, int] = field(default_factory=lambda: RFC5321_TIMEOUTS)
     replies: Mapping[ReplyKind, ReplySpec] = field(default_factory=dict)
 
     def reply(self, kind: ReplyKind) -> ReplySpec:
         """The template this personality uses for ``kind``."""
-        return self.replies.get(kind) or DEFAULT_REPLIES[kind]
+        spec = self.replies.get(kind)
+        while spec is None and kind in REPLY_FALLBACKS:
+            kind = REPLY_FALLBACKS[kind]
+            spec = self.replies.get(kind)
+        return spec or DEFAULT_REPLIES[kind]
 
     def offers(self, keyword: str) -> bool:
         """True if the EHLO reply lists ``keyword`` (SIZE, PIPELINING, ...)."""
@@ -142,7 +168,7 @@ class Personality:
         """The extension lines of the EHLO reply, SIZE filled with the size limit."""
         out = []
         for ext in self.extensions:
-            if ext.upper() == "SIZE":
+            if ext.upper() == "SIZE" and self.size_limit_advertised:
                 out.append(f"SIZE {self.max_message_size}")
             else:
                 out.append(ext)
@@ -350,64 +376,115 @@ POSTFIX_3_7 = Personality(
     replies=_POSTFIX_3_REPLIES,
 )
 
+#: Debian 12's sendmail 8.17.1.9 with Debian's default sendmail.mc (debian-mta.m4: the banner,
+#: PrivacyOptions needmailhelo,needexpnhelo,needvrfyhelo,...; no MaxMessageSize), every text
+#: recorded from the real server by conformance/harness.py (conformance/setup_sendmail.sh).
 SENDMAIL_8 = Personality(
     id="sendmail-8",
-    name="Sendmail 8.18",
+    name="Sendmail 8.17",
     description=(
-        "Modern sendmail with PrivacyOptions=goaway: VRFY answers 252, EXPN is refused, "
-        "HELO is required before MAIL, and DEBUG is refused and logged as a probe."
+        "Debian 12's sendmail with its default configuration: HELO is required before MAIL, "
+        "VRFY and EXPN, which then answer truthfully; DEBUG is refused and logged as a probe."
     ),
-    banner="{hostname} ESMTP Sendmail 8.18.1/8.18.1; {date}",
+    banner=(
+        "{hostname} ESMTP Sendmail 8.17.1.9/8.17.1.9/Debian-2+deb12u2; {date}; (No UCE/UBE) "
+        "logging access from: {peer_name}({peer_resolve})-{peer}"
+    ),
+    version="8.17.1.9",
     extensions=(
         "ENHANCEDSTATUSCODES",
         "PIPELINING",
+        "EXPN",
+        "VERB",
         "8BITMIME",
         "SIZE",
+        "DSN",
+        "ETRN",
+        "DELIVERBY",
         "HELP",
     ),
     enhanced_codes=True,
     require_angle_brackets=False,
     require_helo=True,
-    vrfy=VrfyPolicy.AMBIGUOUS,
-    expn=ExpnPolicy.DISABLED,
+    allow_unqualified=True,
+    vrfy=VrfyPolicy.VERIFY,
+    expn=ExpnPolicy.EXPAND,
     debug=DebugPolicy.NOTED,
     help=HelpStyle.FULL,
+    max_recipients=100_000,  # MaxRecipientsPerMessage=0: no limit
+    max_command_line=2048,  # srvrsmtp.c: a longer command is an attack (421)
+    max_data_line=None,
+    error_limit=None,  # only unknown commands count (bad_command_limit)
+    syntax=CommandSyntax.SENDMAIL,
+    size_limit_advertised=False,
+    queue_id_style="sendmail",
+    bad_command_limit=25,  # MAXBADCOMMANDS
+    unimplemented_verbs=frozenset({"SEND", "SOML", "SAML", "TURN"}),
+    recognised=frozenset({"ETRN", "VERB", "STARTTLS", "AUTH"}),
+    require_helo_for_vrfy=True,
+    bare_linefeed=BareLinefeed.CLOSE,
+    reject_nul=True,
     replies={
-        K.HELO_OK: S(250, None, "{hostname} Hello {client} [{ip}], pleased to meet you"),
-        K.EHLO_OK: S(250, None, "{hostname} Hello {client} [{ip}], pleased to meet you"),
-        K.HELO_SYNTAX: S(501, None, "HELO requires domain address"),
-        K.EHLO_SYNTAX: S(501, None, "EHLO requires domain address"),
+        K.HELO_OK: S(250, None, "{hostname} Hello {peer}, pleased to meet you"),
+        K.EHLO_OK: S(250, None, "{hostname} Hello {peer}, pleased to meet you"),
+        K.HELO_SYNTAX: S(501, "5.0.0", "{verb} requires domain address"),
+        K.EHLO_SYNTAX: S(501, "5.0.0", "{verb} requires domain address"),
+        K.HELO_INVALID: S(501, "5.0.0", "Invalid domain name"),
         K.MAIL_OK: S(250, "2.1.0", "{address}... Sender ok"),
         K.RCPT_OK: S(250, "2.1.5", "{address}... Recipient ok"),
-        K.DATA_START: S(354, None, 'Enter mail, end with "." on a line by itself'),
+        K.DATA_START: S(354, None, "End data with <CR><LF>.<CR><LF>"),
         K.QUEUED: S(250, "2.0.0", "{queue_id} Message accepted for delivery"),
         K.BYE: S(221, "2.0.0", "{hostname} closing connection"),
         K.RSET_OK: S(250, "2.0.0", "Reset state"),
         K.NOOP_OK: S(250, "2.0.0", "OK"),
+        K.VERB_OK: S(250, "2.0.0", "Verbose mode"),
         K.UNKNOWN_COMMAND: S(500, "5.5.1", 'Command unrecognized: "{line}"'),
         K.BAD_SYNTAX: S(500, "5.5.1", 'Command unrecognized: "{line}"'),
+        K.NOT_IMPLEMENTED: S(502, "5.5.1", 'Command not implemented: "{line}"'),
         K.NESTED_MAIL: S(503, "5.5.0", "Sender already specified"),
         K.NEED_MAIL: S(503, "5.0.0", "Need MAIL before RCPT"),
+        K.DATA_NEED_MAIL: S(503, "5.0.0", "Need MAIL command"),
         K.NEED_RCPT: S(503, "5.0.0", "Need RCPT (recipient)"),
         K.NO_VALID_RECIPIENTS: S(503, "5.0.0", "Need RCPT (recipient)"),
         K.NEED_HELO: S(503, "5.0.0", "Polite people say HELO first"),
-        K.MAIL_SYNTAX: S(501, "5.5.2", 'Syntax error in parameters scanning "from"'),
-        K.RCPT_SYNTAX: S(501, "5.5.2", 'Syntax error in parameters scanning "to"'),
+        K.VRFY_NEED_HELO: S(503, "5.0.0", "I demand that you introduce yourself first"),
+        K.BAD_SEQUENCE: S(550, "5.0.0", "Command rejected"),
+        K.SYNC_ERROR: S(554, "5.5.0", "SMTP protocol error"),
+        K.MAIL_SYNTAX: S(501, "5.5.2", 'Syntax error in parameters scanning "{word}"'),
+        K.RCPT_SYNTAX: S(501, "5.5.2", 'Syntax error in parameters scanning "{word}"'),
         K.USER_UNKNOWN: S(550, "5.1.1", "{address}... User unknown"),
         K.RELAY_DENIED: S(550, "5.7.1", "{address}... Relaying denied"),
-        K.VRFY_AMBIGUOUS: S(
-            252, "2.5.2", "Cannot VRFY user; try RCPT to attempt delivery (or try finger)"
-        ),
-        K.EXPN_DISABLED: S(502, "5.7.0", "Sorry, we do not allow this operation"),
+        K.RELAY_DENIED_NO_PTR: S(
+            550, "5.7.1", "{address}... Relaying denied. IP name lookup failed {peer_name}"),
+        K.SENDER_DOMAIN_REQUIRED: S(
+            553, "5.5.4", "{address}... Domain name required for sender address {argument}"),
+        K.SENDER_DOMAIN_UNKNOWN: S(
+            553, "5.1.8", "{address}... Domain of sender address {argument} does not exist"),
+        K.VRFY_OK: S(250, "2.1.5", "{address}"),
+        K.EXPN_OK: S(250, "2.1.5", "{address}"),
+        K.VRFY_REMOTE: S(252, "2.1.5", "{address}"),
+        K.VRFY_UNKNOWN: S(550, "5.1.1", "{argument}... User unknown"),
+        K.VRFY_SYNTAX: S(501, "5.5.2", "Argument required"),
         K.TOO_MANY_ERRORS: S(421, "4.7.0", "{hostname} Too many bad commands; closing connection"),
+        K.LINE_TOO_LONG: S(421, "4.7.0", "{hostname} Command too long, possible attack {peer}"),
         K.TOO_MANY_RECIPIENTS: S(452, "4.5.3", "Too many recipients"),
         K.MESSAGE_TOO_BIG: S(552, "5.2.3", "Message exceeds maximum fixed size ({size})"),
         K.MESSAGE_SIZE_EXCEEDS: S(
             552, "5.2.3", "Message size exceeds fixed maximum message size ({size})"),
         K.UNSUPPORTED_OPTION: S(555, "5.5.4", "{option} parameter unrecognized"),
-        K.NO_ARGUMENT_ALLOWED: S(501, "5.5.4", "Syntax error in parameters"),
+        K.PARAMETER_NOT_IMPLEMENTED: S(501, "5.5.4", "Unknown BODY type {option}"),
+        K.HELP_OK: S(214, "2.0.0", "{argument}"),
         K.HELP_UNKNOWN_TOPIC: S(504, "5.3.0", 'HELP topic "{argument}" unknown'),
+        K.ETRN_OK: S(250, "2.0.0", "Queuing for node {argument} started"),
+        K.ETRN_SYNTAX: S(500, "5.5.2", "Parameter required"),
+        K.ETRN_QUEUE_UNKNOWN: S(459, "4.5.4", "Queue {argument} unknown"),
+        K.TLS_NOT_AVAILABLE: S(454, "4.3.3", "TLS not available after start"),
+        K.NO_PARAMETERS_ALLOWED: S(501, "5.5.2", "Syntax error (no parameters allowed)"),
+        K.AUTH_NOT_ENABLED: S(503, "5.3.3", "AUTH not available"),
         K.DOMAIN_REQUIRED: S(553, "5.5.4", "{address}... Domain name required for sender address"),
+        K.BARE_LF_REJECTED: S(421, "4.5.0", "Bare linefeed (LF) not allowed"),
+        K.BARE_CR_REJECTED: S(421, "4.5.0", "Bare carriage return (CR) not allowed"),
+        K.NUL_REJECTED: S(554, "5.6.1", "NUL byte not allowed"),
         K.MAILBOX_FULL: S(552, "5.2.2", "{address}... Mailbox full"),
         K.TIMEOUT: S(421, "4.4.1", "{hostname} Lost input channel: timeout waiting for input"),
         K.SHUTDOWN: S(421, "4.3.0", "{hostname} Shutting down"),
@@ -494,6 +571,28 @@ RFC5321 = Personality(
     help=HelpStyle.FULL,
     replies={},
 )
+
+def with_privacy_options(p: Personality, options: str) -> Personality:
+    """sendmail configured with ``PrivacyOptions=goaway`` (Debian's default .mc has not it):
+    VRFY answers 252 for any name, at any time; EXPN is refused with 502; EHLO lists neither
+    EXPN nor VERB; MAIL still wants HELO first. Recorded from the reference with goaway set."""
+    if options != "goaway":
+        raise ValueError(f"unknown PrivacyOptions {options!r}; known: goaway")
+    return replace(
+        p,
+        vrfy=VrfyPolicy.AMBIGUOUS,
+        expn=ExpnPolicy.DISABLED,
+        require_helo=True,
+        require_helo_for_vrfy=False,
+        extensions=tuple(x for x in p.extensions if x not in ("EXPN", "VERB")),
+        replies={
+            **p.replies,
+            K.VRFY_AMBIGUOUS: S(
+                252, "2.5.2", "Cannot VRFY user; try RCPT to attempt delivery (or try finger)"),
+            K.EXPN_DISABLED: S(502, "5.7.0", "Sorry, we do not allow this operation"),
+        },
+    )
+
 
 PERSONALITIES: Mapping[str, Personality] = MappingProxyType(
     {p.id: p for p in (POSTFIX_1_1, POSTFIX_3_7, POSTFIX_3, SENDMAIL_8, SENDMAIL_1988, RFC5321)}

@@ -58,6 +58,21 @@ def postfix_queue_id(n: int, digits: int = 9, salt: int = 0) -> str:
     return f"{(base + salt + n * 0x1F3A5C7) & ((1 << 4 * digits) - 1):0{digits}X}"
 
 
+_BASE60 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx"
+
+
+def sendmail_queue_id(n: int) -> str:
+    """The n-th queue id, sendmail style: 14 characters, eight of sendmail's base 60 (its id
+    starts with the date in them: year, month, day, hour, minute, second, sequence) and a
+    six-digit process number, as in ``6B6K9JJl027900``."""
+    head = []
+    value = 0x6B6E3A1 + n * 7919
+    for _ in range(8):
+        value, digit = divmod(value, 60)
+        head.append(_BASE60[digit])
+    return "".join(reversed(head)) + f"{(27900 + n) % 1_000_000:06d}"
+
+
 class MailPolicy:
     """A final destination for ``domains`` with local ``users`` (local part -> full name) and
     mailing ``lists`` (name -> local parts). Mail for other domains is relaying, accepted only
@@ -96,6 +111,7 @@ class MailPolicy:
         self.recipient_delimiter = recipient_delimiter
         self.queue_id_digits = queue_id_digits  # (the personality's: Personality.queue_id_digits)
         self._queued = 0
+        self.queue_id_style = "postfix"  # or "sendmail"; the engine sets its personality's
 
     @property
     def primary_domain(self) -> str | None:
@@ -156,8 +172,16 @@ class MailPolicy:
             return Verdict(ReplyKind.RCPT_OK, {"address": shown})
         return Verdict(self.relay_refusal, {"address": shown})
 
+    def domain_exists(self, domain: str) -> bool:
+        """Does the name resolve (an A or MX record)? sendmail refuses a sender whose domain
+        does not. Without a network to ask, every name does."""
+        return True
+
     def accept_message(self, envelope: Envelope, content: bytes) -> Verdict:
-        queue_id = postfix_queue_id(self._queued, self.queue_id_digits)
+        if self.queue_id_style == "sendmail":
+            queue_id = sendmail_queue_id(self._queued)
+        else:
+            queue_id = postfix_queue_id(self._queued, self.queue_id_digits)
         self._queued += 1
         return Verdict(ReplyKind.QUEUED, {"queue_id": queue_id})
 

@@ -105,6 +105,21 @@ class ReplyKind(StrEnum):
     CHUNK_OK = "chunk_ok"
     AFTER_BDAT = "after_bdat"
     CHUNKS_QUEUED = "chunks_queued"
+    # Finer kinds a personality may word apart; one it leaves out is answered as the kind
+    # REPLY_FALLBACKS names (so a server that does not distinguish them needs nothing).
+    DATA_NEED_MAIL = "data_need_mail"  # DATA with no MAIL (sendmail: "Need MAIL command")
+    VRFY_NEED_HELO = "vrfy_need_helo"  # VRFY/EXPN before HELO (sendmail's needvrfyhelo)
+    HELO_INVALID = "helo_invalid"  # a HELO/EHLO name the server refuses
+    RELAY_DENIED_NO_PTR = "relay_denied_no_ptr"  # relay refused, the client has no name
+    VRFY_REMOTE = "vrfy_remote"  # VRFY of an address the server would relay
+    SENDER_DOMAIN_REQUIRED = "sender_domain_required"  # at RCPT: the sender is unqualified
+    SENDER_DOMAIN_UNKNOWN = "sender_domain_unknown"  # at RCPT: the sender's domain is unknown
+    VERB_OK = "verb_ok"  # sendmail's VERB
+    ETRN_OK = "etrn_ok"
+    ETRN_QUEUE_UNKNOWN = "etrn_queue_unknown"
+    NO_PARAMETERS_ALLOWED = "no_parameters_allowed"
+    BARE_CR_REJECTED = "bare_cr_rejected"  # a bare CR in the content (else as a bare LF)
+    NUL_REJECTED = "nul_rejected"  # a NUL octet in the content
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +252,26 @@ DEFAULT_REPLIES: dict[ReplyKind, ReplySpec] = {
     ReplyKind.AFTER_BDAT: S(503, "5.5.1", "Bad sequence of commands: {verb} after BDAT"),
     ReplyKind.CHUNKS_QUEUED: S(250, "2.0.0", "OK: {size} octets queued as {queue_id}"),
 }
+
+
+#: The kind answered in place of a finer kind that a personality does not word itself.
+REPLY_FALLBACKS: dict[ReplyKind, ReplyKind] = {
+    ReplyKind.DATA_NEED_MAIL: ReplyKind.NEED_RCPT,
+    ReplyKind.VRFY_NEED_HELO: ReplyKind.NEED_HELO,
+    ReplyKind.HELO_INVALID: ReplyKind.HELO_SYNTAX,
+    ReplyKind.RELAY_DENIED_NO_PTR: ReplyKind.RELAY_DENIED,
+    ReplyKind.VRFY_REMOTE: ReplyKind.VRFY_AMBIGUOUS,
+    ReplyKind.SENDER_DOMAIN_REQUIRED: ReplyKind.DOMAIN_REQUIRED,
+    ReplyKind.SENDER_DOMAIN_UNKNOWN: ReplyKind.SENDER_REJECTED,
+    ReplyKind.VERB_OK: ReplyKind.NOOP_OK,
+    ReplyKind.ETRN_OK: ReplyKind.NOOP_OK,
+    ReplyKind.ETRN_QUEUE_UNKNOWN: ReplyKind.NOT_IMPLEMENTED,
+    ReplyKind.NO_PARAMETERS_ALLOWED: ReplyKind.NO_ARGUMENT_ALLOWED,
+    ReplyKind.BARE_CR_REJECTED: ReplyKind.BARE_LF_REJECTED,
+    ReplyKind.NUL_REJECTED: ReplyKind.LOCAL_ERROR,
+}
+# (so the finer kinds read as their fallback's RFC wording unless a personality words them)
+DEFAULT_REPLIES.update({k: DEFAULT_REPLIES[v] for k, v in REPLY_FALLBACKS.items()})
 
 _ENHANCED_RE = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})$")
 

@@ -40,6 +40,7 @@ from .postfix_syntax import is_header, smtpd_tokens, valid_utf8
 from .replies import Reply, ReplyKind, ReplySpec, render
 from .server_commands import CommandHandlers
 from .server_postfix import RECOGNISED_HANDLERS, PostfixCommands
+from .server_sendmail import SendmailCommands
 from .server_shared import _personal, _shared
 from .states import GUARDS, TRANSITIONS, Input, State, refusal, transitions
 
@@ -55,6 +56,7 @@ _END_OF_DATA = b"\r\n.\r\n"
 _LF_END_OF_DATA = re.compile(rb"\n\.\r*\n")  # BareLinefeed.LINE_END: a line "." ends DATA
 _LF_FIRST_LINE_DOT = re.compile(rb"\.\r*\n")
 _TRAILING_CRS = re.compile(rb"\r+$", re.MULTILINE)
+_BARE_CR_OR_LF = re.compile(rb"\r(?!\n)|(?<!\r)\n")  # BareLinefeed.CLOSE
 
 #: (state, input) -> (next state, guard or None): ``TRANSITIONS`` with ``GUARDS`` folded in, so
 #: that a command costs one lookup. Derived from the tables in states.py, which stay the source.
@@ -79,7 +81,7 @@ _ConnectionClosed = unchecked_constructor(ConnectionClosed)
 _Envelope = unchecked_constructor(Envelope)
 
 
-class ServerConnection(CommandHandlers, PostfixCommands):
+class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
     """One SMTP session seen from the server. See the module docstring for the loop."""
 
     __slots__ = (
@@ -88,6 +90,8 @@ class ServerConnection(CommandHandlers, PostfixCommands):
         "_peer_closed", "_rcpt_rejected", "_refusing", "_shared", "_words", "client_ip", "date",
         "debug_mode", "envelope", "error_count", "esmtp", "helo_name", "hostname",
         "messages_accepted", "personality", "policy", "state",
+        # (sendmail's: server_sendmail.py)
+        "_protocol_error", "_shown_recipients", "_typed_verb", "bad_commands", "client_name",
     )
 
     def __init__(
@@ -97,15 +101,22 @@ class ServerConnection(CommandHandlers, PostfixCommands):
         policy: MailPolicy | None = None,
         *,
         client_ip: str = "192.0.2.1",
+        client_name: str | None = None,
         date: str = DEFAULT_DATE,
     ) -> None:
         if isinstance(personality, str):
             personality = get_personality(personality)
         self.personality = personality
         self.hostname = hostname
-        self.policy = policy if policy is not None else default_policy(
-            hostname, personality.relay_refusal, personality.queue_id_digits)
+        if policy is None:
+            policy = default_policy(hostname, personality.relay_refusal,
+                                    personality.queue_id_digits)
+            policy.queue_id_style = personality.queue_id_style
+        self.policy = policy
         self.client_ip = client_ip
+        #: the client's name as the server's reverse lookup of client_ip found it (None: no
+        #: name; sendmail then greets "[192.0.2.1]" and says why it refuses to relay)
+        self.client_name = client_name
         self.date = date
         self.state = State.CONNECTED
         self.envelope = _blank_envelope(None, False)
@@ -113,6 +124,10 @@ class ServerConnection(CommandHandlers, PostfixCommands):
         self.esmtp = False
         self.debug_mode = False
         self.error_count = 0
+        self.bad_commands = 0  # unknown commands (sendmail's n_badcmds)
+        self._shown_recipients: dict[str, str] = {}  # sendmail: mailbox -> first RCPT's text
+        self._protocol_error = False  # sendmail: a HELO/EHLO came with commands behind it
+        self._typed_verb = ""  # the verb as typed (sendmail's "helo requires domain address")
         self.messages_accepted = 0
         self._in = bytearray()
         self._out = bytearray()
@@ -220,7 +235,7 @@ class ServerConnection(CommandHandlers, PostfixCommands):
             key = (spec, kind, extra_lines, tuple(fields.items()))
             personal = _personal(spec.text)
         if personal:  # the text depends on who is connected, or when
-            key = (key, self.helo_name, self.client_ip, self.date)
+            key = (key, self.helo_name, self.client_ip, self.client_name, self.date)
         reply = shared.replies.get(key)
         if reply is None:
             base = {
@@ -229,6 +244,7 @@ class ServerConnection(CommandHandlers, PostfixCommands):
                 "ip": self.client_ip,
                 "date": self.date,
                 "size": shared.size,
+                **self._peer_fields(),
             }
             base.update(fields)
             reply = render(
@@ -240,6 +256,18 @@ class ServerConnection(CommandHandlers, PostfixCommands):
             )
             shared.remember(key, reply)
         return reply
+
+    def _peer_fields(self) -> dict[str, str]:
+        """The client as the server's reverse lookup named it: {peer} "name [ip]" or "[ip]",
+        {peer_name} the name or "[ip]", {peer_resolve} OK or FAIL (sendmail's macros
+        $_, ${client_name} and ${client_resolve})."""
+        literal = f"[{self.client_ip}]"
+        name = self.client_name
+        return {
+            "peer": f"{name} {literal}" if name else literal,
+            "peer_name": name or literal,
+            "peer_resolve": "OK" if name else "FAIL",
+        }
 
     def _verdict(self, verdict: Verdict) -> Reply:
         return self._reply(verdict.kind, spec=verdict.spec, **verdict.fields)
@@ -267,7 +295,7 @@ class ServerConnection(CommandHandlers, PostfixCommands):
             elif reply.code >= 500:
                 self._refusing = True
             return
-        reply = self._shared.greeting(self.date)
+        reply = self._shared.greeting(self.date, self._peer_fields())
         self._send(reply)
         self._events.append(_Greeting(reply=reply))
 
@@ -350,6 +378,9 @@ class ServerConnection(CommandHandlers, PostfixCommands):
     def _handle_line(self, raw: bytes) -> None:
         if self.personality.syntax is CommandSyntax.POSTFIX:
             self._postfix_line(raw)
+            return
+        if self.personality.syntax is CommandSyntax.SENDMAIL:
+            self._sendmail_line(raw)
             return
         text = raw.decode("utf-8", "replace")
         stripped = text.strip(" \t")
@@ -476,9 +507,12 @@ class ServerConnection(CommandHandlers, PostfixCommands):
         self._out += reply.to_bytes()
         # (positional: command, reply, state_before, state_after, accepted, note)
         self._events.append(_CommandReplied(command, reply, before, self.state, accepted, note))
-        if reply.code >= 400 and self.state is not _CLOSED:
+        if reply.code == 421 and self.state is not _CLOSED:  # 421: the server closes (RFC 5321
+            self._close(reply.text, by_server=True, reply=reply)  # section 3.8)
+        elif reply.code >= 400 and self.state is not _CLOSED:
             self.error_count += 1
-            if self.error_count >= self.personality.error_limit:
+            limit = self.personality.error_limit
+            if limit is not None and self.error_count >= limit:
                 last = self._reply(K.TOO_MANY_ERRORS)
                 self._tarpit()
                 self._send(last)
@@ -503,6 +537,8 @@ class ServerConnection(CommandHandlers, PostfixCommands):
         self._in.clear()
         if self.personality.bare_linefeed is BareLinefeed.LINE_END:
             return self._process_data_lf(data)
+        if self.personality.bare_linefeed is BareLinefeed.CLOSE and self._bare_line_end(data):
+            return True
         if self._data_dropped == 0 and data.startswith(b".\r\n"):
             end = -2  # an empty message: the DATA line's CRLF precedes the dot
         else:
@@ -515,6 +551,20 @@ class ServerConnection(CommandHandlers, PostfixCommands):
         self._in[:0] = data[end + 5 :] if end >= 0 else data[3:]
         data.clear()
         self._finish_data(raw)
+        return True
+
+    def _bare_line_end(self, data: bytearray) -> bool:
+        """BareLinefeed.CLOSE: a bare CR or LF before the end of the message gets a 421 and
+        the connection closes (True). A CR at the very end may be the start of a CRLF."""
+        end = data.find(_END_OF_DATA)
+        region = data[: end + 2] if end >= 0 else data.rstrip(b"\r")
+        found = _BARE_CR_OR_LF.search(region) if region else None
+        if found is None:
+            return False
+        cr = found.group() == b"\r"
+        reply = self._reply(K.BARE_CR_REJECTED if cr else K.BARE_LF_REJECTED)
+        self._send(reply)
+        self._close("bare CR or LF in the message", by_server=True, reply=reply, lost=True)
         return True
 
     def _keep_scanning(self, data: bytearray, overlap: int) -> None:
@@ -558,6 +608,8 @@ class ServerConnection(CommandHandlers, PostfixCommands):
             kind = K.MESSAGE_TOO_BIG
         elif raw and p.max_data_line and _has_long_line(raw, p.max_data_line - 2):
             kind = K.DATA_LINE_TOO_LONG
+        elif p.reject_nul and b"\0" in raw:
+            kind = K.NUL_REJECTED
         elif p.bare_linefeed is BareLinefeed.REJECT and (
             raw.count(b"\n") != raw.count(b"\r\n") or raw.count(b"\r") != raw.count(b"\r\n")
         ):

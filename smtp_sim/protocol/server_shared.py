@@ -7,9 +7,13 @@ from .personalities import CommandSyntax, DebugPolicy, ExpnPolicy, HelpStyle, Pe
 from .replies import Reply, ReplyKind, ReplySpec, render
 from .server_commands import _HANDLERS
 from .server_postfix import POSTFIX_HANDLERS
+from .server_sendmail import SENDMAIL_HANDLERS
 from .states import COMMAND_VERBS, Input
 
 K = ReplyKind
+#: each CommandSyntax's own handlers (the others: server_commands.py's)
+_SYNTAX_HANDLERS = {CommandSyntax.POSTFIX: POSTFIX_HANDLERS,
+                    CommandSyntax.SENDMAIL: SENDMAIL_HANDLERS}
 
 
 def _implemented(p: Personality, verb: str) -> bool:
@@ -27,7 +31,8 @@ def _implemented(p: Personality, verb: str) -> bool:
 def _personal(template: str) -> bool:
     """True when a template may name a field that differs between the connections of one
     server: the client's HELO name, its IP address or the date (conservative: a substring)."""
-    return "{client" in template or "{ip" in template or "{date" in template
+    return ("{client" in template or "{ip" in template or "{date" in template
+            or "{peer" in template)
 
 
 _MAX_SHARED = 64  # personality/hostname pairs
@@ -41,8 +46,8 @@ class _Shared:
     the replies rendered so far (a Reply keeps its wire bytes), so that a reply is formatted
     once rather than once per connection. Personalities are immutable records."""
 
-    __slots__ = ("_banner_dated", "ehlo_lines", "greetings", "handlers", "hostname", "personal",
-                 "personality", "replies", "size", "specs", "verbs")
+    __slots__ = ("_banner_personal", "ehlo_lines", "greetings", "handlers", "hostname",
+                 "personal", "personality", "replies", "size", "specs", "verbs")
 
     def __init__(self, personality: Personality, hostname: str) -> None:
         self.personality = personality
@@ -51,21 +56,22 @@ class _Shared:
         self.personal = frozenset(k for k, spec in self.specs.items() if _personal(spec.text))
         self.verbs = {v: Input(v) for v in COMMAND_VERBS if _implemented(personality, v)}
         self.ehlo_lines = tuple(personality.ehlo_keywords())
-        self.handlers = (POSTFIX_HANDLERS if personality.syntax is CommandSyntax.POSTFIX
-                         else _HANDLERS)
+        self.handlers = _SYNTAX_HANDLERS.get(personality.syntax, _HANDLERS)
         self.size = str(personality.max_message_size)
         self.replies: dict[object, Reply] = {}  # see ServerConnection._reply for the keys
-        self.greetings: dict[str | None, Reply] = {}  # by date, or None for a dateless banner
-        self._banner_dated = "{date" in personality.banner
+        # by date and client, or None for a banner naming neither
+        self.greetings: dict[object, Reply] = {}
+        self._banner_personal = _personal(personality.banner)
 
     def remember(self, key: object, reply: Reply) -> None:
         if len(self.replies) >= _MAX_REPLIES:
             self.replies.clear()
         self.replies[key] = reply
 
-    def greeting(self, date: str) -> Reply:
-        """The 220 banner (no enhanced code, RFC 2034 section 3), with the hostname and date."""
-        key = date if self._banner_dated else None
+    def greeting(self, date: str, peer: dict[str, str]) -> Reply:
+        """The 220 banner (no enhanced code, RFC 2034 section 3), with the hostname, the date
+        and the client (``peer``: ServerConnection._peer_fields)."""
+        key = (date, *peer.values()) if self._banner_personal else None
         reply = self.greetings.get(key)
         if reply is None:
             reply = render(
@@ -74,6 +80,7 @@ class _Shared:
                 kind=K.GREETING,
                 hostname=self.hostname,
                 date=date,
+                **peer,
             )
             if len(self.greetings) >= _MAX_REPLIES:
                 self.greetings.clear()

@@ -82,7 +82,11 @@ TRANSITIONS: Mapping[State, Mapping[Input, State]] = MappingProxyType(
 
 #: (state, input) -> personality flag that, when set, closes the transition; and its reply.
 GUARDS: Mapping[tuple[State, Input], tuple[str, ReplyKind]] = MappingProxyType(
-    {(State.CONNECTED, Input.MAIL): ("require_helo", ReplyKind.NEED_HELO)}
+    {
+        (State.CONNECTED, Input.MAIL): ("require_helo", ReplyKind.NEED_HELO),
+        (State.CONNECTED, Input.VRFY): ("require_helo_for_vrfy", ReplyKind.VRFY_NEED_HELO),
+        (State.CONNECTED, Input.EXPN): ("require_helo_for_vrfy", ReplyKind.VRFY_NEED_HELO),
+    }
 )
 
 #: The reply for a command that has no transition from this state (always a 503 kind).
@@ -90,8 +94,8 @@ REFUSALS: Mapping[tuple[State, Input], ReplyKind] = MappingProxyType(
     {
         (State.CONNECTED, Input.RCPT): ReplyKind.NEED_MAIL,
         (State.READY, Input.RCPT): ReplyKind.NEED_MAIL,
-        (State.CONNECTED, Input.DATA): ReplyKind.NEED_RCPT,
-        (State.READY, Input.DATA): ReplyKind.NEED_RCPT,
+        (State.CONNECTED, Input.DATA): ReplyKind.DATA_NEED_MAIL,
+        (State.READY, Input.DATA): ReplyKind.DATA_NEED_MAIL,
         (State.MAIL, Input.DATA): ReplyKind.NEED_RCPT,
         (State.MAIL, Input.MAIL): ReplyKind.NESTED_MAIL,
         (State.RCPT, Input.MAIL): ReplyKind.NESTED_MAIL,

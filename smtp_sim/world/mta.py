@@ -21,7 +21,7 @@ from ..protocol import (
     Stage,
     Verdict,
 )
-from ..protocol.policy import postfix_queue_id
+from ..protocol.policy import postfix_queue_id, sendmail_queue_id
 from .mailbox import Mailbox, MailStore
 from .network import SMTP_PORT, SUBMISSION_PORT, Host, TcpConnection
 from .queue import MailQueue
@@ -102,6 +102,13 @@ class MTAPolicy(MailPolicy):
 
     def accept_message(self, envelope: Envelope, content: bytes) -> Verdict:
         return Verdict(ReplyKind.QUEUED, {"queue_id": self.mta.next_queue_id()})
+
+    def domain_exists(self, domain: str) -> bool:
+        name = domain.lower().rstrip(".")
+        if name.startswith("[") and name.endswith("]"):
+            return True  # an address literal names no domain to look up
+        zone = self.mta.world.zone
+        return name in zone.a or name in zone.mx or self.mta.is_local_domain(name)
 
 
 _ADDRESSES: dict[str, Address] = {}  # Address.parse of recipients seen before (immutable)
@@ -189,6 +196,8 @@ class MTA(Relaying):
     def next_queue_id(self) -> str:
         n = self._queue_counter
         self._queue_counter += 1
+        if self.personality.queue_id_style == "sendmail":
+            return sendmail_queue_id(n + self._salt)
         return postfix_queue_id(n, self.personality.queue_id_digits, self._salt)
 
     def is_local_domain(self, domain: str | None) -> bool:

@@ -22,7 +22,12 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..protocol.personalities import DEFAULT_PERSONALITY, configured, get_personality
+from ..protocol.personalities import (
+    DEFAULT_PERSONALITY,
+    configured,
+    get_personality,
+    with_privacy_options,
+)
 from ..protocol.replies import ReplyKind
 from ..textio import STDIN, STDIN_NAME, stdin_bytes
 from .agent import Attachment, UserAgent
@@ -104,6 +109,8 @@ class MtaSpec(SpecModel):
     smtpd_forbid_bare_newline: Literal["no", "normalize", "reject"] | None = None
     smtpd_hard_error_limit: Annotated[int, Field(ge=1)] | None = None
     smtpd_soft_error_limit: Annotated[int, Field(ge=1)] | None = None
+    # sendmail's PrivacyOptions beyond Debian's default .mc (sendmail personalities only)
+    privacy_options: Literal["goaway"] | None = None
 
 
 class HostSpec(SpecModel):
@@ -488,6 +495,8 @@ def _add_mta(world: World, scenario: Scenario, host: HostSpec) -> None:
         smtpd_hard_error_limit=mta.smtpd_hard_error_limit,
         smtpd_soft_error_limit=mta.smtpd_soft_error_limit,
     )
+    if mta.privacy_options:
+        personality = with_privacy_options(personality, mta.privacy_options)
     added = world.add_mta(
         host.name,
         personality=personality,

@@ -218,9 +218,11 @@ async def test_mail_still_queued_at_exit_is_kept(serve, maildir):
     def send() -> None:
         raw = Raw(smtp_port(bridge))
         raw.reply()
-        raw.send(b"EHLO laptop\r\nMAIL FROM:<alice@crepes.fr>\r\nRCPT TO:<carol@example.org>\r\n"
-                 b"DATA\r\n")
-        assert [r[:3] for r in raw.replies(4)] == [b"250", b"250", b"250", b"354"]
+        # (EHLO on its own: sendmail 8.17 refuses an EHLO with commands already behind it)
+        raw.send(b"EHLO laptop\r\n")
+        assert raw.reply().startswith(b"250")
+        raw.send(b"MAIL FROM:<alice@crepes.fr>\r\nRCPT TO:<carol@example.org>\r\nDATA\r\n")
+        assert [r[:3] for r in raw.replies(3)] == [b"250", b"250", b"354"]
         raw.send(b"Subject: held\r\n\r\nwait for me\r\n.\r\nQUIT\r\n")
         assert raw.reply().startswith(b"250 ")
 

@@ -9,6 +9,7 @@ the bytes are split into network chunks. Modelled on aiosmtpd's tests/test_smtps
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -89,9 +90,13 @@ CASES = [(s, pos) for s in SEQUENCES for pos in PREFIXES]
 SAFE_IDS = [p for p in PERSONALITY_IDS
             if PERSONALITIES[p].bare_linefeed is not BareLinefeed.LINE_END]
 LF_IDS = [p for p in PERSONALITY_IDS if p not in SAFE_IDS]
+# Of those, the ones that keep the odd sequence as content (or refuse the message after the
+# dot); sendmail 8.17 closes the connection at the first bare CR or LF instead (test_close_mode)
+KEEPERS = [p for p in SAFE_IDS if PERSONALITIES[p].bare_linefeed is not BareLinefeed.CLOSE]
+CLOSERS = [p for p in SAFE_IDS if p not in KEEPERS]
 
 
-@pytest.mark.parametrize("personality", SAFE_IDS)
+@pytest.mark.parametrize("personality", KEEPERS)
 @pytest.mark.parametrize(("sequence", "position"), CASES)
 def test_smuggled_message_stays_content(sequence: str, position: str, personality: str) -> None:
     body = content(sequence, position)
@@ -102,7 +107,7 @@ def test_smuggled_message_stays_content(sequence: str, position: str, personalit
     assert message.content == expected.replace(b"\r\n.", b"\r\n")
 
 
-@pytest.mark.parametrize("personality", SAFE_IDS)
+@pytest.mark.parametrize("personality", KEEPERS)
 @pytest.mark.parametrize(("sequence", "position"), CASES)
 def test_smuggling_fed_byte_by_byte(sequence: str, position: str, personality: str) -> None:
     body = content(sequence, position)
@@ -112,7 +117,7 @@ def test_smuggling_fed_byte_by_byte(sequence: str, position: str, personality: s
     assert split.reply == whole.reply
 
 
-@pytest.mark.parametrize("personality", SAFE_IDS)
+@pytest.mark.parametrize("personality", KEEPERS)
 @pytest.mark.parametrize("sequence", list(SEQUENCES))
 def test_smuggling_split_at_every_boundary(sequence: str, personality: str) -> None:
     body = content(sequence, "after-a-line")
@@ -128,8 +133,34 @@ def test_smuggling_with_the_smuggled_commands_in_their_own_chunk(sequence: str) 
     """The split that fooled real servers: the odd ending closes one TCP segment and the
     forged commands arrive in the next."""
     head = PREFIXES["after-a-line"] + SEQUENCES[sequence]
-    for personality in SAFE_IDS:
+    for personality in KEEPERS:
         check(smuggle(personality, [head, SMUGGLED, END[2:]]), personality)
+    for personality in CLOSERS:
+        check_closed(smuggle(personality, [head, SMUGGLED, END[2:]]), head + SMUGGLED)
+
+
+def check_closed(run: Run, body: bytes) -> None:
+    """BareLinefeed.CLOSE (sendmail 8.17.1.9): at the first bare CR or LF the server answers
+    421 4.5.0 and closes; no message, and nothing after it is read (so no command either)."""
+    first = re.search(rb"\r(?!\n)|(?<!\r)\n", body)
+    assert first is not None
+    bare_cr = first.group() == b"\r"
+    text = ("421 4.5.0 Bare carriage return (CR) not allowed" if bare_cr
+            else "421 4.5.0 Bare linefeed (LF) not allowed")
+    assert run.messages == []
+    assert [e for e in run.events if isinstance(e, CommandReplied)] == []
+    assert run.out == crlf(text)
+    assert run.closes and run.closes[-1].lost_data and run.server.closed
+
+
+@pytest.mark.parametrize("personality", CLOSERS)
+@pytest.mark.parametrize(("sequence", "position"), CASES)
+def test_close_mode(sequence: str, position: str, personality: str) -> None:
+    body = content(sequence, position)
+    check_closed(smuggle(personality, [body]), body)
+    check_closed(smuggle(personality, [body[i : i + 1] for i in range(len(body))]), body)
+    for cut in range(1, len(body), 7):
+        check_closed(smuggle(personality, [body[:cut], body[cut:]]), body)
 
 
 @pytest.mark.parametrize("personality", LF_IDS)
