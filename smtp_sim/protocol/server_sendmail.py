@@ -247,11 +247,13 @@ class SendmailCommands:
         path = _parsed(word, False)
         if path.error is not None:
             code, enhanced, problem = path.error
+            if enhanced == "5.1.0":  # (too long: VRFY and EXPN say so in their own words)
+                enhanced, problem = "5.1.1", f"{_shown(word)}... Address too long"
             return self._reply(K.VRFY_UNKNOWN, spec=ReplySpec(code, enhanced, "{problem}"),
                                problem=problem), False, None
-        if not self._sm_local_domain(path.domain):
+        if not self._sm_local_domain(path.domain):  # EXPN: 250, VRFY: 252
             remote = seven_bit(f"<{path.local}@{path.domain}>")
-            return self._reply(K.VRFY_REMOTE, address=remote), True, None
+            return self._reply(K.EXPN_OK if expand else K.VRFY_REMOTE, address=remote), True, None
         local = path.local.split("+", 1)[0]
         if local.lower() == "postmaster":
             return self._reply(K.VRFY_OK, address=f"<{local.lower()}@{self.hostname}>"), True, None
