@@ -462,6 +462,10 @@ SENDMAIL_8 = Personality(
             553, "5.1.8", "{address}... Domain of sender address {argument} does not exist"),
         K.VRFY_OK: S(250, "2.1.5", "{address}"),
         K.EXPN_OK: S(250, "2.1.5", "{address}"),
+        # (with PrivacyOptions=goaway, novrfy or noexpn: with_privacy_options)
+        K.VRFY_AMBIGUOUS: S(
+            252, "2.5.2", "Cannot VRFY user; try RCPT to attempt delivery (or try finger)"),
+        K.EXPN_DISABLED: S(502, "5.7.0", "Sorry, we do not allow this operation"),
         K.VRFY_REMOTE: S(252, "2.1.5", "{address}"),
         K.VRFY_UNKNOWN: S(550, "5.1.1", "{argument}... User unknown"),
         K.VRFY_SYNTAX: S(501, "5.5.2", "Argument required"),
@@ -585,12 +589,6 @@ def with_privacy_options(p: Personality, options: str) -> Personality:
         require_helo=True,
         require_helo_for_vrfy=False,
         extensions=tuple(x for x in p.extensions if x not in ("EXPN", "VERB")),
-        replies={
-            **p.replies,
-            K.VRFY_AMBIGUOUS: S(
-                252, "2.5.2", "Cannot VRFY user; try RCPT to attempt delivery (or try finger)"),
-            K.EXPN_DISABLED: S(502, "5.7.0", "Sorry, we do not allow this operation"),
-        },
     )
 
 

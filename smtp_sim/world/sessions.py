@@ -38,6 +38,16 @@ _REPLY, _COMMAND, _CONTENT_KIND = Kind.REPLY, Kind.COMMAND, Kind.CONTENT
 _CONTENT, _DONE, _IDLE = Step.CONTENT, Step.DONE, Step.IDLE
 
 
+def _reverse_name(world: World, name: str, ip: str) -> str | None:
+    """The client's name as a reverse lookup of its address finds it: a scenario's hosts have
+    their names in the world's DNS both ways; a name that is no DNS name (a real client behind
+    smtp-sim serve is ``client-127.0.0.5``: its last label is a number) is not found."""
+    last = name.rstrip(".").rpartition(".")[2]
+    if not last.isalpha() or world.zone.a.get(name.lower()) != ip:
+        return None
+    return name
+
+
 class SmtpServerSession(EngineSession):
     """The server end of one connection: bytes to the engine, replies back to the wire."""
 
@@ -57,6 +67,7 @@ class SmtpServerSession(EngineSession):
             mta.hostname,
             mta.policy_for(conn.client, client.ip, conn.port),
             client_ip=client.ip,
+            client_name=_reverse_name(mta.world, conn.client, client.ip),
             date=mta.world.date_text(),
         )
         mta.sessions[conn.id] = self
