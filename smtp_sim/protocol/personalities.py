@@ -110,6 +110,10 @@ class Personality:
     error_limit: int | None = 20  # errors (4xx/5xx replies) before 421; None: no limit
     break_rules_on_http: bool = False
     forbid_unauth_pipelining: bool = False
+    #: commands that must end a pipelined group (RFC 2920 section 3.1): with
+    #: forbid_unauth_pipelining, more input behind one is a synchronization error, as behind
+    #: any command before EHLO (Postfix's SMTPD_CMD_FLAG_LAST)
+    pipeline_last: frozenset[str] = frozenset()
     bare_linefeed: BareLinefeed = BareLinefeed.KEEP
     syntax: CommandSyntax = CommandSyntax.RFC5321
     # -- read with CommandSyntax.POSTFIX only --
@@ -307,6 +311,8 @@ _POSTFIX_3_RULES: dict = dict(
     relay_refusal=K.RELAY_DEFERRED,  # smtpd_relay_restrictions = ... defer_unauth_destination
     data_without_recipients=K.NO_VALID_RECIPIENTS,
     queue_id_digits=11,
+    # smtpd_cmd_table: SMTPD_CMD_FLAG_LAST
+    pipeline_last=frozenset({"HELO", "EHLO", "DATA", "NOOP", "VRFY"}),
     soft_error_limit=10,  # smtpd_soft_error_limit
     error_sleep=1.0,  # smtpd_error_sleep_time
 )

@@ -432,6 +432,8 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
         command = _Command(raw, verb, argument)
         inp = self._shared.verbs.get(verb)
         if inp is None and verb in p.recognised:
+            if self._sync_error(command, state):
+                return
             self._words = words
             outcome = RECOGNISED_HANDLERS[verb](self, argument)
             if outcome is None:  # BDAT: the answer comes once its octets are read
@@ -465,14 +467,7 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
 
     def _dispatch(self, command: Command, inp: Input, argument: str, state: State) -> None:
         p = self.personality
-        if self._in and p.forbid_unauth_pipelining and not self._may_pipeline():
-            reply = self._reply(K.SYNC_ERROR)
-            self._send(reply)
-            self._events.append(_CommandReplied(
-                command=command, reply=reply, state_before=state, state_after=State.CLOSED,
-                accepted=False,
-                note="the client sent more commands before the reply without PIPELINING"))
-            self._close("improper pipelining", by_server=True, reply=reply)
+        if self._sync_error(command, state):
             return
         if self._refusing and inp is not Input.QUIT:
             self._answer(command, self._reply(K.BAD_SEQUENCE), state, False)
@@ -518,8 +513,22 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
                 self._send(last)
                 self._close("too many errors", by_server=True, reply=last)
 
-    def _may_pipeline(self) -> bool:
-        return self.esmtp and self.personality.offers("PIPELINING")
+    def _sync_error(self, command: Command, state: State) -> bool:
+        """More input already waits behind a command that may not be pipelined (before EHLO,
+        without PIPELINING, or a group's last command): with forbid_unauth_pipelining, 554
+        and the connection closes (Postfix smtpd_forbid_unauth_pipelining)."""
+        p = self.personality
+        if not self._in or not p.forbid_unauth_pipelining or (
+                self.esmtp and p.offers("PIPELINING") and command.verb not in p.pipeline_last):
+            return False
+        reply = self._reply(K.SYNC_ERROR)
+        self._send(reply)
+        self._events.append(_CommandReplied(
+            command=command, reply=reply, state_before=state, state_after=State.CLOSED,
+            accepted=False,
+            note="the client sent more commands before the reply without PIPELINING"))
+        self._close("improper pipelining", by_server=True, reply=reply)
+        return True
 
     def _reset_transaction(self) -> None:
         self.envelope = _blank_envelope(self.helo_name, self.esmtp)

@@ -1215,3 +1215,22 @@ def test_rfc821_server_answers_vrfy_of_a_list_with_its_members_not_252() -> None
     # a modern server keeps RFC 5321's answer for a list
     modern = session("rfc5321", [b"EHLO x\r\n", b"VRFY staff\r\n"]).replied[-1]
     assert modern.reply.code == 252 and len(modern.reply.lines) == 1
+
+
+# -- Postfix 3.9's smtpd_forbid_unauth_pipelining (smtpd.c of v3.9.0, smtpd_proto()) -------
+
+
+@pytest.mark.parametrize(("lines", "replies"), [
+    # after EHLO a group may go on behind MAIL and RCPT, but not behind NOOP (FLAG_LAST)
+    ([b"EHLO x\r\n", b"MAIL FROM:<a@crepes.fr>\r\nRCPT TO:<bob@cs.tcd.ie>\r\n"],
+     ["250 2.1.0 Ok", "250 2.1.5 Ok"]),
+    ([b"EHLO x\r\n", b"NOOP\r\nNOOP\r\n"], ["554 5.5.0 Error: SMTP protocol synchronization"]),
+    # after HELO nothing may be pipelined
+    ([b"HELO x\r\n", b"MAIL FROM:<a@crepes.fr>\r\nRCPT TO:<bob@cs.tcd.ie>\r\n"],
+     ["554 5.5.0 Error: SMTP protocol synchronization"]),
+])
+def test_postfix_3_9_pipelining_rules(lines: list[bytes], replies: list[str]) -> None:
+    run = session("postfix-3", lines)
+    assert run.out_lines[-len(replies):] == replies
+    tolerant = session("postfix-3.7", lines)  # 3.7: smtpd_forbid_unauth_pipelining = no
+    assert "SMTP protocol synchronization" not in tolerant.out.decode()

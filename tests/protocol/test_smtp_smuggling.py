@@ -202,5 +202,13 @@ def test_real_end_of_data_then_pipelined_message_is_two_messages(personality: st
     servers, tolerates it)."""
     run = open_transaction(personality)
     run.feed(b"first\r\n.\r\n" + SMUGGLED + b".\r\n")
+    p = PERSONALITIES[personality]
+    if p.forbid_unauth_pipelining and "DATA" in p.pipeline_last:
+        # Postfix 3.9: content sent behind DATA without waiting for the 354 is improper
+        # pipelining (SMTPD_CMD_FLAG_LAST): 554 5.5.0 and the connection closes
+        assert len(run.messages) == 1
+        assert run.replied[-1].reply.kind is ReplyKind.SYNC_ERROR
+        assert run.replied[-1].command.verb == "DATA" and run.server.closed
+        return
     assert len(run.messages) == 2
     assert run.messages[1].content.startswith(b"From: admin@cs.tcd.ie\r\n")
