@@ -346,7 +346,7 @@ def soak_one(name: str, clients: int, messages: int, pause: float,
     with tempfile.TemporaryDirectory(prefix="bench-soak-", dir=directory) as tmp:
         maildir = Path(tmp) / "maildir"
         if name == "bridge":
-            command = bridge_command(maildir) + ["--listen", "127.0.0.1:0=mail.cs.tcd.ie:110"]
+            command = [*bridge_command(maildir), "--listen", "127.0.0.1:0=mail.cs.tcd.ie:110"]
             server = Server(command, ports=2)
         else:
             server = Server(aiosmtpd_command(maildir))
@@ -358,7 +358,7 @@ def soak_one(name: str, clients: int, messages: int, pause: float,
             elapsed, samples = asyncio.run(soak_load(server.port, pid, clients, messages, pause))
             time.sleep(0.5)
             result["end"] = rss_mb(pid)
-            result["peak"] = max(samples + [v for v in (result["end"],) if v is not None],
+            result["peak"] = max([*samples, *(v for v in (result["end"],) if v is not None)],
                                  default=None)
             result["mb_per_s"] = clients * messages * SOAK_MESSAGE / 1e6 / elapsed
             if name == "bridge":

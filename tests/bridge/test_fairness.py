@@ -4,8 +4,6 @@ busy a connection that has said nothing is timed out quickly (Postfix's stress t
 
 from __future__ import annotations
 
-import time
-
 from conftest import Raw, in_thread, smtp_port, wait_for
 
 
