@@ -444,8 +444,8 @@ def _network_of(ref: str, command: str) -> str | Scenario | None:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return None
-    print(f"smtp-sim {command}: {ref} is a lesson; its network is the scenario "
-          f"{scenario.id!r}", file=sys.stderr)
+    print(wrap(f"smtp-sim {command}: {ref} is a lesson; its network is the scenario "
+               f"{scenario.id!r}"), file=sys.stderr)
     return scenario
 
 
@@ -475,10 +475,12 @@ def _dispatch(argv: list[str] | None) -> int:
 
         sys.stdout.write(argcomplete.shellcode(["smtp-sim"], shell=args.shell))
         return 0
-    if STDIN in (getattr(args, "lesson", None), getattr(args, "scenario", None)) and \
-            args.command in ("lesson", "sandbox"):
-        print(f"smtp-sim {args.command}: the app reads the keyboard from standard input, so "
-              "it cannot read the file from there: give the file's name", file=sys.stderr)
+    if args.command in ("lesson", "sandbox", "present") and STDIN in (
+            getattr(args, "lesson", None), getattr(args, "scenario", None),
+            getattr(args, "ref", None)):
+        print(wrap(f"smtp-sim {args.command}: the app reads the keyboard from standard input, "
+                   "so it cannot read the file from there: give the file's name"),
+              file=sys.stderr)
         return 2
     if args.command == "session":
         if args.scenario:
@@ -498,7 +500,7 @@ def _dispatch(argv: list[str] | None) -> int:
         try:
             print(wrap(explain(" ".join(args.topic))))
         except UnknownTopic as exc:
-            print(f"smtp-sim explain: {exc}", file=sys.stderr)
+            print(wrap(f"smtp-sim explain: {exc}"), file=sys.stderr)
             return 2
         return 0
     if args.command == "run":

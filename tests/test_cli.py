@@ -105,9 +105,13 @@ def test_run_answers_from_standard_input(capsys, monkeypatch):
     assert "PASS  step 2" in out and "FAIL  step 3" in out
 
 
-def test_the_app_does_not_take_its_file_from_standard_input(capsys):
-    assert main(["lesson", "-"]) == 2
-    assert "give the file's name" in capsys.readouterr().err
+@pytest.mark.parametrize("command", ["lesson", "sandbox", "present"])
+def test_the_app_does_not_take_its_file_from_standard_input(command, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    assert main([command, "-"]) == 2
+    err = capsys.readouterr().err
+    assert "give the file's name" in " ".join(err.split())
+    assert max(map(len, err.splitlines())) <= 60
 
 
 def test_web_without_the_extra_says_how_to_get_it(capsys, monkeypatch):
