@@ -288,6 +288,15 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
                          help="the port (default 8000; 0 picks a free one)")
     web_cmd.add_argument("--public-url", metavar="URL",
                          help="the address browsers use, when behind a reverse proxy")
+    web_cmd.add_argument("--max-sessions", type=_positive, default=40, metavar="N",
+                         help="sessions at once; past it the page says the class is full "
+                         "(default 40)")
+    web_cmd.add_argument("--idle-timeout", type=_duration, default=1800.0, metavar="TIME",
+                         help="end a session nobody typed in for this long, its progress "
+                         "saved first (default 30min)")
+    web_cmd.add_argument("--max-memory", type=_positive, default=400, metavar="MIB",
+                         help="end a session whose process grows past this many MiB of "
+                         "resident memory (default 400)")
     what = web_cmd.add_mutually_exclusive_group()
     what.add_argument("--lesson", metavar="ID", help="open this lesson for every "
                       "visitor").completer = _ids("lesson")
@@ -630,7 +639,9 @@ def _web(args: argparse.Namespace) -> int:
                    f"({exc.name or exc} is missing): pip install 'smtp-sim[web]'"),
               file=sys.stderr)
         return 2
-    return serve_web(args.host, args.port, args=what, public_url=args.public_url)
+    return serve_web(args.host, args.port, args=what, public_url=args.public_url,
+                     max_sessions=args.max_sessions, idle_timeout=args.idle_timeout,
+                     max_memory=args.max_memory)
 
 
 if __name__ == "__main__":

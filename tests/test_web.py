@@ -150,7 +150,7 @@ async def test_an_export_is_downloaded_by_the_browser(tmp_path):
         async with aiohttp.ClientSession() as http, \
                 http.ws_connect(url.replace("http", "ws") + "/ws?width=120&height=40") as ws:
             await ws.send_json(["resize", {"width": 120, "height": 40}])
-            received, key, sent = 0, None, False
+            received, key, sent = b"", None, False
             deadline = time.monotonic() + 60
             while key is None and time.monotonic() < deadline:
                 try:
@@ -158,13 +158,17 @@ async def test_an_export_is_downloaded_by_the_browser(tmp_path):
                 except TimeoutError:
                     continue
                 if message.type == aiohttp.WSMsgType.BINARY:
-                    received += len(message.data)
-                    if received > 5000 and not sent:  # drawn: step 5 events, then export
+                    received += message.data
+                    # drawn with the network loaded (its hosts on the map, not the first
+                    # frame's placeholders): step 5 events, then export
+                    if b"crepes" in received and not sent:
                         sent = True
                         await asyncio.sleep(0.5)
                         for keys in ["\x1b[18~"] * 5 + ["\x13"]:  # F7 x5, ctrl+s
                             await ws.send_json(["stdin", keys])
                             await asyncio.sleep(0.3)
+                        await ws.send_json(["stdin", "\r"])  # past the name field (empty)
+                        await asyncio.sleep(0.3)
                         await ws.send_json(["stdin", "\r"])  # the first: the transcript
                 elif message.type == aiohttp.WSMsgType.TEXT:
                     kind, *rest = json.loads(message.data)
@@ -184,7 +188,8 @@ async def test_an_export_is_downloaded_by_the_browser(tmp_path):
 
 def test_app_command_keeps_progress_in_memory():
     command = app_command(["lesson", "foo bar"], python="/usr/bin/python3")
-    assert command == "SMTP_SIM_PROGRESS=memory exec /usr/bin/python3 -m smtp_sim lesson 'foo bar'"
+    assert command == ("SMTP_SIM_PROGRESS=memory SMTP_SIM_WEB_SESSION=1 exec /usr/bin/python3 "
+                       "-m smtp_sim lesson 'foo bar'")
 
 
 def test_a_lesson_that_does_not_exist_fails_before_serving(capsys):

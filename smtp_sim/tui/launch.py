@@ -75,6 +75,48 @@ def _lesson_loader(ref: str) -> Callable[[], Lesson]:
     return load
 
 
+#: The exit status after the problem page (a file that cannot be used), as `run` and `check`.
+PROBLEM_EXIT = 2
+
+
+def no_terminal(command: str) -> str | None:
+    """Why the app cannot start here: standard input is not a terminal (a pipe, /dev/null,
+    a service) and no TEXTUAL_DRIVER says how to drive it (textual-serve sets one). Without
+    this Textual's terminal driver reads a closed input for ever, at full CPU."""
+    import os
+    import sys
+
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return None
+    try:
+        if sys.stdin is not None and sys.stdin.isatty():
+            return None
+    except (AttributeError, ValueError):
+        pass
+    return (f"smtp-sim {command}: standard input is not a terminal, and the app needs one: "
+            "run it in a terminal (a browser: smtp-sim web; graded without a screen: "
+            "smtp-sim run LESSON --answers FILE)")
+
+
+def _run(app, command: str) -> int:
+    import os
+    import sys
+
+    problem = no_terminal(command)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return PROBLEM_EXIT
+    if os.environ.get("SMTP_SIM_WEB_SESSION"):  # a visitor of smtp-sim web
+        from ..web_session import run
+
+        run(app)
+    else:
+        app.run()
+    if getattr(app, "shows_problems", False):
+        return PROBLEM_EXIT
+    return 0 if app.return_code is None else app.return_code
+
+
 def launch(command: str, ref: str | None, *, seed: int | None = None,
            listen: Sequence[ListenSpec] | None = None,
            export_dir: str | Path | None = None, student: str | None = None,
@@ -85,8 +127,7 @@ def launch(command: str, ref: str | None, *, seed: int | None = None,
     use_theme(app, theme)
     if student:  # --student: in every exported attempt, and kept once the student exports
         app.student_given = " ".join(student.split())
-    app.run()
-    return 0 if app.return_code is None else app.return_code
+    return _run(app, command)
 
 
 def use_theme(app: App, theme: str | None) -> None:
@@ -117,5 +158,4 @@ def launch_presenter(ref: str, *, seed: int | None = None, animate: bool = True,
     app = build_presenter(ref, seed=seed, animate=animate)
     if theme in app.available_themes:
         app.theme = theme
-    app.run()
-    return 0 if app.return_code is None else app.return_code
+    return _run(app, "present")

@@ -155,6 +155,11 @@ class LoadingActions:
         for title, pane in TABS:
             await tabs.add_pane(TabPane(title, views[pane], id=pane))
 
+    @property
+    def shows_problems(self) -> bool:
+        """The lesson could not be used: the command exits 2 after the problem page."""
+        return self._problems is not None
+
     def _show_problems(self, problems: list[str]) -> None:
         from .screens.error import ProblemScreen
 

@@ -49,6 +49,7 @@ class _ProblemPage:
 
 class ProblemApp(_ProblemPage, App):
     TITLE = "smtp-sim: this file cannot be used"
+    shows_problems = True  # the command exits 2 after it, as `run` and `check` do
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q,escape,ctrl+q", "quit", "Quit", id="problems.quit"),
     ]

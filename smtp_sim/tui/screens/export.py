@@ -101,7 +101,10 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
 
     @on(Input.Submitted)
     def _dir_submitted(self) -> None:
-        self.query_one(OptionList).focus()
+        kinds = self.query_one(OptionList)
+        kinds.focus()
+        if kinds.highlighted is None:
+            kinds.highlighted = 0
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -1,0 +1,79 @@
+"""The TUI commands (lesson, sandbox, present) refuse to start without a terminal (a pipe or
+/dev/null as standard input would make Textual's driver read a closed input for ever), unless
+TEXTUAL_DRIVER says how to drive them; and after the problem page of a file with problems
+they exit 2, as `run` and `check` do (tried in a real terminal, tmux)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BAD = 'id = "bad"\ntitle = "t"\nsummary = "s"\n[[steps]]\nid = "a"\ntitle = 3\n'
+
+
+def _env(**more: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_DRIVER"}
+    return {**env, "PYTHONPATH": str(ROOT), **more}
+
+
+@pytest.mark.parametrize("args", [["lesson", "foobar"], ["sandbox"], ["present", "demo-journey"],
+                                  ["lesson", "nosuch"]])
+def test_no_terminal_is_refused_at_once(args, tmp_path):
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "smtp_sim", *args], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                          env=_env(SMTP_SIM_DATA_DIR=str(tmp_path)))
+    assert done.returncode == 2
+    assert "standard input is not a terminal" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert time.monotonic() - start < 30
+
+
+def test_textual_driver_lets_it_start():
+    from smtp_sim.tui.launch import no_terminal
+
+    os.environ["TEXTUAL_DRIVER"] = "textual.drivers.web_driver:WebDriver"
+    try:
+        assert no_terminal("lesson") is None
+    finally:
+        del os.environ["TEXTUAL_DRIVER"]
+
+
+TMUX = shutil.which("tmux")
+
+
+@pytest.mark.skipif(TMUX is None, reason="tmux is not installed (Debian: apt-get install tmux)")
+@pytest.mark.parametrize("command", ["lesson", "sandbox", "present"])
+def test_a_file_with_problems_exits_2_after_its_page(command, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(BAD if command != "sandbox" else 'id = "x"\ntitle = 3\n')
+    status = tmp_path / "status"
+    session = f"smtp-sim-test-{os.getpid()}-{command}"
+    env = " ".join(f"{k}={v}" for k, v in {"PYTHONPATH": ROOT,
+                                           "SMTP_SIM_DATA_DIR": tmp_path}.items())
+    shell = (f"cd {tmp_path} && env -u TEXTUAL_DRIVER {env} {sys.executable} -m smtp_sim "
+             f"{command} {bad}; echo $? > {status}")
+    subprocess.run([TMUX, "new-session", "-d", "-s", session, "-x", "100", "-y", "30", shell],
+                   check=True)
+    try:
+        deadline = time.monotonic() + 60
+        screen = ""
+        while time.monotonic() < deadline and "problems:" not in screen:
+            time.sleep(0.5)
+            screen = subprocess.run([TMUX, "capture-pane", "-p", "-t", session],
+                                    capture_output=True, text=True).stdout
+        assert "problems:" in screen, screen
+        assert "bad.toml" in screen
+        subprocess.run([TMUX, "send-keys", "-t", session, "q"], check=True)
+        while time.monotonic() < deadline and not status.exists():
+            time.sleep(0.2)
+        assert status.read_text().strip() == "2"
+    finally:
+        subprocess.run([TMUX, "kill-session", "-t", session], capture_output=True)
