@@ -163,7 +163,7 @@ async def test_an_export_is_downloaded_by_the_browser(tmp_path):
                     # frame's placeholders): step 5 events, then export
                     if b"crepes" in received and not sent:
                         sent = True
-                        await asyncio.sleep(0.5)
+                        await asyncio.sleep(1.5)  # (a busy machine: the keys after the frame)
                         for keys in ["\x1b[18~"] * 5 + ["\x13"]:  # F7 x5, ctrl+s
                             await ws.send_json(["stdin", keys])
                             await asyncio.sleep(0.3)
