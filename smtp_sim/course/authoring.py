@@ -1,5 +1,6 @@
 """What ``smtp-sim check`` proves about a lesson beyond its types: every step has a solution
-(and a quiz step's solution answers it, since ``--solve`` types only what the author wrote),
+(and a quiz step's solution answers it, since ``--solve`` types only what the author wrote;
+a built-in lesson's quizzes explain every choice),
 every check names hosts and mail servers the network has, and (a warning) every
 ``telnet HOST`` of a solution names a host the student's telnet can find.
 """
@@ -39,6 +40,17 @@ def solution_issues(lesson: Lesson) -> list[Issue]:
                 "answers (`--solve` types only the solution's lines)",
                 f'"/answer {_answer(step.quiz)}" as a line of the solution'))
     return issues
+
+
+def explain_issues(lesson: Lesson) -> list[Issue]:
+    """A multiple-choice quiz without ``explain`` (why each choice is right or wrong): a
+    student's wrong answer would be told only "not quite". Required of built-in lessons."""
+    return [Issue(("steps", i, "quiz", "explain"),
+                  f"step {step.id!r}: a built-in lesson's quiz explains every choice",
+                  f"explain = [{len(step.quiz.choices)} strings, one for each choice, in order: "
+                  "why it is right or wrong, citing the source of any fact]")
+            for i, step in enumerate(lesson.steps)
+            if step.quiz is not None and step.quiz.choices and not step.quiz.explain]
 
 
 def _answer(quiz: Quiz) -> str:

@@ -13,6 +13,7 @@ from ..textio import wrap
 from ..world.problems import Issue, ScenarioError, TomlLocator, to_problems
 from ..world.scenario import Scenario, list_builtin, parse_document, read_document
 from ..world.world import World
+from .authoring import explain_issues
 from .grading import Grade, grade_attempt, read_attempt, solve
 from .lesson import Lesson, builtin_lessons, is_lesson_source, parse_lesson
 from .progress import ProgressStore
@@ -134,6 +135,9 @@ def check_files(paths: list[str], stdout: TextIO, stderr: TextIO) -> int:
             if is_lesson_source(source):
                 lesson = parse_document(source, Lesson, file)
                 kind = "presentation" if lesson.is_presentation else "lesson"
+                if _is_builtin(file) and explain_issues(lesson):
+                    raise ScenarioError(to_problems(explain_issues(lesson), file,
+                                                    TomlLocator(source)))
                 for warning in lesson_warnings(lesson, source, file):
                     print(warning, file=stderr)
             else:
@@ -146,6 +150,15 @@ def check_files(paths: list[str], stdout: TextIO, stderr: TextIO) -> int:
             continue
         print(f"{file}: ok ({kind})", file=stdout)
     return 2 if bad else 0
+
+
+def _is_builtin(file: str) -> bool:
+    from ..world.scenario import builtin_dir
+
+    try:
+        return Path(file).resolve().parent == builtin_dir().resolve()
+    except OSError:
+        return False
 
 
 def lesson_warnings(lesson: Lesson, source: str, file: str) -> list[str]:

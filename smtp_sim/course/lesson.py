@@ -68,11 +68,14 @@ class Quiz(_Model):
     correct: int | None = Field(default=None, ge=1)
     accept: list[str] = Field(default_factory=list)
     explanation: str = ""
+    #: Why each choice is right or wrong, in the order of ``choices``: shown after that
+    #: choice is picked (a wrong answer says why it is wrong). Required of built-in lessons.
+    explain: list[str] = Field(default_factory=list)
     #: Wrong answers allowed; past them the quiz closes (the step goes on, the quiz not
     #: right), so trying every choice shows in the grade. None: as many as the student likes.
     max_tries: int | None = Field(default=None, ge=1)
 
-    _prose = field_validator("question", "choices", "explanation")(_filled)
+    _prose = field_validator("question", "choices", "explanation", "explain")(_filled)
 
     @model_validator(mode="after")
     def _one_kind(self) -> Quiz:
@@ -84,6 +87,11 @@ class Quiz(_Model):
                                  f"{len(self.choices)} choices")
             if self.accept:
                 raise ValueError("use either `choices` with `correct`, or `accept`, not both")
+            if self.explain and len(self.explain) != len(self.choices):
+                raise ValueError(f"`explain` has {len(self.explain)} entries for "
+                                 f"{len(self.choices)} choices: give one for each choice")
+        elif self.explain:
+            raise ValueError("`explain` goes with `choices` (one for each choice)")
         elif not self.accept:
             raise ValueError("a quiz needs `choices` with `correct`, or `accept` (short answer)")
         return self
@@ -110,6 +118,15 @@ class Quiz(_Model):
             return None
         return (f"choose one of {letters[0].upper()}-{letters[-1].upper()} (or 1-{last}), "
                 f"e.g. /answer {letters[0].upper()}")
+
+    def why(self, answer: str) -> str:
+        """The ``explain`` of the choice ``answer`` picks (a letter, a number or its text),
+        or "" when there is none."""
+        given = _normal(answer)
+        for i, choice in enumerate(self.choices):
+            if given in (chr(ord("a") + i), str(i + 1), _normal(choice)):
+                return self.explain[i] if i < len(self.explain) else ""
+        return ""
 
     @property
     def solution(self) -> str:

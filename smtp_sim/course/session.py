@@ -183,6 +183,10 @@ class LessonSession:
             if self.progress[self.index].quiz_closed:
                 return (f"No tries left ({quiz.max_tries} given): this question is closed; "
                         "go on with the step.")
+            if not self.task_done():
+                task = self.current.task if self.current is not None else ""
+                return ("First the task" + (f" ({task.rstrip('.')})" if task else "")
+                        + ": the question is about what it shows. Then answer.")
             ok = self.answer(rest)
             if ok:
                 return "Correct. " + quiz.explanation if quiz.explanation else "Correct."
@@ -191,7 +195,8 @@ class LessonSession:
                 return (f"Not right, and that was the last of {quiz.max_tries} tries.{told} "
                         + quiz.explanation).rstrip()
             more = " (or /hint)" if self.current is not None and self.current.hints else ""
-            return f"Not quite. Try again{more}."
+            why = quiz.why(rest)
+            return f"Not quite: {why} Try again{more}." if why else f"Not quite. Try again{more}."
         if word == "wait":
             seconds = parse_duration(rest or "10s")
             self._advance(self.world.now + seconds, run)
@@ -241,14 +246,25 @@ class LessonSession:
         return CheckContext(self.world, self.world.trace.since(progress.started_at),
                             self.terminal, progress.quiz_correct, progress.answers)
 
+    def task_done(self) -> bool:
+        """The current step's checks pass, its quiz aside: what the quiz asks about has
+        been done (a quiz is not answered before)."""
+        step = self.current
+        if step is None or not step.checks or self.progress[self.index].done:
+            return True
+        return self._passed(self.index, quiz_aside=True)
+
     def step_passed(self, index: int | None = None) -> bool:
         """The step's checks over the records since it began, as ``check.passed(context)``
         gives them; watched (:mod:`.incremental`), so that asking after every clock event
         reads each new record once instead of every record since the step began."""
-        i = self.index if index is None else index
+        return self._passed(self.index if index is None else index)
+
+    def _passed(self, i: int, *, quiz_aside: bool = False) -> bool:
         step = self.lesson.steps[i]
         progress = self.progress[i]
-        if step.quiz is not None and not (progress.quiz_correct or progress.quiz_closed):
+        if step.quiz is not None and not (progress.quiz_correct or progress.quiz_closed
+                                          or quiz_aside):
             return False
         watch = self._watch
         if watch is None or watch.index != i or watch.started_at != progress.started_at:
@@ -256,7 +272,8 @@ class LessonSession:
         trace = self.world.trace
         if watch.fed < len(trace):
             watch.catch_up(trace[watch.fed:])
-        ctx = CheckContext(self.world, (), self.terminal, progress.quiz_correct, progress.answers)
+        ctx = CheckContext(self.world, (), self.terminal, progress.quiz_correct or quiz_aside,
+                           progress.answers)
         return watch.passed(ctx)
 
     def evaluate(self) -> bool:

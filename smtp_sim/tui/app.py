@@ -298,18 +298,23 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, ConsoleActions,
         index = session.index
         step = session.current  # (a right answer may move the lesson on to the next step)
         # Through the console's /answer, so the answer is part of the attempt (exports).
-        self.playback.enter(f"/answer {event.answer}", run=False)
+        tries = len(session.progress[index].answers)
+        said = self.playback.enter(f"/answer {event.answer}", run=False)
         ok = session.progress[index].quiz_correct
         quiz = step.quiz if step is not None else None
         panel = self.query_one(LessonPanel)
-        if ok:
+        if len(session.progress[index].answers) == tries:  # not taken (the task comes first)
+            panel.quiz_feedback = said or ""
+        elif ok:
             said = "\u2714 Correct. " + (quiz.explanation if quiz else "")
             panel.quiz_feedback = said
             if session.index != index:  # the panel shows the next step: keep the why in view
                 self.notify(said, title="Quiz", timeout=12, markup=False)
         else:
             hint = ", or press F2 for a hint" if step is not None and step.hints else ""
-            panel.quiz_feedback = f"\u2718 Not quite. Try again{hint}."
+            why = quiz.why(event.answer) if quiz is not None else ""
+            panel.quiz_feedback = (f"\u2718 Not quite: {why} Try again{hint}." if why
+                                   else f"\u2718 Not quite. Try again{hint}.")
         self.refresh_views()
 
     def _select_record(self, record) -> None:

@@ -38,7 +38,9 @@ def test_an_answer_that_is_no_choice_is_not_graded():
     answer = session.enter("/answer Z")
     assert answer == "/answer: choose one of A-D (or 1-4), e.g. /answer A"
     assert session.progress[7].answers == []  # not counted as a wrong answer
-    assert session.enter("/answer a") == "Not quite. Try again."  # no hints: no "/hint"
+    quiz = session.lesson.steps[7].quiz
+    assert session.enter("/answer a") == f"Not quite: {quiz.why('a')} Try again."  # no "/hint"
+    assert "empty line ends the headers" in quiz.why("a")  # its own why, not a generic one
     assert session.progress[7].answers == ["a"]
 
 
@@ -97,3 +99,45 @@ def test_foobar_message_without_the_empty_line_does_not_pass_and_the_hint_says_w
     with_it = typed(["To: Someone@S", "From: SomeOneElse@S", "Subject: FooBar", "",
                      "Hello World", "."])
     assert with_it.passed_steps()[:6] == [True] * 6
+
+
+def test_a_quiz_about_a_task_is_not_answered_before_the_task():
+    """Issue 15: lesson 1 step 4 asks about Bob's answer to a /send not yet done."""
+    from smtp_sim.course.lesson import load_lesson
+    from smtp_sim.course.session import LessonSession
+
+    session = LessonSession(load_lesson("press-send"))
+    session.go_to(3)
+    said = session.enter("/answer b")
+    assert said.startswith("First the task (Type: /send bob@cs.tcd.ie")
+    assert session.progress[3].answers == [] and not session.progress[3].quiz_correct
+    session.enter("/send bob@cs.tcd.ie alice@crepes.fr Re: Hello")
+    assert session.enter("/answer b").startswith("Correct.")
+
+
+def test_built_in_lessons_explain_every_choice_and_check_requires_it(tmp_path, monkeypatch):
+    import io
+    import shutil
+
+    from smtp_sim.course import commands
+    from smtp_sim.course.lesson import builtin_lessons
+    from smtp_sim.world.scenario import builtin_dir
+
+    for lesson in builtin_lessons():
+        for step in lesson.steps:
+            if step.quiz is not None and step.quiz.choices:
+                assert len(step.quiz.explain) == len(step.quiz.choices), (lesson.id, step.id)
+    source = (builtin_dir() / "foobar.toml").read_text()
+    start = source.index("explain = [")
+    copy = tmp_path / "foobar.toml"
+    copy.write_text(source[:start] + source[source.index("]\n", start) + 2:])
+    shutil.copy(builtin_dir() / "classroom.toml", tmp_path / "classroom.toml")
+
+    def check() -> tuple[int, str]:
+        out, err = io.StringIO(), io.StringIO()
+        return commands.check_files([str(copy)], out, err), err.getvalue()
+
+    assert check() == (0, "")  # a lesson of one's own may leave it out
+    monkeypatch.setattr(commands, "_is_builtin", lambda file: True)
+    code, err = check()  # a built-in lesson may not
+    assert code == 2 and "steps[7].quiz.explain" in err and "explains every choice" in err

@@ -37,7 +37,8 @@ def quiz_lesson():
         Quiz(question="Fifth?", accept=["five"]),
         Quiz(question="Sixth?", choices=["f1", "f2"], correct=1),
     ]
-    steps = [step.model_copy(update={"quiz": quiz})
+    # (no checks: a quiz about a task is answered only once the task is done)
+    steps = [step.model_copy(update={"quiz": quiz, "checks": []})
              for step, quiz in zip(lesson.steps, quizzes, strict=False)]
     return lesson.model_copy(update={"steps": steps})
 

@@ -76,7 +76,9 @@ async def test_quiz_feedback_offers_a_hint_only_when_there_is_one():
         wrong = next(chr(ord("a") + i) for i in range(len(quiz.choices)) if i + 1 != quiz.correct)
         panel.post_message(LessonPanel.QuizAnswered(wrong))
         await pilot.pause()
-        assert panel.quiz_feedback == "\u2718 Not quite. Try again."
+        # Why that choice is wrong (the lesson's `explain`), and no offer of a hint.
+        assert panel.quiz_feedback == (f"\u2718 Not quite: {quiz.why(wrong)} Try again.")
+        assert quiz.why(wrong) and "hint" not in panel.quiz_feedback
         panel.post_message(LessonPanel.QuizAnswered(quiz.solution))
         await pilot.pause()
         assert panel.quiz_feedback == "\u2714 Correct. " + quiz.explanation

@@ -121,8 +121,10 @@ class LessonPanel(Vertical):
             self.query_one("#step-scroll", VerticalScroll).scroll_home(animate=False)
             self._show_quiz(session)
         # (theme variables: the colours follow the theme, switched at any time)
+        told = step.task or ("answer the question below" if step.quiz is not None
+                             else "see above")
         task = Content.assemble(("Task: ", "bold $accent"),
-                                Content.from_rich_text(literal(step.task or "see above")))
+                                Content.from_rich_text(literal(told)))
         if progress and progress.done:
             task = Content.assemble(task, ("  \u2714 done", "bold $success"))
         self.query_one("#task", Static).update(task)
