@@ -22,7 +22,10 @@
 #   /etc/hosts + service.switch `hosts files': no DNS; every name below is 127.0.0.x (the
 #                simulated twin, conformance/scenarios/sendmail.toml, has the same names: a
 #                sender whose domain is not among them is refused at RCPT by both)
-# The daemon runs as `sendmail -bd' with no queue runner (-q): the queue is never worked.
+# The daemon runs as `sendmail -bd' with no queue runner (-q): the queue is never worked, but
+# for an ETRN (the harness sends some), which runs it for that node: every name is 127.0.0.x,
+# remote domains are 127.0.0.3 and .4 where nothing listens, local mail stays in the chroot
+# (Postfix's 127.0.0.1 is `localhost', which is local here), so nothing leaves the machine.
 set -eu
 
 ROOT=${SENDMAIL_ROOT:-/work/ref/sendmail-root}

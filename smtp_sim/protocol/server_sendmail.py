@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from .address import Address
 from .events import Command, Envelope
-from .personalities import ExpnPolicy, VrfyPolicy
+from .personalities import DebugPolicy, ExpnPolicy, VrfyPolicy
 from .policy import Stage
 from .records import unchecked_constructor
 from .replies import Reply, ReplyKind, ReplySpec
@@ -89,7 +89,7 @@ class SendmailCommands:
                 reply = self._reply(K.TOO_MANY_ERRORS)
                 self._answer(command, reply, state, False)  # (a 421: the engine closes)
                 return
-            note = _probe_note(verb) if p.debug.value == "noted" else None
+            note = _probe_note(verb) if p.debug is DebugPolicy.NOTED else None
             self._answer(command, self._reply(K.UNKNOWN_COMMAND, line=echo(text)), state,
                          False, note)
             return
@@ -127,7 +127,7 @@ class SendmailCommands:
                  syntax: ReplyKind) -> Path | Reply:
         rest, first = skipword(argument, word)
         if rest is None:
-            return self._reply(syntax, word=shorten(first))
+            return self._reply(syntax, word=_shown(first))
         path = _parsed(rest, word == "from")
         if path.error is not None:
             code, enhanced, problem = path.error
