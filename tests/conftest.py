@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
+import tempfile
 
 import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """No test reads or writes the user's own progress, settings or Maildir: the data and
+    config folders (platformdirs follows XDG_*) are a fresh temporary folder for the whole run,
+    inherited by the subprocesses tests start. A test that left progress behind in the real
+    folder made later ones resume a lesson."""
+    home = tempfile.mkdtemp(prefix="smtp-sim-tests-")
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
+        os.environ[name] = os.path.join(home, name.lower())
 
 
 @pytest.fixture(scope="module")
