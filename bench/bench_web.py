@@ -72,6 +72,18 @@ def rss_mib(pid: int) -> float:
         return 0.0
 
 
+def pss_mib(pid: int) -> float:
+    """Proportional set size: pages shared between sessions (Python, Textual) counted once
+    across them, so N sessions x PSS is what they really take."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def machine_busy(since: tuple[int, int] | None = None):
     """Without ``since``: a sample of /proc/stat; with it: the per cent of all CPUs busy."""
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -193,6 +205,7 @@ async def measure(url: str, server_pid: int, sessions: int, idle: float, keys: i
                 if b"-m" in Path(f"/proc/{pid}/cmdline").read_bytes()
                 or b"-c" in Path(f"/proc/{pid}/cmdline").read_bytes()]
         await asyncio.sleep(3)  # let start-up work settle
+        startup_cpu = [cpu_seconds(pid) for pid in apps]  # from exec to drawn and settled
 
         cpu0 = {pid: cpu_seconds(pid) for pid in [*apps, server_pid]}
         updates0 = sum(b.updates for b in browsers)
@@ -202,6 +215,7 @@ async def measure(url: str, server_pid: int, sessions: int, idle: float, keys: i
         idle_cpu = [(cpu_seconds(pid) - cpu0[pid]) / span for pid in apps]
         idle_updates = (sum(b.updates for b in browsers) - updates0) / span / max(1, sessions)
         rss = [rss_mib(pid) for pid in apps]
+        pss = [pss_mib(pid) for pid in apps]
 
         first = [await b.key("x") for b in browsers]  # the first key of each session
         for b in browsers:
@@ -235,6 +249,9 @@ async def measure(url: str, server_pid: int, sessions: int, idle: float, keys: i
         "processes": len(apps),
         "startup_s": round(startup, 2),
         "rss_mib_per_session": round(statistics.median(rss), 1) if rss else None,
+        "pss_mib_per_session": round(statistics.median(pss), 1) if pss else None,
+        "startup_cpu_s_per_session": round(statistics.median(startup_cpu), 2)
+        if startup_cpu else None,
         "idle_cpu_pct_per_session": round(100 * statistics.median(idle_cpu), 2),
         "idle_cpu_pct_max": round(100 * max(idle_cpu), 2),
         "idle_updates_per_s_per_session": round(idle_updates, 2),
@@ -259,7 +276,9 @@ def run(command: str | None, sessions: int, args: argparse.Namespace) -> dict:
 
 
 def show(label: str, r: dict) -> None:
-    print(f"{label:9} {r['sessions']:3} sessions: {r['rss_mib_per_session']:6.1f} MiB each, "
+    print(f"{label:9} {r['sessions']:3} sessions: PSS {r['pss_mib_per_session']:6.1f} MiB, RSS "
+          f"{r['rss_mib_per_session']:6.1f} MiB each, start-up CPU "
+          f"{r['startup_cpu_s_per_session']:.2f} s each, "
           f"idle CPU {r['idle_cpu_pct_per_session']:5.2f}% each (max "
           f"{r['idle_cpu_pct_max']:.2f}%, {r['idle_updates_per_s_per_session']:.1f} "
           f"updates/s), typing CPU {r['typing_cpu_pct_per_session']:5.1f}% each (machine "
@@ -296,6 +315,14 @@ def main(argv: list[str] | None = None) -> int:
             b = run(bare, n, args)
             results["baseline"].append(b)
             show("baseline", b)
+    for ours, bare_run in zip(results["smtp_sim"], results["baseline"], strict=False):
+        pss = ours["pss_mib_per_session"] / max(bare_run["pss_mib_per_session"], 0.1)
+        cpu = ours["startup_cpu_s_per_session"] / max(bare_run["startup_cpu_s_per_session"],
+                                                      0.01)
+        ours["pss_ratio_to_baseline"] = round(pss, 2)
+        ours["startup_cpu_ratio_to_baseline"] = round(cpu, 2)
+        print(f"{ours['sessions']:3} sessions: PSS {pss:.2f}x the bare Textual app's "
+              f"(goal 1.3x), start-up CPU {cpu:.2f}x (goal 1.5x)", flush=True)
     held = [r["sessions"] for r in results["smtp_sim"] if r["responsive"]]
     print(json.dumps({"benchmark": "bench_web", "cpu_count": os.cpu_count(),
                       "python": platform.python_version(), "width": WIDTH, "height": HEIGHT,
