@@ -115,8 +115,8 @@ class PresenterApp(App):
     def compose(self) -> ComposeResult:
         yield Static("", id="present-bar")
         with Horizontal(id="present-views"):
-            yield NetworkMap(id="present-map")
-            yield FlowDiagram(id="present-flow")
+            yield NetworkMap(id="present-map", compact=True)  # the whole network fits
+            yield FlowDiagram(id="present-flow", wide_labels=True)
         with VerticalScroll(id="present-narration-box"):
             yield Static("", id="present-narration")
         yield Footer()

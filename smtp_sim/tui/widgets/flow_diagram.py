@@ -21,6 +21,7 @@ from ...world.world import World
 from .record_lines import RECORD_COMPONENTS, RecordLines, layers_of, record_component
 
 DEFAULT_LAYERS = frozenset({Layer.SMTP, Layer.POP3})
+_FAILURES = frozenset({Kind.TIMEOUT, Kind.RST})  # TCP records drawn: connections that failed
 TIME_WIDTH = 10  # "   12.345 "
 _LABEL_LIMIT = 300
 
@@ -76,8 +77,12 @@ class FlowDiagram(RecordLines):
 
     def __init__(self, *, layers: Iterable[Layer | str] = DEFAULT_LAYERS,
                  name: str | None = None, id: str | None = None,
-                 classes: str | None = None, disabled: bool = False) -> None:
+                 classes: str | None = None, disabled: bool = False,
+                 wide_labels: bool = False) -> None:
+        """``wide_labels`` (the presenter's): a label longer than its arrow is written beside
+        it, where the row has the most room, instead of cut to the arrow's length."""
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self.wide_labels = wide_labels
         self._layers: frozenset[Layer] = layers_of(layers) or DEFAULT_LAYERS
         self._lanes: list[str] = []
         self._lane_index: dict[str, int] = {}
@@ -100,7 +105,11 @@ class FlowDiagram(RecordLines):
         self._refilter()
 
     def matches(self, record: TraceRecord) -> bool:
-        return record.layer in self._layers
+        # (a connection that failed is drawn too: the SYN nobody answered, the refusal; in
+        # an MX-fallback lesson the dead primary is the moment to see)
+        return record.layer in self._layers or (
+            record.layer is Layer.TCP and record.kind in _FAILURES
+            and bool(self._layers & DEFAULT_LAYERS))
 
     def world_changed(self, world: World) -> None:
         self._lanes = []
@@ -197,7 +206,14 @@ class FlowDiagram(RecordLines):
             cells.put(lo + 1, HEAD_LEFT, style)
         # The label sits between the arrow's first and last two cells, a space either side.
         span = hi - lo - 5
-        if span >= 3:
+        left, right = lo - TIME_WIDTH - 2, width - hi - 3  # the room beside the arrow
+        if self.wide_labels and cell_len(label) > span - 2 and max(left, right) > span:
+            if left >= right:  # right-aligned, ending two cells before the arrow
+                text = _fit(label, left)
+                cells.put(lo - 1 - cell_len(text), text, style)
+            else:
+                cells.put(hi + 2, _fit(label, right), style)
+        elif span >= 3:
             text = f" {_fit(label, span - 2)} "
             start = lo + 3 + (span - cell_len(text)) // 2
             bold = style + Style(bold=True) if record.kind is Kind.COMMAND else style

@@ -165,8 +165,12 @@ class NetworkMap(TextPane):
         "map--down-host", "map--title"}
 
     def __init__(self, *, name: str | None = None, id: str | None = None,
-                 classes: str | None = None, disabled: bool = False) -> None:
+                 classes: str | None = None, disabled: bool = False,
+                 compact: bool = False) -> None:
+        """``compact`` (the presenter's): one line a host, its address and an empty queue
+        left out, so a whole network fits a projector's 30 rows."""
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self.compact = compact
         self.world: World | None = None
         self.in_flight: TraceRecord | None = None
         self._active: set[int] = set()  # id() of the links on the in-flight path
@@ -318,13 +322,18 @@ class NetworkMap(TextPane):
         name_key = "map--down-host" if not host.up else "map--host"
         if flight is not None and host.name in (flight.src, flight.dst) and host.up:
             name_key = "map--active"
-        canvas.put(after, y, visible(host.name), name_key)
-        after = canvas.put(x + 2, y + 1, host.ip, "map--detail")
-        if not host.up:
-            canvas.put(after, y + 1, f" {DOWN} down", "map--down")
-        row = y + 2
+        after = canvas.put(after, y, visible(host.name), name_key)
+        if self.compact:
+            if not host.up:
+                canvas.put(after, y, f" {DOWN} down", "map--down")
+            row = y + 1
+        else:
+            after = canvas.put(x + 2, y + 1, host.ip, "map--detail")
+            if not host.up:
+                canvas.put(after, y + 1, f" {DOWN} down", "map--down")
+            row = y + 2
         mta = self.world.mtas.get(host.name) if self.world is not None else None
-        if mta is not None:
+        if mta is not None and not (self.compact and not mta.queue):
             waiting = len(mta.queue)
             canvas.put(x + 2, row, f"queue: {waiting}", "map--busy" if waiting else "map--detail")
             row += 1
