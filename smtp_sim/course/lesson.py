@@ -478,7 +478,16 @@ def console_refusal(line: str, world: World, step: Step | None) -> tuple[str, st
                     "lists every fault")
         errors = check_fault(kind, dict(p.split("=", 1) for p in pairs), world)[1]
         if errors:
-            said = "; ".join(f"{e.key}: {e.message}" if e.key else e.message for e in errors)
+            parts = [f"{e.key}: {e.message}" if e.key else e.message for e in errors]
+            # (a part that ends with its question, "did you mean 'greylist'?", takes no ";")
+            said = "".join(p + ("" if i == len(parts) - 1 else " " if p.endswith("?") else "; ")
+                           for i, p in enumerate(parts))
             return f"/fault: {said}", errors[0].expected or "/fault KIND key=value ..."
         return None
-    return f"unknown command /{word}", "/help lists the console's commands: " + CONSOLE_COMMANDS
+    import difflib
+
+    words = [usage.split()[0][1:] for usage, _ in SLASH_COMMANDS]
+    close = difflib.get_close_matches(word, words, n=1, cutoff=0.6)
+    guess = f"; did you mean /{close[0]}?" if close else ""
+    return (f"unknown command /{word}{guess}",
+            "/help lists the console's commands: " + CONSOLE_COMMANDS)

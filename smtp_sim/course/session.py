@@ -175,7 +175,8 @@ class LessonSession:
         refused = console_refusal(line, self.world, self.current)
         if refused is not None:
             message, expected = refused
-            return message if word == "answer" else f"{message}; {expected}"
+            sep = " " if message.endswith("?") else "; "  # (not "did you mean /send?;")
+            return message if word == "answer" else f"{message}{sep}{expected}"
         if word == "answer":
             quiz = self.current.quiz if self.current is not None else None
             if quiz is None:

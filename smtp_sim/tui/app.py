@@ -236,6 +236,9 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, ConsoleActions,
             self._restore_progress()
             self._save_progress()
         self.query_one(LessonPanel).display = bool(lesson.steps) or self.size.width >= 100
+        # (another lesson: nothing of the last one stays in the Inspector, even a record
+        # equal to one of the new trace's)
+        self.query_one("#inspector").show(None, playback.world)
         self.refresh_bindings()  # the lesson keys come and go with the steps
         self.refresh_views()
 

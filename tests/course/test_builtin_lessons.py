@@ -67,3 +67,13 @@ def test_load_by_path_and_by_id_agree():
     by_id = load_lesson("foobar")
     by_path = load_lesson(Path(__file__).resolve().parents[2] / "lessons" / "foobar.toml")
     assert by_id == by_path
+
+
+def test_no_lesson_text_shows_four_dots():
+    """Issue 15: "`queued as ...`." read as `queued as ....` on screen."""
+    from smtp_sim.course.lesson import builtin_lessons
+
+    for lesson in builtin_lessons():
+        for step in lesson.steps:
+            shown = step.text.replace("`", "")
+            assert "...." not in shown and "...:" not in shown, (lesson.id, step.id)

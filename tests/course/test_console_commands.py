@@ -141,3 +141,12 @@ def test_built_in_lessons_explain_every_choice_and_check_requires_it(tmp_path, m
     monkeypatch.setattr(commands, "_is_builtin", lambda file: True)
     code, err = check()  # a built-in lesson may not
     assert code == 2 and "steps[7].quiz.explain" in err and "explains every choice" in err
+
+
+def test_a_misspelt_console_command_gets_did_you_mean():
+    """Issue 15: `/sned` gets "did you mean /send?"; a question is not followed by ";"."""
+    session = _session()
+    said = session.enter("/sned bob@cs.tcd.ie alice@crepes.fr")
+    assert said.startswith("unknown command /sned; did you mean /send? /help lists")
+    said = session.enter("/fault greylst host=mail.cs.tcd.ie")
+    assert "did you mean 'greylist'? " in said and "?;" not in said

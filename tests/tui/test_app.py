@@ -269,3 +269,17 @@ async def test_replaying_a_finished_lesson_asks_its_quiz_again(store):
         assert session.passed_steps() == [True] * 7 + [False]
         assert not session.complete
         assert not again.query_one("LessonPanel").has_class("-complete")
+
+
+async def test_the_inspector_is_cleared_when_another_lesson_opens(store):
+    """Issue 15: the Inspector kept a record of the previous lesson."""
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await type_line(pilot, "telnet mail.cs.tcd.ie 25")
+        app._select_record(app.playback.world.trace[1])
+        await pilot.pause()
+        inspector = app.query_one(Inspector)
+        assert inspector.record is not None
+        app.open_lesson(load_lesson("telnet-yourself"))
+        await pilot.pause()
+        assert inspector.record is None
