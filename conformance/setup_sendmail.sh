@@ -24,7 +24,7 @@
 #                sender whose domain is not among them is refused at RCPT by both)
 # The daemon runs as `sendmail -bd' with no queue runner (-q): the queue is never worked, but
 # for an ETRN (the harness sends some), which runs it for that node: every name is 127.0.0.x,
-# remote domains are 127.0.0.3 and .4 where nothing listens, local mail stays in the chroot
+# remote domains are 127.0.0.10 and up, where nothing listens, local mail stays in the chroot
 # (Postfix's 127.0.0.1 is `localhost', which is local here), so nothing leaves the machine.
 set -eu
 
@@ -86,12 +86,16 @@ printf 'cs.tcd.ie\nlocalhost\n' > "$M/local-host-names"
 cp "$M/aliases.debian" "$M/aliases"
 printf 'postmaster: root\nstaff: alice, bob\n' >> "$M/aliases"
 sed -e 's/^hosts[[:space:]].*/hosts\t\tfiles/' "$M/service.switch.debian" > "$M/service.switch"
-cat > "$ROOT/etc/hosts" <<EOF
-127.0.0.1	localhost
-$ADDR	mail.cs.tcd.ie mail cs.tcd.ie
-127.0.0.3	example.org mail.example.org example.net mail.example.net example.com mail.example.com
-127.0.0.4	tcd.ie www.tcd.ie gmail.com yahoo.com crepes.fr smtp.crepes.fr
-EOF
+# (one name a line: the first name of a line is the canonical one of all its names)
+{
+    printf '127.0.0.1\tlocalhost\n%s\tmail.cs.tcd.ie mail\n127.0.0.3\tcs.tcd.ie\n' "$ADDR"
+    n=10
+    for name in example.org mail.example.org example.net mail.example.net example.com \
+                mail.example.com tcd.ie www.tcd.ie gmail.com yahoo.com crepes.fr smtp.crepes.fr; do
+        printf '127.0.0.%s\t%s\n' "$n" "$name"
+        n=$((n + 1))
+    done
+} > "$ROOT/etc/hosts"
 # libc (the client's PTR lookup) too: files only; 127.0.0.5, the harness's client, has no name
 sed -i -e 's/^hosts:.*/hosts:          files/' "$ROOT/etc/nsswitch.conf"
 cat > "$ROOT/etc/resolv.conf" <<EOF

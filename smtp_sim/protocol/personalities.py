@@ -464,6 +464,8 @@ SENDMAIL_8 = Personality(
             550, "5.7.1", "{address}... Relaying denied. IP name lookup failed {peer_name}"),
         K.SENDER_DOMAIN_REQUIRED: S(
             553, "5.5.4", "{address}... Domain name required for sender address {argument}"),
+        K.SENDER_LITERAL: S(
+            553, "5.5.4", "{address}... Real domain name required for sender address"),
         K.SENDER_DOMAIN_UNKNOWN: S(
             553, "5.1.8", "{address}... Domain of sender address {argument} does not exist"),
         K.VRFY_OK: S(250, "2.1.5", "{address}"),

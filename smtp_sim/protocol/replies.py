@@ -114,6 +114,7 @@ class ReplyKind(StrEnum):
     VRFY_REMOTE = "vrfy_remote"  # VRFY of an address the server would relay
     SENDER_DOMAIN_REQUIRED = "sender_domain_required"  # at RCPT: the sender is unqualified
     SENDER_DOMAIN_UNKNOWN = "sender_domain_unknown"  # at RCPT: the sender's domain is unknown
+    SENDER_LITERAL = "sender_literal"  # at RCPT: the sender's domain is an address literal
     VERB_OK = "verb_ok"  # sendmail's VERB
     ETRN_OK = "etrn_ok"
     ETRN_QUEUE_UNKNOWN = "etrn_queue_unknown"
@@ -263,6 +264,7 @@ REPLY_FALLBACKS: dict[ReplyKind, ReplyKind] = {
     ReplyKind.VRFY_REMOTE: ReplyKind.VRFY_AMBIGUOUS,
     ReplyKind.SENDER_DOMAIN_REQUIRED: ReplyKind.DOMAIN_REQUIRED,
     ReplyKind.SENDER_DOMAIN_UNKNOWN: ReplyKind.SENDER_REJECTED,
+    ReplyKind.SENDER_LITERAL: ReplyKind.SENDER_REJECTED,
     ReplyKind.VERB_OK: ReplyKind.NOOP_OK,
     ReplyKind.ETRN_OK: ReplyKind.NOOP_OK,
     ReplyKind.ETRN_QUEUE_UNKNOWN: ReplyKind.NOT_IMPLEMENTED,

@@ -213,6 +213,8 @@ class SendmailCommands:
         text = seven_bit(str(sender))
         if sender.domain is None:
             return self._reply(K.SENDER_DOMAIN_REQUIRED, address=shown, argument=text)
+        if sender.domain.startswith("["):  # an address literal is no domain name
+            return self._reply(K.SENDER_LITERAL, address=shown)
         if not self._sm_local_domain(sender.domain) and not self.policy.domain_exists(
                 sender.domain):
             return self._reply(K.SENDER_DOMAIN_UNKNOWN, address=shown, argument=text)
