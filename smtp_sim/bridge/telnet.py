@@ -8,7 +8,11 @@ with DONT (so the client echoes locally and keeps its line discipline; the serve
 nothing), and says so in the trace once.
 
 Inside a message (after 354) nothing is changed unless the client has negotiated before: a
-byte 255 in 8-bit content from an ordinary mail program is content.
+byte 255 in 8-bit content from an ordinary mail program is content. Before a client has
+negotiated, a byte 255 counts as telnet's IAC only when it starts a negotiation a telnet client
+really sends (DO/DONT/WILL/WONT with an option of :data:`OPTIONS`); otherwise it is a data byte
+and reaches the server as it came, as it does on a real MTA (which knows no telnet: Postfix
+answers ``HELO \xff`` with ``500 5.5.2 Error: bad UTF-8 syntax``, docs/conformance.md).
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ _ANSWER = {DO: WONT, WILL: DONT}  # refuse whatever is asked or offered
 #: A few option names for the trace (RFC 857, 858, 1091, 1073, 1079, 1184, 1572).
 OPTIONS = {1: "ECHO", 3: "SUPPRESS-GO-AHEAD", 5: "STATUS", 24: "TERMINAL-TYPE",
            31: "WINDOW-SIZE", 32: "TERMINAL-SPEED", 33: "REMOTE-FLOW-CONTROL",
-           34: "LINEMODE", 35: "X-DISPLAY-LOCATION", 36: "OLD-ENVIRON", 39: "NEW-ENVIRON"}
+           34: "LINEMODE", 35: "X-DISPLAY-LOCATION", 36: "OLD-ENVIRON", 37: "AUTHENTICATION",
+           38: "ENCRYPT", 39: "NEW-ENVIRON", 0: "BINARY"}
 _VERBS = {DO: "DO", DONT: "DONT", WILL: "WILL", WONT: "WONT"}
 
 
@@ -77,6 +82,15 @@ class TelnetFilter:
         if verb == IAC:  # an escaped 255: a data byte
             out.append(IAC)
             return 2
+        if not self.negotiated:
+            if verb not in _VERBS:  # no telnet client opens with this: a data byte
+                out.append(IAC)
+                return 1
+            if i + 2 == n:
+                return 0
+            if data[i + 2] not in OPTIONS:
+                out.append(IAC)
+                return 1
         self.negotiated = True
         if verb in _VERBS:
             if i + 2 == n:

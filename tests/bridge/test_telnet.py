@@ -121,3 +121,20 @@ def test_the_filter_leaves_plain_text_alone():
     assert f.feed(b"\nrest") == (b"\r\nrest", b"")
     assert f.feed(b"bare\r") == (b"bare", b"")
     assert f.flush() == b"\r"
+
+
+@pytest.mark.parametrize("line", [b"NOOP \xff\xfe\r\n", b"\xff\xfe\xfd\r\n", b"HELO \xff\r\n",
+                                  b"MAIL FROM:<\xff\xfb\xfe@x>\r\n"])
+def test_a_byte_255_that_starts_no_negotiation_is_a_data_byte(line):
+    """A real MTA knows no telnet: Postfix 3.7.11 answers 'NOOP \\xff\\xfe' with 500 5.5.2
+    (tests/protocol/data/postfix-3.7/other-commands.txt), so the bytes must reach the engine."""
+    f = TelnetFilter()
+    assert f.feed(line) == (line, b"")
+    assert not f.negotiated
+
+
+def test_a_real_negotiation_turns_the_filter_on():
+    f = TelnetFilter()
+    assert f.feed(IAC + DO + SGA + b"HELO x\r\0") == (b"HELO x\r\n", IAC + WONT + SGA)
+    assert f.negotiated
+    assert f.feed(b"NOOP " + IAC + DONT + b"\xfd\r\n") == (b"NOOP \r\n", b"")
