@@ -134,10 +134,13 @@ def use_theme(app: App, theme: str | None) -> None:
     """``theme``, else the one last picked in the app; and remember what is picked next."""
     from .settings import remembered_theme
 
+    from .app import SmtpSimApp
+
     chosen = theme or remembered_theme()
     if chosen in app.available_themes:  # (a theme of another Textual version: the default)
         app.theme = chosen
-    app.remember_theme = True  # (a ProblemApp has no use for it)
+    if isinstance(app, SmtpSimApp):  # (not a ProblemApp: nothing to pick a theme in)
+        app.remember_theme = True
 
 
 def build_presenter(ref: str, *, seed: int | None = None, animate: bool = True):
