@@ -83,7 +83,7 @@ def run_lesson(ref: str, *, answers: str | None, seed: int | None, stdout: TextI
         print(json.dumps(row(lesson, grade, who, answers or "(solution)").as_json(),
                          ensure_ascii=False), file=stdout)
     else:
-        print(wrap(grade.report()), file=stdout)  # (long "not met: ..." lines folded)
+        print(grade.report(), file=stdout)  # (one line an item, as scripts read it: not wrapped)
     if exports is not None and grade.world is not None:
         status = exports(grade.world, False)
         if status:
