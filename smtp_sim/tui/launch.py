@@ -132,9 +132,8 @@ def launch(command: str, ref: str | None, *, seed: int | None = None,
 
 def use_theme(app: App, theme: str | None) -> None:
     """``theme``, else the one last picked in the app; and remember what is picked next."""
-    from .settings import remembered_theme
-
     from .app import SmtpSimApp
+    from .settings import remembered_theme
 
     chosen = theme or remembered_theme()
     if chosen in app.available_themes:  # (a theme of another Textual version: the default)
