@@ -10,7 +10,8 @@ nothing), and says so in the trace once.
 Inside a message (after 354) nothing is changed unless the client has negotiated before: a
 byte 255 in 8-bit content from an ordinary mail program is content. Before a client has
 negotiated, a byte 255 counts as telnet's IAC only when it starts a negotiation a telnet client
-really sends (DO/DONT/WILL/WONT with an option of :data:`OPTIONS`); otherwise it is a data byte
+really opens with (DO or WILL with an option of :data:`OPTIONS`; DONT and WONT only answer
+a request, and the bridge makes none); otherwise it is a data byte
 and reaches the server as it came, as it does on a real MTA (which knows no telnet: Postfix
 answers ``HELO \xff`` with ``500 5.5.2 Error: bad UTF-8 syntax``, docs/conformance.md).
 """
@@ -83,7 +84,7 @@ class TelnetFilter:
             out.append(IAC)
             return 2
         if not self.negotiated:
-            if verb not in _VERBS:  # no telnet client opens with this: a data byte
+            if verb not in _ANSWER:  # a client opens with DO or WILL (we never ask): data
                 out.append(IAC)
                 return 1
             if i + 2 == n:

@@ -124,7 +124,8 @@ def test_the_filter_leaves_plain_text_alone():
 
 
 @pytest.mark.parametrize("line", [b"NOOP \xff\xfe\r\n", b"\xff\xfe\xfd\r\n", b"HELO \xff\r\n",
-                                  b"MAIL FROM:<\xff\xfb\xfe@x>\r\n"])
+                                  b"MAIL FROM:<\xff\xfb\xfe@x>\r\n",
+                                  b"\xff\xfe raw bytes\r\n"])
 def test_a_byte_255_that_starts_no_negotiation_is_a_data_byte(line):
     """A real MTA knows no telnet: Postfix 3.7.11 answers 'NOOP \\xff\\xfe' with 500 5.5.2
     (tests/protocol/data/postfix-3.7/other-commands.txt), so the bytes must reach the engine."""
