@@ -283,3 +283,28 @@ async def test_the_inspector_is_cleared_when_another_lesson_opens(store):
         app.open_lesson(load_lesson("telnet-yourself"))
         await pilot.pause()
         assert inspector.record is None
+
+
+async def test_the_event_list_says_how_many_new_events_came_below(store):
+    """Issue 15: scrolled up, the Events list stays where the student reads and says that new
+    events came; End follows them again."""
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for line in FOOBAR[:5]:  # more events than the list has rows
+            await type_line(pilot, line)
+        await pilot.click("#--content-tab-tab-events")
+        await pilot.pause()
+        events = app.query_one(EventList)
+        events.focus()
+        await pilot.press("home")
+        await pilot.pause()
+        assert not events.following
+        top = events.scroll_y
+        await type_line(pilot, "To: Someone@S")
+        await type_line(pilot, "Subject: FooBar")
+        assert events.scroll_y == top
+        assert "new events below" in str(events.border_subtitle)
+        events.focus()  # (Enter took the focus to the console)
+        await pilot.press("end")
+        await pilot.pause()
+        assert events.following and not events.border_subtitle

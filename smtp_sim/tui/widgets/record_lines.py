@@ -136,6 +136,7 @@ class RecordLines(ScrollView, can_focus=True, inherit_bindings=False):
         self._strips: LRUCache[tuple, Strip] = LRUCache(maxsize=2048)
         self._styles: dict[str, Style] = {}
         self._follow = True  # stick to the newest record until the user scrolls up
+        self._unseen = 0  # rows added below while not following (said in the border)
 
     # -- the contract the app drives -----------------------------------------------------------
 
@@ -147,6 +148,7 @@ class RecordLines(ScrollView, can_focus=True, inherit_bindings=False):
         self._refilter(keep_cursor=False)
         self._follow = True
         self._scroll_to_end()
+        self._say_unseen(0)
 
     def advance(self, world: World, new: Sequence[TraceRecord]) -> None:
         """Show the records appended since the last call; follows them if at the bottom."""
@@ -160,7 +162,15 @@ class RecordLines(ScrollView, can_focus=True, inherit_bindings=False):
         self._set_virtual_size()
         if self._follow:
             self._scroll_to_end()
+        else:  # the student scrolled up to read: stay, and say what came below
+            self._say_unseen(self._unseen + len(added))
         self.refresh()
+
+    def _say_unseen(self, count: int) -> None:
+        self._unseen = count
+        self.set_class(bool(count), "-unseen")  # (a bottom border to carry the words)
+        self.border_subtitle = (f"{count:,} new event{'s' if count != 1 else ''} below "
+                                "(End to follow)") if count else None
 
     # -- what subclasses provide ---------------------------------------------------------------
 
@@ -208,11 +218,15 @@ class RecordLines(ScrollView, can_focus=True, inherit_bindings=False):
         super().watch_scroll_y(old_value, new_value)
         # Scrolling up (wheel, keys, the scrollbar) stops following; reaching the end resumes.
         self._follow = new_value >= self.max_scroll_y
+        if self._follow and self._unseen:
+            self._say_unseen(0)
 
     def _scroll_to_end(self) -> None:
         # force: right after the virtual size grows the scrollbar is not laid out yet
         self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
         self._follow = True
+        if self._unseen:
+            self._say_unseen(0)
 
     def move_cursor(self, row: int | None, *, scroll: bool = True) -> None:
         """Put the cursor on ``row`` (clamped), scroll it into view and post RecordHighlighted."""
