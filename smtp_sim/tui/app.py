@@ -28,6 +28,7 @@ from textual.widgets import Header, Static, TabbedContent, TabPane
 from ..course.progress import Progress, ProgressStore, default_store
 from .commands import (
     BindingCommands,
+    TabCommands,
     EventFilterCommands,
     ExportCommands,
     FaultCommands,
@@ -63,7 +64,7 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, ConsoleActions,
     CSS_PATH: ClassVar[list[str]] = ["styles/views.tcss", "styles/app.tcss"]
     TITLE = "smtp-sim"
     COMMANDS = App.COMMANDS | {BindingCommands, EventFilterCommands, LessonCommands,
-                               FaultCommands, ExportCommands}
+                               FaultCommands, ExportCommands, TabCommands}
     # The palette (BindingCommands) and the help screen list these: "Description (KEY)", the
     # tooltip as the explanation. ctrl+f: the console's input does not use it.
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -319,6 +320,10 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, ConsoleActions,
             panel.quiz_feedback = (f"\u2718 Not quite: {why} Try again{hint}." if why
                                    else f"\u2718 Not quite. Try again{hint}.")
         self.refresh_views()
+
+    def show_tab(self, pane: str) -> None:
+        """Bring the tab ``pane`` (its id, "tab-flow") to the front."""
+        self.query_one(TabbedContent).active = pane
 
     def _select_record(self, record) -> None:
         self.query_one("#inspector").show(record, self.playback.world)

@@ -162,6 +162,25 @@ class LessonCommands(_ListProvider):
         return out
 
 
+class TabCommands(_ListProvider):
+    """The tabs on the right, by name: typing "flow" finds the Flow tab."""
+
+    def items(self):
+        from .loading import TABS
+
+        app: SmtpSimApp = self.app  # type: ignore[assignment]
+        return [(f"Show the {title} tab", TAB_HELP.get(pane, ""), partial(app.show_tab, pane))
+                for title, pane in TABS]
+
+
+TAB_HELP = {"tab-map": "the network: hosts, links, connections, queues",
+            "tab-flow": "the conversation as a sequence diagram",
+            "tab-events": "every trace record, newest last",
+            "tab-inspector": "the record selected in Events or Flow, in full",
+            "tab-mailboxes": "every user's mailbox and messages",
+            "tab-queues": "the mail queues of the servers"}
+
+
 class FaultCommands(_ListProvider):
     """Faults for the hosts, links, servers and mailboxes of the network on screen."""
 
@@ -171,7 +190,7 @@ class FaultCommands(_ListProvider):
         out = []
         for host in world.network.hosts.values():
             if host.up:
-                out.append((f"Fault: take {host.name} down", "the host stops answering",
+                out.append((f"Fault: take {host.name} down (a host down)", "the host stops answering",
                             partial(app.apply_fault, "host-down", host=host.name)))
             else:
                 out.append((f"Fault: bring {host.name} back up", "the host answers again",
@@ -190,7 +209,7 @@ class FaultCommands(_ListProvider):
                 out.append((f"Fault: {name} answers {code} at {stage}", text,
                             partial(app.apply_fault, "reply", host=name, stage=stage,
                                     code=code, text=text)))
-            out.append((f"Fault: {name} greylists", "450 on every first try",
+            out.append((f"Fault: {name} greylists (greylisting)", "450 on every first try",
                         partial(app.apply_fault, "greylist", host=name)))
             out.append((f"Fault: {name} becomes an open relay", "relays mail from anyone",
                         partial(app.apply_fault, "open-relay", host=name)))
@@ -205,7 +224,8 @@ class FaultCommands(_ListProvider):
                             "MAIL, RCPT and DATA pipelined; idle connections kept 2 s",
                             partial(app.apply_fault, "busy-relay", host=name)))
         for box in world.mailboxes():
-            out.append((f"Fault: fill the mailbox of {box.address}", "552 mailbox full",
+            out.append((f"Fault: fill the mailbox of {box.address} (a full mailbox)",
+                        "552 mailbox full",
                         partial(app.apply_fault, "mailbox-full", address=box.address)))
         out.append(("Fault: the DNS server stops answering", "lookups time out",
                     partial(app.apply_fault, "dns-down")))

@@ -236,3 +236,17 @@ def test_every_key_shown_in_the_footer_has_a_footer_priority():
     ids = [b.id for b in BINDINGS if b.show]
     assert all(ids) and set(ids) <= set(SmtpSimApp.FOOTER_PRIORITY)
     assert len(set(SmtpSimApp.FOOTER_PRIORITY)) == len(SmtpSimApp.FOOTER_PRIORITY)
+
+
+async def test_tabs_and_faults_are_found_by_their_names():
+    """Issue 15: typing `flow` finds the Flow tab; `a full mailbox` (the README's words) finds
+    the fault."""
+    app = sandbox()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await run_palette(pilot, "flow tab")
+        await pilot.pause()
+        assert app.query_one("TabbedContent").active == "tab-flow"
+        await run_palette(pilot, "a full mailbox")
+        await pilot.pause()
+        typed = [line for _step, line in app.playback.session.inputs]
+        assert typed and typed[-1].startswith("/fault mailbox-full address="), typed
