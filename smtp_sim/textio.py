@@ -13,21 +13,24 @@ STDIN = "-"
 STDIN_NAME = "<stdin>"
 
 
-_read: dict[int, bytes] = {}  # id(sys.stdin) -> what it held
+#: the standard input read last and what it held; the stream itself is kept (not its id, which
+#: Python gives again to a new object once the old one is gone: a replaced stdin then looked
+#: already read)
+_read: list[tuple[object, bytes]] = []
 
 
 def stdin_bytes() -> bytes:
     """Everything on standard input, read once: ``run foobar --answers -`` asks twice (is it a
     lesson? then the lesson) and a pipe can be read only once."""
     stream = sys.stdin
-    if id(stream) not in _read:
-        _read.clear()  # (only the current standard input is remembered)
+    if not _read or _read[0][0] is not stream:
         binary = getattr(stream, "buffer", None)
         if binary is not None:
-            _read[id(stream)] = binary.read()
+            data = binary.read()
         else:  # (closed, or replaced by a text-only object)
-            _read[id(stream)] = (stream.read() if stream else "").encode("utf-8")
-    return _read[id(stream)]
+            data = (stream.read() if stream else "").encode("utf-8")
+        _read[:] = [(stream, data)]
+    return _read[0][1]
 
 
 def terminal_width() -> int:
