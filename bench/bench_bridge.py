@@ -76,8 +76,10 @@ def _filler_lines() -> tuple[str, ...]:
 def make_message(client: int, number: int, size: int = BODY_SIZE) -> bytes:
     """A message of ``size`` bytes with a unique X-Bench-Id, CRLF lines, no leading dots."""
     ident = f"c{client:03d}-m{number:04d}"
-    text = (f"From: Alice <{SENDER}>\r\nTo: Bob <{RECIPIENT}>\r\nSubject: load {ident}\r\n"
-            f"Message-ID: <{ident}@bench.example>\r\nX-Bench-Id: {ident}\r\n\r\n")
+    text = (
+        f"From: Alice <{SENDER}>\r\nTo: Bob <{RECIPIENT}>\r\nSubject: load {ident}\r\n"
+        f"Message-ID: <{ident}@bench.example>\r\nX-Bench-Id: {ident}\r\n\r\n"
+    )
     lines = iter(_filler_lines())
     while len(text) < size - 74:
         text += next(lines) + "\r\n"
@@ -97,12 +99,12 @@ async def _reply(reader: asyncio.StreamReader, code: bytes, what: str) -> None:
             return
 
 
-async def run_client(port: int, client: int, messages: int, *, big: bool = False,
-                     pause: float = 0.0) -> int:
+async def run_client(
+    port: int, client: int, messages: int, *, big: bool = False, pause: float = 0.0
+) -> int:
     """One client: EHLO, ``messages`` transactions, QUIT. ``big``: 5 MB messages (the soak),
     each made when it is sent, with ``pause`` seconds after each."""
-    bodies = [] if big else [make_message(client, number) + b".\r\n"
-                             for number in range(messages)]
+    bodies = [] if big else [make_message(client, number) + b".\r\n" for number in range(messages)]
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         await _reply(reader, b"220", "greeting")
@@ -115,8 +117,7 @@ async def run_client(port: int, client: int, messages: int, *, big: bool = False
             await _reply(reader, b"250", "RCPT")
             writer.write(b"DATA\r\n")
             await _reply(reader, b"354", "DATA")
-            writer.write(make_big_message(client, number) + b".\r\n" if big
-                         else bodies[number])
+            writer.write(make_big_message(client, number) + b".\r\n" if big else bodies[number])
             await writer.drain()
             await _reply(reader, b"250", "end of data")
             if pause:
@@ -153,17 +154,31 @@ def check_maildir(directory: Path, clients: int, messages: int) -> None:
     twice = [k for k, n in seen.items() if n > 1]
     missing = expected - set(seen)
     if twice or missing or set(seen) != expected:
-        raise BenchError(f"Maildir: {len(missing)} missing, {len(twice)} twice, "
-                         f"{len(set(seen) - expected)} unexpected, {sum(seen.values())} in all")
+        raise BenchError(
+            f"Maildir: {len(missing)} missing, {len(twice)} twice, "
+            f"{len(set(seen) - expected)} unexpected, {sum(seen.values())} in all"
+        )
 
 
 # -- the servers ------------------------------------------------------------------------------
 
 
 def bridge_command(maildir: Path) -> list[str]:
-    return [sys.executable, "-m", "smtp_sim", "serve", "classroom", "--listen",
-            "127.0.0.1:0=mail.cs.tcd.ie", "--maildir", str(maildir), "--no-messages", "--quiet",
-            "--max-connections", "200"]
+    return [
+        sys.executable,
+        "-m",
+        "smtp_sim",
+        "serve",
+        "classroom",
+        "--listen",
+        "127.0.0.1:0=mail.cs.tcd.ie",
+        "--maildir",
+        str(maildir),
+        "--no-messages",
+        "--quiet",
+        "--max-connections",
+        "200",
+    ]
 
 
 def aiosmtpd_command(maildir: Path) -> list[str]:
@@ -174,10 +189,15 @@ class Server:
     """A server process; its listening port read from its standard error."""
 
     def __init__(self, command: list[str], ports: int = 1) -> None:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
-        self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True)
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(
+                p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p
+            ),
+        }
+        self.proc = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
         self.port = self._port(ports)
 
     def _port(self, count: int = 1) -> int:
@@ -226,8 +246,9 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(command, clients: int, messages: int,
-            directory: str | None = None) -> tuple[float, float | None]:
+def measure(
+    command, clients: int, messages: int, directory: str | None = None
+) -> tuple[float, float | None]:
     """One round against a fresh server: messages per second and the server's CPU
     microseconds per message (None where /proc is missing), after checking the Maildir."""
     with tempfile.TemporaryDirectory(prefix="bench-bridge-", dir=directory) as tmp:
@@ -265,8 +286,9 @@ def serve_aiosmtpd(maildir: str) -> None:
     async def main() -> None:
         loop = asyncio.get_running_loop()
         handler = MaildirHandler()
-        server = await loop.create_server(lambda: SMTP(handler, hostname="mail.cs.tcd.ie"),
-                                          "127.0.0.1", 0)
+        server = await loop.create_server(
+            lambda: SMTP(handler, hostname="mail.cs.tcd.ie"), "127.0.0.1", 0
+        )
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
@@ -310,15 +332,17 @@ async def sample_rss(pid: int, samples: list[float], stop: asyncio.Event) -> Non
             await asyncio.wait_for(stop.wait(), 0.2)
 
 
-async def soak_load(port: int, pid: int, clients: int, messages: int,
-                    pause: float) -> tuple[float, list[float]]:
+async def soak_load(
+    port: int, pid: int, clients: int, messages: int, pause: float
+) -> tuple[float, list[float]]:
     samples: list[float] = []
     stop = asyncio.Event()
     sampler = asyncio.ensure_future(sample_rss(pid, samples, stop))
     started = time.perf_counter()
     try:
-        await asyncio.gather(*(run_client(port, c, messages, big=True, pause=pause)
-                               for c in range(clients)))
+        await asyncio.gather(
+            *(run_client(port, c, messages, big=True, pause=pause) for c in range(clients))
+        )
     finally:
         stop.set()
         await sampler
@@ -340,8 +364,9 @@ def pop3_drain(port: int) -> int:
     return count
 
 
-def soak_one(name: str, clients: int, messages: int, pause: float,
-             directory: str | None) -> dict[str, float | None]:
+def soak_one(
+    name: str, clients: int, messages: int, pause: float, directory: str | None
+) -> dict[str, float | None]:
     """One server through the soak: RSS at start, peak, end (and after POP3: the bridge)."""
     with tempfile.TemporaryDirectory(prefix="bench-soak-", dir=directory) as tmp:
         maildir = Path(tmp) / "maildir"
@@ -358,8 +383,9 @@ def soak_one(name: str, clients: int, messages: int, pause: float,
             elapsed, samples = asyncio.run(soak_load(server.port, pid, clients, messages, pause))
             time.sleep(0.5)
             result["end"] = rss_mb(pid)
-            result["peak"] = max([*samples, *(v for v in (result["end"],) if v is not None)],
-                                 default=None)
+            result["peak"] = max(
+                [*samples, *(v for v in (result["end"],) if v is not None)], default=None
+            )
             result["mb_per_s"] = clients * messages * SOAK_MESSAGE / 1e6 / elapsed
             if name == "bridge":
                 if pop3_drain(server.ports[1]) != clients * messages:
@@ -381,11 +407,15 @@ def soak(args: argparse.Namespace, reference: bool, directory: str | None) -> in
     messages = max(1, round(args.soak_mb * 1e6 / SOAK_MESSAGE / clients))
     total_mb = clients * messages * SOAK_MESSAGE / 1e6
     pause = args.soak_minutes * 60 / messages if args.soak_minutes else 0.0
-    print(f"smtp-sim bridge soak: {clients} clients x {messages} messages of "
-          f"{SOAK_MESSAGE / 1e6:g} MB = {total_mb:,.0f} MB per server"
-          + (f", spread over {args.soak_minutes:g} minutes" if pause else ""))
-    print(f"Python {platform.python_version()}, {platform.system()} {platform.machine()}, "
-          f"{os.cpu_count()} CPUs; resident memory (VmRSS) sampled every 0.2 s")
+    print(
+        f"smtp-sim bridge soak: {clients} clients x {messages} messages of "
+        f"{SOAK_MESSAGE / 1e6:g} MB = {total_mb:,.0f} MB per server"
+        + (f", spread over {args.soak_minutes:g} minutes" if pause else "")
+    )
+    print(
+        f"Python {platform.python_version()}, {platform.system()} {platform.machine()}, "
+        f"{os.cpu_count()} CPUs; resident memory (VmRSS) sampled every 0.2 s"
+    )
     results = {}
     try:
         for name in ("bridge", "aiosmtpd") if reference else ("bridge",):
@@ -395,17 +425,31 @@ def soak(args: argparse.Namespace, reference: bool, directory: str | None) -> in
                 value = found.get(key)
                 return "?" if value is None else f"{value:,.0f} MB"
 
-            extra = (f", after a POP3 session retrieving and deleting all: {mb('after_pop3')}"
-                     if name == "bridge" else "")
-            print(f"  {name:8} RSS start {mb('start')}, peak {mb('peak')}, end {mb('end')}"
-                  f"{extra}; {found['mb_per_s']:.1f} MB/s of mail", flush=True)
+            extra = (
+                f", after a POP3 session retrieving and deleting all: {mb('after_pop3')}"
+                if name == "bridge"
+                else ""
+            )
+            print(
+                f"  {name:8} RSS start {mb('start')}, peak {mb('peak')}, end {mb('end')}"
+                f"{extra}; {found['mb_per_s']:.1f} MB/s of mail",
+                flush=True,
+            )
     except BenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(json.dumps({"benchmark": "bench_bridge_soak", "mb_of_mail": round(total_mb),
-                      "clients": clients, "message_bytes": SOAK_MESSAGE,
-                      "rss_mb": {k: {kk: _round(vv) for kk, vv in v.items()}
-                                 for k, v in results.items()}}, sort_keys=True))
+    print(
+        json.dumps(
+            {
+                "benchmark": "bench_bridge_soak",
+                "mb_of_mail": round(total_mb),
+                "clients": clients,
+                "message_bytes": SOAK_MESSAGE,
+                "rss_mb": {k: {kk: _round(vv) for kk, vv in v.items()} for k, v in results.items()},
+            },
+            sort_keys=True,
+        )
+    )
     return 0
 
 
@@ -419,16 +463,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, help="messages per client (default 40)")
     parser.add_argument("--quick", action="store_true", help="small counts, for a smoke run")
     parser.add_argument("--no-reference", action="store_true", help="skip aiosmtpd")
-    parser.add_argument("--dir", help="where the Maildirs go (default /dev/shm when it exists, "
-                        "else the system's temporary directory)")
-    parser.add_argument("--soak", action="store_true",
-                        help="measure memory (RSS) under a large volume of mail instead")
-    parser.add_argument("--soak-mb", type=float, default=300,
-                        help="megabytes of mail per server in the soak (default 300)")
-    parser.add_argument("--soak-minutes", type=float, default=0,
-                        help="spread the soak's mail over this many minutes (default: at once)")
-    parser.add_argument("--soak-clients", type=int, default=5,
-                        help="concurrent clients in the soak (default 5)")
+    parser.add_argument(
+        "--dir",
+        help="where the Maildirs go (default /dev/shm when it exists, "
+        "else the system's temporary directory)",
+    )
+    parser.add_argument(
+        "--soak",
+        action="store_true",
+        help="measure memory (RSS) under a large volume of mail instead",
+    )
+    parser.add_argument(
+        "--soak-mb",
+        type=float,
+        default=300,
+        help="megabytes of mail per server in the soak (default 300)",
+    )
+    parser.add_argument(
+        "--soak-minutes",
+        type=float,
+        default=0,
+        help="spread the soak's mail over this many minutes (default: at once)",
+    )
+    parser.add_argument(
+        "--soak-clients", type=int, default=5, help="concurrent clients in the soak (default 5)"
+    )
     parser.add_argument("--serve-aiosmtpd", metavar="DIR", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_aiosmtpd:
@@ -453,11 +512,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.soak_mb <= 0 or args.soak_clients < 1 or args.soak_minutes < 0:
             parser.error("--soak-mb and --soak-clients must be positive")
         return soak(args, reference, directory)
-    print(f"smtp-sim bridge benchmark: {cfg['clients']} concurrent clients x {cfg['messages']} "
-          f"messages = {total:,} messages of {BODY_SIZE} bytes per round, {cfg['rounds']} rounds")
-    print(f"Python {platform.python_version()} ({platform.python_implementation()}), "
-          f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs; each server in "
-          "its own process, the clients in this one")
+    print(
+        f"smtp-sim bridge benchmark: {cfg['clients']} concurrent clients x {cfg['messages']} "
+        f"messages = {total:,} messages of {BODY_SIZE} bytes per round, {cfg['rounds']} rounds"
+    )
+    print(
+        f"Python {platform.python_version()} ({platform.python_implementation()}), "
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs; each server in "
+        "its own process, the clients in this one"
+    )
     print(f"Maildirs in {directory or tempfile.gettempdir()}")
     if not reference:
         print("aiosmtpd reference skipped" + (" (not installed)" if version is None else ""))
@@ -494,27 +557,42 @@ def main(argv: list[str] | None = None) -> int:
         value = cpu_median[name]
         return "" if value is None else f"; server CPU median {value:,.0f} us/message"
 
-    print(f"bridge   (smtp-sim serve) median {bridge:8,.0f} messages/s "
-          f"(min {min(bridge_rates):,.0f}, max {max(bridge_rates):,.0f}){cpu_text('bridge')}")
+    print(
+        f"bridge   (smtp-sim serve) median {bridge:8,.0f} messages/s "
+        f"(min {min(bridge_rates):,.0f}, max {max(bridge_rates):,.0f}){cpu_text('bridge')}"
+    )
     if baseline is not None:
-        print(f"aiosmtpd {version:16} median {baseline:8,.0f} messages/s "
-              f"(min {min(reference_rates):,.0f}, max {max(reference_rates):,.0f})"
-              f"{cpu_text('aiosmtpd')}")
+        print(
+            f"aiosmtpd {version:16} median {baseline:8,.0f} messages/s "
+            f"(min {min(reference_rates):,.0f}, max {max(reference_rates):,.0f})"
+            f"{cpu_text('aiosmtpd')}"
+        )
         met = bridge >= GOAL * baseline
-        print(f"ratio bridge / aiosmtpd: {ratio:.2f}; goal (at least {GOAL:g}x aiosmtpd's "
-              f"rate) {'met' if met else 'NOT met'}")
+        print(
+            f"ratio bridge / aiosmtpd: {ratio:.2f}; goal (at least {GOAL:g}x aiosmtpd's "
+            f"rate) {'met' if met else 'NOT met'}"
+        )
     print("every message was in the Maildir exactly once, in every round")
-    print(json.dumps({
-        "benchmark": "bench_bridge", "bridge_median_msg_per_s": round(bridge, 1),
-        "bridge_cpu_us_per_msg": _round(cpu_median["bridge"]),
-        "reference_cpu_us_per_msg": _round(cpu_median["aiosmtpd"]),
-        "clients": cfg["clients"], "cpu_count": os.cpu_count(),
-        "goal_met": None if baseline is None else bridge >= GOAL * baseline,
-        "messages_per_client": cfg["messages"], "python": platform.python_version(),
-        "ratio": None if ratio is None else round(ratio, 2),
-        "reference_median_msg_per_s": None if baseline is None else round(baseline, 1),
-        "maildir_in": directory or tempfile.gettempdir(), "rounds": cfg["rounds"]},
-        sort_keys=True))
+    print(
+        json.dumps(
+            {
+                "benchmark": "bench_bridge",
+                "bridge_median_msg_per_s": round(bridge, 1),
+                "bridge_cpu_us_per_msg": _round(cpu_median["bridge"]),
+                "reference_cpu_us_per_msg": _round(cpu_median["aiosmtpd"]),
+                "clients": cfg["clients"],
+                "cpu_count": os.cpu_count(),
+                "goal_met": None if baseline is None else bridge >= GOAL * baseline,
+                "messages_per_client": cfg["messages"],
+                "python": platform.python_version(),
+                "ratio": None if ratio is None else round(ratio, 2),
+                "reference_median_msg_per_s": None if baseline is None else round(baseline, 1),
+                "maildir_in": directory or tempfile.gettempdir(),
+                "rounds": cfg["rounds"],
+            },
+            sort_keys=True,
+        )
+    )
     return 0
 
 

@@ -58,9 +58,9 @@ def class_attempts(count: int) -> list[tuple[str, list[str]]]:
         elif kind == 1:
             lines = solution[: 1 + i % len(plain)]
         elif kind == 2:
-            lines = plain + ["/answer a", "/answer c", "/answer b"]
+            lines = [*plain, "/answer a", "/answer c", "/answer b"]
         else:
-            lines = plain[:3] + ["rcpt to: carol@example.org"] + plain[4:]
+            lines = [*plain[:3], "rcpt to: carol@example.org", *plain[4:]]
         out.append((f"s{21360000 + i}", lines))
     return out
 
@@ -82,12 +82,14 @@ def write_attempts(directory: Path, count: int) -> list[Path]:
 def _smtp_sim(*args: str) -> float:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "smtp_sim", *args], env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "smtp_sim", *args], env=env, capture_output=True, text=True
+    )
     took = time.perf_counter() - start
     if done.returncode not in (0, *range(10, 40)):
-        raise BenchError(f"smtp-sim {' '.join(args[:3])}...: exit {done.returncode}: "
-                         f"{done.stderr[-400:]}")
+        raise BenchError(
+            f"smtp-sim {' '.join(args[:3])}...: exit {done.returncode}: {done.stderr[-400:]}"
+        )
     return took
 
 
@@ -99,29 +101,34 @@ def check_book(book: Path, paths: list[Path]) -> None:
         raise BenchError(f"{len(rows)} rows for {len(paths)} attempts")
     for row, path in zip(rows, paths, strict=True):
         expected = grade_one(lesson, str(path))
-        if (row["student"], int(row["steps_passed"])) != (expected.student,
-                                                          expected.steps_passed):
-            raise BenchError(f"{path.name}: the gradebook says {row['steps_passed']} steps "
-                             f"for {row['student']}; grading it here gives "
-                             f"{expected.steps_passed} for {expected.student}")
+        if (row["student"], int(row["steps_passed"])) != (expected.student, expected.steps_passed):
+            raise BenchError(
+                f"{path.name}: the gradebook says {row['steps_passed']} steps "
+                f"for {row['student']}; grading it here gives "
+                f"{expected.steps_passed} for {expected.student}"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--attempts", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--per-file", type=int, default=10,
-                        help="attempts graded one process each (the old way)")
+    parser.add_argument(
+        "--per-file", type=int, default=10, help="attempts graded one process each (the old way)"
+    )
     parser.add_argument("--quick", action="store_true", help="8 attempts, 1 round, 2 per file")
     args = parser.parse_args(argv)
     if args.quick:
         args.attempts, args.rounds, args.per_file = 8, 1, 2
     if args.attempts < 1 or args.rounds < 1 or args.per_file < 1:
         parser.error("--attempts, --rounds and --per-file are at least 1")
-    print(f"smtp-sim gradebook benchmark: {args.attempts} attempts at {LESSON}, "
-          f"{args.rounds} rounds")
-    print(f"Python {platform.python_version()} {sys.executable}; {platform.system()} "
-          f"{platform.machine()}, {os.cpu_count()} CPUs")
+    print(
+        f"smtp-sim gradebook benchmark: {args.attempts} attempts at {LESSON}, {args.rounds} rounds"
+    )
+    print(
+        f"Python {platform.python_version()} {sys.executable}; {platform.system()} "
+        f"{platform.machine()}, {os.cpu_count()} CPUs"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         paths = write_attempts(directory, args.attempts)
@@ -133,26 +140,46 @@ def main(argv: list[str] | None = None) -> int:
                 startup.append(_smtp_sim("grade", LESSON, names[0]))
                 grade.append(_smtp_sim("grade", LESSON, *names, "--csv", str(book)))
                 check_book(book, paths)
-                per_file.append(sum(_smtp_sim("run", LESSON, "--answers", name)
-                                    for name in names[: args.per_file]) / args.per_file)
+                per_file.append(
+                    sum(
+                        _smtp_sim("run", LESSON, "--answers", name)
+                        for name in names[: args.per_file]
+                    )
+                    / args.per_file
+                )
         except BenchError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
     g, s, p = (statistics.median(x) for x in (grade, startup, per_file))
-    print(f"grade, {args.attempts} attempts, one process: {g:.2f} s median "
-          f"({min(grade):.2f}-{max(grade):.2f}); goal under {GOAL_S:g} s: "
-          f"{'met' if g < GOAL_S else 'NOT met'}")
-    print(f"start-up baseline, one attempt:          {s:.2f} s; grading the class added "
-          f"{(g - s) / max(args.attempts - 1, 1) * 1000:.1f} ms an attempt")
-    print(f"one process per attempt (the old way):    {p:.2f} s an attempt, "
-          f"{p * args.attempts:.1f} s for {args.attempts} ({p * args.attempts / g:.0f}x)")
-    print(json.dumps({"benchmark": "bench_gradebook", "attempts": args.attempts,
-                      "rounds": args.rounds, "grade_median_s": round(g, 3),
-                      "startup_median_s": round(s, 3),
-                      "per_process_attempt_s": round(p, 3),
-                      "per_process_total_s": round(p * args.attempts, 2),
-                      "goal_s": GOAL_S, "goal_met": g < GOAL_S,
-                      "cpu_count": os.cpu_count()}))
+    print(
+        f"grade, {args.attempts} attempts, one process: {g:.2f} s median "
+        f"({min(grade):.2f}-{max(grade):.2f}); goal under {GOAL_S:g} s: "
+        f"{'met' if g < GOAL_S else 'NOT met'}"
+    )
+    print(
+        f"start-up baseline, one attempt:          {s:.2f} s; grading the class added "
+        f"{(g - s) / max(args.attempts - 1, 1) * 1000:.1f} ms an attempt"
+    )
+    print(
+        f"one process per attempt (the old way):    {p:.2f} s an attempt, "
+        f"{p * args.attempts:.1f} s for {args.attempts} ({p * args.attempts / g:.0f}x)"
+    )
+    print(
+        json.dumps(
+            {
+                "benchmark": "bench_gradebook",
+                "attempts": args.attempts,
+                "rounds": args.rounds,
+                "grade_median_s": round(g, 3),
+                "startup_median_s": round(s, 3),
+                "per_process_attempt_s": round(p, 3),
+                "per_process_total_s": round(p * args.attempts, 2),
+                "goal_s": GOAL_S,
+                "goal_met": g < GOAL_S,
+                "cpu_count": os.cpu_count(),
+            }
+        )
+    )
     return 0
 
 

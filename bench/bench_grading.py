@@ -50,9 +50,19 @@ def mail_rset_attempt(n: int) -> list[str]:
 
 
 def message_attempt(n: int) -> list[str]:
-    return ([CONNECT, "helo FooBar", "mail from: alice@crepes.fr", "rcpt to: bob@cs.tcd.ie",
-             "data", "Subject: FooBar", ""] + [f"Hello World line {i}" for i in range(n)]
-            + [".", "quit"])
+    return (
+        [
+            CONNECT,
+            "helo FooBar",
+            "mail from: alice@crepes.fr",
+            "rcpt to: bob@cs.tcd.ie",
+            "data",
+            "Subject: FooBar",
+            "",
+        ]
+        + [f"Hello World line {i}" for i in range(n)]
+        + [".", "quit"]
+    )
 
 
 @dataclass(frozen=True)
@@ -85,15 +95,20 @@ def ungraded(lesson: Lesson) -> Lesson:
 def check_grade(grade: Grade, attempt: Attempt, n: int) -> None:
     passed = sum(s.passed for s in grade.steps)
     if grade.exit_status != attempt.exit_status or passed != attempt.steps_passed:
-        raise BenchError(f"{attempt.name} N={n}: exit status {grade.exit_status}, {passed} steps "
-                         f"passed; expected {attempt.exit_status} and {attempt.steps_passed}")
+        raise BenchError(
+            f"{attempt.name} N={n}: exit status {grade.exit_status}, {passed} steps "
+            f"passed; expected {attempt.exit_status} and {attempt.steps_passed}"
+        )
 
 
 def _wire(grade: Grade) -> list[tuple]:
     """The trace without the lesson's notes ("step N done"), which only the graded run has."""
     assert grade.world is not None
-    return [(r.time, r.layer, r.kind, r.src, r.dst, r.summary, r.data, r.conn)
-            for r in grade.world.trace if not (r.kind is Kind.NOTE and r.src == "lesson")]
+    return [
+        (r.time, r.layer, r.kind, r.src, r.dst, r.summary, r.data, r.conn)
+        for r in grade.world.trace
+        if not (r.kind is Kind.NOTE and r.src == "lesson")
+    ]
 
 
 def run_pair(lesson: Lesson, attempt: Attempt, n: int) -> tuple[float, float, int]:
@@ -147,8 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, help="rounds per size (default 5, quick 1)")
     parser.add_argument("--sizes", help="comma-separated line counts (default 1000,2000,4000)")
-    parser.add_argument("--attempts", help="comma-separated: " +
-                        ",".join(a.name for a in ATTEMPTS) + " (default all)")
+    parser.add_argument(
+        "--attempts",
+        help="comma-separated: " + ",".join(a.name for a in ATTEMPTS) + " (default all)",
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     args = parser.parse_args(argv)
     cfg = dict(QUICK if args.quick else FULL)
@@ -168,10 +185,13 @@ def main(argv: list[str] | None = None) -> int:
 
     lesson = load_lesson(LESSON)
     print("smtp-sim grading benchmark: long attempts stuck on one step of the FooBar lesson")
-    print(f"Python {platform.python_version()} ({platform.python_implementation()}) "
-          f"{sys.executable}")
-    print(f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs; "
-          f"{cfg['rounds']} rounds, sizes {', '.join(f'{n:,}' for n in cfg['sizes'])} lines")
+    print(
+        f"Python {platform.python_version()} ({platform.python_implementation()}) {sys.executable}"
+    )
+    print(
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs; "
+        f"{cfg['rounds']} rounds, sizes {', '.join(f'{n:,}' for n in cfg['sizes'])} lines"
+    )
     print("baseline: the same lines typed into the lesson with its steps and grading removed")
     try:
         play(lesson, noop_attempt(50))  # warm-up: imports, the scenario's caches
@@ -181,31 +201,48 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     print()
-    print(f"{'attempt':<10} {'lines':>7} {'records':>8} {'graded':>9} {'baseline':>9} "
-          f"{'ratio':>6}  {'µs a line, graded':>18}  graded min-max")
+    print(
+        f"{'attempt':<10} {'lines':>7} {'records':>8} {'graded':>9} {'baseline':>9} "
+        f"{'ratio':>6}  {'µs a line, graded':>18}  graded min-max"
+    )
     for r in results:
-        print(f"{r.attempt:<10} {r.n:>7,} {r.records:>8,} {r.graded_median:>8.3f}s "
-              f"{r.baseline_median:>8.3f}s {r.ratio:>6.2f}  {r.graded_median / r.n * 1e6:>18,.0f}"
-              f"  {min(r.graded):.3f}-{max(r.graded):.3f}s")
+        print(
+            f"{r.attempt:<10} {r.n:>7,} {r.records:>8,} {r.graded_median:>8.3f}s "
+            f"{r.baseline_median:>8.3f}s {r.ratio:>6.2f}  {r.graded_median / r.n * 1e6:>18,.0f}"
+            f"  {min(r.graded):.3f}-{max(r.graded):.3f}s"
+        )
     growth = {}
     for a in attempts:
         rows = [r for r in results if r.attempt == a.name]
         first, last = rows[0], rows[-1]
         growth[a.name] = last.graded_median / first.graded_median
-        print(f"{a.name}: {last.n / first.n:g}x the lines took {growth[a.name]:.1f}x the time "
-              f"to grade (baseline {last.baseline_median / first.baseline_median:.1f}x); the "
-              f"ratio to the baseline went {first.ratio:.2f} -> {last.ratio:.2f}")
-    print(json.dumps({
-        "benchmark": "bench_grading",
-        "python": platform.python_version(),
-        "cpu_count": os.cpu_count(),
-        "rounds": cfg["rounds"],
-        "results": [{"attempt": r.attempt, "lines": r.n, "trace_records": r.records,
-                     "graded_median_s": round(r.graded_median, 4),
-                     "baseline_median_s": round(r.baseline_median, 4),
-                     "ratio": round(r.ratio, 3)} for r in results],
-        "growth": {k: round(v, 2) for k, v in growth.items()},
-    }))
+        print(
+            f"{a.name}: {last.n / first.n:g}x the lines took {growth[a.name]:.1f}x the time "
+            f"to grade (baseline {last.baseline_median / first.baseline_median:.1f}x); the "
+            f"ratio to the baseline went {first.ratio:.2f} -> {last.ratio:.2f}"
+        )
+    print(
+        json.dumps(
+            {
+                "benchmark": "bench_grading",
+                "python": platform.python_version(),
+                "cpu_count": os.cpu_count(),
+                "rounds": cfg["rounds"],
+                "results": [
+                    {
+                        "attempt": r.attempt,
+                        "lines": r.n,
+                        "trace_records": r.records,
+                        "graded_median_s": round(r.graded_median, 4),
+                        "baseline_median_s": round(r.baseline_median, 4),
+                        "ratio": round(r.ratio, 3),
+                    }
+                    for r in results
+                ],
+                "growth": {k: round(v, 2) for k, v in growth.items()},
+            }
+        )
+    )
     return 0
 
 

@@ -64,16 +64,21 @@ def _startup_script(kind: str) -> str:
     minimal = kind == "minimal"
     make = "Minimal()" if minimal else 'build_app("app", None)'
     prelude = MINIMAL_APP if minimal else SMTP_SIM_APP
-    return (textwrap.dedent(prelude) + f"app = {make}\n"
-            + STARTUP_END.format(minimal=minimal))
+    return textwrap.dedent(prelude) + f"app = {make}\n" + STARTUP_END.format(minimal=minimal)
 
 
 def _time_marks(script: str, env: dict[str, str], expect: tuple[str, ...]) -> dict[str, float]:
     """Seconds from starting the process to each mark it prints."""
     with tempfile.TemporaryFile("w+") as errors:
         started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                                stderr=errors, text=True, env=env, cwd=ROOT)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", script],
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
         marks = {}
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -118,13 +123,29 @@ def _synthetic_records(world, n: int) -> None:
     for i in range(n):
         src, dst = hosts[i % 2], hosts[(i % 2) + 1]
         if i % 2:
-            world.trace.add(i * 0.001, Layer.SMTP, Kind.REPLY, dst, src, "250 2.1.5 Ok",
-                            data=b"250 2.1.5 Ok\r\n", conn=i // 10, info=(("codes", (250,)),))
+            world.trace.add(
+                i * 0.001,
+                Layer.SMTP,
+                Kind.REPLY,
+                dst,
+                src,
+                "250 2.1.5 Ok",
+                data=b"250 2.1.5 Ok\r\n",
+                conn=i // 10,
+                info=(("codes", (250,)),),
+            )
         else:
-            world.trace.add(i * 0.001, Layer.SMTP, Kind.COMMAND, src, dst,
-                            f"RCPT TO:<user{i}@cs.tcd.ie>",
-                            data=f"RCPT TO:<user{i}@cs.tcd.ie>\r\n".encode(), conn=i // 10,
-                            info=(("verb", "RCPT"), ("verbs", ("RCPT",))))
+            world.trace.add(
+                i * 0.001,
+                Layer.SMTP,
+                Kind.COMMAND,
+                src,
+                dst,
+                f"RCPT TO:<user{i}@cs.tcd.ie>",
+                data=f"RCPT TO:<user{i}@cs.tcd.ie>\r\n".encode(),
+                conn=i // 10,
+                info=(("verb", "RCPT"), ("verbs", ("RCPT",))),
+            )
 
 
 async def _press_times(app, focus: str | None, key: str, presses: int) -> list[float]:
@@ -174,8 +195,13 @@ def measure_idle(kind: str, seconds: float, env: dict[str, str]) -> float:
     prelude = MINIMAL_APP if kind == "minimal" else SMTP_SIM_APP
     make = "Minimal()" if kind == "minimal" else 'build_app("app", None)'
     script = textwrap.dedent(prelude) + f"\napp = {make}\napp.run(headless=True, size=(120, 40))\n"
-    proc = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         time.sleep(4.0)  # start-up finished, first frames painted
         before = _cpu_seconds(proc.pid)
@@ -194,9 +220,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle", type=float, default=10.0, help="idle seconds to measure")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--startup-only", action="store_true", help="only the start-up figures")
-    parser.add_argument("--no-bytecode-cache", dest="bytecode_cache", action="store_false",
-                        help="keep the environment's bytecode setting for the app processes "
-                        "(with PYTHONDONTWRITEBYTECODE, smtp-sim is compiled at every start)")
+    parser.add_argument(
+        "--no-bytecode-cache",
+        dest="bytecode_cache",
+        action="store_false",
+        help="keep the environment's bytecode setting for the app processes "
+        "(with PYTHONDONTWRITEBYTECODE, smtp-sim is compiled at every start)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.records, args.presses, args.idle = 2, 10_000, 6, 2.0
@@ -204,22 +234,31 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ, SMTP_SIM_DATA_DIR=data, PYTHONPATH=str(ROOT))
     cache = os.path.join(data, "pycache") if args.bytecode_cache else None
     env = bytecode_env(env, cache)
-    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.rounds} rounds, "
-          f"bytecode {'cached' if cache else 'as the environment says'}")
+    print(
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.rounds} rounds, "
+        f"bytecode {'cached' if cache else 'as the environment says'}"
+    )
 
     startup = measure_startup(args.rounds, env)
     m_min = statistics.median(startup["minimal"])
     m_ours = statistics.median(startup["smtp-sim"])
     m_ready = statistics.median(startup["smtp-sim ready"])
     ratio, ready_ratio = m_ours / m_min, m_ready / m_min
-    print(f"start-up to first frame: smtp-sim {m_ours * 1000:.0f} ms, minimal app "
-          f"{m_min * 1000:.0f} ms, ratio {ratio:.2f} (goal <= 1.5)")
-    print(f"start-up to the lesson on screen: smtp-sim {m_ready * 1000:.0f} ms, "
-          f"ratio {ready_ratio:.2f} to the minimal app's first frame")
+    print(
+        f"start-up to first frame: smtp-sim {m_ours * 1000:.0f} ms, minimal app "
+        f"{m_min * 1000:.0f} ms, ratio {ratio:.2f} (goal <= 1.5)"
+    )
+    print(
+        f"start-up to the lesson on screen: smtp-sim {m_ready * 1000:.0f} ms, "
+        f"ratio {ready_ratio:.2f} to the minimal app's first frame"
+    )
     result = {
-        "startup_ms": round(m_ours * 1000, 1), "startup_minimal_ms": round(m_min * 1000, 1),
-        "startup_ratio": round(ratio, 2), "lesson_ready_ms": round(m_ready * 1000, 1),
-        "lesson_ready_ratio": round(ready_ratio, 2), "bytecode_cached": cache is not None,
+        "startup_ms": round(m_ours * 1000, 1),
+        "startup_minimal_ms": round(m_min * 1000, 1),
+        "startup_ratio": round(ratio, 2),
+        "lesson_ready_ms": round(m_ready * 1000, 1),
+        "lesson_ready_ratio": round(ready_ratio, 2),
+        "bytecode_cached": cache is not None,
     }
     if args.startup_only:
         print(json.dumps(result))
@@ -229,20 +268,28 @@ def main(argv: list[str] | None = None) -> int:
     medians = {k: statistics.median(v) * 1000 for k, v in presses.items()}
     for tab in ("tab-events", "tab-flow"):
         extra = medians[tab] - medians["minimal"]
-        print(f"key press to screen, {args.records:,} records, {tab[4:]}: {medians[tab]:.1f} ms "
-              f"(minimal app {medians['minimal']:.1f} ms; +{extra:.1f} ms) (goal < 50 ms)")
+        print(
+            f"key press to screen, {args.records:,} records, {tab[4:]}: {medians[tab]:.1f} ms "
+            f"(minimal app {medians['minimal']:.1f} ms; +{extra:.1f} ms) (goal < 50 ms)"
+        )
 
     idle_min = measure_idle("minimal", args.idle, env)
     idle_ours = measure_idle("smtp-sim", args.idle, env)
-    print(f"CPU while idle for {args.idle:g} s: smtp-sim {idle_ours:.2f} s "
-          f"({idle_ours / args.idle:.1%}), minimal app {idle_min:.2f} s "
-          f"({idle_min / args.idle:.1%}) (goal: near zero)")
-    print(json.dumps({
-        **result,
-        "keypress_ms": {k: round(v, 1) for k, v in medians.items()},
-        "idle_cpu_fraction": round(idle_ours / args.idle, 4),
-        "idle_cpu_fraction_minimal": round(idle_min / args.idle, 4),
-    }))
+    print(
+        f"CPU while idle for {args.idle:g} s: smtp-sim {idle_ours:.2f} s "
+        f"({idle_ours / args.idle:.1%}), minimal app {idle_min:.2f} s "
+        f"({idle_min / args.idle:.1%}) (goal: near zero)"
+    )
+    print(
+        json.dumps(
+            {
+                **result,
+                "keypress_ms": {k: round(v, 1) for k, v in medians.items()},
+                "idle_cpu_fraction": round(idle_ours / args.idle, 4),
+                "idle_cpu_fraction_minimal": round(idle_min / args.idle, 4),
+            }
+        )
+    )
     return 0
 
 

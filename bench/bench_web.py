@@ -117,11 +117,13 @@ def start_server(command: str | None) -> tuple[subprocess.Popen, str]:
     if command is None:
         args = [sys.executable, "-m", "smtp_sim", "web", "--port", "0"]
     else:
-        code = ("import sys, asyncio\nfrom smtp_sim.web import WebServer\n"
-                f"server = WebServer({command!r}, '127.0.0.1', 0)\n"
-                "stop = asyncio.Event()\n"
-                "asyncio.run(server.run(lambda url: print('serving on', url, file=sys.stderr, "
-                "flush=True), stop))\n")
+        code = (
+            "import sys, asyncio\nfrom smtp_sim.web import WebServer\n"
+            f"server = WebServer({command!r}, '127.0.0.1', 0)\n"
+            "stop = asyncio.Event()\n"
+            "asyncio.run(server.run(lambda url: print('serving on', url, file=sys.stderr, "
+            "flush=True), stop))\n"
+        )
         args = [sys.executable, "-c", code]
     proc = subprocess.Popen(args, env=env, stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
@@ -190,20 +192,25 @@ class Browser:
             self._reader.cancel()
 
 
-async def measure(url: str, server_pid: int, sessions: int, idle: float, keys: int,
-                  rate: float) -> dict:
+async def measure(
+    url: str, server_pid: int, sessions: int, idle: float, keys: int, rate: float
+) -> dict:
     async with aiohttp.ClientSession() as http:
         browsers = [Browser(http, url) for _ in range(sessions)]
         started = time.perf_counter()
         for browser in browsers:  # a class arriving, not all in the same millisecond
             await browser.open()
             await asyncio.sleep(0.05)
-        await asyncio.wait_for(asyncio.gather(*(b.drawn.wait() for b in browsers)),
-                               30 + 3 * sessions)
+        await asyncio.wait_for(
+            asyncio.gather(*(b.drawn.wait() for b in browsers)), 30 + 3 * sessions
+        )
         startup = time.perf_counter() - started
-        apps = [pid for pid in children(server_pid)
-                if b"-m" in Path(f"/proc/{pid}/cmdline").read_bytes()
-                or b"-c" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        apps = [
+            pid
+            for pid in children(server_pid)
+            if b"-m" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            or b"-c" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
         await asyncio.sleep(3)  # let start-up work settle
         startup_cpu = [cpu_seconds(pid) for pid in apps]  # from exec to drawn and settled
 
@@ -251,7 +258,8 @@ async def measure(url: str, server_pid: int, sessions: int, idle: float, keys: i
         "rss_mib_per_session": round(statistics.median(rss), 1) if rss else None,
         "pss_mib_per_session": round(statistics.median(pss), 1) if pss else None,
         "startup_cpu_s_per_session": round(statistics.median(startup_cpu), 2)
-        if startup_cpu else None,
+        if startup_cpu
+        else None,
         "idle_cpu_pct_per_session": round(100 * statistics.median(idle_cpu), 2),
         "idle_cpu_pct_max": round(100 * max(idle_cpu), 2),
         "idle_updates_per_s_per_session": round(idle_updates, 2),
@@ -276,26 +284,36 @@ def run(command: str | None, sessions: int, args: argparse.Namespace) -> dict:
 
 
 def show(label: str, r: dict) -> None:
-    print(f"{label:9} {r['sessions']:3} sessions: PSS {r['pss_mib_per_session']:6.1f} MiB, RSS "
-          f"{r['rss_mib_per_session']:6.1f} MiB each, start-up CPU "
-          f"{r['startup_cpu_s_per_session']:.2f} s each, "
-          f"idle CPU {r['idle_cpu_pct_per_session']:5.2f}% each (max "
-          f"{r['idle_cpu_pct_max']:.2f}%, {r['idle_updates_per_s_per_session']:.1f} "
-          f"updates/s), typing CPU {r['typing_cpu_pct_per_session']:5.1f}% each (machine "
-          f"{r['typing_machine_busy_pct']:.0f}% busy, this client "
-          f"{r['typing_bench_client_cpu_pct']:.0f}%), key echo median "
-          f"{r['key_latency_ms_median']:6.1f} ms p95 {r['key_latency_ms_p95']:6.1f} ms, first "
-          f"key {r['first_key_ms_median']:.0f} ms (max {r['first_key_ms_max']:.0f})"
-          f"{'' if r['responsive'] else '  NOT responsive'}", flush=True)
+    print(
+        f"{label:9} {r['sessions']:3} sessions: PSS {r['pss_mib_per_session']:6.1f} MiB, RSS "
+        f"{r['rss_mib_per_session']:6.1f} MiB each, start-up CPU "
+        f"{r['startup_cpu_s_per_session']:.2f} s each, "
+        f"idle CPU {r['idle_cpu_pct_per_session']:5.2f}% each (max "
+        f"{r['idle_cpu_pct_max']:.2f}%, {r['idle_updates_per_s_per_session']:.1f} "
+        f"updates/s), typing CPU {r['typing_cpu_pct_per_session']:5.1f}% each (machine "
+        f"{r['typing_machine_busy_pct']:.0f}% busy, this client "
+        f"{r['typing_bench_client_cpu_pct']:.0f}%), key echo median "
+        f"{r['key_latency_ms_median']:6.1f} ms p95 {r['key_latency_ms_p95']:6.1f} ms, first "
+        f"key {r['first_key_ms_median']:.0f} ms (max {r['first_key_ms_max']:.0f})"
+        f"{'' if r['responsive'] else '  NOT responsive'}",
+        flush=True,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sessions", default="1,10,20",
-                        help="comma-separated numbers of concurrent sessions (default 1,10,20)")
+    parser.add_argument(
+        "--sessions",
+        default="1,10,20",
+        help="comma-separated numbers of concurrent sessions (default 1,10,20)",
+    )
     parser.add_argument("--idle", type=float, default=10.0, help="idle seconds measured")
-    parser.add_argument("--keys", type=int, default=20,
-                        help="keys typed per session (a character, then backspace, ...)")
+    parser.add_argument(
+        "--keys",
+        type=int,
+        default=20,
+        help="keys typed per session (a character, then backspace, ...)",
+    )
     parser.add_argument("--rate", type=float, default=5.0, help="keys a second per session")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--quick", action="store_true", help="2 sessions, 2 s idle, 5 keys")
@@ -305,8 +323,11 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(n) for n in args.sessions.split(",")]
     bare = f"exec {shlex.quote(sys.executable)} -c {shlex.quote(BARE_APP)}"
     results: dict[str, list[dict]] = {"smtp_sim": [], "baseline": []}
-    print(f"smtp-sim web, {WIDTH}x{HEIGHT} sessions, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}", flush=True)
+    print(
+        f"smtp-sim web, {WIDTH}x{HEIGHT} sessions, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}",
+        flush=True,
+    )
     for n in sizes:
         r = run(None, n, args)
         results["smtp_sim"].append(r)
@@ -317,17 +338,29 @@ def main(argv: list[str] | None = None) -> int:
             show("baseline", b)
     for ours, bare_run in zip(results["smtp_sim"], results["baseline"], strict=False):
         pss = ours["pss_mib_per_session"] / max(bare_run["pss_mib_per_session"], 0.1)
-        cpu = ours["startup_cpu_s_per_session"] / max(bare_run["startup_cpu_s_per_session"],
-                                                      0.01)
+        cpu = ours["startup_cpu_s_per_session"] / max(bare_run["startup_cpu_s_per_session"], 0.01)
         ours["pss_ratio_to_baseline"] = round(pss, 2)
         ours["startup_cpu_ratio_to_baseline"] = round(cpu, 2)
-        print(f"{ours['sessions']:3} sessions: PSS {pss:.2f}x the bare Textual app's "
-              f"(goal 1.3x), start-up CPU {cpu:.2f}x (goal 1.5x)", flush=True)
+        print(
+            f"{ours['sessions']:3} sessions: PSS {pss:.2f}x the bare Textual app's "
+            f"(goal 1.3x), start-up CPU {cpu:.2f}x (goal 1.5x)",
+            flush=True,
+        )
     held = [r["sessions"] for r in results["smtp_sim"] if r["responsive"]]
-    print(json.dumps({"benchmark": "bench_web", "cpu_count": os.cpu_count(),
-                      "python": platform.python_version(), "width": WIDTH, "height": HEIGHT,
-                      "responsive_p95_ms": RESPONSIVE_P95 * 1000,
-                      "most_responsive_sessions": max(held) if held else 0, **results}))
+    print(
+        json.dumps(
+            {
+                "benchmark": "bench_web",
+                "cpu_count": os.cpu_count(),
+                "python": platform.python_version(),
+                "width": WIDTH,
+                "height": HEIGHT,
+                "responsive_p95_ms": RESPONSIVE_P95 * 1000,
+                "most_responsive_sessions": max(held) if held else 0,
+                **results,
+            }
+        )
+    )
     return 0
 
 

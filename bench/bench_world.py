@@ -545,9 +545,7 @@ def main(argv: list[str] | None = None) -> int:
         # Alternate the three so that a slow patch of the machine hits all alike.
         for _ in range(cfg["rounds"]):
             world_rates.append(_timed_world(messages, False, records, gc_share))
-            classic_rates.append(
-                _timed_world(messages, False, classic_records, classic=True)
-            )
+            classic_rates.append(_timed_world(messages, False, classic_records, classic=True))
             deferred_rates.append(_timed_world(messages, True, deferred_records))
             engine_rates.append(_timed_engines(messages, compose_share))
         rss = max_rss_mb()

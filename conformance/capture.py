@@ -43,16 +43,20 @@ def read_replies(sock: socket.socket, quiet: float) -> tuple[bytes, bool]:
 
 
 def record(script: Path, host: str, port: int, bind: str, quiet: float) -> str:
-    steps = [codecs.escape_decode(line.encode("utf-8"))[0]
-             for line in script.read_text(encoding="utf-8").splitlines()
-             if line and not line.startswith("#")]
+    steps = [
+        codecs.escape_decode(line.encode("utf-8"))[0]
+        for line in script.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
     sock = socket.socket()
     sock.bind((bind, 0))
     sock.connect((host, port))
     greeting, closed = read_replies(sock, quiet)
     banner = greeting.decode("utf-8", "replace").strip()
-    out = [f"# recorded from {banner!r} at {host}:{port} by conformance/capture.py "
-           f"(client {bind}) from {script.name}"]
+    out = [
+        f"# recorded from {banner!r} at {host}:{port} by conformance/capture.py "
+        f"(client {bind}) from {script.name}"
+    ]
     out += _server_lines(greeting)
     for step in steps:
         if closed:

@@ -106,18 +106,42 @@ class Grammar:
     def greeting(self) -> str:
         r = self.rng
         verb = r.choice(["EHLO", "EHLO", "EHLO", "HELO", "HELO", "ehlo", "helo", "Ehlo"])
-        name = r.choice([
-            "client.example.net", "client.example.net", "[127.0.0.5]", "", "x", "FooBar",
-            "foo bar", "localhost", self.site.hostname, "[1.2.3.4]", "-bad-", "a_b.example",
-            "example.net.", "xn--bcher-kva.example", "bücher.example", "[IPv6:::1]",
-        ])
+        name = r.choice(
+            [
+                "client.example.net",
+                "client.example.net",
+                "[127.0.0.5]",
+                "",
+                "x",
+                "FooBar",
+                "foo bar",
+                "localhost",
+                self.site.hostname,
+                "[1.2.3.4]",
+                "-bad-",
+                "a_b.example",
+                "example.net.",
+                "xn--bcher-kva.example",
+                "bücher.example",
+                "[IPv6:::1]",
+            ]
+        )
         sep = r.choice([" ", " ", " ", "  ", "\t"])
         return f"{verb}{sep}{name}" if name else verb
 
     def local_address(self) -> str:
         r = self.rng
-        user = r.choice([*self.site.users, *self.site.users, *self.site.lists, "postmaster",
-                         "carol", "Alice", "nobody-here"])
+        user = r.choice(
+            [
+                *self.site.users,
+                *self.site.users,
+                *self.site.lists,
+                "postmaster",
+                "carol",
+                "Alice",
+                "nobody-here",
+            ]
+        )
         return f"{user}@{self.site.domain}"
 
     def address(self) -> str:
@@ -131,43 +155,114 @@ class Grammar:
         if roll < 0.55:
             return r.choice(["<carol@example.org>", "<dave@example.net>", "<s@example.net>"])
         if roll < 0.85:  # odd but maybe fine
-            return r.choice([
-                "<>", f"{u}@{d}", f"< s@example.net >", "<a@b@example.net>", f'<"{u}"@{d}>',
-                f"<{u}>", f"{u}", f"<@relay.example.org:{u}@{d}>", f"<{u}+tag@{d}>",
-                f"<{u}@localhost>", f"<{u}@[{self.site.ip}]>", f"<{u}@[127.0.0.9]>",
-                f"<{'x' * 70}@example.net>", f"<{u}@{'l' * 70}.example.net>",
-                f"<carol%example.org@{d}>", f"<example.org!carol@{d}>", f"<{u}@{d}",
-                f"Alice <{u}@{d}>", f"<ünïcødé@example.net>", f"<{u}@exa mple.net>",
-                f"<{u}@.example.net>", f"<{u}@{d.upper()}>", f"<{u}.@{d}>", f"<.{u}@{d}>",
-                f"<{u}..x@{d}>", f"<{u}@{d}.>", "<postmaster>", "<POSTMASTER>",
-                f"<{u}@{d}>>", f"<<{u}@{d}>", f"<{u} @{d}>", f"<{u}@{self.site.hostname}>",
-                f'<"a b"@{d}>', f"<{u}@123.45.67.89>", "<@>", "<x@>", "<@example.net>",
-            ])
-        return r.choice([  # hostile
-            f"<|/bin/sh -c 'id'@{d}>", "<../../etc/passwd>", "<'; DROP TABLE users;--@x.org>",
-            "<%s%s%s%n@example.net>", f"<{'a' * 300}@example.net>", f"<{u}@{d}>\x00",
-            f"<{u}\x01@{d}>", "<$(reboot)@example.net>", f"<{u}@{d}>" + " " * 3,
-            f"<{'b' * 40}@{'c' * 60}.{'d' * 60}.{'e' * 60}.{'f' * 60}.example.net>",
-        ])
+            return r.choice(
+                [
+                    "<>",
+                    f"{u}@{d}",
+                    "< s@example.net >",
+                    "<a@b@example.net>",
+                    f'<"{u}"@{d}>',
+                    f"<{u}>",
+                    f"{u}",
+                    f"<@relay.example.org:{u}@{d}>",
+                    f"<{u}+tag@{d}>",
+                    f"<{u}@localhost>",
+                    f"<{u}@[{self.site.ip}]>",
+                    f"<{u}@[127.0.0.9]>",
+                    f"<{'x' * 70}@example.net>",
+                    f"<{u}@{'l' * 70}.example.net>",
+                    f"<carol%example.org@{d}>",
+                    f"<example.org!carol@{d}>",
+                    f"<{u}@{d}",
+                    f"Alice <{u}@{d}>",
+                    "<ünïcødé@example.net>",
+                    f"<{u}@exa mple.net>",
+                    f"<{u}@.example.net>",
+                    f"<{u}@{d.upper()}>",
+                    f"<{u}.@{d}>",
+                    f"<.{u}@{d}>",
+                    f"<{u}..x@{d}>",
+                    f"<{u}@{d}.>",
+                    "<postmaster>",
+                    "<POSTMASTER>",
+                    f"<{u}@{d}>>",
+                    f"<<{u}@{d}>",
+                    f"<{u} @{d}>",
+                    f"<{u}@{self.site.hostname}>",
+                    f'<"a b"@{d}>',
+                    f"<{u}@123.45.67.89>",
+                    "<@>",
+                    "<x@>",
+                    "<@example.net>",
+                ]
+            )
+        return r.choice(
+            [  # hostile
+                f"<|/bin/sh -c 'id'@{d}>",
+                "<../../etc/passwd>",
+                "<'; DROP TABLE users;--@x.org>",
+                "<%s%s%s%n@example.net>",
+                f"<{'a' * 300}@example.net>",
+                f"<{u}@{d}>\x00",
+                f"<{u}\x01@{d}>",
+                "<$(reboot)@example.net>",
+                f"<{u}@{d}>" + " " * 3,
+                f"<{'b' * 40}@{'c' * 60}.{'d' * 60}.{'e' * 60}.{'f' * 60}.example.net>",
+            ]
+        )
 
     def params(self, rcpt: bool) -> str:
         r = self.rng
         if r.random() < 0.65:
             return ""
         if rcpt:
-            pool = ["NOTIFY=SUCCESS,FAILURE", "NOTIFY=NEVER", "NOTIFY=BAD",
-                    f"ORCPT=rfc822;bob@{self.site.domain}", "ORCPT=bad", "XFOO=1", "SIZE=10"]
+            pool = [
+                "NOTIFY=SUCCESS,FAILURE",
+                "NOTIFY=NEVER",
+                "NOTIFY=BAD",
+                f"ORCPT=rfc822;bob@{self.site.domain}",
+                "ORCPT=bad",
+                "XFOO=1",
+                "SIZE=10",
+            ]
         else:
-            pool = ["SIZE=1000", "SIZE=999999999", "SIZE=abc", "SIZE=", "SIZE",
-                    "BODY=8BITMIME", "BODY=7BIT", "BODY=BINARYMIME", "BODY=foo", "RET=HDRS",
-                    "RET=FULL", "RET=bad", "ENVID=abc123", "SMTPUTF8", "AUTH=<>", "XFOO=bar",
-                    "size=500", "SIZE=1000 BODY=8BITMIME", "SIZE=10 SIZE=20"]
+            pool = [
+                "SIZE=1000",
+                "SIZE=999999999",
+                "SIZE=abc",
+                "SIZE=",
+                "SIZE",
+                "BODY=8BITMIME",
+                "BODY=7BIT",
+                "BODY=BINARYMIME",
+                "BODY=foo",
+                "RET=HDRS",
+                "RET=FULL",
+                "RET=bad",
+                "ENVID=abc123",
+                "SMTPUTF8",
+                "AUTH=<>",
+                "XFOO=bar",
+                "size=500",
+                "SIZE=1000 BODY=8BITMIME",
+                "SIZE=10 SIZE=20",
+            ]
         return " " + r.choice(pool)
 
     def mail(self) -> str:
         r = self.rng
-        form = r.choice(["MAIL FROM:"] * 6 + ["mail from:", "MAIL FROM: ", "MAIL  FROM:",
-                                              "MAIL FROM ", "MAIL\tFROM:", "MAIL TO:", "MAIL "])
+        form = r.choice(
+            ["MAIL FROM:"] * 6
+            + [
+                "mail from:",
+                "MAIL FROM: ",
+                "MAIL  FROM:",
+                "MAIL FROM ",
+                "MAIL\tFROM:",
+                "MAIL TO:",
+                "MAIL ",
+            ]
+        )
         if r.random() < 0.04:
             return r.choice(["MAIL", "MAIL FROM:", "MAIL FROM"])
         return form + self.address() + self.params(False)
@@ -183,11 +278,27 @@ class Grammar:
         r = self.rng
         lines = [b"Subject: test", b""]
         for _ in range(r.randint(0, 5)):
-            lines.append(r.choice([
-                b"Hello.", b"..leading dot, stuffed", b".", b"..", b"...", b" .", b"",
-                "8bit: caf\u00e9".encode(), b"\xff\xfe raw bytes", b"x" * 1200, b"tab\there",
-                b"NUL\x00inside", b"QUIT", b"From: someone", b"x" * 2100,
-            ]))
+            lines.append(
+                r.choice(
+                    [
+                        b"Hello.",
+                        b"..leading dot, stuffed",
+                        b".",
+                        b"..",
+                        b"...",
+                        b" .",
+                        b"",
+                        "8bit: caf\u00e9".encode(),
+                        b"\xff\xfe raw bytes",
+                        b"x" * 1200,
+                        b"tab\there",
+                        b"NUL\x00inside",
+                        b"QUIT",
+                        b"From: someone",
+                        b"x" * 2100,
+                    ]
+                )
+            )
         data = b"\r\n".join(lines) + b"\r\n"
         roll = r.random()
         if roll < 0.06:  # bare LF line ends inside the content
@@ -231,37 +342,129 @@ class Grammar:
         if roll < 0.37:
             return r.choice(["DATA", "DATA", "data", "DATA now"])
         if roll < 0.45:
-            return r.choice(["RSET", "RSET", "rset", "RSET x", "NOOP", "NOOP", "noop",
-                             "NOOP hello there", b"NOOP\x00", "NOOP\t", "NOOP h\u00e9llo"])
+            return r.choice(
+                [
+                    "RSET",
+                    "RSET",
+                    "rset",
+                    "RSET x",
+                    "NOOP",
+                    "NOOP",
+                    "noop",
+                    "NOOP hello there",
+                    b"NOOP\x00",
+                    "NOOP\t",
+                    "NOOP h\u00e9llo",
+                ]
+            )
         if roll < 0.55:
-            arg = r.choice([u, f"{u}@{d}", f"<{u}@{d}>", "carol", f"carol@{d}",
-                            "carol@example.org", "staff", "postmaster", "", "root",
-                            "<carol@example.org>", f"{u} extra", f"{u.upper()}",
-                            "\u00fcser@example.net"])
+            arg = r.choice(
+                [
+                    u,
+                    f"{u}@{d}",
+                    f"<{u}@{d}>",
+                    "carol",
+                    f"carol@{d}",
+                    "carol@example.org",
+                    "staff",
+                    "postmaster",
+                    "",
+                    "root",
+                    "<carol@example.org>",
+                    f"{u} extra",
+                    f"{u.upper()}",
+                    "\u00fcser@example.net",
+                ]
+            )
             verb = r.choice(["VRFY", "VRFY", "EXPN", "vrfy"])
             return f"{verb} {arg}" if arg else verb
         if roll < 0.62:
-            return r.choice(["HELP", "HELP", "HELP MAIL", "HELP foo", "help", "DEBUG",
-                             "WIZ", "DEBUG x", "TURN", "SEND FROM:<x@y.z>", "SOML FROM:<x@y.z>",
-                             "SAML FROM:<x@y.z>", "VERB", "XCLIENT NAME=x", "XFORWARD NAME=x",
-                             "BDAT 10 LAST", "ONEX", "X-EXPS", "XUSR"])
+            return r.choice(
+                [
+                    "HELP",
+                    "HELP",
+                    "HELP MAIL",
+                    "HELP foo",
+                    "help",
+                    "DEBUG",
+                    "WIZ",
+                    "DEBUG x",
+                    "TURN",
+                    "SEND FROM:<x@y.z>",
+                    "SOML FROM:<x@y.z>",
+                    "SAML FROM:<x@y.z>",
+                    "VERB",
+                    "XCLIENT NAME=x",
+                    "XFORWARD NAME=x",
+                    "BDAT 10 LAST",
+                    "ONEX",
+                    "X-EXPS",
+                    "XUSR",
+                ]
+            )
         if roll < 0.7:
-            return r.choice(["STARTTLS", "STARTTLS x", "AUTH PLAIN AGFsaWNlAHNlY3JldA==",
-                             "AUTH LOGIN", "AUTH", f"ETRN {d}", "ETRN", "ETRN example.org",
-                             "ETRN @example.org", "ETRN #queue", "starttls"])
+            return r.choice(
+                [
+                    "STARTTLS",
+                    "STARTTLS x",
+                    "AUTH PLAIN AGFsaWNlAHNlY3JldA==",
+                    "AUTH LOGIN",
+                    "AUTH",
+                    f"ETRN {d}",
+                    "ETRN",
+                    "ETRN example.org",
+                    "ETRN @example.org",
+                    "ETRN #queue",
+                    "starttls",
+                ]
+            )
         if roll < 0.8:
-            return r.choice([
-                "", " ", "   ", "\t", ".", ".foo", "..", "1NOOP", "<alice@cs.tcd.ie>",
-                "-", "*", "GET / HTTP/1.0", "POST /x HTTP/1.1", "Subject: hi", "From: x",
-                "Received: from x", "To: y", "X-Header: z", "FOO", "FOO bar", "HELLO",
-                "MAILFROM:<x@y.z>", "RCPTTO:<x@y.z>", "EHLO\x00", "QUITX",
-            ])
+            return r.choice(
+                [
+                    "",
+                    " ",
+                    "   ",
+                    "\t",
+                    ".",
+                    ".foo",
+                    "..",
+                    "1NOOP",
+                    "<alice@cs.tcd.ie>",
+                    "-",
+                    "*",
+                    "GET / HTTP/1.0",
+                    "POST /x HTTP/1.1",
+                    "Subject: hi",
+                    "From: x",
+                    "Received: from x",
+                    "To: y",
+                    "X-Header: z",
+                    "FOO",
+                    "FOO bar",
+                    "HELLO",
+                    "MAILFROM:<x@y.z>",
+                    "RCPTTO:<x@y.z>",
+                    "EHLO\x00",
+                    "QUITX",
+                ]
+            )
         if roll < 0.9:
-            return r.choice([
-                b"\x00", b"NOOP \xff\xfe", b"\xff\xfe\xfd", b"MAIL FROM:<\xe9@example.net>",
-                b"VRFY \xc3\xa9", b"\x1b[2J", b"NO\x00OP", b"HELO \xff", b"\x7f",
-                "NOOP \u2603".encode(), b"RSET\r", b"NOOP\rNOOP",
-            ])
+            return r.choice(
+                [
+                    b"\x00",
+                    b"NOOP \xff\xfe",
+                    b"\xff\xfe\xfd",
+                    b"MAIL FROM:<\xe9@example.net>",
+                    b"VRFY \xc3\xa9",
+                    b"\x1b[2J",
+                    b"NO\x00OP",
+                    b"HELO \xff",
+                    b"\x7f",
+                    "NOOP \u2603".encode(),
+                    b"RSET\r",
+                    b"NOOP\rNOOP",
+                ]
+            )
         n = r.choice([600, 1100, 2040, 2046, 2047, 2048, 2100, 3000, 5000])
         verb = r.choice(["NOOP ", "HELO ", "MAIL FROM:<", "RCPT TO:<", "VRFY ", "X", ""])
         return (verb + "a" * n)[:n]

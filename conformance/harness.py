@@ -37,7 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dialogues import Dialogue, Grammar, Site, Step  # noqa: E402
+import contextlib
+
+from dialogues import Dialogue, Grammar, Site
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SCENARIO = HERE / "scenarios" / "postfix.toml"
@@ -46,15 +48,22 @@ CLOSED = "[closed]"
 #: (pattern, replacement) applied to every reply of both sides before comparing.
 NORMALISERS: list[tuple[re.Pattern[bytes], Callable[[re.Match[bytes]], bytes] | bytes]] = [
     # Postfix: "queued as 3F1B2C0A1D7": the id's shape is kept (length, hex or long-id form)
-    (re.compile(rb"(queued as )([0-9A-Za-z]+)"),
-     lambda m: m.group(1) + re.sub(rb"[0-9A-F]", b"H", re.sub(rb"[G-Zg-z]", b"L", m.group(2)))),
+    (
+        re.compile(rb"(queued as )([0-9A-Za-z]+)"),
+        lambda m: m.group(1) + re.sub(rb"[0-9A-F]", b"H", re.sub(rb"[G-Zg-z]", b"L", m.group(2))),
+    ),
     # sendmail: "0B5KJ3Xs012345 Message accepted for delivery"
     (re.compile(rb"\b[0-9A-Za-z]{14}( Message accepted)"), rb"QUEUEID\1"),
     # RFC 5322 dates (sendmail's banner): "Sun, 6 Dec 2026 20:01:50 +0000", or "... GMT" (the
     # obsolete zone name sendmail writes when the local zone is UTC)
-    (re.compile(rb"(?:[A-Z][a-z]{2}, )?\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d "
-                rb"(?:[+-]\d{4}|GMT|UT)"
-                rb"(?: \([A-Za-z]+\))?"), rb"DATE"),
+    (
+        re.compile(
+            rb"(?:[A-Z][a-z]{2}, )?\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d "
+            rb"(?:[+-]\d{4}|GMT|UT)"
+            rb"(?: \([A-Za-z]+\))?"
+        ),
+        rb"DATE",
+    ),
 ]
 
 
@@ -91,7 +100,7 @@ class ReplyReader:
                 return None
             try:
                 line = await asyncio.wait_for(self.reader.readline(), left)
-            except (TimeoutError, asyncio.TimeoutError):
+            except TimeoutError:
                 return None
             except (ConnectionError, OSError):
                 self.eof = True
@@ -115,13 +124,15 @@ def _label(line: bytes) -> str:
     return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
-async def play(dialogue: Dialogue, host: str, port: int, bind: str | None,
-               wait: float, settle: float) -> Played:
+async def play(
+    dialogue: Dialogue, host: str, port: int, bind: str | None, wait: float, settle: float
+) -> Played:
     """Play ``dialogue`` on a fresh connection and collect every reply."""
     out = Played()
     try:
         reader, writer = await asyncio.open_connection(
-            host, port, local_addr=(bind, 0) if bind else None)
+            host, port, local_addr=(bind, 0) if bind else None
+        )
     except OSError as exc:
         out.error = f"connect: {exc}"
         return out
@@ -172,10 +183,8 @@ async def play(dialogue: Dialogue, host: str, port: int, bind: str | None,
         rr.eof = True
     out.closed = rr.eof
     writer.close()
-    try:
+    with contextlib.suppress(ConnectionError, OSError):
         await writer.wait_closed()
-    except (ConnectionError, OSError):
-        pass
     return out
 
 
@@ -213,10 +222,10 @@ def compare(real: Played, sim: Played, index: int) -> tuple[int, int, list[Diffe
     reply that came a little later on one side still lines up."""
     a = [normalise(r) for r in real.replies] + ([CLOSED.encode()] if real.closed else [])
     b = [normalise(r) for r in sim.replies] + ([CLOSED.encode()] if sim.closed else [])
-    qa = real.asked + ["(close)"]
-    qb = sim.asked + ["(close)"]
-    sa = real.step_of + [10**6]
-    sb = sim.step_of + [10**6]
+    qa = [*real.asked, "(close)"]
+    qb = [*sim.asked, "(close)"]
+    sa = [*real.step_of, 10**6]
+    sb = [*sim.step_of, 10**6]
     matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
     same = sum(block.size for block in matcher.get_matching_blocks())
     diffs = []
@@ -235,26 +244,39 @@ def compare(real: Played, sim: Played, index: int) -> tuple[int, int, list[Diffe
 
 # -- the simulated side ----------------------------------------------------------------------
 
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def start_serve(scenario: Path, personality: str | None, hostname: str) -> tuple[
-        subprocess.Popen[bytes], int, Path]:
+def start_serve(
+    scenario: Path, personality: str | None, hostname: str
+) -> tuple[subprocess.Popen[bytes], int, Path]:
     text = scenario.read_text()
     if personality:
-        text, n = re.subn(r'(?m)^personality\s*=\s*"[^"]*"', f'personality = "{personality}"',
-                          text, count=1)
+        text, n = re.subn(
+            r'(?m)^personality\s*=\s*"[^"]*"', f'personality = "{personality}"', text, count=1
+        )
         if n != 1:
             raise SystemExit(f"{scenario}: no `personality = ...` line to replace")
     tmp = Path(tempfile.mkdtemp(prefix="smtp-sim-conformance-")) / scenario.name
     tmp.write_text(text)
     port = _free_port()
-    cmd = [sys.executable, "-m", "smtp_sim", "serve", str(tmp), "--listen",
-           f"127.0.0.1:{port}={hostname}", "--quiet", "--no-messages",
-           "--max-connections", "1000"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "smtp_sim",
+        "serve",
+        str(tmp),
+        "--listen",
+        f"127.0.0.1:{port}={hostname}",
+        "--quiet",
+        "--no-messages",
+        "--max-connections",
+        "1000",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     for _ in range(200):
         if proc.poll() is not None:
@@ -280,10 +302,17 @@ def _hostport(text: str) -> tuple[str, int]:
 
 # -- the run ---------------------------------------------------------------------------------
 
+
 async def run_all(args: argparse.Namespace, sim: tuple[str, int]) -> dict:
-    grammar = Grammar(args.seed, Site(hostname=args.hostname, domain=args.domain,
-                                      users=tuple(args.users.split(",")),
-                                      lists=tuple(args.lists.split(",")) if args.lists else ()))
+    grammar = Grammar(
+        args.seed,
+        Site(
+            hostname=args.hostname,
+            domain=args.domain,
+            users=tuple(args.users.split(",")),
+            lists=tuple(args.lists.split(",")) if args.lists else (),
+        ),
+    )
     indices = [args.only] if args.only is not None else list(range(args.count))
     dialogues = {i: grammar.dialogue(i) for i in indices}
     sem = asyncio.Semaphore(args.parallel)
@@ -294,7 +323,8 @@ async def run_all(args: argparse.Namespace, sim: tuple[str, int]) -> dict:
             d = dialogues[i]
             real, simulated = await asyncio.gather(
                 play(d, *args.real, args.bind, args.wait, args.settle),
-                play(d, *sim, args.bind, args.wait, args.settle))
+                play(d, *sim, args.bind, args.wait, args.settle),
+            )
             results[i] = (real, simulated)
 
     await asyncio.gather(*(one(i) for i in indices))
@@ -320,10 +350,11 @@ def report(args: argparse.Namespace, played: dict) -> dict:
             classes.setdefault(diff.key, []).append(diff)
     counted = len(results) - len(errors)
     rate = same / total if total else 0.0
-    print(f"real {args.real[0]}:{args.real[1]}  vs  smtp-sim serve "
-          f"({args.personality or 'the scenario personality'}), seed {args.seed}")
-    print(f"dialogues: {counted}   identical end to end: {whole} "
-          f"({whole / max(counted, 1):.1%})")
+    print(
+        f"real {args.real[0]}:{args.real[1]}  vs  smtp-sim serve "
+        f"({args.personality or 'the scenario personality'}), seed {args.seed}"
+    )
+    print(f"dialogues: {counted}   identical end to end: {whole} ({whole / max(counted, 1):.1%})")
     print(f"replies: {total}   identical: {same}   identical-reply rate: {rate:.2%}")
     for i, e1, e2 in errors[:5]:
         print(f"  dialogue {i}: could not play: real={e1} sim={e2}")
@@ -331,12 +362,20 @@ def report(args: argparse.Namespace, played: dict) -> dict:
     print(f"\n{len(ordered)} classes of differences (most frequent first):")
     for n, (key, diffs) in enumerate(ordered, 1):
         verb, r, s = key
-        print(f"\n[{n}] {verb}: real {r} / sim {s}   ({len(diffs)} replies, "
-              f"{len({d.index for d in diffs})} dialogues)")
+        print(
+            f"\n[{n}] {verb}: real {r} / sim {s}   ({len(diffs)} replies, "
+            f"{len({d.index for d in diffs})} dialogues)"
+        )
         if n > args.show:
             continue
-        best = min(diffs, key=lambda d: (min(d.step, 10**5), len(dialogues[d.index].steps),
-                                          len(dialogues[d.index].text())))
+        best = min(
+            diffs,
+            key=lambda d: (
+                min(d.step, 10**5),
+                len(dialogues[d.index].steps),
+                len(dialogues[d.index].text()),
+            ),
+        )
         upto = best.step + 1 if best.step < 10**6 else len(dialogues[best.index].steps)
         print(f"  dialogue {best.index} (--only {best.index}), up to the difference:")
         print(dialogues[best.index].text(upto))
@@ -344,11 +383,17 @@ def report(args: argparse.Namespace, played: dict) -> dict:
         print(f"  real:   {_shown(best.real)}")
         print(f"  sim:    {_shown(best.sim)}")
     return {
-        "seed": args.seed, "personality": args.personality, "dialogues": counted,
-        "identical_dialogues": whole, "replies": total, "identical_replies": same,
+        "seed": args.seed,
+        "personality": args.personality,
+        "dialogues": counted,
+        "identical_dialogues": whole,
+        "replies": total,
+        "identical_replies": same,
         "rate": rate,
-        "classes": [{"verb": k[0], "real": k[1], "sim": k[2], "replies": len(v),
-                     "example": v[0].index} for k, v in ordered],
+        "classes": [
+            {"verb": k[0], "real": k[1], "sim": k[2], "replies": len(v), "example": v[0].index}
+            for k, v in ordered
+        ],
     }
 
 
@@ -383,34 +428,68 @@ def _lines(reply: bytes) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--real", type=_hostport, default=("127.0.0.1", 25), metavar="HOST:PORT",
-                    help="the real server (default 127.0.0.1:25)")
-    ap.add_argument("--sim", type=_hostport, metavar="HOST:PORT",
-                    help="a running smtp-sim serve (default: start one from --scenario)")
-    ap.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO,
-                    help="the scenario serve runs (default conformance/scenarios/postfix.toml)")
-    ap.add_argument("--personality", default=None,
-                    help="written into the scenario's first MTA (default: the scenario's own)")
-    ap.add_argument("--hostname", default="mail.cs.tcd.ie",
-                    help="the simulated server to reach, and the name dialogues use for it")
+    ap.add_argument(
+        "--real",
+        type=_hostport,
+        default=("127.0.0.1", 25),
+        metavar="HOST:PORT",
+        help="the real server (default 127.0.0.1:25)",
+    )
+    ap.add_argument(
+        "--sim",
+        type=_hostport,
+        metavar="HOST:PORT",
+        help="a running smtp-sim serve (default: start one from --scenario)",
+    )
+    ap.add_argument(
+        "--scenario",
+        type=Path,
+        default=DEFAULT_SCENARIO,
+        help="the scenario serve runs (default conformance/scenarios/postfix.toml)",
+    )
+    ap.add_argument(
+        "--personality",
+        default=None,
+        help="written into the scenario's first MTA (default: the scenario's own)",
+    )
+    ap.add_argument(
+        "--hostname",
+        default="mail.cs.tcd.ie",
+        help="the simulated server to reach, and the name dialogues use for it",
+    )
     ap.add_argument("--domain", default="cs.tcd.ie", help="its mail domain (in addresses)")
     ap.add_argument("--users", default="alice,bob", help="its users (comma-separated)")
     ap.add_argument("--lists", default="staff", help="its aliases/lists (comma-separated)")
-    ap.add_argument("--bind", default="127.0.0.5",
-                    help="the client address for both (default 127.0.0.5, a stranger)")
+    ap.add_argument(
+        "--bind",
+        default="127.0.0.5",
+        help="the client address for both (default 127.0.0.5, a stranger)",
+    )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--count", type=int, default=1000, help="dialogues (default 1000)")
     ap.add_argument("--only", type=int, metavar="I", help="play dialogue I alone, show both")
     ap.add_argument("--parallel", type=int, default=12, help="dialogues at once (default 12)")
-    ap.add_argument("--wait", type=float, default=4.0,
-                    help="seconds to wait for each expected reply (Postfix sleeps 1 s per "
-                    "reply past smtpd_soft_error_limit)")
-    ap.add_argument("--settle", type=float, default=0.4,
-                    help="seconds to wait for unexpected replies after the last step")
+    ap.add_argument(
+        "--wait",
+        type=float,
+        default=4.0,
+        help="seconds to wait for each expected reply (Postfix sleeps 1 s per "
+        "reply past smtpd_soft_error_limit)",
+    )
+    ap.add_argument(
+        "--settle",
+        type=float,
+        default=0.4,
+        help="seconds to wait for unexpected replies after the last step",
+    )
     ap.add_argument("--show", type=int, default=60, help="classes shown with an example")
     ap.add_argument("--json", type=Path, help="write the figures and classes as JSON here")
-    ap.add_argument("--record", type=Path, metavar="DIR",
-                    help="write each dialogue's real transcript to DIR/NNNN.txt")
+    ap.add_argument(
+        "--record",
+        type=Path,
+        metavar="DIR",
+        help="write each dialogue's real transcript to DIR/NNNN.txt",
+    )
     args = ap.parse_args(argv)
 
     proc = None

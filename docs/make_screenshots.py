@@ -27,9 +27,20 @@ from smtp_sim.world.scenario import build_world, load_scenario  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 SIZE = (120, 40)
-FOOBAR = ["telnet mail.cs.tcd.ie 25", "helo FooBar", "mail from: alice@crepes.fr",
-          "rcpt to: bob@cs.tcd.ie", "data", "To: Someone@S", "From: SomeOneElse@S",
-          "Subject: FooBar", "", "Hello World", ".", "quit"]
+FOOBAR = [
+    "telnet mail.cs.tcd.ie 25",
+    "helo FooBar",
+    "mail from: alice@crepes.fr",
+    "rcpt to: bob@cs.tcd.ie",
+    "data",
+    "To: Someone@S",
+    "From: SomeOneElse@S",
+    "Subject: FooBar",
+    "",
+    "Hello World",
+    ".",
+    "quit",
+]
 
 
 async def type_lines(pilot, lines: list[str]) -> None:
@@ -84,8 +95,10 @@ async def shot_whole_flow() -> None:
     """The whole flow diagram of the classroom scenario's first message (smtp-sim run --svg)."""
     world = build_world(load_scenario("classroom"))
     world.run(until=4.0)
-    save("flow-classroom.svg",
-         await exports.render_flow(world, title="smtp-sim run classroom --until 4s --svg"))
+    save(
+        "flow-classroom.svg",
+        await exports.render_flow(world, title="smtp-sim run classroom --until 4s --svg"),
+    )
 
 
 async def main() -> None:

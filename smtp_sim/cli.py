@@ -26,8 +26,13 @@ class _VersionAction(argparse.Action):
     """--version, reading the version only when asked (importlib.metadata is not cheap)."""
 
     def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
-                         help="show the version and exit")
+        super().__init__(
+            option_strings,
+            dest,
+            nargs=0,
+            default=argparse.SUPPRESS,
+            help="show the version and exit",
+        )
 
     def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
         from . import __version__
@@ -79,8 +84,11 @@ def _ids(kind: str) -> Callable[..., list[str]]:
 
         ids = [i for i in list_builtin() if i.startswith(prefix)]
         if kind == "lesson":
-            ids = [i for i in ids if is_lesson_source(
-                (builtin_dir() / f"{i}.toml").read_text(encoding="utf-8"))]
+            ids = [
+                i
+                for i in ids
+                if is_lesson_source((builtin_dir() / f"{i}.toml").read_text(encoding="utf-8"))
+            ]
         return ids + list(FilesCompleter(allowednames=("toml",))(prefix))
 
     return complete
@@ -94,8 +102,12 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
         prog="smtp-sim",
         description="An interactive SMTP teaching simulator for the terminal. Without a "
         "command: the app on the built-in course, where you left off.",
-        epilog=_examples("smtp-sim", "smtp-sim lesson foobar", "smtp-sim explain 5.7.1",
-                         "smtp-sim COMMAND --help"),
+        epilog=_examples(
+            "smtp-sim",
+            "smtp-sim lesson foobar",
+            "smtp-sim explain 5.7.1",
+            "smtp-sim COMMAND --help",
+        ),
     )
     parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -106,49 +118,74 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
         description="A telnet-like session with one simulated server. Reads client lines from "
         "standard input, writes exactly the server's replies to standard output; notes and "
         "explanations go to standard error.",
-        epilog=_examples("smtp-sim session --personality postfix-1.1 --hostname mail.cs.tcd.ie "
-                         "--explain", "printf 'HELO me\\nQUIT\\n' | smtp-sim session",
-                         "smtp-sim session classroom --host mail.cs.tcd.ie --port 110"),
+        epilog=_examples(
+            "smtp-sim session --personality postfix-1.1 --hostname mail.cs.tcd.ie --explain",
+            "printf 'HELO me\\nQUIT\\n' | smtp-sim session",
+            "smtp-sim session classroom --host mail.cs.tcd.ie --port 110",
+        ),
     )
-    session.add_argument("scenario", nargs="?", help="a scenario id or file: attach to a host "
-                         "inside its network instead of a lone server").completer = _ids("any")
-    session.add_argument("--host", help="with a scenario: the server to connect to "
-                         "(default: its first MTA)")
-    session.add_argument("--port", type=int, default=25, help="with a scenario: the port "
-                         "(default 25; 587 submission, 110 POP3)")
-    session.add_argument("--from", dest="from_host", help="with a scenario: the host whose "
-                         "terminal you type at (default: its first client)")
+    session.add_argument(
+        "scenario",
+        nargs="?",
+        help="a scenario id or file: attach to a host inside its network instead of a lone server",
+    ).completer = _ids("any")
+    session.add_argument(
+        "--host", help="with a scenario: the server to connect to (default: its first MTA)"
+    )
+    session.add_argument(
+        "--port",
+        type=int,
+        default=25,
+        help="with a scenario: the port (default 25; 587 submission, 110 POP3)",
+    )
+    session.add_argument(
+        "--from",
+        dest="from_host",
+        help="with a scenario: the host whose terminal you type at (default: its first client)",
+    )
     if personalities:
         from .protocol.personalities import DEFAULT_PERSONALITY, PERSONALITIES
 
-        session.add_argument("--personality", default=DEFAULT_PERSONALITY, metavar="ID",
-                             choices=sorted(PERSONALITIES), help="which real server to behave "
-                             f"like: {', '.join(sorted(PERSONALITIES))} (default "
-                             f"{DEFAULT_PERSONALITY}; see smtp-sim personalities)")
+        session.add_argument(
+            "--personality",
+            default=DEFAULT_PERSONALITY,
+            metavar="ID",
+            choices=sorted(PERSONALITIES),
+            help="which real server to behave "
+            f"like: {', '.join(sorted(PERSONALITIES))} (default "
+            f"{DEFAULT_PERSONALITY}; see smtp-sim personalities)",
+        )
     else:
         session.add_argument("--personality")
-    session.add_argument("--hostname", default="mail.example.com",
-                         help="the server's host name (default mail.example.com); it serves the "
-                         "domain without the first label")
-    session.add_argument("--explain", action="store_true",
-                         help="explain every reply on standard error")
+    session.add_argument(
+        "--hostname",
+        default="mail.example.com",
+        help="the server's host name (default mail.example.com); it serves the "
+        "domain without the first label",
+    )
+    session.add_argument(
+        "--explain", action="store_true", help="explain every reply on standard error"
+    )
 
     explain = sub.add_parser(
         "explain",
         help="explain a reply code, an enhanced status code or a command",
         description="Explain a reply code (354), an enhanced status code (5.7.1) or a "
         "command (vrfy), wrapped to the terminal's width.",
-        epilog=_examples("smtp-sim explain 354", "smtp-sim explain 5.7.1",
-                         "smtp-sim explain 'RCPT TO'"),
+        epilog=_examples(
+            "smtp-sim explain 354", "smtp-sim explain 5.7.1", "smtp-sim explain 'RCPT TO'"
+        ),
     )
     explain.add_argument("topic", nargs="+", help="e.g. 354, 5.7.1, VRFY, 'RCPT TO'")
 
-    sub.add_parser("personalities", help="list the server personalities",
-                   description="List the server personalities: the real servers the simulated "
-                   "ones answer like (their ids go to session --personality and to scenario "
-                   "files).",
-                   epilog=_examples("smtp-sim personalities",
-                                    "smtp-sim session --personality sendmail-1988"))
+    sub.add_parser(
+        "personalities",
+        help="list the server personalities",
+        description="List the server personalities: the real servers the simulated "
+        "ones answer like (their ids go to session --personality and to scenario "
+        "files).",
+        epilog=_examples("smtp-sim personalities", "smtp-sim session --personality sendmail-1988"),
+    )
 
     run = sub.add_parser(
         "run",
@@ -158,42 +195,77 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
         "swaks-style transcript (-> client, <- server, === information, *** error) or JSON "
         "Lines. An invalid scenario prints one line per problem on standard error and exits 2. "
         "A lesson is graded: its own solutions (--solve) or a student's input (--answers).",
-        epilog=_examples("smtp-sim run classroom --until 10min",
-                         "smtp-sim run classroom --format jsonl -o trace.jsonl --svg flow.svg",
-                         "smtp-sim run foobar --solve",
-                         "smtp-sim run foobar --answers smtp-sim-foobar-attempt.json",
-                         "printf 'helo FooBar\\nquit\\n' | smtp-sim run foobar --answers -"),
+        epilog=_examples(
+            "smtp-sim run classroom --until 10min",
+            "smtp-sim run classroom --format jsonl -o trace.jsonl --svg flow.svg",
+            "smtp-sim run foobar --solve",
+            "smtp-sim run foobar --answers smtp-sim-foobar-attempt.json",
+            "printf 'helo FooBar\\nquit\\n' | smtp-sim run foobar --answers -",
+        ),
     )
-    run.add_argument("scenario", help="a scenario file or built-in id (e.g. classroom); - "
-                     "reads it from standard input").completer = _ids("any")
-    run.add_argument("--until", type=_duration, metavar="TIME",
-                     help="stop at this virtual time: seconds or e.g. 90s, 10min, 2h, 5d")
-    run.add_argument("--format", choices=("text", "jsonl"), default="text",
-                     help="text (default) or jsonl, one JSON object per trace record")
-    run.add_argument("-o", "--output", metavar="FILE",
-                     help="write the trace to FILE instead of standard output (for a lesson: "
-                     "the trace of the graded attempt; the report stays on standard output)")
-    run.add_argument("--svg", metavar="FILE", type=_picture_name,
-                     help="also write the whole flow diagram to FILE as SVG (HTML when FILE "
-                     "ends in .html)")
-    run.add_argument("--pcap", metavar="FILE",
-                     help="also write the run as a Wireshark capture (pcapng): Ethernet, IPv4, "
-                     "TCP and DNS-over-UDP packets from the simulated hosts, at virtual time")
+    run.add_argument(
+        "scenario",
+        help="a scenario file or built-in id (e.g. classroom); - reads it from standard input",
+    ).completer = _ids("any")
+    run.add_argument(
+        "--until",
+        type=_duration,
+        metavar="TIME",
+        help="stop at this virtual time: seconds or e.g. 90s, 10min, 2h, 5d",
+    )
+    run.add_argument(
+        "--format",
+        choices=("text", "jsonl"),
+        default="text",
+        help="text (default) or jsonl, one JSON object per trace record",
+    )
+    run.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the trace to FILE instead of standard output (for a lesson: "
+        "the trace of the graded attempt; the report stays on standard output)",
+    )
+    run.add_argument(
+        "--svg",
+        metavar="FILE",
+        type=_picture_name,
+        help="also write the whole flow diagram to FILE as SVG (HTML when FILE ends in .html)",
+    )
+    run.add_argument(
+        "--pcap",
+        metavar="FILE",
+        help="also write the run as a Wireshark capture (pcapng): Ethernet, IPv4, "
+        "TCP and DNS-over-UDP packets from the simulated hosts, at virtual time",
+    )
     run.add_argument("--seed", type=int, help="override the scenario's random seed")
     graded = run.add_mutually_exclusive_group()
-    graded.add_argument("--solve", action="store_true",
-                        help="for a lesson: type its own solutions; exit 0 only if every step "
-                        "passes")
-    graded.add_argument("--answers", metavar="FILE",
-                        help="for a lesson: type a student's recorded input (one line per "
-                        "line, or an exported attempt .json; - reads standard input); exit "
-                        "10+N when step N is the first to fail")
+    graded.add_argument(
+        "--solve",
+        action="store_true",
+        help="for a lesson: type its own solutions; exit 0 only if every step passes",
+    )
+    graded.add_argument(
+        "--answers",
+        metavar="FILE",
+        help="for a lesson: type a student's recorded input (one line per "
+        "line, or an exported attempt .json; - reads standard input); exit "
+        "10+N when step N is the first to fail",
+    )
 
-    run.add_argument("--report", choices=("text", "json"), default="text",
-                     help="for a lesson: the report as text (default) or one JSON object, "
-                     "as `smtp-sim grade --json` prints it")
-    run.add_argument("--student", metavar="NAME", help="with --answers: who made the attempt "
-                     "(default: the name in the attempt, else the file's name)")
+    run.add_argument(
+        "--report",
+        choices=("text", "json"),
+        default="text",
+        help="for a lesson: the report as text (default) or one JSON object, "
+        "as `smtp-sim grade --json` prints it",
+    )
+    run.add_argument(
+        "--student",
+        metavar="NAME",
+        help="with --answers: who made the attempt "
+        "(default: the name in the attempt, else the file's name)",
+    )
 
     grade = sub.add_parser(
         "grade",
@@ -203,53 +275,82 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
         "answers right on the first try, wrong quiz tries, grade, the first step not met and "
         "why) and a summary. Exit 0 when every attempt was graded, 2 when the lesson or an "
         "attempt file cannot be used.",
-        epilog=_examples("smtp-sim grade foobar handed-in/*.json --csv gradebook.csv",
-                         "smtp-sim grade foobar handed-in/*.json --json"),
+        epilog=_examples(
+            "smtp-sim grade foobar handed-in/*.json --csv gradebook.csv",
+            "smtp-sim grade foobar handed-in/*.json --json",
+        ),
     )
     grade.add_argument("lesson", help="a lesson id or file").completer = _ids("lesson")
-    grade.add_argument("attempts", nargs="+", metavar="ATTEMPT", help="attempt files (- reads "
-                       "one from standard input)")
+    grade.add_argument(
+        "attempts",
+        nargs="+",
+        metavar="ATTEMPT",
+        help="attempt files (- reads one from standard input)",
+    )
     grade.add_argument("--csv", metavar="FILE", help="also write the gradebook as CSV")
-    grade.add_argument("--json", action="store_true",
-                       help="one JSON object per attempt instead of the table")
+    grade.add_argument(
+        "--json", action="store_true", help="one JSON object per attempt instead of the table"
+    )
     grade.add_argument("--seed", type=int, help="override the scenario's random seed")
 
-    sub.add_parser("lessons", help="list the built-in course with your progress",
-                   description="List the built-in course: each lesson's number, id, steps done "
-                   "of all, minutes and title. The ids go to smtp-sim lesson ID.",
-                   epilog=_examples("smtp-sim lessons", "smtp-sim lesson mx-lookup"))
+    sub.add_parser(
+        "lessons",
+        help="list the built-in course with your progress",
+        description="List the built-in course: each lesson's number, id, steps done "
+        "of all, minutes and title. The ids go to smtp-sim lesson ID.",
+        epilog=_examples("smtp-sim lessons", "smtp-sim lesson mx-lookup"),
+    )
 
     lesson = sub.add_parser(
-        "lesson", help="open a lesson in the app",
+        "lesson",
+        help="open a lesson in the app",
         description="Open one lesson in the app: the lesson panel explains each step and "
         "ticks it off when its checks pass; the console is a telnet inside the lesson's "
         "network. A lesson file of your own works too (smtp-sim check it first).",
-        epilog=_examples("smtp-sim lesson foobar", "smtp-sim lesson my-lesson.toml --seed 7"))
-    lesson.add_argument("lesson", help="a lesson id (see smtp-sim lessons) or a lesson "
-                        "file").completer = _ids("lesson")
+        epilog=_examples("smtp-sim lesson foobar", "smtp-sim lesson my-lesson.toml --seed 7"),
+    )
+    lesson.add_argument(
+        "lesson", help="a lesson id (see smtp-sim lessons) or a lesson file"
+    ).completer = _ids("lesson")
     sandbox = sub.add_parser(
-        "sandbox", help="free play on a scenario in the app",
+        "sandbox",
+        help="free play on a scenario in the app",
         description="Free play on a scenario's network in the app: F5 plays its timeline, F7 "
         "steps one event, F6 steps back, F9 resets; faults are in the command palette "
         "(ctrl+p).",
-        epilog=_examples("smtp-sim sandbox", "smtp-sim sandbox classroom --listen "
-                         "2525=mail.cs.tcd.ie"))
-    sandbox.add_argument("scenario", nargs="?", default="classroom",
-                         help="a scenario id or file (default classroom)").completer = _ids("any")
+        epilog=_examples(
+            "smtp-sim sandbox", "smtp-sim sandbox classroom --listen 2525=mail.cs.tcd.ie"
+        ),
+    )
+    sandbox.add_argument(
+        "scenario", nargs="?", default="classroom", help="a scenario id or file (default classroom)"
+    ).completer = _ids("any")
     app = sub.add_parser(
-        "app", help="the app on the built-in course (the default command)",
+        "app",
+        help="the app on the built-in course (the default command)",
         description="The app on the built-in course: a new user starts at lesson 1, a "
         "returning one where they left off. The same as smtp-sim without a command.",
-        epilog=_examples("smtp-sim app", "smtp-sim app --export-dir ~/handouts"))
+        epilog=_examples("smtp-sim app", "smtp-sim app --export-dir ~/handouts"),
+    )
     for p in (lesson, sandbox, app):
         p.add_argument("--seed", type=int, help="override the scenario's random seed")
-        p.add_argument("--export-dir", metavar="DIR",
-                       help="where ctrl+s exports go (default: the current directory)")
-        p.add_argument("--student", metavar="NAME", help="your name or student id, put in "
-                       "every attempt you export (kept for next time; the app asks once)")
+        p.add_argument(
+            "--export-dir",
+            metavar="DIR",
+            help="where ctrl+s exports go (default: the current directory)",
+        )
+        p.add_argument(
+            "--student",
+            metavar="NAME",
+            help="your name or student id, put in "
+            "every attempt you export (kept for next time; the app asks once)",
+        )
         add_listen_argument(p, default_note="off: no real ports unless given")
-        add_theme_argument(p, "default: the theme last picked in the app (ctrl+t, or "
-                           "\"Change theme\" in the palette), which is remembered")
+        add_theme_argument(
+            p,
+            "default: the theme last picked in the app (ctrl+t, or "
+            '"Change theme" in the palette), which is remembered',
+        )
 
     present = sub.add_parser(
         "present",
@@ -260,15 +361,20 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
         "back to the previous one. A lesson without pauses is walked through, one step's "
         "solution at a time; a plain scenario stops after each delivery, deferral, bounce and "
         "fault. Readable at 100x30.",
-        epilog=_examples("smtp-sim present demo-journey", "smtp-sim present foobar "
-                         "--no-animate"),
+        epilog=_examples("smtp-sim present demo-journey", "smtp-sim present foobar --no-animate"),
     )
-    present.add_argument("ref", metavar="SCENARIO|LESSON",
-                         help="a presentation, lesson or scenario: a built-in id (e.g. "
-                         "demo-journey) or a file").completer = _ids("any")
+    present.add_argument(
+        "ref",
+        metavar="SCENARIO|LESSON",
+        help="a presentation, lesson or scenario: a built-in id (e.g. demo-journey) or a file",
+    ).completer = _ids("any")
     present.add_argument("--seed", type=int, help="override the scenario's random seed")
-    present.add_argument("--no-animate", dest="animate", action="store_false",
-                         help="jump straight to each pause instead of playing the events")
+    present.add_argument(
+        "--no-animate",
+        dest="animate",
+        action="store_false",
+        help="jump straight to each pause instead of playing the events",
+    )
     add_theme_argument(present, "default smtp-sim-high-contrast, for a projector")
 
     web_cmd = sub.add_parser(
@@ -278,61 +384,99 @@ def _build_parser(*, personalities: bool = True) -> argparse.ArgumentParser:
         "its own process: its own simulation and progress, kept in memory only. Listens on "
         "127.0.0.1 unless given another address (then warns). Add ?fontsize=24 to the address "
         "for bigger text. Needs the web extra: pip install 'smtp-sim[web]'.",
-        epilog=_examples("smtp-sim web", "smtp-sim web --host 0.0.0.0 --port 8000 --lesson "
-                         "foobar"),
+        epilog=_examples("smtp-sim web", "smtp-sim web --host 0.0.0.0 --port 8000 --lesson foobar"),
     )
-    web_cmd.add_argument("--host", default="127.0.0.1",
-                         help="the address to listen on (default 127.0.0.1; 0.0.0.0 for a "
-                         "classroom network)")
-    web_cmd.add_argument("--port", type=int, default=8000,
-                         help="the port (default 8000; 0 picks a free one)")
-    web_cmd.add_argument("--public-url", metavar="URL",
-                         help="the address browsers use, when behind a reverse proxy")
-    web_cmd.add_argument("--max-sessions", type=_positive, default=40, metavar="N",
-                         help="sessions at once; past it the page says the class is full "
-                         "(default 40)")
-    web_cmd.add_argument("--idle-timeout", type=_duration, default=1800.0, metavar="TIME",
-                         help="end a session nobody typed in for this long, its progress "
-                         "saved first (default 30min)")
-    web_cmd.add_argument("--max-memory", type=_positive, default=400, metavar="MIB",
-                         help="end a session whose process grows past this many MiB of "
-                         "resident memory (default 400)")
+    web_cmd.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="the address to listen on (default 127.0.0.1; 0.0.0.0 for a classroom network)",
+    )
+    web_cmd.add_argument(
+        "--port", type=int, default=8000, help="the port (default 8000; 0 picks a free one)"
+    )
+    web_cmd.add_argument(
+        "--public-url", metavar="URL", help="the address browsers use, when behind a reverse proxy"
+    )
+    web_cmd.add_argument(
+        "--max-sessions",
+        type=_positive,
+        default=40,
+        metavar="N",
+        help="sessions at once; past it the page says the class is full (default 40)",
+    )
+    web_cmd.add_argument(
+        "--idle-timeout",
+        type=_duration,
+        default=1800.0,
+        metavar="TIME",
+        help="end a session nobody typed in for this long, its progress "
+        "saved first (default 30min)",
+    )
+    web_cmd.add_argument(
+        "--max-memory",
+        type=_positive,
+        default=400,
+        metavar="MIB",
+        help="end a session whose process grows past this many MiB of "
+        "resident memory (default 400)",
+    )
     what = web_cmd.add_mutually_exclusive_group()
-    what.add_argument("--lesson", metavar="ID", help="open this lesson for every "
-                      "visitor").completer = _ids("lesson")
-    what.add_argument("--sandbox", metavar="SCENARIO", nargs="?", const="classroom",
-                      help="free play on a scenario (default classroom)").completer = _ids("any")
-    what.add_argument("--present", metavar="REF",
-                      help="the presenter on REF").completer = _ids("any")
+    what.add_argument(
+        "--lesson", metavar="ID", help="open this lesson for every visitor"
+    ).completer = _ids("lesson")
+    what.add_argument(
+        "--sandbox",
+        metavar="SCENARIO",
+        nargs="?",
+        const="classroom",
+        help="free play on a scenario (default classroom)",
+    ).completer = _ids("any")
+    what.add_argument("--present", metavar="REF", help="the presenter on REF").completer = _ids(
+        "any"
+    )
 
     check = sub.add_parser(
         "check",
         help="validate lesson and scenario files",
         description="Validate lesson and scenario files: every problem is printed on one line "
         "(file, line, key path, what was expected); exit 2 if any file is invalid.",
-        epilog=_examples("smtp-sim check my-lesson.toml my-network.toml",
-                         "smtp-sim check classroom", "cat my-lesson.toml | smtp-sim check -"),
+        epilog=_examples(
+            "smtp-sim check my-lesson.toml my-network.toml",
+            "smtp-sim check classroom",
+            "cat my-lesson.toml | smtp-sim check -",
+        ),
     )
-    check.add_argument("files", nargs="+", metavar="FILE", help="files or built-in ids; - "
-                       "reads one from standard input").completer = _ids("any")
+    check.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="files or built-in ids; - reads one from standard input",
+    ).completer = _ids("any")
 
     schema = sub.add_parser(
-        "schema", help="print the JSON Schema of the lesson or scenario format (for editors)",
+        "schema",
+        help="print the JSON Schema of the lesson or scenario format (for editors)",
         description="Print the JSON Schema of the lesson or the scenario file format, for "
         "editors that complete and check TOML (e.g. Taplo, Even Better TOML).",
-        epilog=_examples("smtp-sim schema lesson > lesson.schema.json",
-                         "smtp-sim schema scenario > scenario.schema.json"))
+        epilog=_examples(
+            "smtp-sim schema lesson > lesson.schema.json",
+            "smtp-sim schema scenario > scenario.schema.json",
+        ),
+    )
     schema.add_argument("format", choices=("lesson", "scenario"))
 
     completion = sub.add_parser(
-        "completion", help="print the shell completion script for bash, zsh or fish",
+        "completion",
+        help="print the shell completion script for bash, zsh or fish",
         description="Print the script that makes your shell complete smtp-sim's commands, "
         "options, lesson ids and scenario names (argcomplete). Load it from your shell's "
         "start-up file.",
-        epilog=_examples('eval "$(smtp-sim completion bash)"     # in ~/.bashrc',
-                         'eval "$(smtp-sim completion zsh)"      # in ~/.zshrc',
-                         "smtp-sim completion fish | source      # in "
-                         "~/.config/fish/config.fish"))
+        epilog=_examples(
+            'eval "$(smtp-sim completion bash)"     # in ~/.bashrc',
+            'eval "$(smtp-sim completion zsh)"      # in ~/.zshrc',
+            "smtp-sim completion fish | source      # in ~/.config/fish/config.fish",
+        ),
+    )
     completion.add_argument("shell", choices=SHELLS)
 
     _add_serve_parser(sub)
@@ -347,50 +491,85 @@ def _add_serve_parser(sub: argparse._SubParsersAction) -> None:
         "Thunderbird, smtplib...) talk to the simulated servers, get exactly their replies, "
         "and the mail they send is relayed, delivered or bounced inside the simulation, with "
         "virtual time at wall-clock pace. Prints the live transcript until Ctrl-C/SIGTERM.",
-        epilog=_examples("smtp-sim serve classroom --listen 2525=mail.cs.tcd.ie --maildir out",
-                         "swaks --server 127.0.0.1:2525 --from alice@crepes.fr --to "
-                         "bob@cs.tcd.ie"),
+        epilog=_examples(
+            "smtp-sim serve classroom --listen 2525=mail.cs.tcd.ie --maildir out",
+            "swaks --server 127.0.0.1:2525 --from alice@crepes.fr --to bob@cs.tcd.ie",
+        ),
     )
-    serve.add_argument("scenario", nargs="?", default="classroom",
-                       help="a scenario file or built-in id (default "
-                       "classroom)").completer = _ids("any")
+    serve.add_argument(
+        "scenario",
+        nargs="?",
+        default="classroom",
+        help="a scenario file or built-in id (default classroom)",
+    ).completer = _ids("any")
     add_listen_argument(serve)
-    serve.add_argument("--maildir", metavar="DIR",
-                       help="keep the mailboxes in DIR/<address>/ (Maildir): delivered mail is "
-                       "written there at once, POP3 serves and deletes what is there, a "
-                       "restart finds it again")
-    serve.add_argument("--timeout", type=_duration, metavar="TIME",
-                       help="idle timeout for every session (default: RFC 5321's, 5 min for "
-                       "a command, 3 min inside DATA; 10 min for POP3)")
-    serve.add_argument("--max-connections", type=_positive, default=100, metavar="N",
-                       help="connections at once, for SMTP and for POP3 each; past it a "
-                       "client gets 421 (default 100)")
-    serve.add_argument("--max-per-address", type=_positive, default=50, metavar="N",
-                       help="connections at once from one client address, per service "
-                       "(default 50, Postfix's smtpd_client_connection_count_limit)")
-    serve.add_argument("--no-messages", dest="messages", action="store_false",
-                       help="do not play the scenario's own [[messages]] timeline")
+    serve.add_argument(
+        "--maildir",
+        metavar="DIR",
+        help="keep the mailboxes in DIR/<address>/ (Maildir): delivered mail is "
+        "written there at once, POP3 serves and deletes what is there, a "
+        "restart finds it again",
+    )
+    serve.add_argument(
+        "--timeout",
+        type=_duration,
+        metavar="TIME",
+        help="idle timeout for every session (default: RFC 5321's, 5 min for "
+        "a command, 3 min inside DATA; 10 min for POP3)",
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=_positive,
+        default=100,
+        metavar="N",
+        help="connections at once, for SMTP and for POP3 each; past it a "
+        "client gets 421 (default 100)",
+    )
+    serve.add_argument(
+        "--max-per-address",
+        type=_positive,
+        default=50,
+        metavar="N",
+        help="connections at once from one client address, per service "
+        "(default 50, Postfix's smtpd_client_connection_count_limit)",
+    )
+    serve.add_argument(
+        "--no-messages",
+        dest="messages",
+        action="store_false",
+        help="do not play the scenario's own [[messages]] timeline",
+    )
     serve.add_argument("--quiet", action="store_true", help="no live log on standard output")
     serve.add_argument("--seed", type=int, help="override the scenario's random seed")
 
 
-def add_listen_argument(parser: argparse.ArgumentParser, *,
-                        default_note: str = "default 127.0.0.1:2525 = the scenario's first "
-                        "MTA, port 25") -> None:
+def add_listen_argument(
+    parser: argparse.ArgumentParser,
+    *,
+    default_note: str = "default 127.0.0.1:2525 = the scenario's first MTA, port 25",
+) -> None:
     """``--listen`` for ``serve`` (and the app): real ports in front of simulated servers."""
-    parser.add_argument("--listen", action="append", type=_listen, default=[],
-                        metavar="[HOST:]PORT[=HOSTNAME[:PORT]]",
-                        help=f"a real port and the simulated server behind it (repeatable; "
-                        f"{default_note}). A real port ending in 110 reaches POP3, one ending "
-                        "in 587 submission. HOST defaults to 127.0.0.1; any other address "
-                        "prints a warning")
+    parser.add_argument(
+        "--listen",
+        action="append",
+        type=_listen,
+        default=[],
+        metavar="[HOST:]PORT[=HOSTNAME[:PORT]]",
+        help=f"a real port and the simulated server behind it (repeatable; "
+        f"{default_note}). A real port ending in 110 reaches POP3, one ending "
+        "in 587 submission. HOST defaults to 127.0.0.1; any other address "
+        "prints a warning",
+    )
 
 
 def add_theme_argument(parser: argparse.ArgumentParser, default_note: str) -> None:
-    parser.add_argument("--theme", type=_theme, metavar="NAME",
-                        help=f"the colour theme ({default_note}): "
-                        "textual-dark, textual-light, nord, gruvbox, smtp-sim-high-contrast..."
-                        ).completer = lambda **_: _themes()
+    parser.add_argument(
+        "--theme",
+        type=_theme,
+        metavar="NAME",
+        help=f"the colour theme ({default_note}): "
+        "textual-dark, textual-light, nord, gruvbox, smtp-sim-high-contrast...",
+    ).completer = lambda **_: _themes()
 
 
 def _themes() -> list[str]:
@@ -433,7 +612,8 @@ def _picture_name(text: str) -> str:
     """--svg FILE: a name ending in .svg or .html (what is written follows the name)."""
     if not text.lower().endswith((".svg", ".html", ".htm")):
         raise argparse.ArgumentTypeError(
-            f"{text!r}: the flow diagram is written as SVG or HTML: name it .svg or .html")
+            f"{text!r}: the flow diagram is written as SVG or HTML: name it .svg or .html"
+        )
     return text
 
 
@@ -453,8 +633,10 @@ def _network_of(ref: str, command: str) -> str | Scenario | None:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return None
-    print(wrap(f"smtp-sim {command}: {ref} is a lesson; its network is the scenario "
-               f"{scenario.id!r}"), file=sys.stderr)
+    print(
+        wrap(f"smtp-sim {command}: {ref} is a lesson; its network is the scenario {scenario.id!r}"),
+        file=sys.stderr,
+    )
     return scenario
 
 
@@ -485,11 +667,17 @@ def _dispatch(argv: list[str] | None) -> int:
         sys.stdout.write(argcomplete.shellcode(["smtp-sim"], shell=args.shell))
         return 0
     if args.command in ("lesson", "sandbox", "present") and STDIN in (
-            getattr(args, "lesson", None), getattr(args, "scenario", None),
-            getattr(args, "ref", None)):
-        print(wrap(f"smtp-sim {args.command}: the app reads the keyboard from standard input, "
-                   "so it cannot read the file from there: give the file's name"),
-              file=sys.stderr)
+        getattr(args, "lesson", None),
+        getattr(args, "scenario", None),
+        getattr(args, "ref", None),
+    ):
+        print(
+            wrap(
+                f"smtp-sim {args.command}: the app reads the keyboard from standard input, "
+                "so it cannot read the file from there: give the file's name"
+            ),
+            file=sys.stderr,
+        )
         return 2
     if args.command == "session":
         if args.scenario:
@@ -498,8 +686,7 @@ def _dispatch(argv: list[str] | None) -> int:
             scenario = _network_of(args.scenario, "session")
             if scenario is None:
                 return 2
-            return main_world_session(scenario, args.host, args.port, args.from_host,
-                                      args.explain)
+            return main_world_session(scenario, args.host, args.port, args.from_host, args.explain)
         from .terminal import main_session
 
         return main_session(args.personality, args.hostname, args.explain)
@@ -517,35 +704,55 @@ def _dispatch(argv: list[str] | None) -> int:
         from .runner import run_scenario
 
         if args.solve or args.answers or is_lesson(args.scenario):
-            return run_lesson(args.scenario, answers=args.answers, seed=args.seed,
-                              stdout=sys.stdout, stderr=sys.stderr,
-                              exports=_run_exports(args), report=args.report,
-                              student=args.student)
+            return run_lesson(
+                args.scenario,
+                answers=args.answers,
+                seed=args.seed,
+                stdout=sys.stdout,
+                stderr=sys.stderr,
+                exports=_run_exports(args),
+                report=args.report,
+                student=args.student,
+            )
 
-        return run_scenario(args.scenario, until=args.until, fmt=args.format,
-                            output=args.output, seed=args.seed,
-                            on_world=_run_exports(args, trace=False))
+        return run_scenario(
+            args.scenario,
+            until=args.until,
+            fmt=args.format,
+            output=args.output,
+            seed=args.seed,
+            on_world=_run_exports(args, trace=False),
+        )
     if args.command in (None, "app", "lesson", "sandbox"):
         from .tui.launch import launch
 
-        return launch(args.command or "app", getattr(args, "lesson", None)
-                      or getattr(args, "scenario", None), seed=getattr(args, "seed", None),
-                      listen=getattr(args, "listen", None) or None,
-                      export_dir=getattr(args, "export_dir", None),
-                      student=getattr(args, "student", None),
-                      theme=getattr(args, "theme", None))
+        return launch(
+            args.command or "app",
+            getattr(args, "lesson", None) or getattr(args, "scenario", None),
+            seed=getattr(args, "seed", None),
+            listen=getattr(args, "listen", None) or None,
+            export_dir=getattr(args, "export_dir", None),
+            student=getattr(args, "student", None),
+            theme=getattr(args, "theme", None),
+        )
     if args.command == "present":
         from .tui.launch import launch_presenter
 
-        return launch_presenter(args.ref, seed=args.seed, animate=args.animate,
-                                theme=args.theme)
+        return launch_presenter(args.ref, seed=args.seed, animate=args.animate, theme=args.theme)
     if args.command == "web":
         return _web(args)
     if args.command == "grade":
         from .course.gradebook import grade_files
 
-        return grade_files(args.lesson, args.attempts, csv_path=args.csv, as_json=args.json,
-                           seed=args.seed, stdout=sys.stdout, stderr=sys.stderr)
+        return grade_files(
+            args.lesson,
+            args.attempts,
+            csv_path=args.csv,
+            as_json=args.json,
+            seed=args.seed,
+            stdout=sys.stdout,
+            stderr=sys.stderr,
+        )
     if args.command == "lessons":
         from .course.commands import list_lessons
 
@@ -565,10 +772,17 @@ def _dispatch(argv: list[str] | None) -> int:
         scenario = _network_of(args.scenario, "serve")
         if scenario is None:
             return 2
-        return serve(scenario, args.listen, maildir=args.maildir, timeout=args.timeout,
-                     max_connections=args.max_connections,
-                     max_per_address=args.max_per_address, messages=args.messages,
-                     quiet=args.quiet, seed=args.seed)
+        return serve(
+            scenario,
+            args.listen,
+            maildir=args.maildir,
+            timeout=args.timeout,
+            max_connections=args.max_connections,
+            max_per_address=args.max_per_address,
+            messages=args.messages,
+            quiet=args.quiet,
+            seed=args.seed,
+        )
     if args.command == "personalities":
         from .protocol.personalities import PERSONALITIES
 
@@ -595,8 +809,10 @@ def _run_exports(args: argparse.Namespace, *, trace: bool = True):
             try:
                 save_pcapng(world, args.pcap)
             except OSError as exc:
-                print(f"smtp-sim run: cannot write {args.pcap}: {exc.strerror or exc}",
-                      file=sys.stderr)
+                print(
+                    f"smtp-sim run: cannot write {args.pcap}: {exc.strerror or exc}",
+                    file=sys.stderr,
+                )
                 status = 1
         if args.svg:  # (written even when the trace could not be: each output on its own)
             from .tui.exports import write_flow
@@ -604,8 +820,9 @@ def _run_exports(args: argparse.Namespace, *, trace: bool = True):
             try:
                 write_flow(world, args.svg, title=f"smtp-sim run {args.scenario}")
             except OSError as exc:
-                print(f"smtp-sim run: cannot write {args.svg}: {exc.strerror or exc}",
-                      file=sys.stderr)
+                print(
+                    f"smtp-sim run: cannot write {args.svg}: {exc.strerror or exc}", file=sys.stderr
+                )
                 return 1
         return status
 
@@ -635,13 +852,23 @@ def _web(args: argparse.Namespace) -> int:
     try:
         from .web import serve_web
     except ImportError as exc:  # the web extra is not installed
-        print(wrap(f"smtp-sim web: serving the app to browsers needs the web extra "
-                   f"({exc.name or exc} is missing): pip install 'smtp-sim[web]'"),
-              file=sys.stderr)
+        print(
+            wrap(
+                f"smtp-sim web: serving the app to browsers needs the web extra "
+                f"({exc.name or exc} is missing): pip install 'smtp-sim[web]'"
+            ),
+            file=sys.stderr,
+        )
         return 2
-    return serve_web(args.host, args.port, args=what, public_url=args.public_url,
-                     max_sessions=args.max_sessions, idle_timeout=args.idle_timeout,
-                     max_memory=args.max_memory)
+    return serve_web(
+        args.host,
+        args.port,
+        args=what,
+        public_url=args.public_url,
+        max_sessions=args.max_sessions,
+        idle_timeout=args.idle_timeout,
+        max_memory=args.max_memory,
+    )
 
 
 if __name__ == "__main__":

@@ -23,10 +23,17 @@ STEPS_PER_CHUNK = 2000
 PROGRESS_AFTER = 0.5  # wall-clock seconds before a progress bar is worth showing
 
 
-def run_scenario(ref: str | Path, *, until: float | None = None, fmt: str = "text",
-                 output: str | Path | None = None, seed: int | None = None,
-                 stdout: TextIO | None = None, stderr: TextIO | None = None,
-                 on_world: Callable[[World], int] | None = None) -> int:
+def run_scenario(
+    ref: str | Path,
+    *,
+    until: float | None = None,
+    fmt: str = "text",
+    output: str | Path | None = None,
+    seed: int | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    on_world: Callable[[World], int] | None = None,
+) -> int:
     """Load, run and export one scenario. Returns the exit status: 0, or 2 for a scenario
     that is not valid (its problems on ``stderr``, one line each), 1 when the output cannot
     be written. ``on_world`` then writes further exports (the flow diagram) and returns a
@@ -52,8 +59,9 @@ def run_scenario(ref: str | Path, *, until: float | None = None, fmt: str = "tex
     return status
 
 
-def write_trace(world: World, fmt: str, output: str | Path | None, stdout: TextIO,
-                stderr: TextIO) -> int:
+def write_trace(
+    world: World, fmt: str, output: str | Path | None, stdout: TextIO, stderr: TextIO
+) -> int:
     """The trace as text or JSON Lines, to ``output`` or ``stdout``: 0, or 1 when the file
     cannot be written."""
     text = to_text(world.trace) if fmt == "text" else to_jsonl(world.trace)
@@ -87,9 +95,11 @@ def advance(world: World, until: float | None, stderr: TextIO) -> None:
             if show and progress is None and time.monotonic() - started > PROGRESS_AFTER:
                 progress, task = _start_progress(stderr, until)
             if progress is not None:
-                progress.update(task, completed=world.now if until else None,
-                                description=f"virtual time {world.now:,.1f} s, "
-                                f"{len(world.trace):,} records")
+                progress.update(
+                    task,
+                    completed=world.now if until else None,
+                    description=f"virtual time {world.now:,.1f} s, {len(world.trace):,} records",
+                )
         world.run(until)  # moves the clock to ``until`` when nothing more happens before it
     finally:
         if progress is not None:
@@ -100,8 +110,13 @@ def _start_progress(stderr: TextIO, until: float | None) -> tuple[Any, Any]:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                        console=Console(file=stderr), transient=True)
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=Console(file=stderr),
+        transient=True,
+    )
     task = progress.add_task("running", total=until)
     progress.start()
     return progress, task

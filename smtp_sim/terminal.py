@@ -32,8 +32,14 @@ def _lines(stream: TextIO) -> Iterator[bytes]:
             yield raw.rstrip(b"\n").rstrip(b"\r")
 
 
-def run_session(server: ServerConnection, *, stdin: TextIO, stdout: TextIO, stderr: TextIO,
-                explain: bool = False) -> int:
+def run_session(
+    server: ServerConnection,
+    *,
+    stdin: TextIO,
+    stdout: TextIO,
+    stderr: TextIO,
+    explain: bool = False,
+) -> int:
     """Drive ``server`` from ``stdin`` until QUIT, a close, or the end of input. Returns 0."""
 
     def flush() -> bool:
@@ -56,10 +62,14 @@ def run_session(server: ServerConnection, *, stdin: TextIO, stdout: TextIO, stde
                 print(f"note: connection closed ({event.reason})", file=stderr)
                 open_ = False
             if explain and reply is not None and not isinstance(event, ConnectionClosed):
-                command = (event.command.raw.decode("utf-8", "replace")
-                           if isinstance(event, CommandReplied) else None)
-                for line in explain_reply(reply.code, reply.enhanced, command=command,
-                                          text=" ".join(reply.lines)).splitlines():
+                command = (
+                    event.command.raw.decode("utf-8", "replace")
+                    if isinstance(event, CommandReplied)
+                    else None
+                )
+                for line in explain_reply(
+                    reply.code, reply.enhanced, command=command, text=" ".join(reply.lines)
+                ).splitlines():
                     print(f"  | {line}", file=stderr)
         out = server.data_to_send()
         if out:
@@ -78,8 +88,17 @@ def run_session(server: ServerConnection, *, stdin: TextIO, stdout: TextIO, stde
     return 0
 
 
-def run_world_session(world, terminal, server: str, port: int, *, stdin: TextIO, stdout: TextIO,
-                      stderr: TextIO, explain: bool = False) -> int:
+def run_world_session(
+    world,
+    terminal,
+    server: str,
+    port: int,
+    *,
+    stdin: TextIO,
+    stdout: TextIO,
+    stderr: TextIO,
+    explain: bool = False,
+) -> int:
     """The same loop inside a scenario's network: lines travel over simulated TCP."""
     from .world.trace import Kind, Layer
 
@@ -102,7 +121,8 @@ def run_world_session(world, terminal, server: str, port: int, *, stdin: TextIO,
         shown = len(terminal.output)
         for record in world.trace.since(notes_from):
             if record.layer in (Layer.QUEUE, Layer.MAILBOX) or (
-                    record.layer is Layer.INFO and record.kind is not Kind.NOTE):
+                record.layer is Layer.INFO and record.kind is not Kind.NOTE
+            ):
                 print(f"note: [{record.time:9.3f}] {record.src}: {record.summary}", file=stderr)
         notes_from = len(world.trace)
 
@@ -121,8 +141,9 @@ def run_world_session(world, terminal, server: str, port: int, *, stdin: TextIO,
     return 0
 
 
-def main_world_session(scenario: str | Scenario, server: str | None, port: int,
-                       from_host: str | None, explain: bool) -> int:
+def main_world_session(
+    scenario: str | Scenario, server: str | None, port: int, from_host: str | None, explain: bool
+) -> int:
     """``scenario``: a file, a built-in id, or one already read."""
     from .world.scenario import Scenario, ScenarioError, build_world, load_scenario
     from .world.terminal import StudentTerminal
@@ -138,20 +159,31 @@ def main_world_session(scenario: str | Scenario, server: str | None, port: int,
     if server is None:
         server = next((h for h in hosts if h in world.mtas), None)
     if from_host is None:
-        from_host = next((h.name for h in hosts.values() if h.role == "client"),
-                         next(iter(hosts)))
+        from_host = next((h.name for h in hosts.values() if h.role == "client"), next(iter(hosts)))
     if server is None or world.host_named(server) is None:
-        print(f"smtp-sim session: no host named {server!r}; hosts: {', '.join(hosts)}",
-              file=sys.stderr)
+        print(
+            f"smtp-sim session: no host named {server!r}; hosts: {', '.join(hosts)}",
+            file=sys.stderr,
+        )
         return 2
     if from_host not in hosts:
-        print(f"smtp-sim session: no host named {from_host!r}; hosts: {', '.join(hosts)}",
-              file=sys.stderr)
+        print(
+            f"smtp-sim session: no host named {from_host!r}; hosts: {', '.join(hosts)}",
+            file=sys.stderr,
+        )
         return 2
     terminal = StudentTerminal(world, from_host)
     try:
-        return run_world_session(world, terminal, server, port, stdin=sys.stdin,
-                                 stdout=sys.stdout, stderr=sys.stderr, explain=explain)
+        return run_world_session(
+            world,
+            terminal,
+            server,
+            port,
+            stdin=sys.stdin,
+            stdout=sys.stdout,
+            stderr=sys.stderr,
+            explain=explain,
+        )
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -161,8 +193,9 @@ def main_world_session(scenario: str | Scenario, server: str | None, port: int,
 def main_session(personality: str, hostname: str, explain: bool) -> int:
     server = ServerConnection(personality, hostname)
     try:
-        return run_session(server, stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr,
-                           explain=explain)
+        return run_session(
+            server, stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr, explain=explain
+        )
     except KeyboardInterrupt:
         print("", file=sys.stderr)
         return 130

@@ -30,7 +30,7 @@ import shlex
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -96,12 +96,15 @@ class Session(AppService):
         if process is not None and process.returncode is None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.send_meta({"type": "quit"}), 1.0)
-            for grace, then in ((QUIT_GRACE, process.terminate), (TERM_GRACE, process.kill),
-                                (None, None)):
+            for grace, then in (
+                (QUIT_GRACE, process.terminate),
+                (TERM_GRACE, process.kill),
+                (None, None),
+            ):
                 try:
                     await asyncio.wait_for(process.wait(), grace)
                     break
-                except (TimeoutError, asyncio.TimeoutError):
+                except TimeoutError:
                     with contextlib.suppress(ProcessLookupError):
                         then()
         task, self._task = self._task, None
@@ -118,31 +121,47 @@ class WebServer(Server):
     """textual-serve's Server, with the page's websocket address taken from the request (so
     it works on any address and port, 0 included) unless a public URL is given."""
 
-    def __init__(self, command: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
-                 public_url: str | None = None, title: str = "smtp-sim",
-                 max_sessions: int = MAX_SESSIONS, idle_timeout: float = IDLE_TIMEOUT,
-                 max_memory: float = MAX_MEMORY_MIB) -> None:
+    def __init__(
+        self,
+        command: str,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        *,
+        public_url: str | None = None,
+        title: str = "smtp-sim",
+        max_sessions: int = MAX_SESSIONS,
+        idle_timeout: float = IDLE_TIMEOUT,
+        max_memory: float = MAX_MEMORY_MIB,
+    ) -> None:
         super().__init__(command, host=host, port=port, title=title, public_url=public_url)
         self._fixed_url = public_url is not None
         self.max_sessions = max_sessions
         self.idle_timeout = idle_timeout
         self.max_memory = max_memory
         self.sessions: set[Session] = set()
+        self._background: set[asyncio.Future[None]] = set()
 
     @property
     def full(self) -> bool:
         return len(self.sessions) >= self.max_sessions
 
     def _full_text(self) -> str:
-        return (f"The class is full: {len(self.sessions)} sessions are open (the most this "
-                "server takes). Try again in a few minutes, or ask your teacher.")
+        return (
+            f"The class is full: {len(self.sessions)} sessions are open (the most this "
+            "server takes). Try again in a few minutes, or ask your teacher."
+        )
 
     async def handle_index(self, request: web.Request) -> Any:
         if self.full:
-            return web.Response(status=503, content_type="text/html", text=(
-                "<!DOCTYPE html><html><head><title>smtp-sim: the class is full</title></head>"
-                f"<body><h1>The class is full</h1><p>{self._full_text()}</p></body></html>"),
-                headers={"Retry-After": "120"})
+            return web.Response(
+                status=503,
+                content_type="text/html",
+                text=(
+                    "<!DOCTYPE html><html><head><title>smtp-sim: the class is full</title></head>"
+                    f"<body><h1>The class is full</h1><p>{self._full_text()}</p></body></html>"
+                ),
+                headers={"Retry-After": "120"},
+            )
         if not self._fixed_url:
             # No await between here and the template's use of it: one request at a time.
             self.public_url = f"{request.scheme}://{request.host}"
@@ -152,17 +171,25 @@ class WebServer(Server):
         """A plain GET (a prefetch, a scanner, curl) is told what the address is for, instead
         of textual-serve's traceback on the server's terminal."""
         if not web.WebSocketResponse().can_prepare(request).ok:
-            return web.Response(status=400, text="This address is the page's terminal (a "
-                                "websocket): open / in a web browser.\n")
+            return web.Response(
+                status=400,
+                text="This address is the page's terminal (a "
+                "websocket): open / in a web browser.\n",
+            )
         websocket = web.WebSocketResponse(heartbeat=15)
         await websocket.prepare(request)
         if self.full:
             await websocket.send_bytes(f"\r\n{self._full_text()}\r\n".encode())
             await websocket.close()
             return websocket
-        session = Session(self.command, write_bytes=websocket.send_bytes,
-                          write_str=websocket.send_str, close=websocket.close,
-                          download_manager=self.download_manager, debug=self.debug)
+        session = Session(
+            self.command,
+            write_bytes=websocket.send_bytes,
+            write_str=websocket.send_str,
+            close=websocket.close,
+            download_manager=self.download_manager,
+            debug=self.debug,
+        )
         self.sessions.add(session)
         try:
             await session.start(_size(request, "width", 80), _size(request, "height", 24))
@@ -177,6 +204,13 @@ class WebServer(Server):
             with contextlib.suppress(Exception):
                 await websocket.close()
         return websocket
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run work in the background, keeping a reference until it ends (asyncio keeps
+        only weak ones)."""
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _end(self, session: Session, why: str | None = None) -> None:
         if session.ending is None:
@@ -200,13 +234,25 @@ class WebServer(Server):
                     continue
                 if now - session.last_input > self.idle_timeout:
                     minutes = self.idle_timeout / 60
-                    asyncio.ensure_future(self._end(session, (
-                        f"This session ended: nobody typed in it for {minutes:g} minutes "
-                        "(its progress was saved first). Reload the page to start again.")))
+                    self._spawn(
+                        self._end(
+                            session,
+                            (
+                                f"This session ended: nobody typed in it for {minutes:g} minutes "
+                                "(its progress was saved first). Reload the page to start again."
+                            ),
+                        )
+                    )
                 elif (size := rss_mib(session.pid)) > self.max_memory:
-                    asyncio.ensure_future(self._end(session, (
-                        f"This session ended: it used {size:.0f} MiB of memory, more than "
-                        f"the {self.max_memory:g} MiB a session may. Reload the page.")))
+                    self._spawn(
+                        self._end(
+                            session,
+                            (
+                                f"This session ended: it used {size:.0f} MiB of memory, more than "
+                                f"the {self.max_memory:g} MiB a session may. Reload the page."
+                            ),
+                        )
+                    )
 
     async def on_startup(self, app: web.Application) -> None:
         """Quiet: ``serve_web`` says what it serves, on standard error."""
@@ -214,8 +260,9 @@ class WebServer(Server):
     async def run(self, ready: Callable[[str], None], stop: asyncio.Event) -> None:
         """Serve until ``stop`` is set; ``ready(url)`` once listening (the real port)."""
         app = await self._make_app()
-        runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_TIMEOUT, handle_signals=False,
-                               access_log=None)
+        runner = web.AppRunner(
+            app, shutdown_timeout=SHUTDOWN_TIMEOUT, handle_signals=False, access_log=None
+        )
         await runner.setup()
         watch = asyncio.ensure_future(self._watch())
         try:
@@ -227,8 +274,13 @@ class WebServer(Server):
             await stop.wait()
         finally:
             watch.cancel()
-            await asyncio.gather(*(self._end(s, "The server is stopping: this session ended.")
-                                   for s in list(self.sessions)), return_exceptions=True)
+            await asyncio.gather(
+                *(
+                    self._end(s, "The server is stopping: this session ended.")
+                    for s in list(self.sessions)
+                ),
+                return_exceptions=True,
+            )
             await runner.cleanup()
 
 
@@ -239,23 +291,43 @@ def _size(request: web.Request, key: str, default: int) -> int:
         return default
 
 
-def serve_web(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
-              args: Sequence[str] = ("app",), public_url: str | None = None,
-              stderr: TextIO | None = None, max_sessions: int = MAX_SESSIONS,
-              idle_timeout: float = IDLE_TIMEOUT, max_memory: float = MAX_MEMORY_MIB) -> int:
+def serve_web(
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    *,
+    args: Sequence[str] = ("app",),
+    public_url: str | None = None,
+    stderr: TextIO | None = None,
+    max_sessions: int = MAX_SESSIONS,
+    idle_timeout: float = IDLE_TIMEOUT,
+    max_memory: float = MAX_MEMORY_MIB,
+) -> int:
     """Serve until SIGINT/SIGTERM. 0 after a clean stop, 1 when the port cannot be opened."""
     err = stderr or sys.stderr
     if not is_loopback(host):
-        print(f"smtp-sim web: warning: {host} is not a loopback address: anyone who can reach "
-              "this port can open sessions, each one a process on this machine", file=err)
-    server = WebServer(app_command(args), host, port, public_url=public_url,
-                       max_sessions=max_sessions, idle_timeout=idle_timeout,
-                       max_memory=max_memory)
+        print(
+            f"smtp-sim web: warning: {host} is not a loopback address: anyone who can reach "
+            "this port can open sessions, each one a process on this machine",
+            file=err,
+        )
+    server = WebServer(
+        app_command(args),
+        host,
+        port,
+        public_url=public_url,
+        max_sessions=max_sessions,
+        idle_timeout=idle_timeout,
+        max_memory=max_memory,
+    )
 
     def ready(url: str) -> None:
         print(f"smtp-sim web: serving {' '.join(args)} on {url}", file=err)
-        print("smtp-sim web: every browser tab gets its own session (progress in memory "
-              "only); Ctrl-C stops", file=err, flush=True)
+        print(
+            "smtp-sim web: every browser tab gets its own session (progress in memory "
+            "only); Ctrl-C stops",
+            file=err,
+            flush=True,
+        )
 
     async def main() -> int:
         stop = asyncio.Event()
@@ -265,8 +337,7 @@ def serve_web(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
         try:
             await server.run(ready, stop)
         except OSError as exc:
-            print(f"smtp-sim web: cannot listen on {host}:{port}: {exc.strerror or exc}",
-                  file=err)
+            print(f"smtp-sim web: cannot listen on {host}:{port}: {exc.strerror or exc}", file=err)
             return 1
         print("smtp-sim web: stopped", file=err, flush=True)
         return 0

@@ -30,8 +30,14 @@ def _subcommands() -> dict[str, argparse.ArgumentParser]:
 
 
 def test_version_from_another_folder_without_a_terminal(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "smtp_sim", "--version"], cwd=tmp_path,
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "smtp_sim", "--version"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=True,
+    )
     assert done.stdout == f"smtp-sim {smtp_sim.__version__}\n"
 
 
@@ -52,8 +58,9 @@ def test_every_subcommand_has_a_description_and_an_example(name, capsys, monkeyp
     assert parser.description and len(parser.description) > 40
     assert "examples:" in out
     examples = out.split("examples:", 1)[1].strip("\n").splitlines()
-    assert examples and all(line.startswith("  ") and ("smtp-sim " in line or "swaks" in line)
-                            for line in examples), examples
+    assert examples and all(
+        line.startswith("  ") and ("smtp-sim " in line or "swaks" in line) for line in examples
+    ), examples
     # the prose is wrapped to the terminal; only the examples (to copy as they are) may not be
     prose = out.split("examples:", 1)[0]
     assert max(len(line) for line in prose.splitlines()) <= 72
@@ -70,9 +77,15 @@ def test_explain_wraps_to_columns(capsys, monkeypatch):
 
 def test_explain_piped_wraps_at_80(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-    done = subprocess.run([sys.executable, "-m", "smtp_sim", "explain", "vrfy"], cwd=tmp_path,
-                          capture_output=True, text=True, env=env, check=True,
-                          stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [sys.executable, "-m", "smtp_sim", "explain", "vrfy"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        stdin=subprocess.DEVNULL,
+    )
     assert max(len(line) for line in done.stdout.splitlines()) <= 80
     assert "RFC 5321 section 4.1.1.6" in done.stdout
 
@@ -133,11 +146,23 @@ def _complete(line: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> lis
     """What argcomplete answers the shell for ``line`` (cursor at its end), as the scripts of
     smtp-sim completion ask it (in a process of its own: argcomplete ends it with os._exit)."""
     out = tmp_path / "completions"
-    env = {**os.environ, "_ARGCOMPLETE": "1", "COMP_LINE": line, "COMP_POINT": str(len(line)),
-           "_ARGCOMPLETE_IFS": "\n", "_ARGCOMPLETE_STDOUT_FILENAME": str(out),
-           "_ARGCOMPLETE_SHELL": "bash"}
-    subprocess.run([sys.executable, "-m", "smtp_sim"], cwd=tmp_path, env=env, check=True,
-                   stdin=subprocess.DEVNULL, capture_output=True)
+    env = {
+        **os.environ,
+        "_ARGCOMPLETE": "1",
+        "COMP_LINE": line,
+        "COMP_POINT": str(len(line)),
+        "_ARGCOMPLETE_IFS": "\n",
+        "_ARGCOMPLETE_STDOUT_FILENAME": str(out),
+        "_ARGCOMPLETE_SHELL": "bash",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "smtp_sim"],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+    )
     return [word.strip() for word in out.read_text().split("\n")]
 
 

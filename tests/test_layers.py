@@ -11,10 +11,17 @@ PACKAGE = Path(__file__).resolve().parent.parent / "smtp_sim"
 
 # layer -> top-level modules and smtp_sim sub-packages it must never import
 FORBIDDEN = {
-    "protocol": {"textual", "asyncio", "rich", "smtp_sim.world", "smtp_sim.course",
-                 "smtp_sim.tui", "smtp_sim.bridge", "pydantic"},
-    "world": {"textual", "asyncio", "rich", "smtp_sim.course", "smtp_sim.tui",
-              "smtp_sim.bridge"},
+    "protocol": {
+        "textual",
+        "asyncio",
+        "rich",
+        "smtp_sim.world",
+        "smtp_sim.course",
+        "smtp_sim.tui",
+        "smtp_sim.bridge",
+        "pydantic",
+    },
+    "world": {"textual", "asyncio", "rich", "smtp_sim.course", "smtp_sim.tui", "smtp_sim.bridge"},
     "course": {"textual", "asyncio", "smtp_sim.tui", "smtp_sim.bridge"},
 }
 
@@ -69,9 +76,16 @@ def test_the_running_simulation_does_not_need_pydantic():
     import subprocess
     import sys
 
-    script = ("import sys\n"
-              "import smtp_sim.world.world, smtp_sim.world.faults, smtp_sim.world.agent\n"
-              "print('pydantic' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          cwd=PACKAGE.parent, check=True)
+    script = (
+        "import sys\n"
+        "import smtp_sim.world.world, smtp_sim.world.faults, smtp_sim.world.agent\n"
+        "print('pydantic' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=PACKAGE.parent,
+        check=True,
+    )
     assert done.stdout.strip() == "False"

@@ -58,13 +58,26 @@ def test_the_wheel_ships_every_module_the_lessons_styles_schemas_and_licence(whe
 
 
 def test_the_sdist_has_what_its_tests_need(sdist_names):
-    tests = {p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").rglob("*")
-             if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
+    tests = {
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "tests").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    }
     assert "tests/conftest.py" in tests
     assert tests <= sdist_names, sorted(tests - sdist_names)
-    for needed in ("LICENSE", "README.md", "pyproject.toml", "docs/ARCHITECTURE.md",
-                   "bench/README.md", "bench/bench_engine.py", "lessons/classroom.toml",
-                   "CHANGELOG.md", "CONTRIBUTING.md", ".ci/run", ".ci/lowest.txt"):
+    for needed in (
+        "LICENSE",
+        "README.md",
+        "pyproject.toml",
+        "docs/ARCHITECTURE.md",
+        "bench/README.md",
+        "bench/bench_engine.py",
+        "lessons/classroom.toml",
+        "CHANGELOG.md",
+        "CONTRIBUTING.md",
+        ".ci/run",
+        ".ci/lowest.txt",
+    ):
         assert needed in sdist_names
 
 
@@ -81,8 +94,11 @@ def test_licence_metadata_is_an_spdx_expression_with_its_file():
 def test_the_version_is_written_once():
     version = PYPROJECT["project"]["version"]
     assert smtp_sim.__version__ == metadata.version("smtp-sim") == version
-    written = [p for p in (ROOT / "smtp_sim").rglob("*.py")
-               if f'"{version}"' in p.read_text(encoding="utf-8")]
+    written = [
+        p
+        for p in (ROOT / "smtp_sim").rglob("*.py")
+        if f'"{version}"' in p.read_text(encoding="utf-8")
+    ]
     assert written == []
 
 
@@ -150,9 +166,21 @@ def test_slow_marks_the_hypothesis_and_snapshot_tests():
     import subprocess
 
     def collected(*args: str) -> int:
-        done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q",
-                               "-p", "no:cacheprovider", *args], cwd=ROOT, text=True,
-                              capture_output=True)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "--collect-only",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                *args,
+            ],
+            cwd=ROOT,
+            text=True,
+            capture_output=True,
+        )
         # (-q twice, with addopts': one "FILE: N" line per file)
         return sum(int(n) for n in re.findall(r"^\S+\.py: (\d+)$", done.stdout, re.M))
 

@@ -46,8 +46,13 @@ def environ(pid: int) -> dict[str, str]:
 def start_web(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, str]:
     """``smtp-sim web --port 0 ARGS`` in its own process; returns it and its URL."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), SMTP_SIM_DATA_DIR=str(tmp_path / "data"))
-    proc = subprocess.Popen([sys.executable, "-m", "smtp_sim", "web", "--port", "0", *args],
-                            cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "smtp_sim", "web", "--port", "0", *args],
+        cwd=tmp_path,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         line = proc.stderr.readline()
@@ -102,10 +107,13 @@ def test_web_serves_its_page_on_an_ephemeral_port(server):
     assert "Traceback" not in rest and "Bad Request" not in rest, rest
 
 
-async def _session(url: str, received: dict[int, int], index: int, opened: asyncio.Event,
-                   done: asyncio.Event) -> None:
-    async with aiohttp.ClientSession() as http, \
-            http.ws_connect(url.replace("http", "ws") + "/ws?width=100&height=30") as ws:
+async def _session(
+    url: str, received: dict[int, int], index: int, opened: asyncio.Event, done: asyncio.Event
+) -> None:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(url.replace("http", "ws") + "/ws?width=100&height=30") as ws,
+    ):
         await ws.send_json(["resize", {"width": 100, "height": 30}])
         while not done.is_set():
             try:
@@ -125,12 +133,14 @@ async def test_each_browser_session_is_its_own_process(server):
     received: dict[int, int] = {}
     done = asyncio.Event()
     opened = [asyncio.Event(), asyncio.Event()]
-    tasks = [asyncio.create_task(_session(url, received, i, opened[i], done))
-             for i in range(2)]
+    tasks = [asyncio.create_task(_session(url, received, i, opened[i], done)) for i in range(2)]
     try:
         await asyncio.wait_for(asyncio.gather(*(e.wait() for e in opened)), 60)
-        apps = [pid for pid in children(proc.pid)
-                if b"smtp_sim" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        apps = [
+            pid
+            for pid in children(proc.pid)
+            if b"smtp_sim" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
         assert len(apps) == 2  # one app process per session, started directly (exec)
         for pid in apps:
             assert environ(pid)["SMTP_SIM_PROGRESS"] == "memory"
@@ -147,8 +157,10 @@ async def test_an_export_is_downloaded_by_the_browser(tmp_path):
     """ctrl+s in a browser: the file is offered for download, nothing is written on the server."""
     proc, url = start_web(tmp_path, "--sandbox")
     try:
-        async with aiohttp.ClientSession() as http, \
-                http.ws_connect(url.replace("http", "ws") + "/ws?width=120&height=40") as ws:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.ws_connect(url.replace("http", "ws") + "/ws?width=120&height=40") as ws,
+        ):
             await ws.send_json(["resize", {"width": 120, "height": 40}])
             received, key, sent = b"", None, False
             deadline = time.monotonic() + 60
@@ -177,8 +189,7 @@ async def test_an_export_is_downloaded_by_the_browser(tmp_path):
             assert key is not None, "no download offered"
             async with http.get(f"{url}/download/{key}") as response:
                 assert response.status == 200
-                assert "smtp-sim-sandbox-transcript.txt" in response.headers[
-                    "Content-Disposition"]
+                assert "smtp-sim-sandbox-transcript.txt" in response.headers["Content-Disposition"]
                 text = await response.text()
         assert "alice@crepes.fr presses Send" in text
         assert not list(tmp_path.glob("smtp-sim-*"))  # nothing written where the server runs
@@ -188,8 +199,10 @@ async def test_an_export_is_downloaded_by_the_browser(tmp_path):
 
 def test_app_command_keeps_progress_in_memory():
     command = app_command(["lesson", "foo bar"], python="/usr/bin/python3")
-    assert command == ("SMTP_SIM_PROGRESS=memory SMTP_SIM_WEB_SESSION=1 exec /usr/bin/python3 "
-                       "-m smtp_sim lesson 'foo bar'")
+    assert command == (
+        "SMTP_SIM_PROGRESS=memory SMTP_SIM_WEB_SESSION=1 exec /usr/bin/python3 "
+        "-m smtp_sim lesson 'foo bar'"
+    )
 
 
 def test_a_lesson_that_does_not_exist_fails_before_serving(capsys):

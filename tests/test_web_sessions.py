@@ -21,7 +21,6 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-
 from test_web import ROOT, children, start_web, stop_web  # (tests/ is on the path)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -54,15 +53,27 @@ def _packet(kind: bytes, payload: bytes) -> bytes:
 def test_a_session_quit_before_its_first_frame_still_ends_on_sigterm():
     """The runaway itself: quit sent before the first frame (as the server does when a
     one-shot browser has gone) leaves a bare Textual 8 app running; ours ends on SIGTERM."""
-    env = dict(os.environ, TEXTUAL_DRIVER="textual.drivers.web_driver:WebDriver",
-               COLUMNS="100", ROWS="30", SMTP_SIM_PROGRESS="memory", SMTP_SIM_WEB_SESSION="1",
-               PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "smtp_sim", "app"], stdin=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    env = dict(
+        os.environ,
+        TEXTUAL_DRIVER="textual.drivers.web_driver:WebDriver",
+        COLUMNS="100",
+        ROWS="30",
+        SMTP_SIM_PROGRESS="memory",
+        SMTP_SIM_WEB_SESSION="1",
+        PYTHONPATH=str(ROOT),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "smtp_sim", "app"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
     try:
-        proc.stdin.write(_packet(b"M", json.dumps({"type": "resize", "width": 100,
-                                                   "height": 30}).encode())
-                         + _packet(b"M", b'{"type": "quit"}'))
+        proc.stdin.write(
+            _packet(b"M", json.dumps({"type": "resize", "width": 100, "height": 30}).encode())
+            + _packet(b"M", b'{"type": "quit"}')
+        )
         proc.stdin.flush()
         time.sleep(3)
         start = time.monotonic()
@@ -75,19 +86,34 @@ def test_a_session_quit_before_its_first_frame_still_ends_on_sigterm():
             proc.wait()
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get "
-                    "install chromium); the websocket tests below cover the server's side")
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="chromium is not installed (Debian: apt-get "
+    "install chromium); the websocket tests below cover the server's side",
+)
 def test_one_shot_headless_screenshots_leave_no_session_behind(tmp_path):
     proc, url = start_web(tmp_path)
     try:
         for i in range(2):
             profile = tempfile.mkdtemp(dir=tmp_path)
-            subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-                            "--disable-background-networking", "--disable-component-update",
-                            "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-                            f"--screenshot={tmp_path / f'shot{i}.png'}",
-                            "--window-size=1000,700", url + "/"],
-                           capture_output=True, timeout=120)
+            subprocess.run(
+                [
+                    CHROMIUM,
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    f"--user-data-dir={profile}",
+                    f"--screenshot={tmp_path / f'shot{i}.png'}",
+                    "--window-size=1000,700",
+                    url + "/",
+                ],
+                capture_output=True,
+                timeout=120,
+            )
             assert gone_within(proc.pid, 10), "a session outlived its browser by 10 s"
     finally:
         stop_web(proc)
@@ -97,8 +123,10 @@ async def _open(url: str, *, close_after: float | None = None) -> bytes:
     """A websocket session: what the terminal showed until the server closed it (or, with
     ``close_after``, until we closed it)."""
     shown = b""
-    async with aiohttp.ClientSession() as http, \
-            http.ws_connect(url.replace("http", "ws") + "/ws?width=100&height=30") as ws:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(url.replace("http", "ws") + "/ws?width=100&height=30") as ws,
+    ):
         await ws.send_json(["resize", {"width": 100, "height": 30}])
         end = time.monotonic() + (close_after if close_after is not None else 120)
         while time.monotonic() < end:
@@ -108,8 +136,11 @@ async def _open(url: str, *, close_after: float | None = None) -> bytes:
                 break
             if message.type == aiohttp.WSMsgType.BINARY:
                 shown += message.data
-            elif message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED,
-                                  aiohttp.WSMsgType.CLOSING):
+            elif message.type in (
+                aiohttp.WSMsgType.CLOSE,
+                aiohttp.WSMsgType.CLOSED,
+                aiohttp.WSMsgType.CLOSING,
+            ):
                 break
     return shown
 

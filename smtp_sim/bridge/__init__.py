@@ -12,8 +12,13 @@ from .listen import ListenError, ListenSpec, parse_listen
 
 # The asyncio machinery loads only when a bridge is really used: the app imports ListenSpec
 # for its --listen option and must not pay for asyncio servers at start-up.
-_LAZY = {"BoundListener": ".bridge", "Bridge": ".bridge", "BridgeError": ".bridge",
-         "BridgeStats": ".bridge", "MaildirWriter": ".maildir"}
+_LAZY = {
+    "BoundListener": ".bridge",
+    "Bridge": ".bridge",
+    "BridgeError": ".bridge",
+    "BridgeStats": ".bridge",
+    "MaildirWriter": ".maildir",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -21,6 +26,7 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(import_module(module, __name__), name)
+
 
 __all__ = [
     "BoundListener",

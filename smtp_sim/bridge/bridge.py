@@ -104,9 +104,14 @@ class BoundListener:
         """One SMTP reply of ``kind`` in the target's words, as bytes for the socket."""
         p = self.personality
         spec = p.reply(kind) if p is not None else DEFAULT_REPLIES[kind]
-        return render(spec, enhanced_codes=p.enhanced_codes if p is not None else True,
-                      kind=kind, hostname=self.hostname, size=str(self.max_message_size),
-                      **fields).to_bytes()
+        return render(
+            spec,
+            enhanced_codes=p.enhanced_codes if p is not None else True,
+            kind=kind,
+            hostname=self.hostname,
+            size=str(self.max_message_size),
+            **fields,
+        ).to_bytes()
 
     def refusal(self, why: str, client: str = "") -> bytes:
         """What a client gets instead of the greeting when it cannot be served (``why`` is
@@ -116,8 +121,11 @@ class BoundListener:
             if why == STOPPING:
                 return b""
             return render_pop3(Pop3ReplyKind.TOO_MANY_CONNECTIONS).to_bytes()
-        kind = {STOPPING: ReplyKind.SHUTDOWN, FULL: ReplyKind.TOO_MANY_CONNECTIONS,
-                ADDRESS: ReplyKind.TOO_MANY_CONNECTIONS_FROM}[why]
+        kind = {
+            STOPPING: ReplyKind.SHUTDOWN,
+            FULL: ReplyKind.TOO_MANY_CONNECTIONS,
+            ADDRESS: ReplyKind.TOO_MANY_CONNECTIONS_FROM,
+        }[why]
         return self.reply_bytes(kind, client=client)
 
     def __str__(self) -> str:
@@ -225,8 +233,9 @@ class Bridge:
         if sim_port not in world.network.hosts[name].listeners:
             raise ListenError(f"{spec}: nothing listens on {name} port {sim_port}")
         mta = world.mtas.get(name)
-        return BoundListener(spec, name, sim_port, mta.hostname if mta else name,
-                             mta.personality if mta else None)
+        return BoundListener(
+            spec, name, sim_port, mta.hostname if mta else name, mta.personality if mta else None
+        )
 
     def subscribe(self, callback: Callable[[TraceRecord], None]) -> None:
         """Call ``callback`` with every new trace record while the bridge runs."""
@@ -248,7 +257,8 @@ class Bridge:
             for bound in self.listeners:
                 spec = bound.spec
                 bound.server = await loop.create_server(
-                    lambda bound=bound: RealClient(self, bound), spec.host, spec.port)
+                    lambda bound=bound: RealClient(self, bound), spec.host, spec.port
+                )
                 opened.append(bound.server)
                 bound.sockets = [sock.getsockname()[:2] for sock in bound.server.sockets]
         except OSError as exc:
@@ -328,13 +338,14 @@ class Bridge:
 
     def open_count(self, pop3: bool, ip: str | None = None) -> int:
         """Connections open to the SMTP (or POP3) listeners, from ``ip`` if given."""
-        return sum(1 for c in self.clients
-                   if c.pop3 == pop3 and (ip is None or c.peer[0] == ip))
+        return sum(1 for c in self.clients if c.pop3 == pop3 and (ip is None or c.peer[0] == ip))
 
     def busy(self, pop3: bool, ip: str) -> bool:
         """The service is three quarters full, or ``ip`` holds its share of it."""
-        return (4 * self.open_count(pop3) >= 3 * self.max_connections
-                or self.open_count(pop3, ip) >= self.max_per_address)
+        return (
+            4 * self.open_count(pop3) >= 3 * self.max_connections
+            or self.open_count(pop3, ip) >= self.max_per_address
+        )
 
     def _hurry(self, pop3: bool) -> None:
         """The load changed: silent connections of this service get their timers set again
@@ -379,8 +390,9 @@ class Bridge:
             sim_ip = ""
         while not sim_ip or world.network.host_by_ip(sim_ip) is not None:
             sim_ip = next(self._spare_ips)
-        world.add_host(name, sim_ip, "client",
-                       description=f"a real mail client at {ip} (smtp-sim serve)")
+        world.add_host(
+            name, sim_ip, "client", description=f"a real mail client at {ip} (smtp-sim serve)"
+        )
         world.add_link(name, target, latency=0.0)
         self._pseudo[key] = name
         return name
@@ -421,8 +433,9 @@ class Bridge:
 
     def queued(self) -> list[tuple[str, QueueEntry]]:
         """``(host, entry)`` for every message still waiting in a simulated queue."""
-        return [(host, entry) for host, mta in self.world.mtas.items()
-                for entry in mta.queue.waiting()]
+        return [
+            (host, entry) for host, mta in self.world.mtas.items() for entry in mta.queue.waiting()
+        ]
 
     # -- records ----------------------------------------------------------------------------
 

@@ -108,11 +108,17 @@ class RealClient(asyncio.BufferedProtocol):
             return
         world = bridge.world
         self.host = bridge.pseudo_host(self.peer[0], self.target)
-        world.record(Layer.INFO, Kind.NOTE, self.host, self.target,
-                     f"real client {self.peer_text} connected to {self.listener.address_text}",
-                     info=(("real_peer", self.peer_text), ("listen", self.listener.address_text)))
-        self.conn = world.network.connect(self.host, self.target, self.listener.sim_port, self,
-                                          on_fail=self._failed)
+        world.record(
+            Layer.INFO,
+            Kind.NOTE,
+            self.host,
+            self.target,
+            f"real client {self.peer_text} connected to {self.listener.address_text}",
+            info=(("real_peer", self.peer_text), ("listen", self.listener.address_text)),
+        )
+        self.conn = world.network.connect(
+            self.host, self.target, self.listener.sim_port, self, on_fail=self._failed
+        )
         self._arm_timer()
         bridge.advance()
 
@@ -147,13 +153,17 @@ class RealClient(asyncio.BufferedProtocol):
         if not self._telnet_noted:
             self._telnet_noted = True
             self.bridge.world.record(
-                Layer.INFO, Kind.NOTE, self.host or "", self.target,
+                Layer.INFO,
+                Kind.NOTE,
+                self.host or "",
+                self.target,
                 f"real client {self.peer_text} negotiates telnet options "
                 f"({', '.join(self._telnet.asked[:6])}): refused (WONT/DONT), as a line-mode "
                 "service does; the server echoes nothing and reads whole lines (CR NUL, from "
                 "telnet's character mode, counts as a line end)",
                 conn=self.conn.id if self.conn is not None else None,
-                info=(("real_peer", self.peer_text),))
+                info=(("real_peer", self.peer_text),),
+            )
 
     def eof_received(self) -> bool:
         """The peer half-closed: the FIN follows its last bytes into the world; the socket
@@ -195,9 +205,14 @@ class RealClient(asyncio.BufferedProtocol):
         if conn.state != "CLOSED" and self.host not in conn.closed_by:
             # Gone without waiting for the server: a message not yet ended is lost.
             conn.close(self.host)
-        bridge.world.record(Layer.INFO, Kind.NOTE, self.host, self.target,
-                            f"real client {self.peer_text} disconnected",
-                            info=(("real_peer", self.peer_text),))
+        bridge.world.record(
+            Layer.INFO,
+            Kind.NOTE,
+            self.host,
+            self.target,
+            f"real client {self.peer_text} disconnected",
+            info=(("real_peer", self.peer_text),),
+        )
         bridge.advance()
 
     # -- the simulated connection (Endpoint) ----------------------------------------------
@@ -243,9 +258,13 @@ class RealClient(asyncio.BufferedProtocol):
             return
         self.bridge.stats.timed_out += 1
         self.bridge.world.record(
-            Layer.INFO, Kind.NOTE, self.host or "", self.target,
+            Layer.INFO,
+            Kind.NOTE,
+            self.host or "",
+            self.target,
             f"real client {self.peer_text} idle for {self.idle_limit():g} s: timed out",
-            info=(("real_peer", self.peer_text),))
+            info=(("real_peer", self.peer_text),),
+        )
         hook()
 
     def shut_down(self) -> None:
@@ -319,8 +338,7 @@ class RealClient(asyncio.BufferedProtocol):
 
     def _password_failed(self) -> bool:
         """The POP3 server has just refused a password (its engine counts them)."""
-        engine = getattr(self.conn.server_end if self.conn is not None else None, "engine",
-                         None)
+        engine = getattr(self.conn.server_end if self.conn is not None else None, "engine", None)
         return self.pop3 and getattr(engine, "auth_failures", 0) > self._failures_seen
 
     def _hold(self, data: bytes) -> None:
@@ -363,9 +381,14 @@ class RealClient(asyncio.BufferedProtocol):
         self._tail = b""
         conn = self.conn
         assert conn is not None and self.host is not None
-        conn.send(self.host, b"\r\n.\r\n", Kind.CONTENT,
-                  f"the final dot, after {skipped:,} more bytes of message content read and "
-                  "thrown away (over the size limit)", (("bytes", 5), ("skipped", skipped)))
+        conn.send(
+            self.host,
+            b"\r\n.\r\n",
+            Kind.CONTENT,
+            f"the final dot, after {skipped:,} more bytes of message content read and "
+            "thrown away (over the size limit)",
+            (("bytes", 5), ("skipped", skipped)),
+        )
         self._message_bytes = self._skipped = 0
 
     def _cut_off(self) -> None:
@@ -376,11 +399,16 @@ class RealClient(asyncio.BufferedProtocol):
         total = self._message_bytes + self._skipped
         self._draining = True  # before the abort, which closes the simulated side
         self.bridge.world.record(
-            Layer.INFO, Kind.ERROR, self.host or "", self.target,
+            Layer.INFO,
+            Kind.ERROR,
+            self.host or "",
+            self.target,
             f"real client {self.peer_text} sent {total:,} bytes of message without its final "
             f"dot: {reply.decode('utf-8', 'replace').strip()}, disconnected (the message is "
-            "not delivered)", conn=conn.id, info=(("real_peer", self.peer_text),
-                                                  ("bytes", total)))
+            "not delivered)",
+            conn=conn.id,
+            info=(("real_peer", self.peer_text), ("bytes", total)),
+        )
         conn.abort("the server cut off a message far over its size limit")
         self._close_gently(reply)
 
@@ -468,8 +496,7 @@ class RealClient(asyncio.BufferedProtocol):
         conn = self.conn
         assert conn is not None and self.host is not None
         if in_data:
-            ends = data.endswith(b"\r\n.\r\n") or (not self._message_bytes
-                                                  and data == b".\r\n")
+            ends = data.endswith(b"\r\n.\r\n") or (not self._message_bytes and data == b".\r\n")
             done = " and the final dot" if ends else ""
             before = self._message_bytes
             self._message_bytes = 0 if ends else before + len(data)
@@ -477,14 +504,21 @@ class RealClient(asyncio.BufferedProtocol):
             if before + len(data) > MESSAGE_EXCERPT:
                 # The trace keeps the message's start; all of it is in the mailbox (on disk).
                 room = max(0, MESSAGE_EXCERPT - before)
-                recorded = data[:data.rfind(b"\n", 0, room) + 1] if room else b""
+                recorded = data[: data.rfind(b"\n", 0, room) + 1] if room else b""
                 if ends:
                     recorded += b".\r\n" if recorded.endswith(b"\r\n") else b"\r\n.\r\n"
-                done += (f"; the trace keeps the first {MESSAGE_EXCERPT // 1024} KB of the "
-                         "message, its mailbox all of it")
-            conn.send(self.host, data, Kind.CONTENT,
-                      f"message content ({len(data)} bytes){done}", (("bytes", len(data)),),
-                      recorded=recorded)
+                done += (
+                    f"; the trace keeps the first {MESSAGE_EXCERPT // 1024} KB of the "
+                    "message, its mailbox all of it"
+                )
+            conn.send(
+                self.host,
+                data,
+                Kind.CONTENT,
+                f"message content ({len(data)} bytes){done}",
+                (("bytes", len(data)),),
+                recorded=recorded,
+            )
             return
         data, summary, info = _command_record(data, self._pop3)
         conn.send(self.host, data, Kind.COMMAND, summary, info)
@@ -497,9 +531,13 @@ class RealClient(asyncio.BufferedProtocol):
         assert conn is not None
         limit = self.listener.max_unanswered
         self.bridge.world.record(
-            Layer.INFO, Kind.ERROR, self.host or "", self.target,
-            f"real client {self.peer_text} sent over {limit:,} bytes without a reply: "
-            "disconnected", info=(("real_peer", self.peer_text),))
+            Layer.INFO,
+            Kind.ERROR,
+            self.host or "",
+            self.target,
+            f"real client {self.peer_text} sent over {limit:,} bytes without a reply: disconnected",
+            info=(("real_peer", self.peer_text),),
+        )
         conn.abort(f"the client sent over {limit:,} bytes without a reply")
         self._close_socket()
 
@@ -510,16 +548,21 @@ class RealClient(asyncio.BufferedProtocol):
         ip = self.peer[0]
         reply = self.listener.refusal(why, ip)
         service = "POP3" if self.pop3 else "SMTP"
-        because = {FULL: f"{bridge.max_connections} {service} connections already open "
-                         "(the limit)",
-                   ADDRESS: f"{bridge.max_per_address} {service} connections already open "
-                            f"from {ip} (the limit per address)"}
+        because = {
+            FULL: f"{bridge.max_connections} {service} connections already open (the limit)",
+            ADDRESS: f"{bridge.max_per_address} {service} connections already open "
+            f"from {ip} (the limit per address)",
+        }
         shown = reply.decode("utf-8", "replace").strip()
         bridge.world.record(
-            Layer.INFO, Kind.ERROR, self.target, None,
+            Layer.INFO,
+            Kind.ERROR,
+            self.target,
+            None,
             f"real client {self.peer_text} refused: "
             f"{because.get(why, 'the server is shutting down')}" + (f": {shown}" if shown else ""),
-            info=(("real_peer", self.peer_text),))
+            info=(("real_peer", self.peer_text),),
+        )
         assert self.transport is not None
         if reply:
             self.transport.write(reply)

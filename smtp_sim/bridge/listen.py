@@ -91,8 +91,10 @@ def parse_listen(text: str) -> ListenSpec:
         host, _, port_text = address.rpartition(":")
         explicit = True
         if host.isdigit() and port_text and not port_text.isdigit() and not sep:
-            raise ListenError(f"{address!r}: did you mean {host}={port_text}? (PORT=HOSTNAME "
-                              "puts a real port in front of a host of the scenario)")
+            raise ListenError(
+                f"{address!r}: did you mean {host}={port_text}? (PORT=HOSTNAME "
+                "puts a real port in front of a host of the scenario)"
+            )
         if ":" in host:
             raise ListenError(f"{address!r}: write an IPv6 address as [ADDRESS]:PORT")
     else:
@@ -109,5 +111,6 @@ def parse_listen(text: str) -> ListenSpec:
         target = name.lower().rstrip(".")
         if colon:
             sim_port = _port(sim_text, "simulated port", allow_zero=False)
-    return ListenSpec(port=port, host=host, target=target, sim_port=sim_port,
-                      explicit_host=explicit)
+    return ListenSpec(
+        port=port, host=host, target=target, sim_port=sim_port, explicit_host=explicit
+    )

@@ -84,8 +84,14 @@ class MaildirWriter:
 
     keeps_bodies = True
 
-    def __init__(self, world: World, directory: str | Path,
-                 on_error: Callable[[str], None] | None = None, *, lf: bool = True) -> None:
+    def __init__(
+        self,
+        world: World,
+        directory: str | Path,
+        on_error: Callable[[str], None] | None = None,
+        *,
+        lf: bool = True,
+    ) -> None:
         self.world = world
         self.lf = lf
         self.directory = Path(directory)
@@ -117,10 +123,15 @@ class MaildirWriter:
                 found += box.sync(self.world.now)[0]
         known = {folder_name(box.address) for box in self.world.mailboxes()}
         for path in sorted(self.directory.iterdir()):
-            if path.is_dir() and path.name not in known and path.name != QUEUE_FOLDER \
-                    and (path / "new").is_dir():
-                self._error(f"maildir: {path} is not the mailbox of anyone in this scenario: "
-                            "left alone")
+            if (
+                path.is_dir()
+                and path.name not in known
+                and path.name != QUEUE_FOLDER
+                and (path / "new").is_dir()
+            ):
+                self._error(
+                    f"maildir: {path} is not the mailbox of anyone in this scenario: left alone"
+                )
         return found
 
     # -- MailStore ------------------------------------------------------------------------
@@ -158,9 +169,11 @@ class MaildirWriter:
 
     def write_queue(self, host: str, entry: QueueEntry) -> None:
         """Keep a message still waiting in a simulated queue (at shutdown) in ``_queue/``."""
-        head = (f"X-Smtp-Sim-Queue: {entry.queue_id} at {host} ({entry.state.value})\r\n"
-                f"X-Smtp-Sim-Envelope: from <{entry.sender}> to "
-                f"{', '.join(f'<{r}>' for r in entry.recipients)}\r\n")
+        head = (
+            f"X-Smtp-Sim-Queue: {entry.queue_id} at {host} ({entry.state.value})\r\n"
+            f"X-Smtp-Sim-Envelope: from <{entry.sender}> to "
+            f"{', '.join(f'<{r}>' for r in entry.recipients)}\r\n"
+        )
         self._add(QUEUE_FOLDER, head.encode() + entry.content)
 
     def _box(self, folder: str) -> mailbox.Maildir:
@@ -183,8 +196,9 @@ class MaildirWriter:
             self.on_error(text)
 
 
-def spool(world: World, on_error: Callable[[str], None] | None = None
-          ) -> tuple[MaildirWriter, tempfile.TemporaryDirectory[str]]:
+def spool(
+    world: World, on_error: Callable[[str], None] | None = None
+) -> tuple[MaildirWriter, tempfile.TemporaryDirectory[str]]:
     """The mailboxes' store without ``--maildir``: a temporary folder, removed when the
     returned TemporaryDirectory is cleaned up (at exit at the latest)."""
     folder = tempfile.TemporaryDirectory(prefix="smtp-sim-spool-")

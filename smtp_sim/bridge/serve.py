@@ -43,8 +43,10 @@ class _Shortened:
     def count_line(self) -> list[str]:
         if not self.hidden and not self.cut:
             return []
-        return [f"{self.prefix}: ... the rest of the message not shown ({self.hidden:,} more "
-                f"lines here, {self.bytes:,} bytes in the message)"]
+        return [
+            f"{self.prefix}: ... the rest of the message not shown ({self.hidden:,} more "
+            f"lines here, {self.bytes:,} bytes in the message)"
+        ]
 
 
 class LiveLog:
@@ -67,8 +69,9 @@ class LiveLog:
                 lines = (pending.count_line() if pending else []) + record_lines(record)
             for line in lines:
                 if len(line) > LOG_LINE_LIMIT:
-                    line = f"{line[:LOG_LINE_LIMIT]}... ({len(line) - LOG_LINE_LIMIT} more " \
-                           "characters)"
+                    line = (
+                        f"{line[:LOG_LINE_LIMIT]}... ({len(line) - LOG_LINE_LIMIT} more characters)"
+                    )
                 self.stream.write(line + "\n")
             self.stream.flush()
         except (BrokenPipeError, ValueError):  # the reader went away: keep serving
@@ -98,12 +101,20 @@ class LiveLog:
         return shown + message.count_line() + lines[-1:]  # (the final dot stays in view)
 
 
-def serve(scenario: str | Path | Scenario = DEFAULT_SCENARIO, listen: Sequence[ListenSpec] = (), *,
-          maildir: str | Path | None = None, timeout: float | None = None,
-          max_connections: int = DEFAULT_MAX_CONNECTIONS,
-          max_per_address: int = DEFAULT_MAX_PER_ADDRESS, messages: bool = True,
-          quiet: bool = False, seed: int | None = None, stdout: TextIO | None = None,
-          stderr: TextIO | None = None) -> int:
+def serve(
+    scenario: str | Path | Scenario = DEFAULT_SCENARIO,
+    listen: Sequence[ListenSpec] = (),
+    *,
+    maildir: str | Path | None = None,
+    timeout: float | None = None,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    max_per_address: int = DEFAULT_MAX_PER_ADDRESS,
+    messages: bool = True,
+    quiet: bool = False,
+    seed: int | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
     """Serve ``scenario`` (a file, a built-in id, or one already read) until SIGINT/SIGTERM.
     Returns the exit status: 0 after a clean stop, 1 when a
     port cannot be opened, 2 for a scenario or ``--listen`` that is not valid."""
@@ -123,10 +134,16 @@ def serve(scenario: str | Path | Scenario = DEFAULT_SCENARIO, listen: Sequence[L
         print(f"smtp-sim serve: {text}", file=err, flush=True)
 
     try:
-        bridge = Bridge(world, list(listen) or [ListenSpec()], maildir=maildir,
-                        idle_timeout=timeout, max_connections=max_connections,
-                        max_per_address=max_per_address,
-                        on_record=None if quiet else LiveLog(out), on_error=error)
+        bridge = Bridge(
+            world,
+            list(listen) or [ListenSpec()],
+            maildir=maildir,
+            idle_timeout=timeout,
+            max_connections=max_connections,
+            max_per_address=max_per_address,
+            on_record=None if quiet else LiveLog(out),
+            on_error=error,
+        )
     except (ListenError, ValueError) as exc:
         error(str(exc))
         return 2
@@ -142,9 +159,12 @@ async def _serve(bridge: Bridge, err: TextIO) -> int:
     try:
         for bound in bridge.listeners:
             if bound.spec.exposed:
-                print(f"smtp-sim serve: warning: {bound.spec.host} is not a loopback address: "
-                      "other machines can connect, and the simulated servers accept mail "
-                      "from anyone who can", file=err)
+                print(
+                    f"smtp-sim serve: warning: {bound.spec.host} is not a loopback address: "
+                    "other machines can connect, and the simulated servers accept mail "
+                    "from anyone who can",
+                    file=err,
+                )
         try:
             await bridge.start()
         except BridgeError as exc:
@@ -153,11 +173,17 @@ async def _serve(bridge: Bridge, err: TextIO) -> int:
         for bound in bridge.listeners:
             print(f"smtp-sim serve: listening on {bound}", file=err)
         if bridge.maildir is not None:
-            print(f"smtp-sim serve: delivered mail goes to {bridge.maildir.directory}/<address>/"
-                  " (Maildir); POP3 serves what is there", file=err)
+            print(
+                f"smtp-sim serve: delivered mail goes to {bridge.maildir.directory}/<address>/"
+                " (Maildir); POP3 serves what is there",
+                file=err,
+            )
             if bridge.loaded:
-                print(f"smtp-sim serve: {bridge.loaded} message{'s' * (bridge.loaded != 1)} "
-                      "already in the Maildir are in the mailboxes again", file=err)
+                print(
+                    f"smtp-sim serve: {bridge.loaded} message{'s' * (bridge.loaded != 1)} "
+                    "already in the Maildir are in the mailboxes again",
+                    file=err,
+                )
         print("smtp-sim serve: Ctrl-C stops", file=err, flush=True)
         await stopping.wait()
         print("smtp-sim serve: stopping", file=err, flush=True)
@@ -186,6 +212,9 @@ def _report(bridge: Bridge, err: TextIO) -> None:
     print(f"smtp-sim serve: stopped: {', '.join(parts)}", file=err)
     for host, entry in left:
         where = " (kept in _queue/)" if bridge.maildir is not None else ""
-        print(f"smtp-sim serve: still queued at {host}: {entry.queue_id} for "
-              f"{', '.join(entry.recipients)}{where}", file=err)
+        print(
+            f"smtp-sim serve: still queued at {host}: {entry.queue_id} for "
+            f"{', '.join(entry.recipients)}{where}",
+            file=err,
+        )
     err.flush()

@@ -21,10 +21,22 @@ from __future__ import annotations
 IAC, DONT, DO, WONT, WILL, SB, SE = 255, 254, 253, 252, 251, 250, 240
 _ANSWER = {DO: WONT, WILL: DONT}  # refuse whatever is asked or offered
 #: A few option names for the trace (RFC 857, 858, 1091, 1073, 1079, 1184, 1572).
-OPTIONS = {1: "ECHO", 3: "SUPPRESS-GO-AHEAD", 5: "STATUS", 24: "TERMINAL-TYPE",
-           31: "WINDOW-SIZE", 32: "TERMINAL-SPEED", 33: "REMOTE-FLOW-CONTROL",
-           34: "LINEMODE", 35: "X-DISPLAY-LOCATION", 36: "OLD-ENVIRON", 37: "AUTHENTICATION",
-           38: "ENCRYPT", 39: "NEW-ENVIRON", 0: "BINARY"}
+OPTIONS = {
+    1: "ECHO",
+    3: "SUPPRESS-GO-AHEAD",
+    5: "STATUS",
+    24: "TERMINAL-TYPE",
+    31: "WINDOW-SIZE",
+    32: "TERMINAL-SPEED",
+    33: "REMOTE-FLOW-CONTROL",
+    34: "LINEMODE",
+    35: "X-DISPLAY-LOCATION",
+    36: "OLD-ENVIRON",
+    37: "AUTHENTICATION",
+    38: "ENCRYPT",
+    39: "NEW-ENVIRON",
+    0: "BINARY",
+}
 _VERBS = {DO: "DO", DONT: "DONT", WILL: "WILL", WONT: "WONT"}
 
 
@@ -41,7 +53,8 @@ class TelnetFilter:
         if self._pending:
             data, self._pending = self._pending + data, b""
         elif (IAC not in data and b"\r\0" not in data and not data.endswith(b"\r")) or (
-                in_message and not self.negotiated):
+            in_message and not self.negotiated
+        ):
             return data, b""  # the usual case, at C speed
         if in_message and not self.negotiated:
             return data, b""
@@ -57,8 +70,9 @@ class TelnetFilter:
                 out += b"\r\n" if data[i + 1] == 0 else b"\r"
                 i += 2 if data[i + 1] == 0 else 1
             elif byte != IAC:
-                stop = min((j for j in (data.find(b"\r", i), data.find(b"\xff", i)) if j >= 0),
-                           default=n)
+                stop = min(
+                    (j for j in (data.find(b"\r", i), data.find(b"\xff", i)) if j >= 0), default=n
+                )
                 out += data[i:stop]
                 i = stop
             else:

@@ -25,8 +25,10 @@ ATTEMPT_FORMAT = "smtp-sim-attempt"
 ATTEMPT_VERSION = 1
 _KEYS = ("format", "version", "lesson", "student", "seed", "inputs")
 _INPUT_KEYS = ("line", "time", "step")
-_SHAPE = (f'an attempt exported by the app: {{"format": "{ATTEMPT_FORMAT}", "version": '
-          f'{ATTEMPT_VERSION}, "lesson": ..., "inputs": [{{"line": ..., "step": ...}}, ...]}}')
+_SHAPE = (
+    f'an attempt exported by the app: {{"format": "{ATTEMPT_FORMAT}", "version": '
+    f'{ATTEMPT_VERSION}, "lesson": ..., "inputs": [{{"line": ..., "step": ...}}, ...]}}'
+)
 _MOST = 10  # problems listed; the rest are counted
 
 
@@ -54,8 +56,9 @@ class AttemptError(ValueError):
         self.problems = problems
 
 
-def attempt_json(session: LessonSession, *, seed: int | None = None,
-                 student: str | None = None) -> dict[str, Any]:
+def attempt_json(
+    session: LessonSession, *, seed: int | None = None, student: str | None = None
+) -> dict[str, Any]:
     """A session's attempt as the app exports it: who made it, every input (every quiz try
     among them) with the virtual time and the clock step at which it was typed.
     ``smtp-sim run LESSON --answers FILE`` and ``smtp-sim grade`` grade it."""
@@ -66,15 +69,20 @@ def attempt_json(session: LessonSession, *, seed: int | None = None,
         "lesson": session.lesson.id,
         "student": student,
         "seed": seed,
-        "inputs": [{"line": line, "time": round(time, 6), "step": step}
-                   for (step, line), time in zip(session.inputs, times, strict=True)],
+        "inputs": [
+            {"line": line, "time": round(time, 6), "step": step}
+            for (step, line), time in zip(session.inputs, times, strict=True)
+        ],
     }
 
 
-def attempt_text(session: LessonSession, *, seed: int | None = None,
-                 student: str | None = None) -> str:
-    return json.dumps(attempt_json(session, seed=seed, student=student), indent=2,
-                      ensure_ascii=False) + "\n"
+def attempt_text(
+    session: LessonSession, *, seed: int | None = None, student: str | None = None
+) -> str:
+    return (
+        json.dumps(attempt_json(session, seed=seed, student=student), indent=2, ensure_ascii=False)
+        + "\n"
+    )
 
 
 #: The largest answers file read (a lesson's worth of typing is a few kilobytes).
@@ -97,18 +105,26 @@ def read_attempt(path: str | Path) -> Attempt:
             with p.open("rb") as handle:  # (at most the limit: /dev/zero never ends)
                 data = handle.read(MAX_ATTEMPT_BYTES + 1)
         if len(data) > MAX_ATTEMPT_BYTES:
-            raise _error(name, f"longer than {MAX_ATTEMPT_BYTES // 1_000_000} MB",
-                         "an answers file: the lines a student typed")
+            raise _error(
+                name,
+                f"longer than {MAX_ATTEMPT_BYTES // 1_000_000} MB",
+                "an answers file: the lines a student typed",
+            )
         text = data.decode("utf-8")
     except FileNotFoundError:
-        raise _error(name, "no such file", "an answers file: the lines typed, or an attempt "
-                     ".json exported by the app") from None
+        raise _error(
+            name,
+            "no such file",
+            "an answers file: the lines typed, or an attempt .json exported by the app",
+        ) from None
     except IsADirectoryError:
         raise _error(name, "is a directory", "an answers file") from None
     except UnicodeDecodeError as exc:
-        raise _error(name, f"not UTF-8 text (byte {exc.start})",
-                     "the lines typed as text, or an attempt .json exported by the app"
-                     ) from None
+        raise _error(
+            name,
+            f"not UTF-8 text (byte {exc.start})",
+            "the lines typed as text, or an attempt .json exported by the app",
+        ) from None
     except OSError as exc:
         raise _error(name, f"cannot read: {exc.strerror or exc}", "a readable file") from None
     if p.suffix.lower() == ".json" or (from_stdin and text.lstrip().startswith("{")):
@@ -129,27 +145,39 @@ def parse_attempt(text: str, file: str = "<attempt>") -> Attempt:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise AttemptError([Problem(file, exc.lineno, "", f"not valid JSON: {exc.msg} "
-                                    f"(column {exc.colno})", _SHAPE)]) from None
+        raise AttemptError(
+            [
+                Problem(
+                    file, exc.lineno, "", f"not valid JSON: {exc.msg} (column {exc.colno})", _SHAPE
+                )
+            ]
+        ) from None
     problems: list[Problem] = []
 
     def bad(key: str, message: str, expected: str) -> None:
         problems.append(Problem(file, None, key, message, expected))
 
     if not isinstance(data, dict):
-        raise AttemptError([Problem(file, None, "", f"holds {_shown(data)}, not an smtp-sim "
-                                    "attempt",
-                                    _SHAPE)])
+        raise AttemptError(
+            [Problem(file, None, "", f"holds {_shown(data)}, not an smtp-sim attempt", _SHAPE)]
+        )
     for key in data:
         if key not in _KEYS:
             bad(str(key), f"unknown key {key!r}", "one of: " + ", ".join(_KEYS))
     if "format" in data and data["format"] != ATTEMPT_FORMAT:
-        bad("format", f"{_shown(data['format'])} is not the format of an smtp-sim attempt",
-            f'"{ATTEMPT_FORMAT}"')
+        bad(
+            "format",
+            f"{_shown(data['format'])} is not the format of an smtp-sim attempt",
+            f'"{ATTEMPT_FORMAT}"',
+        )
     version = data.get("version", ATTEMPT_VERSION)
     if not _is_int(version) or version != ATTEMPT_VERSION:
-        bad("version", f"{_shown(version)} is not a version of the attempt format this "
-            "smtp-sim reads (a newer smtp-sim may read it)", str(ATTEMPT_VERSION))
+        bad(
+            "version",
+            f"{_shown(version)} is not a version of the attempt format this "
+            "smtp-sim reads (a newer smtp-sim may read it)",
+            str(ATTEMPT_VERSION),
+        )
     lesson = data.get("lesson")
     if lesson is not None and not isinstance(lesson, str):
         bad("lesson", f"wrong type: {_shown(lesson)}", "the lesson id, a string")
@@ -186,19 +214,26 @@ def _inputs(data: dict[str, Any], bad: Any) -> tuple[list[str], list[int] | None
                 bad(f"{at}.{key}", f"unknown key {key!r}", "one of: " + ", ".join(_INPUT_KEYS))
         line = item.get("line")
         if not isinstance(line, str):
-            bad(f"{at}.line", "required key 'line' is missing" if line is None else
-                f"wrong type: {_shown(line)}", "the line typed, a string")
+            bad(
+                f"{at}.line",
+                "required key 'line' is missing" if line is None else f"wrong type: {_shown(line)}",
+                "the line typed, a string",
+            )
         else:
             lines.append(line)
         time = item.get("time")
-        if time is not None and not (isinstance(time, int | float) and not isinstance(time, bool)
-                                     and math.isfinite(time) and time >= 0):
-            bad(f"{at}.time", f"{_shown(time)} is not a time",
-                "virtual seconds, a number 0 or more")
+        if time is not None and not (
+            isinstance(time, int | float)
+            and not isinstance(time, bool)
+            and math.isfinite(time)
+            and time >= 0
+        ):
+            bad(
+                f"{at}.time", f"{_shown(time)} is not a time", "virtual seconds, a number 0 or more"
+            )
         step = item.get("step")
         if step is not None and not (_is_int(step) and step >= 0):
-            bad(f"{at}.step", f"{_shown(step)} is not a clock step",
-                "a whole number 0 or more")
+            bad(f"{at}.step", f"{_shown(step)} is not a clock step", "a whole number 0 or more")
             step = None
         steps.append(step)
     known = [s for s in steps if s is not None]
@@ -206,13 +241,19 @@ def _inputs(data: dict[str, Any], bad: Any) -> tuple[list[str], list[int] | None
         return lines, None
     if len(known) < len(steps):
         missing = steps.index(None)
-        bad(f"inputs[{missing}].step", "missing, while other inputs have a `step`",
-            "a `step` on every input (as the app exports it), or on none")
+        bad(
+            f"inputs[{missing}].step",
+            "missing, while other inputs have a `step`",
+            "a `step` on every input (as the app exports it), or on none",
+        )
         return lines, None
     for i in range(1, len(known)):
         if known[i] < known[i - 1]:
-            bad(f"inputs[{i}].step", f"{known[i]} comes after the step {known[i - 1]}",
-                "clock steps that never decrease, in the order typed")
+            bad(
+                f"inputs[{i}].step",
+                f"{known[i]} comes after the step {known[i - 1]}",
+                "clock steps that never decrease, in the order typed",
+            )
             break
     return lines, known
 

@@ -18,8 +18,12 @@ if TYPE_CHECKING:
     from .lesson import Lesson, Quiz
 
 #: A check's keys that name a host, and whether that host must be a mail server.
-_HOST_KEYS = {"connected": {"host": False}, "tcp": {"host": False},
-              "reply": {"host": True}, "queue": {"host": True, "via": True}}
+_HOST_KEYS = {
+    "connected": {"host": False},
+    "tcp": {"host": False},
+    "reply": {"host": True},
+    "queue": {"host": True, "via": True},
+}
 _TELNET = ("telnet", "connect", "open")
 
 
@@ -28,29 +32,42 @@ def solution_issues(lesson: Lesson) -> list[Issue]:
     issues = []
     for i, step in enumerate(lesson.steps):
         if not step.solution:
-            issues.append(Issue(
-                ("steps", i, "solution"), f"step {step.id!r} has no solution",
-                "solution = [the exact lines that pass the step], which `smtp-sim run "
-                "--solve` types" + (f', e.g. ["/answer {_answer(step.quiz)}"]'
-                                    if step.quiz is not None else "")))
+            issues.append(
+                Issue(
+                    ("steps", i, "solution"),
+                    f"step {step.id!r} has no solution",
+                    "solution = [the exact lines that pass the step], which `smtp-sim run "
+                    "--solve` types"
+                    + (f', e.g. ["/answer {_answer(step.quiz)}"]' if step.quiz is not None else ""),
+                )
+            )
         elif step.quiz is not None and not any(
-                line.strip().lower().startswith("/answer") for line in step.solution):
-            issues.append(Issue(
-                ("steps", i, "solution"), f"step {step.id!r} has a quiz its solution never "
-                "answers (`--solve` types only the solution's lines)",
-                f'"/answer {_answer(step.quiz)}" as a line of the solution'))
+            line.strip().lower().startswith("/answer") for line in step.solution
+        ):
+            issues.append(
+                Issue(
+                    ("steps", i, "solution"),
+                    f"step {step.id!r} has a quiz its solution never "
+                    "answers (`--solve` types only the solution's lines)",
+                    f'"/answer {_answer(step.quiz)}" as a line of the solution',
+                )
+            )
     return issues
 
 
 def explain_issues(lesson: Lesson) -> list[Issue]:
     """A multiple-choice quiz without ``explain`` (why each choice is right or wrong): a
     student's wrong answer would be told only "not quite". Required of built-in lessons."""
-    return [Issue(("steps", i, "quiz", "explain"),
-                  f"step {step.id!r}: a built-in lesson's quiz explains every choice",
-                  f"explain = [{len(step.quiz.choices)} strings, one for each choice, in order: "
-                  "why it is right or wrong, citing the source of any fact]")
-            for i, step in enumerate(lesson.steps)
-            if step.quiz is not None and step.quiz.choices and not step.quiz.explain]
+    return [
+        Issue(
+            ("steps", i, "quiz", "explain"),
+            f"step {step.id!r}: a built-in lesson's quiz explains every choice",
+            f"explain = [{len(step.quiz.choices)} strings, one for each choice, in order: "
+            "why it is right or wrong, citing the source of any fact]",
+        )
+        for i, step in enumerate(lesson.steps)
+        if step.quiz is not None and step.quiz.choices and not step.quiz.explain
+    ]
 
 
 def _answer(quiz: Quiz) -> str:
@@ -85,7 +102,8 @@ def check_host_issues(lesson: Lesson, scenario: Scenario) -> list[Issue]:
     hosts = ", ".join(sorted(n for n in names))
     servers = ", ".join(sorted(n for n, role in names.items() if role == "mta"))
     groups: list[tuple[list[BaseCheck], Loc]] = [
-        (step.checks, ("steps", i, "checks")) for i, step in enumerate(lesson.steps)]
+        (step.checks, ("steps", i, "checks")) for i, step in enumerate(lesson.steps)
+    ]
     groups.append((lesson.grading, ("grading",)))
     issues = []
     for checks, loc in groups:
@@ -96,12 +114,21 @@ def check_host_issues(lesson: Lesson, scenario: Scenario) -> list[Issue]:
                     continue
                 role = names.get(value.lower())
                 if role is None:
-                    issues.append(Issue((*at, key), f"no host named {value!r} in the scenario "
-                                        f"{scenario.id!r}", "one of: " + (
-                                            servers if mail_server else hosts)))
+                    issues.append(
+                        Issue(
+                            (*at, key),
+                            f"no host named {value!r} in the scenario {scenario.id!r}",
+                            "one of: " + (servers if mail_server else hosts),
+                        )
+                    )
                 elif mail_server and role != "mta":
-                    issues.append(Issue((*at, key), f"{value!r} is a {role}, not a mail server",
-                                        "a mail server of the scenario: " + servers))
+                    issues.append(
+                        Issue(
+                            (*at, key),
+                            f"{value!r} is a {role}, not a mail server",
+                            "a mail server of the scenario: " + servers,
+                        )
+                    )
     return issues
 
 
@@ -115,12 +142,19 @@ def telnet_warnings(lesson: Lesson, scenario: Scenario) -> list[Issue]:
     for i, step in enumerate(lesson.steps):
         for j, line in enumerate(step.solution):
             words = line.split()
-            if len(words) in (2, 3) and words[0].lower() in _TELNET and \
-                    words[1].lower().rstrip(".") not in known:
-                warnings.append(Issue(("steps", i, "solution", j),
-                                      f"step {step.id!r}: {line.strip()!r} telnets to "
-                                      f"{words[1]!r}, a name the network does not have (the "
-                                      "console answers: could not resolve)",
-                                      "a host of the scenario: " + ", ".join(
-                                          sorted(h.name for h in scenario.hosts))))
+            if (
+                len(words) in (2, 3)
+                and words[0].lower() in _TELNET
+                and words[1].lower().rstrip(".") not in known
+            ):
+                warnings.append(
+                    Issue(
+                        ("steps", i, "solution", j),
+                        f"step {step.id!r}: {line.strip()!r} telnets to "
+                        f"{words[1]!r}, a name the network does not have (the "
+                        "console answers: could not resolve)",
+                        "a host of the scenario: "
+                        + ", ".join(sorted(h.name for h in scenario.hosts)),
+                    )
+                )
     return warnings

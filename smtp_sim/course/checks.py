@@ -63,9 +63,11 @@ def _regex(value: str, info: ValidationInfo) -> str:
     try:
         re.compile(value)
     except re.error as exc:
-        raise invalid(f"`{info.field_name}` {value!r} is not a valid regular expression: {exc}",
-                      "a Python regular expression; escape ( ) [ ] . * + ? with a backslash "
-                      "to match them literally") from None
+        raise invalid(
+            f"`{info.field_name}` {value!r} is not a valid regular expression: {exc}",
+            "a Python regular expression; escape ( ) [ ] . * + ? with a backslash "
+            "to match them literally",
+        ) from None
     return value
 
 
@@ -79,8 +81,11 @@ def _shown(pattern: str) -> str:
 
 def _student_commands(ctx: CheckContext, by: str) -> Iterator[TraceRecord]:
     for r in ctx.records:
-        if r.kind is Kind.COMMAND and r.layer in (Layer.SMTP, Layer.POP3) and (
-                by == "anyone" or r.get("student")):
+        if (
+            r.kind is Kind.COMMAND
+            and r.layer in (Layer.SMTP, Layer.POP3)
+            and (by == "anyone" or r.get("student"))
+        ):
             yield r
 
 
@@ -147,8 +152,13 @@ class ReplyCheck(BaseCheck):
         return scan.passed(ctx)
 
     def describe(self) -> str:
-        what = (f"a {self.code} reply" if self.code is not None else
-                f"a {self.reply_class}xx reply" if self.reply_class is not None else "a reply")
+        what = (
+            f"a {self.code} reply"
+            if self.code is not None
+            else f"a {self.reply_class}xx reply"
+            if self.reply_class is not None
+            else "a reply"
+        )
         if self.to:
             what += f" to {self.to}"
         if self.host:
@@ -174,8 +184,11 @@ class SessionState(BaseCheck):
             state = getattr(engine, "state", None)
             return state is not None and state.value == self.state
         for r in ctx.records:
-            if r.kind is Kind.REPLY and r.get("state") == self.state and (
-                    term is None or term.conn is None or r.conn == term.conn.id):
+            if (
+                r.kind is Kind.REPLY
+                and r.get("state") == self.state
+                and (term is None or term.conn is None or r.conn == term.conn.id)
+            ):
                 return True
         return False
 
@@ -201,13 +214,15 @@ class Connected(BaseCheck):
             if r.kind is Kind.ACK and term.conn is not None and r.conn == term.conn.id:
                 host, port = term.peer
                 return (self.host is None or self.host == host) and (
-                    self.port is None or self.port == port)
+                    self.port is None or self.port == port
+                )
         return False
 
     def describe(self) -> str:
         where = self.host or "a server"
         return f"the student's terminal connects to {where}" + (
-            f" on port {self.port}" if self.port is not None else "")
+            f" on port {self.port}" if self.port is not None else ""
+        )
 
 
 @check
@@ -233,8 +248,11 @@ class MailboxHas(BaseCheck):
         if box is None:
             return False
         if self.during_step:
-            uids = {r.get("uid") for r in ctx.records
-                    if r.kind is Kind.STORED and r.get("mailbox") == box.address}
+            uids = {
+                r.get("uid")
+                for r in ctx.records
+                if r.kind is Kind.STORED and r.get("mailbox") == box.address
+            }
             messages = [m for m in box.messages if m.uid in uids]
         else:
             messages = list(box.messages)
@@ -258,8 +276,7 @@ class MailboxHas(BaseCheck):
             if not re.search(self.body, body, re.I | re.M):
                 return False
         if self.parts is not None:
-            leaves = [part.get_content_type() for part in msg.walk()
-                      if not part.is_multipart()]
+            leaves = [part.get_content_type() for part in msg.walk() if not part.is_multipart()]
             if leaves != [p.lower() for p in self.parts]:
                 return False
         return True
@@ -316,8 +333,10 @@ class DnsLookup(BaseCheck):
 
     def passed(self, ctx: CheckContext) -> bool:
         kind = Kind.ANSWER if self.answered else Kind.QUERY
-        return any(r.kind is kind and (self.domain is None or r.get("name") == self.domain.lower())
-                   for r in ctx.records)
+        return any(
+            r.kind is kind and (self.domain is None or r.get("name") == self.domain.lower())
+            for r in ctx.records
+        )
 
     def describe(self) -> str:
         what = f"a DNS lookup of {self.domain}" if self.domain else "a DNS lookup"
@@ -333,8 +352,12 @@ class TcpEvent(BaseCheck):
     host: str | None = None
 
     def passed(self, ctx: CheckContext) -> bool:
-        return any(r.layer is Layer.TCP and r.kind.value == self.segment
-                   and (self.host is None or self.host in (r.src, r.dst)) for r in ctx.records)
+        return any(
+            r.layer is Layer.TCP
+            and r.kind.value == self.segment
+            and (self.host is None or self.host in (r.src, r.dst))
+            for r in ctx.records
+        )
 
     def describe(self) -> str:
         return f"a TCP {self.segment}" + (f" to or from {self.host}" if self.host else "")
@@ -367,14 +390,18 @@ class MailboxEvent(BaseCheck):
     address: str | None = None
 
     def passed(self, ctx: CheckContext) -> bool:
-        return any(r.layer is Layer.MAILBOX and r.kind.value == self.event
-                   and (self.address is None or r.get("mailbox") == self.address.lower())
-                   for r in ctx.records)
+        return any(
+            r.layer is Layer.MAILBOX
+            and r.kind.value == self.event
+            and (self.address is None or r.get("mailbox") == self.address.lower())
+            for r in ctx.records
+        )
 
     def describe(self) -> str:
         where = {"stored": "in", "retrieved": "from", "deleted": "from"}[self.event]
         return f"a message {self.event} {where} " + (
-            f"the mailbox of {self.address}" if self.address else "a mailbox")
+            f"the mailbox of {self.address}" if self.address else "a mailbox"
+        )
 
 
 @check
@@ -385,8 +412,10 @@ class Narrated(BaseCheck):
     pattern: Regex = ".*"
 
     def passed(self, ctx: CheckContext) -> bool:
-        return any(r.kind is Kind.NARRATION and re.search(self.pattern, r.summary, re.I)
-                   for r in ctx.records)
+        return any(
+            r.kind is Kind.NARRATION and re.search(self.pattern, r.summary, re.I)
+            for r in ctx.records
+        )
 
     def describe(self) -> str:
         return f"a narration matching {_shown(self.pattern)}"

@@ -34,9 +34,17 @@ def is_lesson(ref: str) -> bool:
     return is_lesson_source(source)
 
 
-def run_lesson(ref: str, *, answers: str | None, seed: int | None, stdout: TextIO,
-               stderr: TextIO, exports: Exports | None = None, report: str = "text",
-               student: str | None = None) -> int:
+def run_lesson(
+    ref: str,
+    *,
+    answers: str | None,
+    seed: int | None,
+    stdout: TextIO,
+    stderr: TextIO,
+    exports: Exports | None = None,
+    report: str = "text",
+    student: str | None = None,
+) -> int:
     """Grade a lesson (its own solutions, or ``answers``) and print the report; a
     presentation (no steps) is played to its end instead. ``exports(world, presentation)``
     then writes what the command line asked for (the trace, the flow diagram) and returns
@@ -44,8 +52,10 @@ def run_lesson(ref: str, *, answers: str | None, seed: int | None, stdout: TextI
     try:
         source, file = read_document(ref)
         if not is_lesson_source(source):
-            print(wrap(_not_a_lesson(ref, file, "--answers" if answers is not None
-                                     else "--solve")), file=stderr)
+            print(
+                wrap(_not_a_lesson(ref, file, "--answers" if answers is not None else "--solve")),
+                file=stderr,
+            )
             return 2
         lesson = parse_lesson(source, file)
     except ScenarioError as exc:
@@ -64,11 +74,17 @@ def run_lesson(ref: str, *, answers: str | None, seed: int | None, stdout: TextI
                 print(f"smtp-sim run: {line}", file=stderr)
             return 2
         if attempt.lesson is not None and attempt.lesson != lesson.id:
-            print(wrap(f"smtp-sim run: {answers} is an attempt at the lesson "
-                       f"{attempt.lesson!r}, not {lesson.id!r}"), file=stderr)
+            print(
+                wrap(
+                    f"smtp-sim run: {answers} is an attempt at the lesson "
+                    f"{attempt.lesson!r}, not {lesson.id!r}"
+                ),
+                file=stderr,
+            )
             return 2
-        grade: Grade = grade_attempt(lesson, attempt,
-                                     seed=seed if seed is not None else attempt.seed)
+        grade: Grade = grade_attempt(
+            lesson, attempt, seed=seed if seed is not None else attempt.seed
+        )
     else:
         for warning in lesson_warnings(lesson, source, file):
             print(warning, file=stderr)
@@ -78,10 +94,17 @@ def run_lesson(ref: str, *, answers: str | None, seed: int | None, stdout: TextI
     if report == "json":  # the object `smtp-sim grade --json` prints for each attempt
         from .gradebook import row
 
-        who = student or (attempt.student if answers is not None else None) or (
-            Path(answers).stem if answers is not None else "(solution)")
-        print(json.dumps(row(lesson, grade, who, answers or "(solution)").as_json(),
-                         ensure_ascii=False), file=stdout)
+        who = (
+            student
+            or (attempt.student if answers is not None else None)
+            or (Path(answers).stem if answers is not None else "(solution)")
+        )
+        print(
+            json.dumps(
+                row(lesson, grade, who, answers or "(solution)").as_json(), ensure_ascii=False
+            ),
+            file=stdout,
+        )
     else:
         print(grade.report(), file=stdout)  # (one line an item, as scripts read it: not wrapped)
     if exports is not None and grade.world is not None:
@@ -99,9 +122,11 @@ def _not_a_lesson(ref: str, file: str, option: str) -> str:
         ids = ""
     known = f"the built-in lessons: {ids}; " if ids else ""
     name = ref if ref == file else f"{ref} ({file})"
-    return (f"smtp-sim run: {name} is a scenario (a network, with no [[steps]]), not a lesson: "
-            f"{option} needs a lesson ({known}`smtp-sim lessons` lists them). Without "
-            f"{option}, `smtp-sim run {ref}` runs the scenario and prints its trace.")
+    return (
+        f"smtp-sim run: {name} is a scenario (a network, with no [[steps]]), not a lesson: "
+        f"{option} needs a lesson ({known}`smtp-sim lessons` lists them). Without "
+        f"{option}, `smtp-sim run {ref}` runs the scenario and prints its trace."
+    )
 
 
 def list_lessons(stdout: TextIO, stderr: TextIO) -> int:
@@ -121,8 +146,10 @@ def list_lessons(stdout: TextIO, stderr: TextIO) -> int:
         total = len(lesson.steps)
         mark = "done" if lp and lp.completed else f"{done}/{total}"
         here = " <- you are here" if progress.current == lesson.id else ""
-        print(f"{n:2}. {lesson.id:20} {mark:>6}  {lesson.minutes:3} min  {lesson.title}{here}",
-              file=stdout)
+        print(
+            f"{n:2}. {lesson.id:20} {mark:>6}  {lesson.minutes:3} min  {lesson.title}{here}",
+            file=stdout,
+        )
     return 0
 
 
@@ -136,8 +163,9 @@ def check_files(paths: list[str], stdout: TextIO, stderr: TextIO) -> int:
                 lesson = parse_document(source, Lesson, file)
                 kind = "presentation" if lesson.is_presentation else "lesson"
                 if _is_builtin(file) and explain_issues(lesson):
-                    raise ScenarioError(to_problems(explain_issues(lesson), file,
-                                                    TomlLocator(source)))
+                    raise ScenarioError(
+                        to_problems(explain_issues(lesson), file, TomlLocator(source))
+                    )
                 for warning in lesson_warnings(lesson, source, file):
                     print(warning, file=stderr)
             else:

@@ -24,8 +24,18 @@ from .attempt import Attempt, AttemptError, read_attempt
 from .grading import Grade, grade_attempt
 from .lesson import Lesson, load_lesson
 
-COLUMNS = ("student", "file", "steps_passed", "steps", "quiz_right_first_try", "quizzes",
-           "wrong_quiz_tries", "grade", "first_step_not_met", "why")
+COLUMNS = (
+    "student",
+    "file",
+    "steps_passed",
+    "steps",
+    "quiz_right_first_try",
+    "quizzes",
+    "wrong_quiz_tries",
+    "grade",
+    "first_step_not_met",
+    "why",
+)
 
 
 @dataclass
@@ -61,25 +71,47 @@ def row(lesson: Lesson, grade: Grade, student: str, file: str) -> Row:
         bad = [i for i, ok in enumerate(grade.grading) if not ok]
         first = "grading"
         why = "; ".join(grade.grading_checks[i] for i in bad if i < len(grade.grading_checks))
-    return Row(student, file, sum(s.passed for s in grade.steps), len(lesson.steps),
-               grade.quiz_right_first_try, len(grade.quiz_tries), grade.wrong_tries,
-               grade.score, first, why, grade.exit_status,
-               passed=[s.id for s in grade.steps if s.passed])
+    return Row(
+        student,
+        file,
+        sum(s.passed for s in grade.steps),
+        len(lesson.steps),
+        grade.quiz_right_first_try,
+        len(grade.quiz_tries),
+        grade.wrong_tries,
+        grade.score,
+        first,
+        why,
+        grade.exit_status,
+        passed=[s.id for s in grade.steps if s.passed],
+    )
 
 
-def grade_one(lesson: Lesson, path: str, *, student: str | None = None,
-              seed: int | None = None) -> Row:
+def grade_one(
+    lesson: Lesson, path: str, *, student: str | None = None, seed: int | None = None
+) -> Row:
     """One attempt file graded against ``lesson`` (whose scenario is already resolved)."""
     name = student or Path(path).stem
     try:
         attempt: Attempt = read_attempt(path)
     except AttemptError as exc:
-        return Row(name, path, steps=len(lesson.steps), why=str(exc).replace("\n", "; "),
-                   exit_status=2, error=True)
+        return Row(
+            name,
+            path,
+            steps=len(lesson.steps),
+            why=str(exc).replace("\n", "; "),
+            exit_status=2,
+            error=True,
+        )
     if attempt.lesson is not None and attempt.lesson != lesson.id:
-        return Row(student or attempt.student or name, path, steps=len(lesson.steps),
-                   why=f"an attempt at the lesson {attempt.lesson!r}, not {lesson.id!r}",
-                   exit_status=2, error=True)
+        return Row(
+            student or attempt.student or name,
+            path,
+            steps=len(lesson.steps),
+            why=f"an attempt at the lesson {attempt.lesson!r}, not {lesson.id!r}",
+            exit_status=2,
+            error=True,
+        )
     grade = grade_attempt(lesson, attempt, seed=seed if seed is not None else attempt.seed)
     return row(lesson, grade, student or attempt.student or name, path)
 
@@ -91,17 +123,28 @@ def resolved(lesson: Lesson) -> Lesson:
 
 def table(rows: list[Row]) -> str:
     head = ("student", "file", "steps", "quiz 1st", "wrong", "grade", "first step not met")
-    body = [(r.student, Path(r.file).name, f"{r.steps_passed}/{r.steps}",
-             f"{r.quiz_right_first_try}/{r.quizzes}", str(r.wrong_quiz_tries),
-             "-" if r.error else f"{r.grade:g}",
-             ("unusable: " + r.why) if r.error else
-             (f"{r.first_step_not_met} ({r.why})" if r.first_step_not_met else ""))
-            for r in rows]
-    widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h)
-              for i, h in enumerate(head)]
+    body = [
+        (
+            r.student,
+            Path(r.file).name,
+            f"{r.steps_passed}/{r.steps}",
+            f"{r.quiz_right_first_try}/{r.quizzes}",
+            str(r.wrong_quiz_tries),
+            "-" if r.error else f"{r.grade:g}",
+            ("unusable: " + r.why)
+            if r.error
+            else (f"{r.first_step_not_met} ({r.why})" if r.first_step_not_met else ""),
+        )
+        for r in rows
+    ]
+    widths = [
+        max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(head)
+    ]
     widths[-1] = 0
-    lines = ["  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-             for cells in (head, *body)]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+        for cells in (head, *body)
+    ]
     return "\n".join(lines)
 
 
@@ -111,9 +154,11 @@ def summary(rows: list[Row], lesson: Lesson) -> str:
         return f"{len(rows)} attempts, none could be graded"
     grades = [r.grade for r in graded]
     complete = sum(r.steps_passed == r.steps and not r.first_step_not_met for r in graded)
-    text = (f"{len(rows)} attempts at {lesson.id}: {complete} complete; grade mean "
-            f"{statistics.fmean(grades):.1f}, median {statistics.median(grades):g}, lowest "
-            f"{min(grades):g}; {sum(r.wrong_quiz_tries for r in graded)} wrong quiz tries")
+    text = (
+        f"{len(rows)} attempts at {lesson.id}: {complete} complete; grade mean "
+        f"{statistics.fmean(grades):.1f}, median {statistics.median(grades):g}, lowest "
+        f"{min(grades):g}; {sum(r.wrong_quiz_tries for r in graded)} wrong quiz tries"
+    )
     stuck: dict[str, int] = {}
     for r in graded:
         if r.first_step_not_met:
@@ -137,8 +182,16 @@ def csv_text(rows: list[Row]) -> str:
     return out.getvalue()
 
 
-def grade_files(ref: str, paths: list[str], *, csv_path: str | None, as_json: bool,
-                seed: int | None, stdout: TextIO, stderr: TextIO) -> int:
+def grade_files(
+    ref: str,
+    paths: list[str],
+    *,
+    csv_path: str | None,
+    as_json: bool,
+    seed: int | None,
+    stdout: TextIO,
+    stderr: TextIO,
+) -> int:
     """The ``grade`` command: 0 when every attempt was graded (whatever its grade), 2 when
     the lesson cannot be used or an attempt file could not be graded (its row says why), 1
     when the CSV file cannot be written."""
@@ -149,8 +202,9 @@ def grade_files(ref: str, paths: list[str], *, csv_path: str | None, as_json: bo
             print(problem, file=stderr)
         return 2
     if lesson.is_presentation:
-        print(f"smtp-sim grade: {ref} is a presentation (no [[steps]]): nothing to grade",
-              file=stderr)
+        print(
+            f"smtp-sim grade: {ref} is a presentation (no [[steps]]): nothing to grade", file=stderr
+        )
         return 2
     rows = [grade_one(lesson, path, seed=seed) for path in paths]
     if as_json:
@@ -164,8 +218,7 @@ def grade_files(ref: str, paths: list[str], *, csv_path: str | None, as_json: bo
         try:
             Path(csv_path).write_text(csv_text(rows), encoding="utf-8", newline="")
         except OSError as exc:
-            print(f"smtp-sim grade: cannot write {csv_path}: {exc.strerror or exc}",
-                  file=stderr)
+            print(f"smtp-sim grade: cannot write {csv_path}: {exc.strerror or exc}", file=stderr)
             return 1
     for r in rows:
         if r.error:

@@ -23,9 +23,21 @@ from .attempt import (
 from .lesson import Lesson, Quiz, console_refusal
 from .session import LessonSession, replay
 
-__all__ = ["ATTEMPT_FORMAT", "ATTEMPT_VERSION", "Attempt", "AttemptError", "Grade",
-           "StepResult", "attempt_json", "attempt_text", "grade_attempt", "play",
-           "read_answers", "read_attempt", "solve"]
+__all__ = [
+    "ATTEMPT_FORMAT",
+    "ATTEMPT_VERSION",
+    "Attempt",
+    "AttemptError",
+    "Grade",
+    "StepResult",
+    "attempt_json",
+    "attempt_text",
+    "grade_attempt",
+    "play",
+    "read_answers",
+    "read_attempt",
+    "solve",
+]
 
 FIRST_STEP_EXIT = 10
 
@@ -95,8 +107,9 @@ class Grade:
             lines += [f"          not met: {what}" for what in s.missing]
         for i, ok in enumerate(self.grading, 1):
             what = self.grading_checks[i - 1] if i <= len(self.grading_checks) else ""
-            lines.append(f"  {'PASS' if ok else 'FAIL'}  grading check {i}"
-                         + (f": {what}" if what else ""))
+            lines.append(
+                f"  {'PASS' if ok else 'FAIL'}  grading check {i}" + (f": {what}" if what else "")
+            )
         done = sum(s.passed for s in self.steps)
         summary = f"{done} of {len(self.steps)} steps passed"
         if self.grading:
@@ -116,12 +129,26 @@ def _grade(session: LessonSession) -> Grade:
         # (a quiz closed after max_tries wrong answers lets the student go on, not pass)
         done = progress.done and (step.quiz is None or progress.quiz_correct)
         reached = progress.done or i <= session.index
-        steps.append(StepResult(i, step.id, step.title, done, reached,
-                                [] if done or not reached else _not_met(session, i)))
+        steps.append(
+            StepResult(
+                i,
+                step.id,
+                step.title,
+                done,
+                reached,
+                [] if done or not reached else _not_met(session, i),
+            )
+        )
         if step.quiz is not None:
             tries.append([step.quiz.grade(answer) for answer in progress.answers])
-    return Grade(lesson.id, steps, session.grade(), session.world,
-                 [check.describe() for check in lesson.grading], quiz_tries=tries)
+    return Grade(
+        lesson.id,
+        steps,
+        session.grade(),
+        session.world,
+        [check.describe() for check in lesson.grading],
+        quiz_tries=tries,
+    )
 
 
 def _not_met(session: LessonSession, index: int) -> list[str]:
@@ -132,10 +159,15 @@ def _not_met(session: LessonSession, index: int) -> list[str]:
     if step.quiz is not None and not ctx.quiz_correct:
         tried = len(ctx.answers)
         closed = session.progress[index].quiz_closed
-        missing.append("a correct answer to the quiz" + (
-            f" ({tried} answer{'s' if tried != 1 else ''} given, none right"
-            + (f"; max_tries is {step.quiz.max_tries})" if closed else ")") if tried else
-            " (not answered)"))
+        missing.append(
+            "a correct answer to the quiz"
+            + (
+                f" ({tried} answer{'s' if tried != 1 else ''} given, none right"
+                + (f"; max_tries is {step.quiz.max_tries})" if closed else ")")
+                if tried
+                else " (not answered)"
+            )
+        )
     missing += [check.describe() for check in step.checks if not check.passed(ctx)]
     return missing
 
@@ -157,23 +189,33 @@ def solve(lesson: Lesson, *, seed: int | None = None) -> Grade:
             said = f"solution line {n} {line.strip()!r}"
             refused = console_refusal(line, session.world, session.current)
             if refused is not None:  # `smtp-sim check` refuses what it can know beforehand
-                warnings.append(f"step {i + 1} ({step.id}): the console refused the solution "
-                                f"line {line.strip()!r}: {refused[0]} (expected {refused[1]})")
+                warnings.append(
+                    f"step {i + 1} ({step.id}): the console refused the solution "
+                    f"line {line.strip()!r}: {refused[0]} (expected {refused[1]})"
+                )
                 trouble.setdefault(i, f"{said}: the console refused it: {refused[0]}")
             was_right = session.progress[i].quiz_correct
             session.enter(line)
             quiz = step.quiz
-            if (quiz is not None and line.strip().lower().startswith("/answer")
-                    and refused is None and not was_right and session.index == i
-                    and not session.progress[i].quiz_correct):
-                trouble.setdefault(i, f"{said}: not the quiz's answer (its answer is "
-                                   f"{_answer_shown(quiz)})")
+            if (
+                quiz is not None
+                and line.strip().lower().startswith("/answer")
+                and refused is None
+                and not was_right
+                and session.index == i
+                and not session.progress[i].quiz_correct
+            ):
+                trouble.setdefault(
+                    i, f"{said}: not the quiz's answer (its answer is {_answer_shown(quiz)})"
+                )
         if not session.progress[i].done:
             session.run_idle(horizon=600.0)
             session.evaluate()
         if not session.progress[i].done and i not in trouble and step.solution:
-            trouble[i] = (f"after solution line {len(step.solution)} "
-                          f"{step.solution[-1].strip()!r}, the step had not passed")
+            trouble[i] = (
+                f"after solution line {len(step.solution)} "
+                f"{step.solution[-1].strip()!r}, the step had not passed"
+            )
     grade = _grade(session)
     grade.warnings = warnings
     for result in grade.steps:

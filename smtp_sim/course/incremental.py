@@ -176,8 +176,12 @@ class Scanned(Watch):
 class Combined(Watch):
     """``all``, ``any`` and ``not``: their parts watched, combined as the check does."""
 
-    def __init__(self, check: BaseCheck, parts: list[Watch],
-                 combine: Callable[[list[Watch], CheckContext], bool]) -> None:
+    def __init__(
+        self,
+        check: BaseCheck,
+        parts: list[Watch],
+        combine: Callable[[list[Watch], CheckContext], bool],
+    ) -> None:
         super().__init__(check)
         self.parts = parts
         self.combine = combine
@@ -210,17 +214,25 @@ def watch(check: BaseCheck) -> Watch:
         return FirstOnConnection(check, lambda r: r.kind is Kind.ACK)
     if kind is SessionState:
         state = check.state  # type: ignore[attr-defined]
-        return FirstOnConnection(
-            check, lambda r: r.kind is Kind.REPLY and r.get("state") == state)
+        return FirstOnConnection(check, lambda r: r.kind is Kind.REPLY and r.get("state") == state)
     if kind is AllOf:
-        return Combined(check, [watch(c) for c in check.checks],  # type: ignore[attr-defined]
-                        lambda parts, ctx: all(p.passed(ctx) for p in parts))
+        return Combined(
+            check,
+            [watch(c) for c in check.checks],  # type: ignore[attr-defined]
+            lambda parts, ctx: all(p.passed(ctx) for p in parts),
+        )
     if kind is AnyOf:
-        return Combined(check, [watch(c) for c in check.checks],  # type: ignore[attr-defined]
-                        lambda parts, ctx: any(p.passed(ctx) for p in parts))
+        return Combined(
+            check,
+            [watch(c) for c in check.checks],  # type: ignore[attr-defined]
+            lambda parts, ctx: any(p.passed(ctx) for p in parts),
+        )
     if kind is Not:
-        return Combined(check, [watch(check.check)],  # type: ignore[attr-defined]
-                        lambda parts, ctx: not parts[0].passed(ctx))
+        return Combined(
+            check,
+            [watch(check.check)],  # type: ignore[attr-defined]
+            lambda parts, ctx: not parts[0].passed(ctx),
+        )
     return EveryRecord(check)
 
 

@@ -83,13 +83,16 @@ class Quiz(_Model):
             if self.correct is None:
                 raise ValueError("a multiple-choice quiz needs `correct` (1 for the first choice)")
             if self.correct > len(self.choices):
-                raise ValueError(f"`correct` is {self.correct} but there are only "
-                                 f"{len(self.choices)} choices")
+                raise ValueError(
+                    f"`correct` is {self.correct} but there are only {len(self.choices)} choices"
+                )
             if self.accept:
                 raise ValueError("use either `choices` with `correct`, or `accept`, not both")
             if self.explain and len(self.explain) != len(self.choices):
-                raise ValueError(f"`explain` has {len(self.explain)} entries for "
-                                 f"{len(self.choices)} choices: give one for each choice")
+                raise ValueError(
+                    f"`explain` has {len(self.explain)} entries for "
+                    f"{len(self.choices)} choices: give one for each choice"
+                )
         elif self.explain:
             raise ValueError("`explain` goes with `choices` (one for each choice)")
         elif not self.accept:
@@ -113,11 +116,16 @@ class Quiz(_Model):
         given = _normal(answer)
         last = len(self.choices)
         letters = [chr(ord("a") + i) for i in range(last)]
-        if given in letters or given in {str(i) for i in range(1, last + 1)} or given in {
-                _normal(c) for c in self.choices}:
+        if (
+            given in letters
+            or given in {str(i) for i in range(1, last + 1)}
+            or given in {_normal(c) for c in self.choices}
+        ):
             return None
-        return (f"choose one of {letters[0].upper()}-{letters[-1].upper()} (or 1-{last}), "
-                f"e.g. /answer {letters[0].upper()}")
+        return (
+            f"choose one of {letters[0].upper()}-{letters[-1].upper()} (or 1-{last}), "
+            f"e.g. /answer {letters[0].upper()}"
+        )
 
     def why(self, answer: str) -> str:
         """The ``explain`` of the choice ``answer`` picks (a letter, a number or its text),
@@ -156,8 +164,9 @@ class Step(_Model):
     @classmethod
     def _slug(cls, v: str) -> str:
         if not _SLUG.match(v):
-            raise ValueError("a step id is lower-case letters, digits and hyphens, like "
-                             "`send-helo`")
+            raise ValueError(
+                "a step id is lower-case letters, digits and hyphens, like `send-helo`"
+            )
         return v
 
     @model_validator(mode="after")
@@ -234,8 +243,9 @@ class Lesson(_Model):
     @model_validator(mode="after")
     def _unique_steps(self) -> Lesson:
         if not self.steps and not self.timeline:
-            raise ValueError("a lesson needs `[[steps]]`; a presentation (no steps) needs a "
-                             "`[[timeline]]`")
+            raise ValueError(
+                "a lesson needs `[[steps]]`; a presentation (no steps) needs a `[[timeline]]`"
+            )
         seen: set[str] = set()
         for step in self.steps:
             if step.id in seen:
@@ -253,17 +263,24 @@ class Lesson(_Model):
         and its senders are users of the scenario; the console is one of its hosts, and the
         console accepts each ``/`` line of the solutions."""
         if isinstance(self.scenario, Scenario):
-            issues = [Issue(("scenario", *i.loc), i.message, i.expected)
-                      for i in self.scenario.check()]
+            issues = [
+                Issue(("scenario", *i.loc), i.message, i.expected) for i in self.scenario.check()
+            ]
             scenario = self.scenario
         else:
             try:
                 scenario = load_scenario(self.scenario)
             except ScenarioError as exc:  # at the scenario file's own lines (a built-in
                 # id or a missing file: at the lesson's `scenario =` line)
-                return [Issue(("scenario",), f"scenario {self.scenario!r}: {p.message}",
-                              p.expected, None if p.keypath == "(file)" else p)
-                        for p in exc.problems] + solution_issues(self)
+                return [
+                    Issue(
+                        ("scenario",),
+                        f"scenario {self.scenario!r}: {p.message}",
+                        p.expected,
+                        None if p.keypath == "(file)" else p,
+                    )
+                    for p in exc.problems
+                ] + solution_issues(self)
             issues = []
         issues += _timeline_issues(self.timeline, scenario)
         issues += solution_issues(self) + check_host_issues(self, scenario)
@@ -287,17 +304,22 @@ def _timeline_issues(timeline: list[TimelineEvent], scenario: Scenario) -> list[
     """A fault event is checked as the scenario's own ``[[faults]]`` are (the fault module's
     rules, against the scenario's network); a send must come from a user of the scenario."""
     users = {u.address.lower() for u in scenario.users}
-    faults = [FaultEntry(("timeline", i, "fault"), ("timeline", i, "params"), event.fault,
-                         event.params)
-              for i, event in enumerate(timeline)
-              if event.action == "fault" and event.fault is not None]
+    faults = [
+        FaultEntry(("timeline", i, "fault"), ("timeline", i, "params"), event.fault, event.params)
+        for i, event in enumerate(timeline)
+        if event.action == "fault" and event.fault is not None
+    ]
     # (the scenario's own problems are reported where it is loaded, not here again)
     issues = [i for i in scenario.fault_issues(faults) if i.loc[:1] == ("timeline",)]
     for i, event in enumerate(timeline):
         if event.action == "send" and event.sender and event.sender.lower() not in users:
-            issues.append(Issue(("timeline", i, "from"),
-                                f"{event.sender} is not a user of the scenario",
-                                ", ".join(sorted(users)) or "a [[users]] address"))
+            issues.append(
+                Issue(
+                    ("timeline", i, "from"),
+                    f"{event.sender} is not a user of the scenario",
+                    ", ".join(sorted(users)) or "a [[users]] address",
+                )
+            )
     return sorted(issues, key=lambda issue: issue.loc[1])
 
 
@@ -325,8 +347,8 @@ def is_lesson_source(source: str) -> bool:
         return True
     lesson_keys, scenario_keys = set(model_keys(Lesson)), set(model_keys(Scenario))
     return len(document.keys() & (lesson_keys - scenario_keys)) > len(
-        document.keys() & (scenario_keys - lesson_keys))
-
+        document.keys() & (scenario_keys - lesson_keys)
+    )
 
 
 _TOP_KEY = re.compile(r"^(id|order)\s*=\s*(\"[^\"]*\"|\d+)", re.M)
@@ -379,9 +401,18 @@ def sandbox_lesson(scenario: str | Scenario = "classroom") -> Lesson:
     """Free play on a scenario: a lesson with no steps (built directly, not from a file)."""
     resolved = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     return Lesson.model_construct(
-        id="sandbox", title=f"Sandbox: {resolved.title}", summary=resolved.description.strip(),
-        topics=[], minutes=0, order=None, scenario=resolved, console=None, timeline=[],
-        grading=[], steps=[])
+        id="sandbox",
+        title=f"Sandbox: {resolved.title}",
+        summary=resolved.description.strip(),
+        topics=[],
+        minutes=0,
+        order=None,
+        scenario=resolved,
+        console=None,
+        timeline=[],
+        grading=[],
+        steps=[],
+    )
 
 
 # -- the console and the solutions ------------------------------------------------------------
@@ -393,9 +424,13 @@ def _console_issues(lesson: Lesson, scenario: Scenario) -> list[Issue]:
     hosts = [h.name for h in scenario.hosts]
     issues = []
     if lesson.console is not None and lesson.console not in hosts:
-        issues.append(Issue(("console",), f"no host named {lesson.console!r} in the scenario "
-                            f"{scenario.id!r}", "the host the student types at, one of: "
-                            + ", ".join(hosts)))
+        issues.append(
+            Issue(
+                ("console",),
+                f"no host named {lesson.console!r} in the scenario {scenario.id!r}",
+                "the host the student types at, one of: " + ", ".join(hosts),
+            )
+        )
     if not any(line.strip().startswith("/") for step in lesson.steps for line in step.solution):
         return issues
     from ..world.scenario import build_world
@@ -408,9 +443,13 @@ def _console_issues(lesson: Lesson, scenario: Scenario) -> list[Issue]:
         for j, line in enumerate(step.solution):
             refused = console_refusal(line, world, step)
             if refused is not None:
-                issues.append(Issue(("steps", i, "solution", j),
-                                    f"step {step.id!r}: the console refuses {line.strip()!r}: "
-                                    f"{refused[0]}", refused[1]))
+                issues.append(
+                    Issue(
+                        ("steps", i, "solution", j),
+                        f"step {step.id!r}: the console refuses {line.strip()!r}: {refused[0]}",
+                        refused[1],
+                    )
+                )
     return issues
 
 
@@ -462,8 +501,10 @@ def console_refusal(line: str, world: World, step: Step | None) -> tuple[str, st
         if len(words) < 2:
             return "/send needs a sender and a recipient", "/send FROM TO [SUBJECT]"
         if words[0].lower() not in world.agents:
-            return (f"{words[0]} has no mail client in this scenario",
-                    "a user with a `client`: " + (", ".join(world.agents) or "none"))
+            return (
+                f"{words[0]} has no mail client in this scenario",
+                "a user with a `client`: " + (", ".join(world.agents) or "none"),
+            )
         return None
     if word == "fault":
         kind, _, params = rest.partition(" ")
@@ -473,15 +514,19 @@ def console_refusal(line: str, world: World, step: Step | None) -> tuple[str, st
             known = FAULT_KINDS.get(kind)
             key = next(iter(known.params), "host") if known is not None else "host"
             guess = f" (did you mean {key}={bad}?)" if bad is not None else ""
-            return (f"/fault: write KIND key=value ...{guess}",
-                    "e.g. /fault host-down host=mail.cs.tcd.ie; the command palette (ctrl+p) "
-                    "lists every fault")
+            return (
+                f"/fault: write KIND key=value ...{guess}",
+                "e.g. /fault host-down host=mail.cs.tcd.ie; the command palette (ctrl+p) "
+                "lists every fault",
+            )
         errors = check_fault(kind, dict(p.split("=", 1) for p in pairs), world)[1]
         if errors:
             parts = [f"{e.key}: {e.message}" if e.key else e.message for e in errors]
             # (a part that ends with its question, "did you mean 'greylist'?", takes no ";")
-            said = "".join(p + ("" if i == len(parts) - 1 else " " if p.endswith("?") else "; ")
-                           for i, p in enumerate(parts))
+            said = "".join(
+                p + ("" if i == len(parts) - 1 else " " if p.endswith("?") else "; ")
+                for i, p in enumerate(parts)
+            )
             return f"/fault: {said}", errors[0].expected or "/fault KIND key=value ..."
         return None
     import difflib
@@ -489,5 +534,7 @@ def console_refusal(line: str, world: World, step: Step | None) -> tuple[str, st
     words = [usage.split()[0][1:] for usage, _ in SLASH_COMMANDS]
     close = difflib.get_close_matches(word, words, n=1, cutoff=0.6)
     guess = f"; did you mean /{close[0]}?" if close else ""
-    return (f"unknown command /{word}{guess}",
-            "/help lists the console's commands: " + CONSOLE_COMMANDS)
+    return (
+        f"unknown command /{word}{guess}",
+        "/help lists the console's commands: " + CONSOLE_COMMANDS,
+    )

@@ -32,9 +32,11 @@ def fill_placeholders(text: str) -> str:
         return text
     out = PLACEHOLDER.sub(_replacement, text)
     if "{{" in out:
-        left = out[out.index("{{"):][:40]
-        raise ValueError(f"{left!r} is not a placeholder: write {{{{personality}}}} or "
-                         f"{{{{personality:reply_kind address}}}}, e.g. {{{{postfix-3}}}}")
+        left = out[out.index("{{") :][:40]
+        raise ValueError(
+            f"{left!r} is not a placeholder: write {{{{personality}}}} or "
+            f"{{{{personality:reply_kind address}}}}, e.g. {{{{postfix-3}}}}"
+        )
     return out
 
 
@@ -50,16 +52,19 @@ def _personality(ident: str) -> Personality:
     try:
         return PERSONALITIES[ident]
     except KeyError:
-        raise ValueError(f"{{{{{ident}}}}}: no personality {ident!r}; known: "
-                         f"{', '.join(PERSONALITIES)}") from None
+        raise ValueError(
+            f"{{{{{ident}}}}}: no personality {ident!r}; known: {', '.join(PERSONALITIES)}"
+        ) from None
 
 
 def _reply_text(personality: Personality, kind: str, words: list[str]) -> str:
     try:
         reply_kind = ReplyKind(kind)
     except ValueError:
-        raise ValueError(f"{{{{{personality.id}:{kind}}}}}: no reply kind {kind!r}; known: "
-                         f"{', '.join(k.value for k in ReplyKind)}") from None
+        raise ValueError(
+            f"{{{{{personality.id}:{kind}}}}}: no reply kind {kind!r}; known: "
+            f"{', '.join(k.value for k in ReplyKind)}"
+        ) from None
     fields: dict[str, str] = {}
     for word in words:
         name, sep, value = word.partition("=")
@@ -68,6 +73,10 @@ def _reply_text(personality: Personality, kind: str, words: list[str]) -> str:
         else:
             fields.setdefault("address", word)
             fields.setdefault("argument", word)
-    reply = render(personality.reply(reply_kind), enhanced_codes=personality.enhanced_codes,
-                   kind=reply_kind, **fields)
+    reply = render(
+        personality.reply(reply_kind),
+        enhanced_codes=personality.enhanced_codes,
+        kind=reply_kind,
+        **fields,
+    )
     return " / ".join(reply.wire_lines())

@@ -18,8 +18,13 @@ from .session import LessonSession, replay
 
 
 class Playback:
-    def __init__(self, lesson: Lesson, *, seed: int | None = None,
-                 on_output: Callable[[TerminalOutput], None] | None = None) -> None:
+    def __init__(
+        self,
+        lesson: Lesson,
+        *,
+        seed: int | None = None,
+        on_output: Callable[[TerminalOutput], None] | None = None,
+    ) -> None:
         self.lesson = lesson
         self.seed = seed
         self.on_output = on_output
@@ -43,7 +48,7 @@ class Playback:
     def new_records(self) -> list[TraceRecord]:
         """Records appended since the last call (what the views have not shown yet)."""
         records = self.world.trace.records
-        new = records[self.seen:]
+        new = records[self.seen :]
         self.seen = len(records)
         return new
 

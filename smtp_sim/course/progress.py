@@ -56,8 +56,12 @@ class Progress:
         return self.lessons.setdefault(lesson_id, LessonProgress())
 
     def to_json(self) -> dict[str, Any]:
-        return {"version": VERSION, "current": self.current, "student": self.student,
-                "lessons": {k: asdict(v) for k, v in sorted(self.lessons.items())}}
+        return {
+            "version": VERSION,
+            "current": self.current,
+            "student": self.student,
+            "lessons": {k: asdict(v) for k, v in sorted(self.lessons.items())},
+        }
 
 
 class ProgressStore:
@@ -76,8 +80,10 @@ class ProgressStore:
             return _parse(data)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             aside = self._set_aside()
-            return Progress(warning=f"the progress file {self.path} was corrupt ({exc}); it was "
-                            f"kept as {aside.name} and a fresh one started")
+            return Progress(
+                warning=f"the progress file {self.path} was corrupt ({exc}); it was "
+                f"kept as {aside.name} and a fresh one started"
+            )
 
     def save(self, progress: Progress) -> None:
         import tempfile
@@ -134,8 +140,11 @@ def _parse(data: Any) -> Progress:
         lessons[str(key)] = lp
     current = data.get("current")
     student = data.get("student")
-    return Progress(current=str(current) if current is not None else None, lessons=lessons,
-                    student=str(student) if student else None)
+    return Progress(
+        current=str(current) if current is not None else None,
+        lessons=lessons,
+        student=str(student) if student else None,
+    )
 
 
 class MemoryProgressStore(ProgressStore):

@@ -55,8 +55,9 @@ class ReplyScan:
             codes = r.get("codes", ())
             if c.code is not None and c.code not in codes:
                 continue
-            if c.reply_class is not None and not any(code // 100 == c.reply_class
-                                                     for code in codes):
+            if c.reply_class is not None and not any(
+                code // 100 == c.reply_class for code in codes
+            ):
                 continue
             if not c.student or r.conn in student_conns:
                 self.found = True

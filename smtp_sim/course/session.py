@@ -37,8 +37,13 @@ class StepProgress:
 
 
 class LessonSession:
-    def __init__(self, lesson: Lesson, *, seed: int | None = None,
-                 on_output: Callable[[TerminalOutput], None] | None = None) -> None:
+    def __init__(
+        self,
+        lesson: Lesson,
+        *,
+        seed: int | None = None,
+        on_output: Callable[[TerminalOutput], None] | None = None,
+    ) -> None:
         self.lesson = lesson
         scenario = lesson.resolved_scenario()
         self.world: World = build_world(scenario, seed=seed)
@@ -91,9 +96,13 @@ class LessonSession:
             self.terminal.log.append(("typed", line))
             message = self._slash(stripped, run=run)
             self.terminal.note(message)
-        elif (quiz is not None and quiz.choices and self.terminal.state not in
-              ("open", "connecting") and len(stripped) <= 2
-              and quiz.not_a_choice(stripped) is None):
+        elif (
+            quiz is not None
+            and quiz.choices
+            and self.terminal.state not in ("open", "connecting")
+            and len(stripped) <= 2
+            and quiz.not_a_choice(stripped) is None
+        ):
             # A letter typed to answer the question, with no server to take it.
             self.terminal.log.append(("typed", line))
             message = f"To answer the question, type /answer {stripped.upper()}"
@@ -146,9 +155,14 @@ class LessonSession:
         elif step.quiz.max_tries is not None and len(progress.answers) >= step.quiz.max_tries:
             progress.quiz_closed = True
         self._dirty = True
-        self.world.record(Layer.INFO, Kind.NOTE, "student", None,
-                          f"quiz answer {text!r}: {'correct' if correct else 'not right'}",
-                          info=(("quiz", step.id), ("correct", correct)))
+        self.world.record(
+            Layer.INFO,
+            Kind.NOTE,
+            "student",
+            None,
+            f"quiz answer {text!r}: {'correct' if correct else 'not right'}",
+            info=(("quiz", step.id), ("correct", correct)),
+        )
         return correct
 
     def hint(self) -> str | None:
@@ -182,19 +196,26 @@ class LessonSession:
             if quiz is None:
                 return "This step has no quiz."
             if self.progress[self.index].quiz_closed:
-                return (f"No tries left ({quiz.max_tries} given): this question is closed; "
-                        "go on with the step.")
+                return (
+                    f"No tries left ({quiz.max_tries} given): this question is closed; "
+                    "go on with the step."
+                )
             if not self.task_done():
                 task = self.current.task if self.current is not None else ""
-                return ("First the task" + (f" ({task.rstrip('.')})" if task else "")
-                        + ": the question is about what it shows. Then answer.")
+                return (
+                    "First the task"
+                    + (f" ({task.rstrip('.')})" if task else "")
+                    + ": the question is about what it shows. Then answer."
+                )
             ok = self.answer(rest)
             if ok:
                 return "Correct. " + quiz.explanation if quiz.explanation else "Correct."
             if self.progress[self.index].quiz_closed:
                 told = f" The answer: {quiz.solution.upper() if quiz.choices else quiz.solution}."
-                return (f"Not right, and that was the last of {quiz.max_tries} tries.{told} "
-                        + quiz.explanation).rstrip()
+                return (
+                    f"Not right, and that was the last of {quiz.max_tries} tries.{told} "
+                    + quiz.explanation
+                ).rstrip()
             more = " (or /hint)" if self.current is not None and self.current.hints else ""
             why = quiz.why(rest)
             return f"Not quite: {why} Try again{more}." if why else f"Not quite. Try again{more}."
@@ -206,8 +227,11 @@ class LessonSession:
             return f"{seconds:g} s of virtual time passed (now {self.world.now:.3f} s)."
         if word == "run":
             self._advance(self.world.now + IDLE_HORIZON, run)
-            return (f"the network is idle (now {self.world.now:.3f} s)." if run else
-                    "playing until the network is idle (F5 pauses, F8 speeds up).")
+            return (
+                f"the network is idle (now {self.world.now:.3f} s)."
+                if run
+                else "playing until the network is idle (F5 pauses, F8 speeds up)."
+            )
         if word == "hint":
             hint = self.hint()
             return hint or "No hint for this step."
@@ -222,7 +246,8 @@ class LessonSession:
                 return f"/fault: {exc}"
         # (/help: the only command left)
         return "the console's own commands:\n" + "\n".join(
-            f"  {usage:28} {what}" for usage, what in SLASH_COMMANDS)
+            f"  {usage:28} {what}" for usage, what in SLASH_COMMANDS
+        )
 
     def _send(self, rest: str, run: bool = True) -> str:
         """``/send FROM TO [SUBJECT]``, already checked by console_refusal."""
@@ -244,8 +269,13 @@ class LessonSession:
     def context(self, index: int | None = None) -> CheckContext:
         i = self.index if index is None else index
         progress = self.progress[i]
-        return CheckContext(self.world, self.world.trace.since(progress.started_at),
-                            self.terminal, progress.quiz_correct, progress.answers)
+        return CheckContext(
+            self.world,
+            self.world.trace.since(progress.started_at),
+            self.terminal,
+            progress.quiz_correct,
+            progress.answers,
+        )
 
     def task_done(self) -> bool:
         """The current step's checks pass, its quiz aside: what the quiz asks about has
@@ -264,17 +294,19 @@ class LessonSession:
     def _passed(self, i: int, *, quiz_aside: bool = False) -> bool:
         step = self.lesson.steps[i]
         progress = self.progress[i]
-        if step.quiz is not None and not (progress.quiz_correct or progress.quiz_closed
-                                          or quiz_aside):
+        if step.quiz is not None and not (
+            progress.quiz_correct or progress.quiz_closed or quiz_aside
+        ):
             return False
         watch = self._watch
         if watch is None or watch.index != i or watch.started_at != progress.started_at:
             watch = self._watch = StepWatch(i, progress.started_at, step.checks)
         trace = self.world.trace
         if watch.fed < len(trace):
-            watch.catch_up(trace[watch.fed:])
-        ctx = CheckContext(self.world, (), self.terminal, progress.quiz_correct or quiz_aside,
-                           progress.answers)
+            watch.catch_up(trace[watch.fed :])
+        ctx = CheckContext(
+            self.world, (), self.terminal, progress.quiz_correct or quiz_aside, progress.answers
+        )
         return watch.passed(ctx)
 
     def evaluate(self) -> bool:
@@ -290,9 +322,14 @@ class LessonSession:
                 break
             self.progress[self.index].done = True
             step = self.lesson.steps[self.index]
-            self.world.record(Layer.INFO, Kind.NOTE, "lesson", None,
-                              f"step {self.index + 1} done: {step.title}",
-                              info=(("step", step.id), ("passed", True)))
+            self.world.record(
+                Layer.INFO,
+                Kind.NOTE,
+                "lesson",
+                None,
+                f"step {self.index + 1} done: {step.title}",
+                info=(("step", step.id), ("passed", True)),
+            )
             moved = True
             if self.index + 1 < len(self.lesson.steps):
                 self.index += 1
@@ -317,8 +354,9 @@ class LessonSession:
     # -- the timeline -------------------------------------------------------------------------
 
     def _schedule(self, event: TimelineEvent) -> None:
-        self.world.clock.at(float(event.at), self._fire, event, priority=0,
-                            label=f"timeline {event.action}")
+        self.world.clock.at(
+            float(event.at), self._fire, event, priority=0, label=f"timeline {event.action}"
+        )
 
     def _fire(self, event: TimelineEvent) -> None:
         world = self.world
@@ -326,8 +364,9 @@ class LessonSession:
             world.record(Layer.INFO, Kind.NARRATION, "narrator", None, event.text)
         elif event.action == "pause":
             self.pauses.append(world.now)
-            world.record(Layer.INFO, Kind.NARRATION, "narrator", None, event.text,
-                         info=(("pause", True),))
+            world.record(
+                Layer.INFO, Kind.NARRATION, "narrator", None, event.text, info=(("pause", True),)
+            )
         elif event.action == "fault":
             assert event.fault is not None
             try:
@@ -338,15 +377,25 @@ class LessonSession:
             assert event.sender is not None
             agent = world.agents.get(event.sender.lower())
             if agent is None:
-                world.record(Layer.INFO, Kind.ERROR, "timeline", None,
-                             f"{event.sender} has no mail client in this scenario")
+                world.record(
+                    Layer.INFO,
+                    Kind.ERROR,
+                    "timeline",
+                    None,
+                    f"{event.sender} has no mail client in this scenario",
+                )
                 return
             agent.send(event.to, event.subject or "(no subject)", event.body or "\n")
 
 
-def replay(lesson: Lesson, inputs: list[tuple[int, str]], *, seed: int | None = None,
-           upto_steps: int | None = None,
-           on_output: Callable[[TerminalOutput], None] | None = None) -> LessonSession:
+def replay(
+    lesson: Lesson,
+    inputs: list[tuple[int, str]],
+    *,
+    seed: int | None = None,
+    upto_steps: int | None = None,
+    on_output: Callable[[TerminalOutput], None] | None = None,
+) -> LessonSession:
     """Rebuild a session from its inputs, each applied at the clock step where it was typed;
     with ``upto_steps``, stop the clock exactly there (stepping back)."""
     session = LessonSession(lesson, seed=seed, on_output=on_output)

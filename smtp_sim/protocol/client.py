@@ -75,14 +75,17 @@ def parse_reply_lines(lines: list[bytes]) -> Reply:
         match = _REPLY_LINE.match(line)
         if match is None:
             shown = line[:60].decode("utf-8", "replace")
-            raise RemoteProtocolError(f"malformed reply line {shown!r}: expected a 3-digit code "
-                                      "from 200 to 599 followed by a space or a hyphen")
+            raise RemoteProtocolError(
+                f"malformed reply line {shown!r}: expected a 3-digit code "
+                "from 200 to 599 followed by a space or a hyphen"
+            )
         line_code = int(match.group(1))
         if code is None:
             code = line_code
         elif line_code != code:
             raise RemoteProtocolError(
-                f"multi-line reply changed its code from {code} to {line_code}")
+                f"multi-line reply changed its code from {code} to {line_code}"
+            )
         last = match.group(2) != b"-"
         if last != (i == len(lines) - 1):
             raise RemoteProtocolError("a multi-line reply must end with a line 'NNN text'")
@@ -93,7 +96,7 @@ def parse_reply_lines(lines: list[bytes]) -> Reply:
     if all(found) and all(m.group(1)[0] == str(code)[0] for m in found if m):
         enhanced = found[0].group(1) if found[0] else None
         if enhanced and all(m.group(1) == enhanced for m in found if m):
-            texts = [t[len(enhanced):].lstrip(" ") for t in texts]
+            texts = [t[len(enhanced) :].lstrip(" ") for t in texts]
         else:
             enhanced = None
     return Reply(code=code, lines=tuple(texts) or ("",), enhanced=enhanced)
@@ -150,7 +153,8 @@ class ClientConnection:
             if nl < 0:
                 if len(buf) > MAX_REPLY_LINE + 1:  # + 1: a CR may be waiting for its LF
                     raise RemoteProtocolError(
-                        f"reply line longer than {MAX_REPLY_LINE} octets without CRLF")
+                        f"reply line longer than {MAX_REPLY_LINE} octets without CRLF"
+                    )
                 return None
             line = bytes(buf[:nl])
             del buf[: nl + 1]
@@ -208,13 +212,15 @@ class ClientConnection:
         line = command.encode("utf-8")
         if len(line) + 2 > MAX_COMMAND_LINE:
             raise LocalProtocolError(
-                f"command line is {len(line) + 2} octets; the limit is {MAX_COMMAND_LINE}")
+                f"command line is {len(line) + 2} octets; the limit is {MAX_COMMAND_LINE}"
+            )
         if self._pending:
             last = self._pending[-1].split(" ", 1)[0].upper()
             if not self.pipelining:
                 raise LocalProtocolError(
                     f"wait for the reply to {self._pending[0]!r}: the server did not offer "
-                    "PIPELINING")
+                    "PIPELINING"
+                )
             if last in _GROUP_ENDERS or last == "<GREETING>":
                 raise LocalProtocolError(f"{last} must be the last command of a pipelined group")
         self._pending.append(command)

@@ -70,12 +70,35 @@ class DeliveryResult:
 class MailSender:
     """Send ``content`` from ``sender`` to ``recipients`` (addresses without brackets)."""
 
-    __slots__ = ("_esmtp", "_grouped", "_mail_reply", "_out", "_rcpt_queue", "_rcpt_waiting",
-                 "client", "content", "helo_name", "keep_open", "pipeline", "recipients",
-                 "result", "sender", "step")
+    __slots__ = (
+        "_esmtp",
+        "_grouped",
+        "_mail_reply",
+        "_out",
+        "_rcpt_queue",
+        "_rcpt_waiting",
+        "client",
+        "content",
+        "helo_name",
+        "keep_open",
+        "pipeline",
+        "recipients",
+        "result",
+        "sender",
+        "step",
+    )
 
-    def __init__(self, helo_name: str, sender: str, recipients: list[str], content: bytes,
-                 *, esmtp: bool = True, pipeline: bool = False, keep_open: bool = False) -> None:
+    def __init__(
+        self,
+        helo_name: str,
+        sender: str,
+        recipients: list[str],
+        content: bytes,
+        *,
+        esmtp: bool = True,
+        pipeline: bool = False,
+        keep_open: bool = False,
+    ) -> None:
         self.client = ClientConnection()
         self.helo_name = helo_name
         self.sender = sender

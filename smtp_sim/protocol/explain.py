@@ -91,15 +91,15 @@ def _category_line(code: int) -> str:
     digit = code // 10 % 10
     if digit in CATEGORY_MEANING:
         return f"Category x{digit}z: {CATEGORY_MEANING[digit]}"
-    return (f"Category x{digit}z: not allowed; RFC 5321 section 4.2 limits the second digit "
-            f"to 0-5.")
+    return f"Category x{digit}z: not allowed; RFC 5321 section 4.2 limits the second digit to 0-5."
 
 
 def _sent_for(commands: tuple[str, ...]) -> str:
     if set(RFC5321_VERBS) <= set(commands):
         return "any command (RFC 5321 section 4.3.2)"
-    names = ["the connection opening (instead of a command)" if c == CONNECTION else c
-             for c in commands]
+    names = [
+        "the connection opening (instead of a command)" if c == CONNECTION else c for c in commands
+    ]
     return ", ".join(names)
 
 
@@ -112,24 +112,28 @@ def explain_code(code: int) -> str:
     _check_code(code)
     info = REPLY_CODES.get(code)
     if info is None:
-        return "\n".join((
-            f"{code} (not defined by RFC 5321)",
+        return "\n".join(
+            (
+                f"{code} (not defined by RFC 5321)",
+                _class_line(code),
+                _category_line(code),
+                f"Meaning: {code} is not defined by RFC 5321 (sections 4.2.2 and 4.2.3 list every "
+                f"code). A server should send only the listed codes; a client must handle an "
+                f"unknown one by its first digit alone (RFC 5321 sections 4.2 and 4.3.2).",
+                f"Next step: act on the first digit: {_NEXT_BY_CLASS[code // 100]}",
+            )
+        )
+    return "\n".join(
+        (
+            f"{code} {info.title}",
             _class_line(code),
             _category_line(code),
-            f"Meaning: {code} is not defined by RFC 5321 (sections 4.2.2 and 4.2.3 list every "
-            f"code). A server should send only the listed codes; a client must handle an "
-            f"unknown one by its first digit alone (RFC 5321 sections 4.2 and 4.3.2).",
-            f"Next step: act on the first digit: {_NEXT_BY_CLASS[code // 100]}",
-        ))
-    return "\n".join((
-        f"{code} {info.title}",
-        _class_line(code),
-        _category_line(code),
-        f"Meaning: {info.meaning}",
-        f"Next step: {info.next_step}",
-        f"Sent in reply to: {_sent_for(info.commands)}",
-        f"RFC: {info.rfc}",
-    ))
+            f"Meaning: {info.meaning}",
+            f"Next step: {info.next_step}",
+            f"Sent in reply to: {_sent_for(info.commands)}",
+            f"RFC: {info.rfc}",
+        )
+    )
 
 
 # -- enhanced status codes --------------------------------------------------------------------
@@ -139,8 +143,11 @@ def _parse_enhanced(code: str) -> tuple[int, int, int]:
     text = code.strip() if isinstance(code, str) else code
     match = _ENHANCED_RE.match(text) if isinstance(text, str) else None
     if match is None:
-        raise UnknownTopic(code, "an enhanced status code looks like 5.7.1: three numbers, "
-                                 "the last two of 1-3 digits without leading zeros")
+        raise UnknownTopic(
+            code,
+            "an enhanced status code looks like 5.7.1: three numbers, "
+            "the last two of 1-3 digits without leading zeros",
+        )
     klass, subject, detail = (int(g) for g in match.groups())
     if klass not in ENHANCED_CLASSES:
         raise UnknownTopic(code, "the first number of an enhanced code is 2, 4 or 5")
@@ -159,13 +166,17 @@ def explain_enhanced(code: str) -> str:
     klass, subject, detail = _parse_enhanced(code)
     text = f"{klass}.{subject}.{detail}"
     info = ENHANCED_CODES.get(f"{subject}.{detail}")
-    lines = [f"{text} {info.title}" if info else f"{text} (detail not defined by RFC 3463)",
-             f"Class {klass}: {ENHANCED_CLASSES[klass]}"]
+    lines = [
+        f"{text} {info.title}" if info else f"{text} (detail not defined by RFC 3463)",
+        f"Class {klass}: {ENHANCED_CLASSES[klass]}",
+    ]
     if subject in ENHANCED_SUBJECTS:
         lines.append(f"Subject {subject}: {ENHANCED_SUBJECTS[subject]}")
     else:
-        lines.append(f"Subject {subject}: not defined by RFC 3463 (subjects run 0 to 7); "
-                     f"report it by its class alone.")
+        lines.append(
+            f"Subject {subject}: not defined by RFC 3463 (subjects run 0 to 7); "
+            f"report it by its class alone."
+        )
     if subject not in ENHANCED_SUBJECTS:
         lines.append(f"Detail {detail}: cannot be interpreted without a known subject.")
         lines.append("RFC: RFC 3463 section 2")
@@ -173,9 +184,11 @@ def explain_enhanced(code: str) -> str:
         lines.append(f"Detail {detail}: {info.meaning}")
         lines.append(f"RFC: {info.rfc} (written {info.code}: the class comes from the reply)")
     else:
-        lines.append(f"Detail {detail}: not in RFC 3463; a client reports the class and subject "
-                     f"when it does not know the detail (RFC 3463 section 2). Later RFCs add "
-                     f"codes to the IANA registry of enhanced status codes (RFC 5248).")
+        lines.append(
+            f"Detail {detail}: not in RFC 3463; a client reports the class and subject "
+            f"when it does not know the detail (RFC 3463 section 2). Later RFCs add "
+            f"codes to the IANA registry of enhanced status codes (RFC 5248)."
+        )
         lines.append("RFC: RFC 3463 section 2")
     return "\n".join(lines)
 
@@ -253,8 +266,14 @@ def explain(topic: str) -> str:
     raise UnknownTopic(topic)
 
 
-def explain_reply(code: int, enhanced: str | None = None, *, command: str | None = None,
-                  text: str = "", greeting: str | None = None) -> str:
+def explain_reply(
+    code: int,
+    enhanced: str | None = None,
+    *,
+    command: str | None = None,
+    text: str = "",
+    greeting: str | None = None,
+) -> str:
     """A short summary (1-3 lines) of a reply seen in a session: what it is, what to do next,
     and the enhanced code's meaning when there is one. Given the ``command`` line it answers
     (and the reply's ``text``), "Next" fits the case: a misspelt verb is named, with the
@@ -266,8 +285,10 @@ def explain_reply(code: int, enhanced: str | None = None, *, command: str | None
     klass = CLASS_NAME.get(code // 100, "")
     advice = _next_for(code, command, text, greeting) if command is not None else None
     if info is None:
-        lines = [f"{code}: not defined by RFC 5321; first digit {code // 100} = {klass}.",
-                 f"Next: {advice or _NEXT_BY_CLASS[code // 100]}"]
+        lines = [
+            f"{code}: not defined by RFC 5321; first digit {code // 100} = {klass}.",
+            f"Next: {advice or _NEXT_BY_CLASS[code // 100]}",
+        ]
     else:
         lines = [f"{code} {info.title} ({klass}).", f"Next: {advice or info.next_step}"]
     if enhanced:
@@ -276,17 +297,30 @@ def explain_reply(code: int, enhanced: str | None = None, *, command: str | None
 
 
 #: Verbs a server may know beyond RFC 5321's, so not taken for typos.
-_OTHER_VERBS = ("DEBUG", "WIZ", "TURN", "SEND", "SOML", "SAML", "ETRN", "ATRN", "STARTTLS",
-                "AUTH", "BDAT", "XCLIENT", "XFORWARD")
+_OTHER_VERBS = (
+    "DEBUG",
+    "WIZ",
+    "TURN",
+    "SEND",
+    "SOML",
+    "SAML",
+    "ETRN",
+    "ATRN",
+    "STARTTLS",
+    "AUTH",
+    "BDAT",
+    "XCLIENT",
+    "XFORWARD",
+)
 
 #: What a command looks like with its argument, for a 501.
 _EXAMPLES = {
     "HELO": "HELO followed by your host's name, e.g. HELO pc.crepes.fr",
     "EHLO": "EHLO followed by your host's name, e.g. EHLO pc.crepes.fr",
     "MAIL": "MAIL FROM:<sender@domain> (no space after the colon, angle brackets around "
-            "the address; <> for a bounce)",
+    "the address; <> for a bounce)",
     "RCPT": "RCPT TO:<recipient@domain> (no space after the colon, angle brackets around the "
-            "address)",
+    "address)",
     "VRFY": "VRFY and a user name or address, e.g. VRFY bob",
     "EXPN": "EXPN and a list name, e.g. EXPN staff",
     "DATA": "DATA alone: the message comes after the 354",
@@ -299,7 +333,7 @@ _EXAMPLES = {
 _AFTER_250 = {
     "HELO": "MAIL FROM:<sender> starts a message.",
     "EHLO": "MAIL FROM:<sender> starts a message; the lines of the 250 list what this server "
-            "offers.",
+    "offers.",
     "MAIL": "RCPT TO:<recipient>, once for each recipient.",
     "RCPT": "Another RCPT TO for one more recipient, or DATA to send the message.",
     "RSET": "The transaction is gone: MAIL FROM:<sender> starts a new one.",
@@ -313,25 +347,39 @@ _RELAY_DENIED = re.compile(r"relay(ing)?\s+(access\s+)?denied", re.I)
 
 def _relay_advice(code: int, command: str) -> str:
     domain = command.rpartition("@")[2].strip().strip(">").strip() if "@" in command else ""
-    return ("Relaying refused" + (f": is {domain} spelt right?" if domain else ".")
-            + " This server takes mail from strangers only for its own domains; mail for "
-            "anywhere else it passes on (relays) only for its own users. A typo in the "
-            "recipient's domain is the usual cause: the mail then looks bound for elsewhere."
-            + (" The 4 says the refusal may not be final, yet the same RCPT fails again until "
-               "the server's policy changes." if code // 100 == 4 else "")
-            + " For another domain, send through your own provider's server.")
+    return (
+        "Relaying refused"
+        + (f": is {domain} spelt right?" if domain else ".")
+        + " This server takes mail from strangers only for its own domains; mail for "
+        "anywhere else it passes on (relays) only for its own users. A typo in the "
+        "recipient's domain is the usual cause: the mail then looks bound for elsewhere."
+        + (
+            " The 4 says the refusal may not be final, yet the same RCPT fails again until "
+            "the server's policy changes."
+            if code // 100 == 4
+            else ""
+        )
+        + " For another domain, send through your own provider's server."
+    )
 
 
 def _missing_colon(verb: str, rest: str) -> str | None:
     """MAIL FROM or RCPT TO typed without its colon ("mail from alice@crepes.fr")."""
     word = {"MAIL": "FROM", "RCPT": "TO"}.get(verb)
-    if word is None or re.match(rf"{word}\s*:", rest, re.I) or not re.match(rf"{word}\b",
-                                                                            rest, re.I):
+    if (
+        word is None
+        or re.match(rf"{word}\s*:", rest, re.I)
+        or not re.match(rf"{word}\b", rest, re.I)
+    ):
         return None
     address = rest.split(None, 1)[1].strip().strip("<>") if len(rest.split()) > 1 else ""
-    example = f"{verb} {word}:<{address or ('sender@domain' if verb == 'MAIL' else 'recipient@domain')}>"
-    return (f"The colon after {word} is missing: type {example} (the form is "
-            f"{_EXAMPLES[verb].split(' (')[0]}).")
+    example = (
+        f"{verb} {word}:<{address or ('sender@domain' if verb == 'MAIL' else 'recipient@domain')}>"
+    )
+    return (
+        f"The colon after {word} is missing: type {example} (the form is "
+        f"{_EXAMPLES[verb].split(' (')[0]})."
+    )
 
 
 def _sequence_advice(verb: str, text: str, greeting: str | None) -> str | None:
@@ -340,16 +388,22 @@ def _sequence_advice(verb: str, text: str, greeting: str | None) -> str | None:
     if verb == "RCPT":
         return "RCPT TO comes after MAIL FROM: send MAIL FROM:<sender> first, then RCPT TO again."
     if verb == "DATA":
-        return ("DATA needs a recipient accepted first: MAIL FROM:<sender>, then "
-                "RCPT TO:<recipient>, then DATA.")
+        return (
+            "DATA needs a recipient accepted first: MAIL FROM:<sender>, then "
+            "RCPT TO:<recipient>, then DATA."
+        )
     if verb == "MAIL" and "nested" in text.lower():
-        return ("A message is already under way (MAIL was accepted): go on with RCPT TO and "
-                "DATA, or RSET to start over.")
+        return (
+            "A message is already under way (MAIL was accepted): go on with RCPT TO and "
+            "DATA, or RSET to start over."
+        )
     if verb == "MAIL":
         return f"Greet the server first: {greet} and your host's name, then MAIL FROM again."
     if greeting is not None:
-        return (f"Send the missing step first ({greeting}, then MAIL, RCPT, DATA), or RSET to "
-                "start the transaction over.")
+        return (
+            f"Send the missing step first ({greeting}, then MAIL, RCPT, DATA), or RSET to "
+            "start the transaction over."
+        )
     return None
 
 
@@ -362,35 +416,51 @@ def _next_for(code: int, command: str, text: str, greeting: str | None = None) -
     if _RELAY_DENIED.search(text):
         return _relay_advice(code, command)
     if code in (500, 502) and "too long" in text.lower():
-        return ("The line was longer than this server takes: send shorter lines (RFC 5321 "
-                "section 4.5.3.1.4 guarantees 512 octets for a command line).")
+        return (
+            "The line was longer than this server takes: send shorter lines (RFC 5321 "
+            "section 4.5.3.1.4 guarantees 512 octets for a command line)."
+        )
     if code in (500, 502) and verb.startswith("."):
-        return ("The server is not reading a message now (no DATA is open): an earlier line "
-                "holding only '.' ended it. Start a new one with MAIL FROM, RCPT TO and DATA.")
+        return (
+            "The server is not reading a message now (no DATA is open): an earlier line "
+            "holding only '.' ended it. Start a new one with MAIL FROM, RCPT TO and DATA."
+        )
     if code in (500, 502) and verb in ("TELNET", "CONNECT", "OPEN"):
-        return ("You are still connected: this server took the line as an SMTP command. Type "
-                "QUIT first, then telnet to the other host.")
+        return (
+            "You are still connected: this server took the line as an SMTP command. Type "
+            "QUIT first, then telnet to the other host."
+        )
     if code in (500, 502) and verb and verb not in RFC5321_VERBS and verb not in _OTHER_VERBS:
         if verb in ALIASES:
             meant, why = ALIASES[verb]
-            return (f"{why} This server answered {code}, as to any command it does not "
-                    f"know. Type {meant} instead.")
+            return (
+                f"{why} This server answered {code}, as to any command it does not "
+                f"know. Type {meant} instead."
+            )
         guess = difflib.get_close_matches(verb, RFC5321_VERBS, n=1, cutoff=0.5)
         maybe = f" Did you mean {guess[0]}?" if guess else ""
-        return (f"{verb!r} is not an SMTP command: check the spelling and type it "
-                f"again.{maybe} Verbs are case-insensitive; HELP lists them.")
+        return (
+            f"{verb!r} is not an SMTP command: check the spelling and type it "
+            f"again.{maybe} Verbs are case-insensitive; HELP lists them."
+        )
     if code in (500, 502) and verb in ("DEBUG", "WIZ"):
-        return (f"{verb} was an old sendmail back door (the Morris worm used DEBUG in 1988); "
-                "servers today refuse it. Go on without it.")
+        return (
+            f"{verb} was an old sendmail back door (the Morris worm used DEBUG in 1988); "
+            "servers today refuse it. Go on without it."
+        )
     if code == 221 and verb and verb != "QUIT":
-        return ("The server hung up on you: it took this line for a confused or hostile client "
-                "(Postfix drops a command line that looks like a header, an HTTP request, or "
-                "one that does not start with a letter, such as a lone '.' outside DATA). "
-                "Connect again and start over.")
+        return (
+            "The server hung up on you: it took this line for a confused or hostile client "
+            "(Postfix drops a command line that looks like a header, an HTTP request, or "
+            "one that does not start with a letter, such as a lone '.' outside DATA). "
+            "Connect again and start over."
+        )
     if code == 502 and verb in ("VRFY", "EXPN"):
-        return (f"This server keeps {verb} switched off (it would help spammers harvest "
-                "addresses, RFC 5321 section 7.3). Go on without it: RCPT TO tells whether "
-                "a recipient is accepted.")
+        return (
+            f"This server keeps {verb} switched off (it would help spammers harvest "
+            "addresses, RFC 5321 section 7.3). Go on without it: RCPT TO tells whether "
+            "a recipient is accepted."
+        )
     if code == 502 and verb == "EHLO":
         return "An old server without ESMTP: say HELO instead."
     if code in (500, 501, 555):

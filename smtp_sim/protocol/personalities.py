@@ -318,8 +318,17 @@ _POSTFIX_3_RULES: dict = dict(
 )
 
 #: ehlo_cmd() without TLS or SASL set up (STARTTLS and AUTH are then not offered)
-_POSTFIX_3_EHLO = ("PIPELINING", "SIZE", "VRFY", "ETRN", "ENHANCEDSTATUSCODES", "8BITMIME", "DSN",
-                   "SMTPUTF8", "CHUNKING")
+_POSTFIX_3_EHLO = (
+    "PIPELINING",
+    "SIZE",
+    "VRFY",
+    "ETRN",
+    "ENHANCEDSTATUSCODES",
+    "8BITMIME",
+    "DSN",
+    "SMTPUTF8",
+    "CHUNKING",
+)
 
 _POSTFIX_3_REPLIES: dict[ReplyKind, ReplySpec] = {
     **_POSTFIX_COMMON,
@@ -461,18 +470,23 @@ SENDMAIL_8 = Personality(
         K.USER_UNKNOWN: S(550, "5.1.1", "{address}... User unknown"),
         K.RELAY_DENIED: S(550, "5.7.1", "{address}... Relaying denied"),
         K.RELAY_DENIED_NO_PTR: S(
-            550, "5.7.1", "{address}... Relaying denied. IP name lookup failed {peer_name}"),
+            550, "5.7.1", "{address}... Relaying denied. IP name lookup failed {peer_name}"
+        ),
         K.SENDER_DOMAIN_REQUIRED: S(
-            553, "5.5.4", "{address}... Domain name required for sender address {argument}"),
+            553, "5.5.4", "{address}... Domain name required for sender address {argument}"
+        ),
         K.SENDER_LITERAL: S(
-            553, "5.5.4", "{address}... Real domain name required for sender address"),
+            553, "5.5.4", "{address}... Real domain name required for sender address"
+        ),
         K.SENDER_DOMAIN_UNKNOWN: S(
-            553, "5.1.8", "{address}... Domain of sender address {argument} does not exist"),
+            553, "5.1.8", "{address}... Domain of sender address {argument} does not exist"
+        ),
         K.VRFY_OK: S(250, "2.1.5", "{address}"),
         K.EXPN_OK: S(250, "2.1.5", "{address}"),
         # (with PrivacyOptions=goaway, novrfy or noexpn: with_privacy_options)
         K.VRFY_AMBIGUOUS: S(
-            252, "2.5.2", "Cannot VRFY user; try RCPT to attempt delivery (or try finger)"),
+            252, "2.5.2", "Cannot VRFY user; try RCPT to attempt delivery (or try finger)"
+        ),
         K.EXPN_DISABLED: S(502, "5.7.0", "Sorry, we do not allow this operation"),
         K.VRFY_REMOTE: S(252, "2.1.5", "{address}"),
         K.VRFY_UNKNOWN: S(550, "5.1.1", "{argument}... User unknown"),
@@ -482,7 +496,8 @@ SENDMAIL_8 = Personality(
         K.TOO_MANY_RECIPIENTS: S(452, "4.5.3", "Too many recipients"),
         K.MESSAGE_TOO_BIG: S(552, "5.2.3", "Message exceeds maximum fixed size ({size})"),
         K.MESSAGE_SIZE_EXCEEDS: S(
-            552, "5.2.3", "Message size exceeds fixed maximum message size ({size})"),
+            552, "5.2.3", "Message size exceeds fixed maximum message size ({size})"
+        ),
         K.UNSUPPORTED_OPTION: S(555, "5.5.4", "{option} parameter unrecognized"),
         K.PARAMETER_NOT_IMPLEMENTED: S(501, "5.5.4", "Unknown BODY type {option}"),
         K.HELP_OK: S(214, "2.0.0", "{argument}"),
@@ -584,6 +599,7 @@ RFC5321 = Personality(
     replies={},
 )
 
+
 def with_privacy_options(p: Personality, options: str) -> Personality:
     """sendmail configured with ``PrivacyOptions=goaway`` (Debian's default .mc has not it):
     VRFY answers 252 for any name, at any time; EXPN is refused with 502; EHLO lists neither
@@ -608,16 +624,22 @@ DEFAULT_PERSONALITY = "postfix-3"
 
 
 #: smtpd_forbid_bare_newline's values (Postfix 3.9: normalize by default; 3.7.10+: no)
-BARE_NEWLINE = MappingProxyType({"no": BareLinefeed.LINE_END, "normalize": BareLinefeed.KEEP,
-                                 "reject": BareLinefeed.REJECT})
+BARE_NEWLINE = MappingProxyType(
+    {"no": BareLinefeed.LINE_END, "normalize": BareLinefeed.KEEP, "reject": BareLinefeed.REJECT}
+)
 
 
-def configured(p: Personality, *, disable_vrfy_command: bool | None = None,
-               smtpd_helo_required: bool | None = None, message_size_limit: int | None = None,
-               smtpd_forbid_unauth_pipelining: bool | None = None,
-               smtpd_forbid_bare_newline: str | None = None,
-               smtpd_hard_error_limit: int | None = None,
-               smtpd_soft_error_limit: int | None = None) -> Personality:
+def configured(
+    p: Personality,
+    *,
+    disable_vrfy_command: bool | None = None,
+    smtpd_helo_required: bool | None = None,
+    message_size_limit: int | None = None,
+    smtpd_forbid_unauth_pipelining: bool | None = None,
+    smtpd_forbid_bare_newline: str | None = None,
+    smtpd_hard_error_limit: int | None = None,
+    smtpd_soft_error_limit: int | None = None,
+) -> Personality:
     """``p`` with a site's settings, named as in Postfix's main.cf (None: the personality's
     own). A scenario's [hosts.mta] table passes them."""
     changes: dict = {}

@@ -46,8 +46,13 @@ class Verdict:
 
 
 _ACCEPTING = frozenset(
-    {ReplyKind.MAIL_OK, ReplyKind.RCPT_OK, ReplyKind.RCPT_PIPE_OK, ReplyKind.QUEUED,
-     ReplyKind.CHUNKS_QUEUED}
+    {
+        ReplyKind.MAIL_OK,
+        ReplyKind.RCPT_OK,
+        ReplyKind.RCPT_PIPE_OK,
+        ReplyKind.QUEUED,
+        ReplyKind.CHUNKS_QUEUED,
+    }
 )
 
 
@@ -245,14 +250,20 @@ def _loose_address(argument: str) -> Address | None:
         return None
 
 
-def default_policy(hostname: str, relay_refusal: ReplyKind = ReplyKind.RELAY_DENIED,
-                   queue_id_digits: int = 9) -> MailPolicy:
+def default_policy(
+    hostname: str, relay_refusal: ReplyKind = ReplyKind.RELAY_DENIED, queue_id_digits: int = 9
+) -> MailPolicy:
     """The mail system of ``smtp-sim session``: the hostname without its first label is the
     local domain (``mail.cs.tcd.ie`` serves ``cs.tcd.ie``), with users alice, bob and
     postmaster and a mailing list ``staff``; every other domain is relaying, refused with
     ``relay_refusal``."""
-    return MailPolicy([_local_domain(hostname)], users=_DEFAULT_USERS, lists=_DEFAULT_LISTS,
-                      relay_refusal=relay_refusal, queue_id_digits=queue_id_digits)
+    return MailPolicy(
+        [_local_domain(hostname)],
+        users=_DEFAULT_USERS,
+        lists=_DEFAULT_LISTS,
+        relay_refusal=relay_refusal,
+        queue_id_digits=queue_id_digits,
+    )
 
 
 _DEFAULT_USERS = {"alice": "Alice Liddell", "bob": "Bob Smith", "postmaster": "Postmaster"}

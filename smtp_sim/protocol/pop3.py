@@ -74,6 +74,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 #: RFC 1939 section 3: a server's autologout timer is at least 10 minutes.
 IDLE_TIMEOUT = 600.0
 
+
 class _Outcome(NamedTuple):
     reply: Pop3Reply
     accepted: bool
@@ -106,10 +107,16 @@ def _snapshot(maildrop: Maildrop) -> tuple[list[tuple[str, int]], Callable[[str]
 class Pop3ServerConnection:
     """One POP3 session seen from the server. See the module docstring for the loop."""
 
-    def __init__(self, hostname: str, maildrop_provider: MaildropProvider, *,
-                 banner: str | None = None, max_errors: int = MAX_ERRORS,
-                 max_auth_failures: int = MAX_AUTH_FAILURES,
-                 max_command_line: int = MAX_COMMAND_LINE) -> None:
+    def __init__(
+        self,
+        hostname: str,
+        maildrop_provider: MaildropProvider,
+        *,
+        banner: str | None = None,
+        max_errors: int = MAX_ERRORS,
+        max_auth_failures: int = MAX_AUTH_FAILURES,
+        max_command_line: int = MAX_COMMAND_LINE,
+    ) -> None:
         self.hostname = hostname
         self.provider = maildrop_provider
         self.max_errors = max_errors
@@ -134,9 +141,18 @@ class Pop3ServerConnection:
         self._discarding: bytes | None = None  # prefix of an over-long command line
         I = Pop3Input  # noqa: E741
         self._handlers: dict[Pop3Input, Callable[[str], _Outcome]] = {
-            I.USER: self._user, I.PASS: self._pass, I.QUIT: self._quit, I.STAT: self._stat,
-            I.LIST: self._list, I.UIDL: self._uidl, I.RETR: self._retr, I.DELE: self._dele,
-            I.NOOP: self._noop, I.RSET: self._rset, I.TOP: self._top, I.CAPA: self._capa,
+            I.USER: self._user,
+            I.PASS: self._pass,
+            I.QUIT: self._quit,
+            I.STAT: self._stat,
+            I.LIST: self._list,
+            I.UIDL: self._uidl,
+            I.RETR: self._retr,
+            I.DELE: self._dele,
+            I.NOOP: self._noop,
+            I.RSET: self._rset,
+            I.TOP: self._top,
+            I.CAPA: self._capa,
         }
         reply = render_pop3(K.GREETING, text=banner, hostname=hostname)
         self._out += reply.to_bytes()
@@ -230,8 +246,7 @@ class Pop3ServerConnection:
         inp = Pop3Input(verb)
         target = TRANSITIONS[state].get(inp)
         if target is None:
-            self._answer(command, render_pop3(K.WRONG_STATE, verb=verb, state=state.value),
-                         state)
+            self._answer(command, render_pop3(K.WRONG_STATE, verb=verb, state=state.value), state)
             return
         outcome = self._handlers[inp](argument)
         deleted: tuple[str, ...] = ()
@@ -243,13 +258,27 @@ class Pop3ServerConnection:
         if outcome.accepted and inp is Pop3Input.QUIT:
             self._close("QUIT", by_server=True, reply=outcome.reply, via=Pop3Input.COMMIT)
 
-    def _answer(self, command: Command, reply: Pop3Reply, before: Pop3State,
-                uid: str | None = None, deleted: tuple[str, ...] = (),
-                note: str | None = None) -> None:
+    def _answer(
+        self,
+        command: Command,
+        reply: Pop3Reply,
+        before: Pop3State,
+        uid: str | None = None,
+        deleted: tuple[str, ...] = (),
+        note: str | None = None,
+    ) -> None:
         self._out += reply.to_bytes()
-        self._events.append(Pop3CommandReplied(
-            command=command, reply=reply, state_before=before, state_after=self.state,
-            uid=uid, deleted=deleted, note=note))
+        self._events.append(
+            Pop3CommandReplied(
+                command=command,
+                reply=reply,
+                state_before=before,
+                state_after=self.state,
+                uid=uid,
+                deleted=deleted,
+                note=note,
+            )
+        )
         if reply.kind is K.PASS_BAD:
             self.auth_failures += 1
             if self.auth_failures >= self.max_auth_failures:
@@ -263,15 +292,22 @@ class Pop3ServerConnection:
                 self._out += last.to_bytes()
                 self._close("too many errors", by_server=True, reply=last)
 
-    def _close(self, reason: str, *, by_server: bool, reply: Pop3Reply | None = None,
-               via: Pop3Input = Pop3Input.CLOSE) -> None:
+    def _close(
+        self,
+        reason: str,
+        *,
+        by_server: bool,
+        reply: Pop3Reply | None = None,
+        via: Pop3Input = Pop3Input.CLOSE,
+    ) -> None:
         updated = self.state is Pop3State.UPDATE
         # QUIT before login already moved to CLOSED; every other way out is in the table.
         self.state = TRANSITIONS[self.state].get(via, Pop3State.CLOSED)
         self._in.clear()
         self._pending_user = None
-        self._events.append(Pop3Closed(reason=reason, by_server=by_server, reply=reply,
-                                       updated=updated))
+        self._events.append(
+            Pop3Closed(reason=reason, by_server=by_server, reply=reply, updated=updated)
+        )
 
     # -- the maildrop ---------------------------------------------------------------------
 
@@ -299,8 +335,7 @@ class Pop3ServerConnection:
             return _Outcome(render_pop3(K.UPDATE_FAILED), True), uids
         left = len(self._messages) - len(uids)
         text = "maildrop empty" if left == 0 else f"{left} message{'s' * (left != 1)} left"
-        return _Outcome(render_pop3(K.QUIT_UPDATED, hostname=self.hostname, left=text),
-                        True), uids
+        return _Outcome(render_pop3(K.QUIT_UPDATED, hostname=self.hostname, left=text), True), uids
 
     # -- command handlers -----------------------------------------------------------------
 
@@ -321,13 +356,18 @@ class Pop3ServerConnection:
             return _Outcome(render_pop3(K.SYNTAX, syntax="PASS string"), False)
         maildrop = self.provider.authenticate(user, argument)
         if maildrop is None:
-            return _Outcome(render_pop3(K.PASS_BAD), False, note=(
-                "wrong name or password: the password crossed the network in plain text"))
+            return _Outcome(
+                render_pop3(K.PASS_BAD),
+                False,
+                note=("wrong name or password: the password crossed the network in plain text"),
+            )
         messages, self._load = _snapshot(maildrop)
         for uid, _ in messages:
             if not _UID.match(uid.encode("utf-8", "replace")):
-                raise LocalProtocolError(f"maildrop unique-id {uid!r} is not 1-70 printable "
-                                         f"ASCII characters (RFC 1939 section 7)")
+                raise LocalProtocolError(
+                    f"maildrop unique-id {uid!r} is not 1-70 printable "
+                    f"ASCII characters (RFC 1939 section 7)"
+                )
         self.user, self.maildrop, self._messages = user, maildrop, messages
         self._marked.clear()
         return _Outcome(render_pop3(K.PASS_OK, user=user, **self._totals()), True)
@@ -338,11 +378,13 @@ class Pop3ServerConnection:
 
     def _capa(self, argument: str) -> _Outcome:
         return self._no_argument(argument, "CAPA") or _Outcome(
-            render_pop3(K.CAPA_OK, lines=CAPABILITIES), True)
+            render_pop3(K.CAPA_OK, lines=CAPABILITIES), True
+        )
 
     def _stat(self, argument: str) -> _Outcome:
         return self._no_argument(argument, "STAT") or _Outcome(
-            render_pop3(K.STAT_OK, **self._totals()), True)
+            render_pop3(K.STAT_OK, **self._totals()), True
+        )
 
     def _noop(self, argument: str) -> _Outcome:
         return self._no_argument(argument, "NOOP") or _Outcome(render_pop3(K.NOOP_OK), True)
@@ -354,8 +396,15 @@ class Pop3ServerConnection:
         self._marked.clear()
         return _Outcome(render_pop3(K.RSET_OK, **self._totals()), True)
 
-    def _listing(self, argument: str, syntax: str, describe: Callable[[int], str],
-                 one: Pop3ReplyKind, every: Pop3ReplyKind, field: str) -> _Outcome:
+    def _listing(
+        self,
+        argument: str,
+        syntax: str,
+        describe: Callable[[int], str],
+        one: Pop3ReplyKind,
+        every: Pop3ReplyKind,
+        field: str,
+    ) -> _Outcome:
         if not argument:
             lines = tuple(f"{n} {describe(n)}".encode() for n in self._live())
             return _Outcome(render_pop3(every, lines=lines, **self._totals()), True)
@@ -368,13 +417,24 @@ class Pop3ServerConnection:
         return _Outcome(render_pop3(one, msg=n, **{field: describe(n)}), True, uid)
 
     def _list(self, argument: str) -> _Outcome:
-        return self._listing(argument, "LIST [msg]",
-                             lambda n: str(self._messages[n - 1][1]),
-                             K.LIST_ONE, K.LIST_ALL, "size")
+        return self._listing(
+            argument,
+            "LIST [msg]",
+            lambda n: str(self._messages[n - 1][1]),
+            K.LIST_ONE,
+            K.LIST_ALL,
+            "size",
+        )
 
     def _uidl(self, argument: str) -> _Outcome:
-        return self._listing(argument, "UIDL [msg]", lambda n: self._messages[n - 1][0],
-                             K.UIDL_ONE, K.UIDL_ALL, "uid")
+        return self._listing(
+            argument,
+            "UIDL [msg]",
+            lambda n: self._messages[n - 1][0],
+            K.UIDL_ONE,
+            K.UIDL_ALL,
+            "uid",
+        )
 
     def _message(self, argument: str, syntax: str) -> tuple[int, str, bytes] | _Outcome:
         n = self._number(argument, syntax)

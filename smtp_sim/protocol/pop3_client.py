@@ -27,8 +27,9 @@ def multiline_for(command: bytes | str) -> bool:
     text = command.decode("utf-8", "replace") if isinstance(command, bytes) else command
     verb, _, argument = text.strip().partition(" ")
     verb = verb.upper()
-    return verb in _MULTILINE_ALWAYS or (verb in _MULTILINE_WITHOUT_ARGUMENT
-                                         and not argument.strip())
+    return verb in _MULTILINE_ALWAYS or (
+        verb in _MULTILINE_WITHOUT_ARGUMENT and not argument.strip()
+    )
 
 
 class Pop3ReplyParser:

@@ -81,159 +81,238 @@ class Pop3ReplySpec:
 
 K = Pop3ReplyKind
 S = Pop3ReplySpec
-_ANY_ERR = ("Any -ERR like this also counts towards the server's error budget: after too "
-            "many, the server closes the connection.")
-_NOT_COUNTED = ("A mistake about one message does not count towards the error budget: the "
-                "session simply goes on.")
+_ANY_ERR = (
+    "Any -ERR like this also counts towards the server's error budget: after too "
+    "many, the server closes the connection."
+)
+_NOT_COUNTED = (
+    "A mistake about one message does not count towards the error budget: the "
+    "session simply goes on."
+)
 
 #: Texts follow RFC 1939's own examples where it has them (sections 4 to 7).
-POP3_REPLIES: Mapping[Pop3ReplyKind, Pop3ReplySpec] = MappingProxyType({
-    K.GREETING: S(
-        True, "{hostname} POP3 server ready",
-        "The server's one-line greeting when the TCP connection opens. The session is now in "
-        "the AUTHORIZATION state: the client must say who it is (USER and PASS) before it can "
-        "see any mail.", "RFC 1939 section 4"),
-    K.CAPA_OK: S(
-        True, "Capability list follows",
-        "A multi-line reply: one capability per line (TOP, UIDL, USER, PIPELINING...), then a "
-        "line with a single dot. A client asks first so it knows which optional commands it "
-        "may use.", "RFC 2449 sections 5 and 6"),
-    K.USER_OK: S(
-        True, "{user}: send PASS",
-        "The user name was noted; the next command must be PASS with the password. This "
-        "server says +OK to any name and only checks at PASS, so a stranger cannot use USER to "
-        "learn which mailboxes exist (RFC 1939 section 7 allows this: 'the server may return a "
-        "positive response even though no such mailbox exists').",
-        "RFC 1939 section 7 (USER)"),
-    K.PASS_OK: S(
-        True, "{user}'s maildrop has {count} messages ({size} octets)",
-        "Name and password were right: the server locked the maildrop (so no other session "
-        "changes it) and the session moved to the TRANSACTION state. Message numbers 1, 2, "
-        "... now stay fixed until the session ends.", "RFC 1939 sections 4 and 7 (PASS)"),
-    K.PASS_BAD: S(
-        False, "invalid user name or password",
-        "The name and password do not match (RFC 1939's own wording is '-ERR invalid "
-        "password'). The session stays in the AUTHORIZATION state; start again with USER, or "
-        "QUIT. The password crossed the network in plain text: anyone on the path can read "
-        "it, which is why real servers wrap POP3 in TLS (port 995). Each failure is answered "
-        "only after a pause (Dovecot waits about two seconds, longer for an address that keeps "
-        "failing), and after three this server hangs up, so guessing passwords is slow.",
-        "RFC 1939 sections 7 (PASS) and 13"),
-    K.NEED_USER: S(
-        False, "send USER first",
-        "PASS is only allowed straight after a successful USER command; anything in between "
-        "means starting again with USER. " + _ANY_ERR, "RFC 1939 section 7 (PASS)"),
-    K.STAT_OK: S(
-        True, "{count} {size}",
-        "The 'drop listing': the number of messages and their total size in octets, exactly "
-        "two numbers so programs can read them. Messages marked for deletion are not counted.",
-        "RFC 1939 section 5 (STAT)"),
-    K.LIST_ALL: S(
-        True, "{count} messages ({size} octets)",
-        "A multi-line 'scan listing': one line 'number size' per message not marked as "
-        "deleted, then a line with a single dot.", "RFC 1939 section 5 (LIST)"),
-    K.LIST_ONE: S(
-        True, "{msg} {size}",
-        "The scan listing of one message: its number and its exact size in octets.",
-        "RFC 1939 section 5 (LIST)"),
-    K.UIDL_ALL: S(
-        True, "unique-id listing follows",
-        "A multi-line listing: 'number unique-id' per message. The unique-id never changes "
-        "between sessions, so a client that leaves mail on the server knows which messages it "
-        "has already downloaded.", "RFC 1939 section 7 (UIDL)"),
-    K.UIDL_ONE: S(
-        True, "{msg} {uid}",
-        "One message's number and its unique-id, which stays the same in every session.",
-        "RFC 1939 section 7 (UIDL)"),
-    K.RETR_OK: S(
-        True, "{size} octets",
-        "The whole message follows, line by line, then a line with a single dot. A line of "
-        "the message that starts with a dot is sent with a second dot in front "
-        "(byte-stuffing); the client removes it again. Retrieving does not delete: that is "
-        "DELE's job.", "RFC 1939 sections 3 and 5 (RETR)"),
-    K.TOP_OK: S(
-        True, "top of message follows",
-        "The message's header, the blank line after it, and the first n lines of its body "
-        "follow, byte-stuffed and ended by a line with a single dot. A client uses it to show "
-        "subjects without downloading whole messages.", "RFC 1939 section 7 (TOP)"),
-    K.DELE_OK: S(
-        True, "message {msg} deleted",
-        "The message is only MARKED as deleted: it disappears from STAT and LIST now, but the "
-        "server removes it only when the client ends the session with QUIT (the UPDATE "
-        "state). RSET, or a broken connection, keeps it.", "RFC 1939 section 5 (DELE)"),
-    K.NOOP_OK: S(
-        True, "",
-        "NOOP does nothing; the +OK shows the server is still there.",
-        "RFC 1939 section 5 (NOOP)"),
-    K.RSET_OK: S(
-        True, "maildrop has {count} messages ({size} octets)",
-        "Every deletion mark of this session is removed: nothing will be deleted at QUIT.",
-        "RFC 1939 section 5 (RSET)"),
-    K.QUIT_OK: S(
-        True, "{hostname} POP3 server signing off",
-        "QUIT before logging in: the server says goodbye and closes; nothing in any mailbox "
-        "changes.", "RFC 1939 section 4 (QUIT)"),
-    K.QUIT_UPDATED: S(
-        True, "{hostname} POP3 server signing off ({left})",
-        "QUIT after logging in: the session entered the UPDATE state, the server removed "
-        "every message marked with DELE, unlocked the maildrop and closed the connection.",
-        "RFC 1939 section 6 (QUIT)"),
-    K.UPDATE_FAILED: S(
-        False, "some deleted messages not removed",
-        "The session ended, but the server could not remove every message marked for "
-        "deletion; the rest stay in the maildrop.", "RFC 1939 section 6 (QUIT)"),
-    K.NO_SUCH_MESSAGE: S(
-        False, "no such message, only {count} messages in maildrop",
-        "No message has that number. Numbers run from 1 to the count that STAT gave at the "
-        "start of the session. " + _NOT_COUNTED, "RFC 1939 section 5"),
-    K.ALREADY_DELETED: S(
-        False, "message {msg} already deleted",
-        "That message is marked as deleted in this session; commands may not refer to it "
-        "(RSET brings it back). " + _NOT_COUNTED, "RFC 1939 section 5 (DELE)"),
-    K.SYNTAX: S(
-        False, "syntax: {syntax}",
-        "The command is known but its arguments are wrong (missing, not a number, or too "
-        "many). " + _ANY_ERR, "RFC 1939 section 3"),
-    K.WRONG_STATE: S(
-        False, "{verb} is not allowed in the {state} state",
-        "Each POP3 command belongs to a state: USER and PASS to AUTHORIZATION, STAT, LIST, "
-        "RETR, DELE, NOOP, RSET, TOP and UIDL to TRANSACTION; QUIT and CAPA work in both. "
-        + _ANY_ERR, "RFC 1939 sections 4, 5 and 9"),
-    K.UNKNOWN_COMMAND: S(
-        False, "unknown command",
-        "The server does not know this command (POP3 keywords are three or four letters, "
-        "case-insensitive; APOP and SASL's AUTH are not offered here). " + _ANY_ERR,
-        "RFC 1939 section 3"),
-    K.LINE_TOO_LONG: S(
-        False, "command line too long",
-        "A POP3 command line may be at most 255 octets including its CRLF. The server threw "
-        "the line away up to its end and is ready for the next command. " + _ANY_ERR,
-        "RFC 2449 section 4"),
-    K.TOO_MANY_ERRORS: S(
-        False, "too many errors, closing connection",
-        "The client made too many mistakes (or guessed too many passwords); the server hangs "
-        "up without entering the UPDATE state, so nothing is deleted.",
-        "RFC 1939 sections 6 and 8"),
-    K.TOO_MANY_AUTH_FAILURES: S(
-        False, "too many failed logins, closing connection",
-        "Three wrong passwords in one session: this server hangs up (Dovecot's login process "
-        "hangs up after three bad commands in a row, but keeps answering wrong passwords, "
-        "each after a pause). Connecting again is allowed, but every failure is answered "
-        "slowly, so guessing a password takes a very long time.",
-        "RFC 1939 section 13 (guessing passwords) and RFC 2449 section 8"),
-    K.AUTOLOGOUT: S(
-        False, "autologout: idle too long, closing connection",
-        "The client was silent too long. RFC 1939 lets a server log it out after at least "
-        "10 minutes; the session ends without the UPDATE state, so nothing is deleted.",
-        "RFC 1939 section 3"),
-    K.TOO_MANY_CONNECTIONS: S(
-        False, "[SYS/TEMP] too many connections, try again later",
-        "Sent instead of the greeting when the server already has as many sessions as it "
-        "allows; it closes the connection at once. [SYS/TEMP] says the problem is the "
-        "server's and passes: the client may try again later. Such codes in brackets are "
-        "allowed because CAPA lists RESP-CODES.",
-        "RFC 3206 section 4 and RFC 2449 section 8"),
-})
+POP3_REPLIES: Mapping[Pop3ReplyKind, Pop3ReplySpec] = MappingProxyType(
+    {
+        K.GREETING: S(
+            True,
+            "{hostname} POP3 server ready",
+            "The server's one-line greeting when the TCP connection opens. The session is now in "
+            "the AUTHORIZATION state: the client must say who it is (USER and PASS) before it can "
+            "see any mail.",
+            "RFC 1939 section 4",
+        ),
+        K.CAPA_OK: S(
+            True,
+            "Capability list follows",
+            "A multi-line reply: one capability per line (TOP, UIDL, USER, PIPELINING...), then a "
+            "line with a single dot. A client asks first so it knows which optional commands it "
+            "may use.",
+            "RFC 2449 sections 5 and 6",
+        ),
+        K.USER_OK: S(
+            True,
+            "{user}: send PASS",
+            "The user name was noted; the next command must be PASS with the password. This "
+            "server says +OK to any name and only checks at PASS, so a stranger cannot use USER to "
+            "learn which mailboxes exist (RFC 1939 section 7 allows this: 'the server may return a "
+            "positive response even though no such mailbox exists').",
+            "RFC 1939 section 7 (USER)",
+        ),
+        K.PASS_OK: S(
+            True,
+            "{user}'s maildrop has {count} messages ({size} octets)",
+            "Name and password were right: the server locked the maildrop (so no other session "
+            "changes it) and the session moved to the TRANSACTION state. Message numbers 1, 2, "
+            "... now stay fixed until the session ends.",
+            "RFC 1939 sections 4 and 7 (PASS)",
+        ),
+        K.PASS_BAD: S(
+            False,
+            "invalid user name or password",
+            "The name and password do not match (RFC 1939's own wording is '-ERR invalid "
+            "password'). The session stays in the AUTHORIZATION state; start again with USER, or "
+            "QUIT. The password crossed the network in plain text: anyone on the path can read "
+            "it, which is why real servers wrap POP3 in TLS (port 995). Each failure is answered "
+            "only after a pause (Dovecot waits about two seconds, longer for an address that keeps "
+            "failing), and after three this server hangs up, so guessing passwords is slow.",
+            "RFC 1939 sections 7 (PASS) and 13",
+        ),
+        K.NEED_USER: S(
+            False,
+            "send USER first",
+            "PASS is only allowed straight after a successful USER command; anything in between "
+            "means starting again with USER. " + _ANY_ERR,
+            "RFC 1939 section 7 (PASS)",
+        ),
+        K.STAT_OK: S(
+            True,
+            "{count} {size}",
+            "The 'drop listing': the number of messages and their total size in octets, exactly "
+            "two numbers so programs can read them. Messages marked for deletion are not counted.",
+            "RFC 1939 section 5 (STAT)",
+        ),
+        K.LIST_ALL: S(
+            True,
+            "{count} messages ({size} octets)",
+            "A multi-line 'scan listing': one line 'number size' per message not marked as "
+            "deleted, then a line with a single dot.",
+            "RFC 1939 section 5 (LIST)",
+        ),
+        K.LIST_ONE: S(
+            True,
+            "{msg} {size}",
+            "The scan listing of one message: its number and its exact size in octets.",
+            "RFC 1939 section 5 (LIST)",
+        ),
+        K.UIDL_ALL: S(
+            True,
+            "unique-id listing follows",
+            "A multi-line listing: 'number unique-id' per message. The unique-id never changes "
+            "between sessions, so a client that leaves mail on the server knows which messages it "
+            "has already downloaded.",
+            "RFC 1939 section 7 (UIDL)",
+        ),
+        K.UIDL_ONE: S(
+            True,
+            "{msg} {uid}",
+            "One message's number and its unique-id, which stays the same in every session.",
+            "RFC 1939 section 7 (UIDL)",
+        ),
+        K.RETR_OK: S(
+            True,
+            "{size} octets",
+            "The whole message follows, line by line, then a line with a single dot. A line of "
+            "the message that starts with a dot is sent with a second dot in front "
+            "(byte-stuffing); the client removes it again. Retrieving does not delete: that is "
+            "DELE's job.",
+            "RFC 1939 sections 3 and 5 (RETR)",
+        ),
+        K.TOP_OK: S(
+            True,
+            "top of message follows",
+            "The message's header, the blank line after it, and the first n lines of its body "
+            "follow, byte-stuffed and ended by a line with a single dot. A client uses it to show "
+            "subjects without downloading whole messages.",
+            "RFC 1939 section 7 (TOP)",
+        ),
+        K.DELE_OK: S(
+            True,
+            "message {msg} deleted",
+            "The message is only MARKED as deleted: it disappears from STAT and LIST now, but the "
+            "server removes it only when the client ends the session with QUIT (the UPDATE "
+            "state). RSET, or a broken connection, keeps it.",
+            "RFC 1939 section 5 (DELE)",
+        ),
+        K.NOOP_OK: S(
+            True,
+            "",
+            "NOOP does nothing; the +OK shows the server is still there.",
+            "RFC 1939 section 5 (NOOP)",
+        ),
+        K.RSET_OK: S(
+            True,
+            "maildrop has {count} messages ({size} octets)",
+            "Every deletion mark of this session is removed: nothing will be deleted at QUIT.",
+            "RFC 1939 section 5 (RSET)",
+        ),
+        K.QUIT_OK: S(
+            True,
+            "{hostname} POP3 server signing off",
+            "QUIT before logging in: the server says goodbye and closes; nothing in any mailbox "
+            "changes.",
+            "RFC 1939 section 4 (QUIT)",
+        ),
+        K.QUIT_UPDATED: S(
+            True,
+            "{hostname} POP3 server signing off ({left})",
+            "QUIT after logging in: the session entered the UPDATE state, the server removed "
+            "every message marked with DELE, unlocked the maildrop and closed the connection.",
+            "RFC 1939 section 6 (QUIT)",
+        ),
+        K.UPDATE_FAILED: S(
+            False,
+            "some deleted messages not removed",
+            "The session ended, but the server could not remove every message marked for "
+            "deletion; the rest stay in the maildrop.",
+            "RFC 1939 section 6 (QUIT)",
+        ),
+        K.NO_SUCH_MESSAGE: S(
+            False,
+            "no such message, only {count} messages in maildrop",
+            "No message has that number. Numbers run from 1 to the count that STAT gave at the "
+            "start of the session. " + _NOT_COUNTED,
+            "RFC 1939 section 5",
+        ),
+        K.ALREADY_DELETED: S(
+            False,
+            "message {msg} already deleted",
+            "That message is marked as deleted in this session; commands may not refer to it "
+            "(RSET brings it back). " + _NOT_COUNTED,
+            "RFC 1939 section 5 (DELE)",
+        ),
+        K.SYNTAX: S(
+            False,
+            "syntax: {syntax}",
+            "The command is known but its arguments are wrong (missing, not a number, or too "
+            "many). " + _ANY_ERR,
+            "RFC 1939 section 3",
+        ),
+        K.WRONG_STATE: S(
+            False,
+            "{verb} is not allowed in the {state} state",
+            "Each POP3 command belongs to a state: USER and PASS to AUTHORIZATION, STAT, LIST, "
+            "RETR, DELE, NOOP, RSET, TOP and UIDL to TRANSACTION; QUIT and CAPA work in both. "
+            + _ANY_ERR,
+            "RFC 1939 sections 4, 5 and 9",
+        ),
+        K.UNKNOWN_COMMAND: S(
+            False,
+            "unknown command",
+            "The server does not know this command (POP3 keywords are three or four letters, "
+            "case-insensitive; APOP and SASL's AUTH are not offered here). " + _ANY_ERR,
+            "RFC 1939 section 3",
+        ),
+        K.LINE_TOO_LONG: S(
+            False,
+            "command line too long",
+            "A POP3 command line may be at most 255 octets including its CRLF. The server threw "
+            "the line away up to its end and is ready for the next command. " + _ANY_ERR,
+            "RFC 2449 section 4",
+        ),
+        K.TOO_MANY_ERRORS: S(
+            False,
+            "too many errors, closing connection",
+            "The client made too many mistakes (or guessed too many passwords); the server hangs "
+            "up without entering the UPDATE state, so nothing is deleted.",
+            "RFC 1939 sections 6 and 8",
+        ),
+        K.TOO_MANY_AUTH_FAILURES: S(
+            False,
+            "too many failed logins, closing connection",
+            "Three wrong passwords in one session: this server hangs up (Dovecot's login process "
+            "hangs up after three bad commands in a row, but keeps answering wrong passwords, "
+            "each after a pause). Connecting again is allowed, but every failure is answered "
+            "slowly, so guessing a password takes a very long time.",
+            "RFC 1939 section 13 (guessing passwords) and RFC 2449 section 8",
+        ),
+        K.AUTOLOGOUT: S(
+            False,
+            "autologout: idle too long, closing connection",
+            "The client was silent too long. RFC 1939 lets a server log it out after at least "
+            "10 minutes; the session ends without the UPDATE state, so nothing is deleted.",
+            "RFC 1939 section 3",
+        ),
+        K.TOO_MANY_CONNECTIONS: S(
+            False,
+            "[SYS/TEMP] too many connections, try again later",
+            "Sent instead of the greeting when the server already has as many sessions as it "
+            "allows; it closes the connection at once. [SYS/TEMP] says the problem is the "
+            "server's and passes: the client may try again later. Such codes in brackets are "
+            "allowed because CAPA lists RESP-CODES.",
+            "RFC 3206 section 4 and RFC 2449 section 8",
+        ),
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,8 +354,9 @@ class Pop3Reply:
         head = self.status_line.encode("utf-8", "replace") + b"\r\n"
         if self.lines is None:
             return head
-        body = b"".join((b"." + line if line[:1] == b"." else line) + b"\r\n"
-                        for line in self.lines)
+        body = b"".join(
+            (b"." + line if line[:1] == b"." else line) + b"\r\n" for line in self.lines
+        )
         return head + body + b".\r\n"
 
     def __str__(self) -> str:
@@ -288,8 +368,13 @@ class _Fields(dict):
         return ""
 
 
-def render_pop3(kind: Pop3ReplyKind, *, lines: tuple[bytes, ...] | None = None,
-                text: str | None = None, **fields: object) -> Pop3Reply:
+def render_pop3(
+    kind: Pop3ReplyKind,
+    *,
+    lines: tuple[bytes, ...] | None = None,
+    text: str | None = None,
+    **fields: object,
+) -> Pop3Reply:
     """Build the reply of ``kind`` from the catalog (``text`` overrides the template)."""
     spec = POP3_REPLIES[kind]
     template = spec.text if text is None else text
@@ -319,96 +404,180 @@ _AUTH = ("AUTHORIZATION",)
 _TX = ("TRANSACTION",)
 _BOTH = ("AUTHORIZATION", "TRANSACTION")
 
-POP3_COMMANDS: Mapping[str, Pop3CommandInfo] = MappingProxyType({info.verb: info for info in (
-    C("USER", "USER name", _AUTH,
-      "Names the mailbox (maildrop) the client wants to open.",
-      "The first half of plain-text login; PASS must follow at once. Many servers answer +OK "
-      "to any name so that USER cannot be used to find out which mailboxes exist.",
-      (K.USER_OK, K.SYNTAX), ("C: USER bob@cs.tcd.ie", "S: +OK bob@cs.tcd.ie: send PASS"),
-      "RFC 1939 section 7"),
-    C("PASS", "PASS string", _AUTH,
-      "Gives the password for the name sent with USER; if it is right the maildrop is locked "
-      "and the session enters the TRANSACTION state.",
-      "The whole rest of the line is the password, spaces included. It crosses the network in "
-      "plain text, so anyone who can see the traffic learns it: real services use POP3 over "
-      "TLS (port 995) or STLS (RFC 2595).",
-      (K.PASS_OK, K.PASS_BAD, K.NEED_USER),
-      ("C: PASS secret", "S: +OK bob@cs.tcd.ie's maildrop has 2 messages (320 octets)"),
-      "RFC 1939 sections 7 and 13"),
-    C("STAT", "STAT", _TX,
-      "Asks how many messages there are and how big they are together.",
-      "The reply is exactly '+OK count size' (the drop listing); messages marked with DELE "
-      "are left out.", (K.STAT_OK,), ("C: STAT", "S: +OK 2 320"), "RFC 1939 section 5"),
-    C("LIST", "LIST [msg]", _TX,
-      "Lists the size of every message, or of one message.",
-      "Without an argument the reply is multi-line: 'number size' per message, then a dot. "
-      "With a number, one line. Sizes are exact octet counts, CRLF counted as two.",
-      (K.LIST_ALL, K.LIST_ONE, K.NO_SUCH_MESSAGE, K.ALREADY_DELETED),
-      ("C: LIST", "S: +OK 2 messages (320 octets)", "S: 1 120", "S: 2 200", "S: ."),
-      "RFC 1939 section 5"),
-    C("UIDL", "UIDL [msg]", _TX,
-      "Lists the unique-id of every message, or of one message.",
-      "A unique-id is 1 to 70 printable characters and stays the same across sessions, so a "
-      "client that keeps mail on the server can tell which messages are new.",
-      (K.UIDL_ALL, K.UIDL_ONE, K.NO_SUCH_MESSAGE, K.ALREADY_DELETED),
-      ("C: UIDL", "S: +OK unique-id listing follows", "S: 1 whqtswO00WBw418f9t5JxYwZ",
-       "S: 2 QhdPYR:00WBw1Ph7x7", "S: ."), "RFC 1939 section 7"),
-    C("RETR", "RETR msg", _TX,
-      "Downloads one whole message.",
-      "The message follows the +OK line and ends with a line holding a single dot; lines "
-      "starting with a dot are byte-stuffed. RETR does not delete the message.",
-      (K.RETR_OK, K.NO_SUCH_MESSAGE, K.ALREADY_DELETED, K.SYNTAX),
-      ("C: RETR 1", "S: +OK 120 octets", "S: <the message, byte-stuffed>", "S: ."),
-      "RFC 1939 section 5"),
-    C("DELE", "DELE msg", _TX,
-      "Marks a message for deletion.",
-      "The message is removed only when the session ends with QUIT (the UPDATE state); until "
-      "then RSET can unmark it, and a broken connection deletes nothing.",
-      (K.DELE_OK, K.NO_SUCH_MESSAGE, K.ALREADY_DELETED, K.SYNTAX),
-      ("C: DELE 1", "S: +OK message 1 deleted"), "RFC 1939 section 5"),
-    C("NOOP", "NOOP", _TX,
-      "Does nothing; the server answers +OK.",
-      "Useful to check that the connection is alive.", (K.NOOP_OK,),
-      ("C: NOOP", "S: +OK"), "RFC 1939 section 5"),
-    C("RSET", "RSET", _TX,
-      "Unmarks every message marked with DELE in this session.",
-      "Nothing is deleted at QUIT after an RSET, unless DELE is used again.", (K.RSET_OK,),
-      ("C: RSET", "S: +OK maildrop has 2 messages (320 octets)"), "RFC 1939 section 5"),
-    C("TOP", "TOP msg n", _TX,
-      "Shows a message's header and the first n lines of its body.",
-      "TOP 1 0 gives just the header (and the blank line after it). If n is larger than the "
-      "body, the whole message is sent.", (K.TOP_OK, K.NO_SUCH_MESSAGE, K.SYNTAX),
-      ("C: TOP 1 10", "S: +OK top of message follows", "S: <header, blank line, 10 lines>",
-       "S: ."), "RFC 1939 section 7"),
-    C("QUIT", "QUIT", _BOTH,
-      "Ends the session.",
-      "In the AUTHORIZATION state it just closes. In the TRANSACTION state the session first "
-      "enters the UPDATE state: messages marked with DELE are removed, the maildrop is "
-      "unlocked, and then the connection closes.", (K.QUIT_OK, K.QUIT_UPDATED,
-                                                    K.UPDATE_FAILED),
-      ("C: QUIT", "S: +OK mail.cs.tcd.ie POP3 server signing off (maildrop empty)"),
-      "RFC 1939 sections 4 and 6"),
-    C("CAPA", "CAPA", _BOTH,
-      "Asks which optional commands and extensions the server supports.",
-      "Added by the POP3 extension mechanism (1998). The reply lists one capability per line, "
-      "e.g. TOP, UIDL, USER, RESP-CODES (-ERR replies may start with a code in brackets, "
-      "such as [SYS/TEMP]) and PIPELINING (the client may send several commands without "
-      "waiting).", (K.CAPA_OK,),
-      ("C: CAPA", "S: +OK Capability list follows", "S: USER", "S: TOP", "S: UIDL", "S: ."),
-      "RFC 2449 section 5"),
-)})
+POP3_COMMANDS: Mapping[str, Pop3CommandInfo] = MappingProxyType(
+    {
+        info.verb: info
+        for info in (
+            C(
+                "USER",
+                "USER name",
+                _AUTH,
+                "Names the mailbox (maildrop) the client wants to open.",
+                "The first half of plain-text login; PASS must follow at once. Many servers answer +OK "
+                "to any name so that USER cannot be used to find out which mailboxes exist.",
+                (K.USER_OK, K.SYNTAX),
+                ("C: USER bob@cs.tcd.ie", "S: +OK bob@cs.tcd.ie: send PASS"),
+                "RFC 1939 section 7",
+            ),
+            C(
+                "PASS",
+                "PASS string",
+                _AUTH,
+                "Gives the password for the name sent with USER; if it is right the maildrop is locked "
+                "and the session enters the TRANSACTION state.",
+                "The whole rest of the line is the password, spaces included. It crosses the network in "
+                "plain text, so anyone who can see the traffic learns it: real services use POP3 over "
+                "TLS (port 995) or STLS (RFC 2595).",
+                (K.PASS_OK, K.PASS_BAD, K.NEED_USER),
+                ("C: PASS secret", "S: +OK bob@cs.tcd.ie's maildrop has 2 messages (320 octets)"),
+                "RFC 1939 sections 7 and 13",
+            ),
+            C(
+                "STAT",
+                "STAT",
+                _TX,
+                "Asks how many messages there are and how big they are together.",
+                "The reply is exactly '+OK count size' (the drop listing); messages marked with DELE "
+                "are left out.",
+                (K.STAT_OK,),
+                ("C: STAT", "S: +OK 2 320"),
+                "RFC 1939 section 5",
+            ),
+            C(
+                "LIST",
+                "LIST [msg]",
+                _TX,
+                "Lists the size of every message, or of one message.",
+                "Without an argument the reply is multi-line: 'number size' per message, then a dot. "
+                "With a number, one line. Sizes are exact octet counts, CRLF counted as two.",
+                (K.LIST_ALL, K.LIST_ONE, K.NO_SUCH_MESSAGE, K.ALREADY_DELETED),
+                ("C: LIST", "S: +OK 2 messages (320 octets)", "S: 1 120", "S: 2 200", "S: ."),
+                "RFC 1939 section 5",
+            ),
+            C(
+                "UIDL",
+                "UIDL [msg]",
+                _TX,
+                "Lists the unique-id of every message, or of one message.",
+                "A unique-id is 1 to 70 printable characters and stays the same across sessions, so a "
+                "client that keeps mail on the server can tell which messages are new.",
+                (K.UIDL_ALL, K.UIDL_ONE, K.NO_SUCH_MESSAGE, K.ALREADY_DELETED),
+                (
+                    "C: UIDL",
+                    "S: +OK unique-id listing follows",
+                    "S: 1 whqtswO00WBw418f9t5JxYwZ",
+                    "S: 2 QhdPYR:00WBw1Ph7x7",
+                    "S: .",
+                ),
+                "RFC 1939 section 7",
+            ),
+            C(
+                "RETR",
+                "RETR msg",
+                _TX,
+                "Downloads one whole message.",
+                "The message follows the +OK line and ends with a line holding a single dot; lines "
+                "starting with a dot are byte-stuffed. RETR does not delete the message.",
+                (K.RETR_OK, K.NO_SUCH_MESSAGE, K.ALREADY_DELETED, K.SYNTAX),
+                ("C: RETR 1", "S: +OK 120 octets", "S: <the message, byte-stuffed>", "S: ."),
+                "RFC 1939 section 5",
+            ),
+            C(
+                "DELE",
+                "DELE msg",
+                _TX,
+                "Marks a message for deletion.",
+                "The message is removed only when the session ends with QUIT (the UPDATE state); until "
+                "then RSET can unmark it, and a broken connection deletes nothing.",
+                (K.DELE_OK, K.NO_SUCH_MESSAGE, K.ALREADY_DELETED, K.SYNTAX),
+                ("C: DELE 1", "S: +OK message 1 deleted"),
+                "RFC 1939 section 5",
+            ),
+            C(
+                "NOOP",
+                "NOOP",
+                _TX,
+                "Does nothing; the server answers +OK.",
+                "Useful to check that the connection is alive.",
+                (K.NOOP_OK,),
+                ("C: NOOP", "S: +OK"),
+                "RFC 1939 section 5",
+            ),
+            C(
+                "RSET",
+                "RSET",
+                _TX,
+                "Unmarks every message marked with DELE in this session.",
+                "Nothing is deleted at QUIT after an RSET, unless DELE is used again.",
+                (K.RSET_OK,),
+                ("C: RSET", "S: +OK maildrop has 2 messages (320 octets)"),
+                "RFC 1939 section 5",
+            ),
+            C(
+                "TOP",
+                "TOP msg n",
+                _TX,
+                "Shows a message's header and the first n lines of its body.",
+                "TOP 1 0 gives just the header (and the blank line after it). If n is larger than the "
+                "body, the whole message is sent.",
+                (K.TOP_OK, K.NO_SUCH_MESSAGE, K.SYNTAX),
+                (
+                    "C: TOP 1 10",
+                    "S: +OK top of message follows",
+                    "S: <header, blank line, 10 lines>",
+                    "S: .",
+                ),
+                "RFC 1939 section 7",
+            ),
+            C(
+                "QUIT",
+                "QUIT",
+                _BOTH,
+                "Ends the session.",
+                "In the AUTHORIZATION state it just closes. In the TRANSACTION state the session first "
+                "enters the UPDATE state: messages marked with DELE are removed, the maildrop is "
+                "unlocked, and then the connection closes.",
+                (K.QUIT_OK, K.QUIT_UPDATED, K.UPDATE_FAILED),
+                ("C: QUIT", "S: +OK mail.cs.tcd.ie POP3 server signing off (maildrop empty)"),
+                "RFC 1939 sections 4 and 6",
+            ),
+            C(
+                "CAPA",
+                "CAPA",
+                _BOTH,
+                "Asks which optional commands and extensions the server supports.",
+                "Added by the POP3 extension mechanism (1998). The reply lists one capability per line, "
+                "e.g. TOP, UIDL, USER, RESP-CODES (-ERR replies may start with a code in brackets, "
+                "such as [SYS/TEMP]) and PIPELINING (the client may send several commands without "
+                "waiting).",
+                (K.CAPA_OK,),
+                (
+                    "C: CAPA",
+                    "S: +OK Capability list follows",
+                    "S: USER",
+                    "S: TOP",
+                    "S: UIDL",
+                    "S: .",
+                ),
+                "RFC 2449 section 5",
+            ),
+        )
+    }
+)
 
 #: The two status indicators.
-STATUS_INDICATORS: Mapping[str, str] = MappingProxyType({
-    "+OK": "+OK: the positive status indicator. The command worked; any text after it is "
-           "for people, except where RFC 1939 fixes the format (STAT, LIST n, UIDL n). For "
-           "a multi-line reply the lines follow, ended by a line with a single dot "
-           "(RFC 1939 section 3).",
-    "-ERR": "-ERR: the negative status indicator. The command failed and nothing changed; "
-            "the text says why, for people only: POP3 has no reply codes to tell failures "
-            "apart (RFC 2449 section 8 adds optional codes in square brackets). "
-            "RFC 1939 section 3.",
-})
+STATUS_INDICATORS: Mapping[str, str] = MappingProxyType(
+    {
+        "+OK": "+OK: the positive status indicator. The command worked; any text after it is "
+        "for people, except where RFC 1939 fixes the format (STAT, LIST n, UIDL n). For "
+        "a multi-line reply the lines follow, ended by a line with a single dot "
+        "(RFC 1939 section 3).",
+        "-ERR": "-ERR: the negative status indicator. The command failed and nothing changed; "
+        "the text says why, for people only: POP3 has no reply codes to tell failures "
+        "apart (RFC 2449 section 8 adds optional codes in square brackets). "
+        "RFC 1939 section 3.",
+    }
+)
 
 _OVERVIEW = (
     "POP3 (Post Office Protocol version 3, RFC 1939): how a mail program fetches mail from "
@@ -440,7 +609,8 @@ def explain_pop3(topic: str = "") -> str:
     if info is None:
         raise UnknownPop3Topic(
             f"cannot explain {topic!r}: not a POP3 command this simulator knows "
-            f"({', '.join(POP3_COMMANDS)}) nor +OK/-ERR")
+            f"({', '.join(POP3_COMMANDS)}) nor +OK/-ERR"
+        )
     lines = [
         f"{info.verb} (POP3): {info.purpose}",
         f"Syntax: {info.syntax}",

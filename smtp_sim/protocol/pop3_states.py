@@ -48,8 +48,12 @@ POP3_VERBS: frozenset[str] = frozenset(i.value for i in Pop3Input if i not in _P
 
 
 def _build() -> dict[Pop3State, dict[Pop3Input, Pop3State]]:
-    A, T, U, X = (Pop3State.AUTHORIZATION, Pop3State.TRANSACTION, Pop3State.UPDATE,
-                  Pop3State.CLOSED)
+    A, T, U, X = (
+        Pop3State.AUTHORIZATION,
+        Pop3State.TRANSACTION,
+        Pop3State.UPDATE,
+        Pop3State.CLOSED,
+    )
     I = Pop3Input  # noqa: E741
     table: dict[Pop3State, dict[Pop3Input, Pop3State]] = {s: {} for s in Pop3State}
     table[A] = {I.USER: A, I.PASS: T, I.CAPA: A, I.QUIT: X, I.CLOSE: X}

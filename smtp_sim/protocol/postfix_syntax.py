@@ -43,7 +43,7 @@ def smtpd_tokens(line: str) -> list[Token]:
                     i += 1
                 if buf:
                     break
-            elif c in "<\"":
+            elif c in '<"':
                 i, err = _quoted(line, i, buf, c, ">" if c == "<" else '"')
                 error = error or err
             elif c == ":":
@@ -92,8 +92,14 @@ def _quoted(line: str, i: int, buf: list[str], start: str, last: str) -> tuple[i
 # -- RFC 822 addresses (tok822_parse.c) ------------------------------------------------------
 
 _OPCHARS = '|%!()<>@,;:\\".[]'
-_ATOM, _QSTRING, _DOMLIT, _COMMENT, _ADDR, _STARTGRP = "atom", "qstring", "domlit", "comment", \
-    "addr", "startgrp"
+_ATOM, _QSTRING, _DOMLIT, _COMMENT, _ADDR, _STARTGRP = (
+    "atom",
+    "qstring",
+    "domlit",
+    "comment",
+    "addr",
+    "startgrp",
+)
 
 
 class _Tok:

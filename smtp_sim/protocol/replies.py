@@ -154,7 +154,8 @@ DEFAULT_REPLIES: dict[ReplyKind, ReplySpec] = {
     ReplyKind.RCPT_SYNTAX: S(501, "5.5.4", "Syntax: RCPT TO:<address>"),
     ReplyKind.NEED_MAIL: S(503, "5.5.1", "Bad sequence of commands: need MAIL command"),
     ReplyKind.USER_UNKNOWN: S(
-        550, "5.1.1", "{address}: Requested action not taken: mailbox unavailable"),
+        550, "5.1.1", "{address}: Requested action not taken: mailbox unavailable"
+    ),
     # RFC 5321 3.6.2: a server that declines to relay for policy reasons SHOULD answer 550
     # (4.3.2 lists no 554 for RCPT; Postfix's 554 is its own wording, kept in personalities.py)
     ReplyKind.RELAY_DENIED: S(550, "5.7.1", "{address}: Relay access denied"),
@@ -176,7 +177,8 @@ DEFAULT_REPLIES: dict[ReplyKind, ReplySpec] = {
         552, "5.3.4", "Requested mail action aborted: exceeded storage allocation"
     ),
     ReplyKind.MESSAGE_SIZE_EXCEEDS: S(
-        552, "5.3.4", "Message size exceeds fixed maximum message size"),
+        552, "5.3.4", "Message size exceeds fixed maximum message size"
+    ),
     ReplyKind.DATA_LINE_TOO_LONG: S(500, "5.5.2", "Line too long"),
     ReplyKind.BARE_LF_REJECTED: S(550, "5.5.2", "{hostname} Error: bare <LF> received"),
     ReplyKind.RSET_OK: S(250, "2.0.0", "OK"),
@@ -187,14 +189,15 @@ DEFAULT_REPLIES: dict[ReplyKind, ReplySpec] = {
     ),
     ReplyKind.VRFY_DISABLED: S(502, "5.5.1", "VRFY command is disabled"),
     ReplyKind.VRFY_UNKNOWN: S(
-        550, "5.1.1", "{argument}: Requested action not taken: mailbox unavailable"),
+        550, "5.1.1", "{argument}: Requested action not taken: mailbox unavailable"
+    ),
     ReplyKind.VRFY_SYNTAX: S(501, "5.5.4", "Syntax: VRFY address"),
     ReplyKind.EXPN_OK: S(250, "2.1.5", "{address}"),
     ReplyKind.EXPN_DISABLED: S(502, "5.5.1", "EXPN command is disabled"),
     ReplyKind.EXPN_UNKNOWN: S(550, "5.1.1", "{argument}: Requested action not taken: no such list"),
     ReplyKind.EXPN_SYNTAX: S(501, "5.5.4", "Syntax: EXPN list"),
     ReplyKind.HELP_OK: S(214, "2.0.0", "{argument}"),
-    ReplyKind.HELP_UNKNOWN_TOPIC: S(504, "5.5.1", "HELP topic \"{argument}\" unknown"),
+    ReplyKind.HELP_UNKNOWN_TOPIC: S(504, "5.5.1", 'HELP topic "{argument}" unknown'),
     ReplyKind.DEBUG_OK: S(200, None, "Debug set"),
     ReplyKind.BYE: S(221, "2.0.0", "{hostname} Service closing transmission channel"),
     ReplyKind.UNKNOWN_COMMAND: S(500, "5.5.2", "Syntax error, command unrecognized"),
@@ -221,10 +224,12 @@ DEFAULT_REPLIES: dict[ReplyKind, ReplySpec] = {
     ReplyKind.TOO_MANY_CONNECTIONS: S(421, "4.7.0", "{hostname} Too many connections"),
     # One client address past its share (Postfix 3.12 smtpd.c, smtpd_client_connection_count_limit).
     ReplyKind.TOO_MANY_CONNECTIONS_FROM: S(
-        421, "4.7.0", "{hostname} Error: too many connections from {client}"),
+        421, "4.7.0", "{hostname} Error: too many connections from {client}"
+    ),
     ReplyKind.LOCAL_ERROR: S(451, "4.3.0", "Requested action aborted: local error in processing"),
     ReplyKind.TEMPORARY_FAILURE: S(
-        450, "4.2.0", "Requested mail action not taken: mailbox unavailable"),
+        450, "4.2.0", "Requested mail action not taken: mailbox unavailable"
+    ),
     # RFC 6531 section 3.7.4 (invalid UTF-8 in a command); RFC 3463 5.5.2 syntax error
     ReplyKind.BAD_UTF8: S(500, "5.5.2", "Syntax error: invalid UTF-8"),
     # RFC 1870 section 6: a SIZE value that is not a number is a syntax error (501)
@@ -235,8 +240,9 @@ DEFAULT_REPLIES: dict[ReplyKind, ReplySpec] = {
     ReplyKind.TLS_NOT_AVAILABLE: S(454, "4.7.0", "TLS not available due to temporary reason"),
     # RFC 4954 section 4: AUTH when the server offers no mechanism
     ReplyKind.AUTH_NOT_ENABLED: S(503, "5.5.1", "Authentication not enabled"),
-    ReplyKind.IN_TRANSACTION: S(503, "5.5.1", "Bad sequence of commands: mail transaction in "
-                                "progress"),
+    ReplyKind.IN_TRANSACTION: S(
+        503, "5.5.1", "Bad sequence of commands: mail transaction in progress"
+    ),
     ReplyKind.NOT_AUTHORIZED: S(550, "5.7.0", "Not authorized"),
     ReplyKind.ATTRIBUTE_SYNTAX: S(501, "5.5.4", "Syntax: {verb} attribute=value..."),
     # RFC 1985 section 5: ETRN's replies (458, 459, 500, 501, 503 in the RFC's own list)
@@ -367,8 +373,10 @@ def render(
     text = spec.text.format_map(_Fields(fields))
     lines = tuple(text.split("\n")) + extra_lines
     enhanced = spec.enhanced if enhanced_codes else None
-    if "\r" in text or not _checked(spec) or (
-        extra_lines and any("\r" in x or "\n" in x for x in extra_lines)
+    if (
+        "\r" in text
+        or not _checked(spec)
+        or (extra_lines and any("\r" in x or "\n" in x for x in extra_lines))
     ):
         # Reply's own checks say what is wrong (or pass: the enhanced code may be unused).
         return Reply(code=spec.code, lines=lines, enhanced=enhanced, kind=kind)

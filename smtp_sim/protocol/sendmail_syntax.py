@@ -120,7 +120,7 @@ def parse_path(text: str, *, sender: bool) -> Path:
     if closes > opens:
         return _bad(whole, params, 553, "5.0.0", "Unbalanced '>'")
     if opens:
-        inner = shown[shown.find("<") + 1: shown.rfind(">")]
+        inner = shown[shown.find("<") + 1 : shown.rfind(">")]
     bad = next((c for c in inner if ord(c) < 32 or ord(c) == 127), None)
     if bad is not None:
         mailbox = inner[: inner.find(bad) + 1]
@@ -131,8 +131,13 @@ def parse_path(text: str, *, sender: bool) -> Path:
     if any(len(token) > MAXTOKEN for token in _tokens(inner)):
         return _bad(whole, params, 553, "5.1.0", "prescan: token too long")
     if len(shown) >= MAXNAME:
-        return _bad(whole[:MAXNAME - 1], params, 553, "5.1.0",
-                    f'Address "{shown[:MAXNAME - 1]}" too long (255 bytes max)')
+        return _bad(
+            whole[: MAXNAME - 1],
+            params,
+            553,
+            "5.1.0",
+            f'Address "{shown[: MAXNAME - 1]}" too long (255 bytes max)',
+        )
     if not inner.strip():
         if sender:
             return Path(shown, params, local="", domain=None)  # <>: the null sender
@@ -144,10 +149,11 @@ def parse_path(text: str, *, sender: bool) -> Path:
         colon = address.find(":")
         if colon < 0:
             if address == "@":
-                return _bad(shown, params, 553, "5.1.3",
-                            "List:; syntax illegal for recipient addresses")
+                return _bad(
+                    shown, params, 553, "5.1.3", "List:; syntax illegal for recipient addresses"
+                )
             return _bad(shown, params, 553, "5.1.3", "User address required")
-        address = address[colon + 1:]
+        address = address[colon + 1 :]
     if address.startswith("|") or address.startswith('"|'):
         if sender:
             return _bad(shown, params, 553, "5.1.7", "Invalid sender address")
@@ -180,7 +186,7 @@ def _split_at(address: str) -> tuple[str, bool, str]:
         if c == '"':
             quoted = not quoted
         elif c == "@" and not quoted:
-            return address[:i], True, address[i + 1:]
+            return address[:i], True, address[i + 1 :]
     return address, False, ""
 
 
@@ -188,7 +194,7 @@ def _tokens(text: str) -> list[str]:
     """prescan()'s atoms, roughly: runs of characters between sendmail's operators."""
     out, word = [], []
     for c in text:
-        if c in ".:%@!^/[]<>,;\"()= \t":
+        if c in '.:%@!^/[]<>,;"()= \t':
             if word:
                 out.append("".join(word))
                 word = []

@@ -35,8 +35,8 @@ from .personalities import (
     get_personality,
 )
 from .policy import MailPolicy, Stage, Verdict, default_policy
-from .records import unchecked_constructor
 from .postfix_syntax import is_header, smtpd_tokens, valid_utf8
+from .records import unchecked_constructor
 from .replies import Reply, ReplyKind, ReplySpec, render
 from .server_commands import CommandHandlers
 from .server_postfix import RECOGNISED_HANDLERS, PostfixCommands
@@ -85,13 +85,40 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
     """One SMTP session seen from the server. See the module docstring for the loop."""
 
     __slots__ = (
-        "_bdat", "_bdat_error", "_chunk", "_owed",
-        "_data", "_data_dropped", "_data_scan", "_discarding", "_events", "_in", "_out",
-        "_peer_closed", "_rcpt_rejected", "_refusing", "_shared", "_words", "client_ip", "date",
-        "debug_mode", "envelope", "error_count", "esmtp", "helo_name", "hostname",
-        "messages_accepted", "personality", "policy", "state",
+        "_bdat",
+        "_bdat_error",
+        "_chunk",
+        "_data",
+        "_data_dropped",
+        "_data_scan",
+        "_discarding",
+        "_events",
+        "_in",
+        "_out",
+        "_owed",
+        "_peer_closed",
         # (sendmail's: server_sendmail.py)
-        "_protocol_error", "_shown_recipients", "_typed_verb", "bad_commands", "client_name",
+        "_protocol_error",
+        "_rcpt_rejected",
+        "_refusing",
+        "_shared",
+        "_shown_recipients",
+        "_typed_verb",
+        "_words",
+        "bad_commands",
+        "client_ip",
+        "client_name",
+        "date",
+        "debug_mode",
+        "envelope",
+        "error_count",
+        "esmtp",
+        "helo_name",
+        "hostname",
+        "messages_accepted",
+        "personality",
+        "policy",
+        "state",
     )
 
     def __init__(
@@ -109,8 +136,9 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
         self.personality = personality
         self.hostname = hostname
         if policy is None:
-            policy = default_policy(hostname, personality.relay_refusal,
-                                    personality.queue_id_digits)
+            policy = default_policy(
+                hostname, personality.relay_refusal, personality.queue_id_digits
+            )
             policy.queue_id_style = personality.queue_id_style
         self.policy = policy
         self.client_ip = client_ip
@@ -206,8 +234,9 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
         if self.state is not State.CLOSED:
             reply = self._reply(K.SHUTDOWN)
             self._send(reply)
-            self._close("server shutdown", by_server=True, reply=reply,
-                        lost=self.state is State.DATA)
+            self._close(
+                "server shutdown", by_server=True, reply=reply, lost=self.state is State.DATA
+            )
 
     @property
     def closed(self) -> bool:
@@ -219,8 +248,14 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
 
     # -- replies --------------------------------------------------------------------------
 
-    def _reply(self, kind: ReplyKind, *, spec: ReplySpec | None = None,
-               extra_lines: tuple[str, ...] = (), **fields: str) -> Reply:
+    def _reply(
+        self,
+        kind: ReplyKind,
+        *,
+        spec: ReplySpec | None = None,
+        extra_lines: tuple[str, ...] = (),
+        **fields: str,
+    ) -> Reply:
         """The reply of ``kind`` in this personality's words (or ``spec``'s), rendered once and
         then shared with every connection of the same personality and hostname."""
         shared = self._shared
@@ -275,8 +310,9 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
     def _send(self, reply: Reply) -> None:
         self._out += reply.to_bytes()
 
-    def _close(self, reason: str, *, by_server: bool, reply: Reply | None = None,
-               lost: bool = False) -> None:
+    def _close(
+        self, reason: str, *, by_server: bool, reply: Reply | None = None, lost: bool = False
+    ) -> None:
         self.state = State.CLOSED
         self._in.clear()
         self._data.clear()
@@ -328,8 +364,9 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
                 self._bdat_error = True
             return True
         if not final:
-            self._answer(command, self._reply(K.CHUNK_OK, size=str(command_size(command))),
-                         state, True)
+            self._answer(
+                command, self._reply(K.CHUNK_OK, size=str(command_size(command))), state, True
+            )
             return True
         raw, self._bdat = bytes(self._bdat or b""), None
         if raw and not raw.endswith(b"\n"):
@@ -348,7 +385,7 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
         if nl < 0:
             if len(buf) > limit:
                 if self._discarding is None:
-                    self._discarding = bytes(buf[:limit if truncate else 80])
+                    self._discarding = bytes(buf[: limit if truncate else 80])
                 keep_cr = buf.endswith(b"\r")
                 buf.clear()
                 if keep_cr:
@@ -448,8 +485,11 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
                 self._close("521", by_server=True, reply=reply)
             return
         if inp is None:
-            if verb in p.forbidden_commands or (p.forbid_headers and is_header(first)) or (
-                    p.forbid_non_letter and not (first[0].isascii() and first[0].isalpha())):
+            if (
+                verb in p.forbidden_commands
+                or (p.forbid_headers and is_header(first))
+                or (p.forbid_non_letter and not (first[0].isascii() and first[0].isalpha()))
+            ):
                 self._break_rules(command, state)
                 return
             self._answer(command, self._reply(K.UNKNOWN_COMMAND, line=""), state, False)
@@ -460,9 +500,16 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
     def _break_rules(self, command: Command, state: State) -> None:
         reply = self._reply(K.BREAK_RULES)
         self._send(reply)
-        self._events.append(_CommandReplied(
-            command=command, reply=reply, state_before=state, state_after=State.CLOSED,
-            accepted=False, note="an HTTP request or a header line sent as an SMTP command"))
+        self._events.append(
+            _CommandReplied(
+                command=command,
+                reply=reply,
+                state_before=state,
+                state_after=State.CLOSED,
+                accepted=False,
+                note="an HTTP request or a header line sent as an SMTP command",
+            )
+        )
         self._close("non-SMTP command", by_server=True, reply=reply, lost=False)
 
     def _dispatch(self, command: Command, inp: Input, argument: str, state: State) -> None:
@@ -496,8 +543,9 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
         if target is _CLOSED and accepted:
             self._close("QUIT", by_server=True, reply=reply)
 
-    def _answer(self, command: Command, reply: Reply, before: State, accepted: bool,
-                note: str | None = None) -> None:
+    def _answer(
+        self, command: Command, reply: Reply, before: State, accepted: bool, note: str | None = None
+    ) -> None:
         self._tarpit()
         self._out += reply.to_bytes()
         # (positional: command, reply, state_before, state_after, accepted, note)
@@ -518,15 +566,24 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
         without PIPELINING, or a group's last command): with forbid_unauth_pipelining, 554
         and the connection closes (Postfix smtpd_forbid_unauth_pipelining)."""
         p = self.personality
-        if not self._in or not p.forbid_unauth_pipelining or (
-                self.esmtp and p.offers("PIPELINING") and command.verb not in p.pipeline_last):
+        if (
+            not self._in
+            or not p.forbid_unauth_pipelining
+            or (self.esmtp and p.offers("PIPELINING") and command.verb not in p.pipeline_last)
+        ):
             return False
         reply = self._reply(K.SYNC_ERROR)
         self._send(reply)
-        self._events.append(_CommandReplied(
-            command=command, reply=reply, state_before=state, state_after=State.CLOSED,
-            accepted=False,
-            note="the client sent more commands before the reply without PIPELINING"))
+        self._events.append(
+            _CommandReplied(
+                command=command,
+                reply=reply,
+                state_before=state,
+                state_after=State.CLOSED,
+                accepted=False,
+                note="the client sent more commands before the reply without PIPELINING",
+            )
+        )
         self._close("improper pipelining", by_server=True, reply=reply)
         return True
 
@@ -591,16 +648,15 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
         line "." (trailing CRs dropped) ends DATA; the content is given on with CRLF."""
         first = self._data_dropped == 0 and _LF_FIRST_LINE_DOT.match(data)
         if first:
-            raw, rest = b"", bytes(data[first.end():])
+            raw, rest = b"", bytes(data[first.end() :])
         else:
             found = _LF_END_OF_DATA.search(data, self._data_scan)
             if found is None:
                 self._keep_scanning(data, 64)
                 return True
             content = bytes(data[: found.start() + 1])
-            raw = _TRAILING_CRS.sub(b"", content.replace(b"\r\n", b"\n")).replace(b"\n",
-                                                                                 b"\r\n")
-            rest = bytes(data[found.end():])
+            raw = _TRAILING_CRS.sub(b"", content.replace(b"\r\n", b"\n")).replace(b"\n", b"\r\n")
+            rest = bytes(data[found.end() :])
         self._in[:0] = rest
         data.clear()
         self._finish_data(raw)
@@ -612,8 +668,9 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
         params = self.envelope.mail_params
         declared = dict(params).get("SIZE") if params else None
         kind: ReplyKind | None = None
-        if size > p.max_message_size or (declared and declared.isdigit() and size > int(declared)
-                                         and size > p.max_message_size):
+        if size > p.max_message_size or (
+            declared and declared.isdigit() and size > int(declared) and size > p.max_message_size
+        ):
             kind = K.MESSAGE_TOO_BIG
         elif raw and p.max_data_line and _has_long_line(raw, p.max_data_line - 2):
             kind = K.DATA_LINE_TOO_LONG
@@ -636,8 +693,12 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
         else:
             fault = self._fault(Stage.END_OF_DATA, "")
             verdict = self.policy.accept_message(envelope, content) if fault is None else None
-            if verdict is not None and not stuffed and verdict.kind is K.QUEUED \
-                    and verdict.spec is None:  # Postfix: "Ok: 123 bytes queued as ..."
+            if (
+                verdict is not None
+                and not stuffed
+                and verdict.kind is K.QUEUED
+                and verdict.spec is None
+            ):  # Postfix: "Ok: 123 bytes queued as ..."
                 verdict = Verdict(K.CHUNKS_QUEUED, {**verdict.fields, "size": str(size)})
             reply = fault if fault is not None else self._verdict(verdict)
             accepted = reply.code < 400
@@ -650,8 +711,16 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
             self.messages_accepted += 1
             if p.syntax is CommandSyntax.POSTFIX:
                 self.error_count = 0  # common_post_message_handling(): a fresh start
-        self._events.append(_MessageReceived(envelope=envelope, content=content, reply=reply,
-                                            accepted=accepted, queue_id=queue_id, size=size))
+        self._events.append(
+            _MessageReceived(
+                envelope=envelope,
+                content=content,
+                reply=reply,
+                accepted=accepted,
+                queue_id=queue_id,
+                size=size,
+            )
+        )
         if reply.code >= 400:
             self.error_count += 1
 
@@ -660,7 +729,7 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
 _PROBES = {
     "DEBUG": "DEBUG refused and logged: the Morris worm (1988) used it to run programs",
     "WIZ": "WIZ refused and logged: the old sendmail 'wizard' back door (with its password it "
-           "gave a shell); a client trying it is probing for holes",
+    "gave a shell); a client trying it is probing for holes",
 }
 
 

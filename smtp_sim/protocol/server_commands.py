@@ -53,8 +53,9 @@ class CommandHandlers:
     def _ehlo(self, argument: str) -> tuple[Reply, bool, str | None]:
         return self._greeting_command(argument, esmtp=True)
 
-    def _path(self, argument: str, pattern: re.Pattern[str], syntax: ReplyKind,
-              bad: ReplyKind) -> tuple[Address, Params] | Reply:
+    def _path(
+        self, argument: str, pattern: re.Pattern[str], syntax: ReplyKind, bad: ReplyKind
+    ) -> tuple[Address, Params] | Reply:
         brackets = self.personality.require_angle_brackets
         key = (argument, pattern, brackets)
         parsed = _PATHS.get(key)  # clients name the same mailboxes again and again
@@ -96,8 +97,9 @@ class CommandHandlers:
             return problem, False, None
         return self._open_transaction(address, text, shown, params)
 
-    def _open_transaction(self, address: Address, text: str, shown: str,
-                          params: Params) -> tuple[Reply, bool, str | None]:
+    def _open_transaction(
+        self, address: Address, text: str, shown: str, params: Params
+    ) -> tuple[Reply, bool, str | None]:
         """A MAIL command past its syntax checks: faults, the policy, the new envelope."""
         fault = self._fault(Stage.MAIL, text)
         if fault is not None:
@@ -105,8 +107,13 @@ class CommandHandlers:
         verdict = self.policy.check_sender(address, self.envelope, self.client_ip)
         if not verdict.accepted:
             return self._verdict(verdict), False, verdict.note
-        self.envelope = _Envelope(sender=address, recipients=(), mail_params=params,
-                                  helo_name=self.helo_name, esmtp=self.esmtp)
+        self.envelope = _Envelope(
+            sender=address,
+            recipients=(),
+            mail_params=params,
+            helo_name=self.helo_name,
+            esmtp=self.esmtp,
+        )
         self._rcpt_rejected = False
         fields = {"address": shown, **verdict.fields}
         return self._reply(verdict.kind, spec=verdict.spec, **fields), True, verdict.note
@@ -144,8 +151,11 @@ class CommandHandlers:
             return self._reply(K.UNSUPPORTED_OPTION, option=option), False, None
         if self.debug_mode and _is_pipe(address.local):
             return self._pipe_recipient(argument)
-        if (address.domain is None and not address.is_postmaster
-                and not self.personality.allow_unqualified):
+        if (
+            address.domain is None
+            and not address.is_postmaster
+            and not self.personality.allow_unqualified
+        ):
             return self._reply(K.DOMAIN_REQUIRED, address=shown), False, None
         if len(self.envelope.recipients) >= self.personality.max_recipients:
             return self._reply(K.TOO_MANY_RECIPIENTS), False, None
@@ -163,15 +173,22 @@ class CommandHandlers:
 
     def _add_recipient(self, address: Address) -> None:
         e = self.envelope  # (what dataclasses.replace does, at a fraction of its cost)
-        self.envelope = _Envelope(sender=e.sender, recipients=(*e.recipients, address),
-                                  mail_params=e.mail_params, helo_name=e.helo_name, esmtp=e.esmtp)
+        self.envelope = _Envelope(
+            sender=e.sender,
+            recipients=(*e.recipients, address),
+            mail_params=e.mail_params,
+            helo_name=e.helo_name,
+            esmtp=e.esmtp,
+        )
 
     def _pipe_recipient(self, argument: str) -> tuple[Reply, bool, str | None]:
         text = _TO.match(argument)
         shown = (text.group(1) if text else argument).strip()
         self._add_recipient(Address(shown.strip("<>"), None))
-        note = ("DEBUG mode: in 1988 this recipient was a pipe into a program and sendmail ran "
-                "it; the simulator records it and executes nothing")
+        note = (
+            "DEBUG mode: in 1988 this recipient was a pipe into a program and sendmail ran "
+            "it; the simulator records it and executes nothing"
+        )
         return self._reply(K.RCPT_PIPE_OK, address=shown), True, note
 
     def _data_cmd(self, argument: str) -> tuple[Reply, bool, str | None]:
@@ -205,22 +222,34 @@ class CommandHandlers:
             return self._reply(K.VRFY_AMBIGUOUS, argument=argument), True, None
         if policy is VrfyPolicy.CHECKED_252:
             if self.policy.is_unknown_local(argument):
-                return self._reply(K.VRFY_UNKNOWN, argument=argument,
-                                   address=self._qualified(argument)), True, None
+                return (
+                    self._reply(
+                        K.VRFY_UNKNOWN, argument=argument, address=self._qualified(argument)
+                    ),
+                    True,
+                    None,
+                )
             return self._reply(K.VRFY_AMBIGUOUS, argument=argument), True, None
         found = self.policy.verify(argument)
         if found is None:
             if self.policy.is_unknown_local(argument):
-                return self._reply(K.VRFY_UNKNOWN, argument=argument,
-                                   address=self._qualified(argument)), True, None
+                return (
+                    self._reply(
+                        K.VRFY_UNKNOWN, argument=argument, address=self._qualified(argument)
+                    ),
+                    True,
+                    None,
+                )
             if not self.personality.esmtp:
                 # RFC 821 (section 3.3) had no 252: VRFY of a mailing list may answer with its
                 # members, as EXPN does, and a 1988 sendmail did.
                 members = self.policy.expand(argument)
                 if members:
                     first, *rest = [f"{name} <{addr}>" for name, addr in members]
-                    note = ("VRFY of a list answered with its members, as RFC 821 allowed: "
-                            "another way addresses were harvested (RFC 2505)")
+                    note = (
+                        "VRFY of a list answered with its members, as RFC 821 allowed: "
+                        "another way addresses were harvested (RFC 2505)"
+                    )
                     reply = self._reply(K.VRFY_OK, address=first, extra_lines=tuple(rest))
                     return reply, True, note
             return self._reply(K.VRFY_AMBIGUOUS, argument=argument), True, None
@@ -270,8 +299,10 @@ class CommandHandlers:
 
     def _debug(self, argument: str) -> tuple[Reply, bool, str | None]:
         self.debug_mode = True
-        note = ("DEBUG accepted: this is the hole the Morris worm (1988) used; a recipient may now "
-                "be a pipe to a program")
+        note = (
+            "DEBUG accepted: this is the hole the Morris worm (1988) used; a recipient may now "
+            "be a pipe to a program"
+        )
         return self._reply(K.DEBUG_OK), True, note
 
 

@@ -68,8 +68,11 @@ class PostfixCommands:
         if word.error:
             return self._reply(bad)
         address = extract_address(word.text)
-        if address is None or (not address and not allow_empty) or not domain_ok(
-                address, self.personality.check_utf8):
+        if (
+            address is None
+            or (not address and not allow_empty)
+            or not domain_ok(address, self.personality.check_utf8)
+        ):
             return self._reply(bad)
         return address
 
@@ -162,8 +165,12 @@ class PostfixCommands:
         if verdict.fields.get("address") is not None:
             # smtpd_check_reject() passes its text through printable(..., ' ')
             shown = text if verdict.accepted else _printable(text)
-            verdict = Verdict(verdict.kind, {**verdict.fields, "address": f"<{shown}>"},
-                              verdict.spec, verdict.note)
+            verdict = Verdict(
+                verdict.kind,
+                {**verdict.fields, "address": f"<{shown}>"},
+                verdict.spec,
+                verdict.note,
+            )
         return verdict
 
     def _pf_vrfy(self, argument: str) -> Outcome:
@@ -176,8 +183,9 @@ class PostfixCommands:
         if len(words) < 2:
             return self._reply(K.VRFY_SYNTAX), False, None
         shown = " ".join(w.text for w in words[1:])
-        text = self._pf_address(Token(shown, any(w.error for w in words[1:])),
-                                K.BAD_RECIPIENT_SYNTAX, False)
+        text = self._pf_address(
+            Token(shown, any(w.error for w in words[1:])), K.BAD_RECIPIENT_SYNTAX, False
+        )
         if isinstance(text, Reply):
             return text, False, None
         if p.vrfy is VrfyPolicy.CHECKED_252:
@@ -196,8 +204,11 @@ class PostfixCommands:
         """bdat_cmd(): None when the chunk's octets are to be read first (the engine then
         reads them, see ServerConnection._process_chunk, and answers)."""
         words = self._words
-        if not 2 <= len(words) <= 3 or not (words[1].text.isascii() and words[1].text.isdigit()) \
-                or (len(words) == 3 and words[2].text.upper() != "LAST"):
+        if (
+            not 2 <= len(words) <= 3
+            or not (words[1].text.isascii() and words[1].text.isdigit())
+            or (len(words) == 3 and words[2].text.upper() != "LAST")
+        ):
             return self._reply(K.BDAT_SYNTAX), False, None  # (521: the session ends)
         size = int(words[1].text)
         final = len(words) == 3
@@ -230,7 +241,8 @@ class PostfixCommands:
         if domain[:1] in ("@", "#"):
             domain = domain[1:]
         if not valid_hostname(domain) and not (
-                domain.startswith("[") and domain.endswith("]") and valid_literal(domain)):
+            domain.startswith("[") and domain.endswith("]") and valid_literal(domain)
+        ):
             return self._reply(K.ETRN_BAD_DOMAIN), False, None
         # no fast_flush_domains here: flush_send_site() answers FLUSH_STAT_DENY
         return self._reply(K.ETRN_UNAVAILABLE, argument=domain), False, None
@@ -278,7 +290,7 @@ def _xtext(text: str) -> str | None:
     while i < len(text):
         ch = text[i]
         if ch == "+":
-            pair = text[i + 1:i + 3]
+            pair = text[i + 1 : i + 3]
             if len(pair) != 2 or not all(c in "0123456789ABCDEFabcdef" for c in pair):
                 return None
             out.append(chr(int(pair, 16)))

@@ -90,8 +90,9 @@ class SendmailCommands:
                 self._answer(command, reply, state, False)  # (a 421: the engine closes)
                 return
             note = _probe_note(verb) if p.debug is DebugPolicy.NOTED else None
-            self._answer(command, self._reply(K.UNKNOWN_COMMAND, line=echo(text)), state,
-                         False, note)
+            self._answer(
+                command, self._reply(K.UNKNOWN_COMMAND, line=echo(text)), state, False, note
+            )
             return
         if inp in (Input.HELO, Input.EHLO) and self._in:
             # sendmail 8.17 refuses a HELO/EHLO with more commands already behind it
@@ -123,8 +124,9 @@ class SendmailCommands:
 
     # -- MAIL / RCPT ----------------------------------------------------------------------
 
-    def _sm_path(self: ServerConnection, argument: str, word: str,
-                 syntax: ReplyKind) -> Path | Reply:
+    def _sm_path(
+        self: ServerConnection, argument: str, word: str, syntax: ReplyKind
+    ) -> Path | Reply:
         rest, first = skipword(argument, word)
         if rest is None:
             return self._reply(syntax, word=_shown(first))
@@ -144,8 +146,11 @@ class SendmailCommands:
             if not _param_ok(upper, value):
                 code, enhanced, text = _PARAM_ERRORS[upper]
                 problem = text.replace("{v}", seven_bit(value or ""))
-                return self._reply(K.PARAMETER_NOT_IMPLEMENTED,
-                                   spec=ReplySpec(code, enhanced, "{problem}"), problem=problem)
+                return self._reply(
+                    K.PARAMETER_NOT_IMPLEMENTED,
+                    spec=ReplySpec(code, enhanced, "{problem}"),
+                    problem=problem,
+                )
         return None
 
     def _sm_mail(self: ServerConnection, argument: str) -> Outcome:
@@ -159,9 +164,13 @@ class SendmailCommands:
         if fault is not None:
             return fault, fault.code < 400, None
         sender = Address(path.local, path.domain) if path.local else Address("", None)
-        self.envelope = _Envelope(sender=sender, recipients=(),
-                                  mail_params=tuple(parse_params(path.params)),
-                                  helo_name=self.helo_name, esmtp=self.esmtp)
+        self.envelope = _Envelope(
+            sender=sender,
+            recipients=(),
+            mail_params=tuple(parse_params(path.params)),
+            helo_name=self.helo_name,
+            esmtp=self.esmtp,
+        )
         self._rcpt_rejected = False
         self._shown_recipients = {}
         return self._reply(K.MAIL_OK, address=_shown(path.shown)), True, None
@@ -182,8 +191,9 @@ class SendmailCommands:
             if fault is not None and fault.code >= 400:
                 self._rcpt_rejected = True
                 return fault, False, None
-            verdict = self.policy.check_recipient(Address(local, domain), self.envelope,
-                                                  self.client_ip)
+            verdict = self.policy.check_recipient(
+                Address(local, domain), self.envelope, self.client_ip
+            )
             if not verdict.accepted or here:
                 self._rcpt_rejected = True
                 kind = K.RELAY_DENIED if self.client_name else K.RELAY_DENIED_NO_PTR
@@ -216,7 +226,8 @@ class SendmailCommands:
         if sender.domain.startswith("["):  # an address literal is no domain name
             return self._reply(K.SENDER_LITERAL, address=shown)
         if not self._sm_local_domain(sender.domain) and not self.policy.domain_exists(
-                sender.domain):
+            sender.domain
+        ):
             return self._reply(K.SENDER_DOMAIN_UNKNOWN, address=shown, argument=text)
         return None
 
@@ -251,8 +262,13 @@ class SendmailCommands:
             code, enhanced, problem = path.error
             if enhanced == "5.1.0":  # (too long: VRFY and EXPN say so in their own words)
                 enhanced, problem = "5.1.1", f"{_shown(word)}... Address too long"
-            return self._reply(K.VRFY_UNKNOWN, spec=ReplySpec(code, enhanced, "{problem}"),
-                               problem=problem), False, None
+            return (
+                self._reply(
+                    K.VRFY_UNKNOWN, spec=ReplySpec(code, enhanced, "{problem}"), problem=problem
+                ),
+                False,
+                None,
+            )
         if not self._sm_local_domain(path.domain):  # EXPN: 250, VRFY: 252
             remote = seven_bit(f"<{path.local}@{path.domain}>")
             return self._reply(K.EXPN_OK if expand else K.VRFY_REMOTE, address=remote), True, None
@@ -266,10 +282,14 @@ class SendmailCommands:
         if listed and not expand:
             return self._reply(K.VRFY_OK, address=f"<{local.lower()}@{self.hostname}>"), True, None
         lines = [self._sm_mailbox(name, member) for name, member in reversed(members)]
-        note = ("EXPN revealed a list's members: spammers harvested addresses this way (RFC 2505)"
-                if listed else None)
-        reply = self._reply(K.EXPN_OK if expand else K.VRFY_OK, address=lines[0],
-                            extra_lines=tuple(lines[1:]))
+        note = (
+            "EXPN revealed a list's members: spammers harvested addresses this way (RFC 2505)"
+            if listed
+            else None
+        )
+        reply = self._reply(
+            K.EXPN_OK if expand else K.VRFY_OK, address=lines[0], extra_lines=tuple(lines[1:])
+        )
         return reply, True, note
 
     def _sm_mailbox(self: ServerConnection, name: str, member: Address) -> str:

@@ -12,8 +12,10 @@ from .states import COMMAND_VERBS, Input
 
 K = ReplyKind
 #: each CommandSyntax's own handlers (the others: server_commands.py's)
-_SYNTAX_HANDLERS = {CommandSyntax.POSTFIX: POSTFIX_HANDLERS,
-                    CommandSyntax.SENDMAIL: SENDMAIL_HANDLERS}
+_SYNTAX_HANDLERS = {
+    CommandSyntax.POSTFIX: POSTFIX_HANDLERS,
+    CommandSyntax.SENDMAIL: SENDMAIL_HANDLERS,
+}
 
 
 def _implemented(p: Personality, verb: str) -> bool:
@@ -31,8 +33,7 @@ def _implemented(p: Personality, verb: str) -> bool:
 def _personal(template: str) -> bool:
     """True when a template may name a field that differs between the connections of one
     server: the client's HELO name, its IP address or the date (conservative: a substring)."""
-    return ("{client" in template or "{ip" in template or "{date" in template
-            or "{peer" in template)
+    return "{client" in template or "{ip" in template or "{date" in template or "{peer" in template
 
 
 _MAX_SHARED = 64  # personality/hostname pairs
@@ -46,8 +47,19 @@ class _Shared:
     the replies rendered so far (a Reply keeps its wire bytes), so that a reply is formatted
     once rather than once per connection. Personalities are immutable records."""
 
-    __slots__ = ("_banner_personal", "ehlo_lines", "greetings", "handlers", "hostname",
-                 "personal", "personality", "replies", "size", "specs", "verbs")
+    __slots__ = (
+        "_banner_personal",
+        "ehlo_lines",
+        "greetings",
+        "handlers",
+        "hostname",
+        "personal",
+        "personality",
+        "replies",
+        "size",
+        "specs",
+        "verbs",
+    )
 
     def __init__(self, personality: Personality, hostname: str) -> None:
         self.personality = personality

@@ -28,11 +28,11 @@ from textual.widgets import Header, Static, TabbedContent, TabPane
 from ..course.progress import Progress, ProgressStore, default_store
 from .commands import (
     BindingCommands,
-    TabCommands,
     EventFilterCommands,
     ExportCommands,
     FaultCommands,
     LessonCommands,
+    TabCommands,
 )
 from .console_keys import ConsoleActions, placeholder
 from .exports import ExportActions
@@ -59,66 +59,159 @@ if TYPE_CHECKING:
 TRACE_VIEWS = ("map", "flow", "events", "mailboxes", "queues")
 
 
-class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, ConsoleActions, LiveActions,
-                 ExportActions, App):
+class SmtpSimApp(
+    LoadingActions, PlayingActions, SavingProgress, ConsoleActions, LiveActions, ExportActions, App
+):
     CSS_PATH: ClassVar[list[str]] = ["styles/views.tcss", "styles/app.tcss"]
     TITLE = "smtp-sim"
-    COMMANDS = App.COMMANDS | {BindingCommands, EventFilterCommands, LessonCommands,
-                               FaultCommands, ExportCommands, TabCommands}
+    COMMANDS = App.COMMANDS | {
+        BindingCommands,
+        EventFilterCommands,
+        LessonCommands,
+        FaultCommands,
+        ExportCommands,
+        TabCommands,
+    }
     # The palette (BindingCommands) and the help screen list these: "Description (KEY)", the
     # tooltip as the explanation. ctrl+f: the console's input does not use it.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "help", "Help", id="app.help",
-                tooltip="Every key, and how to use the app"),
+        Binding("f1", "help", "Help", id="app.help", tooltip="Every key, and how to use the app"),
         Binding("f2", "hint", "Hint", id="lesson.hint", tooltip="A hint for this step"),
-        Binding("f3", "previous_step", "Prev step", id="lesson.previous",
-                tooltip="The lesson's previous step"),
-        Binding("f4", "next_step", "Next step", id="lesson.next",
-                tooltip="The lesson's next step"),
-        Binding("f5", "play_pause", "Play/Pause", id="sim.play",
-                tooltip="Run the simulation event by event, or pause it"),
-        Binding("f6", "step_back", "Step back", id="sim.back",
-                tooltip="Undo the last event (the network is replayed up to it)"),
-        Binding("f7", "step_forward", "Step forward", id="sim.step",
-                tooltip="Run the next scheduled event"),
-        Binding("f8", "speed", "Speed", id="sim.speed",
-                tooltip="Cycle the playing speed (events per second)"),
-        Binding("f9", "reset", "Reset", id="sim.reset",
-                tooltip="Back to the start; typed lines stay in the history"),
-        Binding("f10", "toggle_lesson", "Lesson panel", id="view.lesson_panel",
-                tooltip="Show or hide the lesson panel"),
-        Binding("ctrl+t", "high_contrast", "High contrast",
-                id="view.high_contrast", tooltip="Switch the high-contrast theme on or off"),
-        Binding("ctrl+f", "filter_events", "Filter events", id="events.filter",
-                tooltip="Show one layer or one host in the event list"),
-        Binding("ctrl+s", "export", "Export\u2026", id="app.export",
-                tooltip="Save the transcript, the trace, your attempt or a picture"),
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True,
-                tooltip="Leave smtp-sim (progress is saved)"),
-        Binding("escape", "focus_console", "Back to the console", show=False, id="app.console",
-                tooltip="Back to the console's input line, from anywhere"),
+        Binding(
+            "f3",
+            "previous_step",
+            "Prev step",
+            id="lesson.previous",
+            tooltip="The lesson's previous step",
+        ),
+        Binding("f4", "next_step", "Next step", id="lesson.next", tooltip="The lesson's next step"),
+        Binding(
+            "f5",
+            "play_pause",
+            "Play/Pause",
+            id="sim.play",
+            tooltip="Run the simulation event by event, or pause it",
+        ),
+        Binding(
+            "f6",
+            "step_back",
+            "Step back",
+            id="sim.back",
+            tooltip="Undo the last event (the network is replayed up to it)",
+        ),
+        Binding(
+            "f7",
+            "step_forward",
+            "Step forward",
+            id="sim.step",
+            tooltip="Run the next scheduled event",
+        ),
+        Binding(
+            "f8",
+            "speed",
+            "Speed",
+            id="sim.speed",
+            tooltip="Cycle the playing speed (events per second)",
+        ),
+        Binding(
+            "f9",
+            "reset",
+            "Reset",
+            id="sim.reset",
+            tooltip="Back to the start; typed lines stay in the history",
+        ),
+        Binding(
+            "f10",
+            "toggle_lesson",
+            "Lesson panel",
+            id="view.lesson_panel",
+            tooltip="Show or hide the lesson panel",
+        ),
+        Binding(
+            "ctrl+t",
+            "high_contrast",
+            "High contrast",
+            id="view.high_contrast",
+            tooltip="Switch the high-contrast theme on or off",
+        ),
+        Binding(
+            "ctrl+f",
+            "filter_events",
+            "Filter events",
+            id="events.filter",
+            tooltip="Show one layer or one host in the event list",
+        ),
+        Binding(
+            "ctrl+s",
+            "export",
+            "Export\u2026",
+            id="app.export",
+            tooltip="Save the transcript, the trace, your attempt or a picture",
+        ),
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            id="app.quit",
+            priority=True,
+            tooltip="Leave smtp-sim (progress is saved)",
+        ),
+        Binding(
+            "escape",
+            "focus_console",
+            "Back to the console",
+            show=False,
+            id="app.console",
+            tooltip="Back to the console's input line, from anywhere",
+        ),
     ]
     #: Lesson keys: hidden when the lesson has no steps (the sandbox).
     STEP_ACTIONS: ClassVar[frozenset[str]] = frozenset({"hint", "previous_step", "next_step"})
     #: What the footer keeps when the line is too narrow for every key (binding ids, most
     #: important first); F1 and the palette list them all.
     FOOTER_PRIORITY: ClassVar[tuple[str, ...]] = (
-        "app.help", "lesson.hint", "sim.play", "sim.step", "sim.back", "app.quit",
-        "events.filter", "app.export", "lesson.next", "lesson.previous", "sim.reset",
-        "sim.speed", "view.lesson_panel", "view.high_contrast")
+        "app.help",
+        "lesson.hint",
+        "sim.play",
+        "sim.step",
+        "sim.back",
+        "app.quit",
+        "events.filter",
+        "app.export",
+        "lesson.next",
+        "lesson.previous",
+        "sim.reset",
+        "sim.speed",
+        "view.lesson_panel",
+        "view.high_contrast",
+    )
 
     # Shorter descriptions for a footer too narrow for every key (the tooltips, F1 and the
     # palette keep the full ones).
     FOOTER_SHORT: ClassVar[dict[str, str]] = {
-        "lesson.previous": "Prev", "lesson.next": "Next", "sim.play": "Play",
-        "sim.back": "Back", "sim.step": "Step", "events.filter": "Filter",
-        "app.export": "Export", "view.lesson_panel": "Panel", "view.high_contrast": "Contrast"}
+        "lesson.previous": "Prev",
+        "lesson.next": "Next",
+        "sim.play": "Play",
+        "sim.back": "Back",
+        "sim.step": "Step",
+        "events.filter": "Filter",
+        "app.export": "Export",
+        "view.lesson_panel": "Panel",
+        "view.high_contrast": "Contrast",
+    }
 
-    def __init__(self, lesson: Lesson | None = None, *, load: Callable[[], Lesson] | None = None,
-                 load_name: str = "The course", sandbox: bool = False,
-                 store: ProgressStore | None = None, seed: int | None = None,
-                 listen: Sequence[ListenSpec] | None = None,
-                 export_dir: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        lesson: Lesson | None = None,
+        *,
+        load: Callable[[], Lesson] | None = None,
+        load_name: str = "The course",
+        sandbox: bool = False,
+        store: ProgressStore | None = None,
+        seed: int | None = None,
+        listen: Sequence[ListenSpec] | None = None,
+        export_dir: str | Path | None = None,
+    ) -> None:
         """Give ``lesson``, or ``load``: a function that reads the lesson, called in a thread
         after the first frame is on screen (the command line's way: the views and the lesson
         panel show "Loading lesson..." for a moment); a ScenarioError it raises is shown as the
@@ -159,8 +252,9 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, ConsoleActions,
         if listen is not None:
             if lesson is None:
                 raise TypeError("listen needs the lesson itself, not a load function")
-            self.live = LiveBridge(self.playback.world, listen, self.post_message,
-                                   on_error=self._live_error)
+            self.live = LiveBridge(
+                self.playback.world, listen, self.post_message, on_error=self._live_error
+            )
         self.register_theme(HIGH_CONTRAST)
 
     # -- layout -------------------------------------------------------------------------------
@@ -279,7 +373,7 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, ConsoleActions,
             elif world.now != self._shown_now:  # time passed quietly (a /wait): the map's clock
                 self.query_one("#map").advance(world, ())
             if len(log) > self._log_seen:
-                console.add(log[self._log_seen:])
+                console.add(log[self._log_seen :])
                 self._log_seen = len(log)
         self._shown_now = world.now
         self.explain_latest(rebuilt)
@@ -317,8 +411,11 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, ConsoleActions,
         else:
             hint = ", or press F2 for a hint" if step is not None and step.hints else ""
             why = quiz.why(event.answer) if quiz is not None else ""
-            panel.quiz_feedback = (f"\u2718 Not quite: {why} Try again{hint}." if why
-                                   else f"\u2718 Not quite. Try again{hint}.")
+            panel.quiz_feedback = (
+                f"\u2718 Not quite: {why} Try again{hint}."
+                if why
+                else f"\u2718 Not quite. Try again{hint}."
+            )
         self.refresh_views()
 
     def show_tab(self, pane: str) -> None:
@@ -379,8 +476,11 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, ConsoleActions,
         """A small palette of the event list's filters (layers, hosts, show all)."""
         from textual.command import CommandPalette
 
-        self.push_screen(CommandPalette(providers=[EventFilterCommands],
-                                        placeholder="Filter the event list\u2026"))
+        self.push_screen(
+            CommandPalette(
+                providers=[EventFilterCommands], placeholder="Filter the event list\u2026"
+            )
+        )
 
     @property
     def event_filter(self) -> tuple[frozenset[Layer] | None, str | None]:
@@ -388,8 +488,9 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, ConsoleActions,
         events = self.query_one("#events")
         return events.layers, events.host
 
-    def filter_events(self, *, layers: Iterable[Layer | str] | Keep | None = KEEP,
-                      host: str | Keep | None = KEEP) -> None:
+    def filter_events(
+        self, *, layers: Iterable[Layer | str] | Keep | None = KEEP, host: str | Keep | None = KEEP
+    ) -> None:
         """Filter the event list (a filter left out stays) and show it."""
         self.query_one("#events").set_filter(layers=layers, host=host)
         self.query_one(TabbedContent).active = "tab-events"  # its border names the filter
@@ -410,8 +511,9 @@ class SmtpSimApp(LoadingActions, PlayingActions, SavingProgress, ConsoleActions,
         self.refresh_views()
 
 
-def start_lesson(lesson_id: str | None = None, *, seed: int | None = None,
-                 **options: Any) -> SmtpSimApp:
+def start_lesson(
+    lesson_id: str | None = None, *, seed: int | None = None, **options: Any
+) -> SmtpSimApp:
     """The app on the course: a given lesson, else where the student left off, else lesson 1,
     read before the app starts. ``options``: the app's other keyword arguments (``listen``,
     ``export_dir``)."""

@@ -45,8 +45,9 @@ class _ListProvider(Provider):
         for name, help_text, callback in self.items():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, _highlight(matcher, name), callback, text=name,
-                          help=Content(help_text))
+                yield Hit(
+                    score, _highlight(matcher, name), callback, text=name, help=Content(help_text)
+                )
 
 
 # -- key bindings ----------------------------------------------------------------------------
@@ -91,12 +92,16 @@ def key_actions(bindings: Sequence[BindingType]) -> list[KeyAction]:
     for binding in Binding.make_bindings(bindings):
         known = found.get(binding.action)
         if known is None:
-            found[binding.action] = KeyAction(binding.action, binding.description,
-                                              (binding.key,), binding.tooltip)
+            found[binding.action] = KeyAction(
+                binding.action, binding.description, (binding.key,), binding.tooltip
+            )
         elif binding.key not in known.keys:
-            found[binding.action] = KeyAction(known.action, known.description,
-                                              (*known.keys, binding.key),
-                                              known.tooltip or binding.tooltip)
+            found[binding.action] = KeyAction(
+                known.action,
+                known.description,
+                (*known.keys, binding.key),
+                known.tooltip or binding.tooltip,
+            )
     return list(found.values())
 
 
@@ -106,10 +111,11 @@ class BindingCommands(_ListProvider):
 
     def items(self):
         app: SmtpSimApp = self.app  # type: ignore[assignment]
-        return [(item.label, item.tooltip,
-                 partial(app.call_after_refresh, app.run_action, item.action))
-                for item in key_actions(type(app).BINDINGS)
-                if app.check_action(item.action, ()) is not False]
+        return [
+            (item.label, item.tooltip, partial(app.call_after_refresh, app.run_action, item.action))
+            for item in key_actions(type(app).BINDINGS)
+            if app.check_action(item.action, ()) is not False
+        ]
 
 
 # -- the event list's filter -----------------------------------------------------------------
@@ -123,21 +129,45 @@ def event_filter_items(app: SmtpSimApp) -> list[tuple[str, str, Callable[[], obj
     keep_host = f"; keeps the host filter ({host})" if host else ""
     keep_layers = f"; keeps the layer filter ({layer_names})" if layers else ""
     out: list[tuple[str, str, Callable[[], object]]] = [
-        ("Filter events: show all", "every layer, every host",
-         partial(app.filter_events, layers=None, host=None))]
+        (
+            "Filter events: show all",
+            "every layer, every host",
+            partial(app.filter_events, layers=None, host=None),
+        )
+    ]
     if layers is not None and host is not None:  # else "show all" clears the one filter
-        out.append(("Filter events: every layer", f"keeps the host filter ({host})",
-                    partial(app.filter_events, layers=None)))
-        out.append(("Filter events: every host", f"keeps the layer filter ({layer_names})",
-                    partial(app.filter_events, host=None)))
+        out.append(
+            (
+                "Filter events: every layer",
+                f"keeps the host filter ({host})",
+                partial(app.filter_events, layers=None),
+            )
+        )
+        out.append(
+            (
+                "Filter events: every host",
+                f"keeps the layer filter ({layer_names})",
+                partial(app.filter_events, host=None),
+            )
+        )
     from ..world.trace import Layer  # (not before the app's first frame)
 
     for layer in Layer:
-        out.append((f"Filter events: layer {layer.value}", f"only {layer.value} records"
-                    f"{keep_host}", partial(app.filter_events, layers=[layer])))
+        out.append(
+            (
+                f"Filter events: layer {layer.value}",
+                f"only {layer.value} records{keep_host}",
+                partial(app.filter_events, layers=[layer]),
+            )
+        )
     for name in sorted(app.playback.world.network.hosts):
-        out.append((f"Filter events: host {name}", f"only records from or to {name}"
-                    f"{keep_layers}", partial(app.filter_events, host=name)))
+        out.append(
+            (
+                f"Filter events: host {name}",
+                f"only records from or to {name}{keep_layers}",
+                partial(app.filter_events, host=name),
+            )
+        )
     return out
 
 
@@ -157,8 +187,9 @@ class LessonCommands(_ListProvider):
         app: SmtpSimApp = self.app  # type: ignore[assignment]
         out = []
         for n, lesson in enumerate(builtin_lessons(), 1):
-            out.append((f"Lesson {n}: {lesson.title}", lesson.summary,
-                        partial(app.open_lesson, lesson)))
+            out.append(
+                (f"Lesson {n}: {lesson.title}", lesson.summary, partial(app.open_lesson, lesson))
+            )
         return out
 
 
@@ -169,16 +200,20 @@ class TabCommands(_ListProvider):
         from .loading import TABS
 
         app: SmtpSimApp = self.app  # type: ignore[assignment]
-        return [(f"Show the {title} tab", TAB_HELP.get(pane, ""), partial(app.show_tab, pane))
-                for title, pane in TABS]
+        return [
+            (f"Show the {title} tab", TAB_HELP.get(pane, ""), partial(app.show_tab, pane))
+            for title, pane in TABS
+        ]
 
 
-TAB_HELP = {"tab-map": "the network: hosts, links, connections, queues",
-            "tab-flow": "the conversation as a sequence diagram",
-            "tab-events": "every trace record, newest last",
-            "tab-inspector": "the record selected in Events or Flow, in full",
-            "tab-mailboxes": "every user's mailbox and messages",
-            "tab-queues": "the mail queues of the servers"}
+TAB_HELP = {
+    "tab-map": "the network: hosts, links, connections, queues",
+    "tab-flow": "the conversation as a sequence diagram",
+    "tab-events": "every trace record, newest last",
+    "tab-inspector": "the record selected in Events or Flow, in full",
+    "tab-mailboxes": "every user's mailbox and messages",
+    "tab-queues": "the mail queues of the servers",
+}
 
 
 class FaultCommands(_ListProvider):
@@ -190,47 +225,101 @@ class FaultCommands(_ListProvider):
         out = []
         for host in world.network.hosts.values():
             if host.up:
-                out.append((f"Fault: take {host.name} down (a host down)", "the host stops answering",
-                            partial(app.apply_fault, "host-down", host=host.name)))
+                out.append(
+                    (
+                        f"Fault: take {host.name} down (a host down)",
+                        "the host stops answering",
+                        partial(app.apply_fault, "host-down", host=host.name),
+                    )
+                )
             else:
-                out.append((f"Fault: bring {host.name} back up", "the host answers again",
-                            partial(app.apply_fault, "host-up", host=host.name)))
+                out.append(
+                    (
+                        f"Fault: bring {host.name} back up",
+                        "the host answers again",
+                        partial(app.apply_fault, "host-up", host=host.name),
+                    )
+                )
         for link in world.network.links:
             verb = "cut" if link.up else "restore"
             kind = "link-down" if link.up else "link-up"
-            out.append((f"Fault: {verb} the link {link.a} \u2014 {link.b}", "",
-                        partial(app.apply_fault, kind, a=link.a, b=link.b)))
+            out.append(
+                (
+                    f"Fault: {verb} the link {link.a} \u2014 {link.b}",
+                    "",
+                    partial(app.apply_fault, kind, a=link.a, b=link.b),
+                )
+            )
         for name in world.mtas:
-            for code, stage, text in ((450, "rcpt", "Mailbox busy, try later"),
-                                      (550, "rcpt", "No such user here"),
-                                      (421, "connect", "Service not available"),
-                                      (451, "end-of-data", "Local error in processing"),
-                                      (554, "end-of-data", "Transaction failed")):
-                out.append((f"Fault: {name} answers {code} at {stage}", text,
-                            partial(app.apply_fault, "reply", host=name, stage=stage,
-                                    code=code, text=text)))
-            out.append((f"Fault: {name} greylists (greylisting)", "450 on every first try",
-                        partial(app.apply_fault, "greylist", host=name)))
-            out.append((f"Fault: {name} becomes an open relay", "relays mail from anyone",
-                        partial(app.apply_fault, "open-relay", host=name)))
-            out.append((f"Fault: {name} answers normally again", "removes injected replies",
-                        partial(app.apply_fault, "clear-replies", host=name)))
+            for code, stage, text in (
+                (450, "rcpt", "Mailbox busy, try later"),
+                (550, "rcpt", "No such user here"),
+                (421, "connect", "Service not available"),
+                (451, "end-of-data", "Local error in processing"),
+                (554, "end-of-data", "Transaction failed"),
+            ):
+                out.append(
+                    (
+                        f"Fault: {name} answers {code} at {stage}",
+                        text,
+                        partial(
+                            app.apply_fault, "reply", host=name, stage=stage, code=code, text=text
+                        ),
+                    )
+                )
+            out.append(
+                (
+                    f"Fault: {name} greylists (greylisting)",
+                    "450 on every first try",
+                    partial(app.apply_fault, "greylist", host=name),
+                )
+            )
+            out.append(
+                (
+                    f"Fault: {name} becomes an open relay",
+                    "relays mail from anyone",
+                    partial(app.apply_fault, "open-relay", host=name),
+                )
+            )
+            out.append(
+                (
+                    f"Fault: {name} answers normally again",
+                    "removes injected replies",
+                    partial(app.apply_fault, "clear-replies", host=name),
+                )
+            )
             if world.mtas[name].connection_cache > 0:
-                out.append((f"Fault: {name} relays the classic way",
-                            "a new connection for every message, one command per round trip",
-                            partial(app.apply_fault, "busy-relay", host=name, enabled=False)))
+                out.append(
+                    (
+                        f"Fault: {name} relays the classic way",
+                        "a new connection for every message, one command per round trip",
+                        partial(app.apply_fault, "busy-relay", host=name, enabled=False),
+                    )
+                )
             else:
-                out.append((f"Fault: {name} relays like a busy server",
-                            "MAIL, RCPT and DATA pipelined; idle connections kept 2 s",
-                            partial(app.apply_fault, "busy-relay", host=name)))
+                out.append(
+                    (
+                        f"Fault: {name} relays like a busy server",
+                        "MAIL, RCPT and DATA pipelined; idle connections kept 2 s",
+                        partial(app.apply_fault, "busy-relay", host=name),
+                    )
+                )
         for box in world.mailboxes():
-            out.append((f"Fault: fill the mailbox of {box.address} (a full mailbox)",
-                        "552 mailbox full",
-                        partial(app.apply_fault, "mailbox-full", address=box.address)))
-        out.append(("Fault: the DNS server stops answering", "lookups time out",
-                    partial(app.apply_fault, "dns-down")))
-        out.append(("Fault: the DNS server answers again", "",
-                    partial(app.apply_fault, "dns-up")))
+            out.append(
+                (
+                    f"Fault: fill the mailbox of {box.address} (a full mailbox)",
+                    "552 mailbox full",
+                    partial(app.apply_fault, "mailbox-full", address=box.address),
+                )
+            )
+        out.append(
+            (
+                "Fault: the DNS server stops answering",
+                "lookups time out",
+                partial(app.apply_fault, "dns-down"),
+            )
+        )
+        out.append(("Fault: the DNS server answers again", "", partial(app.apply_fault, "dns-up")))
         return out
 
 
@@ -245,7 +334,11 @@ class ExportCommands(_ListProvider):
             where = "to your browser"
         else:
             where = f"into {app.export_dir}" if app.export_dir else "into the current folder"
-        return [(f"Export: {kind.label}",
-                 f"{export_filename(app.lesson.id, kind.id)} {where}",
-                 partial(app.call_after_refresh, app.export, kind.id))
-                for kind in EXPORT_KINDS]
+        return [
+            (
+                f"Export: {kind.label}",
+                f"{export_filename(app.lesson.id, kind.id)} {where}",
+                partial(app.call_after_refresh, app.export, kind.id),
+            )
+            for kind in EXPORT_KINDS
+        ]

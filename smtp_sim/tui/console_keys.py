@@ -57,11 +57,16 @@ class ConsoleActions:
         if session.play_until is not None:
             self._play()
         self.refresh_views()  # (which explains a new reply; the advice for this line next)
-        answer = next((o for o in reversed(session.terminal.output[before:])
-                       if o.reply is not None), None)
+        answer = next(
+            (o for o in reversed(session.terminal.output[before:]) if o.reply is not None), None
+        )
         if answer is not None and answer.reply is not None and command is not None:
-            self._explain(answer.reply.code, answer.reply.enhanced, command=command,
-                          text=" ".join(answer.reply.lines))
+            self._explain(
+                answer.reply.code,
+                answer.reply.enhanced,
+                command=command,
+                text=" ".join(answer.reply.lines),
+            )
 
     def explain_latest(self, rebuilt: bool) -> None:
         """The line under the console follows the replies as they come (a 421 while time
@@ -70,28 +75,33 @@ class ConsoleActions:
         output = self.playback.session.terminal.output
         seen = 0 if rebuilt else self._explained
         self._explained = len(output)
-        latest = next((o for o in reversed(output[seen:])
-                       if o.reply is not None or o.pop3 is not None), None)
+        latest = next(
+            (o for o in reversed(output[seen:]) if o.reply is not None or o.pop3 is not None), None
+        )
         if latest is not None and latest.reply is not None:
-            self._explain(latest.reply.code, latest.reply.enhanced,
-                          text=" ".join(latest.reply.lines))
+            self._explain(
+                latest.reply.code, latest.reply.enhanced, text=" ".join(latest.reply.lines)
+            )
         elif latest is not None and latest.pop3 is not None:
             from ..protocol.pop3_replies import explain_pop3_reply
 
             self.query_one("#explain", Static).update(
-                Text(explain_pop3_reply(latest.pop3), style="italic"))
+                Text(explain_pop3_reply(latest.pop3), style="italic")
+            )
         elif rebuilt:
             self.query_one("#explain", Static).update("")
 
     def on_console_reply_selected(self, event: Console.ReplySelected) -> None:
         self._explain(event.reply.code, event.reply.enhanced)
 
-    def _explain(self, code: int, enhanced: str | None, *, command: str | None = None,
-                 text: str = "") -> None:
+    def _explain(
+        self, code: int, enhanced: str | None, *, command: str | None = None, text: str = ""
+    ) -> None:
         from ..protocol.explain import explain_reply
 
-        text = explain_reply(code, enhanced, command=command, text=text,
-                             greeting=greeting(self.playback))
+        text = explain_reply(
+            code, enhanced, command=command, text=text, greeting=greeting(self.playback)
+        )
         lines = text.splitlines()
         # The advice for the line typed first (on a short screen it may be all that shows;
         # the rest scrolls): "Did you mean HELO?" before "500 Syntax error...".
@@ -121,8 +131,11 @@ class ConsoleActions:
         order they came: after a click on a tab, a mailbox or the Inspector, or with the
         focus anywhere else on the main screen, no key of a burst is taken by a binding
         (``?``, space and Enter included) or left behind while the focus moves."""
-        if (isinstance(event, events.Key) and not event.is_forwarded
-                and self._typed_for_console(event)):
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and self._typed_for_console(event)
+        ):
             console = self.query_one(Console).input
             self.screen.set_focus(console, scroll_visible=False)  # now, not after the queue
             console._forward_event(event)  # (the input's own queue keeps the keys in order)

@@ -95,8 +95,15 @@ def attempt(session: LessonSession, seed: int | None = None, student: str | None
 
 
 def _recorder(width: int) -> Console:
-    return Console(width=width, file=io.StringIO(), force_terminal=True,
-                   color_system="truecolor", record=True, legacy_windows=False, safe_box=False)
+    return Console(
+        width=width,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        record=True,
+        legacy_windows=False,
+        safe_box=False,
+    )
 
 
 def screen_console(app: App) -> Console:
@@ -107,7 +114,8 @@ def screen_console(app: App) -> Console:
     console.height = height
     # The same call App.export_screenshot makes: the composited screen, modal layers included.
     render = app.screen._compositor.render_update(
-        full=True, screen_stack=app._background_screens, simplify=True)
+        full=True, screen_stack=app._background_screens, simplify=True
+    )
     console.print(render)
     return console
 
@@ -152,8 +160,9 @@ def flow_console(flow: FlowDiagram, width: int | None = None) -> Console:
     base = flow.rich_style
     lines = [Strip(flow.render_header(width)).adjust_cell_length(width).apply_style(header)]
     for record in flow.rows:
-        lines.append(Strip(flow.render_row(record, width)).adjust_cell_length(width)
-                     .apply_style(base))
+        lines.append(
+            Strip(flow.render_row(record, width)).adjust_cell_length(width).apply_style(base)
+        )
     for strip in lines:
         console.print(Segments([*strip, Segment.line()]), end="")
     return console
@@ -192,8 +201,9 @@ class FlowExportApp(App):
         self.query_one(FlowDiagram).reset(self.world)
 
 
-async def render_flow(world: World, *, title: str, fmt: str = "svg",
-                      theme: str | None = None) -> str:
+async def render_flow(
+    world: World, *, title: str, fmt: str = "svg", theme: str | None = None
+) -> str:
     """The world's whole flow diagram as SVG or HTML, drawn by a headless app."""
     from .widgets.flow_diagram import FlowDiagram
 
@@ -246,8 +256,7 @@ class ExportActions:
             try:
                 store.save(progress)
             except OSError as exc:
-                self.notify(f"could not save your name: {exc.strerror or exc}",
-                            severity="warning")
+                self.notify(f"could not save your name: {exc.strerror or exc}", severity="warning")
 
     def action_export(self: Any) -> None:
         from .screens.export import ExportChoice, ExportScreen

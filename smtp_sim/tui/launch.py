@@ -18,9 +18,14 @@ if TYPE_CHECKING:
     from ..course.lesson import Lesson
 
 
-def build_app(command: str, ref: str | None, *, seed: int | None = None,
-              listen: Sequence[ListenSpec] | None = None,
-              export_dir: str | Path | None = None):
+def build_app(
+    command: str,
+    ref: str | None,
+    *,
+    seed: int | None = None,
+    listen: Sequence[ListenSpec] | None = None,
+    export_dir: str | Path | None = None,
+):
     """The app to run, or a ProblemApp that explains why the file cannot be used.
     ``listen``: real ports in front of the scenario's servers (``--listen``).
 
@@ -93,9 +98,11 @@ def no_terminal(command: str) -> str | None:
             return None
     except (AttributeError, ValueError):
         pass
-    return (f"smtp-sim {command}: standard input is not a terminal, and the app needs one: "
-            "run it in a terminal (a browser: smtp-sim web; graded without a screen: "
-            "smtp-sim run LESSON --answers FILE)")
+    return (
+        f"smtp-sim {command}: standard input is not a terminal, and the app needs one: "
+        "run it in a terminal (a browser: smtp-sim web; graded without a screen: "
+        "smtp-sim run LESSON --answers FILE)"
+    )
 
 
 def _run(app, command: str) -> int:
@@ -117,10 +124,16 @@ def _run(app, command: str) -> int:
     return 0 if app.return_code is None else app.return_code
 
 
-def launch(command: str, ref: str | None, *, seed: int | None = None,
-           listen: Sequence[ListenSpec] | None = None,
-           export_dir: str | Path | None = None, student: str | None = None,
-           theme: str | None = None) -> int:
+def launch(
+    command: str,
+    ref: str | None,
+    *,
+    seed: int | None = None,
+    listen: Sequence[ListenSpec] | None = None,
+    export_dir: str | Path | None = None,
+    student: str | None = None,
+    theme: str | None = None,
+) -> int:
     """``theme`` (``--theme``) for this run; without it the theme last picked in the app.
     A theme picked in the app (ctrl+t, the palette's "Change theme") is remembered."""
     app = build_app(command, ref, seed=seed, listen=listen, export_dir=export_dir)
@@ -154,8 +167,9 @@ def build_presenter(ref: str, *, seed: int | None = None, animate: bool = True):
         return ProblemApp(ref, [str(p) for p in exc.problems])
 
 
-def launch_presenter(ref: str, *, seed: int | None = None, animate: bool = True,
-                     theme: str | None = None) -> int:
+def launch_presenter(
+    ref: str, *, seed: int | None = None, animate: bool = True, theme: str | None = None
+) -> int:
     """The presenter starts in high contrast, for a projector, unless ``theme`` says."""
     app = build_presenter(ref, seed=seed, animate=animate)
     if theme in app.available_themes:

@@ -20,8 +20,13 @@ from ..world.visible import pieces
 CONTROL_STYLE = Style(reverse=True)
 
 
-def literal(text: str, style: Style | str = "", *, tabs: bool = False,
-            control_style: Style | str | None = CONTROL_STYLE) -> Text:
+def literal(
+    text: str,
+    style: Style | str = "",
+    *,
+    tabs: bool = False,
+    control_style: Style | str | None = CONTROL_STYLE,
+) -> Text:
     """A :class:`Text` that displays ``text`` exactly, markup and escapes included; each
     control character's stand-in gets ``control_style`` on top of ``style``."""
     out = Text(style=style, end="")

@@ -32,16 +32,21 @@ class LiveRecords(Message):
 class LiveBridge:
     """The app's bridge: ``start()`` in the app's loop, ``stop()`` before it exits."""
 
-    def __init__(self, world: World, listen: Sequence[ListenSpec],
-                 post: Callable[[Message], object],
-                 on_error: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        world: World,
+        listen: Sequence[ListenSpec],
+        post: Callable[[Message], object],
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
         """Raises ListenError when a listener names nothing in the world."""
         from ..bridge.bridge import Bridge  # only with --listen: start-up stays quick
         from ..bridge.listen import ListenSpec
 
         self.post = post
-        self.bridge: Bridge = Bridge(world, list(listen) or [ListenSpec()],
-                                     on_record=self._record, on_error=on_error)
+        self.bridge: Bridge = Bridge(
+            world, list(listen) or [ListenSpec()], on_record=self._record, on_error=on_error
+        )
         self.pending = False  # a LiveRecords is posted and not yet handled
 
     @property
@@ -98,22 +103,32 @@ class LiveActions:
     async def _start_live(self: Any) -> None:
         live: LiveBridge = self.live
         for host in live.exposed():
-            self.notify(f"{host} is not a loopback address: other machines can connect",
-                        severity="warning", timeout=10)
+            self.notify(
+                f"{host} is not a loopback address: other machines can connect",
+                severity="warning",
+                timeout=10,
+            )
         error = await live.start()
         if error is not None:
             self.notify(error, title="--listen", severity="error", timeout=15)
             return
-        self.notify("\n".join(live.describe()) + "\nTime runs at wall-clock pace: stepping, "
-                    "going back and reset are off.", title="Listening", timeout=10)
+        self.notify(
+            "\n".join(live.describe()) + "\nTime runs at wall-clock pace: stepping, "
+            "going back and reset are off.",
+            title="Listening",
+            timeout=10,
+        )
         self.refresh_views()
 
     def _live_refuses(self: Any, what: str) -> bool:
         """True (with a notification) when the bridge owns the clock."""
         if self.live is None or not self.live.running:
             return False
-        self.notify(f"{what} is off while the app listens for real clients (--listen): the "
-                    "network runs at wall-clock pace.", severity="warning")
+        self.notify(
+            f"{what} is off while the app listens for real clients (--listen): the "
+            "network runs at wall-clock pace.",
+            severity="warning",
+        )
         return True
 
     def _live_error(self: Any, text: str) -> None:

@@ -29,8 +29,14 @@ if TYPE_CHECKING:
 
 LOADING = "Loading lesson\u2026"
 #: The tabs on the right: title and pane id (the views in them: :func:`view_classes`).
-TABS = (("Map", "tab-map"), ("Flow", "tab-flow"), ("Events", "tab-events"),
-        ("Inspector", "tab-inspector"), ("Mailboxes", "tab-mailboxes"), ("Queues", "tab-queues"))
+TABS = (
+    ("Map", "tab-map"),
+    ("Flow", "tab-flow"),
+    ("Events", "tab-events"),
+    ("Inspector", "tab-inspector"),
+    ("Mailboxes", "tab-mailboxes"),
+    ("Queues", "tab-queues"),
+)
 
 
 def view_classes() -> dict[str, tuple[str, type[Widget]]]:
@@ -44,9 +50,14 @@ def view_classes() -> dict[str, tuple[str, type[Widget]]]:
     from .widgets.network_map import NetworkMap
     from .widgets.queue_view import QueueView
 
-    return {"tab-map": ("map", NetworkMap), "tab-flow": ("flow", FlowDiagram),
-            "tab-events": ("events", EventList), "tab-inspector": ("inspector", Inspector),
-            "tab-mailboxes": ("mailboxes", MailboxView), "tab-queues": ("queues", QueueView)}
+    return {
+        "tab-map": ("map", NetworkMap),
+        "tab-flow": ("flow", FlowDiagram),
+        "tab-events": ("events", EventList),
+        "tab-inspector": ("inspector", Inspector),
+        "tab-mailboxes": ("mailboxes", MailboxView),
+        "tab-queues": ("queues", QueueView),
+    }
 
 
 def make_views() -> dict[str, Widget]:
@@ -80,14 +91,14 @@ class LoadingActions:
             self._on_loaded.append(callback)
 
     #: App actions that need no lesson: they work while it loads.
-    ACTIONS_WITHOUT_LESSON: ClassVar[frozenset[str]] = frozenset(
-        {"help", "quit", "high_contrast"})
+    ACTIONS_WITHOUT_LESSON: ClassVar[frozenset[str]] = frozenset({"help", "quit", "high_contrast"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self._loading is None or action == "quit":
             return True
         own = action == "command_palette" or any(
-            isinstance(b, Binding) and b.action == action for b in self.BINDINGS)
+            isinstance(b, Binding) and b.action == action for b in self.BINDINGS
+        )
         if not own:
             return True  # Textual's own (focus, ...)
         if self._problems is not None:
@@ -183,8 +194,7 @@ def course_loader(store: ProgressStore, lesson_id: str | None = None) -> Callabl
             # Only the lesson opened is read and validated: start-up stays quick.
             ident = current if current in list_builtin() else first_lesson_id()
         if ident is None:
-            raise ScenarioError([Problem("lessons", None, "(course)",
-                                         "no built-in lessons found")])
+            raise ScenarioError([Problem("lessons", None, "(course)", "no built-in lessons found")])
         return load_lesson(ident)
 
     return load

@@ -66,8 +66,18 @@ def walk(message: Message) -> Iterator[PartInfo]:
         container = part.is_multipart() and part.get_content_type() not in _BLOCKS
         raw = b"" if container else _raw_payload(part)
         decoded = b"" if container else _decoded_payload(part) or raw
-        yield PartInfo(depth, path, part.get_content_type(), encoding, _filename(part),
-                       part.get_content_charset(), len(raw), len(decoded), part, container)
+        yield PartInfo(
+            depth,
+            path,
+            part.get_content_type(),
+            encoding,
+            _filename(part),
+            part.get_content_charset(),
+            len(raw),
+            len(decoded),
+            part,
+            container,
+        )
         if container:
             for index, child in enumerate(part.get_payload() or [], 1):  # type: ignore[union-attr]
                 if isinstance(child, Message):
@@ -129,10 +139,14 @@ REPORT_PARTS = {
 def attachments(message: Message) -> list[PartInfo]:
     """The leaf parts that are files (a filename, or not text); a delivery report's own parts
     are not files (see :func:`report_sections`)."""
-    return [info for info in walk(message)
-            if not info.is_multipart and info.depth > 0
-            and info.content_type not in REPORT_PARTS
-            and (info.filename or not info.content_type.startswith("text/"))]
+    return [
+        info
+        for info in walk(message)
+        if not info.is_multipart
+        and info.depth > 0
+        and info.content_type not in REPORT_PARTS
+        and (info.filename or not info.content_type.startswith("text/"))
+    ]
 
 
 def report_sections(message: Message, style: StyleOf) -> list[RenderableType]:
@@ -184,8 +198,13 @@ def received_chain(message: Message, style: StyleOf) -> list[RenderableType]:
     """The Received: lines, in the order they are written (newest first), numbered as hops."""
     received = message.get_all("Received") or []
     if not received:
-        return [Text("No Received: lines: no mail server has relayed this message (a bounce "
-                     "is written by the server that stores it).", style=style("pane--muted"))]
+        return [
+            Text(
+                "No Received: lines: no mail server has relayed this message (a bounce "
+                "is written by the server that stores it).",
+                style=style("pane--muted"),
+            )
+        ]
     table = Table.grid(padding=(0, 1))
     table.add_column(style=style("pane--label"), no_wrap=True)
     table.add_column()
@@ -195,10 +214,13 @@ def received_chain(message: Message, style: StyleOf) -> list[RenderableType]:
         label = f"hop {hop}"
         if total > 1:
             label += " (last)" if index == 0 else " (first)" if index == total - 1 else ""
-        table.add_row(label, Text(visible(" ".join(str(value).split())),
-                                  style=style("pane--received")))
-    note = Text("Each server adds its line at the top: read from the bottom up to follow the "
-                "message.", style=style("pane--muted"))
+        table.add_row(
+            label, Text(visible(" ".join(str(value).split())), style=style("pane--received"))
+        )
+    note = Text(
+        "Each server adds its line at the top: read from the bottom up to follow the message.",
+        style=style("pane--muted"),
+    )
     return [table, note]
 
 
@@ -211,7 +233,7 @@ def mime_tree(message: Message, style: StyleOf) -> Text:
     for number, info in enumerate(infos):
         if number:
             out.append("\n")
-        del open_levels[max(0, info.depth - 1):]
+        del open_levels[max(0, info.depth - 1) :]
         prefix = "".join("│  " if more else "   " for more in open_levels)
         if info.depth:
             prefix += "└─ " if last[number] else "├─ "
@@ -237,7 +259,7 @@ def mime_tree(message: Message, style: StyleOf) -> Text:
 
 def _is_last_sibling(infos: list[PartInfo], index: int) -> bool:
     depth = infos[index].depth
-    for later in infos[index + 1:]:
+    for later in infos[index + 1 :]:
         if later.depth < depth:
             return True
         if later.depth == depth:
@@ -266,15 +288,25 @@ def part_contents(message: Message, style: StyleOf, width: int = 120) -> list[Re
             header = f"as sent ({info.encoding})"
             natural = max(natural, len(header))
             if width >= natural + 39:  # room for the hex dump beside it
-                table = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, pad_edge=False,
-                              header_style=label, expand=False)
+                table = Table(
+                    box=None,
+                    padding=(0, 2, 0, 0),
+                    show_edge=False,
+                    pad_edge=False,
+                    header_style=label,
+                    expand=False,
+                )
                 table.add_column(header, width=natural, overflow="fold")
                 table.add_column("decoded", overflow="fold")
                 table.add_row(encoded, decoded)
                 out.append(table)
             else:
-                out += [Text(f"as sent ({info.encoding}):", style=label), encoded,
-                        Text("decoded:", style=label), decoded]
+                out += [
+                    Text(f"as sent ({info.encoding}):", style=label),
+                    encoded,
+                    Text("decoded:", style=label),
+                    decoded,
+                ]
         else:
             out.append(decoded)
         out.append(Text(""))
@@ -317,7 +349,7 @@ def binary_summary(data: bytes, content_type: str, style: StyleOf) -> Text:
     if magic:
         out.append(f" (starts like a {magic} file)", style("pane--muted"))
     for offset in range(0, min(len(data), 64), 8):
-        chunk = data[offset:offset + 8]
+        chunk = data[offset : offset + 8]
         hexes = " ".join(f"{byte:02x}" for byte in chunk)
         ascii_ = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
         out.append(f"\n{offset:04x} {hexes:<23} {ascii_}", style("pane--muted"))
@@ -327,8 +359,13 @@ def binary_summary(data: bytes, content_type: str, style: StyleOf) -> Text:
 
 
 def _magic(data: bytes) -> str | None:
-    for prefix, name in ((b"GIF8", "GIF"), (b"\x89PNG", "PNG"), (b"\xff\xd8\xff", "JPEG"),
-                         (b"%PDF", "PDF"), (b"PK\x03\x04", "ZIP")):
+    for prefix, name in (
+        (b"GIF8", "GIF"),
+        (b"\x89PNG", "PNG"),
+        (b"\xff\xd8\xff", "JPEG"),
+        (b"%PDF", "PDF"),
+        (b"PK\x03\x04", "ZIP"),
+    ):
         if data.startswith(prefix):
             return name
     return None

@@ -44,13 +44,14 @@ class PlayingActions:
         text = Text()
         if live:  # the bridge runs the clock at wall-clock pace: no pause, no speed
             text.append(" \u25cf live ", style="bold reverse")
-            text.append(f"  t = {pb.world.now:,.3f} s   event {pb.steps}   "
-                        "wall-clock pace (--listen)")
+            text.append(
+                f"  t = {pb.world.now:,.3f} s   event {pb.steps}   wall-clock pace (--listen)"
+            )
         else:
-            text.append(" \u25b6 playing " if playing else " \u23f8 paused ",
-                        style="bold reverse")
-            text.append(f"  t = {pb.world.now:,.3f} s   event {pb.steps}   "
-                        f"speed {SPEEDS[self._speed]}/s")
+            text.append(" \u25b6 playing " if playing else " \u23f8 paused ", style="bold reverse")
+            text.append(
+                f"  t = {pb.world.now:,.3f} s   event {pb.steps}   speed {SPEEDS[self._speed]}/s"
+            )
             if pb.at_end:
                 text.append("   (nothing more scheduled)", style="dim")
         session = pb.session
@@ -118,8 +119,7 @@ class PlayingActions:
         if self._timer is not None:
             running = self._timer_running
             self._timer.stop()
-            self._timer = self.set_interval(1 / SPEEDS[self._speed], self._tick,
-                                            pause=not running)
+            self._timer = self.set_interval(1 / SPEEDS[self._speed], self._tick, pause=not running)
         self._update_status()
 
     def action_reset(self) -> None:

@@ -72,8 +72,7 @@ class PresenterApp(App):
         Binding("q,ctrl+q", "quit", "Quit", priority=True, id="present.quit"),
     ]
 
-    def __init__(self, lesson: Lesson, *, seed: int | None = None,
-                 animate: bool = True) -> None:
+    def __init__(self, lesson: Lesson, *, seed: int | None = None, animate: bool = True) -> None:
         """``animate``: play to the next pause at SPEED events a second, so the audience
         sees the message move hop by hop (pressing next again jumps there at once)."""
         super().__init__()
@@ -106,9 +105,12 @@ class PresenterApp(App):
         """Name the "next" key in the footer and the help after what it goes to."""
         description = f"Next {self.stop_word}"
         for bindings in self._bindings.key_to_bindings.values():
-            bindings[:] = [replace(binding, description=description)
-                           if binding.id == "present.next" else binding
-                           for binding in bindings]
+            bindings[:] = [
+                replace(binding, description=description)
+                if binding.id == "present.next"
+                else binding
+                for binding in bindings
+            ]
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -225,9 +227,12 @@ class PresenterApp(App):
     def _help_bindings(self) -> list[BindingType]:
         """The class bindings, the "next" key described for this mode (as in the footer)."""
         description = f"Next {self.stop_word}"
-        return [replace(binding, description=description)
-                if isinstance(binding, Binding) and binding.id == "present.next" else binding
-                for binding in self.BINDINGS]
+        return [
+            replace(binding, description=description)
+            if isinstance(binding, Binding) and binding.id == "present.next"
+            else binding
+            for binding in self.BINDINGS
+        ]
 
     def action_high_contrast(self) -> None:
         self.theme = "textual-dark" if self.theme == HIGH_CONTRAST.name else HIGH_CONTRAST.name
@@ -248,7 +253,7 @@ class PresenterApp(App):
         for line in step.solution:  # (a quiz is answered by the solution's /answer line)
             self.playback.enter(line)
         self.shown += 1
-        del self._step_stops[self.shown:]
+        del self._step_stops[self.shown :]
         self._step_stops.append((self.playback.steps, len(self.playback.session.inputs)))
         self.refresh_views()
 
@@ -330,13 +335,18 @@ class PresenterHelp(ModalScreen[None]):
         self._keys = bindings
 
     def compose(self) -> ComposeResult:
-        rows = ["# Presenter", "",
-                "Space plays the simulation to the next pause of the timeline; the narration "
-                "shows under the map and the flow diagram. Back returns to the previous pause "
-                "exactly as it was. A lesson without pauses is walked through: space types "
-                "the next step's solution. A scenario without pauses stops after each "
-                "delivery, deferral, bounce and fault.", "", "| keys | action |",
-                "| --- | --- |"]
+        rows = [
+            "# Presenter",
+            "",
+            "Space plays the simulation to the next pause of the timeline; the narration "
+            "shows under the map and the flow diagram. Back returns to the previous pause "
+            "exactly as it was. A lesson without pauses is walked through: space types "
+            "the next step's solution. A scenario without pauses stops after each "
+            "delivery, deferral, bounce and fault.",
+            "",
+            "| keys | action |",
+            "| --- | --- |",
+        ]
         for binding in self._keys:
             if isinstance(binding, Binding):
                 rows.append(f"| `{binding.key}` | {binding.description} |")

@@ -35,17 +35,24 @@ class SavingProgress:
             return
         steps = len(self.lesson.steps)
         if saved.completed:
-            self.notify(f"You finished “{self.lesson.title}” before: here it is "
-                        "again, from the start, quizzes included.", title="Welcome back",
-                        markup=False)
+            self.notify(
+                f"You finished “{self.lesson.title}” before: here it is "
+                "again, from the start, quizzes included.",
+                title="Welcome back",
+                markup=False,
+            )
             return
         if saved.inputs:
             self.playback.resume(saved.inputs, saved.clock_steps)
             session = self.playback.session
             done = sum(session.passed_steps())
-            self.notify(f"Your {len(saved.inputs)} earlier lines were typed again: {done} of "
-                        f"{steps} steps done, you are at step {session.index + 1}.",
-                        title="Welcome back", timeout=12, markup=False)
+            self.notify(
+                f"Your {len(saved.inputs)} earlier lines were typed again: {done} of "
+                f"{steps} steps done, you are at step {session.index + 1}.",
+                title="Welcome back",
+                timeout=12,
+                markup=False,
+            )
             return
         # (a progress file from before lines were saved: say which lines to type again)
         session = self.playback.session
@@ -57,17 +64,25 @@ class SavingProgress:
             done = sum(s.id in saved.steps_done for s in self.lesson.steps)
             lines = [line for s in typed for line in s.solution if not line.startswith("/")]
             again = "; ".join(lines) if lines else "the commands of those steps"
-            self.notify(f"Last time you got through {done} of {steps} steps of this lesson. "
-                        f"The network starts afresh: type again {again}.",
-                        title="Welcome back", timeout=15, markup=False)
+            self.notify(
+                f"Last time you got through {done} of {steps} steps of this lesson. "
+                f"The network starts afresh: type again {again}.",
+                title="Welcome back",
+                timeout=15,
+                markup=False,
+            )
 
     def _save_progress(self) -> None:
         if self.sandbox or self.store is None or not self.lesson.steps:
             return
         session = self.playback.session
-        key = (self.lesson.id, tuple(session.passed_steps()),
-               tuple(len(p.answers) for p in session.progress),
-               tuple(p.hints_shown for p in session.progress), len(session.inputs))
+        key = (
+            self.lesson.id,
+            tuple(session.passed_steps()),
+            tuple(len(p.answers) for p in session.progress),
+            tuple(p.hints_shown for p in session.progress),
+            len(session.inputs),
+        )
         if key == self._saved_steps:
             return
         self._saved_steps = key
@@ -78,8 +93,7 @@ class SavingProgress:
             if p.answers:
                 record.answers[step.id] = list(p.answers)
             if p.hints_shown:
-                record.hints_used[step.id] = max(p.hints_shown,
-                                                 record.hints_used.get(step.id, 0))
+                record.hints_used[step.id] = max(p.hints_shown, record.hints_used.get(step.id, 0))
         record.completed = record.completed or session.complete
         # (an unfinished lesson's lines, to replay for a returning student; a finished one
         # starts afresh)

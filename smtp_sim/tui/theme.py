@@ -10,8 +10,16 @@ def text_style(node: DOMNode, component: str) -> Style:
     """``component``'s text style on ``node``: colour and attributes, no background (the line
     under it keeps the widget's own)."""
     full = node.get_component_rich_style(component, default=Style())
-    return Style(color=full.color, bold=full.bold, dim=full.dim, italic=full.italic,
-                 underline=full.underline, strike=full.strike, reverse=full.reverse)
+    return Style(
+        color=full.color,
+        bold=full.bold,
+        dim=full.dim,
+        italic=full.italic,
+        underline=full.underline,
+        strike=full.strike,
+        reverse=full.reverse,
+    )
+
 
 HIGH_CONTRAST = Theme(
     name="smtp-sim-high-contrast",

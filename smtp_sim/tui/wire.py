@@ -29,8 +29,9 @@ def split_wire_lines(data: bytes) -> list[bytes]:
     return out
 
 
-def wire_line(line: bytes, *, text: Style | str = "", eol: Style | str = "",
-              bad_eol: Style | str = "") -> Text:
+def wire_line(
+    line: bytes, *, text: Style | str = "", eol: Style | str = "", bad_eol: Style | str = ""
+) -> Text:
     """One line as it crossed the wire: its text literally, then its ending made visible.
 
     ``\\r\\n`` is the proper SMTP line end (styled ``eol``); a bare ``\\n``, or a ``\\r``

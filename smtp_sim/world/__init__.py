@@ -6,8 +6,14 @@ from typing import Any
 
 # Each name loads its module on first use: ``from smtp_sim.world.trace import Layer`` (the app's
 # first frame) must not build the whole simulation's modules.
-_LAZY = {"Clock": ".clock", "Kind": ".trace", "Layer": ".trace", "Trace": ".trace",
-         "TraceRecord": ".trace", "World": ".world"}
+_LAZY = {
+    "Clock": ".clock",
+    "Kind": ".trace",
+    "Layer": ".trace",
+    "Trace": ".trace",
+    "TraceRecord": ".trace",
+    "World": ".world",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -54,8 +54,15 @@ def _date_is_canonical(date: str) -> bool:
         return False
 
 
-def compose_plain(sender: str, to: list[str], cc: list[str] | None, subject: str, date: str,
-                  message_id: str, body: str) -> bytes | None:
+def compose_plain(
+    sender: str,
+    to: list[str],
+    cc: list[str] | None,
+    subject: str,
+    date: str,
+    message_id: str,
+    body: str,
+) -> bytes | None:
     """What ``EmailMessage`` (policy SMTP) makes of a plain text message, or None when the
     message is not simple enough to be sure (the caller then uses the email package)."""
     if not (_PLAIN_ADDRESS.fullmatch(sender) or _PLAIN_NAME_ADDR.fullmatch(sender)):
@@ -85,17 +92,29 @@ def compose_plain(sender: str, to: list[str], cc: list[str] | None, subject: str
         "MIME-Version: 1.0",
         "",
     ]
-    return "\r\n".join(headers).encode("ascii") + b"\r\n" + b"".join(
-        line + b"\r\n" for line in lines
-    ) + (b"" if lines else b"\r\n")
+    return (
+        "\r\n".join(headers).encode("ascii")
+        + b"\r\n"
+        + b"".join(line + b"\r\n" for line in lines)
+        + (b"" if lines else b"\r\n")
+    )
 
 
 class UserAgent:
     """Alice's mail program on her computer: it writes messages and hands them to her
     provider's server (the submission port 587 by default), which relays them onwards."""
 
-    def __init__(self, world: World, host: Host, address: str, name: str, outgoing: str,
-                 port: int = SUBMISSION_PORT, *, pipelining: bool = False) -> None:
+    def __init__(
+        self,
+        world: World,
+        host: Host,
+        address: str,
+        name: str,
+        outgoing: str,
+        port: int = SUBMISSION_PORT,
+        *,
+        pipelining: bool = False,
+    ) -> None:
         self.world = world
         self.pipelining = pipelining  # MAIL, RCPT and DATA in one group when offered (RFC 2920)
         self.host = host
@@ -105,9 +124,17 @@ class UserAgent:
         self.port = port
         self.sent: list[tuple[str, DeliveryResult]] = []
 
-    def compose(self, to: list[str], subject: str, body: str, *,
-                attachments: tuple[Attachment, ...] = (), cc: list[str] | None = None,
-                transfer_encoding: str | None = None, message: str | None = None) -> bytes:
+    def compose(
+        self,
+        to: list[str],
+        subject: str,
+        body: str,
+        *,
+        attachments: tuple[Attachment, ...] = (),
+        cc: list[str] | None = None,
+        transfer_encoding: str | None = None,
+        message: str | None = None,
+    ) -> bytes:
         """The message as bytes with CRLF line endings (RFC 5322 + MIME)."""
         sender = formataddr((self.name, self.address)) if self.name else self.address
         date = self.world.date_text()
@@ -132,11 +159,18 @@ class UserAgent:
         for att in attachments:
             maintype, _, subtype = att.content_type.partition("/")
             if maintype == "text":
-                msg.add_attachment(att.data.decode("utf-8", "replace"), subtype=subtype or "plain",
-                                   filename=att.filename)
+                msg.add_attachment(
+                    att.data.decode("utf-8", "replace"),
+                    subtype=subtype or "plain",
+                    filename=att.filename,
+                )
             else:
-                msg.add_attachment(att.data, maintype=maintype, subtype=subtype or "octet-stream",
-                                   filename=att.filename)
+                msg.add_attachment(
+                    att.data,
+                    maintype=maintype,
+                    subtype=subtype or "octet-stream",
+                    filename=att.filename,
+                )
         if msg.is_multipart():  # the stdlib's boundary is random: same run, same bytes
             msg.set_boundary(f"=_{message or 'part'}.{self.host.name}_=")
         return msg.as_bytes(policy=SMTP)
@@ -150,23 +184,37 @@ class UserAgent:
 
     def submit(self, recipients: list[str], content: bytes, message: str) -> None:
         world = self.world
-        world.log(Layer.INFO, Kind.NOTE, self.host.name, self.outgoing,
-                  f"{self.address} presses Send: to {', '.join(recipients)} "
-                  f"via {self.outgoing}:{self.port}", message=message)
+        world.log(
+            Layer.INFO,
+            Kind.NOTE,
+            self.host.name,
+            self.outgoing,
+            f"{self.address} presses Send: to {', '.join(recipients)} "
+            f"via {self.outgoing}:{self.port}",
+            message=message,
+        )
         session = _SubmitSession(self, recipients, content, message)
-        world.network.connect(self.host.name, self.outgoing, self.port, session,
-                              on_fail=session.failed, message=message)
+        world.network.connect(
+            self.host.name,
+            self.outgoing,
+            self.port,
+            session,
+            on_fail=session.failed,
+            message=message,
+        )
 
 
 class _SubmitSession:
     __slots__ = ("agent", "finished", "message", "sender")  # (see TcpConnection)
 
-    def __init__(self, agent: UserAgent, recipients: list[str], content: bytes,
-                 message: str) -> None:
+    def __init__(
+        self, agent: UserAgent, recipients: list[str], content: bytes, message: str
+    ) -> None:
         self.agent = agent
         self.message = message
-        self.sender = MailSender(agent.host.name, agent.address, recipients, content,
-                                 pipeline=agent.pipelining)
+        self.sender = MailSender(
+            agent.host.name, agent.address, recipients, content, pipeline=agent.pipelining
+        )
         self.finished = False
 
     def on_open(self, conn: TcpConnection) -> None:
@@ -186,8 +234,14 @@ class _SubmitSession:
         self._finish(conn)
 
     def failed(self, reason: str) -> None:
-        self.agent.world.log(Layer.INFO, Kind.ERROR, self.agent.host.name, None,
-                             f"mail client: cannot send: {reason}", message=self.message)
+        self.agent.world.log(
+            Layer.INFO,
+            Kind.ERROR,
+            self.agent.host.name,
+            None,
+            f"mail client: cannot send: {reason}",
+            message=self.message,
+        )
 
     def _finish(self, conn: TcpConnection) -> None:
         if self.finished:
@@ -203,5 +257,6 @@ class _SubmitSession:
             reply = result.final or result.failure or next(iter(result.rejected.values()), None)
             text = f"mail client: sending failed: {reply or result.error}"
             kind = Kind.ERROR
-        self.agent.world.log(Layer.INFO, kind, self.agent.host.name, None, text,
-                             message=self.message)
+        self.agent.world.log(
+            Layer.INFO, kind, self.agent.host.name, None, text, message=self.message
+        )

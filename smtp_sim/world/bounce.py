@@ -13,8 +13,9 @@ if TYPE_CHECKING:
     from .queue import QueueEntry
 
 
-def build_bounce(mta: MTA, entry: QueueEntry, recipients: list[str], reason: str,
-                 reply: Reply | None) -> bytes:
+def build_bounce(
+    mta: MTA, entry: QueueEntry, recipients: list[str], reason: str, reply: Reply | None
+) -> bytes:
     """A ``multipart/report; report-type=delivery-status`` message for ``entry``'s sender."""
     world = mta.world
     date = world.date_text()
@@ -24,8 +25,7 @@ def build_bounce(mta: MTA, entry: QueueEntry, recipients: list[str], reason: str
         f"This is the mail system at host {mta.hostname}.\n\n"
         "I'm sorry to have to inform you that your message could not\n"
         "be delivered to one or more recipients. It's attached below.\n\n"
-        "The mail system\n\n"
-        + "".join(f"<{r}>: {reason}\n" for r in recipients)
+        "The mail system\n\n" + "".join(f"<{r}>: {reason}\n" for r in recipients)
     )
     report = Message()
     report.set_type("message/delivery-status")

@@ -57,8 +57,14 @@ class Clock:
         self._seq = itertools.count()
         self.steps = 0
 
-    def schedule(self, delay: float, action: Callable[..., Any], *args: Any,
-                 priority: int = NORMAL, label: str = "") -> Scheduled:
+    def schedule(
+        self,
+        delay: float,
+        action: Callable[..., Any],
+        *args: Any,
+        priority: int = NORMAL,
+        label: str = "",
+    ) -> Scheduled:
         if delay < 0:
             raise ValueError("cannot schedule in the past")
         time = self.now + delay
@@ -75,10 +81,17 @@ class Clock:
         time = self.now + delay
         heapq.heappush(self._heap, (time, NORMAL, next(self._seq), action, args))
 
-    def at(self, time: float, action: Callable[..., Any], *args: Any,
-           priority: int = NORMAL, label: str = "") -> Scheduled:
-        return self.schedule(max(0.0, time - self.now), action, *args, priority=priority,
-                             label=label)
+    def at(
+        self,
+        time: float,
+        action: Callable[..., Any],
+        *args: Any,
+        priority: int = NORMAL,
+        label: str = "",
+    ) -> Scheduled:
+        return self.schedule(
+            max(0.0, time - self.now), action, *args, priority=priority, label=label
+        )
 
     def peek(self) -> float | None:
         """The time of the next event, or None when nothing is scheduled."""

@@ -75,9 +75,13 @@ class Resolver:
         # busy relay asks the same question thousands of times; the trace keeps every one).
         self._records: dict[tuple, tuple[str, tuple]] = {}
 
-    def mail_route(self, client: str, domain: str,
-                   callback: Callable[[MailRoute | DnsFailure], None],
-                   message: str | None = None) -> None:
+    def mail_route(
+        self,
+        client: str,
+        domain: str,
+        callback: Callable[[MailRoute | DnsFailure], None],
+        message: str | None = None,
+    ) -> None:
         domain = domain.lower().rstrip(".")
         self.lookups += 1
         world = self.world
@@ -89,11 +93,13 @@ class Resolver:
         world.log(Layer.DNS, Kind.QUERY, client, dst, query[0], message=message, info=query[1])
         rtt = self._rtt(client)
         if rtt is None:
-            world.clock.call_later(DNS_TIMEOUT, self._answer, client, domain,
-                                   DnsFailure.TIMEOUT, callback, message)
+            world.clock.call_later(
+                DNS_TIMEOUT, self._answer, client, domain, DnsFailure.TIMEOUT, callback, message
+            )
             return
-        world.clock.call_later(rtt, self._answer, client, domain, self._resolve(domain),
-                               callback, message)
+        world.clock.call_later(
+            rtt, self._answer, client, domain, self._resolve(domain), callback, message
+        )
 
     def _rtt(self, client: str) -> float | None:
         if self.down:
@@ -119,8 +125,14 @@ class Resolver:
         known = any(name == domain or name.endswith("." + domain) for name in zone.a)
         return DnsFailure.NO_MAIL if known else DnsFailure.NXDOMAIN
 
-    def _answer(self, client: str, domain: str, result: MailRoute | DnsFailure,
-                callback: Callable[[MailRoute | DnsFailure], None], message: str | None) -> None:
+    def _answer(
+        self,
+        client: str,
+        domain: str,
+        result: MailRoute | DnsFailure,
+        callback: Callable[[MailRoute | DnsFailure], None],
+        message: str | None,
+    ) -> None:
         src = self.server or "DNS"
         key = ("answer", domain, result)
         if isinstance(result, MailRoute) and result.implicit:
@@ -129,8 +141,9 @@ class Resolver:
         if answer is None:
             answer = self._describe(domain, result)
             self._remember(key, answer)
-        self.world.log(Layer.DNS, Kind.ANSWER, src, client, answer[0], message=message,
-                       info=answer[1])
+        self.world.log(
+            Layer.DNS, Kind.ANSWER, src, client, answer[0], message=message, info=answer[1]
+        )
         callback(result)
 
     def _describe(self, domain: str, result: MailRoute | DnsFailure) -> tuple[str, tuple]:

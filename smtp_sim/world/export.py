@@ -41,8 +41,7 @@ def wire_lines(data: bytes) -> list[str]:
     unfinished = lines[-1] != ""
     if not unfinished:
         lines.pop()
-    shown = [visible(line.replace("\r", "<CR>").replace("\n", "<LF>"), tabs=True)
-             for line in lines]
+    shown = [visible(line.replace("\r", "<CR>").replace("\n", "<LF>"), tabs=True) for line in lines]
     if unfinished:
         shown[-1] += "<no line end>"
     return shown
@@ -72,8 +71,7 @@ def record_lines(record: TraceRecord) -> list[str]:
     mark = ERROR if record.kind in _ERROR_KINDS else INFO
     label = "" if record.layer is Layer.INFO else f"{record.layer.value} "
     summary = record.summary.splitlines() or [""]
-    return [_line(f"{stamp} {mark} {label}{route}:", visible(line, tabs=True))
-            for line in summary]
+    return [_line(f"{stamp} {mark} {label}{route}:", visible(line, tabs=True)) for line in summary]
 
 
 def _line(prefix: str, text: str) -> str:

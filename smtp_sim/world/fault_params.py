@@ -25,8 +25,9 @@ class FaultError(ValueError):
     fault (``"kind"`` for the kind, None for the fault as a whole) and ``expected`` what would
     do. ``str()`` joins them for the console: ``KEY: MESSAGE (expected EXPECTED)``."""
 
-    def __init__(self, message: str, *, key: str | None = None,
-                 expected: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, key: str | None = None, expected: str | None = None
+    ) -> None:
         text = f"{key}: {message}" if key else message
         super().__init__(f"{text} (expected {expected})" if expected else text)
         self.message = message
@@ -114,7 +115,8 @@ def _read_addresses(value: Any) -> tuple[str, ...]:
     """A list of addresses, or one string (the console's ``addresses=a@x,b@y``)."""
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list | tuple) or not all(
-            isinstance(a, str) and a.strip() for a in items):
+        isinstance(a, str) and a.strip() for a in items
+    ):
         raise ValueError(f"{shown_value(value)} is not a list of addresses")
     return tuple(a.strip().lower() for a in items)
 
@@ -154,8 +156,10 @@ def find_host(world: World, name: str):
     host = world.host_named(name)
     if host is None:
         hosts = list(world.network.hosts)
-        raise FaultError(f"no host named {name!r}{did_you_mean(name, hosts)}",
-                         expected=f"a host of this network: {_some(hosts)}")
+        raise FaultError(
+            f"no host named {name!r}{did_you_mean(name, hosts)}",
+            expected=f"a host of this network: {_some(hosts)}",
+        )
     return host
 
 
@@ -163,16 +167,19 @@ def find_mta(world: World, name: str):
     host = find_host(world, name)
     mta = world.mtas.get(host.name)
     if mta is None:
-        raise FaultError(f"{name} is not a mail server",
-                         expected=f"a host with a mail server: {_some(world.mtas)}")
+        raise FaultError(
+            f"{name} is not a mail server",
+            expected=f"a host with a mail server: {_some(world.mtas)}",
+        )
     return mta
 
 
 def find_link(world: World, a: str, b: str):
     link = world.network.link_between(find_host(world, a).name, find_host(world, b).name)
     if link is None:
-        raise FaultError(f"no link between {a} and {b}",
-                         expected="two hosts joined by a [[links]] entry")
+        raise FaultError(
+            f"no link between {a} and {b}", expected="two hosts joined by a [[links]] entry"
+        )
     return link
 
 
@@ -180,40 +187,67 @@ def find_mailbox(world: World, address: str):
     box = world.mailbox(address)
     if box is None:
         known = [b.address for b in world.mailboxes()]
-        raise FaultError(f"no mailbox {address!r}{did_you_mean(address, known)}",
-                         expected=f"the address of a user with a mailbox: {_some(known)}")
+        raise FaultError(
+            f"no mailbox {address!r}{did_you_mean(address, known)}",
+            expected=f"the address of a user with a mailbox: {_some(known)}",
+        )
     return box
 
 
-DNS_FAILURES = {"nxdomain": DnsFailure.NXDOMAIN, "no-mx": DnsFailure.NO_MAIL,
-        "servfail": DnsFailure.SERVFAIL}
+DNS_FAILURES = {
+    "nxdomain": DnsFailure.NXDOMAIN,
+    "no-mx": DnsFailure.NO_MAIL,
+    "servfail": DnsFailure.SERVFAIL,
+}
 _STRING = {"type": "string"}
 
-HOST = ParamType("the name of a host", _STRING, _read_name, find_host,
-                 lambda world: world.network.hosts)
-MTA = ParamType("the name of a host with a mail server", _STRING, _read_name, find_mta,
-                lambda world: world.mtas)
-MAILBOX = ParamType("the address of a user with a mailbox", _STRING, _read_name, find_mailbox,
-                    lambda world: [box.address for box in world.mailboxes()])
+HOST = ParamType(
+    "the name of a host", _STRING, _read_name, find_host, lambda world: world.network.hosts
+)
+MTA = ParamType(
+    "the name of a host with a mail server", _STRING, _read_name, find_mta, lambda world: world.mtas
+)
+MAILBOX = ParamType(
+    "the address of a user with a mailbox",
+    _STRING,
+    _read_name,
+    find_mailbox,
+    lambda world: [box.address for box in world.mailboxes()],
+)
 DOMAIN = ParamType("a domain name", _STRING, _read_name)
 TEXT = ParamType("a string", _STRING, _read_text)
-DURATION = ParamType(DURATION_HELP, {"type": ["number", "string"], "minimum": 0},
-                     parse_duration)
-POSITIVE_DURATION = ParamType(f"more than 0 seconds: {DURATION_HELP}",
-                              {"type": ["number", "string"], "exclusiveMinimum": 0},
-                              _read_positive_duration)
-PROBABILITY = ParamType("a number from 0 up to (not including) 1, like 0.2",
-                        {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
-                        _read_probability)
-CODE = ParamType("a reply code from 400 to 599, like 450 or 550",
-                 {"type": "integer", "minimum": 400, "maximum": 599}, _read_code)
+DURATION = ParamType(DURATION_HELP, {"type": ["number", "string"], "minimum": 0}, parse_duration)
+POSITIVE_DURATION = ParamType(
+    f"more than 0 seconds: {DURATION_HELP}",
+    {"type": ["number", "string"], "exclusiveMinimum": 0},
+    _read_positive_duration,
+)
+PROBABILITY = ParamType(
+    "a number from 0 up to (not including) 1, like 0.2",
+    {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
+    _read_probability,
+)
+CODE = ParamType(
+    "a reply code from 400 to 599, like 450 or 550",
+    {"type": "integer", "minimum": 400, "maximum": 599},
+    _read_code,
+)
 _STAGES = [s.value for s in Stage]
 STAGE = ParamType(f"one of {', '.join(_STAGES)}", {"enum": _STAGES}, _choice("stage", _STAGES))
 _DNS_CHOICES = [*DNS_FAILURES, "clear"]
-DNS_FAILURE = ParamType(f"one of {', '.join(_DNS_CHOICES)}", {"enum": _DNS_CHOICES},
-                        _choice("DNS failure", _DNS_CHOICES))
+DNS_FAILURE = ParamType(
+    f"one of {', '.join(_DNS_CHOICES)}",
+    {"enum": _DNS_CHOICES},
+    _choice("DNS failure", _DNS_CHOICES),
+)
 FLAG = ParamType("true or false", {"type": "boolean"}, _read_flag)
-ADDRESSES = ParamType('a list of addresses like ["bob@cs.tcd.ie"]',
-                      {"type": "array", "items": _STRING}, _read_addresses)
-ENHANCED = ParamType("an enhanced status code like 4.2.0 or 5.1.1",
-                     {"type": "string", "pattern": _ENHANCED.pattern}, _read_enhanced)
+ADDRESSES = ParamType(
+    'a list of addresses like ["bob@cs.tcd.ie"]',
+    {"type": "array", "items": _STRING},
+    _read_addresses,
+)
+ENHANCED = ParamType(
+    "an enhanced status code like 4.2.0 or 5.1.1",
+    {"type": "string", "pattern": _ENHANCED.pattern},
+    _read_enhanced,
+)

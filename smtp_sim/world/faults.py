@@ -112,8 +112,15 @@ def dns_up(world: World) -> str:
     return "the DNS server answers again"
 
 
-def reply(world: World, host: str, stage: str, code: int, text: str = "",
-          addresses: tuple[str, ...] = (), enhanced: str | None = None) -> str:
+def reply(
+    world: World,
+    host: str,
+    stage: str,
+    code: int,
+    text: str = "",
+    addresses: tuple[str, ...] = (),
+    enhanced: str | None = None,
+) -> str:
     mta = find_mta(world, host)
     st = Stage(stage)
     text = text or ("Service temporarily unavailable" if code < 500 else "Rejected")
@@ -130,9 +137,15 @@ def clear_replies(world: World, host: str) -> str:
 
 def greylist(world: World, host: str) -> str:
     mta = find_mta(world, host)
-    mta.faults.append(Fault(Stage.RCPT, 450, "Recipient address rejected: Greylisted, "
-                            "see https://postgrey.schweikert.ch/", "4.2.0",
-                            once_per_sender=True))
+    mta.faults.append(
+        Fault(
+            Stage.RCPT,
+            450,
+            "Recipient address rejected: Greylisted, see https://postgrey.schweikert.ch/",
+            "4.2.0",
+            once_per_sender=True,
+        )
+    )
     return f"{mta.hostname} greylists: 450 for the first try of every sender and recipient"
 
 
@@ -160,11 +173,15 @@ def busy_relay(world: World, host: str, enabled: bool = True, cache: float = 2.0
     mta = find_mta(world, host)
     if not enabled:
         mta.pipelining, mta.connection_cache = False, 0.0
-        return (f"{mta.hostname} relays the classic way: a new connection for every message, "
-                "one command per round trip")
+        return (
+            f"{mta.hostname} relays the classic way: a new connection for every message, "
+            "one command per round trip"
+        )
     mta.pipelining, mta.connection_cache = True, cache
-    return (f"{mta.hostname} relays like a busy server: MAIL, RCPT and DATA in one group "
-            f"(PIPELINING), and an idle connection kept {cache:g} s for more mail")
+    return (
+        f"{mta.hostname} relays like a busy server: MAIL, RCPT and DATA in one group "
+        f"(PIPELINING), and an idle connection kept {cache:g} s for more mail"
+    )
 
 
 # -- the table ----------------------------------------------------------------------------------
@@ -196,13 +213,21 @@ class FaultKind:
         return props
 
 
-def _kind(name: str, summary: str, apply: Callable[..., str], *,
-          check: Callable[[World, dict[str, Any]], object] | None = None,
-          **params: ParamType) -> FaultKind:
+def _kind(
+    name: str,
+    summary: str,
+    apply: Callable[..., str],
+    *,
+    check: Callable[[World, dict[str, Any]], object] | None = None,
+    **params: ParamType,
+) -> FaultKind:
     signature = inspect.signature(apply).parameters
     assert list(signature)[1:] == list(params), f"{name}: the table and {apply.__name__} differ"
-    defaults = {n: p.default for n, p in signature.items()
-                if n in params and p.default is not inspect.Parameter.empty}
+    defaults = {
+        n: p.default
+        for n, p in signature.items()
+        if n in params and p.default is not inspect.Parameter.empty
+    }
     return FaultKind(name, summary, params, apply, defaults, check)
 
 
@@ -217,32 +242,66 @@ FAULT_KINDS: dict[str, FaultKind] = {
         _kind("host-up", "bring a host back up", host_up, host=HOST),
         _kind("link-down", "cut a link", link_down, check=_linked, a=HOST, b=HOST),
         _kind("link-up", "restore a link", link_up, check=_linked, a=HOST, b=HOST),
-        _kind("latency", "add latency to a link (seconds)", latency, check=_linked,
-              a=HOST, b=HOST, extra=DURATION),
-        _kind("loss", "lose a share of a link's segments", loss, check=_linked,
-              a=HOST, b=HOST, probability=PROBABILITY),
-        _kind("dns-failure", "make DNS lookups of a domain fail", dns_failure,
-              domain=DOMAIN, failure=DNS_FAILURE),
+        _kind(
+            "latency",
+            "add latency to a link (seconds)",
+            latency,
+            check=_linked,
+            a=HOST,
+            b=HOST,
+            extra=DURATION,
+        ),
+        _kind(
+            "loss",
+            "lose a share of a link's segments",
+            loss,
+            check=_linked,
+            a=HOST,
+            b=HOST,
+            probability=PROBABILITY,
+        ),
+        _kind(
+            "dns-failure",
+            "make DNS lookups of a domain fail",
+            dns_failure,
+            domain=DOMAIN,
+            failure=DNS_FAILURE,
+        ),
         _kind("dns-down", "stop the DNS server answering", dns_down),
         _kind("dns-up", "let the DNS server answer again", dns_up),
-        _kind("reply", "make a server answer a chosen code at a chosen stage", reply,
-              host=MTA, stage=STAGE, code=CODE, text=TEXT, addresses=ADDRESSES,
-              enhanced=ENHANCED),
+        _kind(
+            "reply",
+            "make a server answer a chosen code at a chosen stage",
+            reply,
+            host=MTA,
+            stage=STAGE,
+            code=CODE,
+            text=TEXT,
+            addresses=ADDRESSES,
+            enhanced=ENHANCED,
+        ),
         _kind("clear-replies", "remove injected replies", clear_replies, host=MTA),
         _kind("greylist", "greylist: 450 on the first try", greylist, host=MTA),
         _kind("mailbox-full", "fill a mailbox (552)", mailbox_full, address=MAILBOX),
-        _kind("slow-server", "delay every reply of a server", slow_server, host=MTA,
-              delay=DURATION),
-        _kind("open-relay", "make a server relay for anyone", open_relay, host=MTA,
-              enabled=FLAG),
-        _kind("busy-relay", "relay with PIPELINING groups and a connection cache",
-              busy_relay, host=MTA, enabled=FLAG, cache=POSITIVE_DURATION),
+        _kind(
+            "slow-server", "delay every reply of a server", slow_server, host=MTA, delay=DURATION
+        ),
+        _kind("open-relay", "make a server relay for anyone", open_relay, host=MTA, enabled=FLAG),
+        _kind(
+            "busy-relay",
+            "relay with PIPELINING groups and a connection cache",
+            busy_relay,
+            host=MTA,
+            enabled=FLAG,
+            cache=POSITIVE_DURATION,
+        ),
     )
 }
 
 
-def check_fault(kind: str, params: Mapping[str, Any], world: World | None = None
-                ) -> tuple[dict[str, Any], list[FaultError]]:
+def check_fault(
+    kind: str, params: Mapping[str, Any], world: World | None = None
+) -> tuple[dict[str, Any], list[FaultError]]:
     """Every mistake in one fault, each a FaultError with its ``key``: an unknown kind, unknown
     or missing parameters, values that do not read; with ``world``, also names it does not
     have (hosts, mail servers, links, mailboxes). Returns the values read (what the fault's
@@ -251,27 +310,47 @@ def check_fault(kind: str, params: Mapping[str, Any], world: World | None = None
     fault = FAULT_KINDS.get(kind) if isinstance(kind, str) else None
     if fault is None:
         hint = did_you_mean(str(kind), FAULT_KINDS)
-        return {}, [FaultError(f"unknown fault kind {kind!r}{hint}", key="kind",
-                               expected=f"one of {', '.join(FAULT_KINDS)}")]
-    takes = (f"the parameters of {kind}: {', '.join(fault.params)}" if fault.params
-             else f"no parameters for {kind}")
-    errors = [FaultError(f"unknown key {key!r} for fault {kind}"
-                         f"{did_you_mean(key, fault.params)}", key=key, expected=takes)
-              for key in params if key not in fault.params]
+        return {}, [
+            FaultError(
+                f"unknown fault kind {kind!r}{hint}",
+                key="kind",
+                expected=f"one of {', '.join(FAULT_KINDS)}",
+            )
+        ]
+    takes = (
+        f"the parameters of {kind}: {', '.join(fault.params)}"
+        if fault.params
+        else f"no parameters for {kind}"
+    )
+    errors = [
+        FaultError(
+            f"unknown key {key!r} for fault {kind}{did_you_mean(key, fault.params)}",
+            key=key,
+            expected=takes,
+        )
+        for key in params
+        if key not in fault.params
+    ]
     values: dict[str, Any] = {}
     for name, ptype in fault.params.items():
         if name not in params:
             if name not in fault.defaults:
-                errors.append(FaultError(f"fault {kind} needs {name}=...", key=name,
-                                         expected=ptype.expected_in(world)))
+                errors.append(
+                    FaultError(
+                        f"fault {kind} needs {name}=...",
+                        key=name,
+                        expected=ptype.expected_in(world),
+                    )
+                )
             continue
         try:
             value = ptype.read(params[name])
             if world is not None and ptype.find is not None:
                 ptype.find(world, value)
         except FaultError as exc:
-            errors.append(FaultError(exc.message, key=name,
-                                     expected=exc.expected or ptype.expected))
+            errors.append(
+                FaultError(exc.message, key=name, expected=exc.expected or ptype.expected)
+            )
         except ValueError as exc:
             errors.append(FaultError(str(exc), key=name, expected=ptype.expected))
         else:
@@ -295,8 +374,14 @@ def apply_fault(world: World, kind: str, **params: Any) -> str:
     if errors:
         raise _one(errors)
     text = FAULT_KINDS[kind].apply(world, **values)
-    world.record(Layer.FAULT, Kind.FAULT, "instructor", None, text,
-                 info=(("fault", kind), *((k, _plain(v)) for k, v in sorted(params.items()))))
+    world.record(
+        Layer.FAULT,
+        Kind.FAULT,
+        "instructor",
+        None,
+        text,
+        info=(("fault", kind), *((k, _plain(v)) for k, v in sorted(params.items()))),
+    )
     return text
 
 
@@ -314,8 +399,14 @@ def _apply_scheduled(world: World, kind: str, params: dict[str, Any]) -> None:
     try:
         apply_fault(world, kind, **params)
     except FaultError as exc:
-        world.record(Layer.INFO, Kind.ERROR, "instructor", None, f"fault {kind} failed: {exc}",
-                     info=(("fault", kind),))
+        world.record(
+            Layer.INFO,
+            Kind.ERROR,
+            "instructor",
+            None,
+            f"fault {kind} failed: {exc}",
+            info=(("fault", kind),),
+        )
 
 
 def _plain(value: Any) -> Any:

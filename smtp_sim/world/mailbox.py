@@ -112,8 +112,9 @@ class Mailbox:
     def has_room_for(self, size: int) -> bool:
         return self.quota is None or self.size + size <= self.quota
 
-    def deliver(self, data: bytes, sender: str, time: float,
-                message: str | None = None) -> StoredMessage:
+    def deliver(
+        self, data: bytes, sender: str, time: float, message: str | None = None
+    ) -> StoredMessage:
         key = self.store.added(self, data) if self.store is not None else None
         stored = StoredMessage(self._next_uid, data, sender, self.address, time, message, key)
         if key is not None and self.store is not None and self.store.keeps_bodies:
@@ -154,8 +155,9 @@ class Mailbox:
             data = store.load(self, key)
             if data is None:
                 continue
-            stored = StoredMessage(self._next_uid, data, _return_path(data), self.address, time,
-                                   None, key)
+            stored = StoredMessage(
+                self._next_uid, data, _return_path(data), self.address, time, None, key
+            )
             kept.append(self._on_disk(stored) if store.keeps_bodies else stored)
             self._next_uid += 1
             added += 1

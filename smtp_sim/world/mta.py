@@ -54,9 +54,14 @@ class MTAPolicy(MailPolicy):
 
     def __init__(self, mta: MTA, client_host: str, client_ip: str, port: int) -> None:
         super().__init__(
-            mta.domains, mta.users, mta.lists, relay=mta.open_relay,
-            relay_clients=mta.relay_clients, relay_refusal=mta.relay_refusal,
-            myorigin=mta.myorigin, recipient_delimiter=mta.recipient_delimiter,
+            mta.domains,
+            mta.users,
+            mta.lists,
+            relay=mta.open_relay,
+            relay_clients=mta.relay_clients,
+            relay_refusal=mta.relay_refusal,
+            myorigin=mta.myorigin,
+            recipient_delimiter=mta.recipient_delimiter,
             literals=(f"[{mta.host.ip}]",),
         )
         self.mta = mta
@@ -311,8 +316,9 @@ class MTA(Relaying):
         world = self.world
         box = self.mailbox_for(rcpt)
         if box is None:
-            box = self.mailboxes.setdefault(rcpt.lower(), Mailbox(rcpt.lower(), "",
-                                                                     store=self.mail_store))
+            box = self.mailboxes.setdefault(
+                rcpt.lower(), Mailbox(rcpt.lower(), "", store=self.mail_store)
+            )
         data = f"Return-Path: <{sender}>\r\nDelivered-To: {rcpt}\r\n".encode() + content
         stored = box.deliver(data, sender, world.clock.now, message)
         world.log(

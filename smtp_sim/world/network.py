@@ -69,8 +69,9 @@ class EngineSession:
         self._last = world.clock.now
         self._idle = None
         if getattr(conn.client_end, "may_fall_silent", False):
-            self._idle = world.clock.schedule(self.idle_limit(), self._check_idle, conn,
-                                              label="server idle timer")
+            self._idle = world.clock.schedule(
+                self.idle_limit(), self._check_idle, conn, label="server idle timer"
+            )
         self._pump()
 
     def on_data(self, conn: TcpConnection, data: bytes) -> None:
@@ -86,12 +87,19 @@ class EngineSession:
         limit = self.idle_limit()
         due = self._last + limit
         if clock.now < due:  # the client spoke since: wait for the rest
-            self._idle = clock.schedule(due - clock.now, self._check_idle, conn,
-                                        label="server idle timer")
+            self._idle = clock.schedule(
+                due - clock.now, self._check_idle, conn, label="server idle timer"
+            )
             return
-        conn.world.record(Layer.INFO, Kind.NOTE, conn.server, conn.client,
-                          f"the client was silent for {limit:g} s: the server's idle timeout "
-                          "(RFC 5321 4.5.3.2) ends the session", conn=conn.id)
+        conn.world.record(
+            Layer.INFO,
+            Kind.NOTE,
+            conn.server,
+            conn.client,
+            f"the client was silent for {limit:g} s: the server's idle timeout "
+            "(RFC 5321 4.5.3.2) ends the session",
+            conn=conn.id,
+        )
         self.timeout()
 
     def _stop_idle_timer(self) -> None:
@@ -235,12 +243,29 @@ class Network:
     def reachable(self, a: str, b: str) -> bool:
         return self.hosts[a].up and self.hosts[b].up and self.route(a, b) is not None
 
-    def connect(self, client: str, server: str, port: int, endpoint: Endpoint,
-                *, on_fail: Callable[[str], None], message: str | None = None) -> TcpConnection:
+    def connect(
+        self,
+        client: str,
+        server: str,
+        port: int,
+        endpoint: Endpoint,
+        *,
+        on_fail: Callable[[str], None],
+        message: str | None = None,
+    ) -> TcpConnection:
         """Open a TCP connection; ``endpoint.on_open`` is called once established, ``on_fail``
         with a reason when refused or timed out."""
-        conn = TcpConnection(self, next(self._conn_ids), client, next(self._ports), server,
-                             port, endpoint, on_fail, message)
+        conn = TcpConnection(
+            self,
+            next(self._conn_ids),
+            client,
+            next(self._ports),
+            server,
+            port,
+            endpoint,
+            on_fail,
+            message,
+        )
         self.connections[conn.id] = conn
         conn.start()
         return conn
@@ -259,13 +284,39 @@ class TcpConnection:
 
     # Slots: a busy world has thousands of connections in flight, and the garbage collector
     # looks at each (a __dict__ would be one more object per connection).
-    __slots__ = ("__weakref__", "_early", "_timer", "bytes_sent", "client", "client_end",
-                 "client_port", "closed_by", "id", "layer", "message", "network", "on_fail",
-                 "port", "server", "server_end", "state", "world")
+    __slots__ = (
+        "__weakref__",
+        "_early",
+        "_timer",
+        "bytes_sent",
+        "client",
+        "client_end",
+        "client_port",
+        "closed_by",
+        "id",
+        "layer",
+        "message",
+        "network",
+        "on_fail",
+        "port",
+        "server",
+        "server_end",
+        "state",
+        "world",
+    )
 
-    def __init__(self, network: Network, conn_id: int, client: str, client_port: int,
-                 server: str, port: int, endpoint: Endpoint, on_fail: Callable[[str], None],
-                 message: str | None) -> None:
+    def __init__(
+        self,
+        network: Network,
+        conn_id: int,
+        client: str,
+        client_port: int,
+        server: str,
+        port: int,
+        endpoint: Endpoint,
+        on_fail: Callable[[str], None],
+        message: str | None,
+    ) -> None:
         self.network = network
         self.world = network.world
         self.id = conn_id
@@ -286,17 +337,24 @@ class TcpConnection:
 
     # -- handshake --------------------------------------------------------------------------
 
-    def _tcp(self, kind: Kind, src: str, dst: str, summary: str,
-             info: tuple[tuple[str, Any], ...] = ()) -> None:
+    def _tcp(
+        self, kind: Kind, src: str, dst: str, summary: str, info: tuple[tuple[str, Any], ...] = ()
+    ) -> None:
         world = self.world
-        world.trace.append(world.clock.now, Layer.TCP, kind, src, dst, summary, b"", self.id,
-                           self.message, info)
+        world.trace.append(
+            world.clock.now, Layer.TCP, kind, src, dst, summary, b"", self.id, self.message, info
+        )
 
     def start(self) -> None:
         sport, dport = self.client_port, self.port
         # (the ports in the info too: a capture file names them in every segment's header)
-        self._tcp(Kind.SYN, self.client, self.server, f"SYN {sport} \u2192 {dport}",
-                  (("ports", (sport, dport)),))
+        self._tcp(
+            Kind.SYN,
+            self.client,
+            self.server,
+            f"SYN {sport} \u2192 {dport}",
+            (("ports", (sport, dport)),),
+        )
         clock = self.world.clock
         self._timer = clock.schedule(CONNECT_TIMEOUT, self._connect_timeout)
         delay = self._delay(self.client, self.server)
@@ -326,13 +384,18 @@ class TcpConnection:
         back = self._delay(self.server, self.client)
         factory = host.listeners.get(self.port)
         if factory is None:
-            self._tcp(Kind.RST, self.server, self.client,
-                      f"RST: nothing listens on port {self.port} (connection refused)")
+            self._tcp(
+                Kind.RST,
+                self.server,
+                self.client,
+                f"RST: nothing listens on port {self.port} (connection refused)",
+            )
             if back is not None:
                 self.world.clock.call_later(back, self._refused)
             return
-        self._tcp(Kind.SYN_ACK, self.server, self.client, f"SYN-ACK {self.port} \u2192 "
-                  f"{self.client_port}")
+        self._tcp(
+            Kind.SYN_ACK, self.server, self.client, f"SYN-ACK {self.port} \u2192 {self.client_port}"
+        )
         if back is not None:
             self.world.clock.call_later(back, self._synack_arrives, factory)
 
@@ -348,8 +411,12 @@ class TcpConnection:
         if self.state != "SYN_SENT":
             return
         self.state = "CLOSED"
-        self._tcp(Kind.TIMEOUT, self.client, self.server,
-                  f"no answer from {self.server} after {CONNECT_TIMEOUT:g} s: connection timed out")
+        self._tcp(
+            Kind.TIMEOUT,
+            self.client,
+            self.server,
+            f"no answer from {self.server} after {CONNECT_TIMEOUT:g} s: connection timed out",
+        )
         self.network.connections.pop(self.id, None)
         self.on_fail(f"connection to {self.server} port {self.port} timed out")
 
@@ -383,8 +450,16 @@ class TcpConnection:
     def peer_of(self, side: str) -> str:
         return self.server if side == self.client else self.client
 
-    def send(self, side: str, data: bytes, kind: Kind, summary: str,
-             info: tuple[tuple[str, Any], ...] = (), *, recorded: bytes | None = None) -> None:
+    def send(
+        self,
+        side: str,
+        data: bytes,
+        kind: Kind,
+        summary: str,
+        info: tuple[tuple[str, Any], ...] = (),
+        *,
+        recorded: bytes | None = None,
+    ) -> None:
         """``side`` (a host name) writes ``data``; it arrives after the path's latency.
         ``recorded``: what the trace keeps instead of ``data`` (an excerpt of a big message,
         whose whole is kept on disk: smtp-sim serve)."""
@@ -393,8 +468,18 @@ class TcpConnection:
         dst = self.server if side == self.client else self.client
         self.bytes_sent[side] += len(data)
         world = self.world
-        world.trace.append(world.clock.now, self.layer, kind, side, dst, summary,
-                           data if recorded is None else recorded, self.id, self.message, info)
+        world.trace.append(
+            world.clock.now,
+            self.layer,
+            kind,
+            side,
+            dst,
+            summary,
+            data if recorded is None else recorded,
+            self.id,
+            self.message,
+            info,
+        )
         self._transmit(side, dst, data, 0)
 
     def _transmit(self, side: str, dst: str, data: bytes, attempt: int) -> None:
@@ -420,14 +505,18 @@ class TcpConnection:
         if attempt >= MAX_RETRANSMITS:
             self._broken(f"{dst} unreachable: gave up after {attempt} retransmissions")
             return
-        rto = RETRANSMIT_TIMEOUT * (2 ** attempt)
+        rto = RETRANSMIT_TIMEOUT * (2**attempt)
         world.clock.call_later(rto, self._retransmit, side, dst, data, attempt + 1)
 
     def _retransmit(self, side: str, dst: str, data: bytes, attempt: int) -> None:
         if self.state == "CLOSED":
             return
-        self._tcp(Kind.RETRANSMIT, side, dst,
-                  f"retransmission #{attempt} of {len(data)} bytes (no ACK received)")
+        self._tcp(
+            Kind.RETRANSMIT,
+            side,
+            dst,
+            f"retransmission #{attempt} of {len(data)} bytes (no ACK received)",
+        )
         self._transmit(side, dst, data, attempt)
 
     def _deliver(self, dst: str, data: bytes) -> None:

@@ -55,8 +55,7 @@ class _Conn:
     fins: list[str] = field(default_factory=list)
 
     def sides(self, src: str) -> tuple[_Side, _Side]:
-        return (self.client, self.server) if src == self.names[0] else (self.server,
-                                                                          self.client)
+        return (self.client, self.server) if src == self.names[0] else (self.server, self.client)
 
 
 def _isn(conn: int, side: str) -> int:
@@ -98,20 +97,44 @@ class _Packets:
         dpkt = self.dpkt
         ident = self.ip_ids.get(src_ip, 0)
         self.ip_ids[src_ip] = (ident + 1) & 0xFFFF
-        ip = dpkt.ip.IP(src=socket.inet_aton(src_ip), dst=socket.inet_aton(dst_ip), p=proto,
-                        ttl=64, id=ident, df=1, data=payload)
+        ip = dpkt.ip.IP(
+            src=socket.inet_aton(src_ip),
+            dst=socket.inet_aton(dst_ip),
+            p=proto,
+            ttl=64,
+            id=ident,
+            df=1,
+            data=payload,
+        )
         ip.len = len(ip)
-        eth = dpkt.ethernet.Ethernet(src=_mac(src_ip), dst=_mac(dst_ip),
-                                     type=dpkt.ethernet.ETH_TYPE_IP, data=ip)
+        eth = dpkt.ethernet.Ethernet(
+            src=_mac(src_ip), dst=_mac(dst_ip), type=dpkt.ethernet.ETH_TYPE_IP, data=ip
+        )
         self.frames.append((self.epoch + time, bytes(eth)))
 
     # -- TCP --------------------------------------------------------------------------------
 
-    def _segment(self, time: float, src: _Side, dst: _Side, flags: int, seq: int, ack: int,
-                 data: bytes = b"", opts: bytes = b"") -> None:
-        tcp = self.dpkt.tcp.TCP(sport=src.port, dport=dst.port, seq=seq & 0xFFFFFFFF,
-                                ack=ack & 0xFFFFFFFF, flags=flags, win=WINDOW, opts=opts,
-                                data=data)
+    def _segment(
+        self,
+        time: float,
+        src: _Side,
+        dst: _Side,
+        flags: int,
+        seq: int,
+        ack: int,
+        data: bytes = b"",
+        opts: bytes = b"",
+    ) -> None:
+        tcp = self.dpkt.tcp.TCP(
+            sport=src.port,
+            dport=dst.port,
+            seq=seq & 0xFFFFFFFF,
+            ack=ack & 0xFFFFFFFF,
+            flags=flags,
+            win=WINDOW,
+            opts=opts,
+            data=data,
+        )
         tcp.off = (20 + len(opts)) // 4
         self._frame(time, src.ip, dst.ip, self.dpkt.ip.IP_PROTO_TCP, tcp)
 
@@ -121,11 +144,14 @@ class _Packets:
         conn = self.conns.get(r.conn)
         if conn is None:  # its SYN is not in the trace (or the trace began later)
             ports = r.get("ports") or (49152 + r.conn % 16000, 25)
-            client, server = (r.src, r.dst or "") if r.kind is not Kind.SYN_ACK else (
-                r.dst or "", r.src)
-            conn = _Conn(_Side(self.ip_of(client), ports[0], _isn(r.conn, "c")),
-                         _Side(self.ip_of(server), ports[1], _isn(r.conn, "s")),
-                         (client, server))
+            client, server = (
+                (r.src, r.dst or "") if r.kind is not Kind.SYN_ACK else (r.dst or "", r.src)
+            )
+            conn = _Conn(
+                _Side(self.ip_of(client), ports[0], _isn(r.conn, "c")),
+                _Side(self.ip_of(server), ports[1], _isn(r.conn, "s")),
+                (client, server),
+            )
             self.conns[r.conn] = conn
         return conn
 
@@ -141,8 +167,9 @@ class _Packets:
             src.next_seq += 1
         elif r.kind is Kind.SYN_ACK:
             mss = struct.pack("!BBH", t.TCP_OPT_MSS, 4, MSS)
-            self._segment(r.time, src, dst, t.TH_SYN | t.TH_ACK, src.next_seq, dst.next_seq,
-                          opts=mss)
+            self._segment(
+                r.time, src, dst, t.TH_SYN | t.TH_ACK, src.next_seq, dst.next_seq, opts=mss
+            )
             src.next_seq += 1
         elif r.kind is Kind.ACK:
             self._segment(r.time, src, dst, t.TH_ACK, src.next_seq, dst.next_seq)
@@ -158,8 +185,7 @@ class _Packets:
                 # refused: the answer to the SYN, acknowledging it (RFC 9293 3.10.7.1)
                 self._segment(r.time, src, dst, t.TH_RST | t.TH_ACK, 0, dst.next_seq)
             else:
-                self._segment(r.time, src, dst, t.TH_RST | t.TH_ACK, src.next_seq,
-                              dst.next_seq)
+                self._segment(r.time, src, dst, t.TH_RST | t.TH_ACK, src.next_seq, dst.next_seq)
         elif r.kind is Kind.RETRANSMIT and src.last is not None:
             seq, data = src.last
             self._segment(r.time, src, dst, t.TH_PUSH | t.TH_ACK, seq, dst.next_seq, data)
@@ -172,10 +198,9 @@ class _Packets:
         src, dst = conn.sides(r.src)
         payload = r.data
         for at in range(0, len(payload), MSS):
-            chunk = payload[at:at + MSS]
+            chunk = payload[at : at + MSS]
             src.last = (src.next_seq, chunk)
-            self._segment(r.time, src, dst, t.TH_PUSH | t.TH_ACK, src.next_seq, dst.next_seq,
-                          chunk)
+            self._segment(r.time, src, dst, t.TH_PUSH | t.TH_ACK, src.next_seq, dst.next_seq, chunk)
             src.next_seq += len(chunk)
 
     # -- DNS --------------------------------------------------------------------------------
@@ -199,23 +224,39 @@ class _Packets:
         message.qd = [dns.DNS.Q(name=name, type=dns.DNS_MX, cls=dns.DNS_IN)]
         if not query:
             failure = r.get("failure")
-            message.rcode = {"NXDOMAIN": dns.DNS_RCODE_NXDOMAIN,
-                             "SERVFAIL": dns.DNS_RCODE_SERVFAIL}.get(failure, dns.DNS_RCODE_NOERR)
+            message.rcode = {
+                "NXDOMAIN": dns.DNS_RCODE_NXDOMAIN,
+                "SERVFAIL": dns.DNS_RCODE_SERVFAIL,
+            }.get(failure, dns.DNS_RCODE_NOERR)
             answers, extra = [], []
             for preference, host in r.get("answers") or ():
-                answers.append(dns.DNS.RR(name=name, type=dns.DNS_MX, cls=dns.DNS_IN, ttl=3600,
-                                          preference=preference, mxname=host))
+                answers.append(
+                    dns.DNS.RR(
+                        name=name,
+                        type=dns.DNS_MX,
+                        cls=dns.DNS_IN,
+                        ttl=3600,
+                        preference=preference,
+                        mxname=host,
+                    )
+                )
                 address = self.world.resolver.address_of(host)
                 if address is not None:
-                    extra.append(dns.DNS.RR(name=host, type=dns.DNS_A, cls=dns.DNS_IN,
-                                            ttl=3600, ip=socket.inet_aton(address)))
+                    extra.append(
+                        dns.DNS.RR(
+                            name=host,
+                            type=dns.DNS_A,
+                            cls=dns.DNS_IN,
+                            ttl=3600,
+                            ip=socket.inet_aton(address),
+                        )
+                    )
             message.an, message.ar = answers, extra
         port = 33000 + ident % 28000  # the asker's port for this query
         sport, dport = (port, DNS_PORT) if query else (DNS_PORT, port)
         udp = self.dpkt.udp.UDP(sport=sport, dport=dport, data=bytes(message))
         udp.ulen = len(udp)
-        self._frame(r.time, self.ip_of(r.src), self.ip_of(r.dst), self.dpkt.ip.IP_PROTO_UDP,
-                    udp)
+        self._frame(r.time, self.ip_of(r.src), self.ip_of(r.dst), self.dpkt.ip.IP_PROTO_UDP, udp)
 
 
 def write_pcapng(world: World, out: BinaryIO) -> int:

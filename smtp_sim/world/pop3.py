@@ -76,8 +76,12 @@ class MailboxMaildrop:
 class Pop3Service:
     """POP3 for one MTA: checks logins against its mailboxes, one session per connection."""
 
-    def __init__(self, mta: MTA, passwords: Mapping[str, str] | None = None,
-                 default_password: str = DEFAULT_PASSWORD) -> None:
+    def __init__(
+        self,
+        mta: MTA,
+        passwords: Mapping[str, str] | None = None,
+        default_password: str = DEFAULT_PASSWORD,
+    ) -> None:
         self.mta = mta
         self.passwords = passwords
         self.default_password = default_password
@@ -107,18 +111,26 @@ class Pop3Service:
         added, dropped = box.sync(self.mta.world.clock.now)  # what a Maildir holds now
         if added or dropped:
             self.mta.world.record(
-                Layer.INFO, Kind.NOTE, self.mta.host.name, None,
+                Layer.INFO,
+                Kind.NOTE,
+                self.mta.host.name,
+                None,
                 f"the mailbox of {box.address} follows its Maildir: {added} message"
                 f"{'s' * (added != 1)} found there, {dropped} gone from it",
-                info=(("mailbox", box.address),))
+                info=(("mailbox", box.address),),
+            )
         return MailboxMaildrop(box)
 
     def accept(self, conn: TcpConnection) -> Pop3ServerSession:
         return Pop3ServerSession(self, conn)
 
 
-def install_pop3(mta: MTA, *, passwords: Mapping[str, str] | None = None,
-                 default_password: str = DEFAULT_PASSWORD) -> Pop3Service:
+def install_pop3(
+    mta: MTA,
+    *,
+    passwords: Mapping[str, str] | None = None,
+    default_password: str = DEFAULT_PASSWORD,
+) -> Pop3Service:
     """Make the MTA's host listen on port 110, serving that MTA's mailboxes."""
     service = Pop3Service(mta, passwords, default_password)
     mta.host.listen(POP3_PORT, service.accept)
@@ -172,19 +184,28 @@ class Pop3ServerSession(EngineSession):
                 summary, recorded = _reply_summary(out), None
                 if len(out) > REPLY_RECORD_LIMIT:  # a big message: the trace keeps its start
                     recorded = out[:REPLY_RECORD_LIMIT]
-                    summary += (f" ({len(out):,} bytes; the trace keeps the first "
-                                f"{REPLY_RECORD_LIMIT // 1024} KB)")
-                conn.send(host, out, Kind.REPLY, summary,
-                          info=(("pop3", True), ("ok", out.startswith(b"+OK")),
-                                ("state", engine.state.value), ("bytes", len(out))),
-                          recorded=recorded)
+                    summary += (
+                        f" ({len(out):,} bytes; the trace keeps the first "
+                        f"{REPLY_RECORD_LIMIT // 1024} KB)"
+                    )
+                conn.send(
+                    host,
+                    out,
+                    Kind.REPLY,
+                    summary,
+                    info=(
+                        ("pop3", True),
+                        ("ok", out.startswith(b"+OK")),
+                        ("state", engine.state.value),
+                        ("bytes", len(out)),
+                    ),
+                    recorded=recorded,
+                )
             if isinstance(event, Pop3CommandReplied):
                 if event.note:
-                    world.record(Layer.INFO, Kind.NOTE, host, conn.client, event.note,
-                                 conn=conn.id)
+                    world.record(Layer.INFO, Kind.NOTE, host, conn.client, event.note, conn=conn.id)
                 if event.ok and event.command.verb == "RETR" and event.uid is not None:
-                    self._record(Kind.RETRIEVED, event.uid, "retrieved from",
-                                 f"by {conn.client}")
+                    self._record(Kind.RETRIEVED, event.uid, "retrieved from", f"by {conn.client}")
             elif isinstance(event, Pop3Closed):
                 self.service.sessions.pop(conn.id, None)
                 self._stop_idle_timer()
@@ -197,12 +218,20 @@ class Pop3ServerSession(EngineSession):
             return
         stored = maildrop.stored.get(uid)
         world = self.service.mta.world
-        world.record(Layer.MAILBOX, kind, self.service.mta.host.name, None,
-                     f"message {uid} {what} the mailbox of {maildrop.box.address} {how} (POP3)",
-                     conn=self.conn.id, message=stored.message if stored else None,
-                     info=(("mailbox", maildrop.box.address),
-                           ("uid", stored.uid if stored else 0),
-                           ("bytes", stored.size if stored else 0)))
+        world.record(
+            Layer.MAILBOX,
+            kind,
+            self.service.mta.host.name,
+            None,
+            f"message {uid} {what} the mailbox of {maildrop.box.address} {how} (POP3)",
+            conn=self.conn.id,
+            message=stored.message if stored else None,
+            info=(
+                ("mailbox", maildrop.box.address),
+                ("uid", stored.uid if stored else 0),
+                ("bytes", stored.size if stored else 0),
+            ),
+        )
 
 
 def _reply_summary(out: bytes) -> str:
@@ -240,9 +269,17 @@ class Pop3Fetch:
     """A mail program collecting mail: USER, PASS, LIST, then RETR (and DELE) for each
     message, then QUIT. One command at a time, each answered before the next."""
 
-    def __init__(self, world: World, agent: UserAgent, server: str, user: str, password: str,
-                 *, delete: bool = True,
-                 on_done: Callable[[Pop3Fetch], None] | None = None) -> None:
+    def __init__(
+        self,
+        world: World,
+        agent: UserAgent,
+        server: str,
+        user: str,
+        password: str,
+        *,
+        delete: bool = True,
+        on_done: Callable[[Pop3Fetch], None] | None = None,
+    ) -> None:
         self.world = world
         self.agent = agent
         self.server = server
@@ -292,8 +329,9 @@ class Pop3Fetch:
     def _on_reply(self, conn: TcpConnection, reply: Pop3Reply) -> None:
         step = self.step
         if not reply.ok and step is not FetchStep.QUIT:
-            self._fail(conn, f"{step.value} refused: {reply}",
-                       quit_first=step is not FetchStep.GREETING)
+            self._fail(
+                conn, f"{step.value} refused: {reply}", quit_first=step is not FetchStep.GREETING
+            )
             return
         if step is FetchStep.GREETING:
             self._send(conn, FetchStep.USER, f"USER {self.user}")
@@ -326,12 +364,18 @@ class Pop3Fetch:
         self.step = step
         self.parser.expect(multiline_for(line))
         verb = line.split(" ", 1)[0]
-        conn.send(self.agent.host.name, line.encode() + b"\r\n", Kind.COMMAND, line,
-                  info=(("pop3", True), ("verb", verb), ("verbs", (verb,))))
+        conn.send(
+            self.agent.host.name,
+            line.encode() + b"\r\n",
+            Kind.COMMAND,
+            line,
+            info=(("pop3", True), ("verb", verb), ("verbs", (verb,))),
+        )
 
     def _store(self, reply: Pop3Reply) -> None:
-        fetched = FetchedMessage(unstuffed_content(reply), self._current or 0, self.server,
-                                 self.world.now)
+        fetched = FetchedMessage(
+            unstuffed_content(reply), self._current or 0, self.server, self.world.now
+        )
         self.retrieved.append(fetched)
         inbox = getattr(self.agent, "inbox", None)
         if inbox is None:
@@ -355,8 +399,11 @@ class Pop3Fetch:
         conn.close(self.agent.host.name)
         n = len(self.retrieved)
         if self.error is None:
-            self._note(f"mail client: {n} message{'s' * (n != 1)} fetched from {self.server}"
-                       f"{' and deleted there' if self.delete and n else ''}", Kind.NOTE)
+            self._note(
+                f"mail client: {n} message{'s' * (n != 1)} fetched from {self.server}"
+                f"{' and deleted there' if self.delete and n else ''}",
+                Kind.NOTE,
+            )
         else:
             self._note(f"mail client: fetching failed: {self.error}", Kind.ERROR)
         if self.on_done is not None:
@@ -366,18 +413,30 @@ class Pop3Fetch:
         self.world.record(Layer.INFO, kind, self.agent.host.name, None, text)
 
 
-def fetch_mail(world: World, agent: UserAgent, server_host: str, password: str =
-               DEFAULT_PASSWORD, delete: bool = True,
-               on_done: Callable[[Pop3Fetch], None] | None = None, *,
-               user: str | None = None) -> Pop3Fetch:
+def fetch_mail(
+    world: World,
+    agent: UserAgent,
+    server_host: str,
+    password: str = DEFAULT_PASSWORD,
+    delete: bool = True,
+    on_done: Callable[[Pop3Fetch], None] | None = None,
+    *,
+    user: str | None = None,
+) -> Pop3Fetch:
     """Connect from the agent's host to ``server_host`` port 110 and collect the agent's mail
     (into ``agent.inbox``, a list created on first use). Returns the running fetch."""
     target = world.host_named(server_host)
     name = target.name if target is not None else server_host
-    fetch = Pop3Fetch(world, agent, name, user or agent.address, password, delete=delete,
-                      on_done=on_done)
-    world.record(Layer.INFO, Kind.NOTE, agent.host.name, name,
-                 f"{agent.address} checks for new mail at {name}:{POP3_PORT} (POP3)")
+    fetch = Pop3Fetch(
+        world, agent, name, user or agent.address, password, delete=delete, on_done=on_done
+    )
+    world.record(
+        Layer.INFO,
+        Kind.NOTE,
+        agent.host.name,
+        name,
+        f"{agent.address} checks for new mail at {name}:{POP3_PORT} (POP3)",
+    )
     if target is None:
         fetch.failed(f"could not resolve {server_host}")
         return fetch

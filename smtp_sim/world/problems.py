@@ -120,7 +120,7 @@ class _ArrayScan:
                     for key in _INLINE_KEY_RE.findall(text[i:]):
                         lines.setdefault((*self.path, self.index, key), number)
             if c in "\"'":
-                triple = text[i:i + 3] == c * 3
+                triple = text[i : i + 3] == c * 3
                 quote = c * 3 if triple else c
                 j = i + len(quote)
                 while True:
@@ -367,10 +367,17 @@ def _describe(error: dict[str, Any], root: type[BaseModel] | None) -> Issue:
     if kind in ("too_short", "too_long"):
         bound = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
         which = "at least" if kind == "too_short" else "at most"
-        return Issue(loc, f"{ctx.get('actual_length', '?')} items given",
-                     f"{which} {bound} item{'s' if bound != 1 else ''}")
-    bounds = {"greater_than_equal": ("ge", "at least"), "greater_than": ("gt", "more than"),
-              "less_than_equal": ("le", "at most"), "less_than": ("lt", "less than")}
+        return Issue(
+            loc,
+            f"{ctx.get('actual_length', '?')} items given",
+            f"{which} {bound} item{'s' if bound != 1 else ''}",
+        )
+    bounds = {
+        "greater_than_equal": ("ge", "at least"),
+        "greater_than": ("gt", "more than"),
+        "less_than_equal": ("le", "at most"),
+        "less_than": ("lt", "less than"),
+    }
     if kind in bounds:
         key, words = bounds[kind]
         return Issue(loc, f"{shown_value(given)} is out of range", f"{words} {ctx.get(key)}")
@@ -379,8 +386,9 @@ def _describe(error: dict[str, Any], root: type[BaseModel] | None) -> Issue:
     return Issue(loc, message)
 
 
-def _belongs_above(root: type[BaseModel] | None, raw: Loc, loc: Loc, key: str,
-                   allowed: list[str]) -> Issue | None:
+def _belongs_above(
+    root: type[BaseModel] | None, raw: Loc, loc: Loc, key: str, allowed: list[str]
+) -> Issue | None:
     """A key of the enclosing table written after a sub-table's header (``solution`` after
     ``[steps.quiz]``): TOML puts it in the sub-table, so say where it belongs."""
     if root is None or len(loc) < 2 or key in allowed:
@@ -390,8 +398,12 @@ def _belongs_above(root: type[BaseModel] | None, raw: Loc, loc: Loc, key: str,
         return None
     table = ".".join(str(p) for p in loc[:-1] if not isinstance(p, int))
     owner = outer.__name__.removesuffix("Spec").lower()
-    return Issue(loc, f"`{key}` belongs to the {owner}, not to [{table}]: a key written after "
-                 f"the header [{table}] is one of its keys", f"`{key}` moved above [{table}]")
+    return Issue(
+        loc,
+        f"`{key}` belongs to the {owner}, not to [{table}]: a key written after "
+        f"the header [{table}] is one of its keys",
+        f"`{key}` moved above [{table}]",
+    )
 
 
 def _is_number(text: str) -> bool:
@@ -408,8 +420,9 @@ def issues_from_validation(exc: ValidationError, root: type[BaseModel] | None) -
     return [_describe(dict(e), root) for e in exc.errors(include_url=False)]
 
 
-def problems_from_validation(exc: ValidationError, file: str, source: str,
-                             model: type[BaseModel] | None = None) -> list[Problem]:
+def problems_from_validation(
+    exc: ValidationError, file: str, source: str, model: type[BaseModel] | None = None
+) -> list[Problem]:
     """Pydantic's errors for the TOML text ``source`` of ``file``, as problems with lines."""
     return to_problems(issues_from_validation(exc, model), file, TomlLocator(source))
 
@@ -439,5 +452,6 @@ def toml_problem(file: str, source: str, message: str) -> Problem:
         line = max(1, source.count("\n") + (0 if source.endswith("\n") else 1))
         text = _TOML_END.sub("", message)
     path = TomlLocator(source).path_at(line)
-    return Problem(file, line, keypath(path), f"TOML syntax error: {text}",
-                   "valid TOML, see https://toml.io")
+    return Problem(
+        file, line, keypath(path), f"TOML syntax error: {text}", "valid TOML, see https://toml.io"
+    )

@@ -98,8 +98,9 @@ class MtaSpec(SpecModel):
     connection_cache: Duration = 0.0
     # Postfix's main.cf settings that change what a client sees, by their Postfix names.
     # Unset: the personality's own behaviour (Postfix's default for its version).
-    smtpd_relay_restrictions: Literal["defer_unauth_destination",
-                                      "reject_unauth_destination"] | None = None
+    smtpd_relay_restrictions: (
+        Literal["defer_unauth_destination", "reject_unauth_destination"] | None
+    ) = None
     myorigin: HostName | None = None  # unqualified addresses get @myorigin (default: domains[0])
     recipient_delimiter: Annotated[str, Field(max_length=1)] = ""  # Debian sets "+"
     disable_vrfy_command: bool | None = None
@@ -289,8 +290,10 @@ class Scenario(SpecModel):
         return self.fault_issues(self.fault_entries())
 
     def fault_entries(self) -> list[FaultEntry]:
-        return [FaultEntry(("faults", i, "kind"), ("faults", i), f.kind, f.params)
-                for i, f in enumerate(self.faults)]
+        return [
+            FaultEntry(("faults", i, "kind"), ("faults", i), f.kind, f.params)
+            for i, f in enumerate(self.faults)
+        ]
 
     def fault_issues(self, entries: list[FaultEntry]) -> list[Issue]:
         """This scenario's cross-check issues, then the mistakes in ``entries`` (its own
@@ -364,8 +367,17 @@ def read_document(ref: str | Path) -> tuple[str, str]:
     """``(source, file name to show)`` for a path or a built-in id; ScenarioError if neither."""
     text = str(ref)
     if not text.strip():
-        raise ScenarioError([Problem("(nothing)", 1, "(file)", "no file or id given",
-                                     "a path to a .toml file or a built-in id, e.g. classroom")])
+        raise ScenarioError(
+            [
+                Problem(
+                    "(nothing)",
+                    1,
+                    "(file)",
+                    "no file or id given",
+                    "a path to a .toml file or a built-in id, e.g. classroom",
+                )
+            ]
+        )
     if text == STDIN and not isinstance(ref, Path):  # (`smtp-sim check -`)
         return _decoded(stdin_bytes(), STDIN_NAME)
     path = Path(ref)
@@ -439,7 +451,11 @@ def build_world(scenario: Scenario, *, seed: int | None = None) -> World:
         served_by = scenario.mta_for(user.domain)
         outgoing = user.outgoing or (served_by.name if served_by else "")
         agents[user.address.lower()] = world.add_agent(
-            user.client, user.address, user.name, outgoing, user.port,
+            user.client,
+            user.address,
+            user.name,
+            outgoing,
+            user.port,
             pipelining=user.pipelining,
         )
     for i, message in enumerate(scenario.messages):
@@ -513,8 +529,9 @@ def _add_mta(world: World, scenario: Scenario, host: HostSpec) -> None:
         quota=mta.quota,
         pipelining=mta.pipelining,
         connection_cache=mta.connection_cache,
-        relay_refusal=_RELAY_REFUSALS.get(mta.smtpd_relay_restrictions or "",
-                                          personality.relay_refusal),
+        relay_refusal=_RELAY_REFUSALS.get(
+            mta.smtpd_relay_restrictions or "", personality.relay_refusal
+        ),
         myorigin=mta.myorigin,
         recipient_delimiter=mta.recipient_delimiter,
     )
@@ -524,8 +541,10 @@ def _add_mta(world: World, scenario: Scenario, host: HostSpec) -> None:
 
 
 #: smtpd_relay_restrictions' last word: how a refused relay is answered
-_RELAY_REFUSALS = {"defer_unauth_destination": ReplyKind.RELAY_DEFERRED,
-                   "reject_unauth_destination": ReplyKind.RELAY_DENIED}
+_RELAY_REFUSALS = {
+    "defer_unauth_destination": ReplyKind.RELAY_DEFERRED,
+    "reject_unauth_destination": ReplyKind.RELAY_DENIED,
+}
 
 
 def _send(agent: UserAgent, message: MessageSpec) -> None:

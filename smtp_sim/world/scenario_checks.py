@@ -33,8 +33,9 @@ class _Checker:
     def add(self, loc: tuple[str | int, ...], message: str, expected: str | None = None) -> None:
         self.issues.append(Issue(loc, message, expected))
 
-    def need_host(self, loc: tuple[str | int, ...], name: str, *,
-                  also: set[str] | None = None) -> bool:
+    def need_host(
+        self, loc: tuple[str | int, ...], name: str, *, also: set[str] | None = None
+    ) -> bool:
         if name in self.hosts or (also and name in also):
             return True
         known = list(self.hosts) + sorted(also or ())
@@ -50,28 +51,41 @@ class _Checker:
         ips: dict[str, int] = {}
         for i, host in enumerate(self.s.hosts):
             if host.name in names:
-                self.add(("hosts", i, "name"), f"host name {host.name!r} is used twice "
-                         f"(also hosts[{names[host.name]}])", "each host name once")
+                self.add(
+                    ("hosts", i, "name"),
+                    f"host name {host.name!r} is used twice (also hosts[{names[host.name]}])",
+                    "each host name once",
+                )
             names.setdefault(host.name, i)
             if host.ip in ips:
-                self.add(("hosts", i, "ip"), f"address {host.ip} is used twice "
-                         f"(also hosts[{ips[host.ip]}], {self.s.hosts[ips[host.ip]].name})",
-                         "a different IPv4 address for each host")
+                self.add(
+                    ("hosts", i, "ip"),
+                    f"address {host.ip} is used twice "
+                    f"(also hosts[{ips[host.ip]}], {self.s.hosts[ips[host.ip]].name})",
+                    "a different IPv4 address for each host",
+                )
             ips.setdefault(host.ip, i)
             if host.role != "mta" and host.mta is not None:
-                self.add(("hosts", i, "mta"), f"{host.name} has an mta table but its role "
-                         f"is {host.role!r}", 'role = "mta"')
+                self.add(
+                    ("hosts", i, "mta"),
+                    f"{host.name} has an mta table but its role is {host.role!r}",
+                    'role = "mta"',
+                )
         pairs: dict[frozenset[str], int] = {}
         for i, link in enumerate(self.s.links):
             ok = self.need_host(("links", i, "a"), link.a)
             ok = self.need_host(("links", i, "b"), link.b) and ok
             if ok and link.a == link.b:
-                self.add(("links", i, "b"), f"a link from {link.a} to itself",
-                         "two different hosts")
+                self.add(
+                    ("links", i, "b"), f"a link from {link.a} to itself", "two different hosts"
+                )
             pair = frozenset((link.a, link.b))
             if pair in pairs:
-                self.add(("links", i), f"a second link between {link.a} and {link.b} "
-                         f"(also links[{pairs[pair]}])", "one link per pair of hosts")
+                self.add(
+                    ("links", i),
+                    f"a second link between {link.a} and {link.b} (also links[{pairs[pair]}])",
+                    "one link per pair of hosts",
+                )
             pairs.setdefault(pair, i)
 
     def mtas(self) -> None:
@@ -82,16 +96,21 @@ class _Checker:
                 continue
             if mta.hostname and mta.hostname != host.name:
                 if mta.hostname in self.hosts:
-                    self.add(("hosts", i, "mta", "hostname"), f"{mta.hostname!r} is the name "
-                             "of another host", "a name no other host has")
+                    self.add(
+                        ("hosts", i, "mta", "hostname"),
+                        f"{mta.hostname!r} is the name of another host",
+                        "a name no other host has",
+                    )
                 aliases.setdefault(mta.hostname, i)
             for j, client in enumerate(mta.relay_for):
                 self.need_host(("hosts", i, "mta", "relay_for", j), client)
             for j, domain in enumerate(mta.domains):
                 if domain in self.serving and self.serving[domain] != host.name:
-                    self.add(("hosts", i, "mta", "domains", j), f"{domain} is already served "
-                             f"by {self.serving[domain]}", "each domain served by one MTA "
-                             "(a backup MX lists it in relay_domains)")
+                    self.add(
+                        ("hosts", i, "mta", "domains", j),
+                        f"{domain} is already served by {self.serving[domain]}",
+                        "each domain served by one MTA (a backup MX lists it in relay_domains)",
+                    )
                 self.serving.setdefault(domain, host.name)
         self.mta_aliases = set(aliases)
 
@@ -102,11 +121,17 @@ class _Checker:
         a_names: dict[str, int] = {}
         for i, record in enumerate(dns.a):
             if record.name in self.hosts or record.name in self.mta_aliases:
-                self.add(("dns", "a", i, "name"), f"{record.name} is a host, and hosts get "
-                         "their A record automatically", "a name that is not a host")
+                self.add(
+                    ("dns", "a", i, "name"),
+                    f"{record.name} is a host, and hosts get their A record automatically",
+                    "a name that is not a host",
+                )
             elif record.name in a_names:
-                self.add(("dns", "a", i, "name"), f"a second A record for {record.name}",
-                         "one A record per name")
+                self.add(
+                    ("dns", "a", i, "name"),
+                    f"a second A record for {record.name}",
+                    "one A record per name",
+                )
             a_names.setdefault(record.name, i)
         targets = set(a_names) | self.mta_aliases
         for i, mx in enumerate(dns.mx):
@@ -117,21 +142,30 @@ class _Checker:
         for i, user in enumerate(self.s.users):
             key = user.address.lower()
             if key in seen:
-                self.add(("users", i, "address"), f"{user.address} is listed twice (also "
-                         f"users[{seen[key]}])", "each user once")
+                self.add(
+                    ("users", i, "address"),
+                    f"{user.address} is listed twice (also users[{seen[key]}])",
+                    "each user once",
+                )
             seen.setdefault(key, i)
             if user.domain not in self.serving:
-                self.add(("users", i, "address"), f"no MTA serves {user.domain}, the domain "
-                         f"of {user.address}", 'an MTA host with the domain in its '
-                         'mta.domains')
+                self.add(
+                    ("users", i, "address"),
+                    f"no MTA serves {user.domain}, the domain of {user.address}",
+                    "an MTA host with the domain in its mta.domains",
+                )
             if user.client is not None:
                 self.need_host(("users", i, "client"), user.client)
-            if user.outgoing is not None and self.need_host(("users", i, "outgoing"),
-                                                            user.outgoing):
+            if user.outgoing is not None and self.need_host(
+                ("users", i, "outgoing"), user.outgoing
+            ):
                 host = self.s.host(user.outgoing)
                 if host is not None and host.mta is None:
-                    self.add(("users", i, "outgoing"), f"{user.outgoing} runs no MTA",
-                             'a host with role = "mta"')
+                    self.add(
+                        ("users", i, "outgoing"),
+                        f"{user.outgoing} runs no MTA",
+                        'a host with role = "mta"',
+                    )
         self.user_addresses = set(seen)
 
     def lists_and_aliases(self) -> None:
@@ -141,12 +175,17 @@ class _Checker:
                 domain = entry.address.rpartition("@")[2]
                 key = entry.address.lower()
                 if domain not in self.serving:
-                    self.add((table, i, "address"), f"no MTA serves {domain}, the domain of "
-                             f"{entry.address}", "an MTA host with the domain in its "
-                             "mta.domains")
+                    self.add(
+                        (table, i, "address"),
+                        f"no MTA serves {domain}, the domain of {entry.address}",
+                        "an MTA host with the domain in its mta.domains",
+                    )
                 if key in taken:
-                    self.add((table, i, "address"), f"{entry.address} is already "
-                             f"{taken[key]}", "an address that is not a user, list or alias")
+                    self.add(
+                        (table, i, "address"),
+                        f"{entry.address} is already {taken[key]}",
+                        "an address that is not a user, list or alias",
+                    )
                 taken.setdefault(key, "a list" if table == "lists" else "an alias")
         self._members(taken)
 
@@ -165,33 +204,48 @@ class _Checker:
                 graph.setdefault(key, [])
                 for j, member in enumerate(targets):
                     full = (member if "@" in member else f"{member}@{domain}").lower()
-                    loc: tuple[str | int, ...] = ((table, i, "members", j) if table == "lists"
-                                                  else (table, i, "target"))
+                    loc: tuple[str | int, ...] = (
+                        (table, i, "members", j) if table == "lists" else (table, i, "target")
+                    )
                     if full.rpartition("@")[2] in self.serving and full not in known:
-                        self.add(loc, f"{member}: no user, list or alias {full}",
-                                 "a [[users]] address of the domain, another list or alias, "
-                                 "or an address in a domain this network does not serve")
+                        self.add(
+                            loc,
+                            f"{member}: no user, list or alias {full}",
+                            "a [[users]] address of the domain, another list or alias, "
+                            "or an address in a domain this network does not serve",
+                        )
                     graph[key].append(full)
         for start, (table, i) in places.items():
             path = _path_back(graph, start)
             if path is not None:
-                self.add((table, i, "members" if table == "lists" else "target"),
-                         "mail to it would come back to it: " + " -> ".join(path),
-                         "lists and aliases that do not include themselves")
+                self.add(
+                    (table, i, "members" if table == "lists" else "target"),
+                    "mail to it would come back to it: " + " -> ".join(path),
+                    "lists and aliases that do not include themselves",
+                )
 
     def messages(self) -> None:
         users = {u.address.lower(): u for u in self.s.users}
         for i, message in enumerate(self.s.messages):
             user = users.get(message.sender.lower())
             if user is None:
-                self.add(("messages", i, "from"), f"{message.sender} is not a [[users]] entry",
-                         "the address of a user with a client host")
+                self.add(
+                    ("messages", i, "from"),
+                    f"{message.sender} is not a [[users]] entry",
+                    "the address of a user with a client host",
+                )
             elif user.client is None:
-                self.add(("messages", i, "from"), f"{message.sender} has no mail program: "
-                         "their [[users]] entry has no client", 'client = "HOST" in the user')
+                self.add(
+                    ("messages", i, "from"),
+                    f"{message.sender} has no mail program: their [[users]] entry has no client",
+                    'client = "HOST" in the user',
+                )
             if message.encoding == "7bit" and not message.body.isascii():
-                self.add(("messages", i, "encoding"), "7bit cannot carry the non-ASCII "
-                         "characters of the body", "8bit, quoted-printable or base64")
+                self.add(
+                    ("messages", i, "encoding"),
+                    "7bit cannot carry the non-ASCII characters of the body",
+                    "8bit, quoted-printable or base64",
+                )
 
 
 def _path_back(graph: dict[str, list[str]], start: str) -> list[str] | None:

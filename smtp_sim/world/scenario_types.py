@@ -20,11 +20,13 @@ from .values import DURATION_HELP, parse_duration
 
 def invalid(message: str, expected: str) -> PydanticCustomError:
     """A validation error whose problem line reads ``MESSAGE (expected EXPECTED)``."""
-    return PydanticCustomError("scenario_value", "{message}", {"message": message,
-                                                               "expected": expected})
+    return PydanticCustomError(
+        "scenario_value", "{message}", {"message": message, "expected": expected}
+    )
 
 
 # -- durations (the parsing itself: durations.py, free of pydantic for the fault module) ------
+
 
 def _duration(value: object) -> float:
     try:
@@ -42,8 +44,9 @@ _HOST_RE = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
 def _host_name(value: str) -> str:
     name = value.lower().rstrip(".")
     if not _HOST_RE.match(name):
-        raise invalid(f"{value!r} is not a host name", "letters, digits, '-' and dots, "
-                      "like smtp.crepes.fr")
+        raise invalid(
+            f"{value!r} is not a host name", "letters, digits, '-' and dots, like smtp.crepes.fr"
+        )
     return name
 
 
@@ -51,16 +54,18 @@ def _ipv4(value: str) -> str:
     try:
         return str(ipaddress.IPv4Address(value))
     except ValueError:
-        raise invalid(f"{value!r} is not an IPv4 address", "four numbers 0-255 like "
-                      "192.0.2.25") from None
+        raise invalid(
+            f"{value!r} is not an IPv4 address", "four numbers 0-255 like 192.0.2.25"
+        ) from None
 
 
 def _parse_address(value: str) -> Address:
     try:
         return Address.parse(value.strip())
     except ValueError as exc:
-        raise invalid(f"{value!r} is not a mail address: {exc}",
-                      "an address like bob@cs.tcd.ie") from None
+        raise invalid(
+            f"{value!r} is not a mail address: {exc}", "an address like bob@cs.tcd.ie"
+        ) from None
 
 
 def _mail_address(value: str) -> str:

@@ -84,8 +84,9 @@ class SmtpServerSession(EngineSession):
         """RFC 5321 4.5.3.2 as the personality keeps it: 5 minutes for the next command, 3
         for the next block of message content."""
         timeouts = self.engine.personality.timeouts
-        return float(timeouts["data_block" if self.engine.state is State.DATA
-                              else "server_command"])
+        return float(
+            timeouts["data_block" if self.engine.state is State.DATA else "server_command"]
+        )
 
     def shutdown(self) -> None:
         """The server is going down: 421 and close; a message still in DATA is not taken."""
@@ -112,8 +113,9 @@ class SmtpServerSession(EngineSession):
                     if pending:
                         self._write(conn, pending, True)
                         pending = b""
-                    mta.world.log(Layer.INFO, Kind.NOTE, mta.host.name, conn.client,
-                                  event.note, conn=conn.id)
+                    mta.world.log(
+                        Layer.INFO, Kind.NOTE, mta.host.name, conn.client, event.note, conn=conn.id
+                    )
                 continue
             if pending:
                 self._write(conn, pending, True)
@@ -129,10 +131,16 @@ class SmtpServerSession(EngineSession):
                 self._stop_idle_timer()
                 if event.lost_data and not event.by_server:
                     # (Postfix logs "lost connection after DATA from ...")
-                    mta.world.log(Layer.INFO, Kind.NOTE, mta.host.name, conn.client,
-                                  "lost connection after DATA: the client went away before "
-                                  "the final dot, so the message was not accepted and nothing "
-                                  "is delivered", conn=conn.id)
+                    mta.world.log(
+                        Layer.INFO,
+                        Kind.NOTE,
+                        mta.host.name,
+                        conn.client,
+                        "lost connection after DATA: the client went away before "
+                        "the final dot, so the message was not accepted and nothing "
+                        "is delivered",
+                        conn=conn.id,
+                    )
                 delay = max(mta.reply_delay, self._held_until - mta.world.clock.now)
                 if delay > 0:
                     mta.world.clock.call_later(delay, conn.close, mta.host.name)
@@ -154,8 +162,7 @@ class SmtpServerSession(EngineSession):
             delay = max(delay + owed, self._held_until + owed - now)
             self._held_until = now + delay if delay > 0 else 0.0
         if delay > 0:  # a slow server (a fault, the tarpit): the reply leaves later
-            mta.world.clock.call_later(delay, conn.send, mta.host.name, out, _REPLY, summary,
-                                       info)
+            mta.world.clock.call_later(delay, conn.send, mta.host.name, out, _REPLY, summary, info)
         else:
             conn.send(mta.host.name, out, _REPLY, summary, info)
 
@@ -168,8 +175,16 @@ class SmtpClientSession:
     same destination domain goes over it without a new lookup, handshake or greeting.
     """
 
-    __slots__ = ("domain", "done", "entry", "finished", "idle_since", "mta", "sender",
-                 "target")  # (see TcpConnection)
+    __slots__ = (
+        "domain",
+        "done",
+        "entry",
+        "finished",
+        "idle_since",
+        "mta",
+        "sender",
+        "target",
+    )  # (see TcpConnection)
 
     def __init__(
         self, mta: MTA, entry: QueueEntry, target: str, done: Callable[[DeliveryResult], None]
@@ -180,8 +195,14 @@ class SmtpClientSession:
         self.target = target
         self.done: Callable[[DeliveryResult], None] | None = done
         cache = mta.connection_cache > 0
-        self.sender = MailSender(mta.hostname, entry.sender, entry.recipients, entry.content,
-                                 pipeline=mta.pipelining, keep_open=cache)
+        self.sender = MailSender(
+            mta.hostname,
+            entry.sender,
+            entry.recipients,
+            entry.content,
+            pipeline=mta.pipelining,
+            keep_open=cache,
+        )
         self.finished = False
         self.idle_since = -1.0
 
@@ -206,8 +227,9 @@ class SmtpClientSession:
         if out:
             send_client_bytes(conn, self.mta.host.name, out, sender.step is _CONTENT)
 
-    def carry(self, conn: TcpConnection, entry: QueueEntry,
-              done: Callable[[DeliveryResult], None]) -> None:
+    def carry(
+        self, conn: TcpConnection, entry: QueueEntry, done: Callable[[DeliveryResult], None]
+    ) -> None:
         """Take the next entry over this idle connection."""
         self.entry = entry
         self.done = done

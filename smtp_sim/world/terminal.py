@@ -44,8 +44,9 @@ class StudentTerminal:
     #: A person types here, and may stop: the server's idle timer runs (EngineSession).
     may_fall_silent = True
 
-    def __init__(self, world: World, host: str, *, on_output: Callable[[TerminalOutput], None]
-                 | None = None) -> None:
+    def __init__(
+        self, world: World, host: str, *, on_output: Callable[[TerminalOutput], None] | None = None
+    ) -> None:
         if host not in world.network.hosts:
             raise ValueError(f"no host named {host!r} in this network")
         self.world = world
@@ -89,16 +90,16 @@ class StudentTerminal:
                     return
                 port = int(words[2])
             elif self.world.host_named(words[1]) is not None:
-                self._show("(no port given: 25, the SMTP port; a real telnet would try 23, "
-                           "its own)")
+                self._show(
+                    "(no port given: 25, the SMTP port; a real telnet would try 23, its own)"
+                )
             self.connect(words[1], port)
             return
         self.inputs.append((self.world.now, line))
         if verb in ("telnet", "connect", "open"):
             self._show("usage: telnet HOST [PORT]   (for example: telnet mail.cs.tcd.ie 25)")
         else:
-            self._show(f"Not connected, so {words[0]!r} goes nowhere. "
-                       "First type: telnet HOST PORT")
+            self._show(f"Not connected, so {words[0]!r} goes nowhere. First type: telnet HOST PORT")
 
     def connect(self, server: str, port: int = 25) -> None:
         target = self.world.host_named(server)
@@ -116,8 +117,9 @@ class StudentTerminal:
         self._lines.clear()
         self._pop3 = Pop3ReplyParser() if port == POP3_PORT else None  # expects the greeting
         self._show(f"Trying {target.ip}...")
-        self.conn = self.world.network.connect(self.host, target.name, port, self,
-                                               on_fail=self._failed)
+        self.conn = self.world.network.connect(
+            self.host, target.name, port, self, on_fail=self._failed
+        )
 
     def type_line(self, line: str) -> None:
         """Send one line as telnet does: the text and CRLF."""
@@ -211,8 +213,14 @@ class StudentTerminal:
     # -- output ----------------------------------------------------------------------------
 
     def _show(self, text: str, *, local: bool = True) -> None:
-        self.world.record(Layer.INFO, Kind.NOTE if "Unable" not in text else Kind.ERROR,
-                          self.host, None, f"terminal: {text}", info=(("student", True),))
+        self.world.record(
+            Layer.INFO,
+            Kind.NOTE if "Unable" not in text else Kind.ERROR,
+            self.host,
+            None,
+            f"terminal: {text}",
+            info=(("student", True),),
+        )
         self._emit(TerminalOutput(self.world.now, text, None, local=local))
 
     def _emit(self, item: TerminalOutput) -> None:
@@ -243,8 +251,9 @@ class StudentTerminal:
         closing = any(item.reply is not None and item.reply.code in (221, 421) for item in new)
         return any(item.answered for item in new) and not (closing and self.state == "open")
 
-    def run_until_answer(self, horizon: float = 60.0,
-                         step: Callable[[], object] | None = None) -> None:
+    def run_until_answer(
+        self, horizon: float = 60.0, step: Callable[[], object] | None = None
+    ) -> None:
         """Advance the world until a reply arrives, the connection ends, or ``horizon`` virtual
         seconds pass. Lines typed inside DATA get no reply: for them nothing is run.
         ``step`` runs one clock event (default ``clock.step``; a lesson also checks its step)."""

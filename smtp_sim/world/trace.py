@@ -100,8 +100,11 @@ class TraceRecord:
             "summary": self.summary,
         }
         if self.data:
-            out["data"] = self.data.decode("utf-8", "surrogateescape").encode(
-                "utf-8", "backslashreplace").decode("utf-8")
+            out["data"] = (
+                self.data.decode("utf-8", "surrogateescape")
+                .encode("utf-8", "backslashreplace")
+                .decode("utf-8")
+            )
         if self.conn is not None:
             out["conn"] = self.conn
         if self.message is not None:
@@ -122,8 +125,18 @@ def _jsonable(value: Any) -> Any:
 # How the trace keeps a record: a row, the plain tuple ``(time, layer, kind, src, dst, summary,
 # data, conn, message, info)`` (the seq is its index; the layer and kind are their numbers in
 # _LAYERS and _KINDS, small ints).
-Row = tuple[float, int, int, str, "str | None", str, bytes, "int | None", "str | None",
-            tuple[tuple[str, Any], ...]]
+Row = tuple[
+    float,
+    int,
+    int,
+    str,
+    "str | None",
+    str,
+    bytes,
+    "int | None",
+    "str | None",
+    tuple[tuple[str, Any], ...],
+]
 _LAYERS, _KINDS = tuple(Layer), tuple(Kind)
 _LAYER_NUMBER = {layer: number for number, layer in enumerate(_LAYERS)}
 _KIND_NUMBER = {kind: number for number, kind in enumerate(_KINDS)}
@@ -208,20 +221,53 @@ class Trace:
     def subscribe(self, listener: Callable[[TraceRecord], None]) -> None:
         self._listeners.append(listener)
 
-    def add(self, time: float, layer: Layer, kind: Kind, src: str, dst: str | None,
-            summary: str, *, data: bytes = b"", conn: int | None = None,
-            message: str | None = None, info: tuple[tuple[str, Any], ...] = ()) -> TraceRecord:
+    def add(
+        self,
+        time: float,
+        layer: Layer,
+        kind: Kind,
+        src: str,
+        dst: str | None,
+        summary: str,
+        *,
+        data: bytes = b"",
+        conn: int | None = None,
+        message: str | None = None,
+        info: tuple[tuple[str, Any], ...] = (),
+    ) -> TraceRecord:
         """Append a record and return it."""
         self.append(time, layer, kind, src, dst, summary, data, conn, message, info)
         return self._record(self._count - 1)
 
-    def append(self, time: float, layer: Layer, kind: Kind, src: str, dst: str | None,
-               summary: str, data: bytes = b"", conn: int | None = None,
-               message: str | None = None, info: tuple[tuple[str, Any], ...] = ()) -> None:
+    def append(
+        self,
+        time: float,
+        layer: Layer,
+        kind: Kind,
+        src: str,
+        dst: str | None,
+        summary: str,
+        data: bytes = b"",
+        conn: int | None = None,
+        message: str | None = None,
+        info: tuple[tuple[str, Any], ...] = (),
+    ) -> None:
         """:meth:`add` for callers that do not want the record back (a busy world's path)."""
         rows = self._rows
-        rows.append((time, _LAYER_NUMBER[layer], _KIND_NUMBER[kind], src, dst, summary, data, conn,
-                     message, info))
+        rows.append(
+            (
+                time,
+                _LAYER_NUMBER[layer],
+                _KIND_NUMBER[kind],
+                src,
+                dst,
+                summary,
+                data,
+                conn,
+                message,
+                info,
+            )
+        )
         if len(rows) == self.CHUNK:
             self._seal()
         self._count += 1
@@ -250,14 +296,36 @@ class Trace:
             chunk, i = divmod(seq, self.CHUNK)
             if chunk < len(self._chunks):
                 times, layers, kinds, srcs, dsts, summaries, datas, conns, messages, infos = (
-                    self._chunks[chunk])
-                record = _new_record(seq, times[i], _LAYERS[layers[i]], _KINDS[kinds[i]],
-                                     srcs[i], dsts[i], summaries[i], datas[i], conns[i],
-                                     messages[i], infos[i])
+                    self._chunks[chunk]
+                )
+                record = _new_record(
+                    seq,
+                    times[i],
+                    _LAYERS[layers[i]],
+                    _KINDS[kinds[i]],
+                    srcs[i],
+                    dsts[i],
+                    summaries[i],
+                    datas[i],
+                    conns[i],
+                    messages[i],
+                    infos[i],
+                )
             else:
                 time, layer, kind, src, dst, summary, data, conn, message, info = self._rows[i]
-                record = _new_record(seq, time, _LAYERS[layer], _KINDS[kind], src, dst, summary,
-                                     data, conn, message, info)
+                record = _new_record(
+                    seq,
+                    time,
+                    _LAYERS[layer],
+                    _KINDS[kind],
+                    src,
+                    dst,
+                    summary,
+                    data,
+                    conn,
+                    message,
+                    info,
+                )
             self._handed_out[seq] = KeyedRef(record, self._forget, seq)
             self._kept.append(record)
         return record

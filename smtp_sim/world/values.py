@@ -12,8 +12,16 @@ from datetime import date, datetime, time
 from typing import Any
 
 DURATION_HELP = 'seconds, or a number with a unit: "2ms", "1.5s", "10min", "1h", "5d"'
-_UNITS = {"ms": 0.001, "s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0,
-          "d": 86400.0, "w": 604800.0}
+_UNITS = {
+    "ms": 0.001,
+    "s": 1.0,
+    "sec": 1.0,
+    "min": 60.0,
+    "m": 60.0,
+    "h": 3600.0,
+    "d": 86400.0,
+    "w": 604800.0,
+}
 _PART = r"(\d+(?:\.\d+)?|\.\d+)\s*(ms|min|sec|s|m|h|d|w)"
 _DURATION_RE = re.compile(rf"^\s*(?:{_PART}\s*)+$")
 

@@ -20,9 +20,26 @@ _TABLE[0x7F] = "^?"
 # C1 controls (a lone 0x9B is a CSI on some terminals) and the invisible or bidirectional
 # characters that can make text read backwards are shown by code.
 _TABLE.update({code: f"<{code:02X}>" for code in range(0x80, 0xA0)})
-_TABLE.update({code: f"<U+{code:04X}>" for code in (
-    0x200B, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
-    0x2066, 0x2067, 0x2068, 0x2069, 0xFEFF)})
+_TABLE.update(
+    {
+        code: f"<U+{code:04X}>"
+        for code in (
+            0x200B,
+            0x200E,
+            0x200F,
+            0x202A,
+            0x202B,
+            0x202C,
+            0x202D,
+            0x202E,
+            0x2066,
+            0x2067,
+            0x2068,
+            0x2069,
+            0xFEFF,
+        )
+    }
+)
 # Bytes that are not UTF-8 arrive as lone surrogates (surrogateescape): show them as \xNN.
 _TABLE.update({0xDC00 + byte: f"\\x{byte:02X}" for byte in range(0x80, 0x100)})
 
@@ -31,7 +48,9 @@ del _TABLE_KEEP_TABS[0x09]
 
 _SPECIAL = re.compile("[" + "".join(re.escape(chr(code)) for code in _TABLE) + "]")
 _SPECIAL_KEEP_TABS = re.compile(
-    "[" + "".join(re.escape(chr(code)) for code in _TABLE_KEEP_TABS) + "]")
+    "[" + "".join(re.escape(chr(code)) for code in _TABLE_KEEP_TABS) + "]"
+)
+
 
 def visible(text: str, *, tabs: bool = False) -> str:
     """``text`` with every control character replaced by a visible stand-in.
@@ -56,7 +75,7 @@ def pieces(text: str, *, tabs: bool = False) -> Iterator[tuple[str, bool]]:
     position = 0
     for match in special.finditer(text):
         if match.start() > position:
-            yield text[position:match.start()], False
+            yield text[position : match.start()], False
         yield table[ord(match.group())], True
         position = match.end()
     if position < len(text):

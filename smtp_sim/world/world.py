@@ -73,16 +73,26 @@ class World:
     def new_message_id(self) -> str:
         return f"m{next(self._message_ids)}"
 
-    def record(self, layer: Layer, kind: Kind, src: str, dst: str | None, summary: str,
-               **kwargs: Any) -> TraceRecord:
+    def record(
+        self, layer: Layer, kind: Kind, src: str, dst: str | None, summary: str, **kwargs: Any
+    ) -> TraceRecord:
         return self.trace.add(self.clock.now, layer, kind, src, dst, summary, **kwargs)
 
-    def log(self, layer: Layer, kind: Kind, src: str, dst: str | None, summary: str, *,
-            data: bytes = b"", conn: int | None = None, message: str | None = None,
-            info: tuple[tuple[str, Any], ...] = ()) -> None:
+    def log(
+        self,
+        layer: Layer,
+        kind: Kind,
+        src: str,
+        dst: str | None,
+        summary: str,
+        *,
+        data: bytes = b"",
+        conn: int | None = None,
+        message: str | None = None,
+        info: tuple[tuple[str, Any], ...] = (),
+    ) -> None:
         """:meth:`record` without building the record to return (the model's own path)."""
-        self.trace.append(self.clock.now, layer, kind, src, dst, summary, data, conn, message,
-                          info)
+        self.trace.append(self.clock.now, layer, kind, src, dst, summary, data, conn, message, info)
 
     # -- building ---------------------------------------------------------------------------
 
@@ -97,16 +107,30 @@ class World:
     def set_dns_server(self, name: str | None) -> None:
         self.resolver.server = name
 
-    def add_mta(self, host: str, *, personality: Personality | str = "postfix-3",
-                hostname: str | None = None, domains: list[str] = (),  # type: ignore[assignment]
-                users: dict[str, str] | None = None, lists: dict[str, list[str]] | None = None,
-                **kwargs: Any) -> MTA:
+    def add_mta(
+        self,
+        host: str,
+        *,
+        personality: Personality | str = "postfix-3",
+        hostname: str | None = None,
+        domains: list[str] = (),  # type: ignore[assignment]
+        users: dict[str, str] | None = None,
+        lists: dict[str, list[str]] | None = None,
+        **kwargs: Any,
+    ) -> MTA:
         if isinstance(personality, str):
             personality = get_personality(personality)
         h = self.network.hosts[host]
-        mta = MTA(self, h, hostname=hostname or host, personality=personality,
-                  domains=list(domains), users=dict(users or {}), lists=dict(lists or {}),
-                  **kwargs)
+        mta = MTA(
+            self,
+            h,
+            hostname=hostname or host,
+            personality=personality,
+            domains=list(domains),
+            users=dict(users or {}),
+            lists=dict(lists or {}),
+            **kwargs,
+        )
         self.mtas[host] = mta
         install_pop3(mta)  # every mail server also lets its users collect mail (port 110)
         if mta.hostname != host:
@@ -114,10 +138,19 @@ class World:
             self.zone.add_a(mta.hostname, h.ip)
         return mta
 
-    def add_agent(self, host: str, address: str, name: str, outgoing: str,
-                  port: int = 587, *, pipelining: bool = False) -> UserAgent:
-        agent = UserAgent(self, self.network.hosts[host], address, name, outgoing, port,
-                          pipelining=pipelining)
+    def add_agent(
+        self,
+        host: str,
+        address: str,
+        name: str,
+        outgoing: str,
+        port: int = 587,
+        *,
+        pipelining: bool = False,
+    ) -> UserAgent:
+        agent = UserAgent(
+            self, self.network.hosts[host], address, name, outgoing, port, pipelining=pipelining
+        )
         self.agents[address.lower()] = agent
         return agent
 

@@ -55,8 +55,9 @@ class Raw:
 
     def __init__(self, port: int, timeout: float = 15.0, source: str | None = None) -> None:
         """``source``: connect from that loopback address (127.0.0.2...), not 127.0.0.1."""
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout,
-                                             source_address=(source, 0) if source else None)
+        self.sock = socket.create_connection(
+            ("127.0.0.1", port), timeout=timeout, source_address=(source, 0) if source else None
+        )
         self.timeout = timeout
         self.buf = b""
 
@@ -139,10 +140,11 @@ async def serve(maildir: Path):
     ``listeners[0]`` and POP3 on ``listeners[1]``, writing the Maildir; stopped afterwards."""
     bridges: list[Bridge] = []
 
-    async def start(*, world: World | None = None, target: str = SERVER,
-                    **options: Any) -> Bridge:
-        listen = [ListenSpec(port=0, target=target, sim_port=25),
-                  ListenSpec(port=0, target=target, sim_port=110)]
+    async def start(*, world: World | None = None, target: str = SERVER, **options: Any) -> Bridge:
+        listen = [
+            ListenSpec(port=0, target=target, sim_port=25),
+            ListenSpec(port=0, target=target, sim_port=110),
+        ]
         options.setdefault("maildir", maildir)
         bridge = Bridge(world or classroom(), listen, **options)
         await bridge.start()

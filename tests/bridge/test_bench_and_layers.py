@@ -87,15 +87,15 @@ async def test_ipv6_loopback():
         out = await in_thread(talk)
     finally:
         await bridge.stop()
-    assert out == (b"220 mail.cs.tcd.ie ESMTP Postfix (1.1.13)\r\n250 mail.cs.tcd.ie\r\n"
-                   b"221 Bye\r\n")
+    assert out == (
+        b"220 mail.cs.tcd.ie ESMTP Postfix (1.1.13)\r\n250 mail.cs.tcd.ie\r\n221 Bye\r\n"
+    )
     assert "client-::1" in bridge.world.network.hosts
     assert str(bridge.listeners[0]).startswith("[::1]:")
 
 
 def test_bench_soak_reports_memory_and_empties_the_maildir_over_pop3(bench, capsys):
-    assert bench.main(["--soak", "--soak-mb", "10", "--soak-clients", "1",
-                       "--no-reference"]) == 0
+    assert bench.main(["--soak", "--soak-mb", "10", "--soak-clients", "1", "--no-reference"]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     rss = summary["rss_mb"]["bridge"]
     if rss["start"] is not None:  # (Linux /proc)

@@ -32,8 +32,7 @@ async def test_a_25mb_message_without_size_gets_552_after_its_final_dot(serve, m
     assert kept < 11_000_000  # what was thrown away is not in the trace
 
 
-async def test_a_100mb_message_without_its_final_dot_gets_a_552_the_client_can_read(serve,
-                                                                                 maildir):
+async def test_a_100mb_message_without_its_final_dot_gets_a_552_the_client_can_read(serve, maildir):
     log = io.StringIO()
     bridge = await serve(on_record=LiveLog(log))
 

@@ -49,8 +49,10 @@ async def test_foobar_session_exact_bytes(serve, maildir):
 
     assert await in_thread(talk) == [reply for _, reply in expected]
     (stored,) = maildir_messages(maildir, "bob@cs.tcd.ie")
-    assert stored.startswith(b"Return-Path: <alice@crepes.fr>\r\nDelivered-To: bob@cs.tcd.ie\r\n"
-                             b"Received: from FooBar (client-127.0.0.1 [127.0.0.1])\r\n")
+    assert stored.startswith(
+        b"Return-Path: <alice@crepes.fr>\r\nDelivered-To: bob@cs.tcd.ie\r\n"
+        b"Received: from FooBar (client-127.0.0.1 [127.0.0.1])\r\n"
+    )
     assert stored.endswith(b"Subject: FooBar\r\n\r\nHello World\r\n")
     assert [m.data for m in bridge.world.mailbox("bob@cs.tcd.ie").messages] == [stored]
 
@@ -61,15 +63,25 @@ async def test_smtplib_plain(serve, maildir):
     def send() -> tuple:
         with smtplib.SMTP("127.0.0.1", smtp_port(bridge), timeout=5) as client:
             code, banner = client.ehlo("laptop.example")
-            refused = client.sendmail("alice@crepes.fr", ["bob@cs.tcd.ie", "dave@cs.tcd.ie"],
-                                      b"Subject: two\r\n\r\nto Bob and Dave\r\n")
+            refused = client.sendmail(
+                "alice@crepes.fr",
+                ["bob@cs.tcd.ie", "dave@cs.tcd.ie"],
+                b"Subject: two\r\n\r\nto Bob and Dave\r\n",
+            )
             return code, banner, refused, client.noop()
 
     code, banner, refused, noop = await in_thread(send)
     assert (code, refused, noop) == (250, {}, (250, b"Ok"))
     # (Postfix 1.1.13's ehlo_cmd() also offers ETRN and XVERP)
-    assert banner.split(b"\n") == [b"mail.cs.tcd.ie", b"PIPELINING", b"SIZE 10240000", b"VRFY",
-                                   b"ETRN", b"XVERP", b"8BITMIME"]
+    assert banner.split(b"\n") == [
+        b"mail.cs.tcd.ie",
+        b"PIPELINING",
+        b"SIZE 10240000",
+        b"VRFY",
+        b"ETRN",
+        b"XVERP",
+        b"8BITMIME",
+    ]
     for who in ("bob@cs.tcd.ie", "dave@cs.tcd.ie"):
         (message,) = maildir_messages(maildir, who)
         assert message.endswith(b"Subject: two\r\n\r\nto Bob and Dave\r\n")
@@ -83,12 +95,15 @@ async def test_smtplib_refusals_are_the_simulated_servers(serve):
             with pytest.raises(smtplib.SMTPRecipientsRefused) as info:
                 client.sendmail("alice@crepes.fr", ["rob@cs.tcd.ie"], b"Subject: x\r\n\r\nx\r\n")
             assert info.value.recipients == {
-                "rob@cs.tcd.ie": (550, b"<rob@cs.tcd.ie>: User unknown")}
+                "rob@cs.tcd.ie": (550, b"<rob@cs.tcd.ie>: User unknown")
+            }
             # A real client is a stranger: mail.cs.tcd.ie does not relay for it.
             with pytest.raises(smtplib.SMTPRecipientsRefused) as info:
                 client.sendmail("bob@cs.tcd.ie", ["carol@example.org"], b"x\r\n")
             assert info.value.recipients["carol@example.org"] == (
-                554, b"<carol@example.org>: Relay access denied")
+                554,
+                b"<carol@example.org>: Relay access denied",
+            )
 
     await in_thread(send)
 
@@ -101,8 +116,10 @@ async def test_smtplib_pipelined(serve, maildir):
         client = smtplib.SMTP("127.0.0.1", smtp_port(bridge), timeout=5)
         client.ehlo("laptop.example")
         assert client.has_extn("pipelining")
-        client.send(b"MAIL FROM:<alice@crepes.fr>\r\nRCPT TO:<bob@cs.tcd.ie>\r\n"
-                    b"RCPT TO:<nobody@cs.tcd.ie>\r\nDATA\r\n")
+        client.send(
+            b"MAIL FROM:<alice@crepes.fr>\r\nRCPT TO:<bob@cs.tcd.ie>\r\n"
+            b"RCPT TO:<nobody@cs.tcd.ie>\r\nDATA\r\n"
+        )
         got = [client.getreply() for _ in range(4)]
         client.send(b"Subject: pipelined\r\n\r\n..dot\r\n.\r\nRSET\r\nNOOP\r\nQUIT\r\n")
         got += [client.getreply() for _ in range(4)]
@@ -126,8 +143,9 @@ async def test_aiosmtplib(serve, maildir):
     message["To"] = "bob@cs.tcd.ie"
     message["Subject"] = "from aiosmtplib"
     message.set_content("Hello from asyncio\n.starts with a dot\n")
-    errors, response = await aiosmtplib.send(message, hostname="127.0.0.1",
-                                             port=smtp_port(bridge), start_tls=False, timeout=5)
+    errors, response = await aiosmtplib.send(
+        message, hostname="127.0.0.1", port=smtp_port(bridge), start_tls=False, timeout=5
+    )
     assert errors == {}
     assert response.startswith("Ok: queued as ")
     (stored,) = maildir_messages(maildir, "bob@cs.tcd.ie")
@@ -138,11 +156,28 @@ async def test_aiosmtplib(serve, maildir):
 @pytest.mark.skipif(shutil.which("swaks") is None, reason="swaks is not installed")
 async def test_swaks(serve, maildir):
     bridge = await serve()
-    command = ["swaks", "--server", "127.0.0.1", "--port", str(smtp_port(bridge)),
-               "--helo", "FooBar", "--from", "alice@crepes.fr", "--to", "bob@cs.tcd.ie",
-               "--header", "Subject: FooBar", "--body", "Hello World", "--timeout", "5"]
-    done = await in_thread(lambda: subprocess.run(command, capture_output=True, text=True,
-                                                  timeout=30, check=False))
+    command = [
+        "swaks",
+        "--server",
+        "127.0.0.1",
+        "--port",
+        str(smtp_port(bridge)),
+        "--helo",
+        "FooBar",
+        "--from",
+        "alice@crepes.fr",
+        "--to",
+        "bob@cs.tcd.ie",
+        "--header",
+        "Subject: FooBar",
+        "--body",
+        "Hello World",
+        "--timeout",
+        "5",
+    ]
+    done = await in_thread(
+        lambda: subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "<-  220 mail.cs.tcd.ie ESMTP Postfix (1.1.13)" in done.stdout
     assert " -> EHLO FooBar" in done.stdout
@@ -157,8 +192,11 @@ async def test_poplib_fetches_what_was_delivered(serve):
 
     def deliver_then_fetch() -> tuple[bytes, list[bytes], tuple]:
         with smtplib.SMTP("127.0.0.1", smtp_port(bridge), timeout=5) as client:
-            client.sendmail("alice@crepes.fr", ["bob@cs.tcd.ie"],
-                            b"Subject: collect me\r\n\r\n.line with a dot\r\nbye\r\n")
+            client.sendmail(
+                "alice@crepes.fr",
+                ["bob@cs.tcd.ie"],
+                b"Subject: collect me\r\n\r\n.line with a dot\r\nbye\r\n",
+            )
         pop = poplib.POP3("127.0.0.1", bridge.listeners[1].port, timeout=5)
         welcome = pop.getwelcome()
         pop.user("bob")
@@ -187,16 +225,21 @@ async def test_relay_and_bounce_happen_in_the_simulation_at_wall_pace(serve, mai
             client.sendmail("alice@crepes.fr", ["nobody@example.org"], b"Subject: x\r\n\r\nx\r\n")
 
     await in_thread(send)
-    await wait_for(lambda: maildir_messages(maildir, "carol@example.org")
-                   and maildir_messages(maildir, "alice@crepes.fr"))
+    await wait_for(
+        lambda: (
+            maildir_messages(maildir, "carol@example.org")
+            and maildir_messages(maildir, "alice@crepes.fr")
+        )
+    )
     elapsed = time.monotonic() - started
     (relayed,) = maildir_messages(maildir, "carol@example.org")
     assert relayed.count(b"Received: ") == 2  # by mx2, then by mx1
     (bounce,) = maildir_messages(maildir, "alice@crepes.fr")
     assert b"Return-Path: <>" in bounce and b"nobody@example.org" in bounce
     stored = [r for r in bridge.world.trace if r.kind is Kind.STORED]
-    accepted = next(r for r in bridge.world.trace if r.layer is Layer.QUEUE
-                    and r.kind is Kind.QUEUED)
+    accepted = next(
+        r for r in bridge.world.trace if r.layer is Layer.QUEUE and r.kind is Kind.QUEUED
+    )
     # Virtual time ran at wall pace: the relay took the links' latency, in real seconds too.
     assert stored[0].time - accepted.time > 0.1
     assert stored[-1].time - stored[0].time >= 0
@@ -219,10 +262,13 @@ async def test_live_log_names_the_real_peer(serve):
     port = await in_thread(talk)
     await wait_for(lambda: "disconnected" in log.getvalue())
     text = log.getvalue()
-    assert (f"=== client-127.0.0.1 -> mail.cs.tcd.ie: real client 127.0.0.1:{port} connected "
-            f"to 127.0.0.1:{smtp_port(bridge)}") in text
-    assert "<-  mail.cs.tcd.ie -> client-127.0.0.1: 220 mail.cs.tcd.ie ESMTP Postfix (1.1.13)" \
-        in text
+    assert (
+        f"=== client-127.0.0.1 -> mail.cs.tcd.ie: real client 127.0.0.1:{port} connected "
+        f"to 127.0.0.1:{smtp_port(bridge)}"
+    ) in text
+    assert (
+        "<-  mail.cs.tcd.ie -> client-127.0.0.1: 220 mail.cs.tcd.ie ESMTP Postfix (1.1.13)" in text
+    )
     assert " -> client-127.0.0.1 -> mail.cs.tcd.ie: QUIT" in text
     assert f"real client 127.0.0.1:{port} disconnected" in text
 
@@ -233,15 +279,27 @@ def test_live_log_counts_the_lines_of_a_long_message_instead_of_printing_them():
 
     log = io.StringIO()
     body = b"".join(b"line %d\r\n" % n for n in range(1000)) + b".\r\n"
-    LiveLog(log)(TraceRecord(0, 1.0, Layer.SMTP, Kind.CONTENT, "client-127.0.0.1",
-                             "mail.cs.tcd.ie", "message content", data=body))
+    LiveLog(log)(
+        TraceRecord(
+            0,
+            1.0,
+            Layer.SMTP,
+            Kind.CONTENT,
+            "client-127.0.0.1",
+            "mail.cs.tcd.ie",
+            "message content",
+            data=body,
+        )
+    )
     lines = log.getvalue().splitlines()
     assert len(lines) == LOG_CONTENT_LINES
     assert lines[0].endswith(": line 0")
     shown = LOG_CONTENT_LINES - 2
     assert lines[shown - 1].endswith(f": line {shown - 1}")
-    assert lines[-2].endswith(f": ... the rest of the message not shown ({1001 - shown - 1:,} "
-                              f"more lines here, {len(body):,} bytes in the message)")
+    assert lines[-2].endswith(
+        f": ... the rest of the message not shown ({1001 - shown - 1:,} "
+        f"more lines here, {len(body):,} bytes in the message)"
+    )
     assert lines[-1].endswith("mail.cs.tcd.ie: .")  # the final dot stays in view
 
 
@@ -254,11 +312,24 @@ def test_live_log_shortens_a_message_once_not_each_segment():
     segment = b"".join(b"line %d\r\n" % n for n in range(1000))
     for n in range(80):  # a 5 MB message comes in about 80 segments of 64 KB
         data = segment + (b".\r\n" if n == 79 else b"")
-        live(TraceRecord(n, 1.0, Layer.SMTP, Kind.CONTENT, "client-127.0.0.1",
-                         "mail.cs.tcd.ie", "message content", data=data, conn=7))
+        live(
+            TraceRecord(
+                n,
+                1.0,
+                Layer.SMTP,
+                Kind.CONTENT,
+                "client-127.0.0.1",
+                "mail.cs.tcd.ie",
+                "message content",
+                data=data,
+                conn=7,
+            )
+        )
     lines = log.getvalue().splitlines()
     assert len(lines) == LOG_CONTENT_LINES
-    assert lines[-2].endswith(f": ... the rest of the message not shown "
-                              f"({80_000 - LOG_CONTENT_LINES + 2:,} more lines here, "
-                              f"{80 * len(segment) + 3:,} bytes in the message)")
+    assert lines[-2].endswith(
+        f": ... the rest of the message not shown "
+        f"({80_000 - LOG_CONTENT_LINES + 2:,} more lines here, "
+        f"{80 * len(segment) + 3:,} bytes in the message)"
+    )
     assert lines[-1].endswith(": .")

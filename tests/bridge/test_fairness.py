@@ -41,7 +41,8 @@ async def test_one_address_may_hold_only_its_share(serve):
     # The text is Postfix's own (smtpd.c, 3.12): 421 4.7.0 <host> Error: too many connections
     # from <address>; postfix-1.1 uses no enhanced codes.
     assert await in_thread(one_more, None) == (
-        b"421 mail.cs.tcd.ie Error: too many connections from 127.0.0.1\r\n")
+        b"421 mail.cs.tcd.ie Error: too many connections from 127.0.0.1\r\n"
+    )
     assert (await in_thread(one_more, "127.0.0.2")).startswith(b"220 ")  # another address
     assert bridge.stats.refused == 1
     for raw in held:
@@ -72,10 +73,17 @@ async def test_while_busy_a_silent_connection_is_timed_out_quickly(serve):
         except TimeoutError:
             return b"(still open)"
 
-    cut = [got for got in [await in_thread(ending, raw) for raw in silent]
-           if got != b"(still open)"]
-    assert cut == [b"220 mail.cs.tcd.ie ESMTP Postfix (1.1.13)\r\n"
-                   b"421 mail.cs.tcd.ie Error: timeout exceeded\r\n"] * bridge.stats.timed_out
+    cut = [
+        got for got in [await in_thread(ending, raw) for raw in silent] if got != b"(still open)"
+    ]
+    assert (
+        cut
+        == [
+            b"220 mail.cs.tcd.ie ESMTP Postfix (1.1.13)\r\n"
+            b"421 mail.cs.tcd.ie Error: timeout exceeded\r\n"
+        ]
+        * bridge.stats.timed_out
+    )
     assert (await in_thread(lambda: Raw(port).reply())).startswith(b"220 ")
     speaking.send(b"NOOP\r\n")  # the one that spoke is still served
     assert await in_thread(speaking.reply) == b"250 Ok\r\n"

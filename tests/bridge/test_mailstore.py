@@ -17,8 +17,9 @@ BOB = "bob@cs.tcd.ie"
 
 def send(port: int, subject: str, body: bytes = b"hello\r\n") -> None:
     with smtplib.SMTP("127.0.0.1", port, timeout=5) as client:
-        client.sendmail("alice@crepes.fr", [BOB], b"Subject: " + subject.encode() + b"\r\n\r\n"
-                        + body)
+        client.sendmail(
+            "alice@crepes.fr", [BOB], b"Subject: " + subject.encode() + b"\r\n\r\n" + body
+        )
 
 
 def pop(port: int) -> poplib.POP3:
@@ -65,10 +66,16 @@ async def test_uidl_is_stable_across_a_restart_and_never_reused(serve, maildir):
         client.quit()
         return got
 
-    subjects = [next(line for line in m.split(b"\r\n") if line.startswith(b"Subject:"))
-                for m in await in_thread(retr_all)]
-    assert subjects == [b"Subject: run 1 message 1", b"Subject: run 1 message 2",
-                        b"Subject: run 2 message 1", b"Subject: run 2 message 2"]
+    subjects = [
+        next(line for line in m.split(b"\r\n") if line.startswith(b"Subject:"))
+        for m in await in_thread(retr_all)
+    ]
+    assert subjects == [
+        b"Subject: run 1 message 1",
+        b"Subject: run 1 message 2",
+        b"Subject: run 2 message 1",
+        b"Subject: run 2 message 2",
+    ]
 
 
 async def test_without_a_maildir_two_runs_never_share_an_id(serve):

@@ -45,7 +45,20 @@ async def test_a_big_message_is_kept_on_disk_not_in_memory_nor_in_the_trace(serv
     assert biggest <= max(REPLY_RECORD_LIMIT, MESSAGE_EXCERPT)
 
 
-@pytest.mark.parametrize("data", [b"", b"a", b"a\r\n", b"a\n", b"a\r", b"\n\n", b"a\r\nb",
-                                  b"a\nb\r\nc\n", b"\r\r\n", b"x" * 10 + b"\n."])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"a",
+        b"a\r\n",
+        b"a\n",
+        b"a\r",
+        b"\n\n",
+        b"a\r\nb",
+        b"a\nb\r\nc\n",
+        b"\r\r\n",
+        b"x" * 10 + b"\n.",
+    ],
+)
 def test_wire_size_is_the_length_of_the_wire_form(data):
     assert wire_size(data) == len(wire_form(data))

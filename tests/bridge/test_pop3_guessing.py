@@ -46,9 +46,11 @@ async def test_the_right_password_is_not_delayed_and_pipelined_guesses_wait(serv
         return time.monotonic() - started, out
 
     elapsed, out = await in_thread(pipelined)
-    assert out.split(b"\r\n")[:5] == [b"+OK bob: send PASS",
-                                      b"-ERR invalid user name or password",
-                                      b"+OK bob: send PASS",
-                                      b"+OK bob's maildrop has 0 messages (0 octets)",
-                                      b"+OK 0 0"]
+    assert out.split(b"\r\n")[:5] == [
+        b"+OK bob: send PASS",
+        b"-ERR invalid user name or password",
+        b"+OK bob: send PASS",
+        b"+OK bob's maildrop has 0 messages (0 octets)",
+        b"+OK 0 0",
+    ]
     assert elapsed >= 0.5

@@ -36,8 +36,9 @@ async def test_dot_stuffing_both_ways(serve, maildir):
     assert (await in_thread(talk)).startswith(b"250 Ok: queued as ")
     (stored,) = maildir_messages(maildir, BOB)
     # RFC 5321 4.5.2: the server removes one leading dot from every line that has one
-    assert stored.endswith(b"Subject: dots\r\n\r\n.one dot\r\n..two dots\r\n dot space\r\n.\r\n"
-                           b"end\r\n")
+    assert stored.endswith(
+        b"Subject: dots\r\n\r\n.one dot\r\n..two dots\r\n dot space\r\n.\r\nend\r\n"
+    )
 
     def fetch() -> bytes:  # POP3 stuffs them again on the way out (RFC 1939 section 3)
         raw = Raw(bridge.listeners[1].port)
@@ -58,10 +59,15 @@ SEQUENCES = {
     "CR.LF": b"\r.\n",
     "LF.": b"\n.",
 }
-SMUGGLED = (b"MAIL FROM:<admin@cs.tcd.ie>\r\nRCPT TO:<bob@cs.tcd.ie>\r\nDATA\r\n"
-            b"From: admin@cs.tcd.ie\r\nSubject: smuggled\r\n\r\nSend me your password.\r\n")
-PREFIXES = {"at-start": b"", "after-a-line": b"Subject: real\r\n\r\nHello Bob\r\n",
-            "mid-line": b"Subject: real\r\n\r\nHello Bob"}
+SMUGGLED = (
+    b"MAIL FROM:<admin@cs.tcd.ie>\r\nRCPT TO:<bob@cs.tcd.ie>\r\nDATA\r\n"
+    b"From: admin@cs.tcd.ie\r\nSubject: smuggled\r\n\r\nSend me your password.\r\n"
+)
+PREFIXES = {
+    "at-start": b"",
+    "after-a-line": b"Subject: real\r\n\r\nHello Bob\r\n",
+    "mid-line": b"Subject: real\r\n\r\nHello Bob",
+}
 
 
 @pytest.mark.parametrize("position", list(PREFIXES))
@@ -431,15 +437,21 @@ async def test_a_half_closed_client_still_gets_every_reply(serve, maildir):
 
     def scripted() -> bytes:
         raw = Raw(smtp_port(bridge))
-        raw.send(b"helo FooBar\r\nmail from: alice@crepes.fr\r\nrcpt to: bob@cs.tcd.ie\r\n"
-                 b"data\r\nSubject: piped\r\n\r\n" + b"line\r\n" * 200 + b".\r\nquit\r\n")
+        raw.send(
+            b"helo FooBar\r\nmail from: alice@crepes.fr\r\nrcpt to: bob@cs.tcd.ie\r\n"
+            b"data\r\nSubject: piped\r\n\r\n" + b"line\r\n" * 200 + b".\r\nquit\r\n"
+        )
         raw.sock.shutdown(socket.SHUT_WR)
         return raw.rest()
 
     out = (await in_thread(scripted)).split(b"\r\n")
     assert out[0] == b"220 mail.cs.tcd.ie ESMTP Postfix (1.1.13)"
-    assert out[1:5] == [b"250 mail.cs.tcd.ie", b"250 Ok", b"250 Ok",
-                        b"354 End data with <CR><LF>.<CR><LF>"]
+    assert out[1:5] == [
+        b"250 mail.cs.tcd.ie",
+        b"250 Ok",
+        b"250 Ok",
+        b"354 End data with <CR><LF>.<CR><LF>",
+    ]
     assert out[5].startswith(b"250 Ok: queued as ") and out[6:] == [b"221 Bye", b""]
     (stored,) = maildir_messages(maildir, BOB)
     assert stored.endswith(b"Subject: piped\r\n\r\n" + b"line\r\n" * 200)

@@ -51,8 +51,9 @@ async def test_bridge_runs_in_the_callers_loop_and_reports_records(maildir):
     from conftest import classroom
 
     seen = []
-    bridge = Bridge(classroom(), [ListenSpec(port=0, target="mail.cs.tcd.ie")],
-                    on_record=seen.append)
+    bridge = Bridge(
+        classroom(), [ListenSpec(port=0, target="mail.cs.tcd.ie")], on_record=seen.append
+    )
     await bridge.start()
     try:
         raw = await in_thread(Raw, smtp_port(bridge))
@@ -68,7 +69,12 @@ def test_listen_specs():
     assert parse_listen("2525") == ListenSpec(2525, "127.0.0.1", None, None, False)
     spec = parse_listen("0.0.0.0:25=Mail.CS.TCD.IE")
     assert (spec.host, spec.port, spec.target, spec.simulated_port, spec.exposed) == (
-        "0.0.0.0", 25, "mail.cs.tcd.ie", 25, True)
+        "0.0.0.0",
+        25,
+        "mail.cs.tcd.ie",
+        25,
+        True,
+    )
     assert parse_listen("2110=mail.cs.tcd.ie").simulated_port == 110
     assert parse_listen("2587=smtp.crepes.fr").simulated_port == 587
     assert parse_listen("2526=mail.cs.tcd.ie:110").simulated_port == 110
@@ -83,8 +89,7 @@ def test_listen_specs():
 
 
 def test_a_port_given_twice_is_named(capsys):
-    assert main(["serve", "--listen", "27999", "--listen", "127.0.0.1:27999=mail.cs.tcd.ie"]
-                ) == 2
+    assert main(["serve", "--listen", "27999", "--listen", "127.0.0.1:27999=mail.cs.tcd.ie"]) == 2
     assert "127.0.0.1:27999 is given twice" in capsys.readouterr().err
     assert main(["serve", "--timeout", "0"]) == 2
     assert "(--timeout) must be more than 0 seconds" in capsys.readouterr().err
@@ -107,8 +112,14 @@ def test_the_bridge_never_connects_out():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Attribute):
                 calls.add(node.attr)
-    assert not calls & {"create_connection", "open_connection", "sock_connect", "connect_ex",
-                        "create_unix_connection", "urlopen"}
+    assert not calls & {
+        "create_connection",
+        "open_connection",
+        "sock_connect",
+        "connect_ex",
+        "create_unix_connection",
+        "urlopen",
+    }
 
 
 # -- the command ------------------------------------------------------------------------------
@@ -117,9 +128,23 @@ def test_the_bridge_never_connects_out():
 def _start_cli(maildir: Path, *extra: str) -> tuple[subprocess.Popen, int]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "smtp_sim", "serve", "--listen", "127.0.0.1:0=mail.cs.tcd.ie",
-         "--maildir", str(maildir), "--no-messages", *extra],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "smtp_sim",
+            "serve",
+            "--listen",
+            "127.0.0.1:0=mail.cs.tcd.ie",
+            "--maildir",
+            str(maildir),
+            "--no-messages",
+            *extra,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert proc.stderr is not None
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -153,8 +178,11 @@ def test_serve_stops_cleanly_on_a_signal(tmp_path, sig):
     (stored,) = maildir_messages(maildir, BOB)
     assert stored.endswith(b"Subject: FooBar\r\n\r\nHello World\r\n")
     log = out.decode()
-    assert re.search(r"=== client-127\.0\.0\.1 -> mail\.cs\.tcd\.ie: real client "
-                     rf"127\.0\.0\.1:\d+ connected to 127\.0\.0\.1:{port}\n", log)
+    assert re.search(
+        r"=== client-127\.0\.0\.1 -> mail\.cs\.tcd\.ie: real client "
+        rf"127\.0\.0\.1:\d+ connected to 127\.0\.0\.1:{port}\n",
+        log,
+    )
     assert "<-  mail.cs.tcd.ie -> client-127.0.0.1: 250 Ok: queued as " in log
     assert "stopped: 2 connections, 1 message written to the Maildir" in err.decode()
 
@@ -185,7 +213,8 @@ def test_serve_refuses_a_maildir_it_cannot_use(tmp_path, capsys):
     a_file.write_text("not a folder")
     assert main(["serve", "--listen", "0", "--maildir", str(a_file)]) == 2
     assert capsys.readouterr().err.strip() == (
-        f"smtp-sim serve: cannot keep delivered mail in {a_file}: it is a file, not a folder")
+        f"smtp-sim serve: cannot keep delivered mail in {a_file}: it is a file, not a folder"
+    )
     assert main(["serve", "--listen", "0", "--maildir", str(a_file / "below")]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"smtp-sim serve: cannot keep delivered mail in {a_file / 'below'}: ")

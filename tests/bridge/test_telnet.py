@@ -35,8 +35,12 @@ async def test_character_mode_telnet_gets_answers_line_by_line(serve, maildir):
             answer += raw.sock.recv(9 - len(answer))
         assert raw.buf == b""
         got = [greeting, answer]
-        for line in (b"HELO telnet.example", b"MAIL FROM:<alice@crepes.fr>",
-                     b"RCPT TO:<bob@cs.tcd.ie>", b"DATA"):
+        for line in (
+            b"HELO telnet.example",
+            b"MAIL FROM:<alice@crepes.fr>",
+            b"RCPT TO:<bob@cs.tcd.ie>",
+            b"DATA",
+        ):
             typed(raw, line + b"\r\0")
             got.append(raw.reply())  # each answered at once, not at disconnect
         typed(raw, b"Subject: typed\r\0\r\0one key at a time\r\0.\r\0")
@@ -60,8 +64,9 @@ async def test_toggle_crlf_options_glued_to_the_first_command_are_stripped(serve
     def session() -> bytes:
         raw = Raw(smtp_port(bridge))
         raw.reply()
-        raw.send(IAC + DO + SGA + IAC + SB + TTYPE + b"\x00xterm" + IAC + SE
-                 + b"HELO glued.example\r\n")
+        raw.send(
+            IAC + DO + SGA + IAC + SB + TTYPE + b"\x00xterm" + IAC + SE + b"HELO glued.example\r\n"
+        )
         raw.sock.settimeout(5)
         out = b""
         while not out.endswith(b"\r\n"):
@@ -82,8 +87,10 @@ async def test_pop3_in_character_mode(serve):
         typed(raw, b"PASS secret\r\0")
         return [first, raw.line()]
 
-    assert await in_thread(session) == [b"+OK bob: send PASS\r\n",
-                                        b"+OK bob's maildrop has 0 messages (0 octets)\r\n"]
+    assert await in_thread(session) == [
+        b"+OK bob: send PASS\r\n",
+        b"+OK bob's maildrop has 0 messages (0 octets)\r\n",
+    ]
 
 
 async def test_8bit_content_with_byte_255_is_left_alone(serve, maildir):
@@ -92,8 +99,12 @@ async def test_8bit_content_with_byte_255_is_left_alone(serve, maildir):
     def send() -> bytes:
         raw = Raw(smtp_port(bridge))
         raw.reply()
-        for command in (b"EHLO x", b"MAIL FROM:<alice@crepes.fr> BODY=8BITMIME",
-                        b"RCPT TO:<bob@cs.tcd.ie>", b"DATA"):
+        for command in (
+            b"EHLO x",
+            b"MAIL FROM:<alice@crepes.fr> BODY=8BITMIME",
+            b"RCPT TO:<bob@cs.tcd.ie>",
+            b"DATA",
+        ):
             raw.send(command + b"\r\n")
             raw.reply()
         raw.send(b"Subject: bytes\r\n\r\n\xff\xfd\x03 stays\r\xff\r\n.\r\n")
@@ -123,9 +134,16 @@ def test_the_filter_leaves_plain_text_alone():
     assert f.flush() == b"\r"
 
 
-@pytest.mark.parametrize("line", [b"NOOP \xff\xfe\r\n", b"\xff\xfe\xfd\r\n", b"HELO \xff\r\n",
-                                  b"MAIL FROM:<\xff\xfb\xfe@x>\r\n",
-                                  b"\xff\xfe raw bytes\r\n"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"NOOP \xff\xfe\r\n",
+        b"\xff\xfe\xfd\r\n",
+        b"HELO \xff\r\n",
+        b"MAIL FROM:<\xff\xfb\xfe@x>\r\n",
+        b"\xff\xfe raw bytes\r\n",
+    ],
+)
 def test_a_byte_255_that_starts_no_negotiation_is_a_data_byte(line):
     """A real MTA knows no telnet: Postfix 3.7.11 answers 'NOOP \\xff\\xfe' with 500 5.5.2
     (tests/protocol/data/postfix-3.7/other-commands.txt), so the bytes must reach the engine."""

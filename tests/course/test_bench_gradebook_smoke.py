@@ -18,8 +18,18 @@ def test_the_class_grades_as_written_and_a_wrong_book_is_caught(bench, tmp_path)
     paths = bench.write_attempts(tmp_path, 8)
     book = tmp_path / "book.csv"
     out = io.StringIO()
-    assert grade_files("foobar", [str(p) for p in paths], csv_path=str(book), as_json=False,
-                       seed=None, stdout=out, stderr=io.StringIO()) == 0
+    assert (
+        grade_files(
+            "foobar",
+            [str(p) for p in paths],
+            csv_path=str(book),
+            as_json=False,
+            seed=None,
+            stdout=out,
+            stderr=io.StringIO(),
+        )
+        == 0
+    )
     bench.check_book(book, paths)
     text = out.getvalue()
     assert "8 attempts at foobar: 4 complete" in text

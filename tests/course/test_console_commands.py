@@ -60,8 +60,10 @@ def test_run_refuses_what_it_cannot_do_with_a_line_each(tmp_path, capsys):
 
     assert main(["run", ""]) == 2
     assert "no file or id given" in capsys.readouterr().err
-    for args in (["run", "classroom", "--svg", str(tmp_path / "flow.png")],
-                 ["run", "foobar", "--solve", "--answers", str(tmp_path / "a.txt")]):
+    for args in (
+        ["run", "classroom", "--svg", str(tmp_path / "flow.png")],
+        ["run", "foobar", "--solve", "--answers", str(tmp_path / "a.txt")],
+    ):
         with pytest.raises(SystemExit) as stopped:
             main(args)
         assert stopped.value.code == 2
@@ -86,18 +88,24 @@ def test_foobar_message_without_the_empty_line_does_not_pass_and_the_hint_says_w
 
     def typed(lines: list[str]) -> LessonSession:
         session = LessonSession(load_lesson("foobar"))
-        for line in ["telnet mail.cs.tcd.ie 25", "helo FooBar", "mail from: alice@crepes.fr",
-                     "rcpt to: bob@cs.tcd.ie", "data", *lines]:
+        for line in [
+            "telnet mail.cs.tcd.ie 25",
+            "helo FooBar",
+            "mail from: alice@crepes.fr",
+            "rcpt to: bob@cs.tcd.ie",
+            "data",
+            *lines,
+        ]:
             session.enter(line)
         return session
 
-    without = typed(["To: Someone@S", "From: SomeOneElse@S", "Subject: FooBar", "Hello World",
-                     "."])
+    without = typed(["To: Someone@S", "From: SomeOneElse@S", "Subject: FooBar", "Hello World", "."])
     assert without.passed_steps()[:6] == [True] * 5 + [False]
     hints = [without.hint() for _ in range(3)]
     assert any("RFC 5322 section 2.1" in h and "empty line" in h for h in hints)
-    with_it = typed(["To: Someone@S", "From: SomeOneElse@S", "Subject: FooBar", "",
-                     "Hello World", "."])
+    with_it = typed(
+        ["To: Someone@S", "From: SomeOneElse@S", "Subject: FooBar", "", "Hello World", "."]
+    )
     assert with_it.passed_steps()[:6] == [True] * 6
 
 
@@ -130,7 +138,7 @@ def test_built_in_lessons_explain_every_choice_and_check_requires_it(tmp_path, m
     source = (builtin_dir() / "foobar.toml").read_text()
     start = source.index("explain = [")
     copy = tmp_path / "foobar.toml"
-    copy.write_text(source[:start] + source[source.index("]\n", start) + 2:])
+    copy.write_text(source[:start] + source[source.index("]\n", start) + 2 :])
     shutil.copy(builtin_dir() / "classroom.toml", tmp_path / "classroom.toml")
 
     def check() -> tuple[int, str]:

@@ -31,8 +31,13 @@ def attempts(tmp_path):
     for name, lines in files.items():
         (tmp_path / name).write_text("\n".join(lines) + "\n")
         paths.append(str(tmp_path / name))
-    exported = {"format": "smtp-sim-attempt", "version": 1, "lesson": "foobar",
-                "student": "Dee 2137", "inputs": [{"line": line} for line in SOLUTION[:2]]}
+    exported = {
+        "format": "smtp-sim-attempt",
+        "version": 1,
+        "lesson": "foobar",
+        "student": "Dee 2137",
+        "inputs": [{"line": line} for line in SOLUTION[:2]],
+    }
     (tmp_path / "dee.json").write_text(json.dumps(exported))
     paths.append(str(tmp_path / "dee.json"))
     return paths
@@ -41,8 +46,19 @@ def attempts(tmp_path):
 def test_the_table_has_a_row_per_attempt_and_a_summary(attempts, capsys):
     assert main(["grade", "foobar", *attempts]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["student", "file", "steps", "quiz", "1st", "wrong", "grade",
-                              "first", "step", "not", "met"]
+    assert out[0].split() == [
+        "student",
+        "file",
+        "steps",
+        "quiz",
+        "1st",
+        "wrong",
+        "grade",
+        "first",
+        "step",
+        "not",
+        "met",
+    ]
     rows = {line.split()[0]: line for line in out[1:5]}
     assert rows["ada"].split()[2:6] == ["8/8", "1/1", "0", "100"]
     assert rows["bob"].split()[2:6] == ["8/8", "0/1", "2", "100"]
@@ -54,8 +70,7 @@ def test_the_table_has_a_row_per_attempt_and_a_summary(attempts, capsys):
     assert "2 wrong quiz tries" in out[5]
 
 
-def test_csv_opens_as_a_gradebook_and_json_is_one_object_per_attempt(attempts, tmp_path,
-                                                                      capsys):
+def test_csv_opens_as_a_gradebook_and_json_is_one_object_per_attempt(attempts, tmp_path, capsys):
     book = tmp_path / "book.csv"
     assert main(["grade", "foobar", *attempts, "--csv", str(book), "--json"]) == 0
     objects = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -97,7 +112,7 @@ def test_grading_a_scenario_or_a_bad_lesson_is_exit_2(attempts, capsys):
     assert "nosuch-lesson" in capsys.readouterr().err
 
 
-QUIZ = '''
+QUIZ = """
 id = "tries"
 title = "t"
 summary = "s"
@@ -120,7 +135,7 @@ title = "Connect"
 text = "."
 solution = ["telnet mail.cs.tcd.ie 25"]
 checks = [{ kind = "connected" }]
-'''
+"""
 
 
 def test_max_tries_closes_the_quiz_and_counts_against_the_grade():

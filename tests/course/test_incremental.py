@@ -39,7 +39,8 @@ def cross_checked(monkeypatch):
         ctx = self.context(i)
         step = self.lesson.steps[i]
         expected = (step.quiz is None or ctx.quiz_correct) and all(
-            check.passed(ctx) for check in step.checks)
+            check.passed(ctx) for check in step.checks
+        )
         assert result == expected, f"{self.lesson.id} step {i + 1} at record {len(ctx.records)}"
         watch: StepWatch | None = self._watch
         if watch is not None and watch.index == i and watch.fed == len(self.world.trace):
@@ -64,16 +65,43 @@ def test_solutions_and_wrong_attempts_are_graded_as_before(lesson_id, cross_chec
 
 def _lines_of(lesson) -> list[str]:
     lines = [line for step in lesson.steps for line in step.solution]
-    lines += [f"/answer {step.quiz.solution}" for step in lesson.steps
-              if step.quiz is not None and step.quiz.solution]
+    lines += [
+        f"/answer {step.quiz.solution}"
+        for step in lesson.steps
+        if step.quiz is not None and step.quiz.solution
+    ]
     return lines
 
 
-EXTRA = ["NOOP", "RSET", "QUIT", "quit", "helo x", "EHLO pc", "DATA", ".", "Subject: x", "",
-         "telnet mail.cs.tcd.ie 25", "telnet mail.cs.tcd.ie 110", "telnet smtp.crepes.fr 587",
-         "USER bob", "PASS secret", "LIST", "RETR 1", "DELE 1", "/wait 30s", "/hint",
-         "/answer 1", "/answer B", "/fault host-down host=mail.cs.tcd.ie", "/run",
-         "/send alice@crepes.fr bob@cs.tcd.ie Hi", "mail from:<a@b.c>", "rcpt to:<x@y.z>"]
+EXTRA = [
+    "NOOP",
+    "RSET",
+    "QUIT",
+    "quit",
+    "helo x",
+    "EHLO pc",
+    "DATA",
+    ".",
+    "Subject: x",
+    "",
+    "telnet mail.cs.tcd.ie 25",
+    "telnet mail.cs.tcd.ie 110",
+    "telnet smtp.crepes.fr 587",
+    "USER bob",
+    "PASS secret",
+    "LIST",
+    "RETR 1",
+    "DELE 1",
+    "/wait 30s",
+    "/hint",
+    "/answer 1",
+    "/answer B",
+    "/fault host-down host=mail.cs.tcd.ie",
+    "/run",
+    "/send alice@crepes.fr bob@cs.tcd.ie Hi",
+    "mail from:<a@b.c>",
+    "rcpt to:<x@y.z>",
+]
 
 
 @pytest.mark.parametrize("lesson_id", sorted(LESSONS))
@@ -120,12 +148,22 @@ def _records_read(monkeypatch, lines: list[str]) -> tuple[int, int]:
 
 ATTEMPTS = {
     "NOOPs on step 2": lambda n: ["telnet mail.cs.tcd.ie 25"] + ["NOOP"] * n,
-    "MAIL/RSET on step 3": lambda n: ["telnet mail.cs.tcd.ie 25", "helo x"]
-    + ["mail from:<a@b.c>", "rset"] * (n // 2),
-    "a long message on step 6": lambda n: [
-        "telnet mail.cs.tcd.ie 25", "helo FooBar", "mail from: alice@crepes.fr",
-        "rcpt to: bob@cs.tcd.ie", "data", "Subject: FooBar", ""]
-    + [f"line {i}" for i in range(n)] + [".", "quit"],
+    "MAIL/RSET on step 3": lambda n: (
+        ["telnet mail.cs.tcd.ie 25", "helo x"] + ["mail from:<a@b.c>", "rset"] * (n // 2)
+    ),
+    "a long message on step 6": lambda n: (
+        [
+            "telnet mail.cs.tcd.ie 25",
+            "helo FooBar",
+            "mail from: alice@crepes.fr",
+            "rcpt to: bob@cs.tcd.ie",
+            "data",
+            "Subject: FooBar",
+            "",
+        ]
+        + [f"line {i}" for i in range(n)]
+        + [".", "quit"]
+    ),
 }
 
 
@@ -134,8 +172,9 @@ def test_grading_reads_each_record_a_bounded_number_of_times(monkeypatch, name):
     """A long attempt stuck on one step: the records read grow like the trace. (The checks
     used to read every record since the step began after every clock event: for 300 more
     lines, 2.5 times as many reads going from 600 to 900 lines as from 300 to 600.)"""
-    reads, sizes = zip(*(_records_read(monkeypatch, ATTEMPTS[name](n))
-                         for n in (300, 600, 900)), strict=True)
+    reads, sizes = zip(
+        *(_records_read(monkeypatch, ATTEMPTS[name](n)) for n in (300, 600, 900)), strict=True
+    )
     assert sizes[2] - sizes[1] == sizes[1] - sizes[0] > 0
     # Read once by the checks as they come, once by the grading checks at the end, and a few
     # more by the world itself.

@@ -37,10 +37,12 @@ def _lesson(text: str, summary: str = "s"):
 
 
 def test_a_personality_placeholder_is_its_name() -> None:
-    lesson = _lesson("It runs {{postfix-3}}; Bob's runs {{ postfix-1.1 }}.",
-                     summary="Today: {{postfix-3}}")
+    lesson = _lesson(
+        "It runs {{postfix-3}}; Bob's runs {{ postfix-1.1 }}.", summary="Today: {{postfix-3}}"
+    )
     assert lesson.steps[0].text.strip() == (
-        f"It runs {POSTFIX_3.name}; Bob's runs {PERSONALITIES['postfix-1.1'].name}.")
+        f"It runs {POSTFIX_3.name}; Bob's runs {PERSONALITIES['postfix-1.1'].name}."
+    )
     assert lesson.summary == f"Today: {POSTFIX_3.name}"
 
 
@@ -48,15 +50,16 @@ def test_a_personality_placeholder_is_its_name() -> None:
 def test_a_reply_placeholder_is_the_personality_reply(ident: str) -> None:
     personality = PERSONALITIES[ident]
     spec = personality.reply(ReplyKind.RELAY_DENIED)
-    expected = render(spec, enhanced_codes=personality.enhanced_codes,
-                      address="<carol@example.org>")
+    expected = render(
+        spec, enhanced_codes=personality.enhanced_codes, address="<carol@example.org>"
+    )
     text = fill_placeholders(f"{{{{{ident}:relay_denied <carol@example.org>}}}}")
     assert text == str(expected)
     assert text.startswith(f"{spec.code} ")
 
 
 def test_named_fields_fill_the_template() -> None:
-    text = fill_placeholders('{{sendmail-8:unknown_command line=debug}}')
+    text = fill_placeholders("{{sendmail-8:unknown_command line=debug}}")
     spec = PERSONALITIES["sendmail-8"].reply(ReplyKind.UNKNOWN_COMMAND)
     assert text == str(render(spec, enhanced_codes=True, line="debug"))
 
@@ -100,8 +103,9 @@ def test_lessons_read_todays_versions_from_the_personalities() -> None:
         text = re.sub(r"\s+", " ", path.read_text(encoding="utf-8"))
         found += [f"{path.name}: {m.group(0)}" for m in _TODAY.finditer(text)]
     assert found == []
-    assert any("{{postfix-3}}" in p.read_text(encoding="utf-8")
-               for p in builtin_dir().glob("*.toml"))
+    assert any(
+        "{{postfix-3}}" in p.read_text(encoding="utf-8") for p in builtin_dir().glob("*.toml")
+    )
 
 
 _RELAY_LINE = re.compile(r"\b[245]\d\d\b[^`\n]{0,60}(Relay access denied|Relaying denied)")
@@ -111,6 +115,9 @@ def test_relay_refusals_are_quoted_from_the_personalities() -> None:
     """Which code refuses a relay depends on the server (Postfix 1.1: 554; today's Postfix by
     default 454 4.7.1; sendmail 550 5.7.1): a lesson quotes it through a placeholder."""
     for path in sorted(builtin_dir().glob("*.toml")):
-        lines = [line for line in path.read_text(encoding="utf-8").splitlines()
-                 if not line.lstrip().startswith("#")]
+        lines = [
+            line
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if not line.lstrip().startswith("#")
+        ]
         assert not [line for line in lines if _RELAY_LINE.search(line)], path.name

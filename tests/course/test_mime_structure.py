@@ -26,8 +26,13 @@ def test_the_parts_in_order_pass(tmp_path, capsys):
 def test_a_part_typed_before_its_boundary_is_no_part(tmp_path, capsys):
     # The part's Content-Type, the empty line and the text come before --b: a mail program
     # sees them as the multipart's preamble, and finds only one part.
-    muddled = ["", "Content-Type: text/plain; charset=us-ascii", "",
-               "Hello Bob, this message has two parts.", "--b"]
+    muddled = [
+        "",
+        "Content-Type: text/plain; charset=us-ascii",
+        "",
+        "Hello Bob, this message has two parts.",
+        "--b",
+    ]
     status = main(["run", "mime", "--answers", _attempt(tmp_path, muddled)])
     out = capsys.readouterr().out
     close = next(i for i, s in enumerate(load_lesson("mime").steps) if s.id == "close") + 1

@@ -8,7 +8,7 @@ from smtp_sim.course.lesson import load_lesson
 
 ROOT = Path(__file__).resolve().parents[2]
 
-LESSON = '''
+LESSON = """
 id = "beside"
 title = "Beside"
 summary = "A lesson whose network is a file next to it"
@@ -20,7 +20,7 @@ title = "Say hello"
 text = "Connect."
 solution = ["telnet mail.cs.tcd.ie 25"]
 checks = [{{ kind = "reply", code = 220 }}]
-'''
+"""
 
 
 def _course(tmp_path: Path, ref: str) -> Path:

@@ -4,11 +4,27 @@ on: the step asks that the server still be in DATA after the space-dot line, now
 from smtp_sim.cli import main
 
 EARLY_DOT = [
-    "telnet smtp.crepes.fr 25", "ehlo pc.crepes.fr", "mail from:<alice@crepes.fr>",
-    "rcpt to:<alice@crepes.fr>", "data", "Subject: Dots", "", "Three lines", "/answer b",
+    "telnet smtp.crepes.fr 25",
+    "ehlo pc.crepes.fr",
+    "mail from:<alice@crepes.fr>",
+    "rcpt to:<alice@crepes.fr>",
+    "data",
+    "Subject: Dots",
+    "",
+    "Three lines",
+    "/answer b",
     ".",  # too early: the message ends here
-    "mail from:<alice@crepes.fr>", "rcpt to:<alice@crepes.fr>", "data", "Subject: Dots", "",
-    "x", " .", "..", ".", "quit", "/answer b",
+    "mail from:<alice@crepes.fr>",
+    "rcpt to:<alice@crepes.fr>",
+    "data",
+    "Subject: Dots",
+    "",
+    "x",
+    " .",
+    "..",
+    ".",
+    "quit",
+    "/answer b",
 ]
 
 
@@ -22,11 +38,26 @@ def test_a_dot_too_early_does_not_block_the_space_dot_step(tmp_path, capsys):
 def test_a_dot_too_early_in_the_two_dots_step_does_not_block_it_either(tmp_path, capsys):
     lines = [
         *EARLY_DOT[:10],
-        "mail from:<alice@crepes.fr>", "rcpt to:<alice@crepes.fr>", "data", "Subject: Dots",
-        "", "x", " .",
+        "mail from:<alice@crepes.fr>",
+        "rcpt to:<alice@crepes.fr>",
+        "data",
+        "Subject: Dots",
+        "",
+        "x",
+        " .",
         ".",  # too early again, in the two-dots step
-        "mail from:<alice@crepes.fr>", "rcpt to:<alice@crepes.fr>", "data", "Subject: Dots",
-        "", "x", " .", "..", ".", "quit", "/answer b"]
+        "mail from:<alice@crepes.fr>",
+        "rcpt to:<alice@crepes.fr>",
+        "data",
+        "Subject: Dots",
+        "",
+        "x",
+        " .",
+        "..",
+        ".",
+        "quit",
+        "/answer b",
+    ]
     attempt = tmp_path / "attempt.txt"
     attempt.write_text("\n".join(lines) + "\n")
     assert main(["run", "smuggling", "--answers", str(attempt)]) == 0
@@ -48,8 +79,12 @@ def test_a_state_check_with_now_looks_at_the_session_as_it_is():
     assert not now.passed(ctx())  # not even connected
     terminal.connect("smtp.crepes.fr", 25)
     terminal.run_until_answer()
-    for line in ("ehlo pc.crepes.fr", "mail from:<alice@crepes.fr>",
-                 "rcpt to:<alice@crepes.fr>", "data"):
+    for line in (
+        "ehlo pc.crepes.fr",
+        "mail from:<alice@crepes.fr>",
+        "rcpt to:<alice@crepes.fr>",
+        "data",
+    ):
         terminal.type_line(line)
         terminal.run_until_answer()
     assert now.passed(ctx()) and reached.passed(ctx())
@@ -63,8 +98,17 @@ def test_a_state_check_with_now_looks_at_the_session_as_it_is():
 def test_the_real_end_needs_no_subject_nothing_asked_to_retype(tmp_path, capsys):
     """Issue 15: after the early dot, the 500's advice (start a new message) followed to the
     letter: MAIL, RCPT, DATA, then the lines steps 4 to 6 ask for. Step 6 ticks at the 250."""
-    lines = [*EARLY_DOT[:10], "mail from:<alice@crepes.fr>", "rcpt to:<alice@crepes.fr>",
-             "data", " .", "..", ".", "quit", "/answer b"]
+    lines = [
+        *EARLY_DOT[:10],
+        "mail from:<alice@crepes.fr>",
+        "rcpt to:<alice@crepes.fr>",
+        "data",
+        " .",
+        "..",
+        ".",
+        "quit",
+        "/answer b",
+    ]
     attempt = tmp_path / "attempt.txt"
     attempt.write_text("\n".join(lines) + "\n")
     assert main(["run", "smuggling", "--answers", str(attempt)]) == 0

@@ -6,7 +6,7 @@ import pytest
 
 from smtp_sim.cli import main
 
-GOOD = '''
+GOOD = """
 id = "mini"
 title = "Mini"
 summary = "A tiny lesson"
@@ -19,7 +19,7 @@ title = "Say hello"
 text = "Connect."
 solution = ["telnet mail.cs.tcd.ie 25"]
 checks = [{ kind = "reply", code = 220 }]
-'''
+"""
 
 
 def _check(tmp_path, text, capsys):
@@ -34,18 +34,28 @@ def test_good_lesson_passes(tmp_path, capsys):
     assert status == 0 and err == []
 
 
-@pytest.mark.parametrize("bad,keypath,needle", [
-    (GOOD.replace('title = "Say hello"', 'titel = "Say hello"'), "steps[0].titel", "unknown key"),
-    (GOOD.replace('code = 220', 'code = 999'), "steps[0].checks[0]", "599"),
-    (GOOD.replace('kind = "reply"', 'kind = "replied"'), "steps[0].checks[0]", "kind"),
-    (GOOD.replace('scenario = "classroom"', 'scenario = "nowhere"'), "scenario", "nowhere"),
-    (GOOD.replace('id = "hello"', 'id = "Hello World"'), "steps[0].id", "lower-case"),
-    (GOOD.replace('checks = [{ kind = "reply", code = 220 }]', ''), "steps[0]", "checks"),
-    (GOOD + '[steps.quiz]\nquestion = "?"\nchoices = ["a", "b"]\ncorrect = 3\n',
-     "steps[0].quiz", "only 2 choices"),
-    (GOOD.replace('minutes', 'x').replace('topics = ["x"]', 'topics = "x"'), "topics", "list"),
-    (GOOD.replace('summary = "A tiny lesson"', ''), "summary", "missing"),
-])
+@pytest.mark.parametrize(
+    "bad,keypath,needle",
+    [
+        (
+            GOOD.replace('title = "Say hello"', 'titel = "Say hello"'),
+            "steps[0].titel",
+            "unknown key",
+        ),
+        (GOOD.replace("code = 220", "code = 999"), "steps[0].checks[0]", "599"),
+        (GOOD.replace('kind = "reply"', 'kind = "replied"'), "steps[0].checks[0]", "kind"),
+        (GOOD.replace('scenario = "classroom"', 'scenario = "nowhere"'), "scenario", "nowhere"),
+        (GOOD.replace('id = "hello"', 'id = "Hello World"'), "steps[0].id", "lower-case"),
+        (GOOD.replace('checks = [{ kind = "reply", code = 220 }]', ""), "steps[0]", "checks"),
+        (
+            GOOD + '[steps.quiz]\nquestion = "?"\nchoices = ["a", "b"]\ncorrect = 3\n',
+            "steps[0].quiz",
+            "only 2 choices",
+        ),
+        (GOOD.replace("minutes", "x").replace('topics = ["x"]', 'topics = "x"'), "topics", "list"),
+        (GOOD.replace('summary = "A tiny lesson"', ""), "summary", "missing"),
+    ],
+)
 def test_each_kind_of_error_is_one_line_with_its_place(tmp_path, capsys, bad, keypath, needle):
     status, err, path = _check(tmp_path, bad, capsys)
     assert status == 2

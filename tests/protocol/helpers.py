@@ -84,8 +84,9 @@ def start(personality: str | Personality, hostname: str = HOST, **kwargs) -> Run
     return run.feed()
 
 
-def session(personality: str | Personality, chunks: Iterable[bytes], hostname: str = HOST,
-            **kwargs) -> Run:
+def session(
+    personality: str | Personality, chunks: Iterable[bytes], hostname: str = HOST, **kwargs
+) -> Run:
     return start(personality, hostname, **kwargs).feed(*chunks)
 
 
@@ -99,8 +100,12 @@ def open_transaction(personality: str | Personality, **kwargs) -> Run:
     """A server in DATA state: greeted, MAIL from alice@crepes.fr, RCPT to bob, DATA sent
     (one command per chunk, so servers that forbid unauthorised pipelining stay happy)."""
     run = start(personality, **kwargs)
-    run.feed(greeting_command(personality), b"MAIL FROM:<alice@crepes.fr>\r\n",
-             b"RCPT TO:<bob@cs.tcd.ie>\r\n", b"DATA\r\n")
+    run.feed(
+        greeting_command(personality),
+        b"MAIL FROM:<alice@crepes.fr>\r\n",
+        b"RCPT TO:<bob@cs.tcd.ie>\r\n",
+        b"DATA\r\n",
+    )
     assert run.replied[-1].reply.code == 354, run.out
     run.take()
     return run

@@ -44,8 +44,12 @@ SLIDES = [
 SESSION = ["session", "--personality", "postfix-1.1", "--hostname", "mail.cs.tcd.ie"]
 
 
-def run_main(argv: list[str], stdin: bytes, monkeypatch: pytest.MonkeyPatch,
-             capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+def run_main(
+    argv: list[str],
+    stdin: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> tuple[int, str, str]:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
     code = main(argv)
     out, err = capsys.readouterr()
@@ -62,8 +66,14 @@ def assert_slides(stdout: str) -> None:
 
 def test_foobar_session_through_a_real_pipe() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-m", "smtp_sim", *SESSION], input=FOOBAR_INPUT,
-                          capture_output=True, cwd=ROOT, env=env, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "smtp_sim", *SESSION],
+        input=FOOBAR_INPUT,
+        capture_output=True,
+        cwd=ROOT,
+        env=env,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert b"\r" not in done.stdout
     assert_slides(done.stdout.decode())
@@ -71,8 +81,9 @@ def test_foobar_session_through_a_real_pipe() -> None:
     assert "220" not in done.stderr.decode()  # replies go to stdout only
 
 
-def test_foobar_session_in_process(monkeypatch: pytest.MonkeyPatch,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_foobar_session_in_process(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run_main(SESSION, FOOBAR_INPUT, monkeypatch, capsys)
     assert code == 0
     assert_slides(out)
@@ -80,15 +91,17 @@ def test_foobar_session_in_process(monkeypatch: pytest.MonkeyPatch,
     assert "note: connection closed (QUIT)" in err
 
 
-def test_crlf_input_gives_the_same_session(monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_crlf_input_gives_the_same_session(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run_main(SESSION, FOOBAR_INPUT.replace(b"\n", b"\r\n"), monkeypatch, capsys)
     assert code == 0
     assert_slides(out)
 
 
-def test_explain_writes_to_stderr_only(monkeypatch: pytest.MonkeyPatch,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_explain_writes_to_stderr_only(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     _, plain_out, plain_err = run_main(SESSION, FOOBAR_INPUT, monkeypatch, capsys)
     code, out, err = run_main([*SESSION, "--explain"], FOOBAR_INPUT, monkeypatch, capsys)
     assert code == 0
@@ -99,33 +112,38 @@ def test_explain_writes_to_stderr_only(monkeypatch: pytest.MonkeyPatch,
         assert any(line.startswith(f"  | {code_seen} ") for line in explained), code_seen
 
 
-def test_input_after_quit_is_ignored(monkeypatch: pytest.MonkeyPatch,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_input_after_quit_is_ignored(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run_main(SESSION, FOOBAR_INPUT + b"noop\nhelo again\n", monkeypatch, capsys)
     assert code == 0
     assert_slides(out)
 
 
-def test_end_of_input_without_quit(monkeypatch: pytest.MonkeyPatch,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_end_of_input_without_quit(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run_main(SESSION, b"helo FooBar\ndata\n", monkeypatch, capsys)
     assert code == 0
-    assert out == ("220 mail.cs.tcd.ie ESMTP Postfix (1.1.13)\n250 mail.cs.tcd.ie\n"
-                   "503 Error: need RCPT command\n")
+    assert out == (
+        "220 mail.cs.tcd.ie ESMTP Postfix (1.1.13)\n250 mail.cs.tcd.ie\n"
+        "503 Error: need RCPT command\n"
+    )
     assert "note: connection closed" in err
 
 
-def test_debug_note_goes_to_stderr(monkeypatch: pytest.MonkeyPatch,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run_main(["session", "--personality", "sendmail-1988"],
-                              b"debug\nquit\n", monkeypatch, capsys)
+def test_debug_note_goes_to_stderr(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_main(
+        ["session", "--personality", "sendmail-1988"], b"debug\nquit\n", monkeypatch, capsys
+    )
     assert code == 0
     assert out.splitlines()[1] == "200 Debug set"
     assert "Morris worm" in err and "Morris worm" not in out
 
 
-def test_explain_354(monkeypatch: pytest.MonkeyPatch,
-                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_explain_354(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_main(["explain", "354"], b"", monkeypatch, capsys)
     assert code == 0
     assert out.startswith("354 ")
@@ -133,8 +151,7 @@ def test_explain_354(monkeypatch: pytest.MonkeyPatch,
     assert err == ""
 
 
-def test_explain_bogus(monkeypatch: pytest.MonkeyPatch,
-                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_explain_bogus(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_main(["explain", "bogus"], b"", monkeypatch, capsys)
     assert code == 2
     assert out == ""
@@ -143,10 +160,20 @@ def test_explain_bogus(monkeypatch: pytest.MonkeyPatch,
 
 def test_explain_exit_code_through_the_command_line() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    ok = subprocess.run([sys.executable, "-m", "smtp_sim", "explain", "354"],
-                        capture_output=True, cwd=ROOT, env=env, check=False)
-    bad = subprocess.run([sys.executable, "-m", "smtp_sim", "explain", "bogus"],
-                         capture_output=True, cwd=ROOT, env=env, check=False)
+    ok = subprocess.run(
+        [sys.executable, "-m", "smtp_sim", "explain", "354"],
+        capture_output=True,
+        cwd=ROOT,
+        env=env,
+        check=False,
+    )
+    bad = subprocess.run(
+        [sys.executable, "-m", "smtp_sim", "explain", "bogus"],
+        capture_output=True,
+        cwd=ROOT,
+        env=env,
+        check=False,
+    )
     assert (ok.returncode, bad.returncode) == (0, 2)
     assert bad.stdout == b"" and b"bogus" in bad.stderr
 
@@ -158,24 +185,32 @@ def test_a_reader_that_stops_early_is_no_error() -> None:
         read, write = os.pipe()
         os.close(read)  # nobody will read: the first write breaks the pipe
         try:
-            done = subprocess.run([sys.executable, "-m", "smtp_sim", *command], stdout=write,
-                                  stderr=subprocess.PIPE, cwd=ROOT, env=env, check=False)
+            done = subprocess.run(
+                [sys.executable, "-m", "smtp_sim", *command],
+                stdout=write,
+                stderr=subprocess.PIPE,
+                cwd=ROOT,
+                env=env,
+                check=False,
+            )
         finally:
             os.close(write)
         assert done.stderr == b"", done.stderr.decode()
         assert done.returncode == 0
 
 
-def test_personalities_lists_every_id(monkeypatch: pytest.MonkeyPatch,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_personalities_lists_every_id(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run_main(["personalities"], b"", monkeypatch, capsys)
     assert code == 0
     for ident in PERSONALITIES:
         assert re.search(rf"^{re.escape(ident)} ", out, re.MULTILINE)
 
 
-def test_unknown_personality_is_a_usage_error(monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_personality_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as info:
         run_main(["session", "--personality", "exchange"], b"", monkeypatch, capsys)
     assert info.value.code == 2

@@ -42,9 +42,13 @@ def greeted(extensions: tuple[str, ...] | None = ("PIPELINING", "SIZE 1000")) ->
     else:
         client.send("EHLO me.example")
         lines = ["mail.example.com", *extensions]
-        receive(client, b"".join(
-            f"250{'-' if i < len(lines) - 1 else ' '}{line}\r\n".encode()
-            for i, line in enumerate(lines)))
+        receive(
+            client,
+            b"".join(
+                f"250{'-' if i < len(lines) - 1 else ' '}{line}\r\n".encode()
+                for i, line in enumerate(lines)
+            ),
+        )
     assert client.awaiting == 0
     return client
 
@@ -87,13 +91,13 @@ def test_multi_line_reply_and_extensions() -> None:
         ([b"250-2.1.5 a", b"250 2.1.0 b"], 250, None, ("2.1.5 a", "2.1.0 b")),
         ([b"250-2.1.5 a", b"250 plain"], 250, None, ("2.1.5 a", "plain")),
         ([b"250 1.2.3 not a status class"], 250, None, ("1.2.3 not a status class",)),
-        ([b"354 End data with <CR><LF>.<CR><LF>"], 354, None,
-         ("End data with <CR><LF>.<CR><LF>",)),
+        ([b"354 End data with <CR><LF>.<CR><LF>"], 354, None, ("End data with <CR><LF>.<CR><LF>",)),
         ([b"214"], 214, None, ("",)),
     ],
 )
-def test_enhanced_code_split_off_when_present(wire: list[bytes], code: int,
-                                              enhanced: str | None, lines: tuple) -> None:
+def test_enhanced_code_split_off_when_present(
+    wire: list[bytes], code: int, enhanced: str | None, lines: tuple
+) -> None:
     reply = parse_reply_lines(wire)
     assert (reply.code, reply.enhanced, reply.lines) == (code, enhanced, lines)
 
@@ -183,16 +187,30 @@ def test_pipelining_only_when_offered() -> None:
 
 def test_pipelined_group_when_offered() -> None:
     client = greeted()
-    sent = b"".join(client.send(c) for c in
-                    ["MAIL FROM:<a@b.example>", "RCPT TO:<c@d.example>",
-                     "RCPT TO:<e@f.example>", "DATA"])
-    assert sent == crlf("MAIL FROM:<a@b.example>", "RCPT TO:<c@d.example>",
-                        "RCPT TO:<e@f.example>", "DATA")
+    sent = b"".join(
+        client.send(c)
+        for c in [
+            "MAIL FROM:<a@b.example>",
+            "RCPT TO:<c@d.example>",
+            "RCPT TO:<e@f.example>",
+            "DATA",
+        ]
+    )
+    assert sent == crlf(
+        "MAIL FROM:<a@b.example>", "RCPT TO:<c@d.example>", "RCPT TO:<e@f.example>", "DATA"
+    )
     assert client.awaiting == 4
     with pytest.raises(LocalProtocolError, match="DATA must be the last"):
         client.send("NOOP")
-    replies = receive(client, crlf("250 2.1.0 Ok", "250 2.1.5 Ok", "550 5.1.1 unknown",
-                                   "354 End data with <CR><LF>.<CR><LF>"))
+    replies = receive(
+        client,
+        crlf(
+            "250 2.1.0 Ok",
+            "250 2.1.5 Ok",
+            "550 5.1.1 unknown",
+            "354 End data with <CR><LF>.<CR><LF>",
+        ),
+    )
     assert [r.reply.code for r in replies] == [250, 250, 550, 354]
     assert client.awaiting == 0
 
@@ -311,8 +329,9 @@ def test_mail_sender_delivers_byte_identical_content(personality: str) -> None:
 @pytest.mark.parametrize("personality", PERSONALITY_IDS)
 def test_bare_lf_content_arrives_as_crlf(personality: str) -> None:
     server = ServerConnection(personality, HOST)
-    sender = MailSender("client.example", "alice@crepes.fr", ["bob@cs.tcd.ie"],
-                        CONTENT.replace(b"\r\n", b"\n"))
+    sender = MailSender(
+        "client.example", "alice@crepes.fr", ["bob@cs.tcd.ie"], CONTENT.replace(b"\r\n", b"\n")
+    )
     (message,) = converse(server, sender).messages
     assert message.content == CONTENT
 
@@ -321,8 +340,7 @@ def test_ehlo_falls_back_to_helo_with_the_1988_server() -> None:
     server = ServerConnection("sendmail-1988", HOST)
     sender = MailSender("client.example", "alice@crepes.fr", ["bob@cs.tcd.ie"], CONTENT)
     run = converse(server, sender)
-    assert [e.command.verb for e in run.replied] == ["EHLO", "HELO", "MAIL", "RCPT", "DATA",
-                                                     "QUIT"]
+    assert [e.command.verb for e in run.replied] == ["EHLO", "HELO", "MAIL", "RCPT", "DATA", "QUIT"]
     assert run.replied[0].reply.code == 500
     assert sender.result.delivered
     assert not sender.client.esmtp
@@ -334,8 +352,12 @@ def test_ehlo_falls_back_to_helo_with_the_1988_server() -> None:
 @pytest.mark.parametrize("personality", PERSONALITY_IDS)
 def test_rejected_recipients_are_reported(personality: str) -> None:
     server = ServerConnection(personality, HOST)
-    sender = MailSender("client.example", "alice@crepes.fr",
-                        ["nobody@cs.tcd.ie", "bob@cs.tcd.ie", "carol@elsewhere.org"], CONTENT)
+    sender = MailSender(
+        "client.example",
+        "alice@crepes.fr",
+        ["nobody@cs.tcd.ie", "bob@cs.tcd.ie", "carol@elsewhere.org"],
+        CONTENT,
+    )
     run = converse(server, sender)
     result = sender.result
     assert result.accepted == ["bob@cs.tcd.ie"]
@@ -364,8 +386,12 @@ def test_recipients_are_pipelined_only_when_offered() -> None:
     chunks: dict[str, list[bytes]] = {}
     for personality in ("postfix-3", "sendmail-1988"):
         server = ServerConnection(personality, HOST)
-        sender = MailSender("client.example", "alice@crepes.fr",
-                            ["bob@cs.tcd.ie", "alice@cs.tcd.ie", "postmaster@cs.tcd.ie"], CONTENT)
+        sender = MailSender(
+            "client.example",
+            "alice@crepes.fr",
+            ["bob@cs.tcd.ie", "alice@cs.tcd.ie", "postmaster@cs.tcd.ie"],
+            CONTENT,
+        )
         sent: list[bytes] = []
         out = server.data_to_send()
         while not sender.done:
@@ -377,14 +403,24 @@ def test_recipients_are_pipelined_only_when_offered() -> None:
             while server.next_event() not in (Signal.NEED_DATA, Signal.CLOSED):
                 pass
             out = server.data_to_send()
-        assert sender.result.accepted == ["bob@cs.tcd.ie", "alice@cs.tcd.ie",
-                                          "postmaster@cs.tcd.ie"]
+        assert sender.result.accepted == [
+            "bob@cs.tcd.ie",
+            "alice@cs.tcd.ie",
+            "postmaster@cs.tcd.ie",
+        ]
         chunks[personality] = sent
-    assert crlf("RCPT TO:<bob@cs.tcd.ie>", "RCPT TO:<alice@cs.tcd.ie>",
-                "RCPT TO:<postmaster@cs.tcd.ie>") in chunks["postfix-3"]
+    assert (
+        crlf(
+            "RCPT TO:<bob@cs.tcd.ie>", "RCPT TO:<alice@cs.tcd.ie>", "RCPT TO:<postmaster@cs.tcd.ie>"
+        )
+        in chunks["postfix-3"]
+    )
     rcpts = [chunk for chunk in chunks["sendmail-1988"] if chunk.startswith(b"RCPT")]
-    assert rcpts == [crlf("RCPT TO:<bob@cs.tcd.ie>"), crlf("RCPT TO:<alice@cs.tcd.ie>"),
-                     crlf("RCPT TO:<postmaster@cs.tcd.ie>")]
+    assert rcpts == [
+        crlf("RCPT TO:<bob@cs.tcd.ie>"),
+        crlf("RCPT TO:<alice@cs.tcd.ie>"),
+        crlf("RCPT TO:<postmaster@cs.tcd.ie>"),
+    ]
 
 
 def test_sender_refused_at_mail_quits() -> None:

@@ -44,8 +44,9 @@ class Case:
     state: State
 
 
-def case(id: str, personality: str, client: list[str] | list[bytes], server: list[str],
-         state: State) -> Case:
+def case(
+    id: str, personality: str, client: list[str] | list[bytes], server: list[str], state: State
+) -> Case:
     """``client`` as text lines is one line per chunk, each ended with CRLF."""
     chunks = tuple(c if isinstance(c, bytes) else crlf(c) for c in client)
     return Case(id, personality, chunks, tuple(server), state)
@@ -57,7 +58,7 @@ GREETING = {
     "postfix-3.7": "220 mail.cs.tcd.ie ESMTP Postfix",
     # Debian 12's sendmail 8.17 (debian-mta.m4's banner; the client has no DNS name here)
     "sendmail-8": "220 mail.cs.tcd.ie ESMTP Sendmail 8.17.1.9/8.17.1.9/Debian-2+deb12u2; "
-                  f"{DATE}; (No UCE/UBE) logging access from: [192.0.2.1](FAIL)-[192.0.2.1]",
+    f"{DATE}; (No UCE/UBE) logging access from: [192.0.2.1](FAIL)-[192.0.2.1]",
     "sendmail-1988": f"220 mail.cs.tcd.ie Sendmail 5.61 ready at {DATE}",
     "rfc5321": "220 mail.cs.tcd.ie Service ready",
 }
@@ -74,8 +75,14 @@ SLIDES_BODY = [
 FOOBAR = case(
     "postfix-1.1-slides-foobar",
     "postfix-1.1",
-    ["helo FooBar", "mail from: alice@crepes.fr", "rcpt to: bob@cs.tcd.ie", "data",
-     *SLIDES_BODY, "quit"],
+    [
+        "helo FooBar",
+        "mail from: alice@crepes.fr",
+        "rcpt to: bob@cs.tcd.ie",
+        "data",
+        *SLIDES_BODY,
+        "quit",
+    ],
     [
         "220 mail.cs.tcd.ie ESMTP Postfix (1.1.13)",
         "250 mail.cs.tcd.ie",
@@ -132,9 +139,19 @@ def _help_general(prefix: str, name: str, verbs: str) -> list[str]:
 
 
 # sendmail 8.17's EHLO keywords and its helpfile's general text (Debian 12, default .mc)
-_SM8_EHLO = ["250-mail.cs.tcd.ie Hello [192.0.2.1], pleased to meet you",
-             "250-ENHANCEDSTATUSCODES", "250-PIPELINING", "250-EXPN", "250-VERB", "250-8BITMIME",
-             "250-SIZE", "250-DSN", "250-ETRN", "250-DELIVERBY", "250 HELP"]
+_SM8_EHLO = [
+    "250-mail.cs.tcd.ie Hello [192.0.2.1], pleased to meet you",
+    "250-ENHANCEDSTATUSCODES",
+    "250-PIPELINING",
+    "250-EXPN",
+    "250-VERB",
+    "250-8BITMIME",
+    "250-SIZE",
+    "250-DSN",
+    "250-ETRN",
+    "250-DELIVERBY",
+    "250 HELP",
+]
 _SM8_HELP = [
     "214-2.0.0 This is sendmail version 8.17.1.9",
     "214-2.0.0 Topics:",
@@ -196,8 +213,7 @@ TOUR_REPLIES = {
         "354 End data with <CR><LF>.<CR><LF>",
         "250 2.0.0 Ok: queued as A04537DB300",
         "252 2.0.0 bob",
-        "550 5.1.1 <nobody>: Recipient address rejected: User unknown in local "
-        "recipient table",
+        "550 5.1.1 <nobody>: Recipient address rejected: User unknown in local recipient table",
         "500 5.5.2 Error: command not recognized",
         # help_cmd() of v3.9.0: every command of smtpd_cmd_table, sorted
         "214 2.0.0 Commands: AUTH BDAT DATA EHLO ETRN HELO HELP MAIL NOOP QUIT RCPT RSET "
@@ -253,8 +269,11 @@ TOUR_REPLIES = {
         "550 nobody... User unknown",
         "250-Alice Liddell <alice@cs.tcd.ie>",
         "250 Bob Smith <bob@cs.tcd.ie>",
-        *_help_general("214-", "Sendmail 5.61 (1988)",
-                       "DATA  DEBUG  EXPN  HELO  HELP  MAIL  NOOP  QUIT  RCPT  RSET  VRFY"),
+        *_help_general(
+            "214-",
+            "Sendmail 5.61 (1988)",
+            "DATA  DEBUG  EXPN  HELO  HELP  MAIL  NOOP  QUIT  RCPT  RSET  VRFY",
+        ),
         "214 End of HELP info",
         *_help_topic("214-", "MAIL"),
         "214 End of HELP info",
@@ -285,8 +304,11 @@ TOUR_REPLIES = {
         "550 5.1.1 nobody: Requested action not taken: mailbox unavailable",
         "250-2.1.5 Alice Liddell <alice@cs.tcd.ie>",
         "250 2.1.5 Bob Smith <bob@cs.tcd.ie>",
-        *_help_general("214-2.0.0 ", "the RFC 5321 reference server",
-                       "DATA  EHLO  EXPN  HELO  HELP  MAIL  NOOP  QUIT  RCPT  RSET  VRFY"),
+        *_help_general(
+            "214-2.0.0 ",
+            "the RFC 5321 reference server",
+            "DATA  EHLO  EXPN  HELO  HELP  MAIL  NOOP  QUIT  RCPT  RSET  VRFY",
+        ),
         "214 2.0.0 End of HELP info",
         *_help_topic("214-2.0.0 ", "MAIL"),
         "214 2.0.0 End of HELP info",
@@ -432,13 +454,37 @@ PARAMS = [
     "RCPT TO:<bob@cs.tcd.ie>",
 ]
 
-_P11_EHLO = ["250-mail.cs.tcd.ie", "250-PIPELINING", "250-SIZE 10240000", "250-VRFY",
-             "250-ETRN", "250-XVERP", "250 8BITMIME"]
-_P3_EHLO = ["250-mail.cs.tcd.ie", "250-PIPELINING", "250-SIZE 10240000", "250-VRFY", "250-ETRN",
-            "250-ENHANCEDSTATUSCODES", "250-8BITMIME", "250-DSN", "250-SMTPUTF8",
-            "250 CHUNKING"]
-_RFC_EHLO = ["250-mail.cs.tcd.ie", "250-PIPELINING", "250-SIZE 10240000",
-             "250-ENHANCEDSTATUSCODES", "250-8BITMIME", "250-VRFY", "250-EXPN", "250 HELP"]
+_P11_EHLO = [
+    "250-mail.cs.tcd.ie",
+    "250-PIPELINING",
+    "250-SIZE 10240000",
+    "250-VRFY",
+    "250-ETRN",
+    "250-XVERP",
+    "250 8BITMIME",
+]
+_P3_EHLO = [
+    "250-mail.cs.tcd.ie",
+    "250-PIPELINING",
+    "250-SIZE 10240000",
+    "250-VRFY",
+    "250-ETRN",
+    "250-ENHANCEDSTATUSCODES",
+    "250-8BITMIME",
+    "250-DSN",
+    "250-SMTPUTF8",
+    "250 CHUNKING",
+]
+_RFC_EHLO = [
+    "250-mail.cs.tcd.ie",
+    "250-PIPELINING",
+    "250-SIZE 10240000",
+    "250-ENHANCEDSTATUSCODES",
+    "250-8BITMIME",
+    "250-VRFY",
+    "250-EXPN",
+    "250 HELP",
+]
 
 PARAM_REPLIES = {
     "postfix-1.1": [
@@ -478,13 +524,11 @@ PARAM_REPLIES = {
         *_RFC_EHLO,
         "250 2.1.0 OK",
         "250 2.0.0 OK",
-        "555 5.5.4 MAIL FROM/RCPT TO parameters not recognized or not implemented: "
-        "BODY=BINARYMIME",
+        "555 5.5.4 MAIL FROM/RCPT TO parameters not recognized or not implemented: BODY=BINARYMIME",
         "555 5.5.4 MAIL FROM/RCPT TO parameters not recognized or not implemented: FOO=BAR",
         "552 5.3.4 Message size exceeds fixed maximum message size",
         "250 2.1.0 OK",
-        "555 5.5.4 MAIL FROM/RCPT TO parameters not recognized or not implemented: "
-        "NOTIFY=NEVER",
+        "555 5.5.4 MAIL FROM/RCPT TO parameters not recognized or not implemented: NOTIFY=NEVER",
         "250 2.1.5 OK",
     ],
 }
@@ -500,18 +544,27 @@ ERROR_REPLIES["postfix-3.7"] = ERROR_REPLIES["postfix-3"]
 
 TOO_MANY_ERRORS = {
     "postfix-1.1": ("502 Error: command not implemented", "421 Error: too many errors"),
-    "postfix-3": ("500 5.5.2 Error: command not recognized",
-                  "421 4.7.0 mail.cs.tcd.ie Error: too many errors"),
-    "postfix-3.7": ("500 5.5.2 Error: command not recognized",
-                    "421 4.7.0 mail.cs.tcd.ie Error: too many errors"),
-    "sendmail-8": ('500 5.5.1 Command unrecognized: "XYZZY"',
-                   "421 4.7.0 mail.cs.tcd.ie Too many bad commands; closing connection"),
-    "sendmail-1988": ("500 Command unrecognized",
-                      "421 mail.cs.tcd.ie Too many bad commands; closing connection"),
-    "rfc5321": ("500 5.5.2 Syntax error, command unrecognized",
-                "421 4.7.0 mail.cs.tcd.ie Too many errors, closing transmission channel"),
+    "postfix-3": (
+        "500 5.5.2 Error: command not recognized",
+        "421 4.7.0 mail.cs.tcd.ie Error: too many errors",
+    ),
+    "postfix-3.7": (
+        "500 5.5.2 Error: command not recognized",
+        "421 4.7.0 mail.cs.tcd.ie Error: too many errors",
+    ),
+    "sendmail-8": (
+        '500 5.5.1 Command unrecognized: "XYZZY"',
+        "421 4.7.0 mail.cs.tcd.ie Too many bad commands; closing connection",
+    ),
+    "sendmail-1988": (
+        "500 Command unrecognized",
+        "421 mail.cs.tcd.ie Too many bad commands; closing connection",
+    ),
+    "rfc5321": (
+        "500 5.5.2 Syntax error, command unrecognized",
+        "421 4.7.0 mail.cs.tcd.ie Too many errors, closing transmission channel",
+    ),
 }
-
 
 
 def _budget(personality: str) -> int:
@@ -527,53 +580,105 @@ SPECIAL = [
     case(
         "postfix-3-second-ehlo-resets-the-transaction",
         "postfix-3",
-        ["EHLO one.example", "MAIL FROM:<alice@crepes.fr>", "RCPT TO:<bob@cs.tcd.ie>",
-         "EHLO two.example", "RCPT TO:<bob@cs.tcd.ie>", "DATA"],
-        [GREETING["postfix-3"], *_P3_EHLO, "250 2.1.0 Ok", "250 2.1.5 Ok", *_P3_EHLO,
-         "503 5.5.1 Error: need MAIL command", "503 5.5.1 Error: need RCPT command"],
+        [
+            "EHLO one.example",
+            "MAIL FROM:<alice@crepes.fr>",
+            "RCPT TO:<bob@cs.tcd.ie>",
+            "EHLO two.example",
+            "RCPT TO:<bob@cs.tcd.ie>",
+            "DATA",
+        ],
+        [
+            GREETING["postfix-3"],
+            *_P3_EHLO,
+            "250 2.1.0 Ok",
+            "250 2.1.5 Ok",
+            *_P3_EHLO,
+            "503 5.5.1 Error: need MAIL command",
+            "503 5.5.1 Error: need RCPT command",
+        ],
         State.READY,
     ),
     case(
         "sendmail-1988-second-helo-resets-the-transaction",
         "sendmail-1988",
-        ["HELO one.example", "MAIL FROM:<alice@crepes.fr>", "HELO two.example",
-         "RCPT TO:<bob@cs.tcd.ie>"],
-        [GREETING["sendmail-1988"], "250 mail.cs.tcd.ie Hello one.example, pleased to meet you",
-         "250 <alice@crepes.fr>... Sender ok",
-         "250 mail.cs.tcd.ie Hello two.example, pleased to meet you",
-         "503 Need MAIL before RCPT"],
+        [
+            "HELO one.example",
+            "MAIL FROM:<alice@crepes.fr>",
+            "HELO two.example",
+            "RCPT TO:<bob@cs.tcd.ie>",
+        ],
+        [
+            GREETING["sendmail-1988"],
+            "250 mail.cs.tcd.ie Hello one.example, pleased to meet you",
+            "250 <alice@crepes.fr>... Sender ok",
+            "250 mail.cs.tcd.ie Hello two.example, pleased to meet you",
+            "503 Need MAIL before RCPT",
+        ],
         State.READY,
     ),
     case(
         "postfix-3-too-many-recipients-452",
         "postfix-3-max3",
-        ["EHLO client.example", "MAIL FROM:<alice@crepes.fr>", "RCPT TO:<bob@cs.tcd.ie>",
-         "RCPT TO:<alice@cs.tcd.ie>", "RCPT TO:<postmaster>", "RCPT TO:<staff@cs.tcd.ie>",
-         "DATA"],
-        [GREETING["postfix-3"], *_P3_EHLO, "250 2.1.0 Ok", "250 2.1.5 Ok", "250 2.1.5 Ok",
-         "250 2.1.5 Ok", "452 4.5.3 Error: too many recipients",
-         "354 End data with <CR><LF>.<CR><LF>"],
+        [
+            "EHLO client.example",
+            "MAIL FROM:<alice@crepes.fr>",
+            "RCPT TO:<bob@cs.tcd.ie>",
+            "RCPT TO:<alice@cs.tcd.ie>",
+            "RCPT TO:<postmaster>",
+            "RCPT TO:<staff@cs.tcd.ie>",
+            "DATA",
+        ],
+        [
+            GREETING["postfix-3"],
+            *_P3_EHLO,
+            "250 2.1.0 Ok",
+            "250 2.1.5 Ok",
+            "250 2.1.5 Ok",
+            "250 2.1.5 Ok",
+            "452 4.5.3 Error: too many recipients",
+            "354 End data with <CR><LF>.<CR><LF>",
+        ],
         State.DATA,
     ),
     case(
         "sendmail-1988-too-many-recipients-552-rfc821",
         "sendmail-1988-max3",
-        ["HELO client.example", "MAIL FROM:<alice@crepes.fr>", "RCPT TO:<bob@cs.tcd.ie>",
-         "RCPT TO:<alice@cs.tcd.ie>", "RCPT TO:<postmaster>", "RCPT TO:<staff@cs.tcd.ie>"],
-        [GREETING["sendmail-1988"], "250 mail.cs.tcd.ie Hello client.example, pleased to meet you",
-         "250 <alice@crepes.fr>... Sender ok", "250 <bob@cs.tcd.ie>... Recipient ok",
-         "250 <alice@cs.tcd.ie>... Recipient ok", "250 <postmaster>... Recipient ok",
-         "552 Too many recipients"],
+        [
+            "HELO client.example",
+            "MAIL FROM:<alice@crepes.fr>",
+            "RCPT TO:<bob@cs.tcd.ie>",
+            "RCPT TO:<alice@cs.tcd.ie>",
+            "RCPT TO:<postmaster>",
+            "RCPT TO:<staff@cs.tcd.ie>",
+        ],
+        [
+            GREETING["sendmail-1988"],
+            "250 mail.cs.tcd.ie Hello client.example, pleased to meet you",
+            "250 <alice@crepes.fr>... Sender ok",
+            "250 <bob@cs.tcd.ie>... Recipient ok",
+            "250 <alice@cs.tcd.ie>... Recipient ok",
+            "250 <postmaster>... Recipient ok",
+            "552 Too many recipients",
+        ],
         State.RCPT,
     ),
     case(
         "sendmail-1988-rfc821-has-no-parameters",
         "sendmail-1988",
-        ["HELO client.example", "MAIL FROM:<alice@crepes.fr> SIZE=1000",
-         "MAIL FROM:<alice@crepes.fr>", "RCPT TO:<bob@cs.tcd.ie> NOTIFY=NEVER"],
-        [GREETING["sendmail-1988"], "250 mail.cs.tcd.ie Hello client.example, pleased to meet you",
-         "501 Syntax error in parameters", "250 <alice@crepes.fr>... Sender ok",
-         "501 Syntax error in parameters"],
+        [
+            "HELO client.example",
+            "MAIL FROM:<alice@crepes.fr> SIZE=1000",
+            "MAIL FROM:<alice@crepes.fr>",
+            "RCPT TO:<bob@cs.tcd.ie> NOTIFY=NEVER",
+        ],
+        [
+            GREETING["sendmail-1988"],
+            "250 mail.cs.tcd.ie Hello client.example, pleased to meet you",
+            "501 Syntax error in parameters",
+            "250 <alice@crepes.fr>... Sender ok",
+            "501 Syntax error in parameters",
+        ],
         State.MAIL,
     ),
     case(
@@ -596,8 +701,11 @@ SPECIAL = [
         "postfix-3-header-line-as-command-ends-the-session",
         "postfix-3",
         ["HELO client.example", "Subject: hi", "QUIT"],
-        [GREETING["postfix-3"], "250 mail.cs.tcd.ie",
-         "221 2.7.0 Error: I can break rules, too. Goodbye."],
+        [
+            GREETING["postfix-3"],
+            "250 mail.cs.tcd.ie",
+            "221 2.7.0 Error: I can break rules, too. Goodbye.",
+        ],
         State.CLOSED,
     ),
     case(
@@ -610,21 +718,32 @@ SPECIAL = [
     case(
         "postfix-3-pipelining-after-helo-is-a-synchronization-error",
         "postfix-3",
-        ["HELO client.example",
-         b"MAIL FROM:<alice@crepes.fr>\r\nRCPT TO:<bob@cs.tcd.ie>\r\n"],
-        [GREETING["postfix-3"], "250 mail.cs.tcd.ie",
-         "554 5.5.0 Error: SMTP protocol synchronization"],
+        ["HELO client.example", b"MAIL FROM:<alice@crepes.fr>\r\nRCPT TO:<bob@cs.tcd.ie>\r\n"],
+        [
+            GREETING["postfix-3"],
+            "250 mail.cs.tcd.ie",
+            "554 5.5.0 Error: SMTP protocol synchronization",
+        ],
         State.CLOSED,
     ),
     case(
         "postfix-3-pipelining-after-ehlo-works",
         "postfix-3",
-        ["EHLO client.example",
-         b"MAIL FROM:<alice@crepes.fr>\r\nRCPT TO:<bob@cs.tcd.ie>\r\nDATA\r\n",
-         b"Subject: pipelined\r\n\r\nhi\r\n.\r\n", "QUIT"],
-        [GREETING["postfix-3"], *_P3_EHLO, "250 2.1.0 Ok", "250 2.1.5 Ok",
-         "354 End data with <CR><LF>.<CR><LF>", "250 2.0.0 Ok: queued as A04537DB300",
-         "221 2.0.0 Bye"],
+        [
+            "EHLO client.example",
+            b"MAIL FROM:<alice@crepes.fr>\r\nRCPT TO:<bob@cs.tcd.ie>\r\nDATA\r\n",
+            b"Subject: pipelined\r\n\r\nhi\r\n.\r\n",
+            "QUIT",
+        ],
+        [
+            GREETING["postfix-3"],
+            *_P3_EHLO,
+            "250 2.1.0 Ok",
+            "250 2.1.5 Ok",
+            "354 End data with <CR><LF>.<CR><LF>",
+            "250 2.0.0 Ok: queued as A04537DB300",
+            "221 2.0.0 Bye",
+        ],
         State.CLOSED,
     ),
     case(
@@ -638,9 +757,13 @@ SPECIAL = [
         "rfc5321-blank-and-garbled-lines",
         "rfc5321",
         ["", "NO\x01OP", "   ", "noop"],
-        [GREETING["rfc5321"], "500 5.5.2 Syntax error, command unrecognized",
-         "500 5.5.2 Syntax error, command unrecognized",
-         "500 5.5.2 Syntax error, command unrecognized", "250 2.0.0 OK"],
+        [
+            GREETING["rfc5321"],
+            "500 5.5.2 Syntax error, command unrecognized",
+            "500 5.5.2 Syntax error, command unrecognized",
+            "500 5.5.2 Syntax error, command unrecognized",
+            "250 2.0.0 OK",
+        ],
         State.CONNECTED,
     ),
     case(
@@ -649,18 +772,32 @@ SPECIAL = [
         [b"\r\x00\r\n", "NO\x01OP", "X" * 300],
         # sendmail quotes what it read up to a NUL, control characters and all; a reply line
         # cannot hold the CR it quotes here, so that one is shown as "?"
-        [GREETING["sendmail-8"], '500 5.5.1 Command unrecognized: "?"',
-         '500 5.5.1 Command unrecognized: "NO\x01OP"',
-         f'500 5.5.1 Command unrecognized: "{"X" * 100}...{"X" * 100}"'],
+        [
+            GREETING["sendmail-8"],
+            '500 5.5.1 Command unrecognized: "?"',
+            '500 5.5.1 Command unrecognized: "NO\x01OP"',
+            f'500 5.5.1 Command unrecognized: "{"X" * 100}...{"X" * 100}"',
+        ],
         State.CONNECTED,
     ),
     case(
         "postfix-3-verbs-are-case-insensitive",
         "postfix-3",
-        ["eHlO client.example", "mail FROM:<alice@crepes.fr>", "RcPt to:<bob@cs.tcd.ie>",
-         "rset", "quit"],
-        [GREETING["postfix-3"], *_P3_EHLO, "250 2.1.0 Ok", "250 2.1.5 Ok", "250 2.0.0 Ok",
-         "221 2.0.0 Bye"],
+        [
+            "eHlO client.example",
+            "mail FROM:<alice@crepes.fr>",
+            "RcPt to:<bob@cs.tcd.ie>",
+            "rset",
+            "quit",
+        ],
+        [
+            GREETING["postfix-3"],
+            *_P3_EHLO,
+            "250 2.1.0 Ok",
+            "250 2.1.5 Ok",
+            "250 2.0.0 Ok",
+            "221 2.0.0 Bye",
+        ],
         State.CLOSED,
     ),
     case(
@@ -673,31 +810,69 @@ SPECIAL = [
     case(
         "rfc5321-angle-brackets-required",
         "rfc5321",
-        ["EHLO client.example", "MAIL FROM: alice@crepes.fr", "MAIL FROM:<alice@crepes.fr",
-         "MAIL FROM:<alice@crepes.fr>", "RCPT TO:<bob>"],
-        [GREETING["rfc5321"], *_RFC_EHLO, "501 5.5.4 Syntax: MAIL FROM:<address>",
-         "501 5.5.4 Syntax: MAIL FROM:<address>", "250 2.1.0 OK",
-         "553 5.1.8 <bob>: Domain name required"],
+        [
+            "EHLO client.example",
+            "MAIL FROM: alice@crepes.fr",
+            "MAIL FROM:<alice@crepes.fr",
+            "MAIL FROM:<alice@crepes.fr>",
+            "RCPT TO:<bob>",
+        ],
+        [
+            GREETING["rfc5321"],
+            *_RFC_EHLO,
+            "501 5.5.4 Syntax: MAIL FROM:<address>",
+            "501 5.5.4 Syntax: MAIL FROM:<address>",
+            "250 2.1.0 OK",
+            "553 5.1.8 <bob>: Domain name required",
+        ],
         State.MAIL,
     ),
 ]
 
 CASES = [
     FOOBAR,
-    *(case(f"{p}-tour-of-every-command", p, TOUR, [GREETING[p], *TOUR_REPLIES[p]], State.CLOSED)
-      for p in PERSONALITY_IDS),
-    *(case(f"{p}-sequence-and-argument-errors", p, ERRORS, [GREETING[p], *ERROR_REPLIES[p]],
-           State.CLOSED if ERROR_REPLIES[p][-1].startswith("221")
-           else State.DATA if p == "sendmail-8" else State.RCPT)
-      for p in PERSONALITY_IDS),
-    *(case(f"{p}-mail-before-helo", p, ["MAIL FROM:<alice@crepes.fr>"],
-           [GREETING[p], MAIL_FIRST[p][0]], MAIL_FIRST[p][1]) for p in PERSONALITY_IDS),
-    *(case(f"{p}-esmtp-parameters", p, PARAMS, [GREETING[p], *PARAM_REPLIES[p]], State.RCPT)
-      for p in PARAM_REPLIES),
-    *(case(f"{p}-error-budget", p, ["XYZZY"] * (_budget(p) + 1),
-           [GREETING[p], *[TOO_MANY_ERRORS[p][0]] * _budget(p), TOO_MANY_ERRORS[p][1]],
-           State.CLOSED)
-      for p in PERSONALITY_IDS),
+    *(
+        case(f"{p}-tour-of-every-command", p, TOUR, [GREETING[p], *TOUR_REPLIES[p]], State.CLOSED)
+        for p in PERSONALITY_IDS
+    ),
+    *(
+        case(
+            f"{p}-sequence-and-argument-errors",
+            p,
+            ERRORS,
+            [GREETING[p], *ERROR_REPLIES[p]],
+            State.CLOSED
+            if ERROR_REPLIES[p][-1].startswith("221")
+            else State.DATA
+            if p == "sendmail-8"
+            else State.RCPT,
+        )
+        for p in PERSONALITY_IDS
+    ),
+    *(
+        case(
+            f"{p}-mail-before-helo",
+            p,
+            ["MAIL FROM:<alice@crepes.fr>"],
+            [GREETING[p], MAIL_FIRST[p][0]],
+            MAIL_FIRST[p][1],
+        )
+        for p in PERSONALITY_IDS
+    ),
+    *(
+        case(f"{p}-esmtp-parameters", p, PARAMS, [GREETING[p], *PARAM_REPLIES[p]], State.RCPT)
+        for p in PARAM_REPLIES
+    ),
+    *(
+        case(
+            f"{p}-error-budget",
+            p,
+            ["XYZZY"] * (_budget(p) + 1),
+            [GREETING[p], *[TOO_MANY_ERRORS[p][0]] * _budget(p), TOO_MANY_ERRORS[p][1]],
+            State.CLOSED,
+        )
+        for p in PERSONALITY_IDS
+    ),
     *SPECIAL,
 ]
 
@@ -733,8 +908,21 @@ def test_conversation_fed_byte_by_byte(c: Case) -> None:
 
 def test_every_command_is_covered_for_every_personality() -> None:
     verbs = {line.split(" ", 1)[0].upper() for line in TOUR if line and line[0] != "."}
-    assert {"HELO", "EHLO", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "VRFY", "EXPN", "HELP",
-            "QUIT", "DEBUG", "XYZZY"} <= verbs
+    assert {
+        "HELO",
+        "EHLO",
+        "MAIL",
+        "RCPT",
+        "DATA",
+        "RSET",
+        "NOOP",
+        "VRFY",
+        "EXPN",
+        "HELP",
+        "QUIT",
+        "DEBUG",
+        "XYZZY",
+    } <= verbs
     tours = {c.personality for c in CASES if c.id.endswith("tour-of-every-command")}
     assert tours == set(PERSONALITIES)
 
@@ -756,8 +944,9 @@ def test_slides_session_events() -> None:
         (State.RCPT, State.DATA),
         (State.READY, State.CLOSED),
     ]
-    assert run.closes == [ConnectionClosed(reason="QUIT", by_server=True,
-                                           reply=run.replied[-1].reply)]
+    assert run.closes == [
+        ConnectionClosed(reason="QUIT", by_server=True, reply=run.replied[-1].reply)
+    ]
 
 
 # -- refused commands leave the state alone --------------------------------------------------
@@ -766,16 +955,14 @@ def test_slides_session_events() -> None:
 @pytest.mark.parametrize("personality", PERSONALITY_IDS)
 def test_out_of_order_commands_get_503_and_change_nothing(personality: str) -> None:
     run = start(personality).feed(greeting_command(personality))
-    for line, state in [(b"RCPT TO:<bob@cs.tcd.ie>\r\n", State.READY),
-                        (b"DATA\r\n", State.READY)]:
+    for line, state in [(b"RCPT TO:<bob@cs.tcd.ie>\r\n", State.READY), (b"DATA\r\n", State.READY)]:
         run.feed(line)
         event = run.replied[-1]
         assert event.reply.code == 503
         assert not event.accepted
         assert event.state_before is event.state_after is state
         assert run.server.state is state
-    run.feed(b"MAIL FROM:<alice@crepes.fr>\r\n", b"MAIL FROM:<carol@crepes.fr>\r\n",
-             b"DATA\r\n")
+    run.feed(b"MAIL FROM:<alice@crepes.fr>\r\n", b"MAIL FROM:<carol@crepes.fr>\r\n", b"DATA\r\n")
     nested, data = run.replied[-2:]
     assert nested.reply.code == 503
     assert data.reply.code in (503, 554)  # Postfix: 554 5.5.1 Error: no valid recipients
@@ -787,12 +974,18 @@ def test_out_of_order_commands_get_503_and_change_nothing(personality: str) -> N
 
 
 @pytest.mark.parametrize("personality", PERSONALITY_IDS)
-@pytest.mark.parametrize("postmaster", ["postmaster", "POSTMASTER", "PostMaster",
-                                        "Postmaster@cs.tcd.ie", "postmaster@CS.TCD.IE"])
+@pytest.mark.parametrize(
+    "postmaster",
+    ["postmaster", "POSTMASTER", "PostMaster", "Postmaster@cs.tcd.ie", "postmaster@CS.TCD.IE"],
+)
 def test_null_sender_and_postmaster_are_accepted(personality: str, postmaster: str) -> None:
-    run = start(personality).feed(greeting_command(personality), b"MAIL FROM:<>\r\n",
-                                  f"RCPT TO:<{postmaster}>\r\n".encode(), b"DATA\r\n",
-                                  b"bounce\r\n.\r\n")
+    run = start(personality).feed(
+        greeting_command(personality),
+        b"MAIL FROM:<>\r\n",
+        f"RCPT TO:<{postmaster}>\r\n".encode(),
+        b"DATA\r\n",
+        b"bounce\r\n.\r\n",
+    )
     mail, rcpt, data = run.replied[-3:]
     assert (mail.reply.code, mail.accepted) == (250, True)
     assert (rcpt.reply.code, rcpt.accepted) == (250, True)
@@ -840,8 +1033,15 @@ RFC_LINES = [p for p in PERSONALITY_IDS if p != "sendmail-8"]
         ("l" * 64 + "@" + _domain(190), False),  # 257
         ("a@" + _domain(256), False),  # the domain alone is over 255
     ],
-    ids=["local-64", "local-65", "path-256", "path-257", "long-local-path-256",
-         "long-local-path-257", "domain-256"],
+    ids=[
+        "local-64",
+        "local-65",
+        "path-256",
+        "path-257",
+        "long-local-path-256",
+        "long-local-path-257",
+        "domain-256",
+    ],
 )
 def test_path_limits(personality: str, address: str, accepted: bool) -> None:
     for verb in ("MAIL FROM", "RCPT TO"):
@@ -856,8 +1056,11 @@ def test_path_limits(personality: str, address: str, accepted: bool) -> None:
             # (valid_hostname(): at most 255 octets, labels of at most 63)
             accepted = len(address.rpartition("@")[2]) <= 255
             if not accepted:
-                assert event.reply.kind is ReplyKind.BAD_SENDER_SYNTAX if verb == "MAIL FROM" \
+                assert (
+                    event.reply.kind is ReplyKind.BAD_SENDER_SYNTAX
+                    if verb == "MAIL FROM"
                     else ReplyKind.BAD_RECIPIENT_SYNTAX
+                )
                 continue
         if accepted:
             assert (event.reply.code, event.accepted) == (250, True), event.reply
@@ -1092,8 +1295,10 @@ WORM_RCPT = "rcpt to:<\"| sed '1,/^$/d' | /bin/sh ; exit 0\">"
 
 
 def test_morris_worm_debug_then_pipe_recipient() -> None:
-    run = session("sendmail-1988", [crlf(line) for line in
-                                    ["debug", "mail from:</dev/null>", WORM_RCPT, "data"]])
+    run = session(
+        "sendmail-1988",
+        [crlf(line) for line in ["debug", "mail from:</dev/null>", WORM_RCPT, "data"]],
+    )
     run.feed(b"#!/bin/sh\r\necho the worm\r\n.\r\n", b"quit\r\n")
     assert run.out_lines == [
         GREETING["sendmail-1988"],
@@ -1114,8 +1319,10 @@ def test_morris_worm_debug_then_pipe_recipient() -> None:
 
 
 def test_morris_worm_pipe_recipient_without_debug_is_refused() -> None:
-    run = session("sendmail-1988", [crlf(line) for line in
-                                    ["helo x", "mail from:</dev/null>", WORM_RCPT, "data"]])
+    run = session(
+        "sendmail-1988",
+        [crlf(line) for line in ["helo x", "mail from:</dev/null>", WORM_RCPT, "data"]],
+    )
     rcpt, data = run.replied[-2:]
     assert rcpt.reply.code == 550 and not rcpt.accepted and rcpt.note is None
     assert data.reply.code == 503
@@ -1124,8 +1331,7 @@ def test_morris_worm_pipe_recipient_without_debug_is_refused() -> None:
 
 @pytest.mark.parametrize("personality", ["postfix-1.1", "postfix-3", "sendmail-8", "rfc5321"])
 def test_modern_servers_refuse_debug(personality: str) -> None:
-    run = session(personality, [b"debug\r\n", b"mail from:</dev/null>\r\n",
-                                crlf(WORM_RCPT)])
+    run = session(personality, [b"debug\r\n", b"mail from:</dev/null>\r\n", crlf(WORM_RCPT)])
     debug = run.replied[0]
     assert debug.reply.code in (500, 502) and not debug.accepted
     assert not run.server.debug_mode
@@ -1149,8 +1355,7 @@ def test_todays_sendmail_notes_wiz_as_a_probe_too() -> None:
 
 def test_every_reply_has_exactly_one_event() -> None:
     run = session("rfc5321", [crlf(line) for line in TOUR])
-    replies = [e.reply for e in run.events
-               if isinstance(e, CommandReplied | MessageReceived)]
+    replies = [e.reply for e in run.events if isinstance(e, CommandReplied | MessageReceived)]
     assert b"".join(r.to_bytes() for r in replies) == crlf(*TOUR_REPLIES["rfc5321"])
     assert all(e.command.verb == e.command.verb.upper() for e in run.replied)
 
@@ -1172,8 +1377,9 @@ def test_unicode_space_is_not_an_smtp_space(personality: str) -> None:
     """U+00A0 is no SP: ``EHLO <nbsp>`` names a (strange) host, it does not crash the server.
     (sendmail 8 refuses any HELO name that is not ASCII letters, digits and "[].-_#:", as
     test_sendmail_reference.py shows.)"""
-    run = start(personality).feed("EHLO \u00a0\r\n".encode(), "HELO \u00a0x\r\n".encode(),
-                                  "HELP \u00a0\r\n".encode())
+    run = start(personality).feed(
+        "EHLO \u00a0\r\n".encode(), "HELO \u00a0x\r\n".encode(), "HELP \u00a0\r\n".encode()
+    )
     assert len(run.replied) == 3
     assert run.replied[1].accepted and run.server.helo_name == "\u00a0x"
     assert run.replied[2].reply.code in (214, 500, 502, 504)
@@ -1184,20 +1390,31 @@ class _NoService(MailPolicy):
 
     def fault(self, stage, argument, envelope):
         if stage is Stage.CONNECT:
-            return Verdict(ReplyKind.SERVICE_UNAVAILABLE,
-                           spec=ReplySpec(554, "5.3.2", "{hostname} No SMTP service here"))
+            return Verdict(
+                ReplyKind.SERVICE_UNAVAILABLE,
+                spec=ReplySpec(554, "5.3.2", "{hostname} No SMTP service here"),
+            )
         return None
 
 
 @pytest.mark.parametrize("personality", PERSONALITY_IDS)
 def test_554_greeting_then_only_quit(personality: str) -> None:
     """After a 554 greeting the server answers 503 to everything but QUIT (RFC 5321 3.1)."""
-    run = session(personality, [b"EHLO client.example\r\n", b"HELO client.example\r\n",
-                                b"MAIL FROM:<alice@crepes.fr>\r\n", b"QUIT\r\n"],
-                  policy=_NoService(["cs.tcd.ie"]))
+    run = session(
+        personality,
+        [
+            b"EHLO client.example\r\n",
+            b"HELO client.example\r\n",
+            b"MAIL FROM:<alice@crepes.fr>\r\n",
+            b"QUIT\r\n",
+        ],
+        policy=_NoService(["cs.tcd.ie"]),
+    )
     enhanced = PERSONALITIES[personality].enhanced_codes
-    assert run.out_lines[0] == ("554 5.3.2 " if enhanced else "554 ") + \
-        "mail.cs.tcd.ie No SMTP service here"
+    assert (
+        run.out_lines[0]
+        == ("554 5.3.2 " if enhanced else "554 ") + "mail.cs.tcd.ie No SMTP service here"
+    )
     # (sendmail's "nullserver" mode answers 550 5.0.0 Command rejected instead of 503)
     refused = PERSONALITIES[personality].reply(ReplyKind.BAD_SEQUENCE).code
     ehlo = refused if PERSONALITIES[personality].esmtp else 500  # RFC 821 has no EHLO at all
@@ -1220,17 +1437,24 @@ def test_rfc821_server_answers_vrfy_of_a_list_with_its_members_not_252() -> None
 # -- Postfix 3.9's smtpd_forbid_unauth_pipelining (smtpd.c of v3.9.0, smtpd_proto()) -------
 
 
-@pytest.mark.parametrize(("lines", "replies"), [
-    # after EHLO a group may go on behind MAIL and RCPT, but not behind NOOP (FLAG_LAST)
-    ([b"EHLO x\r\n", b"MAIL FROM:<a@crepes.fr>\r\nRCPT TO:<bob@cs.tcd.ie>\r\n"],
-     ["250 2.1.0 Ok", "250 2.1.5 Ok"]),
-    ([b"EHLO x\r\n", b"NOOP\r\nNOOP\r\n"], ["554 5.5.0 Error: SMTP protocol synchronization"]),
-    # after HELO nothing may be pipelined
-    ([b"HELO x\r\n", b"MAIL FROM:<a@crepes.fr>\r\nRCPT TO:<bob@cs.tcd.ie>\r\n"],
-     ["554 5.5.0 Error: SMTP protocol synchronization"]),
-])
+@pytest.mark.parametrize(
+    ("lines", "replies"),
+    [
+        # after EHLO a group may go on behind MAIL and RCPT, but not behind NOOP (FLAG_LAST)
+        (
+            [b"EHLO x\r\n", b"MAIL FROM:<a@crepes.fr>\r\nRCPT TO:<bob@cs.tcd.ie>\r\n"],
+            ["250 2.1.0 Ok", "250 2.1.5 Ok"],
+        ),
+        ([b"EHLO x\r\n", b"NOOP\r\nNOOP\r\n"], ["554 5.5.0 Error: SMTP protocol synchronization"]),
+        # after HELO nothing may be pipelined
+        (
+            [b"HELO x\r\n", b"MAIL FROM:<a@crepes.fr>\r\nRCPT TO:<bob@cs.tcd.ie>\r\n"],
+            ["554 5.5.0 Error: SMTP protocol synchronization"],
+        ),
+    ],
+)
 def test_postfix_3_9_pipelining_rules(lines: list[bytes], replies: list[str]) -> None:
     run = session("postfix-3", lines)
-    assert run.out_lines[-len(replies):] == replies
+    assert run.out_lines[-len(replies) :] == replies
     tolerant = session("postfix-3.7", lines)  # 3.7: smtpd_forbid_unauth_pipelining = no
     assert "SMTP protocol synchronization" not in tolerant.out.decode()

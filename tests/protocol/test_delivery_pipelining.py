@@ -55,13 +55,22 @@ class Wire:
 
 
 def test_mail_rcpt_and_data_go_out_as_one_group_when_offered() -> None:
-    sender = MailSender("client.example", "alice@crepes.fr", ["bob@cs.tcd.ie", "alice@cs.tcd.ie"],
-                        CONTENT, pipeline=True)
+    sender = MailSender(
+        "client.example",
+        "alice@crepes.fr",
+        ["bob@cs.tcd.ie", "alice@cs.tcd.ie"],
+        CONTENT,
+        pipeline=True,
+    )
     wire = Wire(ServerConnection("postfix-3", HOST), sender)
     wire.run()
     assert sender.done and sender.result.delivered, sender.result
-    group = crlf(f"MAIL FROM:<alice@crepes.fr> SIZE={len(CONTENT)}", "RCPT TO:<bob@cs.tcd.ie>",
-                 "RCPT TO:<alice@cs.tcd.ie>", "DATA")
+    group = crlf(
+        f"MAIL FROM:<alice@crepes.fr> SIZE={len(CONTENT)}",
+        "RCPT TO:<bob@cs.tcd.ie>",
+        "RCPT TO:<alice@cs.tcd.ie>",
+        "DATA",
+    )
     assert wire.client_writes[1] == group  # after EHLO: one write
     assert sender.result.accepted == ["bob@cs.tcd.ie", "alice@cs.tcd.ie"]
     (message,) = wire.messages
@@ -72,8 +81,9 @@ def test_mail_rcpt_and_data_go_out_as_one_group_when_offered() -> None:
 
 
 def test_no_group_when_the_server_does_not_offer_pipelining() -> None:
-    sender = MailSender("client.example", "alice@crepes.fr", ["bob@cs.tcd.ie"], CONTENT,
-                        pipeline=True)
+    sender = MailSender(
+        "client.example", "alice@crepes.fr", ["bob@cs.tcd.ie"], CONTENT, pipeline=True
+    )
     wire = Wire(ServerConnection("sendmail-1988", HOST), sender)
     wire.run()
     assert sender.result.delivered
@@ -81,8 +91,9 @@ def test_no_group_when_the_server_does_not_offer_pipelining() -> None:
 
 
 def test_a_refused_sender_in_a_group_sends_no_content() -> None:
-    sender = MailSender("client.example", "not an address", ["bob@cs.tcd.ie"], CONTENT,
-                        pipeline=True)
+    sender = MailSender(
+        "client.example", "not an address", ["bob@cs.tcd.ie"], CONTENT, pipeline=True
+    )
     wire = Wire(ServerConnection("postfix-3", HOST), sender)
     wire.run()
     result = sender.result
@@ -95,8 +106,9 @@ def test_a_refused_sender_in_a_group_sends_no_content() -> None:
 
 
 def test_every_recipient_refused_in_a_group_means_no_message() -> None:
-    sender = MailSender("client.example", "alice@crepes.fr", ["nobody@cs.tcd.ie"], CONTENT,
-                        pipeline=True)
+    sender = MailSender(
+        "client.example", "alice@crepes.fr", ["nobody@cs.tcd.ie"], CONTENT, pipeline=True
+    )
     wire = Wire(ServerConnection("postfix-3", HOST), sender)
     wire.run()
     result = sender.result
@@ -108,8 +120,13 @@ def test_every_recipient_refused_in_a_group_means_no_message() -> None:
 
 
 def test_some_recipients_refused_in_a_group_the_rest_get_the_message() -> None:
-    sender = MailSender("client.example", "alice@crepes.fr", ["nobody@cs.tcd.ie", "bob@cs.tcd.ie"],
-                        CONTENT, pipeline=True)
+    sender = MailSender(
+        "client.example",
+        "alice@crepes.fr",
+        ["nobody@cs.tcd.ie", "bob@cs.tcd.ie"],
+        CONTENT,
+        pipeline=True,
+    )
     wire = Wire(ServerConnection("postfix-3", HOST), sender)
     wire.run()
     assert sender.result.delivered
@@ -122,8 +139,14 @@ def test_some_recipients_refused_in_a_group_the_rest_get_the_message() -> None:
 @pytest.mark.parametrize("pipeline", [False, True])
 def test_keep_open_carries_several_messages_over_one_session(pipeline: bool) -> None:
     server = ServerConnection("postfix-3", HOST)
-    sender = MailSender("client.example", "alice@crepes.fr", ["bob@cs.tcd.ie"], CONTENT,
-                        pipeline=pipeline, keep_open=True)
+    sender = MailSender(
+        "client.example",
+        "alice@crepes.fr",
+        ["bob@cs.tcd.ie"],
+        CONTENT,
+        pipeline=pipeline,
+        keep_open=True,
+    )
     wire = Wire(server, sender)
     wire.run()
     assert sender.idle and not sender.done and sender.result.delivered
@@ -142,8 +165,9 @@ def test_keep_open_carries_several_messages_over_one_session(pipeline: bool) -> 
 
 
 def test_a_failed_transaction_is_not_kept_open() -> None:
-    sender = MailSender("client.example", "alice@crepes.fr", ["nobody@cs.tcd.ie"], CONTENT,
-                        keep_open=True)
+    sender = MailSender(
+        "client.example", "alice@crepes.fr", ["nobody@cs.tcd.ie"], CONTENT, keep_open=True
+    )
     wire = Wire(ServerConnection("postfix-3", HOST), sender)
     wire.run()
     assert sender.done and not sender.idle
@@ -151,8 +175,9 @@ def test_a_failed_transaction_is_not_kept_open() -> None:
 
 
 def test_next_message_only_on_an_idle_session() -> None:
-    sender = MailSender("client.example", "alice@crepes.fr", ["bob@cs.tcd.ie"], CONTENT,
-                        keep_open=True)
+    sender = MailSender(
+        "client.example", "alice@crepes.fr", ["bob@cs.tcd.ie"], CONTENT, keep_open=True
+    )
     with pytest.raises(ValueError, match="not idle"):
         sender.next_message("alice@crepes.fr", ["bob@cs.tcd.ie"], CONTENT)
     sender.quit()  # not idle: nothing happens
@@ -160,8 +185,9 @@ def test_next_message_only_on_an_idle_session() -> None:
 
 
 def test_an_idle_session_hears_421_and_ends() -> None:
-    sender = MailSender("client.example", "alice@crepes.fr", ["bob@cs.tcd.ie"], CONTENT,
-                        keep_open=True)
+    sender = MailSender(
+        "client.example", "alice@crepes.fr", ["bob@cs.tcd.ie"], CONTENT, keep_open=True
+    )
     wire = Wire(ServerConnection("postfix-3", HOST), sender)
     wire.run()
     assert sender.idle

@@ -28,8 +28,32 @@ from smtp_sim.protocol.explain_data import ANY_COMMAND_CODES, CONNECTION, RFC532
 from smtp_sim.protocol.personalities import PERSONALITIES
 from smtp_sim.protocol.replies import DEFAULT_REPLIES, ReplyKind
 
-RFC5321_CODES = (211, 214, 220, 221, 250, 251, 252, 354, 421, 450, 451, 452, 455,
-                 500, 501, 502, 503, 504, 550, 551, 552, 553, 554, 555)
+RFC5321_CODES = (
+    211,
+    214,
+    220,
+    221,
+    250,
+    251,
+    252,
+    354,
+    421,
+    450,
+    451,
+    452,
+    455,
+    500,
+    501,
+    502,
+    503,
+    504,
+    550,
+    551,
+    552,
+    553,
+    554,
+    555,
+)
 
 #: RFC 5321 section 4.3.2, copied from the reference facts (success, errors).
 SECTION_4_3_2 = {
@@ -47,8 +71,16 @@ SECTION_4_3_2 = {
 }
 
 #: RFC 3463 section 3: the detail codes of each subject.
-RFC3463_DETAILS = {0: range(1), 1: range(9), 2: range(5), 3: range(6), 4: range(8),
-                   5: range(6), 6: range(6), 7: range(8)}
+RFC3463_DETAILS = {
+    0: range(1),
+    1: range(9),
+    2: range(5),
+    3: range(6),
+    4: range(8),
+    5: range(6),
+    6: range(6),
+    7: range(8),
+}
 
 
 # -- reply codes ------------------------------------------------------------------------------
@@ -260,12 +292,36 @@ def test_command_table() -> None:
 @pytest.mark.parametrize(
     ("verb", "words"),
     [
-        ("DATA", ["4.5.2", "<CRLF>.<CRLF>", "<LF>.<LF>", "smuggling", "CVE-2023-51764",
-                  "1000", "10 minutes"]),
+        (
+            "DATA",
+            [
+                "4.5.2",
+                "<CRLF>.<CRLF>",
+                "<LF>.<LF>",
+                "smuggling",
+                "CVE-2023-51764",
+                "1000",
+                "10 minutes",
+            ],
+        ),
         ("MAIL", ["MAIL FROM:<>", "4.5.5", "64", "255", "256", "5 minutes", "555"]),
         ("RCPT", ["<postmaster>", "4.5.1", "100", "452", "RECV TO", "relay"]),
-        ("EHLO", ["RFC 1869", "SIZE", "RFC 1870", "8BITMIME", "RFC 6152", "PIPELINING",
-                  "RFC 2920", "ENHANCEDSTATUSCODES", "RFC 2034", "RSET", "4.1.4"]),
+        (
+            "EHLO",
+            [
+                "RFC 1869",
+                "SIZE",
+                "RFC 1870",
+                "8BITMIME",
+                "RFC 6152",
+                "PIPELINING",
+                "RFC 2920",
+                "ENHANCEDSTATUSCODES",
+                "RFC 2034",
+                "RSET",
+                "4.1.4",
+            ],
+        ),
         ("HELO", ["4.1.4"]),
         ("VRFY", ["RFC 2505", "252", "7.3"]),
         ("EXPN", ["RFC 2505"]),
@@ -369,16 +425,23 @@ def test_every_personality_reply_is_explained() -> None:
             _check_spec(spec.code, spec.enhanced)
 
 
-@pytest.mark.parametrize("code,command,text,expected", [
-    (502, "mial from: alice@crepes.fr", "Error: command not implemented",
-     "'MIAL' is not an SMTP command: check the spelling and type it again. Did you mean MAIL?"),
-    (500, "recv to:<bob@cs.tcd.ie>", "", "Type RCPT instead."),
-    (500, "debug", "Syntax error, command unrecognized", "the Morris worm used DEBUG"),
-    (501, "rcpt to bob", "Syntax error", "RCPT TO:<recipient@domain>"),
-    (501, "vrfy", "5.5.4 Argument required", "VRFY and a user name or address"),
-    (502, "VRFY bob", "VRFY command is disabled", "RCPT TO tells whether"),
-    (500, "x" * 600, "Error: line too long", "send shorter lines"),
-])
+@pytest.mark.parametrize(
+    "code,command,text,expected",
+    [
+        (
+            502,
+            "mial from: alice@crepes.fr",
+            "Error: command not implemented",
+            "'MIAL' is not an SMTP command: check the spelling and type it again. Did you mean MAIL?",
+        ),
+        (500, "recv to:<bob@cs.tcd.ie>", "", "Type RCPT instead."),
+        (500, "debug", "Syntax error, command unrecognized", "the Morris worm used DEBUG"),
+        (501, "rcpt to bob", "Syntax error", "RCPT TO:<recipient@domain>"),
+        (501, "vrfy", "5.5.4 Argument required", "VRFY and a user name or address"),
+        (502, "VRFY bob", "VRFY command is disabled", "RCPT TO tells whether"),
+        (500, "x" * 600, "Error: line too long", "send shorter lines"),
+    ],
+)
 def test_next_step_fits_the_command(code, command, text, expected):
     summary = explain_reply(code, None, command=command, text=text)
     advice = next(line for line in summary.splitlines() if line.startswith("Next: "))
@@ -388,18 +451,22 @@ def test_next_step_fits_the_command(code, command, text, expected):
 
 
 def test_without_the_command_the_advice_is_the_codes():
-    assert explain_reply(250, None, command="NOOP").splitlines()[1] == \
-        explain_reply(250).splitlines()[1]
+    assert (
+        explain_reply(250, None, command="NOOP").splitlines()[1]
+        == explain_reply(250).splitlines()[1]
+    )
 
 
-@pytest.mark.parametrize("command,expected", [
-    ("helo FooBar", "MAIL FROM:<sender> starts a message."),
-    ("mail from:<alice@crepes.fr>", "RCPT TO:<recipient>, once for each recipient."),
-    ("rcpt to:<bob@cs.tcd.ie>", "Another RCPT TO for one more recipient, or DATA"),
-])
+@pytest.mark.parametrize(
+    "command,expected",
+    [
+        ("helo FooBar", "MAIL FROM:<sender> starts a message."),
+        ("mail from:<alice@crepes.fr>", "RCPT TO:<recipient>, once for each recipient."),
+        ("rcpt to:<bob@cs.tcd.ie>", "Another RCPT TO for one more recipient, or DATA"),
+    ],
+)
 def test_after_a_250_the_next_command_of_the_transaction(command, expected):
-    assert explain_reply(250, None, command=command).splitlines()[1].startswith(
-        f"Next: {expected}")
+    assert explain_reply(250, None, command=command).splitlines()[1].startswith(f"Next: {expected}")
 
 
 def test_telnet_typed_while_connected_says_to_quit_first():

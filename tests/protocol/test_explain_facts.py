@@ -19,25 +19,54 @@ from smtp_sim.protocol.personalities import PERSONALITIES
 from smtp_sim.protocol.replies import ReplyKind, render
 
 #: Command lines a student types, right and wrong.
-_LINES = ("RECV TO:<bob@cs.tcd.ie>", "recv", "DEBUG", "wiz", "VRFY bob", "EXPN staff",
-          "EHLO pc.crepes.fr", "HELO", "MAIL FROM:<alice@crepes.fr>", "RCPT TO:<bob@cs.tcd.ie>",
-          "DATA", "DATA now", "FOO", "RCTP TO:<bob@cs.tcd.ie>", ".", "telnet mx 25", "RSET",
-          "QUIT now", "x" * 600)
+_LINES = (
+    "RECV TO:<bob@cs.tcd.ie>",
+    "recv",
+    "DEBUG",
+    "wiz",
+    "VRFY bob",
+    "EXPN staff",
+    "EHLO pc.crepes.fr",
+    "HELO",
+    "MAIL FROM:<alice@crepes.fr>",
+    "RCPT TO:<bob@cs.tcd.ie>",
+    "DATA",
+    "DATA now",
+    "FOO",
+    "RCTP TO:<bob@cs.tcd.ie>",
+    ".",
+    "telnet mx 25",
+    "RSET",
+    "QUIT now",
+    "x" * 600,
+)
 
 #: "answers RECV with 500", "this server answered 502", "gets 554": a claim about the reply.
-_CLAIM = re.compile(r"\b(?:answer(?:s|ed)?|repl(?:y|ies|ied)|gets?|got)\b"
-                    r"(?:\W+[A-Za-z']+){0,4}?\W+([2-5]\d\d)\b")
+_CLAIM = re.compile(
+    r"\b(?:answer(?:s|ed)?|repl(?:y|ies|ied)|gets?|got)\b"
+    r"(?:\W+[A-Za-z']+){0,4}?\W+([2-5]\d\d)\b"
+)
 
 
 def _every_reply():
     for ident, personality in sorted(PERSONALITIES.items()):
         for kind in ReplyKind:
             spec = personality.reply(kind)
-            reply = render(spec, enhanced_codes=personality.enhanced_codes, kind=kind,
-                           address="<bob@cs.tcd.ie>", argument="bob", verb="DATA",
-                           option="FOO=bar", hostname="mail.cs.tcd.ie", line="recv",
-                           client="pc.crepes.fr", ip="192.0.2.10", queue_id="4F2A1C3D9",
-                           size="10240000")
+            reply = render(
+                spec,
+                enhanced_codes=personality.enhanced_codes,
+                kind=kind,
+                address="<bob@cs.tcd.ie>",
+                argument="bob",
+                verb="DATA",
+                option="FOO=bar",
+                hostname="mail.cs.tcd.ie",
+                line="recv",
+                client="pc.crepes.fr",
+                ip="192.0.2.10",
+                queue_id="4F2A1C3D9",
+                size="10240000",
+            )
             yield pytest.param(reply, id=f"{ident}-{kind.value}")
 
 
@@ -52,8 +81,9 @@ def test_advice_never_contradicts_the_reply_it_explains(reply) -> None:
     code's general advice) claims no other reply than the one given."""
     general = explain_reply(reply.code, reply.enhanced).splitlines()[1]
     for line in _LINES:
-        advice = explain_reply(reply.code, reply.enhanced, command=line,
-                               text=reply.text).splitlines()[1]
+        advice = explain_reply(
+            reply.code, reply.enhanced, command=line, text=reply.text
+        ).splitlines()[1]
         if advice != general:
             assert set(_CLAIM.findall(advice)) <= {str(reply.code)}, (line, advice)
 
@@ -87,8 +117,18 @@ def test_relay_refusal_codes_of_postfix_are_both_named() -> None:
 
 
 #: Publication dates checked on the RFC editor's pages / the RFCs' own headers.
-RFC_YEARS = {821: 1982, 822: 1982, 1341: 1992, 1425: 1993, 1651: 1994, 1869: 1995,
-             2505: 1999, 2821: 2001, 5321: 2008, 5322: 2008}
+RFC_YEARS = {
+    821: 1982,
+    822: 1982,
+    1341: 1992,
+    1425: 1993,
+    1651: 1994,
+    1869: 1995,
+    2505: 1999,
+    2821: 2001,
+    5321: 2008,
+    5322: 2008,
+}
 
 _DATED = (
     re.compile(r"RFC (\d+) \((?:[A-Z][a-z]+ )?(\d{4})\)"),  # RFC 1425 (February 1993)
@@ -99,9 +139,11 @@ _DATED = (
 
 def _course_texts() -> list[tuple[str, str]]:
     root = Path(__file__).resolve().parents[2]
-    files = [*sorted((root / "lessons").glob("*.toml")),
-             root / "smtp_sim" / "protocol" / "explain_data.py",
-             root / "smtp_sim" / "protocol" / "pop3_replies.py"]
+    files = [
+        *sorted((root / "lessons").glob("*.toml")),
+        root / "smtp_sim" / "protocol" / "explain_data.py",
+        root / "smtp_sim" / "protocol" / "pop3_replies.py",
+    ]
     return [(f.name, re.sub(r"\s+", " ", f.read_text(encoding="utf-8"))) for f in files]
 
 
@@ -132,9 +174,14 @@ def test_454_is_explained_with_its_rfcs_and_postfix_relay_refusal() -> None:
     info = REPLY_CODES[454]
     assert "RFC 3207 section 4" in info.rfc and "RFC 4954 section 6" in info.rfc
     assert "454 4.7.1" in info.meaning and "defer_unauth_destination" in info.meaning
-    advice = explain_reply(454, "4.7.1", command="RCPT TO:<carol@example.org>",
-                           text="<carol@example.org>: Relay access denied")
+    advice = explain_reply(
+        454,
+        "4.7.1",
+        command="RCPT TO:<carol@example.org>",
+        text="<carol@example.org>: Relay access denied",
+    )
     assert "Relaying refused" in advice and "may not be final" in advice
     assert "example.org spelt right" in advice  # the likely typo named (issue 15)
-    assert "Relaying refused" not in explain_reply(454, "4.7.0", command="AUTH PLAIN x",
-                                                 text="Temporary authentication failure")
+    assert "Relaying refused" not in explain_reply(
+        454, "4.7.0", command="AUTH PLAIN x", text="Temporary authentication failure"
+    )

@@ -23,27 +23,47 @@ from smtp_sim.protocol import (
     Signal,
     State,
 )
-from smtp_sim.protocol.replies import ReplyKind
 from smtp_sim.protocol.personalities import CommandSyntax
+from smtp_sim.protocol.replies import ReplyKind
 from smtp_sim.protocol.states import COMMAND_VERBS, TRANSITIONS, Input
 
-FUZZ = settings(max_examples=200, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 _REPLY_LINE = re.compile(rb"[2-5][0-9][0-9][ -][^\r\n]*\r\n")
 
 # Pieces of real sessions, so that random input also reaches the deeper states.
 FRAGMENTS = [
-    b"HELO x\r\n", b"EHLO client.example\r\n", b"MAIL FROM:<alice@crepes.fr>\r\n",
-    b"MAIL FROM:<>\r\n", b"RCPT TO:<bob@cs.tcd.ie>\r\n", b"RCPT TO:<postmaster>\r\n",
-    b"DATA\r\n", b"\r\n.\r\n", b".\r\n", b"\n.\n", b"..\r\n", b"DEBUG\r\n", b"QUIT\r\n",
-    b"RSET\r\n", b"VRFY bob\r\n", b"EXPN staff\r\n", b"HELP\r\n", b"GET / HTTP/1.0\r\n",
-    b"rcpt to:<\"| /bin/sh\">\r\n", b"\r", b"\n", b"\x00", b"\xff\xfe",
+    b"HELO x\r\n",
+    b"EHLO client.example\r\n",
+    b"MAIL FROM:<alice@crepes.fr>\r\n",
+    b"MAIL FROM:<>\r\n",
+    b"RCPT TO:<bob@cs.tcd.ie>\r\n",
+    b"RCPT TO:<postmaster>\r\n",
+    b"DATA\r\n",
+    b"\r\n.\r\n",
+    b".\r\n",
+    b"\n.\n",
+    b"..\r\n",
+    b"DEBUG\r\n",
+    b"QUIT\r\n",
+    b"RSET\r\n",
+    b"VRFY bob\r\n",
+    b"EXPN staff\r\n",
+    b"HELP\r\n",
+    b"GET / HTTP/1.0\r\n",
+    b'rcpt to:<"| /bin/sh">\r\n',
+    b"\r",
+    b"\n",
+    b"\x00",
+    b"\xff\xfe",
 ]
 
 chunks_strategy = st.lists(
-    st.one_of(st.binary(max_size=80), st.sampled_from(FRAGMENTS),
-              st.integers(1, 5000).map(lambda n: b"A" * n)),
+    st.one_of(
+        st.binary(max_size=80),
+        st.sampled_from(FRAGMENTS),
+        st.integers(1, 5000).map(lambda n: b"A" * n),
+    ),
     max_size=40,
 )
 
@@ -75,11 +95,26 @@ def test_server_survives_random_bytes(personality: str, chunks: list[bytes]) -> 
 
 
 @FUZZ
-@given(chunks=st.lists(st.one_of(
-    st.binary(max_size=40),
-    st.sampled_from([b"250-mail\r\n", b"250 ok\r\n", b"220 hi\r\n", b"354 go\r\n",
-                     b"421 bye\r\n", b"250-2.1.0 a\r\n", b"550 5.1.1 no\r\n", b"\r\n"])),
-    max_size=30))
+@given(
+    chunks=st.lists(
+        st.one_of(
+            st.binary(max_size=40),
+            st.sampled_from(
+                [
+                    b"250-mail\r\n",
+                    b"250 ok\r\n",
+                    b"220 hi\r\n",
+                    b"354 go\r\n",
+                    b"421 bye\r\n",
+                    b"250-2.1.0 a\r\n",
+                    b"550 5.1.1 no\r\n",
+                    b"\r\n",
+                ]
+            ),
+        ),
+        max_size=30,
+    )
+)
 def test_client_survives_random_bytes(chunks: list[bytes]) -> None:
     client = ClientConnection()
     try:
@@ -95,13 +130,26 @@ def test_client_survives_random_bytes(chunks: list[bytes]) -> None:
 
 ARGUMENTS = st.one_of(
     st.just(""),
-    st.sampled_from([
-        "FROM:<alice@crepes.fr>", "FROM:<>", "FROM: alice@crepes.fr", "TO:<bob@cs.tcd.ie>",
-        "TO:<postmaster>", "TO:<nobody@cs.tcd.ie>", "TO:<x@elsewhere.org>", "bob", "staff",
-        "client.example", "FROM:<a@b.example> SIZE=100", "FROM:<a@b.example> FOO=BAR",
-        "TO:<\"| sed '1,/^$/d' | /bin/sh ; exit 0\">", "FROM:<" + "l" * 70 + "@x.example>",
-        "MAIL", "/ HTTP/1.0",
-    ]),
+    st.sampled_from(
+        [
+            "FROM:<alice@crepes.fr>",
+            "FROM:<>",
+            "FROM: alice@crepes.fr",
+            "TO:<bob@cs.tcd.ie>",
+            "TO:<postmaster>",
+            "TO:<nobody@cs.tcd.ie>",
+            "TO:<x@elsewhere.org>",
+            "bob",
+            "staff",
+            "client.example",
+            "FROM:<a@b.example> SIZE=100",
+            "FROM:<a@b.example> FOO=BAR",
+            "TO:<\"| sed '1,/^$/d' | /bin/sh ; exit 0\">",
+            "FROM:<" + "l" * 70 + "@x.example>",
+            "MAIL",
+            "/ HTTP/1.0",
+        ]
+    ),
     st.text(st.characters(blacklist_characters="\n", blacklist_categories=("Cs",)), max_size=40),
     st.integers(400, 2100).map(lambda n: "x" * n),
 )
@@ -144,11 +192,14 @@ def test_every_command_line_gets_exactly_one_reply(personality: str, lines: list
         (event,) = replied
         assert event.state_before is before
         p = server.personality
-        assert event.command.raw == line or (
-            event.reply.kind is ReplyKind.LINE_TOO_LONG and line.startswith(event.command.raw)
-        ) or (  # Postfix cuts a line at line_length_limit and drops trailing CRs
-            p.syntax is CommandSyntax.POSTFIX
-            and event.command.raw == line[:p.max_command_line].rstrip(b"\r"))
+        assert (
+            event.command.raw == line
+            or (event.reply.kind is ReplyKind.LINE_TOO_LONG and line.startswith(event.command.raw))
+            or (  # Postfix cuts a line at line_length_limit and drops trailing CRs
+                p.syntax is CommandSyntax.POSTFIX
+                and event.command.raw == line[: p.max_command_line].rstrip(b"\r")
+            )
+        )
         sent = event.reply.to_bytes()
         if closes:
             (closed,) = closes
@@ -188,12 +239,14 @@ def _transcript(personality, chunks: list[bytes]) -> tuple[bytes, list]:
 
 
 @pytest.mark.parametrize("small", [False, True], ids=["real-limits", "small-limits"])
-@pytest.mark.parametrize("personality",
-                         [p for p in PERSONALITY_IDS if p not in ("postfix-3", "sendmail-8")])
+@pytest.mark.parametrize(
+    "personality", [p for p in PERSONALITY_IDS if p not in ("postfix-3", "sendmail-8")]
+)
 @FUZZ
 @given(chunks=chunks_strategy, data=st.data())
-def test_chunking_never_changes_the_outcome(personality: str, small: bool,
-                                            chunks: list[bytes], data) -> None:
+def test_chunking_never_changes_the_outcome(
+    personality: str, small: bool, chunks: list[bytes], data
+) -> None:
     """Whole, or cut anywhere: the same replies and the same events. (Postfix 3 is left out:
     its pipelining check rightly depends on what arrived together, and so does sendmail 8's
     refusal of a HELO/EHLO with commands already behind it: 554 5.5.0 SMTP protocol error.)"""

@@ -35,11 +35,12 @@ from smtp_sim.protocol.pop3_replies import (
 )
 
 HOST = "mail.cs.tcd.ie"
-M1 = (b"From: alice@crepes.fr\r\nTo: bob@cs.tcd.ie\r\nSubject: one\r\n\r\n"
-      b"line 1\r\n.hidden dot\r\nline 3\r\n")  # 87 octets; one line starts with a dot
+M1 = (
+    b"From: alice@crepes.fr\r\nTo: bob@cs.tcd.ie\r\nSubject: one\r\n\r\n"
+    b"line 1\r\n.hidden dot\r\nline 3\r\n"
+)  # 87 octets; one line starts with a dot
 M2 = b"Subject: two\r\n\r\nshort\r\n"  # 23 octets
-A, T, U, X = (Pop3State.AUTHORIZATION, Pop3State.TRANSACTION, Pop3State.UPDATE,
-              Pop3State.CLOSED)
+A, T, U, X = (Pop3State.AUTHORIZATION, Pop3State.TRANSACTION, Pop3State.UPDATE, Pop3State.CLOSED)
 LOGIN = b"USER bob\r\nPASS secret\r\n"
 LOGGED_IN = b"+OK bob: send PASS\r\n+OK bob's maildrop has 2 messages (110 octets)\r\n"
 
@@ -57,8 +58,9 @@ class Session:
 
     def __init__(self, messages=(("1", M1), ("2", M2)), **kwargs) -> None:
         self.maildrop = MemoryMaildrop(messages)
-        provider = MemoryProvider({"bob": ("secret", self.maildrop),
-                                   "carol": ("two words", MemoryMaildrop())})
+        provider = MemoryProvider(
+            {"bob": ("secret", self.maildrop), "carol": ("two words", MemoryMaildrop())}
+        )
         self.server = Pop3ServerConnection(HOST, provider, **kwargs)
         self.events: list[Event] = []
         self.out = b""
@@ -93,99 +95,250 @@ DIALOGUES = [
     ("login", LOGIN, LOGGED_IN, T),
     ("login-lower-case-verbs", b"user bob\r\npass secret\r\n", LOGGED_IN, T),
     ("login-bare-lf", b"USER bob\nPASS secret\n", LOGGED_IN, T),
-    ("login-full-password-with-spaces", b"USER carol\r\nPASS two words\r\n",
-     crlf("+OK carol: send PASS", "+OK carol's maildrop has 0 messages (0 octets)"), T),
-    ("bad-password", b"USER bob\r\nPASS guess\r\n",
-     crlf("+OK bob: send PASS", "-ERR invalid user name or password"), A),
-    ("bad-password-then-good", b"USER bob\r\nPASS guess\r\n" + LOGIN,
-     crlf("+OK bob: send PASS", "-ERR invalid user name or password") + LOGGED_IN, T),
-    ("unknown-user-looks-like-bad-password", b"USER mallory\r\nPASS secret\r\n",
-     crlf("+OK mallory: send PASS", "-ERR invalid user name or password"), A),
+    (
+        "login-full-password-with-spaces",
+        b"USER carol\r\nPASS two words\r\n",
+        crlf("+OK carol: send PASS", "+OK carol's maildrop has 0 messages (0 octets)"),
+        T,
+    ),
+    (
+        "bad-password",
+        b"USER bob\r\nPASS guess\r\n",
+        crlf("+OK bob: send PASS", "-ERR invalid user name or password"),
+        A,
+    ),
+    (
+        "bad-password-then-good",
+        b"USER bob\r\nPASS guess\r\n" + LOGIN,
+        crlf("+OK bob: send PASS", "-ERR invalid user name or password") + LOGGED_IN,
+        T,
+    ),
+    (
+        "unknown-user-looks-like-bad-password",
+        b"USER mallory\r\nPASS secret\r\n",
+        crlf("+OK mallory: send PASS", "-ERR invalid user name or password"),
+        A,
+    ),
     ("pass-without-user", b"PASS secret\r\n", crlf("-ERR send USER first"), A),
-    ("pass-not-straight-after-user", b"USER bob\r\nCAPA\r\nPASS secret\r\n",
-     crlf("+OK bob: send PASS", "+OK Capability list follows", "USER", "TOP", "UIDL",
-          "RESP-CODES", "PIPELINING", ".", "-ERR send USER first"), A),
+    (
+        "pass-not-straight-after-user",
+        b"USER bob\r\nCAPA\r\nPASS secret\r\n",
+        crlf(
+            "+OK bob: send PASS",
+            "+OK Capability list follows",
+            "USER",
+            "TOP",
+            "UIDL",
+            "RESP-CODES",
+            "PIPELINING",
+            ".",
+            "-ERR send USER first",
+        ),
+        A,
+    ),
     ("user-needs-a-name", b"USER\r\n", crlf("-ERR syntax: USER name"), A),
     ("stat", LOGIN + b"STAT\r\n", LOGGED_IN + crlf("+OK 2 110"), T),
-    ("list", LOGIN + b"LIST\r\n",
-     LOGGED_IN + crlf("+OK 2 messages (110 octets)", "1 87", "2 23", "."), T),
+    (
+        "list",
+        LOGIN + b"LIST\r\n",
+        LOGGED_IN + crlf("+OK 2 messages (110 octets)", "1 87", "2 23", "."),
+        T,
+    ),
     ("list-one", LOGIN + b"LIST 2\r\n", LOGGED_IN + crlf("+OK 2 23"), T),
-    ("list-no-such-message", LOGIN + b"LIST 3\r\n",
-     LOGGED_IN + crlf("-ERR no such message, only 2 messages in maildrop"), T),
-    ("list-zero", LOGIN + b"LIST 0\r\n",
-     LOGGED_IN + crlf("-ERR no such message, only 2 messages in maildrop"), T),
-    ("list-not-a-number", LOGIN + b"LIST one\r\nLIST 1 2\r\n",
-     LOGGED_IN + crlf("-ERR syntax: LIST [msg]", "-ERR syntax: LIST [msg]"), T),
-    ("uidl", LOGIN + b"UIDL\r\nUIDL 1\r\n",
-     LOGGED_IN + crlf("+OK unique-id listing follows", "1 1", "2 2", ".", "+OK 1 1"), T),
-    ("retr-byte-stuffed", LOGIN + b"RETR 1\r\n",
-     LOGGED_IN + b"+OK 87 octets\r\n" + M1.replace(b"\r\n.hidden", b"\r\n..hidden")
-     + b".\r\n", T),
+    (
+        "list-no-such-message",
+        LOGIN + b"LIST 3\r\n",
+        LOGGED_IN + crlf("-ERR no such message, only 2 messages in maildrop"),
+        T,
+    ),
+    (
+        "list-zero",
+        LOGIN + b"LIST 0\r\n",
+        LOGGED_IN + crlf("-ERR no such message, only 2 messages in maildrop"),
+        T,
+    ),
+    (
+        "list-not-a-number",
+        LOGIN + b"LIST one\r\nLIST 1 2\r\n",
+        LOGGED_IN + crlf("-ERR syntax: LIST [msg]", "-ERR syntax: LIST [msg]"),
+        T,
+    ),
+    (
+        "uidl",
+        LOGIN + b"UIDL\r\nUIDL 1\r\n",
+        LOGGED_IN + crlf("+OK unique-id listing follows", "1 1", "2 2", ".", "+OK 1 1"),
+        T,
+    ),
+    (
+        "retr-byte-stuffed",
+        LOGIN + b"RETR 1\r\n",
+        LOGGED_IN + b"+OK 87 octets\r\n" + M1.replace(b"\r\n.hidden", b"\r\n..hidden") + b".\r\n",
+        T,
+    ),
     ("retr-no-argument", LOGIN + b"RETR\r\n", LOGGED_IN + crlf("-ERR syntax: RETR msg"), T),
-    ("top-0-header-only", LOGIN + b"TOP 1 0\r\n",
-     LOGGED_IN + crlf("+OK top of message follows", "From: alice@crepes.fr",
-                      "To: bob@cs.tcd.ie", "Subject: one", "", "."), T),
-    ("top-2-lines-stuffed", LOGIN + b"TOP 1 2\r\n",
-     LOGGED_IN + crlf("+OK top of message follows", "From: alice@crepes.fr",
-                      "To: bob@cs.tcd.ie", "Subject: one", "", "line 1", "..hidden dot", "."),
-     T),
-    ("top-more-than-the-body", LOGIN + b"TOP 2 99\r\n",
-     LOGGED_IN + crlf("+OK top of message follows", "Subject: two", "", "short", "."), T),
-    ("top-bad-arguments", LOGIN + b"TOP 1\r\nTOP 1 -1\r\nTOP x 1\r\n",
-     LOGGED_IN + crlf("-ERR syntax: TOP msg n") * 3, T),
-    ("dele-then-stat-list", LOGIN + b"DELE 1\r\nSTAT\r\nLIST\r\nRETR 1\r\nDELE 1\r\n",
-     LOGGED_IN + crlf("+OK message 1 deleted", "+OK 1 23", "+OK 1 messages (23 octets)",
-                      "2 23", ".", "-ERR message 1 already deleted",
-                      "-ERR message 1 already deleted"), T),
-    ("dele-then-rset", LOGIN + b"DELE 1\r\nDELE 2\r\nRSET\r\nSTAT\r\n",
-     LOGGED_IN + crlf("+OK message 1 deleted", "+OK message 2 deleted",
-                      "+OK maildrop has 2 messages (110 octets)", "+OK 2 110"), T),
-    ("dele-then-quit", LOGIN + b"DELE 1\r\nQUIT\r\n",
-     LOGGED_IN + crlf("+OK message 1 deleted",
-                      "+OK mail.cs.tcd.ie POP3 server signing off (1 message left)"), X),
+    (
+        "top-0-header-only",
+        LOGIN + b"TOP 1 0\r\n",
+        LOGGED_IN
+        + crlf(
+            "+OK top of message follows",
+            "From: alice@crepes.fr",
+            "To: bob@cs.tcd.ie",
+            "Subject: one",
+            "",
+            ".",
+        ),
+        T,
+    ),
+    (
+        "top-2-lines-stuffed",
+        LOGIN + b"TOP 1 2\r\n",
+        LOGGED_IN
+        + crlf(
+            "+OK top of message follows",
+            "From: alice@crepes.fr",
+            "To: bob@cs.tcd.ie",
+            "Subject: one",
+            "",
+            "line 1",
+            "..hidden dot",
+            ".",
+        ),
+        T,
+    ),
+    (
+        "top-more-than-the-body",
+        LOGIN + b"TOP 2 99\r\n",
+        LOGGED_IN + crlf("+OK top of message follows", "Subject: two", "", "short", "."),
+        T,
+    ),
+    (
+        "top-bad-arguments",
+        LOGIN + b"TOP 1\r\nTOP 1 -1\r\nTOP x 1\r\n",
+        LOGGED_IN + crlf("-ERR syntax: TOP msg n") * 3,
+        T,
+    ),
+    (
+        "dele-then-stat-list",
+        LOGIN + b"DELE 1\r\nSTAT\r\nLIST\r\nRETR 1\r\nDELE 1\r\n",
+        LOGGED_IN
+        + crlf(
+            "+OK message 1 deleted",
+            "+OK 1 23",
+            "+OK 1 messages (23 octets)",
+            "2 23",
+            ".",
+            "-ERR message 1 already deleted",
+            "-ERR message 1 already deleted",
+        ),
+        T,
+    ),
+    (
+        "dele-then-rset",
+        LOGIN + b"DELE 1\r\nDELE 2\r\nRSET\r\nSTAT\r\n",
+        LOGGED_IN
+        + crlf(
+            "+OK message 1 deleted",
+            "+OK message 2 deleted",
+            "+OK maildrop has 2 messages (110 octets)",
+            "+OK 2 110",
+        ),
+        T,
+    ),
+    (
+        "dele-then-quit",
+        LOGIN + b"DELE 1\r\nQUIT\r\n",
+        LOGGED_IN
+        + crlf(
+            "+OK message 1 deleted", "+OK mail.cs.tcd.ie POP3 server signing off (1 message left)"
+        ),
+        X,
+    ),
     ("noop", LOGIN + b"NOOP\r\n", LOGGED_IN + crlf("+OK"), T),
-    ("no-argument-commands", LOGIN + b"STAT 1\r\nNOOP x\r\nRSET x\r\n",
-     LOGGED_IN + crlf("-ERR syntax: STAT", "-ERR syntax: NOOP", "-ERR syntax: RSET"), T),
-    ("quit-in-authorization", b"QUIT\r\n", crlf("+OK mail.cs.tcd.ie POP3 server signing off"),
-     X),
-    ("quit-after-login", LOGIN + b"QUIT\r\n",
-     LOGGED_IN + crlf("+OK mail.cs.tcd.ie POP3 server signing off (2 messages left)"), X),
-    ("transaction-command-before-login", b"STAT\r\nRETR 1\r\nNOOP\r\n",
-     crlf("-ERR STAT is not allowed in the AUTHORIZATION state",
-          "-ERR RETR is not allowed in the AUTHORIZATION state",
-          "-ERR NOOP is not allowed in the AUTHORIZATION state"), A),
-    ("authorization-command-after-login", LOGIN + b"USER bob\r\nPASS secret\r\n",
-     LOGGED_IN + crlf("-ERR USER is not allowed in the TRANSACTION state",
-                      "-ERR PASS is not allowed in the TRANSACTION state"), T),
-    ("unknown-commands", b"APOP bob c4c9334bac560ecc979e58001b3e22fb\r\nHELO x\r\n\r\n",
-     crlf("-ERR unknown command") * 3, A),
-    ("capa-in-both-states", b"CAPA\r\n" + LOGIN + b"CAPA\r\n",
-     crlf("+OK Capability list follows", "USER", "TOP", "UIDL", "RESP-CODES", "PIPELINING",
-          ".")
-     + LOGGED_IN
-     + crlf("+OK Capability list follows", "USER", "TOP", "UIDL", "RESP-CODES", "PIPELINING",
-            "."), T),
-    ("overlong-line-then-good-command", b"NOOP " + b"x" * 300 + b"\r\nUSER bob\r\n",
-     crlf("-ERR command line too long", "+OK bob: send PASS"), A),
-    ("line-of-255-octets-is-fine", b"USER " + b"b" * 248 + b"\r\n",
-     crlf(f"+OK {'b' * 248}: send PASS"), A),
-    ("line-of-256-octets-is-too-long", b"USER " + b"b" * 249 + b"\r\n",
-     crlf("-ERR command line too long"), A),
+    (
+        "no-argument-commands",
+        LOGIN + b"STAT 1\r\nNOOP x\r\nRSET x\r\n",
+        LOGGED_IN + crlf("-ERR syntax: STAT", "-ERR syntax: NOOP", "-ERR syntax: RSET"),
+        T,
+    ),
+    ("quit-in-authorization", b"QUIT\r\n", crlf("+OK mail.cs.tcd.ie POP3 server signing off"), X),
+    (
+        "quit-after-login",
+        LOGIN + b"QUIT\r\n",
+        LOGGED_IN + crlf("+OK mail.cs.tcd.ie POP3 server signing off (2 messages left)"),
+        X,
+    ),
+    (
+        "transaction-command-before-login",
+        b"STAT\r\nRETR 1\r\nNOOP\r\n",
+        crlf(
+            "-ERR STAT is not allowed in the AUTHORIZATION state",
+            "-ERR RETR is not allowed in the AUTHORIZATION state",
+            "-ERR NOOP is not allowed in the AUTHORIZATION state",
+        ),
+        A,
+    ),
+    (
+        "authorization-command-after-login",
+        LOGIN + b"USER bob\r\nPASS secret\r\n",
+        LOGGED_IN
+        + crlf(
+            "-ERR USER is not allowed in the TRANSACTION state",
+            "-ERR PASS is not allowed in the TRANSACTION state",
+        ),
+        T,
+    ),
+    (
+        "unknown-commands",
+        b"APOP bob c4c9334bac560ecc979e58001b3e22fb\r\nHELO x\r\n\r\n",
+        crlf("-ERR unknown command") * 3,
+        A,
+    ),
+    (
+        "capa-in-both-states",
+        b"CAPA\r\n" + LOGIN + b"CAPA\r\n",
+        crlf("+OK Capability list follows", "USER", "TOP", "UIDL", "RESP-CODES", "PIPELINING", ".")
+        + LOGGED_IN
+        + crlf(
+            "+OK Capability list follows", "USER", "TOP", "UIDL", "RESP-CODES", "PIPELINING", "."
+        ),
+        T,
+    ),
+    (
+        "overlong-line-then-good-command",
+        b"NOOP " + b"x" * 300 + b"\r\nUSER bob\r\n",
+        crlf("-ERR command line too long", "+OK bob: send PASS"),
+        A,
+    ),
+    (
+        "line-of-255-octets-is-fine",
+        b"USER " + b"b" * 248 + b"\r\n",
+        crlf(f"+OK {'b' * 248}: send PASS"),
+        A,
+    ),
+    (
+        "line-of-256-octets-is-too-long",
+        b"USER " + b"b" * 249 + b"\r\n",
+        crlf("-ERR command line too long"),
+        A,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("chunk", "expected", "state"), [d[1:] for d in DIALOGUES],
-                         ids=[d[0] for d in DIALOGUES])
+@pytest.mark.parametrize(
+    ("chunk", "expected", "state"), [d[1:] for d in DIALOGUES], ids=[d[0] for d in DIALOGUES]
+)
 def test_dialogue_in_one_chunk(chunk: bytes, expected: bytes, state: Pop3State) -> None:
     s = Session().feed(chunk)
     assert s.take() == expected
     assert s.server.state is state
 
 
-@pytest.mark.parametrize(("chunk", "expected", "state"), [d[1:] for d in DIALOGUES],
-                         ids=[d[0] for d in DIALOGUES])
+@pytest.mark.parametrize(
+    ("chunk", "expected", "state"), [d[1:] for d in DIALOGUES], ids=[d[0] for d in DIALOGUES]
+)
 def test_dialogue_byte_by_byte(chunk: bytes, expected: bytes, state: Pop3State) -> None:
-    s = Session().feed(*(chunk[i:i + 1] for i in range(len(chunk))))
+    s = Session().feed(*(chunk[i : i + 1] for i in range(len(chunk))))
     assert s.take() == expected
     assert s.server.state is state
 
@@ -195,8 +348,7 @@ def test_pipelined_commands_in_one_chunk_give_one_event_each_in_order() -> None:
     verbs = [e.command.verb for e in s.replied]
     assert verbs == ["USER", "PASS", "STAT", "LIST", "RETR", "DELE", "QUIT"]
     assert [e.state_after for e in s.replied] == [A, T, T, T, T, T, U]
-    assert s.replied[4].uid == "2" and s.replied[4].reply.lines == (b"Subject: two", b"",
-                                                                    b"short")
+    assert s.replied[4].uid == "2" and s.replied[4].reply.lines == (b"Subject: two", b"", b"short")
     assert s.replied[-1].deleted == ("2",)
     assert isinstance(s.events[-1], Pop3Closed) and s.events[-1].updated
     assert s.maildrop.messages == (("1", M1),)
@@ -235,8 +387,12 @@ def test_quit_in_authorization_closes_without_update() -> None:
 
 def test_error_budget_closes_the_session() -> None:
     s = Session(max_errors=3).feed(b"FOO\r\nBAR\r\nBAZ\r\nUSER bob\r\n")
-    assert s.take() == crlf("-ERR unknown command", "-ERR unknown command",
-                            "-ERR unknown command", "-ERR too many errors, closing connection")
+    assert s.take() == crlf(
+        "-ERR unknown command",
+        "-ERR unknown command",
+        "-ERR unknown command",
+        "-ERR too many errors, closing connection",
+    )
     assert s.server.closed and s.closes[0].reason == "too many errors"
     assert len(s.replied) == 3  # USER was never read
 
@@ -247,18 +403,27 @@ def test_wrong_passwords_close_the_session_after_three_and_are_noted() -> None:
     assert "plain text" in (s.replied[1].note or "")
     s.take()
     s.feed(b"USER bob\r\nPASS c\r\nUSER bob\r\n")
-    assert s.take() == crlf("+OK bob: send PASS", "-ERR invalid user name or password",
-                            "-ERR too many failed logins, closing connection")
+    assert s.take() == crlf(
+        "+OK bob: send PASS",
+        "-ERR invalid user name or password",
+        "-ERR too many failed logins, closing connection",
+    )
     assert s.server.closed and s.closes[0].reason == "too many failed logins"
 
 
 def test_mistakes_about_one_message_do_not_count_towards_the_error_budget() -> None:
-    s = Session(max_errors=2).feed(LOGIN + b"RETR 9\r\nDELE 1\r\nDELE 1\r\nRETR 1\r\n"
-                                   b"LIST 7\r\nUIDL 8\r\nNOOP\r\n")
+    s = Session(max_errors=2).feed(
+        LOGIN + b"RETR 9\r\nDELE 1\r\nDELE 1\r\nRETR 1\r\nLIST 7\r\nUIDL 8\r\nNOOP\r\n"
+    )
     assert not s.server.closed and s.server.error_count == 0
-    assert s.take().endswith(crlf("-ERR message 1 already deleted",
-                                  "-ERR no such message, only 2 messages in maildrop",
-                                  "-ERR no such message, only 2 messages in maildrop", "+OK"))
+    assert s.take().endswith(
+        crlf(
+            "-ERR message 1 already deleted",
+            "-ERR no such message, only 2 messages in maildrop",
+            "-ERR no such message, only 2 messages in maildrop",
+            "+OK",
+        )
+    )
     s.feed(b"BOGUS\r\nRETR x\r\n")  # commands the server cannot use still count
     assert s.server.closed and s.closes[0].reason == "too many errors"
 
@@ -271,8 +436,9 @@ def test_quit_with_words_after_it_still_quits() -> None:
 
 def test_overlong_line_split_across_chunks_keeps_sync() -> None:
     s = Session().feed(b"USER " + b"x" * 200, b"y" * 200, b"z" * 100 + b"\r", b"\nNOOP\r\n")
-    assert s.take() == crlf("-ERR command line too long",
-                            "-ERR NOOP is not allowed in the AUTHORIZATION state")
+    assert s.take() == crlf(
+        "-ERR command line too long", "-ERR NOOP is not allowed in the AUTHORIZATION state"
+    )
     assert s.replied[0].command.raw.startswith(b"USER xxx") and s.replied[0].command.verb == ""
 
 
@@ -288,17 +454,23 @@ def test_timeout_is_an_autologout_without_update() -> None:
 def test_empty_maildrop() -> None:
     s = Session(messages=()).feed(LOGIN + b"LIST\r\nUIDL\r\nRETR 1\r\nQUIT\r\n")
     assert s.take() == crlf(
-        "+OK bob: send PASS", "+OK bob's maildrop has 0 messages (0 octets)",
-        "+OK 0 messages (0 octets)", ".", "+OK unique-id listing follows", ".",
+        "+OK bob: send PASS",
+        "+OK bob's maildrop has 0 messages (0 octets)",
+        "+OK 0 messages (0 octets)",
+        ".",
+        "+OK unique-id listing follows",
+        ".",
         "-ERR no such message, only 0 messages in maildrop",
-        "+OK mail.cs.tcd.ie POP3 server signing off (maildrop empty)")
+        "+OK mail.cs.tcd.ie POP3 server signing off (maildrop empty)",
+    )
 
 
 def test_bare_lf_messages_are_sent_with_crlf_and_sized_so() -> None:
     s = Session(messages=(("a", b"Subject: x\n\nbody"),)).feed(LOGIN + b"LIST 1\r\nRETR 1\r\n")
     assert s.take() == (
         b"+OK bob: send PASS\r\n+OK bob's maildrop has 1 messages (20 octets)\r\n"
-        b"+OK 1 20\r\n+OK 20 octets\r\nSubject: x\r\n\r\nbody\r\n.\r\n")
+        b"+OK 1 20\r\n+OK 20 octets\r\nSubject: x\r\n\r\nbody\r\n.\r\n"
+    )
     assert wire_form(b"") == b"" and wire_form(b"a\r\nb") == b"a\r\nb\r\n"
 
 
@@ -318,8 +490,15 @@ def test_a_bad_unique_id_from_the_store_is_our_error() -> None:
 # -- the state table ------------------------------------------------------------------------
 
 _SETUP = {A: b"", T: LOGIN}
-_VALID = {"USER": "USER bob", "PASS": "PASS secret", "LIST": "LIST 1", "UIDL": "UIDL 1",
-          "RETR": "RETR 1", "DELE": "DELE 1", "TOP": "TOP 1 1"}
+_VALID = {
+    "USER": "USER bob",
+    "PASS": "PASS secret",
+    "LIST": "LIST 1",
+    "UIDL": "UIDL 1",
+    "RETR": "RETR 1",
+    "DELE": "DELE 1",
+    "TOP": "TOP 1 1",
+}
 
 
 @pytest.mark.parametrize("state", [A, T])
@@ -377,8 +556,7 @@ def test_reply_wire_form_and_validation() -> None:
 
 def test_explain_pop3() -> None:
     assert explain_pop3("retr").startswith("RETR (POP3): ")
-    assert "TRANSACTION" in explain_pop3("DELE 1") and "RFC 1939 section 5" in explain_pop3(
-        "DELE")
+    assert "TRANSACTION" in explain_pop3("DELE 1") and "RFC 1939 section 5" in explain_pop3("DELE")
     assert explain_pop3("-ERR").startswith("-ERR: ")
     assert "RFC 1939" in explain_pop3("")
     with pytest.raises(UnknownPop3Topic):
@@ -433,8 +611,21 @@ def test_retr_round_trips_any_lines(lines: list[str]) -> None:
 
 # -- fuzzing --------------------------------------------------------------------------------
 
-_TOKENS = [LOGIN, b"STAT\r\n", b"LIST\r\n", b"RETR 1\r\n", b"DELE 1\r\n", b"DELE 2\r\n",
-           b"RSET\r\n", b"TOP 2 1\r\n", b"UIDL\r\n", b"QUIT\r\n", b"\r\n", b"\n", b"\r"]
+_TOKENS = [
+    LOGIN,
+    b"STAT\r\n",
+    b"LIST\r\n",
+    b"RETR 1\r\n",
+    b"DELE 1\r\n",
+    b"DELE 2\r\n",
+    b"RSET\r\n",
+    b"TOP 2 1\r\n",
+    b"UIDL\r\n",
+    b"QUIT\r\n",
+    b"\r\n",
+    b"\n",
+    b"\r",
+]
 
 
 @settings(max_examples=150, deadline=None)

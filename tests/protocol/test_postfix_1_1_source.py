@@ -9,29 +9,61 @@ from helpers import crlf, session
 
 CASES = [
     # ehlo_cmd(), lines 480-498: ETRN and XVERP offered
-    (["EHLO x"], ["250-mail.cs.tcd.ie", "250-PIPELINING", "250-SIZE 10240000", "250-VRFY",
-                  "250-ETRN", "250-XVERP", "250 8BITMIME"]),
+    (
+        ["EHLO x"],
+        [
+            "250-mail.cs.tcd.ie",
+            "250-PIPELINING",
+            "250-SIZE 10240000",
+            "250-VRFY",
+            "250-ETRN",
+            "250-XVERP",
+            "250 8BITMIME",
+        ],
+    ),
     # quit_cmd(), line 1270: "Don't bother checking the syntax."
     (["QUIT now"], ["221 Bye"]),
     # mail_cmd(), lines 700-715: BODY= and SIZE= after HELO; "501 Bad message size syntax"
-    (["HELO x", "MAIL FROM:<alice@crepes.fr> BODY=8BITMIME SIZE=1000", "RSET",
-      "MAIL FROM:<alice@crepes.fr> SIZE=abc"],
-     ["250 mail.cs.tcd.ie", "250 Ok", "250 Ok", "501 Bad message size syntax"]),
+    (
+        [
+            "HELO x",
+            "MAIL FROM:<alice@crepes.fr> BODY=8BITMIME SIZE=1000",
+            "RSET",
+            "MAIL FROM:<alice@crepes.fr> SIZE=abc",
+        ],
+        ["250 mail.cs.tcd.ie", "250 Ok", "250 Ok", "501 Bad message size syntax"],
+    ),
     # extract_addr(), lines 624-646: one "501 Bad address syntax", no path-length check
-    (["HELO x", "MAIL FROM:<alice@crepes.fr", "MAIL FROM:<a b@crepes.fr>",
-      "MAIL FROM:<" + "l" * 80 + "@crepes.fr>", "RCPT TO:<>"],
-     ["250 mail.cs.tcd.ie", "501 Bad address syntax", "501 Bad address syntax", "250 Ok",
-      "501 Bad address syntax"]),
+    (
+        [
+            "HELO x",
+            "MAIL FROM:<alice@crepes.fr",
+            "MAIL FROM:<a b@crepes.fr>",
+            "MAIL FROM:<" + "l" * 80 + "@crepes.fr>",
+            "RCPT TO:<>",
+        ],
+        [
+            "250 mail.cs.tcd.ie",
+            "501 Bad address syntax",
+            "501 Bad address syntax",
+            "250 Ok",
+            "501 Bad address syntax",
+        ],
+    ),
     # data_cmd(), line 924
-    (["HELO x", "MAIL FROM:<alice@crepes.fr>", "DATA"],
-     ["250 mail.cs.tcd.ie", "250 Ok", "554 Error: no valid recipients"]),
+    (
+        ["HELO x", "MAIL FROM:<alice@crepes.fr>", "DATA"],
+        ["250 mail.cs.tcd.ie", "250 Ok", "554 Error: no valid recipients"],
+    ),
     # smtpd_cmd_table, lines 1310-1327: header names as commands, SMTPD_CMD_FLAG_HEADER
     (["Received: from x"], ["221 Error: I can break rules, too. Goodbye."]),
     (["Subject: hi"], ["221 Error: I can break rules, too. Goodbye."]),
     (["From: x"], ["221 Error: I can break rules, too. Goodbye."]),
     # etrn_cmd(), lines 1194-1260
-    (["ETRN", "ETRN example.org"],
-     ["500 Syntax: ETRN domain", "459 <example.org>: service unavailable"]),
+    (
+        ["ETRN", "ETRN example.org"],
+        ["500 Syntax: ETRN domain", "459 <example.org>: service unavailable"],
+    ),
 ]
 
 

@@ -58,8 +58,9 @@ def shape(line: bytes) -> bytes:
 
 
 def play(sends: list[bytes]) -> list[tuple[bytes, ...]]:
-    server = ServerConnection("postfix-3.7", "mail.cs.tcd.ie", reference_policy(),
-                              client_ip="127.0.0.5")
+    server = ServerConnection(
+        "postfix-3.7", "mail.cs.tcd.ie", reference_policy(), client_ip="127.0.0.5"
+    )
     out = []
     for data in [None, *sends]:
         if server.closed:
@@ -85,7 +86,11 @@ def test_postfix_3_7_answers_as_recorded(path: Path) -> None:
 
 
 def test_the_fixtures_are_there() -> None:
-    assert {p.stem for p in FILES} >= {"relay-and-addresses", "mail-parameters",
-                                       "other-commands", "bare-lf-ends-data"}
+    assert {p.stem for p in FILES} >= {
+        "relay-and-addresses",
+        "mail-parameters",
+        "other-commands",
+        "bare-lf-ends-data",
+    }
     for path in FILES:
         assert path.read_text().startswith("# recorded from '220 mail.cs.tcd.ie ESMTP Postfix'")

@@ -24,9 +24,23 @@ FIXTURE = json.loads(DATA.read_text(encoding="utf-8"))
 DIALOGUES = {d["name"]: d for d in FIXTURE["dialogues"]}
 
 #: the names the reference resolves (its /etc/hosts): a sender elsewhere is refused at RCPT
-RESOLVES = {"cs.tcd.ie", "mail.cs.tcd.ie", "localhost", "example.org", "mail.example.org",
-            "example.net", "mail.example.net", "example.com", "mail.example.com", "tcd.ie",
-            "www.tcd.ie", "gmail.com", "yahoo.com", "crepes.fr", "smtp.crepes.fr"}
+RESOLVES = {
+    "cs.tcd.ie",
+    "mail.cs.tcd.ie",
+    "localhost",
+    "example.org",
+    "mail.example.org",
+    "example.net",
+    "mail.example.net",
+    "example.com",
+    "mail.example.com",
+    "tcd.ie",
+    "www.tcd.ie",
+    "gmail.com",
+    "yahoo.com",
+    "crepes.fr",
+    "smtp.crepes.fr",
+}
 
 #: (dialogue, chunk index) -> why the simulation answers otherwise
 KNOWN = {
@@ -43,9 +57,11 @@ class ReferencePolicy(MailPolicy):
     user of every Debian system), the alias staff: alice, bob; names resolve as its hosts."""
 
     def __init__(self) -> None:
-        super().__init__(["cs.tcd.ie", "localhost"],
-                         users={"alice": "Alice Liddell", "bob": "Bob Smith", "root": "root"},
-                         lists={"staff": ("alice", "bob")})
+        super().__init__(
+            ["cs.tcd.ie", "localhost"],
+            users={"alice": "Alice Liddell", "bob": "Bob Smith", "root": "root"},
+            lists={"staff": ("alice", "bob")},
+        )
         self.queue_id_style = "sendmail"
 
     def domain_exists(self, domain: str) -> bool:
@@ -53,8 +69,9 @@ class ReferencePolicy(MailPolicy):
 
 
 def _normalise(text: str) -> str:
-    text = re.sub(r"[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d [+-]\d{4}",
-                  "DATE", text)
+    text = re.sub(
+        r"[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d [+-]\d{4}", "DATE", text
+    )
     return re.sub(r"\b[0-9A-Za-z]{14}( Message accepted)", r"QUEUEID\1", text)
 
 
@@ -64,8 +81,9 @@ def _drain(server: ServerConnection) -> None:
 
 
 def play(name: str) -> tuple[str, list[str], bool]:
-    server = ServerConnection("sendmail-8", "mail.cs.tcd.ie", ReferencePolicy(),
-                              client_ip="127.0.0.5")
+    server = ServerConnection(
+        "sendmail-8", "mail.cs.tcd.ie", ReferencePolicy(), client_ip="127.0.0.5"
+    )
     greeting = server.data_to_send().decode("latin-1")
     replies = []
     for chunk in DIALOGUES[name]["client"]:
@@ -86,9 +104,11 @@ def test_the_fixture_says_where_it_came_from() -> None:
 def test_greeting_is_debians_banner() -> None:
     greeting, _, _ = play("greeting-ehlo-help")
     recorded = DIALOGUES["greeting-ehlo-help"]["greeting"]
-    assert recorded == ("220 mail.cs.tcd.ie ESMTP Sendmail 8.17.1.9/8.17.1.9/Debian-2+deb12u2; "
-                        "DATE; (No UCE/UBE) logging access from: [127.0.0.5](FAIL)-[127.0.0.5]"
-                        "\r\n")
+    assert recorded == (
+        "220 mail.cs.tcd.ie ESMTP Sendmail 8.17.1.9/8.17.1.9/Debian-2+deb12u2; "
+        "DATE; (No UCE/UBE) logging access from: [127.0.0.5](FAIL)-[127.0.0.5]"
+        "\r\n"
+    )
     assert _normalise(greeting) == recorded
 
 
@@ -103,5 +123,5 @@ def test_dialogue_replies_are_the_real_ones(name: str) -> None:
             continue
         sent = recorded["client"][i]
         assert got == want, f"after {sent!r}"
-    assert len(replies) <= len(recorded["replies"]) or not any(replies[len(recorded["replies"]):])
+    assert len(replies) <= len(recorded["replies"]) or not any(replies[len(recorded["replies"]) :])
     assert closed == recorded["closed"]

@@ -73,8 +73,9 @@ def check(run: Run, personality) -> MessageReceived:
     assert run.out == message.reply.to_bytes() + replied[0].reply.to_bytes()
     if p.bare_linefeed is BareLinefeed.KEEP:
         assert message.accepted
-        assert b"MAIL FROM:<admin@cs.tcd.ie>\r\nRCPT TO:<bob@cs.tcd.ie>\r\nDATA\r\n" \
-            in message.content
+        assert (
+            b"MAIL FROM:<admin@cs.tcd.ie>\r\nRCPT TO:<bob@cs.tcd.ie>\r\nDATA\r\n" in message.content
+        )
         assert b"Subject: smuggled" in message.content
     else:
         assert not message.accepted
@@ -87,8 +88,9 @@ CASES = [(s, pos) for s in SEQUENCES for pos in PREFIXES]
 #: The personalities that resist smuggling: all but those modelling a Postfix older than 3.9
 #: with its default smtpd_forbid_bare_newline = no (BareLinefeed.LINE_END), which takes a bare
 #: LF as a line end, as the real one does (see test_before_3_9_a_bare_lf_line_ends_data).
-SAFE_IDS = [p for p in PERSONALITY_IDS
-            if PERSONALITIES[p].bare_linefeed is not BareLinefeed.LINE_END]
+SAFE_IDS = [
+    p for p in PERSONALITY_IDS if PERSONALITIES[p].bare_linefeed is not BareLinefeed.LINE_END
+]
 LF_IDS = [p for p in PERSONALITY_IDS if p not in SAFE_IDS]
 # Of those, the ones that keep the odd sequence as content (or refuse the message after the
 # dot); sendmail 8.17 closes the connection at the first bare CR or LF instead (test_close_mode)
@@ -145,8 +147,11 @@ def check_closed(run: Run, body: bytes) -> None:
     first = re.search(rb"\r(?!\n)|(?<!\r)\n", body)
     assert first is not None
     bare_cr = first.group() == b"\r"
-    text = ("421 4.5.0 Bare carriage return (CR) not allowed" if bare_cr
-            else "421 4.5.0 Bare linefeed (LF) not allowed")
+    text = (
+        "421 4.5.0 Bare carriage return (CR) not allowed"
+        if bare_cr
+        else "421 4.5.0 Bare linefeed (LF) not allowed"
+    )
     assert run.messages == []
     assert [e for e in run.events if isinstance(e, CommandReplied)] == []
     assert run.out == crlf(text)

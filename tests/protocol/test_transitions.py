@@ -83,8 +83,12 @@ def into(personality: str, state: State) -> Run:
         State.READY: [greeting_command(personality)],
         State.MAIL: [greeting_command(personality), LINES[Input.MAIL]],
         State.RCPT: [greeting_command(personality), LINES[Input.MAIL], LINES[Input.RCPT]],
-        State.DATA: [greeting_command(personality), LINES[Input.MAIL], LINES[Input.RCPT],
-                     LINES[Input.DATA]],
+        State.DATA: [
+            greeting_command(personality),
+            LINES[Input.MAIL],
+            LINES[Input.RCPT],
+            LINES[Input.DATA],
+        ],
         State.CLOSED: [greeting_command(personality), LINES[Input.QUIT]],
     }[state]
     run.feed(*route)
@@ -131,8 +135,10 @@ def test_command_edge(edge: tuple[State, Input, State], personality: str) -> Non
             assert run.server.envelope.sender is None
             assert run.server.envelope.recipients == ()
         elif verb is Input.RCPT:
-            assert run.server.envelope.recipients == (*envelope_before.recipients,
-                                                      run.server.envelope.recipients[-1])
+            assert run.server.envelope.recipients == (
+                *envelope_before.recipients,
+                run.server.envelope.recipients[-1],
+            )
         elif target is state:  # the commands allowed at any time touch nothing
             assert run.server.envelope == envelope_before
 
@@ -140,7 +146,8 @@ def test_command_edge(edge: tuple[State, Input, State], personality: str) -> Non
 def test_every_command_edge_is_taken_by_some_personality() -> None:
     for state, verb, target in COMMAND_EDGES:
         takers = [
-            pid for pid, p in PERSONALITIES.items()
+            pid
+            for pid, p in PERSONALITIES.items()
             if implements(p, verb)
             and not (GUARDS.get((state, verb)) and getattr(p, GUARDS[(state, verb)][0]))
         ]
@@ -214,9 +221,13 @@ MISSING = [
 def test_missing_pairs_are_what_rfc5321_forbids() -> None:
     in_command_states = {(s, i) for s, i in MISSING if s in COMMAND_STATES}
     assert in_command_states == {
-        (State.CONNECTED, Input.RCPT), (State.READY, Input.RCPT),
-        (State.CONNECTED, Input.DATA), (State.READY, Input.DATA), (State.MAIL, Input.DATA),
-        (State.MAIL, Input.MAIL), (State.RCPT, Input.MAIL),
+        (State.CONNECTED, Input.RCPT),
+        (State.READY, Input.RCPT),
+        (State.CONNECTED, Input.DATA),
+        (State.READY, Input.DATA),
+        (State.MAIL, Input.DATA),
+        (State.MAIL, Input.MAIL),
+        (State.RCPT, Input.MAIL),
     }
     assert set(REFUSALS) == in_command_states  # each has a specific 503 text
     assert all(TRANSITIONS[s].get(i) is not None for s, i in GUARDS)  # guards sit on edges
@@ -226,8 +237,9 @@ def test_missing_pairs_are_what_rfc5321_forbids() -> None:
 
 @pytest.mark.parametrize("personality", PERSONALITY_IDS)
 @pytest.mark.parametrize("pair", MISSING, ids=[f"{s.value}-{i.name}" for s, i in MISSING])
-def test_missing_pair_is_refused_and_changes_nothing(pair: tuple[State, Input],
-                                                     personality: str) -> None:
+def test_missing_pair_is_refused_and_changes_nothing(
+    pair: tuple[State, Input], personality: str
+) -> None:
     state, verb = pair
     p = PERSONALITIES[personality]
     run = into(personality, state)

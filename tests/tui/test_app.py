@@ -14,9 +14,20 @@ from smtp_sim.tui.widgets.console import Console
 from smtp_sim.tui.widgets.event_list import EventList
 from smtp_sim.tui.widgets.inspector import Inspector
 
-FOOBAR = ["telnet mail.cs.tcd.ie 25", "helo FooBar", "mail from: alice@crepes.fr",
-          "rcpt to: bob@cs.tcd.ie", "data", "To: Someone@S", "From: SomeOneElse@S",
-          "Subject: FooBar", "", "Hello World", ".", "quit"]
+FOOBAR = [
+    "telnet mail.cs.tcd.ie 25",
+    "helo FooBar",
+    "mail from: alice@crepes.fr",
+    "rcpt to: bob@cs.tcd.ie",
+    "data",
+    "To: Someone@S",
+    "From: SomeOneElse@S",
+    "Subject: FooBar",
+    "",
+    "Hello World",
+    ".",
+    "quit",
+]
 
 
 async def type_line(pilot, line: str) -> None:
@@ -102,8 +113,11 @@ async def test_injecting_a_fault_makes_the_queue_grow():
         from smtp_sim.tui.commands import FaultCommands
 
         provider = FaultCommands(app.screen)
-        _name, _, callback = next(item for item in provider.items()
-                                 if item[0].startswith("Fault: take mail.cs.tcd.ie down"))
+        _name, _, callback = next(
+            item
+            for item in provider.items()
+            if item[0].startswith("Fault: take mail.cs.tcd.ie down")
+        )
         callback()  # what choosing it in the command palette does
         while app.playback.world.now < 120 and app.playback.step_forward():
             pass
@@ -152,20 +166,31 @@ async def test_markup_in_typed_text_is_shown_literally(store):
         assert "[bold]not bold[/bold]" in typed.plain
         assert "^[[31m" in typed.plain  # the escape made visible, caret notation
         assert "\x1b" not in typed.plain
-        assert not any(span.style == "bold" and typed.plain[span.start:span.end] == "not bold"
-                       for span in typed.spans)
+        assert not any(
+            span.style == "bold" and typed.plain[span.start : span.end] == "not bold"
+            for span in typed.spans
+        )
 
 
 # The random keys as Pilot.press sends them: (key, character). The same 62 keys in the same
 # order as the list this test first drew from, so Random(42) gives the same 5,000 keys.
-RANDOM_KEYS = ([(c, c) for c in "abcdefghijklmnopqrstuvwxyz0123456789"] +
-               [("space", " "), ("full_stop", "."), ("colon", ":"), ("less_than_sign", "<"),
-                ("greater_than_sign", ">"), ("at", "@"), ("slash", "/")] +
-               [(k, None) for k in ("enter", "up", "down", "left", "right")] +
-               [("tab", "\t"), ("backspace", "\b")] +
-               [(k, None) for k in ("f2", "f3", "f4", "f6", "f7", "f8", "f10")] +
-               [("escape", "\x1b")] +
-               [(k, None) for k in ("pageup", "pagedown", "home", "end")])
+RANDOM_KEYS = (
+    [(c, c) for c in "abcdefghijklmnopqrstuvwxyz0123456789"]
+    + [
+        ("space", " "),
+        ("full_stop", "."),
+        ("colon", ":"),
+        ("less_than_sign", "<"),
+        ("greater_than_sign", ">"),
+        ("at", "@"),
+        ("slash", "/"),
+    ]
+    + [(k, None) for k in ("enter", "up", "down", "left", "right")]
+    + [("tab", "\t"), ("backspace", "\b")]
+    + [(k, None) for k in ("f2", "f3", "f4", "f6", "f7", "f8", "f10")]
+    + [("escape", "\x1b")]
+    + [(k, None) for k in ("pageup", "pagedown", "home", "end")]
+)
 
 
 def random_keys(n: int = 5000, seed: int = 42) -> list[tuple[str, str | None]]:
@@ -182,8 +207,10 @@ async def settle(app, timeout: float = 10.0) -> None:
         await asyncio.sleep(0)
         if app.return_code is not None:
             return
-        nodes = [app, *(node for screen in app.screen_stack
-                        for node in screen.walk_children(with_self=True))]
+        nodes = [
+            app,
+            *(node for screen in app.screen_stack for node in screen.walk_children(with_self=True)),
+        ]
         if not any(node.message_queue_size for node in nodes):
             return
         assert time.monotonic() < deadline, "the app never settled"
@@ -224,8 +251,9 @@ async def test_a_returning_student_is_told_where_they_got_to(store):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         texts = [n.message for n in app._notifications]
-        assert any("2 of 8 steps" in t and "telnet mail.cs.tcd.ie 25" in t
-                   and "helo" in t for t in texts), texts  # which lines to type again
+        assert any(
+            "2 of 8 steps" in t and "telnet mail.cs.tcd.ie 25" in t and "helo" in t for t in texts
+        ), texts  # which lines to type again
     fresh = SmtpSimApp(lesson, store=ProgressStore(store.path.parent / "other.json"))
     async with fresh.run_test(size=(120, 40)) as pilot:
         await pilot.pause()

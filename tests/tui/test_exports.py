@@ -21,9 +21,20 @@ from smtp_sim.tui.exports import EXPORT_KINDS, export_filename
 from smtp_sim.tui.widgets.console import Console
 from smtp_sim.world.export import to_text
 
-FOOBAR = ["telnet mail.cs.tcd.ie 25", "helo FooBar", "mail from: alice@crepes.fr",
-          "rcpt to: bob@cs.tcd.ie", "data", "To: Someone@S", "From: SomeOneElse@S",
-          "Subject: FooBar", "", "Hello World", ".", "quit"]
+FOOBAR = [
+    "telnet mail.cs.tcd.ie 25",
+    "helo FooBar",
+    "mail from: alice@crepes.fr",
+    "rcpt to: bob@cs.tcd.ie",
+    "data",
+    "To: Someone@S",
+    "From: SomeOneElse@S",
+    "Subject: FooBar",
+    "",
+    "Hello World",
+    ".",
+    "quit",
+]
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -35,8 +46,11 @@ async def type_line(pilot, line: str) -> None:
 
 
 def foobar_app(tmp_path: Path) -> SmtpSimApp:
-    return SmtpSimApp(load_lesson("foobar"), store=ProgressStore(tmp_path / "progress.json"),
-                      export_dir=tmp_path / "out")
+    return SmtpSimApp(
+        load_lesson("foobar"),
+        store=ProgressStore(tmp_path / "progress.json"),
+        export_dir=tmp_path / "out",
+    )
 
 
 class _Html(HTMLParser):
@@ -259,8 +273,11 @@ async def test_the_student_is_asked_once_and_named_in_the_attempt(tmp_path):
 
 
 def test_the_student_in_an_attempts_file_name():
-    assert export_filename("foobar", "attempt", "21364589") == \
-        "smtp-sim-foobar-attempt-21364589.json"
-    assert export_filename("foobar", "attempt", "Ann / O'Neill") == \
-        "smtp-sim-foobar-attempt-Ann-O-Neill.json"
+    assert (
+        export_filename("foobar", "attempt", "21364589") == "smtp-sim-foobar-attempt-21364589.json"
+    )
+    assert (
+        export_filename("foobar", "attempt", "Ann / O'Neill")
+        == "smtp-sim-foobar-attempt-Ann-O-Neill.json"
+    )
     assert export_filename("foobar", "transcript", "Ann") == "smtp-sim-foobar-transcript.txt"

@@ -38,8 +38,10 @@ def quiz_lesson():
         Quiz(question="Sixth?", choices=["f1", "f2"], correct=1),
     ]
     # (no checks: a quiz about a task is answered only once the task is done)
-    steps = [step.model_copy(update={"quiz": quiz, "checks": []})
-             for step, quiz in zip(lesson.steps, quizzes, strict=False)]
+    steps = [
+        step.model_copy(update={"quiz": quiz, "checks": []})
+        for step, quiz in zip(lesson.steps, quizzes, strict=False)
+    ]
     return lesson.model_copy(update={"steps": steps})
 
 
@@ -218,12 +220,15 @@ async def test_the_quiz_choices_and_the_feedback_are_in_view(store):
 # -- code blocks -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("lesson_id", "step", "line"), [
-    ("mime", 3, 'Content-Type: multipart/mixed; boundary="b"'),
-    ("base64", 3, "6 bits    010011  010110  000101  101110"),
-    ("smuggling", 7, "MAIL FROM:<ceo@bank.example><CR><LF>"),
-    ("open-relay", 5, "From: Alice Liddell <alice@crepes.fr>"),
-])
+@pytest.mark.parametrize(
+    ("lesson_id", "step", "line"),
+    [
+        ("mime", 3, 'Content-Type: multipart/mixed; boundary="b"'),
+        ("base64", 3, "6 bits    010011  010110  000101  101110"),
+        ("smuggling", 7, "MAIL FROM:<ceo@bank.example><CR><LF>"),
+        ("open-relay", 5, "From: Alice Liddell <alice@crepes.fr>"),
+    ],
+)
 @pytest.mark.parametrize("size", [SIZE, (80, 24)])
 async def test_code_blocks_show_whole_lines(store, lesson_id, step, line, size):
     """Every row of a code block fits the panel, and the rows read back (without the
@@ -240,17 +245,20 @@ async def test_code_blocks_show_whole_lines(store, lesson_id, step, line, size):
             label = fence.query_one("#code-content")
             width = label.content_region.width
             assert label.outer_size.width <= fence.content_region.width  # no sideways scroll
-            rows = [strip.text for strip in label.render_lines(
-                Region(0, 0, width, label.content_region.height))]
+            rows = [
+                strip.text
+                for strip in label.render_lines(Region(0, 0, width, label.content_region.height))
+            ]
             assert all(len(row) == width for row in rows)  # (padded to the width)
             lines: list[str] = []
             for row in rows:  # a row continued is full: its spaces at the end count
                 if row.startswith(CONTINUED) and lines:
-                    lines[-1] += row[len(CONTINUED):]
+                    lines[-1] += row[len(CONTINUED) :]
                 else:
                     lines.append(row)
             assert [text.rstrip() for text in lines] == [
-                text.rstrip() for text in fence.code.splitlines()]
+                text.rstrip() for text in fence.code.splitlines()
+            ]
 
 
 def test_code_rows_break_exactly_and_mark_continuations():
@@ -263,8 +271,7 @@ def test_code_rows_break_exactly_and_mark_continuations():
 
     line = Content("MAIL FROM:<ceo@bank.example><CR><LF>")
     rows = code_rows(line, 16)
-    assert [piece.plain for _x, piece in rows] == [
-        "MAIL FROM:<ceo@b", "ank.example><C", "R><LF>"]
+    assert [piece.plain for _x, piece in rows] == ["MAIL FROM:<ceo@b", "ank.example><C", "R><LF>"]
     assert [x for x, _piece in rows] == [0, 16, 30]
     assert code_rows(line, 80) == [(0, line)]
     code = WrappedCode(Content("short\n" + line.plain + "\n\nend"))
@@ -293,8 +300,12 @@ async def test_escape_returns_to_the_console_from_anywhere(store):
     async with app.run_test(size=SIZE) as pilot:
         panel = await open_at(app, pilot, 2)
         console = app.query_one(Console).input
-        for target in (panel.query_one("#short-answer"), panel.query_one("#step-scroll"),
-                       app.query_one("Tabs"), app.query_one("#events")):
+        for target in (
+            panel.query_one("#short-answer"),
+            panel.query_one("#step-scroll"),
+            app.query_one("Tabs"),
+            app.query_one("#events"),
+        ):
             target.focus()
             await pilot.pause()
             assert app.focused is target

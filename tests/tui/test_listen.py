@@ -37,8 +37,11 @@ async def wait_for(pilot, condition, seconds: float = 10.0) -> None:
 
 
 async def test_mail_from_a_real_client_shows_up_live():
-    app = SmtpSimApp(sandbox_lesson("press-send-net"), sandbox=True,
-                     listen=[parse_listen(f"127.0.0.1:0={SERVER}")])
+    app = SmtpSimApp(
+        sandbox_lesson("press-send-net"),
+        sandbox=True,
+        listen=[parse_listen(f"127.0.0.1:0={SERVER}")],
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.live is not None and app.live.running)
         port = app.live.bridge.listeners[0].port
@@ -70,8 +73,13 @@ async def test_mail_from_a_real_client_shows_up_live():
         # The console still works, scheduled and run at wall-clock pace by the bridge.
         app.query_one("Console").input.value = f"telnet {SERVER} 25"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: any(o.reply is not None and o.reply.code == 220
-                                          for o in app.playback.session.terminal.output))
+        await wait_for(
+            pilot,
+            lambda: any(
+                o.reply is not None and o.reply.code == 220
+                for o in app.playback.session.terminal.output
+            ),
+        )
         bridge = app.live.bridge
         await pilot.press("ctrl+q")
         await pilot.pause()
@@ -88,8 +96,11 @@ async def test_a_port_in_use_is_a_notification_not_a_crash():
     blocker = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
     port = blocker.sockets[0].getsockname()[1]
     try:
-        app = SmtpSimApp(sandbox_lesson("press-send-net"), sandbox=True,
-                         listen=[parse_listen(f"127.0.0.1:{port}")])
+        app = SmtpSimApp(
+            sandbox_lesson("press-send-net"),
+            sandbox=True,
+            listen=[parse_listen(f"127.0.0.1:{port}")],
+        )
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause(0.3)
             assert not app.live.running

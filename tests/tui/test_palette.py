@@ -65,8 +65,7 @@ def test_key_labels_are_written_as_people_write_them():
     two_keys = [Binding("f1", "help", "Help"), Binding("question_mark", "help", "Help")]
     assert [item.label for item in key_actions(two_keys)] == ["Help (F1 or ?)"]
     # In the app, ? is typed: only function keys and ctrl combinations are bindings there.
-    assert all(b.key.startswith(("f", "ctrl+")) or b.key == "escape"
-               for b in SmtpSimApp.BINDINGS)
+    assert all(b.key.startswith(("f", "ctrl+")) or b.key == "escape" for b in SmtpSimApp.BINDINGS)
 
 
 async def test_every_binding_is_in_the_palette_and_in_the_help_screen(tmp_path):
@@ -76,8 +75,10 @@ async def test_every_binding_is_in_the_palette_and_in_the_help_screen(tmp_path):
         assert len(names) == len({b.action for b in BINDINGS})  # one command per action
         for binding in BINDINGS:
             assert binding.description, binding
-            assert any(name.startswith(binding.description + " (")
-                       and key_label(binding.key) in name for name in names), binding
+            assert any(
+                name.startswith(binding.description + " (") and key_label(binding.key) in name
+                for name in names
+            ), binding
         assert "Step forward (F7)" in names and "Filter events (Ctrl+F)" in names
         await pilot.press("f1")
         await pilot.pause()
@@ -188,11 +189,17 @@ def test_fit_keys_keeps_the_most_important_in_order():
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 40), (240, 40)])
 @pytest.mark.parametrize("kind", ["sandbox", "lesson"])
 async def test_the_footer_fits_the_width_and_keeps_the_important_keys(size, kind, tmp_path):
-    app = sandbox() if kind == "sandbox" else SmtpSimApp(
-        load_lesson("foobar"), store=ProgressStore(tmp_path / "p.json"))
+    app = (
+        sandbox()
+        if kind == "sandbox"
+        else SmtpSimApp(load_lesson("foobar"), store=ProgressStore(tmp_path / "p.json"))
+    )
     # The sandbox has no steps: no Hint, Prev step or Next step.
-    shown = {b.key for b in BINDINGS if b.show and (
-        kind == "lesson" or b.action not in SmtpSimApp.STEP_ACTIONS)}
+    shown = {
+        b.key
+        for b in BINDINGS
+        if b.show and (kind == "lesson" or b.action not in SmtpSimApp.STEP_ACTIONS)
+    }
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         footer = app.query_one(KeyFooter)

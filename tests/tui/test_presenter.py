@@ -183,8 +183,11 @@ async def test_the_footer_names_what_next_goes_to_in_each_mode():
             assert app.stop_word == word
             labels = [str(key.render()) for key in app.query("FooterKey")]
             assert any(f"Next {word}" in label for label in labels), (ref, labels)
-            assert not any(f"Next {other}" in label for label in labels
-                           for other in {"pause", "step", "stop"} - {word}), (ref, labels)
+            assert not any(
+                f"Next {other}" in label
+                for label in labels
+                for other in {"pause", "step", "stop"} - {word}
+            ), (ref, labels)
             await pilot.press("f1")
             await pilot.pause()
             help_text = app.screen.query_one("Markdown").source

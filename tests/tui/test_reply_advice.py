@@ -15,8 +15,9 @@ async def enter(app, pilot, *lines: str) -> None:
 async def test_a_misspelt_verb_is_named_with_the_command_it_resembles():
     app = SmtpSimApp(load_lesson("foobar"))
     async with app.run_test(size=(120, 40)) as pilot:
-        await enter(app, pilot, "telnet mail.cs.tcd.ie 25", "helo FooBar",
-                    "mial from: alice@crepes.fr")
+        await enter(
+            app, pilot, "telnet mail.cs.tcd.ie 25", "helo FooBar", "mial from: alice@crepes.fr"
+        )
         explained = str(app.query_one("#explain").render())
         # The advice first: on a short screen it may be all that shows (the rest scrolls).
         assert explained.startswith("Next: 'MIAL' is not an SMTP command")
@@ -30,9 +31,13 @@ async def test_the_empty_input_line_suggests_what_fits_the_session():
         line = app.query_one("#line")
         first = app.lesson.steps[0].solution[0]  # this lesson's server, not another one
         assert line.placeholder == f"type here, e.g. {first}"
-        steps = [(first, "an SMTP command"), ("helo me", "an SMTP command"),
-                 ("mail from:<alice@crepes.fr>", "an SMTP command"),
-                 ("rcpt to:<bob@cs.tcd.ie>", "an SMTP command"), ("data", "message text")]
+        steps = [
+            (first, "an SMTP command"),
+            ("helo me", "an SMTP command"),
+            ("mail from:<alice@crepes.fr>", "an SMTP command"),
+            ("rcpt to:<bob@cs.tcd.ie>", "an SMTP command"),
+            ("data", "message text"),
+        ]
         for typed, expected in steps:
             app.query_one("Console").input.value = typed
             await pilot.press("enter")
@@ -45,15 +50,26 @@ async def test_pasted_lines_are_each_entered_as_telnet_sends_them():
 
     app = SmtpSimApp(load_lesson("foobar"))
     async with app.run_test(size=(120, 40)) as pilot:
-        await enter(app, pilot, "telnet mail.cs.tcd.ie 25", "helo FooBar",
-                    "mail from: alice@crepes.fr", "rcpt to: bob@cs.tcd.ie", "data")
+        await enter(
+            app,
+            pilot,
+            "telnet mail.cs.tcd.ie 25",
+            "helo FooBar",
+            "mail from: alice@crepes.fr",
+            "rcpt to: bob@cs.tcd.ie",
+            "data",
+        )
         line = app.query_one("#line")
-        line.post_message(events.Paste("To: Someone@S\r\nSubject: FooBar\r\n\r\n"
-                                       "Hello World\r\n.\r\nqu"))
+        line.post_message(
+            events.Paste("To: Someone@S\r\nSubject: FooBar\r\n\r\nHello World\r\n.\r\nqu")
+        )
         for _ in range(20):
             await pilot.pause(0.05)
-        typed = [entry[1] for entry in app.playback.session.terminal.log
-                 if isinstance(entry, tuple) and entry[0] == "typed"][-5:]
+        typed = [
+            entry[1]
+            for entry in app.playback.session.terminal.log
+            if isinstance(entry, tuple) and entry[0] == "typed"
+        ][-5:]
         assert typed == ["To: Someone@S", "Subject: FooBar", "", "Hello World", "."]
         assert line.value == "qu"  # the unfinished last line waits for Enter
         line.post_message(events.Paste("it"))  # one line: pasted in place, once
@@ -98,8 +114,11 @@ async def test_keys_typed_in_a_burst_make_one_line_per_enter():
             app.post_message(events.Key(key, ch))
         for _ in range(20):
             await pilot.pause(0.05)
-        typed = [entry[1] for entry in app.playback.session.terminal.log
-                 if isinstance(entry, tuple) and entry[0] == "typed"]
+        typed = [
+            entry[1]
+            for entry in app.playback.session.terminal.log
+            if isinstance(entry, tuple) and entry[0] == "typed"
+        ]
         assert typed[-2:] == ["noop", "noop 2"]
         assert app.query_one("#line").value == "he"
 
@@ -154,8 +173,9 @@ async def explained_after(*lines: str) -> list[str]:
 async def test_relay_denied_after_a_domain_typo_is_explained_as_relaying():
     """Issue 15: `rcpt to: bob@cs.tcd.ei` got "554 Transaction failed (at connection: No
     SMTP service here)" as its explanation."""
-    first = (await explained_after("helo FooBar", "mail from: alice@crepes.fr",
-                                   "rcpt to: bob@cs.tcd.ei"))[0]
+    first = (
+        await explained_after("helo FooBar", "mail from: alice@crepes.fr", "rcpt to: bob@cs.tcd.ei")
+    )[0]
     assert first.startswith("Next: Relaying refused: is cs.tcd.ei spelt right?"), first
 
 
@@ -167,8 +187,13 @@ async def test_the_advice_follows_the_session_helo_or_ehlo():
     assert "MAIL FROM" in explained[0] and "EHLO" not in "".join(explained)
     # (Postfix takes MAIL before any greeting; a server that wants one first is answered in
     # the greeting of the session)
-    advice = explain_reply(503, "5.5.1", command="mail from:<a@crepes.fr>",
-                           text="send HELO/EHLO first", greeting="HELO").splitlines()[1]
+    advice = explain_reply(
+        503,
+        "5.5.1",
+        command="mail from:<a@crepes.fr>",
+        text="send HELO/EHLO first",
+        greeting="HELO",
+    ).splitlines()[1]
     assert "HELO and your host's name" in advice and "EHLO" not in advice
 
 

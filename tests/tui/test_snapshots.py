@@ -12,8 +12,17 @@ from smtp_sim.course.progress import ProgressStore
 from smtp_sim.tui.app import SmtpSimApp
 
 SIZE = (120, 40)
-FOOBAR = ["telnet mail.cs.tcd.ie 25", "helo FooBar", "mail from: alice@crepes.fr",
-          "rcpt to: bob@cs.tcd.ie", "data", "Subject: FooBar", "", "Hello World", "."]
+FOOBAR = [
+    "telnet mail.cs.tcd.ie 25",
+    "helo FooBar",
+    "mail from: alice@crepes.fr",
+    "rcpt to: bob@cs.tcd.ie",
+    "data",
+    "Subject: FooBar",
+    "",
+    "Hello World",
+    ".",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -40,8 +49,9 @@ async def _type_foobar(pilot) -> None:
     await _settle(pilot)
 
 
-@pytest.mark.parametrize("tab", ["tab-map", "tab-flow", "tab-events", "tab-mailboxes",
-                                 "tab-queues"])
+@pytest.mark.parametrize(
+    "tab", ["tab-map", "tab-flow", "tab-events", "tab-mailboxes", "tab-queues"]
+)
 def test_main_screen_views(snap_compare, tmp_path, tab):
     async def run_before(pilot):
         await _type_foobar(pilot)
@@ -55,8 +65,11 @@ def test_inspector_on_a_reply(snap_compare, tmp_path):
     async def run_before(pilot):
         await _type_foobar(pilot)
         app = pilot.app
-        record = next(r for r in app.playback.world.trace.records
-                      if r.kind.value == "reply" and 354 in r.get("codes", ()))
+        record = next(
+            r
+            for r in app.playback.world.trace.records
+            if r.kind.value == "reply" and 354 in r.get("codes", ())
+        )
         app._select_record(record)
         await _settle(pilot)
 

@@ -66,8 +66,20 @@ async def test_keys_and_lines_before_the_lesson_is_loaded():
             await pilot.pause()
             assert not app.is_loaded
             assert "Loading lesson" in str(app.query_one("#lesson-loading").render())
-            for key in ("f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10", "ctrl+s",
-                        "ctrl+p", "ctrl+f"):
+            for key in (
+                "f2",
+                "f3",
+                "f4",
+                "f5",
+                "f6",
+                "f7",
+                "f8",
+                "f9",
+                "f10",
+                "ctrl+s",
+                "ctrl+p",
+                "ctrl+f",
+            ):
                 await pilot.press(key)  # nothing to act on yet: nothing happens, no error
             await pilot.pause()
             assert len(app.screen_stack) == 1  # no palette, no export dialog
@@ -80,8 +92,10 @@ async def test_keys_and_lines_before_the_lesson_is_loaded():
             await loaded(pilot)
             # The line typed while loading was entered once the lesson was there.
             assert app.playback.session.terminal.state == "open"
-            assert any("telnet mail.cs.tcd.ie 25" in str(option.prompt)
-                       for option in console.output.options)
+            assert any(
+                "telnet mail.cs.tcd.ie 25" in str(option.prompt)
+                for option in console.output.options
+            )
     finally:
         release.set()
 
@@ -121,6 +135,12 @@ def test_the_first_frame_does_not_import_the_simulation():
         "         'email.message']\n"
         "print(' '.join(m for m in heavy if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         cwd=ROOT, timeout=60, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=True,
+    )
     assert out.stdout.strip() == ""

@@ -31,8 +31,7 @@ def colour_of(widget: Widget, starting: str) -> str:
     ``starting``, as drawn."""
     for y in range(widget.size.height):
         for segment in widget.render_line(y):
-            if segment.text.strip().startswith(starting) and segment.style and \
-                    segment.style.color:
+            if segment.text.strip().startswith(starting) and segment.style and segment.style.color:
                 return Color.from_rich_color(segment.style.color).hex
     raise AssertionError(f"{starting!r} is not on {widget}")
 
@@ -113,8 +112,9 @@ def test_web_visitors_neither_read_nor_write_it(monkeypatch, data_dir):
 def test_theme_option(monkeypatch, capsys):
     given = {}
     monkeypatch.setattr("smtp_sim.tui.launch.launch", lambda *a, **k: given.update(k) or 0)
-    monkeypatch.setattr("smtp_sim.tui.launch.launch_presenter",
-                        lambda *a, **k: given.update(k) or 0)
+    monkeypatch.setattr(
+        "smtp_sim.tui.launch.launch_presenter", lambda *a, **k: given.update(k) or 0
+    )
     for command in (["app"], ["lesson", "foobar"], ["sandbox"], ["present", "demo-journey"]):
         given.clear()
         assert main([*command, "--theme", "nord"]) == 0

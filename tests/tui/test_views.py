@@ -70,8 +70,19 @@ def line_texts(view, count: int | None = None) -> list[str]:
 
 
 def synthetic(start: int, count: int, summary: str = "MAIL FROM:<x@y>") -> list[TraceRecord]:
-    return [TraceRecord(start + i, 100.0 + i * 0.001, Layer.SMTP, Kind.COMMAND, "a", "b",
-                        summary, b"MAIL FROM:<x@y>\r\n") for i in range(count)]
+    return [
+        TraceRecord(
+            start + i,
+            100.0 + i * 0.001,
+            Layer.SMTP,
+            Kind.COMMAND,
+            "a",
+            "b",
+            summary,
+            b"MAIL FROM:<x@y>\r\n",
+        )
+        for i in range(count)
+    ]
 
 
 # -- EventList ----------------------------------------------------------------------------------
@@ -103,8 +114,15 @@ def test_a_narrow_event_list_keeps_room_for_the_summary():
     assert number == 0 and layer == 0  # the kind's colour says the layer
     summary = 75 - (time + 2 * host + kind + 4)
     assert summary >= 30
-    record = TraceRecord(0, 300.0, Layer.QUEUE, Kind.DEFERRED, "smtp.crepes.fr", None,
-                         "A04FCE699 deferred (connection timed out): next try in 5 min")
+    record = TraceRecord(
+        0,
+        300.0,
+        Layer.QUEUE,
+        Kind.DEFERRED,
+        "smtp.crepes.fr",
+        None,
+        "A04FCE699 deferred (connection timed out): next try in 5 min",
+    )
     row = "".join(segment.text for segment in view.render_row(record, 75))
     assert "A04FCE699 deferred (connection timed" in row
 
@@ -120,8 +138,9 @@ async def test_event_list_filters_by_layer_and_host():
         assert list(view.rows) == smtp
         view.set_filter(host="mx1.example.org")  # the layer filter stays
         assert view.layers == {Layer.SMTP} and view.host == "mx1.example.org"
-        assert view.rows and all(r.layer is Layer.SMTP and "mx1.example.org" in (r.src, r.dst)
-                                 for r in view.rows)
+        assert view.rows and all(
+            r.layer is Layer.SMTP and "mx1.example.org" in (r.src, r.dst) for r in view.rows
+        )
         view.set_filter(layers=None)
         assert any(r.layer is Layer.TCP for r in view.rows)
         assert all("mx1.example.org" in (r.src, r.dst) for r in view.rows)
@@ -193,8 +212,16 @@ async def test_event_list_shows_untrusted_text_literally():
     view = EventList()
     async with ViewApp(view).run_test(size=SIZE) as pilot:
         view.reset(world)
-        evil = TraceRecord(len(world.trace), 1.0, Layer.SMTP, Kind.COMMAND, "pc.crepes.fr",
-                           "smtp.crepes.fr", NASTY, NASTY.encode() + b"\r\n")
+        evil = TraceRecord(
+            len(world.trace),
+            1.0,
+            Layer.SMTP,
+            Kind.COMMAND,
+            "pc.crepes.fr",
+            "smtp.crepes.fr",
+            NASTY,
+            NASTY.encode() + b"\r\n",
+        )
         view.advance(world, [evil])
         await pilot.pause()
         last = line_texts(view)[-1]
@@ -206,8 +233,9 @@ async def test_event_list_shows_untrusted_text_literally():
 def app_text(view) -> str:
     """What the terminal shows, from the SVG screenshot's text."""
     svg = view.app.export_screenshot()
-    return svg.replace("&#160;", " ").replace("&lt;", "<").replace("&gt;", ">").replace(
-        "&amp;", "&")
+    return (
+        svg.replace("&#160;", " ").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    )
 
 
 # -- FlowDiagram --------------------------------------------------------------------------------
@@ -219,12 +247,22 @@ async def test_flow_diagram_lanes_arrows_and_layers():
     async with ViewApp(view).run_test(size=SIZE) as pilot:
         view.reset(world)
         await pilot.pause()
-        assert view.lanes == ["pc.crepes.fr", "smtp.crepes.fr", "mail.cs.tcd.ie",
-                              "pc.cs.tcd.ie", "mx1.example.org"]
+        assert view.lanes == [
+            "pc.crepes.fr",
+            "smtp.crepes.fr",
+            "mail.cs.tcd.ie",
+            "pc.cs.tcd.ie",
+            "mx1.example.org",
+        ]
         assert all(r.layer in (Layer.SMTP, Layer.POP3) for r in view.rows)
         view.advance(world, run_on(world, 60))
-        assert view.lanes[:5] == ["pc.crepes.fr", "smtp.crepes.fr", "mail.cs.tcd.ie",
-                                  "pc.cs.tcd.ie", "mx1.example.org"]  # stable
+        assert view.lanes[:5] == [
+            "pc.crepes.fr",
+            "smtp.crepes.fr",
+            "mail.cs.tcd.ie",
+            "pc.cs.tcd.ie",
+            "mx1.example.org",
+        ]  # stable
         assert view.row_count == sum(1 for r in world.trace if r.layer is Layer.SMTP)
         xs = [view.lane_x(host) for host in view.lanes]
         width = view.scrollable_content_region.width
@@ -247,7 +285,10 @@ async def test_flow_diagram_lanes_arrows_and_layers():
 
 async def test_flow_diagram_abbreviates_names_when_lanes_are_close():
     assert abbreviate(["pc.crepes.fr", "smtp.crepes.fr", "pc.cs.tcd.ie"], 9) == [
-        "pc.crepes", "smtp", "pc.cs"]
+        "pc.crepes",
+        "smtp",
+        "pc.cs",
+    ]
     assert abbreviate(["a.example", "b.example"], 20) == ["a.example", "b.example"]
     assert abbreviate(["verylonghostname.x"], 5) == ["very…"]
     world = classroom(60)
@@ -295,13 +336,18 @@ async def test_network_map_draws_topology_queues_connections_and_the_flow():
         assert view.open_connections() == 1 and "open connections: 1" in text
         assert view.in_flight is not None and view.in_flight.layer is Layer.SMTP
         assert set(view.active_links) == {
-            ("smtp.crepes.fr", "gw.crepes.fr"), ("gw.crepes.fr", "ix.example.net"),
-            ("gw.cs.tcd.ie", "ix.example.net"), ("mail.cs.tcd.ie", "gw.cs.tcd.ie")}
+            ("smtp.crepes.fr", "gw.crepes.fr"),
+            ("gw.crepes.fr", "ix.example.net"),
+            ("gw.cs.tcd.ie", "ix.example.net"),
+            ("mail.cs.tcd.ie", "gw.cs.tcd.ie"),
+        }
         view.advance(world, run_on(world, 60))
         text = "\n".join(view.lines)
         assert "queue: 1" not in text and view.open_connections() == 0
-        assert set(view.active_links) == {("pc.cs.tcd.ie", "gw.cs.tcd.ie"),
-                                          ("mail.cs.tcd.ie", "gw.cs.tcd.ie")}
+        assert set(view.active_links) == {
+            ("pc.cs.tcd.ie", "gw.cs.tcd.ie"),
+            ("mail.cs.tcd.ie", "gw.cs.tcd.ie"),
+        }
 
 
 async def test_network_map_marks_what_is_down_and_fits_narrow_widths():
@@ -329,8 +375,12 @@ def test_spanning_trees_start_at_the_busiest_router_and_keep_loop_links():
     roots, extra = spanning_trees(hosts, world.network.links, roles)
     assert [r.host for r in roots] == ["ix.example.net"] and extra == []
     assert [c.host for c in roots[0].children] == [
-        "gw.crepes.fr", "gw.cs.tcd.ie", "gw.example.org", "mx2.example.org",
-        "ns.example.net"]
+        "gw.crepes.fr",
+        "gw.cs.tcd.ie",
+        "gw.example.org",
+        "mx2.example.org",
+        "ns.example.net",
+    ]
     world.add_link("mx2.example.org", "gw.example.org")  # a loop
     roots, extra = spanning_trees(hosts, world.network.links, roles)
     assert [(link.a, link.b) for link in extra] == [("mx2.example.org", "gw.example.org")]
@@ -363,8 +413,11 @@ async def test_inspector_shows_message_content_headers_mime_and_encodings():
     world = classroom(60)
     view = Inspector()
     async with ViewApp(view).run_test(size=(140, 60)) as pilot:
-        content = next(r for r in world.trace if r.kind is Kind.CONTENT and r.message == "m2"
-                       and r.src == "smtp.crepes.fr")
+        content = next(
+            r
+            for r in world.trace
+            if r.kind is Kind.CONTENT and r.message == "m2" and r.src == "smtp.crepes.fr"
+        )
         view.show(content, world)
         await pilot.pause()
         text = "\n".join(view.lines)
@@ -381,7 +434,7 @@ async def test_inspector_shows_message_content_headers_mime_and_encodings():
         view.show(stored, world)
         text = "\n".join(view.lines)
         assert text.index("hop 2 (last)") < text.index("hop 1 (first)")
-        assert "from smtp.crepes.fr" in text[text.index("hop 2"):text.index("hop 1")]
+        assert "from smtp.crepes.fr" in text[text.index("hop 2") : text.index("hop 1")]
 
 
 async def test_inspector_shows_bytes_literally_and_marks_bare_line_feeds():
@@ -389,8 +442,9 @@ async def test_inspector_shows_bytes_literally_and_marks_bare_line_feeds():
     view = Inspector()
     async with ViewApp(view).run_test(size=SIZE) as pilot:
         data = NASTY.encode() + b"\r\nsmuggled\n.\r\n"
-        record = TraceRecord(99, 1.0, Layer.SMTP, Kind.CONTENT, "pc.crepes.fr",
-                             "smtp.crepes.fr", NASTY, data)
+        record = TraceRecord(
+            99, 1.0, Layer.SMTP, Kind.CONTENT, "pc.crepes.fr", "smtp.crepes.fr", NASTY, data
+        )
         view.show(record, world)
         await pilot.pause()
         text = "\n".join(view.lines)
@@ -415,8 +469,12 @@ async def test_mailbox_view_lists_mailboxes_and_reads_a_message():
         assert view.message_count("bob@cs.tcd.ie") == 2
         view.advance(world, run_on(world, 60))
         await pilot.pause()
-        assert view.mailbox_addresses() == ["alice@crepes.fr", "bob@cs.tcd.ie",
-                                            "carol@example.org", "dave@cs.tcd.ie"]
+        assert view.mailbox_addresses() == [
+            "alice@crepes.fr",
+            "bob@cs.tcd.ie",
+            "carol@example.org",
+            "dave@cs.tcd.ie",
+        ]
         assert view.message_count("bob@cs.tcd.ie") == 3
         view.select_message("bob@cs.tcd.ie", 2)
         await pilot.pause()
@@ -435,8 +493,14 @@ async def test_mailbox_view_shows_subjects_and_bodies_literally():
         box = world.mailbox("dave@cs.tcd.ie")
         data = (f"From: Mallory <m@evil.test>\r\nSubject: {NASTY}\r\n\r\n{NASTY}\r\n").encode()
         stored = box.deliver(data, "m@evil.test", world.now)
-        record = world.record(Layer.MAILBOX, Kind.STORED, "mail.cs.tcd.ie", None, "stored",
-                              info=(("mailbox", box.address), ("uid", stored.uid)))
+        record = world.record(
+            Layer.MAILBOX,
+            Kind.STORED,
+            "mail.cs.tcd.ie",
+            None,
+            "stored",
+            info=(("mailbox", box.address), ("uid", stored.uid)),
+        )
         view.advance(world, [record])
         await pilot.pause()
         assert view.message_count("dave@cs.tcd.ie") == 2
@@ -474,8 +538,9 @@ async def test_queue_view_updates_entries_in_place():
         await pilot.pause()
         entries = view.entries()
         assert view.row_count == len(entries) == 4
-        key = "smtp.crepes.fr/" + next(e.queue_id for h, e in entries if e.recipients == [
-            "rob@cs.tcd.ie"])
+        key = "smtp.crepes.fr/" + next(
+            e.queue_id for h, e in entries if e.recipients == ["rob@cs.tcd.ie"]
+        )
         assert str(view.get_cell(key, "state")) == "active"
         view.advance(world, run_on(world, 60))
         await pilot.pause()

@@ -30,10 +30,20 @@ def build(seed: int = 1, **mta_kwargs) -> World:
     w.zone.add_mx("cs.tcd.ie", 10, "mail.cs.tcd.ie")
     w.zone.add_mx("example.org", 10, "mx1.example.org")
     w.zone.add_mx("example.org", 20, "mx2.example.org")
-    w.add_mta("smtp.crepes.fr", domains=["crepes.fr"], users={"alice": "Alice Liddell"},
-              relay_clients=["pc.crepes.fr"], **mta_kwargs)
-    w.add_mta("mail.cs.tcd.ie", personality="postfix-1.1", domains=["cs.tcd.ie"],
-              users={"bob": "Bob Smith"}, lists={"staff": ["bob", "alice@crepes.fr"]})
+    w.add_mta(
+        "smtp.crepes.fr",
+        domains=["crepes.fr"],
+        users={"alice": "Alice Liddell"},
+        relay_clients=["pc.crepes.fr"],
+        **mta_kwargs,
+    )
+    w.add_mta(
+        "mail.cs.tcd.ie",
+        personality="postfix-1.1",
+        domains=["cs.tcd.ie"],
+        users={"bob": "Bob Smith"},
+        lists={"staff": ["bob", "alice@crepes.fr"]},
+    )
     w.add_mta("mx1.example.org", domains=["example.org"], users={"carol": "Carol"})
     # The backup MX relays for example.org: it queues and forwards to the primary.
     w.add_mta("mx2.example.org", domains=[], users={}, open_relay=True)

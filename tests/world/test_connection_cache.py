@@ -19,8 +19,11 @@ def _send_at(world, times):
 
 
 def _relay_syns(world):
-    return [r for r in world.trace
-            if r.layer is Layer.TCP and r.kind is Kind.SYN and r.src == RELAY and r.dst == FINAL]
+    return [
+        r
+        for r in world.trace
+        if r.layer is Layer.TCP and r.kind is Kind.SYN and r.src == RELAY and r.dst == FINAL
+    ]
 
 
 def _bob(world):
@@ -40,7 +43,10 @@ def test_with_the_cache_messages_share_one_connection_and_it_quits_when_idle():
     _send_at(world, [0.0, 1.0, 2.0])  # each after the one before has gone
     world.run()
     assert [m.data.split(b"Subject: ")[1][:6] for m in _bob(world)] == [
-        b"note 0", b"note 1", b"note 2"]
+        b"note 0",
+        b"note 1",
+        b"note 2",
+    ]
     (syn,) = _relay_syns(world)
     conn = syn.conn
     on_conn = [r for r in world.trace if r.conn == conn and r.layer is Layer.SMTP]
@@ -139,10 +145,17 @@ def test_a_bad_cache_time_names_the_key():
     assert "connection_cache" in str(err.value) and "cache.toml" in str(err.value)
 
 
-@pytest.mark.parametrize(("seconds", "text"), [
-    (30, "30 s"), (90, "1.5 min"), (300, "5 min"), (4000, "67 min"), (7200, "2 h"),
-    (9000, "2.5 h"),
-])
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (30, "30 s"),
+        (90, "1.5 min"),
+        (300, "5 min"),
+        (4000, "67 min"),
+        (7200, "2 h"),
+        (9000, "2.5 h"),
+    ],
+)
 def test_retry_delays_read_as_a_person_says_them(seconds, text):
     from smtp_sim.world.relay import _wait_text
 

@@ -9,8 +9,10 @@ from smtp_sim.world.export import record_lines, to_jsonl, to_text, wire_lines
 from smtp_sim.world.scenario import build_world, load_scenario
 from smtp_sim.world.trace import Kind, Layer, TraceRecord
 
-LINE = re.compile(r"^\[ *\d+\.\d{3}\] (===|\*\*\*| ->|<- |<\*\*) "
-                  r"((TCP|DNS|SMTP|POP3|QUEUE|MAILBOX|FAULT) )?\S+( -> \S+)?:( .*)?$")
+LINE = re.compile(
+    r"^\[ *\d+\.\d{3}\] (===|\*\*\*| ->|<- |<\*\*) "
+    r"((TCP|DNS|SMTP|POP3|QUEUE|MAILBOX|FAULT) )?\S+( -> \S+)?:( .*)?$"
+)
 
 
 @pytest.fixture(scope="module")
@@ -47,25 +49,40 @@ def test_the_slides_conversation_reads_like_swaks(text):
     ]
     for line in expected:
         assert line in lines, line
-    assert any(line.startswith("[") and "<-  mail.cs.tcd.ie -> smtp.crepes.fr: 220 "
-               "mail.cs.tcd.ie ESMTP Postfix (1.1.13)" in line for line in lines)
+    assert any(
+        line.startswith("[")
+        and "<-  mail.cs.tcd.ie -> smtp.crepes.fr: 220 mail.cs.tcd.ie ESMTP Postfix (1.1.13)"
+        in line
+        for line in lines
+    )
 
 
 def test_errors_are_marked(text):
-    assert re.search(r"^\[ *15\.\d+\] <\*\* mail\.cs\.tcd\.ie -> smtp\.crepes\.fr: 550 "
-                     r"<rob@cs\.tcd\.ie>: User unknown$", text, re.M)
-    assert re.search(r"^\[ *15\.\d+\] \*\*\* QUEUE smtp\.crepes\.fr: \S+ bounced to "
-                     r"<alice@crepes\.fr>", text, re.M)
-    assert re.search(r"^\[ *0\.\d+\] === DNS ns\.example\.net -> smtp\.crepes\.fr: MX "
-                     r"cs\.tcd\.ie: 10 mail\.cs\.tcd\.ie$", text, re.M)
+    assert re.search(
+        r"^\[ *15\.\d+\] <\*\* mail\.cs\.tcd\.ie -> smtp\.crepes\.fr: 550 "
+        r"<rob@cs\.tcd\.ie>: User unknown$",
+        text,
+        re.M,
+    )
+    assert re.search(
+        r"^\[ *15\.\d+\] \*\*\* QUEUE smtp\.crepes\.fr: \S+ bounced to "
+        r"<alice@crepes\.fr>",
+        text,
+        re.M,
+    )
+    assert re.search(
+        r"^\[ *0\.\d+\] === DNS ns\.example\.net -> smtp\.crepes\.fr: MX "
+        r"cs\.tcd\.ie: 10 mail\.cs\.tcd\.ie$",
+        text,
+        re.M,
+    )
 
 
 def test_wire_lines_give_back_the_exact_bytes(world):
     wire = [r for r in world.trace if r.kind in (Kind.COMMAND, Kind.REPLY, Kind.CONTENT)]
     assert len(wire) > 100
     for record in wire:
-        shown = [line.split(": ", 1)[1] if ": " in line else "" for line in
-                 record_lines(record)]
+        shown = [line.split(": ", 1)[1] if ": " in line else "" for line in record_lines(record)]
         assert "\r\n".join(shown) + "\r\n" == record.data.decode(), record
 
 
@@ -74,18 +91,22 @@ def test_bare_cr_and_lf_are_made_visible():
     # a client that stops after a dot but before its CR LF did not end the data
     assert wire_lines(b"body\r\n.") == ["body", ".<no line end>"]
     assert wire_lines(b"") == []
-    record = TraceRecord(0, 1.5, Layer.SMTP, Kind.CONTENT, "evil.test", "mx.test", "content",
-                         data=b"x\n.\r\n.\r\n")
-    assert record_lines(record) == ["[  1.500]  -> evil.test -> mx.test: x<LF>.",
-                                    "[  1.500]  -> evil.test -> mx.test: ."]
+    record = TraceRecord(
+        0, 1.5, Layer.SMTP, Kind.CONTENT, "evil.test", "mx.test", "content", data=b"x\n.\r\n.\r\n"
+    )
+    assert record_lines(record) == [
+        "[  1.500]  -> evil.test -> mx.test: x<LF>.",
+        "[  1.500]  -> evil.test -> mx.test: .",
+    ]
 
 
 def test_escape_sequences_from_a_client_never_reach_the_terminal():
     # A real client (smtp-sim serve prints this transcript live) sends a screen clear, a
     # colour, a window title ending in BEL, a NUL and a byte that is not UTF-8.
     evil = b"HELO \x1b[2J\x1b[41mHACKED\x1b[0m\x1b]2;pwned\x07\x00 caf\xc3\xa9 \xff\tok\r\n"
-    record = TraceRecord(0, 0.0, Layer.SMTP, Kind.COMMAND, "client-127.0.0.1", "mx.test",
-                         "HELO \x1b[2J", data=evil)
+    record = TraceRecord(
+        0, 0.0, Layer.SMTP, Kind.COMMAND, "client-127.0.0.1", "mx.test", "HELO \x1b[2J", data=evil
+    )
     [line] = record_lines(record)
     assert line.endswith("HELO ^[[2J^[[41mHACKED^[[0m^[]2;pwned^G^@ café \\xFF\tok")
     info = TraceRecord(1, 0.0, Layer.SMTP, Kind.NOTE, "mx.test", None, "said \x1b[2J\x9b")

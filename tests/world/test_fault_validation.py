@@ -79,42 +79,114 @@ FAULT_LINE = NETWORK.count("\n") + 2  # the [[faults]] header is written after o
 
 # (the fault's keys, the key path reported, words of the message, words of what is expected)
 BAD_FAULTS = [
-    ({"kind": "host-down", "host": "nosuch"}, "faults[0].host", "no host named 'nosuch'",
-     "a host of this network: pc.a.test, mail.a.test"),
-    ({"kind": "host-down", "host": "mx.b.tst"}, "faults[0].host",
-     "no host named 'mx.b.tst'; did you mean 'mx.b.test'?", "a host of this network"),
-    ({"kind": "host-down"}, "faults[0].host", "fault host-down needs host=...",
-     "the name of a host"),
-    ({"kind": "host-down", "host": "mx.b.test", "hots": "x"}, "faults[0].hots",
-     "unknown key 'hots' for fault host-down", "the parameters of host-down: host"),
-    ({"kind": "host-sideways", "host": "mx.b.test"}, "faults[0].kind",
-     "unknown fault kind 'host-sideways'", "one of host-down, host-up"),
-    ({"kind": "dns-failure", "domain": "b.test", "failure": "explode"}, "faults[0].failure",
-     "the string 'explode' is not a DNS failure", "one of nxdomain, no-mx, servfail, clear"),
-    ({"kind": "loss", "a": "mx.b.test", "b": "ix.test", "probability": 7},
-     "faults[0].probability", "the number 7 is out of range", "from 0 up to (not including) 1"),
-    ({"kind": "loss", "a": "mx.b.test", "b": "ix.test", "probability": "lots"},
-     "faults[0].probability", "the string 'lots' is not a number", "from 0 up to"),
-    ({"kind": "link-down", "a": "mx.b.test", "b": "pc.a.test"}, "faults[0]",
-     "no link between mx.b.test and pc.a.test", "two hosts joined by a [[links]] entry"),
-    ({"kind": "mailbox-full", "address": "zed@b.test"}, "faults[0].address",
-     "no mailbox 'zed@b.test'", "the address of a user with a mailbox: ann@a.test, ben@b.test"),
-    ({"kind": "reply", "host": "mx.b.test", "stage": "rcpt", "code": 999}, "faults[0].code",
-     "999 is not a 4xx or 5xx code", "a reply code from 400 to 599"),
-    ({"kind": "reply", "host": "mx.b.test", "stage": "lunch", "code": 450}, "faults[0].stage",
-     "the string 'lunch' is not a stage", "one of connect, helo, mail, rcpt, data, end-of-data"),
-    ({"kind": "reply", "host": "pc.a.test", "stage": "rcpt", "code": 450}, "faults[0].host",
-     "pc.a.test is not a mail server", "a host with a mail server: mail.a.test, mx.b.test"),
-    ({"kind": "reply", "host": "mx.b.test", "stage": "rcpt", "code": 450, "enhanced": "4.2"},
-     "faults[0].enhanced", "the string '4.2' is not an enhanced status code", "like 4.2.0"),
-    ({"kind": "slow-server", "host": "mx.b.test", "delay": "soon"}, "faults[0].delay",
-     "cannot read 'soon' as a duration", "a number with a unit"),
-    ({"kind": "latency", "a": "mail.a.test", "b": "ix.test", "extra": -1}, "faults[0].extra",
-     "a duration must be zero or more seconds", "a number with a unit"),
-    ({"kind": "open-relay", "host": "mx.b.test", "enabled": "maybe"}, "faults[0].enabled",
-     "the string 'maybe' is not true or false", "true or false"),
-    ({"kind": "busy-relay", "host": "mail.a.test", "cache": "0s"}, "faults[0].cache",
-     "the string '0s' is not more than 0 seconds", "more than 0 seconds"),
+    (
+        {"kind": "host-down", "host": "nosuch"},
+        "faults[0].host",
+        "no host named 'nosuch'",
+        "a host of this network: pc.a.test, mail.a.test",
+    ),
+    (
+        {"kind": "host-down", "host": "mx.b.tst"},
+        "faults[0].host",
+        "no host named 'mx.b.tst'; did you mean 'mx.b.test'?",
+        "a host of this network",
+    ),
+    (
+        {"kind": "host-down"},
+        "faults[0].host",
+        "fault host-down needs host=...",
+        "the name of a host",
+    ),
+    (
+        {"kind": "host-down", "host": "mx.b.test", "hots": "x"},
+        "faults[0].hots",
+        "unknown key 'hots' for fault host-down",
+        "the parameters of host-down: host",
+    ),
+    (
+        {"kind": "host-sideways", "host": "mx.b.test"},
+        "faults[0].kind",
+        "unknown fault kind 'host-sideways'",
+        "one of host-down, host-up",
+    ),
+    (
+        {"kind": "dns-failure", "domain": "b.test", "failure": "explode"},
+        "faults[0].failure",
+        "the string 'explode' is not a DNS failure",
+        "one of nxdomain, no-mx, servfail, clear",
+    ),
+    (
+        {"kind": "loss", "a": "mx.b.test", "b": "ix.test", "probability": 7},
+        "faults[0].probability",
+        "the number 7 is out of range",
+        "from 0 up to (not including) 1",
+    ),
+    (
+        {"kind": "loss", "a": "mx.b.test", "b": "ix.test", "probability": "lots"},
+        "faults[0].probability",
+        "the string 'lots' is not a number",
+        "from 0 up to",
+    ),
+    (
+        {"kind": "link-down", "a": "mx.b.test", "b": "pc.a.test"},
+        "faults[0]",
+        "no link between mx.b.test and pc.a.test",
+        "two hosts joined by a [[links]] entry",
+    ),
+    (
+        {"kind": "mailbox-full", "address": "zed@b.test"},
+        "faults[0].address",
+        "no mailbox 'zed@b.test'",
+        "the address of a user with a mailbox: ann@a.test, ben@b.test",
+    ),
+    (
+        {"kind": "reply", "host": "mx.b.test", "stage": "rcpt", "code": 999},
+        "faults[0].code",
+        "999 is not a 4xx or 5xx code",
+        "a reply code from 400 to 599",
+    ),
+    (
+        {"kind": "reply", "host": "mx.b.test", "stage": "lunch", "code": 450},
+        "faults[0].stage",
+        "the string 'lunch' is not a stage",
+        "one of connect, helo, mail, rcpt, data, end-of-data",
+    ),
+    (
+        {"kind": "reply", "host": "pc.a.test", "stage": "rcpt", "code": 450},
+        "faults[0].host",
+        "pc.a.test is not a mail server",
+        "a host with a mail server: mail.a.test, mx.b.test",
+    ),
+    (
+        {"kind": "reply", "host": "mx.b.test", "stage": "rcpt", "code": 450, "enhanced": "4.2"},
+        "faults[0].enhanced",
+        "the string '4.2' is not an enhanced status code",
+        "like 4.2.0",
+    ),
+    (
+        {"kind": "slow-server", "host": "mx.b.test", "delay": "soon"},
+        "faults[0].delay",
+        "cannot read 'soon' as a duration",
+        "a number with a unit",
+    ),
+    (
+        {"kind": "latency", "a": "mail.a.test", "b": "ix.test", "extra": -1},
+        "faults[0].extra",
+        "a duration must be zero or more seconds",
+        "a number with a unit",
+    ),
+    (
+        {"kind": "open-relay", "host": "mx.b.test", "enabled": "maybe"},
+        "faults[0].enabled",
+        "the string 'maybe' is not true or false",
+        "true or false",
+    ),
+    (
+        {"kind": "busy-relay", "host": "mail.a.test", "cache": "0s"},
+        "faults[0].cache",
+        "the string '0s' is not more than 0 seconds",
+        "more than 0 seconds",
+    ),
 ]
 IDS = [f"{case[0]['kind']}-{case[1]}-{n}" for n, case in enumerate(BAD_FAULTS)]
 
@@ -149,8 +221,9 @@ def _expected_line(source: str, keypath: str) -> int:
 
 
 @pytest.mark.parametrize("fault,keypath,message,expected", BAD_FAULTS, ids=IDS)
-def test_check_reports_a_bad_fault_at_its_line_and_key(tmp_path, capsys, fault, keypath,
-                                                       message, expected):
+def test_check_reports_a_bad_fault_at_its_line_and_key(
+    tmp_path, capsys, fault, keypath, message, expected
+):
     source = _scenario_with(fault)
     path = tmp_path / "bad.toml"
     path.write_text(source, encoding="utf-8")
@@ -165,8 +238,7 @@ def test_check_reports_a_bad_fault_at_its_line_and_key(tmp_path, capsys, fault, 
 
 
 @pytest.mark.parametrize("fault,keypath,message,expected", BAD_FAULTS, ids=IDS)
-def test_run_refuses_a_bad_fault_with_exit_2(tmp_path, capsys, fault, keypath, message,
-                                             expected):
+def test_run_refuses_a_bad_fault_with_exit_2(tmp_path, capsys, fault, keypath, message, expected):
     path = tmp_path / "bad.toml"
     path.write_text(_scenario_with(fault), encoding="utf-8")
     assert main(["run", str(path)]) == 2
@@ -189,7 +261,9 @@ def test_check_says_what_apply_fault_would_say(fault, keypath, message, expected
 
 
 def test_every_mistake_of_a_file_is_reported_at_once(tmp_path, capsys):
-    source = NETWORK + """
+    source = (
+        NETWORK
+        + """
 [[faults]]
 kind = "host-down"
 host = "nosuch"
@@ -200,6 +274,7 @@ a = "mx.b.test"
 b = "ix.test"
 probability = 5
 """
+    )
     path = tmp_path / "bad.toml"
     path.write_text(source, encoding="utf-8")
     assert main(["check", str(path)]) == 2
@@ -210,8 +285,9 @@ probability = 5
 
 
 def test_fault_values_are_checked_even_when_the_network_has_problems(tmp_path, capsys):
-    source = _scenario_with({"kind": "loss", "a": "mx.b.test", "b": "ix.test",
-                             "probability": 2}).replace('host = "mx.b.test"', 'host = "mx9"')
+    source = _scenario_with(
+        {"kind": "loss", "a": "mx.b.test", "b": "ix.test", "probability": 2}
+    ).replace('host = "mx.b.test"', 'host = "mx9"')
     path = tmp_path / "bad.toml"
     path.write_text(source, encoding="utf-8")
     assert main(["check", str(path)]) == 2
@@ -252,24 +328,41 @@ def _lesson(tmp_path, kind, params):
     network = tmp_path / "net.toml"
     network.write_text(NETWORK, encoding="utf-8")
     path = tmp_path / "talk.toml"
-    path.write_text(LESSON.format(scenario=network.as_posix(), kind=kind, params=params),
-                    encoding="utf-8")
+    path.write_text(
+        LESSON.format(scenario=network.as_posix(), kind=kind, params=params), encoding="utf-8"
+    )
     return path
 
 
-@pytest.mark.parametrize("kind,params,keypath,message", [
-    ("host-down", '{ host = "nosuch" }', "timeline[1].params.host", "no host named 'nosuch'"),
-    ("loss", '{ a = "mx.b.test", b = "ix.test", probability = 5 }',
-     "timeline[1].params.probability", "the number 5 is out of range"),
-    ("host-down", "{}", "timeline[1].params.host", "fault host-down needs host=..."),
-    ("host-down", '{ host = "mx.b.test", colour = "red" }', "timeline[1].params.colour",
-     "unknown key 'colour' for fault host-down"),
-    ("link-up", '{ a = "pc.a.test", b = "mx.b.test" }', "timeline[1].params",
-     "no link between pc.a.test and mx.b.test"),
-    ("explode", "{}", "timeline[1].fault", "unknown fault kind 'explode'"),
-])
-def test_timeline_faults_are_checked_like_the_scenarios(tmp_path, capsys, kind, params,
-                                                        keypath, message):
+@pytest.mark.parametrize(
+    "kind,params,keypath,message",
+    [
+        ("host-down", '{ host = "nosuch" }', "timeline[1].params.host", "no host named 'nosuch'"),
+        (
+            "loss",
+            '{ a = "mx.b.test", b = "ix.test", probability = 5 }',
+            "timeline[1].params.probability",
+            "the number 5 is out of range",
+        ),
+        ("host-down", "{}", "timeline[1].params.host", "fault host-down needs host=..."),
+        (
+            "host-down",
+            '{ host = "mx.b.test", colour = "red" }',
+            "timeline[1].params.colour",
+            "unknown key 'colour' for fault host-down",
+        ),
+        (
+            "link-up",
+            '{ a = "pc.a.test", b = "mx.b.test" }',
+            "timeline[1].params",
+            "no link between pc.a.test and mx.b.test",
+        ),
+        ("explode", "{}", "timeline[1].fault", "unknown fault kind 'explode'"),
+    ],
+)
+def test_timeline_faults_are_checked_like_the_scenarios(
+    tmp_path, capsys, kind, params, keypath, message
+):
     path = _lesson(tmp_path, kind, params)
     assert main(["check", str(path)]) == 2
     err = capsys.readouterr().err
@@ -289,7 +382,9 @@ def test_a_good_timeline_fault_passes(tmp_path, capsys):
 
 
 def test_fault_durations_take_units_in_files(tmp_path, capsys):
-    source = NETWORK + """
+    source = (
+        NETWORK
+        + """
 [[faults]]
 kind = "slow-server"
 host = "mx.b.test"
@@ -306,6 +401,7 @@ kind = "busy-relay"
 host = "mail.a.test"
 cache = "1min"
 """
+    )
     path = tmp_path / "units.toml"
     path.write_text(source, encoding="utf-8")
     assert main(["check", str(path)]) == 0
@@ -323,16 +419,33 @@ cache = "1min"
     assert world.mtas["mail.a.test"].connection_cache == 60.0
 
 
-@pytest.mark.parametrize("kind,params,check", [
-    ("slow-server", {"host": "smtp.crepes.fr", "delay": "1.5s"},
-     lambda w: w.mtas["smtp.crepes.fr"].reply_delay == 1.5),
-    ("latency", {"a": "pc.crepes.fr", "b": "smtp.crepes.fr", "extra": "250ms"},
-     lambda w: w.network.link_between("pc.crepes.fr", "smtp.crepes.fr").extra_latency == 0.25),
-    ("busy-relay", {"host": "smtp.crepes.fr", "cache": "2min"},
-     lambda w: w.mtas["smtp.crepes.fr"].connection_cache == 120),
-    ("latency", {"a": "pc.crepes.fr", "b": "smtp.crepes.fr", "extra": 0.5},
-     lambda w: w.network.link_between("pc.crepes.fr", "smtp.crepes.fr").extra_latency == 0.5),
-])
+@pytest.mark.parametrize(
+    "kind,params,check",
+    [
+        (
+            "slow-server",
+            {"host": "smtp.crepes.fr", "delay": "1.5s"},
+            lambda w: w.mtas["smtp.crepes.fr"].reply_delay == 1.5,
+        ),
+        (
+            "latency",
+            {"a": "pc.crepes.fr", "b": "smtp.crepes.fr", "extra": "250ms"},
+            lambda w: (
+                w.network.link_between("pc.crepes.fr", "smtp.crepes.fr").extra_latency == 0.25
+            ),
+        ),
+        (
+            "busy-relay",
+            {"host": "smtp.crepes.fr", "cache": "2min"},
+            lambda w: w.mtas["smtp.crepes.fr"].connection_cache == 120,
+        ),
+        (
+            "latency",
+            {"a": "pc.crepes.fr", "b": "smtp.crepes.fr", "extra": 0.5},
+            lambda w: w.network.link_between("pc.crepes.fr", "smtp.crepes.fr").extra_latency == 0.5,
+        ),
+    ],
+)
 def test_apply_fault_reads_durations_with_units(kind, params, check):
     world = build()
     apply_fault(world, kind, **params)
@@ -346,11 +459,15 @@ def test_console_fault_command_takes_units_and_address_lists():
     session = LessonSession(sandbox_lesson("classroom"))
     answer = session.enter("/fault slow-server host=mail.cs.tcd.ie delay=2s")
     assert answer == "mail.cs.tcd.ie now waits 2 s before each reply"
-    answer = session.enter("/fault reply host=mail.cs.tcd.ie stage=rcpt code=550 "
-                           "addresses=bob@cs.tcd.ie,Carol@cs.tcd.ie")
+    answer = session.enter(
+        "/fault reply host=mail.cs.tcd.ie stage=rcpt code=550 "
+        "addresses=bob@cs.tcd.ie,Carol@cs.tcd.ie"
+    )
     assert answer.endswith("for bob@cs.tcd.ie, carol@cs.tcd.ie")
     assert session.world.mtas["mail.cs.tcd.ie"].faults[-1].addresses == (
-        "bob@cs.tcd.ie", "carol@cs.tcd.ie")
+        "bob@cs.tcd.ie",
+        "carol@cs.tcd.ie",
+    )
     answer = session.enter("/fault loss a=smtp.crepes.fr b=nowhere probability=2")
     assert answer.startswith("/fault: ")
     assert "b: no host named 'nowhere'" in answer
@@ -373,8 +490,7 @@ def test_a_scheduled_fault_that_fails_when_its_time_comes_is_traced_not_raised()
 
 def test_schedule_fault_checks_its_parameters_at_once():
     with pytest.raises(FaultError, match="probability: the number 3 is out of range"):
-        schedule_fault(build(), 5.0, "loss", a="pc.crepes.fr", b="smtp.crepes.fr",
-                       probability=3)
+        schedule_fault(build(), 5.0, "loss", a="pc.crepes.fr", b="smtp.crepes.fr", probability=3)
 
 
 # -- the rules' table --------------------------------------------------------------------------
@@ -385,7 +501,9 @@ def test_check_fault_without_a_world_checks_values_only():
     assert errors == [] and values == {"a": "anywhere", "b": "x", "probability": 0.25}
     _, errors = check_fault("reply", {"host": 3, "stage": "rcpt"})
     assert [(e.key, e.message) for e in errors] == [
-        ("host", "the number 3 is not a name"), ("code", "fault reply needs code=...")]
+        ("host", "the number 3 is not a name"),
+        ("code", "fault reply needs code=..."),
+    ]
 
 
 def test_the_schema_describes_each_fault_kind():
@@ -403,7 +521,9 @@ def test_the_schema_describes_each_fault_kind():
     assert cases["reply"]["properties"]["code"]["maximum"] == 599
     assert cases["busy-relay"]["properties"]["cache"]["default"] == 2.0
     assert cases["dns-down"]["required"] == [] and set(cases["dns-down"]["properties"]) == {
-        "at", "kind"}
+        "at",
+        "kind",
+    }
 
 
 def test_the_authoring_guide_lists_every_fault_kind_and_key():
@@ -411,8 +531,11 @@ def test_the_authoring_guide_lists_every_fault_kind_and_key():
 
     guide = (Path(__file__).resolve().parents[2] / "docs" / "authoring.md").read_text("utf-8")
     section = guide.split("Fault kinds and their keys", 1)[1].split("\n\n", 2)[1]
-    table = {line.split("|")[1]: line.split("|")[2] for line in section.splitlines()
-             if line.startswith("| `")}
+    table = {
+        line.split("|")[1]: line.split("|")[2]
+        for line in section.splitlines()
+        if line.startswith("| `")
+    }
     for name, fault in FAULT_KINDS.items():
         row = next((keys for kinds, keys in table.items() if f"`{name}`" in kinds), None)
         assert row is not None, f"{name} is not in the guide's table of fault kinds"
@@ -421,6 +544,7 @@ def test_the_authoring_guide_lists_every_fault_kind_and_key():
 
 
 # -- lists and aliases (not faults, but checked the same way) ----------------------------------
+
 
 def _with_lists(tmp_path, lists: str):
     from pathlib import Path
@@ -434,8 +558,10 @@ def _with_lists(tmp_path, lists: str):
 
 
 def test_a_list_member_who_is_nobody_is_named(tmp_path, capsys):
-    status, _ = _with_lists(tmp_path, '[[lists]]\naddress = "crew@cs.tcd.ie"\n'
-                                      'members = ["bob", "zed", "carol@example.org"]\n')
+    status, _ = _with_lists(
+        tmp_path,
+        '[[lists]]\naddress = "crew@cs.tcd.ie"\nmembers = ["bob", "zed", "carol@example.org"]\n',
+    )
     assert status == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1, err
@@ -443,9 +569,11 @@ def test_a_list_member_who_is_nobody_is_named(tmp_path, capsys):
 
 
 def test_a_list_that_includes_itself_is_a_loop(tmp_path, capsys):
-    status, _ = _with_lists(tmp_path,
-                            '[[lists]]\naddress = "a@cs.tcd.ie"\nmembers = ["b"]\n\n'
-                            '[[lists]]\naddress = "b@cs.tcd.ie"\nmembers = ["bob", "a"]\n')
+    status, _ = _with_lists(
+        tmp_path,
+        '[[lists]]\naddress = "a@cs.tcd.ie"\nmembers = ["b"]\n\n'
+        '[[lists]]\naddress = "b@cs.tcd.ie"\nmembers = ["bob", "a"]\n',
+    )
     assert status == 2
     err = capsys.readouterr().err
     assert "mail to it would come back to it: a@cs.tcd.ie -> b@cs.tcd.ie -> a@cs.tcd.ie" in err

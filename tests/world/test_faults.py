@@ -46,8 +46,14 @@ def test_mx_fallback_to_backup_while_primary_is_down():
 
 def test_bounce_after_final_failure_is_a_dsn_and_no_bounce_loops():
     w = build()
-    apply_fault(w, "reply", host="mail.cs.tcd.ie", stage="rcpt", code=550,
-                text="5.1.1 <bob@cs.tcd.ie>: Recipient address rejected")
+    apply_fault(
+        w,
+        "reply",
+        host="mail.cs.tcd.ie",
+        stage="rcpt",
+        code=550,
+        text="5.1.1 <bob@cs.tcd.ie>: Recipient address rejected",
+    )
     w.agents["alice@crepes.fr"].send(["bob@cs.tcd.ie"], "doomed", "no")
     w.run(until=600)
     inbox = w.mailbox("alice@crepes.fr").messages
@@ -144,13 +150,15 @@ def test_slow_server_and_latency_delay_replies():
 
 def test_every_fault_kind_applies_and_is_traced():
     params = {
-        "host-down": {"host": "mx1.example.org"}, "host-up": {"host": "mx1.example.org"},
+        "host-down": {"host": "mx1.example.org"},
+        "host-up": {"host": "mx1.example.org"},
         "link-down": {"a": "pc.crepes.fr", "b": "smtp.crepes.fr"},
         "link-up": {"a": "pc.crepes.fr", "b": "smtp.crepes.fr"},
         "latency": {"a": "pc.crepes.fr", "b": "smtp.crepes.fr", "extra": 0.5},
         "loss": {"a": "pc.crepes.fr", "b": "smtp.crepes.fr", "probability": 0.1},
         "dns-failure": {"domain": "example.org", "failure": "nxdomain"},
-        "dns-down": {}, "dns-up": {},
+        "dns-down": {},
+        "dns-up": {},
         "reply": {"host": "smtp.crepes.fr", "stage": "data", "code": 451},
         "clear-replies": {"host": "smtp.crepes.fr"},
         "greylist": {"host": "smtp.crepes.fr"},
@@ -167,14 +175,21 @@ def test_every_fault_kind_applies_and_is_traced():
     assert [r.get("fault") for r in faults] == list(params)
 
 
-@pytest.mark.parametrize("kind,params,message", [
-    ("host-down", {"host": "nowhere"}, "no host named"),
-    ("explode", {}, "unknown fault"),
-    ("reply", {"host": "smtp.crepes.fr", "stage": "lunch", "code": 450}, "'lunch' is not a stage"),
-    ("reply", {"host": "smtp.crepes.fr", "stage": "rcpt", "code": 250}, "4xx or 5xx"),
-    ("link-down", {"a": "pc.crepes.fr", "b": "mx1.example.org"}, "no link"),
-    ("host-down", {"hots": "x"}, "unknown key 'hots'.*did you mean 'host'"),
-])
+@pytest.mark.parametrize(
+    "kind,params,message",
+    [
+        ("host-down", {"host": "nowhere"}, "no host named"),
+        ("explode", {}, "unknown fault"),
+        (
+            "reply",
+            {"host": "smtp.crepes.fr", "stage": "lunch", "code": 450},
+            "'lunch' is not a stage",
+        ),
+        ("reply", {"host": "smtp.crepes.fr", "stage": "rcpt", "code": 250}, "4xx or 5xx"),
+        ("link-down", {"a": "pc.crepes.fr", "b": "mx1.example.org"}, "no link"),
+        ("host-down", {"hots": "x"}, "unknown key 'hots'.*did you mean 'host'"),
+    ],
+)
 def test_bad_faults_explain_themselves(kind, params, message):
     with pytest.raises(FaultError, match=message):
         apply_fault(build(), kind, **params)

@@ -43,8 +43,12 @@ def test_talking_keeps_the_session_and_data_has_three_minutes():
         terminal.type_line("NOOP")
         terminal.run_until_answer()
     assert _replies(terminal) == [220, 250, 250]
-    for line in ("HELO pc.crepes.fr", "MAIL FROM:<alice@crepes.fr>", "RCPT TO:<bob@cs.tcd.ie>",
-                 "DATA"):
+    for line in (
+        "HELO pc.crepes.fr",
+        "MAIL FROM:<alice@crepes.fr>",
+        "RCPT TO:<bob@cs.tcd.ie>",
+        "DATA",
+    ):
         terminal.type_line(line)
         terminal.run_until_answer()
     assert _replies(terminal)[-1] == 354
@@ -80,6 +84,7 @@ def test_only_a_person_is_timed_not_the_mail_programs():
     sessions = [s for mta in world.mtas.values() for s in mta.sessions.values()]
     assert sessions and all(s._idle is None for s in sessions)
     terminal = _connected(world)
-    mine = next(s for s in world.mtas["mail.cs.tcd.ie"].sessions.values()
-                if s.conn is terminal.conn)
+    mine = next(
+        s for s in world.mtas["mail.cs.tcd.ie"].sessions.values() if s.conn is terminal.conn
+    )
     assert mine._idle is not None

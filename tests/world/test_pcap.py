@@ -5,6 +5,7 @@ tcp` gives back the bytes of the trace, and a clean run has no TCP analysis warn
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import socket
 import subprocess
@@ -22,13 +23,16 @@ from smtp_sim.world.trace import Kind, Layer
 
 TSHARK = shutil.which("tshark")
 needs_tshark = pytest.mark.skipif(
-    TSHARK is None, reason="tshark is not installed (Debian: apt-get install tshark); the "
-    "capture is still read back with dpkt by the other tests")
+    TSHARK is None,
+    reason="tshark is not installed (Debian: apt-get install tshark); the "
+    "capture is still read back with dpkt by the other tests",
+)
 
 
 def tshark(path: Path, *args: str) -> str:
-    done = subprocess.run([TSHARK, "-r", str(path), *args], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [TSHARK, "-r", str(path), *args], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -72,20 +76,23 @@ def test_headers_come_from_the_simulated_network(foobar):
     assert flags == [dpkt.tcp.TH_SYN, dpkt.tcp.TH_SYN | dpkt.tcp.TH_ACK, dpkt.tcp.TH_ACK]
     # sequence numbers count the bytes each side sent
     client = [f.data.data for _, f in frames if f.data.data.sport == sport]
-    for before, after in zip(client, client[1:], strict=False):
-        grown = len(before.data) + (1 if before.flags & (dpkt.tcp.TH_SYN | dpkt.tcp.TH_FIN)
-                                    else 0)
+    for before, after in itertools.pairwise(client):
+        grown = len(before.data) + (1 if before.flags & (dpkt.tcp.TH_SYN | dpkt.tcp.TH_FIN) else 0)
         assert after.seq == (before.seq + grown) & 0xFFFFFFFF
-    data = b"".join(r.data for r in world.trace if r.conn == syn.conn and r.src == syn.src
-                    and r.layer is Layer.SMTP)
+    data = b"".join(
+        r.data
+        for r in world.trace
+        if r.conn == syn.conn and r.src == syn.src and r.layer is Layer.SMTP
+    )
     assert b"".join(t.data for t in client) == data
 
 
 def test_dns_is_udp_port_53(classroom):
     world, path = classroom
     udp = [f.data.data for _, f in packets(path) if isinstance(f.data.data, dpkt.udp.UDP)]
-    records = [r for r in world.trace if r.layer is Layer.DNS
-               and r.kind in (Kind.QUERY, Kind.ANSWER)]
+    records = [
+        r for r in world.trace if r.layer is Layer.DNS and r.kind in (Kind.QUERY, Kind.ANSWER)
+    ]
     assert len(udp) == len(records) > 0
     assert all(53 in (u.sport, u.dport) for u in udp)
     answer = dpkt.dns.DNS(udp[1].data)
@@ -105,13 +112,15 @@ def test_run_writes_the_capture(tmp_path, capsys):
 @needs_tshark
 def test_tshark_lists_each_command_and_reply(foobar):
     world, path = foobar
-    out = tshark(path, "-Y", "smtp", "-T", "fields", "-e", "smtp.req.command",
-                 "-e", "smtp.response.code")
+    out = tshark(
+        path, "-Y", "smtp", "-T", "fields", "-e", "smtp.req.command", "-e", "smtp.response.code"
+    )
     seen = [line.split("\t") for line in out.splitlines()]
     commands = [c for c, _ in seen if c]
     codes = [int(code) for _, code in seen if code]
-    expected_commands = [r.data.split()[0].decode().upper() for r in world.trace
-                         if r.kind is Kind.COMMAND]
+    expected_commands = [
+        r.data.split()[0].decode().upper() for r in world.trace if r.kind is Kind.COMMAND
+    ]
     expected_codes = [code for r in world.trace if r.kind is Kind.REPLY for code in r.get("codes")]
     assert [c.upper() for c in commands] == expected_commands
     assert codes == expected_codes
@@ -131,8 +140,11 @@ def test_follow_tcp_gives_back_the_trace_and_no_analysis_warnings(which, request
             if text and all(c in "0123456789abcdef" for c in text):
                 got.append((line.startswith("\t"), bytes.fromhex(text)))
         syn = next(r for r in world.trace if r.kind is Kind.SYN and r.conn == conn)
-        expected = [(r.src != syn.src, r.data) for r in world.trace
-                    if r.conn == conn and r.layer is not Layer.TCP and r.data]
+        expected = [
+            (r.src != syn.src, r.data)
+            for r in world.trace
+            if r.conn == conn and r.layer is not Layer.TCP and r.data
+        ]
         assert _joined(got) == _joined(expected), f"stream {stream}"
 
 
@@ -156,9 +168,21 @@ def test_a_failed_connection_is_a_syn_without_answer(tmp_path):
     world.run(120)
     path = tmp_path / "down.pcapng"
     save_pcapng(world, path)
-    out = tshark(path, "-Y", "tcp.flags.syn == 1 && tcp.flags.ack == 0 && ip.dst == "
-                 + world.network.hosts["mail.cs.tcd.ie"].ip, "-T", "fields", "-e", "tcp.dstport")
+    out = tshark(
+        path,
+        "-Y",
+        "tcp.flags.syn == 1 && tcp.flags.ack == 0 && ip.dst == "
+        + world.network.hosts["mail.cs.tcd.ie"].ip,
+        "-T",
+        "fields",
+        "-e",
+        "tcp.dstport",
+    )
     assert "25" in out.split()  # the relay tries the dead server (and its mail clients, 587)
-    answered = tshark(path, "-Y", "tcp.flags.syn == 1 && tcp.flags.ack == 1 && ip.src == "
-                      + world.network.hosts["mail.cs.tcd.ie"].ip)
+    answered = tshark(
+        path,
+        "-Y",
+        "tcp.flags.syn == 1 && tcp.flags.ack == 1 && ip.src == "
+        + world.network.hosts["mail.cs.tcd.ie"].ip,
+    )
     assert answered == ""

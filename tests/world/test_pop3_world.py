@@ -14,9 +14,13 @@ BODY = "Hello Bob,\n.a line that starts with a dot\n..and one with two\n.\nbye\n
 
 def build(seed: int = 3) -> World:
     w = World(seed=seed)
-    for name, ip in [("pc.crepes.fr", "10.0.1.10"), ("smtp.crepes.fr", "10.0.1.25"),
-                     ("mail.cs.tcd.ie", "10.0.2.25"), ("pc.cs.tcd.ie", "10.0.2.10"),
-                     ("ns.example.net", "10.0.0.53")]:
+    for name, ip in [
+        ("pc.crepes.fr", "10.0.1.10"),
+        ("smtp.crepes.fr", "10.0.1.25"),
+        ("mail.cs.tcd.ie", "10.0.2.25"),
+        ("pc.cs.tcd.ie", "10.0.2.10"),
+        ("ns.example.net", "10.0.0.53"),
+    ]:
         w.add_host(name, ip)
     w.add_link("pc.crepes.fr", "smtp.crepes.fr", 0.002)
     w.add_link("smtp.crepes.fr", "mail.cs.tcd.ie", 0.030)
@@ -25,8 +29,12 @@ def build(seed: int = 3) -> World:
     w.set_dns_server("ns.example.net")
     w.zone.add_mx("crepes.fr", 10, "smtp.crepes.fr")
     w.zone.add_mx("cs.tcd.ie", 10, "mail.cs.tcd.ie")
-    w.add_mta("smtp.crepes.fr", domains=["crepes.fr"], users={"alice": "Alice Liddell"},
-              relay_clients=["pc.crepes.fr"])
+    w.add_mta(
+        "smtp.crepes.fr",
+        domains=["crepes.fr"],
+        users={"alice": "Alice Liddell"},
+        relay_clients=["pc.crepes.fr"],
+    )
     w.add_mta("mail.cs.tcd.ie", domains=["cs.tcd.ie"], users={"bob": "Bob Smith"})
     w.add_agent("pc.crepes.fr", "alice@crepes.fr", "Alice Liddell", "smtp.crepes.fr")
     w.add_agent("pc.cs.tcd.ie", "bob@cs.tcd.ie", "Bob Smith", "mail.cs.tcd.ie")
@@ -42,8 +50,9 @@ def deliver_then_fetch(seed: int = 3, **fetch_kwargs):
     assert box is not None and len(box.messages) == 1
     stored = box.messages[0]
     done = []
-    fetch = fetch_mail(w, w.agents["bob@cs.tcd.ie"], "mail.cs.tcd.ie", on_done=done.append,
-                       **fetch_kwargs)
+    fetch = fetch_mail(
+        w, w.agents["bob@cs.tcd.ie"], "mail.cs.tcd.ie", on_done=done.append, **fetch_kwargs
+    )
     w.run(until=120)
     return w, stored, fetch, done
 
@@ -67,8 +76,14 @@ def test_the_trace_shows_the_pop3_dialogue() -> None:
     w, stored, _, _ = deliver_then_fetch()
     records = pop3_records(w)
     commands = [r.summary for r in records if r.kind is Kind.COMMAND]
-    assert commands == ["USER bob@cs.tcd.ie", f"PASS {DEFAULT_PASSWORD}", "LIST", "RETR 1",
-                        "DELE 1", "QUIT"]
+    assert commands == [
+        "USER bob@cs.tcd.ie",
+        f"PASS {DEFAULT_PASSWORD}",
+        "LIST",
+        "RETR 1",
+        "DELE 1",
+        "QUIT",
+    ]
     replies = [r for r in records if r.kind is Kind.REPLY]
     assert all(r.get("pop3") is True for r in records)
     assert all(r.src == "mail.cs.tcd.ie" and r.dst == "pc.cs.tcd.ie" for r in replies)

@@ -54,9 +54,11 @@ def test_output_file(tmp_path, capsys):
 
 def test_invalid_file_exits_2_with_one_line_problems(tmp_path, capsys):
     bad = tmp_path / "bad.toml"
-    bad.write_text('id = "x"\ntitle = "X"\n\n[[hosts]]\nname = "a.test"\nip = "10.0.0.1"\n'
-                   'role = "client"\ncolour = "blue"\n\n[[links]]\na = "a.test"\nb = "b.test"\n',
-                   encoding="utf-8")
+    bad.write_text(
+        'id = "x"\ntitle = "X"\n\n[[hosts]]\nname = "a.test"\nip = "10.0.0.1"\n'
+        'role = "client"\ncolour = "blue"\n\n[[links]]\na = "a.test"\nb = "b.test"\n',
+        encoding="utf-8",
+    )
     assert main(["run", str(bad)]) == 2
     out, err = capsys.readouterr()
     assert out == ""
@@ -93,9 +95,15 @@ def test_progress_bar_only_on_a_terminal(monkeypatch):
 
 def test_python_dash_m_in_a_pipe():
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-m", "smtp_sim", "run", "classroom", "--format",
-                           "jsonl"], capture_output=True, text=True, env=env, cwd=ROOT,
-                          timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "smtp_sim", "run", "classroom", "--format", "jsonl"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     assert all(json.loads(line) for line in done.stdout.splitlines())

@@ -54,8 +54,12 @@ def test_classroom_is_built_in():
 def test_classroom_loads_and_runs_to_the_end(classroom):
     scenario, world = classroom
     assert scenario.id == "classroom"
-    assert {h.name for h in scenario.hosts} >= {"pc.crepes.fr", "smtp.crepes.fr",
-                                                 "mail.cs.tcd.ie", "ns.example.net"}
+    assert {h.name for h in scenario.hosts} >= {
+        "pc.crepes.fr",
+        "smtp.crepes.fr",
+        "mail.cs.tcd.ie",
+        "ns.example.net",
+    }
     assert world.peek() is None  # nothing left to happen
     for mta in world.mtas.values():
         assert all(e.finished for e in mta.queue.entries.values())
@@ -70,10 +74,10 @@ def test_foobar_reaches_bob_with_one_received_line_per_hop_newest_first(classroo
     assert msg.get_content().strip() == "Hello World"
     received = [" ".join(str(r).split()) for r in msg.get_all("Received")]
     assert len(received) == 2
-    assert received[0].startswith("from smtp.crepes.fr (smtp.crepes.fr [192.0.2.25]) "
-                                  "by mail.cs.tcd.ie (Postfix 1.1.13)")
-    assert received[1].startswith("from pc.crepes.fr (pc.crepes.fr [192.0.2.10]) "
-                                  "by smtp.crepes.fr")
+    assert received[0].startswith(
+        "from smtp.crepes.fr (smtp.crepes.fr [192.0.2.25]) by mail.cs.tcd.ie (Postfix 1.1.13)"
+    )
+    assert received[1].startswith("from pc.crepes.fr (pc.crepes.fr [192.0.2.10]) by smtp.crepes.fr")
     assert msg["Return-Path"] == "<alice@crepes.fr>"
 
 
@@ -156,7 +160,10 @@ def test_primary_mx_down_mail_goes_to_the_backup_which_forwards_later():
     msg = _by_subject(world, "carol@example.org", "Lunch on Friday?")
     hops = [" ".join(str(r).split()) for r in msg.get_all("Received")]
     assert [h.split(" by ")[1].split()[0] for h in hops] == [
-        "mx1.example.org", "mx2.example.org", "mail.cs.tcd.ie"]
+        "mx1.example.org",
+        "mx2.example.org",
+        "mail.cs.tcd.ie",
+    ]
 
 
 NO_MX = """
@@ -209,38 +216,63 @@ subject = "implicit MX"
 """
 
 
-@pytest.mark.parametrize("box, a_record", [
-    ("box.two.test", '[[dns.a]]\nname = "two.test"\nip = "10.0.2.25"\n'),
-    ("two.test", ""),  # the domain's A record is the host's own
-], ids=["a-record", "host-named-like-the-domain"])
+@pytest.mark.parametrize(
+    "box, a_record",
+    [
+        ("box.two.test", '[[dns.a]]\nname = "two.test"\nip = "10.0.2.25"\n'),
+        ("two.test", ""),  # the domain's A record is the host's own
+    ],
+    ids=["a-record", "host-named-like-the-domain"],
+)
 def test_a_domain_without_mx_gets_mail_at_its_a_record(box, a_record):
     world = build_world(parse_scenario(NO_MX.format(box=box, a_record=a_record)))
     world.run()
-    answer = next(r for r in world.trace if r.layer is Layer.DNS and r.kind is Kind.ANSWER
-                  and r.get("name") == "two.test")
+    answer = next(
+        r
+        for r in world.trace
+        if r.layer is Layer.DNS and r.kind is Kind.ANSWER and r.get("name") == "two.test"
+    )
     assert answer.get("fallback") == "A"
     assert _by_subject(world, "v@two.test", "implicit MX")
 
 
 def test_relaying_is_refused_for_a_client_not_in_relay_for():
     scenario = load_scenario("classroom")
-    stranger = scenario.model_copy(update={
-        "hosts": [*scenario.hosts, HostSpec(name="cafe.example.com", ip="192.0.2.200",
-                                            role="client")],
-        "links": [*scenario.links, LinkSpec(a="cafe.example.com", b="ix.example.net",
-                                            latency=0.03)],
-        "users": [*scenario.users, UserSpec(address="eve@crepes.fr", name="Eve",
-                                            client="cafe.example.com")],
-        "messages": [MessageSpec(sender="eve@crepes.fr", to=["bob@cs.tcd.ie"], subject="hi",
-                                 body="from the cafe"),
-                     MessageSpec(sender="eve@crepes.fr", to=["alice@crepes.fr"],
-                                 subject="local", body="local mail is not relaying")],
-    })
+    stranger = scenario.model_copy(
+        update={
+            "hosts": [
+                *scenario.hosts,
+                HostSpec(name="cafe.example.com", ip="192.0.2.200", role="client"),
+            ],
+            "links": [
+                *scenario.links,
+                LinkSpec(a="cafe.example.com", b="ix.example.net", latency=0.03),
+            ],
+            "users": [
+                *scenario.users,
+                UserSpec(address="eve@crepes.fr", name="Eve", client="cafe.example.com"),
+            ],
+            "messages": [
+                MessageSpec(
+                    sender="eve@crepes.fr", to=["bob@cs.tcd.ie"], subject="hi", body="from the cafe"
+                ),
+                MessageSpec(
+                    sender="eve@crepes.fr",
+                    to=["alice@crepes.fr"],
+                    subject="local",
+                    body="local mail is not relaying",
+                ),
+            ],
+        }
+    )
     world = build_world(stranger)
     world.run()
     # (Postfix 3's default smtpd_relay_restrictions end in defer_unauth_destination: 454)
-    replies = [r for r in world.trace if r.kind is Kind.REPLY and r.dst == "cafe.example.com"
-               and 454 in r.get("codes", ())]
+    replies = [
+        r
+        for r in world.trace
+        if r.kind is Kind.REPLY and r.dst == "cafe.example.com" and 454 in r.get("codes", ())
+    ]
     assert len(replies) == 1 and b"Relay access denied" in replies[0].data
     results = [result for _, result in world.agents["eve@crepes.fr"].sent]
     assert not results[0].delivered
@@ -252,16 +284,29 @@ def test_relaying_is_refused_for_a_client_not_in_relay_for():
 # -- durations --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, seconds", [
-    (0, 0.0), (2.5, 2.5), ("30", 30.0), ("2ms", 0.002), ("1.5s", 1.5), ("10min", 600.0),
-    ("5m", 300.0), ("1h", 3600.0), ("5d", 432000.0), ("1h30min", 5400.0), (" 2 s ", 2.0),
-])
+@pytest.mark.parametrize(
+    "text, seconds",
+    [
+        (0, 0.0),
+        (2.5, 2.5),
+        ("30", 30.0),
+        ("2ms", 0.002),
+        ("1.5s", 1.5),
+        ("10min", 600.0),
+        ("5m", 300.0),
+        ("1h", 3600.0),
+        ("5d", 432000.0),
+        ("1h30min", 5400.0),
+        (" 2 s ", 2.0),
+    ],
+)
 def test_durations(text, seconds):
     assert parse_duration(text) == pytest.approx(seconds)
 
 
-@pytest.mark.parametrize("text", ["", "fast", "2 parsecs", "-1", -1, "1.5.s", True, [1],
-                                  "nan", "inf"])
+@pytest.mark.parametrize(
+    "text", ["", "fast", "2 parsecs", "-1", -1, "1.5.s", True, [1], "nan", "inf"]
+)
 def test_bad_durations_say_why(text):
     with pytest.raises(ValueError, match="duration"):
         parse_duration(text)
@@ -317,36 +362,93 @@ def test_the_base_file_is_valid(tmp_path):
     assert load_scenario(path).hosts[1].mta.domains == ["test"]
 
 
-@pytest.mark.parametrize("old, new, line, keypath, words", [
-    ('relay_for = ["a.test"]', 'relay_for = ["a.test"]\npersonalty = "postfix-3"', 17,
-     "hosts[1].mta.personalty", ["unknown key 'personalty'", "did you mean 'personality'"]),
-    ('ip = "10.0.0.2"', "ip = 10", 11, "hosts[1].ip", ["wrong type", "a string"]),
-    ('relay_for = ["a.test"]', 'relay_for = ["a.test"]\npersonality = "exim"', 17,
-     "hosts[1].mta.personality", ["unknown personality 'exim'", "postfix-1.1", "postfix-3",
-                                  "sendmail-8", "sendmail-1988", "rfc5321"]),
-    ('b = "mx.test"', 'b = "mx.tset"', 20, "links[0].b",
-     ["no host named 'mx.tset'", "did you mean 'mx.test'"]),
-    ('latency = "2ms"', 'latency = "2 parsecs"', 21, "links[0].latency",
-     ["'2 parsecs'", "duration", "10min"]),
-    ('role = "mta"', 'role = "mta', 12, "hosts[1]", ["TOML syntax error"]),
-    ('ip = "10.0.0.2"', 'ip = "10.0.0.256"', 11, "hosts[1].ip", ["not an IPv4 address"]),
-    ('ip = "10.0.0.2"\n', "", 9, "hosts[1].ip", ["required key 'ip' is missing"]),
-    ('role = "client"', 'role = "laptop"', 7, "hosts[0].role", ["'laptop'", "'router'"]),
-    ('ip = "10.0.0.2"', 'ip = "10.0.0.1"', 11, "hosts[1].ip", ["used twice"]),
-    ("[[messages]]", '[[users]]\naddress = "w@other.test"\n\n[[messages]]', 28,
-     "users[1].address", ["no MTA serves other.test"]),
-    ('client = "a.test"', "", 28, "messages[0].from", ["has no mail program"]),
-    ('subject = "hi"', 'subjekt = "hi"', 30, "messages[0].subjekt",
-     ["unknown key", "did you mean 'subject'"]),
-    ('id = "t"', 'id = "t"\nstart = "monday"', 2, "start", ["wrong type", "date-time"]),
-    ("[[users]]", '[[dns.mx]]\ndomain = "test"\npriority = 10\nhost = "nowhere.test"\n\n'
-     "[[users]]", 26, "dns.mx[0].host", ["no host named 'nowhere.test'"]),
-], ids=["unknown-key", "bad-type", "unknown-personality", "unknown-host-in-link",
-        "bad-duration", "toml-syntax", "bad-ip", "missing-key", "bad-role", "duplicate-ip",
-        "domain-not-served", "sender-without-client", "typo-in-message", "bad-start",
-        "unknown-mx-host"])
-def test_each_problem_is_one_line_with_file_line_and_key(tmp_path, old, new, line, keypath,
-                                                         words):
+@pytest.mark.parametrize(
+    "old, new, line, keypath, words",
+    [
+        (
+            'relay_for = ["a.test"]',
+            'relay_for = ["a.test"]\npersonalty = "postfix-3"',
+            17,
+            "hosts[1].mta.personalty",
+            ["unknown key 'personalty'", "did you mean 'personality'"],
+        ),
+        ('ip = "10.0.0.2"', "ip = 10", 11, "hosts[1].ip", ["wrong type", "a string"]),
+        (
+            'relay_for = ["a.test"]',
+            'relay_for = ["a.test"]\npersonality = "exim"',
+            17,
+            "hosts[1].mta.personality",
+            [
+                "unknown personality 'exim'",
+                "postfix-1.1",
+                "postfix-3",
+                "sendmail-8",
+                "sendmail-1988",
+                "rfc5321",
+            ],
+        ),
+        (
+            'b = "mx.test"',
+            'b = "mx.tset"',
+            20,
+            "links[0].b",
+            ["no host named 'mx.tset'", "did you mean 'mx.test'"],
+        ),
+        (
+            'latency = "2ms"',
+            'latency = "2 parsecs"',
+            21,
+            "links[0].latency",
+            ["'2 parsecs'", "duration", "10min"],
+        ),
+        ('role = "mta"', 'role = "mta', 12, "hosts[1]", ["TOML syntax error"]),
+        ('ip = "10.0.0.2"', 'ip = "10.0.0.256"', 11, "hosts[1].ip", ["not an IPv4 address"]),
+        ('ip = "10.0.0.2"\n', "", 9, "hosts[1].ip", ["required key 'ip' is missing"]),
+        ('role = "client"', 'role = "laptop"', 7, "hosts[0].role", ["'laptop'", "'router'"]),
+        ('ip = "10.0.0.2"', 'ip = "10.0.0.1"', 11, "hosts[1].ip", ["used twice"]),
+        (
+            "[[messages]]",
+            '[[users]]\naddress = "w@other.test"\n\n[[messages]]',
+            28,
+            "users[1].address",
+            ["no MTA serves other.test"],
+        ),
+        ('client = "a.test"', "", 28, "messages[0].from", ["has no mail program"]),
+        (
+            'subject = "hi"',
+            'subjekt = "hi"',
+            30,
+            "messages[0].subjekt",
+            ["unknown key", "did you mean 'subject'"],
+        ),
+        ('id = "t"', 'id = "t"\nstart = "monday"', 2, "start", ["wrong type", "date-time"]),
+        (
+            "[[users]]",
+            '[[dns.mx]]\ndomain = "test"\npriority = 10\nhost = "nowhere.test"\n\n[[users]]',
+            26,
+            "dns.mx[0].host",
+            ["no host named 'nowhere.test'"],
+        ),
+    ],
+    ids=[
+        "unknown-key",
+        "bad-type",
+        "unknown-personality",
+        "unknown-host-in-link",
+        "bad-duration",
+        "toml-syntax",
+        "bad-ip",
+        "missing-key",
+        "bad-role",
+        "duplicate-ip",
+        "domain-not-served",
+        "sender-without-client",
+        "typo-in-message",
+        "bad-start",
+        "unknown-mx-host",
+    ],
+)
+def test_each_problem_is_one_line_with_file_line_and_key(tmp_path, old, new, line, keypath, words):
     assert old in BASE
     path, problems = _problems(tmp_path, BASE.replace(old, new, 1))
     assert len(problems) == 1, [str(p) for p in problems]
@@ -358,8 +460,9 @@ def test_each_problem_is_one_line_with_file_line_and_key(tmp_path, old, new, lin
 
 
 def test_several_problems_are_all_reported(tmp_path):
-    text = BASE.replace('b = "mx.test"', 'b = "nowhere"').replace('client = "a.test"',
-                                                                 'client = "elsewhere"')
+    text = BASE.replace('b = "mx.test"', 'b = "nowhere"').replace(
+        'client = "a.test"', 'client = "elsewhere"'
+    )
     _, problems = _problems(tmp_path, text)
     assert [p.keypath for p in problems] == ["links[0].b", "users[0].client"]
 
@@ -387,8 +490,16 @@ def test_unknown_builtin_id_lists_the_known_ones():
     assert "classroom" in text and "\n" not in text
 
 
-@pytest.mark.parametrize("data", [b"\xff\xfe not text", b"id = 1\n[[hosts]]\nname = 5\n",
-                                  b"just words", b"[[hosts]]\n[hosts]\n", b""])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\xff\xfe not text",
+        b"id = 1\n[[hosts]]\nname = 5\n",
+        b"just words",
+        b"[[hosts]]\n[hosts]\n",
+        b"",
+    ],
+)
 def test_bad_input_never_raises_anything_but_scenario_error(tmp_path, data):
     path = tmp_path / "bad.toml"
     path.write_bytes(data)
@@ -435,7 +546,7 @@ def test_a_check_of_any_kind_is_named_with_its_key_and_line(tmp_path, capsys):
     from smtp_sim.cli import main
 
     path = tmp_path / "lesson.toml"
-    path.write_text('''id = "mini"
+    path.write_text("""id = "mini"
 title = "Mini"
 summary = "A tiny lesson"
 scenario = "classroom"
@@ -450,25 +561,30 @@ checks = [
   { kind = "mailbox", address = "bob@cs.tcd.ie", subjct = "x" },
   { kind = "state", state = "DATA", now = 3 },
 ]
-''')
+""")
     assert main(["check", str(path)]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert err[0].startswith(f"{path}:13: steps[0].checks[1].subjct: unknown key 'subjct'; "
-                             "did you mean 'subject'?")
-    assert err[1] == (f"{path}:14: steps[0].checks[2].now: wrong type: the number 3 "
-                      "(expected true or false)")
+    assert err[0].startswith(
+        f"{path}:13: steps[0].checks[1].subjct: unknown key 'subjct'; did you mean 'subject'?"
+    )
+    assert err[1] == (
+        f"{path}:14: steps[0].checks[2].now: wrong type: the number 3 (expected true or false)"
+    )
 
 
 def test_a_check_kind_that_does_not_exist_gets_the_nearest_one(tmp_path, capsys):
     from smtp_sim.cli import main
 
     path = tmp_path / "lesson.toml"
-    path.write_text('id = "mini"\ntitle = "Mini"\nsummary = "A tiny lesson"\n'
-                    'scenario = "classroom"\n\n[[steps]]\nid = "hello"\ntitle = "Hello"\n'
-                    'text = "Connect."\nsolution = ["telnet mail.cs.tcd.ie 25"]\n'
-                    'checks = [\n  { kind = "snet", verb = "HELO" },\n]\n')
+    path.write_text(
+        'id = "mini"\ntitle = "Mini"\nsummary = "A tiny lesson"\n'
+        'scenario = "classroom"\n\n[[steps]]\nid = "hello"\ntitle = "Hello"\n'
+        'text = "Connect."\nsolution = ["telnet mail.cs.tcd.ie 25"]\n'
+        'checks = [\n  { kind = "snet", verb = "HELO" },\n]\n'
+    )
     assert main(["check", str(path)]) == 2
     (line,) = capsys.readouterr().err.splitlines()
-    assert line.startswith(f"{path}:12: steps[0].checks[0].kind: unknown kind 'snet'; "
-                           "did you mean 'sent'? (expected one of: sent, data, reply")
-
+    assert line.startswith(
+        f"{path}:12: steps[0].checks[0].kind: unknown kind 'snet'; "
+        "did you mean 'sent'? (expected one of: sent, data, reply"
+    )

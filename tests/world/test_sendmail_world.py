@@ -31,9 +31,20 @@ def test_a_scenario_host_is_greeted_by_its_name():
 
 
 def test_goaway_keeps_vrfy_and_expn_quiet():
-    replies = _replies("verify-expand-net", "pc.crepes.fr", "mail.example.org",
-                       ["VRFY alice", "EXPN staff", "MAIL FROM:<a@crepes.fr>", "EHLO x",
-                        "VRFY carol", "VRFY", "EXPN"])
+    replies = _replies(
+        "verify-expand-net",
+        "pc.crepes.fr",
+        "mail.example.org",
+        [
+            "VRFY alice",
+            "EXPN staff",
+            "MAIL FROM:<a@crepes.fr>",
+            "EHLO x",
+            "VRFY carol",
+            "VRFY",
+            "EXPN",
+        ],
+    )
     vrfy = b"252 2.5.2 Cannot VRFY user; try RCPT to attempt delivery (or try finger)\r\n"
     expn = b"502 5.7.0 Sorry, we do not allow this operation\r\n"
     assert replies[1:4] == [vrfy, expn, b"503 5.0.0 Polite people say HELO first\r\n"]

@@ -23,12 +23,23 @@ def _fill(trace: Trace, count: int) -> list[TraceRecord]:
         }
         layer, kind = (Layer.SMTP, Kind.COMMAND) if i % 2 else (Layer.TCP, Kind.SYN_ACK)
         if i % 7 == 0:
-            trace.append(i * 0.5, layer, kind, "a", "b" if i % 2 else None, f"s{i}",
-                         fields["data"], fields["conn"], fields["message"], fields["info"])
+            trace.append(
+                i * 0.5,
+                layer,
+                kind,
+                "a",
+                "b" if i % 2 else None,
+                f"s{i}",
+                fields["data"],
+                fields["conn"],
+                fields["message"],
+                fields["info"],
+            )
         else:
             trace.add(i * 0.5, layer, kind, "a", "b" if i % 2 else None, f"s{i}", **fields)
-        expected.append(TraceRecord(i, i * 0.5, layer, kind, "a", "b" if i % 2 else None,
-                                    f"s{i}", **fields))
+        expected.append(
+            TraceRecord(i, i * 0.5, layer, kind, "a", "b" if i % 2 else None, f"s{i}", **fields)
+        )
     return expected
 
 

@@ -26,12 +26,19 @@ PROBLEM_CSS = """
 
 def compose_problems(what: str, problems: list[str]) -> ComposeResult:
     # (the theme's $error colour; the problems themselves literally: a file name may hold [)
-    text = Content.assemble((f"{what} has problems:\n\n", "bold $error"),
-                            *(Content(f"  \u2022 {problem}\n") for problem in problems))
+    text = Content.assemble(
+        (f"{what} has problems:\n\n", "bold $error"),
+        *(Content(f"  \u2022 {problem}\n") for problem in problems),
+    )
     with VerticalScroll():
         yield Static(text, id="problems")
-        yield Static(Text("Fix them and try again; `smtp-sim check FILE` lists the same "
-                          "problems on the command line."), id="advice")
+        yield Static(
+            Text(
+                "Fix them and try again; `smtp-sim check FILE` lists the same "
+                "problems on the command line."
+            ),
+            id="advice",
+        )
     yield Footer()
 
 

@@ -39,8 +39,7 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
     ExportScreen #export-note { margin-top: 1; color: $text-muted; }
     """
 
-    def __init__(self, lesson_id: str, directory: Path | None,
-                 student: str | None = None) -> None:
+    def __init__(self, lesson_id: str, directory: Path | None, student: str | None = None) -> None:
         super().__init__()
         self.lesson_id = lesson_id
         self.directory = directory
@@ -49,12 +48,15 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("Export", id="export-title")
-            yield Static("Your name or student id (in every attempt you export):",
-                         id="export-student-label")
-            yield Input(self.student, placeholder="e.g. Ada Lovelace or 21364589",
-                        id="export-student")
-            yield OptionList(*(Option(Text(kind.label), id=kind.id) for kind in EXPORT_KINDS),
-                             id="export-kinds")
+            yield Static(
+                "Your name or student id (in every attempt you export):", id="export-student-label"
+            )
+            yield Input(
+                self.student, placeholder="e.g. Ada Lovelace or 21364589", id="export-student"
+            )
+            yield OptionList(
+                *(Option(Text(kind.label), id=kind.id) for kind in EXPORT_KINDS), id="export-kinds"
+            )
             if self.directory is not None:
                 yield Static("Into the folder:", id="export-dir-label")
                 yield Input(str(self.directory), id="export-dir")
@@ -86,8 +88,9 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
         assert event.option.id is not None
         student = self._typed_student()
         if event.option.id == "attempt" and not student:
-            self.query_one("#export-note", Static).update(Text(
-                "Type your name or student id first: your teacher grades the attempt by it."))
+            self.query_one("#export-note", Static).update(
+                Text("Type your name or student id first: your teacher grades the attempt by it.")
+            )
             self.query_one("#export-student", Input).focus()
             return
         self.dismiss(ExportChoice(event.option.id, directory, student))

@@ -71,8 +71,10 @@ class HelpScreen(ModalScreen[None]):
         for item in key_actions(type(self._app).BINDINGS):
             keys = " or ".join(f"`{key_label(k)}`" for k in item.keys)
             rows.append(f"| {keys} | {item.description} | {_cell(item.tooltip)} |")
-        rows.append("| `Ctrl+P` | Command palette | every action above, lessons, faults, "
-                    "event filters, exports, themes |")
+        rows.append(
+            "| `Ctrl+P` | Command palette | every action above, lessons, faults, "
+            "event filters, exports, themes |"
+        )
         with VerticalScroll():
             yield Markdown(INTRO + "\n".join(rows))
 

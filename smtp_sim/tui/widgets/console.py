@@ -31,11 +31,29 @@ if TYPE_CHECKING:  # types only: the console is on the first frame, before the s
 # Theme variables, so the replies' colours follow the theme (high contrast on a projector).
 REPLY_CLASS_STYLE = {2: "$success", 3: "$accent", 4: "$warning", 5: "$error"}
 
-VERBS = ["HELO ", "EHLO ", "MAIL FROM:<", "RCPT TO:<", "DATA", "RSET", "NOOP", "VRFY ", "EXPN ",
-         "HELP", "QUIT", "DEBUG", "USER ", "PASS ", "STAT", "LIST", "RETR ", "DELE ", "TOP ",
-         "UIDL"]
+VERBS = [
+    "HELO ",
+    "EHLO ",
+    "MAIL FROM:<",
+    "RCPT TO:<",
+    "DATA",
+    "RSET",
+    "NOOP",
+    "VRFY ",
+    "EXPN ",
+    "HELP",
+    "QUIT",
+    "DEBUG",
+    "USER ",
+    "PASS ",
+    "STAT",
+    "LIST",
+    "RETR ",
+    "DELE ",
+    "TOP ",
+    "UIDL",
+]
 LOCAL = ["telnet ", "connect ", "/answer ", "/wait ", "/run", "/hint", "/send ", "/fault "]
-
 
 
 def _themed(wire: str, style: str) -> Content:
@@ -43,6 +61,7 @@ def _themed(wire: str, style: str) -> Content:
     variable such as ``$success``, read when drawn, so a theme switch recolours it at once."""
     line = Content.from_rich_text(literal(wire))
     return line.stylize_before(style) if style else line
+
 
 class CompletionSuggester(Suggester):
     """Completes the word being typed: a verb at the start, then hosts and addresses."""
@@ -60,7 +79,7 @@ class CompletionSuggester(Suggester):
             pool = VERBS if self.connected else LOCAL
             for word in pool:
                 if word.lower().startswith(value.lower()) and len(word) > len(value):
-                    rest = word[len(value):]
+                    rest = word[len(value) :]
                     # Follow the student's case: "rcp" completes to "rcpt to:<".
                     return value + (rest.lower() if value.islower() else rest)
             return None
@@ -69,14 +88,14 @@ class CompletionSuggester(Suggester):
             _before, _, partial = last.rpartition("<")
             for address in self.addresses:
                 if address.lower().startswith(partial.lower()) and len(address) > len(partial):
-                    return value + address[len(partial):] + ">"
+                    return value + address[len(partial) :] + ">"
             return None
         words = head.split()
         first = words[0].lower() if words else ""
         pool = self.hosts if first in ("telnet", "connect", "open") else self.addresses
         for item in pool:
             if item.lower().startswith(last.lower()) and len(item) > len(last):
-                return value + item[len(last):]
+                return value + item[len(last) :]
         return None
 
 
@@ -107,8 +126,7 @@ class ConsoleInput(Input):
         if self._cursor == len(self.history):
             self._draft = self.value
         self._cursor = max(0, min(len(self.history), self._cursor + delta))
-        self.value = self.history[self._cursor] if self._cursor < len(self.history) else \
-            self._draft
+        self.value = self.history[self._cursor] if self._cursor < len(self.history) else self._draft
         self.cursor_position = len(self.value)
 
     def _on_paste(self, event: events.Paste) -> None:
@@ -121,7 +139,7 @@ class ConsoleInput(Input):
         event.stop()
         *whole, rest = lines
         whole[0] = self.value[: self.cursor_position] + whole[0]
-        after = self.value[self.cursor_position:]
+        after = self.value[self.cursor_position :]
         self.post_message(self.LinesPasted(whole))
         self.value = rest + after
         self.cursor_position = len(rest)
@@ -191,8 +209,12 @@ class Console(Vertical):
         yield Label("", id="prompt")
         # Not select_on_focus: coming back (Escape, or a key typed elsewhere) must not let the
         # next key replace the line half typed.
-        yield ConsoleInput(placeholder="type here: telnet mail.cs.tcd.ie 25", id="line",
-                           suggester=self.suggester, select_on_focus=False)
+        yield ConsoleInput(
+            placeholder="type here: telnet mail.cs.tcd.ie 25",
+            id="line",
+            suggester=self.suggester,
+            select_on_focus=False,
+        )
 
     @property
     def input(self) -> ConsoleInput:
@@ -234,12 +256,12 @@ class Console(Vertical):
             kind, text = item
             if kind == "typed":
                 line = Text("» ", style="bold")
-                line.append_text(literal(text, style="bold") if text
-                                 else literal("(empty line)", style="dim"))
+                line.append_text(
+                    literal(text, style="bold") if text else literal("(empty line)", style="dim")
+                )
                 out.append(self._option(line))
             else:  # a note of the console's own: one option a line (/help is a list)
-                out += [self._option(literal(part, style="italic"))
-                        for part in text.split("\n")]
+                out += [self._option(literal(part, style="italic")) for part in text.split("\n")]
             return out
         if item.reply is not None:
             style = REPLY_CLASS_STYLE.get(item.reply.reply_class, "")

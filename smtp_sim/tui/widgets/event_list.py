@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from ...world.world import World  # a type only: the first frame must not load the world
 
 
-
 _MIN_HOST = 8
 _MAX_HOST = 22
 _SUMMARY_LIMIT = 400  # characters of a summary worth preparing for one screen line
@@ -64,8 +63,14 @@ class EventList(RecordLines):
     class RecordSelected(RecordLines.RecordSelected):
         """A record was chosen (Enter or click): ``on_event_list_record_selected``."""
 
-    def __init__(self, *, name: str | None = None, id: str | None = None,
-                 classes: str | None = None, disabled: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._layers: frozenset[Layer] | None = None
         self._host: str | None = None
@@ -83,8 +88,9 @@ class EventList(RecordLines):
         """Only records from or to this host are shown; None shows every host."""
         return self._host
 
-    def set_filter(self, *, layers: Iterable[Layer | str] | Keep | None = KEEP,
-                   host: str | Keep | None = KEEP) -> None:
+    def set_filter(
+        self, *, layers: Iterable[Layer | str] | Keep | None = KEEP, host: str | Keep | None = KEEP
+    ) -> None:
         """Show only ``layers`` (None: all) and records whose source or destination is
         ``host`` (None: any). A filter left out stays as it is. The cursor stays on its
         record when that record still passes."""
@@ -102,8 +108,11 @@ class EventList(RecordLines):
         parts = []
         if self._layers is not None:
             names = sorted(layer.value for layer in self._layers)
-            parts.append(("layers " if len(names) > 1 else "layer ") + ", ".join(names)
-                         if names else "no layer")
+            parts.append(
+                ("layers " if len(names) > 1 else "layer ") + ", ".join(names)
+                if names
+                else "no layer"
+            )
         if self._host is not None:
             parts.append(f"host {self._host}")
         return " · ".join(parts)
@@ -113,7 +122,8 @@ class EventList(RecordLines):
         self.set_class(bool(text), "-filtered")
         if text:  # literal: a host name is data, never markup
             self.border_title = Content(
-                f"Filter: {visible(text)} — {len(self._rows):,} of {len(self._all):,}")
+                f"Filter: {visible(text)} — {len(self._rows):,} of {len(self._all):,}"
+            )
         else:
             self.border_title = None
 
@@ -208,5 +218,7 @@ class EventList(RecordLines):
 
 def _literal(text: str, style: Style | None) -> list[Segment]:
     """Segments showing ``text`` literally, control characters as reversed stand-ins (^[)."""
-    return [Segment(piece, (style or Style()) + CONTROL_STYLE if stand_in else style)
-            for piece, stand_in in pieces(text)]
+    return [
+        Segment(piece, (style or Style()) + CONTROL_STYLE if stand_in else style)
+        for piece, stand_in in pieces(text)
+    ]

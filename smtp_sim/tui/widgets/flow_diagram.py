@@ -44,9 +44,10 @@ def abbreviate(names: list[str], room: int) -> list[str]:
         short = name
         for k in range(1, len(parts) + 1):
             candidate = ".".join(parts[:k])
-            if not any(other != name and (other == candidate
-                                         or other.startswith(candidate + "."))
-                       for other in names):
+            if not any(
+                other != name and (other == candidate or other.startswith(candidate + "."))
+                for other in names
+            ):
                 short = candidate
                 break
         if len(short) > room:
@@ -58,8 +59,7 @@ def abbreviate(names: list[str], room: int) -> list[str]:
 class FlowDiagram(RecordLines):
     """A sequence chart of the trace: lanes for hosts, arrows for commands and replies."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {*RECORD_COMPONENTS, "flow--lane",
-                                             "flow--lane-header"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {*RECORD_COMPONENTS, "flow--lane", "flow--lane-header"}
 
     DEFAULT_CSS = """
     FlowDiagram {
@@ -75,10 +75,16 @@ class FlowDiagram(RecordLines):
     class RecordSelected(RecordLines.RecordSelected):
         """An arrow was chosen (Enter or click): ``on_flow_diagram_record_selected``."""
 
-    def __init__(self, *, layers: Iterable[Layer | str] = DEFAULT_LAYERS,
-                 name: str | None = None, id: str | None = None,
-                 classes: str | None = None, disabled: bool = False,
-                 wide_labels: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        layers: Iterable[Layer | str] = DEFAULT_LAYERS,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+        wide_labels: bool = False,
+    ) -> None:
         """``wide_labels`` (the presenter's): a label longer than its arrow is written beside
         it, where the row has the most room, instead of cut to the arrow's length."""
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
@@ -108,8 +114,10 @@ class FlowDiagram(RecordLines):
         # (a connection that failed is drawn too: the SYN nobody answered, the refusal; in
         # an MX-fallback lesson the dead primary is the moment to see)
         return record.layer in self._layers or (
-            record.layer is Layer.TCP and record.kind in _FAILURES
-            and bool(self._layers & DEFAULT_LAYERS))
+            record.layer is Layer.TCP
+            and record.kind in _FAILURES
+            and bool(self._layers & DEFAULT_LAYERS)
+        )
 
     def world_changed(self, world: World) -> None:
         self._lanes = []
@@ -176,8 +184,11 @@ class FlowDiagram(RecordLines):
     def render_row(self, record: TraceRecord, width: int) -> list[Segment]:
         centres, _ = self._layout(width)
         cells = _Cells(width)
-        cells.put(0, f"{record.time:>{TIME_WIDTH - 1}.3f}"[-(TIME_WIDTH - 1):],
-                  self.component_style("records--time"))
+        cells.put(
+            0,
+            f"{record.time:>{TIME_WIDTH - 1}.3f}"[-(TIME_WIDTH - 1) :],
+            self.component_style("records--time"),
+        )
         lane = self.component_style("flow--lane")
         for x in centres:
             cells.put(x, LANE, lane)

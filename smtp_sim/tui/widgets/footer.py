@@ -46,20 +46,24 @@ def fit_keys(widths: Sequence[int], ranks: Sequence[int], room: int) -> list[int
 class KeyFooter(Footer):
     """The footer keys that fit the width, most important first (``FOOTER_PRIORITY``)."""
 
-    def __init__(self, *, name: str | None = None, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._fitted: tuple[tuple[str, ...], bool] | None = None  # keys shown, compact
 
     def _keys(self) -> list[_Key]:
         app = self.app
         priority = list(getattr(app, "FOOTER_PRIORITY", ()))
-        app_order = {(b.id or b.action): i for i, b in enumerate(Binding.make_bindings(
-            getattr(type(app), "BINDINGS", [])))}
+        app_order = {
+            (b.id or b.action): i
+            for i, b in enumerate(Binding.make_bindings(getattr(type(app), "BINDINGS", [])))
+        }
         keys: list[_Key] = []
         seen: set[str] = set()
         for position, (node, binding, enabled, tooltip) in enumerate(
-                self.screen.active_bindings.values()):
+            self.screen.active_bindings.values()
+        ):
             if not binding.show or binding.action in seen:
                 continue
             seen.add(binding.action)
@@ -71,8 +75,17 @@ class KeyFooter(Footer):
                 rank, order = -1, position
             if not enabled:
                 rank += 10_000
-            keys.append(_Key(binding, app.get_key_display(binding), enabled,
-                             tooltip or binding.tooltip, rank, order, binding.description))
+            keys.append(
+                _Key(
+                    binding,
+                    app.get_key_display(binding),
+                    enabled,
+                    tooltip or binding.tooltip,
+                    rank,
+                    order,
+                    binding.description,
+                )
+            )
         keys.sort(key=lambda k: k.order)
         return keys
 
@@ -103,18 +116,27 @@ class KeyFooter(Footer):
         self.set_class(compact, "-compact")
         for key in keys:
             binding = key.binding
-            yield FooterKey(binding.key, key.display, key.label, binding.action,
-                            disabled=not key.enabled, tooltip=key.tooltip
-                            ).data_bind(compact=Footer.compact)
+            yield FooterKey(
+                binding.key,
+                key.display,
+                key.label,
+                binding.action,
+                disabled=not key.enabled,
+                tooltip=key.tooltip,
+            ).data_bind(compact=Footer.compact)
         if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
             active = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
             if active is not None:
                 _node, binding, enabled, _tooltip = active
-                yield FooterKey(binding.key, self.app.get_key_display(binding),
-                                binding.description, binding.action,
-                                classes="-command-palette", disabled=not enabled,
-                                tooltip=binding.tooltip or binding.description
-                                ).data_bind(compact=Footer.compact)
+                yield FooterKey(
+                    binding.key,
+                    self.app.get_key_display(binding),
+                    binding.description,
+                    binding.action,
+                    classes="-command-palette",
+                    disabled=not enabled,
+                    tooltip=binding.tooltip or binding.description,
+                ).data_bind(compact=Footer.compact)
 
     def on_resize(self, event: events.Resize) -> None:
         if self._fitted is None:
@@ -126,5 +148,4 @@ class KeyFooter(Footer):
     @property
     def shown_keys(self) -> list[str]:
         """The keys on the line now (what a test reads)."""
-        return [key.key for key in self.query(FooterKey)
-                if not key.has_class("-command-palette")]
+        return [key.key for key in self.query(FooterKey) if not key.has_class("-command-palette")]

@@ -53,8 +53,9 @@ def find_stored(world: World, record: TraceRecord) -> StoredMessage | None:
 
 def _format(value: Any) -> str:
     if isinstance(value, tuple | list):
-        return ", ".join(" ".join(map(str, v)) if isinstance(v, tuple | list) else str(v)
-                         for v in value)
+        return ", ".join(
+            " ".join(map(str, v)) if isinstance(v, tuple | list) else str(v) for v in value
+        )
     if isinstance(value, bytes):
         return decode(value)
     return str(value)
@@ -63,8 +64,14 @@ def _format(value: Any) -> str:
 class Inspector(TextPane):
     """The selected record in full; :meth:`show` it, scroll to read."""
 
-    def __init__(self, *, name: str | None = None, id: str | None = None,
-                 classes: str | None = None, disabled: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.record: TraceRecord | None = None
         self.world: World | None = None
@@ -96,8 +103,13 @@ class Inspector(TextPane):
     def _build(self, width: int) -> list[RenderableType]:
         record, world = self.record, self.world
         if record is None or world is None:
-            return [Text("Select a record in the event list or the flow diagram (Enter or a "
-                         "click) to see it here in full.", style=self.style("pane--muted"))]
+            return [
+                Text(
+                    "Select a record in the event list or the flow diagram (Enter or a "
+                    "click) to see it here in full.",
+                    style=self.style("pane--muted"),
+                )
+            ]
         out: list[RenderableType] = [self._title(record), self._fields(record, world)]
         if record.data:
             out += self._wire(record)
@@ -137,8 +149,11 @@ class Inspector(TextPane):
         row("to", self._host(record.dst, world) if record.dst else "—")
         if record.conn is not None:
             conn = world.network.connections.get(record.conn)
-            detail = (f" {conn.client}:{conn.client_port} → {conn.server}:{conn.port} "
-                      f"({conn.state})") if conn is not None else " (closed now)"
+            detail = (
+                (f" {conn.client}:{conn.client_port} → {conn.server}:{conn.port} ({conn.state})")
+                if conn is not None
+                else " (closed now)"
+            )
             row("connection", f"#{record.conn}{detail}")
         if record.message is not None:
             row("message", f"{record.message} (follows the message across hops)")
@@ -175,8 +190,11 @@ class Inspector(TextPane):
         client = record.kind in (Kind.COMMAND, Kind.CONTENT)
         prefix = "C:" if client else "S:" if record.kind is Kind.REPLY else "  "
         prefix_style = self.style("pane--client" if client else "pane--server")
-        text, eol, bad = self.style("pane--value"), self.style("pane--eol"), self.style(
-            "pane--bad-eol")
+        text, eol, bad = (
+            self.style("pane--value"),
+            self.style("pane--eol"),
+            self.style("pane--bad-eol"),
+        )
         table = Table.grid(padding=(0, 1))
         table.add_column(style=prefix_style, no_wrap=True, justify="right")
         table.add_column(overflow="fold")
@@ -184,19 +202,27 @@ class Inspector(TextPane):
             gutter = f"{prefix}{number:>4}" if len(lines) > 1 else prefix
             table.add_row(gutter, wire_line(line, text=text, eol=eol, bad_eol=bad))
         out: list[RenderableType] = [
-            heading(f"Bytes on the wire ({len(record.data)} bytes, {len(lines)} "
-                    f"line{'s' if len(lines) != 1 else ''}; \\r\\n ends each line)",
-                    self.style),
+            heading(
+                f"Bytes on the wire ({len(record.data)} bytes, {len(lines)} "
+                f"line{'s' if len(lines) != 1 else ''}; \\r\\n ends each line)",
+                self.style,
+            ),
             table,
         ]
         if len(lines) > MAX_WIRE_LINES:
-            out.append(Text(f"… {len(lines) - MAX_WIRE_LINES} more lines",
-                            style=self.style("pane--muted")))
+            out.append(
+                Text(f"… {len(lines) - MAX_WIRE_LINES} more lines", style=self.style("pane--muted"))
+            )
         if any(line.endswith(b"\n") and not line.endswith(b"\r\n") for line in lines) or any(
-                b"\r" in line.rstrip(b"\r\n") for line in lines):
-            out.append(Text("A bare \\n or \\r (highlighted) is not a line end in SMTP: servers "
-                            "that accept it can be fooled (SMTP smuggling).",
-                            style=self.style("pane--bad-eol")))
+            b"\r" in line.rstrip(b"\r\n") for line in lines
+        ):
+            out.append(
+                Text(
+                    "A bare \\n or \\r (highlighted) is not a line end in SMTP: servers "
+                    "that accept it can be fooled (SMTP smuggling).",
+                    style=self.style("pane--bad-eol"),
+                )
+            )
         return out
 
     def _explanation(self, record: TraceRecord) -> list[RenderableType]:
@@ -209,9 +235,14 @@ class Inspector(TextPane):
         elif record.kind is Kind.COMMAND:
             texts = self._command_texts(record)
         elif record.kind is Kind.CONTENT:
-            texts = [Text("The message itself, sent after the 354 reply. Lines that begin with "
-                          "a dot get a second one (dot-stuffing) and a line holding only a dot "
-                          "ends it (RFC 5321 section 4.5.2).", style=muted)]
+            texts = [
+                Text(
+                    "The message itself, sent after the 354 reply. Lines that begin with "
+                    "a dot get a second one (dot-stuffing) and a line holding only a dot "
+                    "ends it (RFC 5321 section 4.5.2).",
+                    style=muted,
+                )
+            ]
         if not texts:
             return []
         return [heading("What it means", self.style), *texts]
@@ -237,8 +268,12 @@ class Inspector(TextPane):
             try:
                 explanation = explain_reply(code, enhanced)
             except UnknownTopic:
-                texts.append(Text(f"{code}: not a valid SMTP reply code (200-599).",
-                                  style=self.style("pane--reply-5")))
+                texts.append(
+                    Text(
+                        f"{code}: not a valid SMTP reply code (200-599).",
+                        style=self.style("pane--reply-5"),
+                    )
+                )
                 continue
             digit = str(code)[0]
             texts.append(Text(explanation, style=self.style(f"pane--reply-{digit}")))
@@ -262,11 +297,15 @@ class Inspector(TextPane):
                     continue
                 lines = explain_command(verb).splitlines()
             except (UnknownTopic, UnknownPop3Topic):
-                texts.append(Text(f"{visible(verb)}: not a command this simulator knows.",
-                                  style=muted))
+                texts.append(
+                    Text(f"{visible(verb)}: not a command this simulator knows.", style=muted)
+                )
                 continue
-            keep = [line for line in lines
-                    if not line.startswith(("  ", "Success replies", "Error replies"))]
+            keep = [
+                line
+                for line in lines
+                if not line.startswith(("  ", "Success replies", "Error replies"))
+            ]
             for line in keep:
                 texts.append(Text(line, style=muted if line.startswith("RFC:") else value))
         return texts
@@ -274,19 +313,35 @@ class Inspector(TextPane):
     def _message(self, record: TraceRecord, world: World, width: int) -> list[RenderableType]:
         style = self.style
         if record.kind is Kind.CONTENT and record.data:
-            return [heading("The message, as DATA carried it (dot-stuffing undone)", style),
-                    *message_sections(unstuff(record.data), style, width)]
+            return [
+                heading("The message, as DATA carried it (dot-stuffing undone)", style),
+                *message_sections(unstuff(record.data), style, width),
+            ]
         stored = find_stored(world, record)
         if record.layer is Layer.MAILBOX:
             if stored is None:
-                return [heading("The message", style),
-                        Text("It is no longer in the mailbox (deleted, or fetched with POP3 "
-                             "and removed).", style=style("pane--muted"))]
-            return [heading(f"The message as stored for {visible(stored.recipient)} "
-                            f"(message {stored.uid})", style),
-                    *message_sections(stored.data, style, width)]
+                return [
+                    heading("The message", style),
+                    Text(
+                        "It is no longer in the mailbox (deleted, or fetched with POP3 "
+                        "and removed).",
+                        style=style("pane--muted"),
+                    ),
+                ]
+            return [
+                heading(
+                    f"The message as stored for {visible(stored.recipient)} (message {stored.uid})",
+                    style,
+                ),
+                *message_sections(stored.data, style, width),
+            ]
         if stored is not None:
-            return [Text(f"\nThis message ({record.message}) was stored for "
-                         f"{visible(stored.recipient)} as message {stored.uid}: its MAILBOX "
-                         "record shows it in full.", style=style("pane--muted"))]
+            return [
+                Text(
+                    f"\nThis message ({record.message}) was stored for "
+                    f"{visible(stored.recipient)} as message {stored.uid}: its MAILBOX "
+                    "record shows it in full.",
+                    style=style("pane--muted"),
+                )
+            ]
         return []

@@ -67,8 +67,11 @@ class WrappedCode(Visual):
 
     def rows(self, width: int) -> list[tuple[int, int, Content]]:
         """(line number, offset in the line, piece) for each row at ``width`` cells."""
-        return [(y, x, piece) for y, line in enumerate(self._lines)
-                for x, piece in code_rows(line, width)]
+        return [
+            (y, x, piece)
+            for y, line in enumerate(self._lines)
+            for x, piece in code_rows(line, width)
+        ]
 
     def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
         return max((line.cell_length for line in self._lines), default=0)
@@ -76,8 +79,9 @@ class WrappedCode(Visual):
     def get_height(self, rules: RulesMap, width: int) -> int:
         return len(self.rows(width))
 
-    def render_strips(self, width: int, height: int | None, style: Style,
-                      options: RenderOptions) -> list[Strip]:
+    def render_strips(
+        self, width: int, height: int | None, style: Style, options: RenderOptions
+    ) -> list[Strip]:
         if not width:
             return []
         selection = options.selection
@@ -93,8 +97,7 @@ class WrappedCode(Visual):
                     if start < end:
                         piece = piece.stylize(options.selection_style, start, end)
             segments = [Segment(CONTINUED, mark)] if x else []
-            for text, text_style in piece.render(style, end="",
-                                                  parse_style=options.get_style):
+            for text, text_style in piece.render(style, end="", parse_style=options.get_style):
                 # The offset in the line (selection maps the screen back to the text by it).
                 segments.append(Segment(text, (style + text_style).rich_style_with_offset(x, y)))
                 x += len(text)
@@ -142,4 +145,7 @@ class LessonMarkdown(Markdown):
     """
 
     BLOCKS: ClassVar[dict[str, type[MarkdownBlock]]] = {
-        **Markdown.BLOCKS, "fence": WrappedFence, "code_block": WrappedFence}
+        **Markdown.BLOCKS,
+        "fence": WrappedFence,
+        "code_block": WrappedFence,
+    }

@@ -89,8 +89,14 @@ class LessonPanel(Vertical):
         lesson = session.lesson
         step = session.current
         progress = session.progress[session.index] if step is not None else None
-        key = (lesson.id, session.index, tuple(session.passed_steps()),
-               progress.quiz_correct if progress else None, self.hint_text, self.quiz_feedback)
+        key = (
+            lesson.id,
+            session.index,
+            tuple(session.passed_steps()),
+            progress.quiz_correct if progress else None,
+            self.hint_text,
+            self.quiz_feedback,
+        )
         if key == self._shown:
             return False
         before = self._shown
@@ -99,21 +105,29 @@ class LessonPanel(Vertical):
         self.query_one("#lesson-title", Static).update(literal(lesson.title))
         steps = Text()
         for i, (s, p) in enumerate(zip(lesson.steps, session.progress, strict=True)):
-            mark, style = ("\u2714", "green") if p.done else (
-                ("\u25b6", "bold") if i == session.index else ("\u00b7", "dim"))
+            mark, style = (
+                ("\u2714", "green")
+                if p.done
+                else (("\u25b6", "bold") if i == session.index else ("\u00b7", "dim"))
+            )
             steps.append(f"{mark} {i + 1}. ", style=style)
             steps.append(s.title + "\n", style=style)
         self.query_one("#steps", Static).update(steps)
         self.set_class(session.complete and bool(lesson.steps), "-complete")
         if session.complete and lesson.steps:
-            self.query_one("#complete", Static).update(Text(
-                "\u2714 Lesson complete! Every check passed. Choose the next lesson from the "
-                "command palette (ctrl+p), or keep exploring.", style="bold"))
+            self.query_one("#complete", Static).update(
+                Text(
+                    "\u2714 Lesson complete! Every check passed. Choose the next lesson from the "
+                    "command palette (ctrl+p), or keep exploring.",
+                    style="bold",
+                )
+            )
         if step is None:
             self.set_class(False, "-quiz")
             self.text_updated = self._step_text().update(
                 f"## {lesson.title}\n\n{lesson.summary}\n\nFree play: connect with "
-                "`telnet HOST PORT`, or inject faults from the command palette.")
+                "`telnet HOST PORT`, or inject faults from the command palette."
+            )
             return new_step
         if new_step:
             text = f"### Step {session.index + 1}: {step.title}\n{step.text}"
@@ -121,10 +135,8 @@ class LessonPanel(Vertical):
             self.query_one("#step-scroll", VerticalScroll).scroll_home(animate=False)
             self._show_quiz(session)
         # (theme variables: the colours follow the theme, switched at any time)
-        told = step.task or ("answer the question below" if step.quiz is not None
-                             else "see above")
-        task = Content.assemble(("Task: ", "bold $accent"),
-                                Content.from_rich_text(literal(told)))
+        told = step.task or ("answer the question below" if step.quiz is not None else "see above")
+        task = Content.assemble(("Task: ", "bold $accent"), Content.from_rich_text(literal(told)))
         if progress and progress.done:
             task = Content.assemble(task, ("  \u2714 done", "bold $success"))
         self.query_one("#task", Static).update(task)
@@ -165,8 +177,10 @@ class LessonPanel(Vertical):
         self.query_one("#quiz-question", Static).update(literal(quiz.question, style="bold"))
         holder = self.query_one("#choices", Vertical)
         buttons: list[Widget] = list(holder.query_children(Button))
-        more = [Button("", id=f"choice-{i}", classes="choice", compact=True)
-                for i in range(len(buttons), len(quiz.choices))]
+        more = [
+            Button("", id=f"choice-{i}", classes="choice", compact=True)
+            for i in range(len(buttons), len(quiz.choices))
+        ]
         if more:
             holder.mount(*more)  # (registered at once: the next step's call sees them)
             buttons += more

@@ -49,8 +49,12 @@ NodeData = tuple[str, int | None]
 class MailboxView(Horizontal):
     """Mailboxes and their messages; select one to read it."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"mailbox--address", "mailbox--count",
-                                             "mailbox--subject", "mailbox--meta"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "mailbox--address",
+        "mailbox--count",
+        "mailbox--subject",
+        "mailbox--meta",
+    }
 
     DEFAULT_CSS = """
     MailboxView {
@@ -79,8 +83,14 @@ class MailboxView(Horizontal):
         def control(self) -> MailboxView:
             return self.view
 
-    def __init__(self, *, name: str | None = None, id: str | None = None,
-                 classes: str | None = None, disabled: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.world: World | None = None
         self.selected: tuple[str, int] | None = None
@@ -149,8 +159,7 @@ class MailboxView(Horizontal):
         for box in sorted(world.mailboxes(), key=lambda b: b.address):
             node = self._boxes.get(box.address)
             if node is None:
-                node = tree.root.add(self._box_label(box), data=(box.address, None),
-                                     expand=True)
+                node = tree.root.add(self._box_label(box), data=(box.address, None), expand=True)
                 self._boxes[box.address] = node
             else:
                 node.set_label(self._box_label(box))
@@ -161,8 +170,9 @@ class MailboxView(Horizontal):
                     del self._messages[(address, uid)]
             for stored in box.messages:
                 if (box.address, stored.uid) not in self._messages:
-                    leaf = node.add_leaf(self._message_label(stored),
-                                         data=(box.address, stored.uid))
+                    leaf = node.add_leaf(
+                        self._message_label(stored), data=(box.address, stored.uid)
+                    )
                     self._messages[(box.address, stored.uid)] = leaf
 
     def _style(self, name: str) -> Style:
@@ -191,8 +201,14 @@ class MailboxView(Horizontal):
             subject = _field(lambda: header_value(message, "Subject")) or "(no subject)"
             name, address = _field(lambda: parseaddr(header_value(message, "From"))) or ("", "")
             sender = name or address or stored.sender or "(no sender)"
-            date = _field(lambda: parsedate_to_datetime(
-                header_value(message, "Date")).strftime("%H:%M:%S")) or ""
+            date = (
+                _field(
+                    lambda: parsedate_to_datetime(header_value(message, "Date")).strftime(
+                        "%H:%M:%S"
+                    )
+                )
+                or ""
+            )
         meta = self._style("mailbox--meta")
         label = Text(f"{stored.uid}. ", end="")
         label.append_text(literal(subject, self._style("mailbox--subject")))
@@ -233,8 +249,14 @@ class MailboxView(Horizontal):
         stored = self._stored(*self.selected) if self.selected is not None else None
         reader = self.reader
         if stored is None:
-            reader.set_content(lambda width: [Text(
-                "Choose a message on the left to read it.", style=reader.style("pane--muted"))])
+            reader.set_content(
+                lambda width: [
+                    Text(
+                        "Choose a message on the left to read it.",
+                        style=reader.style("pane--muted"),
+                    )
+                ]
+            )
             return
         reader.set_content(lambda width: self._read(stored, reader))
 
@@ -248,13 +270,20 @@ class MailboxView(Horizontal):
             value = header_value(message, name)
             if value or name in ("From", "Subject"):
                 fields.add_row(name, literal(value))
-        fields.add_row("Envelope", literal(f"MAIL FROM:<{stored.sender}>  "
-                                           f"RCPT TO:<{stored.recipient}>"))
+        fields.add_row(
+            "Envelope", literal(f"MAIL FROM:<{stored.sender}>  RCPT TO:<{stored.recipient}>")
+        )
         delivered = self.world.date_text(stored.time) if self.world is not None else ""
-        fields.add_row("Delivered", literal(f"{stored.time:.3f} s ({delivered}), "
-                                            f"{human_size(len(stored.data))}"))
-        out: list[RenderableType] = [fields, heading("Body", style), self._body(message),
-                                     *report_sections(message, style)]
+        fields.add_row(
+            "Delivered",
+            literal(f"{stored.time:.3f} s ({delivered}), {human_size(len(stored.data))}"),
+        )
+        out: list[RenderableType] = [
+            fields,
+            heading("Body", style),
+            self._body(message),
+            *report_sections(message, style),
+        ]
         files = attachments(message)
         if files:
             out.append(heading(f"Attachments ({len(files)})", style))
@@ -263,11 +292,18 @@ class MailboxView(Horizontal):
             table.add_column(style=style("pane--mime"))
             table.add_column(style=style("pane--label"), justify="right")
             for info in files:
-                table.add_row(literal(info.filename or "(no name)"),
-                              literal(info.content_type), human_size(info.size))
+                table.add_row(
+                    literal(info.filename or "(no name)"),
+                    literal(info.content_type),
+                    human_size(info.size),
+                )
             out.append(table)
-        out += [heading("Received: chain", style), *received_chain(message, style),
-                heading("All headers", style), raw_headers(stored.data, style)]
+        out += [
+            heading("Received: chain", style),
+            *received_chain(message, style),
+            heading("All headers", style),
+            raw_headers(stored.data, style),
+        ]
         return out
 
     @staticmethod

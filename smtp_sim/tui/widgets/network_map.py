@@ -50,8 +50,9 @@ class TreeNode:
     children: list[TreeNode] = field(default_factory=list)
 
 
-def spanning_trees(hosts: Sequence[str], links: Sequence[Link],
-                   roles: dict[str, str]) -> tuple[list[TreeNode], list[Link]]:
+def spanning_trees(
+    hosts: Sequence[str], links: Sequence[Link], roles: dict[str, str]
+) -> tuple[list[TreeNode], list[Link]]:
     """Trees covering every host (breadth first, from the router with most links; then one
     tree per part not connected to it), and the links left out of them (they close loops)."""
     order = {name: i for i, name in enumerate(hosts)}
@@ -160,13 +161,31 @@ class NetworkMap(TextPane):
     """The network as a picture: hosts by role, links, what is down, queues, the flow."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        *PANE_COMPONENTS, "map--host", "map--role", "map--router", "map--mta", "map--dns",
-        "map--client", "map--detail", "map--busy", "map--link", "map--active", "map--down",
-        "map--down-host", "map--title"}
+        *PANE_COMPONENTS,
+        "map--host",
+        "map--role",
+        "map--router",
+        "map--mta",
+        "map--dns",
+        "map--client",
+        "map--detail",
+        "map--busy",
+        "map--link",
+        "map--active",
+        "map--down",
+        "map--down-host",
+        "map--title",
+    }
 
-    def __init__(self, *, name: str | None = None, id: str | None = None,
-                 classes: str | None = None, disabled: bool = False,
-                 compact: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+        compact: bool = False,
+    ) -> None:
         """``compact`` (the presenter's): one line a host, its address and an empty queue
         left out, so a whole network fits a projector's 30 rows."""
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
@@ -202,12 +221,11 @@ class NetworkMap(TextPane):
         """The links lit up (the in-flight record's path), as (a, b) host pairs."""
         if self.world is None:
             return []
-        return [(link.a, link.b) for link in self.world.network.links
-                if id(link) in self._active]
+        return [(link.a, link.b) for link in self.world.network.links if id(link) in self._active]
 
     @property
     def layout_mode(self) -> str:
-        """"wide" (columns under the exchange) or "tall" (one tree, top-down)."""
+        """ "wide" (columns under the exchange) or "tall" (one tree, top-down)."""
         return self._mode
 
     def queue_length(self, host: str) -> int:
@@ -217,9 +235,11 @@ class NetworkMap(TextPane):
     def open_connections(self, host: str | None = None) -> int:
         if self.world is None:
             return 0
-        return sum(1 for conn in self.world.network.connections.values()
-                   if conn.state != "CLOSED" and (host is None or host in (conn.client,
-                                                                           conn.server)))
+        return sum(
+            1
+            for conn in self.world.network.connections.values()
+            if conn.state != "CLOSED" and (host is None or host in (conn.client, conn.server))
+        )
 
     # -- drawing ---------------------------------------------------------------------------
 
@@ -249,13 +269,18 @@ class NetworkMap(TextPane):
             picture = _Canvas()
             self._tree(picture, main, hosts, 0, 0, latency=True)
             self._mode = "tall"
-        out: list[RenderableType] = [self._caption(world, width), Text(""),
-                                     picture.to_text(self.style)]
+        out: list[RenderableType] = [
+            self._caption(world, width),
+            Text(""),
+            picture.to_text(self.style),
+        ]
         for root in others:
             canvas = _Canvas()
             self._tree(canvas, root, hosts, 0, 0, latency=True)
-            out += [Text("\nnot connected to the rest:", style=self.style("map--title")),
-                    canvas.to_text(self.style)]
+            out += [
+                Text("\nnot connected to the rest:", style=self.style("map--title")),
+                canvas.to_text(self.style),
+            ]
         if extra:
             out.append(Text("\nalso linked (closing a loop):", style=self.style("map--title")))
             for link in extra:
@@ -305,8 +330,9 @@ class NetworkMap(TextPane):
     def _link_line(self, link: Link) -> Text:
         key = self._link_key(link)
         out = Text(f"  {visible(link.a)} ", end="")
-        out.append("━━" if key == "map--active" else f"─{DOWN}─" if not link.up else "──",
-                   self.style(key))
+        out.append(
+            "━━" if key == "map--active" else f"─{DOWN}─" if not link.up else "──", self.style(key)
+        )
         out.append(f" {visible(link.b)}  ")
         out.append(latency_label(link), self.style("map--detail"))
         return out
@@ -343,8 +369,16 @@ class NetworkMap(TextPane):
             row += 1
         return row - y
 
-    def _tree(self, canvas: _Canvas, node: TreeNode, hosts: dict[str, Host], x: int, y: int,
-              *, latency: bool) -> int:
+    def _tree(
+        self,
+        canvas: _Canvas,
+        node: TreeNode,
+        hosts: dict[str, Host],
+        x: int,
+        y: int,
+        *,
+        latency: bool,
+    ) -> int:
         """Draw ``node`` and its subtree top-down at (x, y); returns the next free row."""
         lines = self._block(canvas, hosts[node.host], x, y)
         row = y + lines
@@ -358,8 +392,9 @@ class NetworkMap(TextPane):
             start = bar_x + 1 + len(label) + 1
             row = self._tree(canvas, child, hosts, start, row, latency=latency)
         # The connectors, drawn last so a lit link's line wins where lines share cells.
-        ordered = sorted(enumerate(child_rows),
-                         key=lambda item: self._link_key(item[1][1].link) == "map--active")
+        ordered = sorted(
+            enumerate(child_rows), key=lambda item: self._link_key(item[1][1].link) == "map--active"
+        )
         for index, (child_row, child) in ordered:
             key = self._link_key(child.link)
             last = index == len(child_rows) - 1
@@ -411,8 +446,9 @@ class NetworkMap(TextPane):
         bottom = 1 + block_lines
         picture.put(left, bottom, "╰" + "─" * (box_width - 2) + "╯", hub_key)
         bus = bottom + 1
-        active = [i for i, child in enumerate(hub.children)
-                  if self._link_key(child.link) == "map--active"]
+        active = [
+            i for i, child in enumerate(hub.children) if self._link_key(child.link) == "map--active"
+        ]
         lo, hi = min(drops[0], centre), max(drops[-1], centre)
         for xx in range(lo, hi + 1):
             picture.put(xx, bus, "─", "map--link")
@@ -425,18 +461,30 @@ class NetworkMap(TextPane):
         for i, (drop, child) in enumerate(zip(drops, hub.children, strict=True)):
             key = self._link_key(child.link)
             lit_here = key == "map--active"
-            glyph = ("┏" if lit_here else "┌") if drop == lo else (
-                "┓" if lit_here else "┐") if drop == hi else "┳" if lit_here else "┬"
+            glyph = (
+                ("┏" if lit_here else "┌")
+                if drop == lo
+                else ("┓" if lit_here else "┐")
+                if drop == hi
+                else "┳"
+                if lit_here
+                else "┬"
+            )
             if drop == centre:
                 glyph = "╋" if lit_here else "┼"
             picture.put(drop, bus, glyph, key if key != "map--down" else "map--link")
-            picture.put(drop, bus + 1, "┃" if key == "map--active" else
-                        DOWN if key == "map--down" else "│", key)
+            picture.put(
+                drop,
+                bus + 1,
+                "┃" if key == "map--active" else DOWN if key == "map--down" else "│",
+                key,
+            )
             label = latency_label(child.link) if child.link else ""
             if key == "map--down":
                 label += " down"
-            picture.put(drop + 2, bus + 1, label, "map--down" if key == "map--down"
-                        else "map--detail")
+            picture.put(
+                drop + 2, bus + 1, label, "map--down" if key == "map--down" else "map--detail"
+            )
             picture.blit(columns[i], lefts[i] - 0, bus + 2)
         if centre not in drops:
             picture.put(centre, bus, "┻" if lit else "┴", "map--active" if lit else "map--link")

@@ -18,15 +18,23 @@ from ...world.trace import TraceRecord
 from ...world.world import World
 from ..literal import literal
 
-COLUMNS = (("mta", "MTA"), ("id", "Queue ID"), ("state", "State"), ("attempts", "Tries"),
-           ("next", "Next attempt"), ("to", "Recipients"), ("reason", "Last reason"))
+COLUMNS = (
+    ("mta", "MTA"),
+    ("id", "Queue ID"),
+    ("state", "State"),
+    ("attempts", "Tries"),
+    ("next", "Next attempt"),
+    ("to", "Recipients"),
+    ("reason", "Last reason"),
+)
 
 
 class QueueView(DataTable):
     """The MTAs' queues as a table (DataTable renders only the visible rows)."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = DataTable.COMPONENT_CLASSES | {
-        f"queue--{state.value}" for state in EntryState}
+        f"queue--{state.value}" for state in EntryState
+    }
 
     DEFAULT_CSS = """
     QueueView {
@@ -34,10 +42,22 @@ class QueueView(DataTable):
     }
     """
 
-    def __init__(self, *, name: str | None = None, id: str | None = None,
-                 classes: str | None = None, disabled: bool = False) -> None:
-        super().__init__(name=name, id=id, classes=classes, disabled=disabled,
-                         cursor_type="row", zebra_stripes=True)
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(
+            name=name,
+            id=id,
+            classes=classes,
+            disabled=disabled,
+            cursor_type="row",
+            zebra_stripes=True,
+        )
         self.world: World | None = None
         self._shown: dict[str, tuple] = {}  # row key -> the values last shown
 
@@ -67,8 +87,11 @@ class QueueView(DataTable):
         """(MTA host, entry) for every entry of every queue, in table order."""
         if self.world is None:
             return []
-        return [(host, entry) for host, mta in self.world.mtas.items()
-                for entry in mta.queue.entries.values()]
+        return [
+            (host, entry)
+            for host, mta in self.world.mtas.items()
+            for entry in mta.queue.entries.values()
+        ]
 
     # -- rows ------------------------------------------------------------------------------
 
@@ -78,8 +101,15 @@ class QueueView(DataTable):
             nxt = f"{entry.next_attempt:.1f} s" + (f" (in {wait:.0f} s)" if wait > 0 else "")
         else:
             nxt = "—"
-        return (host, entry.queue_id, entry.state.value, str(entry.attempts), nxt,
-                ", ".join(entry.recipients), entry.last_reason)
+        return (
+            host,
+            entry.queue_id,
+            entry.state.value,
+            str(entry.attempts),
+            nxt,
+            ", ".join(entry.recipients),
+            entry.last_reason,
+        )
 
     def _cells(self, values: tuple) -> list[Text]:
         state = values[2]
@@ -104,8 +134,9 @@ class QueueView(DataTable):
             if old is None:
                 self.add_row(*cells, key=key)
             else:
-                for (column, _), before, after, cell in zip(COLUMNS, old, values, cells,
-                                                            strict=True):
+                for (column, _), before, after, cell in zip(
+                    COLUMNS, old, values, cells, strict=True
+                ):
                     if before != after:
                         self.update_cell(key, column, cell)
             self._shown[key] = values

@@ -126,8 +126,14 @@ class RecordLines(ScrollView, can_focus=True, inherit_bindings=False):
         def control(self) -> RecordLines:
             return self.view
 
-    def __init__(self, *, name: str | None = None, id: str | None = None,
-                 classes: str | None = None, disabled: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.world: World | None = None
         self._all: list[TraceRecord] = []
@@ -169,8 +175,11 @@ class RecordLines(ScrollView, can_focus=True, inherit_bindings=False):
     def _say_unseen(self, count: int) -> None:
         self._unseen = count
         self.set_class(bool(count), "-unseen")  # (a bottom border to carry the words)
-        self.border_subtitle = (f"{count:,} new event{'s' if count != 1 else ''} below "
-                                "(End to follow)") if count else None
+        self.border_subtitle = (
+            (f"{count:,} new event{'s' if count != 1 else ''} below (End to follow)")
+            if count
+            else None
+        )
 
     # -- what subclasses provide ---------------------------------------------------------------
 
@@ -328,8 +337,10 @@ class RecordLines(ScrollView, can_focus=True, inherit_bindings=False):
             if selected:  # the cursor's colours win, so the line stays legible on any theme
                 cursor = self.get_component_rich_style("records--cursor", default=Style())
                 over = Style(color=cursor.color, bgcolor=cursor.bgcolor, bold=cursor.bold)
-                strip = Strip([Segment(text, (style or Style()) + over)
-                               for text, style, _ in strip], strip.cell_length)
+                strip = Strip(
+                    [Segment(text, (style or Style()) + over) for text, style, _ in strip],
+                    strip.cell_length,
+                )
             self._strips[key] = strip
         return strip
 

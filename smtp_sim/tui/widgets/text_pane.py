@@ -55,8 +55,14 @@ class TextPane(ScrollView, can_focus=True):
     }
     """
 
-    def __init__(self, *, name: str | None = None, id: str | None = None,
-                 classes: str | None = None, disabled: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._builder: Callable[[int], Iterable[RenderableType]] = lambda width: ()
         self._lines: list[Strip] = []
@@ -65,8 +71,9 @@ class TextPane(ScrollView, can_focus=True):
 
     # -- content -----------------------------------------------------------------------------
 
-    def set_content(self, builder: Callable[[int], Iterable[RenderableType]], *,
-                    keep_scroll: bool = False) -> None:
+    def set_content(
+        self, builder: Callable[[int], Iterable[RenderableType]], *, keep_scroll: bool = False
+    ) -> None:
         """Show what ``builder(width)`` returns. It is called again when the width or the theme
         changes, so it should read styles with :meth:`style` each time."""
         self._builder = builder
@@ -104,8 +111,9 @@ class TextPane(ScrollView, can_focus=True):
         for renderable in self._builder(width):
             opts = options
             if isinstance(renderable, Text) and renderable.no_wrap:  # a picture: never wrapped
-                opts = options.update(width=max(width, renderable.cell_len), no_wrap=True,
-                                      overflow="ignore")
+                opts = options.update(
+                    width=max(width, renderable.cell_len), no_wrap=True, overflow="ignore"
+                )
             for line in console.render_lines(renderable, opts, pad=False, new_lines=False):
                 lines.append(Strip(line))
         self._lines = lines
