@@ -25,14 +25,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from smtp_sim.protocol import (
+from smtp_sim.protocol.events import (
     CommandReplied,
     ConnectionClosed,
     Greeting,
     MessageReceived,
-    ServerConnection,
     Signal,
 )
+from smtp_sim.protocol.server import ServerConnection
 
 GOAL_TX_PER_S = 20_000
 PERSONALITY = "postfix-3"

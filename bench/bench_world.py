@@ -45,19 +45,17 @@ import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from smtp_sim.protocol import (
-    MailPolicy,
-    MailSender,
-    MessageReceived,
-    ServerConnection,
-    Signal,
-    get_personality,
-)
-from smtp_sim.world import Kind, Layer, World
+from smtp_sim.protocol.delivery import MailSender
+from smtp_sim.protocol.events import MessageReceived, Signal
+from smtp_sim.protocol.personalities import get_personality
+from smtp_sim.protocol.policy import MailPolicy
+from smtp_sim.protocol.server import ServerConnection
 from smtp_sim.world.agent import UserAgent
 from smtp_sim.world.faults import apply_fault, schedule_fault
 from smtp_sim.world.network import Host
 from smtp_sim.world.queue import EntryState
+from smtp_sim.world.trace import Kind, Layer
+from smtp_sim.world.world import World
 
 GOAL_MSG_PER_S = 5_000
 GOAL_PEAK_MB = 200

@@ -620,7 +620,7 @@ def _picture_name(text: str) -> str:
 def _network_of(ref: str, command: str) -> str | Scenario | None:
     """Where a scenario is wanted, a lesson stands for its network (its scenario), said on
     standard error; None (the problems printed) when the lesson is not valid."""
-    from .course.commands import is_lesson
+    from .course.subcommands import is_lesson
 
     if not is_lesson(ref):
         return ref
@@ -681,13 +681,13 @@ def _dispatch(argv: list[str] | None) -> int:
         return 2
     if args.command == "session":
         if args.scenario:
-            from .terminal import main_world_session
+            from .stdio_session import main_world_session
 
             scenario = _network_of(args.scenario, "session")
             if scenario is None:
                 return 2
             return main_world_session(scenario, args.host, args.port, args.from_host, args.explain)
-        from .terminal import main_session
+        from .stdio_session import main_session
 
         return main_session(args.personality, args.hostname, args.explain)
     if args.command == "explain":
@@ -700,7 +700,7 @@ def _dispatch(argv: list[str] | None) -> int:
             return 2
         return 0
     if args.command == "run":
-        from .course.commands import is_lesson, run_lesson
+        from .course.subcommands import is_lesson, run_lesson
         from .runner import run_scenario
 
         if args.solve or args.answers or is_lesson(args.scenario):
@@ -754,15 +754,15 @@ def _dispatch(argv: list[str] | None) -> int:
             stderr=sys.stderr,
         )
     if args.command == "lessons":
-        from .course.commands import list_lessons
+        from .course.subcommands import list_lessons
 
         return list_lessons(sys.stdout, sys.stderr)
     if args.command == "check":
-        from .course.commands import check_files
+        from .course.subcommands import check_files
 
         return check_files(args.files, sys.stdout, sys.stderr)
     if args.command == "schema":
-        from .course.commands import schema_text
+        from .course.subcommands import schema_text
 
         sys.stdout.write(schema_text(args.format))
         return 0
@@ -815,7 +815,7 @@ def _run_exports(args: argparse.Namespace, *, trace: bool = True):
                 )
                 status = 1
         if args.svg:  # (written even when the trace could not be: each output on its own)
-            from .tui.exports import write_flow
+            from .tui.exporting import write_flow
 
             try:
                 write_flow(world, args.svg, title=f"smtp-sim run {args.scenario}")

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from .world.export import to_jsonl, to_text
 from .world.scenario import ScenarioError, build_world, load_scenario
+from .world.transcript import to_jsonl, to_text
 from .world.world import World
 
 FORMATS = ("text", "jsonl")

@@ -34,9 +34,9 @@ from ..world.network import POP3_PORT
 from ..world.queue import QueueEntry
 from ..world.trace import TraceRecord
 from ..world.world import World
-from .client import ADDRESS, FULL, STOPPING, RealClient
 from .listen import ListenError, ListenSpec, parse_listen
 from .maildir import MaildirWriter, spool
+from .real_client import ADDRESS, FULL, STOPPING, RealClient
 
 DEFAULT_MAX_CONNECTIONS = 100  # per service (SMTP, POP3): Postfix's default_process_limit
 #: Connections one client address may hold open per service: Postfix's

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from ..world.export import record_lines
 from ..world.scenario import Scenario, ScenarioError, build_world, load_scenario
 from ..world.trace import Kind, TraceRecord
+from ..world.transcript import record_lines
 from .bridge import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, Bridge, BridgeError
 from .listen import ListenError, ListenSpec
 

@@ -19,7 +19,7 @@ from ..world.trace import Kind, Layer, TraceRecord
 from .scans import Pop3Scan, ReplyScan
 
 if TYPE_CHECKING:
-    from ..world.terminal import StudentTerminal
+    from ..world.student_terminal import StudentTerminal
     from ..world.world import World
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..world.terminal import TerminalOutput
+from ..world.student_terminal import TerminalOutput
 from ..world.trace import TraceRecord
 from ..world.world import World
 from .lesson import Lesson

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ..world.faults import FaultError, apply_fault
 from ..world.scenario import build_world, parse_duration
-from ..world.terminal import StudentTerminal, TerminalOutput
+from ..world.student_terminal import StudentTerminal, TerminalOutput
 from ..world.trace import Kind, Layer
 from ..world.world import World
 from .checks import CheckContext

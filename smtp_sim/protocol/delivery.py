@@ -20,10 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from .client import ClientConnection
 from .errors import ProtocolError
 from .events import ReplyReceived
 from .replies import Reply
+from .smtp_client import ClientConnection
 
 
 class Step(StrEnum):

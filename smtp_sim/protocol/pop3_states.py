@@ -1,6 +1,6 @@
 """The POP3 session states (RFC 1939 sections 3 to 6) and the one table of transitions.
 
-Nothing else changes a POP3 session's state: :class:`~smtp_sim.protocol.pop3.Pop3ServerConnection`
+Nothing else changes a POP3 session's state: :class:`~smtp_sim.protocol.pop3_server.Pop3ServerConnection`
 looks up ``TRANSITIONS[state][input]`` for an accepted command and moves there; a command with no
 entry gets ``-ERR ... not allowed in the ... state`` and the state does not change, nor does it
 for a rejected command (bad argument, wrong password).

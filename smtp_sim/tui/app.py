@@ -26,7 +26,12 @@ from textual.screen import Screen
 from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from ..course.progress import Progress, ProgressStore, default_store
-from .commands import (
+from .console_keys import ConsoleActions, placeholder
+from .exporting import ExportActions
+from .filtering import KEEP, Keep
+from .live import LiveActions, LiveBridge
+from .loading import LOADING, TABS, LoadingActions, course_loader, make_views
+from .palette import (
     BindingCommands,
     EventFilterCommands,
     ExportCommands,
@@ -34,11 +39,6 @@ from .commands import (
     LessonCommands,
     TabCommands,
 )
-from .console_keys import ConsoleActions, placeholder
-from .exports import ExportActions
-from .filtering import KEEP, Keep
-from .live import LiveActions, LiveBridge
-from .loading import LOADING, TABS, LoadingActions, course_loader, make_views
 from .playing import PlayingActions
 from .saving import SavingProgress
 from .theme import HIGH_CONTRAST

@@ -10,8 +10,7 @@ from email.utils import format_datetime, formataddr, parsedate_to_datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ..protocol import MailSender
-from ..protocol.delivery import DeliveryResult, Step
+from ..protocol.delivery import DeliveryResult, MailSender, Step
 from .network import SUBMISSION_PORT, Host, TcpConnection
 from .sessions import send_client_bytes
 from .trace import Kind, Layer

@@ -6,7 +6,7 @@ from email.message import EmailMessage, Message
 from email.policy import SMTP
 from typing import TYPE_CHECKING
 
-from ..protocol import Reply
+from ..protocol.replies import Reply
 
 if TYPE_CHECKING:
     from .mta import MTA

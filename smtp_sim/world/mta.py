@@ -11,17 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..protocol import (
-    Address,
-    Envelope,
-    MailPolicy,
-    MessageReceived,
-    Personality,
-    ReplyKind,
-    Stage,
-    Verdict,
-)
-from ..protocol.policy import postfix_queue_id, sendmail_queue_id
+from ..protocol.address import Address
+from ..protocol.events import Envelope, MessageReceived
+from ..protocol.personalities import Personality
+from ..protocol.policy import MailPolicy, Stage, Verdict, postfix_queue_id, sendmail_queue_id
+from ..protocol.replies import ReplyKind
 from .mailbox import Mailbox, MailStore
 from .network import SMTP_PORT, SUBMISSION_PORT, Host, TcpConnection
 from .queue import MailQueue
@@ -80,7 +74,7 @@ class MTAPolicy(MailPolicy):
                 if key in fault.seen:
                     continue
                 fault.seen.add(key)
-            from ..protocol import ReplySpec
+            from ..protocol.replies import ReplySpec
 
             return Verdict(
                 ReplyKind.TEMPORARY_FAILURE if fault.code < 500 else ReplyKind.LOCAL_ERROR,

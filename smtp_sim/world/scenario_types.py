@@ -14,7 +14,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
-from ..protocol import PERSONALITIES, Address
+from ..protocol.address import Address
+from ..protocol.personalities import PERSONALITIES
 from .values import DURATION_HELP, parse_duration
 
 

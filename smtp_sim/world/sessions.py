@@ -14,16 +14,10 @@ import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ..protocol import (
-    CommandReplied,
-    ConnectionClosed,
-    MailSender,
-    MessageReceived,
-    ServerConnection,
-    Signal,
-    State,
-)
-from ..protocol.delivery import DeliveryResult, Step
+from ..protocol.delivery import DeliveryResult, MailSender, Step
+from ..protocol.events import CommandReplied, ConnectionClosed, MessageReceived, Signal
+from ..protocol.server import ServerConnection
+from ..protocol.states import State
 from .network import EngineSession, TcpConnection
 from .trace import Kind, Layer
 

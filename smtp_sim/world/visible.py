@@ -3,7 +3,7 @@ typed, what a real client sent, what a message carries.
 
 Caret notation (``^[`` for ESC, ``^@`` for NUL, as ``cat -v`` writes them) for C0 controls and
 DEL; C1 controls and the invisible or bidirectional characters by code; bytes that are not
-UTF-8 as ``\\xNN``. The text transcript (:mod:`smtp_sim.world.export`, the live log of
+UTF-8 as ``\\xNN``. The text transcript (:mod:`smtp_sim.world.transcript`, the live log of
 ``smtp-sim serve``) and the app's views (``tui/literal.py``, which styles the stand-ins) share
 this one table, so an escape sequence sent by a client never reaches a terminal.
 Standard library only.

@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
-from ..protocol import Personality, get_personality
+from ..protocol.personalities import Personality, get_personality
 from .agent import UserAgent
 from .clock import Clock
 from .dns import Resolver, Zone
 from .mailbox import Mailbox
 from .mta import MTA
 from .network import Host, Link, Network
-from .pop3 import install_pop3
+from .pop3_service import install_pop3
 from .trace import Kind, Layer, Trace, TraceRecord
 
 DEFAULT_START = datetime(2026, 1, 5, 9, 0, 0, tzinfo=UTC)

@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 
 import pytest
 
-from smtp_sim.bridge import Bridge, ListenSpec
+from smtp_sim.bridge.bridge import Bridge
+from smtp_sim.bridge.listen import ListenSpec
 from smtp_sim.bridge.maildir import folder_name, from_file
 from smtp_sim.world.scenario import build_world, load_scenario
 from smtp_sim.world.world import World

@@ -9,10 +9,10 @@ import smtplib
 import pytest
 from conftest import in_thread, smtp_port
 
-from smtp_sim.bridge.client import MESSAGE_EXCERPT
-from smtp_sim.protocol.pop3 import wire_form
+from smtp_sim.bridge.real_client import MESSAGE_EXCERPT
+from smtp_sim.protocol.pop3_server import wire_form
 from smtp_sim.world.mailbox import wire_size
-from smtp_sim.world.pop3 import REPLY_RECORD_LIMIT
+from smtp_sim.world.pop3_service import REPLY_RECORD_LIMIT
 from smtp_sim.world.trace import Kind
 
 BOB = "bob@cs.tcd.ie"

@@ -12,8 +12,8 @@ import time
 import pytest
 from conftest import Raw, in_thread, maildir_messages, open_transaction, smtp_port, wait_for
 
-from smtp_sim.bridge.client import MESSAGE_EXCERPT
 from smtp_sim.bridge.maildir import to_file
+from smtp_sim.bridge.real_client import MESSAGE_EXCERPT
 
 BOB = "bob@cs.tcd.ie"
 

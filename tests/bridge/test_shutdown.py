@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import Raw, in_thread, maildir_messages, open_transaction, smtp_port
 
-from smtp_sim.bridge import Bridge, ListenSpec, parse_listen
-from smtp_sim.bridge.listen import ListenError
+from smtp_sim.bridge.bridge import Bridge
+from smtp_sim.bridge.listen import ListenError, ListenSpec, parse_listen
 from smtp_sim.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]

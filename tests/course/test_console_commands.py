@@ -127,7 +127,7 @@ def test_built_in_lessons_explain_every_choice_and_check_requires_it(tmp_path, m
     import io
     import shutil
 
-    from smtp_sim.course import commands
+    from smtp_sim.course import subcommands as commands
     from smtp_sim.course.lesson import builtin_lessons
     from smtp_sim.world.scenario import builtin_dir
 

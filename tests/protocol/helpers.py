@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from smtp_sim.protocol import (
-    PERSONALITIES,
+from smtp_sim.protocol.delivery import MailSender
+from smtp_sim.protocol.events import (
     CommandReplied,
     ConnectionClosed,
     Event,
-    MailSender,
     MessageReceived,
-    ServerConnection,
     Signal,
 )
-from smtp_sim.protocol.personalities import Personality
+from smtp_sim.protocol.personalities import PERSONALITIES, Personality
+from smtp_sim.protocol.server import ServerConnection
 
 HOST = "mail.cs.tcd.ie"  # the slides' server; it serves cs.tcd.ie (users alice, bob, postmaster)
 PERSONALITY_IDS: tuple[str, ...] = tuple(PERSONALITIES)

@@ -8,20 +8,13 @@ from helpers import HOST, PERSONALITY_IDS, converse, crlf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smtp_sim.protocol import (
-    PERSONALITIES,
-    ClientConnection,
-    LocalProtocolError,
-    MailSender,
-    ProtocolError,
-    RemoteProtocolError,
-    ReplyReceived,
-    ServerConnection,
-    Signal,
-)
-from smtp_sim.protocol.client import parse_reply_lines, stuff
-from smtp_sim.protocol.delivery import Step
+from smtp_sim.protocol.delivery import MailSender, Step
+from smtp_sim.protocol.errors import LocalProtocolError, ProtocolError, RemoteProtocolError
+from smtp_sim.protocol.events import ReplyReceived, Signal
+from smtp_sim.protocol.personalities import PERSONALITIES
 from smtp_sim.protocol.replies import Reply
+from smtp_sim.protocol.server import ServerConnection
+from smtp_sim.protocol.smtp_client import ClientConnection, parse_reply_lines, stuff
 
 
 def receive(client: ClientConnection, data: bytes) -> list[ReplyReceived]:

@@ -1,6 +1,6 @@
 """Byte-exact SMTP conversations: client bytes in, every server reply out, the state after.
 
-The reply texts are the real servers' (see /work/shared/reference/smtp-facts.md): Postfix 1.1.13
+The reply texts are the real servers' (see shared/reference/smtp-facts.md beside the project): Postfix 1.1.13
 (the course slides' mail.cs.tcd.ie), Postfix 3.x, sendmail 8, the 1988 sendmail of the Morris
 worm, and a reference server in RFC 5321's own words.
 """
@@ -21,18 +21,12 @@ from helpers import (
     start,
 )
 
-from smtp_sim.protocol import (
-    PERSONALITIES,
-    CommandReplied,
-    ConnectionClosed,
-    MailPolicy,
-    MessageReceived,
-    State,
-)
+from smtp_sim.protocol.events import CommandReplied, ConnectionClosed, MessageReceived
 from smtp_sim.protocol.explain import COMMANDS
-from smtp_sim.protocol.personalities import CommandSyntax
-from smtp_sim.protocol.policy import Stage, Verdict
+from smtp_sim.protocol.personalities import PERSONALITIES, CommandSyntax
+from smtp_sim.protocol.policy import MailPolicy, Stage, Verdict
 from smtp_sim.protocol.replies import ReplyKind, ReplySpec
+from smtp_sim.protocol.states import State
 
 
 @dataclass(frozen=True)

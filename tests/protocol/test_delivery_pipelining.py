@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from helpers import HOST, crlf
 
-from smtp_sim.protocol import MailSender, MessageReceived, ServerConnection, Signal
-from smtp_sim.protocol.delivery import Step
+from smtp_sim.protocol.delivery import MailSender, Step
+from smtp_sim.protocol.events import MessageReceived, Signal
+from smtp_sim.protocol.server import ServerConnection
 
 CONTENT = b"From: alice@crepes.fr\r\nTo: bob@cs.tcd.ie\r\nSubject: hi\r\n\r\n.dot line\r\n"
 

@@ -11,21 +11,19 @@ from helpers import HOST, PERSONALITY_IDS, drain
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smtp_sim.protocol import (
-    PERSONALITIES,
-    ClientConnection,
+from smtp_sim.protocol.errors import ProtocolError
+from smtp_sim.protocol.events import (
     CommandReplied,
     ConnectionClosed,
     Event,
     MessageReceived,
-    ProtocolError,
-    ServerConnection,
     Signal,
-    State,
 )
-from smtp_sim.protocol.personalities import CommandSyntax
+from smtp_sim.protocol.personalities import PERSONALITIES, CommandSyntax
 from smtp_sim.protocol.replies import ReplyKind
-from smtp_sim.protocol.states import COMMAND_VERBS, TRANSITIONS, Input
+from smtp_sim.protocol.server import ServerConnection
+from smtp_sim.protocol.smtp_client import ClientConnection
+from smtp_sim.protocol.states import COMMAND_VERBS, TRANSITIONS, Input, State
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

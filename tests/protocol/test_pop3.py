@@ -9,7 +9,17 @@ from hypothesis import strategies as st
 from smtp_sim.protocol.errors import LocalProtocolError, ProtocolError
 from smtp_sim.protocol.events import Event, Signal
 from smtp_sim.protocol.explain import UnknownTopic, explain
-from smtp_sim.protocol.pop3 import (
+from smtp_sim.protocol.pop3_client import Pop3ReplyParser, multiline_for, unstuffed_content
+from smtp_sim.protocol.pop3_replies import (
+    POP3_COMMANDS,
+    POP3_REPLIES,
+    Pop3Reply,
+    Pop3ReplyKind,
+    UnknownPop3Topic,
+    explain_pop3,
+    explain_pop3_reply,
+)
+from smtp_sim.protocol.pop3_server import (
     POP3_VERBS,
     TRANSITIONS,
     MemoryMaildrop,
@@ -22,16 +32,6 @@ from smtp_sim.protocol.pop3 import (
     Pop3State,
     diagram,
     wire_form,
-)
-from smtp_sim.protocol.pop3_client import Pop3ReplyParser, multiline_for, unstuffed_content
-from smtp_sim.protocol.pop3_replies import (
-    POP3_COMMANDS,
-    POP3_REPLIES,
-    Pop3Reply,
-    Pop3ReplyKind,
-    UnknownPop3Topic,
-    explain_pop3,
-    explain_pop3_reply,
 )
 
 HOST = "mail.cs.tcd.ie"

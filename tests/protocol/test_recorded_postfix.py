@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from smtp_sim.protocol import MailPolicy, ServerConnection
 from smtp_sim.protocol.events import Signal
+from smtp_sim.protocol.policy import MailPolicy
 from smtp_sim.protocol.replies import ReplyKind
+from smtp_sim.protocol.server import ServerConnection
 
 DATA = Path(__file__).parent / "data" / "postfix-3.7"
 FILES = sorted(DATA.glob("*.txt"))

@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from smtp_sim.protocol import MailPolicy, ServerConnection, Signal
+from smtp_sim.protocol.events import Signal
+from smtp_sim.protocol.policy import MailPolicy
+from smtp_sim.protocol.server import ServerConnection
 
 DATA = Path(__file__).parent / "data" / "sendmail-8.17-dialogues.json"
 FIXTURE = json.loads(DATA.read_text(encoding="utf-8"))

@@ -15,8 +15,8 @@ from dataclasses import replace
 import pytest
 from helpers import PERSONALITY_IDS, Run, crlf, open_transaction
 
-from smtp_sim.protocol import PERSONALITIES, CommandReplied, MessageReceived
-from smtp_sim.protocol.personalities import BareLinefeed
+from smtp_sim.protocol.events import CommandReplied, MessageReceived
+from smtp_sim.protocol.personalities import PERSONALITIES, BareLinefeed
 from smtp_sim.protocol.replies import ReplyKind
 
 SEQUENCES = {

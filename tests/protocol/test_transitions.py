@@ -13,8 +13,14 @@ from collections.abc import Callable
 import pytest
 from helpers import PERSONALITY_IDS, Run, crlf, greeting_command, start
 
-from smtp_sim.protocol import PERSONALITIES, CommandReplied, ConnectionClosed, Envelope, State
-from smtp_sim.protocol.personalities import DebugPolicy, ExpnPolicy, HelpStyle, Personality
+from smtp_sim.protocol.events import CommandReplied, ConnectionClosed, Envelope
+from smtp_sim.protocol.personalities import (
+    PERSONALITIES,
+    DebugPolicy,
+    ExpnPolicy,
+    HelpStyle,
+    Personality,
+)
 from smtp_sim.protocol.replies import ReplyKind
 from smtp_sim.protocol.states import (
     COMMAND_VERBS,
@@ -22,6 +28,7 @@ from smtp_sim.protocol.states import (
     REFUSALS,
     TRANSITIONS,
     Input,
+    State,
     diagram,
     refusal,
     transitions,

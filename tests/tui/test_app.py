@@ -110,7 +110,7 @@ async def test_selecting_an_event_opens_it_in_the_inspector(store):
 async def test_injecting_a_fault_makes_the_queue_grow():
     app = SmtpSimApp(sandbox_lesson("classroom"), sandbox=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        from smtp_sim.tui.commands import FaultCommands
+        from smtp_sim.tui.palette import FaultCommands
 
         provider = FaultCommands(app.screen)
         _name, _, callback = next(

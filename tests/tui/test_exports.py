@@ -16,10 +16,10 @@ from smtp_sim.course.grading import grade_attempt, read_attempt
 from smtp_sim.course.lesson import load_lesson
 from smtp_sim.course.progress import ProgressStore
 from smtp_sim.tui.app import SmtpSimApp
-from smtp_sim.tui.commands import ExportCommands
-from smtp_sim.tui.exports import EXPORT_KINDS, export_filename
+from smtp_sim.tui.exporting import EXPORT_KINDS, export_filename
+from smtp_sim.tui.palette import ExportCommands
 from smtp_sim.tui.widgets.console import Console
-from smtp_sim.world.export import to_text
+from smtp_sim.world.transcript import to_text
 
 FOOBAR = [
     "telnet mail.cs.tcd.ie 25",

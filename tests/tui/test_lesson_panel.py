@@ -367,7 +367,7 @@ async def test_a_new_step_takes_the_focus_off_the_old_quiz(store):
 
 async def test_the_sandbox_hides_the_step_keys():
     from smtp_sim.course.lesson import sandbox_lesson
-    from smtp_sim.tui.commands import BindingCommands
+    from smtp_sim.tui.palette import BindingCommands
     from smtp_sim.tui.widgets.footer import KeyFooter
 
     app = SmtpSimApp(sandbox_lesson("classroom"), sandbox=True)

@@ -8,7 +8,7 @@ import asyncio
 import smtplib
 from email.message import EmailMessage
 
-from smtp_sim.bridge import parse_listen
+from smtp_sim.bridge.listen import parse_listen
 from smtp_sim.course.lesson import sandbox_lesson
 from smtp_sim.tui.app import SmtpSimApp
 from smtp_sim.tui.launch import build_app

@@ -9,7 +9,7 @@ from textual.widgets import Markdown
 from smtp_sim.course.lesson import load_lesson, sandbox_lesson
 from smtp_sim.course.progress import ProgressStore
 from smtp_sim.tui.app import SmtpSimApp
-from smtp_sim.tui.commands import BindingCommands, EventFilterCommands, key_actions, key_label
+from smtp_sim.tui.palette import BindingCommands, EventFilterCommands, key_actions, key_label
 from smtp_sim.tui.widgets.console import Console
 from smtp_sim.tui.widgets.event_list import EventList
 from smtp_sim.tui.widgets.footer import KeyFooter, fit_keys

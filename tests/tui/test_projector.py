@@ -5,7 +5,7 @@ flow diagram (app, presenter, run --svg) draws connections that failed."""
 from __future__ import annotations
 
 from smtp_sim.course.lesson import load_lesson, load_presentation
-from smtp_sim.tui.exports import screen_console
+from smtp_sim.tui.exporting import screen_console
 from smtp_sim.tui.presenter import PresenterApp
 from smtp_sim.tui.widgets.flow_diagram import FlowDiagram
 from smtp_sim.world.faults import apply_fault

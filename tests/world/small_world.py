@@ -1,7 +1,7 @@
 """A small hand-built network for world tests: alice@crepes.fr -> bob@cs.tcd.ie, plus
 example.org with a primary and a backup MX."""
 
-from smtp_sim.world import World
+from smtp_sim.world.world import World
 
 
 def build(seed: int = 1, **mta_kwargs) -> World:

@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from smtp_sim.world.export import record_lines, to_jsonl, to_text, wire_lines
 from smtp_sim.world.scenario import build_world, load_scenario
 from smtp_sim.world.trace import Kind, Layer, TraceRecord
+from smtp_sim.world.transcript import record_lines, to_jsonl, to_text, wire_lines
 
 LINE = re.compile(
     r"^\[ *\d+\.\d{3}\] (===|\*\*\*| ->|<- |<\*\*) "

@@ -120,7 +120,7 @@ def test_packet_loss_retransmits_and_still_delivers():
 
 
 def test_open_relay_on_and_off():
-    from smtp_sim.world.terminal import StudentTerminal
+    from smtp_sim.world.student_terminal import StudentTerminal
 
     def attempt(open_relay: bool):
         w = build()

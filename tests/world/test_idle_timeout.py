@@ -3,7 +3,7 @@ command, 3 inside DATA; RFC 1939: 10 minutes for POP3); talking keeps the sessio
 a session that ended keeps no timer (the clock stops where the traffic stops)."""
 
 from smtp_sim.world.scenario import build_world, load_scenario
-from smtp_sim.world.terminal import StudentTerminal
+from smtp_sim.world.student_terminal import StudentTerminal
 from smtp_sim.world.trace import Kind
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from smtp_sim.world import World
 from smtp_sim.world.network import POP3_PORT
-from smtp_sim.world.pop3 import DEFAULT_PASSWORD, FetchedMessage, fetch_mail, install_pop3
+from smtp_sim.world.pop3_service import DEFAULT_PASSWORD, FetchedMessage, fetch_mail, install_pop3
 from smtp_sim.world.trace import Kind, Layer
+from smtp_sim.world.world import World
 
 BODY = "Hello Bob,\n.a line that starts with a dot\n..and one with two\n.\nbye\n"
 

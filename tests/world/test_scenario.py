@@ -5,7 +5,6 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from smtp_sim.world.export import to_jsonl
 from smtp_sim.world.queue import EntryState
 from smtp_sim.world.scenario import (
     HostSpec,
@@ -21,6 +20,7 @@ from smtp_sim.world.scenario import (
     parse_scenario,
 )
 from smtp_sim.world.trace import Kind, Layer
+from smtp_sim.world.transcript import to_jsonl
 
 
 def _parsed(stored):

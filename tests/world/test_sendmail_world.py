@@ -8,7 +8,7 @@ denied"; with "O PrivacyOptions=goaway" in its sendmail.cf it answered VRFY (eve
 even without an argument) 252 2.5.2 and EXPN 502 5.7.0, and listed neither EXPN nor VERB."""
 
 from smtp_sim.world.scenario import build_world, load_scenario
-from smtp_sim.world.terminal import StudentTerminal
+from smtp_sim.world.student_terminal import StudentTerminal
 from smtp_sim.world.trace import Kind
 
 

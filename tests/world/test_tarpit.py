@@ -6,7 +6,7 @@
 import itertools
 
 from smtp_sim.world.scenario import build_world, load_scenario
-from smtp_sim.world.terminal import StudentTerminal
+from smtp_sim.world.student_terminal import StudentTerminal
 from smtp_sim.world.trace import Kind
 
 

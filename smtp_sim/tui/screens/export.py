@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..exports import EXPORT_KINDS, export_filename
+from ..exporting import EXPORT_KINDS, export_filename
 
 
 @dataclass(frozen=True)

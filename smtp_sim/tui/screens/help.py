@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
-from ..commands import key_actions, key_label
+from ..palette import key_actions, key_label
 
 if TYPE_CHECKING:
     from ..app import SmtpSimApp

@@ -26,7 +26,7 @@ from ..literal import literal
 
 if TYPE_CHECKING:  # types only: the console is on the first frame, before the simulation loads
     from ...protocol.replies import Reply
-    from ...world.terminal import TerminalOutput
+    from ...world.student_terminal import TerminalOutput
 
 # Theme variables, so the replies' colours follow the theme (high contrast on a projector).
 REPLY_CLASS_STYLE = {2: "$success", 3: "$accent", 4: "$warning", 5: "$error"}

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from smtp_sim.cli import main
-from smtp_sim.protocol import PERSONALITIES
+from smtp_sim.protocol.personalities import PERSONALITIES
 
 ROOT = Path(__file__).resolve().parents[2]
 

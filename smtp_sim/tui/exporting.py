@@ -74,13 +74,13 @@ def export_filename(lesson_id: str, kind: str, student: str | None = None) -> st
 
 
 def transcript(world: World) -> str:
-    from ..world.export import to_text
+    from ..world.transcript import to_text
 
     return to_text(world.trace)
 
 
 def trace_jsonl(world: World) -> str:
-    from ..world.export import to_jsonl
+    from ..world.transcript import to_jsonl
 
     return to_jsonl(world.trace)
 

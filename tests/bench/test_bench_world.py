@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from smtp_sim.world import Kind, Layer
-from smtp_sim.world.export import to_jsonl
+from smtp_sim.world.trace import Kind, Layer
+from smtp_sim.world.transcript import to_jsonl
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_world.py"
 

@@ -11,8 +11,9 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, TextIO
 
-from .protocol import CommandReplied, ConnectionClosed, MessageReceived, ServerConnection, Signal
+from .protocol.events import CommandReplied, ConnectionClosed, MessageReceived, Signal
 from .protocol.explain import explain_reply
+from .protocol.server import ServerConnection
 
 if TYPE_CHECKING:
     from .world.scenario import Scenario
@@ -146,7 +147,7 @@ def main_world_session(
 ) -> int:
     """``scenario``: a file, a built-in id, or one already read."""
     from .world.scenario import Scenario, ScenarioError, build_world, load_scenario
-    from .world.terminal import StudentTerminal
+    from .world.student_terminal import StudentTerminal
 
     try:
         spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)

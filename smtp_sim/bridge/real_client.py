@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from ..protocol.pop3 import IDLE_TIMEOUT as POP3_IDLE_TIMEOUT
+from ..protocol.pop3_server import IDLE_TIMEOUT as POP3_IDLE_TIMEOUT
 from ..protocol.replies import ReplyKind
 from ..protocol.states import State
 from ..world.network import POP3_PORT, EngineSession, TcpConnection

@@ -327,7 +327,7 @@ class ExportCommands(_ListProvider):
     """Export the transcript, the trace, the attempt, the screen or the flow diagram."""
 
     def items(self):
-        from .exports import EXPORT_KINDS, export_filename
+        from .exporting import EXPORT_KINDS, export_filename
 
         app: SmtpSimApp = self.app  # type: ignore[assignment]
         if app.is_web:

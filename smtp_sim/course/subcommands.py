@@ -22,7 +22,7 @@ from .session import LessonSession
 #: ``exports(world, presentation) -> exit status``: what ``smtp-sim run`` writes after a run.
 Exports = Callable[[World, bool], int]
 
-#: The JSON Schemas shipped for editors (``python -m smtp_sim.course.commands`` rewrites them).
+#: The JSON Schemas shipped for editors (``python -m smtp_sim.course.subcommands`` rewrites them).
 SCHEMA_DIR = Path(str(resources.files("smtp_sim") / "schema"))
 
 

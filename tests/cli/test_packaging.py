@@ -16,7 +16,7 @@ import pytest
 import smtp_sim
 from smtp_sim.world.scenario import builtin_dir
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 hatchling_build = pytest.importorskip("hatchling.build", reason="the test extra installs hatchling")

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..protocol.client import parse_reply_lines
 from ..protocol.errors import RemoteProtocolError
 from ..protocol.pop3_client import Pop3ReplyParser, multiline_for
 from ..protocol.pop3_replies import Pop3Reply
 from ..protocol.replies import Reply
+from ..protocol.smtp_client import parse_reply_lines
 from .network import POP3_PORT, TcpConnection
 from .trace import Kind, Layer
 

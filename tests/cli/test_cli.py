@@ -15,7 +15,7 @@ import smtp_sim
 from smtp_sim.cli import SHELLS, _build_parser, main
 from smtp_sim.textio import wrap
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FOOBAR = (ROOT / "lessons" / "foobar.toml").read_bytes()
 
 

@@ -23,9 +23,14 @@ from typing import TYPE_CHECKING
 
 from ..protocol.errors import RemoteProtocolError
 from ..protocol.events import Signal
-from ..protocol.pop3 import IDLE_TIMEOUT, Pop3Closed, Pop3CommandReplied, Pop3ServerConnection
 from ..protocol.pop3_client import Pop3ReplyParser, multiline_for, unstuffed_content
 from ..protocol.pop3_replies import Pop3Reply
+from ..protocol.pop3_server import (
+    IDLE_TIMEOUT,
+    Pop3Closed,
+    Pop3CommandReplied,
+    Pop3ServerConnection,
+)
 from .mailbox import Mailbox, StoredMessage
 from .network import POP3_PORT, EngineSession, TcpConnection
 from .trace import Kind, Layer

@@ -19,7 +19,7 @@ import pytest
 
 from smtp_sim.web import app_command
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def children(pid: int) -> list[int]:

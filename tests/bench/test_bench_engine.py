@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from smtp_sim.protocol import ServerConnection
+from smtp_sim.protocol.server import ServerConnection
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "bench_engine.py"
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_engine.py"
 
 
 def test_body_is_1kb_of_crlf_lines(bench):
