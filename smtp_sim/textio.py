@@ -60,3 +60,20 @@ def wrap(text: str, width: int | None = None) -> str:
             )
         )
     return "\n".join(out)
+
+
+def hang(line: str, column: int, width: int | None = None) -> str:
+    """One row of a table whose last column is free text: when ``line`` is longer than
+    ``width`` (default: the terminal's), that text is folded at spaces and its continuation
+    lines start under it, at ``column`` (or at 4 when the column leaves less than 20 places)."""
+    width = width or terminal_width()
+    if len(line) <= width:
+        return line
+    indent = " " * (column if width - column >= 20 else 4)
+    return textwrap.fill(
+        line.rstrip(),
+        width,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )

@@ -40,6 +40,7 @@ from textual_serve.server import Server
 
 from .bridge.listen import is_loopback
 from .course.progress import ENV_PROGRESS
+from .textio import wrap
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -306,8 +307,10 @@ def serve_web(
     err = stderr or sys.stderr
     if not is_loopback(host):
         print(
-            f"smtp-sim web: warning: {host} is not a loopback address: anyone who can reach "
-            "this port can open sessions, each one a process on this machine",
+            wrap(
+                f"smtp-sim web: warning: {host} is not a loopback address: anyone who can "
+                "reach this port can open sessions, each one a process on this machine"
+            ),
             file=err,
         )
     server = WebServer(
@@ -321,10 +324,12 @@ def serve_web(
     )
 
     def ready(url: str) -> None:
-        print(f"smtp-sim web: serving {' '.join(args)} on {url}", file=err)
+        print(wrap(f"smtp-sim web: serving {' '.join(args)} on {url}"), file=err)
         print(
-            "smtp-sim web: every browser tab gets its own session (progress in memory "
-            "only); Ctrl-C stops",
+            wrap(
+                "smtp-sim web: every browser tab gets its own session (progress in memory "
+                "only); Ctrl-C stops"
+            ),
             file=err,
             flush=True,
         )
@@ -337,7 +342,10 @@ def serve_web(
         try:
             await server.run(ready, stop)
         except OSError as exc:
-            print(f"smtp-sim web: cannot listen on {host}:{port}: {exc.strerror or exc}", file=err)
+            print(
+                wrap(f"smtp-sim web: cannot listen on {host}:{port}: {exc.strerror or exc}"),
+                file=err,
+            )
             return 1
         print("smtp-sim web: stopped", file=err, flush=True)
         return 0

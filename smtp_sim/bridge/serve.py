@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from ..textio import wrap
 from ..world.scenario import Scenario, ScenarioError, build_world, load_scenario
 from ..world.trace import Kind, TraceRecord
 from ..world.transcript import record_lines
@@ -131,7 +132,7 @@ def serve(
         return 2
 
     def error(text: str) -> None:
-        print(f"smtp-sim serve: {text}", file=err, flush=True)
+        print(wrap(f"smtp-sim serve: {text}"), file=err, flush=True)
 
     try:
         bridge = Bridge(
@@ -160,28 +161,34 @@ async def _serve(bridge: Bridge, err: TextIO) -> int:
         for bound in bridge.listeners:
             if bound.spec.exposed:
                 print(
-                    f"smtp-sim serve: warning: {bound.spec.host} is not a loopback address: "
-                    "other machines can connect, and the simulated servers accept mail "
-                    "from anyone who can",
+                    wrap(
+                        f"smtp-sim serve: warning: {bound.spec.host} is not a loopback address: "
+                        "other machines can connect, and the simulated servers accept mail "
+                        "from anyone who can"
+                    ),
                     file=err,
                 )
         try:
             await bridge.start()
         except BridgeError as exc:
-            print(f"smtp-sim serve: {exc}", file=err)
+            print(wrap(f"smtp-sim serve: {exc}"), file=err)
             return 1
         for bound in bridge.listeners:
-            print(f"smtp-sim serve: listening on {bound}", file=err)
+            print(wrap(f"smtp-sim serve: listening on {bound}"), file=err)
         if bridge.maildir is not None:
             print(
-                f"smtp-sim serve: delivered mail goes to {bridge.maildir.directory}/<address>/"
-                " (Maildir); POP3 serves what is there",
+                wrap(
+                    f"smtp-sim serve: delivered mail goes to {bridge.maildir.directory}/<address>/"
+                    " (Maildir); POP3 serves what is there"
+                ),
                 file=err,
             )
             if bridge.loaded:
                 print(
-                    f"smtp-sim serve: {bridge.loaded} message{'s' * (bridge.loaded != 1)} "
-                    "already in the Maildir are in the mailboxes again",
+                    wrap(
+                        f"smtp-sim serve: {bridge.loaded} message{'s' * (bridge.loaded != 1)} "
+                        "already in the Maildir are in the mailboxes again"
+                    ),
                     file=err,
                 )
         print("smtp-sim serve: Ctrl-C stops", file=err, flush=True)
@@ -209,12 +216,14 @@ def _report(bridge: Bridge, err: TextIO) -> None:
         parts.append(f"{stats.timed_out} timed out")
     if written is not None:
         parts.append(f"{written} message{'s' * (written != 1)} written to the Maildir")
-    print(f"smtp-sim serve: stopped: {', '.join(parts)}", file=err)
+    print(wrap(f"smtp-sim serve: stopped: {', '.join(parts)}"), file=err)
     for host, entry in left:
         where = " (kept in _queue/)" if bridge.maildir is not None else ""
         print(
-            f"smtp-sim serve: still queued at {host}: {entry.queue_id} for "
-            f"{', '.join(entry.recipients)}{where}",
+            wrap(
+                f"smtp-sim serve: still queued at {host}: {entry.queue_id} for "
+                f"{', '.join(entry.recipients)}{where}"
+            ),
             file=err,
         )
     err.flush()

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from ..textio import hang, wrap
 from ..world.problems import ScenarioError
 from .attempt import Attempt, AttemptError, read_attempt
 from .grading import Grade, grade_attempt
@@ -141,21 +142,23 @@ def table(rows: list[Row]) -> str:
         max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(head)
     ]
     widths[-1] = 0
+    last = sum(widths) + 2 * (len(widths) - 1)  # where the free text of the last column starts
     lines = [
         "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
         for cells in (head, *body)
     ]
+    lines[1:] = [hang(line, last) for line in lines[1:]]  # (the heading stays one line)
     return "\n".join(lines)
 
 
 def summary(rows: list[Row], lesson: Lesson) -> str:
     graded = [r for r in rows if not r.error]
     if not graded:
-        return f"{len(rows)} attempts, none could be graded"
+        return f"{len(rows)} attempt{'s' * (len(rows) != 1)}, none could be graded"
     grades = [r.grade for r in graded]
     complete = sum(r.steps_passed == r.steps and not r.first_step_not_met for r in graded)
     text = (
-        f"{len(rows)} attempts at {lesson.id}: {complete} complete; grade mean "
+        f"{len(rows)} attempt{'s' * (len(rows) != 1)} at {lesson.id}: {complete} complete; grade mean "
         f"{statistics.fmean(grades):.1f}, median {statistics.median(grades):g}, lowest "
         f"{min(grades):g}; {sum(r.wrong_quiz_tries for r in graded)} wrong quiz tries"
     )
@@ -212,7 +215,7 @@ def grade_files(
             print(json.dumps(r.as_json(), ensure_ascii=False), file=stdout)
     else:
         print(table(rows), file=stdout)
-        print(summary(rows, lesson), file=stdout)
+        print(wrap(summary(rows, lesson)), file=stdout)
     status = 2 if any(r.error for r in rows) else 0
     if csv_path is not None:
         try:

@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
-from ..textio import wrap
+from ..textio import hang, wrap
 from ..world.problems import Issue, ScenarioError, TomlLocator, to_problems
 from ..world.scenario import Scenario, list_builtin, parse_document, read_document
 from ..world.world import World
@@ -129,6 +129,10 @@ def _not_a_lesson(ref: str, file: str, option: str) -> str:
     )
 
 
+#: Where the title starts in a row of ``smtp-sim lessons`` (a long title folds under it).
+TITLE_COLUMN = len(" 1. ") + 20 + 1 + 6 + 2 + 3 + len(" min  ")
+
+
 def list_lessons(stdout: TextIO, stderr: TextIO) -> int:
     store = ProgressStore()
     progress = store.load()
@@ -146,10 +150,8 @@ def list_lessons(stdout: TextIO, stderr: TextIO) -> int:
         total = len(lesson.steps)
         mark = "done" if lp and lp.completed else f"{done}/{total}"
         here = " <- you are here" if progress.current == lesson.id else ""
-        print(
-            f"{n:2}. {lesson.id:20} {mark:>6}  {lesson.minutes:3} min  {lesson.title}{here}",
-            file=stdout,
-        )
+        row = f"{n:2}. {lesson.id:20} {mark:>6}  {lesson.minutes:3} min  {lesson.title}{here}"
+        print(hang(row, TITLE_COLUMN), file=stdout)
     return 0
 
 

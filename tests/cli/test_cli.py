@@ -97,6 +97,42 @@ def test_personalities_wrap(capsys, monkeypatch):
     assert max(map(len, lines)) <= 50 and lines[0].startswith("postfix-1.1")
 
 
+def test_lessons_fold_a_long_title_under_its_column(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    assert main(["lessons"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(map(len, lines)) <= 60
+    assert any(line.startswith("    ") for line in lines)  # a title went on under its row
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["lessons"]) == 0
+    assert not any(line.startswith(" " * 4) for line in capsys.readouterr().out.splitlines())
+
+
+def test_grade_folds_the_reason_and_the_summary(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    attempt = tmp_path / "ada.txt"
+    attempt.write_text("helo FooBar\n")
+    main(["grade", "foobar", str(attempt)])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("student  file") and lines[0].endswith("first step not met")
+    assert max(map(len, lines[1:])) <= 60  # (the heading stays one line)
+    assert lines[1].startswith("ada ") and lines[2].startswith("    ")  # the reason folds
+    assert any(line.startswith("1 attempt at foobar") for line in lines)
+
+
+def test_serve_messages_fold_to_the_terminals_width(monkeypatch):
+    from smtp_sim.bridge.listen import parse_listen
+    from smtp_sim.bridge.serve import serve
+
+    monkeypatch.setenv("COLUMNS", "50")
+    err = io.StringIO()
+    spec = parse_listen("127.0.0.1:0=no-such-host.example.test")
+    assert serve("classroom", [spec], stdout=io.StringIO(), stderr=err) == 2
+    lines = err.getvalue().splitlines()
+    assert lines[0].startswith("smtp-sim serve:") and len(lines) > 1, lines
+    assert max(map(len, lines)) <= 50 and "no-such-host.example.test" in err.getvalue()
+
+
 def test_wrap_keeps_short_lines_and_indentation():
     assert wrap("short\n\n  also short", 20) == "short\n\n  also short"
     assert wrap("    alpha beta gamma delta", 16) == "    alpha beta\n      gamma\n      delta"

@@ -18,6 +18,12 @@ FOOBAR = load_lesson("foobar")
 SOLUTION = [line for step in FOOBAR.steps for line in step.solution]
 
 
+@pytest.fixture(autouse=True)
+def _wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table's rows whole (tests/cli/test_cli.py folds them at 60 columns)."""
+    monkeypatch.setenv("COLUMNS", "250")
+
+
 @pytest.fixture
 def attempts(tmp_path):
     files = {
