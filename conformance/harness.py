@@ -83,6 +83,12 @@ class Played:
     closed: bool = False
     error: str | None = None
 
+    def keep(self, reply: bytes, asked: str, step: int) -> None:
+        """One more reply: what it answered and the step it came after."""
+        self.replies.append(reply)
+        self.asked.append(asked)
+        self.step_of.append(step)
+
 
 class ReplyReader:
     """Complete replies from a stream: lines until one whose fourth byte is not a dash."""
@@ -143,9 +149,7 @@ async def play(
             reply = await rr.next_reply(wait)
             if reply is None:
                 return
-            out.replies.append(reply)
-            out.asked.append(label)
-            out.step_of.append(step)
+            out.keep(reply, label, step)
 
     async def settle_down(label: str, step: int) -> None:
         """Read replies nobody asked for until the server is quiet for ``settle`` s."""
@@ -153,9 +157,7 @@ async def play(
             reply = await rr.next_reply(settle)
             if reply is None:
                 return
-            out.replies.append(reply)
-            out.asked.append(label)
-            out.step_of.append(step)
+            out.keep(reply, label, step)
 
     in_data = False
     await collect(["(greeting)"], -1)
