@@ -1,5 +1,8 @@
 """How many browser sessions of ``smtp-sim web`` one machine holds while staying responsive.
 
+smtp-sim's sessions are forked from a preloaded zygote (smtp_sim/web_fork.py): each session's
+PSS and start-up CPU below include its share of the zygote's (the zygote's divided by N).
+
 For each number of sessions N (``--sessions 1,10,20``), a fresh server (``smtp-sim web --port
 0`` in its own process) gets N websocket clients speaking textual-serve's protocol, as browsers
 do (``["resize", ...]``, ``["stdin", "a"]``); each client gets its own app process. Then:
@@ -108,6 +111,22 @@ def children(pid: int) -> list[int]:
     return out
 
 
+def sessions_of(server_pid: int) -> list[int]:
+    """The server's session processes: its children, or, when it forks them from a zygote
+    (smtp_sim/web_fork.py), the zygote's children."""
+    out = []
+    for pid in children(server_pid):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"smtp_sim.web_fork" in cmdline:
+            out.extend(children(pid))
+        elif b"-m" in cmdline or b"-c" in cmdline:
+            out.append(pid)
+    return out
+
+
 # -- the server ---------------------------------------------------------------------------------
 
 
@@ -205,12 +224,9 @@ async def measure(
             asyncio.gather(*(b.drawn.wait() for b in browsers)), 30 + 3 * sessions
         )
         startup = time.perf_counter() - started
-        apps = [
-            pid
-            for pid in children(server_pid)
-            if b"-m" in Path(f"/proc/{pid}/cmdline").read_bytes()
-            or b"-c" in Path(f"/proc/{pid}/cmdline").read_bytes()
-        ]
+        apps = sessions_of(server_pid)
+        zygotes = [pid for pid in children(server_pid) if pid not in apps]
+        zygotes = [z for z in zygotes if b"web_fork" in Path(f"/proc/{z}/cmdline").read_bytes()]
         await asyncio.sleep(3)  # let start-up work settle
         startup_cpu = [cpu_seconds(pid) for pid in apps]  # from exec to drawn and settled
 
@@ -223,6 +239,10 @@ async def measure(
         idle_updates = (sum(b.updates for b in browsers) - updates0) / span / max(1, sessions)
         rss = [rss_mib(pid) for pid in apps]
         pss = [pss_mib(pid) for pid in apps]
+        # A zygote's memory and its imports' CPU serve every session: each carries its share.
+        zygote_pss = sum(pss_mib(z) for z in zygotes)
+        zygote_cpu = sum(cpu_seconds(z) for z in zygotes)
+        share = max(1, len(apps))
 
         first = [await b.key("x") for b in browsers]  # the first key of each session
         for b in browsers:
@@ -256,10 +276,19 @@ async def measure(
         "processes": len(apps),
         "startup_s": round(startup, 2),
         "rss_mib_per_session": round(statistics.median(rss), 1) if rss else None,
-        "pss_mib_per_session": round(statistics.median(pss), 1) if pss else None,
-        "startup_cpu_s_per_session": round(statistics.median(startup_cpu), 2)
+        "pss_mib_per_session": round(statistics.median(pss) + zygote_pss / share, 1)
+        if pss
+        else None,
+        "startup_cpu_s_per_session": round(statistics.median(startup_cpu) + zygote_cpu / share, 2)
         if startup_cpu
         else None,
+        "forked": bool(zygotes),
+        "own_pss_mib_per_session": round(statistics.median(pss), 1) if pss else None,
+        "own_startup_cpu_s_per_session": round(statistics.median(startup_cpu), 2)
+        if startup_cpu
+        else None,
+        "zygote_pss_mib": round(zygote_pss, 1),
+        "zygote_cpu_s": round(zygote_cpu, 2),
         "idle_cpu_pct_per_session": round(100 * statistics.median(idle_cpu), 2),
         "idle_cpu_pct_max": round(100 * max(idle_cpu), 2),
         "idle_updates_per_s_per_session": round(idle_updates, 2),
@@ -284,6 +313,14 @@ def run(command: str | None, sessions: int, args: argparse.Namespace) -> dict:
 
 
 def show(label: str, r: dict) -> None:
+    if r.get("forked"):
+        print(
+            f"{label:9} forked from a zygote ({r['zygote_pss_mib']:.1f} MiB PSS, "
+            f"{r['zygote_cpu_s']:.2f} s CPU, shared by the sessions): each session's own PSS "
+            f"{r['own_pss_mib_per_session']:.1f} MiB, own start-up CPU "
+            f"{r['own_startup_cpu_s_per_session']:.2f} s; with its share of the zygote:",
+            flush=True,
+        )
     print(
         f"{label:9} {r['sessions']:3} sessions: PSS {r['pss_mib_per_session']:6.1f} MiB, RSS "
         f"{r['rss_mib_per_session']:6.1f} MiB each, start-up CPU "

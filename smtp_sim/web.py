@@ -32,6 +32,7 @@ import sys
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, TextIO
 
 from aiohttp import web
@@ -41,6 +42,7 @@ from textual_serve.server import Server
 from .bridge.listen import is_loopback
 from .course.progress import ENV_PROGRESS
 from .textio import wrap
+from .web_fork import Zygote
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -70,13 +72,36 @@ def rss_mib(pid: int) -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-class Session(AppService):
-    """One visitor's app process, with when the browser last sent a key."""
+def session_environment(width: int = 80, height: int = 24, debug: bool = False) -> dict[str, str]:
+    """The environment of a session's process: textual-serve's (Textual's web driver, the
+    terminal's size...) and ours (progress in memory, the session's SIGTERM rule)."""
+    env = AppService._build_environment(SimpleNamespace(debug=debug), width, height)  # type: ignore[arg-type]
+    env.update({ENV_PROGRESS: "memory", WEB_SESSION: "1"})
+    return env
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+
+class Session(AppService):
+    """One visitor's app process, with when the browser last sent a key. With a zygote, the
+    process is forked from it (:mod:`smtp_sim.web_fork`); otherwise, or when the zygote has
+    gone, it is a fresh ``python -m smtp_sim`` as textual-serve starts one."""
+
+    def __init__(self, *args: Any, zygote: Zygote | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.last_input = time.monotonic()
         self.ending: asyncio.Task[None] | None = None
+        self.zygote = zygote
+
+    async def _open_app_process(self, width: int = 80, height: int = 24) -> Any:
+        if self.zygote is not None:
+            try:
+                process = await self.zygote.fork(session_environment(width, height, self.debug))
+            except (OSError, ValueError, KeyError, TimeoutError):
+                self.zygote = None  # (gone: this session and the next start afresh)
+            else:
+                self._process = process  # type: ignore[assignment]
+                self._stdin = process.stdin
+                return process
+        return await super()._open_app_process(width, height)
 
     async def send_bytes(self, data: bytes) -> bool:
         self.last_input = time.monotonic()
@@ -106,8 +131,9 @@ class Session(AppService):
                     await asyncio.wait_for(process.wait(), grace)
                     break
                 except TimeoutError:
-                    with contextlib.suppress(ProcessLookupError):
-                        then()
+                    if then is not None:
+                        with contextlib.suppress(ProcessLookupError):
+                            then()
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
@@ -133,8 +159,14 @@ class WebServer(Server):
         max_sessions: int = MAX_SESSIONS,
         idle_timeout: float = IDLE_TIMEOUT,
         max_memory: float = MAX_MEMORY_MIB,
+        fork_args: Sequence[str] | None = None,
     ) -> None:
+        """``fork_args``: the ``smtp-sim`` arguments of ``command``, to fork sessions from a
+        preloaded zygote (:mod:`smtp_sim.web_fork`) instead of running ``command`` each
+        time; without them every session runs ``command``."""
         super().__init__(command, host=host, port=port, title=title, public_url=public_url)
+        self.fork_args = fork_args
+        self.zygote: Zygote | None = None
         self._fixed_url = public_url is not None
         self.max_sessions = max_sessions
         self.idle_timeout = idle_timeout
@@ -190,6 +222,7 @@ class WebServer(Server):
             close=websocket.close,
             download_manager=self.download_manager,
             debug=self.debug,
+            zygote=self.zygote,
         )
         self.sessions.add(session)
         try:
@@ -265,6 +298,8 @@ class WebServer(Server):
             app, shutdown_timeout=SHUTDOWN_TIMEOUT, handle_signals=False, access_log=None
         )
         await runner.setup()
+        if self.fork_args is not None:
+            self.zygote = await Zygote.start(self.fork_args, session_environment(debug=self.debug))
         watch = asyncio.ensure_future(self._watch())
         try:
             site = web.TCPSite(runner, self.host, self.port)
@@ -282,6 +317,8 @@ class WebServer(Server):
                 ),
                 return_exceptions=True,
             )
+            if self.zygote is not None:
+                await self.zygote.stop()
             await runner.cleanup()
 
 
@@ -318,6 +355,7 @@ def serve_web(
         host,
         port,
         public_url=public_url,
+        fork_args=list(args),
         max_sessions=max_sessions,
         idle_timeout=idle_timeout,
         max_memory=max_memory,

@@ -38,6 +38,27 @@ def children(pid: int) -> list[int]:
     return out
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def zygotes(server: int) -> list[int]:
+    """The server's preloaded process that forks the sessions (smtp_sim/web_fork.py)."""
+    return [pid for pid in children(server) if b"smtp_sim.web_fork" in _cmdline(pid)]
+
+
+def sessions(server: int) -> list[int]:
+    """The server's session processes: forked by its zygote, or its own children without one."""
+    forked = [pid for z in zygotes(server) for pid in children(z)]
+    direct = [
+        p for p in children(server) if b"smtp_sim" in _cmdline(p) and p not in zygotes(server)
+    ]
+    return forked + direct
+
+
 def environ(pid: int) -> dict[str, str]:
     raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
     return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
@@ -136,21 +157,60 @@ async def test_each_browser_session_is_its_own_process(server):
     tasks = [asyncio.create_task(_session(url, received, i, opened[i], done)) for i in range(2)]
     try:
         await asyncio.wait_for(asyncio.gather(*(e.wait() for e in opened)), 60)
-        apps = [
-            pid
-            for pid in children(proc.pid)
-            if b"smtp_sim" in Path(f"/proc/{pid}/cmdline").read_bytes()
-        ]
-        assert len(apps) == 2  # one app process per session, started directly (exec)
+        apps = sessions(proc.pid)
+        assert len(apps) == 2  # one app process per session
+        (zygote,) = zygotes(proc.pid)  # forked from the one preloaded process
+        assert all(pid in children(zygote) for pid in apps)
         for pid in apps:
             assert environ(pid)["SMTP_SIM_PROGRESS"] == "memory"
+            assert environ(pid)["TEXTUAL_DRIVER"].endswith("WebDriver")
     finally:
         done.set()
         await asyncio.gather(*tasks, return_exceptions=True)
     deadline = time.monotonic() + 15
-    while children(proc.pid) and time.monotonic() < deadline:
+    while sessions(proc.pid) and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
-    assert children(proc.pid) == []  # a closed tab ends its process
+    assert sessions(proc.pid) == []  # a closed tab ends its process
+    assert zygotes(proc.pid) == [zygote]  # (the zygote stays for the next visitor)
+    stop_web(proc)
+    assert not Path(f"/proc/{zygote}").exists() or b"web_fork" not in _cmdline(zygote)
+
+
+async def _one_session_drawn(url: str) -> None:
+    received: dict[int, int] = {}
+    done, opened = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(_session(url, received, 0, opened, done))
+    try:
+        await asyncio.wait_for(opened.wait(), 60)
+    finally:
+        done.set()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_without_forking_each_session_is_a_fresh_process(tmp_path, monkeypatch):
+    monkeypatch.setenv("SMTP_SIM_WEB_FORK", "0")
+    proc, url = start_web(tmp_path)
+    try:
+        assert zygotes(proc.pid) == []
+        received: dict[int, int] = {}
+        done, opened = asyncio.Event(), asyncio.Event()
+        task = asyncio.create_task(_session(url, received, 0, opened, done))
+        await asyncio.wait_for(opened.wait(), 60)
+        (app,) = sessions(proc.pid)
+        assert app in children(proc.pid) and b"-m\0smtp_sim\0app" in _cmdline(app)
+        done.set()
+        await asyncio.gather(task, return_exceptions=True)
+    finally:
+        stop_web(proc)
+
+
+async def test_a_session_still_opens_when_the_zygote_is_gone(server):
+    proc, url = server
+    (zygote,) = zygotes(proc.pid)
+    os.kill(zygote, signal.SIGKILL)
+    await _one_session_drawn(url)  # a fresh process instead
+    await _one_session_drawn(url)
+    assert proc.poll() is None
 
 
 async def test_an_export_is_downloaded_by_the_browser(tmp_path):

@@ -21,13 +21,13 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from test_web import ROOT, children, start_web, stop_web  # (tests/ is on the path)
+from test_web import ROOT, sessions, start_web, stop_web  # (tests/ is on the path)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def apps_of(pid: int) -> list[int]:
-    return [p for p in children(pid) if b"smtp_sim" in _cmdline(p)]
+    return sessions(pid)
 
 
 def _cmdline(pid: int) -> bytes:
