@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, NoReturn
 from .textio import STDIN, wrap
 
 if TYPE_CHECKING:
-    from .world.scenario import Scenario
+    from .scenario.model import Scenario
 
 SHELLS = ("bash", "zsh", "fish")
 
@@ -80,7 +80,7 @@ def _ids(kind: str) -> Callable[..., list[str]]:
         from argcomplete.completers import FilesCompleter
 
         from .course.lesson import is_lesson_source
-        from .world.scenario import builtin_dir, list_builtin
+        from .scenario.files import builtin_dir, list_builtin
 
         ids = [i for i in list_builtin() if i.startswith(prefix)]
         if kind == "lesson":
@@ -625,7 +625,7 @@ def _network_of(ref: str, command: str) -> str | Scenario | None:
     if not is_lesson(ref):
         return ref
     from .course.lesson import load_lesson
-    from .world.scenario import ScenarioError
+    from .scenario.problems import ScenarioError
 
     try:
         scenario = load_lesson(ref).resolved_scenario()
@@ -831,8 +831,8 @@ def _run_exports(args: argparse.Namespace, *, trace: bool = True):
 
 def _web(args: argparse.Namespace) -> int:
     from .course.lesson import load_lesson, load_presentation
-    from .world.problems import ScenarioError
-    from .world.scenario import load_scenario
+    from .scenario.files import load_scenario
+    from .scenario.problems import ScenarioError
 
     if args.lesson:
         what, check = ["lesson", args.lesson], load_lesson

@@ -14,7 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from .world.scenario import ScenarioError, build_world, load_scenario
+from .scenario.build import build_world
+from .scenario.files import load_scenario
+from .scenario.problems import ScenarioError
 from .world.transcript import to_jsonl, to_text
 from .world.world import World
 

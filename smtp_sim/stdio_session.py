@@ -16,7 +16,7 @@ from .protocol.explain import explain_reply
 from .protocol.server import ServerConnection
 
 if TYPE_CHECKING:
-    from .world.scenario import Scenario
+    from .scenario.model import Scenario
 
 
 def _lines(stream: TextIO) -> Iterator[bytes]:
@@ -146,7 +146,10 @@ def main_world_session(
     scenario: str | Scenario, server: str | None, port: int, from_host: str | None, explain: bool
 ) -> int:
     """``scenario``: a file, a built-in id, or one already read."""
-    from .world.scenario import Scenario, ScenarioError, build_world, load_scenario
+    from .scenario.build import build_world
+    from .scenario.files import load_scenario
+    from .scenario.model import Scenario
+    from .scenario.problems import ScenarioError
     from .world.student_terminal import StudentTerminal
 
     try:

@@ -1,4 +1,5 @@
-"""Dependencies point one way: protocol <- world <- course <- tui; nothing imports the UI.
+"""Dependencies point one way: protocol <- world <- scenario <- course <- tui; nothing imports
+the UI.
 
 Checked on the source text (imports), so a violation fails here before it spreads."""
 
@@ -21,7 +22,25 @@ FORBIDDEN = {
         "smtp_sim.bridge",
         "pydantic",
     },
-    "world": {"textual", "asyncio", "rich", "smtp_sim.course", "smtp_sim.tui", "smtp_sim.bridge"},
+    "world": {
+        "textual",
+        "asyncio",
+        "rich",
+        "pydantic",
+        "tomllib",
+        "smtp_sim.scenario",
+        "smtp_sim.course",
+        "smtp_sim.tui",
+        "smtp_sim.bridge",
+    },
+    "scenario": {
+        "textual",
+        "asyncio",
+        "rich",
+        "smtp_sim.course",
+        "smtp_sim.tui",
+        "smtp_sim.bridge",
+    },
     "course": {"textual", "asyncio", "smtp_sim.tui", "smtp_sim.bridge"},
 }
 

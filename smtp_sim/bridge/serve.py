@@ -14,8 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from ..scenario.build import build_world
+from ..scenario.files import load_scenario
+from ..scenario.model import Scenario
+from ..scenario.problems import ScenarioError
 from ..textio import wrap
-from ..world.scenario import Scenario, ScenarioError, build_world, load_scenario
 from ..world.trace import Kind, TraceRecord
 from ..world.transcript import record_lines
 from .bridge import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, Bridge, BridgeError

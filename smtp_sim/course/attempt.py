@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..scenario.problems import Problem
 from ..textio import STDIN, STDIN_NAME, stdin_bytes
-from ..world.problems import Problem
 
 if TYPE_CHECKING:
     from .session import LessonSession

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ..world.problems import Issue, Loc
+from ..scenario.problems import Issue, Loc
 from .checks import AllOf, AnyOf, BaseCheck, Not
 
 if TYPE_CHECKING:
-    from ..world.scenario import Scenario
+    from ..scenario.model import Scenario
     from .lesson import Lesson, Quiz
 
 #: A check's keys that name a host, and whether that host must be a mail server.

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
 
-from ..world.scenario_types import invalid
+from ..scenario.problems import invalid_value
 from ..world.trace import Kind, Layer, TraceRecord
 from .scans import Pop3Scan, ReplyScan
 
@@ -63,7 +63,7 @@ def _regex(value: str, info: ValidationInfo) -> str:
     try:
         re.compile(value)
     except re.error as exc:
-        raise invalid(
+        raise invalid_value(
             f"`{info.field_name}` {value!r} is not a valid regular expression: {exc}",
             "a Python regular expression; escape ( ) [ ] . * + ? with a backslash "
             "to match them literally",

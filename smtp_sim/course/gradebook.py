@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from ..scenario.problems import ScenarioError
 from ..textio import hang, wrap
-from ..world.problems import ScenarioError
 from .attempt import Attempt, AttemptError, read_attempt
 from .grading import Grade, grade_attempt
 from .lesson import Lesson, load_lesson

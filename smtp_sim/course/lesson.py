@@ -24,17 +24,19 @@ from pydantic import (
     model_validator,
 )
 
-from ..world.problems import Issue, ScenarioError, model_keys
-from ..world.scenario import (
-    Scenario,
+from ..scenario.build import scenario_issues
+from ..scenario.cross_checks import FaultEntry
+from ..scenario.fields import Duration
+from ..scenario.files import (
     list_builtin,
     load_scenario,
     names_a_file,
     parse_document,
+    parse_scenario,
     read_document,
 )
-from ..world.scenario_checks import FaultEntry
-from ..world.scenario_types import Duration
+from ..scenario.model import Scenario
+from ..scenario.problems import Issue, ScenarioError, model_keys
 from .authoring import check_host_issues, solution_issues, telnet_warnings
 from .checks import AnyCheck
 from .placeholders import fill_placeholders
@@ -264,7 +266,8 @@ class Lesson(_Model):
         console accepts each ``/`` line of the solutions."""
         if isinstance(self.scenario, Scenario):
             issues = [
-                Issue(("scenario", *i.loc), i.message, i.expected) for i in self.scenario.check()
+                Issue(("scenario", *i.loc), i.message, i.expected)
+                for i in scenario_issues(self.scenario)
             ]
             scenario = self.scenario
         else:
@@ -310,7 +313,7 @@ def _timeline_issues(timeline: list[TimelineEvent], scenario: Scenario) -> list[
         if event.action == "fault" and event.fault is not None
     ]
     # (the scenario's own problems are reported where it is loaded, not here again)
-    issues = [i for i in scenario.fault_issues(faults) if i.loc[:1] == ("timeline",)]
+    issues = [i for i in scenario_issues(scenario, faults) if i.loc[:1] == ("timeline",)]
     for i, event in enumerate(timeline):
         if event.action == "send" and event.sender and event.sender.lower() not in users:
             issues.append(
@@ -392,7 +395,7 @@ def load_presentation(ref: str | Path) -> Lesson:
     source, file = read_document(ref)
     if is_lesson_source(source):
         return parse_document(source, Lesson, file)
-    scenario = parse_document(source, Scenario, file)
+    scenario = parse_scenario(source, file)
     lesson = sandbox_lesson(scenario)
     return lesson.model_copy(update={"id": scenario.id, "title": scenario.title})
 
@@ -433,7 +436,7 @@ def _console_issues(lesson: Lesson, scenario: Scenario) -> list[Issue]:
         )
     if not any(line.strip().startswith("/") for step in lesson.steps for line in step.solution):
         return issues
-    from ..world.scenario import build_world
+    from ..scenario.build import build_world
 
     try:
         world = build_world(scenario)

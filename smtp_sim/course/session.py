@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..scenario.build import build_world
 from ..world.faults import FaultError, apply_fault
-from ..world.scenario import build_world, parse_duration
 from ..world.student_terminal import StudentTerminal, TerminalOutput
 from ..world.trace import Kind, Layer
+from ..world.values import parse_duration
 from ..world.world import World
 from .checks import CheckContext
 from .incremental import StepWatch

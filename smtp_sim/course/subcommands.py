@@ -9,9 +9,10 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
+from ..scenario.files import list_builtin, parse_document, parse_scenario, read_document
+from ..scenario.model import Scenario
+from ..scenario.problems import Issue, ScenarioError, TomlLocator, to_problems
 from ..textio import hang, wrap
-from ..world.problems import Issue, ScenarioError, TomlLocator, to_problems
-from ..world.scenario import Scenario, list_builtin, parse_document, read_document
 from ..world.world import World
 from .authoring import explain_issues
 from .grading import Grade, grade_attempt, read_attempt, solve
@@ -171,7 +172,7 @@ def check_files(paths: list[str], stdout: TextIO, stderr: TextIO) -> int:
                 for warning in lesson_warnings(lesson, source, file):
                     print(warning, file=stderr)
             else:
-                parse_document(source, Scenario, file)
+                parse_scenario(source, file)
                 kind = "scenario"
         except ScenarioError as exc:
             bad += 1
@@ -183,7 +184,7 @@ def check_files(paths: list[str], stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _is_builtin(file: str) -> bool:
-    from ..world.scenario import builtin_dir
+    from ..scenario.files import builtin_dir
 
     try:
         return Path(file).resolve().parent == builtin_dir().resolve()

@@ -51,7 +51,7 @@ def build_app(
         return SmtpSimApp(load=load, load_name=what, sandbox=sandbox, store=store, **options)
 
     from ..bridge.listen import ListenError
-    from ..world.problems import ScenarioError
+    from ..scenario.problems import ScenarioError
     from .screens.error import ProblemApp
 
     try:
@@ -157,7 +157,7 @@ def use_theme(app: App, theme: str | None) -> None:
 
 def build_presenter(ref: str, *, seed: int | None = None, animate: bool = True):
     from ..course.lesson import load_presentation
-    from ..world.problems import ScenarioError
+    from ..scenario.problems import ScenarioError
     from .presenter import PresenterApp
     from .screens.error import ProblemApp
 

@@ -127,7 +127,7 @@ class LoadingActions:
         try:
             lesson, playback, progress = await asyncio.to_thread(self._prepare)
         except Exception as exc:
-            from ..world.problems import ScenarioError
+            from ..scenario.problems import ScenarioError
 
             if not isinstance(exc, ScenarioError):
                 raise
@@ -185,8 +185,8 @@ def course_loader(store: ProgressStore, lesson_id: str | None = None) -> Callabl
 
     def load() -> Lesson:
         from ..course.lesson import first_lesson_id, load_lesson
-        from ..world.problems import Problem, ScenarioError
-        from ..world.scenario import list_builtin
+        from ..scenario.files import list_builtin
+        from ..scenario.problems import Problem, ScenarioError
 
         ident = lesson_id
         if ident is None:

@@ -19,7 +19,8 @@ import pytest
 from smtp_sim.bridge.bridge import Bridge
 from smtp_sim.bridge.listen import ListenSpec
 from smtp_sim.bridge.maildir import folder_name, from_file
-from smtp_sim.world.scenario import build_world, load_scenario
+from smtp_sim.scenario.build import build_world
+from smtp_sim.scenario.files import load_scenario
 from smtp_sim.world.world import World
 
 SERVER = "mail.cs.tcd.ie"  # postfix-1.1, the server of the slides, in the classroom scenario

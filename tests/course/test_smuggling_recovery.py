@@ -66,7 +66,8 @@ def test_a_dot_too_early_in_the_two_dots_step_does_not_block_it_either(tmp_path,
 
 def test_a_state_check_with_now_looks_at_the_session_as_it_is():
     from smtp_sim.course.checks import CheckContext, SessionState
-    from smtp_sim.world.scenario import build_world, load_scenario
+    from smtp_sim.scenario.build import build_world
+    from smtp_sim.scenario.files import load_scenario
     from smtp_sim.world.student_terminal import StudentTerminal
 
     world = build_world(load_scenario("classroom").model_copy(update={"messages": []}))

@@ -5,11 +5,12 @@ flow diagram (app, presenter, run --svg) draws connections that failed."""
 from __future__ import annotations
 
 from smtp_sim.course.lesson import load_lesson, load_presentation
+from smtp_sim.scenario.build import build_world
+from smtp_sim.scenario.files import load_scenario
 from smtp_sim.tui.exporting import screen_console
 from smtp_sim.tui.presenter import PresenterApp
 from smtp_sim.tui.widgets.flow_diagram import FlowDiagram
 from smtp_sim.world.faults import apply_fault
-from smtp_sim.world.scenario import build_world, load_scenario
 from smtp_sim.world.trace import Kind, Layer
 
 SIZE = (100, 30)

@@ -11,6 +11,8 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.widget import Widget
 
+from smtp_sim.scenario.build import build_world
+from smtp_sim.scenario.files import load_scenario
 from smtp_sim.tui.widgets.event_list import EventList
 from smtp_sim.tui.widgets.flow_diagram import FlowDiagram, abbreviate
 from smtp_sim.tui.widgets.inspector import Inspector
@@ -18,7 +20,6 @@ from smtp_sim.tui.widgets.mailboxes import MailboxView
 from smtp_sim.tui.widgets.network_map import NetworkMap, spanning_trees
 from smtp_sim.tui.widgets.queue_view import QueueView
 from smtp_sim.world.faults import apply_fault
-from smtp_sim.world.scenario import build_world, load_scenario
 from smtp_sim.world.trace import Kind, Layer, TraceRecord
 from smtp_sim.world.world import World
 

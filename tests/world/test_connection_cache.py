@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from small_world import build
 
+from smtp_sim.scenario.build import build_world
+from smtp_sim.scenario.files import parse_scenario
+from smtp_sim.scenario.problems import ScenarioError
 from smtp_sim.world.faults import schedule_fault
-from smtp_sim.world.scenario import ScenarioError, build_world, parse_scenario
 from smtp_sim.world.trace import Kind, Layer
 
 RELAY, FINAL = "smtp.crepes.fr", "mail.cs.tcd.ie"

@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-from smtp_sim.world.scenario import build_world, load_scenario
+from smtp_sim.scenario.build import build_world
+from smtp_sim.scenario.files import load_scenario
 from smtp_sim.world.trace import Kind, Layer, TraceRecord
 from smtp_sim.world.transcript import record_lines, to_jsonl, to_text, wire_lines
 

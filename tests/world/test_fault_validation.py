@@ -11,8 +11,11 @@ import pytest
 from small_world import build
 
 from smtp_sim.cli import main
+from smtp_sim.scenario.build import build_world
+from smtp_sim.scenario.files import parse_scenario
+from smtp_sim.scenario.model import Scenario
+from smtp_sim.scenario.problems import ScenarioError
 from smtp_sim.world.faults import FAULT_KINDS, FaultError, apply_fault, check_fault, schedule_fault
-from smtp_sim.world.scenario import Scenario, ScenarioError, build_world, parse_scenario
 from smtp_sim.world.trace import Kind, Layer
 
 NETWORK = """\
@@ -507,7 +510,7 @@ def test_check_fault_without_a_world_checks_values_only():
 
 
 def test_the_schema_describes_each_fault_kind():
-    from smtp_sim.world.scenario import Scenario
+    from smtp_sim.scenario.model import Scenario
 
     spec = Scenario.model_json_schema(by_alias=True)["$defs"]["FaultSpec"]
     assert spec["properties"]["kind"]["enum"] == list(FAULT_KINDS)

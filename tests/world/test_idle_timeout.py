@@ -2,7 +2,8 @@
 command, 3 inside DATA; RFC 1939: 10 minutes for POP3); talking keeps the session open, and
 a session that ended keeps no timer (the clock stops where the traffic stops)."""
 
-from smtp_sim.world.scenario import build_world, load_scenario
+from smtp_sim.scenario.build import build_world
+from smtp_sim.scenario.files import load_scenario
 from smtp_sim.world.student_terminal import StudentTerminal
 from smtp_sim.world.trace import Kind
 

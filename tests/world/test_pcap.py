@@ -17,8 +17,9 @@ import pytest
 from smtp_sim.cli import main
 from smtp_sim.course.grading import solve
 from smtp_sim.course.lesson import load_lesson
+from smtp_sim.scenario.build import build_world
+from smtp_sim.scenario.files import load_scenario
 from smtp_sim.world.pcap import save_pcapng
-from smtp_sim.world.scenario import build_world, load_scenario
 from smtp_sim.world.trace import Kind, Layer
 
 TSHARK = shutil.which("tshark")

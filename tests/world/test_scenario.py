@@ -5,22 +5,14 @@ from email import message_from_bytes, policy
 
 import pytest
 
+from smtp_sim.scenario.build import build_world
+from smtp_sim.scenario.files import builtin_dir, list_builtin, load_scenario, parse_scenario
+from smtp_sim.scenario.model import HostSpec, LinkSpec, MessageSpec, UserSpec
+from smtp_sim.scenario.problems import ScenarioError
 from smtp_sim.world.queue import EntryState
-from smtp_sim.world.scenario import (
-    HostSpec,
-    LinkSpec,
-    MessageSpec,
-    ScenarioError,
-    UserSpec,
-    build_world,
-    builtin_dir,
-    list_builtin,
-    load_scenario,
-    parse_duration,
-    parse_scenario,
-)
 from smtp_sim.world.trace import Kind, Layer
 from smtp_sim.world.transcript import to_jsonl
+from smtp_sim.world.values import parse_duration
 
 
 def _parsed(stored):
@@ -518,7 +510,7 @@ def test_a_scenario_built_in_python_is_checked_too():
 
 
 def test_each_element_of_an_array_written_over_lines_has_its_line():
-    from smtp_sim.world.problems import TomlLocator
+    from smtp_sim.scenario.problems import TomlLocator
 
     source = '''id = "x"
 checks = [

@@ -7,7 +7,8 @@ client.example.net(OK)-client.example.net [127.0.0.5]", said "Hello client.examp
 denied"; with "O PrivacyOptions=goaway" in its sendmail.cf it answered VRFY (even before HELO,
 even without an argument) 252 2.5.2 and EXPN 502 5.7.0, and listed neither EXPN nor VERB."""
 
-from smtp_sim.world.scenario import build_world, load_scenario
+from smtp_sim.scenario.build import build_world
+from smtp_sim.scenario.files import load_scenario
 from smtp_sim.world.student_terminal import StudentTerminal
 from smtp_sim.world.trace import Kind
 

@@ -5,7 +5,8 @@
 
 import itertools
 
-from smtp_sim.world.scenario import build_world, load_scenario
+from smtp_sim.scenario.build import build_world
+from smtp_sim.scenario.files import load_scenario
 from smtp_sim.world.student_terminal import StudentTerminal
 from smtp_sim.world.trace import Kind
 

@@ -1,7 +1,7 @@
 """The value types of scenario files: durations, host names, addresses, IPv4, personalities.
 
-Each validator raises :func:`invalid` with what was wrong and what was expected, which becomes
-one problem line ``FILE:LINE: KEYPATH: MESSAGE (expected ...)``.
+Each validator raises :func:`problems.invalid_value` with what was wrong and what was
+expected, which becomes one problem line ``FILE:LINE: KEYPATH: MESSAGE (expected ...)``.
 """
 
 from __future__ import annotations
@@ -12,28 +12,20 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
-from pydantic_core import PydanticCustomError
 
 from ..protocol.address import Address
 from ..protocol.personalities import PERSONALITIES
-from .values import DURATION_HELP, parse_duration
+from ..world.values import DURATION_HELP, parse_duration
+from .problems import invalid_value
 
-
-def invalid(message: str, expected: str) -> PydanticCustomError:
-    """A validation error whose problem line reads ``MESSAGE (expected EXPECTED)``."""
-    return PydanticCustomError(
-        "scenario_value", "{message}", {"message": message, "expected": expected}
-    )
-
-
-# -- durations (the parsing itself: durations.py, free of pydantic for the fault module) ------
+# -- durations (the parsing itself: world/values.py, free of pydantic for the fault module) --
 
 
 def _duration(value: object) -> float:
     try:
         return parse_duration(value)
     except ValueError as exc:
-        raise invalid(str(exc), DURATION_HELP) from None
+        raise invalid_value(str(exc), DURATION_HELP) from None
 
 
 # -- value types -------------------------------------------------------------------------------
@@ -45,7 +37,7 @@ _HOST_RE = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
 def _host_name(value: str) -> str:
     name = value.lower().rstrip(".")
     if not _HOST_RE.match(name):
-        raise invalid(
+        raise invalid_value(
             f"{value!r} is not a host name", "letters, digits, '-' and dots, like smtp.crepes.fr"
         )
     return name
@@ -55,7 +47,7 @@ def _ipv4(value: str) -> str:
     try:
         return str(ipaddress.IPv4Address(value))
     except ValueError:
-        raise invalid(
+        raise invalid_value(
             f"{value!r} is not an IPv4 address", "four numbers 0-255 like 192.0.2.25"
         ) from None
 
@@ -64,7 +56,7 @@ def _parse_address(value: str) -> Address:
     try:
         return Address.parse(value.strip())
     except ValueError as exc:
-        raise invalid(
+        raise invalid_value(
             f"{value!r} is not a mail address: {exc}", "an address like bob@cs.tcd.ie"
         ) from None
 
@@ -72,7 +64,7 @@ def _parse_address(value: str) -> Address:
 def _mail_address(value: str) -> str:
     address = _parse_address(value)
     if address.domain is None:
-        raise invalid(f"{value!r} has no domain", "an address like bob@cs.tcd.ie")
+        raise invalid_value(f"{value!r} has no domain", "an address like bob@cs.tcd.ie")
     return f"{address.local}@{address.domain.lower()}"
 
 
@@ -83,19 +75,19 @@ def _address_or_local(value: str) -> str:
 
 def _personality(value: str) -> str:
     if value not in PERSONALITIES:
-        raise invalid(f"unknown personality {value!r}", f"one of: {', '.join(PERSONALITIES)}")
+        raise invalid_value(f"unknown personality {value!r}", f"one of: {', '.join(PERSONALITIES)}")
     return value
 
 
 def _content_type(value: str) -> str:
     if not re.match(r"^[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*$", value.lower()):
-        raise invalid(f"{value!r} is not a content type", "type/subtype like image/gif")
+        raise invalid_value(f"{value!r} is not a content type", "type/subtype like image/gif")
     return value.lower()
 
 
 def _scenario_id(value: str) -> str:
     if not re.match(r"^[a-z0-9][a-z0-9._-]*$", value):
-        raise invalid(f"{value!r} is not an id", "lower-case letters, digits, '.', '_', '-'")
+        raise invalid_value(f"{value!r} is not an id", "lower-case letters, digits, '.', '_', '-'")
     return value
 
 

@@ -11,12 +11,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .faults import check_fault
+from ..world.faults import check_fault
 from .problems import Issue, Loc
 
 if TYPE_CHECKING:
-    from .scenario import Scenario
-    from .world import World
+    from ..world.world import World
+    from .model import Scenario
 
 HOST_EXPECTED = "the name of a [[hosts]] entry"
 
@@ -286,6 +286,14 @@ class FaultEntry:
     params_loc: Loc
     kind: str
     params: Mapping[str, Any]
+
+
+def fault_entries(scenario: Scenario) -> list[FaultEntry]:
+    """The scenario's own ``[[faults]]``, each with the key paths of its kind and parameters."""
+    return [
+        FaultEntry(("faults", i, "kind"), ("faults", i), f.kind, f.params)
+        for i, f in enumerate(scenario.faults)
+    ]
 
 
 def check_faults(entries: Iterable[FaultEntry], world: World | None) -> list[Issue]:

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticCustomError
 
-from .values import shown_value
+from ..world.values import shown_value
 
 Loc = tuple[str | int, ...]
 
@@ -59,6 +60,14 @@ class Issue:
     expected: str | None = None
     #: Already placed in another file (a lesson's scenario file): reported as it is.
     elsewhere: Problem | None = None
+
+
+def invalid_value(message: str, expected: str) -> PydanticCustomError:
+    """The error a field validator raises (a scenario's value types, a lesson's checks): its
+    problem line reads ``FILE:LINE: KEY: MESSAGE (expected EXPECTED)``."""
+    return PydanticCustomError(
+        "scenario_value", "{message}", {"message": message, "expected": expected}
+    )
 
 
 def keypath(loc: Loc) -> str:
@@ -349,7 +358,7 @@ def _describe(error: dict[str, Any], root: type[BaseModel] | None) -> Issue:
         return Issue(loc, message, f"one of: {', '.join(allowed)}" if allowed else None)
     if kind == "missing":
         return Issue(loc, f"required key {loc[-1]!r} is missing", _EXPECTED.get(kind))
-    if "expected" in ctx and "message" in ctx:  # our own validators (see scenario.invalid)
+    if "expected" in ctx and "message" in ctx:  # our own validators (invalid_value)
         return Issue(loc, str(ctx["message"]), str(ctx["expected"]))
     if kind == "union_tag_invalid":  # e.g. a check's kind that does not exist
         tag, field = str(ctx.get("tag")), str(ctx.get("discriminator", "kind")).strip("'")
