@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Generic, TypeVar
 
 from .address import Address
 from .replies import Reply
@@ -51,21 +52,46 @@ class Event:
     __slots__ = ()
 
 
+# The three events both server engines report (SMTP here, POP3 in pop3_events.py), with the
+# fields they share; each engine's own class names its reply and state types and adds the rest.
+R = TypeVar("R")  # the reply: Reply or Pop3Reply
+S = TypeVar("S")  # the state: State or Pop3State
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Greeting(Event):
-    """The server's opening reply (220, or 554/421 when it will not talk)."""
+class GreetingEvent(Event, Generic[R]):
+    """The server's opening reply."""
 
-    reply: Reply
+    reply: R
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CommandReplied(Event):
-    """A command line was read and answered. ``accepted`` is True when the table moved."""
+class CommandEvent(Event, Generic[R, S]):
+    """A command line was read and answered."""
 
     command: Command
-    reply: Reply
-    state_before: State
-    state_after: State
+    reply: R
+    state_before: S
+    state_after: S
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClosedEvent(Event):
+    """The session ended."""
+
+    reason: str
+    by_server: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Greeting(GreetingEvent[Reply]):
+    """The server's opening reply (220, or 554/421 when it will not talk)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandReplied(CommandEvent[Reply, State]):
+    """A command line was read and answered. ``accepted`` is True when the table moved."""
+
     accepted: bool
     note: str | None = None  # something a teacher should see (a DEBUG probe, a pipe recipient)
 
@@ -86,11 +112,9 @@ class MessageReceived(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ConnectionClosed(Event):
+class ConnectionClosed(ClosedEvent):
     """The session ended. ``reply`` is the server's last word, if it had one."""
 
-    reason: str
-    by_server: bool
     reply: Reply | None = None
     lost_data: bool = False  # a message was in progress and is dropped
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from .events import Command, Event
+from .events import ClosedEvent, CommandEvent, GreetingEvent
 from .pop3_replies import Pop3Reply
 from .pop3_states import Pop3State
 
@@ -67,18 +67,14 @@ class MemoryProvider:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Pop3Greeting(Event):
-    reply: Pop3Reply
+class Pop3Greeting(GreetingEvent[Pop3Reply]):
+    """The server's opening +OK."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Pop3CommandReplied(Event):
+class Pop3CommandReplied(CommandEvent[Pop3Reply, Pop3State]):
     """A command line was read and answered."""
 
-    command: Command
-    reply: Pop3Reply
-    state_before: Pop3State
-    state_after: Pop3State
     uid: str | None = None  # the message the command touched (RETR, TOP, DELE, LIST n, UIDL n)
     deleted: tuple[str, ...] = ()  # QUIT: the messages removed in the UPDATE state
     note: str | None = None  # something a teacher should see
@@ -98,10 +94,8 @@ class Pop3CommandReplied(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Pop3Closed(Event):
+class Pop3Closed(ClosedEvent):
     """The session ended. ``reply`` is the server's last word, if it had one."""
 
-    reason: str
-    by_server: bool
     reply: Pop3Reply | None = None
     updated: bool = False  # True when it went through UPDATE (marked messages were removed)

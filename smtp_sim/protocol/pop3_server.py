@@ -32,6 +32,7 @@ from .pop3_events import (
 )
 from .pop3_replies import Pop3Reply, Pop3ReplyKind, render_pop3
 from .pop3_states import BUDGETED_STATES, POP3_VERBS, TRANSITIONS, Pop3Input, Pop3State, diagram
+from .receiver import LineReceiver
 
 __all__ = [
     "CAPABILITIES",
@@ -57,7 +58,7 @@ __all__ = [
 
 K = Pop3ReplyKind
 MAX_COMMAND_LINE = 255  # octets including CRLF (RFC 2449 section 4)
-MAX_ERRORS = 10
+ERROR_LIMIT = 10
 #: Failed passwords before the server hangs up. Dovecot's pop3-login closes after 3 bad
 #: commands in a row (CLIENT_MAX_BAD_COMMANDS, src/pop3-login/client.c, 2.3.19).
 MAX_AUTH_FAILURES = 3
@@ -113,13 +114,13 @@ class Pop3ServerConnection:
         maildrop_provider: MaildropProvider,
         *,
         banner: str | None = None,
-        max_errors: int = MAX_ERRORS,
+        error_limit: int = ERROR_LIMIT,
         max_auth_failures: int = MAX_AUTH_FAILURES,
         max_command_line: int = MAX_COMMAND_LINE,
     ) -> None:
         self.hostname = hostname
         self.provider = maildrop_provider
-        self.max_errors = max_errors
+        self.error_limit = error_limit
         self.max_auth_failures = max_auth_failures
         #: Failed PASS commands so far. The caller may delay the reply to each (smtp-sim
         #: serve's bridge waits as Dovecot does); the engine reads no clock.
@@ -134,11 +135,9 @@ class Pop3ServerConnection:
         self._messages: list[tuple[str, int]] = []  # (uid, size) at login, numbered from 1
         self._load: Callable[[str], bytes] = lambda uid: b""  # a message's wire form
         self._marked: set[int] = set()  # message numbers marked with DELE
-        self._in = bytearray()
+        self._in = LineReceiver()
         self._out = bytearray()
         self._events: deque[Event] = deque()
-        self._peer_closed = False
-        self._discarding: bytes | None = None  # prefix of an over-long command line
         I = Pop3Input  # noqa: E741
         self._handlers: dict[Pop3Input, Callable[[str], _Outcome]] = {
             I.USER: self._user,
@@ -164,10 +163,7 @@ class Pop3ServerConnection:
         """Feed bytes from the client; ``b""`` means the client closed its side."""
         if self.state is Pop3State.CLOSED:
             return
-        if data:
-            self._in += data
-        else:
-            self._peer_closed = True
+        self._in.feed(data)
 
     def next_event(self) -> Event | Signal:
         """The next thing that happened, or NEED_DATA / CLOSED."""
@@ -175,7 +171,7 @@ class Pop3ServerConnection:
             if self.state is Pop3State.CLOSED:
                 return Signal.CLOSED
             if not self._process_line():
-                if self._peer_closed:
+                if self._in.closed:
                     self._close("the client closed the connection", by_server=False)
                     break
                 return Signal.NEED_DATA
@@ -206,26 +202,12 @@ class Pop3ServerConnection:
     # -- reading lines --------------------------------------------------------------------
 
     def _process_line(self) -> bool:
-        buf = self._in
-        limit = self.max_command_line
-        nl = buf.find(b"\n")
-        if nl < 0:
-            if len(buf) > limit:  # keep memory bounded; the -ERR comes at the line's end
-                if self._discarding is None:
-                    self._discarding = bytes(buf[:80])
-                keep_cr = buf.endswith(b"\r")
-                buf.clear()
-                if keep_cr:
-                    buf += b"\r"
+        line = self._in.line(self.max_command_line, 80)
+        if line is None:
             return False
-        raw = bytes(buf[:nl])
-        del buf[: nl + 1]
-        if raw.endswith(b"\r"):
-            raw = raw[:-1]
-        if self._discarding is not None or len(raw) + 2 > limit:
-            prefix = self._discarding if self._discarding is not None else raw[:80]
-            self._discarding = None
-            command = Command(raw=prefix, verb="", argument="")
+        raw, too_long = line
+        if too_long:  # the -ERR comes at the line's end
+            command = Command(raw=raw, verb="", argument="")
             self._answer(command, render_pop3(K.LINE_TOO_LONG), self.state)
             return True
         self._handle_line(raw)
@@ -287,7 +269,7 @@ class Pop3ServerConnection:
                 self._close("too many failed logins", by_server=True, reply=last)
         elif not reply.ok and self.state in BUDGETED_STATES and reply.kind not in NOT_COUNTED:
             self.error_count += 1
-            if self.error_count >= self.max_errors:
+            if self.error_count >= self.error_limit:
                 last = render_pop3(K.TOO_MANY_ERRORS)
                 self._out += last.to_bytes()
                 self._close("too many errors", by_server=True, reply=last)

@@ -29,7 +29,8 @@ def unchecked_constructor(cls: type[T]) -> Callable[..., T]:
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
     lines = [f"def make({', '.join(names)}):", "    obj = _new(_cls)"]
     for name in names:
-        slot = cls.__dict__.get(name)
+        # (a field a base class declares has its slot there)
+        slot = next((k.__dict__[name] for k in cls.__mro__ if name in k.__dict__), None)
         if not isinstance(slot, MemberDescriptorType):
             raise TypeError(f"{cls.__name__}.{name} is not a slot: use @dataclass(slots=True)")
         # The slot's member descriptor: setting through it bypasses the frozen __setattr__.

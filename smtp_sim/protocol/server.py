@@ -36,6 +36,7 @@ from .personalities import (
 )
 from .policy import MailPolicy, Stage, Verdict, default_policy
 from .postfix_syntax import is_header, smtpd_tokens, valid_utf8
+from .receiver import LineReceiver
 from .records import unchecked_constructor
 from .replies import Reply, ReplyKind, ReplySpec, render
 from .server_commands import CommandHandlers
@@ -91,12 +92,10 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
         "_data",
         "_data_dropped",
         "_data_scan",
-        "_discarding",
         "_events",
         "_in",
         "_out",
         "_owed",
-        "_peer_closed",
         # (sendmail's: server_sendmail.py)
         "_protocol_error",
         "_rcpt_rejected",
@@ -157,11 +156,9 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
         self._protocol_error = False  # sendmail: a HELO/EHLO came with commands behind it
         self._typed_verb = ""  # the verb as typed (sendmail's "helo requires domain address")
         self.messages_accepted = 0
-        self._in = bytearray()
+        self._in = LineReceiver()
         self._out = bytearray()
         self._events: deque[Event] = deque()
-        self._peer_closed = False
-        self._discarding: bytes | None = None  # prefix of an over-long command line
         self._rcpt_rejected = False
         self._refusing = False  # greeted with 554: only QUIT gets anything but 503
         self._data = bytearray()
@@ -181,10 +178,7 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
         """Feed bytes from the client; ``b""`` means the client closed its side."""
         if self.state is _CLOSED:
             return
-        if data:
-            self._in += data
-        else:
-            self._peer_closed = True
+        self._in.feed(data)
 
     def next_event(self) -> Event | Signal:
         """The next thing that happened, or NEED_DATA / CLOSED."""
@@ -193,11 +187,11 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
             state = self.state
             if state is _CLOSED:
                 return Signal.CLOSED
-            if not self._in and not self._peer_closed:
+            if not self._in and not self._in.closed:
                 return _NEED_DATA  # nothing to read (the usual second call after a reply)
             progressed = self._process_data() if state is _DATA else self._process_command()
             if not progressed and not events:
-                if self._peer_closed:
+                if self._in.closed:
                     lost = self.state is _DATA
                     self._close("the client closed the connection", by_server=False, lost=lost)
                     break
@@ -345,8 +339,7 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
         if left:
             if not self._in:
                 return False
-            piece = bytes(self._in[:left])
-            del self._in[: len(piece)]
+            piece = self._in.take(left)
             if refusal is None and self._bdat is not None:
                 self._bdat += piece
             chunk[0] = left - len(piece)
@@ -378,35 +371,19 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
     def _process_command(self) -> bool:
         if self._chunk is not None:
             return self._process_chunk()
-        buf = self._in
         limit = self.personality.max_command_line
         truncate = self.personality.syntax is CommandSyntax.POSTFIX
-        nl = buf.find(b"\n")
-        if nl < 0:
-            if len(buf) > limit:
-                if self._discarding is None:
-                    self._discarding = bytes(buf[: limit if truncate else 80])
-                keep_cr = buf.endswith(b"\r")
-                buf.clear()
-                if keep_cr:
-                    buf += b"\r"
+        line = self._in.line(limit, limit if truncate else 80)
+        if line is None:
             return False
-        raw = bytes(buf[:nl])
-        del buf[: nl + 1]
+        raw, too_long = line
         if truncate:
             # Postfix's smtp_get(): a line past line_length_limit is cut there and the rest
             # skipped up to the newline; trailing CRs go
-            if self._discarding is not None:
-                raw, self._discarding = self._discarding, None
-            raw = raw[:limit].rstrip(b"\r")
-            self._handle_line(raw)
+            self._handle_line(raw[:limit].rstrip(b"\r"))
             return True
-        if raw.endswith(b"\r"):
-            raw = raw[:-1]
-        if self._discarding is not None or len(raw) + 2 > limit:
-            prefix = self._discarding if self._discarding is not None else raw[:80]
-            self._discarding = None
-            command = _Command(raw=prefix, verb="", argument="")
+        if too_long:
+            command = _Command(raw=raw, verb="", argument="")
             self._answer(command, self._reply(K.LINE_TOO_LONG), self.state, False)
             return True
         self._handle_line(raw)
@@ -599,8 +576,7 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
         if not self._in:
             return False
         data = self._data
-        data += self._in
-        self._in.clear()
+        data += self._in.take_all()
         if self.personality.bare_linefeed is BareLinefeed.LINE_END:
             return self._process_data_lf(data)
         if self.personality.bare_linefeed is BareLinefeed.CLOSE and self._bare_line_end(data):
@@ -614,7 +590,7 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
                 return True
             end = found
         raw = bytes(data[: end + 2]) if end >= 0 else b""
-        self._in[:0] = data[end + 5 :] if end >= 0 else data[3:]
+        self._in.unread(data[end + 5 :] if end >= 0 else data[3:])
         data.clear()
         self._finish_data(raw)
         return True
@@ -657,7 +633,7 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
             content = bytes(data[: found.start() + 1])
             raw = _TRAILING_CRS.sub(b"", content.replace(b"\r\n", b"\n")).replace(b"\n", b"\r\n")
             rest = bytes(data[found.end() :])
-        self._in[:0] = rest
+        self._in.unread(rest)
         data.clear()
         self._finish_data(raw)
         return True

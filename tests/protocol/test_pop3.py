@@ -386,7 +386,7 @@ def test_quit_in_authorization_closes_without_update() -> None:
 
 
 def test_error_budget_closes_the_session() -> None:
-    s = Session(max_errors=3).feed(b"FOO\r\nBAR\r\nBAZ\r\nUSER bob\r\n")
+    s = Session(error_limit=3).feed(b"FOO\r\nBAR\r\nBAZ\r\nUSER bob\r\n")
     assert s.take() == crlf(
         "-ERR unknown command",
         "-ERR unknown command",
@@ -412,7 +412,7 @@ def test_wrong_passwords_close_the_session_after_three_and_are_noted() -> None:
 
 
 def test_mistakes_about_one_message_do_not_count_towards_the_error_budget() -> None:
-    s = Session(max_errors=2).feed(
+    s = Session(error_limit=2).feed(
         LOGIN + b"RETR 9\r\nDELE 1\r\nDELE 1\r\nRETR 1\r\nLIST 7\r\nUIDL 8\r\nNOOP\r\n"
     )
     assert not s.server.closed and s.server.error_count == 0
