@@ -138,21 +138,6 @@ class Pop3ServerConnection:
         self._in = LineReceiver()
         self._out = bytearray()
         self._events: deque[Event] = deque()
-        I = Pop3Input  # noqa: E741
-        self._handlers: dict[Pop3Input, Callable[[str], _Outcome]] = {
-            I.USER: self._user,
-            I.PASS: self._pass,
-            I.QUIT: self._quit,
-            I.STAT: self._stat,
-            I.LIST: self._list,
-            I.UIDL: self._uidl,
-            I.RETR: self._retr,
-            I.DELE: self._dele,
-            I.NOOP: self._noop,
-            I.RSET: self._rset,
-            I.TOP: self._top,
-            I.CAPA: self._capa,
-        }
         reply = render_pop3(K.GREETING, text=banner, hostname=hostname)
         self._out += reply.to_bytes()
         self._events.append(Pop3Greeting(reply=reply))
@@ -230,7 +215,7 @@ class Pop3ServerConnection:
         if target is None:
             self._answer(command, render_pop3(K.WRONG_STATE, verb=verb, state=state.value), state)
             return
-        outcome = self._handlers[inp](argument)
+        outcome = HANDLERS[inp](self, argument)
         deleted: tuple[str, ...] = ()
         if outcome.accepted:
             self.state = target
@@ -319,138 +304,178 @@ class Pop3ServerConnection:
         text = "maildrop empty" if left == 0 else f"{left} message{'s' * (left != 1)} left"
         return _Outcome(render_pop3(K.QUIT_UPDATED, hostname=self.hostname, left=text), True), uids
 
-    # -- command handlers -----------------------------------------------------------------
 
-    def _no_argument(self, argument: str, verb: str) -> _Outcome | None:
-        return _Outcome(render_pop3(K.SYNTAX, syntax=verb), False) if argument else None
+# -- command handlers: functions of the connection, as the SMTP engine's (server_commands.py)
 
-    def _user(self, argument: str) -> _Outcome:
-        if not argument:
-            return _Outcome(render_pop3(K.SYNTAX, syntax="USER name"), False)
-        self._pending_user = argument
-        return _Outcome(render_pop3(K.USER_OK, user=argument), True)
 
-    def _pass(self, argument: str) -> _Outcome:
-        user = self._previous_user
-        if user is None:
-            return _Outcome(render_pop3(K.NEED_USER), False)
-        if not argument:
-            return _Outcome(render_pop3(K.SYNTAX, syntax="PASS string"), False)
-        maildrop = self.provider.authenticate(user, argument)
-        if maildrop is None:
-            return _Outcome(
-                render_pop3(K.PASS_BAD),
-                False,
-                note=("wrong name or password: the password crossed the network in plain text"),
+def _no_argument(conn: Pop3ServerConnection, argument: str, verb: str) -> _Outcome | None:
+    return _Outcome(render_pop3(K.SYNTAX, syntax=verb), False) if argument else None
+
+
+def _user(conn: Pop3ServerConnection, argument: str) -> _Outcome:
+    if not argument:
+        return _Outcome(render_pop3(K.SYNTAX, syntax="USER name"), False)
+    conn._pending_user = argument
+    return _Outcome(render_pop3(K.USER_OK, user=argument), True)
+
+
+def _pass(conn: Pop3ServerConnection, argument: str) -> _Outcome:
+    user = conn._previous_user
+    if user is None:
+        return _Outcome(render_pop3(K.NEED_USER), False)
+    if not argument:
+        return _Outcome(render_pop3(K.SYNTAX, syntax="PASS string"), False)
+    maildrop = conn.provider.authenticate(user, argument)
+    if maildrop is None:
+        return _Outcome(
+            render_pop3(K.PASS_BAD),
+            False,
+            note=("wrong name or password: the password crossed the network in plain text"),
+        )
+    messages, conn._load = _snapshot(maildrop)
+    for uid, _ in messages:
+        if not _UID.match(uid.encode("utf-8", "replace")):
+            raise LocalProtocolError(
+                f"maildrop unique-id {uid!r} is not 1-70 printable "
+                f"ASCII characters (RFC 1939 section 7)"
             )
-        messages, self._load = _snapshot(maildrop)
-        for uid, _ in messages:
-            if not _UID.match(uid.encode("utf-8", "replace")):
-                raise LocalProtocolError(
-                    f"maildrop unique-id {uid!r} is not 1-70 printable "
-                    f"ASCII characters (RFC 1939 section 7)"
-                )
-        self.user, self.maildrop, self._messages = user, maildrop, messages
-        self._marked.clear()
-        return _Outcome(render_pop3(K.PASS_OK, user=user, **self._totals()), True)
+    conn.user, conn.maildrop, conn._messages = user, maildrop, messages
+    conn._marked.clear()
+    return _Outcome(render_pop3(K.PASS_OK, user=user, **conn._totals()), True)
 
-    def _quit(self, argument: str) -> _Outcome:
-        # Words after QUIT are ignored: the client wants to go (Dovecot does the same).
-        return _Outcome(render_pop3(K.QUIT_OK, hostname=self.hostname), True)
 
-    def _capa(self, argument: str) -> _Outcome:
-        return self._no_argument(argument, "CAPA") or _Outcome(
-            render_pop3(K.CAPA_OK, lines=CAPABILITIES), True
-        )
+def _quit(conn: Pop3ServerConnection, argument: str) -> _Outcome:
+    # Words after QUIT are ignored: the client wants to go (Dovecot does the same).
+    return _Outcome(render_pop3(K.QUIT_OK, hostname=conn.hostname), True)
 
-    def _stat(self, argument: str) -> _Outcome:
-        return self._no_argument(argument, "STAT") or _Outcome(
-            render_pop3(K.STAT_OK, **self._totals()), True
-        )
 
-    def _noop(self, argument: str) -> _Outcome:
-        return self._no_argument(argument, "NOOP") or _Outcome(render_pop3(K.NOOP_OK), True)
+def _capa(conn: Pop3ServerConnection, argument: str) -> _Outcome:
+    return _no_argument(conn, argument, "CAPA") or _Outcome(
+        render_pop3(K.CAPA_OK, lines=CAPABILITIES), True
+    )
 
-    def _rset(self, argument: str) -> _Outcome:
-        bad = self._no_argument(argument, "RSET")
-        if bad is not None:
-            return bad
-        self._marked.clear()
-        return _Outcome(render_pop3(K.RSET_OK, **self._totals()), True)
 
-    def _listing(
-        self,
-        argument: str,
-        syntax: str,
-        describe: Callable[[int], str],
-        one: Pop3ReplyKind,
-        every: Pop3ReplyKind,
-        field: str,
-    ) -> _Outcome:
-        if not argument:
-            lines = tuple(f"{n} {describe(n)}".encode() for n in self._live())
-            return _Outcome(render_pop3(every, lines=lines, **self._totals()), True)
-        if " " in argument:
-            return _Outcome(render_pop3(K.SYNTAX, syntax=syntax), False)
-        n = self._number(argument, syntax)
-        if isinstance(n, _Outcome):
-            return n
-        uid = self._messages[n - 1][0]
-        return _Outcome(render_pop3(one, msg=n, **{field: describe(n)}), True, uid)
+def _stat(conn: Pop3ServerConnection, argument: str) -> _Outcome:
+    return _no_argument(conn, argument, "STAT") or _Outcome(
+        render_pop3(K.STAT_OK, **conn._totals()), True
+    )
 
-    def _list(self, argument: str) -> _Outcome:
-        return self._listing(
-            argument,
-            "LIST [msg]",
-            lambda n: str(self._messages[n - 1][1]),
-            K.LIST_ONE,
-            K.LIST_ALL,
-            "size",
-        )
 
-    def _uidl(self, argument: str) -> _Outcome:
-        return self._listing(
-            argument,
-            "UIDL [msg]",
-            lambda n: self._messages[n - 1][0],
-            K.UIDL_ONE,
-            K.UIDL_ALL,
-            "uid",
-        )
+def _noop(conn: Pop3ServerConnection, argument: str) -> _Outcome:
+    return _no_argument(conn, argument, "NOOP") or _Outcome(render_pop3(K.NOOP_OK), True)
 
-    def _message(self, argument: str, syntax: str) -> tuple[int, str, bytes] | _Outcome:
-        n = self._number(argument, syntax)
-        if isinstance(n, _Outcome):
-            return n
-        uid = self._messages[n - 1][0]
-        data = self._load(uid)
-        return n, uid, data
 
-    def _retr(self, argument: str) -> _Outcome:
-        found = self._message(argument, "RETR msg")
-        if isinstance(found, _Outcome):
-            return found
-        _, uid, data = found
-        lines = tuple(data[:-2].split(b"\r\n")) if data else ()
-        return _Outcome(render_pop3(K.RETR_OK, lines=lines, size=len(data)), True, uid)
+def _rset(conn: Pop3ServerConnection, argument: str) -> _Outcome:
+    bad = _no_argument(conn, argument, "RSET")
+    if bad is not None:
+        return bad
+    conn._marked.clear()
+    return _Outcome(render_pop3(K.RSET_OK, **conn._totals()), True)
 
-    def _top(self, argument: str) -> _Outcome:
-        msg, _, count = argument.partition(" ")
-        if not count.isdigit() or not count.isascii():
-            return _Outcome(render_pop3(K.SYNTAX, syntax="TOP msg n"), False)
-        found = self._message(msg, "TOP msg n")
-        if isinstance(found, _Outcome):
-            return found
-        _, uid, data = found
-        lines = data[:-2].split(b"\r\n") if data else []
-        blank = lines.index(b"") if b"" in lines else len(lines)
-        shown = tuple(lines[: blank + 1 + int(count)])
-        return _Outcome(render_pop3(K.TOP_OK, lines=shown), True, uid)
 
-    def _dele(self, argument: str) -> _Outcome:
-        found = self._message(argument, "DELE msg")
-        if isinstance(found, _Outcome):
-            return found
-        n, uid, _ = found
-        self._marked.add(n)
-        return _Outcome(render_pop3(K.DELE_OK, msg=n), True, uid)
+def _listing(
+    conn: Pop3ServerConnection,
+    argument: str,
+    syntax: str,
+    describe: Callable[[int], str],
+    one: Pop3ReplyKind,
+    every: Pop3ReplyKind,
+    field: str,
+) -> _Outcome:
+    if not argument:
+        lines = tuple(f"{n} {describe(n)}".encode() for n in conn._live())
+        return _Outcome(render_pop3(every, lines=lines, **conn._totals()), True)
+    if " " in argument:
+        return _Outcome(render_pop3(K.SYNTAX, syntax=syntax), False)
+    n = conn._number(argument, syntax)
+    if isinstance(n, _Outcome):
+        return n
+    uid = conn._messages[n - 1][0]
+    return _Outcome(render_pop3(one, msg=n, **{field: describe(n)}), True, uid)
+
+
+def _list(conn: Pop3ServerConnection, argument: str) -> _Outcome:
+    return _listing(
+        conn,
+        argument,
+        "LIST [msg]",
+        lambda n: str(conn._messages[n - 1][1]),
+        K.LIST_ONE,
+        K.LIST_ALL,
+        "size",
+    )
+
+
+def _uidl(conn: Pop3ServerConnection, argument: str) -> _Outcome:
+    return _listing(
+        conn,
+        argument,
+        "UIDL [msg]",
+        lambda n: conn._messages[n - 1][0],
+        K.UIDL_ONE,
+        K.UIDL_ALL,
+        "uid",
+    )
+
+
+def _message(
+    conn: Pop3ServerConnection, argument: str, syntax: str
+) -> tuple[int, str, bytes] | _Outcome:
+    n = conn._number(argument, syntax)
+    if isinstance(n, _Outcome):
+        return n
+    uid = conn._messages[n - 1][0]
+    data = conn._load(uid)
+    return n, uid, data
+
+
+def _retr(conn: Pop3ServerConnection, argument: str) -> _Outcome:
+    found = _message(conn, argument, "RETR msg")
+    if isinstance(found, _Outcome):
+        return found
+    _, uid, data = found
+    lines = tuple(data[:-2].split(b"\r\n")) if data else ()
+    return _Outcome(render_pop3(K.RETR_OK, lines=lines, size=len(data)), True, uid)
+
+
+def _top(conn: Pop3ServerConnection, argument: str) -> _Outcome:
+    msg, _, count = argument.partition(" ")
+    if not count.isdigit() or not count.isascii():
+        return _Outcome(render_pop3(K.SYNTAX, syntax="TOP msg n"), False)
+    found = _message(conn, msg, "TOP msg n")
+    if isinstance(found, _Outcome):
+        return found
+    _, uid, data = found
+    lines = data[:-2].split(b"\r\n") if data else []
+    blank = lines.index(b"") if b"" in lines else len(lines)
+    shown = tuple(lines[: blank + 1 + int(count)])
+    return _Outcome(render_pop3(K.TOP_OK, lines=shown), True, uid)
+
+
+def _dele(conn: Pop3ServerConnection, argument: str) -> _Outcome:
+    found = _message(conn, argument, "DELE msg")
+    if isinstance(found, _Outcome):
+        return found
+    n, uid, _ = found
+    conn._marked.add(n)
+    return _Outcome(render_pop3(K.DELE_OK, msg=n), True, uid)
+
+
+#: a command handler: the connection and the command's argument in, the outcome out
+Pop3Handler = Callable[[Pop3ServerConnection, str], _Outcome]
+
+#: Pop3Input -> handler (the state table, pop3_states.TRANSITIONS, says when each may run)
+HANDLERS: dict[Pop3Input, Pop3Handler] = {
+    Pop3Input.USER: _user,
+    Pop3Input.PASS: _pass,
+    Pop3Input.QUIT: _quit,
+    Pop3Input.STAT: _stat,
+    Pop3Input.LIST: _list,
+    Pop3Input.UIDL: _uidl,
+    Pop3Input.RETR: _retr,
+    Pop3Input.DELE: _dele,
+    Pop3Input.NOOP: _noop,
+    Pop3Input.RSET: _rset,
+    Pop3Input.TOP: _top,
+    Pop3Input.CAPA: _capa,
+}

@@ -35,13 +35,13 @@ from .personalities import (
     get_personality,
 )
 from .policy import MailPolicy, Stage, Verdict, default_policy
-from .postfix_syntax import is_header, smtpd_tokens, valid_utf8
+from .postfix_syntax import Token, is_header, smtpd_tokens, valid_utf8
 from .receiver import LineReceiver
 from .records import unchecked_constructor
 from .replies import Reply, ReplyKind, ReplySpec, render
-from .server_commands import CommandHandlers
-from .server_postfix import RECOGNISED_HANDLERS, PostfixCommands
-from .server_sendmail import SendmailCommands
+from .server_commands import fault_reply
+from .server_postfix import RECOGNISED_HANDLERS, Chunk
+from .server_sendmail import sendmail_line
 from .server_shared import _personal, _shared
 from .states import GUARDS, TRANSITIONS, Input, State, refusal, transitions
 
@@ -82,7 +82,7 @@ _ConnectionClosed = unchecked_constructor(ConnectionClosed)
 _Envelope = unchecked_constructor(Envelope)
 
 
-class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
+class ServerConnection:
     """One SMTP session seen from the server. See the module docstring for the loop."""
 
     __slots__ = (
@@ -165,10 +165,12 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
         self._data_dropped = 0
         self._data_scan = 0
         self._shared = _shared(personality, hostname)
-        self._words: list = []
+        self._words: list[Token] = []  # the command line's words (CommandSyntax.POSTFIX)
+        #: BDAT (RFC 3030): the message so far (None: no BDAT transaction), whether an earlier
+        #: chunk failed (the rest is discarded), and the chunk being read
         self._bdat: bytearray | None = None
         self._bdat_error = False
-        self._chunk: list | None = None
+        self._chunk: Chunk | None = None
         self._owed = 0.0  # seconds of tarpit the replies sent since take_delay() wait
         self._greet()
 
@@ -335,15 +337,16 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
         """The octets of a BDAT chunk (RFC 3030): content, or skipped before a refusal."""
         chunk = self._chunk
         assert chunk is not None
-        left, final, refusal, command = chunk
+        left, final, refusal, command = chunk.left, chunk.final, chunk.refusal, chunk.command
+        assert command is not None
         if left:
             if not self._in:
                 return False
             piece = self._in.take(left)
             if refusal is None and self._bdat is not None:
                 self._bdat += piece
-            chunk[0] = left - len(piece)
-            if chunk[0]:
+            chunk.left = left - len(piece)
+            if chunk.left:
                 return True
         self._chunk = None
         state = self.state
@@ -394,7 +397,7 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
             self._postfix_line(raw)
             return
         if self.personality.syntax is CommandSyntax.SENDMAIL:
-            self._sendmail_line(raw)
+            sendmail_line(self, raw)
             return
         text = raw.decode("utf-8", "replace")
         stripped = text.strip(" \t")
@@ -452,8 +455,8 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
             outcome = RECOGNISED_HANDLERS[verb](self, argument)
             if outcome is None:  # BDAT: the answer comes once its octets are read
                 assert self._chunk is not None
-                self._chunk[3] = command
-                if self._chunk[0] == 0:
+                self._chunk.command = command
+                if self._chunk.left == 0:
                     self._process_chunk()
                 return
             reply, accepted, note = outcome
@@ -667,7 +670,7 @@ class ServerConnection(CommandHandlers, PostfixCommands, SendmailCommands):
             queue_id = None
             content = b""
         else:
-            fault = self._fault(Stage.END_OF_DATA, "")
+            fault = fault_reply(self, Stage.END_OF_DATA, "")
             verdict = self.policy.accept_message(envelope, content) if fault is None else None
             if (
                 verdict is not None

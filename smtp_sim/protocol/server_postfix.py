@@ -1,13 +1,15 @@
 """The command handlers of a personality with ``CommandSyntax.POSTFIX``: what Postfix's
 ``smtpd.c`` does with each command's words (v3.7.11; 1.1.13 where a personality says so
 through its data). The engine (:class:`ServerConnection`) reads the line, splits it with
-:func:`postfix_syntax.smtpd_tokens` into ``self._words`` and calls the handler of the verb
+:func:`postfix_syntax.smtpd_tokens` into ``conn._words`` and calls the handler of the verb
 from :data:`POSTFIX_HANDLERS`; every reply comes from the personality's catalog.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .address import Address
 from .personalities import VrfyPolicy
@@ -21,252 +23,280 @@ from .postfix_syntax import (
     valid_literal,
 )
 from .replies import Reply, ReplyKind
-from .server_commands import _HANDLERS, CommandHandlers, Outcome
+from .server_commands import (
+    HANDLERS,
+    Handler,
+    Outcome,
+    add_recipient,
+    fault_reply,
+    open_transaction,
+)
 from .states import Input, State
+
+if TYPE_CHECKING:
+    from .events import Command
+    from .server import ServerConnection
 
 K = ReplyKind
 _DSN_NOTIFY = frozenset({"SUCCESS", "FAILURE", "DELAY"})
 
 
-class PostfixCommands:
-    """Handlers reading ``self._words`` (the tokens of the command line)."""
+@dataclass(slots=True)
+class Chunk:
+    """The BDAT chunk being read (RFC 3030)."""
 
-    _words: list[Token]
-    #: BDAT (RFC 3030): the message so far (None: no BDAT transaction), whether an earlier
-    #: chunk failed (the rest is discarded), and the chunk being read: [octets left, LAST,
-    #: the refusal to send once it is skipped (None: it is content), the BDAT command]
-    _bdat: bytearray | None
-    _bdat_error: bool
-    _chunk: list | None
+    left: int  # octets still to read
+    final: bool  # BDAT ... LAST
+    refusal: Reply | None  # the reply to send once it is skipped (None: it is content)
+    command: Command | None  # the BDAT command (set once the handler returns)
 
-    @property
-    def _in_transaction(self) -> bool:
-        return self.state is State.MAIL or self.state is State.RCPT
 
-    def _pf_greeting(self, esmtp: bool) -> Outcome:
-        words = self._words
-        if len(words) < 2:
-            return self._reply(K.EHLO_SYNTAX if esmtp else K.HELO_SYNTAX), False, None
-        name = " ".join(w.text for w in words[1:])  # collapse_args()
-        fault = self._fault(Stage.HELO, name)
-        if fault is not None and fault.code >= 400:
-            return fault, False, None
-        self.helo_name = name
-        self.esmtp = esmtp
-        if not esmtp:
-            return self._reply(K.HELO_OK), True, None
-        return self._reply(K.EHLO_OK, extra_lines=self._shared.ehlo_lines), True, None
+def _in_transaction(conn: ServerConnection) -> bool:
+    return conn.state is State.MAIL or conn.state is State.RCPT
 
-    def _pf_helo(self, argument: str) -> Outcome:
-        return self._pf_greeting(False)
 
-    def _pf_ehlo(self, argument: str) -> Outcome:
-        return self._pf_greeting(True)
+def _pf_greeting(conn: ServerConnection, esmtp: bool) -> Outcome:
+    words = conn._words
+    if len(words) < 2:
+        return conn._reply(K.EHLO_SYNTAX if esmtp else K.HELO_SYNTAX), False, None
+    name = " ".join(w.text for w in words[1:])  # collapse_args()
+    fault = fault_reply(conn, Stage.HELO, name)
+    if fault is not None and fault.code >= 400:
+        return fault, False, None
+    conn.helo_name = name
+    conn.esmtp = esmtp
+    if not esmtp:
+        return conn._reply(K.HELO_OK), True, None
+    return conn._reply(K.EHLO_OK, extra_lines=conn._shared.ehlo_lines), True, None
 
-    def _pf_address(self, word: Token, bad: ReplyKind, allow_empty: bool) -> str | Reply:
-        """extract_addr() and smtpd_check_addr(): the address, or the reply refusing it."""
-        if word.error:
-            return self._reply(bad)
-        address = extract_address(word.text)
-        if (
-            address is None
-            or (not address and not allow_empty)
-            or not domain_ok(address, self.personality.check_utf8)
-        ):
-            return self._reply(bad)
-        return address
 
-    def _pf_mail(self, argument: str) -> Outcome:
-        words = self._words
-        p = self.personality
-        if len(words) < 3 or words[1].text.lower() != "from:":
-            return self._reply(K.MAIL_SYNTAX), False, None
-        text = self._pf_address(words[2], K.BAD_SENDER_SYNTAX, True)
-        if isinstance(text, Reply):
-            return text, False, None
-        size = 0
-        seen: set[str] = set()
-        params = []
-        for word in words[3:]:
-            arg = word.text
-            key, eq, value = arg.partition("=")
-            upper = key.upper()
-            params.append((upper, value if eq else None))
-            if arg.upper() in ("BODY=8BITMIME", "BODY=7BIT"):
-                continue
-            if upper == "SIZE" and eq:
-                if not value.isdigit() or not value.isascii():
-                    return self._reply(K.BAD_SIZE_SYNTAX), False, None
-                size = int(value)
-            elif arg.upper() == "SMTPUTF8" and p.offers("SMTPUTF8"):
-                continue
-            elif upper == "AUTH" and eq and "AUTH" in p.recognised:
-                continue  # smtpd_sasl_mail_opt(): ignored while SASL is off
-            elif upper == "RET" and eq and p.offers("DSN"):
-                if "RET" in seen or value.upper() not in ("FULL", "HDRS"):
-                    return self._reply(K.BAD_MAIL_PARAMETER, option="RET"), False, None
-            elif upper == "ENVID" and eq and p.offers("DSN"):
-                decoded = _xtext(value)
-                if "ENVID" in seen or decoded is None or not decoded.isprintable():
-                    return self._reply(K.BAD_MAIL_PARAMETER, option="ENVID"), False, None
-            else:
-                return self._reply(K.UNSUPPORTED_OPTION, option=arg), False, None
-            seen.add(upper)
-        if size > p.max_message_size:
-            return self._reply(K.MESSAGE_SIZE_EXCEEDS), False, None
-        return self._open_transaction(_address(text), text, f"<{text}>", tuple(params))
+def _pf_helo(conn: ServerConnection, argument: str) -> Outcome:
+    return _pf_greeting(conn, False)
 
-    def _pf_rcpt(self, argument: str) -> Outcome:
-        words = self._words
-        p = self.personality
-        if len(words) < 3 or words[1].text.lower() != "to:":
-            return self._reply(K.RCPT_SYNTAX), False, None
-        if self._bdat is not None or self._bdat_error:
-            return self._reply(K.AFTER_BDAT, verb="RCPT"), False, None
-        text = self._pf_address(words[2], K.BAD_RECIPIENT_SYNTAX, False)
-        if isinstance(text, Reply):
-            return text, False, None
-        seen: set[str] = set()
-        for word in words[3:]:
-            arg = word.text
-            key, eq, value = arg.partition("=")
-            upper = key.upper()
-            if upper == "NOTIFY" and eq and p.offers("DSN"):
-                if "NOTIFY" in seen or not _notify_ok(value):
-                    return self._reply(K.BAD_RCPT_PARAMETER, option="NOTIFY"), False, None
-            elif upper == "ORCPT" and eq and p.offers("DSN"):
-                kind, semi, coded = value.partition(";")
-                if "ORCPT" in seen or not semi or not kind or _xtext(coded) is None:
-                    return self._reply(K.BAD_RCPT_PARAMETER, option="ORCPT"), False, None
-            else:
-                return self._reply(K.UNSUPPORTED_OPTION, option=arg), False, None
-            seen.add(upper)
-        if len(self.envelope.recipients) >= p.max_recipients:
-            return self._reply(K.TOO_MANY_RECIPIENTS), False, None
-        address = _address(text)
-        fault = self._fault(Stage.RCPT, text)
-        if fault is not None and fault.code >= 400:
-            self._rcpt_rejected = True
-            return fault, False, None
-        verdict = self._pf_check_recipient(text, address)
-        if not verdict.accepted:
-            self._rcpt_rejected = True
-            return self._verdict(verdict), False, verdict.note
-        self._add_recipient(address)
-        fields = {"address": f"<{text}>", **verdict.fields}
-        return self._reply(verdict.kind, spec=verdict.spec, **fields), True, verdict.note
 
-    def _pf_check_recipient(self, text: str, address: Address) -> Verdict:
-        """smtpd_check_rcpt(): the bare name postmaster always passes (RFC 5321 4.5.1);
-        replies name the address as the client wrote it, unqualified or not."""
-        if text.lower() == "postmaster":
-            return Verdict(K.RCPT_OK, {"address": "<postmaster>"})
-        verdict = self.policy.check_recipient(address, self.envelope, self.client_ip)
-        if verdict.fields.get("address") is not None:
-            # smtpd_check_reject() passes its text through printable(..., ' ')
-            shown = text if verdict.accepted else _printable(text)
-            verdict = Verdict(
-                verdict.kind,
-                {**verdict.fields, "address": f"<{shown}>"},
-                verdict.spec,
-                verdict.note,
-            )
-        return verdict
+def _pf_ehlo(conn: ServerConnection, argument: str) -> Outcome:
+    return _pf_greeting(conn, True)
 
-    def _pf_vrfy(self, argument: str) -> Outcome:
-        p = self.personality
-        if p.vrfy is VrfyPolicy.DISABLED:
-            return self._reply(K.VRFY_DISABLED), False, None
-        words = list(self._words)
-        if len(words) > 1 and p.offers("SMTPUTF8") and words[-1].text.upper() == "SMTPUTF8":
-            words.pop()
-        if len(words) < 2:
-            return self._reply(K.VRFY_SYNTAX), False, None
-        shown = " ".join(w.text for w in words[1:])
-        text = self._pf_address(
-            Token(shown, any(w.error for w in words[1:])), K.BAD_RECIPIENT_SYNTAX, False
+
+def _pf_address(
+    conn: ServerConnection, word: Token, bad: ReplyKind, allow_empty: bool
+) -> str | Reply:
+    """extract_addr() and smtpd_check_addr(): the address, or the reply refusing it."""
+    if word.error:
+        return conn._reply(bad)
+    address = extract_address(word.text)
+    if (
+        address is None
+        or (not address and not allow_empty)
+        or not domain_ok(address, conn.personality.check_utf8)
+    ):
+        return conn._reply(bad)
+    return address
+
+
+def _pf_mail(conn: ServerConnection, argument: str) -> Outcome:
+    words = conn._words
+    p = conn.personality
+    if len(words) < 3 or words[1].text.lower() != "from:":
+        return conn._reply(K.MAIL_SYNTAX), False, None
+    text = _pf_address(conn, words[2], K.BAD_SENDER_SYNTAX, True)
+    if isinstance(text, Reply):
+        return text, False, None
+    size = 0
+    seen: set[str] = set()
+    params = []
+    for word in words[3:]:
+        arg = word.text
+        key, eq, value = arg.partition("=")
+        upper = key.upper()
+        params.append((upper, value if eq else None))
+        if arg.upper() in ("BODY=8BITMIME", "BODY=7BIT"):
+            continue
+        if upper == "SIZE" and eq:
+            if not value.isdigit() or not value.isascii():
+                return conn._reply(K.BAD_SIZE_SYNTAX), False, None
+            size = int(value)
+        elif arg.upper() == "SMTPUTF8" and p.offers("SMTPUTF8"):
+            continue
+        elif upper == "AUTH" and eq and "AUTH" in p.recognised:
+            continue  # smtpd_sasl_mail_opt(): ignored while SASL is off
+        elif upper == "RET" and eq and p.offers("DSN"):
+            if "RET" in seen or value.upper() not in ("FULL", "HDRS"):
+                return conn._reply(K.BAD_MAIL_PARAMETER, option="RET"), False, None
+        elif upper == "ENVID" and eq and p.offers("DSN"):
+            decoded = _xtext(value)
+            if "ENVID" in seen or decoded is None or not decoded.isprintable():
+                return conn._reply(K.BAD_MAIL_PARAMETER, option="ENVID"), False, None
+        else:
+            return conn._reply(K.UNSUPPORTED_OPTION, option=arg), False, None
+        seen.add(upper)
+    if size > p.max_message_size:
+        return conn._reply(K.MESSAGE_SIZE_EXCEEDS), False, None
+    return open_transaction(conn, _address(text), text, f"<{text}>", tuple(params))
+
+
+def _pf_rcpt(conn: ServerConnection, argument: str) -> Outcome:
+    words = conn._words
+    p = conn.personality
+    if len(words) < 3 or words[1].text.lower() != "to:":
+        return conn._reply(K.RCPT_SYNTAX), False, None
+    if conn._bdat is not None or conn._bdat_error:
+        return conn._reply(K.AFTER_BDAT, verb="RCPT"), False, None
+    text = _pf_address(conn, words[2], K.BAD_RECIPIENT_SYNTAX, False)
+    if isinstance(text, Reply):
+        return text, False, None
+    seen: set[str] = set()
+    for word in words[3:]:
+        arg = word.text
+        key, eq, value = arg.partition("=")
+        upper = key.upper()
+        if upper == "NOTIFY" and eq and p.offers("DSN"):
+            if "NOTIFY" in seen or not _notify_ok(value):
+                return conn._reply(K.BAD_RCPT_PARAMETER, option="NOTIFY"), False, None
+        elif upper == "ORCPT" and eq and p.offers("DSN"):
+            kind, semi, coded = value.partition(";")
+            if "ORCPT" in seen or not semi or not kind or _xtext(coded) is None:
+                return conn._reply(K.BAD_RCPT_PARAMETER, option="ORCPT"), False, None
+        else:
+            return conn._reply(K.UNSUPPORTED_OPTION, option=arg), False, None
+        seen.add(upper)
+    if len(conn.envelope.recipients) >= p.max_recipients:
+        return conn._reply(K.TOO_MANY_RECIPIENTS), False, None
+    address = _address(text)
+    fault = fault_reply(conn, Stage.RCPT, text)
+    if fault is not None and fault.code >= 400:
+        conn._rcpt_rejected = True
+        return fault, False, None
+    verdict = _pf_check_recipient(conn, text, address)
+    if not verdict.accepted:
+        conn._rcpt_rejected = True
+        return conn._verdict(verdict), False, verdict.note
+    add_recipient(conn, address)
+    fields = {"address": f"<{text}>", **verdict.fields}
+    return conn._reply(verdict.kind, spec=verdict.spec, **fields), True, verdict.note
+
+
+def _pf_check_recipient(conn: ServerConnection, text: str, address: Address) -> Verdict:
+    """smtpd_check_rcpt(): the bare name postmaster always passes (RFC 5321 4.5.1);
+    replies name the address as the client wrote it, unqualified or not."""
+    if text.lower() == "postmaster":
+        return Verdict(K.RCPT_OK, {"address": "<postmaster>"})
+    verdict = conn.policy.check_recipient(address, conn.envelope, conn.client_ip)
+    if verdict.fields.get("address") is not None:
+        # smtpd_check_reject() passes its text through printable(..., ' ')
+        shown = text if verdict.accepted else _printable(text)
+        verdict = Verdict(
+            verdict.kind,
+            {**verdict.fields, "address": f"<{shown}>"},
+            verdict.spec,
+            verdict.note,
         )
-        if isinstance(text, Reply):
-            return text, False, None
-        if p.vrfy is VrfyPolicy.CHECKED_252:
-            verdict = self._pf_check_recipient(text, _address(text))
-            if not verdict.accepted:
-                return self._verdict(verdict), False, verdict.note
-            return self._reply(K.VRFY_AMBIGUOUS, argument=shown), True, None
-        return _HANDLERS[Input.VRFY](self, shown)
+    return verdict
 
-    def _pf_data(self, argument: str) -> Outcome:
-        if self._bdat is not None or self._bdat_error:
-            return self._reply(K.AFTER_BDAT, verb="DATA"), False, None
-        return _HANDLERS[Input.DATA](self, argument)
 
-    def _pf_bdat(self, argument: str) -> Outcome | None:
-        """bdat_cmd(): None when the chunk's octets are to be read first (the engine then
-        reads them, see ServerConnection._process_chunk, and answers)."""
-        words = self._words
-        if (
-            not 2 <= len(words) <= 3
-            or not (words[1].text.isascii() and words[1].text.isdigit())
-            or (len(words) == 3 and words[2].text.upper() != "LAST")
-        ):
-            return self._reply(K.BDAT_SYNTAX), False, None  # (521: the session ends)
-        size = int(words[1].text)
-        final = len(words) == 3
-        refusal: Reply | None = None
-        if size == 0 and not final:
-            refusal = self._reply(K.BDAT_NULL)
-        elif self._bdat_error:
-            refusal = self._reply(K.BDAT_DISCARDED, size=str(size))
-        elif self._bdat is None and not self.envelope.recipients:
-            refusal = self._reply(K.NO_VALID_RECIPIENTS if self._in_transaction else K.NEED_RCPT)
-        elif len(self._bdat or b"") + size > self.personality.max_message_size:
-            refusal = self._reply(K.CHUNK_TOO_BIG)
-        elif self._bdat is None:
-            self._bdat = bytearray()
-        self._chunk = [size, final, refusal, None]
-        return None
+def _pf_vrfy(conn: ServerConnection, argument: str) -> Outcome:
+    p = conn.personality
+    if p.vrfy is VrfyPolicy.DISABLED:
+        return conn._reply(K.VRFY_DISABLED), False, None
+    words = list(conn._words)
+    if len(words) > 1 and p.offers("SMTPUTF8") and words[-1].text.upper() == "SMTPUTF8":
+        words.pop()
+    if len(words) < 2:
+        return conn._reply(K.VRFY_SYNTAX), False, None
+    shown = " ".join(w.text for w in words[1:])
+    text = _pf_address(
+        conn, Token(shown, any(w.error for w in words[1:])), K.BAD_RECIPIENT_SYNTAX, False
+    )
+    if isinstance(text, Reply):
+        return text, False, None
+    if p.vrfy is VrfyPolicy.CHECKED_252:
+        verdict = _pf_check_recipient(conn, text, _address(text))
+        if not verdict.accepted:
+            return conn._verdict(verdict), False, verdict.note
+        return conn._reply(K.VRFY_AMBIGUOUS, argument=shown), True, None
+    return HANDLERS[Input.VRFY](conn, shown)
 
-    def _pf_quit(self, argument: str) -> Outcome:
-        return self._reply(K.BYE), True, None  # "Don't bother checking the syntax."
 
-    def _pf_etrn(self, argument: str) -> Outcome:
-        words = self._words
-        if self.personality.require_helo and self.helo_name is None:
-            return self._reply(K.NEED_HELO), False, None
-        if self._in_transaction:
-            return self._reply(K.ETRN_IN_TRANSACTION), False, None
-        if len(words) != 2:
-            return self._reply(K.ETRN_SYNTAX), False, None
-        domain = words[1].text
-        if domain[:1] in ("@", "#"):
-            domain = domain[1:]
-        if not valid_hostname(domain) and not (
-            domain.startswith("[") and domain.endswith("]") and valid_literal(domain)
-        ):
-            return self._reply(K.ETRN_BAD_DOMAIN), False, None
-        # no fast_flush_domains here: flush_send_site() answers FLUSH_STAT_DENY
-        return self._reply(K.ETRN_UNAVAILABLE, argument=domain), False, None
+def _pf_data(conn: ServerConnection, argument: str) -> Outcome:
+    if conn._bdat is not None or conn._bdat_error:
+        return conn._reply(K.AFTER_BDAT, verb="DATA"), False, None
+    return HANDLERS[Input.DATA](conn, argument)
 
-    def _pf_starttls(self, argument: str) -> Outcome:
-        if len(self._words) != 1:
-            return self._reply(K.NO_ARGUMENT_ALLOWED, verb="STARTTLS"), False, None
-        return self._reply(K.TLS_NOT_AVAILABLE), False, None
 
-    def _pf_auth(self, argument: str) -> Outcome:
-        return self._reply(K.AUTH_NOT_ENABLED), False, None
+def _pf_bdat(conn: ServerConnection, argument: str) -> Outcome | None:
+    """bdat_cmd(): None when the chunk's octets are to be read first (the engine then
+    reads them, see ServerConnection._process_chunk, and answers)."""
+    words = conn._words
+    if (
+        not 2 <= len(words) <= 3
+        or not (words[1].text.isascii() and words[1].text.isdigit())
+        or (len(words) == 3 and words[2].text.upper() != "LAST")
+    ):
+        return conn._reply(K.BDAT_SYNTAX), False, None  # (521: the session ends)
+    size = int(words[1].text)
+    final = len(words) == 3
+    refusal: Reply | None = None
+    if size == 0 and not final:
+        refusal = conn._reply(K.BDAT_NULL)
+    elif conn._bdat_error:
+        refusal = conn._reply(K.BDAT_DISCARDED, size=str(size))
+    elif conn._bdat is None and not conn.envelope.recipients:
+        refusal = conn._reply(K.NO_VALID_RECIPIENTS if _in_transaction(conn) else K.NEED_RCPT)
+    elif len(conn._bdat or b"") + size > conn.personality.max_message_size:
+        refusal = conn._reply(K.CHUNK_TOO_BIG)
+    elif conn._bdat is None:
+        conn._bdat = bytearray()
+    conn._chunk = Chunk(size, final, refusal, None)
+    return None
 
-    def _pf_xcommand(self, verb: str) -> Outcome:
-        if self._in_transaction:
-            return self._reply(K.IN_TRANSACTION), False, None
-        if len(self._words) < 2:
-            return self._reply(K.ATTRIBUTE_SYNTAX, verb=verb), False, None
-        return self._reply(K.NOT_AUTHORIZED), False, None
 
-    def _pf_xclient(self, argument: str) -> Outcome:
-        return self._pf_xcommand("XCLIENT")
+def _pf_quit(conn: ServerConnection, argument: str) -> Outcome:
+    return conn._reply(K.BYE), True, None  # "Don't bother checking the syntax."
 
-    def _pf_xforward(self, argument: str) -> Outcome:
-        return self._pf_xcommand("XFORWARD")
+
+def _pf_etrn(conn: ServerConnection, argument: str) -> Outcome:
+    words = conn._words
+    if conn.personality.require_helo and conn.helo_name is None:
+        return conn._reply(K.NEED_HELO), False, None
+    if _in_transaction(conn):
+        return conn._reply(K.ETRN_IN_TRANSACTION), False, None
+    if len(words) != 2:
+        return conn._reply(K.ETRN_SYNTAX), False, None
+    domain = words[1].text
+    if domain[:1] in ("@", "#"):
+        domain = domain[1:]
+    if not valid_hostname(domain) and not (
+        domain.startswith("[") and domain.endswith("]") and valid_literal(domain)
+    ):
+        return conn._reply(K.ETRN_BAD_DOMAIN), False, None
+    # no fast_flush_domains here: flush_send_site() answers FLUSH_STAT_DENY
+    return conn._reply(K.ETRN_UNAVAILABLE, argument=domain), False, None
+
+
+def _pf_starttls(conn: ServerConnection, argument: str) -> Outcome:
+    if len(conn._words) != 1:
+        return conn._reply(K.NO_ARGUMENT_ALLOWED, verb="STARTTLS"), False, None
+    return conn._reply(K.TLS_NOT_AVAILABLE), False, None
+
+
+def _pf_auth(conn: ServerConnection, argument: str) -> Outcome:
+    return conn._reply(K.AUTH_NOT_ENABLED), False, None
+
+
+def _pf_xcommand(conn: ServerConnection, verb: str) -> Outcome:
+    if _in_transaction(conn):
+        return conn._reply(K.IN_TRANSACTION), False, None
+    if len(conn._words) < 2:
+        return conn._reply(K.ATTRIBUTE_SYNTAX, verb=verb), False, None
+    return conn._reply(K.NOT_AUTHORIZED), False, None
+
+
+def _pf_xclient(conn: ServerConnection, argument: str) -> Outcome:
+    return _pf_xcommand(conn, "XCLIENT")
+
+
+def _pf_xforward(conn: ServerConnection, argument: str) -> Outcome:
+    return _pf_xcommand(conn, "XFORWARD")
 
 
 def _printable(text: str) -> str:
@@ -310,25 +340,25 @@ def _notify_ok(value: str) -> bool:
 
 
 #: Input -> handler for CommandSyntax.POSTFIX (the others are CommandHandlers' own).
-POSTFIX_HANDLERS: dict[Input, Callable[[CommandHandlers, str], Outcome]] = {
-    **_HANDLERS,
-    Input.HELO: PostfixCommands._pf_helo,
-    Input.EHLO: PostfixCommands._pf_ehlo,
-    Input.MAIL: PostfixCommands._pf_mail,
-    Input.RCPT: PostfixCommands._pf_rcpt,
-    Input.VRFY: PostfixCommands._pf_vrfy,
-    Input.QUIT: PostfixCommands._pf_quit,
-    Input.DATA: PostfixCommands._pf_data,
+POSTFIX_HANDLERS: dict[Input, Handler] = {
+    **HANDLERS,
+    Input.HELO: _pf_helo,
+    Input.EHLO: _pf_ehlo,
+    Input.MAIL: _pf_mail,
+    Input.RCPT: _pf_rcpt,
+    Input.VRFY: _pf_vrfy,
+    Input.QUIT: _pf_quit,
+    Input.DATA: _pf_data,
 }
 
 #: Verbs a personality may recognise (Personality.recognised) outside the state table: each
 #: is answered, always with a refusal here (no TLS, no SASL, no fast flush, no XCLIENT
 #: rights), and never moves the session.
-RECOGNISED_HANDLERS: dict[str, Callable[[PostfixCommands, str], Outcome]] = {
-    "ETRN": PostfixCommands._pf_etrn,
-    "STARTTLS": PostfixCommands._pf_starttls,
-    "AUTH": PostfixCommands._pf_auth,
-    "XCLIENT": PostfixCommands._pf_xclient,
-    "XFORWARD": PostfixCommands._pf_xforward,
-    "BDAT": PostfixCommands._pf_bdat,
+RECOGNISED_HANDLERS: dict[str, Callable[[ServerConnection, str], Outcome | None]] = {
+    "ETRN": _pf_etrn,
+    "STARTTLS": _pf_starttls,
+    "AUTH": _pf_auth,
+    "XCLIENT": _pf_xclient,
+    "XFORWARD": _pf_xforward,
+    "BDAT": _pf_bdat,
 }

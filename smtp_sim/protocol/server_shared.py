@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .personalities import CommandSyntax, DebugPolicy, ExpnPolicy, HelpStyle, Personality
 from .replies import Reply, ReplyKind, ReplySpec, render
-from .server_commands import _HANDLERS
+from .server_commands import HANDLERS
 from .server_postfix import POSTFIX_HANDLERS
 from .server_sendmail import SENDMAIL_HANDLERS
 from .states import COMMAND_VERBS, Input
@@ -68,7 +68,7 @@ class _Shared:
         self.personal = frozenset(k for k, spec in self.specs.items() if _personal(spec.text))
         self.verbs = {v: Input(v) for v in COMMAND_VERBS if _implemented(personality, v)}
         self.ehlo_lines = tuple(personality.ehlo_keywords())
-        self.handlers = _SYNTAX_HANDLERS.get(personality.syntax, _HANDLERS)
+        self.handlers = _SYNTAX_HANDLERS.get(personality.syntax, HANDLERS)
         self.size = str(personality.max_message_size)
         self.replies: dict[object, Reply] = {}  # see ServerConnection._reply for the keys
         # by date and client, or None for a banner naming neither
