@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any
 
 from .replies import DEFAULT_REPLIES, REPLY_FALLBACKS, ReplyKind, ReplySpec
 
@@ -290,7 +291,7 @@ POSTFIX_1_1 = Personality(
 
 #: What Postfix 3.7 and 3.9 share (smtpd.c of v3.7.11 and v3.9.0): the parsers, the commands
 #: it recognises without TLS, SASL or fast flush, and the replies to them.
-_POSTFIX_3_RULES: dict = dict(
+_POSTFIX_3_RULES: dict[str, Any] = dict(
     enhanced_codes=True,
     require_angle_brackets=False,
     require_helo=False,  # smtpd_helo_required = no
@@ -642,7 +643,7 @@ def configured(
 ) -> Personality:
     """``p`` with a site's settings, named as in Postfix's main.cf (None: the personality's
     own). A scenario's [hosts.mta] table passes them."""
-    changes: dict = {}
+    changes: dict[str, Any] = {}
     if disable_vrfy_command is not None:
         if disable_vrfy_command:
             changes["vrfy"] = VrfyPolicy.DISABLED

@@ -363,7 +363,7 @@ class Pop3Reply:
         return self.status_line
 
 
-class _Fields(dict):
+class _Fields(dict[str, object]):
     def __missing__(self, key: str) -> str:
         return ""
 

@@ -281,9 +281,10 @@ class Pop3ServerConnection:
     def _live(self) -> list[int]:
         return [n for n in range(1, len(self._messages) + 1) if n not in self._marked]
 
-    def _totals(self) -> dict[str, int]:
+    def _totals(self) -> tuple[int, int]:
+        """The messages not marked for deletion: how many, and their size in octets."""
         live = self._live()
-        return {"count": len(live), "size": sum(self._messages[n - 1][1] for n in live)}
+        return len(live), sum(self._messages[n - 1][1] for n in live)
 
     def _number(self, text: str, syntax: str) -> int | _Outcome:
         if not text.isdigit() or not text.isascii():
@@ -341,7 +342,8 @@ def _pass(conn: Pop3ServerConnection, argument: str) -> _Outcome:
             )
     conn.user, conn.maildrop, conn._messages = user, maildrop, messages
     conn._marked.clear()
-    return _Outcome(render_pop3(K.PASS_OK, user=user, **conn._totals()), True)
+    count, size = conn._totals()
+    return _Outcome(render_pop3(K.PASS_OK, user=user, count=count, size=size), True)
 
 
 def _quit(conn: Pop3ServerConnection, argument: str) -> _Outcome:
@@ -356,9 +358,11 @@ def _capa(conn: Pop3ServerConnection, argument: str) -> _Outcome:
 
 
 def _stat(conn: Pop3ServerConnection, argument: str) -> _Outcome:
-    return _no_argument(conn, argument, "STAT") or _Outcome(
-        render_pop3(K.STAT_OK, **conn._totals()), True
-    )
+    bad = _no_argument(conn, argument, "STAT")
+    if bad is not None:
+        return bad
+    count, size = conn._totals()
+    return _Outcome(render_pop3(K.STAT_OK, count=count, size=size), True)
 
 
 def _noop(conn: Pop3ServerConnection, argument: str) -> _Outcome:
@@ -370,7 +374,8 @@ def _rset(conn: Pop3ServerConnection, argument: str) -> _Outcome:
     if bad is not None:
         return bad
     conn._marked.clear()
-    return _Outcome(render_pop3(K.RSET_OK, **conn._totals()), True)
+    count, size = conn._totals()
+    return _Outcome(render_pop3(K.RSET_OK, count=count, size=size), True)
 
 
 def _listing(
@@ -384,14 +389,16 @@ def _listing(
 ) -> _Outcome:
     if not argument:
         lines = tuple(f"{n} {describe(n)}".encode() for n in conn._live())
-        return _Outcome(render_pop3(every, lines=lines, **conn._totals()), True)
+        count, size = conn._totals()
+        return _Outcome(render_pop3(every, lines=lines, count=count, size=size), True)
     if " " in argument:
         return _Outcome(render_pop3(K.SYNTAX, syntax=syntax), False)
     n = conn._number(argument, syntax)
     if isinstance(n, _Outcome):
         return n
     uid = conn._messages[n - 1][0]
-    return _Outcome(render_pop3(one, msg=n, **{field: describe(n)}), True, uid)
+    fields = {"msg": n, field: describe(n)}
+    return _Outcome(render_pop3(one, lines=None, text=None, **fields), True, uid)
 
 
 def _list(conn: Pop3ServerConnection, argument: str) -> _Outcome:

@@ -113,6 +113,19 @@ class _Tok:
         self.head: _Tok | None = None  # an address group's first token
 
 
+def _prev(t: _Tok) -> _Tok:
+    """The token before ``t`` inside the list (the head sentinel stops every walk)."""
+    prev = t.prev
+    assert prev is not None
+    return prev
+
+
+def _next(t: _Tok) -> _Tok:
+    nxt = t.next
+    assert nxt is not None
+    return nxt
+
+
 def _scan(text: str) -> list[_Tok]:
     out = []
     i, n = 0, len(text)
@@ -229,7 +242,7 @@ def _parse(text: str) -> list[_Tok]:
     while tp is not None and tp.kind != "":
         if tp.kind == _COMMENT:  # moved out of the way, to the right
             prev = _unlink(tp)
-            _insert_after(right.prev, tp)  # (prepend to right)
+            _insert_after(_prev(right), tp)  # (prepend to right)
             right = tp
             tp = prev
             continue
@@ -240,7 +253,7 @@ def _parse(text: str) -> list[_Tok]:
             tp.kind = _STARTGRP
             _group(tp, right, False)
             while tp.kind != "" and tp.kind != ",":
-                tp = tp.prev
+                tp = _prev(tp)
             right = tp
             continue
         elif tp.kind == ">":
@@ -248,27 +261,28 @@ def _parse(text: str) -> list[_Tok]:
             while tp.kind != "" and tp.kind != "<":
                 if tp.kind == _COMMENT:
                     prev = _unlink(tp)
-                    _insert_after(right.prev, tp)
+                    _insert_after(_prev(right), tp)
                     right = tp
                     tp = prev
                     continue
-                tp = tp.prev
+                tp = _prev(tp)
             _group(tp, right, False)
             while tp.kind != "" and not (len(tp.kind) == 1 and tp.kind in ">;,:"):
-                tp = tp.prev
+                tp = _prev(tp)
             right = tp
             do_word = True
             continue
         elif _words(tp):
             if not do_word:
-                right = _group(tp, right, True).next
+                right = _next(_group(tp, right, True))
             do_word = False
         elif tp.kind == ",":
             right = _group(tp, right, False)
             do_word = True
         else:
             do_word = True
-        tp = tp.prev
+        tp = _prev(tp)
+    assert tp is not None
     _group(tp, right, False)
     out = []
     t = head.next

@@ -38,7 +38,7 @@ def unchecked_constructor(cls: type[T]) -> Callable[..., T]:
         lines.append(f"    _set_{name}(obj, {name})")
     lines.append("    return obj")
     exec("\n".join(lines), namespace)  # the technique dataclasses itself uses
-    make = namespace["make"]
+    make: Callable[..., T] = namespace["make"]
     make.__qualname__ = make.__name__ = f"unchecked_{cls.__name__}"
     make.__doc__ = f"{cls.__name__}({', '.join(names)}) without __init__ or its checks."
     return make

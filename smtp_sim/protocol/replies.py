@@ -294,6 +294,7 @@ class _WireCache:
     computed on the first ``to_bytes()``. Equality, hashing, ``repr`` and pickling ignore it."""
 
     __slots__ = ("_wire",)
+    _wire: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,7 +406,7 @@ def _checked(spec: ReplySpec) -> bool:
 _unchecked_reply = unchecked_constructor(Reply)
 
 
-class _Fields(dict):
+class _Fields(dict[str, object]):
     """format_map helper: a missing field renders as empty text instead of raising."""
 
     def __missing__(self, key: str) -> str:

@@ -192,7 +192,8 @@ def _split_at(address: str) -> tuple[str, bool, str]:
 
 def _tokens(text: str) -> list[str]:
     """prescan()'s atoms, roughly: runs of characters between sendmail's operators."""
-    out, word = [], []
+    out: list[str] = []
+    word: list[str] = []
     for c in text:
         if c in '.:%@!^/[]<>,;"()= \t':
             if word:

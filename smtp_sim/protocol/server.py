@@ -301,7 +301,7 @@ class ServerConnection:
         }
 
     def _verdict(self, verdict: Verdict) -> Reply:
-        return self._reply(verdict.kind, spec=verdict.spec, **verdict.fields)
+        return self._reply(verdict.kind, spec=verdict.spec, extra_lines=(), **verdict.fields)
 
     def _send(self, reply: Reply) -> None:
         self._out += reply.to_bytes()
@@ -679,7 +679,11 @@ class ServerConnection:
                 and verdict.spec is None
             ):  # Postfix: "Ok: 123 bytes queued as ..."
                 verdict = Verdict(K.CHUNKS_QUEUED, {**verdict.fields, "size": str(size)})
-            reply = fault if fault is not None else self._verdict(verdict)
+            if fault is not None:
+                reply = fault
+            else:
+                assert verdict is not None
+                reply = self._verdict(verdict)
             accepted = reply.code < 400
             queue_id = verdict.fields.get("queue_id") if verdict is not None else None
         self._tarpit()

@@ -132,7 +132,11 @@ def open_transaction(
     )
     conn._rcpt_rejected = False
     fields = {"address": shown, **verdict.fields}
-    return conn._reply(verdict.kind, spec=verdict.spec, **fields), True, verdict.note
+    return (
+        conn._reply(verdict.kind, spec=verdict.spec, extra_lines=(), **fields),
+        True,
+        verdict.note,
+    )
 
 
 def _mail_params(
@@ -189,7 +193,11 @@ def _rcpt(conn: ServerConnection, argument: str) -> tuple[Reply, bool, str | Non
         return conn._verdict(verdict), False, verdict.note
     add_recipient(conn, address)
     fields = {"address": shown, **verdict.fields}
-    return conn._reply(verdict.kind, spec=verdict.spec, **fields), True, verdict.note
+    return (
+        conn._reply(verdict.kind, spec=verdict.spec, extra_lines=(), **fields),
+        True,
+        verdict.note,
+    )
 
 
 def add_recipient(conn: ServerConnection, address: Address) -> None:
@@ -320,8 +328,8 @@ def _help(conn: ServerConnection, argument: str) -> tuple[Reply, bool, str | Non
     info = COMMANDS.get(topic)
     if info is None or topic not in verbs:
         return conn._reply(K.HELP_UNKNOWN_TOPIC, argument=_first_word(argument)), False, None
-    lines = (info.syntax, f"    {info.purpose}", "End of HELP info")
-    return conn._reply(K.HELP_OK, argument=lines[0], extra_lines=lines[1:]), True, None
+    about = (info.syntax, f"    {info.purpose}", "End of HELP info")
+    return conn._reply(K.HELP_OK, argument=about[0], extra_lines=about[1:]), True, None
 
 
 def _debug(conn: ServerConnection, argument: str) -> tuple[Reply, bool, str | None]:

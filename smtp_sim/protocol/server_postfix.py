@@ -173,7 +173,11 @@ def _pf_rcpt(conn: ServerConnection, argument: str) -> Outcome:
         return conn._verdict(verdict), False, verdict.note
     add_recipient(conn, address)
     fields = {"address": f"<{text}>", **verdict.fields}
-    return conn._reply(verdict.kind, spec=verdict.spec, **fields), True, verdict.note
+    return (
+        conn._reply(verdict.kind, spec=verdict.spec, extra_lines=(), **fields),
+        True,
+        verdict.note,
+    )
 
 
 def _pf_check_recipient(conn: ServerConnection, text: str, address: Address) -> Verdict:

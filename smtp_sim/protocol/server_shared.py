@@ -90,6 +90,7 @@ class _Shared:
                 ReplySpec(220, None, self.personality.banner),
                 enhanced_codes=False,
                 kind=K.GREETING,
+                extra_lines=(),
                 hostname=self.hostname,
                 date=date,
                 **peer,
