@@ -293,7 +293,7 @@ def check_world(run: WorldRun, messages: int, *, deferred: bool = False) -> None
 
 
 class _DateOnly:
-    """What UserAgent.compose asks of its world, and nothing else."""
+    """What UserAgent.compose asks of its stamps (the date), and nothing else."""
 
     @staticmethod
     def date_text() -> str:
@@ -371,7 +371,8 @@ def run_engines(messages: int) -> EngineRun:
     hops = _hops()
     client = Host(CLIENT, "10.0.1.10")
     agents = {
-        s: UserAgent(_DateOnly(), client, f"{s}@crepes.fr", s.title(), SUBMISSION)  # type: ignore[arg-type]
+        # (compose needs no recorder or network: nothing is sent)
+        s: UserAgent(_DateOnly(), None, None, client, f"{s}@crepes.fr", s.title(), SUBMISSION)  # type: ignore[arg-type]
         for s in sender_locals()
     }
     personalities = {hop.server: get_personality(hop.personality) for hop in hops}

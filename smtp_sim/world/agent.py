@@ -16,7 +16,9 @@ from .sessions import send_client_bytes
 from .trace import Kind, Layer
 
 if TYPE_CHECKING:
-    from .world import World
+    from .network import Network
+    from .stamps import Stamps
+    from .trace import Recorder
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +107,9 @@ class UserAgent:
 
     def __init__(
         self,
-        world: World,
+        stamps: Stamps,
+        recorder: Recorder,
+        network: Network,
         host: Host,
         address: str,
         name: str,
@@ -114,7 +118,9 @@ class UserAgent:
         *,
         pipelining: bool = False,
     ) -> None:
-        self.world = world
+        self.stamps = stamps
+        self.recorder = recorder
+        self.network = network
         self.pipelining = pipelining  # MAIL, RCPT and DATA in one group when offered (RFC 2920)
         self.host = host
         self.address = address
@@ -136,9 +142,9 @@ class UserAgent:
     ) -> bytes:
         """The message as bytes with CRLF line endings (RFC 5322 + MIME)."""
         sender = formataddr((self.name, self.address)) if self.name else self.address
-        date = self.world.date_text()
+        date = self.stamps.date_text()
         domain = self.address.rpartition("@")[2] or self.host.name
-        message_id = f"<{message or self.world.new_message_id()}.{self.host.name}@{domain}>"
+        message_id = f"<{message or self.stamps.new_message_id()}.{self.host.name}@{domain}>"
         if not attachments and not transfer_encoding:
             plain = compose_plain(sender, to, cc, subject, date, message_id, body)
             if plain is not None:
@@ -176,14 +182,13 @@ class UserAgent:
 
     def send(self, to: list[str], subject: str, body: str, **kwargs) -> str:
         """Compose and submit; returns the message's trace id."""
-        message = self.world.new_message_id()
+        message = self.stamps.new_message_id()
         content = self.compose(to, subject, body, message=message, **kwargs)
         self.submit(list(to) + list(kwargs.get("cc") or []), content, message)
         return message
 
     def submit(self, recipients: list[str], content: bytes, message: str) -> None:
-        world = self.world
-        world.log(
+        self.recorder.log(
             Layer.INFO,
             Kind.NOTE,
             self.host.name,
@@ -193,7 +198,7 @@ class UserAgent:
             message=message,
         )
         session = _SubmitSession(self, recipients, content, message)
-        world.network.connect(
+        self.network.connect(
             self.host.name,
             self.outgoing,
             self.port,
@@ -233,7 +238,7 @@ class _SubmitSession:
         self._finish(conn)
 
     def failed(self, reason: str) -> None:
-        self.agent.world.log(
+        self.agent.recorder.log(
             Layer.INFO,
             Kind.ERROR,
             self.agent.host.name,
@@ -256,6 +261,6 @@ class _SubmitSession:
             reply = result.final or result.failure or next(iter(result.rejected.values()), None)
             text = f"mail client: sending failed: {reply or result.error}"
             kind = Kind.ERROR
-        self.agent.world.log(
+        self.agent.recorder.log(
             Layer.INFO, kind, self.agent.host.name, None, text, message=self.message
         )

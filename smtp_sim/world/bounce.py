@@ -9,20 +9,25 @@ from typing import TYPE_CHECKING
 from ..protocol.replies import Reply
 
 if TYPE_CHECKING:
-    from .mta import MTA
     from .queue import QueueEntry
+    from .stamps import Stamps
 
 
 def build_bounce(
-    mta: MTA, entry: QueueEntry, recipients: list[str], reason: str, reply: Reply | None
+    hostname: str,
+    stamps: Stamps,
+    entry: QueueEntry,
+    recipients: list[str],
+    reason: str,
+    reply: Reply | None,
 ) -> bytes:
-    """A ``multipart/report; report-type=delivery-status`` message for ``entry``'s sender."""
-    world = mta.world
-    date = world.date_text()
+    """A ``multipart/report; report-type=delivery-status`` message for ``entry``'s sender,
+    from the MTA named ``hostname``."""
+    date = stamps.date_text()
     status = _status(reply)
     human = EmailMessage()
     human.set_content(
-        f"This is the mail system at host {mta.hostname}.\n\n"
+        f"This is the mail system at host {hostname}.\n\n"
         "I'm sorry to have to inform you that your message could not\n"
         "be delivered to one or more recipients. It's attached below.\n\n"
         "The mail system\n\n" + "".join(f"<{r}>: {reason}\n" for r in recipients)
@@ -30,9 +35,9 @@ def build_bounce(
     report = Message()
     report.set_type("message/delivery-status")
     per_message = Message()
-    per_message["Reporting-MTA"] = f"dns; {mta.hostname}"
+    per_message["Reporting-MTA"] = f"dns; {hostname}"
     per_message["X-Postfix-Queue-ID"] = entry.queue_id
-    per_message["Arrival-Date"] = world.date_text(entry.arrived)
+    per_message["Arrival-Date"] = stamps.date_text(entry.arrived)
     blocks = [per_message]
     for rcpt in recipients:
         block = Message()
@@ -49,15 +54,15 @@ def build_bounce(
     original.set_payload(head.decode("utf-8", "replace") + "\r\n")
 
     bounce = EmailMessage()
-    bounce["From"] = f"MAILER-DAEMON@{mta.hostname} (Mail Delivery System)"
+    bounce["From"] = f"MAILER-DAEMON@{hostname} (Mail Delivery System)"
     bounce["To"] = entry.sender
     bounce["Subject"] = "Undelivered Mail Returned to Sender"
     bounce["Date"] = date
-    bounce["Message-ID"] = f"<bounce.{entry.queue_id}@{mta.hostname}>"
+    bounce["Message-ID"] = f"<bounce.{entry.queue_id}@{hostname}>"
     bounce["Auto-Submitted"] = "auto-replied"
     bounce.set_type("multipart/report")
     bounce.set_param("report-type", "delivery-status")
-    bounce.set_boundary(f"{entry.queue_id}.bounce/{mta.hostname}")
+    bounce.set_boundary(f"{entry.queue_id}.bounce/{hostname}")
     bounce.attach(human)
     bounce.attach(report)
     bounce.attach(original)

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 from .trace import Kind, Layer
 
 if TYPE_CHECKING:
-    from .world import World
+    from .clock import Clock
+    from .network import Host, Network
+    from .trace import Recorder
 
 DNS_TIMEOUT = 5.0
 
@@ -65,9 +67,19 @@ class MailRoute:
 class Resolver:
     """Answers mail-routing questions, with a query and an answer record in the trace."""
 
-    def __init__(self, world: World, zone: Zone, server: str | None = None) -> None:
-        self.world = world
+    def __init__(
+        self,
+        clock: Clock,
+        recorder: Recorder,
+        zone: Zone,
+        network: Network,
+        server: str | None = None,
+    ) -> None:
+        self.clock = clock
+        self.recorder = recorder
         self.zone = zone
+        self.network = network
+        self._aliases: dict[str, str] = {}  # another name of a host (an MTA's hostname) -> host
         self.server = server  # the DNS server's host name; None answers locally
         self.down = False
         self.lookups = 0
@@ -84,20 +96,21 @@ class Resolver:
     ) -> None:
         domain = domain.lower().rstrip(".")
         self.lookups += 1
-        world = self.world
         dst = self.server or "DNS"
         query = self._records.get(("query", domain))
         if query is None:
             query = (f"query MX {domain}?", (("rrtype", "MX"), ("name", domain)))
             self._remember(("query", domain), query)
-        world.log(Layer.DNS, Kind.QUERY, client, dst, query[0], message=message, info=query[1])
+        self.recorder.log(
+            Layer.DNS, Kind.QUERY, client, dst, query[0], message=message, info=query[1]
+        )
         rtt = self._rtt(client)
         if rtt is None:
-            world.clock.call_later(
+            self.clock.call_later(
                 DNS_TIMEOUT, self._answer, client, domain, DnsFailure.TIMEOUT, callback, message
             )
             return
-        world.clock.call_later(
+        self.clock.call_later(
             rtt, self._answer, client, domain, self._resolve(domain), callback, message
         )
 
@@ -106,7 +119,7 @@ class Resolver:
             return None
         if self.server is None:
             return 0.0
-        net = self.world.network
+        net = self.network
         there = net.latency(client, self.server)
         back = net.latency(self.server, client)
         if there is None or back is None or not net.hosts[self.server].up:
@@ -141,7 +154,7 @@ class Resolver:
         if answer is None:
             answer = self._describe(domain, result)
             self._remember(key, answer)
-        self.world.log(
+        self.recorder.log(
             Layer.DNS, Kind.ANSWER, src, client, answer[0], message=message, info=answer[1]
         )
         callback(result)
@@ -167,3 +180,19 @@ class Resolver:
 
     def address_of(self, name: str) -> str | None:
         return self.zone.a.get(name.lower())
+
+    def add_alias(self, name: str, host: str) -> None:
+        """``name`` is another name of the host ``host`` (an MTA's own hostname)."""
+        self._aliases[name.lower()] = host
+
+    def host_named(self, name: str) -> Host | None:
+        """The host a name gives, as the simulation finds it at once (no query in the trace):
+        a host's own name, another name of it, or an A record naming a host's address."""
+        name = name.lower().rstrip(".")
+        hosts = self.network.hosts
+        host = hosts.get(name)
+        if host is None and name in self._aliases:
+            host = hosts[self._aliases[name]]
+        if host is None and name in self.zone.a:  # an A record naming a host's address
+            host = self.network.host_by_ip(self.zone.a[name])
+        return host

@@ -24,8 +24,12 @@ from .sessions import SmtpServerSession, _remember
 from .trace import Kind, Layer
 
 if TYPE_CHECKING:
+    from .clock import Clock
+    from .dns import Resolver
+    from .network import Network
     from .sessions import SmtpClientSession
-    from .world import World
+    from .stamps import Stamps
+    from .trace import Recorder
 
 __all__ = ["DEFAULT_LIFETIME", "DEFAULT_RETRY", "MTA", "Fault", "MTAPolicy"]
 
@@ -106,7 +110,7 @@ class MTAPolicy(MailPolicy):
         name = domain.lower().rstrip(".")
         if name.startswith("[") and name.endswith("]"):
             return True  # an address literal names no domain to look up
-        zone = self.mta.world.zone
+        zone = self.mta.resolver.zone
         return name in zone.a or name in zone.mx or self.mta.is_local_domain(name)
 
 
@@ -128,9 +132,13 @@ class MTA(Relaying):
 
     def __init__(
         self,
-        world: World,
         host: Host,
         *,
+        clock: Clock,
+        recorder: Recorder,
+        stamps: Stamps,
+        network: Network,
+        resolver: Resolver,
         hostname: str,
         personality: Personality,
         domains: list[str],
@@ -149,7 +157,11 @@ class MTA(Relaying):
         myorigin: str | None = None,
         recipient_delimiter: str = "",
     ) -> None:
-        self.world = world
+        self.clock = clock
+        self.recorder = recorder
+        self.stamps = stamps
+        self.network = network
+        self.resolver = resolver
         self.host = host
         self.hostname = hostname
         self.personality = personality
@@ -216,11 +228,10 @@ class MTA(Relaying):
 
     def receive(self, event: MessageReceived, conn: TcpConnection) -> None:
         """Stamp an accepted message and send each recipient's copy on its way."""
-        world = self.world
         envelope = event.envelope
-        message = conn.message or world.new_message_id()
+        message = conn.message or self.stamps.new_message_id()
         queue_id = event.queue_id or self.next_queue_id()
-        client = world.network.hosts[conn.client]
+        client = self.network.hosts[conn.client]
         sender = str(envelope.sender or "")
         rcpts = [str(r) for r in envelope.recipients]
         stamped = self._received(envelope, client, queue_id, rcpts) + event.content
@@ -241,7 +252,7 @@ class MTA(Relaying):
     def _received(self, envelope: Envelope, client: Host, queue_id: str, rcpts: list[str]) -> bytes:
         helo = envelope.helo_name or client.name
         proto = "ESMTP" if envelope.esmtp else "SMTP"
-        date = self.world.date_text()
+        date = self.stamps.date_text()
         # Like Postfix, name the recipient only when there is exactly one.
         target = f"\r\n\tfor <{rcpts[0]}>" if len(rcpts) == 1 else ""
         return (
@@ -255,7 +266,7 @@ class MTA(Relaying):
         try:
             address = _parse_address(rcpt)
         except ValueError:
-            self.world.log(
+            self.recorder.log(
                 Layer.MAILBOX,
                 Kind.ERROR,
                 self.host.name,
@@ -266,7 +277,7 @@ class MTA(Relaying):
             return []
         if address.domain is None:
             if address.local.lstrip('"').startswith("|"):
-                self.world.log(
+                self.recorder.log(
                     Layer.INFO,
                     Kind.NOTE,
                     self.host.name,
@@ -307,15 +318,14 @@ class MTA(Relaying):
                 self.enqueue(sender, [final], domain, content, message)
 
     def store(self, sender: str, rcpt: str, content: bytes, message: str | None) -> None:
-        world = self.world
         box = self.mailbox_for(rcpt)
         if box is None:
             box = self.mailboxes.setdefault(
                 rcpt.lower(), Mailbox(rcpt.lower(), "", store=self.mail_store)
             )
         data = f"Return-Path: <{sender}>\r\nDelivered-To: {rcpt}\r\n".encode() + content
-        stored = box.deliver(data, sender, world.clock.now, message)
-        world.log(
+        stored = box.deliver(data, sender, self.clock.now, message)
+        self.recorder.log(
             Layer.MAILBOX,
             Kind.STORED,
             self.host.name,

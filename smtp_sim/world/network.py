@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .trace import Kind, Layer
 
 if TYPE_CHECKING:
-    from .clock import Scheduled
-    from .world import World
+    import random
+
+    from .clock import Clock, Scheduled
+    from .trace import Trace
 
 CONNECT_TIMEOUT = 30.0  # virtual seconds a client waits for SYN-ACK before giving up
 RETRANSMIT_TIMEOUT = 1.0  # RFC 6298's initial RTO
@@ -58,24 +60,21 @@ class EngineSession:
     def _pump(self) -> None:  # pragma: no cover - every subclass has its own
         raise NotImplementedError
 
-    def _world(self) -> World:  # pragma: no cover - every subclass has its own
-        raise NotImplementedError
-
     def idle_limit(self) -> float:  # pragma: no cover - every subclass has its own
         raise NotImplementedError
 
     def on_open(self, conn: TcpConnection) -> None:
-        world = self._world()
-        self._last = world.clock.now
+        clock = conn.clock
+        self._last = clock.now
         self._idle = None
         if getattr(conn.client_end, "may_fall_silent", False):
-            self._idle = world.clock.schedule(
+            self._idle = clock.schedule(
                 self.idle_limit(), self._check_idle, conn, label="server idle timer"
             )
         self._pump()
 
     def on_data(self, conn: TcpConnection, data: bytes) -> None:
-        self._last = conn.world.clock.now
+        self._last = conn.clock.now
         self.engine.receive_data(data)
         self._pump()
 
@@ -83,7 +82,7 @@ class EngineSession:
         self._idle = None
         if self.engine.closed:
             return
-        clock = conn.world.clock
+        clock = conn.clock
         limit = self.idle_limit()
         due = self._last + limit
         if clock.now < due:  # the client spoke since: wait for the rest
@@ -91,7 +90,8 @@ class EngineSession:
                 due - clock.now, self._check_idle, conn, label="server idle timer"
             )
             return
-        conn.world.record(
+        conn.trace.append(
+            clock.now,
             Layer.INFO,
             Kind.NOTE,
             conn.server,
@@ -153,8 +153,13 @@ _UNKNOWN: Any = object()  # not in the route cache yet
 
 
 class Network:
-    def __init__(self, world: World) -> None:
-        self.world = world
+    """The hosts and links, routes, and the TCP connections open between hosts: it schedules
+    on ``clock``, writes segments to ``trace`` and draws packet loss from ``rng``."""
+
+    def __init__(self, clock: Clock, trace: Trace, rng: random.Random) -> None:
+        self.clock = clock
+        self.trace = trace
+        self.rng = rng
         self.hosts: dict[str, Host] = {}
         self.links: list[Link] = []
         self._adjacent: dict[str, list[Link]] = {}
@@ -292,6 +297,7 @@ class TcpConnection:
         "client",
         "client_end",
         "client_port",
+        "clock",
         "closed_by",
         "id",
         "layer",
@@ -302,7 +308,7 @@ class TcpConnection:
         "server",
         "server_end",
         "state",
-        "world",
+        "trace",
     )
 
     def __init__(
@@ -318,7 +324,8 @@ class TcpConnection:
         message: str | None,
     ) -> None:
         self.network = network
-        self.world = network.world
+        self.clock = network.clock
+        self.trace = network.trace
         self.id = conn_id
         self.client = client
         self.client_port = client_port
@@ -340,9 +347,8 @@ class TcpConnection:
     def _tcp(
         self, kind: Kind, src: str, dst: str, summary: str, info: tuple[tuple[str, Any], ...] = ()
     ) -> None:
-        world = self.world
-        world.trace.append(
-            world.clock.now, Layer.TCP, kind, src, dst, summary, b"", self.id, self.message, info
+        self.trace.append(
+            self.clock.now, Layer.TCP, kind, src, dst, summary, b"", self.id, self.message, info
         )
 
     def start(self) -> None:
@@ -355,7 +361,7 @@ class TcpConnection:
             f"SYN {sport} \u2192 {dport}",
             (("ports", (sport, dport)),),
         )
-        clock = self.world.clock
+        clock = self.clock
         self._timer = clock.schedule(CONNECT_TIMEOUT, self._connect_timeout)
         delay = self._delay(self.client, self.server)
         if delay is None:
@@ -391,13 +397,13 @@ class TcpConnection:
                 f"RST: nothing listens on port {self.port} (connection refused)",
             )
             if back is not None:
-                self.world.clock.call_later(back, self._refused)
+                self.clock.call_later(back, self._refused)
             return
         self._tcp(
             Kind.SYN_ACK, self.server, self.client, f"SYN-ACK {self.port} \u2192 {self.client_port}"
         )
         if back is not None:
-            self.world.clock.call_later(back, self._synack_arrives, factory)
+            self.clock.call_later(back, self._synack_arrives, factory)
 
     def _refused(self) -> None:
         if self.state != "SYN_SENT":
@@ -434,7 +440,7 @@ class TcpConnection:
         delay = self._delay(self.client, self.server)
         self.client_end.on_open(self)
         if delay is not None:
-            self.world.clock.call_later(delay, self._accept, factory)
+            self.clock.call_later(delay, self._accept, factory)
 
     def _accept(self, factory: Callable[[TcpConnection], Endpoint]) -> None:
         if self.state not in ("ESTABLISHED", "CLOSING"):
@@ -467,9 +473,8 @@ class TcpConnection:
             return
         dst = self.server if side == self.client else self.client
         self.bytes_sent[side] += len(data)
-        world = self.world
-        world.trace.append(
-            world.clock.now,
+        self.trace.append(
+            self.clock.now,
             self.layer,
             kind,
             side,
@@ -484,7 +489,6 @@ class TcpConnection:
 
     def _transmit(self, side: str, dst: str, data: bytes, attempt: int) -> None:
         # (the hot path of every segment: _path and Network.route, inlined)
-        world = self.world
         net = self.network
         hosts = net.hosts
         path = None
@@ -496,17 +500,17 @@ class TcpConnection:
             delay = 0  # summed as sum() does, from int 0, so the floats come out the same
             for link in path:
                 # a lossy link draws once per segment, in path order, up to the first loss
-                if link.loss > 0 and world.rng.random() < link.loss:
+                if link.loss > 0 and net.rng.random() < link.loss:
                     break
                 delay += link.latency + link.extra_latency
             else:  # not lost
-                world.clock.call_later(delay, self._deliver, dst, data)
+                self.clock.call_later(delay, self._deliver, dst, data)
                 return
         if attempt >= MAX_RETRANSMITS:
             self._broken(f"{dst} unreachable: gave up after {attempt} retransmissions")
             return
         rto = RETRANSMIT_TIMEOUT * (2**attempt)
-        world.clock.call_later(rto, self._retransmit, side, dst, data, attempt + 1)
+        self.clock.call_later(rto, self._retransmit, side, dst, data, attempt + 1)
 
     def _retransmit(self, side: str, dst: str, data: bytes, attempt: int) -> None:
         if self.state == "CLOSED":
@@ -554,7 +558,7 @@ class TcpConnection:
         self.state = "CLOSING"
         delay = self._delay(side, dst)
         if delay is not None:
-            self.world.clock.call_later(delay, self._fin_arrives, dst)
+            self.clock.call_later(delay, self._fin_arrives, dst)
         if len(self.closed_by) == 2:
             self.state = "CLOSED"
             self.network.connections.pop(self.id, None)

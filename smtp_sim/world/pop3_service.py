@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ..protocol.errors import RemoteProtocolError
 from ..protocol.events import Signal
@@ -38,7 +38,19 @@ from .trace import Kind, Layer
 if TYPE_CHECKING:
     from .agent import UserAgent
     from .mta import MTA
-    from .world import World
+    from .network import Host, Network
+    from .trace import Recorder
+
+
+class MailWorld(Protocol):
+    """What collecting mail asks of the world (a :class:`~smtp_sim.world.world.World`): its
+    names, its network, its recorder."""
+
+    network: Network
+    recorder: Recorder
+
+    def host_named(self, name: str) -> Host | None: ...
+
 
 DEFAULT_PASSWORD = "secret"
 #: Bytes of one reply the trace keeps (RETR of a big message: the mailbox has all of it).
@@ -113,9 +125,9 @@ class Pop3Service:
         box = self.mailbox_for_user(user)
         if box is None or password != self.password_for(box.address):
             return None
-        added, dropped = box.sync(self.mta.world.clock.now)  # what a Maildir holds now
+        added, dropped = box.sync(self.mta.clock.now)  # what a Maildir holds now
         if added or dropped:
-            self.mta.world.record(
+            self.mta.recorder.record(
                 Layer.INFO,
                 Kind.NOTE,
                 self.mta.host.name,
@@ -166,9 +178,6 @@ class Pop3ServerSession(EngineSession):
         self.engine = Pop3ServerConnection(service.mta.hostname, self.provider)
         service.sessions[conn.id] = self
 
-    def _world(self) -> World:
-        return self.service.mta.world
-
     def idle_limit(self) -> float:
         return IDLE_TIMEOUT
 
@@ -176,7 +185,7 @@ class Pop3ServerSession(EngineSession):
         engine = self.engine
         conn = self.conn
         host = self.service.mta.host.name
-        world = self.service.mta.world
+        recorder = self.service.mta.recorder
         while True:
             event = engine.next_event()
             if event is Signal.NEED_DATA or event is Signal.CLOSED:
@@ -208,7 +217,9 @@ class Pop3ServerSession(EngineSession):
                 )
             if isinstance(event, Pop3CommandReplied):
                 if event.note:
-                    world.record(Layer.INFO, Kind.NOTE, host, conn.client, event.note, conn=conn.id)
+                    recorder.record(
+                        Layer.INFO, Kind.NOTE, host, conn.client, event.note, conn=conn.id
+                    )
                 if event.ok and event.command.verb == "RETR" and event.uid is not None:
                     self._record(Kind.RETRIEVED, event.uid, "retrieved from", f"by {conn.client}")
             elif isinstance(event, Pop3Closed):
@@ -222,8 +233,7 @@ class Pop3ServerSession(EngineSession):
         if maildrop is None:
             return
         stored = maildrop.stored.get(uid)
-        world = self.service.mta.world
-        world.record(
+        self.service.mta.recorder.record(
             Layer.MAILBOX,
             kind,
             self.service.mta.host.name,
@@ -276,7 +286,7 @@ class Pop3Fetch:
 
     def __init__(
         self,
-        world: World,
+        recorder: Recorder,
         agent: UserAgent,
         server: str,
         user: str,
@@ -285,7 +295,7 @@ class Pop3Fetch:
         delete: bool = True,
         on_done: Callable[[Pop3Fetch], None] | None = None,
     ) -> None:
-        self.world = world
+        self.recorder = recorder
         self.agent = agent
         self.server = server
         self.user = user
@@ -379,7 +389,7 @@ class Pop3Fetch:
 
     def _store(self, reply: Pop3Reply) -> None:
         fetched = FetchedMessage(
-            unstuffed_content(reply), self._current or 0, self.server, self.world.now
+            unstuffed_content(reply), self._current or 0, self.server, self.recorder.clock.now
         )
         self.retrieved.append(fetched)
         inbox = getattr(self.agent, "inbox", None)
@@ -415,11 +425,11 @@ class Pop3Fetch:
             self.on_done(self)
 
     def _note(self, text: str, kind: Kind) -> None:
-        self.world.record(Layer.INFO, kind, self.agent.host.name, None, text)
+        self.recorder.record(Layer.INFO, kind, self.agent.host.name, None, text)
 
 
 def fetch_mail(
-    world: World,
+    world: MailWorld,
     agent: UserAgent,
     server_host: str,
     password: str = DEFAULT_PASSWORD,
@@ -433,9 +443,9 @@ def fetch_mail(
     target = world.host_named(server_host)
     name = target.name if target is not None else server_host
     fetch = Pop3Fetch(
-        world, agent, name, user or agent.address, password, delete=delete, on_done=on_done
+        world.recorder, agent, name, user or agent.address, password, delete=delete, on_done=on_done
     )
-    world.record(
+    world.recorder.record(
         Layer.INFO,
         Kind.NOTE,
         agent.host.name,

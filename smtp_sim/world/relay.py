@@ -1,6 +1,7 @@
 """An MTA's queue and relaying: delivery attempts, MX routing, the connection cache, retries
 with backoff, and bounces. :class:`MTA` inherits it; everything here works on an MTA's
-``world``, ``host``, ``hostname``, ``queue`` and settings.
+``clock``, ``recorder``, ``stamps``, ``network``, ``resolver``, ``host``, ``hostname``,
+``queue`` and settings.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from .sessions import SmtpClientSession
 from .trace import Kind, Layer
 
 if TYPE_CHECKING:
-    from .network import Host
+    from .clock import Clock
+    from .dns import Resolver
+    from .network import Host, Network
     from .queue import MailQueue
-    from .world import World
+    from .stamps import Stamps
+    from .trace import Recorder
 
 #: Postfix-like backoff: first retry after 5 minutes, doubling up to about 67 minutes.
 DEFAULT_RETRY = (300.0, 600.0, 1200.0, 2400.0, 4000.0)
@@ -40,7 +44,11 @@ def _wait_text(seconds: float) -> str:
 class Relaying:
     """The queue and relaying half of an :class:`MTA` (which sets these in its __init__)."""
 
-    world: World
+    clock: Clock
+    recorder: Recorder
+    stamps: Stamps
+    network: Network
+    resolver: Resolver
     host: Host
     hostname: str
     queue: MailQueue
@@ -59,18 +67,17 @@ class Relaying:
         message: str | None,
         queue_id: str | None = None,
     ) -> QueueEntry:
-        world = self.world
         entry = QueueEntry(
             queue_id or self.next_queue_id(),
             sender,
             recipients,
             domain.lower(),
             content,
-            world.clock.now,
+            self.clock.now,
             message,
         )
         self.queue.add(entry)
-        world.log(
+        self.recorder.log(
             Layer.QUEUE,
             Kind.QUEUED,
             self.host.name,
@@ -79,18 +86,17 @@ class Relaying:
             message=message,
             info=(("queue_id", entry.queue_id), ("domain", domain)),
         )
-        world.clock.call_later(0.0, self.attempt, entry)
+        self.clock.call_later(0.0, self.attempt, entry)
         return entry
 
     def attempt(self, entry: QueueEntry) -> None:
         if entry.finished or entry.state is EntryState.ACTIVE:
             return
-        world = self.world
         entry.state = EntryState.ACTIVE
         entry.attempts += 1
         cached = self._take_idle(entry.domain)
         via = "" if cached is None else f" over the open connection to {cached[0].target}"
-        world.log(
+        self.recorder.log(
             Layer.QUEUE,
             Kind.ATTEMPT,
             self.host.name,
@@ -109,20 +115,21 @@ class Relaying:
         """Ask DNS where mail for the entry's domain goes; :meth:`_routed` hears the answer."""
         # (partial objects rather than closures here and in _try_hosts: the collector looks at
         # everything alive while a message is on its way, and a closure is several objects)
-        self.world.resolver.mail_route(
+        self.resolver.mail_route(
             self.host.name, entry.domain, partial(self._routed, entry), entry.message
         )
 
     # -- the connection cache ----------------------------------------------------------------
 
-    def _park(self, session: SmtpClientSession, conn: TcpConnection) -> None:
+    def park(self, session: SmtpClientSession, conn: TcpConnection) -> None:
         """Keep an idle relay connection for more mail to its domain, for a while."""
-        now = self.world.clock.now
+        now = self.clock.now
         session.idle_since = now
         self._idle.setdefault(session.domain, []).append((session, conn))
-        self.world.clock.call_later(self.connection_cache, session.expire, conn, now)
+        self.clock.call_later(self.connection_cache, session.expire, conn, now)
 
-    def _unpark(self, session: SmtpClientSession) -> None:
+    def unpark(self, session: SmtpClientSession) -> None:
+        """The session is no longer idle in the cache (it carries mail again, or ends)."""
         idle = self._idle.get(session.domain)
         if idle:
             for i, (s, _) in enumerate(idle):
@@ -165,12 +172,11 @@ class Relaying:
         self._try_hosts(entry, hosts, [])
 
     def _try_hosts(self, entry: QueueEntry, hosts: list[str], reasons: list[str]) -> None:
-        world = self.world
         if not hosts:
             self.defer(entry, "; ".join(reasons) or "no mail host answered")
             return
         target, rest = hosts[0], hosts[1:]
-        target_host = world.host_named(target)
+        target_host = self.resolver.host_named(target)
         if target_host is None:
             reasons.append(f"{target}: no address record")
             self._try_hosts(entry, rest, reasons)
@@ -178,7 +184,7 @@ class Relaying:
 
         done = partial(self._attempt_done, entry, target_host.name, rest, reasons)
         session = SmtpClientSession(self, entry, target_host.name, done)
-        world.network.connect(
+        self.network.connect(
             self.host.name,
             target_host.name,
             SMTP_PORT,
@@ -201,12 +207,11 @@ class Relaying:
         reasons: list[str],
         result: DeliveryResult,
     ) -> None:
-        world = self.world
         if result.delivered and not result.rejected:
             entry.state = EntryState.SENT
             entry.relayed_to = target
             reply = result.final
-            world.log(
+            self.recorder.log(
                 Layer.QUEUE,
                 Kind.SENT,
                 self.host.name,
@@ -250,17 +255,17 @@ class Relaying:
             self.fail(entry, text, reply, recipients)
 
     def defer(self, entry: QueueEntry, reason: str) -> None:
-        world = self.world
-        age = world.clock.now - entry.arrived
+        now = self.clock.now
+        age = now - entry.arrived
         if age >= self.lifetime:
             self.fail(entry, f"gave up after {entry.attempts} attempts: {reason}", None)
             return
         delay = self.retry[min(entry.attempts - 1, len(self.retry) - 1)]
         entry.state = EntryState.DEFERRED
         entry.last_reason = reason
-        entry.next_attempt = world.clock.now + delay
-        entry.history.append((world.clock.now, reason))
-        world.log(
+        entry.next_attempt = now + delay
+        entry.history.append((now, reason))
+        self.recorder.log(
             Layer.QUEUE,
             Kind.DEFERRED,
             self.host.name,
@@ -269,20 +274,19 @@ class Relaying:
             message=entry.message,
             info=(("queue_id", entry.queue_id), ("reason", reason), ("retry_in", delay)),
         )
-        world.clock.call_later(delay, self.attempt, entry)
+        self.clock.call_later(delay, self.attempt, entry)
 
     def fail(
         self, entry: QueueEntry, reason: str, reply, recipients: list[str] | None = None
     ) -> None:
         from .bounce import build_bounce
 
-        world = self.world
         entry.last_reason = reason
-        entry.history.append((world.clock.now, reason))
+        entry.history.append((self.clock.now, reason))
         rcpts = recipients or entry.recipients
         if entry.sender == "":
             entry.state = EntryState.EXPIRED
-            world.log(
+            self.recorder.log(
                 Layer.QUEUE,
                 Kind.EXPIRED,
                 self.host.name,
@@ -295,7 +299,7 @@ class Relaying:
             return
         if set(rcpts) >= set(entry.recipients):
             entry.state = EntryState.BOUNCED
-        world.log(
+        self.recorder.log(
             Layer.QUEUE,
             Kind.BOUNCED,
             self.host.name,
@@ -304,6 +308,6 @@ class Relaying:
             message=entry.message,
             info=(("queue_id", entry.queue_id), ("reason", reason)),
         )
-        bounce = build_bounce(self, entry, rcpts, reason, reply)
-        bounce_id = world.new_message_id()
+        bounce = build_bounce(self.hostname, self.stamps, entry, rcpts, reason, reply)
+        bounce_id = self.stamps.new_message_id()
         self.route("", entry.sender, bounce, bounce_id)

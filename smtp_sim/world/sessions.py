@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ..protocol.delivery import DeliveryResult, MailSender, Step
 from ..protocol.events import CommandReplied, ConnectionClosed, MessageReceived, Signal
@@ -22,9 +22,45 @@ from .network import EngineSession, TcpConnection
 from .trace import Kind, Layer
 
 if TYPE_CHECKING:
-    from .mta import MTA
+    from ..protocol.personalities import Personality
+    from ..protocol.policy import MailPolicy
+    from .clock import Clock
+    from .dns import Resolver
+    from .network import Host, Network
     from .queue import QueueEntry
-    from .world import World
+    from .stamps import Stamps
+    from .trace import Recorder
+
+
+class ServingMta(Protocol):
+    """What a server session asks of its MTA (:class:`~smtp_sim.world.mta.MTA`)."""
+
+    host: Host
+    hostname: str
+    personality: Personality
+    reply_delay: float
+    sessions: dict[int, SmtpServerSession]
+    clock: Clock
+    recorder: Recorder
+    stamps: Stamps
+    network: Network
+    resolver: Resolver
+
+    def policy_for(self, client_host: str, client_ip: str, port: int) -> MailPolicy: ...
+    def receive(self, event: MessageReceived, conn: TcpConnection) -> None: ...
+
+
+class RelayingMta(Protocol):
+    """What a relay session asks of its MTA (:class:`~smtp_sim.world.relay.Relaying`)."""
+
+    host: Host
+    hostname: str
+    pipelining: bool
+    connection_cache: float
+
+    def park(self, session: SmtpClientSession, conn: TcpConnection) -> None: ...
+    def unpark(self, session: SmtpClientSession) -> None: ...
+
 
 # Enum members read on every segment, bound once (a class attribute of an enum is slower).
 _NEED_DATA, _CLOSED = Signal.NEED_DATA, Signal.CLOSED
@@ -32,12 +68,12 @@ _REPLY, _COMMAND, _CONTENT_KIND = Kind.REPLY, Kind.COMMAND, Kind.CONTENT
 _CONTENT, _DONE, _IDLE = Step.CONTENT, Step.DONE, Step.IDLE
 
 
-def _reverse_name(world: World, name: str, ip: str) -> str | None:
+def _reverse_name(resolver: Resolver, name: str, ip: str) -> str | None:
     """The client's name as a reverse lookup of its address finds it: a scenario's hosts have
     their names in the world's DNS both ways; a name that is no DNS name (a real client behind
     smtp-sim serve is ``client-127.0.0.5``: its last label is a number) is not found."""
     last = name.rstrip(".").rpartition(".")[2]
-    if not last.isalpha() or world.zone.a.get(name.lower()) != ip:
+    if not last.isalpha() or resolver.address_of(name) != ip:
         return None
     return name
 
@@ -47,7 +83,7 @@ class SmtpServerSession(EngineSession):
 
     __slots__ = ("_conn", "_held_until", "_idle", "_last", "engine", "mta")  # (see TcpConnection)
 
-    def __init__(self, mta: MTA, conn: TcpConnection) -> None:
+    def __init__(self, mta: ServingMta, conn: TcpConnection) -> None:
         self.mta = mta
         self._held_until = 0.0  # simulated time before which replies wait (the tarpit)
         # A weak reference: the connection holds the session (``server_end``), and a strong
@@ -55,14 +91,14 @@ class SmtpServerSession(EngineSession):
         # would wait for the garbage collector instead of going when its connection goes.
         # Whoever drives the session (the connection, the clock, the bridge) holds the conn.
         self._conn = weakref.ref(conn)
-        client = mta.world.network.hosts[conn.client]
+        client = mta.network.hosts[conn.client]
         self.engine = ServerConnection(
             mta.personality,
             mta.hostname,
             mta.policy_for(conn.client, client.ip, conn.port),
             client_ip=client.ip,
-            client_name=_reverse_name(mta.world, conn.client, client.ip),
-            date=mta.world.date_text(),
+            client_name=_reverse_name(mta.resolver, conn.client, client.ip),
+            date=mta.stamps.date_text(),
         )
         mta.sessions[conn.id] = self
 
@@ -70,9 +106,6 @@ class SmtpServerSession(EngineSession):
     def conn(self) -> TcpConnection | None:
         """The connection, while anything still holds it."""
         return self._conn()
-
-    def _world(self) -> World:
-        return self.mta.world
 
     def idle_limit(self) -> float:
         """RFC 5321 4.5.3.2 as the personality keeps it: 5 minutes for the next command, 3
@@ -90,6 +123,8 @@ class SmtpServerSession(EngineSession):
     def _pump(self) -> None:
         engine = self.engine
         conn = self.conn
+        if conn is None:  # the connection is gone (nothing holds it): nobody to answer
+            return
         mta = self.mta
         # Replies to commands that came in one segment (a pipelining client) leave together,
         # as one segment, the way a server flushes its output when it has read all its input.
@@ -107,7 +142,7 @@ class SmtpServerSession(EngineSession):
                     if pending:
                         self._write(conn, pending, True)
                         pending = b""
-                    mta.world.log(
+                    mta.recorder.log(
                         Layer.INFO, Kind.NOTE, mta.host.name, conn.client, event.note, conn=conn.id
                     )
                 continue
@@ -125,7 +160,7 @@ class SmtpServerSession(EngineSession):
                 self._stop_idle_timer()
                 if event.lost_data and not event.by_server:
                     # (Postfix logs "lost connection after DATA from ...")
-                    mta.world.log(
+                    mta.recorder.log(
                         Layer.INFO,
                         Kind.NOTE,
                         mta.host.name,
@@ -135,9 +170,9 @@ class SmtpServerSession(EngineSession):
                         "is delivered",
                         conn=conn.id,
                     )
-                delay = max(mta.reply_delay, self._held_until - mta.world.clock.now)
+                delay = max(mta.reply_delay, self._held_until - mta.clock.now)
                 if delay > 0:
-                    mta.world.clock.call_later(delay, conn.close, mta.host.name)
+                    mta.clock.call_later(delay, conn.close, mta.host.name)
                 else:
                     conn.close(mta.host.name)
                 return
@@ -152,11 +187,11 @@ class SmtpServerSession(EngineSession):
         if owed or self._held_until:
             # the tarpit (Postfix's smtpd_error_sleep_time past the soft error limit), in
             # simulated time: these replies wait, and later ones never overtake them
-            now = mta.world.clock.now
+            now = mta.clock.now
             delay = max(delay + owed, self._held_until + owed - now)
             self._held_until = now + delay if delay > 0 else 0.0
         if delay > 0:  # a slow server (a fault, the tarpit): the reply leaves later
-            mta.world.clock.call_later(delay, conn.send, mta.host.name, out, _REPLY, summary, info)
+            mta.clock.call_later(delay, conn.send, mta.host.name, out, _REPLY, summary, info)
         else:
             conn.send(mta.host.name, out, _REPLY, summary, info)
 
@@ -181,7 +216,11 @@ class SmtpClientSession:
     )  # (see TcpConnection)
 
     def __init__(
-        self, mta: MTA, entry: QueueEntry, target: str, done: Callable[[DeliveryResult], None]
+        self,
+        mta: RelayingMta,
+        entry: QueueEntry,
+        target: str,
+        done: Callable[[DeliveryResult], None],
     ) -> None:
         self.mta = mta
         self.entry = entry
@@ -213,7 +252,7 @@ class SmtpClientSession:
             done, self.done = self.done, None
             done(sender.result)
             if sender.step is _IDLE:  # (nobody took it over at once)
-                self.mta._park(self, conn)
+                self.mta.park(self, conn)
 
     def _write(self, conn: TcpConnection) -> None:
         sender = self.sender
@@ -236,7 +275,7 @@ class SmtpClientSession:
         """The cache's time is up for this connection (unless it was used since): QUIT."""
         if self.idle_since != since or self.sender.step is not _IDLE:
             return
-        self.mta._unpark(self)
+        self.mta.unpark(self)
         conn.message = None
         self.sender.quit()
         self._write(conn)
@@ -249,7 +288,7 @@ class SmtpClientSession:
         if self.finished:
             return
         self.finished = True
-        self.mta._unpark(self)
+        self.mta.unpark(self)
         conn.close(self.mta.host.name)
         if self.done is not None:
             done, self.done = self.done, None

@@ -12,10 +12,13 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 from weakref import KeyedRef
 
 from ..protocol.records import unchecked_constructor
+
+if TYPE_CHECKING:
+    from .clock import Clock
 
 
 class Layer(StrEnum):
@@ -357,3 +360,59 @@ class TraceRecords(Sequence[TraceRecord]):
     def __reversed__(self) -> Iterator[TraceRecord]:
         record = self._trace._record  # (a sibling in this module)
         return (record(seq) for seq in range(len(self._trace) - 1, -1, -1))
+
+
+class Recorder:
+    """What a component writes to the trace with: records stamped with the clock's time.
+
+    Every part of the world that leaves records (the network, DNS, MTAs, mail programs) is
+    given this, not the whole world."""
+
+    __slots__ = ("clock", "trace")
+
+    def __init__(self, trace: Trace, clock: Clock) -> None:
+        self.trace = trace
+        self.clock = clock
+
+    def record(
+        self,
+        layer: Layer,
+        kind: Kind,
+        src: str,
+        dst: str | None,
+        summary: str,
+        *,
+        data: bytes = b"",
+        conn: int | None = None,
+        message: str | None = None,
+        info: tuple[tuple[str, Any], ...] = (),
+    ) -> TraceRecord:
+        """Append a record at the clock's time and return it."""
+        return self.trace.add(
+            self.clock.now,
+            layer,
+            kind,
+            src,
+            dst,
+            summary,
+            data=data,
+            conn=conn,
+            message=message,
+            info=info,
+        )
+
+    def log(
+        self,
+        layer: Layer,
+        kind: Kind,
+        src: str,
+        dst: str | None,
+        summary: str,
+        *,
+        data: bytes = b"",
+        conn: int | None = None,
+        message: str | None = None,
+        info: tuple[tuple[str, Any], ...] = (),
+    ) -> None:
+        """:meth:`record` without building the record to return (the model's own path)."""
+        self.trace.append(self.clock.now, layer, kind, src, dst, summary, data, conn, message, info)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import random
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ..protocol.personalities import Personality, get_personality
@@ -16,31 +14,31 @@ from .mailbox import Mailbox
 from .mta import MTA
 from .network import Host, Link, Network
 from .pop3_service import install_pop3
-from .trace import Kind, Layer, Trace, TraceRecord
+from .stamps import Stamps
+from .trace import Kind, Layer, Recorder, Trace, TraceRecord
 
 DEFAULT_START = datetime(2026, 1, 5, 9, 0, 0, tzinfo=UTC)
 
 
 class World:
-    """Everything that happens is scheduled on ``clock`` and written to ``trace``."""
+    """Everything that happens is scheduled on ``clock`` and written to ``trace``.
+
+    The world wires the parts together and hands each only what it uses: the network gets
+    the clock, the trace and the random numbers; the resolver the clock, a recorder and the
+    network; an MTA or a mail program those and the stamps (dates, message ids)."""
 
     def __init__(self, *, seed: int = 0, start: datetime = DEFAULT_START) -> None:
         self.clock = Clock()
         self.trace = Trace()
+        self.recorder = Recorder(self.trace, self.clock)
+        self.stamps = Stamps(self.clock, start)
         self.rng = random.Random(seed)
         self.seed = seed
-        self.start = start
-        self.network = Network(self)
+        self.network = Network(self.clock, self.trace, self.rng)
         self.zone = Zone()
-        self.resolver = Resolver(self, self.zone)
+        self.resolver = Resolver(self.clock, self.recorder, self.zone, self.network)
         self.mtas: dict[str, MTA] = {}
         self.agents: dict[str, UserAgent] = {}
-        self._message_ids = itertools.count(1)
-        self._by_alias: dict[str, str] = {}
-        self._date_key: tuple[datetime, Any] | None = None
-        self._date_text = ""
-        self._date_span = (1.0, 0.0)  # clock times _date_text is right for (none yet)
-        self._date_start = start
 
     # -- time and identity ------------------------------------------------------------------
 
@@ -48,35 +46,37 @@ class World:
     def now(self) -> float:
         return self.clock.now
 
+    @property
+    def start(self) -> datetime:
+        """The calendar moment of the clock's 0."""
+        return self.stamps.start
+
+    @start.setter
+    def start(self, start: datetime) -> None:
+        self.stamps.start = start
+
     def date_text(self, t: float | None = None) -> str:
-        now = self.clock.now if t is None else t
-        # The text changes once a second (format_datetime drops the microseconds) but is asked
-        # for several times per message (each session's greeting, each Received: line).
-        low, high = self._date_span
-        if low <= now <= high and self.start is self._date_start:
-            return self._date_text
-        start = self.start
-        moment = start + timedelta(seconds=now)
-        # Keyed with the zone too: equal instants in two zones are written differently.
-        second = moment.replace(microsecond=0)
-        key = (second, moment.tzinfo)
-        if key != self._date_key:
-            self._date_key = key
-            self._date_text = format_datetime(moment)
-        # The clock times that fall in the same second of the calendar, less a microsecond at
-        # each end (timedelta rounds to microseconds): the same text without the arithmetic.
-        low = (second - start).total_seconds()
-        self._date_span = (low + 1e-6, low + 1 - 1e-6)
-        self._date_start = start
-        return self._date_text
+        return self.stamps.date_text(t)
 
     def new_message_id(self) -> str:
-        return f"m{next(self._message_ids)}"
+        return self.stamps.new_message_id()
 
     def record(
-        self, layer: Layer, kind: Kind, src: str, dst: str | None, summary: str, **kwargs: Any
+        self,
+        layer: Layer,
+        kind: Kind,
+        src: str,
+        dst: str | None,
+        summary: str,
+        *,
+        data: bytes = b"",
+        conn: int | None = None,
+        message: str | None = None,
+        info: tuple[tuple[str, Any], ...] = (),
     ) -> TraceRecord:
-        return self.trace.add(self.clock.now, layer, kind, src, dst, summary, **kwargs)
+        return self.recorder.record(
+            layer, kind, src, dst, summary, data=data, conn=conn, message=message, info=info
+        )
 
     def log(
         self,
@@ -122,8 +122,12 @@ class World:
             personality = get_personality(personality)
         h = self.network.hosts[host]
         mta = MTA(
-            self,
             h,
+            clock=self.clock,
+            recorder=self.recorder,
+            stamps=self.stamps,
+            network=self.network,
+            resolver=self.resolver,
             hostname=hostname or host,
             personality=personality,
             domains=list(domains),
@@ -134,7 +138,7 @@ class World:
         self.mtas[host] = mta
         install_pop3(mta)  # every mail server also lets its users collect mail (port 110)
         if mta.hostname != host:
-            self._by_alias[mta.hostname.lower()] = host
+            self.resolver.add_alias(mta.hostname, host)
             self.zone.add_a(mta.hostname, h.ip)
         return mta
 
@@ -149,19 +153,21 @@ class World:
         pipelining: bool = False,
     ) -> UserAgent:
         agent = UserAgent(
-            self, self.network.hosts[host], address, name, outgoing, port, pipelining=pipelining
+            self.stamps,
+            self.recorder,
+            self.network,
+            self.network.hosts[host],
+            address,
+            name,
+            outgoing,
+            port,
+            pipelining=pipelining,
         )
         self.agents[address.lower()] = agent
         return agent
 
     def host_named(self, name: str) -> Host | None:
-        name = name.lower().rstrip(".")
-        host = self.network.hosts.get(name)
-        if host is None and name in self._by_alias:
-            host = self.network.hosts[self._by_alias[name]]
-        if host is None and name in self.zone.a:  # an A record naming a host's address
-            host = self.network.host_by_ip(self.zone.a[name])
-        return host
+        return self.resolver.host_named(name)
 
     # -- running ----------------------------------------------------------------------------
 
