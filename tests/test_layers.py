@@ -1,110 +1,170 @@
 """Dependencies point one way: protocol <- world <- scenario <- course <- tui; nothing imports
-the UI.
+the UI. One table places every module under smtp_sim/ and says what it may import.
 
-Checked on the source text (imports), so a violation fails here before it spreads."""
+Read from the source (every import in the file: top level, under TYPE_CHECKING, inside
+functions), so a violation fails here before it spreads. A module the table does not place
+fails too: a new package or top-level module gets its row in ``LAYERS`` (a module inside a
+package is placed by the package's row, unless it has a row of its own, like a Textual-free
+controller inside tui/ would).
+
+Direct imports are enough to keep the rules transitively: the world may import only protocol
+and itself, and neither imports pydantic or TOML, so a world built in code (the benchmarks, the
+bridge's engines) never loads the validator.
+"""
+
+from __future__ import annotations
 
 import ast
+import sys
+from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "smtp_sim"
 
-# layer -> top-level modules and smtp_sim sub-packages it must never import
-FORBIDDEN = {
-    "protocol": {
-        "textual",
-        "asyncio",
-        "rich",
-        "smtp_sim.world",
-        "smtp_sim.course",
-        "smtp_sim.tui",
-        "smtp_sim.bridge",
-        "pydantic",
-    },
-    "world": {
-        "textual",
-        "asyncio",
-        "rich",
-        "pydantic",
-        "tomllib",
-        "smtp_sim.scenario",
-        "smtp_sim.course",
-        "smtp_sim.tui",
-        "smtp_sim.bridge",
-    },
-    "scenario": {
-        "textual",
-        "asyncio",
-        "rich",
-        "smtp_sim.course",
-        "smtp_sim.tui",
-        "smtp_sim.bridge",
-    },
-    "course": {"textual", "asyncio", "smtp_sim.tui", "smtp_sim.bridge"},
+#: The Textual app and its rendering library, and the web server's.
+UI = frozenset({"textual", "rich", "textual_serve", "aiohttp"})
+#: The file format's validator and reader.
+FILES = frozenset({"pydantic", "pydantic_core", "tomllib"})
+#: Third-party packages: a module marked ``stdlib_only`` imports none of them (nor any other
+#: package outside the standard library).
+STDLIB = frozenset(sys.stdlib_module_names)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """What the modules of one row may import: ``allowed``, the parts of smtp_sim (besides
+    the root package's ``__version__``); ``forbidden``, top-level modules from outside."""
+
+    allowed: frozenset[str]
+    forbidden: frozenset[str] = frozenset()
+    stdlib_only: bool = False
+
+
+def _layer(allowed: str, forbidden: frozenset[str] = frozenset(), **kw: bool) -> Layer:
+    return Layer(frozenset(allowed.split()), frozenset(forbidden), **kw)
+
+
+#: Row: a package or a module of smtp_sim (the longest row that names a module places it).
+#: ``textio`` is allowed everywhere: standard library only, every layer may use it.
+LAYERS: dict[str, Layer] = {
+    "smtp_sim": _layer("", stdlib_only=True),  # the package's __init__: its version
+    "smtp_sim.__main__": _layer("cli", stdlib_only=True),
+    "smtp_sim.textio": _layer("", stdlib_only=True),
+    "smtp_sim.protocol": _layer("protocol", FILES | {"asyncio"}, stdlib_only=True),
+    "smtp_sim.world": _layer("protocol world textio", UI | FILES | {"asyncio", "platformdirs"}),
+    "smtp_sim.scenario": _layer("protocol world scenario textio", UI | {"asyncio"}),
+    "smtp_sim.course": _layer("protocol world scenario course textio", UI | {"asyncio"}),
+    "smtp_sim.bridge": _layer("protocol world scenario bridge textio", UI | FILES),
+    "smtp_sim.tui": _layer(
+        "protocol world scenario course bridge tui web_session textio",
+        FILES | {"aiohttp", "textual_serve"},
+    ),
+    "smtp_sim.runner": _layer("protocol world scenario textio", {"textual", "asyncio"} | FILES),
+    "smtp_sim.stdio_session": _layer("protocol world scenario textio", UI | FILES | {"asyncio"}),
+    "smtp_sim.web": _layer("bridge course web_fork web_session textio", FILES | {"textual"}),
+    "smtp_sim.web_session": _layer("textio", stdlib_only=True),
+    "smtp_sim.web_fork": _layer("cli web_session textio", stdlib_only=True),
+    "smtp_sim.cli": _layer(
+        "protocol world scenario course bridge tui runner stdio_session web textio",
+        UI | FILES | {"asyncio"},
+    ),
 }
 
 
-def _imports(path: Path) -> set[str]:
+def module_name(path: Path, package: Path) -> str:
+    parts = path.relative_to(package.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(path: Path, package: Path) -> set[str]:
+    """Every module ``path`` imports, absolute (``from . import x`` gives ``pkg.x``)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    parts = path.relative_to(package.parent).with_suffix("").parts
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = list(parts[: len(parts) - node.level])
-                module = ".".join([*base, node.module] if node.module else base)
+                base = ".".join(parts[: len(parts) - node.level])
+                module = f"{base}.{node.module}" if node.module else base
             else:
                 module = node.module or ""
-            found.add(module)
+            if node.module is None:  # from . import x: x may be a module
+                found.update(f"{module}.{alias.name}" for alias in node.names)
+            else:
+                found.add(module)
     return found
 
 
-def _violations(layer: str) -> list[str]:
+def place(module: str, layers: dict[str, Layer]) -> str | None:
+    """The row of ``module``: the longest row that is the module or a package holding it."""
+    rows = [row for row in layers if module == row or module.startswith(row + ".")]
+    deeper = [row for row in rows if row != "smtp_sim"]  # the root's row: its __init__ only
+    if deeper:
+        return max(deeper, key=len)
+    return "smtp_sim" if module == "smtp_sim" and "smtp_sim" in layers else None
+
+
+def violations(package: Path = PACKAGE, layers: dict[str, Layer] = LAYERS) -> list[str]:
     bad = []
-    for path in sorted((PACKAGE / layer).rglob("*.py")):
-        for module in _imports(path):
-            for forbidden in FORBIDDEN[layer]:
-                if module == forbidden or module.startswith(forbidden + "."):
-                    bad.append(f"{path.relative_to(PACKAGE.parent)} imports {module}")
+    for path in sorted(package.rglob("*.py")):
+        name = module_name(path, package)
+        row = place(name, layers)
+        if row is None:
+            bad.append(f"{name}: no row in LAYERS places it (add one, see tests/test_layers.py)")
+            continue
+        rule = layers[row]
+        allowed = {f"smtp_sim.{part}" for part in rule.allowed}
+        for imported in sorted(imports(path, package)):
+            top = imported.partition(".")[0]
+            if top == "smtp_sim":
+                if imported in ("smtp_sim", "smtp_sim.__version__"):
+                    continue
+                if not any(imported == a or imported.startswith(a + ".") for a in allowed):
+                    bad.append(f"{name} ({row}) imports {imported}")
+            elif top in rule.forbidden:
+                bad.append(f"{name} ({row}) imports {imported}")
+            elif rule.stdlib_only and top not in STDLIB and top != "__future__":
+                bad.append(f"{name} ({row}) imports {imported}: standard library only")
     return bad
 
 
-@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
-def test_layer_imports_point_one_way(layer):
-    if not (PACKAGE / layer).is_dir():
-        pytest.skip(f"no {layer} layer yet")
-    assert _violations(layer) == []
+def test_every_module_keeps_to_its_layer():
+    assert violations() == []
 
 
-def test_the_checker_sees_a_violation(tmp_path, monkeypatch):
-    fake = tmp_path / "smtp_sim" / "protocol"
-    fake.mkdir(parents=True)
-    (fake / "bad.py").write_text("import textual\nfrom ..world import World\n")
-    monkeypatch.setattr(__import__(__name__), "PACKAGE", tmp_path / "smtp_sim")
-    found = _violations("protocol")
-    assert any("textual" in v for v in found)
-    assert any("smtp_sim.world" in v for v in found)
+def test_every_row_places_a_module():
+    """A row for a module or package that is gone is a stale rule: remove or rename it."""
+    names = {module_name(path, PACKAGE) for path in PACKAGE.rglob("*.py")}
+    stale = [row for row in LAYERS if not any(place(n, LAYERS) == row for n in names)]
+    assert stale == []
 
 
-def test_the_running_simulation_does_not_need_pydantic():
-    """The scenario files need pydantic; a world built in code (the benchmarks, the bridge's
-    engines, faults applied at run time) does not load it: a lighter process."""
-    import subprocess
-    import sys
+def test_the_world_cannot_load_the_file_format():
+    world = LAYERS["smtp_sim.world"]
+    assert {"pydantic", "tomllib", "textual", "asyncio"} <= world.forbidden
+    assert world.allowed == {"protocol", "world", "textio"}
 
-    script = (
-        "import sys\n"
-        "import smtp_sim.world.world, smtp_sim.world.faults, smtp_sim.world.agent\n"
-        "print('pydantic' in sys.modules)"
+
+def test_the_checker_sees_a_violation(tmp_path):
+    fake = tmp_path / "smtp_sim"
+    (fake / "protocol").mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    (fake / "protocol" / "__init__.py").write_text("")
+    (fake / "protocol" / "bad.py").write_text(
+        "import textual\nfrom ..world import World\n"
+        "def f():\n    import pydantic\n    from smtp_sim.tui import app\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        cwd=PACKAGE.parent,
-        check=True,
-    )
-    assert done.stdout.strip() == "False"
+    (fake / "protocol" / "stdlib.py").write_text("import dpkt\n")
+    (fake / "stray.py").write_text("")
+    found = "\n".join(violations(fake))
+    for expected in (
+        "imports textual",
+        "imports smtp_sim.world",
+        "imports pydantic",  # inside a function
+        "imports smtp_sim.tui",
+        "imports dpkt: standard library only",
+        "smtp_sim.stray: no row",
+    ):
+        assert expected in found

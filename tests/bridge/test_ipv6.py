@@ -1,8 +1,7 @@
-"""The bridge keeps to its layer; IPv6 loopback works like IPv4."""
+"""IPv6 loopback works like IPv4. (The bridge's layer: tests/test_layers.py.)"""
 
 from __future__ import annotations
 
-import ast
 import socket
 from pathlib import Path
 
@@ -13,19 +12,6 @@ from smtp_sim.bridge.bridge import Bridge
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "bench" / "bench_bridge.py"
-
-
-def test_the_bridge_imports_no_ui_and_no_course():
-    forbidden = ("textual", "rich", "smtp_sim.tui", "smtp_sim.course")
-    for path in (ROOT / "smtp_sim" / "bridge").glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module] if not node.level else [f"smtp_sim.{node.module}"]
-            for name in names:
-                assert not name.startswith(forbidden), f"{path.name} imports {name}"
 
 
 def _ipv6_loopback() -> bool:
