@@ -834,6 +834,7 @@ def _web(args: argparse.Namespace) -> int:
     from .scenario.files import load_scenario
     from .scenario.problems import ScenarioError
 
+    check: Callable[[str], object] | None
     if args.lesson:
         what, check = ["lesson", args.lesson], load_lesson
     elif args.sandbox:

@@ -24,6 +24,7 @@ import asyncio
 import ipaddress
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,7 @@ class BoundListener:
             kind=kind,
             hostname=self.hostname,
             size=str(self.max_message_size),
+            extra_lines=(),
             **fields,
         ).to_bytes()
 
@@ -257,7 +259,7 @@ class Bridge:
             for bound in self.listeners:
                 spec = bound.spec
                 bound.server = await loop.create_server(
-                    lambda bound=bound: RealClient(self, bound), spec.host, spec.port
+                    partial(RealClient, self, bound), spec.host, spec.port
                 )
                 opened.append(bound.server)
                 bound.sockets = [sock.getsockname()[:2] for sock in bound.server.sockets]

@@ -77,6 +77,7 @@ def _reply_text(personality: Personality, kind: str, words: list[str]) -> str:
         personality.reply(reply_kind),
         enhanced_codes=personality.enhanced_codes,
         kind=reply_kind,
+        extra_lines=(),
         **fields,
     )
     return " / ".join(reply.wire_lines())

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..scenario.build import build_world
-from ..world.faults import FaultError, apply_fault
+from ..world.fault_params import FaultError
+from ..world.faults import apply_fault
 from ..world.student_terminal import StudentTerminal, TerminalOutput
 from ..world.trace import Kind, Layer
 from ..world.values import parse_duration

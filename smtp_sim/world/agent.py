@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr, parsedate_to_datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..protocol.delivery import DeliveryResult, MailSender, Step
 from .network import SUBMISSION_PORT, Host, TcpConnection
@@ -180,7 +180,7 @@ class UserAgent:
             msg.set_boundary(f"=_{message or 'part'}.{self.host.name}_=")
         return msg.as_bytes(policy=SMTP)
 
-    def send(self, to: list[str], subject: str, body: str, **kwargs) -> str:
+    def send(self, to: list[str], subject: str, body: str, **kwargs: Any) -> str:
         """Compose and submit; returns the message's trace id."""
         message = self.stamps.new_message_id()
         content = self.compose(to, subject, body, message=message, **kwargs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from email.message import EmailMessage, Message
 from email.policy import SMTP
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from ..protocol.replies import Reply
 
@@ -38,7 +38,7 @@ def build_bounce(
     per_message["Reporting-MTA"] = f"dns; {hostname}"
     per_message["X-Postfix-Queue-ID"] = entry.queue_id
     per_message["Arrival-Date"] = stamps.date_text(entry.arrived)
-    blocks = [per_message]
+    blocks: list[Message | str] = [per_message]
     for rcpt in recipients:
         block = Message()
         block["Final-Recipient"] = f"rfc822; {rcpt}"
@@ -64,8 +64,9 @@ def build_bounce(
     bounce.set_param("report-type", "delivery-status")
     bounce.set_boundary(f"{entry.queue_id}.bounce/{hostname}")
     bounce.attach(human)
-    bounce.attach(report)
-    bounce.attach(original)
+    # (attach takes any Message, as Message.attach does; typeshed asks for an EmailMessage)
+    bounce.attach(cast(EmailMessage, report))
+    bounce.attach(cast(EmailMessage, original))
     return bounce.as_bytes(policy=SMTP)
 
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .trace import Kind, Layer
+
+#: A record's info: (name, value) pairs
+Info = tuple[tuple[str, Any], ...]
 
 if TYPE_CHECKING:
     from .clock import Clock
@@ -85,7 +88,7 @@ class Resolver:
         self.lookups = 0
         # Summaries and info of the query and answer records, shared by equal lookups (a
         # busy relay asks the same question thousands of times; the trace keeps every one).
-        self._records: dict[tuple, tuple[str, tuple]] = {}
+        self._records: dict[tuple[object, ...], tuple[str, Info]] = {}
 
     def mail_route(
         self,
@@ -147,7 +150,7 @@ class Resolver:
         message: str | None,
     ) -> None:
         src = self.server or "DNS"
-        key = ("answer", domain, result)
+        key: tuple[object, ...] = ("answer", domain, result)
         if isinstance(result, MailRoute) and result.implicit:
             key += (self.zone.a.get(domain),)  # the summary names the address
         answer = self._records.get(key)
@@ -159,11 +162,11 @@ class Resolver:
         )
         callback(result)
 
-    def _describe(self, domain: str, result: MailRoute | DnsFailure) -> tuple[str, tuple]:
+    def _describe(self, domain: str, result: MailRoute | DnsFailure) -> tuple[str, Info]:
         """The summary and info of an answer record."""
         if isinstance(result, DnsFailure):
             summary = f"MX {domain}: {result.value}"
-            info: tuple = (("rrtype", "MX"), ("name", domain), ("failure", result.value))
+            info: Info = (("rrtype", "MX"), ("name", domain), ("failure", result.value))
         elif result.implicit:
             summary = f"MX {domain}: none; using its A record {self.zone.a.get(domain)}"
             info = (("rrtype", "MX"), ("name", domain), ("answers", ()), ("fallback", "A"))
@@ -173,7 +176,7 @@ class Resolver:
             info = (("rrtype", "MX"), ("name", domain), ("answers", result.hosts))
         return summary, info
 
-    def _remember(self, key: tuple, value: tuple[str, tuple]) -> None:
+    def _remember(self, key: tuple[object, ...], value: tuple[str, Info]) -> None:
         if len(self._records) >= 1024:  # scenarios look up a handful of names; just in case
             self._records.clear()
         self._records[key] = value

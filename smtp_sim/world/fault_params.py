@@ -17,6 +17,9 @@ from .dns import DnsFailure
 from .values import DURATION_HELP, parse_duration, shown_value
 
 if TYPE_CHECKING:
+    from .mailbox import Mailbox
+    from .mta import MTA as MailServer
+    from .network import Host, Link
     from .world import World
 
 
@@ -152,7 +155,7 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def find_host(world: World, name: str):
+def find_host(world: World, name: str) -> Host:
     host = world.host_named(name)
     if host is None:
         hosts = list(world.network.hosts)
@@ -163,7 +166,7 @@ def find_host(world: World, name: str):
     return host
 
 
-def find_mta(world: World, name: str):
+def find_mta(world: World, name: str) -> MailServer:
     host = find_host(world, name)
     mta = world.mtas.get(host.name)
     if mta is None:
@@ -174,7 +177,7 @@ def find_mta(world: World, name: str):
     return mta
 
 
-def find_link(world: World, a: str, b: str):
+def find_link(world: World, a: str, b: str) -> Link:
     link = world.network.link_between(find_host(world, a).name, find_host(world, b).name)
     if link is None:
         raise FaultError(
@@ -183,7 +186,7 @@ def find_link(world: World, a: str, b: str):
     return link
 
 
-def find_mailbox(world: World, address: str):
+def find_mailbox(world: World, address: str) -> Mailbox:
     box = world.mailbox(address)
     if box is None:
         known = [b.address for b in world.mailboxes()]

@@ -65,7 +65,7 @@ class StoredMessage:
         return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:40]
 
     def parsed(self) -> EmailMessage:
-        return message_from_bytes(self.data, policy=policy.default)  # type: ignore[return-value]
+        return message_from_bytes(self.data, policy=policy.default)
 
     @property
     def subject(self) -> str:

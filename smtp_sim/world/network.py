@@ -52,7 +52,7 @@ class EngineSession:
     ``may_fall_silent``); the simulated mail programs and MTAs never pause mid-session, and a
     connection from a real machine is timed by the bridge, in real time."""
 
-    __slots__ = ()
+    __slots__ = ("_idle", "_last")
     engine: Any
     _idle: Scheduled | None
     _last: float
@@ -202,10 +202,10 @@ class Network:
     def route(self, a: str, b: str) -> list[Link] | None:
         """The lowest-latency path of links that are up, through hosts that are up."""
         key = (a, b)
-        path = self._route_cache.get(key, _UNKNOWN)
+        path: list[Link] | None = self._route_cache.get(key, _UNKNOWN)
         if path is _UNKNOWN:
             path = self._route_cache[key] = self._dijkstra(a, b)
-        return path  # type: ignore[return-value]
+        return path
 
     def _dijkstra(self, a: str, b: str) -> list[Link] | None:
         if a == b:
@@ -278,7 +278,7 @@ class Network:
 
 def _latency(path: list[Link]) -> float:
     """The sum of the links' delays."""
-    delay = 0  # summed as sum() does, from int 0, so the floats come out the same
+    delay: float = 0  # summed as sum() does, from int 0, so the floats come out the same
     for link in path:
         delay += link.latency + link.extra_latency  # Link.delay, inlined
     return delay

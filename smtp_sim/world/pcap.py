@@ -25,7 +25,7 @@ import socket
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .trace import Kind, Layer, TraceRecord
 
@@ -72,7 +72,7 @@ class _Packets:
     """Builds the frames, in trace order, with their timestamps."""
 
     def __init__(self, world: World) -> None:
-        import dpkt
+        import dpkt  # type: ignore[import-untyped]  # (dpkt ships no type hints)
 
         self.dpkt = dpkt
         self.world = world
@@ -93,7 +93,7 @@ class _Packets:
             return host.ip
         return self.world.resolver.address_of(name) or "0.0.0.0"
 
-    def _frame(self, time: float, src_ip: str, dst_ip: str, proto: int, payload) -> None:
+    def _frame(self, time: float, src_ip: str, dst_ip: str, proto: int, payload: Any) -> None:
         dpkt = self.dpkt
         ident = self.ip_ids.get(src_ip, 0)
         self.ip_ids[src_ip] = (ident + 1) & 0xFFFF
@@ -261,7 +261,7 @@ class _Packets:
 
 def write_pcapng(world: World, out: BinaryIO) -> int:
     """Write the world's trace as pcapng to ``out``; returns the number of packets."""
-    from dpkt.pcapng import Writer
+    from dpkt.pcapng import Writer  # type: ignore[import-untyped]  # (no type hints)
 
     packets = _Packets(world)
     for r in world.trace:

@@ -10,6 +10,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from ..protocol.delivery import DeliveryResult, Step
+from ..protocol.replies import Reply
 from .dns import DnsFailure, MailRoute
 from .network import SMTP_PORT, TcpConnection
 from .queue import EntryState, QueueEntry
@@ -57,6 +58,12 @@ class Relaying:
     pipelining: bool
     connection_cache: float
     _idle: dict[str, list[tuple[SmtpClientSession, TcpConnection]]]
+
+    def next_queue_id(self) -> str:  # pragma: no cover - the MTA's
+        raise NotImplementedError
+
+    def route(self, sender: str, rcpt: str, content: bytes, message: str | None) -> None:
+        raise NotImplementedError  # pragma: no cover - the MTA's: its mailboxes or the queue
 
     def enqueue(
         self,
@@ -246,7 +253,7 @@ class Relaying:
         self._bounce_or_defer(entry, entry.recipients, reply, target)
 
     def _bounce_or_defer(
-        self, entry: QueueEntry, recipients: list[str], reply, target: str
+        self, entry: QueueEntry, recipients: list[str], reply: Reply, target: str
     ) -> None:
         text = f"{target} said: {str(reply).replace(chr(10), ' ')}"
         if reply.reply_class == 4:
@@ -277,7 +284,11 @@ class Relaying:
         self.clock.call_later(delay, self.attempt, entry)
 
     def fail(
-        self, entry: QueueEntry, reason: str, reply, recipients: list[str] | None = None
+        self,
+        entry: QueueEntry,
+        reason: str,
+        reply: Reply | None,
+        recipients: list[str] | None = None,
     ) -> None:
         from .bounce import build_bounce
 

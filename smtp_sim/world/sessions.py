@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..protocol.delivery import DeliveryResult, MailSender, Step
 from ..protocol.events import CommandReplied, ConnectionClosed, MessageReceived, Signal
@@ -81,7 +81,7 @@ def _reverse_name(resolver: Resolver, name: str, ip: str) -> str | None:
 class SmtpServerSession(EngineSession):
     """The server end of one connection: bytes to the engine, replies back to the wire."""
 
-    __slots__ = ("_conn", "_held_until", "_idle", "_last", "engine", "mta")  # (see TcpConnection)
+    __slots__ = ("_conn", "_held_until", "engine", "mta")  # (see TcpConnection)
 
     def __init__(self, mta: ServingMta, conn: TcpConnection) -> None:
         self.mta = mta
@@ -328,7 +328,7 @@ _INFOS: dict[tuple[tuple[str, object], ...], tuple[tuple[str, object], ...]] = {
 _CACHE_LIMIT = 4096  # entries per table; a full table starts again (unique queue ids...)
 
 
-def _remember(table: dict, key: object, value: object) -> None:
+def _remember(table: dict[Any, Any], key: object, value: object) -> None:
     if len(table) >= _CACHE_LIMIT:
         table.clear()
     table[key] = value

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..protocol.errors import RemoteProtocolError
 from ..protocol.pop3_client import Pop3ReplyParser, multiline_for
@@ -130,7 +130,7 @@ class StudentTerminal:
         data = line.encode("utf-8", "replace") + b"\r\n"
         if self.in_data:
             kind = Kind.CONTENT
-            info: tuple = (("student", True), ("data_line", True))
+            info: tuple[tuple[str, Any], ...] = (("student", True), ("data_line", True))
             summary = line if line != "." else ". (end of data)"
             if line == ".":
                 self.in_data = False

@@ -182,10 +182,10 @@ class Trace:
         self._count = 0
         # seq -> a weak reference to the record handed out, while it lives (a lighter
         # WeakValueDictionary: the callback forgets the entry when the record goes)
-        self._handed_out: dict[int, KeyedRef] = {}
+        self._handed_out: dict[int, KeyedRef[int, TraceRecord]] = {}
         handed_out = self._handed_out
 
-        def forget(ref: KeyedRef) -> None:
+        def forget(ref: KeyedRef[int, TraceRecord]) -> None:
             if handed_out.get(ref.key) is ref:
                 del handed_out[ref.key]
 
