@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from .records import unchecked_constructor
 
@@ -384,21 +385,10 @@ def render(
     return _unchecked_reply(spec.code, lines, enhanced, kind)
 
 
-#: Templates whose code and enhanced code passed Reply's checks (bounded: specs are few).
-_CHECKED_SPECS: set[ReplySpec] = set()
-
-
+@lru_cache(maxsize=4096)  # (templates are few: each is checked once)
 def _checked(spec: ReplySpec) -> bool:
-    """True when ``spec``'s code and enhanced code are valid; each template is checked once."""
-    if spec in _CHECKED_SPECS:
-        return True
-    if not 200 <= spec.code <= 599 or (
-        spec.enhanced is not None and not is_enhanced_code(spec.enhanced)
-    ):
-        return False
-    if len(_CHECKED_SPECS) < 4096:
-        _CHECKED_SPECS.add(spec)
-    return True
+    """True when ``spec``'s code and enhanced code are valid."""
+    return 200 <= spec.code <= 599 and (spec.enhanced is None or is_enhanced_code(spec.enhanced))
 
 
 #: Reply(code, lines, enhanced, kind) without ``__post_init__``, for :func:`render`, which has

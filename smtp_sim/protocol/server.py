@@ -285,7 +285,7 @@ class ServerConnection:
                 extra_lines=extra_lines,
                 **base,
             )
-            shared.remember(key, reply)
+            shared.replies.put(key, reply)
         return reply
 
     def _peer_fields(self) -> dict[str, str]:

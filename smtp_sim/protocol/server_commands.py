@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .address import Address, AddressError, parse_params, split_path
+from .caching import BoundedCache
 from .events import Envelope
 from .explain import COMMANDS
 from .personalities import ExpnPolicy, HelpStyle, VrfyPolicy
@@ -91,10 +92,7 @@ def _path(
         kind = K.ADDRESS_TOO_LONG if exc.too_long else bad
         return conn._reply(kind, address=f"<{path[:60]}>")
     parsed = address, parse_params(rest)
-    if len(_PATHS) >= _MAX_PATHS:
-        _PATHS.clear()
-    _PATHS[key] = parsed
-    return parsed
+    return _PATHS.put(key, parsed)
 
 
 def _mail(conn: ServerConnection, argument: str) -> tuple[Reply, bool, str | None]:
@@ -358,8 +356,7 @@ def _is_pipe(text: str) -> bool:
 
 #: (MAIL or RCPT argument, _FROM or _TO, angle brackets required) -> the parsed path and its
 #: parameters; only paths that parse are kept, so a bad one is diagnosed afresh each time.
-_PATHS: dict[tuple[str, re.Pattern[str], bool], tuple[Address, Params]] = {}
-_MAX_PATHS = 1024  # the cache starts over when full
+_PATHS: BoundedCache[tuple[str, re.Pattern[str], bool], tuple[Address, Params]] = BoundedCache(1024)
 
 
 #: Input -> handler, for the personalities without a CommandSyntax of their own

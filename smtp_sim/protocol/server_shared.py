@@ -3,6 +3,7 @@ server engine's cache): reply templates, implemented verbs, EHLO keywords, rende
 
 from __future__ import annotations
 
+from .caching import BoundedCache
 from .personalities import CommandSyntax, DebugPolicy, ExpnPolicy, HelpStyle, Personality
 from .replies import Reply, ReplyKind, ReplySpec, render
 from .server_commands import HANDLERS
@@ -37,8 +38,7 @@ def _personal(template: str) -> bool:
 
 
 _MAX_SHARED = 64  # personality/hostname pairs
-_MAX_REPLIES = 512  # rendered replies per pair (a queue id makes a new one per message); the
-# cache starts over when full
+_MAX_REPLIES = 512  # rendered replies per pair (a queue id makes a new one per message)
 
 
 class _Shared:
@@ -70,15 +70,11 @@ class _Shared:
         self.ehlo_lines = tuple(personality.ehlo_keywords())
         self.handlers = _SYNTAX_HANDLERS.get(personality.syntax, HANDLERS)
         self.size = str(personality.max_message_size)
-        self.replies: dict[object, Reply] = {}  # see ServerConnection._reply for the keys
-        # by date and client, or None for a banner naming neither
-        self.greetings: dict[object, Reply] = {}
+        #: see ServerConnection._reply for the keys
+        self.replies: BoundedCache[object, Reply] = BoundedCache(_MAX_REPLIES)
+        #: by date and client, or None for a banner naming neither
+        self.greetings: BoundedCache[object, Reply] = BoundedCache(_MAX_REPLIES)
         self._banner_personal = _personal(personality.banner)
-
-    def remember(self, key: object, reply: Reply) -> None:
-        if len(self.replies) >= _MAX_REPLIES:
-            self.replies.clear()
-        self.replies[key] = reply
 
     def greeting(self, date: str, peer: dict[str, str]) -> Reply:
         """The 220 banner (no enhanced code, RFC 2034 section 3), with the hostname, the date
@@ -95,13 +91,11 @@ class _Shared:
                 date=date,
                 **peer,
             )
-            if len(self.greetings) >= _MAX_REPLIES:
-                self.greetings.clear()
-            self.greetings[key] = reply
+            self.greetings.put(key, reply)
         return reply
 
 
-_SHARED: dict[tuple[int, str], _Shared] = {}
+_SHARED: BoundedCache[tuple[int, str], _Shared] = BoundedCache(_MAX_SHARED)
 
 
 def _shared(personality: Personality, hostname: str) -> _Shared:
@@ -110,7 +104,5 @@ def _shared(personality: Personality, hostname: str) -> _Shared:
     key = (id(personality), hostname)
     found = _SHARED.get(key)
     if found is None or found.personality is not personality:
-        if len(_SHARED) >= _MAX_SHARED:
-            _SHARED.clear()
-        found = _SHARED[key] = _Shared(personality, hostname)
+        found = _SHARED.put(key, _Shared(personality, hostname))
     return found

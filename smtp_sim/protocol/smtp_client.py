@@ -16,6 +16,7 @@ import re
 from collections import deque
 from functools import lru_cache
 
+from .caching import BoundedCache
 from .errors import LocalProtocolError, RemoteProtocolError
 from .events import ReplyReceived, Signal
 from .records import unchecked_constructor
@@ -30,31 +31,9 @@ _GROUP_ENDERS = frozenset({"EHLO", "HELO", "DATA", "VRFY", "EXPN", "TURN", "QUIT
 _ReplyReceived = unchecked_constructor(ReplyReceived)  # (reply, raw): a parsed Reply, its bytes
 
 #: The wire bytes of one complete reply -> the event it gave, shared by every client (a world
-#: of thousands of sessions hears "250 2.1.0 Ok" thousands of times). Bounded: starts over.
-_SEEN: dict[bytes, ReplyReceived] = {}
-_SEEN_LIMIT = 4096
-
-
-_SEEN_BEFORE: dict[bytes, ReplyReceived] = {}  # the previous generation, see _remember
-
-
-def _remember(whole: bytes, event: ReplyReceived) -> None:
-    # Two generations: when the table is full it becomes the old one and a new one starts, so
-    # replies that recur (the common ones) survive a flood of unique ones ("queued as <id>").
-    global _SEEN, _SEEN_BEFORE
-    if len(_SEEN) >= _SEEN_LIMIT:
-        _SEEN_BEFORE = _SEEN
-        _SEEN = {}
-    _SEEN[whole] = event
-
-
-def _seen(whole: bytes) -> ReplyReceived | None:
-    event = _SEEN.get(whole)
-    if event is None:
-        event = _SEEN_BEFORE.get(whole)
-        if event is not None:
-            _SEEN[whole] = event
-    return event
+#: of thousands of sessions hears "250 2.1.0 Ok" thousands of times; the common replies
+#: survive a flood of unique ones, "queued as <id>").
+_SEEN: BoundedCache[bytes, ReplyReceived] = BoundedCache(4096)
 
 
 @lru_cache(maxsize=256)
@@ -130,13 +109,13 @@ class ClientConnection:
         # Most replies recur word for word: when the bytes waiting are exactly one reply seen
         # before, the event is the one that reply gave then (events and replies are immutable).
         whole = bytes(buf) if not self._lines else None
-        event = _seen(whole) if whole is not None else None
+        event = _SEEN.get(whole) if whole is not None else None
         if event is None:
             event = self._parse_next()
             if event is None:
                 return Signal.CLOSED if self.closed else Signal.NEED_DATA
             if whole is not None and not buf:  # the bytes were this one reply and nothing else
-                _remember(whole, event)
+                _SEEN.put(whole, event)
         else:
             buf.clear()
         reply = event.reply
@@ -169,11 +148,11 @@ class ClientConnection:
             raw_lines, self._lines = self._lines, []
             raw = b"".join(x + b"\r\n" for x in raw_lines)
             # (one of several replies in a segment, a pipelining client's: seen before?)
-            event = _seen(raw)
+            event = _SEEN.get(raw)
             if event is None:
                 event = _ReplyReceived(parse_reply_lines(raw_lines), raw)
                 if buf:  # (a reply alone in the buffer is remembered by next_event)
-                    _remember(raw, event)
+                    _SEEN.put(raw, event)
             return event
 
     def _learn(self, command: str, reply: Reply) -> None:
