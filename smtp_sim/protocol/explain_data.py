@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from .reply_texts import CODE_TEXTS
+
 
 @dataclass(frozen=True, slots=True)
 class CodeInfo:
@@ -134,7 +136,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 211,
-                "System status, or system help reply",
+                CODE_TEXTS[211],
                 "A reply to HELP (or a status request) carrying system status or help information. "
                 "Most servers answer HELP with 214 instead.",
                 "Read it; nothing changed, send your next command.",
@@ -143,7 +145,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 214,
-                "Help message",
+                CODE_TEXTS[214],
                 "Information on how to use the server or the meaning of a non-standard command; useful "
                 "only to a human reader. Often a multi-line reply (214-... lines, then '214 ').",
                 "Read it; nothing changed, send your next command.",
@@ -152,7 +154,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 220,
-                "<domain> Service ready",
+                CODE_TEXTS[220],
                 "The greeting sent as soon as the connection opens: the first word after the code is "
                 "the server's name, often followed by its software and version (section 3.1). STARTTLS "
                 "(RFC 3207) also uses 220, for 'Ready to start TLS'.",
@@ -163,7 +165,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 221,
-                "<domain> Service closing transmission channel",
+                CODE_TEXTS[221],
                 "The answer to QUIT: the server now closes the connection (section 4.1.1.10). Postfix "
                 "also sends a 221 ('Error: I can break rules, too. Goodbye.') when it drops a client "
                 "whose command line looks like a header (From: ...), is an HTTP or proxy request "
@@ -175,7 +177,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 250,
-                "Requested mail action okay, completed",
+                CODE_TEXTS[250],
                 "The command succeeded. After the final '.' of the data it means the server has taken "
                 "responsibility for delivering the message (sections 4.1.1.4 and 6.1). The reply to "
                 "EHLO is a multi-line 250 listing the server's extensions.",
@@ -186,7 +188,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 251,
-                "User not local; will forward to <forward-path>",
+                CODE_TEXTS[251],
                 "The recipient is accepted but lives elsewhere; the server will forward the mail to "
                 "the address it names (section 3.4). Many servers forward silently with 250 instead, "
                 "so as not to disclose addresses (section 7.7).",
@@ -197,7 +199,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 252,
-                "Cannot VRFY user, but will accept message and attempt delivery",
+                CODE_TEXTS[252],
                 "The server does not confirm or deny the address now, but would accept mail for it "
                 "(section 3.5.3). A server that disables VRFY for security must answer 252 rather than "
                 "something that looks like a verification (section 7.3). RFC 821 had no 252.",
@@ -208,7 +210,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 354,
-                "Start mail input; end with <CRLF>.<CRLF>",
+                CODE_TEXTS[354],
                 "The server accepted DATA and now reads the message itself: header lines, an empty "
                 "line, the body, then a line holding only '.' (section 4.1.1.4). It is the only 3yz "
                 "reply in base SMTP; the AUTH extension uses 334 for its challenges (RFC 4954).",
@@ -219,7 +221,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 421,
-                "<domain> Service not available, closing transmission channel",
+                CODE_TEXTS[421],
                 "The server is ending the session and closes the connection. It may answer any command "
                 "with 421, or send it unsolicited (section 3.8): on shutdown, on overload, after a "
                 "timeout (it waits at least 5 minutes for a command, section 4.5.3.2.7) or, common "
@@ -232,7 +234,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 450,
-                "Requested mail action not taken: mailbox unavailable",
+                CODE_TEXTS[450],
                 "A temporary refusal, e.g. the mailbox is busy or temporarily blocked for policy "
                 "reasons (greylisting servers answer 450 or 451 to a first attempt).",
                 "Keep the message queued and retry later; after RCPT the other recipients are not "
@@ -242,7 +244,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 451,
-                "Requested action aborted: local error in processing",
+                CODE_TEXTS[451],
                 "Something failed on the server (e.g. a DNS lookup or the disk); nothing was done, but "
                 "the same request may succeed later. A client whose connection breaks in the middle of "
                 "a transaction treats it as a 451 (section 3.8).",
@@ -252,7 +254,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 452,
-                "Requested action not taken: insufficient system storage",
+                CODE_TEXTS[452],
                 "Temporary: the server is short of storage, or, in reply to RCPT, this transaction has "
                 "too many recipients. A server must accept at least 100 recipients "
                 "(section 4.5.3.1.8); RFC 821 used 552 for 'too many recipients'.",
@@ -263,7 +265,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 521,
-                "Host does not accept mail",
+                CODE_TEXTS[521],
                 "RFC 7504 (section 3): the server will not take mail at all and closes the connection "
                 "(instead of 554 in the greeting, or after a command that makes it give up: Postfix "
                 "answers a malformed BDAT with '521 5.5.4 Syntax: BDAT count [LAST]' and hangs up, "
@@ -300,7 +302,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 455,
-                "Server unable to accommodate parameters",
+                CODE_TEXTS[455],
                 "Temporary: the server cannot handle an ESMTP parameter given after the address in "
                 "MAIL FROM or RCPT TO (e.g. SIZE=...) right now (section 4.1.1.11). RFC 821 had no "
                 "such code.",
@@ -310,7 +312,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 500,
-                "Syntax error, command unrecognized",
+                CODE_TEXTS[500],
                 "The server does not know the command verb, or the line was too long (over 512 octets "
                 "with CRLF, section 4.5.3.1.4) or garbled. A server must not close the connection just "
                 "because it does not understand a command: the session goes on (section 3.8).",
@@ -320,7 +322,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 501,
-                "Syntax error in parameters or arguments",
+                CODE_TEXTS[501],
                 "The verb is known but its argument is wrong: missing (HELO without a domain), a "
                 "malformed or over-long address (a path is at most 256 octets, section 4.5.3.1.3), or "
                 "any argument to DATA, RSET or QUIT (section 4.3.2). The server stays in the state it "
@@ -332,7 +334,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 502,
-                "Command not implemented",
+                CODE_TEXTS[502],
                 "The server recognizes the command but does not implement it, e.g. VRFY or EXPN "
                 "switched off (section 4.2.4). A verb the server does not know at all should get 500, "
                 "though some old servers answer 502 (Postfix 1.1 did, to every unknown verb). "
@@ -343,7 +345,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 503,
-                "Bad sequence of commands",
+                CODE_TEXTS[503],
                 "The command is valid but not now: RCPT before MAIL, DATA before an accepted RCPT, MAIL "
                 "inside an open transaction, or MAIL before HELO/EHLO. The server stays in the state "
                 "it was in (section 4.1.4). After a 554 greeting, everything but QUIT gets 503 "
@@ -355,7 +357,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 504,
-                "Command parameter not implemented",
+                CODE_TEXTS[504],
                 "The command is implemented but not the parameter given with it (section 4.2.1), e.g. "
                 "HELP about a topic the server has no help for.",
                 "Use the command without that parameter, or with another one.",
@@ -364,7 +366,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 550,
-                "Requested action not taken: mailbox unavailable",
+                CODE_TEXTS[550],
                 "Permanent: e.g. the mailbox was not found, no access, or the command was rejected for "
                 "policy reasons, such as refusing to relay mail for a stranger (sections 3.6.2, 7.9).",
                 "Do not retry this address unchanged; check its spelling. After RCPT the other "
@@ -374,7 +376,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 551,
-                "User not local; please try <forward-path>",
+                CODE_TEXTS[551],
                 "The server knows the recipient is elsewhere and will not forward the mail; the text "
                 "names the address to use instead (section 3.4).",
                 "Send to the address it gives (if you trust the server, section 7.4) or report the "
@@ -384,7 +386,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 552,
-                "Requested mail action aborted: exceeded storage allocation",
+                CODE_TEXTS[552],
                 "Permanent: the message is too big for the mailbox or for the server's size limit "
                 "(announced by the SIZE extension, RFC 1870). RFC 821 also used 552 for 'too many "
                 "recipients'; RFC 5321 uses 452 and asks clients to treat a 552 to RCPT as temporary "
@@ -395,7 +397,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 553,
-                "Requested action not taken: mailbox name not allowed",
+                CODE_TEXTS[553],
                 "The address itself is not acceptable, e.g. its syntax is wrong or the domain is "
                 "missing. VRFY also uses 553 for 'User ambiguous' (section 3.5.1).",
                 "Fix the address (local-part@domain, in angle brackets) and resend.",
@@ -404,7 +406,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 554,
-                "Transaction failed (at connection: No SMTP service here)",
+                CODE_TEXTS[554],
                 "As the greeting, instead of 220: this server will not take mail from you (section "
                 "3.1); it still waits for QUIT and answers other commands with 503. To DATA or after "
                 "the data: the transaction failed, e.g. no valid recipients or a policy rejection. "
@@ -417,7 +419,7 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
             ),
             _c(
                 555,
-                "MAIL FROM/RCPT TO parameters not recognized or not implemented",
+                CODE_TEXTS[555],
                 "Permanent: an ESMTP parameter after the address (e.g. SIZE=, BODY=8BITMIME) is unknown "
                 "to the server or was not offered in its EHLO reply (section 4.1.1.11). RFC 821 had no "
                 "such code.",

@@ -18,6 +18,7 @@ from .personalities import ExpnPolicy, HelpStyle, VrfyPolicy
 from .policy import Stage
 from .records import unchecked_constructor
 from .replies import Reply, ReplyKind
+from .reply_texts import HELP_LIST, HELP_TOPIC, HELP_TOPICS
 from .states import Input
 
 if TYPE_CHECKING:
@@ -312,21 +313,17 @@ def _help(conn: ServerConnection, argument: str) -> tuple[Reply, bool, str | Non
     # help_cmd() lists every entry of its command table, STARTTLS and AUTH included)
     verbs = sorted({*conn._shared.verbs, *conn.personality.recognised})
     if conn.personality.help is HelpStyle.LIST:
-        return conn._reply(K.HELP_OK, argument="Commands: " + " ".join(verbs)), True, None
+        listed = HELP_LIST.format(verbs=" ".join(verbs))
+        return conn._reply(K.HELP_OK, argument=listed), True, None
     topic = _first_word(argument).upper()
     if not topic:
-        lines = (
-            f"This is {_named(conn.personality.name)} (simulated)",
-            "Topics:",
-            "    " + "  ".join(verbs),
-            'For more info use "HELP <topic>".',
-            "End of HELP info",
-        )
+        server, topics = _named(conn.personality.name), "  ".join(verbs)
+        lines = tuple(line.format(server=server, topics=topics) for line in HELP_TOPICS)
         return conn._reply(K.HELP_OK, argument=lines[0], extra_lines=lines[1:]), True, None
     info = COMMANDS.get(topic)
     if info is None or topic not in verbs:
         return conn._reply(K.HELP_UNKNOWN_TOPIC, argument=_first_word(argument)), False, None
-    about = (info.syntax, f"    {info.purpose}", "End of HELP info")
+    about = tuple(line.format(syntax=info.syntax, purpose=info.purpose) for line in HELP_TOPIC)
     return conn._reply(K.HELP_OK, argument=about[0], extra_lines=about[1:]), True, None
 
 

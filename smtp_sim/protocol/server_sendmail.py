@@ -16,6 +16,7 @@ from .personalities import DebugPolicy, ExpnPolicy, VrfyPolicy
 from .policy import Stage
 from .records import unchecked_constructor
 from .replies import Reply, ReplyKind, ReplySpec
+from .reply_texts import HELP_END
 from .sendmail_helpfile import HELPFILE
 from .sendmail_syntax import (
     Path,
@@ -328,7 +329,7 @@ def _sm_help(conn: ServerConnection, argument: str) -> Outcome:
     if lines is None:
         return conn._reply(K.HELP_UNKNOWN_TOPIC, argument=topic), False, None
     version = conn.personality.version
-    lines = [line.replace("$v", version) for line in lines] + ["End of HELP info"]
+    lines = [line.replace("$v", version) for line in lines] + [HELP_END]
     return conn._reply(K.HELP_OK, argument=lines[0], extra_lines=tuple(lines[1:])), True, None
 
 

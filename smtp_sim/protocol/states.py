@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from types import MappingProxyType
 
-from .replies import ReplyKind
+from .replies import DEFAULT_REPLIES, ReplyKind
 
 
 class State(StrEnum):
@@ -128,4 +128,6 @@ def mermaid(edges: Iterable[tuple[StrEnum, StrEnum, StrEnum]], first: str, greet
 
 def diagram() -> str:
     """The state diagram as Mermaid text, drawn from the table so it never drifts from the code."""
-    return mermaid(transitions(), "CONNECTED", "220 greeting")
+    return mermaid(
+        transitions(), "CONNECTED", f"{DEFAULT_REPLIES[ReplyKind.GREETING].code} greeting"
+    )
