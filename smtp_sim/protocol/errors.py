@@ -1,15 +1,16 @@
-"""The protocol error family. Any other exception escaping an engine is a bug."""
+"""The protocol error family. Any other exception escaping an engine is a bug.
+
+The server engines raise none of these at a peer's mistakes: they answer them with a reply from
+the catalog and carry on (or close), as a real server does. So an error carries no reply to send
+(h11's ``error_status_hint``): it is raised where there is no one to answer, by the clients
+reading a server's replies and by the POP3 engine given a maildrop it cannot serve.
+"""
 
 from __future__ import annotations
 
 
 class ProtocolError(Exception):
     """Something broke the SMTP or POP3 rules."""
-
-    def __init__(self, message: str, *, reply_hint: int | None = None) -> None:
-        super().__init__(message)
-        #: the reply code a server would send for this error (like h11's error_status_hint)
-        self.reply_hint = reply_hint
 
 
 class LocalProtocolError(ProtocolError):

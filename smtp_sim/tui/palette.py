@@ -220,6 +220,8 @@ class FaultCommands(_ListProvider):
     """Faults for the hosts, links, servers and mailboxes of the network on screen."""
 
     def items(self):
+        from ..protocol.reply_texts import FAULT_PRESETS, GREYLIST_SUMMARY, MAILBOX_FULL_SUMMARY
+
         app: SmtpSimApp = self.app  # type: ignore[assignment]
         world = app.playback.world
         out = []
@@ -251,13 +253,7 @@ class FaultCommands(_ListProvider):
                 )
             )
         for name in world.mtas:
-            for code, stage, text in (
-                (450, "rcpt", "Mailbox busy, try later"),
-                (550, "rcpt", "No such user here"),
-                (421, "connect", "Service not available"),
-                (451, "end-of-data", "Local error in processing"),
-                (554, "end-of-data", "Transaction failed"),
-            ):
+            for code, stage, text in ((p.code, p.stage.value, p.text) for p in FAULT_PRESETS):
                 out.append(
                     (
                         f"Fault: {name} answers {code} at {stage}",
@@ -270,7 +266,7 @@ class FaultCommands(_ListProvider):
             out.append(
                 (
                     f"Fault: {name} greylists (greylisting)",
-                    "450 on every first try",
+                    GREYLIST_SUMMARY,
                     partial(app.apply_fault, "greylist", host=name),
                 )
             )
@@ -308,7 +304,7 @@ class FaultCommands(_ListProvider):
             out.append(
                 (
                     f"Fault: fill the mailbox of {box.address} (a full mailbox)",
-                    "552 mailbox full",
+                    MAILBOX_FULL_SUMMARY,
                     partial(app.apply_fault, "mailbox-full", address=box.address),
                 )
             )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..protocol.policy import Stage
+from ..protocol.reply_texts import GREYLIST, fault_text
 from .fault_params import (
     ADDRESSES,
     CODE,
@@ -123,7 +124,7 @@ def reply(
 ) -> str:
     mta = find_mta(world, host)
     st = Stage(stage)
-    text = text or ("Service temporarily unavailable" if code < 500 else "Rejected")
+    text = text or fault_text(code)
     mta.faults.append(Fault(st, code, text, enhanced, tuple(addresses)))
     who = f" for {', '.join(addresses)}" if addresses else ""
     return f"{mta.hostname} now answers {code} {text} at {st.value}{who}"
@@ -138,13 +139,7 @@ def clear_replies(world: World, host: str) -> str:
 def greylist(world: World, host: str) -> str:
     mta = find_mta(world, host)
     mta.faults.append(
-        Fault(
-            Stage.RCPT,
-            450,
-            "Recipient address rejected: Greylisted, see https://postgrey.schweikert.ch/",
-            "4.2.0",
-            once_per_sender=True,
-        )
+        Fault(Stage.RCPT, GREYLIST.code, GREYLIST.text, GREYLIST.enhanced, once_per_sender=True)
     )
     return f"{mta.hostname} greylists: 450 for the first try of every sender and recipient"
 
