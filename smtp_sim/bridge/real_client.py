@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from ..protocol.caching import BoundedCache
 from ..protocol.pop3_server import IDLE_TIMEOUT as POP3_IDLE_TIMEOUT
 from ..protocol.replies import ReplyKind
 from ..protocol.states import State
@@ -603,8 +604,10 @@ class RealClient(asyncio.BufferedProtocol):
 
 # Most command chunks recur word for word (EHLO, DATA, QUIT, the same MAIL FROM...): their
 # records share the bytes, summary and info of the first (the trace keeps every record).
-_COMMANDS: dict[tuple[bytes, bool], tuple[bytes, str, tuple[tuple[str, Any], ...]]] = {}
-_CACHE_LIMIT = 4096  # entries; a full table starts again
+_CACHE_LIMIT = 4096  # entries (and as many of the previous generation)
+_COMMANDS: BoundedCache[tuple[bytes, bool], tuple[bytes, str, tuple[tuple[str, Any], ...]]] = (
+    BoundedCache(_CACHE_LIMIT)
+)
 _CACHE_MAX_CHUNK = 512  # bytes: longer chunks are seldom repeated
 
 
@@ -620,9 +623,7 @@ def _command_record(data: bytes, pop3: bool) -> tuple[bytes, str, tuple[tuple[st
         info = (("pop3", True), *info)
     record = (data, summary, info)
     if len(data) <= _CACHE_MAX_CHUNK:
-        if len(_COMMANDS) >= _CACHE_LIMIT:
-            _COMMANDS.clear()
-        _COMMANDS[key] = record
+        _COMMANDS.put(key, record)
     return record
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from ..protocol.caching import BoundedCache
 from .trace import Kind, Layer
 
 #: A record's info: (name, value) pairs
@@ -88,7 +89,8 @@ class Resolver:
         self.lookups = 0
         # Summaries and info of the query and answer records, shared by equal lookups (a
         # busy relay asks the same question thousands of times; the trace keeps every one).
-        self._records: dict[tuple[object, ...], tuple[str, Info]] = {}
+        # (scenarios look up a handful of names; bounded just in case)
+        self._records: BoundedCache[tuple[object, ...], tuple[str, Info]] = BoundedCache(1024)
 
     def mail_route(
         self,
@@ -177,9 +179,7 @@ class Resolver:
         return summary, info
 
     def _remember(self, key: tuple[object, ...], value: tuple[str, Info]) -> None:
-        if len(self._records) >= 1024:  # scenarios look up a handful of names; just in case
-            self._records.clear()
-        self._records[key] = value
+        self._records.put(key, value)
 
     def address_of(self, name: str) -> str | None:
         return self.zone.a.get(name.lower())

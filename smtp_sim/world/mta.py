@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..protocol.address import Address
+from ..protocol.caching import BoundedCache
 from ..protocol.events import Envelope, MessageReceived
 from ..protocol.personalities import Personality
 from ..protocol.policy import MailPolicy, Stage, Verdict, postfix_queue_id, sendmail_queue_id
@@ -20,7 +21,7 @@ from .mailbox import Mailbox, MailStore
 from .network import SMTP_PORT, SUBMISSION_PORT, Host, TcpConnection
 from .queue import MailQueue
 from .relay import DEFAULT_LIFETIME, DEFAULT_RETRY, Relaying
-from .sessions import SmtpServerSession, _remember
+from .sessions import SmtpServerSession
 from .trace import Kind, Layer
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ class MTAPolicy(MailPolicy):
         return name in zone.a or name in zone.mx or self.mta.is_local_domain(name)
 
 
-_ADDRESSES: dict[str, Address] = {}  # Address.parse of recipients seen before (immutable)
+_ADDRESSES: BoundedCache[str, Address] = BoundedCache(4096)  # Address.parse of recipients seen
 
 
 def _parse_address(text: str) -> Address:
@@ -122,7 +123,7 @@ def _parse_address(text: str) -> Address:
     address = _ADDRESSES.get(text)
     if address is None:
         address = Address.parse(text)  # (a ValueError is not remembered)
-        _remember(_ADDRESSES, text, address)
+        _ADDRESSES.put(text, address)
     return address
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from ..protocol.caching import BoundedCache
 from ..protocol.delivery import DeliveryResult, MailSender, Step
 from ..protocol.events import CommandReplied, ConnectionClosed, MessageReceived, Signal
 from ..protocol.server import ServerConnection
@@ -302,7 +303,7 @@ def send_client_bytes(conn: TcpConnection, host: str, out: bytes, content: bool)
         described = _CONTENTS.get(size)
         if described is None:
             described = (f"message content ({size} bytes) and the final dot", (("bytes", size),))
-            _remember(_CONTENTS, size, described)
+            _CONTENTS.put(size, described)
         conn.send(host, out, _CONTENT_KIND, *described)
         return
     cached = _COMMANDS.get(out)
@@ -311,7 +312,7 @@ def send_client_bytes(conn: TcpConnection, host: str, out: bytes, content: bool)
         verbs = tuple(line.split(" ", 1)[0].upper() for line in lines)
         summary = lines[0] if len(lines) == 1 else f"{lines[0]} (+{len(lines) - 1} pipelined)"
         cached = (out, summary, (("verbs", verbs), ("verb", verbs[0])))
-        _remember(_COMMANDS, out, cached)
+        _COMMANDS.put(out, cached)
     out, summary, info = cached
     conn.send(host, out, _COMMAND, summary, info)
 
@@ -321,17 +322,21 @@ def send_client_bytes(conn: TcpConnection, host: str, out: bytes, content: bool)
 # and info of the first instead of holding its own equal copies: in a world of thousands of
 # messages that is most of the trace's memory after the records themselves.  The values are
 # immutable and equal, so nothing observable changes.
-_COMMANDS: dict[bytes, tuple[bytes, str, tuple[tuple[str, object], ...]]] = {}
-_REPLIES: dict[tuple[bytes, str], tuple[bytes, str, tuple[tuple[str, object], ...]]] = {}
-_CONTENTS: dict[int, tuple[str, tuple[tuple[str, object], ...]]] = {}  # by size: summary, info
-_INFOS: dict[tuple[tuple[str, object], ...], tuple[tuple[str, object], ...]] = {}  # one of each
-_CACHE_LIMIT = 4096  # entries per table; a full table starts again (unique queue ids...)
-
-
-def _remember(table: dict[Any, Any], key: object, value: object) -> None:
-    if len(table) >= _CACHE_LIMIT:
-        table.clear()
-    table[key] = value
+_CACHE_LIMIT = 4096  # entries per table (and as many of the previous generation)
+_COMMANDS: BoundedCache[bytes, tuple[bytes, str, tuple[tuple[str, object], ...]]] = BoundedCache(
+    _CACHE_LIMIT
+)
+_REPLIES: BoundedCache[tuple[bytes, str], tuple[bytes, str, tuple[tuple[str, object], ...]]] = (
+    BoundedCache(_CACHE_LIMIT)
+)
+#: by size: summary, info
+_CONTENTS: BoundedCache[int, tuple[str, tuple[tuple[str, object], ...]]] = BoundedCache(
+    _CACHE_LIMIT
+)
+#: one of each
+_INFOS: BoundedCache[tuple[tuple[str, object], ...], tuple[tuple[str, object], ...]] = BoundedCache(
+    _CACHE_LIMIT
+)
 
 
 def _reply_record(
@@ -344,11 +349,11 @@ def _reply_record(
         info = (("codes", _codes(out)), ("state", state.value))
         shared = _INFOS.get(info)  # ("250 ... queued as <id>" differ in their text only)
         if shared is None:
-            _remember(_INFOS, info, info)
+            _INFOS.put(info, info)
             shared = info
         cached = (out, _reply_summary(out), shared)
         if remember:
-            _remember(_REPLIES, key, cached)
+            _REPLIES.put(key, cached)
     return cached
 
 
