@@ -27,6 +27,7 @@ from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from ..course.progress import Progress, ProgressStore, default_store
 from .console_keys import ConsoleActions, placeholder
+from .controller import PlaybackController, Severity
 from .exporting import ExportActions
 from .filtering import KEEP, Keep
 from .live import LiveActions, LiveBridge
@@ -40,7 +41,6 @@ from .palette import (
     TabCommands,
 )
 from .playing import PlayingActions
-from .saving import SavingProgress
 from .theme import HIGH_CONTRAST
 from .widgets.console import Console
 from .widgets.footer import KeyFooter
@@ -59,9 +59,7 @@ if TYPE_CHECKING:
 TRACE_VIEWS = ("map", "flow", "events", "mailboxes", "queues")
 
 
-class SmtpSimApp(
-    LoadingActions, PlayingActions, SavingProgress, ConsoleActions, LiveActions, ExportActions, App
-):
+class SmtpSimApp(LoadingActions, PlayingActions, ConsoleActions, LiveActions, ExportActions, App):
     CSS_PATH: ClassVar[list[str]] = ["styles/views.tcss", "styles/app.tcss"]
     TITLE = "smtp-sim"
     COMMANDS = App.COMMANDS | {
@@ -224,9 +222,7 @@ class SmtpSimApp(
         super().__init__()
         if (lesson is None) == (load is None):
             raise TypeError("SmtpSimApp needs a lesson or a load function (not both)")
-        self.sandbox = sandbox
-        self.store = store
-        self.seed = seed
+        self.controller = PlaybackController(self, store=store, seed=seed, sandbox=sandbox)
         self._loading = load
         self._load_name = load_name
         self._problems: list[str] | None = None
@@ -235,18 +231,16 @@ class SmtpSimApp(
         if lesson is not None:
             from ..course.playback import Playback
 
-            self.lesson = lesson
-            self.progress: Progress = store.load() if store is not None else Progress()
-            self.playback = Playback(lesson, seed=seed)
-        else:
-            self.progress = Progress()  # read with the lesson
+            # (opened once mounted: open() tells the views)
+            self.controller.progress = store.load() if store is not None else Progress()
+            self.controller.lesson = lesson
+            self.controller.playback = Playback(lesson, seed=seed)
         self._generation = -1
+        self._shown_playback: Playback | None = None
         self._log_seen = 0
         self._explained = 0
         self._shown_now = 0.0  # the virtual time the views last showed
-        self._speed = 2
         self._timer: Timer | None = None
-        self._saved_steps: tuple | None = None
         self.export_dir = Path(export_dir) if export_dir is not None else None
         self.live: LiveBridge | None = None
         if listen is not None:
@@ -255,7 +249,52 @@ class SmtpSimApp(
             self.live = LiveBridge(
                 self.playback.world, listen, self.post_message, on_error=self._live_error
             )
+            self.controller.live = self.live
         self.register_theme(HIGH_CONTRAST)
+
+    # -- the controller's state, and what it tells the app ------------------------------------
+
+    @property
+    def playback(self) -> Playback:
+        return self.controller.playback
+
+    @property
+    def lesson(self) -> Lesson:
+        return self.controller.lesson
+
+    @property
+    def progress(self) -> Progress:
+        return self.controller.progress
+
+    @progress.setter
+    def progress(self, progress: Progress) -> None:
+        self.controller.progress = progress
+
+    @property
+    def store(self) -> ProgressStore | None:
+        return self.controller.store
+
+    @property
+    def seed(self) -> int | None:
+        return self.controller.seed
+
+    @property
+    def sandbox(self) -> bool:
+        return self.controller.sandbox
+
+    def playback_changed(self) -> None:
+        self.refresh_views()
+
+    def say(
+        self,
+        text: str,
+        *,
+        title: str = "",
+        severity: Severity = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        self.notify(text, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -321,37 +360,31 @@ class SmtpSimApp(
         self._load(lesson, playback)
 
     def _load(self, lesson: Lesson, playback: Playback) -> None:
-        self.lesson = lesson
-        self.playback = playback
-        self.sub_title = lesson.title
-        self._generation = -1
-        self._saved_steps = None
-        if not self.sandbox and self.store is not None:
-            self.progress.current = lesson.id
-            self._restore_progress()
-            self._save_progress()
-        self.query_one(LessonPanel).display = bool(lesson.steps) or self.size.width >= 100
-        # (another lesson: nothing of the last one stays in the Inspector, even a record
-        # equal to one of the new trace's)
-        self.query_one("#inspector").show(None, playback.world)
-        self.refresh_bindings()  # the lesson keys come and go with the steps
-        self.refresh_views()
+        self.controller.open(lesson, playback)
 
     def open_lesson(self, lesson: Lesson) -> None:
         """Switch to another lesson (from the command palette)."""
-        if self._live_refuses("Opening another lesson"):
-            return
-        from ..course.playback import Playback
+        if self.controller.open_lesson(lesson):
+            self.notify(f"Lesson: {lesson.title}")
 
-        self._pause()
-        self.sandbox = False
-        self._load(lesson, Playback(lesson, seed=self.seed))
-        self.notify(f"Lesson: {lesson.title}")
+    def _show_lesson(self, pb: Playback) -> None:
+        """Another playback than the views show (the first, or another lesson)."""
+        lesson = pb.session.lesson
+        self.sub_title = lesson.title
+        self._generation = -1
+        self.query_one(LessonPanel).display = bool(lesson.steps) or self.size.width >= 100
+        # (another lesson: nothing of the last one stays in the Inspector, even a record
+        # equal to one of the new trace's)
+        self.query_one("#inspector").show(None, pb.world)
+        self.refresh_bindings()  # the lesson keys come and go with the steps
 
     # -- keeping the views true ---------------------------------------------------------------
 
     def refresh_views(self) -> None:
         pb = self.playback
+        if pb is not self._shown_playback:
+            self._shown_playback = pb
+            self._show_lesson(pb)
         world = pb.world
         views = [self.query_one(f"#{view}") for view in TRACE_VIEWS]
         console = self.query_one(Console)
@@ -388,35 +421,29 @@ class SmtpSimApp(
             # Another step's quiz: a button or box kept focused there would answer it.
             console.input.focus()
         self._update_status()
-        self._save_progress()
 
     @on(LessonPanel.QuizAnswered)
     def _quiz(self, event: LessonPanel.QuizAnswered) -> None:
-        session = self.playback.session
-        index = session.index
-        step = session.current  # (a right answer may move the lesson on to the next step)
-        # Through the console's /answer, so the answer is part of the attempt (exports).
-        tries = len(session.progress[index].answers)
-        said = self.playback.enter(f"/answer {event.answer}", run=False)
-        ok = session.progress[index].quiz_correct
-        quiz = step.quiz if step is not None else None
         panel = self.query_one(LessonPanel)
-        if len(session.progress[index].answers) == tries:  # not taken (the task comes first)
-            panel.quiz_feedback = said or ""
-        elif ok:
-            said = "\u2714 Correct. " + (quiz.explanation if quiz else "")
-            panel.quiz_feedback = said
-            if session.index != index:  # the panel shows the next step: keep the why in view
-                self.notify(said, title="Quiz", timeout=12, markup=False)
-        else:
-            hint = ", or press F2 for a hint" if step is not None and step.hints else ""
-            why = quiz.why(event.answer) if quiz is not None else ""
-            panel.quiz_feedback = (
-                f"\u2718 Not quite: {why} Try again{hint}."
-                if why
-                else f"\u2718 Not quite. Try again{hint}."
-            )
-        self.refresh_views()
+        with self.controller.changing():  # (the feedback is set before the panel is shown)
+            outcome = self.controller.answer_quiz(event.answer)
+            step = outcome.step
+            quiz = step.quiz if step is not None else None
+            if not outcome.taken:  # (the task comes first)
+                panel.quiz_feedback = outcome.said or ""
+            elif outcome.correct:
+                said = "\u2714 Correct. " + (quiz.explanation if quiz else "")
+                panel.quiz_feedback = said
+                if outcome.moved_on:  # the panel shows the next step: keep the why in view
+                    self.notify(said, title="Quiz", timeout=12, markup=False)
+            else:
+                hint = ", or press F2 for a hint" if step is not None and step.hints else ""
+                why = quiz.why(event.answer) if quiz is not None else ""
+                panel.quiz_feedback = (
+                    f"\u2718 Not quite: {why} Try again{hint}."
+                    if why
+                    else f"\u2718 Not quite. Try again{hint}."
+                )
 
     def show_tab(self, pane: str) -> None:
         """Bring the tab ``pane`` (its id, "tab-flow") to the front."""
@@ -450,20 +477,15 @@ class SmtpSimApp(
         self.push_screen(HelpScreen(self))
 
     def action_hint(self) -> None:
-        hint = self.playback.session.hint()
-        panel = self.query_one(LessonPanel)
-        panel.hint_text = hint or "No hint for this step."
-        self.refresh_views()
+        with self.controller.changing():  # (the hint is set before the panel is shown)
+            hint = self.controller.hint()
+            self.query_one(LessonPanel).hint_text = hint or "No hint for this step."
 
     def action_previous_step(self) -> None:
-        session = self.playback.session
-        session.go_to(session.index - 1)
-        self.refresh_views()
+        self.controller.go_to_step(self.playback.session.index - 1)
 
     def action_next_step(self) -> None:
-        session = self.playback.session
-        session.go_to(session.index + 1)
-        self.refresh_views()
+        self.controller.go_to_step(self.playback.session.index + 1)
 
     def action_toggle_lesson(self) -> None:
         panel = self.query_one(LessonPanel)
@@ -495,20 +517,9 @@ class SmtpSimApp(
         self.query_one("#events").set_filter(layers=layers, host=host)
         self.query_one(TabbedContent).active = "tab-events"  # its border names the filter
 
-    def apply_fault(self, kind: str, **params) -> None:
-        from ..world.faults import FaultError, apply_fault
-
-        try:
-            text = apply_fault(self.playback.world, kind, **params)
-        except FaultError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        line = f"/fault {kind} " + " ".join(f"{k}={v}" for k, v in params.items())
-        self.playback.session.record_input(line.rstrip())
-        self.notify(text, title="Fault")
-        if self.live is not None:
-            self.live.advance()
-        self.refresh_views()
+    def apply_fault(self, kind: str, **params: Any) -> None:
+        """A fault from the palette (the controller's: the same path as ``/fault``)."""
+        self.controller.apply_fault(kind, **params)
 
 
 def start_lesson(

@@ -19,14 +19,14 @@ from .widgets.console import Console
 
 if TYPE_CHECKING:
     from ..course.playback import Playback
-    from .live import LiveBridge
+    from .controller import PlaybackController
 
 
 class ConsoleActions:
     """Lines typed, replies explained, keys routed to the console."""
 
     playback: Playback
-    live: LiveBridge | None
+    controller: PlaybackController
     _loading: object
     _problems: list[str] | None
     _typed_while_loading: list[str]
@@ -39,32 +39,13 @@ class ConsoleActions:
             if self._problems is None:
                 self._typed_while_loading.append(line)  # entered once the lesson is loaded
             return
-        slash = line.strip().startswith("/")
-        if self.live is not None and self.live.running:
-            # The bridge owns the clock: what is typed is scheduled, and runs at wall pace.
-            self.playback.enter(line, run=False)
-            self.playback.session.play_until = None
-            self.live.advance()
-            self.refresh_views()
-            return
-        # (a line typed as message content is no command: the 354's or the dot's reply then)
-        command = None if slash or self.playback.session.terminal.in_data else line
-        before = len(self.playback.session.terminal.output)
-        # Lines for a server are answered at once; /send, /wait and /run are played, so the
-        # student watches the message travel hop by hop.
-        self.playback.enter(line, run=not slash)
-        session = self.playback.session
-        if session.play_until is not None:
-            self._play()
-        self.refresh_views()  # (which explains a new reply; the advice for this line next)
-        answer = next(
-            (o for o in reversed(session.terminal.output[before:]) if o.reply is not None), None
-        )
-        if answer is not None and answer.reply is not None and command is not None:
+        # (refresh_views explains a new reply; the advice for this line next)
+        answer = self.controller.type_line(line)
+        if answer is not None:
             self._explain(
                 answer.reply.code,
                 answer.reply.enhanced,
-                command=command,
+                command=answer.command,
                 text=" ".join(answer.reply.lines),
             )
 

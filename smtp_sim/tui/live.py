@@ -94,8 +94,8 @@ class LiveBridge:
 
 class LiveActions:
     """Mixed into the app: starting and stopping its LiveBridge, refreshing the views from
-    it, and refusing what would fight the bridge for the clock. Needs ``live`` on the app
-    (None without ``--listen``) and ``refresh_views()``."""
+    it (the controller refuses what would fight the bridge for the clock). Needs ``live`` on
+    the app (None without ``--listen``) and its ``controller``."""
 
     live: LiveBridge | None
     _live_timer: Any = None
@@ -118,18 +118,7 @@ class LiveActions:
             title="Listening",
             timeout=10,
         )
-        self.refresh_views()
-
-    def _live_refuses(self: Any, what: str) -> bool:
-        """True (with a notification) when the bridge owns the clock."""
-        if self.live is None or not self.live.running:
-            return False
-        self.notify(
-            f"{what} is off while the app listens for real clients (--listen): the "
-            "network runs at wall-clock pace.",
-            severity="warning",
-        )
-        return True
+        self.controller.changed()
 
     def _live_error(self: Any, text: str) -> None:
         self.notify(text, title="--listen", severity="error")
@@ -142,7 +131,7 @@ class LiveActions:
         self._live_timer = None
         if self.live is not None:
             self.live.handled()
-        self.refresh_views()
+        self.controller.changed()
 
     async def action_quit(self: Any) -> None:
         if self.live is not None:
