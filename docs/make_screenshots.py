@@ -21,7 +21,7 @@ from smtp_sim.course.lesson import load_lesson, load_presentation, sandbox_lesso
 from smtp_sim.course.progress import MemoryProgressStore  # noqa: E402
 from smtp_sim.scenario.build import build_world  # noqa: E402
 from smtp_sim.scenario.files import load_scenario  # noqa: E402
-from smtp_sim.tui import exports  # noqa: E402
+from smtp_sim.tui import exporting as exports  # noqa: E402
 from smtp_sim.tui.app import SmtpSimApp  # noqa: E402
 from smtp_sim.tui.presenter import PresenterApp  # noqa: E402
 from smtp_sim.tui.widgets.console import Console  # noqa: E402
