@@ -29,7 +29,7 @@ _FROM = re.compile(r"^FROM:\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _TO = re.compile(r"^TO:\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _SP_HT = re.compile(r"[ \t]")
 
-_Envelope = unchecked_constructor(Envelope)
+_Envelope = unchecked_constructor(Envelope)  # (bench_engine: see server.py's constructors)
 
 Outcome = tuple[Reply, bool, str | None]  # what a command handler returns: reply, accepted, note
 Params = tuple[tuple[str, str | None], ...]  # MAIL/RCPT parameters: (("SIZE", "1000"), ...)

@@ -14,7 +14,6 @@ from .address import Address
 from .events import Command, Envelope
 from .personalities import DebugPolicy, ExpnPolicy, VrfyPolicy
 from .policy import Stage
-from .records import unchecked_constructor
 from .replies import Reply, ReplyKind, ReplySpec
 from .reply_texts import HELP_END
 from .sendmail_helpfile import HELPFILE
@@ -44,8 +43,6 @@ if TYPE_CHECKING:
     from .server import ServerConnection
 
 K = ReplyKind
-_Command = unchecked_constructor(Command)
-_Envelope = unchecked_constructor(Envelope)
 _ERROR = ReplySpec(553, "5.0.0", "{problem}")  # (code and enhanced code replaced per error)
 #: MAIL and RCPT parameters sendmail 8.17 knows without SMTPUTF8, AUTH or DELIVERBY options
 _MAIL_PARAMS = frozenset({"SIZE", "BODY", "ENVID", "RET", "AUTH", "BY"})
@@ -73,7 +70,7 @@ def sendmail_line(conn: ServerConnection, raw: bytes) -> None:
     verb = verb_word.upper()
     state = conn.state
     p = conn.personality
-    command = _Command(raw, verb, argument)
+    command = Command(raw=raw, verb=verb, argument=argument)
     if verb in p.unimplemented_verbs:
         reply = conn._reply(K.NOT_IMPLEMENTED, line=echo(text))
         conn._answer(command, reply, state, False)
@@ -172,7 +169,7 @@ def _sm_mail(conn: ServerConnection, argument: str) -> Outcome:
     if fault is not None:
         return fault, fault.code < 400, None
     sender = Address(path.local, path.domain) if path.local else Address("", None)
-    conn.envelope = _Envelope(
+    conn.envelope = Envelope(
         sender=sender,
         recipients=(),
         mail_params=tuple(parse_params(path.params)),

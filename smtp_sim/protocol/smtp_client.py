@@ -19,7 +19,6 @@ from functools import lru_cache
 from .caching import BoundedCache
 from .errors import LocalProtocolError, RemoteProtocolError
 from .events import ReplyReceived, Signal
-from .records import unchecked_constructor
 from .replies import Reply
 
 MAX_COMMAND_LINE = 512
@@ -28,7 +27,6 @@ _REPLY_LINE = re.compile(rb"^([2-5][0-9][0-9])([ -]|$)(.*)$", re.DOTALL)
 _ENHANCED = re.compile(r"^([245]\.\d{1,3}\.\d{1,3})(?: |$)")
 # Commands after which a pipelining client must wait for the reply (RFC 2920 section 3.1).
 _GROUP_ENDERS = frozenset({"EHLO", "HELO", "DATA", "VRFY", "EXPN", "TURN", "QUIT", "NOOP"})
-_ReplyReceived = unchecked_constructor(ReplyReceived)  # (reply, raw): a parsed Reply, its bytes
 
 #: The wire bytes of one complete reply -> the event it gave, shared by every client (a world
 #: of thousands of sessions hears "250 2.1.0 Ok" thousands of times; the common replies
@@ -150,7 +148,7 @@ class ClientConnection:
             # (one of several replies in a segment, a pipelining client's: seen before?)
             event = _SEEN.get(raw)
             if event is None:
-                event = _ReplyReceived(parse_reply_lines(raw_lines), raw)
+                event = ReplyReceived(reply=parse_reply_lines(raw_lines), raw=raw)
                 if buf:  # (a reply alone in the buffer is remembered by next_event)
                     _SEEN.put(raw, event)
             return event
