@@ -113,19 +113,6 @@ class _Tok:
         self.head: _Tok | None = None  # an address group's first token
 
 
-def _prev(t: _Tok) -> _Tok:
-    """The token before ``t`` inside the list (the head sentinel stops every walk)."""
-    prev = t.prev
-    assert prev is not None
-    return prev
-
-
-def _next(t: _Tok) -> _Tok:
-    nxt = t.next
-    assert nxt is not None
-    return nxt
-
-
 def _scan(text: str) -> list[_Tok]:
     out = []
     i, n = 0, len(text)
@@ -242,7 +229,9 @@ def _parse(text: str) -> list[_Tok]:
     while tp is not None and tp.kind != "":
         if tp.kind == _COMMENT:  # moved out of the way, to the right
             prev = _unlink(tp)
-            _insert_after(_prev(right), tp)  # (prepend to right)
+            before = right.prev
+            assert before is not None
+            _insert_after(before, tp)  # (prepend to right)
             right = tp
             tp = prev
             continue
@@ -253,7 +242,8 @@ def _parse(text: str) -> list[_Tok]:
             tp.kind = _STARTGRP
             _group(tp, right, False)
             while tp.kind != "" and tp.kind != ",":
-                tp = _prev(tp)
+                tp = tp.prev
+                assert tp is not None
             right = tp
             continue
         elif tp.kind == ">":
@@ -261,27 +251,34 @@ def _parse(text: str) -> list[_Tok]:
             while tp.kind != "" and tp.kind != "<":
                 if tp.kind == _COMMENT:
                     prev = _unlink(tp)
-                    _insert_after(_prev(right), tp)
+                    before = right.prev
+                    assert before is not None
+                    _insert_after(before, tp)
                     right = tp
                     tp = prev
                     continue
-                tp = _prev(tp)
+                tp = tp.prev
+                assert tp is not None
             _group(tp, right, False)
             while tp.kind != "" and not (len(tp.kind) == 1 and tp.kind in ">;,:"):
-                tp = _prev(tp)
+                tp = tp.prev
+                assert tp is not None
             right = tp
             do_word = True
             continue
         elif _words(tp):
             if not do_word:
-                right = _next(_group(tp, right, True))
+                after = _group(tp, right, True).next
+                assert after is not None
+                right = after
             do_word = False
         elif tp.kind == ",":
             right = _group(tp, right, False)
             do_word = True
         else:
             do_word = True
-        tp = _prev(tp)
+        tp = tp.prev
+        assert tp is not None
     assert tp is not None
     _group(tp, right, False)
     out = []
