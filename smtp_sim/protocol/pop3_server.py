@@ -148,7 +148,10 @@ class Pop3ServerConnection:
         """Feed bytes from the client; ``b""`` means the client closed its side."""
         if self.state is Pop3State.CLOSED:
             return
-        self._in.feed(data)
+        if data:
+            self._in += data
+        else:
+            self._in.closed = True
 
     def next_event(self) -> Event | Signal:
         """The next thing that happened, or NEED_DATA / CLOSED."""

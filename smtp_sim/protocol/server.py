@@ -186,7 +186,10 @@ class ServerConnection:
         """Feed bytes from the client; ``b""`` means the client closed its side."""
         if self.state is _CLOSED:
             return
-        self._in.feed(data)
+        if data:
+            self._in += data
+        else:
+            self._in.closed = True
 
     def next_event(self) -> Event | Signal:
         """The next thing that happened, or NEED_DATA / CLOSED."""
@@ -585,7 +588,8 @@ class ServerConnection:
         if not self._in:
             return False
         data = self._data
-        data += self._in.take_all()
+        data += self._in  # (the receiver is the buffer: the DATA phase reads it whole)
+        self._in.clear()
         if self.personality.bare_linefeed is BareLinefeed.LINE_END:
             return self._process_data_lf(data)
         if self.personality.bare_linefeed is BareLinefeed.CLOSE and self._bare_line_end(data):
@@ -599,7 +603,7 @@ class ServerConnection:
                 return True
             end = found
         raw = bytes(data[: end + 2]) if end >= 0 else b""
-        self._in.unread(data[end + 5 :] if end >= 0 else data[3:])
+        self._in[:0] = data[end + 5 :] if end >= 0 else data[3:]  # the next commands
         data.clear()
         self._finish_data(raw)
         return True
@@ -642,7 +646,7 @@ class ServerConnection:
             content = bytes(data[: found.start() + 1])
             raw = _TRAILING_CRS.sub(b"", content.replace(b"\r\n", b"\n")).replace(b"\n", b"\r\n")
             rest = bytes(data[found.end() :])
-        self._in.unread(rest)
+        self._in[:0] = rest
         data.clear()
         self._finish_data(raw)
         return True
