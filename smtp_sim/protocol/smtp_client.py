@@ -29,8 +29,8 @@ _ENHANCED = re.compile(r"^([245]\.\d{1,3}\.\d{1,3})(?: |$)")
 _GROUP_ENDERS = frozenset({"EHLO", "HELO", "DATA", "VRFY", "EXPN", "TURN", "QUIT", "NOOP"})
 
 #: The wire bytes of one complete reply -> the event it gave, shared by every client (a world
-#: of thousands of sessions hears "250 2.1.0 Ok" thousands of times; the common replies
-#: survive a flood of unique ones, "queued as <id>").
+#: of thousands of sessions hears "250 2.1.0 Ok" thousands of times). Unique replies ("queued
+#: as <id>") fill it; when full it starts over and the common ones are parsed once more.
 _SEEN: BoundedCache[bytes, ReplyReceived] = BoundedCache(4096)
 
 
