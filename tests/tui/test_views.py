@@ -369,6 +369,23 @@ async def test_network_map_marks_what_is_down_and_fits_narrow_widths():
         assert "queue:" in text
 
 
+async def test_a_host_taken_down_shows_no_open_connections():
+    """A telnet to a host that is down: the attempt is the client's (its SYN waits for an
+    answer that never comes), not a connection the dead host has open."""
+    from smtp_sim.world.student_terminal import StudentTerminal
+
+    world = classroom(0)
+    apply_fault(world, "host-down", host="mail.cs.tcd.ie")
+    StudentTerminal(world, "pc.crepes.fr").enter("telnet mail.cs.tcd.ie 25")
+    world.clock.run(until=world.now + 1)
+    view = NetworkMap()
+    async with ViewApp(view).run_test(size=(140, 40)) as pilot:
+        view.reset(world)
+        await pilot.pause()
+        assert view.open_connections("pc.crepes.fr") >= 1  # the attempt, still waiting
+        assert view.open_connections("mail.cs.tcd.ie") == 0
+
+
 def test_spanning_trees_start_at_the_busiest_router_and_keep_loop_links():
     world = classroom(0)
     hosts = list(world.network.hosts)

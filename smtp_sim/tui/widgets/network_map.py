@@ -233,7 +233,11 @@ class NetworkMap(TextPane):
         return len(mta.queue) if mta is not None else 0
 
     def open_connections(self, host: str | None = None) -> int:
+        """Connections not closed, of ``host`` or of the whole network. A host that is down
+        has none: an attempt to reach it is its client's (the SYN waiting for an answer)."""
         if self.world is None:
+            return 0
+        if host is not None and not self.world.network.hosts[host].up:
             return 0
         return sum(
             1
