@@ -59,6 +59,7 @@ class LessonSession:
         self._evaluated_at = -1
         self._dirty = True
         self._watch: StepWatch | None = None  # the checks of the step last asked about
+        self._nudged: tuple[int, str] | None = None  # the /send told to wait for its fault
         # With run=False a slash command asks for time to pass: the app plays the clock to here.
         self.play_until: float | None = None
         for event in lesson.timeline:
@@ -238,6 +239,14 @@ class LessonSession:
             hint = self.hint()
             return hint or "No hint for this step."
         if word == "send":
+            missing = self._fault_before_send()
+            if missing is not None and self._nudged != (self.index, rest):
+                self._nudged = (self.index, rest)
+                return (
+                    f"Not sent yet: this step has you type {missing} first, so that the "
+                    "message meets the fault. Type it, then /send again (or type this /send "
+                    "once more to send it as things are)."
+                )
             return self._send(rest, run)
         if word == "fault":
             kind, _, params = rest.partition(" ")
@@ -250,6 +259,22 @@ class LessonSession:
         return "the console's own commands:\n" + "\n".join(
             f"  {usage:28} {what}" for usage, what in SLASH_COMMANDS
         )
+
+    def _fault_before_send(self) -> str | None:
+        """The ``/fault`` line the step's solution types before its first ``/send`` and the
+        student has not typed yet (the palette's faults are recorded as the same line)."""
+        step = self.current
+        if step is None:
+            return None
+        lines = [" ".join(line.split()) for line in step.solution]
+        sends = [i for i, line in enumerate(lines) if line.lower().startswith("/send ")]
+        if not sends:
+            return None
+        typed = {" ".join(line.split()).lower() for _, line in self.inputs}
+        for line in lines[: sends[0]]:
+            if line.lower().startswith("/fault ") and line.lower() not in typed:
+                return line
+        return None
 
     def _send(self, rest: str, run: bool = True) -> str:
         """``/send FROM TO [SUBJECT]``, already checked by console_refusal."""

@@ -158,3 +158,24 @@ def test_a_misspelt_console_command_gets_did_you_mean():
     assert said.startswith("unknown command /sned; did you mean /send? /help lists")
     said = session.enter("/fault greylst host=mail.cs.tcd.ie")
     assert "did you mean 'greylist'? " in said and "?;" not in said
+
+
+def test_a_send_before_the_fault_it_should_meet_is_held_once_with_a_nudge():
+    """Issue 15: lesson 8's server-down step, /send typed before /fault host-down."""
+    session = LessonSession(load_lesson("reliable-delivery"))
+    session.go_to(2)  # server-down
+    records = len(session.world.trace)
+    said = session.enter("/send alice@crepes.fr bob@cs.tcd.ie Are you there?")
+    assert said.startswith("Not sent yet") and "/fault host-down host=mail.cs.tcd.ie" in said
+    assert len(session.world.trace) == records  # nothing happened in the network
+    # the same /send again: sent as things are (nothing typed is refused twice)
+    said = session.enter("/send alice@crepes.fr bob@cs.tcd.ie Are you there?")
+    assert "pressed Send" in said and len(session.world.trace) > records
+
+
+def test_a_send_after_its_fault_gets_no_nudge():
+    session = LessonSession(load_lesson("reliable-delivery"))
+    session.go_to(2)
+    session.enter("/fault   host-down host=mail.cs.tcd.ie")  # spaces do not matter
+    said = session.enter("/send alice@crepes.fr bob@cs.tcd.ie Are you there?")
+    assert "pressed Send" in said
