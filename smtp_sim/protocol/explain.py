@@ -489,4 +489,8 @@ def _enhanced_summary(enhanced: str) -> str:
         return f"{enhanced}: {what}; subject {subject} is not defined by RFC 3463."
     if info is None:
         return f"{enhanced}: {what}, {_subject_title(subject)} (detail not in RFC 3463)."
-    return f"{enhanced} {info.title}: {what}, {_subject_title(subject)} ({info.rfc})."
+    rfc = info.rfc.split(" (", 1)[0]  # (a note in brackets is the long explanation's)
+    if detail == 0:  # "Other ...": the title only repeats the subject
+        about = "" if subject == 0 else f", {_subject_title(subject)}"
+        return f"{enhanced}: {what}{about}, no more detail ({rfc})."
+    return f"{enhanced} {info.title}: {what}, {_subject_title(subject)} ({rfc})."

@@ -477,3 +477,19 @@ def test_telnet_typed_while_connected_says_to_quit_first():
 def test_a_dot_line_outside_data_says_the_message_already_ended():
     advice = explain_reply(500, "5.5.2", command=" .").splitlines()[1]
     assert "an earlier line holding only '.' ended it" in advice
+
+
+def test_the_enhanced_code_line_of_a_reply_says_each_thing_once_and_whole():
+    """Issue 15: '2.0.0 Other undefined Status: Success, Other or Undefined Status (RFC 3463'
+    said the same twice and was cut inside its nested brackets."""
+    from smtp_sim.protocol.explain import explain_reply
+
+    line = explain_reply(250, "2.0.0", command="DATA", text="Ok: queued as 4F3A").splitlines()[-1]
+    assert line == "2.0.0: Success, no more detail (RFC 3463 section 3.1)."
+    line = explain_reply(250, "2.1.0", command="MAIL FROM:<a@b>", text="Ok").splitlines()[-1]
+    assert line == "2.1.0: Success, Addressing Status, no more detail (RFC 3463 section 3.2)."
+    line = explain_reply(
+        550, "5.1.1", text="<rob@cs.tcd.ie>: Recipient address rejected"
+    ).splitlines()[-1]
+    assert line.startswith("5.1.1 Bad destination mailbox address: Permanent Failure")
+    assert line.count("(") == line.count(")") == 1
