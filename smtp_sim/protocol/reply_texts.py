@@ -114,3 +114,15 @@ FAULT_PRESETS = (
     FaultPreset(451, Stage.END_OF_DATA, "Local error in processing"),
     FaultPreset(554, Stage.END_OF_DATA, "Transaction failed"),
 )
+
+
+#: DMARC's rejection at the final dot, as OpenDMARC (the milter Postfix sites run) words it:
+#: opendmarc/opendmarc.c, mlfi_eom, case DMARC_POLICY_REJECT: ``"rejected by DMARC policy for
+#: %s"`` with DMARC_REJECT_SMTP "550" and DMARC_REJECT_ESC "5.7.1"; Postfix sends it as given.
+DMARC_REJECTION = ReplySpec(550, "5.7.1", "rejected by DMARC policy for {domain}")
+
+
+def dmarc_rejection(domain: str) -> ReplySpec:
+    """The reply rejecting a message that fails the ``p=reject`` policy of ``domain``."""
+    spec = DMARC_REJECTION
+    return ReplySpec(spec.code, spec.enhanced, spec.text.format(domain=domain))

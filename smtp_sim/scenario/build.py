@@ -7,9 +7,10 @@ from ..protocol.personalities import configured, get_personality, with_privacy_o
 from ..protocol.replies import ReplyKind
 from ..world.agent import Attachment, UserAgent
 from ..world.faults import schedule_fault
+from ..world.mail_auth import DkimKey, MailAuthConfig, derived_key
 from ..world.world import World
 from .cross_checks import FaultEntry, check_faults, check_scenario, fault_entries
-from .model import HostSpec, MessageSpec, Scenario
+from .model import HostSpec, MessageSpec, MtaSpec, Scenario
 from .problems import Issue, ScenarioError, to_problems
 
 
@@ -73,13 +74,40 @@ def build_network(scenario: Scenario, *, seed: int | None = None) -> World:
         world.zone.add_a(record.name, record.ip)
     for mx in scenario.dns.mx:
         world.zone.add_mx(mx.domain, mx.priority, mx.host)
+    for txt in scenario.dns.txt:
+        world.zone.add_txt(txt.name, txt.text)
+    keys = _dkim_keys(world, scenario)
     for host in scenario.hosts:
         if host.mta is not None:
-            _add_mta(world, scenario, host)
+            _add_mta(world, scenario, host, keys)
     return world
 
 
-def _add_mta(world: World, scenario: Scenario, host: HostSpec) -> None:
+def _dkim_keys(world: World, scenario: Scenario) -> dict[str, DkimKey]:
+    """Each signing domain's key: given, or derived from the world's seed for the domains
+    of a signing MTA; public keys published where no TXT record is given."""
+    keys: dict[str, DkimKey] = {}
+    publish: set[str] = set()
+    for spec in scenario.dkim:
+        key = derived_key(world.seed, spec.domain, spec.selector)
+        if spec.private_key is not None:
+            key = DkimKey(spec.domain, spec.selector, spec.private_key)
+        keys[spec.domain] = key
+        if spec.publish:
+            publish.add(spec.domain)
+    for host in scenario.hosts:
+        if host.mta is not None and host.mta.dkim_sign:
+            for domain in host.mta.domains:
+                if domain not in keys:
+                    keys[domain] = derived_key(world.seed, domain)
+                    publish.add(domain)
+    for domain, key in keys.items():
+        if domain in publish and key.record_name not in world.zone.txt:
+            world.zone.add_txt(key.record_name, key.public_record())
+    return keys
+
+
+def _add_mta(world: World, scenario: Scenario, host: HostSpec, keys: dict[str, DkimKey]) -> None:
     mta = host.mta
     assert mta is not None
     domains = set(mta.domains)
@@ -127,9 +155,22 @@ def _add_mta(world: World, scenario: Scenario, host: HostSpec) -> None:
         ),
         myorigin=mta.myorigin,
         recipient_delimiter=mta.recipient_delimiter,
+        auth=_auth_config(mta, keys),
     )
     added.passwords.update(
         {u.address.lower(): u.password for u in scenario.users if u.domain in domains}
+    )
+
+
+def _auth_config(mta: MtaSpec, keys: dict[str, DkimKey]) -> MailAuthConfig | None:
+    """The MTA's mail-authentication switches (None when it uses none: the classic)."""
+    if not (mta.dkim_sign or mta.auth_checks):
+        return None
+    return MailAuthConfig(
+        sign=mta.dkim_sign,
+        check=mta.auth_checks,
+        reject_failures=mta.dmarc_reject_failures,
+        keys={d: k for d, k in keys.items() if d in mta.domains} if mta.dkim_sign else {},
     )
 
 

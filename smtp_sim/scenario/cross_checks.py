@@ -136,6 +136,26 @@ class _Checker:
         targets = set(a_names) | self.mta_aliases
         for i, mx in enumerate(dns.mx):
             self.need_host(("dns", "mx", i, "host"), mx.host, also=targets)
+        self.dkim()
+
+    def dkim(self) -> None:
+        """A ``[[dkim]]`` key belongs to a domain an MTA serves, once per domain."""
+        served = {d for h in self.s.hosts if h.mta for d in h.mta.domains}
+        seen: set[str] = set()
+        for i, spec in enumerate(self.s.dkim):
+            if spec.domain not in served:
+                self.add(
+                    ("dkim", i, "domain"),
+                    f"no mail server serves {spec.domain}, so nothing signs for it",
+                    "a domain in some [hosts.mta] domains",
+                )
+            elif spec.domain in seen:
+                self.add(
+                    ("dkim", i, "domain"),
+                    f"a second [[dkim]] key for {spec.domain}",
+                    "one signing key per domain",
+                )
+            seen.add(spec.domain)
 
     def users(self) -> None:
         seen: dict[str, int] = {}

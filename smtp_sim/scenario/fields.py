@@ -43,6 +43,38 @@ def _host_name(value: str) -> str:
     return name
 
 
+# A DNS name that is no host's: TXT records live at _dmarc.DOMAIN and SEL._domainkey.DOMAIN
+_DNS_LABEL = r"_?[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?"
+_DNS_NAME_RE = re.compile(rf"^{_DNS_LABEL}(?:\.{_DNS_LABEL})*$")
+
+
+def _dns_name(value: str) -> str:
+    name = value.lower().rstrip(".")
+    if not _DNS_NAME_RE.match(name):
+        raise invalid_value(
+            f"{value!r} is not a DNS name",
+            "labels of letters, digits, '-' (and '_'), like _dmarc.crepes.fr",
+        )
+    return name
+
+
+def _dns_label(value: str) -> str:
+    if not re.match(rf"^{_LABEL}$", value.lower()):
+        raise invalid_value(f"{value!r} is not a DNS label", "letters, digits and '-', like mail")
+    return value.lower()
+
+
+def _dkim_private_key(value: str) -> str:
+    from ..world.mail_auth import valid_private_key
+
+    if not valid_private_key(value):
+        raise invalid_value(
+            "not an Ed25519 private key",
+            "the base64 of a 32-byte Ed25519 seed, as `dknewkey --ktype ed25519` writes it",
+        )
+    return "".join(value.split())
+
+
 def _ipv4(value: str) -> str:
     try:
         return str(ipaddress.IPv4Address(value))
@@ -102,6 +134,9 @@ def _listify(value: Any) -> Any:
 Duration = Annotated[float, BeforeValidator(_duration)]
 HostName = Annotated[str, AfterValidator(_host_name)]
 IPv4 = Annotated[str, AfterValidator(_ipv4)]
+DnsName = Annotated[str, AfterValidator(_dns_name)]
+DnsLabel = Annotated[str, AfterValidator(_dns_label)]
+DkimPrivateKey = Annotated[str, AfterValidator(_dkim_private_key)]
 MailAddress = Annotated[str, AfterValidator(_mail_address)]
 AddressOrLocal = Annotated[str, AfterValidator(_address_or_local)]
 AddressList = Annotated[list[MailAddress], BeforeValidator(_listify)]

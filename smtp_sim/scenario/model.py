@@ -27,6 +27,9 @@ from .fields import (
     AddressOrLocal,
     AwareDatetime,
     ContentType,
+    DkimPrivateKey,
+    DnsLabel,
+    DnsName,
     Duration,
     HostName,
     IPv4,
@@ -73,6 +76,13 @@ class MtaSpec(SpecModel):
     smtpd_soft_error_limit: Annotated[int, Field(ge=1)] | None = None
     # sendmail's PrivacyOptions beyond Debian's default .mc (sendmail personalities only)
     privacy_options: Literal["goaway"] | None = None
+    # Mail authentication (world/mail_auth.py): sign what its users send with the key of the
+    # From: domain ([[dkim]], or one derived from the seed, published in DNS); check SPF, DKIM
+    # and DMARC on mail arriving on port 25 and write Authentication-Results:; answer a
+    # DMARC p=reject with 550 (OpenDMARC's RejectFailures; false: deliver, header only).
+    dkim_sign: bool = False
+    auth_checks: bool = False
+    dmarc_reject_failures: bool = True
 
 
 class HostSpec(SpecModel):
@@ -110,12 +120,33 @@ class ARecordSpec(SpecModel):
     ip: IPv4
 
 
+class TxtSpec(SpecModel):
+    """``[[dns.txt]]``: a TXT record: an SPF policy (``v=spf1 ...`` at the domain), a DMARC
+    policy (``v=DMARC1; p=...`` at ``_dmarc.DOMAIN``), a DKIM key."""
+
+    name: DnsName
+    text: Annotated[str, Field(min_length=1)]
+
+
 class DnsSpec(SpecModel):
     """``[dns]``: where MTAs send their queries, and the records beyond the hosts' own."""
 
     server: HostName | None = None  # None: answers come instantly, without a DNS host
     mx: list[MxSpec] = Field(default_factory=list)
     a: list[ARecordSpec] = Field(default_factory=list)
+    txt: list[TxtSpec] = Field(default_factory=list)
+
+
+class DkimSpec(SpecModel):
+    """``[[dkim]]``: a domain's DKIM signing key (Ed25519, RFC 8463) and selector. Without
+    ``private_key`` the key is derived from the scenario's seed. Its public key is published
+    at ``SELECTOR._domainkey.DOMAIN`` unless ``publish = false`` (or a ``[[dns.txt]]`` is
+    there already)."""
+
+    domain: HostName
+    selector: DnsLabel = "mail"
+    private_key: DkimPrivateKey | None = None
+    publish: bool = True
 
 
 class UserSpec(SpecModel):
@@ -244,6 +275,7 @@ class Scenario(SpecModel):
     aliases: list[AliasSpec] = Field(default_factory=list)
     messages: list[MessageSpec] = Field(default_factory=list)
     faults: list[FaultSpec] = Field(default_factory=list)
+    dkim: list[DkimSpec] = Field(default_factory=list)
 
     def host(self, name: str) -> HostSpec | None:
         return next((h for h in self.hosts if h.name == name), None)

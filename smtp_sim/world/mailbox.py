@@ -104,6 +104,9 @@ class Mailbox:
     messages: list[StoredMessage] = field(default_factory=list)
     _next_uid: int = 1
     store: MailStore | None = field(default=None, compare=False, repr=False)
+    # The Junk folder: what DMARC quarantined (world/mail_auth.py). POP3 serves the inbox
+    # only, as Dovecot's POP3 does.
+    junk: list[StoredMessage] = field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -121,6 +124,15 @@ class Mailbox:
             stored = self._on_disk(stored)
         self._next_uid += 1
         self.messages.append(stored)
+        return stored
+
+    def deliver_junk(
+        self, data: bytes, sender: str, time: float, message: str | None = None
+    ) -> StoredMessage:
+        """Store a message in the Junk folder (kept in memory only, never in the store)."""
+        stored = StoredMessage(self._next_uid, data, sender, self.address, time, message)
+        self._next_uid += 1
+        self.junk.append(stored)
         return stored
 
     def _on_disk(self, stored: StoredMessage) -> StoredMessage:

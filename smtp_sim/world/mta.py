@@ -4,6 +4,11 @@ An MTA listens on ports 25 and 587 with a :class:`ServerConnection` of its perso
 connection. Accepted mail gets a ``Received:`` header, then each recipient is either local
 (aliases and lists expanded, stored in a mailbox) or remote (queued per domain, routed by MX
 lookup, tried in order of preference, retried on temporary failure, bounced on permanent).
+
+With a :class:`MailAuthConfig` (world/mail_auth.py) it signs what its users send (DKIM) and
+checks what arrives from outside on port 25 (SPF, DKIM, DMARC) before answering the final dot:
+a DMARC ``p=reject`` is answered 550, ``p=quarantine`` goes to the Junk folder, and the message
+gets an ``Authentication-Results:`` field.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from ..protocol.events import Envelope, MessageReceived
 from ..protocol.personalities import Personality
 from ..protocol.policy import MailPolicy, Stage, Verdict, postfix_queue_id, sendmail_queue_id
 from ..protocol.replies import ReplyKind
+from ..protocol.reply_texts import dmarc_rejection
+from .mail_auth import AuthResult, Disposition, MailAuthConfig, from_domain
 from .mailbox import Mailbox, MailStore
 from .network import SMTP_PORT, SUBMISSION_PORT, Host, TcpConnection
 from .queue import MailQueue
@@ -105,7 +112,21 @@ class MTAPolicy(MailPolicy):
         return verdict
 
     def accept_message(self, envelope: Envelope, content: bytes) -> Verdict:
-        return Verdict(ReplyKind.QUEUED, {"queue_id": self.mta.next_queue_id()})
+        mta = self.mta
+        auth = mta.auth
+        if (
+            auth is not None
+            and auth.check
+            and self.port == SMTP_PORT
+            and self.client_host not in self.relay_clients
+        ):
+            result = mta.check_auth(self.client_ip, envelope, content)
+            if result.disposition is Disposition.REJECT:
+                return Verdict(ReplyKind.LOCAL_ERROR, spec=dmarc_rejection(result.from_domain))
+            queue_id = mta.next_queue_id()
+            mta.auth_results[queue_id] = result
+            return Verdict(ReplyKind.QUEUED, {"queue_id": queue_id})
+        return Verdict(ReplyKind.QUEUED, {"queue_id": mta.next_queue_id()})
 
     def domain_exists(self, domain: str) -> bool:
         name = domain.lower().rstrip(".")
@@ -157,6 +178,7 @@ class MTA(Relaying):
         relay_refusal: ReplyKind = ReplyKind.RELAY_DENIED,
         myorigin: str | None = None,
         recipient_delimiter: str = "",
+        auth: MailAuthConfig | None = None,
     ) -> None:
         self.clock = clock
         self.recorder = recorder
@@ -179,6 +201,10 @@ class MTA(Relaying):
         self.relay_refusal = relay_refusal
         self.myorigin = myorigin
         self.recipient_delimiter = recipient_delimiter
+        # SPF, DKIM and DMARC (None: none of it, the classic); results of the checks made at
+        # the final dot, by queue id, until the message is received
+        self.auth = auth
+        self.auth_results: dict[str, AuthResult] = {}
         self.retry = retry
         self.lifetime = lifetime
         self.queue = MailQueue()
@@ -235,20 +261,71 @@ class MTA(Relaying):
         client = self.network.hosts[conn.client]
         sender = str(envelope.sender or "")
         rcpts = [str(r) for r in envelope.recipients]
-        stamped = self._received(envelope, client, queue_id, rcpts) + event.content
+        received = self._received(envelope, client, queue_id, rcpts)
+        checked = self.auth_results.pop(queue_id, None)
+        stamped = received + self._signature(conn, event.content, message) + event.content
+        if checked is not None:  # (the checking milter's field goes on top, OpenDMARC's way)
+            stamped = checked.header.encode() + b"\r\n" + stamped
+        junk = checked is not None and checked.disposition is Disposition.JUNK
         remote: dict[str, list[str]] = {}
         # (each final address once: a member of two lists both named gets one copy)
         finals = dict.fromkeys(final for rcpt in rcpts for final in self.expand(rcpt, message))
         for final in finals:
             domain = final.rpartition("@")[2].lower()
             if self.is_local_domain(domain):
-                self.store(sender, final, stamped, message)
+                self.store(sender, final, stamped, message, junk=junk)
             else:
                 remote.setdefault(domain, []).append(final)
         for i, (domain, group) in enumerate(remote.items()):
             self.enqueue(
                 sender, group, domain, stamped, message, queue_id=queue_id if i == 0 else None
             )
+
+    def check_auth(self, client_ip: str, envelope: Envelope, content: bytes) -> AuthResult:
+        """SPF, DKIM and DMARC for a message at its final dot, with a trace record of what
+        they found and what follows."""
+        from .mail_auth import check_message
+
+        assert self.auth is not None
+        result = check_message(
+            self.resolver,
+            checker=self.host.name,
+            authserv_id=self.hostname,
+            client_ip=client_ip,
+            helo=envelope.helo_name or "",
+            mail_from=str(envelope.sender or ""),
+            content=content,
+            now=self.stamps.unix_time(),
+            reject_failures=self.auth.reject_failures,
+        )
+        self.recorder.log(
+            Layer.INFO, Kind.NOTE, self.host.name, None, result.summary(), info=result.info()
+        )
+        return result
+
+    def _signature(self, conn: TcpConnection, content: bytes, message: str | None) -> bytes:
+        """A DKIM-Signature field when this MTA signs what its users send (b"" otherwise)."""
+        auth = self.auth
+        if auth is None or not auth.sign:
+            return b""
+        if conn.port != SUBMISSION_PORT and conn.client not in self.relay_clients:
+            return b""
+        key = auth.keys.get(from_domain(content))
+        if key is None:
+            return b""
+        from .mail_auth import sign_message
+
+        signature = sign_message(key, content, self.stamps.unix_time())
+        self.recorder.log(
+            Layer.INFO,
+            Kind.NOTE,
+            self.host.name,
+            None,
+            f"DKIM-signed for {key.domain} (selector {key.selector}, key at {key.record_name})",
+            message=message,
+            info=(("dkim_domain", key.domain), ("selector", key.selector)),
+        )
+        return signature
 
     def _received(self, envelope: Envelope, client: Host, queue_id: str, rcpts: list[str]) -> bytes:
         helo = envelope.helo_name or client.name
@@ -318,20 +395,32 @@ class MTA(Relaying):
             else:
                 self.enqueue(sender, [final], domain, content, message)
 
-    def store(self, sender: str, rcpt: str, content: bytes, message: str | None) -> None:
+    def store(
+        self, sender: str, rcpt: str, content: bytes, message: str | None, *, junk: bool = False
+    ) -> None:
         box = self.mailbox_for(rcpt)
         if box is None:
             box = self.mailboxes.setdefault(
                 rcpt.lower(), Mailbox(rcpt.lower(), "", store=self.mail_store)
             )
         data = f"Return-Path: <{sender}>\r\nDelivered-To: {rcpt}\r\n".encode() + content
-        stored = box.deliver(data, sender, self.clock.now, message)
+        if junk:
+            stored = box.deliver_junk(data, sender, self.clock.now, message)
+            where = f"the Junk folder of {box.address}"
+        else:
+            stored = box.deliver(data, sender, self.clock.now, message)
+            where = f"the mailbox of {box.address}"
+        info: tuple[tuple[str, object], ...] = (
+            ("mailbox", box.address),
+            ("uid", stored.uid),
+            ("bytes", len(data)),
+        )
         self.recorder.log(
             Layer.MAILBOX,
             Kind.STORED,
             self.host.name,
             None,
-            f"stored in the mailbox of {box.address} (message {stored.uid})",
+            f"stored in {where} (message {stored.uid})",
             message=message,
-            info=(("mailbox", box.address), ("uid", stored.uid), ("bytes", len(data))),
+            info=(*info, ("folder", "Junk")) if junk else info,
         )

@@ -207,6 +207,8 @@ class _Packets:
 
     def dns(self, r: TraceRecord) -> None:
         dns = self.dpkt.dns
+        if r.get("rrtype") not in (None, "MX"):
+            return  # (the mail-authentication checks' TXT and A lookups are not written yet)
         name = r.get("name") or ""
         query = r.kind is Kind.QUERY
         client = r.src if query else (r.dst or "")

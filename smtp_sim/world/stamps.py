@@ -47,6 +47,12 @@ class Stamps:
         self._date_start = start
         return self._date_text
 
+    def unix_time(self, t: float | None = None) -> int:
+        """Seconds since the epoch on the world's calendar: now, or the clock time ``t`` (a
+        DKIM signature's ``t=``)."""
+        now = self.clock.now if t is None else t
+        return int((self.start + timedelta(seconds=now)).timestamp())
+
     def new_message_id(self) -> str:
         """The next message's trace id: m1, m2..."""
         return f"m{next(self._message_ids)}"
