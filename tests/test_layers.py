@@ -25,6 +25,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "smtp_sim"
 UI = frozenset({"textual", "rich", "textual_serve", "aiohttp"})
 #: The file format's validator and reader.
 FILES = frozenset({"pydantic", "pydantic_core", "tomllib"})
+#: SPF, DKIM and DMARC's libraries: world/mail_auth.py alone imports them (inside functions).
+MAIL_AUTH = frozenset({"dkim", "spf", "authheaders", "authres", "nacl", "dns"})
 #: Third-party packages: a module marked ``stdlib_only`` imports none of them (nor any other
 #: package outside the standard library).
 STDLIB = frozenset(sys.stdlib_module_names)
@@ -51,8 +53,13 @@ LAYERS: dict[str, Layer] = {
     "smtp_sim.__main__": _layer("cli", stdlib_only=True),
     "smtp_sim.textio": _layer("", stdlib_only=True),
     "smtp_sim.protocol": _layer("protocol", FILES | {"asyncio"}, stdlib_only=True),
-    "smtp_sim.world": _layer("protocol world textio", UI | FILES | {"asyncio", "platformdirs"}),
-    "smtp_sim.scenario": _layer("protocol world scenario textio", UI | {"asyncio"}),
+    "smtp_sim.world": _layer(
+        "protocol world textio", UI | FILES | MAIL_AUTH | {"asyncio", "platformdirs"}
+    ),
+    "smtp_sim.world.mail_auth": _layer(
+        "protocol world textio", UI | FILES | {"asyncio", "platformdirs"}
+    ),
+    "smtp_sim.scenario": _layer("protocol world scenario textio", UI | MAIL_AUTH | {"asyncio"}),
     "smtp_sim.course": _layer("protocol world scenario course textio", UI | {"asyncio"}),
     "smtp_sim.bridge": _layer("protocol world scenario bridge textio", UI | FILES),
     "smtp_sim.tui": _layer(
