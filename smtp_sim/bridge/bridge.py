@@ -51,6 +51,9 @@ BUSY_TIMEOUT = 10.0
 #: address that failed within the last 29 s (its AUTH_PENALTY_TIMEOUT, auth-penalty.h) waits
 #: longer (6 s was seen).
 AUTH_FAILURE_DELAYS = (2.0, 6.0)
+# Bytes of records' data the trace keeps (the newest): a lab's serve runs for hours, and every
+# message leaves an excerpt in the trace; past this the oldest excerpts go (Trace.limit_data).
+TRACE_DATA_BUDGET = 32 * 2**20
 AUTH_PENALTY_WINDOW = 29.0
 CLOSE_GRACE = 5.0  # wall seconds stop() waits for sockets to flush before cutting them
 
@@ -156,6 +159,7 @@ class Bridge:
         max_per_address: int = DEFAULT_MAX_PER_ADDRESS,
         busy_timeout: float = BUSY_TIMEOUT,
         auth_failure_delays: tuple[float, float] = AUTH_FAILURE_DELAYS,
+        trace_data_budget: int | None = TRACE_DATA_BUDGET,
         on_record: Callable[[TraceRecord], None] | None = None,
         on_error: Callable[[str], None] | None = None,
     ) -> None:
@@ -170,7 +174,9 @@ class Bridge:
         limit) a connection that has sent nothing yet is timed out after ``busy_timeout``
         seconds, as Postfix does under stress. A failed POP3 password is answered after
         ``auth_failure_delays[0]`` seconds, or ``[1]`` when the address failed shortly
-        before (real time: this is the socket layer; the engine reads no clock)."""
+        before (real time: this is the socket layer; the engine reads no clock).
+        ``trace_data_budget``: bytes of records' data the world's trace keeps, the newest
+        (None: all), so memory does not grow with the mail received."""
         if max_connections < 1:
             raise ValueError("max_connections must be at least 1")
         if max_per_address < 1:
@@ -178,6 +184,8 @@ class Bridge:
         if idle_timeout is not None and idle_timeout <= 0:
             raise ValueError("the idle timeout (--timeout) must be more than 0 seconds")
         self.world = world
+        if trace_data_budget is not None:
+            world.trace.limit_data(trace_data_budget)
         specs = [parse_listen(s) if isinstance(s, str) else s for s in listen]
         given = [(spec.host, spec.port) for spec in specs if spec.port]
         for host, port in given:

@@ -171,6 +171,11 @@ class Trace:
     It also keeps the last ``KEEP`` records it built alive itself, so that readers going over
     the same records again and again (a lesson's checks after every step, the views) do not
     have them built again each time.
+
+    A trace that runs for hours (``smtp-sim serve`` in a lab) may be given a budget for the
+    bytes its records carry (:meth:`limit_data`): past it, the oldest chunks' bytes are
+    dropped (their records keep everything else, ``data`` becomes ``b""`` and ``info`` says
+    ``data_dropped``), so memory follows the budget, not the mail received.
     """
 
     CHUNK = 1024  # rows per chunk
@@ -193,6 +198,36 @@ class Trace:
         self._kept: deque[TraceRecord] = deque(maxlen=self.KEEP)
         self._listeners: list[Callable[[TraceRecord], None]] = []
         self.records = TraceRecords(self)  # every record, oldest first, as a read-only sequence
+        self._data_budget: int | None = None
+        self._data_bytes = 0  # bytes held by the sealed chunks' data columns
+        self._dropped_chunks = 0  # the oldest chunks whose data went (limit_data)
+
+    def limit_data(self, budget: int) -> None:
+        """Keep at most about ``budget`` bytes of records' data (the newest chunk's rows and
+        one chunk over it aside): older records lose their bytes, oldest first."""
+        self._data_budget = budget
+        self._drop_data()
+
+    @property
+    def data_dropped_before(self) -> int:
+        """The seq before which records' data was dropped (0: none was)."""
+        return self._dropped_chunks * self.CHUNK
+
+    def _drop_data(self) -> None:
+        budget = self._data_budget
+        while budget is not None and self._data_bytes > budget:
+            if self._dropped_chunks >= len(self._chunks):
+                return
+            columns = list(self._chunks[self._dropped_chunks])
+            datas, infos = columns[6], columns[9]
+            self._data_bytes -= sum(len(d) for d in datas)
+            columns[6] = (b"",) * len(datas)
+            columns[9] = tuple(
+                (*info, ("data_dropped", len(data))) if data else info
+                for data, info in zip(datas, infos, strict=True)
+            )
+            self._chunks[self._dropped_chunks] = tuple(columns)
+            self._dropped_chunks += 1
 
     def __len__(self) -> int:
         return self._count
@@ -290,6 +325,9 @@ class Trace:
         columns[1], columns[2] = bytes(columns[1]), bytes(columns[2])  # (read back as ints)
         self._chunks.append(tuple(columns))
         self._rows.clear()
+        if self._data_budget is not None:
+            self._data_bytes += sum(len(d) for d in columns[6])
+            self._drop_data()
 
     def _record(self, seq: int) -> TraceRecord:
         """The record at ``seq`` (0 <= seq < len), the same object while anyone holds it."""

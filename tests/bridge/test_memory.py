@@ -62,3 +62,23 @@ async def test_a_big_message_is_kept_on_disk_not_in_memory_nor_in_the_trace(serv
 )
 def test_wire_size_is_the_length_of_the_wire_form(data):
     assert wire_size(data) == len(wire_form(data))
+
+
+async def test_the_trace_keeps_its_data_budget_however_much_mail_comes(serve):
+    """Issue 17: what still grew with the mail was the trace's excerpts; past its budget
+    the oldest records lose their bytes, never the records themselves."""
+    bridge = await serve(trace_data_budget=50_000)
+    body = b"".join(b"line %04d of a message of some size\r\n" % n for n in range(200))
+
+    def send() -> None:
+        with smtplib.SMTP("127.0.0.1", smtp_port(bridge), timeout=10) as client:
+            for n in range(120):  # (records fill more than one chunk of the trace)
+                client.sendmail("alice@crepes.fr", [BOB], b"Subject: %d\r\n\r\n" % n + body)
+
+    await in_thread(send)
+    trace = bridge.world.trace
+    held = sum(len(r.data) for r in trace)
+    assert trace.data_dropped_before > 0
+    assert held <= 50_000 + trace.CHUNK * max(REPLY_RECORD_LIMIT, MESSAGE_EXCERPT)
+    assert len(bridge.world.mailbox(BOB).messages) == 120  # nothing lost but old excerpts
+    assert trace[0].summary and trace[0].data == b""

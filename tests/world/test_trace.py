@@ -132,3 +132,28 @@ def test_call_later_runs_in_schedule_order_and_cancelled_events_do_not_run() -> 
     assert ran == ["first", "urgent", "a", "b"] and clock.steps == 4 and clock.pending == 0
     with pytest.raises(ValueError):
         clock.call_later(-1.0, ran.append, "past")
+
+
+def test_a_data_budget_drops_the_oldest_bytes_and_keeps_everything_else() -> None:
+    trace = Trace()
+    trace.CHUNK = 4
+    trace.limit_data(3 * 4 * 100)  # about three chunks of 100-byte records
+    for i in range(40):
+        trace.append(
+            float(i), Layer.SMTP, Kind.CONTENT, "a", "b", f"s{i}", bytes([65 + i % 26]) * 100
+        )
+    held = sum(len(r.data) for r in trace)
+    assert held <= 3 * 4 * 100 + 4 * 100  # the budget, with the chunk being filled
+    assert trace.data_dropped_before > 0
+    old, new = trace[0], trace[39]
+    assert old.data == b"" and old.get("data_dropped") == 100 and old.summary == "s0"
+    assert new.data == bytes([65 + 39 % 26]) * 100 and new.get("data_dropped") is None
+    assert [r.summary for r in trace] == [f"s{i}" for i in range(40)]  # no record lost
+
+
+def test_without_a_budget_nothing_is_dropped() -> None:
+    trace = Trace()
+    trace.CHUNK = 4
+    for i in range(40):
+        trace.append(float(i), Layer.SMTP, Kind.CONTENT, "a", "b", f"s{i}", b"x" * 100)
+    assert all(r.data == b"x" * 100 for r in trace) and trace.data_dropped_before == 0
