@@ -190,4 +190,5 @@ def _send(agent: UserAgent, message: MessageSpec) -> None:
         attachments=attachments,
         cc=list(message.cc) or None,
         transfer_encoding=message.encoding,
+        **({"header_from": message.header_from} if message.header_from else {}),
     )

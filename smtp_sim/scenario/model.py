@@ -221,6 +221,9 @@ class MessageSpec(SpecModel):
     body: str = ""
     encoding: Literal["quoted-printable", "base64", "7bit", "8bit"] | None = None
     attachments: list[AttachmentSpec] = Field(default_factory=list)
+    # The From: the mail program writes instead of the sender's own: a forged author (the
+    # envelope's MAIL FROM stays the sender's), what SPF alone does not see and DMARC does
+    header_from: MailAddress | None = None
 
 
 def _fault_schema(schema: dict[str, Any]) -> None:

@@ -139,9 +139,13 @@ class UserAgent:
         cc: list[str] | None = None,
         transfer_encoding: str | None = None,
         message: str | None = None,
+        header_from: str | None = None,
     ) -> bytes:
-        """The message as bytes with CRLF line endings (RFC 5322 + MIME)."""
+        """The message as bytes with CRLF line endings (RFC 5322 + MIME). ``header_from``:
+        the From: written instead of the user's own (a forged one: what DMARC is for)."""
         sender = formataddr((self.name, self.address)) if self.name else self.address
+        if header_from is not None:
+            sender = header_from
         date = self.stamps.date_text()
         domain = self.address.rpartition("@")[2] or self.host.name
         message_id = f"<{message or self.stamps.new_message_id()}.{self.host.name}@{domain}>"

@@ -331,3 +331,22 @@ def test_a_scenario_that_does_not_opt_in_has_no_txt_records_and_loads_no_library
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_built_in_network_shows_a_spoof_rejected_by_dmarc():
+    from smtp_sim.scenario.files import load_scenario
+
+    world = build_world(load_scenario("mail-auth-net"))
+    world.run()
+    box = world.mailbox("bob@cs.tcd.ie")
+    assert box is not None and [m.subject for m in box.messages] == ["Lunch on Friday"]
+    results = str(box.messages[0].parsed()["Authentication-Results"])
+    assert "spf=pass" in results and "dkim=pass" in results and "dmarc=pass" in results
+    reply = b"550 5.7.1 rejected by DMARC policy for crepes.fr\r\n"
+    assert [r.src for r in world.trace if r.kind is Kind.REPLY and r.data == reply] == [
+        "mail.cs.tcd.ie"
+    ]
+    spoof = _auth_notes(world)[-1]
+    assert (spoof.get("spf"), spoof.get("dkim"), spoof.get("dmarc")) == ("none", "none", "fail")
+    bounced = world.mailbox("mallory@example.com")
+    assert bounced is not None and len(bounced.messages) == 1  # the relay's bounce
