@@ -13,6 +13,7 @@ gets an ``Authentication-Results:`` field.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -74,6 +75,7 @@ class MTAPolicy(MailPolicy):
         self.client_host = client_host
         self.client_ip = client_ip
         self.port = port
+        self.connection: weakref.ref[TcpConnection] | None = None  # (set with mail auth)
 
     def fault(self, stage: Stage, argument: str, envelope: Envelope) -> Verdict | None:
         for fault in self.mta.faults:
@@ -120,7 +122,8 @@ class MTAPolicy(MailPolicy):
             and self.port == SMTP_PORT
             and self.client_host not in self.relay_clients
         ):
-            result = mta.check_auth(self.client_ip, envelope, content)
+            conn = self.connection() if self.connection is not None else None
+            result = mta.check_auth(self.client_ip, envelope, content, conn)
             if result.disposition is Disposition.REJECT:
                 return Verdict(ReplyKind.LOCAL_ERROR, spec=dmarc_rejection(result.from_domain))
             queue_id = mta.next_queue_id()
@@ -245,7 +248,11 @@ class MTA(Relaying):
         return self.mailboxes.get(address.lower()) or self.mailboxes.get(address)
 
     def _accept(self, conn: TcpConnection) -> SmtpServerSession:
-        return SmtpServerSession(self, conn)
+        session = SmtpServerSession(self, conn)
+        if self.auth is not None and isinstance(session.engine.policy, MTAPolicy):
+            # (weakly, as the session does: the checks' records name the connection's message)
+            session.engine.policy.connection = weakref.ref(conn)
+        return session
 
     def policy_for(self, client_host: str, client_ip: str, port: int) -> MTAPolicy:
         """The answers for one connection from ``client_host``."""
@@ -281,12 +288,19 @@ class MTA(Relaying):
                 sender, group, domain, stamped, message, queue_id=queue_id if i == 0 else None
             )
 
-    def check_auth(self, client_ip: str, envelope: Envelope, content: bytes) -> AuthResult:
+    def check_auth(
+        self,
+        client_ip: str,
+        envelope: Envelope,
+        content: bytes,
+        conn: TcpConnection | None = None,
+    ) -> AuthResult:
         """SPF, DKIM and DMARC for a message at its final dot, with a trace record of what
-        they found and what follows."""
+        they found and what follows (on ``conn``'s message, when it is known)."""
         from .mail_auth import check_message
 
         assert self.auth is not None
+        message = conn.message if conn is not None else None
         result = check_message(
             self.resolver,
             checker=self.host.name,
@@ -297,9 +311,17 @@ class MTA(Relaying):
             content=content,
             now=self.stamps.unix_time(),
             reject_failures=self.auth.reject_failures,
+            message=message,
         )
         self.recorder.log(
-            Layer.INFO, Kind.NOTE, self.host.name, None, result.summary(), info=result.info()
+            Layer.INFO,
+            Kind.NOTE,
+            self.host.name,
+            conn.client if conn is not None else None,
+            result.summary(),
+            conn=conn.id if conn is not None else None,
+            message=message,
+            info=result.info(),
         )
         return result
 

@@ -350,3 +350,20 @@ def test_the_built_in_network_shows_a_spoof_rejected_by_dmarc():
     assert (spoof.get("spf"), spoof.get("dkim"), spoof.get("dmarc")) == ("none", "none", "fail")
     bounced = world.mailbox("mallory@example.com")
     assert bounced is not None and len(bounced.messages) == 1  # the relay's bounce
+
+
+def test_signatures_are_judged_by_the_simulated_clock_not_the_wall_clock():
+    from datetime import UTC, datetime
+
+    import dkim
+
+    world = _zone_world("v=spf1 -all")
+    world.start = datetime(2099, 1, 1, tzinfo=UTC)  # far past any real clock running this
+    key = derived_key(world.seed, "paris.example")
+    world.zone.add_txt(key.record_name, key.public_record())
+    signed = sign_message(key, MESSAGE, world.stamps.unix_time()) + MESSAGE
+    assert f"t={int(world.start.timestamp())}".encode() in signed
+    assert _check(world, signed).dkim == "pass"
+    # the same signature read by dkimpy on the wall clock: its t= is in the future
+    with pytest.raises(dkim.ValidationError, match="in the future"):
+        dkim.DKIM(signed).verify(dnsfunc=lambda name, timeout=5: key.public_record().encode())
