@@ -80,7 +80,7 @@ class _Packets:
         self.frames: list[tuple[float, bytes]] = []
         self.conns: dict[int, _Conn] = {}
         self.ip_ids: dict[str, int] = {}
-        self.dns_ids: dict[tuple[str, str], list[int]] = {}
+        self.dns_ids: dict[tuple[str, str, str], list[int]] = {}
         self.dns_next = 0x1000
 
     # -- addresses --------------------------------------------------------------------------
@@ -207,12 +207,12 @@ class _Packets:
 
     def dns(self, r: TraceRecord) -> None:
         dns = self.dpkt.dns
-        if r.get("rrtype") not in (None, "MX"):
-            return  # (the mail-authentication checks' TXT and A lookups are not written yet)
+        rrtype = str(r.get("rrtype") or "MX")  # (TXT and A: the mail-authentication checks')
+        qtype = {"TXT": dns.DNS_TXT, "A": dns.DNS_A}.get(rrtype, dns.DNS_MX)
         name = r.get("name") or ""
         query = r.kind is Kind.QUERY
         client = r.src if query else (r.dst or "")
-        key = (client, name)
+        key = (client, name, rrtype)
         if query:
             ident = self.dns_next
             self.dns_next = (self.dns_next + 1) & 0xFFFF
@@ -223,7 +223,7 @@ class _Packets:
                 return  # no answer reached the asker
             ident = waiting.pop(0)
         message = dns.DNS(id=ident, op=dns.DNS_RD | (0 if query else dns.DNS_QR | dns.DNS_RA))
-        message.qd = [dns.DNS.Q(name=name, type=dns.DNS_MX, cls=dns.DNS_IN)]
+        message.qd = [dns.DNS.Q(name=name, type=qtype, cls=dns.DNS_IN)]
         if not query:
             failure = r.get("failure")
             message.rcode = {
@@ -231,7 +231,9 @@ class _Packets:
                 "SERVFAIL": dns.DNS_RCODE_SERVFAIL,
             }.get(failure, dns.DNS_RCODE_NOERR)
             answers, extra = [], []
-            for preference, host in r.get("answers") or ():
+            if rrtype != "MX":
+                answers = [self._answer(name, qtype, value) for value in r.get("answers") or ()]
+            for preference, host in self._mx_answers(r) if rrtype == "MX" else ():
                 answers.append(
                     dns.DNS.RR(
                         name=name,
@@ -259,6 +261,30 @@ class _Packets:
         udp = self.dpkt.udp.UDP(sport=sport, dport=dport, data=bytes(message))
         udp.ulen = len(udp)
         self._frame(r.time, self.ip_of(r.src), self.ip_of(r.dst), self.dpkt.ip.IP_PROTO_UDP, udp)
+
+    @staticmethod
+    def _mx_answers(r: TraceRecord) -> list[tuple[int, str]]:
+        """An MX answer's (preference, host) pairs (a check's lookup writes "PREF HOST")."""
+        pairs = []
+        for answer in r.get("answers") or ():
+            if isinstance(answer, str):
+                preference, _, host = answer.partition(" ")
+                pairs.append((int(preference), host))
+            else:
+                pairs.append((answer[0], answer[1]))
+        return pairs
+
+    def _answer(self, name: str, qtype: int, value: str) -> Any:
+        """A TXT record (its text in strings of at most 255 octets, RFC 1035 3.3.14) or an A
+        record."""
+        dns = self.dpkt.dns
+        if qtype == dns.DNS_A:
+            return dns.DNS.RR(
+                name=name, type=qtype, cls=dns.DNS_IN, ttl=3600, ip=socket.inet_aton(value)
+            )
+        data = value.encode()
+        chunks = [data[i : i + 255] for i in range(0, len(data), 255)] or [b""]
+        return dns.DNS.RR(name=name, type=qtype, cls=dns.DNS_IN, ttl=3600, text=chunks)
 
 
 def write_pcapng(world: World, out: BinaryIO) -> int:

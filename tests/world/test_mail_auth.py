@@ -367,3 +367,28 @@ def test_signatures_are_judged_by_the_simulated_clock_not_the_wall_clock():
     # the same signature read by dkimpy on the wall clock: its t= is in the future
     with pytest.raises(dkim.ValidationError, match="in the future"):
         dkim.DKIM(signed).verify(dnsfunc=lambda name, timeout=5: key.public_record().encode())
+
+
+def test_the_capture_has_the_checks_txt_lookups(tmp_path):
+    import dpkt
+
+    from smtp_sim.scenario.files import load_scenario
+    from smtp_sim.world.pcap import write_pcapng
+
+    world = build_world(load_scenario("mail-auth-net"))
+    world.run()
+    path = tmp_path / "auth.pcapng"
+    with path.open("wb") as out:
+        write_pcapng(world, out)
+    answers = {}
+    with path.open("rb") as capture:
+        for _, frame in dpkt.pcapng.Reader(capture):
+            udp = dpkt.ethernet.Ethernet(frame).data.data
+            if isinstance(udp, dpkt.udp.UDP) and udp.sport == 53:
+                message = dpkt.dns.DNS(udp.data)
+                for rr in message.an:
+                    if rr.type == dpkt.dns.DNS_TXT:
+                        answers[message.qd[0].name] = rr.text
+    assert answers["_dmarc.crepes.fr"] == ["v=DMARC1; p=reject"]
+    assert answers["crepes.fr"] == ["v=spf1 ip4:192.0.2.25 -all"]
+    assert answers["mail._domainkey.crepes.fr"][0].startswith("v=DKIM1; k=ed25519; p=")
