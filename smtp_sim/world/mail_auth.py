@@ -22,8 +22,9 @@ Libraries, each pointed at the simulated DNS, imported only when a check or a si
   subclass of its ``query`` whose ``dns()`` answers TXT, A and MX from the zone (its own goes
   to the real DNS with dnspython, with no way to give it a resolver).
 - **DMARC: authheaders** ``check_dmarc`` with a ``dnsfunc`` for the ``_dmarc.`` lookups; the
-  organizational domain from its bundled public suffix list. Its ``pct=`` is not applied
-  (authheaders ignores it; OpenDMARC samples it with ``random()``).
+  organizational domain from its bundled public suffix list (its ``get_org_domain`` parses
+  the list on every call: it is wrapped in an ``lru_cache`` once). Its ``pct=`` is not
+  applied (authheaders ignores it; OpenDMARC samples it with ``random()``).
 - **Authentication-Results: authres** (authheaders' own dependency) writes each result.
 
 Written here by hand: only the glue (which identities are checked, what the MTA does with the
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import base64
 import contextvars
+import functools
 import hashlib
 import time
 from collections.abc import Iterator
@@ -248,7 +250,6 @@ def check_message(
 ) -> AuthResult:
     """SPF, DKIM and DMARC for one message received by the host ``checker``; each DNS
     lookup is asked of ``resolver`` (and recorded)."""
-    from authheaders import check_dmarc  # type: ignore[import-untyped]  # (untyped)
     from authres import (  # type: ignore[import-untyped]  # (untyped)
         DKIMAuthenticationResult,
         SPFAuthenticationResult,
@@ -274,7 +275,7 @@ def check_message(
         return records[0] if records else None
 
     author_domain = from_domain(content)
-    dmarc_ar = check_dmarc(content, spf_result, dkim_ar, dnsfunc=dmarc_txt)
+    dmarc_ar = _check_dmarc()(content, spf_result, dkim_ar, dnsfunc=dmarc_txt)
     if mail_from:  # (the domain alone: RFC 8601 2.7.2 would not have the local-part)
         spf_result.smtp_mailfrom = mail_from.rpartition("@")[2].lower()
     dmarc = str(dmarc_ar.result or "none")
@@ -303,6 +304,19 @@ def check_message(
         disposition=disposition,
         header=header,
     )
+
+
+def _check_dmarc() -> Any:
+    """authheaders' check_dmarc, its organizational domains remembered: its get_org_domain
+    reads and parses the whole public suffix list on every call (about 0.15 s, up to four
+    calls a message), and the answer for a name never changes."""
+    import authheaders  # type: ignore[import-untyped]  # (untyped)
+    import authheaders.dmarc_lookup as lookup  # type: ignore[import-untyped]  # (untyped)
+
+    if not hasattr(lookup.get_org_domain, "cache_info"):
+        remembered = functools.lru_cache(maxsize=1024)(lookup.get_org_domain)
+        lookup.get_org_domain = authheaders.get_org_domain = remembered
+    return authheaders.check_dmarc
 
 
 def _spf(
