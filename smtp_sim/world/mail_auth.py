@@ -369,6 +369,9 @@ def _dkim_verify(
             reason = "" if ok else "signature does not verify"
         except dkim.DKIMException as exc:
             ok, reason = False, str(exc)
+        except Exception as exc:  # (an author's malformed key record, read by dkimpy's or
+            # PyNaCl's decoders: a failed signature, as authheaders counts it)
+            ok, reason = False, f"unusable key record: {exc}"
     domain = verifier.signature_fields.get(b"d", b"").decode("ascii", "replace")
     if not domain:  # (dkimpy failed before reading the fields: read d= ourselves)
         domain = _signature_tag(content, "d")

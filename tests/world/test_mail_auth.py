@@ -392,3 +392,17 @@ def test_the_capture_has_the_checks_txt_lookups(tmp_path):
     assert answers["_dmarc.crepes.fr"] == ["v=DMARC1; p=reject"]
     assert answers["crepes.fr"] == ["v=spf1 ip4:192.0.2.25 -all"]
     assert answers["mail._domainkey.crepes.fr"][0].startswith("v=DKIM1; k=ed25519; p=")
+
+
+@pytest.mark.parametrize(
+    "record", ["v=DKIM1; k=ed25519; p=garbage!!", "nonsense", "v=DKIM1; k=rsa; p=AAAA"]
+)
+def test_a_wrong_key_record_fails_the_signature_and_nothing_else(record):
+    world = _zone_world("v=spf1 ip4:192.0.2.25 -all")
+    key = derived_key(world.seed, "paris.example")
+    world.zone.add_txt(key.record_name, record)
+    world.zone.add_txt("_dmarc.paris.example", "v=DMARC1; p=reject")
+    signed = sign_message(key, MESSAGE, world.stamps.unix_time()) + MESSAGE
+    result = _check(world, signed)
+    assert (result.spf, result.dkim, result.dmarc) == ("pass", "fail", "pass")
+    assert result.disposition is Disposition.DELIVER
