@@ -27,6 +27,7 @@ class Envelope:
     mail_params: tuple[tuple[str, str | None], ...] = ()
     helo_name: str | None = None
     esmtp: bool = False
+    auth: str | None = None  # the SASL user when the client authenticated (RFC 4954)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,6 +118,15 @@ class ConnectionClosed(ClosedEvent):
 
     reply: Reply | None = None
     lost_data: bool = False  # a message was in progress and is dropped
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TlsStarted(Event):
+    """STARTTLS was answered 220 (RFC 3207): from here the two ends talk inside TLS. The
+    server forgot the session (section 4.2: the client must EHLO again) and discarded any
+    input that followed the command; the world makes its handshake before the next bytes."""
+
+    discarded: int = 0  # octets the client pipelined behind STARTTLS, dropped unread
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -209,6 +209,28 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
                 ("VRFY", "EXPN"),
             ),
             _c(
+                235,
+                CODE_TEXTS[235],
+                "SMTP AUTH succeeded: the server now knows the client as a user of its own, and "
+                "may let it do what strangers may not, typically relay mail to other domains "
+                "(submission, RFC 6409). Only one AUTH succeeds in a session (RFC 4954 section 4).",
+                "Go on with MAIL FROM. Do not send AUTH again in this session.",
+                "RFC 4954 section 6",
+                ("AUTH",),
+            ),
+            _c(
+                334,
+                CODE_TEXTS[334],
+                "A SASL challenge during AUTH: the text after '334 ' is base64 (empty for PLAIN "
+                "without an initial response; 'VXNlcm5hbWU6' is 'Username:' and 'UGFzc3dvcmQ6' is "
+                "'Password:' for LOGIN). The next line the client sends is its answer, not a command "
+                "(RFC 4954 section 4).",
+                "Send the answer in base64 on one line (PLAIN: '\\0user\\0password' encoded), or "
+                "'*' to cancel the exchange (the server then answers 501).",
+                "RFC 4954 section 4",
+                ("AUTH",),
+            ),
+            _c(
                 354,
                 CODE_TEXTS[354],
                 "The server accepted DATA and now reads the message itself: header lines, an empty "
@@ -273,6 +295,17 @@ REPLY_CODES: Mapping[int, CodeInfo] = MappingProxyType(
                 "Reconnect and send a well-formed command; this server will not read on after a 521.",
                 "RFC 7504 section 3",
                 (CONNECTION, "BDAT"),
+            ),
+            _c(
+                535,
+                CODE_TEXTS[535],
+                "AUTH failed: the user name or password is wrong, the mechanism is unknown, or the "
+                "response was not valid base64 (5.7.8, RFC 4954 section 6). The session goes on, "
+                "unauthenticated; many servers slow down after repeated failures.",
+                "Check the credentials (and their base64 encoding) and try AUTH again, or send as a "
+                "stranger: local recipients only, no relaying.",
+                "RFC 4954 section 6",
+                ("AUTH",),
             ),
             _c(
                 454,
@@ -707,8 +740,18 @@ _DETAILS: dict[str, tuple[str, str]] = {
 
 ENHANCED_CODES: Mapping[str, EnhancedInfo] = MappingProxyType(
     {
-        key: EnhancedInfo(f"X.{key}", title, meaning, f"RFC 3463 section 3.{int(key[0]) + 1}")
-        for key, (title, meaning) in _DETAILS.items()
+        **{
+            key: EnhancedInfo(f"X.{key}", title, meaning, f"RFC 3463 section 3.{int(key[0]) + 1}")
+            for key, (title, meaning) in _DETAILS.items()
+        },
+        # registered by SMTP AUTH, not RFC 3463
+        "7.8": EnhancedInfo(
+            "X.7.8",
+            "Authentication credentials invalid",
+            "The SASL mechanism failed: the user name or the password is wrong, or the "
+            "response could not be read (535 5.7.8).",
+            "RFC 4954 section 6",
+        ),
     }
 )
 

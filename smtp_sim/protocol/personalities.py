@@ -126,6 +126,14 @@ class Personality:
     check_utf8: bool = False  # 500 BAD_UTF8 for a command that is not UTF-8 (smtputf8_enable)
     #: verbs recognised and refused (no TLS, no SASL, no fast flush): STARTTLS, AUTH, ETRN...
     recognised: frozenset[str] = frozenset()
+    #: STARTTLS offered and accepted (RFC 3207; Postfix smtpd_tls_security_level = may)
+    starttls: bool = False
+    #: SMTP AUTH (RFC 4954): the SASL mechanisms offered, as EHLO lists them (Postfix
+    #: smtpd_sasl_auth_enable = yes with Dovecot's PLAIN and LOGIN); empty: not enabled
+    sasl_mechanisms: tuple[str, ...] = ()
+    #: AUTH only inside TLS (Postfix smtpd_tls_auth_only): before STARTTLS, EHLO does not
+    #: offer it and AUTH is "not enabled"
+    tls_auth_only: bool = False
     #: what a refused relay gets: RELAY_DENIED (5xx) or RELAY_DEFERRED (454, Postfix's
     #: defer_unauth_destination); a scenario's smtpd_relay_restrictions overrides it
     relay_refusal: ReplyKind = ReplyKind.RELAY_DENIED
@@ -169,15 +177,28 @@ class Personality:
             return False
         return any(ext.split()[0].upper() == keyword.upper() for ext in self.extensions)
 
-    def ehlo_keywords(self) -> list[str]:
-        """The extension lines of the EHLO reply, SIZE filled with the size limit."""
+    def ehlo_keywords(self, tls_active: bool = False) -> list[str]:
+        """The extension lines of the EHLO reply, SIZE filled with the size limit; STARTTLS
+        (outside TLS) and AUTH where they are offered, after ETRN as Postfix's ehlo_cmd()
+        lists them."""
         out = []
         for ext in self.extensions:
             if ext.upper() == "SIZE" and self.size_limit_advertised:
                 out.append(f"SIZE {self.max_message_size}")
             else:
                 out.append(ext)
+        security = []
+        if self.starttls and not tls_active:
+            security.append("STARTTLS")
+        if self.auth_offered(tls_active):
+            security.append("AUTH " + " ".join(self.sasl_mechanisms))
+        at = out.index("ETRN") + 1 if "ETRN" in out else len(out)
+        out[at:at] = security
         return out
+
+    def auth_offered(self, tls_active: bool) -> bool:
+        """True when EHLO lists AUTH and AUTH is enabled (smtpd_sasl_is_active())."""
+        return bool(self.sasl_mechanisms) and (tls_active or not self.tls_auth_only)
 
 
 _POSTFIX_COMMON: dict[ReplyKind, ReplySpec] = {
@@ -355,6 +376,21 @@ _POSTFIX_3_REPLIES: dict[ReplyKind, ReplySpec] = {
     K.CHUNK_OK: S(250, "2.0.0", "Ok: {size} bytes"),
     K.AFTER_BDAT: S(503, "5.5.1", "Error: {verb} after BDAT"),
     K.CHUNKS_QUEUED: S(250, "2.0.0", "Ok: {size} bytes queued as {queue_id}"),
+    # starttls_cmd() of smtpd.c (v3.7.11); recorded from the reference with TLS on
+    K.TLS_READY: S(220, "2.0.0", "Ready to start TLS"),
+    K.TLS_ALREADY_ACTIVE: S(554, "5.5.1", "Error: TLS already active"),
+    K.TLS_LOCAL_PROBLEM: S(454, "4.7.0", "TLS not available due to local problem"),
+    # smtpd_sasl_auth_cmd() of smtpd_sasl_proto.c and smtpd_sasl_authenticate() of
+    # smtpd_sasl_glue.c (v3.7.11); {reason} is Dovecot's (xsasl_dovecot_server.c); recorded
+    # from the reference with Dovecot SASL (tests/protocol/data/postfix-3.7-auth/)
+    K.AUTH_CHALLENGE: S(334, None, "{challenge}"),
+    K.AUTH_OK: S(235, "2.7.0", "Authentication successful"),
+    K.AUTH_FAILED: S(535, "5.7.8", "Error: authentication failed: {reason}"),
+    K.AUTH_ABORTED: S(501, "5.7.0", "Authentication aborted"),
+    K.AUTH_SYNTAX: S(501, "5.5.4", "Syntax: AUTH mechanism"),
+    K.ALREADY_AUTHENTICATED: S(503, "5.5.1", "Error: already authenticated"),
+    # smtpd_sasl_mail_opt() of smtpd_sasl_proto.c
+    K.MULTIPLE_AUTH_PARAMETERS: S(503, "5.5.4", "Error: multiple AUTH= options"),
 }
 
 POSTFIX_3 = Personality(
@@ -630,6 +666,14 @@ BARE_NEWLINE = MappingProxyType(
 )
 
 
+#: the mechanisms AUTH offers when smtpd_sasl_auth_enable = yes (Dovecot's auth_mechanisms =
+#: plain login, the reference's: "250-AUTH PLAIN LOGIN")
+SASL_MECHANISMS = ("PLAIN", "LOGIN")
+#: smtpd_tls_security_level's values the simulator knows (encrypt, which refuses mail
+#: before STARTTLS, is not modelled)
+TLS_SECURITY_LEVELS = ("none", "may")
+
+
 def configured(
     p: Personality,
     *,
@@ -640,10 +684,26 @@ def configured(
     smtpd_forbid_bare_newline: str | None = None,
     smtpd_hard_error_limit: int | None = None,
     smtpd_soft_error_limit: int | None = None,
+    smtpd_sasl_auth_enable: bool | None = None,
+    smtpd_tls_security_level: str | None = None,
+    smtpd_tls_auth_only: bool | None = None,
 ) -> Personality:
     """``p`` with a site's settings, named as in Postfix's main.cf (None: the personality's
-    own). A scenario's [hosts.mta] table passes them."""
+    own). A scenario's [hosts.mta] table passes them. smtpd_sasl_auth_enable offers AUTH
+    PLAIN LOGIN (Dovecot's mechanisms), smtpd_tls_security_level ``may`` offers STARTTLS
+    (``none``: not)."""
     changes: dict[str, Any] = {}
+    if smtpd_sasl_auth_enable is not None:
+        changes["sasl_mechanisms"] = SASL_MECHANISMS if smtpd_sasl_auth_enable else ()
+    if smtpd_tls_security_level is not None:
+        if smtpd_tls_security_level not in TLS_SECURITY_LEVELS:
+            known = ", ".join(TLS_SECURITY_LEVELS)
+            raise ValueError(
+                f"smtpd_tls_security_level {smtpd_tls_security_level!r}; known: {known}"
+            )
+        changes["starttls"] = smtpd_tls_security_level == "may"
+    if smtpd_tls_auth_only is not None:
+        changes["tls_auth_only"] = smtpd_tls_auth_only
     if disable_vrfy_command is not None:
         if disable_vrfy_command:
             changes["vrfy"] = VrfyPolicy.DISABLED

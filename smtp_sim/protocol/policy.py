@@ -88,7 +88,10 @@ class MailPolicy:
     Postfix's settings, with its names: ``myorigin`` qualifies an unqualified address (None:
     the first of ``domains``), ``recipient_delimiter`` separates an extension from the user
     (``alice+tag``: alice). A local part holding ``%``, ``!`` or ``@`` routes the mail onwards
-    (``carol%example.org@cs.tcd.ie``): never local (allow_untrusted_routing = no)."""
+    (``carol%example.org@cs.tcd.ie``): never local (allow_untrusted_routing = no).
+
+    SMTP AUTH asks :meth:`authenticate` (``passwords``: user -> password, the user as a local
+    part or an address); an authenticated client may relay (permit_sasl_authenticated)."""
 
     def __init__(
         self,
@@ -103,7 +106,9 @@ class MailPolicy:
         recipient_delimiter: str = "",
         literals: Iterable[str] = (),
         queue_id_digits: int = 9,
+        passwords: Mapping[str, str] | None = None,
     ) -> None:
+        self.passwords = {k.lower(): v for k, v in (passwords or {}).items()}
         # (the server's own address literals, [192.0.2.25], are local like its domains)
         self.domains = {d.lower().rstrip(".") for d in (*domains, *literals)}
         self._named = {d.lower().rstrip(".") for d in domains}
@@ -164,6 +169,21 @@ class MailPolicy:
     def check_sender(self, address: Address, envelope: Envelope, client_ip: str) -> Verdict:
         return Verdict(ReplyKind.MAIL_OK)
 
+    def authenticate(self, user: str, password: str) -> str | None:
+        """SMTP AUTH: the name the client is now known by, or None for bad credentials.
+        ``user`` as the client gave it: a local part, or an address in one of our domains
+        (Dovecot's username_format = %n)."""
+        name = user.strip().lower()
+        local, at, domain = name.rpartition("@")
+        if at and domain in self._named:
+            name = local
+        expected = self.passwords.get(name)
+        return name if expected is not None and expected == password else None
+
+    def tls_ready(self) -> bool:
+        """Can STARTTLS start now (a certificate and key are there)? False: 454."""
+        return True
+
     def check_recipient(self, address: Address, envelope: Envelope, client_ip: str) -> Verdict:
         shown = address.bracketed
         local = self.is_local(address)
@@ -173,7 +193,7 @@ class MailPolicy:
             if self.user(address) is not None or self._list(address.local) is not None:
                 return Verdict(ReplyKind.RCPT_OK, {"address": shown})
             return Verdict(ReplyKind.USER_UNKNOWN, {"address": shown})
-        if self.relay or client_ip in self.relay_clients:
+        if self.relay or client_ip in self.relay_clients or envelope.auth is not None:
             return Verdict(ReplyKind.RCPT_OK, {"address": shown})
         return Verdict(self.relay_refusal, {"address": shown})
 

@@ -103,6 +103,16 @@ class ReplyKind(StrEnum):
     CHUNK_OK = "chunk_ok"
     AFTER_BDAT = "after_bdat"
     CHUNKS_QUEUED = "chunks_queued"
+    TLS_READY = "tls_ready"  # STARTTLS accepted: the handshake follows (RFC 3207)
+    TLS_ALREADY_ACTIVE = "tls_already_active"
+    TLS_LOCAL_PROBLEM = "tls_local_problem"  # STARTTLS offered, but the server cannot start it
+    AUTH_CHALLENGE = "auth_challenge"  # 334 and a base64 challenge (RFC 4954 section 4)
+    AUTH_OK = "auth_ok"
+    AUTH_FAILED = "auth_failed"
+    AUTH_ABORTED = "auth_aborted"  # the client answered a challenge with "*"
+    AUTH_SYNTAX = "auth_syntax"
+    ALREADY_AUTHENTICATED = "already_authenticated"
+    MULTIPLE_AUTH_PARAMETERS = "multiple_auth_parameters"  # MAIL ... AUTH=<a> AUTH=<b>
     # Finer kinds a personality may word apart; one it leaves out is answered as the kind
     # REPLY_FALLBACKS names (so a server that does not distinguish them needs nothing).
     DATA_NEED_MAIL = "data_need_mail"  # DATA with no MAIL (sendmail: "Need MAIL command")
@@ -256,6 +266,23 @@ DEFAULT_REPLIES: dict[ReplyKind, ReplySpec] = {
     ReplyKind.CHUNK_OK: S(250, "2.0.0", "{size} octets received"),
     ReplyKind.AFTER_BDAT: S(503, "5.5.1", "Bad sequence of commands: {verb} after BDAT"),
     ReplyKind.CHUNKS_QUEUED: S(250, "2.0.0", "OK: {size} octets queued as {queue_id}"),
+    # RFC 3207 section 4: "220 Ready to start TLS"; 454 when TLS cannot start. Already in
+    # TLS: a second STARTTLS is out of sequence (section 4.2 forbids it)
+    ReplyKind.TLS_READY: S(220, "2.0.0", "Ready to start TLS"),
+    ReplyKind.TLS_ALREADY_ACTIVE: S(503, "5.5.1", "Bad sequence of commands: TLS already active"),
+    ReplyKind.TLS_LOCAL_PROBLEM: S(454, "4.7.0", "TLS not available due to temporary reason"),
+    # RFC 4954 sections 4 and 6: a challenge is "334 " and base64 (no enhanced code); 235
+    # 2.7.0 on success, 535 5.7.8 for bad credentials, 501 for "*" and for bad syntax, 503 for
+    # AUTH after a successful AUTH
+    ReplyKind.AUTH_CHALLENGE: S(334, None, "{challenge}"),
+    ReplyKind.AUTH_OK: S(235, "2.7.0", "Authentication Succeeded"),
+    ReplyKind.AUTH_FAILED: S(535, "5.7.8", "Authentication credentials invalid"),
+    ReplyKind.AUTH_ABORTED: S(501, "5.7.0", "Authentication aborted"),
+    ReplyKind.AUTH_SYNTAX: S(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]"),
+    ReplyKind.ALREADY_AUTHENTICATED: S(
+        503, "5.5.1", "Bad sequence of commands: already authenticated"
+    ),
+    ReplyKind.MULTIPLE_AUTH_PARAMETERS: S(503, "5.5.4", "Multiple AUTH= parameters"),
 }
 
 
@@ -334,12 +361,13 @@ class Reply(_WireCache):
 
     def wire_lines(self) -> list[str]:
         """``250-first``, ..., ``250 last``: a dash after the code of every line but the last;
-        an empty last line is the code alone."""
+        an empty last line is the code alone, except 334's: RFC 4954's continue-req is
+        "334" SP [base64] CRLF, so an empty challenge is "334 "."""
         prefix = f"{self.enhanced} " if self.enhanced else ""
         *first, last = self.lines
         out = [f"{self.code}-{prefix}{line}" for line in first]
         body = prefix + last
-        out.append(f"{self.code} {body}" if body else str(self.code))
+        out.append(f"{self.code} {body}" if body or self.code == 334 else str(self.code))
         return out
 
     def to_bytes(self) -> bytes:

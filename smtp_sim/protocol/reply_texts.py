@@ -35,9 +35,11 @@ CODE_TEXTS: Mapping[int, str] = MappingProxyType(
         214: "Help message",
         220: _standard(K.GREETING),
         221: _standard(K.BYE),
+        235: "Authentication Succeeded",  # RFC 4954 section 6
         250: "Requested mail action okay, completed",
         251: "User not local; will forward to <forward-path>",
         252: _standard(K.VRFY_AMBIGUOUS),
+        334: "Server challenge",  # RFC 4954 section 4 (a base64 SASL challenge)
         354: _standard(K.DATA_START),
         421: _standard(K.SERVICE_UNAVAILABLE),
         450: _standard(K.TEMPORARY_FAILURE),
@@ -53,6 +55,7 @@ CODE_TEXTS: Mapping[int, str] = MappingProxyType(
         550: "Requested action not taken: mailbox unavailable",
         551: "User not local; please try <forward-path>",
         552: _standard(K.MESSAGE_TOO_BIG),
+        535: "Authentication credentials invalid",  # RFC 4954 section 6
         553: "Requested action not taken: mailbox name not allowed",
         554: "Transaction failed (at connection: No SMTP service here)",
         555: _standard(K.UNSUPPORTED_OPTION).removesuffix(": {option}"),

@@ -25,6 +25,7 @@ from .events import (
     Greeting,
     MessageReceived,
     Signal,
+    TlsStarted,
 )
 from .personalities import (
     DEFAULT_PERSONALITY,
@@ -39,6 +40,7 @@ from .postfix_syntax import Token, is_header, smtpd_tokens, valid_utf8
 from .receiver import LineReceiver
 from .records import unchecked_constructor
 from .replies import Reply, ReplyKind, ReplySpec, render
+from .server_auth import SaslExchange, sasl_response
 from .server_commands import fault_reply
 from .server_postfix import RECOGNISED_HANDLERS, Chunk
 from .server_sendmail import sendmail_line
@@ -83,6 +85,7 @@ _Greeting = unchecked_constructor(Greeting)
 _MessageReceived = unchecked_constructor(MessageReceived)
 _ConnectionClosed = unchecked_constructor(ConnectionClosed)
 _Envelope = unchecked_constructor(Envelope)
+_SASL_RESPONSE = "(SASL response)"  # the note of a line that answers a 334 challenge
 
 
 class ServerConnection:
@@ -106,6 +109,7 @@ class ServerConnection:
         "_protocol_error",
         "_rcpt_rejected",
         "_refusing",
+        "_sasl",
         "_shared",
         "_shown_recipients",
         "_typed_verb",
@@ -123,7 +127,9 @@ class ServerConnection:
         "messages_accepted",
         "personality",
         "policy",
+        "sasl_username",
         "state",
+        "tls_active",
     )
 
     def __init__(
@@ -178,6 +184,9 @@ class ServerConnection:
         self._bdat_error = False
         self._chunk: Chunk | None = None
         self._owed = 0.0  # seconds of tarpit the replies sent since take_delay() wait
+        self.tls_active = False  # after STARTTLS's 220 (RFC 3207)
+        self.sasl_username: str | None = None  # after AUTH's 235 (RFC 4954)
+        self._sasl: SaslExchange | None = None  # an AUTH waiting for its 334's answer
         self._greet()
 
     # -- the sans-IO interface ------------------------------------------------------------
@@ -392,6 +401,9 @@ class ServerConnection:
         if truncate:
             # Postfix's smtp_get(): a line past line_length_limit is cut there and the rest
             # skipped up to the newline; trailing CRs go
+            if self._sasl is not None:
+                self._sasl_line(raw[:limit].rstrip(b"\r"))
+                return True
             self._handle_line(raw[:limit].rstrip(b"\r"))
             return True
         if too_long:
@@ -472,6 +484,8 @@ class ServerConnection:
             self._answer(command, reply, state, accepted, note)
             if reply.code == 521 and not self.closed:  # smtpd_chat_reply(): hang up
                 self._close("521", by_server=True, reply=reply)
+            elif reply.kind is K.TLS_READY and not self.closed:
+                self._start_tls()
             return
         if inp is None:
             if (
@@ -485,6 +499,26 @@ class ServerConnection:
             return
         self._words = words
         self._dispatch(command, inp, argument, state)
+
+    def _sasl_line(self, raw: bytes) -> None:
+        """A line answering a 334 challenge: a SASL response, not a command (RFC 4954)."""
+        state = self.state
+        command = _Command(raw=raw, verb="", argument="")
+        reply, accepted, note = sasl_response(self, raw.decode("utf-8", "replace"))
+        self._answer(command, reply, state, accepted, note or _SASL_RESPONSE)
+
+    def _start_tls(self) -> None:
+        """After STARTTLS's 220 (Postfix's starttls_cmd()): the plaintext the client sent
+        behind the command is discarded, and the session starts over (RFC 3207 section 4.2:
+        no HELO/EHLO name, no transaction; the client must EHLO again)."""
+        discarded = len(self._in)
+        self._in.clear()
+        self.tls_active = True
+        self.helo_name = None
+        self.esmtp = False
+        self._reset_transaction()
+        self.state = State.CONNECTED
+        self._events.append(TlsStarted(discarded=discarded))
 
     def _break_rules(self, command: Command, state: State) -> None:
         reply = self._reply(K.BREAK_RULES)

@@ -128,6 +128,7 @@ def open_transaction(
         mail_params=params,
         helo_name=conn.helo_name,
         esmtp=conn.esmtp,
+        auth=conn.sasl_username,
     )
     conn._rcpt_rejected = False
     fields = {"address": shown, **verdict.fields}
@@ -207,6 +208,7 @@ def add_recipient(conn: ServerConnection, address: Address) -> None:
         mail_params=e.mail_params,
         helo_name=e.helo_name,
         esmtp=e.esmtp,
+        auth=e.auth,
     )
 
 

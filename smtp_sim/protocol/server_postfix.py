@@ -23,6 +23,7 @@ from .postfix_syntax import (
     valid_literal,
 )
 from .replies import Reply, ReplyKind
+from .server_auth import pf_auth, pf_starttls
 from .server_commands import (
     HANDLERS,
     Handler,
@@ -67,7 +68,8 @@ def _pf_greeting(conn: ServerConnection, esmtp: bool) -> Outcome:
     conn.esmtp = esmtp
     if not esmtp:
         return conn._reply(K.HELO_OK), True, None
-    return conn._reply(K.EHLO_OK, extra_lines=conn._shared.ehlo_lines), True, None
+    lines = conn._shared.ehlo_lines_tls if conn.tls_active else conn._shared.ehlo_lines
+    return conn._reply(K.EHLO_OK, extra_lines=lines), True, None
 
 
 def _pf_helo(conn: ServerConnection, argument: str) -> Outcome:
@@ -104,6 +106,7 @@ def _pf_mail(conn: ServerConnection, argument: str) -> Outcome:
         return text, False, None
     size = 0
     seen: set[str] = set()
+    auth_seen = False
     params = []
     for word in words[3:]:
         arg = word.text
@@ -119,7 +122,12 @@ def _pf_mail(conn: ServerConnection, argument: str) -> Outcome:
         elif arg.upper() == "SMTPUTF8" and p.offers("SMTPUTF8"):
             continue
         elif upper == "AUTH" and eq and "AUTH" in p.recognised:
-            continue  # smtpd_sasl_mail_opt(): ignored while SASL is off
+            # smtpd_sasl_mail_opt(): kept but not used (the sender's own AUTH= is not
+            # trusted); a second one after a non-empty one is refused
+            if auth_seen:
+                return conn._reply(K.MULTIPLE_AUTH_PARAMETERS), False, None
+            auth_seen = value != "<>"
+            continue
         elif upper == "RET" and eq and p.offers("DSN"):
             if "RET" in seen or value.upper() not in ("FULL", "HDRS"):
                 return conn._reply(K.BAD_MAIL_PARAMETER, option="RET"), False, None
@@ -277,16 +285,6 @@ def _pf_etrn(conn: ServerConnection, argument: str) -> Outcome:
     return conn._reply(K.ETRN_UNAVAILABLE, argument=domain), False, None
 
 
-def _pf_starttls(conn: ServerConnection, argument: str) -> Outcome:
-    if len(conn._words) != 1:
-        return conn._reply(K.NO_ARGUMENT_ALLOWED, verb="STARTTLS"), False, None
-    return conn._reply(K.TLS_NOT_AVAILABLE), False, None
-
-
-def _pf_auth(conn: ServerConnection, argument: str) -> Outcome:
-    return conn._reply(K.AUTH_NOT_ENABLED), False, None
-
-
 def _pf_xcommand(conn: ServerConnection, verb: str) -> Outcome:
     if _in_transaction(conn):
         return conn._reply(K.IN_TRANSACTION), False, None
@@ -356,12 +354,13 @@ POSTFIX_HANDLERS: dict[Input, Handler] = {
 }
 
 #: Verbs a personality may recognise (Personality.recognised) outside the state table: each
-#: is answered, always with a refusal here (no TLS, no SASL, no fast flush, no XCLIENT
-#: rights), and never moves the session.
+#: is answered, with a refusal unless the personality offers it (STARTTLS and AUTH:
+#: server_auth.py; no fast flush, no XCLIENT rights), and none moves the session through the
+#: table (after STARTTLS's 220 the engine starts the session over: _start_tls).
 RECOGNISED_HANDLERS: dict[str, Callable[[ServerConnection, str], Outcome | None]] = {
     "ETRN": _pf_etrn,
-    "STARTTLS": _pf_starttls,
-    "AUTH": _pf_auth,
+    "STARTTLS": pf_starttls,
+    "AUTH": pf_auth,
     "XCLIENT": _pf_xclient,
     "XFORWARD": _pf_xforward,
     "BDAT": _pf_bdat,

@@ -175,6 +175,7 @@ def _sm_mail(conn: ServerConnection, argument: str) -> Outcome:
         mail_params=tuple(parse_params(path.params)),
         helo_name=conn.helo_name,
         esmtp=conn.esmtp,
+        auth=conn.sasl_username,
     )
     conn._rcpt_rejected = False
     conn._shown_recipients = {}

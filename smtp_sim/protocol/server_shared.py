@@ -50,6 +50,7 @@ class _Shared:
     __slots__ = (
         "_banner_personal",
         "ehlo_lines",
+        "ehlo_lines_tls",
         "greetings",
         "handlers",
         "hostname",
@@ -68,6 +69,7 @@ class _Shared:
         self.personal = frozenset(k for k, spec in self.specs.items() if _personal(spec.text))
         self.verbs = {v: Input(v) for v in COMMAND_VERBS if _implemented(personality, v)}
         self.ehlo_lines = tuple(personality.ehlo_keywords())
+        self.ehlo_lines_tls = tuple(personality.ehlo_keywords(tls_active=True))
         self.handlers = _SYNTAX_HANDLERS.get(personality.syntax, HANDLERS)
         self.size = str(personality.max_message_size)
         #: see ServerConnection._reply for the keys

@@ -88,7 +88,14 @@ RFC3463_DETAILS = {
 
 #: Codes of SMTP extensions that a modelled server answers (Postfix 3: 454 4.7.1 relay
 #: deferred, RFC 3207/4954's 454; ETRN's 459, RFC 1985): explained, citing their own RFC.
-EXTENSION_CODES = {454: "RFC 3207", 459: "RFC 1985", 521: "RFC 7504"}
+EXTENSION_CODES = {
+    235: "RFC 4954",
+    334: "RFC 4954",
+    454: "RFC 3207",
+    459: "RFC 1985",
+    521: "RFC 7504",
+    535: "RFC 4954",
+}
 
 
 def test_reply_codes_cover_rfc5321_and_the_historic_200() -> None:
@@ -227,11 +234,13 @@ def test_enhanced_tables() -> None:
     assert set(ENHANCED_SUBJECTS) == set(range(8))
     assert "Security or Policy" in ENHANCED_SUBJECTS[7]
     expected = {f"{s}.{d}" for s, details in RFC3463_DETAILS.items() for d in details}
-    assert set(ENHANCED_CODES) == expected
+    assert set(ENHANCED_CODES) == expected | {"7.8"}  # 7.8: RFC 4954 section 6 (SMTP AUTH)
+    assert ENHANCED_CODES["7.8"].rfc == "RFC 4954 section 6"
     for key, info in ENHANCED_CODES.items():
         assert isinstance(info, EnhancedInfo)
         assert info.code == f"X.{key}"
-        assert info.rfc == f"RFC 3463 section 3.{int(key.split('.')[0]) + 1}"
+        if key != "7.8":
+            assert info.rfc == f"RFC 3463 section 3.{int(key.split('.')[0]) + 1}"
         assert info.title and info.meaning
 
 
