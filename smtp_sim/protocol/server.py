@@ -85,7 +85,6 @@ _Greeting = unchecked_constructor(Greeting)
 _MessageReceived = unchecked_constructor(MessageReceived)
 _ConnectionClosed = unchecked_constructor(ConnectionClosed)
 _Envelope = unchecked_constructor(Envelope)
-_SASL_RESPONSE = "(SASL response)"  # the note of a line that answers a 334 challenge
 
 
 class ServerConnection:
@@ -505,7 +504,7 @@ class ServerConnection:
         state = self.state
         command = _Command(raw=raw, verb="", argument="")
         reply, accepted, note = sasl_response(self, raw.decode("utf-8", "replace"))
-        self._answer(command, reply, state, accepted, note or _SASL_RESPONSE)
+        self._answer(command, reply, state, accepted, note)
 
     def _start_tls(self) -> None:
         """After STARTTLS's 220 (Postfix's starttls_cmd()): the plaintext the client sent

@@ -60,7 +60,7 @@ def pf_starttls(conn: ServerConnection, argument: str) -> Outcome:
         return conn._reply(K.TLS_NOT_AVAILABLE), False, None
     if not conn.policy.tls_ready():
         return conn._reply(K.TLS_LOCAL_PROBLEM), False, None
-    return conn._reply(K.TLS_READY), True, "STARTTLS: the TLS handshake follows"
+    return conn._reply(K.TLS_READY), True, None
 
 
 def pf_auth(conn: ServerConnection, argument: str) -> Outcome:

@@ -51,6 +51,7 @@ def build_world(scenario: Scenario, *, seed: int | None = None) -> World:
             outgoing,
             user.port,
             pipelining=user.pipelining,
+            password=user.password,  # (AUTH PLAIN where the server offers it)
         )
     for i, message in enumerate(scenario.messages):
         world.clock.at(
@@ -131,6 +132,9 @@ def _add_mta(world: World, scenario: Scenario, host: HostSpec, keys: dict[str, D
         smtpd_forbid_bare_newline=mta.smtpd_forbid_bare_newline,
         smtpd_hard_error_limit=mta.smtpd_hard_error_limit,
         smtpd_soft_error_limit=mta.smtpd_soft_error_limit,
+        smtpd_sasl_auth_enable=mta.smtpd_sasl_auth_enable,
+        smtpd_tls_security_level=mta.smtpd_tls_security_level,
+        smtpd_tls_auth_only=mta.smtpd_tls_auth_only,
     )
     if mta.privacy_options:
         personality = with_privacy_options(personality, mta.privacy_options)

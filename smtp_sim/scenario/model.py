@@ -74,6 +74,11 @@ class MtaSpec(SpecModel):
     smtpd_forbid_bare_newline: Literal["no", "normalize", "reject"] | None = None
     smtpd_hard_error_limit: Annotated[int, Field(ge=1)] | None = None
     smtpd_soft_error_limit: Annotated[int, Field(ge=1)] | None = None
+    # SMTP AUTH (PLAIN and LOGIN, the users' passwords) and STARTTLS (Postfix personalities):
+    # smtpd_tls_security_level = "may" offers STARTTLS; smtpd_tls_auth_only: AUTH only in TLS
+    smtpd_sasl_auth_enable: bool | None = None
+    smtpd_tls_security_level: Literal["none", "may"] | None = None
+    smtpd_tls_auth_only: bool | None = None
     # sendmail's PrivacyOptions beyond Debian's default .mc (sendmail personalities only)
     privacy_options: Literal["goaway"] | None = None
     # Mail authentication (world/mail_auth.py): sign what its users send with the key of the
@@ -157,7 +162,7 @@ class UserSpec(SpecModel):
     client: HostName | None = None  # the host where their mail program runs
     outgoing: HostName | None = None  # submission server; default: their domain's MTA
     port: Annotated[int, Field(ge=1, le=65535)] = 587
-    password: str = "secret"  # for collecting mail over POP3 (port 110)
+    password: str = "secret"  # POP3 (port 110), and SMTP AUTH where the MTA enables it
     pipelining: bool = False  # their mail program pipelines MAIL, RCPT, DATA when offered
 
     @property

@@ -117,8 +117,11 @@ class UserAgent:
         port: int = SUBMISSION_PORT,
         *,
         pipelining: bool = False,
+        password: str | None = None,
     ) -> None:
         self.stamps = stamps
+        #: AUTH PLAIN with the address and this password when the server offers it (RFC 4954)
+        self.password = password
         self.recorder = recorder
         self.network = network
         self.pipelining = pipelining  # MAIL, RCPT and DATA in one group when offered (RFC 2920)
@@ -220,8 +223,14 @@ class _SubmitSession:
     ) -> None:
         self.agent = agent
         self.message = message
+        credentials = None if agent.password is None else (agent.address, agent.password)
         self.sender = MailSender(
-            agent.host.name, agent.address, recipients, content, pipeline=agent.pipelining
+            agent.host.name,
+            agent.address,
+            recipients,
+            content,
+            pipeline=agent.pipelining,
+            credentials=credentials,
         )
         self.finished = False
 

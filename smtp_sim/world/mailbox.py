@@ -18,6 +18,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
+#: a user's password where the MTA's ``passwords`` has none (POP3 and SMTP AUTH logins)
+DEFAULT_PASSWORD = "secret"
 _UNIQUE_ID = re.compile(r"^[\x21-\x7e]{1,70}$")  # RFC 1939 section 7 (UIDL)
 
 

@@ -25,7 +25,7 @@ from ..protocol.policy import MailPolicy, Stage, Verdict, postfix_queue_id, send
 from ..protocol.replies import ReplyKind
 from ..protocol.reply_texts import dmarc_rejection
 from .mail_auth import AuthResult, Disposition, MailAuthConfig, from_domain
-from .mailbox import Mailbox, MailStore
+from .mailbox import DEFAULT_PASSWORD, Mailbox, MailStore
 from .network import SMTP_PORT, SUBMISSION_PORT, Host, TcpConnection
 from .queue import MailQueue
 from .relay import DEFAULT_LIFETIME, DEFAULT_RETRY, Relaying
@@ -94,6 +94,19 @@ class MTAPolicy(MailPolicy):
                 ReplyKind.TEMPORARY_FAILURE if fault.code < 500 else ReplyKind.LOCAL_ERROR,
                 spec=ReplySpec(fault.code, fault.enhanced, fault.text),
             )
+        return None
+
+    def authenticate(self, user: str, password: str) -> str | None:
+        """SMTP AUTH with the users' POP3 passwords: ``mta.passwords[address]``, else
+        DEFAULT_PASSWORD; the user a local part (in the first domain that has the mailbox)
+        or an address. An authenticated client may relay (permit_sasl_authenticated)."""
+        mta = self.mta
+        name = user.strip().lower()
+        candidates = [name] if "@" in name else [f"{name}@{d}" for d in mta.domains]
+        for address in candidates:
+            if mta.mailbox_for(address) is not None:
+                expected = mta.passwords.get(address, DEFAULT_PASSWORD)
+                return address if password == expected else None
         return None
 
     def check_recipient(self, address: Address, envelope: Envelope, client_ip: str) -> Verdict:

@@ -31,7 +31,7 @@ from ..protocol.pop3_server import (
     Pop3CommandReplied,
     Pop3ServerConnection,
 )
-from .mailbox import Mailbox, StoredMessage
+from .mailbox import DEFAULT_PASSWORD, Mailbox, StoredMessage
 from .network import POP3_PORT, EngineSession, TcpConnection
 from .trace import Kind, Layer
 
@@ -52,7 +52,6 @@ class MailWorld(Protocol):
     def host_named(self, name: str) -> Host | None: ...
 
 
-DEFAULT_PASSWORD = "secret"
 #: Bytes of one reply the trace keeps (RETR of a big message: the mailbox has all of it).
 REPLY_RECORD_LIMIT = 65536
 

@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Protocol
 
 from ..protocol.caching import BoundedCache
 from ..protocol.delivery import DeliveryResult, MailSender, Step
-from ..protocol.events import CommandReplied, ConnectionClosed, MessageReceived, Signal
+from ..protocol.events import (
+    CommandReplied,
+    ConnectionClosed,
+    MessageReceived,
+    Signal,
+    TlsStarted,
+)
 from ..protocol.server import ServerConnection
 from ..protocol.states import State
 from .network import EngineSession, TcpConnection
@@ -156,6 +162,19 @@ class SmtpServerSession(EngineSession):
             if kind is MessageReceived:
                 if event.accepted:
                     mta.receive(event, conn)
+            elif kind is TlsStarted:
+                # (the handshake itself, and ciphertext on the link, are not simulated yet)
+                mta.recorder.log(
+                    Layer.INFO,
+                    Kind.NOTE,
+                    mta.host.name,
+                    conn.client,
+                    "TLS started: after the 220 the client and the server make a TLS "
+                    "handshake; the session starts over inside TLS (the client must send "
+                    "EHLO again, RFC 3207 section 4.2)",
+                    conn=conn.id,
+                    info=(("tls", "started"),),
+                )
             elif kind is ConnectionClosed:
                 mta.sessions.pop(conn.id, None)
                 self._stop_idle_timer()

@@ -151,6 +151,7 @@ class World:
         port: int = 587,
         *,
         pipelining: bool = False,
+        password: str | None = None,
     ) -> UserAgent:
         agent = UserAgent(
             self.stamps,
@@ -162,6 +163,7 @@ class World:
             outgoing,
             port,
             pipelining=pipelining,
+            password=password,
         )
         self.agents[address.lower()] = agent
         return agent
