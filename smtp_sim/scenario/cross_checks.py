@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..protocol.personalities import CommandSyntax, get_personality
 from ..world.faults import check_fault
 from .problems import Issue, Loc
 
@@ -104,6 +105,7 @@ class _Checker:
                 aliases.setdefault(mta.hostname, i)
             for j, client in enumerate(mta.relay_for):
                 self.need_host(("hosts", i, "mta", "relay_for", j), client)
+            self._tls_and_sasl(i, mta.personality, mta)
             for j, domain in enumerate(mta.domains):
                 if domain in self.serving and self.serving[domain] != host.name:
                     self.add(
@@ -113,6 +115,23 @@ class _Checker:
                     )
                 self.serving.setdefault(domain, host.name)
         self.mta_aliases = set(aliases)
+
+    def _tls_and_sasl(self, i: int, personality: str, mta: Any) -> None:
+        """STARTTLS and AUTH are modelled for the Postfix personalities that recognise them."""
+        p = get_personality(personality)
+        for key, verb in (
+            ("smtpd_sasl_auth_enable", "AUTH"),
+            ("smtpd_tls_security_level", "STARTTLS"),
+            ("smtpd_tls_auth_only", "AUTH"),
+        ):
+            if getattr(mta, key) is not None and (
+                p.syntax is not CommandSyntax.POSTFIX or verb not in p.recognised
+            ):
+                self.add(
+                    ("hosts", i, "mta", key),
+                    f"{personality} does not offer {verb}",
+                    "a Postfix 3 personality (postfix-3, postfix-3.7)",
+                )
 
     def dns(self) -> None:
         dns = self.s.dns

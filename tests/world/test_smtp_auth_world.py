@@ -86,6 +86,7 @@ def test_an_authenticated_user_relays_through_submission() -> None:
     world.run()
     wire = _wire(world)
     assert b"250-STARTTLS\r\n250-AUTH PLAIN LOGIN\r\n" in wire
+    assert b"STARTTLS\r\n220 2.0.0 Ready to start TLS\r\nEHLO pc.paris.example\r\n" in wire
     assert b"AUTH PLAIN AGFsaWNlQHBhcmlzLmV4YW1wbGUAc2VjcmV0\r\n" in wire  # \0alice@...\0secret
     assert b"235 2.7.0 Authentication successful\r\n" in wire
     box = world.mailbox("bob@dublin.example")
@@ -132,3 +133,24 @@ def test_the_same_seed_gives_the_same_bytes() -> None:
     first.run()
     second.run()
     assert _wire(first) == _wire(second)
+
+
+def test_only_postfix_3_takes_the_options() -> None:
+    import pytest
+
+    from smtp_sim.scenario.problems import ScenarioError
+
+    text = SCENARIO.replace("OPTIONS", "smtpd_sasl_auth_enable = true").replace("PASSWORD", "")
+    with pytest.raises(ScenarioError, match="does not offer AUTH"):
+        build_world(parse_scenario(text.replace('"postfix-3.7"', '"sendmail-8"'), "s.toml"))
+
+
+def test_with_auth_only_in_tls_the_client_says_starttls_first() -> None:
+    world = _world(SASL + "\nsmtpd_tls_auth_only = true")
+    world.run()
+    wire = _wire(world)
+    before, after = wire.split(b"220 2.0.0 Ready to start TLS\r\n")
+    assert b"AUTH PLAIN LOGIN" not in before and b"250-AUTH PLAIN LOGIN" in after
+    assert b"235 2.7.0 Authentication successful\r\n" in after
+    box = world.mailbox("bob@dublin.example")
+    assert box is not None and len(box.messages) == 1
