@@ -745,6 +745,13 @@ ENHANCED_CODES: Mapping[str, EnhancedInfo] = MappingProxyType(
             for key, (title, meaning) in _DETAILS.items()
         },
         # registered by SMTP AUTH, not RFC 3463
+        "5.6": EnhancedInfo(
+            "X.5.6",
+            "Authentication Exchange line is too long",
+            "A line of the AUTH exchange (an initial response or the answer to a 334) is "
+            "longer than the server accepts (500 5.5.6).",
+            "RFC 4954 section 6",
+        ),
         "7.8": EnhancedInfo(
             "X.7.8",
             "Authentication credentials invalid",

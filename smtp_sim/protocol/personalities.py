@@ -391,6 +391,8 @@ _POSTFIX_3_REPLIES: dict[ReplyKind, ReplySpec] = {
     K.ALREADY_AUTHENTICATED: S(503, "5.5.1", "Error: already authenticated"),
     # smtpd_sasl_mail_opt() of smtpd_sasl_proto.c
     K.MULTIPLE_AUTH_PARAMETERS: S(503, "5.5.4", "Error: multiple AUTH= options"),
+    # smtpd_sasl_authenticate(): a response past smtpd_sasl_resp_limit
+    K.SASL_RESPONSE_TOO_LONG: S(500, "5.5.6", "SASL response limit exceeded"),
 }
 
 POSTFIX_3 = Personality(

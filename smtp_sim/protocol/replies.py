@@ -113,6 +113,7 @@ class ReplyKind(StrEnum):
     AUTH_SYNTAX = "auth_syntax"
     ALREADY_AUTHENTICATED = "already_authenticated"
     MULTIPLE_AUTH_PARAMETERS = "multiple_auth_parameters"  # MAIL ... AUTH=<a> AUTH=<b>
+    SASL_RESPONSE_TOO_LONG = "sasl_response_too_long"
     # Finer kinds a personality may word apart; one it leaves out is answered as the kind
     # REPLY_FALLBACKS names (so a server that does not distinguish them needs nothing).
     DATA_NEED_MAIL = "data_need_mail"  # DATA with no MAIL (sendmail: "Need MAIL command")
@@ -283,6 +284,9 @@ DEFAULT_REPLIES: dict[ReplyKind, ReplySpec] = {
         503, "5.5.1", "Bad sequence of commands: already authenticated"
     ),
     ReplyKind.MULTIPLE_AUTH_PARAMETERS: S(503, "5.5.4", "Multiple AUTH= parameters"),
+    # RFC 4954 section 4: a response longer than the server accepts; 5.5.6 "Authentication
+    # Exchange line is too long" (section 6)
+    ReplyKind.SASL_RESPONSE_TOO_LONG: S(500, "5.5.6", "Authentication Exchange line is too long"),
 }
 
 

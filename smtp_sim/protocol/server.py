@@ -40,7 +40,7 @@ from .postfix_syntax import Token, is_header, smtpd_tokens, valid_utf8
 from .receiver import LineReceiver
 from .records import unchecked_constructor
 from .replies import Reply, ReplyKind, ReplySpec, render
-from .server_auth import SaslExchange, sasl_response
+from .server_auth import SASL_RESPONSE_LIMIT, SaslExchange, sasl_response
 from .server_commands import fault_reply
 from .server_postfix import RECOGNISED_HANDLERS, Chunk
 from .server_sendmail import sendmail_line
@@ -391,6 +391,8 @@ class ServerConnection:
     def _process_command(self) -> bool:
         if self._chunk is not None:
             return self._process_chunk()
+        if self._sasl is not None:
+            return self._sasl_line()
         limit = self.personality.max_command_line
         truncate = self.personality.syntax is CommandSyntax.POSTFIX
         line = self._in.line(limit, limit if truncate else 80)
@@ -400,9 +402,6 @@ class ServerConnection:
         if truncate:
             # Postfix's smtp_get(): a line past line_length_limit is cut there and the rest
             # skipped up to the newline; trailing CRs go
-            if self._sasl is not None:
-                self._sasl_line(raw[:limit].rstrip(b"\r"))
-                return True
             self._handle_line(raw[:limit].rstrip(b"\r"))
             return True
         if too_long:
@@ -499,12 +498,24 @@ class ServerConnection:
         self._words = words
         self._dispatch(command, inp, argument, state)
 
-    def _sasl_line(self, raw: bytes) -> None:
-        """A line answering a 334 challenge: a SASL response, not a command (RFC 4954)."""
+    def _sasl_line(self) -> bool:
+        """A line answering a 334 challenge: a SASL response, not a command (RFC 4954), read
+        up to smtpd_sasl_resp_limit (smtpd_chat_query_limit(): past it, 500 and the rest of
+        the line is skipped)."""
+        line = self._in.line(SASL_RESPONSE_LIMIT + 2, SASL_RESPONSE_LIMIT)
+        if line is None:
+            return False
+        raw, too_long = line
+        raw = raw.rstrip(b"\r")
         state = self.state
         command = _Command(raw=raw, verb="", argument="")
+        if too_long:
+            self._sasl = None
+            self._answer(command, self._reply(K.SASL_RESPONSE_TOO_LONG), state, False)
+            return True
         reply, accepted, note = sasl_response(self, raw.decode("utf-8", "replace"))
         self._answer(command, reply, state, accepted, note)
+        return True
 
     def _start_tls(self) -> None:
         """After STARTTLS's 220 (Postfix's starttls_cmd()): the plaintext the client sent

@@ -32,6 +32,8 @@ K = ReplyKind
 #: LOGIN's challenges, base64 of "Username:" and "Password:" (Dovecot's mech-login.c)
 USERNAME_CHALLENGE = "VXNlcm5hbWU6"
 PASSWORD_CHALLENGE = "UGFzc3dvcmQ6"
+#: octets of one SASL response line (Postfix's smtpd_sasl_resp_limit)
+SASL_RESPONSE_LIMIT = 12288
 #: Postfix's reason when the SASL server gives none (smtpd_sasl_authenticate())
 NO_REASON = "(reason unavailable)"
 _BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")

@@ -234,12 +234,13 @@ def test_enhanced_tables() -> None:
     assert set(ENHANCED_SUBJECTS) == set(range(8))
     assert "Security or Policy" in ENHANCED_SUBJECTS[7]
     expected = {f"{s}.{d}" for s, details in RFC3463_DETAILS.items() for d in details}
-    assert set(ENHANCED_CODES) == expected | {"7.8"}  # 7.8: RFC 4954 section 6 (SMTP AUTH)
-    assert ENHANCED_CODES["7.8"].rfc == "RFC 4954 section 6"
+    auth = {"5.6", "7.8"}  # RFC 4954 section 6 (SMTP AUTH)
+    assert set(ENHANCED_CODES) == expected | auth
+    assert all(ENHANCED_CODES[key].rfc == "RFC 4954 section 6" for key in auth)
     for key, info in ENHANCED_CODES.items():
         assert isinstance(info, EnhancedInfo)
         assert info.code == f"X.{key}"
-        if key != "7.8":
+        if key not in auth:
             assert info.rfc == f"RFC 3463 section 3.{int(key.split('.')[0]) + 1}"
         assert info.title and info.meaning
 
