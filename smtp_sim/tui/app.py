@@ -15,13 +15,14 @@ then mounts the lesson panel, the tabs with their views and the footer in one fr
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Header, Static, TabbedContent, TabPane
 
@@ -52,15 +53,31 @@ if TYPE_CHECKING:
     from ..bridge.listen import ListenSpec
     from ..course.lesson import Lesson
     from ..course.playback import Playback
-    from ..world.trace import Layer
+    from ..world.trace import Layer, TraceRecord
+    from ..world.world import World
     from .widgets.event_list import EventList
+    from .widgets.inspector import Inspector
 
 #: The views given every new trace record, by id.
 TRACE_VIEWS = ("map", "flow", "events", "mailboxes", "queues")
 
 
+class _DefaultScreen(Screen[None]):
+    # Straight to the console's input line (with "*" the tabs would have it first, and the
+    # footer would be built twice before the first frame).
+    AUTO_FOCUS = "#line"
+
+
+class TraceView(Protocol):
+    """What the views given trace records have in common (their modules load with the
+    lesson, after the first frame)."""
+
+    def reset(self, world: World) -> None: ...
+    def advance(self, world: World, new: Sequence[TraceRecord]) -> None: ...
+
+
 class SmtpSimApp(LoadingActions, PlayingActions, ConsoleActions, LiveActions, ExportActions, App):
-    CSS_PATH: ClassVar[list[str]] = ["styles/views.tcss", "styles/app.tcss"]
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["styles/views.tcss", "styles/app.tcss"]
     TITLE = "smtp-sim"
     COMMANDS = App.COMMANDS | {
         BindingCommands,
@@ -282,8 +299,20 @@ class SmtpSimApp(LoadingActions, PlayingActions, ConsoleActions, LiveActions, Ex
     def sandbox(self) -> bool:
         return self.controller.sandbox
 
+    #: Bumped by the controller at every change (its one "changed"): the views follow, in
+    #: the same handler (a key's effect is on screen with it). Floods are merged before
+    #: they get here: the bridge's records by LiveRecords (can_replace), the timer's ticks
+    #: by its pace.
+    revision: var[int] = var(0, init=False)
+
     def playback_changed(self) -> None:
-        self.refresh_views()
+        self.revision += 1
+
+    def watch_revision(self) -> None:
+        # (none on screen while the app closes, or under another screen: the views catch up
+        # at the next change, from their own counts of what they were given)
+        if self.query(f"#{TRACE_VIEWS[0]}"):
+            self.refresh_views()
 
     def say(
         self,
@@ -325,11 +354,7 @@ class SmtpSimApp(LoadingActions, PlayingActions, ConsoleActions, LiveActions, Ex
             yield Static("", id="footer-loading")
 
     def get_default_screen(self) -> Screen:
-        screen = super().get_default_screen()
-        # Straight to the console's input line (with "*" the tabs would have it first, and the
-        # footer would be built twice before the first frame).
-        screen.AUTO_FOCUS = "#line"
-        return screen
+        return _DefaultScreen(id="_default")
 
     #: Set by the command line (smtp-sim app, lesson, sandbox): a theme picked in the app is
     #: the next run's (tui/settings.py). Apps built in tests remember nothing.
@@ -375,7 +400,7 @@ class SmtpSimApp(LoadingActions, PlayingActions, ConsoleActions, LiveActions, Ex
         self.query_one(LessonPanel).display = bool(lesson.steps) or self.size.width >= 100
         # (another lesson: nothing of the last one stays in the Inspector, even a record
         # equal to one of the new trace's)
-        self.query_one("#inspector").show(None, pb.world)
+        self._inspector().show(None, pb.world)
         self.refresh_bindings()  # the lesson keys come and go with the steps
 
     # -- keeping the views true ---------------------------------------------------------------
@@ -386,7 +411,7 @@ class SmtpSimApp(LoadingActions, PlayingActions, ConsoleActions, LiveActions, Ex
             self._shown_playback = pb
             self._show_lesson(pb)
         world = pb.world
-        views = [self.query_one(f"#{view}") for view in TRACE_VIEWS]
+        views = [cast(TraceView, self.query_one(f"#{view}")) for view in TRACE_VIEWS]
         console = self.query_one(Console)
         log = pb.session.terminal.log
         rebuilt = pb.generation != self._generation
@@ -404,7 +429,7 @@ class SmtpSimApp(LoadingActions, PlayingActions, ConsoleActions, LiveActions, Ex
                 for view in views:
                     view.advance(world, new)
             elif world.now != self._shown_now:  # time passed quietly (a /wait): the map's clock
-                self.query_one("#map").advance(world, ())
+                cast(TraceView, self.query_one("#map")).advance(world, ())
             if len(log) > self._log_seen:
                 console.add(log[self._log_seen :])
                 self._log_seen = len(log)
@@ -450,7 +475,7 @@ class SmtpSimApp(LoadingActions, PlayingActions, ConsoleActions, LiveActions, Ex
         self.query_one(TabbedContent).active = pane
 
     def _select_record(self, record) -> None:
-        self.query_one("#inspector").show(record, self.playback.world)
+        self._inspector().show(record, self.playback.world)
         self.query_one(TabbedContent).active = "tab-inspector"
 
     # By name, not @on(EventList.RecordSelected): the views' modules load with the lesson,
@@ -507,15 +532,21 @@ class SmtpSimApp(LoadingActions, PlayingActions, ConsoleActions, LiveActions, Ex
     @property
     def event_filter(self) -> tuple[frozenset[Layer] | None, str | None]:
         """The event list's filter: (layers, host); None is no filter."""
-        events = self.query_one("#events")
+        events = self._event_list()
         return events.layers, events.host
 
     def filter_events(
         self, *, layers: Iterable[Layer | str] | Keep | None = KEEP, host: str | Keep | None = KEEP
     ) -> None:
         """Filter the event list (a filter left out stays) and show it."""
-        self.query_one("#events").set_filter(layers=layers, host=host)
+        self._event_list().set_filter(layers=layers, host=host)
         self.query_one(TabbedContent).active = "tab-events"  # its border names the filter
+
+    def _event_list(self) -> EventList:
+        return cast("EventList", self.query_one("#events"))
+
+    def _inspector(self) -> Inspector:
+        return cast("Inspector", self.query_one("#inspector"))
 
     def apply_fault(self, kind: str, **params: Any) -> None:
         """A fault from the palette (the controller's: the same path as ``/fault``)."""

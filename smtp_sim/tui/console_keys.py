@@ -15,22 +15,16 @@ from textual import events
 from textual.widgets import Input, Static
 
 from ..world.network import POP3_PORT
+from .mixin_base import AppMixin
+from .textual_private import forward_key
 from .widgets.console import Console
 
 if TYPE_CHECKING:
     from ..course.playback import Playback
-    from .controller import PlaybackController
 
 
-class ConsoleActions:
+class ConsoleActions(AppMixin):
     """Lines typed, replies explained, keys routed to the console."""
-
-    playback: Playback
-    controller: PlaybackController
-    _loading: object
-    _problems: list[str] | None
-    _typed_while_loading: list[str]
-    _explained: int  # terminal outputs already looked at for a reply to explain
 
     # By name, not @on(...): a mixin's @on handlers are not collected (App subclasses only).
     def on_console_submitted(self, event: Console.Submitted) -> None:
@@ -39,9 +33,11 @@ class ConsoleActions:
             if self._problems is None:
                 self._typed_while_loading.append(line)  # entered once the lesson is loaded
             return
-        # (refresh_views explains a new reply; the advice for this line next)
         answer = self.controller.type_line(line)
         if answer is not None:
+            # This reply is explained with the advice for the line typed (the views, when
+            # they follow the change, look only at the replies after it).
+            self._explained = len(self.playback.session.terminal.output)
             self._explain(
                 answer.reply.code,
                 answer.reply.enhanced,
@@ -95,7 +91,7 @@ class ConsoleActions:
     # -- focus: what is typed reaches the console ----------------------------------------------
 
     def _on_main_screen(self) -> bool:
-        return len(self.screen_stack) == 1 and self.is_mounted
+        return len(self.screen_stack) == 1
 
     def _typed_for_console(self, event: events.Key) -> bool:
         """A key the student types (a printable character, space, Enter) while no text box has
@@ -119,7 +115,7 @@ class ConsoleActions:
         ):
             console = self.query_one(Console).input
             self.screen.set_focus(console, scroll_visible=False)  # now, not after the queue
-            console._forward_event(event)  # (the input's own queue keeps the keys in order)
+            forward_key(console, event)  # (the input's own queue keeps the keys in order)
             return
         await super().on_event(event)  # type: ignore[misc]
 

@@ -302,7 +302,8 @@ class PlaybackController:
     def apply_fault(self, kind: str, **params: Any) -> None:
         """A fault from the palette: the same ``apply_fault`` as the console's ``/fault``,
         and the console line that does the same recorded for the replay and the attempt."""
-        from ..world.faults import FaultError, apply_fault
+        from ..world.fault_params import FaultError
+        from ..world.faults import apply_fault
 
         try:
             text = apply_fault(self.playback.world, kind, **params)

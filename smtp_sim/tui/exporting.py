@@ -17,18 +17,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.segment import Segment, Segments
 from textual.app import App, ComposeResult
 from textual.strip import Strip
 
+from .mixin_base import AppMixin
+from .textual_private import screen_render
+
 # ExportActions is mixed into the app, so this module is imported before the app's first frame:
 # what an export needs (the simulation, the flow diagram) is imported when it runs.
 if TYPE_CHECKING:
-    from ..course.lesson import Lesson
-    from ..course.playback import Playback
     from ..course.session import LessonSession
     from ..world.world import World
     from .widgets.flow_diagram import FlowDiagram
@@ -112,11 +113,7 @@ def screen_console(app: App) -> Console:
     width, height = app.size
     console = _recorder(width)
     console.height = height
-    # The same call App.export_screenshot makes: the composited screen, modal layers included.
-    render = app.screen._compositor.render_update(
-        full=True, screen_stack=app._background_screens, simplify=True
-    )
-    console.print(render)
+    console.print(screen_render(app))  # (the composited screen, as export_screenshot draws it)
     return console
 
 
@@ -225,24 +222,20 @@ def write_flow(world: World, path: str | Path, *, title: str) -> None:
 # -- the app's side: ctrl+s, the dialog, the files ---------------------------------------------
 
 
-class ExportActions:
+class ExportActions(AppMixin):
     """Mixed into the app: the Export dialog (ctrl+s) and :meth:`export`. Needs ``lesson``,
     ``playback``, ``seed`` and ``export_dir`` on the app, and a FlowDiagram in it."""
 
-    lesson: Lesson
-    playback: Playback
-    seed: int | None
-    export_dir: Path | None
     #: --student NAME on the command line: the name, whatever the progress file says.
     student_given: str | None = None
 
     @property
-    def student(self: Any) -> str | None:
+    def student(self) -> str | None:
         """Who is working: --student, else the name kept in the progress file."""
         progress = getattr(self, "progress", None)
         return self.student_given or (progress.student if progress is not None else None)
 
-    def set_student(self: Any, name: str) -> None:
+    def set_student(self, name: str) -> None:
         """A new name or id (the Export dialog asks for it once; it can be changed there),
         kept in the progress file for next time."""
         name = " ".join(name.split())[:80]
@@ -258,7 +251,7 @@ class ExportActions:
             except OSError as exc:
                 self.notify(f"could not save your name: {exc.strerror or exc}", severity="warning")
 
-    def action_export(self: Any) -> None:
+    def action_export(self) -> None:
         from .screens.export import ExportChoice, ExportScreen
 
         def chosen(choice: ExportChoice | None) -> None:
@@ -270,7 +263,7 @@ class ExportActions:
         directory = None if self.is_web else (self.export_dir or Path.cwd())
         self.push_screen(ExportScreen(self.lesson.id, directory, self.student), chosen)
 
-    def export(self: Any, kind: str, directory: str | Path | None = None) -> Path | None:
+    def export(self, kind: str, directory: str | Path | None = None) -> Path | None:
         """Export ``kind`` (an ExportKind id) as ``smtp-sim-<lesson>-<what>`` into
         ``directory`` (default: ``export_dir``, else the current directory); in a browser
         (``smtp-sim web``) the browser downloads it. Returns the path written, if any."""
@@ -300,7 +293,7 @@ class ExportActions:
         self.notify(str(path), title="Exported")
         return path
 
-    def export_text(self: Any, kind: str) -> str | bytes:
+    def export_text(self, kind: str) -> str | bytes:
         """The content of one export: a string, or bytes for the capture."""
         world = self.playback.world
         if kind == "pcap":
@@ -322,6 +315,6 @@ class ExportActions:
             from .widgets.flow_diagram import FlowDiagram
 
             flow = self.query_one(FlowDiagram)
-            render = flow_svg if kind == "flow-svg" else flow_html
-            return render(flow, f"{title} \u00b7 flow")
+            draw = flow_svg if kind == "flow-svg" else flow_html
+            return draw(flow, f"{title} \u00b7 flow")
         raise ValueError(f"unknown export {kind!r}")

@@ -36,7 +36,6 @@ def build_app(
     from .app import SmtpSimApp
     from .loading import course_loader
 
-    options = {"seed": seed, "export_dir": export_dir}
     what = ref or "The course"  # how the problem page names what cannot be used
     load: Callable[[], Lesson]
     if command == "sandbox":
@@ -48,14 +47,28 @@ def build_app(
         sandbox, store = False, default_store()
         load = course_loader(store)
     if listen is None:
-        return SmtpSimApp(load=load, load_name=what, sandbox=sandbox, store=store, **options)
+        return SmtpSimApp(
+            load=load,
+            load_name=what,
+            sandbox=sandbox,
+            store=store,
+            seed=seed,
+            export_dir=export_dir,
+        )
 
     from ..bridge.listen import ListenError
     from ..scenario.problems import ScenarioError
     from .screens.error import ProblemApp
 
     try:
-        return SmtpSimApp(load(), sandbox=sandbox, store=store, listen=listen, **options)
+        return SmtpSimApp(
+            load(),
+            sandbox=sandbox,
+            store=store,
+            listen=listen,
+            seed=seed,
+            export_dir=export_dir,
+        )
     except ScenarioError as exc:
         return ProblemApp(what, [str(p) for p in exc.problems])
     except ListenError as exc:

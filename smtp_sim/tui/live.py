@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
+from .mixin_base import AppMixin
+
 if TYPE_CHECKING:
     from ..bridge.bridge import Bridge
     from ..bridge.listen import ListenSpec
@@ -92,16 +94,16 @@ class LiveBridge:
             self.post(LiveRecords())
 
 
-class LiveActions:
+class LiveActions(AppMixin):
     """Mixed into the app: starting and stopping its LiveBridge, refreshing the views from
     it (the controller refuses what would fight the bridge for the clock). Needs ``live`` on
     the app (None without ``--listen``) and its ``controller``."""
 
-    live: LiveBridge | None
     _live_timer: Any = None
 
-    async def _start_live(self: Any) -> None:
-        live: LiveBridge = self.live
+    async def _start_live(self) -> None:
+        live = self.live
+        assert live is not None  # (started only with --listen)
         for host in live.exposed():
             self.notify(
                 f"{host} is not a loopback address: other machines can connect",
@@ -120,24 +122,24 @@ class LiveActions:
         )
         self.controller.changed()
 
-    def _live_error(self: Any, text: str) -> None:
+    def _live_error(self, text: str) -> None:
         self.notify(text, title="--listen", severity="error")
 
-    def on_live_records(self: Any, message: LiveRecords) -> None:
+    def on_live_records(self, message: LiveRecords) -> None:
         if self._live_timer is None:
             self._live_timer = self.set_timer(REFRESH, self._live_flush)
 
-    def _live_flush(self: Any) -> None:
+    def _live_flush(self) -> None:
         self._live_timer = None
         if self.live is not None:
             self.live.handled()
         self.controller.changed()
 
-    async def action_quit(self: Any) -> None:
+    async def action_quit(self) -> None:
         if self.live is not None:
             await self.live.stop()
         self.exit()
 
-    async def on_unmount(self: Any) -> None:
+    async def on_unmount(self) -> None:
         if self.live is not None:
             await self.live.stop()

@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.widgets import TabbedContent, TabPane
 
 from ..course.progress import Progress, ProgressStore
+from .mixin_base import AppMixin
 from .widgets.console import Console
 from .widgets.footer import KeyFooter
 from .widgets.lesson_panel import LessonPanel
@@ -65,17 +66,8 @@ def make_views() -> dict[str, Widget]:
     return {pane: cls(id=view) for pane, (view, cls) in view_classes().items()}
 
 
-class LoadingActions:
+class LoadingActions(AppMixin):
     """The app's start-up (see the module): what it does before and as the lesson arrives."""
-
-    _loading: Callable[[], Lesson] | None
-    _problems: list[str] | None
-    _typed_while_loading: list[str]
-    _on_loaded: list[Callable[[], object]]
-    _load_name: str
-    store: ProgressStore | None
-    seed: int | None
-    progress: Progress
 
     @property
     def is_loaded(self) -> bool:
@@ -121,7 +113,7 @@ class LoadingActions:
         return lesson, playback, progress
 
     def _start_loading(self) -> None:
-        self.run_worker(self._load_in_background, name="load lesson")
+        self.run_worker(self._load_in_background(), name="load lesson")
 
     async def _load_in_background(self) -> None:
         try:

@@ -104,7 +104,7 @@ def _raw_payload(part: Message) -> bytes:
         return payload.encode("utf-8", "surrogateescape")
     if isinstance(payload, list):  # message/delivery-status: blocks of fields
         return b"\n".join(block.as_bytes() for block in payload if isinstance(block, Message))
-    return payload or b""
+    return payload if isinstance(payload, bytes) else b""
 
 
 def _decoded_payload(part: Message) -> bytes:

@@ -38,7 +38,13 @@ class _ListProvider(Provider):
 
     async def discover(self) -> Hits:
         for name, help_text, callback in self.items():
-            yield DiscoveryHit(Content(name), callback, text=name, help=Content(help_text))
+            # (a Content is drawn as is; a str would be read as markup: Hit's annotation says str)
+            yield DiscoveryHit(
+                Content(name),
+                callback,
+                text=name,
+                help=Content(help_text),  # type: ignore[arg-type]
+            )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -46,7 +52,11 @@ class _ListProvider(Provider):
             score = matcher.match(name)
             if score > 0:
                 yield Hit(
-                    score, _highlight(matcher, name), callback, text=name, help=Content(help_text)
+                    score,
+                    _highlight(matcher, name),
+                    callback,
+                    text=name,
+                    help=Content(help_text),  # type: ignore[arg-type]
                 )
 
 

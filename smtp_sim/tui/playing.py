@@ -13,18 +13,15 @@ from rich.text import Text
 from textual.widgets import Static
 
 from .controller import SPEEDS
+from .mixin_base import AppMixin
 
 if TYPE_CHECKING:
-    from textual.timer import Timer
-
-    from .controller import PlaybackController
+    pass
 
 
-class PlayingActions:
+class PlayingActions(AppMixin):
     """Play, pause, step, speed, reset; the timer; the status line."""
 
-    controller: PlaybackController
-    _timer: Timer | None
     _timer_interval: float
 
     @property

@@ -16,6 +16,7 @@ exactly as it did then.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import PurePath
 from typing import ClassVar
 
 from rich.text import Text
@@ -61,7 +62,7 @@ def quiz_lines(quiz: Quiz) -> list[str]:
 
 
 class PresenterApp(App):
-    CSS_PATH: ClassVar[list[str]] = ["styles/views.tcss", "styles/presenter.tcss"]
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["styles/views.tcss", "styles/presenter.tcss"]
     TITLE = "smtp-sim presenter"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space,right,n", "next", "Next pause", priority=True, id="present.next"),
@@ -78,7 +79,7 @@ class PresenterApp(App):
         super().__init__()
         self.lesson = lesson
         self.playback = Playback(lesson, seed=seed)
-        self.animate = animate
+        self.plays_to_pause = animate  # (not self.animate: App.animate is a method)
         self.pause_total = sum(1 for event in lesson.timeline if event.action == "pause")
         self.stops: list[int] = [0]  # clock steps of the pause points reached so far
         # A lesson's steps, walked through: how many are shown, the clock step after each.
@@ -188,7 +189,7 @@ class PresenterApp(App):
         if self.playback.at_end:
             self.notify("The end: nothing more is scheduled.")
             return
-        if self.animate:
+        if self.plays_to_pause:
             self.playing = True
             if self._timer is not None:
                 self._timer.resume()
@@ -352,6 +353,3 @@ class PresenterHelp(ModalScreen[None]):
                 rows.append(f"| `{binding.key}` | {binding.description} |")
         with VerticalScroll():
             yield Markdown("\n".join(rows))
-
-    def action_dismiss(self) -> None:
-        self.dismiss(None)

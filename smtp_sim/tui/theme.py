@@ -2,11 +2,11 @@
 accents), and a component class's text style as the views draw it."""
 
 from rich.style import Style
-from textual.dom import DOMNode
 from textual.theme import Theme
+from textual.widget import Widget
 
 
-def text_style(node: DOMNode, component: str) -> Style:
+def text_style(node: Widget, component: str) -> Style:
     """``component``'s text style on ``node``: colour and attributes, no background (the line
     under it keeps the widget's own)."""
     full = node.get_component_rich_style(component, default=Style())

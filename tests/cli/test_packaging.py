@@ -138,7 +138,10 @@ def test_ci_installs_the_lower_bounds_for_the_lowest_versions_run():
             pinned[name.strip()] = version.strip()
     bounds = {}
     for requirement in PYPROJECT["project"]["dependencies"]:
-        name, bound = re.fullmatch(r"([\w-]+)>=([\d.]+)", requirement.split(";")[0]).groups()
+        # (an upper bound may follow: textual>=8.2.7,<9)
+        name, bound = re.fullmatch(
+            r"([\w-]+)>=([\d.]+)(?:,<[\d.]+)?", requirement.split(";")[0]
+        ).groups()
         bounds[name] = bound
     assert set(pinned) == set(bounds)
     for name, bound in bounds.items():  # (7.3 == 7.3.0)

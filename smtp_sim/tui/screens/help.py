@@ -77,6 +77,3 @@ class HelpScreen(ModalScreen[None]):
         )
         with VerticalScroll():
             yield Markdown(INTRO + "\n".join(rows))
-
-    def action_dismiss(self) -> None:
-        self.dismiss(None)

@@ -79,7 +79,7 @@ class EventList(RecordLines):
     # -- filters -------------------------------------------------------------------------------
 
     @property
-    def layers(self) -> frozenset[Layer] | None:
+    def layers(self) -> frozenset[Layer] | None:  # type: ignore[override]  # (the layers shown; not CSS layers)
         """The layers shown; None shows every layer."""
         return self._layers
 

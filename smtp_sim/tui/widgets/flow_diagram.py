@@ -97,7 +97,7 @@ class FlowDiagram(RecordLines):
     # -- model -----------------------------------------------------------------------------
 
     @property
-    def layers(self) -> frozenset[Layer]:
+    def layers(self) -> frozenset[Layer]:  # type: ignore[override]  # (the layers shown; not CSS layers)
         return self._layers
 
     @property

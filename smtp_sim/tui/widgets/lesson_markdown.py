@@ -12,7 +12,7 @@ Imported with the lesson (it imports Markdown, which the app's first frame does 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -22,6 +22,8 @@ from textual.style import Style
 from textual.visual import RenderOptions, Visual
 from textual.widgets import Label, Markdown
 from textual.widgets.markdown import MarkdownBlock, MarkdownFence
+
+from ..textual_private import fence_code
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -133,7 +135,7 @@ class WrappedFence(MarkdownFence):
         return False
 
     def compose(self) -> ComposeResult:
-        yield CodeLabel(self._highlighted_code, id="code-content", expand=True)
+        yield CodeLabel(fence_code(self), id="code-content", expand=True)
 
 
 class LessonMarkdown(Markdown):
@@ -144,7 +146,8 @@ class LessonMarkdown(Markdown):
     LessonMarkdown MarkdownHeader { width: 1fr; }
     """
 
-    BLOCKS: ClassVar[dict[str, type[MarkdownBlock]]] = {
+    # (Markdown declares BLOCKS without ClassVar: a ClassVar here would not override it)
+    BLOCKS: dict[str, type[MarkdownBlock]] = {  # noqa: RUF012
         **Markdown.BLOCKS,
         "fence": WrappedFence,
         "code_block": WrappedFence,

@@ -146,9 +146,9 @@ class LessonPanel(Vertical):
         feedback = self.query_one("#quiz-feedback", Static)
         feedback.update(literal(self.quiz_feedback))
         # What just appeared is brought into view once it is laid out.
-        if self.hint_text and (new_step or before[4] != self.hint_text):
+        if self.hint_text and (before is None or new_step or before[4] != self.hint_text):
             self.call_after_refresh(hint.scroll_visible, animate=False)
-        if self.quiz_feedback and (new_step or before[5] != self.quiz_feedback):
+        if self.quiz_feedback and (before is None or new_step or before[5] != self.quiz_feedback):
             self.call_after_refresh(feedback.scroll_visible, animate=False)
         return new_step
 

@@ -105,7 +105,7 @@ class MailboxView(Horizontal):
         yield TextPane(id="mailbox-message")
 
     @property
-    def tree(self) -> Tree[NodeData]:
+    def tree(self) -> Tree[NodeData]:  # type: ignore[override]  # (DOMNode.tree: a debug view)
         return self.query_one("#mailbox-tree", Tree)
 
     @property

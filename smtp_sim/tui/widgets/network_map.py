@@ -483,11 +483,11 @@ class NetworkMap(TextPane):
                 "┃" if key == "map--active" else DOWN if key == "map--down" else "│",
                 key,
             )
-            label = latency_label(child.link) if child.link else ""
+            detail = latency_label(child.link) if child.link else ""
             if key == "map--down":
-                label += " down"
+                detail += " down"
             picture.put(
-                drop + 2, bus + 1, label, "map--down" if key == "map--down" else "map--detail"
+                drop + 2, bus + 1, detail, "map--down" if key == "map--down" else "map--detail"
             )
             picture.blit(columns[i], lefts[i] - 0, bus + 2)
         if centre not in drops:

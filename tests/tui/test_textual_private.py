@@ -1,0 +1,46 @@
+"""Textual's private API that smtp-sim uses lives in one module (tui/textual_private.py):
+each piece is still there in the installed Textual, which is one the module was checked on,
+and no other module reaches into Textual's private names."""
+
+import re
+from importlib import metadata
+from pathlib import Path
+
+from textual.app import App
+from textual.widget import Widget
+from textual.widgets.markdown import MarkdownFence
+
+from smtp_sim.tui import textual_private
+
+TUI = Path(textual_private.__file__).parent
+
+
+def test_the_installed_textual_is_one_the_private_api_was_checked_on():
+    # Checked on Textual 8.2.7 (.ci/lowest.txt) and 8.2.8: a new version is added to
+    # CHECKED_ON once this file's tests and tests/tui pass on it.
+    assert metadata.version("textual") in textual_private.CHECKED_ON
+
+
+def test_each_private_name_used_still_exists():
+    from textual.widgets._footer import FooterKey
+
+    assert textual_private.FooterKey is FooterKey
+    assert "_highlighted_code" in MarkdownFence.__init__.__code__.co_names
+    assert callable(Widget._forward_event)
+
+
+async def test_the_screen_renders_as_export_screenshot_draws_it():
+    app = App()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        assert textual_private.screen_render(app) is not None
+
+
+def test_no_other_module_uses_textual_private_names():
+    private = re.compile(
+        r"textual\.\w+\._\w|\._compositor|\._background_screens|\._highlighted_code|\._forward_event"
+    )
+    for path in TUI.rglob("*.py"):
+        if path.name == "textual_private.py":
+            continue
+        assert not private.search(path.read_text(encoding="utf-8")), path
