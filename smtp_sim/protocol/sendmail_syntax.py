@@ -15,6 +15,9 @@ from dataclasses import dataclass
 # and whatever sendmail quotes of it in a reply goes out with the eighth bit of every octet
 # cleared: "caf\xc3\xa9" is shown as "cafC)".
 _SEVEN_BIT = {c: c & 0x7F for c in range(128, 256)}
+# Clearing the eighth bit of 0x8a and 0x8d would make LF and CR, which no reply line can hold:
+# they show as '?', as a CR or LF left inside an echoed command does (echo below).
+_SEVEN_BIT.update({0x8A: ord("?"), 0x8D: ord("?")})
 _SPACE = " \t\n\v\f\r"  # C's isspace()
 MAXSHORTSTR = 203  # shortenstring(): longer texts are shown as their first and last 100
 MAXNAME = 256  # an address of 256 octets or more is too long ("255 bytes max")
@@ -30,7 +33,8 @@ def command_text(raw: bytes) -> str:
 
 
 def seven_bit(text: str) -> str:
-    """Text as a reply shows it: the eighth bit of every character cleared."""
+    """Text as a reply shows it: the eighth bit of every character cleared (but never into a
+    line end: 0x8a and 0x8d show as '?')."""
     return text.translate(_SEVEN_BIT) if not text.isascii() else text
 
 

@@ -127,3 +127,18 @@ def test_dialogue_replies_are_the_real_ones(name: str) -> None:
         assert got == want, f"after {sent!r}"
     assert len(replies) <= len(recorded["replies"]) or not any(replies[len(recorded["replies"]) :])
     assert closed == recorded["closed"]
+
+
+def test_an_eighth_bit_cleared_into_a_line_end_is_no_line_end() -> None:
+    """The fuzz test's find: EXPN of U+23340 (f0 a3 8d 80) cleared to 'p#' CR NUL raised
+    'reply text may not contain CR or LF' out of the engine."""
+    from smtp_sim.protocol.events import Signal
+    from smtp_sim.protocol.server import ServerConnection
+
+    server = ServerConnection("sendmail-8", "mail.cs.tcd.ie")
+    for line in (b"EHLO bob", "EXPN \U00023340".encode(), "VRFY a\u010ab".encode()):
+        server.receive_data(line + b"\r\n")
+        while server.next_event() not in (Signal.NEED_DATA, Signal.CLOSED):
+            pass
+    out = server.data_to_send()
+    assert out.endswith(b"550 5.1.1 p#?\x00... User unknown\r\n550 5.1.1 aD?b... User unknown\r\n")
