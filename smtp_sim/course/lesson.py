@@ -470,6 +470,22 @@ SLASH_COMMANDS = (
 CONSOLE_COMMANDS = ", ".join(usage for usage, _ in SLASH_COMMANDS)
 
 
+def fault_params(text: str) -> dict[str, str]:
+    """``/fault``'s ``key=value`` words as a dict; a word without ``=`` goes on the value
+    before it, so a value may hold spaces (``text=452 4.2.2 Mailbox full``: the palette's
+    presets are recorded so). The words before the first ``key=`` are left out (the console
+    refuses them first: :func:`console_refusal`)."""
+    params: dict[str, str] = {}
+    key: str | None = None
+    for word in text.split():
+        if "=" in word:
+            key, value = word.split("=", 1)
+            params[key] = value
+        elif key is not None:
+            params[key] += " " + word
+    return params
+
+
 def console_refusal(line: str, world: World, step: Step | None) -> tuple[str, str] | None:
     """Why the lesson console would refuse a ``/`` command in ``world``, as
     ``(message, expected)``; None when it would accept it (or the line is not a slash
@@ -512,7 +528,8 @@ def console_refusal(line: str, world: World, step: Step | None) -> tuple[str, st
     if word == "fault":
         kind, _, params = rest.partition(" ")
         pairs = params.split()
-        bad = next((p for p in pairs if "=" not in p), None)
+        # (a word without "=" after a key=value goes on its value: text=452 4.2.2 Mailbox full)
+        bad = pairs[0] if pairs and "=" not in pairs[0] else None
         if not kind or bad is not None:
             known = FAULT_KINDS.get(kind)
             key = next(iter(known.params), "host") if known is not None else "host"
@@ -522,7 +539,7 @@ def console_refusal(line: str, world: World, step: Step | None) -> tuple[str, st
                 "e.g. /fault host-down host=mail.cs.tcd.ie; the command palette (ctrl+p) "
                 "lists every fault",
             )
-        errors = check_fault(kind, dict(p.split("=", 1) for p in pairs), world)[1]
+        errors = check_fault(kind, fault_params(params), world)[1]
         if errors:
             parts = [f"{e.key}: {e.message}" if e.key else e.message for e in errors]
             # (a part that ends with its question, "did you mean 'greylist'?", takes no ";")

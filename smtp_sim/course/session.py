@@ -23,7 +23,14 @@ from ..world.values import parse_duration
 from ..world.world import World
 from .checks import CheckContext
 from .incremental import StepWatch
-from .lesson import SLASH_COMMANDS, Lesson, Step, TimelineEvent, console_refusal
+from .lesson import (
+    SLASH_COMMANDS,
+    Lesson,
+    Step,
+    TimelineEvent,
+    console_refusal,
+    fault_params,
+)
 
 IDLE_HORIZON = 24 * 3600.0
 
@@ -251,7 +258,7 @@ class LessonSession:
         if word == "fault":
             kind, _, params = rest.partition(" ")
             try:
-                kwargs = dict(p.split("=", 1) for p in params.split())
+                kwargs = fault_params(params)
                 return apply_fault(self.world, kind, **kwargs)
             except (FaultError, ValueError) as exc:
                 return f"/fault: {exc}"

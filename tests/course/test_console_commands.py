@@ -179,3 +179,23 @@ def test_a_send_after_its_fault_gets_no_nudge():
     session.enter("/fault   host-down host=mail.cs.tcd.ie")  # spaces do not matter
     said = session.enter("/send alice@crepes.fr bob@cs.tcd.ie Are you there?")
     assert "pressed Send" in said
+
+
+def test_a_fault_whose_text_has_spaces_replays_as_the_palette_recorded_it():
+    """The palette records its reply presets as /fault lines with a spaced text=: the console
+    (and so a replay of the attempt) reads the whole text back."""
+    from smtp_sim.course.lesson import fault_params
+
+    assert fault_params("host=a code=450 text=Mailbox busy, try later stage=rcpt") == {
+        "host": "a",
+        "code": "450",
+        "text": "Mailbox busy, try later",
+        "stage": "rcpt",
+    }
+    session = LessonSession(load_lesson("reliable-delivery"))
+    line = "/fault reply host=mail.cs.tcd.ie stage=rcpt code=450 text=Mailbox busy, try later"
+    said = session.enter(line)
+    assert "/fault:" not in said and "write KIND" not in said, said
+    session.enter("/send alice@crepes.fr bob@cs.tcd.ie Busy?")
+    replies = [r.summary for r in session.world.trace if r.summary.startswith("450")]
+    assert any("Mailbox busy, try later" in r for r in replies), replies
