@@ -533,7 +533,7 @@ class SmtpSimApp(LoadingActions, PlayingActions, ConsoleActions, LiveActions, Ex
     def event_filter(self) -> tuple[frozenset[Layer] | None, str | None]:
         """The event list's filter: (layers, host); None is no filter."""
         events = self._event_list()
-        return events.layers, events.host
+        return events.shown_layers, events.host
 
     def filter_events(
         self, *, layers: Iterable[Layer | str] | Keep | None = KEEP, host: str | Keep | None = KEEP

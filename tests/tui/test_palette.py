@@ -119,7 +119,7 @@ async def test_filter_events_by_key_then_step_back_and_show_all():
         assert isinstance(app.focused, type(app.query_one(Console).input))
         await pilot.press("ctrl+f")  # from the console: the input does not use ctrl+f
         await type_into_palette(pilot, "layer SMTP")
-        assert events.layers == {Layer.SMTP}
+        assert events.shown_layers == {Layer.SMTP}
         assert events.row_count and all(r.layer is Layer.SMTP for r in events.rows)
         assert app.query_one("TabbedContent").active == "tab-events"
         assert events.has_class("-filtered")
@@ -128,7 +128,7 @@ async def test_filter_events_by_key_then_step_back_and_show_all():
         before = events.row_count
         await pilot.press("f6")
         await pilot.pause()
-        assert events.layers == {Layer.SMTP}
+        assert events.shown_layers == {Layer.SMTP}
         assert all(r.layer is Layer.SMTP for r in events.rows)
         assert events.row_count <= before
         await pilot.press("f7")
@@ -136,7 +136,7 @@ async def test_filter_events_by_key_then_step_back_and_show_all():
         assert events.row_count == before
         await pilot.press("ctrl+f")
         await type_into_palette(pilot, "show all")
-        assert events.layers is None and events.host is None
+        assert events.shown_layers is None and events.host is None
         assert events.row_count == len(app.playback.world.trace.records)
         assert not events.has_class("-filtered") and not events.border_title
 
@@ -155,7 +155,7 @@ async def test_filter_events_by_host_and_layer_from_the_palette():
         assert events.host == HOST
         assert events.row_count and all(HOST in (r.src, r.dst) for r in events.rows)
         await run_palette(pilot, "filter events layer TCP")  # keeps the host
-        assert events.host == HOST and events.layers == {Layer.TCP}
+        assert events.host == HOST and events.shown_layers == {Layer.TCP}
         assert all(r.layer is Layer.TCP and HOST in (r.src, r.dst) for r in events.rows)
         assert f"layer TCP · host {HOST}" in str(events.border_title)
         events.scroll_home(animate=False, immediate=True)
@@ -173,7 +173,7 @@ async def test_typing_in_the_console_never_filters():
         await pilot.pause()
         assert app.query_one(Console).input.value == "ff telnet"
         assert not isinstance(app.screen, CommandPalette)
-        assert app.query_one(EventList).layers is None
+        assert app.query_one(EventList).shown_layers is None
 
 
 # -- 80 columns --------------------------------------------------------------------------------

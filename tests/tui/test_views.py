@@ -138,7 +138,7 @@ async def test_event_list_filters_by_layer_and_host():
         smtp = [r for r in world.trace if r.layer is Layer.SMTP]
         assert list(view.rows) == smtp
         view.set_filter(host="mx1.example.org")  # the layer filter stays
-        assert view.layers == {Layer.SMTP} and view.host == "mx1.example.org"
+        assert view.shown_layers == {Layer.SMTP} and view.host == "mx1.example.org"
         assert view.rows and all(
             r.layer is Layer.SMTP and "mx1.example.org" in (r.src, r.dst) for r in view.rows
         )

@@ -79,7 +79,7 @@ class EventList(RecordLines):
     # -- filters -------------------------------------------------------------------------------
 
     @property
-    def layers(self) -> frozenset[Layer] | None:  # type: ignore[override]  # (the layers shown; not CSS layers)
+    def shown_layers(self) -> frozenset[Layer] | None:  # (not `layers`: Widget.layers is CSS)
         """The layers shown; None shows every layer."""
         return self._layers
 

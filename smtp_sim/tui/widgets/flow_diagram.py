@@ -97,7 +97,7 @@ class FlowDiagram(RecordLines):
     # -- model -----------------------------------------------------------------------------
 
     @property
-    def layers(self) -> frozenset[Layer]:  # type: ignore[override]  # (the layers shown; not CSS layers)
+    def shown_layers(self) -> frozenset[Layer]:  # (not `layers`: Widget.layers is CSS)
         return self._layers
 
     @property

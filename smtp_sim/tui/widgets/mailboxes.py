@@ -105,7 +105,7 @@ class MailboxView(Horizontal):
         yield TextPane(id="mailbox-message")
 
     @property
-    def tree(self) -> Tree[NodeData]:  # type: ignore[override]  # (DOMNode.tree: a debug view)
+    def mailbox_tree(self) -> Tree[NodeData]:  # (not `tree`: DOMNode.tree is a debug view)
         return self.query_one("#mailbox-tree", Tree)
 
     @property
@@ -116,7 +116,7 @@ class MailboxView(Horizontal):
 
     def reset(self, world: World) -> None:
         self.world = world
-        self.tree.clear()
+        self.mailbox_tree.clear()
         self._boxes.clear()
         self._messages.clear()
         self._sync(world)
@@ -149,13 +149,13 @@ class MailboxView(Horizontal):
             return
         if node.parent is not None:
             node.parent.expand()
-        self.tree.move_cursor(node)
+        self.mailbox_tree.move_cursor(node)
         self._choose(address, uid)
 
     # -- the tree --------------------------------------------------------------------------
 
     def _sync(self, world: World) -> None:
-        tree = self.tree
+        tree = self.mailbox_tree
         for box in sorted(world.mailboxes(), key=lambda b: b.address):
             node = self._boxes.get(box.address)
             if node is None:
