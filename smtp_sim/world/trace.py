@@ -205,6 +205,10 @@ class Trace:
     def limit_data(self, budget: int) -> None:
         """Keep at most about ``budget`` bytes of records' data (the newest chunk's rows and
         one chunk over it aside): older records lose their bytes, oldest first."""
+        if self._data_budget is None:  # (bytes were not counted until now)
+            self._data_bytes = sum(
+                len(data) for chunk in self._chunks[self._dropped_chunks :] for data in chunk[6]
+            )
         self._data_budget = budget
         self._drop_data()
 

@@ -157,3 +157,13 @@ def test_without_a_budget_nothing_is_dropped() -> None:
     for i in range(40):
         trace.append(float(i), Layer.SMTP, Kind.CONTENT, "a", "b", f"s{i}", b"x" * 100)
     assert all(r.data == b"x" * 100 for r in trace) and trace.data_dropped_before == 0
+
+
+def test_a_budget_given_late_counts_the_bytes_already_filed() -> None:
+    trace = Trace()
+    trace.CHUNK = 4
+    for i in range(40):
+        trace.append(float(i), Layer.SMTP, Kind.CONTENT, "a", "b", f"s{i}", b"x" * 100)
+    trace.limit_data(3 * 4 * 100)
+    assert trace.data_dropped_before > 0
+    assert sum(len(r.data) for r in trace) <= 3 * 4 * 100 + 4 * 100
