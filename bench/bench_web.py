@@ -225,8 +225,11 @@ async def measure(
         )
         startup = time.perf_counter() - started
         apps = sessions_of(server_pid)
-        zygotes = [pid for pid in children(server_pid) if pid not in apps]
-        zygotes = [z for z in zygotes if b"web_fork" in Path(f"/proc/{z}/cmdline").read_bytes()]
+        zygotes = [
+            pid
+            for pid in children(server_pid)
+            if pid not in apps and b"web_fork" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
         await asyncio.sleep(3)  # let start-up work settle
         startup_cpu = [cpu_seconds(pid) for pid in apps]  # from exec to drawn and settled
 

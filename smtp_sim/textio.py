@@ -49,16 +49,7 @@ def wrap(text: str, width: int | None = None) -> str:
             out.append(line)
             continue
         indent = line[: len(line) - len(line.lstrip(" "))]
-        out.append(
-            textwrap.fill(
-                line.strip(" "),
-                width,
-                initial_indent=indent,
-                subsequent_indent=indent + "  ",
-                break_long_words=False,
-                break_on_hyphens=False,
-            )
-        )
+        out.append(_fold(line.strip(" "), width, indent, indent + "  "))
     return "\n".join(out)
 
 
@@ -70,10 +61,16 @@ def hang(line: str, column: int, width: int | None = None) -> str:
     if len(line) <= width:
         return line
     indent = " " * (column if width - column >= 20 else 4)
+    return _fold(line.rstrip(), width, "", indent)
+
+
+def _fold(text: str, width: int, first: str, rest: str) -> str:
+    """``text`` folded at spaces only (a long word or path stays whole)."""
     return textwrap.fill(
-        line.rstrip(),
+        text,
         width,
-        subsequent_indent=indent,
+        initial_indent=first,
+        subsequent_indent=rest,
         break_long_words=False,
         break_on_hyphens=False,
     )

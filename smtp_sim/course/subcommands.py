@@ -130,10 +130,6 @@ def _not_a_lesson(ref: str, file: str, option: str) -> str:
     )
 
 
-#: Where the title starts in a row of ``smtp-sim lessons`` (a long title folds under it).
-TITLE_COLUMN = len(" 1. ") + 20 + 1 + 6 + 2 + 3 + len(" min  ")
-
-
 def list_lessons(stdout: TextIO, stderr: TextIO) -> int:
     store = ProgressStore()
     progress = store.load()
@@ -151,8 +147,8 @@ def list_lessons(stdout: TextIO, stderr: TextIO) -> int:
         total = len(lesson.steps)
         mark = "done" if lp and lp.completed else f"{done}/{total}"
         here = " <- you are here" if progress.current == lesson.id else ""
-        row = f"{n:2}. {lesson.id:20} {mark:>6}  {lesson.minutes:3} min  {lesson.title}{here}"
-        print(hang(row, TITLE_COLUMN), file=stdout)
+        before = f"{n:2}. {lesson.id:20} {mark:>6}  {lesson.minutes:3} min  "
+        print(hang(f"{before}{lesson.title}{here}", len(before)), file=stdout)
     return 0
 
 

@@ -52,10 +52,9 @@ def zygotes(server: int) -> list[int]:
 
 def sessions(server: int) -> list[int]:
     """The server's session processes: forked by its zygote, or its own children without one."""
-    forked = [pid for z in zygotes(server) for pid in children(z)]
-    direct = [
-        p for p in children(server) if b"smtp_sim" in _cmdline(p) and p not in zygotes(server)
-    ]
+    forks = zygotes(server)  # (one read of /proc, not one per child)
+    forked = [pid for z in forks for pid in children(z)]
+    direct = [p for p in children(server) if b"smtp_sim" in _cmdline(p) and p not in forks]
     return forked + direct
 
 
