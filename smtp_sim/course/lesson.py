@@ -465,6 +465,8 @@ SLASH_COMMANDS = (
     ("/answer TEXT", "answer the step's question (a letter, a number, or the text)"),
     ("/hint", "a hint for this step (also F2)"),
     ("/fault KIND key=value ...", "inject a fault, e.g. /fault host-down host=NAME"),
+    ("/base64 TEXT", "base64 of TEXT (\\0 a NUL byte); /base64 -d TEXT decodes"),
+    ("/dns txt NAME [TEXT]", "the TXT records of NAME; with TEXT, publish one"),
     ("/help", "this list"),
 )
 CONSOLE_COMMANDS = ", ".join(usage for usage, _ in SLASH_COMMANDS)
@@ -494,6 +496,7 @@ def console_refusal(line: str, world: World, step: Step | None) -> tuple[str, st
     kind, keys, values and the names they give in ``world``)."""
     from ..world.faults import FAULT_KINDS, check_fault
     from ..world.values import DURATION_HELP, parse_duration
+    from .console_tools import base64_refusal, dns_refusal
 
     stripped = line.strip()
     if not stripped.startswith("/"):
@@ -502,6 +505,10 @@ def console_refusal(line: str, world: World, step: Step | None) -> tuple[str, st
     word, rest = word.lower(), rest.strip()
     if word in ("run", "hint", "help"):
         return None
+    if word == "base64":
+        return base64_refusal(rest)
+    if word == "dns":
+        return dns_refusal(rest)
     if word == "answer":
         if step is not None and step.quiz is None:
             return "this step has no quiz to answer", "a [steps.quiz], or no /answer line"

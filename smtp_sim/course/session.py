@@ -22,6 +22,7 @@ from ..world.trace import Kind, Layer
 from ..world.values import parse_duration
 from ..world.world import World
 from .checks import CheckContext
+from .console_tools import run_base64, run_dns
 from .incremental import StepWatch
 from .lesson import (
     SLASH_COMMANDS,
@@ -262,6 +263,10 @@ class LessonSession:
                 return apply_fault(self.world, kind, **kwargs)
             except (FaultError, ValueError) as exc:
                 return f"/fault: {exc}"
+        if word == "base64":
+            return run_base64(rest)
+        if word == "dns":
+            return run_dns(self.world, rest)
         # (/help: the only command left)
         return "the console's own commands:\n" + "\n".join(
             f"  {usage:28} {what}" for usage, what in SLASH_COMMANDS

@@ -1,0 +1,84 @@
+"""The lessons on submission with AUTH and STARTTLS, and on SPF, DKIM and DMARC: their own
+solutions pass (tests/course/test_builtin_lessons.py), the replies their texts quote are the
+engine's, and the mistakes students make get the reply the lesson explains."""
+
+from __future__ import annotations
+
+from base64 import b64encode
+
+from smtp_sim.course.lesson import load_lesson
+from smtp_sim.course.session import LessonSession
+
+
+def _replies(session: LessonSession) -> list[str]:
+    return [o.text for o in session.terminal.output if o.reply is not None]
+
+
+def _typed(session: LessonSession, *lines: str) -> list[str]:
+    """The replies shown for ``lines``, typed one by one."""
+    before = len(_replies(session))
+    for line in lines:
+        session.enter(line)
+    return _replies(session)[before:]
+
+
+def _lesson_text(lesson_id: str) -> str:
+    lesson = load_lesson(lesson_id)
+    return "\n".join(step.text for step in lesson.steps)
+
+
+# -- submission-auth ------------------------------------------------------------------------
+
+
+def _submission_after_tls() -> LessonSession:
+    session = LessonSession(load_lesson("submission-auth"))
+    _typed(session, "telnet smtp.crepes.fr 587", "ehlo laptop.cafe.example", "starttls")
+    _typed(session, "ehlo laptop.cafe.example")
+    return session
+
+
+def test_the_plain_string_of_the_lesson_is_alices_login() -> None:
+    assert b64encode(b"\0alice\0wonderland").decode() == "AGFsaWNlAHdvbmRlcmxhbmQ="
+    session = LessonSession(load_lesson("submission-auth"))
+    assert session.enter("/base64 \\0alice\\0wonderland").endswith("AGFsaWNlAHdvbmRlcmxhbmQ=")
+
+
+def test_auth_before_starttls_is_not_offered_and_the_lesson_quotes_the_reply() -> None:
+    session = LessonSession(load_lesson("submission-auth"))
+    ehlo = _typed(session, "telnet smtp.crepes.fr 587", "ehlo laptop.cafe.example")
+    assert any("STARTTLS" in line for line in ehlo)
+    assert not any("AUTH" in line for line in ehlo)
+    (refusal,) = _typed(session, "auth plain AGFsaWNlAHdvbmRlcmxhbmQ=")
+    assert refusal == "503 5.5.1 Error: authentication not enabled"
+    assert refusal in _lesson_text("submission-auth")
+
+
+def test_after_starttls_ehlo_offers_auth_and_not_starttls() -> None:
+    session = LessonSession(load_lesson("submission-auth"))
+    _typed(session, "telnet smtp.crepes.fr 587", "ehlo laptop.cafe.example")
+    assert _typed(session, "starttls") == ["220 2.0.0 Ready to start TLS"]
+    ehlo = _typed(session, "ehlo laptop.cafe.example")
+    assert any("AUTH PLAIN LOGIN" in line for line in ehlo)
+    assert not any("STARTTLS" in line for line in ehlo)
+
+
+def test_a_wrong_plain_string_gets_535_as_the_lesson_says() -> None:
+    """The typical mistakes: a wrong password, the leading NUL left out, user:password."""
+    text = _lesson_text("submission-auth")
+    for wrong in (b"\0alice\0wonderlnd", b"alice\0wonderland", b"alice:wonderland"):
+        session = _submission_after_tls()
+        (reply,) = _typed(session, "auth plain " + b64encode(wrong).decode())
+        assert reply == "535 5.7.8 Error: authentication failed: (reason unavailable)", wrong
+        assert reply in text
+        # the session goes on: the right string still logs in
+        assert _typed(session, "auth plain AGFsaWNlAHdvbmRlcmxhbmQ=") == [
+            "235 2.7.0 Authentication successful"
+        ]
+    assert "235 2.7.0 Authentication successful" in text
+
+
+def test_without_login_the_relay_is_refused_with_the_quoted_reply() -> None:
+    session = _submission_after_tls()
+    replies = _typed(session, "mail from:<alice@crepes.fr>", "rcpt to:<bob@cs.tcd.ie>")
+    assert replies[-1] == "554 5.7.1 <bob@cs.tcd.ie>: Relay access denied"
+    assert replies[-1] in _lesson_text("submission-auth")
