@@ -95,9 +95,9 @@ def run_base64(rest: str) -> str:
         data = _decode(words[1])
         assert data is not None
         return f'{words[1].strip()} decodes to "{_shown(data)}" ({len(data)} bytes)'
-    data = _unescape(rest)
-    assert isinstance(data, bytes)
-    return f'base64 of "{_shown(data)}" ({len(data)} bytes): {b64encode(data).decode()}'
+    raw = _unescape(rest)
+    assert isinstance(raw, bytes)
+    return f'base64 of "{_shown(raw)}" ({len(raw)} bytes): {b64encode(raw).decode()}'
 
 
 def _dns_words(rest: str) -> tuple[str, str, str | None]:
