@@ -178,12 +178,18 @@ class Step(_Model):
         return self
 
 
+HEADLINE_MAX = 30
+
+
 class TimelineEvent(_Model):
     """Something scripted: a narration, a pause for the presenter, a fault, a message sent."""
 
     at: Duration = 0.0
     action: Literal["narrate", "pause", "fault", "send"]
     text: str = ""
+    # A few words the presenter draws in large letters above the text (at most
+    # HEADLINE_MAX characters: one line of them fits 100 columns).
+    headline: str = Field(default="", max_length=HEADLINE_MAX)
     fault: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     sender: str | None = Field(default=None, alias="from")
@@ -203,6 +209,8 @@ class TimelineEvent(_Model):
             raise ValueError("a send event needs `from` and `to`")
         if self.action in ("narrate", "pause") and not self.text:
             raise ValueError(f"a {self.action} event needs `text`")
+        if self.headline and self.action not in ("narrate", "pause"):
+            raise ValueError("`headline` belongs to a narrate or pause event")
         return self
 
 

@@ -399,12 +399,18 @@ class LessonSession:
 
     def _fire(self, event: TimelineEvent) -> None:
         world = self.world
+        headline = (("headline", event.headline),) if event.headline else ()
         if event.action == "narrate":
-            world.record(Layer.INFO, Kind.NARRATION, "narrator", None, event.text)
+            world.record(Layer.INFO, Kind.NARRATION, "narrator", None, event.text, info=headline)
         elif event.action == "pause":
             self.pauses.append(world.now)
             world.record(
-                Layer.INFO, Kind.NARRATION, "narrator", None, event.text, info=(("pause", True),)
+                Layer.INFO,
+                Kind.NARRATION,
+                "narrator",
+                None,
+                event.text,
+                info=(("pause", True), *headline),
             )
         elif event.action == "fault":
             assert event.fault is not None

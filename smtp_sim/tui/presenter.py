@@ -20,6 +20,7 @@ from pathlib import PurePath
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -30,12 +31,14 @@ from textual.widgets import Footer, Markdown, Static
 from ..course.lesson import Lesson, Quiz
 from ..course.playback import Playback
 from ..world.trace import Kind, Layer, TraceRecord
+from .big_text import headline, render
 from .theme import HIGH_CONTRAST
 from .widgets.flow_diagram import FlowDiagram
 from .widgets.network_map import NetworkMap
 
 SPEED = 20  # events per second while playing to the next pause
 MAX_STEPS = 200_000  # events played at most for one "next" (a runaway scenario stops here)
+NARRATION_FRAME = 6  # the narration box's borders and padding (presenter.tcss), in columns
 _AUTO_STOP_KINDS = frozenset({Kind.STORED, Kind.BOUNCED, Kind.DEFERRED, Kind.FAULT})
 
 
@@ -91,6 +94,7 @@ class PresenterApp(App):
         self._timer: Timer | None = None
         self._generation = -1
         self._narration: TraceRecord | None = None
+        self.headline = ""  # the narration's words drawn in large letters now, if any
         self.register_theme(HIGH_CONTRAST)
         self.theme = HIGH_CONTRAST.name
 
@@ -124,9 +128,12 @@ class PresenterApp(App):
             yield Static("", id="present-narration")
         yield Footer()
 
-    def on_resize(self) -> None:
-        self.set_class(self.size.width < 120, "-narrow")
-        self.set_class(self.size.height < 30, "-short")
+    def on_resize(self, event: events.Resize) -> None:
+        # (event.size: this runs before App's own handler has taken the new size)
+        self.set_class(event.size.width < 120, "-narrow")
+        self.set_class(event.size.height < 30, "-short")
+        if self.query("#present-narration"):  # (the headline fits the new width)
+            self._show_narration(event.size.width)
 
     def on_mount(self) -> None:
         self.sub_title = self.lesson.title
@@ -299,9 +306,40 @@ class PresenterApp(App):
             if self._shows(record):
                 self._narration = record
                 break
-        text = Text(self.narration, style="bold")
-        self.query_one("#present-narration", Static).update(text)
+        self._show_narration()
         self._update_bar()
+
+    def _show_narration(self, screen_width: int | None = None) -> None:
+        """The narration, its headline in large letters when one fits the box's width: the
+        author's ``headline``, a walked-through step's title, the title card's lesson title,
+        else the narration's first clause when that is short enough."""
+        shown = self.query_one("#present-narration", Static)
+        width = (screen_width or self.size.width) - NARRATION_FRAME
+        text = self.narration
+        big: tuple[str, str, str] | None = None
+        walked = self.walkthrough and self.shown
+        if walked:
+            step = self.lesson.steps[self.shown - 1]
+            rest = text.partition("\n")[2]
+            drawn = render(step.title, width)
+            big = (step.title, drawn, rest) if drawn else None
+        elif self._narration is not None and self._narration.get("headline"):
+            words = str(self._narration.get("headline"))
+            drawn = render(words, width)
+            big = (words, drawn, text) if drawn else None
+        elif self._narration is None:  # the title card
+            drawn = render(self.lesson.title, width)
+            big = (self.lesson.title, drawn, text) if drawn else None
+        if big is None and not walked:  # (a step: its title or nothing; "Step 3" says little)
+            big = headline(text, width)
+        self.headline = big[0] if big else ""
+        if big is None:
+            shown.update(Text(text, style="bold"))
+            return
+        out = Text(big[1], style="bold")
+        if big[2]:
+            out.append("\n" + big[2], style="bold")
+        shown.update(out)
 
     def _update_bar(self) -> None:
         pb = self.playback
