@@ -541,6 +541,22 @@ def _add_serve_parser(sub: argparse._SubParsersAction) -> None:
     )
     serve.add_argument("--quiet", action="store_true", help="no live log on standard output")
     serve.add_argument("--seed", type=int, help="override the scenario's random seed")
+    serve.add_argument(
+        "--listen-tls",
+        action="append",
+        type=_listen_tls,
+        default=[],
+        metavar="[HOST:]PORT[=HOSTNAME[:PORT]]",
+        help="a real port with implicit TLS (RFC 8314, like port 465): the TLS handshake "
+        "comes first, then the server's submission port (587) inside it (repeatable)",
+    )
+    serve.add_argument(
+        "--tls-cert",
+        metavar="FILE",
+        help="the certificate (PEM) for STARTTLS and --listen-tls, with --tls-key "
+        "(default: a self-signed one made at start for the served host names)",
+    )
+    serve.add_argument("--tls-key", metavar="FILE", help="the private key (PEM) of --tls-cert")
 
 
 def add_listen_argument(
@@ -589,6 +605,15 @@ def _listen(text: str) -> object:
 
     try:
         return parse_listen(text)
+    except ListenError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _listen_tls(text: str) -> object:
+    from .bridge.listen import ListenError, parse_listen
+
+    try:
+        return parse_listen(text, tls=True)
     except ListenError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -774,7 +799,7 @@ def _dispatch(argv: list[str] | None) -> int:
             return 2
         return serve(
             scenario,
-            args.listen,
+            args.listen + args.listen_tls,
             maildir=args.maildir,
             timeout=args.timeout,
             max_connections=args.max_connections,
@@ -782,6 +807,8 @@ def _dispatch(argv: list[str] | None) -> int:
             messages=args.messages,
             quiet=args.quiet,
             seed=args.seed,
+            tls_cert=args.tls_cert,
+            tls_key=args.tls_key,
         )
     if args.command == "personalities":
         from .protocol.personalities import PERSONALITIES

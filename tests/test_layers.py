@@ -61,7 +61,11 @@ LAYERS: dict[str, Layer] = {
     ),
     "smtp_sim.scenario": _layer("protocol world scenario textio", UI | MAIL_AUTH | {"asyncio"}),
     "smtp_sim.course": _layer("protocol world scenario course textio", UI | {"asyncio"}),
-    "smtp_sim.bridge": _layer("protocol world scenario bridge textio", UI | FILES),
+    "smtp_sim.bridge": _layer(
+        "protocol world scenario bridge textio", UI | FILES | {"cryptography"}
+    ),
+    # the certificate of serve's TLS: the only module of the bridge that makes keys
+    "smtp_sim.bridge.tls": _layer("protocol world scenario bridge textio", UI | FILES),
     "smtp_sim.tui": _layer(
         "protocol world scenario course bridge tui web_session textio",
         FILES | {"aiohttp", "textual_serve"},

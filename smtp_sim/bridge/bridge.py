@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..protocol.personalities import RFC5321_TIMEOUTS, Personality
 from ..protocol.pop3_replies import Pop3ReplyKind, render_pop3
@@ -35,9 +35,13 @@ from ..world.network import POP3_PORT
 from ..world.queue import QueueEntry
 from ..world.trace import TraceRecord
 from ..world.world import World
-from .listen import ListenError, ListenSpec, parse_listen
+from .listen import SIM_POP3, SIM_SUBMISSIONS, ListenError, ListenSpec, parse_listen
 from .maildir import MaildirWriter, spool
 from .real_client import ADDRESS, FULL, STOPPING, RealClient
+from .tls import HANDSHAKE_TIMEOUT
+
+if TYPE_CHECKING:
+    from .tls import TlsSetup
 
 DEFAULT_MAX_CONNECTIONS = 100  # per service (SMTP, POP3): Postfix's default_process_limit
 #: Connections one client address may hold open per service: Postfix's
@@ -100,6 +104,11 @@ class BoundListener:
         return self.sim_port == POP3_PORT
 
     @property
+    def implicit_tls(self) -> bool:
+        """TLS from the first byte (``--listen-tls``, RFC 8314), not after STARTTLS."""
+        return self.spec.tls
+
+    @property
     def max_message_size(self) -> int:
         p = self.personality
         return p.max_message_size if p is not None else 10_240_000
@@ -135,6 +144,8 @@ class BoundListener:
 
     def __str__(self) -> str:
         service = "POP3" if self.sim_port == POP3_PORT else "SMTP"
+        if self.implicit_tls:
+            service += " inside TLS from the start, RFC 8314"
         return f"{self.address_text} -> {self.target} port {self.sim_port} ({service})"
 
 
@@ -162,8 +173,11 @@ class Bridge:
         trace_data_budget: int | None = TRACE_DATA_BUDGET,
         on_record: Callable[[TraceRecord], None] | None = None,
         on_error: Callable[[str], None] | None = None,
+        tls: TlsSetup | None = None,
     ) -> None:
-        """``idle_timeout`` overrides the RFC 5321 per-state timeouts (seconds, for every
+        """``tls``: the certificate for STARTTLS (a real handshake after the simulated server's
+        220) and for ``--listen-tls`` ports; None: no TLS (a STARTTLS's 220 is followed by
+        plaintext, and a ``--listen-tls`` port is refused). ``idle_timeout`` overrides the RFC 5321 per-state timeouts (seconds, for every
         session); ``on_record`` is called with every new trace record while the bridge runs
         (the live log, an app's views); ``on_error`` with problems worth showing (a Maildir
         that cannot be written).
@@ -184,6 +198,7 @@ class Bridge:
         if idle_timeout is not None and idle_timeout <= 0:
             raise ValueError("the idle timeout (--timeout) must be more than 0 seconds")
         self.world = world
+        self.tls = tls
         if trace_data_budget is not None:
             world.trace.limit_data(trace_data_budget)
         specs = [parse_listen(s) if isinstance(s, str) else s for s in listen]
@@ -240,7 +255,15 @@ class Bridge:
                 raise ListenError(f"{spec}: no host named {spec.target!r} in the scenario")
             name = host.name
         sim_port = spec.simulated_port
-        if sim_port not in world.network.hosts[name].listeners:
+        listeners = world.network.hosts[name].listeners
+        if spec.tls:
+            if self.tls is None:
+                raise ListenError(f"{spec}: implicit TLS (--listen-tls) needs a certificate")
+            if spec.sim_port is None and SIM_SUBMISSIONS in listeners:
+                sim_port = SIM_SUBMISSIONS  # the host serves implicit TLS itself
+            if sim_port == SIM_POP3:
+                raise ListenError(f"{spec}: POP3 over TLS (port 995) is not served; use --listen")
+        if sim_port not in listeners:
             raise ListenError(f"{spec}: nothing listens on {name} port {sim_port}")
         mta = world.mtas.get(name)
         return BoundListener(
@@ -266,8 +289,13 @@ class Bridge:
         try:
             for bound in self.listeners:
                 spec = bound.spec
+                tls = self.tls if spec.tls else None
                 bound.server = await loop.create_server(
-                    partial(RealClient, self, bound), spec.host, spec.port
+                    partial(RealClient, self, bound),
+                    spec.host,
+                    spec.port,
+                    ssl=tls.context if tls is not None else None,
+                    ssl_handshake_timeout=HANDSHAKE_TIMEOUT if tls is not None else None,
                 )
                 opened.append(bound.server)
                 bound.sockets = [sock.getsockname()[:2] for sock in bound.server.sockets]

@@ -8,7 +8,8 @@
 
 Without ``:PORT`` after the host name, the simulated port follows the real one: a real port
 ending in 110 (110, 1110, 2110...) is POP3's 110, one ending in 587 is submission's 587,
-anything else is SMTP's 25.
+anything else is SMTP's 25. A ``--listen-tls`` port (implicit TLS, RFC 8314's port 465) leads
+to the submission port 587 (or the host's 465 when it has one), inside TLS from the start.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 2525
 SIM_SMTP, SIM_SUBMISSION, SIM_POP3 = 25, 587, 110
+SIM_SUBMISSIONS = 465  # submission over implicit TLS (RFC 8314 section 7.3)
 
 
 class ListenError(ValueError):
@@ -34,11 +36,14 @@ class ListenSpec:
     target: str | None = None  # a host name in the scenario; None: its first MTA
     sim_port: int | None = None  # None: follows ``port`` (see the module docstring)
     explicit_host: bool = False  # the address was given, not defaulted
+    tls: bool = False  # implicit TLS (--listen-tls): the handshake before the greeting
 
     @property
     def simulated_port(self) -> int:
         if self.sim_port is not None:
             return self.sim_port
+        if self.tls:
+            return SIM_SUBMISSION
         text = str(self.port)
         if text.endswith(str(SIM_POP3)):
             return SIM_POP3
@@ -76,8 +81,9 @@ def _port(text: str, what: str, *, allow_zero: bool) -> int:
     return port
 
 
-def parse_listen(text: str) -> ListenSpec:
-    """Parse ``[HOST:]PORT[=HOSTNAME[:PORT]]``; raises :class:`ListenError`."""
+def parse_listen(text: str, *, tls: bool = False) -> ListenSpec:
+    """Parse ``[HOST:]PORT[=HOSTNAME[:PORT]]``; raises :class:`ListenError`. ``tls``: a
+    ``--listen-tls`` port (implicit TLS)."""
     address, sep, target_text = text.strip().partition("=")
     if not address:
         raise ListenError("give a port, e.g. 2525 or 127.0.0.1:2525")
@@ -112,5 +118,5 @@ def parse_listen(text: str) -> ListenSpec:
         if colon:
             sim_port = _port(sim_text, "simulated port", allow_zero=False)
     return ListenSpec(
-        port=port, host=host, target=target, sim_port=sim_port, explicit_host=explicit
+        port=port, host=host, target=target, sim_port=sim_port, explicit_host=explicit, tls=tls
     )

@@ -6,11 +6,17 @@ pseudo-host (``client-127.0.0.1``) to the target server. Bytes read from the soc
 over the simulated connection, so the server's own session (the same engine and MTA as for any
 simulated client) answers; what it sends back is written to the socket. The server side never
 knows the difference.
+
+TLS: after the simulated server's ``220`` to STARTTLS (its engine is then ``tls_active``) the
+socket makes a real TLS handshake (``loop.start_tls``); on a ``--listen-tls`` port asyncio makes
+it before :meth:`RealClient.connection_made`. Either way the world gets the same plaintext as
+before, and the trace says which protocol version and cipher the real handshake chose.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 from typing import TYPE_CHECKING, Any
 
 from ..protocol.caching import BoundedCache
@@ -20,6 +26,7 @@ from ..protocol.states import State
 from ..world.network import POP3_PORT, EngineSession, TcpConnection
 from ..world.trace import Kind, Layer
 from .telnet import TelnetFilter
+from .tls import HANDSHAKE_TIMEOUT
 
 if TYPE_CHECKING:
     from .bridge import BoundListener, Bridge
@@ -83,6 +90,10 @@ class RealClient(asyncio.BufferedProtocol):
         self._telnet = TelnetFilter()
         self._telnet_noted = False
         self._loop = asyncio.get_running_loop()
+        self.tls = listener.implicit_tls  # the socket speaks TLS (or is making its handshake)
+        self._handshake: asyncio.Task[None] | None = None  # STARTTLS's, under way
+        self._before_handshake = bytearray()  # what the server said meanwhile (sent after)
+        self._implicit_pending = self.tls  # the server's engine is still to be told
 
     @property
     def peer_text(self) -> str:
@@ -117,6 +128,8 @@ class RealClient(asyncio.BufferedProtocol):
             f"real client {self.peer_text} connected to {self.listener.address_text}",
             info=(("real_peer", self.peer_text), ("listen", self.listener.address_text)),
         )
+        if self.tls:
+            self._note_tls("before the greeting (implicit TLS, RFC 8314)")
         self.conn = world.network.connect(
             self.host, self.target, self.listener.sim_port, self, on_fail=self._failed
         )
@@ -176,7 +189,8 @@ class RealClient(asyncio.BufferedProtocol):
             self._eof = True
             if not self._feeding:
                 self._feed()
-        return True
+        # (TLS has no half-close: asyncio's SSL transport closes whatever is answered here)
+        return not self.tls
 
     def pause_writing(self) -> None:
         """The client does not read its replies: stop reading its commands until it does."""
@@ -189,6 +203,8 @@ class RealClient(asyncio.BufferedProtocol):
             self._feed()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self.closed and self not in self.bridge.clients:
+            return  # (already called, after a failed STARTTLS handshake)
         self.closed = True
         self._cancel_timer()
         bridge = self.bridge
@@ -225,12 +241,19 @@ class RealClient(asyncio.BufferedProtocol):
 
     def on_data(self, conn: TcpConnection, data: bytes) -> None:
         self._unanswered = 0
+        if self._implicit_pending:
+            self._implicit_tls()
         if self.closed or self.transport is None:
             return
         if self._held is not None or self._password_failed():
             self._hold(data)
             return
+        if self._handshake is not None:
+            self._before_handshake += data
+            return
         self.transport.write(data)
+        if self._tls_due() and _ends_with_220(data):
+            self._start_tls()
 
     def on_close(self, conn: TcpConnection) -> None:
         """The server closed its side (after QUIT, 421, a timeout...): so do we (once the
@@ -246,6 +269,125 @@ class RealClient(asyncio.BufferedProtocol):
 
     def _failed(self, reason: str) -> None:
         self._close_socket()
+
+    # -- TLS ------------------------------------------------------------------------------
+
+    def _implicit_tls(self) -> None:
+        """Tell the server's engine it is inside TLS from the start (an implicit-TLS port):
+        EHLO then offers no STARTTLS, and AUTH where only TLS may have it, as Postfix with
+        smtpd_tls_wrappermode = yes. Its end exists once the connection is accepted, which
+        (no latency to the pseudo-host) is before the greeting and any command."""
+        engine = getattr(self.conn.server_end if self.conn is not None else None, "engine", None)
+        if engine is not None:
+            engine.tls_active = True
+            self._implicit_pending = False
+
+    def _tls_due(self) -> bool:
+        """The simulated server has taken STARTTLS (its engine is in TLS) and the socket is
+        not in TLS yet: the handshake follows the 220."""
+        if self.tls or self.bridge.tls is None or self._pop3:
+            return False
+        engine = getattr(self.conn.server_end if self.conn is not None else None, "engine", None)
+        return bool(getattr(engine, "tls_active", False))
+
+    def _start_tls(self) -> None:
+        """After the 220: the real handshake. What the client sent behind STARTTLS before it
+        is thrown away, as the server's engine did with what reached it (RFC 3207 section 4.2;
+        a client that does so is probing for the STARTTLS command injection, CVE-2011-0411)."""
+        self.tls = True
+        if self._backlog:
+            self.bridge.world.record(
+                Layer.INFO,
+                Kind.NOTE,
+                self.host or "",
+                self.target,
+                f"real client {self.peer_text} sent {len(self._backlog)} bytes after STARTTLS "
+                "before the TLS handshake: thrown away unread (RFC 3207 section 4.2)",
+                conn=self.conn.id if self.conn is not None else None,
+                info=(("real_peer", self.peer_text),),
+            )
+            self._backlog.clear()
+        self._handshake = self._loop.create_task(self._tls_handshake())
+
+    async def _tls_handshake(self) -> None:
+        transport, tls = self.transport, self.bridge.tls
+        assert transport is not None and tls is not None
+        try:
+            upgraded = await self._loop.start_tls(
+                transport,
+                self,
+                tls.context,
+                server_side=True,
+                ssl_handshake_timeout=HANDSHAKE_TIMEOUT,
+            )
+        except OSError as exc:  # (ssl.SSLError, a reset, the handshake timeout)
+            # asyncio has closed the socket, and its SSL layer tells this protocol nothing
+            # more (no connection_lost before a handshake): the bridge forgets it here.
+            self._handshake = None
+            self._tls_failed(exc)
+            return
+        self._handshake = None
+        if upgraded is None or self.closed:
+            return
+        self.transport = upgraded
+        self._reading = True
+        self.last_active = self._loop.time()
+        self.bridge.advance(arm=False)
+        self._note_tls("after STARTTLS")
+        held, self._before_handshake = bytes(self._before_handshake), bytearray()
+        if held:
+            upgraded.write(held)
+        if (self._backlog or self._eof) and not self._feeding:
+            self._feed()
+        self.bridge.advance()
+
+    def _tls_failed(self, exc: OSError) -> None:
+        if self.closed:  # (closed by us meanwhile: the bridge is stopping)
+            self.connection_lost(None)
+            return
+        reason = (
+            exc.reason
+            if isinstance(exc, ssl.SSLError) and exc.reason
+            else (type(exc).__name__ if not str(exc) else str(exc))
+        )
+        self.bridge.advance(arm=False)
+        self.bridge.world.record(
+            Layer.INFO,
+            Kind.ERROR,
+            self.host or "",
+            self.target,
+            f"real client {self.peer_text}: the TLS handshake after STARTTLS failed "
+            f"({reason}); disconnected (a client that does not trust the self-signed "
+            "certificate stops here: see --tls-cert)",
+            conn=self.conn.id if self.conn is not None else None,
+            info=(("real_peer", self.peer_text), ("tls", "failed")),
+        )
+        self.connection_lost(None)
+
+    def _note_tls(self, when: str) -> None:
+        transport = self.transport
+        ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
+        if ssl_object is None:
+            return
+        version = ssl_object.version() or "TLS"
+        cipher = ssl_object.cipher()
+        name, bits = (cipher[0], cipher[2]) if cipher else ("?", 0)
+        self.bridge.world.record(
+            Layer.INFO,
+            Kind.NOTE,
+            self.host or "",
+            self.target,
+            f"TLS started with real client {self.peer_text} {when}: {version}, cipher {name} "
+            f"({bits}-bit key). On the real network the rest of the session is ciphertext; "
+            "the log shows it as plaintext, as the two ends see it",
+            conn=self.conn.id if self.conn is not None else None,
+            info=(
+                ("real_peer", self.peer_text),
+                ("tls", "started"),
+                ("tls_version", version),
+                ("cipher", name),
+            ),
+        )
 
     # -- what the bridge asks -------------------------------------------------------------
 
@@ -317,6 +459,12 @@ class RealClient(asyncio.BufferedProtocol):
         if self._held is not None:  # after a wrong password: nothing more until it is answered
             self._update_reading()
             return
+        if self._handshake is not None:
+            return  # (the handshake's end feeds what came inside TLS)
+        if self._implicit_pending:
+            self._implicit_tls()
+        if self._tls_due():
+            return  # the 220 to STARTTLS is on its way: what follows is thrown away
         bridge = self.bridge
         bridge.advance(arm=False)  # the clock catches up, so the record has the right time
         if self._backlog and not self._write_paused:
@@ -600,6 +748,15 @@ class RealClient(asyncio.BufferedProtocol):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+
+def _ends_with_220(data: bytes) -> bool:
+    """The server's output ends with a 220 line: STARTTLS's "220 2.0.0 Ready to start TLS"
+    (an earlier reply that left in its own segment does not start the handshake)."""
+    if not data.endswith(b"\n"):
+        return False
+    start = data.rfind(b"\n", 0, len(data) - 1) + 1
+    return data.startswith(b"220 ", start)
 
 
 # Most command chunks recur word for word (EHLO, DATA, QUIT, the same MAIL FROM...): their

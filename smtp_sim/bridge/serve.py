@@ -21,8 +21,10 @@ from ..scenario.problems import ScenarioError
 from ..textio import wrap
 from ..world.trace import Kind, TraceRecord
 from ..world.transcript import record_lines
+from ..world.world import World
 from .bridge import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, Bridge, BridgeError
 from .listen import ListenError, ListenSpec
+from .tls import TlsError, load, offer_tls_and_auth, self_signed
 
 DEFAULT_SCENARIO = "classroom"
 #: At exit, relays already under way in the simulation get this many virtual seconds (run
@@ -116,12 +118,19 @@ def serve(
     messages: bool = True,
     quiet: bool = False,
     seed: int | None = None,
+    tls_cert: str | Path | None = None,
+    tls_key: str | Path | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
     """Serve ``scenario`` (a file, a built-in id, or one already read) until SIGINT/SIGTERM.
-    Returns the exit status: 0 after a clean stop, 1 when a
-    port cannot be opened, 2 for a scenario or ``--listen`` that is not valid."""
+
+    The served Postfix 3 servers offer STARTTLS and AUTH PLAIN LOGIN (after STARTTLS) where
+    the scenario does not say otherwise; the certificate is ``tls_cert`` and ``tls_key``
+    (PEM files), or a self-signed one made now for the served host names. A listen spec with
+    ``tls`` is an implicit-TLS port (RFC 8314). Returns the exit status: 0 after a clean stop,
+    1 when a port cannot be opened, 2 for a scenario, ``--listen`` or certificate that is not
+    valid."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     try:
@@ -137,24 +146,53 @@ def serve(
     def error(text: str) -> None:
         print(wrap(f"smtp-sim serve: {text}"), file=err, flush=True)
 
+    specs = list(listen) or [ListenSpec()]
+    if (tls_cert is None) != (tls_key is None):
+        error("give --tls-cert and --tls-key together (a certificate and its private key)")
+        return 2
+    try:
+        if tls_cert is not None and tls_key is not None:
+            tls = load(tls_cert, tls_key)
+        else:
+            tls = self_signed(_served_names(world, specs), [s.host for s in specs])
+    except TlsError as exc:
+        error(str(exc))
+        return 2
     try:
         bridge = Bridge(
             world,
-            list(listen) or [ListenSpec()],
+            specs,
             maildir=maildir,
             idle_timeout=timeout,
             max_connections=max_connections,
             max_per_address=max_per_address,
             on_record=None if quiet else LiveLog(out),
             on_error=error,
+            tls=tls,
         )
     except (ListenError, ValueError) as exc:
         error(str(exc))
         return 2
-    return asyncio.run(_serve(bridge, err))
+    smtp = [bound.target for bound in bridge.listeners if not bound.pop3]
+    notes = [*offer_tls_and_auth(world, smtp, spec), tls.describe()]
+    return asyncio.run(_serve(bridge, err, notes))
 
 
-async def _serve(bridge: Bridge, err: TextIO) -> int:
+def _served_names(world: World, specs: Sequence[ListenSpec]) -> list[str]:
+    """The names the served servers greet with: a self-signed certificate is for them."""
+    names: list[str] = []
+    for spec in specs:
+        host = world.host_named(spec.target) if spec.target else None
+        name = host.name if host is not None else next(iter(world.mtas), None)
+        mta = world.mtas.get(name) if name is not None else None
+        if mta is not None:
+            names.append(mta.hostname)
+        elif name is not None:
+            names.append(name)
+    return list(dict.fromkeys(names)) or ["localhost"]
+
+
+async def _serve(bridge: Bridge, err: TextIO, notes: Sequence[str] = ()) -> int:
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     signals = (signal.SIGINT, signal.SIGTERM)
@@ -178,6 +216,8 @@ async def _serve(bridge: Bridge, err: TextIO) -> int:
             return 1
         for bound in bridge.listeners:
             print(wrap(f"smtp-sim serve: listening on {bound}"), file=err)
+        for note in notes:
+            print(wrap(f"smtp-sim serve: {note}"), file=err)
         if bridge.maildir is not None:
             print(
                 wrap(

@@ -281,7 +281,9 @@ class MTA(Relaying):
         client = self.network.hosts[conn.client]
         sender = str(envelope.sender or "")
         rcpts = [str(r) for r in envelope.recipients]
-        received = self._received(envelope, client, queue_id, rcpts)
+        session = self.sessions.get(conn.id)
+        tls = session is not None and session.engine.tls_active
+        received = self._received(envelope, client, queue_id, rcpts, tls=tls)
         checked = self.auth_results.pop(queue_id, None)
         stamped = received + self._signature(conn, event.content, message) + event.content
         if checked is not None:  # (the checking milter's field goes on top, OpenDMARC's way)
@@ -362,9 +364,15 @@ class MTA(Relaying):
         )
         return signature
 
-    def _received(self, envelope: Envelope, client: Host, queue_id: str, rcpts: list[str]) -> bytes:
+    def _received(
+        self, envelope: Envelope, client: Host, queue_id: str, rcpts: list[str], *, tls: bool
+    ) -> bytes:
         helo = envelope.helo_name or client.name
         proto = "ESMTP" if envelope.esmtp else "SMTP"
+        if envelope.esmtp:
+            # RFC 3848's ESMTPS, ESMTPA, ESMTPSA: receive_data_message() of Postfix 3.7.11's
+            # smtpd.c ("with %s%s%s id %s": protocol, "S" in TLS, "A" after AUTH; ESMTP only)
+            proto += "S" * tls + "A" * (envelope.auth is not None)
         date = self.stamps.date_text()
         # Like Postfix, name the recipient only when there is exactly one.
         target = f"\r\n\tfor <{rcpts[0]}>" if len(rcpts) == 1 else ""

@@ -154,3 +154,16 @@ def test_with_auth_only_in_tls_the_client_says_starttls_first() -> None:
     assert b"235 2.7.0 Authentication successful\r\n" in after
     box = world.mailbox("bob@dublin.example")
     assert box is not None and len(box.messages) == 1
+
+
+def test_received_says_esmtpsa_after_starttls_and_auth() -> None:
+    """RFC 3848's protocol names, as receive_data_message() of Postfix 3.7.11's smtpd.c
+    writes them ("with %s%s%s id %s": ESMTP, S inside TLS, A after AUTH)."""
+    world = _world()
+    world.run()
+    box = world.mailbox("bob@dublin.example")
+    assert box is not None
+    (message,) = box.messages
+    received = [line for line in message.data.split(b"\r\n") if b" with " in line]
+    assert received[1].startswith(b"\tby smtp.paris.example (Postfix 3.7) with ESMTPSA id ")
+    assert b" with ESMTP id " in received[0]  # the relay to mx.dublin.example: no TLS, no AUTH
