@@ -42,9 +42,12 @@ class ReplyScan:
                 last_verb[r.conn] = r.get("verb", "")
                 if r.get("student"):
                     student_conns.add(r.conn)
-            elif kind is Kind.CONTENT and r.get("student"):
-                student_conns.add(r.conn)
-                if r.data.rstrip(b"\r\n") == b".":
+            elif kind is Kind.CONTENT:
+                # The student types the lone dot as a line of its own; a mail server sends
+                # the message in chunks, the last ending with the final dot.
+                if r.get("student"):
+                    student_conns.add(r.conn)
+                if r.data.rstrip(b"\r\n") == b"." or r.data.endswith(b"\r\n.\r\n"):
                     last_verb[r.conn] = "<end of data>"
             if kind is not Kind.REPLY:
                 continue

@@ -82,3 +82,69 @@ def test_without_login_the_relay_is_refused_with_the_quoted_reply() -> None:
     replies = _typed(session, "mail from:<alice@crepes.fr>", "rcpt to:<bob@cs.tcd.ie>")
     assert replies[-1] == "554 5.7.1 <bob@cs.tcd.ie>: Relay access denied"
     assert replies[-1] in _lesson_text("submission-auth")
+
+
+# -- mail-auth --------------------------------------------------------------------------------
+
+SPOOF = [
+    "mail from:<alice@crepes.fr>",
+    "rcpt to:<bob@cs.tcd.ie>",
+    "data",
+    "From: Alice Liddell <alice@crepes.fr>",
+    "To: Bob Smith <bob@cs.tcd.ie>",
+    "Subject: New bank details",
+    "",
+    "Bob, please send the money to my new account from now on. Alice",
+    ".",
+]
+DMARC_REJECT = "550 5.7.1 rejected by DMARC policy for crepes.fr"
+
+
+def test_the_open_relay_spoof_is_rejected_by_dmarc_as_the_lesson_says() -> None:
+    session = LessonSession(load_lesson("mail-auth"))
+    _typed(session, "/wait 10s", "telnet relay.example.com 25", "helo smtp.crepes.fr")
+    assert _typed(session, *SPOOF)[-1].startswith("250 2.0.0 ")  # the relay checks nothing
+    _typed(session, "quit", "/wait 30s")
+    replies = [r.data.decode().strip() for r in session.world.trace if r.src == "mail.cs.tcd.ie"]
+    assert DMARC_REJECT in replies
+    notes = [r.summary for r in session.world.trace if "mail authentication:" in r.summary]
+    said = "spf=fail (alice@crepes.fr), dkim=none, dmarc=fail (From: crepes.fr p=reject)"
+    assert any(said in note for note in notes)
+    text = _lesson_text("mail-auth")
+    assert DMARC_REJECT in text and said in text
+    bob = session.world.mailbox("bob@cs.tcd.ie")
+    assert bob is not None and [m.subject for m in bob.messages] == ["Lunch on Friday"]
+    alice = session.world.mailbox("alice@crepes.fr")  # the relay's bounce: backscatter
+    assert alice is not None and len(alice.messages) == 1
+
+
+def test_a_spoof_sent_straight_to_bobs_server_gets_the_reply_itself() -> None:
+    session = LessonSession(load_lesson("mail-auth"))
+    _typed(session, "telnet mail.cs.tcd.ie 25", "ehlo pc.stranger.example.net")
+    assert _typed(session, *SPOOF)[-1] == DMARC_REJECT
+
+
+def test_the_newsletter_passes_once_spf_lists_its_server_and_only_then() -> None:
+    session = LessonSession(load_lesson("mail-auth"))
+    session.enter("/send news@crepes.fr bob@cs.tcd.ie Crepe of the month")
+    bob = session.world.mailbox("bob@cs.tcd.ie")
+    assert bob is not None and "Crepe of the month" not in [m.subject for m in bob.messages]
+    session.enter('/dns txt crepes.fr "v=spf1 ip4:192.0.2.25 ip4:198.18.30.25 -all"')
+    session.enter("/send news@crepes.fr bob@cs.tcd.ie Crepe of the month")
+    news = [m for m in bob.messages if m.subject == "Crepe of the month"]
+    assert len(news) == 1
+    results = " ".join(str(news[0].parsed()["Authentication-Results"]).split())
+    assert "spf=pass smtp.mailfrom=crepes.fr; dkim=none; dmarc=pass" in results
+
+
+def test_a_reply_to_the_final_dot_of_a_server_is_found_by_a_reply_check() -> None:
+    """A relay sends the message as chunks, the last ending with the final dot: the reply
+    after it answers <end of data>, as a student's lone dot does."""
+    from smtp_sim.course.checks import CheckContext, ReplyCheck
+
+    session = LessonSession(load_lesson("mail-auth"))
+    session.enter("/wait 10s")  # Mallory's spoof, relayed at 5 s, is refused at the dot
+    check = ReplyCheck(code=550, to="<end of data>", host="mail.cs.tcd.ie", student=False)
+    assert check.passed(CheckContext(session.world, list(session.world.trace)))
+    data = ReplyCheck(code=550, to="DATA", host="mail.cs.tcd.ie", student=False)
+    assert not data.passed(CheckContext(session.world, list(session.world.trace)))
