@@ -218,6 +218,8 @@ class Lesson(_Model):
     id: str
     title: str
     summary: str
+    #: What the student has learnt, a sentence each: shown on the screen at the lesson's end.
+    summary_points: list[str] = Field(default_factory=list, max_length=8)
     topics: list[str] = Field(default_factory=list)
     minutes: int = Field(default=10, ge=1, le=240)
     order: int | None = None  # position in the built-in course
@@ -227,7 +229,7 @@ class Lesson(_Model):
     grading: list[AnyCheck] = Field(default_factory=list)
     steps: list[Step] = Field(default_factory=list)
 
-    _prose = field_validator("title", "summary")(_filled)
+    _prose = field_validator("title", "summary", "summary_points")(_filled)
 
     @field_validator("id")
     @classmethod

@@ -1,0 +1,60 @@
+"""The end-of-lesson summary's content (course/lesson_summary.py), from a real session."""
+
+from __future__ import annotations
+
+from smtp_sim.course.lesson import builtin_lessons, load_lesson
+from smtp_sim.course.lesson_summary import summarize
+from smtp_sim.course.session import LessonSession
+
+
+def solved(ref: str, wrong_first: str | None = None) -> LessonSession:
+    session = LessonSession(load_lesson(ref))
+    for i, step in enumerate(session.lesson.steps):
+        assert session.index == i
+        if step.quiz is not None and wrong_first is not None:
+            session.enter(wrong_first)
+        for line in step.solution:
+            session.enter(line)
+        if not session.progress[i].done:
+            session.run_idle(horizon=600.0)
+            session.evaluate()
+    return session
+
+
+def test_a_solved_foobar_lists_its_commands_ports_quiz_and_the_next_lesson():
+    course = builtin_lessons()
+    session = solved("foobar")
+    summary = summarize(session, course)
+    assert summary.steps_passed == summary.steps_total == len(session.lesson.steps)
+    assert summary.commands[:2] == ("HELO", "MAIL")
+    assert {"RCPT", "DATA", "QUIT"} <= set(summary.commands)
+    assert summary.ports == (25,)
+    quizzes = sum(1 for step in session.lesson.steps if step.quiz is not None)
+    assert summary.quizzes == quizzes == summary.quizzes_right_first_try
+    assert summary.wrong_tries == 0
+    ids = [lesson.id for lesson in course]
+    following = course[ids.index("foobar") + 1]
+    assert summary.next_lesson == (following.id, following.title)
+    assert summary.points == tuple(session.lesson.summary_points or [session.lesson.summary])
+
+
+def test_wrong_quiz_tries_are_counted_and_the_last_lesson_has_no_next():
+    course = builtin_lessons()
+    session = solved("foobar", wrong_first="/answer A")  # (B is right)
+    summary = summarize(session, course)
+    assert summary.quizzes_right_first_try == 0 < summary.quizzes
+    assert summary.wrong_tries == summary.quizzes
+    assert "0 of" in summary.quiz_line and "wrong tr" in summary.quiz_line
+    last = course[-1]
+    assert summarize(LessonSession(last), course).next_lesson is None
+
+
+def test_an_unfinished_session_counts_what_was_done():
+    session = LessonSession(load_lesson("foobar"))
+    session.enter(session.lesson.steps[0].solution[0])
+    session.run_idle()
+    session.evaluate()
+    summary = summarize(session, builtin_lessons())
+    assert summary.steps_passed == 1
+    assert summary.commands == ()  # a telnet is not an SMTP command
+    assert summary.ports == (25,)
