@@ -494,6 +494,9 @@ def _add_serve_parser(sub: argparse._SubParsersAction) -> None:
         epilog=_examples(
             "smtp-sim serve classroom --listen 2525=mail.cs.tcd.ie --maildir out",
             "swaks --server 127.0.0.1:2525 --from alice@crepes.fr --to bob@cs.tcd.ie",
+            "smtp-sim serve classroom --listen 2587 --listen-tls 2465 --maildir out",
+            "swaks --server 127.0.0.1:2587 --tls --auth PLAIN --auth-user alice "
+            "--auth-password secret --from alice@crepes.fr --to bob@cs.tcd.ie",
         ),
     )
     serve.add_argument(

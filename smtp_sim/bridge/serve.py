@@ -174,7 +174,8 @@ def serve(
         error(str(exc))
         return 2
     smtp = [bound.target for bound in bridge.listeners if not bound.pop3]
-    notes = [*offer_tls_and_auth(world, smtp, spec), tls.describe()]
+    served = [bound.hostname for bound in bridge.listeners if not bound.pop3]
+    notes = [*offer_tls_and_auth(world, smtp, spec), tls.describe(), *tls.warnings(served)]
     return asyncio.run(_serve(bridge, err, notes))
 
 

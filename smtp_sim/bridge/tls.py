@@ -59,6 +59,28 @@ class TlsSetup:
             f"{self.not_after:%Y-%m-%d}, SHA-256 {self.fingerprint}"
         )
 
+    def warnings(self, hostnames: Iterable[str]) -> list[str]:
+        """What clients that check the certificate will refuse: expired, or not naming a
+        served host (names as in RFC 6125, a wildcard for one label)."""
+        out = []
+        if self.not_after < datetime.now(UTC):
+            out.append(f"warning: the certificate expired on {self.not_after:%Y-%m-%d}")
+        missing = [name for name in hostnames if not any(_matches(n, name) for n in self.names)]
+        if missing:
+            named = ", ".join(self.names) or "nothing: no subjectAltName"
+            out.append(
+                f"warning: the certificate does not name {', '.join(missing)} (it names "
+                f"{named}): clients that check the name refuse it"
+            )
+        return out
+
+
+def _matches(pattern: str, name: str) -> bool:
+    pattern, name = pattern.lower().rstrip("."), name.lower().rstrip(".")
+    if pattern.startswith("*."):
+        return name.partition(".")[2] == pattern[2:] and "." in name
+    return pattern == name
+
 
 def _context(cert_file: str, key_file: str, password: bytes | None = None) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

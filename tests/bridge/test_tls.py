@@ -449,7 +449,7 @@ def test_listen_tls_specs():
 
 
 def write_pair(
-    folder: Path, name: str = "mail.example", *, encrypt: bool = False
+    folder: Path, name: str = "mail.example", *, encrypt: bool = False, days: int = 30
 ) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
@@ -460,8 +460,9 @@ def write_pair(
         .issuer_name(subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
+        .not_valid_before(now - timedelta(days=60))
+        .not_valid_after(now + timedelta(days=days))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = folder / f"{name}.crt", folder / f"{name}.key"
@@ -480,6 +481,20 @@ def test_load_brought_certificate(tmp_path):
     setup = load(cert, key)
     assert (setup.subject, setup.self_signed, setup.source) == ("CN=mail.example", False, str(cert))
     assert len(setup.fingerprint) == 95
+
+
+def test_warnings_for_what_checking_clients_refuse(tmp_path):
+    assert load(*write_pair(tmp_path, CREPES)).warnings([CREPES]) == []
+    assert TLS.warnings([CREPES, "localhost"]) == []
+    expired = load(*write_pair(tmp_path, CREPES, days=-1))
+    (warning,) = expired.warnings([CREPES])
+    assert warning.startswith("warning: the certificate expired on ")
+    other = load(*write_pair(tmp_path, "*.example.org"))
+    assert other.warnings(["mx1.example.org"]) == []
+    assert other.warnings([CREPES]) == [
+        "warning: the certificate does not name smtp.crepes.fr (it names *.example.org): "
+        "clients that check the name refuse it"
+    ]
 
 
 def test_tls_cert_errors(tmp_path):
@@ -519,3 +534,40 @@ def test_serve_refuses_bad_certificates_without_a_traceback(tmp_path):
         assert err.getvalue().startswith("smtp-sim serve: ")
         assert message in " ".join(err.getvalue().split())
         assert "Traceback" not in err.getvalue()
+
+
+async def test_authenticated_submission_is_signed_and_checked(maildir):
+    """The mail-auth network: alice submits on 587 over TLS with AUTH; smtp.crepes.fr signs
+    (DKIM), mail.cs.tcd.ie checks SPF, DKIM and DMARC and writes Authentication-Results:."""
+    spec = load_scenario("mail-auth-net").model_copy(update={"messages": []})
+    world = build_world(spec)
+    bridge = Bridge(
+        world, [ListenSpec(port=0, target=CREPES, sim_port=587)], maildir=maildir, tls=TLS
+    )
+    offer_tls_and_auth(world, [CREPES], spec)
+    await bridge.start()
+    try:
+
+        def send() -> None:
+            with smtplib.SMTP("127.0.0.1", bridge.listeners[0].port, timeout=10) as client:
+                client.starttls(context=NO_CHECK)
+                client.login("alice", "secret")
+                client.sendmail(
+                    "alice@crepes.fr",
+                    ["bob@cs.tcd.ie"],
+                    b"From: Alice <alice@crepes.fr>\r\nTo: bob@cs.tcd.ie\r\nSubject: signed\r\n"
+                    b"\r\nover TLS, signed, checked\r\n",
+                )
+
+        await in_thread(send)
+        await wait_for(lambda: bool(maildir_messages(maildir, "bob@cs.tcd.ie")), timeout=10)
+    finally:
+        await bridge.stop(grace=1.0)
+    (stored,) = maildir_messages(maildir, "bob@cs.tcd.ie")
+    assert stored.startswith(
+        b"Return-Path: <alice@crepes.fr>\r\nDelivered-To: bob@cs.tcd.ie\r\n"
+        b"Authentication-Results: mail.cs.tcd.ie;\r\n\tspf=pass smtp.mailfrom=crepes.fr;\r\n"
+        b"\tdkim=pass header.d=crepes.fr;\r\n"
+    )
+    assert b"by smtp.crepes.fr (Postfix 3.9) with ESMTPSA id " in stored
+    assert b"DKIM-Signature: v=1; " in stored
