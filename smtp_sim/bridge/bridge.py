@@ -38,7 +38,6 @@ from ..world.world import World
 from .listen import SIM_POP3, SIM_SUBMISSIONS, ListenError, ListenSpec, parse_listen
 from .maildir import MaildirWriter, spool
 from .real_client import ADDRESS, FULL, STOPPING, RealClient
-from .tls import HANDSHAKE_TIMEOUT
 
 if TYPE_CHECKING:
     from .tls import TlsSetup
@@ -289,13 +288,10 @@ class Bridge:
         try:
             for bound in self.listeners:
                 spec = bound.spec
-                tls = self.tls if spec.tls else None
+                # (an implicit-TLS port too: RealClient makes the handshake, and records
+                # the ones that fail)
                 bound.server = await loop.create_server(
-                    partial(RealClient, self, bound),
-                    spec.host,
-                    spec.port,
-                    ssl=tls.context if tls is not None else None,
-                    ssl_handshake_timeout=HANDSHAKE_TIMEOUT if tls is not None else None,
+                    partial(RealClient, self, bound), spec.host, spec.port
                 )
                 opened.append(bound.server)
                 bound.sockets = [sock.getsockname()[:2] for sock in bound.server.sockets]

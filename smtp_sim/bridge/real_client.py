@@ -8,9 +8,10 @@ simulated client) answers; what it sends back is written to the socket. The serv
 knows the difference.
 
 TLS: after the simulated server's ``220`` to STARTTLS (its engine is then ``tls_active``) the
-socket makes a real TLS handshake (``loop.start_tls``); on a ``--listen-tls`` port asyncio makes
-it before :meth:`RealClient.connection_made`. Either way the world gets the same plaintext as
-before, and the trace says which protocol version and cipher the real handshake chose.
+socket makes a real TLS handshake (``loop.start_tls``); on a ``--listen-tls`` port the same,
+first thing, and only then is the client admitted and connected into the world. Either way the
+world gets the same plaintext as before, and the trace says which protocol version and cipher
+the real handshake chose (or why it failed).
 """
 
 from __future__ import annotations
@@ -112,6 +113,11 @@ class RealClient(asyncio.BufferedProtocol):
         if peer:
             self.peer = (str(peer[0]), int(peer[1]))
         self.last_active = self._loop.time()
+        if self.tls and transport.get_extra_info("ssl_object") is None:
+            # An implicit-TLS port: the handshake first (then this again, inside TLS), so
+            # that a failed one is in the trace too
+            self._handshake = self._loop.create_task(self._tls_handshake(implicit=True))
+            return
         bridge = self.bridge
         bridge.advance()
         why = bridge.admit(self)
@@ -309,7 +315,8 @@ class RealClient(asyncio.BufferedProtocol):
             self._backlog.clear()
         self._handshake = self._loop.create_task(self._tls_handshake())
 
-    async def _tls_handshake(self) -> None:
+    async def _tls_handshake(self, *, implicit: bool = False) -> None:
+        """STARTTLS's handshake (``implicit``: a --listen-tls port's, before anything)."""
         transport, tls = self.transport, self.bridge.tls
         assert transport is not None and tls is not None
         try:
@@ -324,7 +331,7 @@ class RealClient(asyncio.BufferedProtocol):
             # asyncio has closed the socket, and its SSL layer tells this protocol nothing
             # more (no connection_lost before a handshake): the bridge forgets it here.
             self._handshake = None
-            self._tls_failed(exc)
+            self._tls_failed(exc, implicit)
             return
         self._handshake = None
         if upgraded is None or self.closed:
@@ -332,6 +339,9 @@ class RealClient(asyncio.BufferedProtocol):
         self.transport = upgraded
         self._reading = True
         self.last_active = self._loop.time()
+        if implicit:
+            self.connection_made(upgraded)
+            return
         self.bridge.advance(arm=False)
         self._note_tls("after STARTTLS")
         held, self._before_handshake = bytes(self._before_handshake), bytearray()
@@ -341,7 +351,7 @@ class RealClient(asyncio.BufferedProtocol):
             self._feed()
         self.bridge.advance()
 
-    def _tls_failed(self, exc: OSError) -> None:
+    def _tls_failed(self, exc: OSError, implicit: bool = False) -> None:
         if self.closed:  # (closed by us meanwhile: the bridge is stopping)
             self.connection_lost(None)
             return
@@ -350,15 +360,20 @@ class RealClient(asyncio.BufferedProtocol):
             if isinstance(exc, ssl.SSLError) and exc.reason
             else (type(exc).__name__ if not str(exc) else str(exc))
         )
+        if implicit:  # (not admitted yet: no pseudo-host, no simulated connection)
+            where, source, destination = "on an implicit-TLS port", self.target, None
+            why = "a client speaking plain SMTP there, or one that does not trust the certificate"
+        else:
+            where, source, destination = "after STARTTLS", self.host or "", self.target
+            why = "a client that does not trust the self-signed certificate stops here"
         self.bridge.advance(arm=False)
         self.bridge.world.record(
             Layer.INFO,
             Kind.ERROR,
-            self.host or "",
-            self.target,
-            f"real client {self.peer_text}: the TLS handshake after STARTTLS failed "
-            f"({reason}); disconnected (a client that does not trust the self-signed "
-            "certificate stops here: see --tls-cert)",
+            source,
+            destination,
+            f"real client {self.peer_text}: the TLS handshake {where} failed ({reason}); "
+            f"disconnected ({why}: see --tls-cert)",
             conn=self.conn.id if self.conn is not None else None,
             info=(("real_peer", self.peer_text), ("tls", "failed")),
         )

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import base64
 import io
+import os
+import re
 import shutil
+import signal
 import smtplib
 import ssl
 import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -571,3 +576,74 @@ async def test_authenticated_submission_is_signed_and_checked(maildir):
     )
     assert b"by smtp.crepes.fr (Postfix 3.9) with ESMTPSA id " in stored
     assert b"DKIM-Signature: v=1; " in stored
+
+
+def test_the_serve_command_end_to_end(tmp_path):
+    """`smtp-sim serve --listen-tls`: STARTTLS and implicit TLS with the certificate made at
+    start, smtplib logging in on both, the live log and the Maildir."""
+    maildir = tmp_path / "out"
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "smtp_sim", "serve", "--no-messages"),
+            *("--maildir", str(maildir), "--listen", "127.0.0.1:0", "--listen-tls", "127.0.0.1:0"),
+        ],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    ports: dict[str, int] = {}
+    told = ""
+    deadline = time.monotonic() + 20
+    while len(ports) < 2 or "Ctrl-C stops" not in told:
+        line = proc.stderr.readline().decode()
+        told += line
+        found = re.search(r"listening on 127\.0\.0\.1:(\d+) -> smtp\.crepes\.fr port (\d+)", line)
+        if found:
+            ports[found.group(2)] = int(found.group(1))
+        if time.monotonic() > deadline or (not line and proc.poll() is not None):
+            proc.kill()
+            raise AssertionError(f"smtp-sim serve did not start: {told}{proc.communicate()}")
+    try:
+        with smtplib.SMTP("127.0.0.1", ports["25"], timeout=10) as client:
+            client.starttls(context=NO_CHECK)
+            client.login("alice", "secret")
+            client.sendmail("alice@crepes.fr", ["alice@crepes.fr"], b"Subject: 25\r\n\r\nx\r\n")
+        with smtplib.SMTP_SSL("127.0.0.1", ports["587"], timeout=10, context=NO_CHECK) as client:
+            client.login("alice@crepes.fr", "secret")
+            client.sendmail("alice@crepes.fr", ["alice@crepes.fr"], b"Subject: 465\r\n\r\nx\r\n")
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    told = " ".join(told.split())
+    assert "smtp.crepes.fr offers STARTTLS and AUTH PLAIN LOGIN after STARTTLS" in told
+    assert "a self-signed certificate made at start: O=smtp-sim serve,CN=smtp.crepes.fr" in told
+    log = out.decode()
+    assert "after STARTTLS: TLSv1." in log
+    assert "before the greeting (implicit TLS, RFC 8314): TLSv1." in log
+    assert len(maildir_messages(maildir, "alice@crepes.fr")) == 2
+
+
+async def test_plain_smtp_on_the_implicit_tls_port_is_recorded(tls_serve):
+    bridge = await tls_serve()
+
+    def talk() -> bytes:
+        raw = Raw(bridge.listeners[1].port)
+        raw.send(b"EHLO laptop.example\r\n")  # plain text where a ClientHello belongs
+        try:
+            return raw.rest()
+        except ConnectionResetError:
+            return b""
+        finally:
+            raw.close()
+
+    assert b"220" not in await in_thread(talk)
+    await wait_for(lambda: any(dict(r.info).get("tls") == "failed" for r in bridge.world.trace))
+    (error,) = [r for r in bridge.world.trace if dict(r.info).get("tls") == "failed"]
+    assert "the TLS handshake on an implicit-TLS port failed" in error.summary
+    assert not bridge.clients and bridge.stats.connections == 0
