@@ -251,7 +251,7 @@ class RealClient(asyncio.BufferedProtocol):
             self._implicit_tls()
         if self.closed or self.transport is None:
             return
-        if self._held is not None or self._password_failed():
+        if self._held is not None or self._password_failed(data):
             self._hold(data)
             return
         if self._handshake is not None:
@@ -500,17 +500,22 @@ class RealClient(asyncio.BufferedProtocol):
         bridge.advance()
         self._update_reading()
 
-    def _password_failed(self) -> bool:
-        """The POP3 server has just refused a password (its engine counts them)."""
+    def _password_failed(self, data: bytes) -> bool:
+        """The server has just refused a password: POP3's engine counts them; SMTP AUTH's
+        failure is its 535 (Postfix's smtpd_sasl_authenticate(); nothing else answers 535)."""
+        if not self.pop3:
+            return data.startswith(b"535 ") or b"\n535 " in data
         engine = getattr(self.conn.server_end if self.conn is not None else None, "engine", None)
-        return self.pop3 and getattr(engine, "auth_failures", 0) > self._failures_seen
+        return getattr(engine, "auth_failures", 0) > self._failures_seen
 
     def _hold(self, data: bytes) -> None:
-        """Hold replies back after a wrong password, as Dovecot does (so guessing is slow);
+        """Hold replies back after a wrong password, as Dovecot does (so guessing is slow:
+        its auth_failure_delay holds the answer to Postfix's SASL requests the same way);
         no further command is read meanwhile."""
         if self._held is None:
-            engine = self.conn.server_end.engine  # type: ignore[union-attr]
-            self._failures_seen = engine.auth_failures
+            if self.pop3:
+                engine = self.conn.server_end.engine  # type: ignore[union-attr]
+                self._failures_seen = engine.auth_failures
             self._held = bytearray()
             self._loop.call_later(self.bridge.auth_failure_delay(self.peer[0]), self._release)
         self._held += data

@@ -71,6 +71,7 @@ async def tls_serve(maildir: Path):
             ListenSpec(port=0, target=CREPES, tls=True),
         ]
         options.setdefault("maildir", maildir)
+        options.setdefault("auth_failure_delays", (0.0, 0.0))  # (the delay: test_auth_delay)
         bridge = Bridge(world, listen, tls=TLS, **options)
         offer_tls_and_auth(world, [CREPES], spec)
         await bridge.start()
@@ -647,3 +648,28 @@ async def test_plain_smtp_on_the_implicit_tls_port_is_recorded(tls_serve):
     (error,) = [r for r in bridge.world.trace if dict(r.info).get("tls") == "failed"]
     assert "the TLS handshake on an implicit-TLS port failed" in error.summary
     assert not bridge.clients and bridge.stats.connections == 0
+
+
+async def test_auth_failure_is_answered_after_a_pause(tls_serve):
+    """Dovecot's auth_failure_delay holds a wrong password's 535 (2 s, longer for an address
+    that failed just before); a right password is not held."""
+    bridge = await tls_serve(auth_failure_delays=(0.4, 0.8))
+
+    def guess() -> list[tuple[float, bytes]]:
+        raw = Raw(bridge.listeners[0].port)
+        starttls(raw)
+        raw.send(b"EHLO laptop.example\r\n")
+        raw.reply()
+        got = []
+        for password in ("a", "b", "secret"):
+            started = time.monotonic()
+            raw.send(b"AUTH PLAIN " + plain("alice", password) + b"\r\n")
+            reply = raw.reply()
+            got.append((time.monotonic() - started, reply))
+        raw.close()
+        return got
+
+    first, second, right = await in_thread(guess)
+    assert first[1] == second[1] == AUTH_FAILED
+    assert first[0] >= 0.4 and second[0] >= 0.8
+    assert right[1] == AUTH_OK
