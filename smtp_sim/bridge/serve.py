@@ -174,8 +174,15 @@ def serve(
         error(str(exc))
         return 2
     smtp = [bound.target for bound in bridge.listeners if not bound.pop3]
-    served = [bound.hostname for bound in bridge.listeners if not bound.pop3]
-    notes = [*offer_tls_and_auth(world, smtp, spec), tls.describe(), *tls.warnings(served)]
+    notes = offer_tls_and_auth(world, smtp, spec)
+    tls_served = [
+        bound.hostname
+        for bound in bridge.listeners
+        if bound.implicit_tls
+        or (bound.target in world.mtas and world.mtas[bound.target].personality.starttls)
+    ]
+    if tls_served:  # (else no client will see the certificate)
+        notes += [tls.describe(), *tls.warnings(dict.fromkeys(tls_served))]
     return asyncio.run(_serve(bridge, err, notes))
 
 
