@@ -27,6 +27,8 @@ UI = frozenset({"textual", "rich", "textual_serve", "aiohttp"})
 FILES = frozenset({"pydantic", "pydantic_core", "tomllib"})
 #: SPF, DKIM and DMARC's libraries: world/mail_auth.py alone imports them (inside functions).
 MAIL_AUTH = frozenset({"dkim", "spf", "authheaders", "authres", "nacl", "dns"})
+#: The simulated TLS's library: world/tls.py alone imports it (inside functions).
+TLS = frozenset({"cryptography"})
 #: Third-party packages: a module marked ``stdlib_only`` imports none of them (nor any other
 #: package outside the standard library).
 STDLIB = frozenset(sys.stdlib_module_names)
@@ -54,12 +56,17 @@ LAYERS: dict[str, Layer] = {
     "smtp_sim.textio": _layer("", stdlib_only=True),
     "smtp_sim.protocol": _layer("protocol", FILES | {"asyncio"}, stdlib_only=True),
     "smtp_sim.world": _layer(
-        "protocol world textio", UI | FILES | MAIL_AUTH | {"asyncio", "platformdirs"}
+        "protocol world textio", UI | FILES | MAIL_AUTH | TLS | {"asyncio", "platformdirs"}
     ),
     "smtp_sim.world.mail_auth": _layer(
-        "protocol world textio", UI | FILES | {"asyncio", "platformdirs"}
+        "protocol world textio", UI | FILES | TLS | {"asyncio", "platformdirs"}
     ),
-    "smtp_sim.scenario": _layer("protocol world scenario textio", UI | MAIL_AUTH | {"asyncio"}),
+    "smtp_sim.world.tls": _layer(
+        "protocol world textio", UI | FILES | MAIL_AUTH | {"asyncio", "platformdirs"}
+    ),
+    "smtp_sim.scenario": _layer(
+        "protocol world scenario textio", UI | MAIL_AUTH | TLS | {"asyncio"}
+    ),
     "smtp_sim.course": _layer("protocol world scenario course textio", UI | {"asyncio"}),
     "smtp_sim.bridge": _layer(
         "protocol world scenario bridge textio", UI | FILES | {"cryptography"}

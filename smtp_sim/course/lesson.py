@@ -42,6 +42,7 @@ from .checks import AnyCheck
 from .placeholders import fill_placeholders
 
 if TYPE_CHECKING:
+    from ..world.network import Link
     from ..world.world import World
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -477,6 +478,7 @@ SLASH_COMMANDS = (
     ("/fault KIND key=value ...", "inject a fault, e.g. /fault host-down host=NAME"),
     ("/base64 TEXT", "base64 of TEXT (\\0 a NUL byte); /base64 -d TEXT decodes"),
     ("/dns txt NAME [TEXT]", "the TXT records of NAME; with TEXT, publish one"),
+    ("/tap HOST HOST", "put a tap on the link between two hosts: see what crosses it"),
     ("/help", "this list"),
 )
 CONSOLE_COMMANDS = ", ".join(usage for usage, _ in SLASH_COMMANDS)
@@ -496,6 +498,33 @@ def fault_params(text: str) -> dict[str, str]:
         elif key is not None:
             params[key] += " " + word
     return params
+
+
+def tap_link(text: str, world: World) -> tuple[Link | None, tuple[str, str] | None]:
+    """``/tap``'s link: two host names (a link's ends, in either order), the ``A — B``
+    the links are shown as, or ``A-B`` when that is not a host's own name. Returns the link,
+    or None and why not, as ``(message, expected)``, listing the links."""
+    from ..world.fault_params import FaultError, find_host
+    from ..world.tap import link_names
+
+    words = text.replace("\u2014", " ").split()
+    if len(words) == 1 and "--" in words[0]:
+        words = words[0].split("--", 1)
+    links = "/tap and one of the links: " + link_names(world.network)
+    if len(words) != 2:
+        return None, ("/tap needs a link: its two hosts, e.g. /tap A B", links)
+    try:
+        a, b = (find_host(world, word).name for word in words)
+    except FaultError as exc:
+        return None, (f"/tap: {exc.message}", links)
+    link = world.network.link_between(a, b)
+    if link is None:
+        return None, (f"/tap: no link between {a} and {b}", links)
+    return link, None
+
+
+def tap_refusal(text: str, world: World) -> tuple[str, str] | None:
+    return tap_link(text, world)[1]
 
 
 def console_refusal(line: str, world: World, step: Step | None) -> tuple[str, str] | None:
@@ -542,6 +571,8 @@ def console_refusal(line: str, world: World, step: Step | None) -> tuple[str, st
                 "a user with a `client`: " + (", ".join(world.agents) or "none"),
             )
         return None
+    if word == "tap":
+        return tap_refusal(rest, world)
     if word == "fault":
         kind, _, params = rest.partition(" ")
         pairs = params.split()

@@ -18,6 +18,7 @@ from ..scenario.build import build_world
 from ..world.fault_params import FaultError
 from ..world.faults import apply_fault
 from ..world.student_terminal import StudentTerminal, TerminalOutput
+from ..world.tap import attach_tap
 from ..world.trace import Kind, Layer
 from ..world.values import parse_duration
 from ..world.world import World
@@ -31,6 +32,7 @@ from .lesson import (
     TimelineEvent,
     console_refusal,
     fault_params,
+    tap_link,
 )
 
 IDLE_HORIZON = 24 * 3600.0
@@ -256,6 +258,10 @@ class LessonSession:
                     "once more to send it as things are)."
                 )
             return self._send(rest, run)
+        if word == "tap":
+            link = tap_link(rest, self.world)[0]
+            assert link is not None  # (console_refusal said why not)
+            return attach_tap(self.world.network, link) + "."
         if word == "fault":
             kind, _, params = rest.partition(" ")
             try:

@@ -21,6 +21,15 @@ A server that offers no AUTH PLAIN gets the mail without it. Such a client first
 STARTTLS when the server offers it (RFC 3207; a password should not cross the network in the
 clear), and EHLO again after the 220; the caller sees ``tls`` become true (the handshake is
 the caller's).
+
+With a ``tls_policy`` it says STARTTLS whenever the server offers it, with or without
+credentials. :attr:`TlsPolicy.OPPORTUNISTIC` (RFC 7435; Postfix's smtp_tls_security_level =
+may) sends in plaintext when STARTTLS is not offered; :attr:`TlsPolicy.REQUIRED` (an MTA-STS
+policy in ``enforce`` mode, RFC 8461 section 5; Postfix's ``encrypt``/``secure``) refuses: it
+says QUIT, sends nothing, and ``tls_refusal`` says why (a temporary failure: the message waits
+in the queue). How a certificate is judged is the caller's, who ends the session with
+:meth:`MailSender.abandon` when its policy refuses one. ``implicit_tls``: the connection is in
+TLS from its first byte (port 465, RFC 8314 section 3), so STARTTLS is never said.
 """
 
 from __future__ import annotations
@@ -33,6 +42,13 @@ from .errors import ProtocolError
 from .events import ReplyReceived
 from .replies import Reply
 from .smtp_client import ClientConnection
+
+
+class TlsPolicy(StrEnum):
+    """What a client does about TLS (see the module's docstring)."""
+
+    OPPORTUNISTIC = "opportunistic"  # STARTTLS when offered; any certificate (warned about)
+    REQUIRED = "required"  # TLS with a valid certificate, or no delivery (MTA-STS enforce)
 
 
 class Step(StrEnum):
@@ -99,6 +115,8 @@ class MailSender:
         "sender",
         "step",
         "tls",
+        "tls_policy",
+        "tls_refusal",
     )
 
     def __init__(
@@ -112,10 +130,14 @@ class MailSender:
         pipeline: bool = False,
         keep_open: bool = False,
         credentials: tuple[str, str] | None = None,
+        tls_policy: TlsPolicy | None = None,
+        implicit_tls: bool = False,
     ) -> None:
         self.client = ClientConnection()
         self.credentials = credentials  # (user, password) for AUTH PLAIN when offered
-        self.tls = False  # STARTTLS answered 220
+        self.tls = implicit_tls  # STARTTLS answered 220 (or TLS from the start: port 465)
+        self.tls_policy = tls_policy  # None: STARTTLS only before AUTH (credentials given)
+        self.tls_refusal: str | None = None  # why a REQUIRED policy ended the session
         self.helo_name = helo_name
         self.sender = sender
         self.recipients = list(recipients)
@@ -160,6 +182,14 @@ class MailSender:
         out = bytes(self._out)
         self._out.clear()
         return out
+
+    def abandon(self, reason: str) -> None:
+        """The caller ends the session at once (a TLS handshake its policy refuses: the
+        connection is closed, not QUIT); ``reason`` is the result's error."""
+        if self.step is not _DONE:
+            self.result.error = reason
+            self.step = _DONE
+        self._out.clear()
 
     def connection_lost(self) -> None:
         if self.step is not _DONE:
@@ -275,9 +305,24 @@ class MailSender:
 
     def _authenticate_or_mail(self) -> None:
         """After EHLO: AUTH PLAIN when there are credentials and the server offers PLAIN."""
-        if self.credentials is not None and not self.tls and self.client.offers("STARTTLS"):
+        policy = self.tls_policy
+        if (
+            not self.tls
+            and (self.credentials is not None or policy is not None)
+            and self.client.offers("STARTTLS")
+        ):
             self.step = _STARTTLS
             self._send("STARTTLS")
+            return
+        if not self.tls and policy is TlsPolicy.REQUIRED:
+            self.tls_refusal = (
+                "TLS is required (MTA-STS, RFC 8461 section 5) but the server did not offer "
+                "STARTTLS: nothing is sent in plaintext"
+            )
+            self.result.error = self.tls_refusal
+            self.result.failed_step = _EHLO
+            self.step = _QUIT
+            self._send("QUIT")
             return
         mechanisms = self.client.extensions.get("AUTH", "").upper().split()
         if self.credentials is None or "PLAIN" not in mechanisms:

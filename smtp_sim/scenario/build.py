@@ -3,11 +3,13 @@ users' mail programs added, the messages and faults scheduled on the clock."""
 
 from __future__ import annotations
 
+from ..protocol.delivery import TlsPolicy
 from ..protocol.personalities import configured, get_personality, with_privacy_options
 from ..protocol.replies import ReplyKind
 from ..world.agent import Attachment, UserAgent
 from ..world.faults import schedule_fault
 from ..world.mail_auth import DkimKey, MailAuthConfig, derived_key
+from ..world.tls import CertProblem, TlsOffer
 from ..world.world import World
 from .cross_checks import FaultEntry, check_faults, check_scenario, fault_entries
 from .model import HostSpec, MessageSpec, MtaSpec, Scenario
@@ -52,6 +54,7 @@ def build_world(scenario: Scenario, *, seed: int | None = None) -> World:
             user.port,
             pipelining=user.pipelining,
             password=user.password,  # (AUTH PLAIN where the server offers it)
+            tls_policy=TlsPolicy(user.tls_policy),
         )
     for i, message in enumerate(scenario.messages):
         world.clock.at(
@@ -67,9 +70,17 @@ def build_network(scenario: Scenario, *, seed: int | None = None) -> World:
     the scenario's cross-checks must have passed."""
     world = World(seed=scenario.seed if seed is None else seed, start=scenario.start)
     for host in scenario.hosts:
-        world.add_host(host.name, host.ip, host.role, description=host.description)
+        added = world.add_host(host.name, host.ip, host.role, description=host.description)
+        if host.tls is not None:
+            added.tls = TlsOffer(
+                starttls=host.tls.starttls,
+                implicit=host.tls.implicit,
+                problems=frozenset(CertProblem(p) for p in host.tls.problems),
+            )
     for link in scenario.links:
-        world.add_link(link.a, link.b, link.latency)
+        made = world.add_link(link.a, link.b, link.latency)
+        made.tap, made.attacker = link.tap, link.attacker
+    world.network.watch_changed()
     world.set_dns_server(scenario.dns.server)
     for record in scenario.dns.a:
         world.zone.add_a(record.name, record.ip)
@@ -133,7 +144,8 @@ def _add_mta(world: World, scenario: Scenario, host: HostSpec, keys: dict[str, D
         smtpd_hard_error_limit=mta.smtpd_hard_error_limit,
         smtpd_soft_error_limit=mta.smtpd_soft_error_limit,
         smtpd_sasl_auth_enable=mta.smtpd_sasl_auth_enable,
-        smtpd_tls_security_level=mta.smtpd_tls_security_level,
+        smtpd_tls_security_level=mta.smtpd_tls_security_level
+        or ("may" if host.tls is not None and host.tls.starttls else None),
         smtpd_tls_auth_only=mta.smtpd_tls_auth_only,
     )
     if mta.privacy_options:
@@ -160,6 +172,7 @@ def _add_mta(world: World, scenario: Scenario, host: HostSpec, keys: dict[str, D
         myorigin=mta.myorigin,
         recipient_delimiter=mta.recipient_delimiter,
         auth=_auth_config(mta, keys),
+        tls_policy=TlsPolicy(mta.tls_policy),
     )
     added.passwords.update(
         {u.address.lower(): u.password for u in scenario.users if u.domain in domains}

@@ -66,6 +66,8 @@ class _Checker:
                     "a different IPv4 address for each host",
                 )
             ips.setdefault(host.ip, i)
+            if host.tls is not None:
+                self._tls_offer(i, host)
             if host.role != "mta" and host.mta is not None:
                 self.add(
                     ("hosts", i, "mta"),
@@ -115,6 +117,26 @@ class _Checker:
                     )
                 self.serving.setdefault(domain, host.name)
         self.mta_aliases = set(aliases)
+
+    def _tls_offer(self, i: int, host: Any) -> None:
+        """[hosts.tls]: a Postfix 3 mail server (the one that answers STARTTLS here)."""
+        mta = host.mta
+        if mta is None:
+            self.add(("hosts", i, "tls"), f"{host.name} runs no mail server", 'role = "mta"')
+            return
+        p = get_personality(mta.personality)
+        if p.syntax is not CommandSyntax.POSTFIX or "STARTTLS" not in p.recognised:
+            self.add(
+                ("hosts", i, "tls"),
+                f"{mta.personality} does not offer TLS",
+                "a Postfix 3 personality (postfix-3, postfix-3.7)",
+            )
+        if host.tls.starttls and mta.smtpd_tls_security_level == "none":
+            self.add(
+                ("hosts", i, "tls", "starttls"),
+                'STARTTLS offered, but its mta says smtpd_tls_security_level = "none"',
+                'starttls = false, or smtpd_tls_security_level = "may" (or unset)',
+            )
 
     def _tls_and_sasl(self, i: int, personality: str, mta: Any) -> None:
         """STARTTLS and AUTH are modelled for the Postfix personalities that recognise them."""
@@ -204,6 +226,16 @@ class _Checker:
                         ("users", i, "outgoing"),
                         f"{user.outgoing} runs no MTA",
                         'a host with role = "mta"',
+                    )
+            if user.port == 465 and user.client is not None:
+                served = (
+                    self.s.host(user.outgoing) if user.outgoing else self.s.mta_for(user.domain)
+                )
+                if served is not None and (served.tls is None or not served.tls.implicit):
+                    self.add(
+                        ("users", i, "port"),
+                        f"port 465 is implicit TLS, and {served.name} does not offer it",
+                        f"[hosts.tls] implicit = true on {served.name}, or port 587",
                     )
         self.user_addresses = set(seen)
 

@@ -88,6 +88,22 @@ class MtaSpec(SpecModel):
     dkim_sign: bool = False
     auth_checks: bool = False
     dmarc_reject_failures: bool = True
+    # What it does about TLS when it relays (world/tls.py): STARTTLS whenever the next server
+    # offers it; "opportunistic" (RFC 7435) warns about a bad certificate and goes on, or
+    # sends in plaintext when STARTTLS is not offered; "required" (MTA-STS enforce, RFC 8461
+    # section 5) refuses both, and the message waits in the queue
+    tls_policy: Literal["opportunistic", "required"] = "opportunistic"
+
+
+class TlsSpec(SpecModel):
+    """``[hosts.tls]``: the host's mail server offers TLS, with a certificate made from the
+    scenario's seed (world/tls.py): STARTTLS on ports 25 and 587 (RFC 3207), and with
+    ``implicit`` TLS from the first byte on port 465 (RFC 8314 section 3). ``problems``:
+    what is wrong with its certificate (made for another name, expired, self-signed)."""
+
+    starttls: bool = True
+    implicit: bool = False
+    problems: list[Literal["wrong_name", "expired", "self_signed"]] = Field(default_factory=list)
 
 
 class HostSpec(SpecModel):
@@ -98,6 +114,7 @@ class HostSpec(SpecModel):
     role: Literal["client", "mta", "dns", "router"]
     description: str = ""
     mta: MtaSpec | None = None
+    tls: TlsSpec | None = None
 
     @model_validator(mode="after")
     def _default_mta(self) -> HostSpec:
@@ -112,6 +129,11 @@ class LinkSpec(SpecModel):
     a: HostName
     b: HostName
     latency: Duration = 0.01
+    # who else is on the cable (world/tap.py): a tap records every segment as it crossed
+    # (plaintext before STARTTLS, ciphertext after); an attacker "striptls" removes STARTTLS
+    # from the EHLO replies that cross it
+    tap: bool = False
+    attacker: Literal["striptls"] | None = None
 
 
 class MxSpec(SpecModel):
@@ -164,6 +186,8 @@ class UserSpec(SpecModel):
     port: Annotated[int, Field(ge=1, le=65535)] = 587
     password: str = "secret"  # POP3 (port 110), and SMTP AUTH where the MTA enables it
     pipelining: bool = False  # their mail program pipelines MAIL, RCPT, DATA when offered
+    # their mail program's TLS (as [hosts.mta] tls_policy); port = 465: TLS from the start
+    tls_policy: Literal["opportunistic", "required"] = "opportunistic"
 
     @property
     def local(self) -> str:

@@ -10,9 +10,10 @@ from email.utils import format_datetime, formataddr, parsedate_to_datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ..protocol.delivery import DeliveryResult, MailSender, Step
-from .network import SUBMISSION_PORT, Host, TcpConnection
-from .sessions import send_client_bytes
+from ..protocol.delivery import DeliveryResult, MailSender, Step, TlsPolicy
+from .network import SUBMISSION_PORT, SUBMISSIONS_PORT, Host, TcpConnection
+from .sessions import client_tls, send_client_bytes
+from .tls import start_client_tls
 from .trace import Kind, Layer
 
 if TYPE_CHECKING:
@@ -118,8 +119,11 @@ class UserAgent:
         *,
         pipelining: bool = False,
         password: str | None = None,
+        tls_policy: TlsPolicy = TlsPolicy.OPPORTUNISTIC,
     ) -> None:
         self.stamps = stamps
+        #: STARTTLS when offered (required: TLS or nothing); port 465: TLS from the start
+        self.tls_policy = tls_policy
         #: AUTH PLAIN with the address and this password when the server offers it (RFC 4954)
         self.password = password
         self.recorder = recorder
@@ -231,15 +235,24 @@ class _SubmitSession:
             content,
             pipeline=agent.pipelining,
             credentials=credentials,
+            tls_policy=agent.tls_policy,
+            implicit_tls=agent.port == SUBMISSIONS_PORT,
         )
         self.finished = False
 
     def on_open(self, conn: TcpConnection) -> None:
-        pass
+        if conn.port == SUBMISSIONS_PORT:  # implicit TLS: the handshake before the greeting
+            start_client_tls(conn, self.agent.tls_policy, lambda why: self._refused(conn, why))
+
+    def _refused(self, conn: TcpConnection, reason: str) -> None:
+        self.sender.abandon(reason)
+        self._finish(conn)
 
     def on_data(self, conn: TcpConnection, data: bytes) -> None:
         sender = self.sender
+        was_tls = sender.tls
         sender.receive_data(data)
+        client_tls(conn, self.agent.host.name, sender, was_tls, self._refused)
         out = sender.data_to_send()
         if out:
             send_client_bytes(conn, self.agent.host.name, out, sender.step is _CONTENT)

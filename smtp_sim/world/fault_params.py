@@ -244,6 +244,12 @@ DNS_FAILURE = ParamType(
     _choice("DNS failure", _DNS_CHOICES),
 )
 FLAG = ParamType("true or false", {"type": "boolean"}, _read_flag)
+_TLS_POLICIES = ["opportunistic", "required"]
+TLS_POLICY = ParamType(
+    f"one of {', '.join(_TLS_POLICIES)}",
+    {"enum": _TLS_POLICIES},
+    _choice("TLS policy", _TLS_POLICIES),
+)
 ADDRESSES = ParamType(
     'a list of addresses like ["bob@cs.tcd.ie"]',
     {"type": "array", "items": _STRING},

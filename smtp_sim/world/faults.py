@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..protocol.delivery import TlsPolicy
 from ..protocol.policy import Stage
 from ..protocol.reply_texts import GREYLIST, fault_text
 from .fault_params import (
@@ -33,6 +34,7 @@ from .fault_params import (
     PROBABILITY,
     STAGE,
     TEXT,
+    TLS_POLICY,
     FaultError,
     ParamType,
     did_you_mean,
@@ -42,6 +44,7 @@ from .fault_params import (
     find_mta,
 )
 from .mta import Fault
+from .tap import attack
 from .trace import Kind, Layer
 
 if TYPE_CHECKING:
@@ -93,6 +96,24 @@ def loss(world: World, a: str, b: str, probability: float) -> str:
     link = find_link(world, a, b)
     link.loss = probability
     return f"the link {link.a} \u2014 {link.b} now loses {probability:.0%} of its segments"
+
+
+def striptls(world: World, a: str, b: str, enabled: bool = True) -> str:
+    link = find_link(world, a, b)
+    if not enabled:
+        return attack(world.network, link, None)
+    return attack(world.network, link, "striptls")
+
+
+def tls_policy(world: World, host: str, policy: str) -> str:
+    mta = find_mta(world, host)
+    mta.tls_policy = TlsPolicy(policy)
+    if mta.tls_policy is TlsPolicy.REQUIRED:
+        return (
+            f"{mta.hostname} now relays only over TLS with a valid certificate (MTA-STS "
+            "enforce, RFC 8461 section 5)"
+        )
+    return f"{mta.hostname} now uses TLS when offered, and goes on without it (RFC 7435)"
 
 
 def dns_failure(world: World, domain: str, failure: str = "servfail") -> str:
@@ -254,6 +275,22 @@ FAULT_KINDS: dict[str, FaultKind] = {
             a=HOST,
             b=HOST,
             probability=PROBABILITY,
+        ),
+        _kind(
+            "striptls",
+            "an attacker on a link strips STARTTLS from EHLO replies (enabled=no: gone)",
+            striptls,
+            check=_linked,
+            a=HOST,
+            b=HOST,
+            enabled=FLAG,
+        ),
+        _kind(
+            "tls-policy",
+            "what a server does about TLS when it relays (required: TLS or nothing)",
+            tls_policy,
+            host=MTA,
+            policy=TLS_POLICY,
         ),
         _kind(
             "dns-failure",

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..protocol.address import Address
 from ..protocol.caching import BoundedCache
+from ..protocol.delivery import TlsPolicy
 from ..protocol.events import Envelope, MessageReceived
 from ..protocol.personalities import Personality
 from ..protocol.policy import MailPolicy, Stage, Verdict, postfix_queue_id, sendmail_queue_id
@@ -26,7 +27,7 @@ from ..protocol.replies import ReplyKind
 from ..protocol.reply_texts import dmarc_rejection
 from .mail_auth import AuthResult, Disposition, MailAuthConfig, from_domain
 from .mailbox import DEFAULT_PASSWORD, Mailbox, MailStore
-from .network import SMTP_PORT, SUBMISSION_PORT, Host, TcpConnection
+from .network import SMTP_PORT, SUBMISSION_PORT, SUBMISSIONS_PORT, Host, TcpConnection
 from .queue import MailQueue
 from .relay import DEFAULT_LIFETIME, DEFAULT_RETRY, Relaying
 from .sessions import SmtpServerSession
@@ -195,6 +196,7 @@ class MTA(Relaying):
         myorigin: str | None = None,
         recipient_delimiter: str = "",
         auth: MailAuthConfig | None = None,
+        tls_policy: TlsPolicy = TlsPolicy.OPPORTUNISTIC,
     ) -> None:
         self.clock = clock
         self.recorder = recorder
@@ -232,6 +234,8 @@ class MTA(Relaying):
         # (Postfix's connection cache; 0: every message its own connection, the classic).
         self.pipelining = pipelining
         self.connection_cache = connection_cache
+        # what it does about TLS when it relays (STARTTLS when offered; required: or nothing)
+        self.tls_policy = tls_policy
         self._idle: dict[str, list[tuple[SmtpClientSession, TcpConnection]]] = {}
         self.sessions: dict[int, SmtpServerSession] = {}
         self.mailboxes: dict[str, Mailbox] = {}
@@ -244,6 +248,9 @@ class MTA(Relaying):
                 self.mailboxes[address] = Mailbox(address, name, quota)
         host.listen(SMTP_PORT, self._accept)
         host.listen(SUBMISSION_PORT, self._accept)
+        if host.tls is not None and host.tls.implicit:  # submissions (RFC 8314 section 3)
+            host.listen(SUBMISSIONS_PORT, self._accept)
+        host.tls_name = hostname
 
     # -- identity ---------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import random
 
     from .clock import Clock, Scheduled
+    from .tls import TlsChannel, TlsKeys, TlsOffer
     from .trace import Trace
 
 CONNECT_TIMEOUT = 30.0  # virtual seconds a client waits for SYN-ACK before giving up
@@ -28,8 +29,14 @@ MAX_RETRANSMITS = 5
 
 SMTP_PORT = 25
 SUBMISSION_PORT = 587
+SUBMISSIONS_PORT = 465  # submission over implicit TLS (RFC 8314 section 7.3)
 POP3_PORT = 110
-APP_LAYER = {SMTP_PORT: Layer.SMTP, SUBMISSION_PORT: Layer.SMTP, POP3_PORT: Layer.POP3}
+APP_LAYER = {
+    SMTP_PORT: Layer.SMTP,
+    SUBMISSION_PORT: Layer.SMTP,
+    SUBMISSIONS_PORT: Layer.SMTP,
+    POP3_PORT: Layer.POP3,
+}
 
 
 class Endpoint(Protocol):
@@ -127,6 +134,8 @@ class Host:
     up: bool = True
     listeners: dict[int, Callable[[TcpConnection], Endpoint]] = field(default_factory=dict)
     description: str = ""
+    tls: TlsOffer | None = None  # what it offers of TLS (world/tls.py); None: the defaults
+    tls_name: str = ""  # the name its certificate is made for (its MTA's), besides its own
 
     def listen(self, port: int, factory: Callable[[TcpConnection], Endpoint]) -> None:
         self.listeners[port] = factory
@@ -140,6 +149,12 @@ class Link:
     up: bool = True
     loss: float = 0.0  # probability that a segment is lost (retransmitted after the RTO)
     extra_latency: float = 0.0
+    tap: bool = False  # an observer records what crosses it (world/tap.py)
+    attacker: str | None = None  # "striptls": STARTTLS removed from EHLO replies crossing it
+
+    @property
+    def name(self) -> str:
+        return f"{self.a} \u2014 {self.b}"
 
     def other(self, name: str) -> str:
         return self.b if name == self.a else self.a
@@ -168,6 +183,12 @@ class Network:
         self._conn_ids = itertools.count(1)
         self._ports = itertools.count(49152)
         self.connections: dict[int, TcpConnection] = {}
+        self.tls_keys: TlsKeys | None = None  # the world's CA and certificates (world/tls.py)
+        self.watching = False  # a link has a tap or an attacker: segments are looked at
+
+    def watch_changed(self) -> None:
+        """A tap or an attacker came or went (segments are looked at only while one is on)."""
+        self.watching = any(link.tap or link.attacker for link in self.links)
 
     def add_host(self, host: Host) -> Host:
         if host.name in self.hosts:
@@ -308,6 +329,7 @@ class TcpConnection:
         "server",
         "server_end",
         "state",
+        "tls",
         "trace",
     )
 
@@ -341,6 +363,7 @@ class TcpConnection:
         self.closed_by: set[str] = set()
         self.bytes_sent = {client: 0, server: 0}
         self._early: list[bytes] = []  # data that arrived before the server accepted
+        self.tls: TlsChannel | None = None  # after STARTTLS's 220, or on port 465
 
     # -- handshake --------------------------------------------------------------------------
 
@@ -472,6 +495,17 @@ class TcpConnection:
         if self.state not in ("ESTABLISHED", "CLOSING") or side in self.closed_by:
             return
         dst = self.server if side == self.client else self.client
+        wire = data
+        tls = self.tls
+        if tls is not None and tls.engaged(side):
+            if tls.failed:
+                return
+            if not tls.ready(side):  # its side of the handshake is not done: later
+                tls.hold(side, (side, data, kind, summary, info, recorded))
+                return
+            # the ends read and write plaintext; the link carries the records
+            wire = tls.seal(side, data)
+            info = (*info, ("ciphertext", wire.hex()))
         self.bytes_sent[side] += len(data)
         self.trace.append(
             self.clock.now,
@@ -485,7 +519,36 @@ class TcpConnection:
             self.message,
             info,
         )
-        self._transmit(side, dst, data, 0)
+        if self.network.watching:
+            from .tap import crossing
+
+            wire = crossing(self, side, dst, wire)
+        self._transmit(side, dst, wire, 0)
+
+    def send_tls(
+        self, side: str, wire: bytes, summary: str, info: tuple[tuple[str, Any], ...]
+    ) -> None:
+        """A TLS handshake flight (or alert) from ``side``: recorded as it crosses the link."""
+        if self.state not in ("ESTABLISHED", "CLOSING") or side in self.closed_by:
+            return
+        dst = self.peer_of(side)
+        self.trace.append(
+            self.clock.now,
+            Layer.TLS,
+            Kind.HANDSHAKE,
+            side,
+            dst,
+            summary,
+            wire,
+            self.id,
+            self.message,
+            info,
+        )
+        if self.network.watching:
+            from .tap import crossing
+
+            wire = crossing(self, side, dst, wire)
+        self._transmit(side, dst, wire, 0)
 
     def _transmit(self, side: str, dst: str, data: bytes, attempt: int) -> None:
         # (the hot path of every segment: _path and Network.route, inlined)
@@ -526,6 +589,11 @@ class TcpConnection:
     def _deliver(self, dst: str, data: bytes) -> None:
         if self.state == "CLOSED":
             return
+        if self.tls is not None:
+            opened = self.tls.deliver(dst, data)
+            if opened is None:
+                return
+            data = opened
         if dst == self.client:
             self.client_end.on_data(self, data)
         elif self.server_end is None:

@@ -36,7 +36,7 @@ MSS = 1460
 WINDOW = 64240
 STUB_RESOLVER = "127.0.0.53"  # where a host asks when the scenario has no DNS server
 DNS_PORT = 53
-_DATA_LAYERS = (Layer.SMTP, Layer.POP3)
+_DATA_LAYERS = (Layer.SMTP, Layer.POP3, Layer.TLS)  # (TLS: handshake flights, as they crossed)
 
 
 @dataclass
@@ -196,7 +196,9 @@ class _Packets:
         if conn is None:
             return
         src, dst = conn.sides(r.src)
-        payload = r.data
+        # inside TLS the link carried the records, not what the ends read (world/tls.py)
+        sealed = r.get("ciphertext")
+        payload = r.data if sealed is None else bytes.fromhex(sealed)
         for at in range(0, len(payload), MSS):
             chunk = payload[at : at + MSS]
             src.last = (src.next_seq, chunk)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from ..protocol.delivery import DeliveryResult, Step
+from ..protocol.delivery import DeliveryResult, Step, TlsPolicy
 from ..protocol.replies import Reply
 from .dns import DnsFailure, MailRoute
 from .network import SMTP_PORT, TcpConnection
@@ -57,6 +57,7 @@ class Relaying:
     lifetime: float
     pipelining: bool
     connection_cache: float
+    tls_policy: TlsPolicy
     _idle: dict[str, list[tuple[SmtpClientSession, TcpConnection]]]
 
     def next_queue_id(self) -> str:  # pragma: no cover - the MTA's

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from ..protocol.caching import BoundedCache
-from ..protocol.delivery import DeliveryResult, MailSender, Step
+from ..protocol.delivery import DeliveryResult, MailSender, Step, TlsPolicy
 from ..protocol.events import (
     CommandReplied,
     ConnectionClosed,
@@ -25,7 +25,8 @@ from ..protocol.events import (
 )
 from ..protocol.server import ServerConnection
 from ..protocol.states import State
-from .network import EngineSession, TcpConnection
+from .network import SUBMISSIONS_PORT, EngineSession, TcpConnection
+from .tls import await_client_hello, start_client_tls
 from .trace import Kind, Layer
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ class RelayingMta(Protocol):
     hostname: str
     pipelining: bool
     connection_cache: float
+    tls_policy: TlsPolicy
 
     def park(self, session: SmtpClientSession, conn: TcpConnection) -> None: ...
     def unpark(self, session: SmtpClientSession) -> None: ...
@@ -107,6 +109,9 @@ class SmtpServerSession(EngineSession):
             client_name=_reverse_name(mta.resolver, conn.client, client.ip),
             date=mta.stamps.date_text(),
         )
+        if conn.port == SUBMISSIONS_PORT:  # TLS from the first byte (smtpd_tls_wrappermode)
+            self.engine.tls_active = True
+            await_client_hello(conn)
         mta.sessions[conn.id] = self
 
     @property
@@ -163,7 +168,7 @@ class SmtpServerSession(EngineSession):
                 if event.accepted:
                     mta.receive(event, conn)
             elif kind is TlsStarted:
-                # (the handshake itself, and ciphertext on the link, are not simulated yet)
+                # (the handshake is the client's to start: world/tls.py)
                 mta.recorder.log(
                     Layer.INFO,
                     Kind.NOTE,
@@ -255,6 +260,7 @@ class SmtpClientSession:
             entry.content,
             pipeline=mta.pipelining,
             keep_open=cache,
+            tls_policy=mta.tls_policy,
         )
         self.finished = False
         self.idle_since = -1.0
@@ -264,7 +270,9 @@ class SmtpClientSession:
 
     def on_data(self, conn: TcpConnection, data: bytes) -> None:
         sender = self.sender
+        was_tls = sender.tls
         sender.receive_data(data)
+        client_tls(conn, self.mta.host.name, sender, was_tls, self._refused)
         self._write(conn)
         if sender.step is _DONE:
             self._finish(conn)
@@ -304,6 +312,11 @@ class SmtpClientSession:
         self.sender.connection_lost()
         self._finish(conn)
 
+    def _refused(self, conn: TcpConnection, reason: str) -> None:
+        """The TLS handshake failed or the policy refused the certificate: close."""
+        self.sender.abandon(reason)
+        self._finish(conn)
+
     def _finish(self, conn: TcpConnection) -> None:
         if self.finished:
             return
@@ -313,6 +326,38 @@ class SmtpClientSession:
         if self.done is not None:
             done, self.done = self.done, None
             done(self.sender.result)
+
+
+def client_tls(
+    conn: TcpConnection,
+    client: str,
+    sender: MailSender,
+    was_tls: bool,
+    refused: Callable[[TcpConnection, str], None],
+) -> None:
+    """After a client read a reply: STARTTLS's 220 starts the handshake (what the client
+    writes next waits for it, world/tls.py); a policy that requires TLS and was not offered
+    it (a STRIPTLS attacker, a server without STARTTLS) says why it stops."""
+    if sender.tls and not was_tls and conn.tls is None:
+        start_client_tls(
+            conn,
+            sender.tls_policy or TlsPolicy.OPPORTUNISTIC,
+            lambda reason: refused(conn, reason),
+        )
+    elif sender.tls_refusal is not None and not was_tls and sender.step is Step.QUIT:
+        conn.trace.append(
+            conn.clock.now,
+            Layer.TLS,
+            Kind.ERROR,
+            client,
+            conn.server,
+            f"{client} refuses to go on: {sender.tls_refusal}; it says QUIT without sending "
+            "the message (a downgrade by an attacker on the path looks just like this)",
+            b"",
+            conn.id,
+            conn.message,
+            (("verdict", "refused"), ("problems", ("no_starttls",))),
+        )
 
 
 def send_client_bytes(conn: TcpConnection, host: str, out: bytes, content: bool) -> None:

@@ -30,6 +30,8 @@ class Layer(StrEnum):
     MAILBOX = "MAILBOX"
     FAULT = "FAULT"
     INFO = "INFO"
+    TLS = "TLS"  # handshakes, certificate verdicts (world/tls.py)
+    TAP = "TAP"  # what an observer on a link saw cross it (world/tap.py)
 
 
 class Kind(StrEnum):
@@ -64,6 +66,10 @@ class Kind(StrEnum):
     ERROR = "error"
     NARRATION = "narration"
     FAULT = "fault"
+    # TLS / TAP
+    HANDSHAKE = "handshake"  # a TLS handshake flight or alert, as it crossed the link
+    TAPPED = "tapped"  # a segment as a tap on a link saw it
+    TAMPERED = "tampered"  # an attacker on a link changed a segment
 
 
 @dataclass(frozen=True, slots=True, weakref_slot=True)

@@ -6,6 +6,7 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
+from ..protocol.delivery import TlsPolicy
 from ..protocol.personalities import Personality, get_personality
 from .agent import UserAgent
 from .clock import Clock
@@ -15,6 +16,7 @@ from .mta import MTA
 from .network import Host, Link, Network
 from .pop3_service import install_pop3
 from .stamps import Stamps
+from .tls import TlsKeys
 from .trace import Kind, Layer, Recorder, Trace, TraceRecord
 
 DEFAULT_START = datetime(2026, 1, 5, 9, 0, 0, tzinfo=UTC)
@@ -35,6 +37,7 @@ class World:
         self.rng = random.Random(seed)
         self.seed = seed
         self.network = Network(self.clock, self.trace, self.rng)
+        self.network.tls_keys = TlsKeys(seed, self.stamps)  # (certificates made when asked)
         self.zone = Zone()
         self.resolver = Resolver(self.clock, self.recorder, self.zone, self.network)
         self.mtas: dict[str, MTA] = {}
@@ -152,6 +155,7 @@ class World:
         *,
         pipelining: bool = False,
         password: str | None = None,
+        tls_policy: TlsPolicy = TlsPolicy.OPPORTUNISTIC,
     ) -> UserAgent:
         agent = UserAgent(
             self.stamps,
@@ -164,6 +168,7 @@ class World:
             port,
             pipelining=pipelining,
             password=password,
+            tls_policy=tls_policy,
         )
         self.agents[address.lower()] = agent
         return agent

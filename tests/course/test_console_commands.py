@@ -199,3 +199,20 @@ def test_a_fault_whose_text_has_spaces_replays_as_the_palette_recorded_it():
     session.enter("/send alice@crepes.fr bob@cs.tcd.ie Busy?")
     replies = [r.summary for r in session.world.trace if r.summary.startswith("450")]
     assert any("Mailbox busy, try later" in r for r in replies), replies
+
+
+def test_tap_names_a_link_or_lists_them():
+    session = _session()
+    answer = session.enter("/tap pc.crepes.fr mx1.example.org")
+    assert answer.startswith("/tap: no link between pc.crepes.fr and mx1.example.org; ")
+    assert "/tap and one of the links: pc.crepes.fr gw.crepes.fr; smtp.crepes.fr" in answer
+    assert session.enter("/tap nosuch gw.crepes.fr").startswith("/tap: no host named 'nosuch'")
+    assert session.enter("/tap").startswith("/tap needs a link: its two hosts, e.g. /tap A B")
+    assert not session.world.network.watching  # nothing attached by a refused line
+    answer = session.enter("/tap ix.example.net gw.crepes.fr")
+    assert answer == (
+        "a tap on the link gw.crepes.fr \u2014 ix.example.net records every segment that "
+        "crosses it."
+    )
+    assert session.world.network.watching
+    assert session.world.network.link_between("gw.crepes.fr", "ix.example.net").tap

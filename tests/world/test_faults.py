@@ -156,6 +156,8 @@ def test_every_fault_kind_applies_and_is_traced():
         "link-up": {"a": "pc.crepes.fr", "b": "smtp.crepes.fr"},
         "latency": {"a": "pc.crepes.fr", "b": "smtp.crepes.fr", "extra": 0.5},
         "loss": {"a": "pc.crepes.fr", "b": "smtp.crepes.fr", "probability": 0.1},
+        "striptls": {"a": "pc.crepes.fr", "b": "smtp.crepes.fr"},
+        "tls-policy": {"host": "smtp.crepes.fr", "policy": "required"},
         "dns-failure": {"domain": "example.org", "failure": "nxdomain"},
         "dns-down": {},
         "dns-up": {},
