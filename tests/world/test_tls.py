@@ -271,13 +271,13 @@ def test_scenario_keys_are_checked():
         'personality = "postfix-3"\ndomains = ["cs.tcd.ie"]',
         'personality = "sendmail-8"\ndomains = ["cs.tcd.ie"]',
     )
-    with pytest.raises(ScenarioError, match="hosts.4..tls: sendmail-8 does not offer TLS"):
+    with pytest.raises(ScenarioError, match=r"hosts\[4\]\.tls: sendmail-8 does not offer TLS"):
         parse_scenario(sendmail)
     no_465 = NETWORK.replace("implicit = true ", "implicit = false").replace(
         "# port = 465 ", "port = 465 "
     )
     with pytest.raises(
-        ScenarioError, match="port 465 is implicit TLS, and smtp.crepes.fr does not offer it"
+        ScenarioError, match=r"port 465 is implicit TLS, and smtp\.crepes\.fr does not offer it"
     ):
         parse_scenario(no_465)
     with pytest.raises(ScenarioError, match="problems"):
