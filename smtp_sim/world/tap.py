@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .tls import ALERT, APPLICATION_DATA, is_record, records
+from .tls import ALERT, APPLICATION_DATA, certificate_seen, is_record, records
 from .trace import Kind, Layer
 from .visible import visible
 
@@ -118,7 +118,8 @@ def _record_seen(conn: TcpConnection, content_type: int, payload: bytes) -> str:
     if payload[:1] == b"\x01":
         return f"ClientHello in the clear (the client asks for {conn.server})"
     if payload[:1] == b"\x02":
-        return "ServerHello + Certificate in the clear (who the server says it is)"
+        subject = certificate_seen(payload)
+        return f"ServerHello + Certificate in the clear (who the server says it is: {subject})"
     return "an encrypted handshake message (Finished)"
 
 

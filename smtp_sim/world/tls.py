@@ -300,6 +300,20 @@ def _messages(payload: bytes) -> dict[int, bytes]:
     return out
 
 
+def certificate_seen(payload: bytes) -> str | None:
+    """The subject of the certificate in a server's handshake record, as anyone on the link
+    reads it (None: no certificate there)."""
+    from cryptography import x509
+
+    der = _messages(payload).get(_CERTIFICATE)
+    if der is None:
+        return None
+    try:
+        return str(x509.load_der_x509_certificate(der[3:]).subject.rfc4514_string())
+    except ValueError:
+        return None
+
+
 # -- one connection's TLS -------------------------------------------------------------------
 
 

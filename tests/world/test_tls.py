@@ -127,6 +127,9 @@ def test_the_tap_reads_plaintext_before_starttls_and_only_ciphertext_after():
     for r in after:
         assert b"MAIL FROM" not in r.data and SECRET not in r.data and b"bob@" not in r.data
     assert "ciphertext" in after[-1].summary and "tap on gw.crepes.fr" in after[-1].summary
+    # the handshake's names cross in the clear in this model (TLS 1.3 would encrypt them)
+    assert "the client asks for mail.cs.tcd.ie" in after[0].summary
+    assert "who the server says it is: CN=mail.cs.tcd.ie" in after[1].summary
     # Alice's own submission did not cross the tapped link
     assert {r.conn for r in tapped} == {relay_records(world)[0].conn}
 
