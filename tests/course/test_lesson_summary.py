@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from smtp_sim.course.lesson import builtin_lessons, load_lesson
 from smtp_sim.course.lesson_summary import summarize
 from smtp_sim.course.session import LessonSession
@@ -58,3 +62,28 @@ def test_an_unfinished_session_counts_what_was_done():
     assert summary.steps_passed == 1
     assert summary.commands == ()  # a telnet is not an SMTP command
     assert summary.ports == (25,)
+
+
+_CODE = re.compile(r"`[^`]*`")  # `<CR><LF>.<CR><LF>`, `250 2.0.0 Ok: queued as`: no sentence ends
+_SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z0-9])")
+COURSE = [lesson for lesson in builtin_lessons() if lesson.steps]
+
+
+def sentences(point: str) -> int:
+    return len(_SENTENCE_END.findall(_CODE.sub("code", point))) + 1
+
+
+def test_sentences_are_counted_outside_code():
+    assert sentences("Only `<CR><LF>.<CR><LF>` ends the data (RFC 5321 section 4.1.1.4).") == 1
+    assert sentences("HELO gets one line. EHLO gets many.") == 2
+    assert sentences("503 is a syntax error. 550 is not. 421 closes.") == 3
+
+
+@pytest.mark.parametrize("lesson", COURSE, ids=[lesson.id for lesson in COURSE])
+def test_every_lesson_of_the_course_says_what_was_learnt(lesson):
+    """At least 3 points on the summary screen, each one or two sentences with a full stop."""
+    assert len(lesson.summary_points) >= 3, f"{lesson.id}: give it at least 3 summary_points"
+    for point in lesson.summary_points:
+        assert point.rstrip().endswith(".") and not point.rstrip().endswith(".."), point
+        assert "{{" not in point, point  # a placeholder left unfilled
+        assert 1 <= sentences(point) <= 2, f"{lesson.id}: one or two sentences: {point}"
