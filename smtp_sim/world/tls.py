@@ -470,14 +470,17 @@ class TlsChannel:
         conn, keys = self.conn, self.keys
         self.hello_seen = True
         hello = _messages(payload).get(_CLIENT_HELLO)
-        if hello is None:
+        try:  # (octets typed at a telnet may look like a record: never a traceback)
+            if hello is None:
+                raise ValueError("no ClientHello")
+            client_random = hello[2:34]
+            name_length = hello[34]
+            client_share = X25519PublicKey.from_public_bytes(
+                hello[35 + name_length : 35 + name_length + 32]
+            )
+        except (ValueError, IndexError):
             self._not_tls(payload)
             return
-        client_random = hello[2:34]
-        name_length = hello[34]
-        client_share = X25519PublicKey.from_public_bytes(
-            hello[35 + name_length : 35 + name_length + 32]
-        )
         end = self._end(conn.server)
         end.transcript = _message(_CLIENT_HELLO, hello)
         server_random = derive(keys.seed, "server random", conn.id, conn.client, conn.server)

@@ -291,3 +291,49 @@ def test_a_world_without_tls_keys_looks_at_no_segment():
     world = world_of(**{"tap = true  ": "tap = false "})
     assert not world.network.watching
     assert not any(r.layer is Layer.TAP for r in world.trace)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        b"\x16\x03\x03\x00\x06\x01\x00\x00\x02ab\r\n",
+        b"\x16\x03\x03\x00\x00\r\n",
+        b"\x17\x03\x03\x00\x01x\r\n",
+    ],
+)
+def test_octets_that_look_like_a_record_fail_the_handshake_without_a_traceback(typed):
+    from smtp_sim.world.network import SUBMISSIONS_PORT
+
+    world = world_of()
+    conn = world.network.connect(
+        "pc.crepes.fr", RELAY, SUBMISSIONS_PORT, _Silent(), on_fail=lambda reason: None
+    )
+    world.run(until=world.now + 1)
+    conn.send("pc.crepes.fr", typed, Kind.COMMAND, "typed")
+    world.run(until=world.now + 5)
+    assert conn.tls is not None and conn.tls.failed
+    assert not any(r.kind is Kind.REPLY and r.conn == conn.id for r in world.trace)
+
+
+class _Silent:
+    def on_open(self, conn):
+        pass
+
+    def on_data(self, conn, data):
+        pass
+
+    def on_close(self, conn):
+        pass
+
+
+def test_an_attacker_strips_a_starttls_that_was_the_last_line():
+    from smtp_sim.world.tap import crossing
+
+    world = world_of(**STRIP)
+    conn = next(
+        c for c in [world.network.connect("smtp.crepes.fr", DUBLIN, 25, _Silent(), on_fail=print)]
+    )
+    world.run(until=world.now + 1)
+    reply = b"250-mail.cs.tcd.ie\r\n250-PIPELINING\r\n250 STARTTLS\r\n"
+    assert crossing(conn, DUBLIN, RELAY, reply) == b"250-mail.cs.tcd.ie\r\n250 PIPELINING\r\n"
+    assert crossing(conn, DUBLIN, RELAY, b"250 2.1.0 Ok\r\n") == b"250 2.1.0 Ok\r\n"
