@@ -337,3 +337,16 @@ def test_an_attacker_strips_a_starttls_that_was_the_last_line():
     reply = b"250-mail.cs.tcd.ie\r\n250-PIPELINING\r\n250 STARTTLS\r\n"
     assert crossing(conn, DUBLIN, RELAY, reply) == b"250-mail.cs.tcd.ie\r\n250 PIPELINING\r\n"
     assert crossing(conn, DUBLIN, RELAY, b"250 2.1.0 Ok\r\n") == b"250 2.1.0 Ok\r\n"
+
+
+def test_validity_is_judged_by_the_simulated_clock():
+    """The certificate is valid for a year from the scenario's start; a message sent 366
+    virtual days later meets it expired (the clock's 0 is ``start``: Stamps.start)."""
+    world = build_world(parse_scenario(NETWORK.replace('at = "1s"', 'at = "366d"')))
+    world.run(until=367 * 86400)
+    verdict = next(r for r in relay_records(world) if r.get("verdict"))
+    assert verdict.get("verdict") == "warned" and verdict.get("problems") == ("expired",)
+    assert verdict.summary.startswith(
+        "warning: the certificate expired on 2027-01-05 09:00 UTC (the simulated clock says "
+        "2027-01-06 09:00 UTC"
+    )
