@@ -111,7 +111,12 @@ class SmtpServerSession(EngineSession):
         )
         if conn.port == SUBMISSIONS_PORT:  # TLS from the first byte (smtpd_tls_wrappermode)
             self.engine.tls_active = True
-            await_client_hello(conn)
+            # A simulated mail program has sent its ClientHello already (conn.tls); a person
+            # at the simulated telnet cannot: the server waits for one, and what they type
+            # fails the handshake. (A real client over the bridge made its handshake on the
+            # real socket, bridge/real_client.py: inside the simulation it speaks plaintext.)
+            if getattr(conn.client_end, "may_fall_silent", False):
+                await_client_hello(conn)
         mta.sessions[conn.id] = self
 
     @property

@@ -316,6 +316,10 @@ def test_octets_that_look_like_a_record_fail_the_handshake_without_a_traceback(t
 
 
 class _Silent:
+    """A client endpoint that does nothing by itself: a person at the simulated telnet."""
+
+    may_fall_silent = True
+
     def on_open(self, conn):
         pass
 
@@ -350,3 +354,30 @@ def test_validity_is_judged_by_the_simulated_clock():
         "warning: the certificate expired on 2027-01-05 09:00 UTC (the simulated clock says "
         "2027-01-06 09:00 UTC"
     )
+
+
+class _Real(_Silent):
+    """A real client over the bridge: its TLS was made on the real socket."""
+
+    may_fall_silent = False
+
+    def __init__(self):
+        self.received = b""
+
+    def on_data(self, conn, data):
+        self.received += data
+
+
+def test_a_real_client_over_the_bridge_speaks_plaintext_inside_the_simulation():
+    from smtp_sim.world.network import SUBMISSIONS_PORT
+
+    world = world_of()
+    real = _Real()
+    conn = world.network.connect(
+        "pc.crepes.fr", RELAY, SUBMISSIONS_PORT, real, on_fail=lambda reason: None
+    )
+    world.run(until=world.now + 1)
+    assert conn.tls is None and real.received == b"220 smtp.crepes.fr ESMTP Postfix\r\n"
+    conn.send("pc.crepes.fr", b"EHLO real.example\r\n", Kind.COMMAND, "EHLO")
+    world.run(until=world.now + 1)
+    assert b"250-AUTH PLAIN LOGIN" in real.received and b"STARTTLS" not in real.received
