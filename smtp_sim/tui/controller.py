@@ -17,7 +17,7 @@ LessonSession, the progress file) that this drives.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -27,10 +27,60 @@ if TYPE_CHECKING:
     from ..course.lesson import Lesson, Step
     from ..course.playback import Playback
     from ..protocol.replies import Reply
+    from ..world.trace import TraceRecord
 
 SPEEDS = (1, 2, 5, 10, 25, 100)  # events per second while playing
 
 Severity = Literal["information", "warning", "error"]
+
+
+def event_number(record: TraceRecord) -> int:
+    """The number of a trace record as every view says it (the status line's ``event N``, the
+    event list's No. column, the Inspector's ``#N``): counted from 1, like Wireshark's
+    frames, so the newest record's number is how many events happened (the JSON Lines export
+    keeps ``seq``, from 0)."""
+    return record.seq + 1
+
+
+#: What a TCP or DNS record means, for a student stepping through the events.
+_KIND_MEANINGS = {
+    "SYN": "TCP: the client asks to open a connection (1 of the three-way handshake).",
+    "SYN-ACK": "TCP: the server agrees to open the connection (2 of 3).",
+    "ACK": "TCP: the client confirms, and the connection is open (3 of 3).",
+    "FIN": "TCP: this side has nothing more to send; it closes its half of the connection.",
+    "RST": "TCP: the connection is refused (nothing listens there) or broken.",
+    "retransmit": "TCP: a segment was lost and is sent again.",
+    "timeout": "TCP: the SYN got no answer (the host is down or unreachable): the attempt failed.",
+    "query": "DNS: a question to the name server.",
+    "answer": "DNS: the name server's answer.",
+}
+
+
+def describe_event(record: TraceRecord | None) -> str:
+    """The event ``record`` in words, for the line under the console after F6 or F7: its
+    number, time, hosts and summary, then what it means (a reply's code explained, a TCP
+    segment's part in the handshake)."""
+    if record is None:
+        return "No event yet: this is the beginning."
+    from ..world.trace import Kind, Layer
+    from ..world.visible import visible
+
+    route = visible(record.src) + (f" \u2192 {visible(record.dst)}" if record.dst else "")
+    lines = [
+        f"Event {event_number(record)} at {record.time:.3f} s, {route}: "
+        f"{record.layer.value} {record.kind.value}: {visible(record.summary[:200])}"
+    ]
+    meaning = _KIND_MEANINGS.get(record.kind.value)
+    if record.layer in (Layer.TCP, Layer.DNS) and meaning:
+        lines.append(meaning)
+    elif record.layer is Layer.SMTP and record.kind is Kind.REPLY:
+        code = record.summary[:3]
+        if code.isdigit():
+            from ..protocol.explain import UnknownTopic, explain_reply
+
+            with suppress(UnknownTopic):
+                lines.append(explain_reply(int(code)).splitlines()[0])
+    return "\n".join(lines)
 
 
 class PlaybackListener(Protocol):
@@ -241,6 +291,12 @@ class PlaybackController:
         if not self.playback.step_back():
             self.listener.say("This is the beginning.")
         self._changed()
+
+    def describe_current(self) -> str:
+        """The newest event in words (:func:`describe_event`): what F6 and F7 leave under the
+        console, so a step either way says where the playback is."""
+        records = self.playback.world.trace.records
+        return describe_event(records[-1] if len(records) else None)
 
     def cycle_speed(self) -> None:
         self.speed = (self.speed + 1) % len(SPEEDS)

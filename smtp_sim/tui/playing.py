@@ -53,13 +53,13 @@ class PlayingActions(AppMixin):
         if control.live_running:  # the bridge runs the clock at wall-clock pace: no pause, no speed
             text.append(" \u25cf live ", style="bold reverse")
             text.append(
-                f"  t = {pb.world.now:,.3f} s   event {pb.steps}   wall-clock pace (--listen)"
+                f"  t = {pb.world.now:,.3f} s   event {len(pb.world.trace)}   wall-clock pace (--listen)"
             )
         else:
             playing = self._timer is not None and control.playing
             text.append(" \u25b6 playing " if playing else " \u23f8 paused ", style="bold reverse")
             text.append(
-                f"  t = {pb.world.now:,.3f} s   event {pb.steps}   speed {SPEEDS[control.speed]}/s"
+                f"  t = {pb.world.now:,.3f} s   event {len(pb.world.trace)}   speed {SPEEDS[control.speed]}/s"
             )
             if pb.at_end:
                 text.append("   (nothing more scheduled)", style="dim")
@@ -74,9 +74,11 @@ class PlayingActions(AppMixin):
 
     def action_step_forward(self) -> None:
         self.controller.step_forward()
+        self.query_one("#explain", Static).update(Text(self.controller.describe_current()))
 
     def action_step_back(self) -> None:
         self.controller.step_back()
+        self.query_one("#explain", Static).update(Text(self.controller.describe_current()))
 
     def action_speed(self) -> None:
         self.controller.cycle_speed()

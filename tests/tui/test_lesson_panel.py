@@ -251,14 +251,16 @@ async def test_code_blocks_show_whole_lines(store, lesson_id, step, line, size):
             ]
             assert all(len(row) == width for row in rows)  # (padded to the width)
             lines: list[str] = []
-            for row in rows:  # a row continued is full: its spaces at the end count
+            previous = ""
+            for row in rows:  # a row continued ends at a space (then padding), or is full
                 if row.startswith(CONTINUED) and lines:
-                    lines[-1] += row[len(CONTINUED) :]
+                    lines[-1] += (" " if previous.endswith(" ") else "") + row[len(CONTINUED) :]
                 else:
                     lines.append(row)
-            assert [text.rstrip() for text in lines] == [
-                text.rstrip() for text in fence.code.splitlines()
-            ]
+                previous = row
+            assert [text.split() for text in lines] == [
+                text.split() for text in fence.code.splitlines()
+            ]  # (every word whole, in order: nothing cut off, no word broken where it fits)
 
 
 def test_code_rows_break_exactly_and_mark_continuations():
@@ -271,11 +273,59 @@ def test_code_rows_break_exactly_and_mark_continuations():
 
     line = Content("MAIL FROM:<ceo@bank.example><CR><LF>")
     rows = code_rows(line, 16)
-    assert [piece.plain for _x, piece in rows] == ["MAIL FROM:<ceo@b", "ank.example><C", "R><LF>"]
-    assert [x for x, _piece in rows] == [0, 16, 30]
+    # after the space; then a word longer than a row, cut at the width
+    assert [piece.plain for _x, piece in rows] == [
+        "MAIL ",
+        "FROM:<ceo@bank",
+        ".example><CR><",
+        "LF>",
+    ]
+    assert [x for x, _piece in rows] == [0, 5, 19, 33]
     assert code_rows(line, 80) == [(0, line)]
     code = WrappedCode(Content("short\n" + line.plain + "\n\nend"))
-    assert code.get_height({}, 16) == 6
+    assert code.get_height({}, 16) == 7
+    # Issue 15: the slides' recipe broke inside a word (crlf.crl / f)
+    recipe = Content("Helo, mail from, rcpt to, data, crlf.crlf, quit")
+    pieces = [piece.plain for _x, piece in code_rows(recipe, 36)]
+    assert pieces == ["Helo, mail from, rcpt to, data, ", "crlf.crlf, quit"]
+
+
+@pytest.mark.parametrize("size", [SIZE, (80, 24)])
+async def test_a_lesson_table_shares_the_width_by_what_its_columns_hold(store, size):
+    """Issue 15: lesson 1's port table cut ``(submission)`` to ``(submissio…`` while its
+    first column had room to spare: no cell's word is cut or broken where the words fit."""
+    from textual.geometry import Region
+
+    app = SmtpSimApp(load_lesson("press-send"), store=store)
+    async with app.run_test(size=size) as pilot:
+        panel = await open_at(app, pilot, 5)
+        await pilot.pause()
+        table = panel.query_one("LessonTable")
+        # too narrow for its words side by side (80x24): a row at a time, "header: cell"
+        assert table.has_class("-stacked") == (size == (80, 24))
+        if table.has_class("-stacked"):
+            cells = list(table.query(".stacked"))
+        else:
+            cells = list(panel.query("MarkdownTableContent > .cell"))
+            assert len(cells) == 12
+        for cell in cells:
+            width, height = cell.size.width, cell.size.height
+            shown = [strip.text for strip in cell.render_lines(Region(0, 0, width, height))]
+            words = str(cell.visual).split()
+            assert " ".join(shown).split() == words, shown
+            assert height > 0
+        text = " ".join(str(cell.visual) for cell in cells)
+        for word in ("(submission)", "smtp.crepes.fr", "answers)"):
+            assert word in text.split()
+
+
+def test_column_widths_give_each_column_its_words_and_the_rest_to_the_longest():
+    from smtp_sim.tui.widgets.lesson_markdown import column_widths
+
+    columns = [["hop", "smtp.crepes.fr asks where cs.tcd.ie's mail goes"], ["port", "TCP 25"]]
+    assert column_widths(columns, 80) == [48, 7]  # all fits: as wide as the longest cells
+    assert column_widths(columns, 30) == [23, 7]  # the long one wraps, the short one whole
+    assert sum(column_widths(columns, 12)) == 12  # words do not fit: shared, nothing lost
 
 
 # -- focus: nothing typed is lost --------------------------------------------------------------

@@ -106,15 +106,15 @@ async def test_event_list_shows_every_record_and_advances_incrementally():
         for column in ("time s", "Source", "Destination", "Layer", "Kind", "Summary"):
             assert column in header
         assert view.following  # still at the bottom: the newest record is on screen
-        assert str(view.rows[-1].seq) in line_texts(view)[-1]
+        assert line_texts(view)[-1].split()[0] == str(view.rows[-1].seq + 1)  # from 1
 
 
 def test_a_narrow_event_list_keeps_room_for_the_summary():
     view = EventList()
     number, time, host, layer, kind = view._columns(75)  # the events pane beside a lesson
-    assert number == 0 and layer == 0  # the kind's colour says the layer
-    summary = 75 - (time + 2 * host + kind + 4)
-    assert summary >= 30
+    assert number and layer == 0  # numbered (as the status line counts); the kind's colour
+    summary = 75 - (number + time + 2 * host + kind + 5)  # says the layer
+    assert summary >= 28
     record = TraceRecord(
         0,
         300.0,
@@ -608,3 +608,73 @@ async def test_views_follow_the_theme():
         await pilot.pause()
         light = view.component_style("records--reply-2").color
         assert dark is not None and light is not None and dark != light
+
+
+@pytest.mark.parametrize("width", [75, 118])
+async def test_event_list_columns_take_the_width_there_is(width):
+    """Issue 15: host names were cut (``mail.cs.tcd…``) while the summary had thirty empty
+    cells, and a time past 9,999 s lost its first digits. Names are shortened to the labels
+    that tell them apart, or shown whole where there is room; times keep every digit."""
+    world = classroom(60)
+    view = EventList()
+    async with ViewApp(view).run_test(size=(width, 40)) as pilot:
+        view.reset(world)
+        late = TraceRecord(
+            len(world.trace), 432165.178, Layer.QUEUE, Kind.SENT, "mail.cs.tcd.ie", None, "x"
+        )
+        view.advance(world, [late])
+        await pilot.pause()
+        texts = line_texts(view)
+        assert "…" not in "".join(texts[1:])
+        assert "432165.178" in texts[-1]
+        syn = next(r for r in view.rows if r.kind is Kind.SYN and r.dst == "mail.cs.tcd.ie")
+        row = "".join(segment.text for segment in view.render_row(syn, width))
+        if width > 100:
+            assert "mail.cs.tcd.ie" in row  # room enough for the whole name
+        else:
+            assert " mail " in row  # the label that tells it from the other hosts
+
+
+@pytest.mark.parametrize("width", [76, 120])
+async def test_queue_view_columns_fit_what_they_show(width):
+    """Issue 15: a state grew past the column's first width (``deferr``, ``bounce``) and the
+    last reason ran off the right edge. Columns grow with what they hold; the reason wraps in
+    the width that is left."""
+    world = classroom(15.5)
+    view = QueueView()
+    async with ViewApp(view).run_test(size=(width, 30)) as pilot:
+        view.reset(world)
+        await pilot.pause()
+        view.advance(world, run_on(world, 60))
+        await pilot.pause()
+        shown = [view.render_line(y).text for y in range(view.size.height)]
+        assert all(len(line.rstrip()) <= width for line in shown)
+        words = " ".join(shown).split()
+        assert "bounced" in words
+        entry = next(e for _, e in view.entries() if e.recipients == ["rob@cs.tcd.ie"])
+        for word in entry.last_reason.split():
+            assert word in words
+
+
+async def test_the_junk_folder_shows_in_the_mailbox_view():
+    """Issue 15: mail that DMARC quarantined (p=quarantine) went into the Junk folder, which
+    the Mailboxes view did not show."""
+    from smtp_sim.scenario.files import builtin_dir, parse_scenario
+
+    text = (builtin_dir() / "mail-auth-net.toml").read_text()
+    world = build_world(parse_scenario(text.replace("p=reject", "p=quarantine")))
+    world.run(until=120)
+    box = next(b for b in world.mailboxes() if b.junk)
+    view = MailboxView()
+    async with ViewApp(view).run_test(size=SIZE) as pilot:
+        view.reset(world)
+        await pilot.pause()
+        assert view.junk_count(box.address) == len(box.junk) == 1
+        assert view.message_count(box.address) == len(box.messages)
+        tree = view.mailbox_tree
+        labels = [tree.get_node_at_line(y).label.plain for y in range(tree.last_line + 1)]
+        assert any(label.startswith("Junk (1)") for label in labels)
+        view.select_message(box.address, box.junk[0].uid)
+        await pilot.pause()
+        assert view.selected == (box.address, box.junk[0].uid)
+        assert "dmarc=fail" in "".join(view.reader.lines)  # its Authentication-Results:

@@ -18,16 +18,21 @@ from textual.content import Content
 
 from ...world.trace import Kind, Layer, TraceRecord
 from ...world.visible import pieces, visible
+from ..controller import event_number
 from ..filtering import KEEP, Keep
 from ..literal import CONTROL_STYLE
+from .flow_diagram import abbreviate
 from .record_lines import RECORD_COMPONENTS, RecordLines, layers_of, record_component
 
 if TYPE_CHECKING:
     from ...world.world import World  # a type only: the first frame must not load the world
 
 
-_MIN_HOST = 8
-_MAX_HOST = 22
+_MIN_HOST = 4
+_MAX_HOST = 24
+_MIN_TIME = 7  # "123.456"
+_MIN_SUMMARY = 28  # cells the summary keeps before the hosts' names are shortened
+_TOLD_APART = 10  # the room in which a host's name is its labels that tell it apart
 _SUMMARY_LIMIT = 400  # characters of a summary worth preparing for one screen line
 
 
@@ -74,7 +79,9 @@ class EventList(RecordLines):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._layers: frozenset[Layer] | None = None
         self._host: str | None = None
-        self._host_width = _MIN_HOST
+        self._hosts: set[str] = set()  # every host named so far (the network's and the bridge's)
+        self._short: dict[int, dict[str, str]] = {}  # room -> each host's name shortened to it
+        self._time_width = _MIN_TIME
 
     # -- filters -------------------------------------------------------------------------------
 
@@ -147,30 +154,56 @@ class EventList(RecordLines):
     def world_changed(self, world: World) -> None:
         if self._host is not None and self._host not in world.network.hosts:
             self._host = None  # another network (another lesson): its hosts are gone
-        names = [len(name) for name in world.network.hosts]
-        self._host_width = max(_MIN_HOST, min(_MAX_HOST, max(names, default=0)))
+        self._hosts = set(world.network.hosts)
+        self._short = {}
+        self._time_width = _MIN_TIME
 
     def rows_added(self, rows: list[TraceRecord]) -> None:
-        widest = self._host_width
+        hosts = self._hosts
+        before = len(hosts)
         for record in rows[-2000:]:  # enough to notice a new name without scanning 100,000
-            widest = max(widest, len(record.src), len(record.dst or ""))
-        widest = min(_MAX_HOST, widest)
-        if widest != self._host_width:
-            self._host_width = widest
+            hosts.add(record.src)
+            if record.dst is not None:
+                hosts.add(record.dst)
+        widest = max(_MIN_TIME, len(f"{rows[-1].time:.3f}")) if rows else self._time_width
+        if len(hosts) != before or widest > self._time_width:
+            self._time_width = max(widest, self._time_width)
+            self._short = {}
             self._strips.clear()
 
     # -- rendering -------------------------------------------------------------------------------
 
     def _columns(self, width: int) -> tuple[int, int, int, int, int]:
-        """Widths of number, time, host, layer and kind; 0 hides a column when narrow."""
-        number = max(4, len(str(len(self._all)))) if width >= 100 else 0
-        # (narrow: no layer column, the kind's colour says it; the summary keeps 30 cells)
-        layer = 7 if width >= 100 else 0
-        kind = 10
-        time = 10 if width >= 100 else 8
-        fixed = number + time + layer + kind + 6
-        host = max(6, min(self._host_width, (width - fixed - 30) // 2))
+        """Widths of number, time, host, layer and kind; 0 hides a column when narrow. The
+        hosts get the width of their longest name, as long as the summary keeps
+        ``_MIN_SUMMARY`` cells; names longer than that are shortened to the labels that tell
+        them apart (``mail.cs``, ``smtp``), not cut."""
+        number = max(3, len(str(len(self._all)))) if width >= 40 else 0
+        layer = 7 if width >= 100 else 0  # (narrow: the kind's colour says the layer)
+        kind = 10 if width >= 60 else 0  # (narrower: the summary says it, "SYN 49152 → 25")
+        time = self._time_width
+        fixed = sum(w + 1 for w in (number, time, layer, kind) if w)
+        room = (width - fixed - _MIN_SUMMARY) // 2 - 1
+        longest = max((len(name) for name in self._hosts), default=_MIN_HOST)
+        # At least the labels that tell the hosts apart ("pc.crepes", "mail"), never "pc.…"
+        told_apart = max(map(len, self._names(_TOLD_APART).values()), default=_MIN_HOST)
+        host = max(_MIN_HOST, min(longest, _MAX_HOST, max(room, told_apart)))
+        if host < longest:  # as wide as the shortened names need, no wider
+            host = max(_MIN_HOST, max(map(len, self._names(host).values()), default=0))
         return number, time, host, layer, kind
+
+    def _names(self, room: int) -> dict[str, str]:
+        """Each host's name as it fits ``room`` cells (see :func:`abbreviate`)."""
+        short = self._short.get(room)
+        if short is None:
+            names = sorted(self._hosts)
+            short = self._short[room] = dict(
+                zip(names, abbreviate([visible(n) for n in names], room), strict=True)
+            )
+        return short
+
+    def _host_name(self, name: str, room: int) -> str:
+        return self._names(room).get(name) or visible(name)
 
     def render_header(self, width: int) -> list[Segment]:
         number, time, host, layer, kind = self._columns(width)
@@ -178,10 +211,13 @@ class EventList(RecordLines):
         cells = []
         if number:
             cells.append(fit("No.", number))
-        cells += [f"{'time s':>{time}}", fit("Source", host), fit("Destination", host)]
+        source, destination = ("Source", "Destination") if host >= 11 else ("From", "To")
+        cells += [f"{'time s':>{time}}", fit(source, host), fit(destination, host)]
         if layer:
             cells.append(fit("Layer", layer))
-        cells += [fit("Kind", kind), "Summary"]
+        if kind:
+            cells.append(fit("Kind", kind))
+        cells.append("Summary")
         return [Segment(" ".join(cells), style)]  # the line gets the header background
 
     def render_row(self, record: TraceRecord, width: int) -> list[Segment]:
@@ -193,14 +229,15 @@ class EventList(RecordLines):
         out: list[Segment] = []
         space = Segment(" ")
         if number:
-            out += [Segment(fit(str(record.seq), number), dim), space]
+            out += [Segment(fit(str(event_number(record)), number), dim), space]
         out += [Segment(f"{record.time:>{time}.3f}"[-time:], style("records--time")), space]
-        out += [Segment(fit(visible(record.src), host), host_style), space]
-        dst = visible(record.dst) if record.dst else "·"
+        out += [Segment(fit(self._host_name(record.src, host), host), host_style), space]
+        dst = self._host_name(record.dst, host) if record.dst else "·"
         out += [Segment(fit(dst, host), host_style if record.dst else dim), space]
         if layer:
             out += [Segment(fit(record.layer.value, layer), layer_style), space]
-        out += [Segment(fit(record.kind.value, kind), layer_style), space]
+        if kind:
+            out += [Segment(fit(record.kind.value, kind), layer_style), space]
         out += self._summary(record)
         return out
 

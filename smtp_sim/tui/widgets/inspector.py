@@ -22,6 +22,7 @@ from ...world.mailbox import StoredMessage
 from ...world.trace import Kind, Layer, TraceRecord
 from ...world.visible import decode, visible
 from ...world.world import World
+from ..controller import event_number
 from ..literal import literal
 from ..message_text import heading, message_sections, unstuff
 from ..wire import human_size, split_wire_lines, wire_line
@@ -38,14 +39,14 @@ def find_stored(world: World, record: TraceRecord) -> StoredMessage | None:
     if address and uid is not None:
         box = world.mailbox(address)
         if box is not None:
-            for stored in box.messages:
+            for stored in (*box.messages, *box.junk):
                 if stored.uid == uid:
                     return stored
         return None
     if record.message is None:
         return None
     for box in world.mailboxes():
-        for stored in box.messages:
+        for stored in (*box.messages, *box.junk):
             if stored.message == record.message:
                 return stored
     return None
@@ -119,7 +120,7 @@ class Inspector(TextPane):
 
     def _title(self, record: TraceRecord) -> Text:
         title = Text(end="")
-        title.append(f"#{record.seq}  ", self.style("pane--muted"))
+        title.append(f"#{event_number(record)}  ", self.style("pane--muted"))
         title.append(f"{record.layer.value} {record.kind.value}", self.style("pane--heading"))
         title.append("  ")
         title.append_text(literal(record.summary, self._summary_style(record)))

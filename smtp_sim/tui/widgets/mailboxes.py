@@ -42,7 +42,7 @@ from .text_pane import TextPane
 
 MAX_BODY_LINES = 400
 
-#: (mailbox address, uid); uid None for the mailbox itself.
+#: (mailbox address, uid); uid None for the mailbox itself (and its Junk folder).
 NodeData = tuple[str, int | None]
 
 
@@ -61,12 +61,17 @@ class MailboxView(Horizontal):
         height: 1fr;
     }
     MailboxView > #mailbox-tree {
-        width: 2fr;
-        min-width: 30;
+        width: auto;
+        min-width: 24;
+        max-width: 45%;
         height: 1fr;
     }
+    MailboxView.-browsing > #mailbox-tree {
+        max-width: 75%;
+    }
     MailboxView > #mailbox-message {
-        width: 3fr;
+        width: 1fr;
+        min-width: 24;
         height: 1fr;
     }
     """
@@ -95,6 +100,7 @@ class MailboxView(Horizontal):
         self.world: World | None = None
         self.selected: tuple[str, int] | None = None
         self._boxes: dict[str, TreeNode[NodeData]] = {}
+        self._junk: dict[str, TreeNode[NodeData]] = {}  # a mailbox's Junk folder, once used
         self._messages: dict[tuple[str, int], TreeNode[NodeData]] = {}
 
     def compose(self) -> ComposeResult:
@@ -118,6 +124,7 @@ class MailboxView(Horizontal):
         self.world = world
         self.mailbox_tree.clear()
         self._boxes.clear()
+        self._junk.clear()
         self._messages.clear()
         self._sync(world)
         if self.selected is not None and self._stored(*self.selected) is None:
@@ -139,7 +146,15 @@ class MailboxView(Horizontal):
         return list(self._boxes)
 
     def message_count(self, address: str) -> int:
+        """The messages in the inbox of ``address`` (its Junk folder: :meth:`junk_count`)."""
         node = self._boxes.get(address)
+        if node is None:
+            return 0
+        return sum(1 for child in node.children if child.data and child.data[1] is not None)
+
+    def junk_count(self, address: str) -> int:
+        """The messages DMARC quarantined for ``address`` (world/mail_auth.py)."""
+        node = self._junk.get(address)
         return len(node.children) if node is not None else 0
 
     def select_message(self, address: str, uid: int) -> None:
@@ -163,17 +178,36 @@ class MailboxView(Horizontal):
                 self._boxes[box.address] = node
             else:
                 node.set_label(self._box_label(box))
-            present = {stored.uid for stored in box.messages}
+            present = {stored.uid for stored in (*box.messages, *box.junk)}
             for (address, uid), child in list(self._messages.items()):
                 if address == box.address and uid not in present:
                     child.remove()
                     del self._messages[(address, uid)]
+            junk = self._junk.get(box.address)  # (the inbox's messages come before it)
             for stored in box.messages:
                 if (box.address, stored.uid) not in self._messages:
                     leaf = node.add_leaf(
-                        self._message_label(stored), data=(box.address, stored.uid)
+                        self._message_label(stored), data=(box.address, stored.uid), before=junk
                     )
                     self._messages[(box.address, stored.uid)] = leaf
+            if box.junk:
+                self._sync_junk(node, box)
+
+    def _sync_junk(self, node: TreeNode[NodeData], box: Mailbox) -> None:
+        """The Junk folder under its mailbox: what DMARC quarantined (``p=quarantine``)."""
+        folder = self._junk.get(box.address)
+        label = Text("Junk", self._style("mailbox--address"))
+        label.append(f" ({len(box.junk)})", self._style("mailbox--count"))
+        label.append("  quarantined by DMARC", self._style("mailbox--meta"))
+        if folder is None:
+            folder = node.add(label, data=(box.address, None), expand=True)
+            self._junk[box.address] = folder
+        else:
+            folder.set_label(label)
+        for stored in box.junk:
+            if (box.address, stored.uid) not in self._messages:
+                leaf = folder.add_leaf(self._message_label(stored), data=(box.address, stored.uid))
+                self._messages[(box.address, stored.uid)] = leaf
 
     def _style(self, name: str) -> Style:
         """A component's colour and attributes, without a background (the tree's shows)."""
@@ -243,11 +277,14 @@ class MailboxView(Horizontal):
         box = self.world.mailbox(address) if self.world is not None else None
         if box is None:
             return None
-        return next((m for m in box.messages if m.uid == uid), None)
+        return next((m for m in (*box.messages, *box.junk) if m.uid == uid), None)
 
     def _show_selected(self) -> None:
         stored = self._stored(*self.selected) if self.selected is not None else None
         reader = self.reader
+        # Nothing to read yet: the list takes the width its lines need (a message chosen,
+        # the reader gets the most of it back).
+        self.set_class(stored is None, "-browsing")
         if stored is None:
             reader.set_content(
                 lambda width: [

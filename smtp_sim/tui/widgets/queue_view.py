@@ -17,16 +17,23 @@ from ...world.queue import EntryState, QueueEntry
 from ...world.trace import TraceRecord
 from ...world.world import World
 from ..literal import literal
+from .flow_diagram import abbreviate
 
 COLUMNS = (
     ("mta", "MTA"),
     ("id", "Queue ID"),
     ("state", "State"),
     ("attempts", "Tries"),
-    ("next", "Next attempt"),
+    ("next", "Next try"),
     ("to", "Recipients"),
     ("reason", "Last reason"),
 )
+
+
+_REBUILD_ROWS = 300  # a bigger queue is updated in place (its reasons on one line)
+_MIN_TEXT = 10  # the recipients' and the last reason's narrowest (they wrap)
+_NARROW = 90
+_SHORT_NAME = 12
 
 
 class QueueView(DataTable):
@@ -60,6 +67,7 @@ class QueueView(DataTable):
         )
         self.world: World | None = None
         self._shown: dict[str, tuple] = {}  # row key -> the values last shown
+        self._widths_shown: tuple[int, ...] = ()
 
     def on_mount(self) -> None:
         for key, label in COLUMNS:
@@ -124,19 +132,80 @@ class QueueView(DataTable):
         if not self.columns:
             return
         now = world.now
-        for host, entry in self.entries():
-            key = f"{host}/{entry.queue_id}"
-            values = self._values(host, entry, now)
+        rows = [
+            (f"{host}/{entry.queue_id}", self._values(host, entry, now))
+            for host, entry in self.entries()
+        ]
+        widths = self._widths([values for _, values in rows])
+        if len(rows) <= _REBUILD_ROWS and (
+            widths != self._widths_shown
+            or any(self._shown.get(key, (None,) * 7)[6] != values[6] for key, values in rows)
+        ):
+            self._rebuild(rows, widths)  # (the last reason wraps: its row's height changes)
+            return
+        shown = {column.key.value for column in self.ordered_columns}
+        for key, values in rows:
             old = self._shown.get(key)
             if old == values:
                 continue
             cells = self._cells(values)
             if old is None:
-                self.add_row(*cells, key=key)
+                self.add_row(
+                    *(c for (k, _), c in zip(COLUMNS, cells, strict=True) if k in shown), key=key
+                )
             else:
                 for (column, _), before, after, cell in zip(
                     COLUMNS, old, values, cells, strict=True
                 ):
-                    if before != after:
-                        self.update_cell(key, column, cell)
+                    if before != after and column in shown:  # (a big queue: columns grow)
+                        self.update_cell(key, column, cell, update_width=True)
             self._shown[key] = values
+
+    def _widths(self, rows: list[tuple]) -> tuple[int, ...]:
+        """Each column as wide as its widest cell, the recipients and the last reason
+        sharing the width left (they wrap in it) instead of running off the right edge; a
+        pane narrower than ``_NARROW`` hides the queue ID (0), which the Events and the
+        Inspector show."""
+        room = self.scrollable_content_region.width
+        widths = [
+            max([len(label), *(len(str(values[i])) for values in rows)])
+            for i, (_, label) in enumerate(COLUMNS)
+        ]
+        if room < _NARROW:
+            widths[1] = 0
+            names = self._short_names()
+            widths[0] = max([len(COLUMNS[0][1]), *(len(names[v[0]]) for v in rows)])
+        fixed = sum(w + 2 for w in widths[:5] if w)
+        left = max(0, room - fixed - 4)  # (the two text columns' padding)
+        need_to, need_reason = widths[5], widths[6]
+        if need_to + need_reason > left:
+            to = min(need_to, max(_MIN_TEXT, left // 2))
+            widths[5:] = [to, max(_MIN_TEXT, left - to)]
+        return tuple(widths)
+
+    def _short_names(self) -> dict[str, str]:
+        hosts = sorted(self.world.mtas) if self.world is not None else []
+        return dict(zip(hosts, abbreviate(hosts, _SHORT_NAME), strict=True))
+
+    def _rebuild(self, rows: list[tuple[str, tuple]], widths: tuple[int, ...]) -> None:
+        cursor = self.cursor_row
+        self.clear(columns=True)
+        for (key, label), width in zip(COLUMNS, widths, strict=True):
+            if width:
+                self.add_column(label, key=key, width=width)
+        self._shown.clear()
+        names = self._short_names() if not widths[1] else {}
+        for key, values in rows:
+            cells = self._cells(values)
+            if names:  # (narrow: "smtp" for smtp.crepes.fr, the label that tells the MTAs apart)
+                cells[0] = literal(names[values[0]])
+            cells = [c for c, w in zip(cells, widths, strict=True) if w]
+            self.add_row(*cells, key=key, height=None)
+            self._shown[key] = values
+        self._widths_shown = widths
+        if rows:
+            self.move_cursor(row=min(cursor, len(rows) - 1), animate=False)
+
+    def on_resize(self) -> None:
+        if self.world is not None:
+            self._sync(self.world)
