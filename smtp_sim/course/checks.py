@@ -364,6 +364,74 @@ class TcpEvent(BaseCheck):
 
 
 @check
+class TlsEvent(BaseCheck):
+    """A TLS handshake message crossed (``step``: ClientHello, ServerHello+Certificate,
+    Finished) or a client judged a server's TLS (``verdict``: valid, warned, refused),
+    optionally between a given host and another (world/tls.py)."""
+
+    kind: Literal["tls"] = "tls"
+    step: Literal["ClientHello", "ServerHello+Certificate", "Finished"] | None = None
+    verdict: Literal["valid", "warned", "refused"] | None = None
+    host: str | None = None
+
+    def passed(self, ctx: CheckContext) -> bool:
+        return any(
+            r.layer is Layer.TLS
+            and (self.step is None or r.get("tls") == self.step)
+            and (self.verdict is None or r.get("verdict") == self.verdict)
+            and (self.host is None or self.host in (r.src, r.dst))
+            for r in ctx.records
+        )
+
+    def describe(self) -> str:
+        what = (
+            f"a TLS {self.step}"
+            if self.step
+            else f"a TLS verdict: {self.verdict}"
+            if self.verdict
+            else "a TLS record"
+        )
+        return what + (f" to or from {self.host}" if self.host else "")
+
+
+@check
+class Tapped(BaseCheck):
+    """A tap on a link saw a segment cross it (``encrypted``: as TLS records or not;
+    ``pattern``: searched in the octets as they crossed), or with ``tampered = true`` an
+    attacker on a link changed one (world/tap.py)."""
+
+    kind: Literal["tap"] = "tap"
+    pattern: Regex | None = None
+    encrypted: bool | None = None
+    tampered: bool = False
+
+    def passed(self, ctx: CheckContext) -> bool:
+        want = Kind.TAMPERED if self.tampered else Kind.TAPPED
+        return any(
+            r.layer is Layer.TAP
+            and r.kind is want
+            and (self.encrypted is None or bool(r.get("encrypted")) == self.encrypted)
+            and (
+                self.pattern is None
+                or re.search(self.pattern, r.data.decode("latin-1"), re.I | re.M) is not None
+            )
+            for r in ctx.records
+        )
+
+    def describe(self) -> str:
+        if self.tampered:
+            return "an attacker on a link changing a segment"
+        what = "a tap seeing " + (
+            "ciphertext"
+            if self.encrypted
+            else "plaintext"
+            if self.encrypted is False
+            else "a segment"
+        )
+        return what + (f" matching {_shown(self.pattern)}" if self.pattern else "")
+
+
+@check
 class Pop3Reply(BaseCheck):
     """A POP3 server answered +OK (``ok = true``) or -ERR, optionally to a given command."""
 

@@ -13,7 +13,7 @@ lesson). Where it can, a watch lets the check itself decide, over the few record
 matter, so the check's own code stays the definition:
 
 * checks that pass when *some record* passes a test of its own (``sent``, ``data``, ``queue``,
-  ``dns``, ``tcp``, ``mailbox-event``, ``narrated``) are asked about each batch of new records
+  ``dns``, ``tcp``, ``mailbox-event``, ``narrated``, ``tls``, ``tap``) are asked about each batch of new records
   until one passes, and stay passed;
 * ``connected`` and ``state`` ask about the terminal's connection now, so their watch keeps the
   first record that can count on each connection and hands the check the one for the
@@ -51,7 +51,9 @@ from .checks import (
     ReplyCheck,
     Sent,
     SessionState,
+    Tapped,
     TcpEvent,
+    TlsEvent,
 )
 from .scans import Pop3Scan, ReplyScan
 
@@ -194,7 +196,17 @@ class Combined(Watch):
         return self.combine(self.parts, ctx)
 
 
-_SOME_RECORD = (Sent, DataLine, QueueEvent, DnsLookup, TcpEvent, MailboxEvent, Narrated)
+_SOME_RECORD = (
+    Sent,
+    DataLine,
+    QueueEvent,
+    DnsLookup,
+    TcpEvent,
+    MailboxEvent,
+    Narrated,
+    TlsEvent,
+    Tapped,
+)
 
 
 def watch(check: BaseCheck) -> Watch:

@@ -148,3 +148,72 @@ def test_a_reply_to_the_final_dot_of_a_server_is_found_by_a_reply_check() -> Non
     assert check.passed(CheckContext(session.world, list(session.world.trace)))
     data = ReplyCheck(code=550, to="DATA", host="mail.cs.tcd.ie", student=False)
     assert not data.passed(CheckContext(session.world, list(session.world.trace)))
+
+
+# -- starttls ---------------------------------------------------------------------------------
+
+
+def _tapped(session: LessonSession, *, encrypted: bool) -> list[bytes]:
+    from smtp_sim.world.trace import Kind, Layer
+
+    return [
+        r.data
+        for r in session.world.trace
+        if r.layer is Layer.TAP and r.kind is Kind.TAPPED and bool(r.get("encrypted")) == encrypted
+    ]
+
+
+def test_the_tap_reads_a_plain_session_word_for_word() -> None:
+    session = LessonSession(load_lesson("starttls"))
+    _typed(session, "telnet mail.cs.tcd.ie 25", "ehlo pc.crepes.fr")
+    _typed(session, "mail from:<alice@crepes.fr>", "rcpt to:<bob@cs.tcd.ie>", "data")
+    _typed(session, "Subject: My new PIN", "", "My new PIN is 4711.", ".")
+    plain = b"".join(_tapped(session, encrypted=False))
+    assert b"My new PIN is 4711.\r\n" in plain and b"rcpt to:<bob@cs.tcd.ie>" in plain
+    assert _tapped(session, encrypted=True) == []
+
+
+def test_after_starttls_the_tap_reads_only_the_start_and_then_ciphertext() -> None:
+    session = LessonSession(load_lesson("starttls"))
+    session.enter("/send alice@crepes.fr bob@cs.tcd.ie Lunch on Friday")
+    plain = b"".join(_tapped(session, encrypted=False))
+    assert b"STARTTLS\r\n" in plain and b"220 2.0.0 Ready to start TLS" in plain
+    assert b"Lunch" not in plain and b"RCPT TO" not in plain
+    assert b"Lunch" not in b"".join(_tapped(session, encrypted=True))
+    bob = session.world.mailbox("bob@cs.tcd.ie")
+    assert bob is not None and "Lunch on Friday" in [m.subject for m in bob.messages]
+
+
+def test_striptls_gives_the_tap_the_message_and_required_tls_keeps_it_queued() -> None:
+    session = LessonSession(load_lesson("starttls"))
+    session.enter("/fault striptls a=gw.crepes.fr b=gw.cs.tcd.ie")
+    session.enter("/send alice@crepes.fr bob@cs.tcd.ie Bank details")
+    assert b"Subject: Bank details" in b"".join(_tapped(session, encrypted=False))
+    session.enter("/fault tls-policy host=smtp.crepes.fr policy=required")
+    session.enter("/send alice@crepes.fr bob@cs.tcd.ie Bank details again")
+    assert b"Bank details again" not in b"".join(_tapped(session, encrypted=False))
+    bob = session.world.mailbox("bob@cs.tcd.ie")
+    assert bob is not None and "Bank details again" not in [m.subject for m in bob.messages]
+    session.enter("/fault striptls a=gw.crepes.fr b=gw.cs.tcd.ie enabled=false")
+    session.enter("/wait 6min")
+    assert "Bank details again" in [m.subject for m in bob.messages]
+    assert b"Bank details again" not in b"".join(_tapped(session, encrypted=False))
+
+
+def test_the_tls_and_tap_checks_read_the_records_they_name() -> None:
+    from smtp_sim.course.checks import CheckContext, Tapped, TlsEvent
+
+    session = LessonSession(load_lesson("starttls"))
+    session.enter("/fault striptls a=gw.crepes.fr b=gw.cs.tcd.ie")
+    session.enter("/fault tls-policy host=smtp.crepes.fr policy=required")
+    session.enter("/send alice@crepes.fr bob@cs.tcd.ie Bank details")
+    ctx = CheckContext(session.world, list(session.world.trace))
+    assert TlsEvent(verdict="refused", host="smtp.crepes.fr").passed(ctx)
+    assert TlsEvent(step="Finished", host="smtp.crepes.fr").passed(ctx)  # Alice's submission
+    assert not TlsEvent(step="Finished", host="mail.cs.tcd.ie").passed(ctx)  # stripped
+    assert Tapped(tampered=True).passed(ctx)
+    assert Tapped(encrypted=False, pattern="^EHLO smtp\\.crepes\\.fr").passed(ctx)
+    assert not Tapped(pattern="Bank details").passed(ctx)
+    assert Tapped(tampered=True).describe() == "an attacker on a link changing a segment"
+    assert Tapped(encrypted=True, pattern="x").describe() == "a tap seeing ciphertext matching /x/"
+    assert TlsEvent(verdict="refused").describe() == "a TLS verdict: refused"
