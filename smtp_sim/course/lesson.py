@@ -226,11 +226,22 @@ class Lesson(_Model):
     order: int | None = None  # position in the built-in course
     scenario: str | Scenario = "classroom"
     console: str | None = None  # the host whose terminal the student types at
+    #: Lanes the app's Flow tab shows from the start besides SMTP and POP3: "tcp" (SYN,
+    #: SYN-ACK, ACK, FIN), "dns" (queries and answers), for a lesson whose text talks of them.
+    flow_layers: list[Literal["tcp", "dns"]] = Field(default_factory=list)
     timeline: list[TimelineEvent] = Field(default_factory=list)
     grading: list[AnyCheck] = Field(default_factory=list)
     steps: list[Step] = Field(default_factory=list)
 
     _prose = field_validator("title", "summary", "summary_points")(_filled)
+
+    @field_validator("flow_layers")
+    @classmethod
+    def _once_each(cls, v: list[str]) -> list[str]:
+        for name in v:
+            if v.count(name) > 1:
+                raise ValueError(f"flow_layers names {name!r} twice")
+        return v
 
     @field_validator("id")
     @classmethod

@@ -2,25 +2,40 @@
 
 One lane per host that appears (in order of first appearance, so lanes never reorder while
 the simulation runs), one arrow per record with its summary on it, virtual time on the left.
-SMTP and POP3 by default; :meth:`FlowDiagram.set_layers` adds TCP, DNS and the rest. Lanes
-spread across the width; when they are too close, host names are abbreviated.
+SMTP and POP3 by default; :meth:`FlowDiagram.set_layers` adds TCP, DNS and the rest, and the
+student switches the TCP and DNS lanes on and off with ctrl+l or a click on the header's
+``☐ TCP DNS`` (on from the start in a lesson whose file says ``flow_layers``). A connection
+that failed is drawn whatever the layers: its SYN nobody answered and the timeout or refusal.
+Lanes spread across the width, the outer ones as near the edges as their names allow; when
+they are too close, host names are abbreviated. A label longer than its arrow goes beside it
+where the row has more room (``wide_labels``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import ClassVar
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.strip import Strip
 
 from ...world.trace import Kind, Layer, TraceRecord
 from ...world.visible import visible
 from ...world.world import World
 from .record_lines import RECORD_COMPONENTS, RecordLines, layers_of, record_component
 
+if TYPE_CHECKING:
+    from ...course.lesson import Lesson
+
 DEFAULT_LAYERS = frozenset({Layer.SMTP, Layer.POP3})
+#: What the toggle (ctrl+l, the header's ☐ TCP DNS) adds: the segments and the lookups.
+NETWORK_LAYERS = frozenset({Layer.TCP, Layer.DNS})
+TOGGLE_ON = "\u2611 TCP DNS"
+TOGGLE_OFF = "\u2610 TCP DNS"
 _FAILURES = frozenset({Kind.TIMEOUT, Kind.RST})  # TCP records drawn: connections that failed
 TIME_WIDTH = 10  # "   12.345 "
 _LABEL_LIMIT = 300
@@ -56,8 +71,24 @@ def abbreviate(names: list[str], room: int) -> list[str]:
     return out
 
 
+class _LessonApp(Protocol):
+    """An app showing a lesson (the app's and the presenter's): its file may ask for lanes."""
+
+    lesson: Lesson
+
+
 class FlowDiagram(RecordLines):
     """A sequence chart of the trace: lanes for hosts, arrows for commands and replies."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *RecordLines.BINDINGS,
+        Binding(
+            "ctrl+l",
+            "toggle_network",
+            "TCP and DNS lanes",
+            tooltip="Show or hide the TCP segments (SYN, SYN-ACK, ACK, FIN) and the DNS lookups",
+        ),
+    ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {*RECORD_COMPONENTS, "flow--lane", "flow--lane-header"}
 
@@ -83,16 +114,21 @@ class FlowDiagram(RecordLines):
         id: str | None = None,
         classes: str | None = None,
         disabled: bool = False,
-        wide_labels: bool = False,
+        wide_labels: bool = True,
     ) -> None:
-        """``wide_labels`` (the presenter's): a label longer than its arrow is written beside
-        it, where the row has the most room, instead of cut to the arrow's length."""
+        """``wide_labels``: a label longer than its arrow is written beside it, where the row
+        has the most room, instead of cut to the arrow's length."""
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.wide_labels = wide_labels
         self._layers: frozenset[Layer] = layers_of(layers) or DEFAULT_LAYERS
         self._lanes: list[str] = []
         self._lane_index: dict[str, int] = {}
         self._geometry: tuple[int, int, list[int], list[str]] | None = None
+        self._failed: set[int] = set()  # connections whose SYN got no SYN-ACK
+        self._answered: set[int] = set()  # connections whose SYN got one
+        self._in_data: dict[int | None, bool] = {}  # a 354 seen, no empty line yet
+        self._header_ends: set[int] = set()  # seqs of the empty lines that end the headers
+        self._lesson: object = None  # the lesson whose flow_layers were applied
 
     # -- model -----------------------------------------------------------------------------
 
@@ -110,14 +146,70 @@ class FlowDiagram(RecordLines):
         self._layers = layers_of(layers) or frozenset()
         self._refilter()
 
+    @property
+    def network_shown(self) -> bool:
+        """Whether the TCP or the DNS lane is on (the toggle's state: ☑ turns both off)."""
+        return bool(self._layers & NETWORK_LAYERS)
+
+    def action_toggle_network(self) -> None:
+        """ctrl+l, or a click on the header's ☐ TCP DNS: the TCP and DNS lanes on or off."""
+        if self.network_shown:
+            self.set_layers(self._layers - NETWORK_LAYERS)
+        else:
+            self.set_layers(self._layers | NETWORK_LAYERS)
+        self._strips.clear()
+
     def matches(self, record: TraceRecord) -> bool:
         # (a connection that failed is drawn too: the SYN nobody answered, the refusal; in
         # an MX-fallback lesson the dead primary is the moment to see)
-        return record.layer in self._layers or (
-            record.layer is Layer.TCP
-            and record.kind in _FAILURES
-            and bool(self._layers & DEFAULT_LAYERS)
+        if record.layer in self._layers:
+            return True
+        if record.layer is not Layer.TCP or not self._layers & DEFAULT_LAYERS:
+            return False
+        return record.kind in _FAILURES or (
+            record.kind is Kind.SYN and record.conn is not None and record.conn in self._failed
         )
+
+    def reset(self, world: World) -> None:
+        self._lesson_layers()
+        self._failed, self._answered = set(), set()
+        self._note_failures(world.trace.records)
+        super().reset(world)
+
+    def advance(self, world: World, new: Sequence[TraceRecord]) -> None:
+        if self._note_failures(new) and Layer.TCP not in self._layers:
+            # A SYN drawn after the fact: its connection failed (rows rebuilt, in order).
+            self.world = world
+            self._all.extend(new)
+            self._refilter()
+            if self.following:
+                self._scroll_to_end()
+            return
+        super().advance(world, new)
+
+    def _note_failures(self, records: Iterable[TraceRecord]) -> bool:
+        """Remember which connections failed; True when one did among ``records``."""
+        failed = False
+        for record in records:
+            if record.layer is not Layer.TCP or record.conn is None:
+                continue
+            if record.kind is Kind.SYN_ACK:
+                self._answered.add(record.conn)
+            elif record.kind in _FAILURES and record.conn not in self._answered:
+                self._failed.add(record.conn)
+                failed = True
+        return failed
+
+    def _lesson_layers(self) -> None:
+        """A lesson whose file says ``flow_layers = ["tcp", "dns"]`` opens with those lanes on
+        (once per lesson: the student's toggle then stands, across steps back and resets)."""
+        lesson = getattr(self.app, "lesson", None) if self.is_attached else None
+        if lesson is None or lesson is self._lesson:
+            return
+        self._lesson = lesson
+        names = getattr(lesson, "flow_layers", ()) or ()
+        extra = layers_of(name.upper() for name in names) or frozenset()
+        self._layers = (self._layers - NETWORK_LAYERS) | extra
 
     def world_changed(self, world: World) -> None:
         self._lanes = []
@@ -126,9 +218,12 @@ class FlowDiagram(RecordLines):
     def filter_changed(self, rows: list[TraceRecord]) -> None:
         self._lanes = []
         self._lane_index = {}
+        self._in_data = {}
+        self._header_ends = set()
         self.rows_added(rows)
 
     def rows_added(self, rows: list[TraceRecord]) -> None:
+        self._find_header_ends(rows)
         index = self._lane_index
         before = len(self._lanes)
         lanes = self._lanes
@@ -147,19 +242,59 @@ class FlowDiagram(RecordLines):
             self._geometry = None
             self._strips.clear()
 
+    def _find_header_ends(self, rows: list[TraceRecord]) -> None:
+        """The empty line typed after a message's headers (the first one after a 354): its
+        arrow is labelled as the end of the headers (RFC 5322 section 2.1)."""
+        in_data = self._in_data
+        for record in rows:
+            if record.layer is not Layer.SMTP:
+                continue
+            if record.kind is Kind.REPLY:
+                in_data[record.conn] = record.summary.startswith("354")
+            elif record.kind is Kind.CONTENT and record.data == b"\r\n":
+                if in_data.get(record.conn):
+                    self._header_ends.add(record.seq)
+                in_data[record.conn] = False
+
+    def label_of(self, record: TraceRecord) -> str:
+        """The words on a record's arrow: its summary, or what an empty line is."""
+        if record.kind is Kind.CONTENT and record.data == b"\r\n" and not record.summary:
+            if record.seq in self._header_ends:
+                return "(empty line: the headers end, the body begins)"
+            return "(empty line)"
+        return visible(record.summary[:_LABEL_LIMIT])
+
     # -- geometry --------------------------------------------------------------------------
 
     def _layout(self, width: int) -> tuple[list[int], list[str]]:
-        """The x of each lane and its (maybe abbreviated) name, for this width."""
+        """The x of each lane and its (maybe abbreviated) name, for this width: the outer
+        lanes as near the edges as their names allow, the others evenly between (the longer
+        the arrows, the more of their labels fits)."""
         cached = self._geometry
         if cached is not None and cached[0] == width and cached[1] == len(self._lanes):
             return cached[2], cached[3]
-        count = max(1, len(self._lanes))
-        area = max(count, width - TIME_WIDTH)
-        spacing = area / count
-        centres = [TIME_WIDTH + int(spacing * (i + 0.5)) for i in range(len(self._lanes))]
-        names = abbreviate([visible(n) for n in self._lanes], max(1, int(spacing) - 1))
-        self._geometry = (width, len(self._lanes), centres, names)
+        count = len(self._lanes)
+        full = [visible(n) for n in self._lanes]
+        area = max(max(count, 1), width - TIME_WIDTH)
+        if count < 2:
+            centres = [TIME_WIDTH + area // 2] * count
+            names = abbreviate(full, max(1, area - 1))
+        elif count == 2:  # (a student's own session) the lanes at the edges, names beside
+            centres = [TIME_WIDTH + 1, width - 3]
+            names = abbreviate(full, max(1, (area - 1) // 2))
+        else:
+            spacing = area / count  # (as evenly spread: the names' room at the least)
+            names = abbreviate(full, max(1, int(spacing) - 1))
+            for _ in range(2):  # wider room, longer names, wider margins: twice settles it
+                left = cell_len(names[0]) // 2 + 1
+                right = (cell_len(names[-1]) + 1) // 2 + 1
+                wider = max(spacing, (area - left - right) / (count - 1))
+                names = abbreviate(full, max(1, int(wider) - 1))
+            spacing = max(spacing, (area - left - right) / (count - 1))
+            names = abbreviate(full, max(1, int(spacing) - 1))
+            start = TIME_WIDTH + (left if spacing > area / count else int(area / count / 2))
+            centres = [start + int(spacing * i) for i in range(count)]
+        self._geometry = (width, count, centres, names)
         return centres, names
 
     def lane_x(self, host: str) -> int | None:
@@ -181,21 +316,32 @@ class FlowDiagram(RecordLines):
             cells.put(start, name, style)
         return cells.segments()
 
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        if y or not self.is_attached or getattr(self.app, "lesson", None) is None:
+            return strip  # (the toggle is the app's; an export's header says "time s")
+        toggle = TOGGLE_ON if self.network_shown else TOGGLE_OFF
+        style = self.component_style("flow--lane-header") + Style(underline=True)
+        cells = Strip([Segment(f"{toggle:<{TIME_WIDTH - 1}}", style)])
+        return Strip.join([cells, strip.crop(TIME_WIDTH - 1, strip.cell_length)])
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is not None and offset.y == 0 and offset.x < TIME_WIDTH - 1:
+            event.prevent_default()  # (RecordLines.on_click, a line's click, runs otherwise)
+            self.action_toggle_network()
+
     def render_row(self, record: TraceRecord, width: int) -> list[Segment]:
         centres, _ = self._layout(width)
         cells = _Cells(width)
-        cells.put(
-            0,
-            f"{record.time:>{TIME_WIDTH - 1}.3f}"[-(TIME_WIDTH - 1) :],
-            self.component_style("records--time"),
-        )
+        cells.put(0, time_text(record.time), self.component_style("records--time"))
         lane = self.component_style("flow--lane")
         for x in centres:
             cells.put(x, LANE, lane)
         style = self.component_style(record_component(record))
         if record.layer is Layer.TCP:
             style = self.component_style("records--dim")
-        label = visible(record.summary[:_LABEL_LIMIT])
+        label = self.label_of(record)
         src = self._lane_index.get(record.src)
         dst = self._lane_index.get(record.dst) if record.dst is not None else None
         if src is None:
@@ -230,6 +376,17 @@ class FlowDiagram(RecordLines):
             bold = style + Style(bold=True) if record.kind is Kind.COMMAND else style
             cells.put(start, text, bold)
         return cells.segments()
+
+
+def time_text(time: float) -> str:
+    """A time for the time column, right-aligned: thousandths while they fit, fewer decimals
+    (rounded, never cut) for the times of a lesson that waits days (432165.2)."""
+    room = TIME_WIDTH - 1
+    for places in (3, 1, 0):
+        text = f"{time:>{room}.{places}f}"
+        if len(text) <= room:
+            return text
+    return text
 
 
 def _fit(text: str, room: int) -> str:
