@@ -23,6 +23,8 @@ _HOST_KEYS = {
     "tcp": {"host": False},
     "reply": {"host": True},
     "queue": {"host": True, "via": True},
+    "tls": {"host": False},
+    "tap": {"host": False},
 }
 _TELNET = ("telnet", "connect", "open")
 

@@ -397,19 +397,21 @@ class TlsEvent(BaseCheck):
 @check
 class Tapped(BaseCheck):
     """A tap on a link saw a segment cross it (``encrypted``: as TLS records or not;
-    ``pattern``: searched in the octets as they crossed), or with ``tampered = true`` an
-    attacker on a link changed one (world/tap.py)."""
+    ``pattern``: searched in the octets as they crossed; ``host``: on a connection to or from
+    it), or with ``tampered = true`` an attacker on a link changed one (world/tap.py)."""
 
     kind: Literal["tap"] = "tap"
     pattern: Regex | None = None
     encrypted: bool | None = None
     tampered: bool = False
+    host: str | None = None  # an end of the connection the segment belongs to
 
     def passed(self, ctx: CheckContext) -> bool:
         want = Kind.TAMPERED if self.tampered else Kind.TAPPED
         return any(
             r.layer is Layer.TAP
             and r.kind is want
+            and (self.host is None or self.host in (r.src, r.dst))
             and (self.encrypted is None or bool(r.get("encrypted")) == self.encrypted)
             and (
                 self.pattern is None
@@ -428,7 +430,8 @@ class Tapped(BaseCheck):
             if self.encrypted is False
             else "a segment"
         )
-        return what + (f" matching {_shown(self.pattern)}" if self.pattern else "")
+        what += f" matching {_shown(self.pattern)}" if self.pattern else ""
+        return what + (f" to or from {self.host}" if self.host else "")
 
 
 @check

@@ -217,3 +217,49 @@ def test_the_tls_and_tap_checks_read_the_records_they_name() -> None:
     assert Tapped(tampered=True).describe() == "an attacker on a link changing a segment"
     assert Tapped(encrypted=True, pattern="x").describe() == "a tap seeing ciphertext matching /x/"
     assert TlsEvent(verdict="refused").describe() == "a TLS verdict: refused"
+
+
+def test_a_tap_on_alices_cable_sees_starttls_but_not_her_password() -> None:
+    from smtp_sim.course.checks import CheckContext, Tapped
+
+    session = LessonSession(load_lesson("starttls"))
+    session.enter("/tap pc.crepes.fr gw.crepes.fr")
+    session.enter("/send alice@crepes.fr bob@cs.tcd.ie Password inside")
+    sent = [r.data for r in session.world.trace if r.summary.startswith("AUTH PLAIN ")]
+    assert sent  # her mail program did log in ...
+    plain = b"".join(_tapped(session, encrypted=False))
+    assert b"STARTTLS\r\n" in plain and b"AUTH" not in plain.replace(b"250-AUTH", b"")
+    assert sent[0].split()[-1] not in b"".join(_tapped(session, encrypted=True))
+    ctx = CheckContext(session.world, list(session.world.trace))
+    assert Tapped(encrypted=True, host="pc.crepes.fr").passed(ctx)
+    assert not Tapped(host="pc.cs.tcd.ie").passed(ctx)
+    assert (
+        Tapped(host="pc.crepes.fr").describe() == "a tap seeing a segment to or from pc.crepes.fr"
+    )
+
+
+def test_check_names_a_tls_or_tap_host_the_network_lacks(tmp_path, capsys) -> None:
+    from smtp_sim.cli import main
+
+    path = tmp_path / "hosts.toml"
+    path.write_text(
+        """
+id = "hosts"
+title = "Hosts"
+summary = "s"
+scenario = "starttls-net"
+[[steps]]
+id = "one"
+title = "One"
+text = "t"
+solution = ["/wait 10s"]
+checks = [{ kind = "tls", host = "smtp.nosuch.test" }, { kind = "tap", host = "pc.crepes.fr" }]
+"""
+    )
+    assert main(["check", str(path)]) == 2
+    problems = capsys.readouterr().err.splitlines()
+    assert [p for p in problems if "no host named" in p] == [
+        p for p in problems if "steps[0].checks[0].host" in p and "smtp.nosuch.test" in p
+    ]
+    assert any("steps[0].checks[0].host" in p for p in problems)
+    assert not any("checks[1]" in p for p in problems)
