@@ -67,11 +67,11 @@ class MailboxView(Horizontal):
         height: 1fr;
     }
     MailboxView.-browsing > #mailbox-tree {
-        max-width: 75%;
+        max-width: 70%;
     }
     MailboxView > #mailbox-message {
         width: 1fr;
-        min-width: 24;
+        min-width: 14;
         height: 1fr;
     }
     """

@@ -33,7 +33,9 @@ COLUMNS = (
 _REBUILD_ROWS = 300  # a bigger queue is updated in place (its reasons on one line)
 _MIN_TEXT = 10  # the recipients' and the last reason's narrowest (they wrap)
 _NARROW = 90
+_NARROWER = 60
 _SHORT_NAME = 12
+_NARROW_LABELS = {"next": "Next"}
 
 
 class QueueView(DataTable):
@@ -165,23 +167,33 @@ class QueueView(DataTable):
         """Each column as wide as its widest cell, the recipients and the last reason
         sharing the width left (they wrap in it) instead of running off the right edge; a
         pane narrower than ``_NARROW`` hides the queue ID (0), which the Events and the
-        Inspector show."""
+        Inspector show, and one narrower than ``_NARROWER`` the tries too."""
         room = self.scrollable_content_region.width
         widths = [
-            max([len(label), *(len(str(values[i])) for values in rows)])
-            for i, (_, label) in enumerate(COLUMNS)
+            max([len(self._label(key, room)), *(len(str(values[i])) for values in rows)])
+            for i, (key, _) in enumerate(COLUMNS)
         ]
         if room < _NARROW:
             widths[1] = 0
+            if room < _NARROWER:
+                widths[3] = 0  # (the tries: the Events say "delivery attempt N")
             names = self._short_names()
             widths[0] = max([len(COLUMNS[0][1]), *(len(names[v[0]]) for v in rows)])
         fixed = sum(w + 2 for w in widths[:5] if w)
         left = max(0, room - fixed - 4)  # (the two text columns' padding)
         need_to, need_reason = widths[5], widths[6]
         if need_to + need_reason > left:
-            to = min(need_to, max(_MIN_TEXT, left // 2))
+            # the recipients whole when the reason keeps a useful width, else half each
+            fits = left - need_to >= _MIN_TEXT + 2
+            to = need_to if fits else min(need_to, max(_MIN_TEXT, left // 2))
             widths[5:] = [to, max(_MIN_TEXT, left - to)]
         return tuple(widths)
+
+    @staticmethod
+    def _label(key: str, room: int) -> str:
+        """A column's header, shorter in a narrow pane ("Next" for "Next try")."""
+        label = dict(COLUMNS)[key]
+        return _NARROW_LABELS.get(key, label) if room < _NARROW else label
 
     def _short_names(self) -> dict[str, str]:
         hosts = sorted(self.world.mtas) if self.world is not None else []
@@ -190,11 +202,12 @@ class QueueView(DataTable):
     def _rebuild(self, rows: list[tuple[str, tuple]], widths: tuple[int, ...]) -> None:
         cursor = self.cursor_row
         self.clear(columns=True)
-        for (key, label), width in zip(COLUMNS, widths, strict=True):
+        room = self.scrollable_content_region.width
+        for (key, _), width in zip(COLUMNS, widths, strict=True):
             if width:
-                self.add_column(label, key=key, width=width)
+                self.add_column(self._label(key, room), key=key, width=width)
         self._shown.clear()
-        names = self._short_names() if not widths[1] else {}
+        names = self._short_names() if not widths[1] else {}  # (narrow)
         for key, values in rows:
             cells = self._cells(values)
             if names:  # (narrow: "smtp" for smtp.crepes.fr, the label that tells the MTAs apart)
