@@ -294,9 +294,19 @@ class PlaybackController:
 
     def describe_current(self) -> str:
         """The newest event in words (:func:`describe_event`): what F6 and F7 leave under the
-        console, so a step either way says where the playback is."""
+        console, so a step either way says where the playback is. A lesson's note (INFO)
+        gives way to the network record just before it."""
+        from ..world.trace import Layer
+
         records = self.playback.world.trace.records
-        return describe_event(records[-1] if len(records) else None)
+        # The newest on the network, not the lesson's own notes ("step 2 done") after it
+        # (a few back at most: a note follows a network record).
+        newest = None
+        for index in range(len(records) - 1, max(-1, len(records) - 8), -1):
+            newest = newest or records[index]
+            if records[index].layer is not Layer.INFO:
+                return describe_event(records[index])
+        return describe_event(newest)
 
     def cycle_speed(self) -> None:
         self.speed = (self.speed + 1) % len(SPEEDS)
