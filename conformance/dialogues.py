@@ -407,8 +407,15 @@ class Grammar:
                 [
                     "STARTTLS",
                     "STARTTLS x",
-                    "AUTH PLAIN AGFsaWNlAHNlY3JldA==",
+                    "AUTH PLAIN AGFsaWNlAHNlY3JldA==",  # alice, secret: a wrong password
+                    "AUTH PLAIN AGFsaWNlAHBhc3N3b3Jk",  # alice, password: setup_postfix_auth's
+                    "AUTH plain AGFsaWNlAHBhc3N3b3Jk",
+                    "AUTH PLAIN",
+                    "AUTH PLAIN =",
+                    "AUTH PLAIN !!notbase64",
                     "AUTH LOGIN",
+                    "AUTH LOGIN YWxpY2U=",
+                    "AUTH CRAM-MD5",
                     "AUTH",
                     f"ETRN {d}",
                     "ETRN",

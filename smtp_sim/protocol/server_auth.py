@@ -36,6 +36,12 @@ PASSWORD_CHALLENGE = "UGFzc3dvcmQ6"
 SASL_RESPONSE_LIMIT = 12288
 #: Postfix's reason when the SASL server gives none (smtpd_sasl_authenticate())
 NO_REASON = "(reason unavailable)"
+#: Dovecot's auth_username_chars (its default, doveconf -d, 2.3.19.1): a user name with any
+#: other character fails at once, for LOGIN before its password is asked for
+#: (auth_request_fix_username() of src/auth/auth-request.c, called by mech-login.c).
+USERNAME_CHARS = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567890.-_@"
+)
 _BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 
 
@@ -97,6 +103,8 @@ def sasl_response(conn: ServerConnection, line: str) -> Outcome:
     exchange = conn._sasl
     assert exchange is not None
     conn._sasl = None
+    # Postfix hands the line on as a C string (STR(state->buffer)): it ends at a NUL
+    line = line.split("\0", 1)[0]
     if line == "*":
         return conn._reply(K.AUTH_ABORTED), False, "the client cancelled the AUTH exchange"
     if not _is_base64(line):
@@ -110,7 +118,10 @@ def _step(conn: ServerConnection, exchange: SaslExchange, response: str) -> Outc
     if exchange.mechanism == "LOGIN" and exchange.username is None:
         if data is None:
             return _failed(conn, NO_REASON), False, None
-        exchange.username = data.decode("utf-8", "replace")
+        username = data.split(b"\0", 1)[0].decode("utf-8", "replace")  # (t_strndup)
+        if not _valid_username(username):
+            return _failed(conn, NO_REASON), False, f"a user name Dovecot refuses: {username!r}"
+        exchange.username = username
         conn._sasl = exchange
         return _challenge(conn, PASSWORD_CHALLENGE), True, None
     if exchange.mechanism == "LOGIN":
@@ -128,6 +139,11 @@ def _step(conn: ServerConnection, exchange: SaslExchange, response: str) -> Outc
         return _failed(conn, NO_REASON), False, f"authentication failed for {user!r}"
     conn.sasl_username = name
     return conn._reply(K.AUTH_OK), True, f"authenticated as {name} ({exchange.mechanism})"
+
+
+def _valid_username(name: str) -> bool:
+    """Dovecot's check: not empty, every character in auth_username_chars."""
+    return bool(name) and all(c in USERNAME_CHARS for c in name)
 
 
 def _challenge(conn: ServerConnection, challenge: str) -> Reply:
