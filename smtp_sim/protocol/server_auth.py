@@ -39,9 +39,7 @@ NO_REASON = "(reason unavailable)"
 #: Dovecot's auth_username_chars (its default, doveconf -d, 2.3.19.1): a user name with any
 #: other character fails at once, for LOGIN before its password is asked for
 #: (auth_request_fix_username() of src/auth/auth-request.c, called by mech-login.c).
-USERNAME_CHARS = frozenset(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567890.-_@"
-)
+USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567890.-_@")
 _BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 
 
