@@ -45,7 +45,7 @@ from smtp_sim.tui.launch import build_app
 
 # Each mark is a line on standard output, timed by the benchmark when it reads it: "painted"
 # after the first screen refresh, "ready" after the refresh that shows the lesson (smtp-sim
-# only; SmtpSimApp.when_loaded). Then the app exits; its exit is not timed.
+# only; MainScreen.when_loaded). Then the app exits; its exit is not timed.
 STARTUP_END = """
 
 def mark(name, done=False):
@@ -55,7 +55,7 @@ def mark(name, done=False):
 
 app.call_later(lambda: app.call_after_refresh(mark, "painted", {minimal}))
 if not {minimal}:
-    app.when_loaded(lambda: app.call_after_refresh(mark, "ready", True))
+    app.main.when_loaded(lambda: app.call_after_refresh(mark, "ready", True))
 app.run(headless=True, size=(120, 40))
 """
 
@@ -180,7 +180,7 @@ def measure_keypress(records: int, presses: int) -> dict[str, list[float]]:
     results["minimal"] = asyncio.run(_press_times(Minimal(), None, "down", presses))
     for tab in ("tab-events", "tab-flow"):
         app = SmtpSimApp(sandbox_lesson("classroom"), sandbox=True)
-        _synthetic_records(app.playback.world, records)
+        _synthetic_records(app.main.playback.world, records)
         results[tab] = asyncio.run(_press_times(app, tab, "down", presses))
     return results
 

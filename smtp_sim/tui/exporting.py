@@ -24,11 +24,10 @@ from rich.segment import Segment, Segments
 from textual.app import App, ComposeResult
 from textual.strip import Strip
 
-from .mixin_base import AppMixin
 from .textual_private import screen_render
 
-# ExportActions is mixed into the app, so this module is imported before the app's first frame:
-# what an export needs (the simulation, the flow diagram) is imported when it runs.
+# The main screen imports this module before the app's first frame: what an export needs (the
+# simulation, the flow diagram) is imported when it runs.
 if TYPE_CHECKING:
     from ..course.session import LessonSession
     from ..world.world import World
@@ -219,102 +218,40 @@ def write_flow(world: World, path: str | Path, *, title: str) -> None:
     Path(path).write_text(text, encoding="utf-8")
 
 
-# -- the app's side: ctrl+s, the dialog, the files ---------------------------------------------
+# -- one export's content ---------------------------------------------------------------------
 
 
-class ExportActions(AppMixin):
-    """Mixed into the app: the Export dialog (ctrl+s) and :meth:`export`. Needs ``lesson``,
-    ``playback``, ``seed`` and ``export_dir`` on the app, and a FlowDiagram in it."""
+def export_content(
+    kind: str,
+    app: App,
+    session: LessonSession,
+    *,
+    seed: int | None = None,
+    student: str | None = None,
+) -> str | bytes:
+    """The content of one export (an ExportKind id) of ``session``, shown by ``app``: a
+    string, or bytes for the capture. A screen is the app's current screen; the flow
+    diagram is the FlowDiagram on it."""
+    world = session.world
+    if kind == "pcap":
+        from ..world.pcap import pcapng_bytes
 
-    #: --student NAME on the command line: the name, whatever the progress file says.
-    student_given: str | None = None
+        return pcapng_bytes(world)
+    title = f"smtp-sim \u00b7 {session.lesson.title}"
+    if kind == "transcript":
+        return transcript(world)
+    if kind == "jsonl":
+        return trace_jsonl(world)
+    if kind == "attempt":
+        return attempt(session, seed, student)
+    if kind in ("screen-svg", "screen-html"):
+        app.clear_notifications()
+        render = screen_svg if kind == "screen-svg" else screen_html
+        return render(app, title)
+    if kind in ("flow-svg", "flow-html"):
+        from .widgets.flow_diagram import FlowDiagram
 
-    @property
-    def student(self) -> str | None:
-        """Who is working: --student, else the name kept in the progress file."""
-        progress = getattr(self, "progress", None)
-        return self.student_given or (progress.student if progress is not None else None)
-
-    def set_student(self, name: str) -> None:
-        """A new name or id (the Export dialog asks for it once; it can be changed there),
-        kept in the progress file for next time."""
-        name = " ".join(name.split())[:80]
-        progress = getattr(self, "progress", None)
-        if not name or progress is None or name == progress.student:
-            return
-        progress.student = name
-        self.student_given = None
-        store = getattr(self, "store", None)
-        if store is not None:
-            try:
-                store.save(progress)
-            except OSError as exc:
-                self.notify(f"could not save your name: {exc.strerror or exc}", severity="warning")
-
-    def action_export(self) -> None:
-        from .screens.export import ExportChoice, ExportScreen
-
-        def chosen(choice: ExportChoice | None) -> None:
-            if choice is not None:  # after the dialog is gone, so a screenshot shows the app
-                if choice.student:
-                    self.set_student(choice.student)
-                self.call_after_refresh(self.export, choice.kind, choice.directory)
-
-        directory = None if self.is_web else (self.export_dir or Path.cwd())
-        self.push_screen(ExportScreen(self.lesson.id, directory, self.student), chosen)
-
-    def export(self, kind: str, directory: str | Path | None = None) -> Path | None:
-        """Export ``kind`` (an ExportKind id) as ``smtp-sim-<lesson>-<what>`` into
-        ``directory`` (default: ``export_dir``, else the current directory); in a browser
-        (``smtp-sim web``) the browser downloads it. Returns the path written, if any."""
-        name = export_filename(self.lesson.id, kind, self.student)
-        try:
-            text = self.export_text(kind)
-        except Exception as exc:  # an export must never take the app down
-            self.notify(f"could not export {name}: {exc}", severity="error")
-            return None
-        if self.is_web:
-            if isinstance(text, bytes):
-                self.deliver_binary(io.BytesIO(text), save_filename=name)
-            else:
-                self.deliver_text(io.StringIO(text), save_filename=name)
-            self.notify(f"{name} sent to your browser", title="Export")
-            return None
-        path = Path(directory or self.export_dir or Path.cwd()) / name
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(text, bytes):
-                path.write_bytes(text)
-            else:
-                path.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            self.notify(f"could not write {path}: {exc.strerror or exc}", severity="error")
-            return None
-        self.notify(str(path), title="Exported")
-        return path
-
-    def export_text(self, kind: str) -> str | bytes:
-        """The content of one export: a string, or bytes for the capture."""
-        world = self.playback.world
-        if kind == "pcap":
-            from ..world.pcap import pcapng_bytes
-
-            return pcapng_bytes(world)
-        title = f"smtp-sim \u00b7 {self.lesson.title}"
-        if kind == "transcript":
-            return transcript(world)
-        if kind == "jsonl":
-            return trace_jsonl(world)
-        if kind == "attempt":
-            return attempt(self.playback.session, self.seed, self.student)
-        if kind in ("screen-svg", "screen-html"):
-            self.clear_notifications()
-            render = screen_svg if kind == "screen-svg" else screen_html
-            return render(self, title)
-        if kind in ("flow-svg", "flow-html"):
-            from .widgets.flow_diagram import FlowDiagram
-
-            flow = self.query_one(FlowDiagram)
-            draw = flow_svg if kind == "flow-svg" else flow_html
-            return draw(flow, f"{title} \u00b7 flow")
-        raise ValueError(f"unknown export {kind!r}")
+        flow = app.query_one(FlowDiagram)
+        draw = flow_svg if kind == "flow-svg" else flow_html
+        return draw(flow, f"{title} \u00b7 flow")
+    raise ValueError(f"unknown export {kind!r}")

@@ -149,10 +149,13 @@ def launch(
 ) -> int:
     """``theme`` (``--theme``) for this run; without it the theme last picked in the app.
     A theme picked in the app (ctrl+t, the palette's "Change theme") is remembered."""
+    from .app import SmtpSimApp
+
     app = build_app(command, ref, seed=seed, listen=listen, export_dir=export_dir)
     use_theme(app, theme)
-    if student:  # --student: in every exported attempt, and kept once the student exports
-        app.student_given = " ".join(student.split())
+    if student and isinstance(app, SmtpSimApp):
+        # --student: in every exported attempt, and kept once the student exports
+        app.main.student_given = " ".join(student.split())
     return _run(app, command)
 
 

@@ -1,7 +1,7 @@
 """``--listen`` in the app: a Bridge inside the app's own event loop, real clients on screen.
 
-While the bridge runs it owns the world's clock (virtual time at wall-clock pace), so the app
-turns stepping, going back and reset off. Records from real clients arrive one by one, up to
+While the bridge runs it owns the world's clock (virtual time at wall-clock pace), so the
+controller turns stepping, going back and reset off (the main screen starts and stops it). Records from real clients arrive one by one, up to
 thousands a second; they are merged: the views are refreshed at most every ``REFRESH``
 seconds, never once per record.
 """
@@ -9,11 +9,9 @@ seconds, never once per record.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
-
-from .mixin_base import AppMixin
 
 if TYPE_CHECKING:
     from ..bridge.bridge import Bridge
@@ -92,54 +90,3 @@ class LiveBridge:
         if not self.pending:
             self.pending = True
             self.post(LiveRecords())
-
-
-class LiveActions(AppMixin):
-    """Mixed into the app: starting and stopping its LiveBridge, refreshing the views from
-    it (the controller refuses what would fight the bridge for the clock). Needs ``live`` on
-    the app (None without ``--listen``) and its ``controller``."""
-
-    _live_timer: Any = None
-
-    async def _start_live(self) -> None:
-        live = self.live
-        assert live is not None  # (started only with --listen)
-        for host in live.exposed():
-            self.notify(
-                f"{host} is not a loopback address: other machines can connect",
-                severity="warning",
-                timeout=10,
-            )
-        error = await live.start()
-        if error is not None:
-            self.notify(error, title="--listen", severity="error", timeout=15)
-            return
-        self.notify(
-            "\n".join(live.describe()) + "\nTime runs at wall-clock pace: stepping, "
-            "going back and reset are off.",
-            title="Listening",
-            timeout=10,
-        )
-        self.controller.changed()
-
-    def _live_error(self, text: str) -> None:
-        self.notify(text, title="--listen", severity="error")
-
-    def on_live_records(self, message: LiveRecords) -> None:
-        if self._live_timer is None:
-            self._live_timer = self.set_timer(REFRESH, self._live_flush)
-
-    def _live_flush(self) -> None:
-        self._live_timer = None
-        if self.live is not None:
-            self.live.handled()
-        self.controller.changed()
-
-    async def action_quit(self) -> None:
-        if self.live is not None:
-            await self.live.stop()
-        self.exit()
-
-    async def on_unmount(self) -> None:
-        if self.live is not None:
-            await self.live.stop()

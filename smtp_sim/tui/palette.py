@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
@@ -19,7 +19,7 @@ from textual.content import Content
 from textual.keys import format_key
 
 if TYPE_CHECKING:
-    from .app import SmtpSimApp
+    from .screens.main import MainScreen
 
 
 def _highlight(matcher: Matcher, name: str) -> Content:
@@ -33,6 +33,13 @@ def _highlight(matcher: Matcher, name: str) -> Content:
 
 
 class _ListProvider(Provider):
+    """A list of (name, help, callback). Every provider but BindingCommands is the main
+    screen's (its COMMANDS): ``self.screen`` is the screen the palette was opened on."""
+
+    @property
+    def main(self) -> MainScreen:
+        return cast("MainScreen", self.screen)
+
     def items(self) -> list[tuple[str, str, Callable[[], object]]]:  # pragma: no cover
         raise NotImplementedError
 
@@ -116,25 +123,33 @@ def key_actions(bindings: Sequence[BindingType]) -> list[KeyAction]:
 
 
 class BindingCommands(_ListProvider):
-    """Every action that has a key, named by its description and key (from BINDINGS); not
-    those the app hides now (check_action False: no Next step in the sandbox)."""
+    """Every action that has a key, named by its description and key (from the app's KEYS,
+    in their order), run where it is bound: the App's own (help, theme, quit) on the App,
+    the others on the main screen; not those hidden now (check_action False: no Next step
+    in the sandbox)."""
 
     def items(self):
-        app: SmtpSimApp = self.app  # type: ignore[assignment]
-        return [
-            (item.label, item.tooltip, partial(app.call_after_refresh, app.run_action, item.action))
-            for item in key_actions(type(app).BINDINGS)
-            if app.check_action(item.action, ()) is not False
-        ]
+        from .keys import APP_KEYS, KEYS
+
+        app, main = self.app, self.main
+        app_actions = {binding.action for binding in APP_KEYS}
+        out = []
+        for item in key_actions(KEYS):
+            node = app if item.action in app_actions else main
+            if node.check_action(item.action, ()) is False:
+                continue
+            run = partial(app.call_after_refresh, app.run_action, item.action, node)
+            out.append((item.label, item.tooltip, run))
+        return out
 
 
 # -- the event list's filter -----------------------------------------------------------------
 
 
-def event_filter_items(app: SmtpSimApp) -> list[tuple[str, str, Callable[[], object]]]:
+def event_filter_items(main: MainScreen) -> list[tuple[str, str, Callable[[], object]]]:
     """The event list's filters: show all, one layer, one host of the world on screen.
     Shared by the palette and the filter dialog (the filter key)."""
-    layers, host = app.event_filter
+    layers, host = main.event_filter
     layer_names = ", ".join(sorted(layer.value for layer in layers)) if layers else ""
     keep_host = f"; keeps the host filter ({host})" if host else ""
     keep_layers = f"; keeps the layer filter ({layer_names})" if layers else ""
@@ -142,7 +157,7 @@ def event_filter_items(app: SmtpSimApp) -> list[tuple[str, str, Callable[[], obj
         (
             "Filter events: show all",
             "every layer, every host",
-            partial(app.filter_events, layers=None, host=None),
+            partial(main.filter_events, layers=None, host=None),
         )
     ]
     if layers is not None and host is not None:  # else "show all" clears the one filter
@@ -150,14 +165,14 @@ def event_filter_items(app: SmtpSimApp) -> list[tuple[str, str, Callable[[], obj
             (
                 "Filter events: every layer",
                 f"keeps the host filter ({host})",
-                partial(app.filter_events, layers=None),
+                partial(main.filter_events, layers=None),
             )
         )
         out.append(
             (
                 "Filter events: every host",
                 f"keeps the layer filter ({layer_names})",
-                partial(app.filter_events, host=None),
+                partial(main.filter_events, host=None),
             )
         )
     from ..world.trace import Layer  # (not before the app's first frame)
@@ -167,15 +182,15 @@ def event_filter_items(app: SmtpSimApp) -> list[tuple[str, str, Callable[[], obj
             (
                 f"Filter events: layer {layer.value}",
                 f"only {layer.value} records{keep_host}",
-                partial(app.filter_events, layers=[layer]),
+                partial(main.filter_events, layers=[layer]),
             )
         )
-    for name in sorted(app.playback.world.network.hosts):
+    for name in sorted(main.playback.world.network.hosts):
         out.append(
             (
                 f"Filter events: host {name}",
                 f"only records from or to {name}{keep_layers}",
-                partial(app.filter_events, host=name),
+                partial(main.filter_events, host=name),
             )
         )
     return out
@@ -185,7 +200,7 @@ class EventFilterCommands(_ListProvider):
     """Filter the event list by layer or by a host of the network on screen."""
 
     def items(self):
-        return event_filter_items(self.app)  # type: ignore[arg-type]
+        return event_filter_items(self.main)
 
 
 class LessonCommands(_ListProvider):
@@ -194,11 +209,11 @@ class LessonCommands(_ListProvider):
     def items(self):
         from ..course.lesson import builtin_lessons
 
-        app: SmtpSimApp = self.app  # type: ignore[assignment]
+        main = self.main
         out = []
         for n, lesson in enumerate(builtin_lessons(), 1):
             out.append(
-                (f"Lesson {n}: {lesson.title}", lesson.summary, partial(app.open_lesson, lesson))
+                (f"Lesson {n}: {lesson.title}", lesson.summary, partial(main.open_lesson, lesson))
             )
         return out
 
@@ -209,9 +224,9 @@ class TabCommands(_ListProvider):
     def items(self):
         from .loading import TABS
 
-        app: SmtpSimApp = self.app  # type: ignore[assignment]
+        main = self.main
         return [
-            (f"Show the {title} tab", TAB_HELP.get(pane, ""), partial(app.show_tab, pane))
+            (f"Show the {title} tab", TAB_HELP.get(pane, ""), partial(main.show_tab, pane))
             for title, pane in TABS
         ]
 
@@ -232,8 +247,8 @@ class FaultCommands(_ListProvider):
     def items(self):
         from ..protocol.reply_texts import FAULT_PRESETS, GREYLIST_SUMMARY, MAILBOX_FULL_SUMMARY
 
-        app: SmtpSimApp = self.app  # type: ignore[assignment]
-        world = app.playback.world
+        main = self.main
+        world = main.playback.world
         out = []
         for host in world.network.hosts.values():
             if host.up:
@@ -241,7 +256,7 @@ class FaultCommands(_ListProvider):
                     (
                         f"Fault: take {host.name} down (a host down)",
                         "the host stops answering",
-                        partial(app.apply_fault, "host-down", host=host.name),
+                        partial(main.apply_fault, "host-down", host=host.name),
                     )
                 )
             else:
@@ -249,7 +264,7 @@ class FaultCommands(_ListProvider):
                     (
                         f"Fault: bring {host.name} back up",
                         "the host answers again",
-                        partial(app.apply_fault, "host-up", host=host.name),
+                        partial(main.apply_fault, "host-up", host=host.name),
                     )
                 )
         for link in world.network.links:
@@ -259,7 +274,7 @@ class FaultCommands(_ListProvider):
                 (
                     f"Fault: {verb} the link {link.a} \u2014 {link.b}",
                     "",
-                    partial(app.apply_fault, kind, a=link.a, b=link.b),
+                    partial(main.apply_fault, kind, a=link.a, b=link.b),
                 )
             )
         for name in world.mtas:
@@ -269,7 +284,7 @@ class FaultCommands(_ListProvider):
                         f"Fault: {name} answers {code} at {stage}",
                         text,
                         partial(
-                            app.apply_fault, "reply", host=name, stage=stage, code=code, text=text
+                            main.apply_fault, "reply", host=name, stage=stage, code=code, text=text
                         ),
                     )
                 )
@@ -277,21 +292,21 @@ class FaultCommands(_ListProvider):
                 (
                     f"Fault: {name} greylists (greylisting)",
                     GREYLIST_SUMMARY,
-                    partial(app.apply_fault, "greylist", host=name),
+                    partial(main.apply_fault, "greylist", host=name),
                 )
             )
             out.append(
                 (
                     f"Fault: {name} becomes an open relay",
                     "relays mail from anyone",
-                    partial(app.apply_fault, "open-relay", host=name),
+                    partial(main.apply_fault, "open-relay", host=name),
                 )
             )
             out.append(
                 (
                     f"Fault: {name} answers normally again",
                     "removes injected replies",
-                    partial(app.apply_fault, "clear-replies", host=name),
+                    partial(main.apply_fault, "clear-replies", host=name),
                 )
             )
             if world.mtas[name].connection_cache > 0:
@@ -299,7 +314,7 @@ class FaultCommands(_ListProvider):
                     (
                         f"Fault: {name} relays the classic way",
                         "a new connection for every message, one command per round trip",
-                        partial(app.apply_fault, "busy-relay", host=name, enabled=False),
+                        partial(main.apply_fault, "busy-relay", host=name, enabled=False),
                     )
                 )
             else:
@@ -307,7 +322,7 @@ class FaultCommands(_ListProvider):
                     (
                         f"Fault: {name} relays like a busy server",
                         "MAIL, RCPT and DATA pipelined; idle connections kept 2 s",
-                        partial(app.apply_fault, "busy-relay", host=name),
+                        partial(main.apply_fault, "busy-relay", host=name),
                     )
                 )
         for box in world.mailboxes():
@@ -315,17 +330,17 @@ class FaultCommands(_ListProvider):
                 (
                     f"Fault: fill the mailbox of {box.address} (a full mailbox)",
                     MAILBOX_FULL_SUMMARY,
-                    partial(app.apply_fault, "mailbox-full", address=box.address),
+                    partial(main.apply_fault, "mailbox-full", address=box.address),
                 )
             )
         out.append(
             (
                 "Fault: the DNS server stops answering",
                 "lookups time out",
-                partial(app.apply_fault, "dns-down"),
+                partial(main.apply_fault, "dns-down"),
             )
         )
-        out.append(("Fault: the DNS server answers again", "", partial(app.apply_fault, "dns-up")))
+        out.append(("Fault: the DNS server answers again", "", partial(main.apply_fault, "dns-up")))
         return out
 
 
@@ -335,16 +350,16 @@ class ExportCommands(_ListProvider):
     def items(self):
         from .exporting import EXPORT_KINDS, export_filename
 
-        app: SmtpSimApp = self.app  # type: ignore[assignment]
-        if app.is_web:
+        main = self.main
+        if main.app.is_web:
             where = "to your browser"
         else:
-            where = f"into {app.export_dir}" if app.export_dir else "into the current folder"
+            where = f"into {main.export_dir}" if main.export_dir else "into the current folder"
         return [
             (
                 f"Export: {kind.label}",
-                f"{export_filename(app.lesson.id, kind.id)} {where}",
-                partial(app.call_after_refresh, app.export, kind.id),
+                f"{export_filename(main.lesson.id, kind.id)} {where}",
+                partial(main.call_after_refresh, main.export, kind.id),
             )
             for kind in EXPORT_KINDS
         ]

@@ -52,7 +52,7 @@ async def test_complete_the_foobar_lesson_by_typing_it(store):
             await pilot.pause()
         for line in FOOBAR[3:]:
             await type_line(pilot, line)
-        session = app.playback.session
+        session = app.main.playback.session
         assert session.passed_steps()[:7] == [True] * 7
         await pilot.click("#choice-1")  # B: a line holding only a dot
         await pilot.pause()
@@ -65,12 +65,12 @@ async def test_complete_the_foobar_lesson_by_typing_it(store):
 async def test_wrong_quiz_answer_is_not_accepted(store):
     app = SmtpSimApp(load_lesson("foobar"), store=store)
     async with app.run_test(size=(120, 40)) as pilot:
-        app.playback.session.go_to(7)
-        app.refresh_views()
+        app.main.playback.session.go_to(7)
+        app.main.controller.changed()
         await pilot.pause()
         await pilot.click("#choice-0")
         await pilot.pause()
-        assert not app.playback.session.progress[7].done
+        assert not app.main.playback.session.progress[7].done
 
 
 async def test_step_forward_and_back_shows_the_same_screen_again(store):
@@ -82,13 +82,13 @@ async def test_step_forward_and_back_shows_the_same_screen_again(store):
             await pilot.press("f7")
         await pilot.pause()
         before = app.export_screenshot()
-        steps = app.playback.steps
+        steps = app.main.playback.steps
         await pilot.press("f6")
         await pilot.pause()
-        assert app.playback.steps == steps - 1
+        assert app.main.playback.steps == steps - 1
         await pilot.press("f7")
         await pilot.pause()
-        assert app.playback.steps == steps
+        assert app.main.playback.steps == steps
         assert app.export_screenshot() == before
 
 
@@ -98,7 +98,7 @@ async def test_selecting_an_event_opens_it_in_the_inspector(store):
         await type_line(pilot, "telnet mail.cs.tcd.ie 25")
         await type_line(pilot, "helo FooBar")
         events = app.query_one(EventList)
-        records = app.playback.world.trace.records
+        records = app.main.playback.world.trace.records
         target = next(r for r in records if r.kind.value == "command")
         events.post_message(EventList.RecordSelected(events, target))
         await pilot.pause()
@@ -119,16 +119,16 @@ async def test_injecting_a_fault_makes_the_queue_grow():
             if item[0].startswith("Fault: take mail.cs.tcd.ie down")
         )
         callback()  # what choosing it in the command palette does
-        while app.playback.world.now < 120 and app.playback.step_forward():
+        while app.main.playback.world.now < 120 and app.main.playback.step_forward():
             pass
-        app.refresh_views()
+        app.main.controller.changed()
         await pilot.pause()
-        mta = app.playback.world.mtas["smtp.crepes.fr"]
+        mta = app.main.playback.world.mtas["smtp.crepes.fr"]
         waiting = [e for e in mta.queue.entries.values() if e.state.value == "deferred"]
         assert waiting, "mail for the dead host waits in the queue"
         queues = app.query_one("QueueView")
         assert queues.row_count >= len(waiting)
-        assert any(r.layer.value == "FAULT" for r in app.playback.world.trace.records)
+        assert any(r.layer.value == "FAULT" for r in app.main.playback.world.trace.records)
 
 
 async def test_history_and_completion(store):
@@ -269,13 +269,13 @@ async def test_a_returning_student_finds_their_steps_done_and_their_session_open
     async with app.run_test(size=(120, 40)) as pilot:
         for line in first:
             await type_line(pilot, line)
-        assert app.playback.session.index == 1
+        assert app.main.playback.session.index == 1
     back = SmtpSimApp(lesson, store=store)
     async with back.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        session = back.playback.session
+        session = back.main.playback.session
         assert session.passed_steps()[0] and session.index == 1
-        assert session.terminal.state == app.playback.session.terminal.state
+        assert session.terminal.state == app.main.playback.session.terminal.state
         assert "steps 1/8" in str(back.query_one("#status").render())
         texts = [n.message for n in back._notifications if n.title == "Welcome back"]
         assert texts and "typed again" in texts[0] and "step 2" in texts[0], texts
@@ -288,12 +288,12 @@ async def test_replaying_a_finished_lesson_asks_its_quiz_again(store):
     async with app.run_test(size=(120, 40)) as pilot:
         for line in [*FOOBAR, "/answer b"]:
             await type_line(pilot, line)
-        assert app.playback.session.complete
+        assert app.main.playback.session.complete
     again = SmtpSimApp(load_lesson("foobar"), store=store)
     async with again.run_test(size=(120, 40)) as pilot:
         for line in FOOBAR:
             await type_line(pilot, line)
-        session = again.playback.session
+        session = again.main.playback.session
         assert session.passed_steps() == [True] * 7 + [False]
         assert not session.complete
         assert not again.query_one("LessonPanel").has_class("-complete")
@@ -304,11 +304,11 @@ async def test_the_inspector_is_cleared_when_another_lesson_opens(store):
     app = SmtpSimApp(load_lesson("foobar"), store=store)
     async with app.run_test(size=(120, 40)) as pilot:
         await type_line(pilot, "telnet mail.cs.tcd.ie 25")
-        app._select_record(app.playback.world.trace[1])
+        app.main.select_record(app.main.playback.world.trace[1])
         await pilot.pause()
         inspector = app.query_one(Inspector)
         assert inspector.record is not None
-        app.open_lesson(load_lesson("telnet-yourself"))
+        app.main.open_lesson(load_lesson("telnet-yourself"))
         await pilot.pause()
         assert inspector.record is None
 

@@ -86,9 +86,9 @@ async def test_every_export_of_a_finished_lesson(tmp_path):
             await type_line(pilot, line)
         await pilot.click("#choice-1")  # the quiz, with the mouse
         await pilot.pause()
-        assert app.playback.session.complete
-        paths = {kind.id: app.export(kind.id) for kind in EXPORT_KINDS}
-        world = app.playback.world
+        assert app.main.playback.session.complete
+        paths = {kind.id: app.main.export(kind.id) for kind in EXPORT_KINDS}
+        world = app.main.playback.world
         records = list(world.trace.records)
 
     out = tmp_path / "out"
@@ -134,17 +134,17 @@ async def test_an_exported_attempt_regrades_to_the_same_result(tmp_path, capsys)
         app = foobar_app(tmp_path / name)
         async with app.run_test(size=(120, 40)) as pilot:
             if fault is not None:
-                app.apply_fault(fault[0], **fault[1])
+                app.main.apply_fault(fault[0], **fault[1])
             for line in lines:
                 await type_line(pilot, line)
             await type_line(pilot, "/answer b")
-            path = app.export("attempt")
-            session = app.playback.session
+            path = app.main.export("attempt")
+            session = app.main.playback.session
             session.run_idle(horizon=3600.0)  # what grading does after the last input
             session.evaluate()
             seen = session.passed_steps()
         assert path is not None
-        grade = grade_attempt(app.lesson, read_attempt(path))
+        grade = grade_attempt(app.main.lesson, read_attempt(path))
         assert [s.passed for s in grade.steps] == seen, name
         status = main(["run", "foobar", "--answers", str(path)])
         report = capsys.readouterr().out
@@ -195,7 +195,7 @@ async def test_exports_are_in_the_command_palette(tmp_path):
         callback()
         await pilot.pause()
         assert (tmp_path / "out" / "smtp-sim-foobar-transcript.txt").is_file()
-        binding = next(b for b in app.BINDINGS if getattr(b, "id", None) == "app.export")
+        binding = next(b for b in app.main.BINDINGS if getattr(b, "id", None) == "app.export")
         assert binding.key == "ctrl+s" and binding.description
 
 
@@ -204,7 +204,7 @@ async def test_an_export_that_cannot_be_written_is_a_notification(tmp_path):
     blocked.write_text("not a folder")
     app = foobar_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        assert app.export("transcript", blocked) is None
+        assert app.main.export("transcript", blocked) is None
         await pilot.pause()
         assert app.is_running
 

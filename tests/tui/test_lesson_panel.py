@@ -67,7 +67,7 @@ async def test_base64_steps_with_two_short_answers_in_a_row(store):
             await pilot.press("f4")
             await pilot.pause()
             assert app.is_running
-        assert app.playback.session.index == 6
+        assert app.main.playback.session.index == 6
         assert shown_quiz(app) == ([], True)
 
 
@@ -86,9 +86,9 @@ async def test_answering_a_short_answer_moves_on_to_the_next_one(store):
             for line in step.solution:
                 if n < 2 or not line.startswith("/answer"):  # (step 3's answer: below)
                     await type_line(pilot, line)
-        assert app.playback.session.index == 2
+        assert app.main.playback.session.index == 2
         await type_line(pilot, "/answer man")
-        assert app.is_running and app.playback.session.index == 3
+        assert app.is_running and app.main.playback.session.index == 3
         assert len(app.query("#short-answer")) == 1
         assert shown_quiz(app) == ([], True)
 
@@ -103,7 +103,7 @@ async def test_consecutive_quizzes_of_the_same_kind(store):
             labels = [f"{chr(ord('A') + i)}. {c}" for i, c in enumerate(quiz.choices)]
             expected.append((labels, not quiz.choices))
         for i in range(len(lesson.steps)):
-            assert app.playback.session.index == i
+            assert app.main.playback.session.index == i
             assert shown_quiz(app) == expected[i], i
             await pilot.press("f4")
             await pilot.pause()
@@ -115,12 +115,12 @@ async def test_consecutive_quizzes_of_the_same_kind(store):
         await pilot.pause()
         assert shown_quiz(app) == expected[4]
         # The buttons of the current step answer the current step's quiz.
-        app.playback.session.go_to(1)
-        app.refresh_views()
+        app.main.playback.session.go_to(1)
+        app.main.controller.changed()
         await pilot.pause()
         await pilot.click("#choice-1")  # B is right for the second quiz
         await pilot.pause()
-        assert app.playback.session.progress[1].quiz_correct
+        assert app.main.playback.session.progress[1].quiz_correct
 
 
 async def press_until(pilot, keys: list[str], index: int) -> None:
@@ -134,7 +134,7 @@ async def press_until(pilot, keys: list[str], index: int) -> None:
         event.set_sender(app)
         assert app.post_message(event), f"the app stopped before {key}"
     deadline = time.monotonic() + 10
-    while app.playback.session.index != index:
+    while app.main.playback.session.index != index:
         assert app.return_code is None, "the app stopped"
         assert time.monotonic() < deadline, "the keys had no effect"
         await asyncio.sleep(0)
@@ -147,10 +147,10 @@ async def test_every_builtin_lesson_steps_from_first_to_last(store):
     app = SmtpSimApp(load_lesson("foobar"), store=store)
     async with app.run_test(size=SIZE) as pilot:
         for lesson in builtin_lessons():
-            app.open_lesson(lesson)
+            app.main.open_lesson(lesson)
             await pilot.pause()
             for i, step in enumerate(lesson.steps):
-                assert app.playback.session.index == i, lesson.id
+                assert app.main.playback.session.index == i, lesson.id
                 choices, short = shown_quiz(app)
                 quiz = step.quiz
                 assert len(choices) == (len(quiz.choices) if quiz else 0), (lesson.id, i)
@@ -172,8 +172,8 @@ def inside(widget: Widget, container: Widget) -> bool:
 
 
 async def open_at(app: SmtpSimApp, pilot, step: int) -> LessonPanel:
-    app.playback.session.go_to(step)
-    app.refresh_views()
+    app.main.playback.session.go_to(step)
+    app.main.controller.changed()
     panel = app.query_one(LessonPanel)
     if panel.text_updated is not None:
         await panel.text_updated
@@ -342,7 +342,7 @@ async def test_typing_on_a_quiz_button_goes_to_the_console(store):
             await pilot.press(key)
         await pilot.pause()
         assert console.value == "helo x" and app.focused is console
-        assert not app.playback.session.progress[6].answers  # no button was pressed
+        assert not app.main.playback.session.progress[6].answers  # no button was pressed
 
 
 async def test_escape_returns_to_the_console_from_anywhere(store):
@@ -382,7 +382,7 @@ async def test_after_clicking_a_tab_typed_lines_reach_the_console(store):
             await pilot.press("space" if key == " " else key)
         await pilot.press("enter")
         await pilot.pause()
-        assert app.playback.session.inputs[-1][1] == "telnet mail.cs.tcd.ie 25"
+        assert app.main.playback.session.inputs[-1][1] == "telnet mail.cs.tcd.ie 25"
 
 
 async def test_function_keys_stay_bindings_wherever_the_focus_is(store):
@@ -427,7 +427,7 @@ async def test_the_sandbox_hides_the_step_keys():
         assert "f5" in shown and not {"f2", "f3", "f4"} & set(shown)
         names = [name for name, _help, _call in BindingCommands(app.screen).items()]
         assert not [n for n in names if n.startswith(("Hint", "Prev step", "Next step"))]
-        app.open_lesson(load_lesson("foobar"))  # a lesson: the keys are back
+        app.main.open_lesson(load_lesson("foobar"))  # a lesson: the keys are back
         await pilot.pause()
         await pilot.pause()
         assert {"f2", "f3", "f4"} <= set(app.query_one(KeyFooter).shown_keys)

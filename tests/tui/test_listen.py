@@ -43,8 +43,8 @@ async def test_mail_from_a_real_client_shows_up_live():
         listen=[parse_listen(f"127.0.0.1:0={SERVER}")],
     )
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.live is not None and app.live.running)
-        port = app.live.bridge.listeners[0].port
+        await wait_for(pilot, lambda: app.main.live is not None and app.main.live.running)
+        port = app.main.live.bridge.listeners[0].port
         assert port > 0
         events = app.query_one(EventList)
         mailboxes = app.query_one(MailboxView)
@@ -54,19 +54,19 @@ async def test_mail_from_a_real_client_shows_up_live():
         await asyncio.to_thread(send, port, "Live from smtplib")
         await wait_for(pilot, lambda: mailboxes.message_count("bob@cs.tcd.ie") == 1)
         assert events.row_count > before + 10  # TCP, every command and reply, the mailbox
-        assert any(b"Live from smtplib" in r.data for r in app.playback.world.trace.records)
+        assert any(b"Live from smtplib" in r.data for r in app.main.playback.world.trace.records)
 
         # Many messages at once: the views keep up, refreshed in merged batches.
         await asyncio.gather(*(asyncio.to_thread(send, port, f"Flood {n}") for n in range(5)))
         await wait_for(pilot, lambda: mailboxes.message_count("bob@cs.tcd.ie") == 6)
 
         # The bridge owns the clock: going back or resetting would fight it.
-        generation = app.playback.generation
+        generation = app.main.playback.generation
         for key in ("f6", "f9", "f7", "f5"):
             await pilot.press(key)
         await pilot.pause()
-        assert app.playback.generation == generation
-        assert not app._timer_running
+        assert app.main.playback.generation == generation
+        assert not app.main.controller.playing
         status = str(app.query_one("#status").render())
         assert "live" in status and "wall-clock pace" in status and "paused" not in status
 
@@ -77,10 +77,10 @@ async def test_mail_from_a_real_client_shows_up_live():
             pilot,
             lambda: any(
                 o.reply is not None and o.reply.code == 220
-                for o in app.playback.session.terminal.output
+                for o in app.main.playback.session.terminal.output
             ),
         )
-        bridge = app.live.bridge
+        bridge = app.main.live.bridge
         await pilot.press("ctrl+q")
         await pilot.pause()
     assert not bridge.running  # stopped cleanly on quit
@@ -103,10 +103,10 @@ async def test_a_port_in_use_is_a_notification_not_a_crash():
         )
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause(0.3)
-            assert not app.live.running
+            assert not app.main.live.running
             await pilot.press("f7")  # stepping works again: nothing is listening
             await pilot.pause()
-            assert app.playback.steps >= 0 and app.is_running
+            assert app.main.playback.steps >= 0 and app.is_running
     finally:
         blocker.close()
         await blocker.wait_closed()

@@ -10,7 +10,7 @@ async def _enter(app, pilot, line: str) -> None:
     await pilot.press("enter")
     for _ in range(50):
         await pilot.pause(0.05)
-        if app.playback.session.play_until is None:
+        if app.main.playback.session.play_until is None:
             return
 
 
@@ -18,9 +18,9 @@ async def test_waits_pass_on_a_quiet_network_and_the_map_clock_follows():
     app = SmtpSimApp(sandbox_lesson("press-send-net"), sandbox=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await _enter(app, pilot, "/wait 90s")
-        assert app.playback.world.now == 90
+        assert app.main.playback.world.now == 90
         await _enter(app, pilot, "/wait 10m")
-        now = app.playback.world.now
+        now = app.main.playback.world.now
         assert now == 690
         caption = str(app.query_one("#map").lines[0])
         assert caption.startswith(f"t = {now:.3f} s"), caption

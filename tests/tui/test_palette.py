@@ -9,7 +9,9 @@ from textual.widgets import Markdown
 from smtp_sim.course.lesson import load_lesson, sandbox_lesson
 from smtp_sim.course.progress import ProgressStore
 from smtp_sim.tui.app import SmtpSimApp
+from smtp_sim.tui.keys import FOOTER_PRIORITY, KEYS
 from smtp_sim.tui.palette import BindingCommands, EventFilterCommands, key_actions, key_label
+from smtp_sim.tui.screens.main import MainScreen
 from smtp_sim.tui.widgets.console import Console
 from smtp_sim.tui.widgets.event_list import EventList
 from smtp_sim.tui.widgets.footer import KeyFooter, fit_keys
@@ -17,7 +19,7 @@ from smtp_sim.tui.widgets.lesson_panel import LessonPanel
 from smtp_sim.tui.widgets.network_map import NetworkMap
 from smtp_sim.world.trace import Layer
 
-BINDINGS = list(Binding.make_bindings(SmtpSimApp.BINDINGS))
+BINDINGS = list(Binding.make_bindings(KEYS))  # the App's and its main screen's
 HOST = "mail.cs.tcd.ie"
 
 
@@ -48,9 +50,9 @@ async def type_into_palette(pilot, query: str) -> None:
 
 
 async def run_until(app: SmtpSimApp, pilot, time: float) -> None:
-    while app.playback.world.now < time and app.playback.step_forward():
+    while app.main.playback.world.now < time and app.main.playback.step_forward():
         pass
-    app.refresh_views()
+    app.main.controller.changed()
     await pilot.pause()
 
 
@@ -65,7 +67,7 @@ def test_key_labels_are_written_as_people_write_them():
     two_keys = [Binding("f1", "help", "Help"), Binding("question_mark", "help", "Help")]
     assert [item.label for item in key_actions(two_keys)] == ["Help (F1 or ?)"]
     # In the app, ? is typed: only function keys and ctrl combinations are bindings there.
-    assert all(b.key.startswith(("f", "ctrl+")) or b.key == "escape" for b in SmtpSimApp.BINDINGS)
+    assert all(b.key.startswith(("f", "ctrl+")) or b.key == "escape" for b in KEYS)
 
 
 async def test_every_binding_is_in_the_palette_and_in_the_help_screen(tmp_path):
@@ -95,9 +97,9 @@ async def test_every_binding_is_in_the_palette_and_in_the_help_screen(tmp_path):
 async def test_choosing_a_key_command_in_the_palette_runs_it():
     app = sandbox()
     async with app.run_test(size=(120, 40)) as pilot:
-        assert app.playback.steps == 0
+        assert app.main.playback.steps == 0
         await run_palette(pilot, "step forward")
-        assert app.playback.steps == 1
+        assert app.main.playback.steps == 1
         panel = app.query_one(LessonPanel)
         shown = panel.display
         await run_palette(pilot, "lesson panel")
@@ -114,7 +116,7 @@ async def test_filter_events_by_key_then_step_back_and_show_all():
     async with app.run_test(size=(120, 40)) as pilot:
         await run_until(app, pilot, 60)
         events = app.query_one(EventList)
-        everything = len(app.playback.world.trace.records)
+        everything = len(app.main.playback.world.trace.records)
         assert events.row_count == everything and not events.has_class("-filtered")
         assert isinstance(app.focused, type(app.query_one(Console).input))
         await pilot.press("ctrl+f")  # from the console: the input does not use ctrl+f
@@ -137,7 +139,7 @@ async def test_filter_events_by_key_then_step_back_and_show_all():
         await pilot.press("ctrl+f")
         await type_into_palette(pilot, "show all")
         assert events.shown_layers is None and events.host is None
-        assert events.row_count == len(app.playback.world.trace.records)
+        assert events.row_count == len(app.main.playback.world.trace.records)
         assert not events.has_class("-filtered") and not events.border_title
 
 
@@ -147,7 +149,7 @@ async def test_filter_events_by_host_and_layer_from_the_palette():
         await run_until(app, pilot, 60)
         events = app.query_one(EventList)
         names = [name for name, _h, _c in EventFilterCommands(app.screen).items()]
-        for host in app.playback.world.network.hosts:
+        for host in app.main.playback.world.network.hosts:
             assert f"Filter events: host {host}" in names
         for layer in Layer:
             assert f"Filter events: layer {layer.value}" in names
@@ -199,7 +201,7 @@ async def test_the_footer_fits_the_width_and_keeps_the_important_keys(size, kind
     shown = {
         b.key
         for b in BINDINGS
-        if b.show and (kind == "lesson" or b.action not in SmtpSimApp.STEP_ACTIONS)
+        if b.show and (kind == "lesson" or b.action not in MainScreen.STEP_ACTIONS)
     }
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
@@ -228,8 +230,8 @@ async def test_network_map_header_is_one_line_at_80_columns():
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.query_one(NetworkMap)
         flights = 0
-        while app.playback.step_forward() and app.playback.world.now < 30:
-            app.refresh_views()
+        while app.main.playback.step_forward() and app.main.playback.world.now < 30:
+            app.main.controller.changed()
             await pilot.pause()
             width = view.scrollable_content_region.width
             assert len(view.lines[0].rstrip()) <= width, view.lines[:2]
@@ -242,8 +244,17 @@ async def test_network_map_header_is_one_line_at_80_columns():
 
 def test_every_key_shown_in_the_footer_has_a_footer_priority():
     ids = [b.id for b in BINDINGS if b.show]
-    assert all(ids) and set(ids) <= set(SmtpSimApp.FOOTER_PRIORITY)
-    assert len(set(SmtpSimApp.FOOTER_PRIORITY)) == len(SmtpSimApp.FOOTER_PRIORITY)
+    assert all(ids) and set(ids) <= set(FOOTER_PRIORITY)
+    assert len(set(FOOTER_PRIORITY)) == len(FOOTER_PRIORITY)
+
+
+def test_every_key_is_bound_once_on_the_app_or_its_main_screen():
+    """The key table is split, not copied: the App binds help, the theme and quit; the main
+    screen binds the rest; together they are every key of the table, once."""
+    app_ids = [b.id for b in SmtpSimApp.BINDINGS if isinstance(b, Binding)]
+    screen_ids = [b.id for b in MainScreen.BINDINGS if isinstance(b, Binding)]
+    assert app_ids == ["app.help", "view.high_contrast", "app.quit"]
+    assert sorted(app_ids + screen_ids) == sorted(b.id for b in KEYS)
 
 
 async def test_tabs_and_faults_are_found_by_their_names():
@@ -256,5 +267,5 @@ async def test_tabs_and_faults_are_found_by_their_names():
         assert app.query_one("TabbedContent").active == "tab-flow"
         await run_palette(pilot, "a full mailbox")
         await pilot.pause()
-        typed = [line for _step, line in app.playback.session.inputs]
+        typed = [line for _step, line in app.main.playback.session.inputs]
         assert typed and typed[-1].startswith("/fault mailbox-full address="), typed

@@ -29,7 +29,7 @@ async def test_the_empty_input_line_suggests_what_fits_the_session():
     app = SmtpSimApp(load_lesson("telnet-yourself"))
     async with app.run_test(size=(120, 40)) as pilot:
         line = app.query_one("#line")
-        first = app.lesson.steps[0].solution[0]  # this lesson's server, not another one
+        first = app.main.lesson.steps[0].solution[0]  # this lesson's server, not another one
         assert line.placeholder == f"type here, e.g. {first}"
         steps = [
             (first, "an SMTP command"),
@@ -67,7 +67,7 @@ async def test_pasted_lines_are_each_entered_as_telnet_sends_them():
             await pilot.pause(0.05)
         typed = [
             entry[1]
-            for entry in app.playback.session.terminal.log
+            for entry in app.main.playback.session.terminal.log
             if isinstance(entry, tuple) and entry[0] == "typed"
         ][-5:]
         assert typed == ["To: Someone@S", "Subject: FooBar", "", "Hello World", "."]
@@ -75,7 +75,7 @@ async def test_pasted_lines_are_each_entered_as_telnet_sends_them():
         line.post_message(events.Paste("it"))  # one line: pasted in place, once
         await pilot.pause()
         assert line.value == "quit"
-        codes = [o.reply.code for o in app.playback.session.terminal.output if o.reply]
+        codes = [o.reply.code for o in app.main.playback.session.terminal.output if o.reply]
         assert codes[-1] == 250
 
 
@@ -84,11 +84,11 @@ async def test_quiz_feedback_offers_a_hint_only_when_there_is_one():
 
     app = SmtpSimApp(load_lesson("foobar"))
     async with app.run_test(size=(120, 40)) as pilot:
-        app.playback.session.go_to(7)  # the recap quiz: no hints
-        app.refresh_views()
+        app.main.playback.session.go_to(7)  # the recap quiz: no hints
+        app.main.controller.changed()
         await pilot.pause()
         panel = app.query_one(LessonPanel)
-        quiz = app.lesson.steps[7].quiz
+        quiz = app.main.lesson.steps[7].quiz
         wrong = next(chr(ord("a") + i) for i in range(len(quiz.choices)) if i + 1 != quiz.correct)
         panel.post_message(LessonPanel.QuizAnswered(wrong))
         await pilot.pause()
@@ -116,7 +116,7 @@ async def test_keys_typed_in_a_burst_make_one_line_per_enter():
             await pilot.pause(0.05)
         typed = [
             entry[1]
-            for entry in app.playback.session.terminal.log
+            for entry in app.main.playback.session.terminal.log
             if isinstance(entry, tuple) and entry[0] == "typed"
         ]
         assert typed[-2:] == ["noop", "noop 2"]
@@ -140,7 +140,7 @@ async def test_the_explanation_follows_a_reply_that_comes_while_time_passes():
     async with app.run_test(size=(120, 40)) as pilot:
         await enter(app, pilot, "telnet mail.cs.tcd.ie 25", "helo pc.crepes.fr", "/wait 6m")
         for _ in range(200):  # played at the app's speed until the wait is over
-            if app.playback.session.play_until is None:
+            if app.main.playback.session.play_until is None:
                 break
             await pilot.pause(0.05)
         assert str(app.query_one("#explain").render()).startswith("421 ")

@@ -35,6 +35,9 @@ def _foobar_app(tmp_path) -> SmtpSimApp:
 
 
 async def _settle(pilot) -> None:
+    # (the screenshot's pilot starts as soon as the app is ready: its main screen composes
+    # its widgets in its own task, a moment later)
+    await pilot.pause()
     pilot.app.query_one("Console").input.cursor_blink = False
     await pilot.pause()
     await pilot.wait_for_scheduled_animations()
@@ -42,6 +45,7 @@ async def _settle(pilot) -> None:
 
 
 async def _type_foobar(pilot) -> None:
+    await pilot.pause()
     for line in FOOBAR:
         pilot.app.query_one("Console").input.value = line
         await pilot.press("enter")
@@ -67,10 +71,10 @@ def test_inspector_on_a_reply(snap_compare, tmp_path):
         app = pilot.app
         record = next(
             r
-            for r in app.playback.world.trace.records
+            for r in app.main.playback.world.trace.records
             if r.kind.value == "reply" and 354 in r.get("codes", ())
         )
-        app._select_record(record)
+        app.main.select_record(record)
         await _settle(pilot)
 
     assert snap_compare(_foobar_app(tmp_path), terminal_size=SIZE, run_before=run_before)

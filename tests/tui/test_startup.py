@@ -31,26 +31,26 @@ def _no_user_data(tmp_path, monkeypatch):
 async def loaded(pilot) -> None:
     """Wait until the lesson is on screen."""
     done = asyncio.Event()
-    pilot.app.when_loaded(done.set)
+    pilot.app.main.when_loaded(done.set)
     await asyncio.wait_for(done.wait(), timeout=60)
     await pilot.pause()
 
 
 async def test_the_course_opens_on_lesson_one_after_the_first_frame():
     app = build_app("app", None)
-    assert isinstance(app, SmtpSimApp) and not app.is_loaded
+    assert isinstance(app, SmtpSimApp) and not app.main.is_loaded
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
-        assert app.is_loaded
-        assert app.lesson.id == first_lesson_id()
-        assert app.sub_title == app.lesson.title
+        assert app.main.is_loaded
+        assert app.main.lesson.id == first_lesson_id()
+        assert app.sub_title == app.main.lesson.title
         assert not app.query("#lesson-loading") and not app.query(".loading")
         assert app.query_one(LessonPanel).query_one("#step-text").children  # the step's text
         assert app.query_one("#map").display
         assert app.focused is app.query_one("Console").input
         await pilot.press("f4")  # the keys work now
         await pilot.pause()
-        assert app.playback.session.index == 1
+        assert app.main.playback.session.index == 1
 
 
 async def test_keys_and_lines_before_the_lesson_is_loaded():
@@ -64,7 +64,7 @@ async def test_keys_and_lines_before_the_lesson_is_loaded():
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
-            assert not app.is_loaded
+            assert not app.main.is_loaded
             assert "Loading lesson" in str(app.query_one("#lesson-loading").render())
             for key in (
                 "f2",
@@ -87,11 +87,11 @@ async def test_keys_and_lines_before_the_lesson_is_loaded():
             console.input.value = "telnet mail.cs.tcd.ie 25"
             await pilot.press("enter")
             await pilot.pause()
-            assert not app.is_loaded
+            assert not app.main.is_loaded
             release.set()
             await loaded(pilot)
             # The line typed while loading was entered once the lesson was there.
-            assert app.playback.session.terminal.state == "open"
+            assert app.main.playback.session.terminal.state == "open"
             assert any(
                 "telnet mail.cs.tcd.ie 25" in str(option.prompt)
                 for option in console.output.options

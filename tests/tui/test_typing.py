@@ -39,7 +39,7 @@ async def burst(app, text: str) -> None:
 
 
 def typed(app) -> list[str]:
-    return [line for _step, line in app.playback.session.inputs]
+    return [line for _step, line in app.main.playback.session.inputs]
 
 
 async def test_a_burst_after_clicking_a_tab_arrives_whole_and_in_order(store):
@@ -100,12 +100,14 @@ async def test_a_lesson_opened_from_the_palette_gets_every_key(store):
 async def test_the_quiz_box_keeps_its_keys_and_function_keys_stay_bindings(store):
     app = SmtpSimApp(load_lesson("base64"), store=store)
     async with app.run_test(size=SIZE) as pilot:
-        session = app.playback.session
+        session = app.main.playback.session
         quiz_step = next(
-            i for i, s in enumerate(app.lesson.steps) if s.quiz is not None and not s.quiz.choices
+            i
+            for i, s in enumerate(app.main.lesson.steps)
+            if s.quiz is not None and not s.quiz.choices
         )
         session.go_to(quiz_step)
-        app.refresh_views()
+        app.main.controller.changed()
         await pilot.pause()
         box = app.query_one("#short-answer")
         box.focus()

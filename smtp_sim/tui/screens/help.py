@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Sequence
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -11,9 +12,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
 from ..palette import key_actions, key_label
-
-if TYPE_CHECKING:
-    from ..app import SmtpSimApp
 
 INTRO = """
 # smtp-sim help
@@ -62,13 +60,14 @@ class HelpScreen(ModalScreen[None]):
                                   border: thick $accent; background: $surface; }
     """
 
-    def __init__(self, app: SmtpSimApp) -> None:
+    def __init__(self, keys: Sequence[BindingType]) -> None:
+        """``keys``: every key of the app, in the order listed (``tui.keys.KEYS``)."""
         super().__init__()
-        self._app = app
+        self.app_keys = keys
 
     def compose(self) -> ComposeResult:
         rows = ["| key | action | what it does |", "| --- | --- | --- |"]
-        for item in key_actions(type(self._app).BINDINGS):
+        for item in key_actions(self.app_keys):
             keys = " or ".join(f"`{key_label(k)}`" for k in item.keys)
             rows.append(f"| {keys} | {item.description} | {_cell(item.tooltip)} |")
         rows.append(

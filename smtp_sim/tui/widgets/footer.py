@@ -2,8 +2,8 @@
 
 The app has more keys than an 80-column line holds. When they do not all fit, the footer is
 drawn compact and the least important keys are left out (the app's ``FOOTER_PRIORITY``: binding
-ids, most important first; a key the focused widget or screen binds comes before the app's).
-Keys keep the app's BINDINGS order on the line. The help screen (F1) and the command palette
+ids, most important first; a key the focused widget binds comes before the app's). Keys keep
+the order of the app's key table (``KEYS``: the App's and its main screen's) on the line. The help screen (F1) and the command palette
 list every key, so nothing is lost.
 """
 
@@ -56,23 +56,24 @@ class KeyFooter(Footer):
     def _keys(self) -> list[_Key]:
         app = self.app
         priority = list(getattr(app, "FOOTER_PRIORITY", ()))
+        # The app's key table (its own keys and its main screen's), in the order listed.
         app_order = {
             (b.id or b.action): i
-            for i, b in enumerate(Binding.make_bindings(getattr(type(app), "BINDINGS", [])))
+            for i, b in enumerate(Binding.make_bindings(getattr(app, "KEYS", app.BINDINGS)))
         }
         keys: list[_Key] = []
         seen: set[str] = set()
-        for position, (node, binding, enabled, tooltip) in enumerate(
+        for position, (_node, binding, enabled, tooltip) in enumerate(
             self.screen.active_bindings.values()
         ):
             if not binding.show or binding.action in seen:
                 continue
             seen.add(binding.action)
-            if node is app:
-                key = binding.id or binding.action
+            key = binding.id or binding.action
+            if key in app_order:
                 rank = priority.index(key) if key in priority else len(priority)
                 order = 1000 + app_order.get(key, position)
-            else:  # the focused widget's or the screen's own keys: what is in hand now
+            else:  # the focused widget's own keys: what is in hand now
                 rank, order = -1, position
             if not enabled:
                 rank += 10_000

@@ -1,0 +1,88 @@
+"""What the console shows besides the wire: the explanation of a reply (the advice for the
+line typed first), the greeting the explanations assume, and what the empty input line
+suggests typing. Plain functions of the playback; the main screen puts them on screen.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from ..world.network import POP3_PORT
+
+if TYPE_CHECKING:
+    from ..course.playback import Playback
+    from ..world.student_terminal import TerminalOutput
+
+
+def explanation(
+    pb: Playback, code: int, enhanced: str | None, *, command: str | None = None, text: str = ""
+) -> Text:
+    """What a reply means, for the line under the console. With ``command`` (the line the
+    student typed) the advice for it comes first: on a short screen it may be all that shows
+    (the rest scrolls), "Did you mean HELO?" before "500 Syntax error..."."""
+    from ..protocol.explain import explain_reply
+
+    said = explain_reply(code, enhanced, command=command, text=text, greeting=greeting(pb))
+    lines = said.splitlines()
+    advice = [line for line in lines if line.startswith("Next: ")]
+    if command is not None and advice:
+        lines = advice + [line for line in lines if line not in advice]
+    return Text("\n".join(lines), style="italic")
+
+
+def latest_reply(pb: Playback, seen: int) -> TerminalOutput | None:
+    """The newest SMTP or POP3 reply the student's terminal got after its first ``seen``
+    outputs (None when there is none)."""
+    output = pb.session.terminal.output
+    return next(
+        (o for o in reversed(output[seen:]) if o.reply is not None or o.pop3 is not None), None
+    )
+
+
+def pop3_explanation(output: TerminalOutput) -> Text:
+    from ..protocol.pop3_replies import explain_pop3_reply
+
+    assert output.pop3 is not None
+    return Text(explain_pop3_reply(output.pop3), style="italic")
+
+
+def greeting(pb: Playback) -> str | None:
+    """HELO or EHLO: the greeting of the student's current connection, else the one the
+    lesson's own solutions use (None when neither says)."""
+    for item in reversed(pb.session.terminal.log):
+        if isinstance(item, tuple) and item[0] == "typed":
+            word = item[1].strip().split(None, 1)[0].upper() if item[1].strip() else ""
+            if word in ("HELO", "EHLO"):
+                return word
+            if word in ("TELNET", "CONNECT", "OPEN"):
+                break
+    for step in pb.session.lesson.steps:
+        for line in step.solution:
+            word = line.strip().split(None, 1)[0].upper() if line.strip() else ""
+            if word in ("HELO", "EHLO"):
+                return word
+    return None
+
+
+def placeholder(pb: Playback) -> str:
+    """What to type next, as the empty console line suggests it: a command of the protocol
+    spoken, message text, or how to connect (from the step's own solution, when it has one)."""
+    terminal = pb.session.terminal
+    if terminal.in_data:
+        return "message text; a line holding only . ends it"
+    if terminal.state == "open":
+        if terminal.conn is not None and terminal.conn.port == POP3_PORT:
+            return "a POP3 command: USER, PASS, STAT, LIST, RETR n, DELE n, QUIT"
+        return "an SMTP command: HELO, MAIL FROM:<\u2026>, RCPT TO:<\u2026>, DATA, QUIT, HELP"
+    step = pb.session.current
+    for line in step.solution if step is not None else ():
+        if line.startswith(("telnet ", "/send ")):
+            return f"type here, e.g. {line}"
+    for other in pb.session.lesson.steps:  # (the lesson's own server, not just any)
+        for line in other.solution:
+            if line.startswith("telnet "):
+                return f"type here: {line}, or /help"
+    server = next(iter(pb.world.mtas), None)
+    return f"type here: telnet {server} 25, or /help" if server else "type here: /help"
