@@ -73,7 +73,7 @@ async def shot_flow_tab() -> None:
     app = SmtpSimApp(sandbox_lesson("classroom"), sandbox=True, store=MemoryProgressStore())
     async with app.run_test(size=SIZE) as pilot:
         app.query_one(Console).input.cursor_blink = False
-        while app.main.playback.world.now < 8 and app.playback.step_forward():
+        while app.main.playback.world.now < 8 and app.main.playback.step_forward():
             pass
         app.main.controller.changed()
         app.query_one("TabbedContent").active = "tab-flow"

@@ -39,17 +39,17 @@ async def test_the_status_line_the_event_list_and_the_inspector_count_the_same_e
     async with app.run_test(size=size) as pilot:
         await type_line(pilot, "telnet mail.cs.tcd.ie 25")
         await type_line(pilot, "helo FooBar")
-        trace = app.playback.world.trace
+        trace = app.main.playback.world.trace
         newest = len(trace)
         # more records than clock steps: the two counts used to differ
-        assert app.playback.steps != newest
+        assert app.main.playback.steps != newest
         assert f"event {newest} " in status(app)
         events = app.query_one(EventList)
-        app.show_tab("tab-events")
+        app.main.show_tab("tab-events")
         await pilot.pause()
         last = [line for line in (events.render_line(y).text for y in range(40)) if line.strip()]
         assert last[-1].split()[0] == str(newest)  # the newest row is numbered as the status says
-        app._select_record(trace[len(trace) - 1])
+        app.main.select_record(trace[len(trace) - 1])
         await pilot.pause()
         title = app.query_one(Inspector).render_line(0).text
         assert f"#{newest} " in title
@@ -62,7 +62,7 @@ async def test_stepping_back_says_which_event_the_playback_is_at_as_stepping_for
         await type_line(pilot, "helo FooBar")
         await pilot.press("f6")
         await pilot.pause()
-        trace = app.playback.world.trace
+        trace = app.main.playback.world.trace
         # the newest network record (a lesson's note, "step 2 done", may follow it)
         newest = next(r for r in reversed(trace.records) if r.layer is not Layer.INFO)
         text = explained(app)
@@ -75,7 +75,7 @@ async def test_stepping_back_says_which_event_the_playback_is_at_as_stepping_for
         for _ in range(8):
             await pilot.press("f6")
         await pilot.pause()
-        assert app.playback.steps == 0  # (the typed line's SYN is there from the start)
+        assert app.main.playback.steps == 0  # (the typed line's SYN is there from the start)
         assert explained(app).startswith("Event ") and " at 0.000 s" in explained(app)
 
 
