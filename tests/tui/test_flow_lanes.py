@@ -74,11 +74,11 @@ async def test_the_toggle_is_in_the_app_flow_header_and_a_lesson_file_turns_lane
     async with app.run_test(size=(120, 40)) as pilot:
         flow = app.query_one(FlowDiagram)
         assert Layer.TCP in flow.shown_layers and flow.network_shown
-        app.show_tab("tab-flow")
+        app.main.show_tab("tab-flow")
         await pilot.pause()
         assert flow.render_line(0).text.startswith("\u2611 TCP DNS")
-        app.playback.enter("telnet mail.cs.tcd.ie 25")
-        app.controller.changed()
+        app.main.playback.enter("telnet mail.cs.tcd.ie 25")
+        app.main.controller.changed()
         await pilot.pause()
         assert [r.kind for r in flow.rows[:3]] == [Kind.SYN, Kind.SYN_ACK, Kind.ACK]
         flow.action_toggle_network()  # the student's choice stands across a step back
@@ -86,10 +86,10 @@ async def test_the_toggle_is_in_the_app_flow_header_and_a_lesson_file_turns_lane
         await pilot.pause()
         assert not flow.network_shown
         assert flow.render_line(0).text.startswith("\u2610 TCP DNS")
-        app.open_lesson(load_lesson("mx-lookup"))  # lesson 6: the MX lookups
+        app.main.open_lesson(load_lesson("mx-lookup"))  # lesson 6: the MX lookups
         await pilot.pause()
         assert flow.shown_layers & {Layer.TCP, Layer.DNS} == {Layer.DNS}
-        app.open_lesson(load_lesson("foobar"))
+        app.main.open_lesson(load_lesson("foobar"))
         await pilot.pause()
         assert not flow.network_shown
 

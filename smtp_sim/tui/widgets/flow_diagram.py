@@ -203,13 +203,20 @@ class FlowDiagram(RecordLines):
     def _lesson_layers(self) -> None:
         """A lesson whose file says ``flow_layers = ["tcp", "dns"]`` opens with those lanes on
         (once per lesson: the student's toggle then stands, across steps back and resets)."""
-        lesson = getattr(self.app, "lesson", None) if self.is_attached else None
+        lesson = self._shown_lesson()
         if lesson is None or lesson is self._lesson:
             return
         self._lesson = lesson
         names = getattr(lesson, "flow_layers", ()) or ()
         extra = layers_of(name.upper() for name in names) or frozenset()
         self._layers = (self._layers - NETWORK_LAYERS) | extra
+
+    def _shown_lesson(self) -> object:
+        """The lesson on screen, if any: the app's main screen holds it (the presenter's app
+        holds it itself; an export's app has none)."""
+        if not self.is_attached:
+            return None
+        return getattr(self.screen, "lesson", None) or getattr(self.app, "lesson", None)
 
     def world_changed(self, world: World) -> None:
         self._lanes = []
@@ -318,7 +325,7 @@ class FlowDiagram(RecordLines):
 
     def render_line(self, y: int) -> Strip:
         strip = super().render_line(y)
-        if y or not self.is_attached or getattr(self.app, "lesson", None) is None:
+        if y or self._shown_lesson() is None:
             return strip  # (the toggle is the app's; an export's header says "time s")
         toggle = TOGGLE_ON if self.network_shown else TOGGLE_OFF
         style = self.component_style("flow--lane-header") + Style(underline=True)
