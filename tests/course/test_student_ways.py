@@ -168,3 +168,18 @@ def test_the_mime_recap_does_not_call_another_boundary_the_messages():
     lesson = load_lesson("mime")
     for step in lesson.steps:
         assert not re.search(r"[Tt]he message's header said[^.]*boundary=\"(?!b\")", step.text)
+
+
+def test_the_base64_quiz_asks_for_a_decoding_the_text_does_not_show():
+    # "What does TWFu decode to?" was answered word for word above it ("So Man is TWFu").
+    import base64
+
+    lesson = load_lesson("base64")
+    step = lesson.steps[_index(lesson, "three-to-four")]
+    assert step.quiz is not None and step.quiz.accept
+    asked = re.search(r"base64 text (\S+) decode", step.quiz.question)
+    assert asked is not None
+    encoded, answer = asked.group(1), step.quiz.accept[0]
+    assert base64.b64decode(encoded).decode() == answer  # the answer is the real decoding
+    assert f"`{answer}` is `{encoded}`" not in step.text
+    assert play(lesson, _solutions(lesson)).passed
