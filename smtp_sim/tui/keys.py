@@ -100,7 +100,8 @@ KEYS: tuple[Binding, ...] = (
     ),
 )
 
-#: Bound on the App: they work on any screen, and while the lesson loads.
+#: Bound on the App (the main screen binds the others): help, the theme and quit, which
+#: work while the lesson loads (SmtpSimApp.check_action).
 APP_WIDE: frozenset[str] = frozenset({"app.help", "view.high_contrast", "app.quit"})
 APP_KEYS: list[Binding] = [key for key in KEYS if key.id in APP_WIDE]
 MAIN_KEYS: list[Binding] = [key for key in KEYS if key.id not in APP_WIDE]

@@ -3,8 +3,8 @@
 The app has more keys than an 80-column line holds. When they do not all fit, the footer is
 drawn compact and the least important keys are left out (the app's ``FOOTER_PRIORITY``: binding
 ids, most important first; a key the focused widget binds comes before the app's). Keys keep
-the order of the app's key table (``KEYS``: the App's and its main screen's) on the line. The help screen (F1) and the command palette
-list every key, so nothing is lost.
+the order of the app's key table (``KEYS``: the App's and its main screen's) on the line. The
+help screen (F1) and the command palette list every key, so nothing is lost.
 """
 
 from __future__ import annotations
