@@ -183,3 +183,12 @@ def test_the_base64_quiz_asks_for_a_decoding_the_text_does_not_show():
     assert base64.b64decode(encoded).decode() == answer  # the answer is the real decoding
     assert f"`{answer}` is `{encoded}`" not in step.text
     assert play(lesson, _solutions(lesson)).passed
+
+
+def test_after_a_greeting_step_that_takes_ehlo_the_text_quotes_no_helo_only_reply():
+    # EHLO's reply is several lines (250-mail.cs.tcd.ie ... 250 8BITMIME): "The server answered
+    # `250 mail.cs.tcd.ie`" fits HELO only.
+    for lesson_id, step_id in [("mime", "connect"), ("base64", "why")]:
+        lesson = load_lesson(lesson_id)
+        following = lesson.steps[_index(lesson, step_id) + 1]
+        assert not re.search(r"answered `250 [a-z.]+`", following.text), lesson_id
