@@ -11,12 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..protocol.delivery import TlsPolicy
 from ..protocol.errors import RemoteProtocolError
 from ..protocol.pop3_client import Pop3ReplyParser, multiline_for
 from ..protocol.pop3_replies import Pop3Reply
 from ..protocol.replies import Reply
 from ..protocol.smtp_client import parse_reply_lines
 from .network import POP3_PORT, TcpConnection
+from .tls import start_client_tls
 from .trace import Kind, Layer
 
 if TYPE_CHECKING:
@@ -62,6 +64,7 @@ class StudentTerminal:
         self.on_output = on_output
         self._buffer = bytearray()
         self._lines: list[bytes] = []
+        self._starttls_asked = False  # the last command was STARTTLS: a 220 starts TLS
         self._pop3: Pop3ReplyParser | None = None
 
     # -- what the student does -------------------------------------------------------------
@@ -113,6 +116,7 @@ class StudentTerminal:
         self.state = "connecting"
         self.peer = (target.name, port)
         self.in_data = False
+        self._starttls_asked = False
         self._buffer.clear()
         self._lines.clear()
         self._pop3 = Pop3ReplyParser() if port == POP3_PORT else None  # expects the greeting
@@ -141,6 +145,7 @@ class StudentTerminal:
             verb = line.strip().split(" ", 1)[0].upper()
             info = (("student", True), ("verb", verb), ("verbs", (verb,)))
             summary = line
+            self._starttls_asked = verb == "STARTTLS" and self._pop3 is None
         self.conn.send(self.host, data, kind, summary, info=info)
 
     def close(self) -> None:
@@ -180,6 +185,24 @@ class StudentTerminal:
                 self.in_data = True
             text = "\n".join(raw.decode("utf-8", "replace") for raw in lines)
             self._emit(TerminalOutput(self.world.now, text, reply))
+            starttls, self._starttls_asked = self._starttls_asked, False
+            if starttls and reply.code == 220 and conn.tls is None:
+                self._start_tls(conn)
+
+    def _start_tls(self, conn: TcpConnection) -> None:
+        """STARTTLS answered 220: a person cannot make a TLS handshake by hand, so the console
+        makes it, as ``openssl s_client -starttls smtp`` would (telnet itself cannot). From
+        here on the link carries ciphertext; the student still types and reads plaintext."""
+        self._show(
+            "(telnet cannot speak TLS: the console makes the TLS handshake for you, as "
+            "openssl s_client -starttls smtp would. From now on the link carries "
+            "ciphertext; you still type and read plain text. Say EHLO again: RFC 3207 "
+            "section 4.2.)"
+        )
+        start_client_tls(conn, TlsPolicy.OPPORTUNISTIC, self._tls_refused)
+
+    def _tls_refused(self, reason: str) -> None:
+        self._show(f"TLS handshake failed: {reason}")
 
     def _pop3_data(self, data: bytes) -> None:
         parser = self._pop3

@@ -381,3 +381,32 @@ def test_a_real_client_over_the_bridge_speaks_plaintext_inside_the_simulation():
     conn.send("pc.crepes.fr", b"EHLO real.example\r\n", Kind.COMMAND, "EHLO")
     world.run(until=world.now + 1)
     assert b"250-AUTH PLAIN LOGIN" in real.received and b"STARTTLS" not in real.received
+
+
+def test_the_students_console_makes_the_handshake_after_starttls_as_openssl_would():
+    """telnet cannot speak TLS: after STARTTLS's 220 the console makes the handshake itself
+    (openssl s_client -starttls smtp), so what the student types next crosses the link as
+    ciphertext while the student still reads plain text."""
+    from smtp_sim.course.lesson import load_lesson
+    from smtp_sim.course.session import LessonSession
+
+    session = LessonSession(load_lesson("submission-auth"))
+    for line in [
+        "telnet smtp.crepes.fr 587",
+        "ehlo laptop.cafe.example",
+        "starttls",
+        "ehlo laptop.cafe.example",
+        "auth plain AGFsaWNlAHdvbmRlcmxhbmQ=",
+    ]:
+        session.enter(line)
+    records = session.world.trace.records
+    steps = [r.summary.split(":")[0] for r in records if r.kind is Kind.HANDSHAKE]
+    assert steps == ["TLS ClientHello", "TLS ServerHello + Certificate", "TLS Finished"]
+    student = [r for r in records if r.kind is Kind.COMMAND and r.get("student")]
+    before, after = student[:2], student[2:]  # (ehlo, starttls; then ehlo, auth)
+    assert [r.get("ciphertext") for r in before] == [None, None]
+    assert after and all(r.get("ciphertext") for r in after)
+    assert "auth plain" in after[-1].summary  # plain text at the two ends
+    shown = [o.text for o in session.terminal.output]
+    assert any("makes the TLS handshake for you" in text for text in shown)
+    assert any(text.startswith("235 2.7.0") for text in shown)
