@@ -100,7 +100,7 @@ def _tapped(conn: TcpConnection, link: Link, side: str, dst: str, wire: bytes) -
         Kind.TAPPED,
         side,
         dst,
-        f"tap on {link.name}: {what}",
+        f"{what} (tap on {link.name})",  # (what it read first: the Events column is narrow)
         wire,
         conn.id,
         conn.message,
