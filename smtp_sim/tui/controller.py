@@ -5,9 +5,10 @@
 goes back, resets, enters the lines typed and the quiz answers, injects faults (the palette's
 and the console's ``/fault`` alike: one ``apply_fault`` and the console line recorded for the
 replay), defers to the ``--listen`` bridge while it owns the clock, and saves the student's
-progress after every change. It tells its listener (the app) three things only: ``changed``
-(once per change, however many the playback went through), ``say`` (a notification) and
-``pace`` (how often to tick, or not at all): the app keeps the timer and the views.
+progress after every change (and their name, for exported attempts). It tells its listener
+(the app's main screen) three things only: ``changed`` (once per change, however many the
+playback went through), ``say`` (a notification) and ``pace`` (how often to tick, or not at
+all): the screen keeps the timer and the views.
 
 It lives in tui/ rather than course/: play/pause, the speed and the notifications are the
 app's, and the presenter has its own pacing; course/ keeps the model (Playback,
@@ -84,7 +85,7 @@ def describe_event(record: TraceRecord | None) -> str:
 
 
 class PlaybackListener(Protocol):
-    """What the controller tells the app."""
+    """What the controller tells the app's main screen."""
 
     def playback_changed(self) -> None:
         """The playback (or what is saved of it) changed: the views follow."""
@@ -149,6 +150,8 @@ class PlaybackController:
         self.seed = seed
         self.sandbox = sandbox
         self.progress = Progress()
+        #: --student NAME on the command line: the name, whatever the progress file says.
+        self.student_given: str | None = None
         self.live: LiveClock | None = None
         self.speed = 2  # an index in SPEEDS
         self.playing = False
@@ -431,6 +434,27 @@ class PlaybackController:
                 markup=False,
                 timeout=15,
             )
+
+    @property
+    def student(self) -> str | None:
+        """Who is working: --student, else the name kept in the progress file."""
+        return self.student_given or self.progress.student
+
+    def set_student(self, name: str) -> None:
+        """A new name or id (the Export dialog asks for it once; it can be changed there),
+        kept in the progress file for next time."""
+        name = " ".join(name.split())[:80]
+        if not name or name == self.progress.student:
+            return
+        self.progress.student = name
+        self.student_given = None
+        if self.store is not None:
+            try:
+                self.store.save(self.progress)
+            except OSError as exc:
+                self.listener.say(
+                    f"could not save your name: {exc.strerror or exc}", severity="warning"
+                )
 
     def save_progress(self) -> None:
         """Saved when something a student would miss changed (never in the sandbox)."""

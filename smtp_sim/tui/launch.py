@@ -155,7 +155,7 @@ def launch(
     use_theme(app, theme)
     if student and isinstance(app, SmtpSimApp):
         # --student: in every exported attempt, and kept once the student exports
-        app.main.student_given = " ".join(student.split())
+        app.main.controller.student_given = " ".join(student.split())
     return _run(app, command)
 
 

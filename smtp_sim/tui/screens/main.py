@@ -103,9 +103,6 @@ class MainScreen(Screen[None]):
     #: by its pace.
     revision: var[int] = var(0, init=False)
 
-    #: --student NAME on the command line: the name, whatever the progress file says.
-    student_given: str | None = None
-
     def __init__(
         self,
         lesson: Lesson | None = None,
@@ -657,23 +654,8 @@ class MainScreen(Screen[None]):
 
     @property
     def student(self) -> str | None:
-        """Who is working: --student, else the name kept in the progress file."""
-        return self.student_given or self.progress.student
-
-    def set_student(self, name: str) -> None:
-        """A new name or id (the Export dialog asks for it once; it can be changed there),
-        kept in the progress file for next time."""
-        name = " ".join(name.split())[:80]
-        progress = self.progress
-        if not name or name == progress.student:
-            return
-        progress.student = name
-        self.student_given = None
-        if self.store is not None:
-            try:
-                self.store.save(progress)
-            except OSError as exc:
-                self.notify(f"could not save your name: {exc.strerror or exc}", severity="warning")
+        """Who is working (the controller's: --student, else the progress file's name)."""
+        return self.controller.student
 
     def action_export(self) -> None:
         from .export import ExportChoice, ExportScreen
@@ -681,7 +663,7 @@ class MainScreen(Screen[None]):
         def chosen(choice: ExportChoice | None) -> None:
             if choice is not None:  # after the dialog is gone, so a screenshot shows the app
                 if choice.student:
-                    self.set_student(choice.student)
+                    self.controller.set_student(choice.student)
                 self.call_after_refresh(self.export, choice.kind, choice.directory)
 
         directory = None if self.app.is_web else (self.export_dir or Path.cwd())
