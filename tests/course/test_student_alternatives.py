@@ -128,3 +128,28 @@ def test_verify_expand_quotes_postfix_vrfy_refusal_as_it_was_sent() -> None:
     refusal = _replies(session, "smtp.crepes.fr")[-1]
     assert refusal.startswith("550 5.1.1 <nobody>: ")
     assert refusal in lesson.steps[_step_index("verify-expand", "sendmail-8")].text
+
+
+def test_replies_finish_takes_any_subject_as_its_task_says() -> None:
+    """ "Type: data, a Subject: line, ...": a subject of the student's own passes, as the task
+    says; only the hint's example, "Are you there?", did."""
+    lines = [
+        "telnet mail.cs.tcd.ie 25",
+        "helo pc.crepes.fr",
+        "rcpt to:<bob@cs.tcd.ie>",
+        "mail from:<alice@crepes.fr>",
+        "rcpt to:<rob@cs.tcd.ie>",
+        "rcpt to:<dave@cs.tcd.ie>",
+        "rcpt to:<bob@cs.tcd.ie>",
+        "data",
+        "Subject: Hello Bob",
+        "",
+        "Did you get it?",
+        ".",
+        "quit",
+    ]
+    session = _session("replies", lines)
+    index = _step_index("replies", "finish")
+    assert session.task_done(), "the task of the finish step is not done"
+    session.enter("/answer C")
+    assert session.passed_steps()[index]
