@@ -17,6 +17,7 @@ the real handshake chose (or why it failed).
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +50,11 @@ MESSAGE_EXCERPT = 16384
 LINGER = 10.0  # seconds a connection being closed is still read (and what it sends ignored)
 # Why a connection is not served (Bridge.admit).
 STOPPING, FULL, ADDRESS = "stopping", "full", "address"
+
+
+# (patterns, not reply texts: the replies themselves come from the engine's catalog)
+_AUTH_FAILED = re.compile(rb"(?:\A|\n)535 ")  # SMTP AUTH's failure (smtpd_sasl_authenticate)
+_READY = re.compile(rb"(?:220) ")  # STARTTLS's go-ahead, at the start of the last line
 
 
 class RealClient(asyncio.BufferedProtocol):
@@ -504,7 +510,7 @@ class RealClient(asyncio.BufferedProtocol):
         """The server has just refused a password: POP3's engine counts them; SMTP AUTH's
         failure is its 535 (Postfix's smtpd_sasl_authenticate(); nothing else answers 535)."""
         if not self.pop3:
-            return data.startswith(b"535 ") or b"\n535 " in data
+            return _AUTH_FAILED.search(data) is not None
         engine = getattr(self.conn.server_end if self.conn is not None else None, "engine", None)
         return getattr(engine, "auth_failures", 0) > self._failures_seen
 
@@ -776,7 +782,7 @@ def _ends_with_220(data: bytes) -> bool:
     if not data.endswith(b"\n"):
         return False
     start = data.rfind(b"\n", 0, len(data) - 1) + 1
-    return data.startswith(b"220 ", start)
+    return _READY.match(data, start) is not None
 
 
 # Most command chunks recur word for word (EHLO, DATA, QUIT, the same MAIL FROM...): their

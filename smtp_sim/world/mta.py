@@ -298,11 +298,14 @@ class MTA(Relaying):
         junk = checked is not None and checked.disposition is Disposition.JUNK
         remote: dict[str, list[str]] = {}
         # (each final address once: a member of two lists both named gets one copy)
-        finals = dict.fromkeys(final for rcpt in rcpts for final in self.expand(rcpt, message))
-        for final in finals:
+        finals: dict[str, str] = {}  # each final address, and the recipient it came from
+        for rcpt in rcpts:
+            for final in self.expand(rcpt, message):
+                finals.setdefault(final, rcpt)
+        for final, original in finals.items():
             domain = final.rpartition("@")[2].lower()
             if self.is_local_domain(domain):
-                self.store(sender, final, stamped, message, junk=junk)
+                self.store(sender, final, stamped, message, junk=junk, original=original)
             else:
                 remote.setdefault(domain, []).append(final)
         for i, (domain, group) in enumerate(remote.items()):
@@ -380,12 +383,24 @@ class MTA(Relaying):
             # RFC 3848's ESMTPS, ESMTPA, ESMTPSA: receive_data_message() of Postfix 3.7.11's
             # smtpd.c ("with %s%s%s id %s": protocol, "S" in TLS, "A" after AUTH; ESMTP only)
             proto += "S" * tls + "A" * (envelope.auth is not None)
+        head = f"Received: from {helo} ({client.name} [{client.ip}])\r\n"
+        if self.personality.id.startswith("postfix"):
+            # smtpd.c (v1.1.13, v3.7.11): "by %s (%s)" with var_mail_name, "Postfix"; the
+            # recipient only when there is exactly one; mail_date()'s date
+            date = self.stamps.mail_date_text()
+            by = f"\tby {self.hostname} (Postfix) with {proto}"
+            if len(rcpts) == 1:
+                tail = f"{by} id {queue_id}\r\n\tfor <{rcpts[0]}>; {date}\r\n"
+            elif self.personality.id == "postfix-1.1":
+                tail = f"{by}\r\n\tid {queue_id}; {date}\r\n"
+            else:
+                tail = f"{by} id {queue_id};\r\n\t{date}\r\n"
+            return (head + tail).encode()
+        # (the other servers: not yet taken from a real one's output)
         date = self.stamps.date_text()
-        # Like Postfix, name the recipient only when there is exactly one.
         target = f"\r\n\tfor <{rcpts[0]}>" if len(rcpts) == 1 else ""
         return (
-            f"Received: from {helo} ({client.name} [{client.ip}])\r\n"
-            f"\tby {self.hostname} ({self.personality.name}) with {proto} id {queue_id}"
+            f"{head}\tby {self.hostname} ({self.personality.name}) with {proto} id {queue_id}"
             f"{target}; {date}\r\n"
         ).encode()
 
@@ -441,19 +456,31 @@ class MTA(Relaying):
         for final in dict.fromkeys(self.expand(rcpt, message)):
             domain = final.rpartition("@")[2].lower()
             if self.is_local_domain(domain):
-                self.store(sender, final, content, message)
+                self.store(sender, final, content, message, original=rcpt)
             else:
                 self.enqueue(sender, [final], domain, content, message)
 
     def store(
-        self, sender: str, rcpt: str, content: bytes, message: str | None, *, junk: bool = False
+        self,
+        sender: str,
+        rcpt: str,
+        content: bytes,
+        message: str | None,
+        *,
+        junk: bool = False,
+        original: str | None = None,
     ) -> None:
         box = self.mailbox_for(rcpt)
         if box is None:
             box = self.mailboxes.setdefault(
                 rcpt.lower(), Mailbox(rcpt.lower(), "", store=self.mail_store)
             )
-        data = f"Return-Path: <{sender}>\r\nDelivered-To: {rcpt}\r\n".encode() + content
+        # local delivery's mail_copy() (Postfix 3.7.11, src/global/mail_copy.c): Return-Path,
+        # then X-Original-To (since Postfix 2.0; not in 1.1.13's), then Delivered-To
+        orig = ""
+        if original is not None and self.personality.id.startswith("postfix-3"):
+            orig = f"X-Original-To: {original}\r\n"
+        data = f"Return-Path: <{sender}>\r\n{orig}Delivered-To: {rcpt}\r\n".encode() + content
         if junk:
             stored = box.deliver_junk(data, sender, self.clock.now, message)
             where = f"the Junk folder of {box.address}"

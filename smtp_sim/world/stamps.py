@@ -12,6 +12,10 @@ if TYPE_CHECKING:
     from .clock import Clock
 
 
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # (the C locale's)
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 class Stamps:
     """The calendar and the message ids of one world."""
 
@@ -46,6 +50,26 @@ class Stamps:
         self._date_span = (low + 1e-6, low + 1 - 1e-6)
         self._date_start = start
         return self._date_text
+
+    def mail_date_text(self, t: float | None = None) -> str:
+        """The date as Postfix writes it in a Received: line, mail_date() of
+        src/global/mail_date.c (v1.1.13 to v3.7.11): strftime "%a, %e %b %Y %H:%M:%S ", the
+        offset, then " (%Z)": "Mon,  5 Jan 2026 09:00:00 +0000 (UTC)"."""
+        now = self.clock.now if t is None else t
+        moment = self.start + timedelta(seconds=now)
+        offset = moment.utcoffset() or timedelta(0)
+        minutes = int(offset.total_seconds()) // 60
+        sign = "-" if minutes < 0 else "+"
+        zone = moment.tzname() or ""
+        if not offset and (not zone or zone.startswith("UTC")):
+            zone = "UTC"  # (the C library's %Z with TZ unset)
+        elif zone.startswith("UTC"):
+            zone = ""  # a bare offset has no zone name to give
+        return (
+            f"{_DAYS[moment.weekday()]}, {moment.day:2d} {_MONTHS[moment.month - 1]} "
+            f"{moment.year} {moment:%H:%M:%S} {sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
+            + (f" ({zone})" if zone else "")
+        )
 
     def unix_time(self, t: float | None = None) -> int:
         """Seconds since the epoch on the world's calendar: now, or the clock time ``t`` (a

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .network import Link, Network, TcpConnection
 
 ATTACKS = ("striptls",)
+_LAST_STARTTLS = re.compile(rb"(?i)250 STARTTLS\r\n\Z")  # the reply's last line offers it
 EXCERPT = 24  # octets of ciphertext a tap record's summary shows
 #: an EHLO reply's STARTTLS line (RFC 3207 section 4: the keyword, no parameters)
 _STARTTLS_LINE = re.compile(rb"250[- ]STARTTLS\r\n", re.IGNORECASE)
@@ -65,7 +66,7 @@ def _strip(conn: TcpConnection, link: Link, side: str, dst: str, wire: bytes) ->
     if out == wire:
         return wire
     # a STARTTLS that was the reply's last line leaves the line before it last (250-: 250 )
-    if wire.upper().endswith(b"250 STARTTLS\r\n") and len(lines) > 2:
+    if _LAST_STARTTLS.search(wire) and len(lines) > 2:
         head, _, last = out[:-2].rpartition(b"\r\n")
         out = (head + b"\r\n" if head else b"") + last[:3] + b" " + last[4:] + b"\r\n"
     conn.trace.append(

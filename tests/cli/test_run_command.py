@@ -64,7 +64,7 @@ def test_invalid_file_exits_2_with_one_line_problems(tmp_path, capsys):
     assert out == ""
     assert err.splitlines() == [
         f"{bad}:8: hosts[0].colour: unknown key 'colour' (expected one of: name, ip, role, "
-        "description, mta)",
+        "description, mta, tls)",
     ]
 
 
