@@ -10,6 +10,7 @@ from textual import events
 from smtp_sim.course.lesson import load_lesson, sandbox_lesson
 from smtp_sim.course.progress import ProgressStore
 from smtp_sim.tui.app import SmtpSimApp
+from smtp_sim.tui.screens.main import MainScreen
 from smtp_sim.tui.widgets.console import Console
 from smtp_sim.tui.widgets.event_list import EventList
 from smtp_sim.tui.widgets.inspector import Inspector
@@ -336,3 +337,17 @@ async def test_the_event_list_says_how_many_new_events_came_below(store):
         await pilot.press("end")
         await pilot.pause()
         assert events.following and not events.border_subtitle
+
+
+def test_the_app_is_a_small_app_around_a_main_screen():
+    """Issue 14: no mixins. The App and the main screen are plain Textual classes, and the
+    screen handles messages with @on, not by names Textual matches (only the lifecycle
+    events keep theirs)."""
+    from textual.app import App
+    from textual.screen import Screen
+
+    assert SmtpSimApp.__bases__ == (App,) and MainScreen.__bases__ == (Screen,)
+    assert sorted(n for n in vars(MainScreen) if n.startswith("on_")) == ["on_mount", "on_unmount"]
+    assert sorted(n for n in vars(SmtpSimApp) if n.startswith("on_")) == ["on_event", "on_mount"]
+    app = SmtpSimApp(sandbox_lesson("classroom"), sandbox=True)
+    assert app.get_default_screen() is app.main
