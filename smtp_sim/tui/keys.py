@@ -83,6 +83,14 @@ KEYS: tuple[Binding, ...] = (
         tooltip="Save the transcript, the trace, your attempt or a picture",
     ),
     Binding(
+        "ctrl+o",
+        "course_overview",
+        "Course",
+        show=False,  # (the footer is full: F1 and the palette list it)
+        id="lesson.course",
+        tooltip="Every lesson of the course with your progress; Enter opens one",
+    ),
+    Binding(
         "ctrl+q",
         "quit",
         "Quit",

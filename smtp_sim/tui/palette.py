@@ -208,13 +208,26 @@ class LessonCommands(_ListProvider):
 
     def items(self):
         from ..course.lesson import builtin_lessons
+        from .screens.course import progress_label
 
         main = self.main
         out = []
         for n, lesson in enumerate(builtin_lessons(), 1):
+            mark, word = progress_label(lesson, main.progress)
             out.append(
-                (f"Lesson {n}: {lesson.title}", lesson.summary, partial(main.open_lesson, lesson))
+                (
+                    f"Lesson {n}: {lesson.title}  {mark} {word}",
+                    lesson.summary,
+                    partial(main.open_lesson, lesson),
+                )
             )
+        out.append(
+            (
+                "Course overview",
+                "every lesson with your progress (ctrl+o)",
+                main.action_course_overview,
+            )
+        )
         return out
 
 

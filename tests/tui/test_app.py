@@ -10,7 +10,9 @@ from textual import events
 from smtp_sim.course.lesson import load_lesson, sandbox_lesson
 from smtp_sim.course.progress import ProgressStore
 from smtp_sim.tui.app import SmtpSimApp
+from smtp_sim.tui.screens.course import CourseScreen
 from smtp_sim.tui.screens.main import MainScreen
+from smtp_sim.tui.screens.summary import SummaryScreen
 from smtp_sim.tui.widgets.console import Console
 from smtp_sim.tui.widgets.event_list import EventList
 from smtp_sim.tui.widgets.inspector import Inspector
@@ -58,9 +60,41 @@ async def test_complete_the_foobar_lesson_by_typing_it(store):
         await pilot.click("#choice-1")  # B: a line holding only a dot
         await pilot.pause()
         assert session.complete
-        assert app.query_one("LessonPanel").has_class("-complete")
+        assert app.main.query_one("LessonPanel").has_class("-complete")
+        # the end-of-lesson summary (issue 15): what was learnt, how it went, what is next
+        assert isinstance(app.screen, SummaryScreen)
+        summary = app.screen.summary
+        assert summary.steps_passed == 8 and summary.quizzes_right_first_try == 1
+        assert summary.commands[:2] == ("HELO", "MAIL") and summary.ports == (25,)
+        shown = app.screen.query_one("Markdown").source
+        assert "What you learnt" in shown and session.lesson.summary_points[0][:30] in shown
+        await pilot.press("escape")  # stay here
+        await pilot.pause()
+        assert app.screen is app.main and app.main.lesson.id == "foobar"
     saved = store.load()
     assert saved.current == "foobar" and saved.lessons["foobar"].completed
+
+
+async def test_the_summary_opens_the_next_lesson_and_ctrl_o_the_course(store):
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for line in [*FOOBAR, "/answer b"]:
+            await type_line(pilot, line)
+        assert isinstance(app.screen, SummaryScreen)
+        following = app.screen.summary.next_lesson
+        assert following is not None
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is app.main and app.main.lesson.id == following[0]
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(app.screen, CourseScreen)
+        options = app.screen.query_one("OptionList")
+        rows = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any("The FooBar session" in row and "done" in row for row in rows)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.main
 
 
 async def test_wrong_quiz_answer_is_not_accepted(store):
@@ -290,6 +324,7 @@ async def test_replaying_a_finished_lesson_asks_its_quiz_again(store):
         for line in [*FOOBAR, "/answer b"]:
             await type_line(pilot, line)
         assert app.main.playback.session.complete
+        assert isinstance(app.screen, SummaryScreen)
     again = SmtpSimApp(load_lesson("foobar"), store=store)
     async with again.run_test(size=(120, 40)) as pilot:
         for line in FOOBAR:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
@@ -137,6 +138,8 @@ class MainScreen(Screen[None]):
         self._log_seen = 0
         self._explained = 0
         self._shown_now = 0.0  # the virtual time the views last showed
+        self._was_complete = False  # the lesson on screen had passed every step
+        self._shown_since = time.monotonic()
         self._timer: Timer | None = None
         self._timer_interval = self.controller.interval
         self._live_timer: Timer | None = None
@@ -393,10 +396,49 @@ class MainScreen(Screen[None]):
             # Another step's quiz: a button or box kept focused there would answer it.
             console.input.focus()
         self.query_one("#status", Static).update(self._status())
+        self._summary_if_finished(pb)
+
+    # -- the end of a lesson, the course ------------------------------------------------------
+
+    def _summary_if_finished(self, pb: Playback) -> None:
+        """The last step has just passed: the summary screen (what was learnt, how it went,
+        the next lesson)."""
+        session = pb.session
+        done = session.complete and bool(session.lesson.steps)
+        finished_now = done and not self._was_complete
+        self._was_complete = done
+        if not finished_now or self.sandbox or self.controller.live_running:
+            return
+        from ...course.lesson import builtin_lessons
+        from ...course.lesson_summary import summarize
+        from .summary import SummaryScreen
+
+        summary = summarize(session, builtin_lessons())
+        took = time.monotonic() - self._shown_since
+        self.app.push_screen(SummaryScreen(summary, took), self._open_by_id)
+
+    def action_course_overview(self) -> None:
+        from ...course.lesson import builtin_lessons
+        from .course import CourseScreen
+
+        self.app.push_screen(CourseScreen(builtin_lessons(), self.progress), self._open_by_id)
+
+    def _open_by_id(self, lesson_id: str | None) -> None:
+        """Open the lesson a summary or the course overview chose (None: stay)."""
+        if lesson_id is None:
+            return
+        from ...course.lesson import builtin_lessons
+
+        lesson = next((le for le in builtin_lessons() if le.id == lesson_id), None)
+        if lesson is not None and lesson.id != self.lesson.id:
+            self.open_lesson(lesson)
 
     def _show_lesson(self, pb: Playback) -> None:
         """Another playback than the views show (the first, or another lesson)."""
         lesson = pb.session.lesson
+        # (a lesson opened already finished, or resumed, shows no summary until done again)
+        self._was_complete = pb.session.complete
+        self._shown_since = time.monotonic()  # (the view's clock: how long the student took)
         self.app.sub_title = lesson.title
         self._generation = -1
         self.query_one(LessonPanel).display = bool(lesson.steps) or self.size.width >= 100
