@@ -113,6 +113,7 @@ class MailSender:
         "recipients",
         "result",
         "sender",
+        "starttls_refused",
         "step",
         "tls",
         "tls_policy",
@@ -138,6 +139,7 @@ class MailSender:
         self.tls = implicit_tls  # STARTTLS answered 220 (or TLS from the start: port 465)
         self.tls_policy = tls_policy  # None: STARTTLS only before AUTH (credentials given)
         self.tls_refusal: str | None = None  # why a REQUIRED policy ended the session
+        self.starttls_refused = False  # the server answered STARTTLS with an error
         self.helo_name = helo_name
         self.sender = sender
         self.recipients = list(recipients)
@@ -295,6 +297,18 @@ class MailSender:
                 self.tls = True
                 self.step = _EHLO
                 self._send(f"EHLO {self.helo_name}")
+            elif self.tls_policy is TlsPolicy.OPPORTUNISTIC:
+                # Postfix's smtp client at "may" (smtp_proto.c of v3.7.11): the server refused
+                # STARTTLS although it offered it: "try to continue in plain-text mode"
+                self.starttls_refused = True
+                self._authenticate_or_mail()
+            elif self.tls_policy is TlsPolicy.REQUIRED:
+                # (smtp_proto.c: "TLS is required, but host %s refused to start TLS: %s")
+                self.tls_refusal = "TLS is required, but the server refused to start TLS: " + (
+                    " ".join(reply.wire_lines())
+                )
+                self.result.error = self.tls_refusal
+                self._fail(reply)
             else:
                 self._fail(reply)
         elif step is _AUTH:
@@ -308,6 +322,7 @@ class MailSender:
         policy = self.tls_policy
         if (
             not self.tls
+            and not self.starttls_refused
             and (self.credentials is not None or policy is not None)
             and self.client.offers("STARTTLS")
         ):

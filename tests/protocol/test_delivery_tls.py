@@ -65,3 +65,33 @@ def test_abandon_ends_the_session_at_once_and_drops_what_waits():
     s.abandon("TLS handshake refused: the certificate expired")
     assert s.done and s.data_to_send() == b""
     assert s.result.error == "TLS handshake refused: the certificate expired"
+
+
+REFUSED = b"454 4.7.0 TLS not available due to local problem\r\n"  # Postfix 3.7.11 smtpd.c
+
+
+def test_opportunistic_goes_on_in_plaintext_when_starttls_is_refused():
+    """smtp_proto.c of Postfix 3.7.11: at "may", a STARTTLS the server offered but refused
+    ("Else try to continue in plain-text mode"): no second STARTTLS, the mail goes on."""
+    s = sender(tls_policy=TlsPolicy.OPPORTUNISTIC)
+    s.receive_data(EHLO_TLS)
+    assert s.data_to_send() == b"STARTTLS\r\n"
+    s.receive_data(REFUSED)
+    assert not s.tls and s.starttls_refused
+    assert s.data_to_send() == b"MAIL FROM:<a@client.example>\r\n"
+    assert s.tls_refusal is None and s.result.failure is None
+
+
+def test_required_gives_up_when_starttls_is_refused():
+    """smtp_proto.c: "TLS is required, but host %s refused to start TLS: %s"."""
+    s = sender(tls_policy=TlsPolicy.REQUIRED)
+    s.receive_data(EHLO_TLS)
+    assert s.data_to_send() == b"STARTTLS\r\n"
+    s.receive_data(REFUSED)
+    assert s.data_to_send() == b"QUIT\r\n"
+    assert s.tls_refusal == (
+        "TLS is required, but the server refused to start TLS: "
+        "454 4.7.0 TLS not available due to local problem"
+    )
+    s.receive_data(b"221 2.0.0 Bye\r\n")
+    assert s.done and not s.result.delivered and s.result.temporary
