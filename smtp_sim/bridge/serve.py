@@ -21,10 +21,9 @@ from ..scenario.problems import ScenarioError
 from ..textio import wrap
 from ..world.trace import Kind, TraceRecord
 from ..world.transcript import record_lines
-from ..world.world import World
 from .bridge import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, Bridge, BridgeError
 from .listen import ListenError, ListenSpec
-from .tls import TlsError, load, offer_tls_and_auth, self_signed
+from .tls import TlsError, load, offer_tls_and_auth, self_signed, served_names
 
 DEFAULT_SCENARIO = "classroom"
 #: At exit, relays already under way in the simulation get this many virtual seconds (run
@@ -154,7 +153,7 @@ def serve(
         if tls_cert is not None and tls_key is not None:
             tls = load(tls_cert, tls_key)
         else:
-            tls = self_signed(_served_names(world, specs), [s.host for s in specs])
+            tls = self_signed(served_names(world, specs), [s.host for s in specs])
     except TlsError as exc:
         error(str(exc))
         return 2
@@ -184,20 +183,6 @@ def serve(
     if tls_served:  # (else no client will see the certificate)
         notes += [tls.describe(), *tls.warnings(dict.fromkeys(tls_served))]
     return asyncio.run(_serve(bridge, err, notes))
-
-
-def _served_names(world: World, specs: Sequence[ListenSpec]) -> list[str]:
-    """The names the served servers greet with: a self-signed certificate is for them."""
-    names: list[str] = []
-    for spec in specs:
-        host = world.host_named(spec.target) if spec.target else None
-        name = host.name if host is not None else next(iter(world.mtas), None)
-        mta = world.mtas.get(name) if name is not None else None
-        if mta is not None:
-            names.append(mta.hostname)
-        elif name is not None:
-            names.append(name)
-    return list(dict.fromkeys(names)) or ["localhost"]
 
 
 async def _serve(bridge: Bridge, err: TextIO, notes: Sequence[str] = ()) -> int:

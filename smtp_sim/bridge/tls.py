@@ -28,6 +28,7 @@ from ..world.mailbox import DEFAULT_PASSWORD
 if TYPE_CHECKING:
     from ..scenario.model import Scenario
     from ..world.world import World
+    from .listen import ListenSpec
 
 #: days a certificate made at start is valid (from a day before, for clocks a little behind)
 SELF_SIGNED_DAYS = 365
@@ -255,3 +256,17 @@ def offer_tls_and_auth(world: World, targets: Iterable[str], scenario: Scenario)
                 f"the scenario's, else {DEFAULT_PASSWORD!r})"
             )
     return notes
+
+
+def served_names(world: World, specs: Sequence[ListenSpec]) -> list[str]:
+    """The names the served servers greet with: a self-signed certificate is for them."""
+    names: list[str] = []
+    for spec in specs:
+        host = world.host_named(spec.target) if spec.target else None
+        name = host.name if host is not None else next(iter(world.mtas), None)
+        mta = world.mtas.get(name) if name is not None else None
+        if mta is not None:
+            names.append(mta.hostname)
+        elif name is not None:
+            names.append(name)
+    return list(dict.fromkeys(names)) or ["localhost"]

@@ -42,10 +42,15 @@ class LiveBridge:
         """Raises ListenError when a listener names nothing in the world."""
         from ..bridge.bridge import Bridge  # only with --listen: start-up stays quick
         from ..bridge.listen import ListenSpec
+        from ..bridge.tls import self_signed, served_names
 
         self.post = post
+        specs = list(listen) or [ListenSpec()]
+        # (as `smtp-sim serve`: a real client's STARTTLS gets a real handshake, with a
+        # certificate made now for the served names)
+        tls = self_signed(served_names(world, specs), [s.host for s in specs])
         self.bridge: Bridge = Bridge(
-            world, list(listen) or [ListenSpec()], on_record=self._record, on_error=on_error
+            world, specs, on_record=self._record, on_error=on_error, tls=tls
         )
         self.pending = False  # a LiveRecords is posted and not yet handled
 

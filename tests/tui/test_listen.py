@@ -110,3 +110,43 @@ async def test_a_port_in_use_is_a_notification_not_a_crash():
     finally:
         blocker.close()
         await blocker.wait_closed()
+
+
+def send_over_starttls(port: int) -> bytes:
+    import ssl
+
+    message = EmailMessage()
+    message["From"] = "alice@crepes.fr"
+    message["To"] = "bob@cs.tcd.ie"
+    message["Subject"] = "Over TLS from the app's port"
+    message.set_content("Sent by a real client, after STARTTLS.\n")
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # (a certificate made at start: self-signed)
+    with smtplib.SMTP("127.0.0.1", port, local_hostname="laptop.example", timeout=15) as client:
+        client.starttls(context=context)
+        code, _ = client.ehlo("laptop.example")
+        assert code == 250
+        client.login("alice", "wonderland")
+        client.send_message(message)
+        return client.sock.version().encode() if client.sock else b""
+
+
+async def test_a_real_client_makes_a_real_tls_handshake_with_the_apps_listen_port():
+    """As with `smtp-sim serve`: after the simulated server's 220 to STARTTLS, a real
+    handshake (issue 19), then the session goes on inside TLS."""
+    app = SmtpSimApp(
+        sandbox_lesson("submission-auth-net"),
+        sandbox=True,
+        listen=[parse_listen("127.0.0.1:0=smtp.crepes.fr:587")],
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.main.live is not None and app.main.live.running)
+        port = app.main.live.bridge.listeners[0].port
+        version = await asyncio.to_thread(send_over_starttls, port)
+        assert version.startswith(b"TLSv1.")
+        world = app.main.playback.world
+        await wait_for(pilot, lambda: any(b"after STARTTLS" in r.data for r in world.trace.records))
+        assert any(
+            "TLS started" in r.summary and "real client" in r.summary for r in world.trace.records
+        )
