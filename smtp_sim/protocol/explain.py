@@ -273,28 +273,58 @@ def explain_reply(
     command: str | None = None,
     text: str = "",
     greeting: str | None = None,
+    esmtp: bool | None = None,
+    login: str | None = None,
 ) -> str:
     """A short summary (1-3 lines) of a reply seen in a session: what it is, what to do next,
     and the enhanced code's meaning when there is one. Given the ``command`` line it answers
     (and the reply's ``text``), "Next" fits the case: a misspelt verb is named, with the
     command it resembles; a missing argument gets an example of that command; a relay
     refusal (whatever its code) is explained as one. ``greeting``: HELO or EHLO, the one this
-    session uses (the advice names it)."""
+    session uses (the advice names it). What is known of the server: ``esmtp`` False for one
+    without SMTP's extensions (its greeting's advice is HELO, not EHLO); ``login``, on a
+    submission port of a server that takes AUTH, what logging in takes there ("AUTH", or
+    "STARTTLS, then AUTH"): a relay refused there asks for it."""
     _check_code(code)
     info: CodeInfo | None = REPLY_CODES.get(code)
     klass = CLASS_NAME.get(code // 100, "")
-    advice = _next_for(code, command, text, greeting) if command is not None else None
+    advice = _next_for(code, command, text, greeting, login) if command is not None else None
+    if advice is None and code == 220 and esmtp is False and _verb(command) != "STARTTLS":
+        advice = _HELO_ONLY
     if info is None:
         lines = [
             f"{code}: not defined by RFC 5321; first digit {code // 100} = {klass}.",
             f"Next: {advice or _NEXT_BY_CLASS[code // 100]}",
         ]
     else:
-        lines = [f"{code} {info.title} ({klass}).", f"Next: {advice or info.next_step}"]
+        title = info.title
+        if code == 554 and _verb(command) not in ("", "TELNET", "CONNECT", "OPEN"):
+            title = title.split(" (", 1)[0]  # ("No SMTP service here" is the greeting's)
+        lines = [f"{code} {title} ({klass}).", f"Next: {advice or info.next_step}"]
     if enhanced:
         lines.append(_enhanced_summary(enhanced))
     return "\n".join(lines)
 
+
+def _verb(command: str | None) -> str:
+    words = command.split(None, 1) if command else []
+    return words[0].upper() if words else ""
+
+
+#: The greeting of a server without SMTP's extensions (RFC 1869): HELO, not EHLO.
+_HELO_ONLY = (
+    "Identify yourself: send HELO <your-domain>. This greeting does not say ESMTP: the "
+    "server is older than SMTP's extensions (RFC 821 only) and answers EHLO with 500. "
+    "Every server must take HELO (RFC 5321 section 4.1.1.1)."
+)
+
+#: EHLO refused (500 or 502): the client falls back to HELO (RFC 5321 sections 3.2, 4.1.1.1).
+_EHLO_REFUSED = (
+    "This server does not know EHLO: it is older than SMTP's extensions (ESMTP). Fall back "
+    'to HELO <your-domain>: after a "command not recognized" to EHLO a client "SHOULD be '
+    'able to fall back and send HELO" (RFC 5321 section 3.2), and every server must take '
+    "HELO (section 4.1.1.1)."
+)
 
 #: Verbs a server may know beyond RFC 5321's, so not taken for typos.
 _OTHER_VERBS = (
@@ -345,7 +375,13 @@ _AFTER_250 = {
 _RELAY_DENIED = re.compile(r"relay(ing)?\s+(access\s+)?denied", re.I)
 
 
-def _relay_advice(code: int, command: str) -> str:
+def _relay_advice(code: int, command: str, login: str | None = None) -> str:
+    if login is not None:  # the submission port of a server that takes AUTH
+        return (
+            f"Log in first ({login}): the submission port relays mail to other domains "
+            "only for users who have authenticated (RFC 6409, RFC 4954; Postfix's "
+            "permit_sasl_authenticated). Then MAIL FROM and RCPT TO again."
+        )
     domain = command.rpartition("@")[2].strip().strip(">").strip() if "@" in command else ""
     return (
         "Relaying refused"
@@ -407,14 +443,16 @@ def _sequence_advice(verb: str, text: str, greeting: str | None) -> str | None:
     return None
 
 
-def _next_for(code: int, command: str, text: str, greeting: str | None = None) -> str | None:
+def _next_for(
+    code: int, command: str, text: str, greeting: str | None = None, login: str | None = None
+) -> str | None:
     """Advice for this reply to this command line, or None for the code's general advice."""
     import difflib
 
     words = command.strip().split(None, 1)
     verb = words[0].upper() if words else ""
     if _RELAY_DENIED.search(text):
-        return _relay_advice(code, command)
+        return _relay_advice(code, command, login)
     if code in (500, 502) and "too long" in text.lower():
         return (
             "The line was longer than this server takes: send shorter lines (RFC 5321 "
@@ -461,8 +499,8 @@ def _next_for(code: int, command: str, text: str, greeting: str | None = None) -
             "addresses, RFC 5321 section 7.3). Go on without it: RCPT TO tells whether "
             "a recipient is accepted."
         )
-    if code == 502 and verb == "EHLO":
-        return "An old server without ESMTP: say HELO instead."
+    if code in (500, 502) and verb == "EHLO":
+        return _EHLO_REFUSED
     if code in (500, 501, 555):
         colon = _missing_colon(verb, words[1] if len(words) > 1 else "")
         if colon is not None:

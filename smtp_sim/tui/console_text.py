@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from ..world.network import POP3_PORT
+from ..world.network import POP3_PORT, SUBMISSION_PORT, SUBMISSIONS_PORT
 
 if TYPE_CHECKING:
     from ..course.playback import Playback
@@ -24,12 +24,42 @@ def explanation(
     (the rest scrolls), "Did you mean HELO?" before "500 Syntax error..."."""
     from ..protocol.explain import explain_reply
 
-    said = explain_reply(code, enhanced, command=command, text=text, greeting=greeting(pb))
+    esmtp, login = server_traits(pb)
+    said = explain_reply(
+        code,
+        enhanced,
+        command=command,
+        text=text,
+        greeting=greeting(pb),
+        esmtp=esmtp,
+        login=login,
+    )
     lines = said.splitlines()
     advice = [line for line in lines if line.startswith("Next: ")]
     if command is not None and advice:
         lines = advice + [line for line in lines if line not in advice]
     return Text("\n".join(lines), style="italic")
+
+
+def server_traits(pb: Playback) -> tuple[bool | None, str | None]:
+    """What the explanations need to know of the SMTP server the student's terminal is
+    connected to: whether it speaks ESMTP at all (the 1988 sendmail does not: HELO, not
+    EHLO), and, on a submission port of a server that takes AUTH, what logging in takes
+    there ("AUTH", or "STARTTLS, then AUTH" where AUTH comes only inside TLS). (None, None)
+    when not connected to a mail server."""
+    terminal = pb.session.terminal
+    if terminal.peer is None or terminal.state not in ("open", "connecting"):
+        return None, None
+    host, port = terminal.peer
+    mta = pb.world.mtas.get(host)
+    if mta is None:
+        return None, None
+    personality = mta.personality
+    login = None
+    if port in (SUBMISSION_PORT, SUBMISSIONS_PORT) and personality.sasl_mechanisms:
+        in_tls = terminal.conn is not None and terminal.conn.tls is not None
+        login = "STARTTLS, then AUTH" if personality.tls_auth_only and not in_tls else "AUTH"
+    return personality.esmtp, login
 
 
 def latest_reply(pb: Playback, seen: int) -> TerminalOutput | None:

@@ -503,3 +503,26 @@ def test_the_enhanced_code_line_of_a_reply_says_each_thing_once_and_whole():
     ).splitlines()[-1]
     assert line.startswith("5.1.1 Bad destination mailbox address: Permanent Failure")
     assert line.count("(") == line.count(")") == 1
+
+
+def test_ehlo_refused_falls_back_to_helo():
+    """RFC 5321 section 3.2: after "command not recognized" to EHLO a client SHOULD be able
+    to fall back and send HELO (a 1988 server answers EHLO with 500, not only 502)."""
+    for code in (500, 502):
+        advice = explain_reply(code, None, command="ehlo pc.crepes.fr").splitlines()[1]
+        assert "Fall back to HELO" in advice and "RECV" not in advice
+
+
+def test_a_greeting_without_esmtp_advises_helo():
+    advice = explain_reply(220, None, command="telnet old 25", esmtp=False).splitlines()[1]
+    assert "send HELO" in advice and "send EHLO" not in advice
+    assert "send EHLO" in explain_reply(220, None, esmtp=True).splitlines()[1]
+
+
+def test_a_relay_refused_where_a_login_would_allow_it():
+    said = explain_reply(
+        554, "5.7.1", command="rcpt to:<bob@cs.tcd.ie>", text="Relay access denied", login="AUTH"
+    ).splitlines()
+    assert said[1].startswith("Next: Log in first (AUTH)")
+    # (the greeting's "No SMTP service here" is not the title of a 554 to RCPT)
+    assert said[0] == "554 Transaction failed (Permanent Negative Completion)."

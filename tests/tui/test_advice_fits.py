@@ -1,0 +1,69 @@
+"""The advice under the console fits the server the student talks to (issue 15, walk1 and
+walk2): HELO for a server without ESMTP, a login for a relay refused on the submission port,
+and "not yet" when the last action worked but the step is not done."""
+
+from __future__ import annotations
+
+from smtp_sim.course.lesson import load_lesson
+from smtp_sim.course.playback import Playback
+from smtp_sim.tui.console_text import explanation
+
+
+def advice_after(lesson: str, *lines: str) -> str:
+    """The "Next:" line of the explanation of the reply to the last of ``lines``, as the
+    console explains it (with the line typed)."""
+    pb = Playback(load_lesson(lesson))
+    reply = None
+    for line in lines:
+        before = len(pb.session.terminal.output)
+        pb.enter(line)
+        got = [o.reply for o in pb.session.terminal.output[before:] if o.reply is not None]
+        reply = got[-1] if got else reply
+    assert reply is not None
+    said = str(
+        explanation(pb, reply.code, reply.enhanced, command=lines[-1], text=" ".join(reply.lines))
+    )
+    return next(line for line in said.splitlines() if line.startswith("Next: "))
+
+
+def test_the_1988_sendmail_greeting_advises_helo_not_ehlo():
+    """walk2 (morris-worm), walk1 (verify-expand): "send EHLO" to a server whose greeting
+    has no ESMTP."""
+    advice = advice_after("verify-expand", "telnet ucbvax.example.edu 25")
+    assert "send HELO" in advice and "send EHLO" not in advice
+
+
+def test_an_esmtp_greeting_still_advises_ehlo():
+    advice = advice_after("foobar", "telnet mail.cs.tcd.ie 25")
+    assert "send EHLO" in advice
+
+
+def test_500_to_ehlo_advises_falling_back_to_helo():
+    """walk1 (verify-expand): "Check the verb (RCPT, not RECV)" after a 500 to EHLO."""
+    advice = advice_after("verify-expand", "telnet ucbvax.example.edu 25", "ehlo pc.crepes.fr")
+    assert "Fall back to HELO" in advice and "RECV" not in advice
+    assert "RFC 5321 section 3.2" in advice
+
+
+def test_a_relay_refused_on_the_submission_port_asks_for_a_login():
+    """On 587 before AUTH, "554 5.7.1 Relay access denied" is not a typo in the domain."""
+    advice = advice_after(
+        "submission-auth",
+        "telnet smtp.crepes.fr 587",
+        "ehlo laptop.cafe.example",
+        "mail from:<alice@crepes.fr>",
+        "rcpt to:<bob@cs.tcd.ie>",
+    )
+    assert advice.startswith("Next: Log in first (STARTTLS, then AUTH)"), advice
+    assert "authenticated" in advice and "spelt" not in advice
+
+
+def test_a_relay_refused_on_port_25_is_still_the_typo():
+    advice = advice_after(
+        "foobar",
+        "telnet mail.cs.tcd.ie 25",
+        "helo FooBar",
+        "mail from: alice@crepes.fr",
+        "rcpt to: bob@cs.tcd.ei",
+    )
+    assert "is cs.tcd.ei spelt right?" in advice and "Log in" not in advice
