@@ -78,6 +78,27 @@ def sendmail_queue_id(n: int) -> str:
     return "".join(reversed(head)) + f"{(27900 + n) % 1_000_000:06d}"
 
 
+def sendmail_dated_queue_id(
+    year: int, month: int, day: int, hour: int, minute: int, second: int, sequence: int, pid: int
+) -> str:
+    """sendmail 8's queue id for a message taken at that moment (UTC), assign_queueid() of
+    queue.c: tm_year (years since 1900) modulo 60, the month (0 to 11), day, hour, minute and second as base-60
+    digits, two base-60 digits of a sequence number, the process id in six digits. The real
+    sendmail 8.17.1.9 named a message it took on 7 December 2026 at 03:27:31 UTC
+    ``6B73RV2V007014`` (tests/world/data/sendmail-8.17-headers.txt)."""
+    digits = (
+        (year - 1900) % 60,
+        month - 1,
+        day,
+        hour,
+        minute,
+        second,
+        sequence // 60 % 60,
+        sequence % 60,
+    )
+    return "".join(_BASE60[d] for d in digits) + f"{pid % 1_000_000:06d}"
+
+
 class MailPolicy:
     """A final destination for ``domains`` with local ``users`` (local part -> full name) and
     mailing ``lists`` (name -> local parts). Mail for other domains is relaying, accepted only

@@ -22,7 +22,14 @@ from ..protocol.caching import BoundedCache
 from ..protocol.delivery import TlsPolicy
 from ..protocol.events import Envelope, MessageReceived
 from ..protocol.personalities import Personality
-from ..protocol.policy import MailPolicy, Stage, Verdict, postfix_queue_id, sendmail_queue_id
+from ..protocol.policy import (
+    MailPolicy,
+    Stage,
+    Verdict,
+    postfix_queue_id,
+    sendmail_dated_queue_id,
+    sendmail_queue_id,
+)
 from ..protocol.replies import ReplyKind
 from ..protocol.reply_texts import dmarc_rejection
 from .mail_auth import AuthResult, Disposition, MailAuthConfig, from_domain
@@ -156,6 +163,42 @@ class MTAPolicy(MailPolicy):
 _ADDRESSES: BoundedCache[str, Address] = BoundedCache(4096)  # Address.parse of recipients seen
 
 
+#: sendmail's $Z of Debian 12's package (sendmail.cf: DZ8.17.1.9/Debian-2+deb12u2): $v, then
+#: Debian's release
+SENDMAIL_DEBIAN_RELEASE = "Debian-2+deb12u2"
+
+
+def sendmail_received(
+    hostname: str,
+    version: str,
+    helo: str | None,
+    peer: str,
+    proto: str,
+    queue_id: str,
+    rcpts: list[str],
+    date: str,
+) -> bytes:
+    """The Received: field of sendmail 8, as Debian 12's sendmail.cf (cf/m4/proto.m4) defines it:
+
+        HReceived: $?sfrom $s $.$?_($?s$|from $.$_)
+        \t$.$?{auth_type}(authenticated$?{auth_ssf} bits=${auth_ssf}$.)
+        \t$.by $j ($v/$Z)$?r with $r$. id $i$?{tls_version}
+        \t(version=...)$.$?u
+        \tfor $u; $|;
+        \t$.$b
+
+    ``$s`` the HELO name, ``$_`` the client as the reverse lookup named it ("name [ip]", or
+    "[ip]" when it found no name), ``$r`` the protocol, ``$u`` the recipient when there is
+    exactly one, ``$b`` arpadate()'s date. (Neither AUTH nor STARTTLS is offered by the
+    simulated sendmail, so their parts never appear.) tests/world/test_sendmail_headers.py holds
+    what the real one wrote."""
+    client = f"from {helo} ({peer})" if helo else f"(from {peer})"
+    by = f"\tby {hostname} ({version}/{version}/{SENDMAIL_DEBIAN_RELEASE})"
+    by += f" with {proto} id {queue_id}" if proto else f" id {queue_id}"
+    tail = f"\r\n\tfor <{rcpts[0]}>; {date}" if len(rcpts) == 1 else f";\r\n\t{date}"
+    return f"Received: {client}\r\n{by}{tail}\r\n".encode()
+
+
 def _parse_address(text: str) -> Address:
     """``Address.parse(text)``, remembered: a relay expands the same addresses again and again."""
     address = _ADDRESSES.get(text)
@@ -257,6 +300,19 @@ class MTA(Relaying):
     def next_queue_id(self) -> str:
         n = self._queue_counter
         self._queue_counter += 1
+        if self.personality.id == "sendmail-8":
+            # the date of the simulated calendar (UTC), a sequence and a process id of its own
+            at = self.stamps.utc_moment()
+            return sendmail_dated_queue_id(
+                at.year,
+                at.month,
+                at.day,
+                at.hour,
+                at.minute,
+                at.second,
+                self._salt + n,
+                7000 + self._salt % 3000 + 3 * n,
+            )
         if self.personality.queue_id_style == "sendmail":
             return sendmail_queue_id(n + self._salt)
         return postfix_queue_id(n, self.personality.queue_id_digits, self._salt)
@@ -290,7 +346,9 @@ class MTA(Relaying):
         rcpts = [str(r) for r in envelope.recipients]
         session = self.sessions.get(conn.id)
         tls = session is not None and session.engine.tls_active
-        received = self._received(envelope, client, queue_id, rcpts, tls=tls)
+        # (the client's name as the server's reverse lookup found it: sendmail writes that)
+        peer_name = session.engine.client_name if session is not None else None
+        received = self._received(envelope, client, queue_id, rcpts, tls=tls, peer_name=peer_name)
         checked = self.auth_results.pop(queue_id, None)
         stamped = received + self._signature(conn, event.content, message) + event.content
         if checked is not None:  # (the checking milter's field goes on top, OpenDMARC's way)
@@ -375,7 +433,14 @@ class MTA(Relaying):
         return signature
 
     def _received(
-        self, envelope: Envelope, client: Host, queue_id: str, rcpts: list[str], *, tls: bool
+        self,
+        envelope: Envelope,
+        client: Host,
+        queue_id: str,
+        rcpts: list[str],
+        *,
+        tls: bool,
+        peer_name: str | None = None,
     ) -> bytes:
         helo = envelope.helo_name or client.name
         proto = "ESMTP" if envelope.esmtp else "SMTP"
@@ -396,6 +461,17 @@ class MTA(Relaying):
             else:
                 tail = f"{by} id {queue_id};\r\n\t{date}\r\n"
             return (head + tail).encode()
+        if self.personality.id == "sendmail-8":
+            return sendmail_received(
+                self.hostname,
+                self.personality.version,
+                envelope.helo_name,
+                f"{peer_name} [{client.ip}]" if peer_name else f"[{client.ip}]",
+                proto,
+                queue_id,
+                rcpts,
+                self.stamps.arpa_date_text(),
+            )
         # (the other servers: not yet taken from a real one's output)
         date = self.stamps.date_text()
         target = f"\r\n\tfor <{rcpts[0]}>" if len(rcpts) == 1 else ""

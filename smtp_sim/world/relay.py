@@ -18,6 +18,7 @@ from .sessions import SmtpClientSession
 from .trace import Kind, Layer
 
 if TYPE_CHECKING:
+    from ..protocol.personalities import Personality
     from .clock import Clock
     from .dns import Resolver
     from .network import Host, Network
@@ -58,6 +59,7 @@ class Relaying:
     pipelining: bool
     connection_cache: float
     tls_policy: TlsPolicy
+    personality: Personality
     _idle: dict[str, list[tuple[SmtpClientSession, TcpConnection]]]
 
     def next_queue_id(self) -> str:  # pragma: no cover - the MTA's
@@ -175,7 +177,7 @@ class Relaying:
             mine = min(p for p, h in result.hosts if h in (self.hostname, self.host.name))
             hosts = [h for p, h in result.hosts if p < mine]
             if not hosts:
-                self.fail(entry, f"mail for {entry.domain} loops back to myself", None)
+                self.fail(entry, f"mail for {entry.domain} loops back to myself", None, looped=True)
                 return
         self._try_hosts(entry, hosts, [])
 
@@ -234,7 +236,7 @@ class Relaying:
             entry.state = EntryState.SENT
             entry.relayed_to = target
             for rcpt, reply in result.rejected.items():
-                self._bounce_or_defer(entry, [rcpt], reply, target)
+                self._bounce_or_defer(entry, [rcpt], reply, target, Step.RCPT)
             return
         reply = result.final or result.failure
         if reply is None and result.rejected:
@@ -251,22 +253,29 @@ class Relaying:
             reasons.append(f"{target} said {reply}")
             self._try_hosts(entry, rest, reasons)
             return
-        self._bounce_or_defer(entry, entry.recipients, reply, target)
+        self._bounce_or_defer(entry, entry.recipients, reply, target, result.failed_step)
 
     def _bounce_or_defer(
-        self, entry: QueueEntry, recipients: list[str], reply: Reply, target: str
+        self,
+        entry: QueueEntry,
+        recipients: list[str],
+        reply: Reply,
+        target: str,
+        step: Step | None = None,
     ) -> None:
         text = f"{target} said: {str(reply).replace(chr(10), ' ')}"
         if reply.reply_class == 4:
             self.defer(entry, text)
         else:
-            self.fail(entry, text, reply, recipients)
+            self.fail(entry, text, reply, recipients, target=target, step=step)
 
     def defer(self, entry: QueueEntry, reason: str) -> None:
         now = self.clock.now
         age = now - entry.arrived
         if age >= self.lifetime:
-            self.fail(entry, f"gave up after {entry.attempts} attempts: {reason}", None)
+            self.fail(
+                entry, f"gave up after {entry.attempts} attempts: {reason}", None, deferred=reason
+            )
             return
         delay = self.retry[min(entry.attempts - 1, len(self.retry) - 1)]
         entry.state = EntryState.DEFERRED
@@ -290,8 +299,17 @@ class Relaying:
         reason: str,
         reply: Reply | None,
         recipients: list[str] | None = None,
+        *,
+        target: str | None = None,
+        step: Step | None = None,
+        deferred: str | None = None,
+        looped: bool = False,
     ) -> None:
-        from .bounce import build_bounce
+        """Give up on ``recipients`` (all of ``entry``'s by default) and bounce them: for a
+        ``reply`` from ``target`` at ``step``, a ``deferred`` reason that outlived the queue's
+        lifetime, a route that ``looped`` back to this MTA, or (none of them) a domain the DNS
+        does not know."""
+        from .bounce import build_bounce, build_sendmail_bounce
 
         entry.last_reason = reason
         entry.history.append((self.clock.now, reason))
@@ -320,6 +338,22 @@ class Relaying:
             message=entry.message,
             info=(("queue_id", entry.queue_id), ("reason", reason)),
         )
-        bounce = build_bounce(self.hostname, self.stamps, entry, rcpts, reason, reply)
+        if self.personality.id == "sendmail-8":
+            bounce = build_sendmail_bounce(
+                self.hostname,
+                self.personality.version,
+                self.stamps,
+                entry,
+                rcpts,
+                reply,
+                queue_id=self.next_queue_id(),
+                target=target,
+                step=step,
+                deferred=deferred,
+                lifetime=self.lifetime,
+                looped=looped,
+            )
+        else:
+            bounce = build_bounce(self.hostname, self.stamps, entry, rcpts, reason, reply)
         bounce_id = self.stamps.new_message_id()
         self.route("", entry.sender, bounce, bounce_id)

@@ -4,7 +4,7 @@ clock's virtual seconds after the scenario's start) and the message's trace id."
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +70,34 @@ class Stamps:
             f"{moment.year} {moment:%H:%M:%S} {sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
             + (f" ({zone})" if zone else "")
         )
+
+    def utc_moment(self, t: float | None = None) -> datetime:
+        """The calendar's moment in UTC: now, or the clock time ``t``."""
+        now = self.clock.now if t is None else t
+        moment = self.start + timedelta(seconds=now)
+        if moment.tzinfo is None:  # (a naive start is UTC: never the machine's zone)
+            return moment
+        return moment.astimezone(UTC)
+
+    def arpa_date_text(self, t: float | None = None) -> str:
+        """The date as sendmail 8 writes it ($b in a Received: line, a bounce's Date:),
+        arpadate() of sendmail/arpadate.c (8.17): the day unpadded, then "GMT" when the zone
+        is UTC, else the offset and the zone's name in parentheses: "Mon, 5 Jan 2026 09:00:00
+        GMT" (the real sendmail 8.17.1.9 of Debian 12 wrote "Mon, 7 Dec 2026 03:27:31 GMT")."""
+        now = self.clock.now if t is None else t
+        moment = self.start + timedelta(seconds=now)
+        offset = moment.utcoffset() or timedelta(0)
+        minutes = int(offset.total_seconds()) // 60
+        head = (
+            f"{_DAYS[moment.weekday()]}, {moment.day} {_MONTHS[moment.month - 1]} "
+            f"{moment.year} {moment:%H:%M:%S} "
+        )
+        if not minutes:
+            return head + "GMT"
+        sign = "-" if minutes < 0 else "+"
+        zone = moment.tzname() or ""
+        name = f" ({zone})" if zone and not zone.startswith("UTC") else ""
+        return f"{head}{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}{name}"
 
     def unix_time(self, t: float | None = None) -> int:
         """Seconds since the epoch on the world's calendar: now, or the clock time ``t`` (a

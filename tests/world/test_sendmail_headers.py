@@ -1,0 +1,190 @@
+"""What a simulated sendmail-8 writes on the mail it takes, against the real one.
+
+tests/world/data/sendmail-8.17-headers.txt holds what Debian 12's sendmail 8.17.1.9 wrote (its
+header says when and how it was captured): the simulation plays the same conversations to its
+twin, conformance/scenarios/sendmail.toml (mail.cs.tcd.ie, users alice and bob, the list
+staff), from a client with no name in the DNS (the reference's 127.0.0.5) and from one whose
+address names it (127.0.0.1, localhost), and must write the same bytes, queue id and date
+aside.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from smtp_sim.scenario.build import build_world
+from smtp_sim.scenario.files import load_scenario
+from smtp_sim.world.student_terminal import StudentTerminal
+
+CAPTURED = Path(__file__).parent / "data" / "sendmail-8.17-headers.txt"
+TWIN = Path(__file__).parents[2] / "conformance" / "scenarios" / "sendmail.toml"
+QUEUE_ID = re.compile(rb"\b[0-9A-Za-x]{8}\d{6}\b")
+DATE = re.compile(
+    rb"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [1-3]?\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT"
+)
+
+
+def captured(name: str) -> bytes:
+    """A section of the capture, its lines ended with CRLF as on the wire."""
+    sections = CAPTURED.read_text().split("\n=== ")
+    for section in sections[1:]:
+        title, _, body = section.partition("\n")
+        if title == name:
+            return body.rstrip("\n").replace("\n", "\r\n").encode() + b"\r\n"
+    raise KeyError(name)
+
+
+def normalised(data: bytes) -> bytes:
+    return DATE.sub(b"DATE", QUEUE_ID.sub(b"QID", data))
+
+
+def delivered(client_ip: str, client: str, helo: str, rcpts: list[str]) -> bytes:
+    """The header block of the message the twin stored for ``rcpts[0]``."""
+    world = build_world(load_scenario(str(TWIN)).model_copy(update={"messages": []}))
+    world.add_host(client, client_ip, "client")
+    world.add_link(client, "mail.cs.tcd.ie", latency=0.0)
+    terminal = StudentTerminal(world, client)
+    terminal.connect("mail.cs.tcd.ie", 25)
+    terminal.run_until_answer()
+    lines = [helo, "MAIL FROM:<alice@cs.tcd.ie>"]
+    lines += [f"RCPT TO:<{rcpt}>" for rcpt in rcpts]
+    lines += ["DATA", "Subject: t", "", "hi", ".", "QUIT"]
+    for line in lines:
+        terminal.enter(line)
+        terminal.run_until_answer()
+    world.run()
+    box = world.mailbox(rcpts[0] if "staff" not in rcpts[0] else "alice@cs.tcd.ie")
+    assert box is not None and box.messages
+    return box.messages[-1].data.split(b"\r\n\r\n", 1)[0] + b"\r\n"
+
+
+def received(head: bytes) -> bytes:
+    """The Received: field of a header block, its continuation lines with it."""
+    match = re.search(rb"^Received: .*?\r\n(?=[^\t])", head, re.M | re.S)
+    assert match is not None
+    return match.group(0)
+
+
+def test_a_client_without_a_name_one_recipient():
+    head = delivered("127.0.0.5", "client-127.0.0.5", "EHLO client.example.net", ["bob@cs.tcd.ie"])
+    want = captured("received-esmtp-one-recipient-no-ptr")
+    assert normalised(received(head)) == normalised(want)
+    # arpadate(): the day unpadded, GMT for a UTC clock
+    assert b"; Mon, 5 Jan 2026 09:00:0" in received(head)
+    # the queue id starts with the date (assign_queueid(): 2026 % 60, January as 0, the 5th,
+    # 09:00:0x), as the real one's 6B73RV2V007014 was taken on 7 December 2026 at 03:27:31
+    assert re.search(rb" id 60590[0-9A-Za-x]{3}\d{6}\r\n", received(head))
+
+
+def test_helo_is_smtp():
+    head = delivered("127.0.0.5", "client-127.0.0.5", "HELO client.example.net", ["bob@cs.tcd.ie"])
+    assert normalised(received(head)) == normalised(captured("received-smtp-one-recipient-no-ptr"))
+
+
+def test_a_named_client_two_recipients_put_the_date_on_its_own_line():
+    head = delivered(
+        "127.0.0.1", "localhost", "EHLO client.example.net", ["bob@cs.tcd.ie", "alice@cs.tcd.ie"]
+    )
+    assert normalised(received(head)) == normalised(captured("received-esmtp-two-recipients"))
+
+
+def test_a_list_is_named_as_the_client_gave_it():
+    head = delivered("127.0.0.1", "localhost", "EHLO localhost", ["staff@cs.tcd.ie"])
+    assert normalised(received(head)) == normalised(captured("received-esmtp-list"))
+
+
+# -- bounces --------------------------------------------------------------------------------------
+
+SWAKS_HEADERS = [
+    "Date: Mon, 07 Dec 2026 03:28:49 +0000",
+    "To: carol@example.org",
+    "From: alice@cs.tcd.ie",
+    "Subject: rejected",
+    "Message-Id: <20261207032849.008936@vm>",
+    "X-Mailer: swaks v20201014.0 jetmore.org/john/code/swaks/",
+]
+STAMP = re.compile(rb"<\d{12}\.QID@|\.\d{10}/mail")
+
+
+def bounce_of(
+    sender: str, rcpt: str, headers: list[str], *, refusing: bool, silent: bool = False
+) -> bytes:
+    """The bounce the twin makes of a message from ``sender`` that a relaying client
+    (localhost, 127.0.0.1, as the reference's access file lets it relay) sends to ``rcpt``:
+    with ``refusing``, example.org has a Postfix that refuses the recipient, as the listener
+    that answered the reference did; ``silent``: example.org has a host where nothing
+    listens, and messages expire after a second (the reference's -OTimeout.queuereturn=1s);
+    neither: the domain has no address at all."""
+    world = build_world(load_scenario(str(TWIN)).model_copy(update={"messages": []}))
+    mta = world.mtas["mail.cs.tcd.ie"]
+    world.add_host("localhost", "127.0.0.1", "client")
+    world.add_link("localhost", "mail.cs.tcd.ie", latency=0.0)
+    mta.relay_clients.append("localhost")
+    if refusing or silent:
+        world.add_host("example.org", "203.0.113.10", "mta")
+        world.add_link("example.org", "mail.cs.tcd.ie", latency=0.0)
+        mta.lifetime = 1.0
+    if refusing:
+        world.add_mta("example.org", personality="postfix-3", domains=["example.org"])
+    terminal = StudentTerminal(world, "localhost")
+    terminal.connect("mail.cs.tcd.ie", 25)
+    terminal.run_until_answer()
+    lines = ["EHLO client.example.net", f"MAIL FROM:<{sender}>", f"RCPT TO:<{rcpt}>", "DATA"]
+    for line in [*lines, *headers, "", "hi", ".", "QUIT"]:
+        terminal.enter(line)
+        terminal.run_until_answer()
+    world.run(until=world.clock.now + 3600)
+    bounces = [e for e in mta.queue.entries.values() if e.sender == ""]
+    if bounces:
+        return bounces[0].content
+    box = world.mailbox(sender)
+    assert box is not None and box.messages
+    return box.messages[-1].data.split(b"Delivered-To: " + sender.encode() + b"\r\n", 1)[1]
+
+
+def test_a_bounce_for_a_host_unknown_as_the_real_one_sent_it():
+    headers = [
+        "Date: Mon, 07 Dec 2026 03:28:11 +0000",
+        "To: carol@nosuch.example",
+        "From: dave@example.org",
+        "Subject: bounce me remote",
+        "Message-Id: <20261207032811.007889@vm>",
+        "X-Mailer: swaks v20201014.0 jetmore.org/john/code/swaks/",
+    ]
+    bounce = bounce_of("dave@example.org", "carol@nosuch.example", headers, refusing=False)
+    want = captured("bounce-host-unknown-delivered-by-smtp") + b"\r\n"  # (the df's last line)
+    assert STAMP.sub(b"STAMP", normalised(bounce)) == STAMP.sub(b"STAMP", normalised(want))
+
+
+def test_a_bounce_for_a_recipient_refused_at_rcpt_as_the_real_one_wrote_it():
+    bounce = bounce_of("alice@cs.tcd.ie", "carol@example.org", SWAKS_HEADERS, refusing=True)
+    head, _, body = bounce.partition(b"\r\n\r\n")
+    want = captured("bounce-user-unknown-queued-body") + b"\r\n"
+    assert STAMP.sub(b"STAMP", normalised(body)) == STAMP.sub(b"STAMP", normalised(want))
+    # the queue file's header lines, as they leave by SMTP: the From: qualified (as the bounce
+    # delivered by SMTP shows), Return-Path and Full-Name only for the mailers that take them
+    queued = captured("bounce-user-unknown-queued-headers").split(b"\r\n")
+    leaving = [
+        line.replace(b"<MAILER-DAEMON>", b"<MAILER-DAEMON@mail.cs.tcd.ie>")
+        for line in queued
+        if not line.startswith((b"Return-Path:", b"Full-Name:"))
+    ]
+    assert STAMP.sub(b"STAMP", normalised(head + b"\r\n")) == STAMP.sub(
+        b"STAMP", normalised(b"\r\n".join(leaving))
+    )
+
+
+def test_a_bounce_of_a_message_that_expired_in_the_queue():
+    headers = [
+        "Date: Mon, 07 Dec 2026 03:32:31 +0000",
+        "To: carol@example.org",
+        "From: alice@cs.tcd.ie",
+        "Subject: expire me",
+        "Message-Id: <20261207033231.012418@vm>",
+        "X-Mailer: swaks v20201014.0 jetmore.org/john/code/swaks/",
+    ]
+    bounce = bounce_of("alice@cs.tcd.ie", "carol@example.org", headers, refusing=False, silent=True)
+    body = bounce.partition(b"\r\n\r\n")[2]
+    want = captured("bounce-expired-queued-body") + b"\r\n"
+    assert STAMP.sub(b"STAMP", normalised(body)) == STAMP.sub(b"STAMP", normalised(want))
