@@ -129,3 +129,15 @@ def dmarc_rejection(domain: str) -> ReplySpec:
     """The reply rejecting a message that fails the ``p=reject`` policy of ``domain``."""
     spec = DMARC_REJECTION
     return ReplySpec(spec.code, spec.enhanced, spec.text.format(domain=domain))
+
+
+#: sendmail 8's own lines in a bounce's transcript (world/sendmail_mail.py), {address} the
+#: recipient in angle brackets: a destination its host lookup did not find (recorded from
+#: Debian 12's sendmail 8.17.1.9, tests/world/data/sendmail-8.17-headers.txt), and a route
+#: whose MX list leads back to itself (domain.c's "MX list for %s points back to %s" and
+#: EX_CONFIG's "Local configuration error", 5.3.5; not yet seen from the real one)
+SENDMAIL_HOST_UNKNOWN = ReplySpec(
+    550, "5.1.2", "{address}... Host unknown (Name server: {domain}: host not found)"
+)
+SENDMAIL_MX_LOOP = ReplySpec(554, "5.3.5", "MX list for {domain}. points back to {hostname}")
+SENDMAIL_LOCAL_CONFIG = ReplySpec(554, "5.3.5", "{address}... Local configuration error")

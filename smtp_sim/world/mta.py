@@ -37,6 +37,7 @@ from .mailbox import DEFAULT_PASSWORD, Mailbox, MailStore
 from .network import SMTP_PORT, SUBMISSION_PORT, SUBMISSIONS_PORT, Host, TcpConnection
 from .queue import MailQueue
 from .relay import DEFAULT_LIFETIME, DEFAULT_RETRY, Relaying
+from .sendmail_mail import sendmail_received
 from .sessions import SmtpServerSession
 from .trace import Kind, Layer
 
@@ -161,42 +162,6 @@ class MTAPolicy(MailPolicy):
 
 
 _ADDRESSES: BoundedCache[str, Address] = BoundedCache(4096)  # Address.parse of recipients seen
-
-
-#: sendmail's $Z of Debian 12's package (sendmail.cf: DZ8.17.1.9/Debian-2+deb12u2): $v, then
-#: Debian's release
-SENDMAIL_DEBIAN_RELEASE = "Debian-2+deb12u2"
-
-
-def sendmail_received(
-    hostname: str,
-    version: str,
-    helo: str | None,
-    peer: str,
-    proto: str,
-    queue_id: str,
-    rcpts: list[str],
-    date: str,
-) -> bytes:
-    """The Received: field of sendmail 8, as Debian 12's sendmail.cf (cf/m4/proto.m4) defines it:
-
-        HReceived: $?sfrom $s $.$?_($?s$|from $.$_)
-        \t$.$?{auth_type}(authenticated$?{auth_ssf} bits=${auth_ssf}$.)
-        \t$.by $j ($v/$Z)$?r with $r$. id $i$?{tls_version}
-        \t(version=...)$.$?u
-        \tfor $u; $|;
-        \t$.$b
-
-    ``$s`` the HELO name, ``$_`` the client as the reverse lookup named it ("name [ip]", or
-    "[ip]" when it found no name), ``$r`` the protocol, ``$u`` the recipient when there is
-    exactly one, ``$b`` arpadate()'s date. (Neither AUTH nor STARTTLS is offered by the
-    simulated sendmail, so their parts never appear.) tests/world/test_sendmail_headers.py holds
-    what the real one wrote."""
-    client = f"from {helo} ({peer})" if helo else f"(from {peer})"
-    by = f"\tby {hostname} ({version}/{version}/{SENDMAIL_DEBIAN_RELEASE})"
-    by += f" with {proto} id {queue_id}" if proto else f" id {queue_id}"
-    tail = f"\r\n\tfor <{rcpts[0]}>; {date}" if len(rcpts) == 1 else f";\r\n\t{date}"
-    return f"Received: {client}\r\n{by}{tail}\r\n".encode()
 
 
 def _parse_address(text: str) -> Address:

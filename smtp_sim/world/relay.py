@@ -309,7 +309,8 @@ class Relaying:
         ``reply`` from ``target`` at ``step``, a ``deferred`` reason that outlived the queue's
         lifetime, a route that ``looped`` back to this MTA, or (none of them) a domain the DNS
         does not know."""
-        from .bounce import build_bounce, build_sendmail_bounce
+        from .bounce import build_bounce
+        from .sendmail_mail import build_sendmail_bounce
 
         entry.last_reason = reason
         entry.history.append((self.clock.now, reason))
