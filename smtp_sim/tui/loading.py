@@ -11,7 +11,7 @@ with their views and the footer are mounted in one frame (the main screen does i
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from ..course.progress import Progress, ProgressStore
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from ..course.lesson import Lesson
     from ..course.playback import Playback
+    from .widgets.following import Following, PlaybackSource
 
 LOADING = "Loading lesson\u2026"
 #: The tabs on the right: title and pane id (the views in them: :func:`view_classes`).
@@ -54,9 +55,13 @@ def view_classes() -> dict[str, tuple[str, type[Widget]]]:
     }
 
 
-def make_views() -> dict[str, Widget]:
-    """A new view for each tab, by pane id."""
-    return {pane: cls(id=view) for pane, (view, cls) in view_classes().items()}
+def make_views(source: PlaybackSource) -> dict[str, Widget]:
+    """A new view for each tab, by pane id, each reading the playback from ``source`` (the
+    controller) when its ``revision`` moves (the screen binds it: widgets/following.py)."""
+    views = {pane: cls(id=view) for pane, (view, cls) in view_classes().items()}
+    for view in views.values():
+        cast("Following", view).follower.source = source
+    return views
 
 
 def prepare(

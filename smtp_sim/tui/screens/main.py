@@ -20,7 +20,7 @@ import io
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual import events, on
@@ -56,25 +56,14 @@ from ..widgets.record_lines import RecordLines
 
 if TYPE_CHECKING:
     from textual.timer import Timer
+    from textual.widget import Widget
 
     from ...bridge.listen import ListenSpec
     from ...course.lesson import Lesson
     from ...course.playback import Playback
     from ...world.trace import Layer, TraceRecord
-    from ...world.world import World
     from ..widgets.event_list import EventList
     from ..widgets.inspector import Inspector
-
-#: The views given every new trace record, by id.
-TRACE_VIEWS = ("map", "flow", "events", "mailboxes", "queues")
-
-
-class TraceView(Protocol):
-    """What the views given trace records have in common (their modules load with the
-    lesson, after the first frame)."""
-
-    def reset(self, world: World) -> None: ...
-    def advance(self, world: World, new: Sequence[TraceRecord]) -> None: ...
 
 
 class MainScreen(Screen[None]):
@@ -137,7 +126,6 @@ class MainScreen(Screen[None]):
         self._shown_playback: Playback | None = None
         self._log_seen = 0
         self._explained = 0
-        self._shown_now = 0.0  # the virtual time the views last showed
         self._was_complete = False  # the lesson on screen had passed every step
         self._shown_since = time.monotonic()
         self._timer: Timer | None = None
@@ -212,7 +200,7 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         # While the lesson loads: placeholders where the lesson panel and the views go.
-        views = make_views() if self._loading is None else {}
+        views = self._bind(make_views(self.controller)) if self._loading is None else {}
         yield Header()
         with Horizontal(id="main"):
             if views:
@@ -337,9 +325,24 @@ class MainScreen(Screen[None]):
         tabs = TabbedContent(id="views")
         await self.query_one("#right").mount(tabs, before=waiting)
         await waiting.remove()
-        views = make_views()
+        views = make_views(self.controller)
+        # (data_bind binds to the screen running the call: this worker runs in the app's)
+        bound = asyncio.Event()
+
+        def bind() -> None:
+            self._bind(views)
+            bound.set()
+
+        self.call_next(bind)
+        await bound.wait()
         for title, pane in TABS:
             await tabs.add_pane(TabPane(title, views[pane], id=pane))
+
+    def _bind(self, views: dict[str, Widget]) -> dict[str, Widget]:
+        """Each view's ``revision`` follows this screen's (set in the same call)."""
+        for view in views.values():
+            view.data_bind(MainScreen.revision)
+        return views
 
     def _show_problems(self, problems: list[str]) -> None:
         from .error import ProblemScreen
@@ -351,39 +354,27 @@ class MainScreen(Screen[None]):
     # -- the views follow the playback --------------------------------------------------------
 
     def watch_revision(self) -> None:
-        """The one place the views are brought up to date: after every change the controller
-        tells (none on screen while the app closes: the views catch up at the next change,
-        from their own counts of what they were given)."""
-        if not self.query(f"#{TRACE_VIEWS[0]}"):
+        """After every change the controller tells: the console, the explanation, the lesson
+        panel and the status line (none on screen while the app closes). The views follow
+        on their own: their ``revision`` is bound to this one (:meth:`_bind`), and each pulls
+        what it has not shown from the controller (widgets/following.py)."""
+        if not self.query("#map"):
             return
         pb = self.playback
         if pb is not self._shown_playback:
             self._shown_playback = pb
             self._show_lesson(pb)
         world = pb.world
-        views = [cast(TraceView, self.query_one(f"#{view}")) for view in TRACE_VIEWS]
         console = self.query_one(Console)
         log = pb.session.terminal.log
         rebuilt = pb.generation != self._generation
         if rebuilt:
             self._generation = pb.generation
-            pb.seen = 0
-            pb.new_records()
-            for view in views:
-                view.reset(world)
             console.show_all(log)
             self._log_seen = len(log)
-        else:
-            new = pb.new_records()
-            if new:
-                for view in views:
-                    view.advance(world, new)
-            elif world.now != self._shown_now:  # time passed quietly (a /wait): the map's clock
-                cast(TraceView, self.query_one("#map")).advance(world, ())
-            if len(log) > self._log_seen:
-                console.add(log[self._log_seen :])
-                self._log_seen = len(log)
-        self._shown_now = world.now
+        elif len(log) > self._log_seen:
+            console.add(log[self._log_seen :])
+            self._log_seen = len(log)
         self._explain_latest(rebuilt)
         terminal = pb.session.terminal
         console.set_prompt(terminal.prompt, data_mode=terminal.in_data)
@@ -442,9 +433,6 @@ class MainScreen(Screen[None]):
         self.app.sub_title = lesson.title
         self._generation = -1
         self.query_one(LessonPanel).display = bool(lesson.steps) or self.size.width >= 100
-        # (another lesson: nothing of the last one stays in the Inspector, even a record
-        # equal to one of the new trace's)
-        self._inspector().show(None, pb.world)
         self.refresh_bindings()  # the lesson keys come and go with the steps
 
     def _status(self) -> Text:

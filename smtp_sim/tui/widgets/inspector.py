@@ -15,6 +15,7 @@ from typing import Any
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
+from textual.reactive import var
 
 from ...protocol.explain import REPLY_CODES, UnknownTopic, explain_command, explain_reply
 from ...protocol.pop3_replies import UnknownPop3Topic, explain_pop3
@@ -26,6 +27,7 @@ from ..controller import event_number
 from ..literal import literal
 from ..message_text import heading, message_sections, unstuff
 from ..wire import human_size, split_wire_lines, wire_line
+from .following import TraceFollower
 from .text_pane import TextPane
 
 MAX_WIRE_LINES = 400
@@ -65,6 +67,10 @@ def _format(value: Any) -> str:
 class Inspector(TextPane):
     """The selected record in full; :meth:`show` it, scroll to read."""
 
+    #: The main screen's revision, bound with ``data_bind``: the view follows the playback
+    #: on its own (widgets/following.py).
+    revision: var[int] = var(0, init=False)
+
     def __init__(
         self,
         *,
@@ -76,8 +82,16 @@ class Inspector(TextPane):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.record: TraceRecord | None = None
         self.world: World | None = None
+        self.follower = TraceFollower()
 
     # -- the contract ----------------------------------------------------------------------
+
+    def watch_revision(self, revision: int) -> None:
+        """Another lesson: nothing of the last one stays (even a record equal to one of the
+        new trace's)."""
+        pb = self.follower.new_playback(revision)
+        if pb is not None:
+            self.show(None, pb.world)
 
     def show(self, record: TraceRecord | None, world: World) -> None:
         """Show ``record`` (None: a hint to pick one) as it is in ``world``."""

@@ -20,6 +20,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -38,6 +39,7 @@ from ..message_text import (
     report_sections,
 )
 from ..wire import human_size
+from .following import TraceFollower
 from .text_pane import TextPane
 
 MAX_BODY_LINES = 400
@@ -48,6 +50,10 @@ NodeData = tuple[str, int | None]
 
 class MailboxView(Horizontal):
     """Mailboxes and their messages; select one to read it."""
+
+    #: The main screen's revision, bound with ``data_bind``: the view follows the playback
+    #: on its own (widgets/following.py).
+    revision: var[int] = var(0, init=False)
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "mailbox--address",
@@ -97,6 +103,7 @@ class MailboxView(Horizontal):
         disabled: bool = False,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self.follower = TraceFollower()
         self.world: World | None = None
         self.selected: tuple[str, int] | None = None
         self._boxes: dict[str, TreeNode[NodeData]] = {}
@@ -119,6 +126,9 @@ class MailboxView(Horizontal):
         return self.query_one("#mailbox-message", TextPane)
 
     # -- the contract ----------------------------------------------------------------------
+
+    def watch_revision(self, revision: int) -> None:
+        self.follower.follow(self, revision)
 
     def reset(self, world: World) -> None:
         self.world = world

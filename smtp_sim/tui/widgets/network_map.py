@@ -18,11 +18,13 @@ from typing import ClassVar
 from rich.cells import cell_len, set_cell_size
 from rich.console import RenderableType
 from rich.text import Text
+from textual.reactive import var
 
 from ...world.network import Host, Link
 from ...world.trace import Layer, TraceRecord
 from ...world.visible import visible
 from ...world.world import World
+from .following import TraceFollower
 from .text_pane import PANE_COMPONENTS, TextPane
 
 ICONS = {"router": "⇄", "mta": "✉", "dns": "◎", "client": "▣"}
@@ -160,6 +162,10 @@ class _Canvas:
 class NetworkMap(TextPane):
     """The network as a picture: hosts by role, links, what is down, queues, the flow."""
 
+    #: The main screen's revision, bound with ``data_bind``: the view follows the playback
+    #: on its own (widgets/following.py).
+    revision: var[int] = var(0, init=False)
+
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         *PANE_COMPONENTS,
         "map--host",
@@ -190,12 +196,16 @@ class NetworkMap(TextPane):
         left out, so a whole network fits a projector's 30 rows."""
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.compact = compact
+        self.follower = TraceFollower(quiet_time=True)  # (the map shows the time)
         self.world: World | None = None
         self.in_flight: TraceRecord | None = None
         self._active: set[int] = set()  # id() of the links on the in-flight path
         self._mode = "wide"
 
     # -- the contract ----------------------------------------------------------------------
+
+    def watch_revision(self, revision: int) -> None:
+        self.follower.follow(self, revision)
 
     def reset(self, world: World) -> None:
         self.world = world

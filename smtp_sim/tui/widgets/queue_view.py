@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
+from textual.reactive import var
 from textual.widgets import DataTable
 
 from ...world.queue import EntryState, QueueEntry
@@ -18,6 +19,7 @@ from ...world.trace import TraceRecord
 from ...world.world import World
 from ..literal import literal
 from .flow_diagram import abbreviate
+from .following import TraceFollower
 
 COLUMNS = (
     ("mta", "MTA"),
@@ -40,6 +42,10 @@ _NARROW_LABELS = {"next": "Next"}
 
 class QueueView(DataTable):
     """The MTAs' queues as a table (DataTable renders only the visible rows)."""
+
+    #: The main screen's revision, bound with ``data_bind``: the view follows the playback
+    #: on its own (widgets/following.py).
+    revision: var[int] = var(0, init=False)
 
     COMPONENT_CLASSES: ClassVar[set[str]] = DataTable.COMPONENT_CLASSES | {
         f"queue--{state.value}" for state in EntryState
@@ -67,6 +73,7 @@ class QueueView(DataTable):
             cursor_type="row",
             zebra_stripes=True,
         )
+        self.follower = TraceFollower()
         self.world: World | None = None
         self._shown: dict[str, tuple] = {}  # row key -> the values last shown
         self._widths_shown: tuple[int, ...] = ()
@@ -78,6 +85,9 @@ class QueueView(DataTable):
             self._sync(self.world)
 
     # -- the contract ----------------------------------------------------------------------
+
+    def watch_revision(self, revision: int) -> None:
+        self.follower.follow(self, revision)
 
     def reset(self, world: World) -> None:
         self.world = world

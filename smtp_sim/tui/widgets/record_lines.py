@@ -20,11 +20,13 @@ from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...world.trace import Kind, Layer, TraceRecord
 from ..theme import text_style
+from .following import TraceFollower
 
 if TYPE_CHECKING:
     from ...world.world import World  # a type only: the first frame must not load the world
@@ -77,6 +79,10 @@ def record_component(record: TraceRecord) -> str:
 
 class RecordLines(ScrollView, can_focus=True, inherit_bindings=False):
     """One trace record per line, with a cursor; the base of EventList and FlowDiagram."""
+
+    #: The main screen's revision, bound with ``data_bind``: the view follows the playback
+    #: on its own (widgets/following.py).
+    revision: var[int] = var(0, init=False)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "cursor_up", "Previous record", show=False),
@@ -135,6 +141,7 @@ class RecordLines(ScrollView, can_focus=True, inherit_bindings=False):
         disabled: bool = False,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self.follower = TraceFollower()
         self.world: World | None = None
         self._all: list[TraceRecord] = []
         self._rows: list[TraceRecord] = []
@@ -145,6 +152,9 @@ class RecordLines(ScrollView, can_focus=True, inherit_bindings=False):
         self._unseen = 0  # rows added below while not following (said in the border)
 
     # -- the contract the app drives -----------------------------------------------------------
+
+    def watch_revision(self, revision: int) -> None:
+        self.follower.follow(self, revision)
 
     def reset(self, world: World) -> None:
         """Show ``world`` from scratch (its whole trace so far)."""
