@@ -59,7 +59,11 @@ fi
 if [ ! -f "$ROOT/var/lib/dpkg/info/sendmail-bin.list" ]; then
     command -v debootstrap >/dev/null || {
         echo "setup_sendmail.sh: needs debootstrap (apt-get install debootstrap)" >&2; exit 1; }
-    debootstrap --variant=minbase --include=sendmail-bin,sendmail-cf,m4,make,netbase \
+    # (sensible-mda, and procmail with it, as Debian's `sendmail' package depends on them: the
+    # local mailer of Debian's sendmail.cf; a root made before has neither: `apt-get download
+    # sensible-mda procmail' outside, then `dpkg -i' them inside the chroot)
+    debootstrap --variant=minbase \
+        --include=sendmail-bin,sendmail-cf,sensible-mda,procmail,m4,make,netbase \
         bookworm "$ROOT" "$MIRROR"
 fi
 

@@ -37,7 +37,7 @@ from .mailbox import DEFAULT_PASSWORD, Mailbox, MailStore
 from .network import SMTP_PORT, SUBMISSION_PORT, SUBMISSIONS_PORT, Host, TcpConnection
 from .queue import MailQueue
 from .relay import DEFAULT_LIFETIME, DEFAULT_RETRY, Relaying
-from .sendmail_mail import sendmail_received
+from .sendmail_mail import sendmail_local_copy, sendmail_received
 from .sessions import SmtpServerSession
 from .trace import Kind, Layer
 
@@ -521,7 +521,10 @@ class MTA(Relaying):
         orig = ""
         if original is not None and self.personality.id.startswith("postfix-3"):
             orig = f"X-Original-To: {original}\r\n"
-        data = f"Return-Path: <{sender}>\r\n{orig}Delivered-To: {rcpt}\r\n".encode() + content
+        if self.personality.id == "sendmail-8":
+            data = sendmail_local_copy(sender, content)
+        else:
+            data = f"Return-Path: <{sender}>\r\n{orig}Delivered-To: {rcpt}\r\n".encode() + content
         if junk:
             stored = box.deliver_junk(data, sender, self.clock.now, message)
             where = f"the Junk folder of {box.address}"

@@ -65,6 +65,9 @@ class Relaying:
     def next_queue_id(self) -> str:  # pragma: no cover - the MTA's
         raise NotImplementedError
 
+    def is_local_domain(self, domain: str | None) -> bool:
+        raise NotImplementedError  # pragma: no cover - the MTA's
+
     def route(self, sender: str, rcpt: str, content: bytes, message: str | None) -> None:
         raise NotImplementedError  # pragma: no cover - the MTA's: its mailboxes or the queue
 
@@ -353,6 +356,7 @@ class Relaying:
                 deferred=deferred,
                 lifetime=self.lifetime,
                 looped=looped,
+                local=self.is_local_domain(entry.sender.rpartition("@")[2] or None),
             )
         else:
             bounce = build_bounce(self.hostname, self.stamps, entry, rcpts, reason, reply)

@@ -54,6 +54,19 @@ def sendmail_received(
     return f"Received: {client}\r\n{by}{tail}\r\n".encode()
 
 
+def sendmail_local_copy(sender: str, content: bytes) -> bytes:
+    """A message as sendmail 8 of Debian 12 delivers it to a local mailbox: the local mailer
+    (F=...P...: Return-Path, the null sender written MAILER-DAEMON) hands it to sensible-mda
+    and procmail, which add Content-Length: last in the header block, the body's octets with
+    the mbox's LF line ends. No Delivered-To (recorded: bob's and alice's mailboxes)."""
+    head, sep, body = content.partition(b"\r\n\r\n")
+    length = len(body.replace(b"\r\n", b"\n"))
+    return_path = f"Return-Path: <{sender or 'MAILER-DAEMON'}>\r\n".encode()
+    if not sep:  # (no body: the header block ends the message)
+        head = head.removesuffix(b"\r\n")
+    return return_path + head + f"\r\nContent-Length: {length}\r\n\r\n".encode() + body
+
+
 # -- bounces --------------------------------------------------------------------------------------
 # returnToSender() and errbody() of sendmail/savemail.c write them.
 
@@ -85,13 +98,16 @@ def build_sendmail_bounce(
     deferred: str | None = None,
     lifetime: float = 0.0,
     looped: bool = False,
+    local: bool = False,
 ) -> bytes:
     """sendmail 8's bounce of ``recipients`` of ``entry``, its own message ``queue_id``, as it
     leaves by SMTP: a remote server's refusal (``reply`` from ``target`` at ``step``), a
     message still ``deferred`` when ``lifetime`` ran out (Timeout.queuereturn), a route that
     ``looped`` back to itself, else a destination its host lookup did not find (Host unknown,
     5.1.2). All but the loop recorded from the real one; the loop's texts are sendmail's
-    (domain.c's "MX list for %s points back to %s", 5.3.5), not yet seen from it."""
+    (domain.c's "MX list for %s points back to %s", 5.3.5), not yet seen from it. A
+    ``local`` sender's copy keeps From: unqualified (the local mailer's header rewriting), as
+    one sent by SMTP does not."""
     date = stamps.arpa_date_text()
     moment = stamps.start + timedelta(seconds=stamps.clock.now)
     arrived = stamps.arpa_date_text(entry.arrived)
@@ -99,7 +115,7 @@ def build_sendmail_bounce(
     head = sendmail_received(hostname, version, "localhost", "localhost", "", queue_id, [], date)
     head += (
         f"Date: {date}\r\n"
-        f"From: Mail Delivery Subsystem <MAILER-DAEMON@{hostname}>\r\n"
+        f"From: Mail Delivery Subsystem <MAILER-DAEMON{'' if local else '@' + hostname}>\r\n"
         f"Message-Id: <{moment:%Y%m%d%H%M}.{queue_id}@{hostname}>\r\n"
         f"To: <{entry.sender}>\r\n"
         "MIME-Version: 1.0\r\n"

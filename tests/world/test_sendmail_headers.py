@@ -39,7 +39,14 @@ def normalised(data: bytes) -> bytes:
     return DATE.sub(b"DATE", QUEUE_ID.sub(b"QID", data))
 
 
-def delivered(client_ip: str, client: str, helo: str, rcpts: list[str]) -> bytes:
+def delivered(
+    client_ip: str,
+    client: str,
+    helo: str,
+    rcpts: list[str],
+    headers: tuple[str, ...] = ("Subject: t",),
+    body: tuple[str, ...] = ("hi",),
+) -> bytes:
     """The header block of the message the twin stored for ``rcpts[0]``."""
     world = build_world(load_scenario(str(TWIN)).model_copy(update={"messages": []}))
     world.add_host(client, client_ip, "client")
@@ -49,7 +56,7 @@ def delivered(client_ip: str, client: str, helo: str, rcpts: list[str]) -> bytes
     terminal.run_until_answer()
     lines = [helo, "MAIL FROM:<alice@cs.tcd.ie>"]
     lines += [f"RCPT TO:<{rcpt}>" for rcpt in rcpts]
-    lines += ["DATA", "Subject: t", "", "hi", ".", "QUIT"]
+    lines += ["DATA", *headers, "", *body, ".", "QUIT"]
     for line in lines:
         terminal.enter(line)
         terminal.run_until_answer()
@@ -140,7 +147,7 @@ def bounce_of(
         return bounces[0].content
     box = world.mailbox(sender)
     assert box is not None and box.messages
-    return box.messages[-1].data.split(b"Delivered-To: " + sender.encode() + b"\r\n", 1)[1]
+    return box.messages[-1].data
 
 
 def test_a_bounce_for_a_host_unknown_as_the_real_one_sent_it():
@@ -158,20 +165,19 @@ def test_a_bounce_for_a_host_unknown_as_the_real_one_sent_it():
 
 
 def test_a_bounce_for_a_recipient_refused_at_rcpt_as_the_real_one_wrote_it():
-    bounce = bounce_of("alice@cs.tcd.ie", "carol@example.org", SWAKS_HEADERS, refusing=True)
-    head, _, body = bounce.partition(b"\r\n\r\n")
+    stored = bounce_of("alice@cs.tcd.ie", "carol@example.org", SWAKS_HEADERS, refusing=True)
+    head, _, body = stored.partition(b"\r\n\r\n")
     want = captured("bounce-user-unknown-queued-body") + b"\r\n"
     assert STAMP.sub(b"STAMP", normalised(body)) == STAMP.sub(b"STAMP", normalised(want))
-    # the queue file's header lines, as they leave by SMTP: the From: qualified (as the bounce
-    # delivered by SMTP shows), Return-Path and Full-Name only for the mailers that take them
+    # the queue file's header lines as the local mailer writes them: Return-Path (the null
+    # sender as MAILER-DAEMON), no Full-Name (the local mailer has no F=x), and procmail's
+    # Content-Length last
     queued = captured("bounce-user-unknown-queued-headers").split(b"\r\n")
-    leaving = [
-        line.replace(b"<MAILER-DAEMON>", b"<MAILER-DAEMON@mail.cs.tcd.ie>")
-        for line in queued
-        if not line.startswith((b"Return-Path:", b"Full-Name:"))
-    ]
+    local = [line for line in queued if not line.startswith(b"Full-Name:")]
+    local[0] = b"Return-Path: <MAILER-DAEMON>"
+    local[-1] = b"Content-Length: 1660"  # (the real one's: its mailbox, the same bounce)
     assert STAMP.sub(b"STAMP", normalised(head + b"\r\n")) == STAMP.sub(
-        b"STAMP", normalised(b"\r\n".join(leaving))
+        b"STAMP", normalised(b"\r\n".join(local) + b"\r\n")
     )
 
 
@@ -188,3 +194,40 @@ def test_a_bounce_of_a_message_that_expired_in_the_queue():
     body = bounce.partition(b"\r\n\r\n")[2]
     want = captured("bounce-expired-queued-body") + b"\r\n"
     assert STAMP.sub(b"STAMP", normalised(body)) == STAMP.sub(b"STAMP", normalised(want))
+
+
+def test_local_delivery_adds_return_path_and_procmails_content_length_only():
+    """No Delivered-To: sendmail's local mailer writes Return-Path, Debian's sensible-mda and
+    procmail add Content-Length (the body's octets as the mbox stores them, LF ends)."""
+    swaks = (
+        "Date: Mon, 07 Dec 2026 03:27:31 +0000",
+        "To: bob@cs.tcd.ie",
+        "From: alice@cs.tcd.ie",
+        "Subject: one",
+        "Message-Id: <20261207032731.007012@vm>",
+        "X-Mailer: swaks v20201014.0 jetmore.org/john/code/swaks/",
+    )
+    head = delivered(
+        "127.0.0.5",
+        "client-127.0.0.5",
+        "EHLO client.example.net",
+        ["bob@cs.tcd.ie"],
+        headers=swaks,
+        body=("hi", "", ""),  # (swaks's body: "hi" and two empty lines, 5 octets in the mbox)
+    )
+    assert normalised(head) == normalised(captured("delivered-one-recipient-mbox-headers"))
+
+
+def test_a_bounce_delivered_to_a_local_sender_keeps_from_unqualified():
+    headers = [
+        "Date: Mon, 07 Dec 2026 03:27:56 +0000",
+        "To: carol@nosuch.example",
+        "From: alice@cs.tcd.ie",
+        "Subject: bounce me",
+        "Message-Id: <20261207032756.007487@vm>",
+        "X-Mailer: swaks v20201014.0 jetmore.org/john/code/swaks/",
+    ]
+    stored = bounce_of("alice@cs.tcd.ie", "carol@nosuch.example", headers, refusing=False)
+    head = stored.partition(b"\r\n\r\n")[0] + b"\r\n"
+    want = captured("delivered-bounce-mbox-headers")
+    assert STAMP.sub(b"STAMP", normalised(head)) == STAMP.sub(b"STAMP", normalised(want))
