@@ -107,7 +107,12 @@ class SmtpServerSession(EngineSession):
             mta.policy_for(conn.client, client.ip, conn.port),
             client_ip=client.ip,
             client_name=_reverse_name(mta.resolver, conn.client, client.ip),
-            date=mta.stamps.date_text(),
+            # (sendmail 8 writes its banner's $b with arpadate(): "Mon, 7 Dec 2026 03:27:56 GMT")
+            date=(
+                mta.stamps.arpa_date_text()
+                if mta.personality.id == "sendmail-8"
+                else mta.stamps.date_text()
+            ),
         )
         if conn.port == SUBMISSIONS_PORT:  # TLS from the first byte (smtpd_tls_wrappermode)
             self.engine.tls_active = True

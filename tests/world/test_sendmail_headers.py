@@ -16,6 +16,7 @@ from pathlib import Path
 from smtp_sim.scenario.build import build_world
 from smtp_sim.scenario.files import load_scenario
 from smtp_sim.world.student_terminal import StudentTerminal
+from smtp_sim.world.trace import Kind
 
 CAPTURED = Path(__file__).parent / "data" / "sendmail-8.17-headers.txt"
 TWIN = Path(__file__).parents[2] / "conformance" / "scenarios" / "sendmail.toml"
@@ -231,3 +232,20 @@ def test_a_bounce_delivered_to_a_local_sender_keeps_from_unqualified():
     head = stored.partition(b"\r\n\r\n")[0] + b"\r\n"
     want = captured("delivered-bounce-mbox-headers")
     assert STAMP.sub(b"STAMP", normalised(head)) == STAMP.sub(b"STAMP", normalised(want))
+
+
+def test_the_banner_dates_as_arpadate():
+    """The reference greeted swaks from 127.0.0.1 on 7 December 2026 with
+    "220 mail.cs.tcd.ie ESMTP Sendmail 8.17.1.9/8.17.1.9/Debian-2+deb12u2; Mon, 7 Dec 2026
+    03:27:56 GMT; (No UCE/UBE) logging access from: localhost(OK)-localhost [127.0.0.1]"."""
+    world = build_world(load_scenario(str(TWIN)).model_copy(update={"messages": []}))
+    world.add_host("localhost", "127.0.0.1", "client")
+    world.add_link("localhost", "mail.cs.tcd.ie", latency=0.0)
+    terminal = StudentTerminal(world, "localhost")
+    terminal.connect("mail.cs.tcd.ie", 25)
+    terminal.run_until_answer()
+    banner = next(r.data for r in world.trace if r.kind is Kind.REPLY)
+    assert banner == (
+        b"220 mail.cs.tcd.ie ESMTP Sendmail 8.17.1.9/8.17.1.9/Debian-2+deb12u2; Mon, 5 Jan 2026"
+        b" 09:00:00 GMT; (No UCE/UBE) logging access from: localhost(OK)-localhost [127.0.0.1]\r\n"
+    )
