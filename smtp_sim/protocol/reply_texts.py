@@ -132,12 +132,17 @@ def dmarc_rejection(domain: str) -> ReplySpec:
 
 
 #: sendmail 8's own lines in a bounce's transcript (world/sendmail_mail.py), {address} the
-#: recipient in angle brackets: a destination its host lookup did not find (recorded from
+#: recipient in angle brackets, their codes also the DSN's Status: a destination its host lookup did not find (recorded from
 #: Debian 12's sendmail 8.17.1.9, tests/world/data/sendmail-8.17-headers.txt), and a route
 #: whose MX list leads back to itself (domain.c's "MX list for %s points back to %s" and
 #: EX_CONFIG's "Local configuration error", 5.3.5; not yet seen from the real one)
 SENDMAIL_HOST_UNKNOWN = ReplySpec(
     550, "5.1.2", "{address}... Host unknown (Name server: {domain}: host not found)"
 )
+#: what it says of a recipient a remote server refused, by that reply's code (usersmtp.c: 550,
+#: 551, 553 are EX_NOUSER; the others EX_UNAVAILABLE), recorded: "550 5.1.1 ...", "554 5.7.1
+#: ..." at RCPT and "554 5.7.1 ..." after DATA
+SENDMAIL_USER_UNKNOWN = ReplySpec(550, "5.1.1", "{address}... User unknown")
+SENDMAIL_UNAVAILABLE = ReplySpec(554, "5.0.0", "Service unavailable")
 SENDMAIL_MX_LOOP = ReplySpec(554, "5.3.5", "MX list for {domain}. points back to {hostname}")
 SENDMAIL_LOCAL_CONFIG = ReplySpec(554, "5.3.5", "{address}... Local configuration error")

@@ -256,7 +256,8 @@ class Relaying:
             reasons.append(f"{target} said {reply}")
             self._try_hosts(entry, rest, reasons)
             return
-        self._bounce_or_defer(entry, entry.recipients, reply, target, result.failed_step)
+        step = Step.CONTENT if result.final is not None else result.failed_step
+        self._bounce_or_defer(entry, entry.recipients, reply, target, step)
 
     def _bounce_or_defer(
         self,

@@ -10,7 +10,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from ..protocol.delivery import Step
-from ..protocol.reply_texts import SENDMAIL_HOST_UNKNOWN, SENDMAIL_LOCAL_CONFIG, SENDMAIL_MX_LOOP
+from ..protocol.reply_texts import (
+    SENDMAIL_HOST_UNKNOWN,
+    SENDMAIL_LOCAL_CONFIG,
+    SENDMAIL_MX_LOOP,
+    SENDMAIL_UNAVAILABLE,
+    SENDMAIL_USER_UNKNOWN,
+)
 
 if TYPE_CHECKING:
     from ..protocol.replies import Reply, ReplySpec
@@ -70,17 +76,12 @@ def sendmail_local_copy(sender: str, content: bytes) -> bytes:
 # -- bounces --------------------------------------------------------------------------------------
 # returnToSender() and errbody() of sendmail/savemail.c write them.
 
-#: what sendmail says of a refused recipient, by the reply code (usersmtp.c: 550, 551, 553 are
-#: EX_NOUSER, "User unknown" (recorded: 550 5.1.1); 552, 554 EX_UNAVAILABLE, "Service
-#: unavailable", which the simulation also gives the rare others)
-_SENDMAIL_EXIT_TEXT = {550: "User unknown", 551: "User unknown", 553: "User unknown"}
-
 #: the command sendmail sent when a step's reply refused the mail (>>> in the transcript)
 _SENDMAIL_COMMANDS = {
     Step.MAIL: "MAIL From:<{sender}>",
     Step.RCPT: "RCPT To:<{rcpt}>",
     Step.DATA: "DATA",
-    Step.CONTENT: ".",
+    Step.CONTENT: "DATA",  # (recorded: a refusal after the final dot is shown as DATA's)
 }
 
 
@@ -104,10 +105,11 @@ def build_sendmail_bounce(
     leaves by SMTP: a remote server's refusal (``reply`` from ``target`` at ``step``), a
     message still ``deferred`` when ``lifetime`` ran out (Timeout.queuereturn), a route that
     ``looped`` back to itself, else a destination its host lookup did not find (Host unknown,
-    5.1.2). All but the loop recorded from the real one; the loop's texts are sendmail's
-    (domain.c's "MX list for %s points back to %s", 5.3.5), not yet seen from it. A
-    ``local`` sender's copy keeps From: unqualified (the local mailer's header rewriting), as
-    one sent by SMTP does not."""
+    5.1.2). Recorded from the real one: refusals at RCPT (550 5.1.1: "User unknown", 5.1.1;
+    554 5.7.1: "Service unavailable", 5.0.0) and after the final dot (shown as DATA's), Host
+    unknown, a queue timeout; not the loop, whose texts are sendmail's (domain.c's "MX list
+    for %s points back to %s", 5.3.5). A ``local`` sender's copy keeps From: unqualified (the
+    local mailer's header rewriting), as one sent by SMTP does not."""
     date = stamps.arpa_date_text()
     moment = stamps.start + timedelta(seconds=stamps.clock.now)
     arrived = stamps.arpa_date_text(entry.arrived)
@@ -150,9 +152,11 @@ def build_sendmail_bounce(
             if command is not None:
                 transcript.append(">>> " + command.format(sender=entry.sender, rcpt=rcpt))
             transcript += [f"<<< {line}" for line in str(reply).splitlines()]
-            text = _SENDMAIL_EXIT_TEXT.get(reply.code, "Service unavailable")
-            status = reply.enhanced or f"{reply.reply_class}.0.0"
-            transcript.append(f"{reply.code} {status} <{rcpt}>... {text}")
+            refused = (
+                SENDMAIL_USER_UNKNOWN if reply.code in (550, 551, 553) else SENDMAIL_UNAVAILABLE
+            )
+            status = refused.enhanced or ""
+            transcript.append(_line(refused, address=f"<{rcpt}>"))
             where = f"Remote-MTA: DNS; {target}\r\nDiagnostic-Code: SMTP; {remote}\r\n"
         else:
             status = "5.1.2"

@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from smtp_sim.protocol.policy import Stage
 from smtp_sim.scenario.build import build_world
 from smtp_sim.scenario.files import load_scenario
+from smtp_sim.world.mta import Fault
 from smtp_sim.world.student_terminal import StudentTerminal
 from smtp_sim.world.trace import Kind
 
@@ -116,14 +118,23 @@ STAMP = re.compile(rb"<\d{12}\.QID@|\.\d{10}/mail")
 
 
 def bounce_of(
-    sender: str, rcpt: str, headers: list[str], *, refusing: bool, silent: bool = False
+    sender: str,
+    rcpt: str,
+    headers: list[str],
+    *,
+    refusing: bool,
+    silent: bool = False,
+    relay_denied: bool = False,
+    after_data: bool = False,
 ) -> bytes:
     """The bounce the twin makes of a message from ``sender`` that a relaying client
     (localhost, 127.0.0.1, as the reference's access file lets it relay) sends to ``rcpt``:
     with ``refusing``, example.org has a Postfix that refuses the recipient, as the listener
     that answered the reference did; ``silent``: example.org has a host where nothing
     listens, and messages expire after a second (the reference's -OTimeout.queuereturn=1s);
-    neither: the domain has no address at all."""
+    neither: the domain has no address at all. ``relay_denied``: the Postfix there does not
+    serve example.org (554 5.7.1 Relay access denied); ``after_data``: it refuses the message
+    at its final dot ("554 5.7.1 Message rejected: spam", an injected fault)."""
     world = build_world(load_scenario(str(TWIN)).model_copy(update={"messages": []}))
     mta = world.mtas["mail.cs.tcd.ie"]
     world.add_host("localhost", "127.0.0.1", "client")
@@ -134,7 +145,12 @@ def bounce_of(
         world.add_link("example.org", "mail.cs.tcd.ie", latency=0.0)
         mta.lifetime = 1.0
     if refusing:
-        world.add_mta("example.org", personality="postfix-3", domains=["example.org"])
+        domains = ["other.example"] if relay_denied else ["example.org"]
+        remote = world.add_mta(
+            "example.org", personality="postfix-3", domains=domains, users={"data": "Data"}
+        )
+        if after_data:
+            remote.faults.append(Fault(Stage.END_OF_DATA, 554, "Message rejected: spam", "5.7.1"))
     terminal = StudentTerminal(world, "localhost")
     terminal.connect("mail.cs.tcd.ie", 25)
     terminal.run_until_answer()
@@ -249,3 +265,38 @@ def test_the_banner_dates_as_arpadate():
         b"220 mail.cs.tcd.ie ESMTP Sendmail 8.17.1.9/8.17.1.9/Debian-2+deb12u2; Mon, 5 Jan 2026"
         b" 09:00:00 GMT; (No UCE/UBE) logging access from: localhost(OK)-localhost [127.0.0.1]\r\n"
     )
+
+
+def original_headers(section: str) -> list[str]:
+    """The header lines swaks sent, from the text/rfc822-headers part of a captured bounce."""
+    part = captured(section).decode().split("Content-Type: text/rfc822-headers\r\n\r\n")[1]
+    lines = part.split("\r\n\r\n")[0].split("\r\n")
+    return lines[4:]  # (after Return-Path: and the three lines of Received:)
+
+
+def test_a_relay_refusal_at_rcpt_is_service_unavailable_5_0_0():
+    section = "bounce-relay-denied-at-rcpt-body"
+    stored = bounce_of(
+        "alice@cs.tcd.ie",
+        "relay@example.org",
+        original_headers(section),
+        refusing=True,
+        relay_denied=True,
+    )
+    body = stored.partition(b"\r\n\r\n")[2]
+    want = captured(section) + b"\r\n"
+    assert STAMP.sub(b"STAMP", normalised(body)) == STAMP.sub(b"STAMP", normalised(want))
+
+
+def test_a_refusal_after_the_final_dot_is_shown_as_data_s():
+    section = "bounce-refused-after-data-body"
+    stored = bounce_of(
+        "alice@cs.tcd.ie",
+        "data@example.org",
+        original_headers(section),
+        refusing=True,
+        after_data=True,
+    )
+    body = stored.partition(b"\r\n\r\n")[2]
+    want = captured(section) + b"\r\n"
+    assert STAMP.sub(b"STAMP", normalised(body)) == STAMP.sub(b"STAMP", normalised(want))
