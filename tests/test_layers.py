@@ -81,6 +81,9 @@ LAYERS: dict[str, Layer] = {
     "smtp_sim.tui.controller": _layer(
         "protocol world scenario course textio", UI | FILES | {"asyncio"}
     ),
+    # How a view reads the playback: a protocol, so a view imports neither the controller
+    # nor the screen (types only; no Textual).
+    "smtp_sim.tui.widgets.following": _layer("world course textio", UI | FILES | {"asyncio"}),
     "smtp_sim.runner": _layer("protocol world scenario textio", {"textual", "asyncio"} | FILES),
     "smtp_sim.stdio_session": _layer("protocol world scenario textio", UI | FILES | {"asyncio"}),
     "smtp_sim.web": _layer("bridge course web_fork web_session textio", FILES | {"textual"}),

@@ -255,3 +255,42 @@ def export_content(
         draw = flow_svg if kind == "flow-svg" else flow_html
         return draw(flow, f"{title} \u00b7 flow")
     raise ValueError(f"unknown export {kind!r}")
+
+
+def save_export(
+    app: App,
+    kind: str,
+    session: LessonSession,
+    *,
+    directory: Path,
+    seed: int | None = None,
+    student: str | None = None,
+) -> Path | None:
+    """Export ``kind`` of ``session`` as ``smtp-sim-<lesson>-<what>`` into ``directory``; in
+    a browser (``smtp-sim web``) the browser downloads it. Every failure is a notification
+    (an export must never take the app down). Returns the path written, if any."""
+    name = export_filename(session.lesson.id, kind, student)
+    try:
+        text = export_content(kind, app, session, seed=seed, student=student)
+    except Exception as exc:
+        app.notify(f"could not export {name}: {exc}", severity="error")
+        return None
+    if app.is_web:
+        if isinstance(text, bytes):
+            app.deliver_binary(io.BytesIO(text), save_filename=name)
+        else:
+            app.deliver_text(io.StringIO(text), save_filename=name)
+        app.notify(f"{name} sent to your browser", title="Export")
+        return None
+    path = directory / name
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        app.notify(f"could not write {path}: {exc.strerror or exc}", severity="error")
+        return None
+    app.notify(str(path), title="Exported")
+    return path

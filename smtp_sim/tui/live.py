@@ -95,3 +95,25 @@ class LiveBridge:
         if not self.pending:
             self.pending = True
             self.post(LiveRecords())
+
+
+async def start_live(live: LiveBridge, notify: Callable[..., object]) -> bool:
+    """Start ``live``'s listeners, warning of any address other machines can reach; True
+    once they listen (what they are and what is off then is told)."""
+    for host in live.exposed():
+        notify(
+            f"{host} is not a loopback address: other machines can connect",
+            severity="warning",
+            timeout=10,
+        )
+    error = await live.start()
+    if error is not None:
+        notify(error, title="--listen", severity="error", timeout=15)
+        return False
+    notify(
+        "\n".join(live.describe()) + "\nTime runs at wall-clock pace: stepping, "
+        "going back and reset are off.",
+        title="Listening",
+        timeout=10,
+    )
+    return True
