@@ -146,6 +146,14 @@ class BindingCommands(_ListProvider):
 # -- the event list's filter -----------------------------------------------------------------
 
 
+#: What a layer's records are, where its name does not say (the palette's filters).
+LAYER_WHAT = {
+    "TAP": ": what a tap (/tap HOST HOST) saw cross its link",
+    "TLS": ": handshakes and certificate verdicts",
+    "INFO": ": the lesson's and the simulator's notes",
+}
+
+
 def event_filter_items(main: MainScreen) -> list[tuple[str, str, Callable[[], object]]]:
     """The event list's filters: show all, one layer, one host of the world on screen.
     Shared by the palette and the filter dialog (the filter key)."""
@@ -177,11 +185,19 @@ def event_filter_items(main: MainScreen) -> list[tuple[str, str, Callable[[], ob
         )
     from ..world.trace import Layer  # (not before the app's first frame)
 
+    out.append(
+        (
+            "Show what the taps saw",
+            "the Events list, TAP layer only: what crossed a link a tap is on (/tap HOST HOST)"
+            + keep_host,
+            partial(main.filter_events, layers=[Layer.TAP]),
+        )
+    )
     for layer in Layer:
         out.append(
             (
                 f"Filter events: layer {layer.value}",
-                f"only {layer.value} records{keep_host}",
+                f"only {layer.value} records{LAYER_WHAT.get(layer.value, '')}{keep_host}",
                 partial(main.filter_events, layers=[layer]),
             )
         )

@@ -269,3 +269,14 @@ async def test_tabs_and_faults_are_found_by_their_names():
         await pilot.pause()
         typed = [line for _step, line in app.main.playback.session.inputs]
         assert typed and typed[-1].startswith("/fault mailbox-full address="), typed
+
+
+async def test_show_what_the_taps_saw_filters_events_to_the_tap_layer():
+    app = SmtpSimApp(load_lesson("starttls"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        names = [name for name, _h, _c in EventFilterCommands(app.screen).items()]
+        assert "Show what the taps saw" in names
+        await run_palette(pilot, "what the taps saw")
+        events = app.query_one(EventList)
+        assert events.shown_layers == {Layer.TAP}
+        assert app.query_one("TabbedContent").active == "tab-events"

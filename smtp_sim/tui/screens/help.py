@@ -24,7 +24,12 @@ reply to have it explained below the console.
 
 Console commands for the simulator itself: `/answer TEXT` answers a quiz, `/wait 30s` lets
 virtual time pass, `/run` runs until the network is idle, `/send FROM TO [SUBJECT]` makes a
-user press Send, `/fault KIND key=value` injects a fault, `/hint` shows a hint.
+user press Send, `/fault KIND key=value` injects a fault (`/fault striptls a=HOST b=HOST`
+puts an attacker on a link who removes STARTTLS from the EHLO replies crossing it),
+`/tap HOST HOST` puts a tap on the link between two hosts (the palette's "Show what the taps
+saw" lists what crossed it), `/base64 TEXT` encodes (`/base64 -d TEXT` decodes),
+`/dns txt NAME` shows a name's TXT records (`/dns txt NAME "TEXT"` publishes one), `/hint`
+shows a hint and `/help` lists them all.
 
 **The views** (tabs, top right): the network map, the flow diagram (one arrow per command or
 reply), the event list (every trace record), the inspector (a record in full: bytes, the

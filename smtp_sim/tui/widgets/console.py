@@ -28,6 +28,10 @@ if TYPE_CHECKING:  # types only: the console is on the first frame, before the s
     from ...protocol.replies import Reply
     from ...world.student_terminal import TerminalOutput
 
+#: A TAB shows as spaces to the next multiple of 8, as telnet in a terminal shows it (a
+#: header's folded line starts with one: "\tby mail.cs.tcd.ie ..."), not as ^I.
+TAB_SIZE = 8
+
 # Theme variables, so the replies' colours follow the theme (high contrast on a projector).
 REPLY_CLASS_STYLE = {2: "$success", 3: "$accent", 4: "$warning", 5: "$error"}
 
@@ -53,13 +57,28 @@ VERBS = [
     "TOP ",
     "UIDL",
 ]
-LOCAL = ["telnet ", "connect ", "/answer ", "/wait ", "/run", "/hint", "/send ", "/fault "]
+#: The console's own commands (course.lesson.SLASH_COMMANDS, which the first frame does not
+#: import; tests/tui/test_console_view.py keeps the two the same), completed connected or not.
+SLASH = [
+    "/send ",
+    "/wait ",
+    "/run",
+    "/answer ",
+    "/hint",
+    "/fault ",
+    "/base64 ",
+    "/dns txt ",
+    "/tap ",
+    "/help",
+]
+LOCAL = ["telnet ", "connect ", *SLASH]
 
 
 def _themed(wire: str, style: str) -> Content:
-    """A line of the wire, literally (control characters made visible), in ``style``: a theme
-    variable such as ``$success``, read when drawn, so a theme switch recolours it at once."""
-    line = Content.from_rich_text(literal(wire))
+    """A line of the wire, literally (control characters made visible, a TAB as the spaces
+    a terminal shows for it), in ``style``: a theme variable such as ``$success``, read when
+    drawn, so a theme switch recolours it at once."""
+    line = Content.from_rich_text(literal(wire.expandtabs(TAB_SIZE)))
     return line.stylize_before(style) if style else line
 
 
@@ -76,7 +95,7 @@ class CompletionSuggester(Suggester):
         if not value:
             return None
         if " " not in value and "<" not in value:
-            pool = VERBS if self.connected else LOCAL
+            pool = SLASH if value.startswith("/") else VERBS if self.connected else LOCAL
             for word in pool:
                 if word.lower().startswith(value.lower()) and len(word) > len(value):
                     rest = word[len(value) :]
@@ -177,9 +196,13 @@ class ConsoleInput(Input):
 class Console(Vertical):
     """Output list, prompt and input line."""
 
+    # scrollbar-gutter: stable, because OptionList measures an option's wrapped height at the
+    # width it has when the option is added; the scrollbar that appeared when the lines
+    # overflowed took two columns and no resize told the list, so a note wrapped one line
+    # more than measured and lost its last line (walk1: "...as things" without "are).").
     DEFAULT_CSS = """
     Console { height: 1fr; }
-    Console > OptionList { height: 1fr; border: none; padding: 0 1; }
+    Console > OptionList { height: 1fr; border: none; padding: 0 1; scrollbar-gutter: stable; }
     Console > #prompt { height: 1; padding: 0 1; }
     Console > ConsoleInput { height: 3; }
     """
@@ -257,11 +280,16 @@ class Console(Vertical):
             if kind == "typed":
                 line = Text("» ", style="bold")
                 line.append_text(
-                    literal(text, style="bold") if text else literal("(empty line)", style="dim")
+                    literal(text.expandtabs(TAB_SIZE), style="bold")
+                    if text
+                    else literal("(empty line)", style="dim")
                 )
                 out.append(self._option(line))
             else:  # a note of the console's own: one option a line (/help is a list)
-                out += [self._option(literal(part, style="italic")) for part in text.split("\n")]
+                out += [
+                    self._option(literal(part.expandtabs(TAB_SIZE), style="italic"))
+                    for part in text.split("\n")
+                ]
             return out
         if item.reply is not None:
             style = REPLY_CLASS_STYLE.get(item.reply.reply_class, "")
@@ -274,7 +302,7 @@ class Console(Vertical):
             for i, wire in enumerate(item.text.split("\n")):
                 out.append(self._option(_themed(wire, style if i == 0 else "")))
         else:
-            out.append(self._option(literal(item.text, style="dim italic")))
+            out.append(self._option(literal(item.text.expandtabs(TAB_SIZE), style="dim italic")))
         return out
 
     def _option(self, prompt: Text | Content, reply: Reply | None = None) -> Option:

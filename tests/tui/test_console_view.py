@@ -1,0 +1,88 @@
+"""What the console shows: every wrapped line of a long note, a header's TAB as spaces, and
+completion of the console's own commands (walk1, walk2). Driven with Pilot."""
+
+from __future__ import annotations
+
+import pytest
+from textual.geometry import Region
+
+from smtp_sim.course.lesson import SLASH_COMMANDS, load_lesson
+from smtp_sim.tui.app import SmtpSimApp
+from smtp_sim.tui.widgets.console import CompletionSuggester
+
+
+@pytest.fixture(autouse=True)
+def _no_user_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("SMTP_SIM_DATA_DIR", str(tmp_path))
+
+
+async def enter(app, pilot, *lines: str) -> None:
+    for line in lines:
+        app.query_one("Console").input.value = line
+        await pilot.press("enter")
+        await pilot.pause()
+
+
+def shown(app) -> list[str]:
+    """The console's output lines as drawn, scrolled to the end."""
+    output = app.query_one("Console").output
+    strips = output.render_lines(Region(0, 0, output.size.width, output.size.height))
+    return [strip.text.strip() for strip in strips]
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_a_note_that_wraps_shows_its_last_line(size):
+    """walk1 (reliable-delivery step 3): the nudge ended "...as things" and "are)." was never
+    drawn: the list measured the note before its scrollbar took two columns."""
+    app = SmtpSimApp(load_lesson("reliable-delivery"))
+    async with app.run_test(size=size) as pilot:
+        await enter(app, pilot, "telnet mail.cs.tcd.ie 25", "quit")
+        for _ in range(20):
+            await pilot.pause(0.05)
+        assert app.main.playback.session.index == 2  # server-down: /fault, then /send
+        await enter(app, pilot, "/send alice@crepes.fr bob@cs.tcd.ie Are you there?")
+        await pilot.pause(0.1)
+        lines = shown(app)
+        note = app.main.playback.session.terminal.log[-1][1]
+        assert note.startswith("Not sent yet") and note.endswith("as things are).")
+        assert lines[-1].endswith("as things are).") or lines[-1] == "are).", lines
+
+
+async def test_a_header_tab_shows_as_spaces_not_caret_i():
+    """walk2 (push-pull): RETR showed `^Iby mail.cs.tcd.ie (Postfix) ...`."""
+    app = SmtpSimApp(load_lesson("push-pull"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.main.playback.enter("/send alice@crepes.fr bob@cs.tcd.ie Crepes tonight?")
+        app.main.controller.changed()
+        await pilot.pause()
+        await enter(app, pilot, "telnet mail.cs.tcd.ie 110", "USER bob", "PASS secret", "RETR 1")
+        prompts = [str(o.prompt) for o in app.query_one("Console").output.options]
+        folded = [p for p in prompts if p.lstrip().startswith("by mail.cs.tcd.ie")]
+        assert folded and folded[0].startswith(" " * 8), prompts
+        assert not any("^I" in p for p in prompts)
+
+
+def test_completion_lists_every_console_command():
+    """walk: /base64, /dns and /tap were not completed like the other slash commands."""
+    from smtp_sim.tui.widgets.console import SLASH
+
+    assert {word.split()[0] for word in SLASH} == {u.split()[0] for u, _ in SLASH_COMMANDS}
+
+
+@pytest.mark.parametrize("connected", [False, True])
+@pytest.mark.parametrize(
+    "typed,completed",
+    [("/ba", "/base64 "), ("/d", "/dns txt "), ("/ta", "/tap "), ("/w", "/wait ")],
+)
+async def test_slash_commands_complete_connected_or_not(connected, typed, completed):
+    suggester = CompletionSuggester()
+    suggester.connected = connected
+    assert await suggester.get_suggestion(typed) == completed
+
+
+def test_help_names_the_console_tools():
+    from smtp_sim.tui.screens.help import INTRO
+
+    console = INTRO.split("Console commands", 1)[1].split("**The views**", 1)[0]
+    for command in ("/tap HOST HOST", "/base64", "/dns txt", "/fault striptls", "/help"):
+        assert command in console, command
