@@ -95,6 +95,10 @@ class Personality:
     extensions: tuple[str, ...] = ()
     enhanced_codes: bool = True
     require_angle_brackets: bool = True
+    #: MAIL FROM: <a> and RCPT TO: <b> refused (SPACE_AT_COLON): "spaces are not permitted on
+    #: either side of the colon following FROM in the MAIL command or TO in the RCPT
+    #: command" (RFC 5321 section 3.3); Postfix and sendmail take the space
+    no_space_at_colon: bool = False
     require_helo: bool = True
     allow_unqualified: bool = False
     vrfy: VrfyPolicy = VrfyPolicy.AMBIGUOUS
@@ -630,6 +634,7 @@ RFC5321 = Personality(
     extensions=("PIPELINING", "SIZE", "ENHANCEDSTATUSCODES", "8BITMIME", "VRFY", "EXPN", "HELP"),
     enhanced_codes=True,
     require_angle_brackets=True,
+    no_space_at_colon=True,
     require_helo=True,
     vrfy=VrfyPolicy.VERIFY,
     expn=ExpnPolicy.EXPAND,

@@ -27,6 +27,9 @@ class ReplyKind(StrEnum):
     EHLO_SYNTAX = "ehlo_syntax"
     MAIL_OK = "mail_ok"
     MAIL_SYNTAX = "mail_syntax"
+    #: MAIL FROM: <a> or RCPT TO :<b>, where RFC 5321 section 3.3 permits no space (the
+    #: strict reference server's; Postfix and sendmail take the space)
+    SPACE_AT_COLON = "space_at_colon"
     NESTED_MAIL = "nested_mail"
     NEED_HELO = "need_helo"
     SENDER_REJECTED = "sender_rejected"
@@ -155,6 +158,13 @@ DEFAULT_REPLIES: dict[ReplyKind, ReplySpec] = {
     ReplyKind.EHLO_SYNTAX: S(501, "5.5.4", "Syntax: EHLO hostname"),
     ReplyKind.MAIL_OK: S(250, "2.1.0", "OK"),
     ReplyKind.MAIL_SYNTAX: S(501, "5.5.4", "Syntax: MAIL FROM:<address>"),
+    # (501's text of section 4.2.2, then section 3.3's words)
+    ReplyKind.SPACE_AT_COLON: S(
+        501,
+        "5.5.4",
+        "Syntax error in parameters or arguments: spaces are not permitted on either side "
+        "of the colon",
+    ),
     ReplyKind.NESTED_MAIL: S(503, "5.5.1", "Bad sequence of commands: nested MAIL command"),
     ReplyKind.NEED_HELO: S(503, "5.5.1", "Bad sequence of commands: send HELO or EHLO first"),
     ReplyKind.SENDER_REJECTED: S(553, "5.1.7", "{address}: Sender address rejected"),

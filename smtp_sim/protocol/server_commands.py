@@ -28,6 +28,11 @@ K = ReplyKind
 _FROM = re.compile(r"^FROM:\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _TO = re.compile(r"^TO:\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _SP_HT = re.compile(r"[ \t]")
+#: A space on either side of the colon (RFC 5321 section 3.3 permits none)
+_SPACED = {
+    _FROM: re.compile(r"^FROM(?:\s+:|:\s)", re.IGNORECASE),
+    _TO: re.compile(r"^TO(?:\s+:|:\s)", re.IGNORECASE),
+}
 
 _Envelope = unchecked_constructor(Envelope)  # (bench_engine: see server.py's constructors)
 
@@ -73,6 +78,8 @@ def _path(
     bad: ReplyKind,
 ) -> tuple[Address, Params] | Reply:
     brackets = conn.personality.require_angle_brackets
+    if conn.personality.no_space_at_colon and _SPACED[pattern].match(argument):
+        return conn._reply(K.SPACE_AT_COLON)
     key = (argument, pattern, brackets)
     parsed = _PATHS.get(key)  # clients name the same mailboxes again and again
     if parsed is not None:

@@ -469,6 +469,10 @@ _P3_EHLO = [
     "250-SMTPUTF8",
     "250 CHUNKING",
 ]
+_SPACED_501 = (
+    "501 5.5.4 Syntax error in parameters or arguments: spaces are not permitted on either "
+    "side of the colon"
+)
 _RFC_EHLO = [
     "250-mail.cs.tcd.ie",
     "250-PIPELINING",
@@ -806,7 +810,7 @@ SPECIAL = [
         "rfc5321",
         [
             "EHLO client.example",
-            "MAIL FROM: alice@crepes.fr",
+            "MAIL FROM:alice@crepes.fr",
             "MAIL FROM:<alice@crepes.fr",
             "MAIL FROM:<alice@crepes.fr>",
             "RCPT TO:<bob>",
@@ -820,6 +824,31 @@ SPECIAL = [
             "553 5.1.8 <bob>: Domain name required",
         ],
         State.MAIL,
+    ),
+    # RFC 5321 section 3.3: "spaces are not permitted on either side of the colon following
+    # FROM in the MAIL command or TO in the RCPT command" (walk1: the strict server took
+    # `mail from: <ada@example.edu>` with 250)
+    case(
+        "rfc5321-no-space-at-the-colon",
+        "rfc5321",
+        [
+            "EHLO client.example",
+            "mail from: <alice@crepes.fr>",
+            "MAIL FROM :<alice@crepes.fr>",
+            "MAIL FROM:<alice@crepes.fr>",
+            "RCPT TO: <bob@cs.tcd.ie>",
+            "rcpt to:<bob@cs.tcd.ie>",
+        ],
+        [
+            GREETING["rfc5321"],
+            *_RFC_EHLO,
+            _SPACED_501,
+            _SPACED_501,
+            "250 2.1.0 OK",
+            _SPACED_501,
+            "250 2.1.5 OK",
+        ],
+        State.RCPT,
     ),
 ]
 
