@@ -136,7 +136,7 @@ def _grade(session: LessonSession) -> Grade:
                 step.title,
                 done,
                 reached,
-                [] if done or not reached else _not_met(session, i),
+                [] if done or not reached else session.not_met(i),
             )
         )
         if step.quiz is not None:
@@ -149,27 +149,6 @@ def _grade(session: LessonSession) -> Grade:
         [check.describe() for check in lesson.grading],
         quiz_tries=tries,
     )
-
-
-def _not_met(session: LessonSession, index: int) -> list[str]:
-    """What step ``index`` still needs: its quiz, and each of its checks that does not pass."""
-    step = session.lesson.steps[index]
-    ctx = session.context(index)
-    missing = []
-    if step.quiz is not None and not ctx.quiz_correct:
-        tried = len(ctx.answers)
-        closed = session.progress[index].quiz_closed
-        missing.append(
-            "a correct answer to the quiz"
-            + (
-                f" ({tried} answer{'s' if tried != 1 else ''} given, none right"
-                + (f"; max_tries is {step.quiz.max_tries})" if closed else ")")
-                if tried
-                else " (not answered)"
-            )
-        )
-    missing += [check.describe() for check in step.checks if not check.passed(ctx)]
-    return missing
 
 
 def solve(lesson: Lesson, *, seed: int | None = None) -> Grade:

@@ -36,6 +36,9 @@ from .lesson import (
 )
 
 IDLE_HORIZON = 24 * 3600.0
+#: The virtual seconds a /send plays (the message submitted, relayed, delivered or bounced),
+#: after which a step still open says why.
+SETTLE_TIME = 60.0
 
 
 @dataclass
@@ -70,6 +73,9 @@ class LessonSession:
         self._dirty = True
         self._watch: StepWatch | None = None  # the checks of the step last asked about
         self._nudged: tuple[int, str] | None = None  # the /send told to wait for its fault
+        #: The student's last action, to judge once it has settled: (step, time, wait for the
+        #: time even when the network is quiet). A step still open then is told why.
+        self._judge: tuple[int, float, bool] | None = None
         # With run=False a slash command asks for time to pass: the app plays the clock to here.
         self.play_until: float | None = None
         for event in lesson.timeline:
@@ -121,9 +127,13 @@ class LessonSession:
             message = f"To answer the question, type /answer {stripped.upper()}"
             self.terminal.note(message)
         else:
+            ends_data = self.terminal.in_data and stripped == "."
+            index = self.index
             self.terminal.enter(line)
             if run:
                 self.run_until_answer()
+            if ends_data:  # the message is handed over: judged when delivered (or 60 s on)
+                self._expect(index, self.world.now + SETTLE_TIME, at_once_when_quiet=True)
         self.evaluate()
         return message
 
@@ -155,6 +165,7 @@ class LessonSession:
             self.step()
         if clock.now < time:
             clock.now = time
+            self._settle()  # (time passed with no event: a /send's minute may be up)
 
     def answer(self, text: str) -> bool:
         step = self.current
@@ -300,7 +311,9 @@ class LessonSession:
         agent = self.world.agents[words[0].lower()]
         subject = words[2] if len(words) > 2 else "Hello"
         agent.send([words[1]], subject, f"{subject}\n\nSent from the smtp-sim console.\n")
-        self._advance(self.world.now + 60, run)
+        index, until = self.index, self.world.now + SETTLE_TIME
+        self._advance(until, run)
+        self._expect(index, until, at_once_when_quiet=False)
         if not run:
             return f"{agent.address} pressed Send: watch the message travel (F5 pauses)."
         return f"{agent.address} pressed Send; 60 s of virtual time passed."
@@ -354,8 +367,60 @@ class LessonSession:
         )
         return watch.passed(ctx)
 
+    def not_met(self, index: int | None = None) -> list[str]:
+        """What step ``index`` (the current one by default) still needs: its quiz, and each
+        of its checks that does not pass, as the checks describe themselves."""
+        i = self.index if index is None else index
+        step = self.lesson.steps[i]
+        ctx = self.context(i)
+        missing = []
+        if step.quiz is not None and not ctx.quiz_correct:
+            tried = len(ctx.answers)
+            closed = self.progress[i].quiz_closed
+            missing.append(
+                "a correct answer to the quiz"
+                + (
+                    f" ({tried} answer{'s' if tried != 1 else ''} given, none right"
+                    + (f"; max_tries is {step.quiz.max_tries})" if closed else ")")
+                    if tried
+                    else " (not answered)"
+                )
+            )
+        missing += [check.describe() for check in step.checks if not check.passed(ctx)]
+        return missing
+
+    def _expect(self, index: int, when: float, *, at_once_when_quiet: bool) -> None:
+        """The student just acted on step ``index`` (a message's final dot, a /send): once
+        it has settled, at the virtual time ``when`` (or, ``at_once_when_quiet``, as soon as
+        no mail waits in any queue), the step, if still open, says why (the next
+        :meth:`evaluate`)."""
+        if self.index == index < len(self.progress) and not self.progress[index].done:
+            self._judge = (index, when, not at_once_when_quiet)
+
+    def _settle(self) -> None:
+        judge = self._judge
+        if judge is None:
+            return
+        index, when, wait = judge
+        if self.index != index or self.progress[index].done:
+            self._judge = None  # (the step passed: nothing to say)
+            return
+        in_flight = any(mta.queue.waiting() for mta in self.world.mtas.values())
+        if in_flight or (wait and self.world.now < when):
+            return  # (still travelling: a deferred message is not judged)
+        self._judge = None
+        missing = [m for m in self.not_met(index) if not m.startswith("a correct answer")]
+        if missing:
+            self.terminal.note(f"Not yet: step {index + 1} still wants " + "; ".join(missing) + ".")
+
     def evaluate(self) -> bool:
-        """Tick off the current step (and the next ones) while their checks pass."""
+        """Tick off the current step (and the next ones) while their checks pass; then say
+        why a step is still open once the student's last action has settled."""
+        moved = self._tick_steps()
+        self._settle()
+        return moved
+
+    def _tick_steps(self) -> bool:
         size = len(self.world.trace)
         if size == self._evaluated_at and not self._dirty:
             return False

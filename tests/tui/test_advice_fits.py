@@ -67,3 +67,26 @@ def test_a_relay_refused_on_port_25_is_still_the_typo():
         "rcpt to: bob@cs.tcd.ei",
     )
     assert "is cs.tcd.ei spelt right?" in advice and "Log in" not in advice
+
+
+async def test_the_app_says_not_yet_when_a_played_send_bounced(tmp_path, monkeypatch):
+    """In the app a /send is played (the clock runs at the app's pace): once its minute is
+    up, the console says why the step is still open."""
+    from smtp_sim.tui.app import SmtpSimApp
+
+    monkeypatch.setenv("SMTP_SIM_DATA_DIR", str(tmp_path))
+    app = SmtpSimApp(load_lesson("press-send"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.main.playback.enter("/send alice@crepes.fr bob@cs.tcd.ie")
+        app.main.controller.changed()
+        await pilot.pause()
+        app.main.controller.speed = 5  # (100 events a second)
+        app.query_one("Console").input.value = "/send alice@crepes.fr carol@exmaple.org"
+        await pilot.press("enter")
+        for _ in range(400):
+            if app.main.playback.session.play_until is None:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause()
+        shown = [str(o.prompt) for o in app.query_one("Console").output.options]
+        assert any(line.startswith("Not yet: step 2 still wants") for line in shown), shown[-4:]

@@ -1,0 +1,82 @@
+"""When the student's last action worked (250 to the final dot, a /send that went out) but the
+step is still open, the console says why, from what the step's checks report as not met
+(walk1: foobar step 6 without the empty line, press-send step 2 with a typo)."""
+
+from __future__ import annotations
+
+from smtp_sim.course.lesson import load_lesson
+from smtp_sim.course.session import LessonSession
+
+FOOBAR = [
+    "telnet mail.cs.tcd.ie 25",
+    "helo FooBar",
+    "mail from: alice@crepes.fr",
+    "rcpt to: bob@cs.tcd.ie",
+    "data",
+    "Subject: FooBar",
+]
+
+
+def notes(session: LessonSession) -> list[str]:
+    return [text for kind, text in _tuples(session) if kind == "note"]
+
+
+def _tuples(session: LessonSession):
+    return [item for item in session.terminal.log if isinstance(item, tuple)]
+
+
+def typed(lesson: str, *lines: str) -> LessonSession:
+    session = LessonSession(load_lesson(lesson))
+    for line in lines:
+        session.enter(line)
+    return session
+
+
+def test_a_message_without_the_empty_line_is_told_not_yet_at_its_250():
+    session = typed("foobar", *FOOBAR, "Hello World", ".")
+    assert session.terminal.output[-1].reply.code == 250
+    assert session.index == 5  # the message step is still open
+    said = notes(session)[-1]
+    assert said.startswith("Not yet: step 6 still wants a message in the mailbox of bob@cs.tcd.ie")
+    assert "after the empty line ending the headers" in said
+
+
+def test_the_right_message_gets_no_not_yet():
+    session = typed("foobar", *FOOBAR, "", "Hello World", ".")
+    assert session.index == 6
+    assert not any(n.startswith("Not yet") for n in notes(session))
+
+
+def test_a_send_that_bounced_on_a_typo_is_told_not_yet_after_its_minute():
+    session = typed(
+        "press-send",
+        "/send alice@crepes.fr bob@cs.tcd.ie",
+        "/send alice@crepes.fr carol@exmaple.org",
+    )
+    assert session.index == 1
+    said = notes(session)
+    assert said[-2].startswith("alice@crepes.fr pressed Send")  # (the /send's own line first)
+    assert said[-1].startswith("Not yet: step 2 still wants")
+    assert "mailbox of carol@example.org" in said[-1]
+
+
+def test_a_send_that_passes_gets_no_not_yet():
+    session = typed(
+        "press-send",
+        "/send alice@crepes.fr bob@cs.tcd.ie",
+        "/send alice@crepes.fr carol@example.org Hello Carol",
+    )
+    assert session.index == 2
+    assert not any(n.startswith("Not yet") for n in notes(session))
+
+
+def test_a_message_still_travelling_is_not_judged():
+    """reliable-delivery step 3: the message waits in the queue (deferred): no verdict."""
+    session = typed(
+        "reliable-delivery",
+        "telnet mail.cs.tcd.ie 25",
+        "quit",
+        "/fault host-down host=mail.cs.tcd.ie",
+        "/send alice@crepes.fr bob@cs.tcd.ie Are you there?",
+    )
+    assert not any(n.startswith("Not yet") for n in notes(session))
