@@ -269,16 +269,32 @@ class Relaying:
     ) -> None:
         text = f"{target} said: {str(reply).replace(chr(10), ' ')}"
         if reply.reply_class == 4:
-            self.defer(entry, text)
+            self.defer(entry, text, reply=reply, target=target, step=step)
         else:
             self.fail(entry, text, reply, recipients, target=target, step=step)
 
-    def defer(self, entry: QueueEntry, reason: str) -> None:
+    def defer(
+        self,
+        entry: QueueEntry,
+        reason: str,
+        *,
+        reply: Reply | None = None,
+        target: str | None = None,
+        step: Step | None = None,
+    ) -> None:
+        """Put ``entry`` off for a retry (``reply`` from ``target`` at ``step``, when a server
+        said 4xx), or give up when it has been queued for the whole lifetime."""
         now = self.clock.now
         age = now - entry.arrived
         if age >= self.lifetime:
             self.fail(
-                entry, f"gave up after {entry.attempts} attempts: {reason}", None, deferred=reason
+                entry,
+                f"gave up after {entry.attempts} attempts: {reason}",
+                None,
+                target=target,
+                step=step,
+                deferred=reason,
+                deferred_reply=reply,
             )
             return
         delay = self.retry[min(entry.attempts - 1, len(self.retry) - 1)]
@@ -307,11 +323,12 @@ class Relaying:
         target: str | None = None,
         step: Step | None = None,
         deferred: str | None = None,
+        deferred_reply: Reply | None = None,
         looped: bool = False,
     ) -> None:
         """Give up on ``recipients`` (all of ``entry``'s by default) and bounce them: for a
         ``reply`` from ``target`` at ``step``, a ``deferred`` reason that outlived the queue's
-        lifetime, a route that ``looped`` back to this MTA, or (none of them) a domain the DNS
+        lifetime (``deferred_reply``: the 4xx that put it off last, from ``target``), a route that ``looped`` back to this MTA, or (none of them) a domain the DNS
         does not know."""
         from .bounce import build_bounce
         from .sendmail_mail import build_sendmail_bounce
@@ -355,6 +372,7 @@ class Relaying:
                 target=target,
                 step=step,
                 deferred=deferred,
+                deferred_reply=deferred_reply,
                 lifetime=self.lifetime,
                 looped=looped,
                 local=self.is_local_domain(entry.sender.rpartition("@")[2] or None),

@@ -97,13 +97,15 @@ def build_sendmail_bounce(
     target: str | None = None,
     step: Step | None = None,
     deferred: str | None = None,
+    deferred_reply: Reply | None = None,
     lifetime: float = 0.0,
     looped: bool = False,
     local: bool = False,
 ) -> bytes:
     """sendmail 8's bounce of ``recipients`` of ``entry``, its own message ``queue_id``, as it
     leaves by SMTP: a remote server's refusal (``reply`` from ``target`` at ``step``), a
-    message still ``deferred`` when ``lifetime`` ran out (Timeout.queuereturn), a route that
+    message still ``deferred`` when ``lifetime`` ran out (Timeout.queuereturn; by
+    ``deferred_reply`` from ``target`` at ``step``, or by a connection), a route that
     ``looped`` back to itself, else a destination its host lookup did not find (Host unknown,
     5.1.2). Recorded from the real one: refusals at RCPT (550 5.1.1: "User unknown", 5.1.1;
     554 5.7.1: "Service unavailable", 5.0.0) and after the final dot (shown as DATA's), Host
@@ -127,16 +129,23 @@ def build_sendmail_bounce(
         "Auto-Submitted: auto-generated (failure)\r\n"
     ).encode()
 
-    remote = " ".join(str(reply).splitlines()) if reply is not None else ""
+    said = reply if reply is not None else deferred_reply  # (the reply the transcript shows)
+    remote = " ".join(str(said).splitlines()) if said is not None else ""
     addresses: list[str] = []
     transcript: list[str] = []
     blocks: list[str] = []
     later = _sendmail_deferral(deferred) if deferred is not None else None
-    if reply is not None and target is not None:
+    if said is not None and target is not None:
         transcript.append(f"... while talking to {target}.:")
     for rcpt in recipients:
         addresses.append(f"<{rcpt}>")
-        if later is not None:
+        if later is not None and deferred_reply is not None:
+            status = "4.4.7"
+            addresses.append(f"    (reason: {remote})")
+            transcript += _exchange(step, entry.sender, rcpt, deferred_reply)
+            transcript.append(f"<{rcpt}>... Deferred: {remote}")
+            where = f"Remote-MTA: DNS; {target}\r\nDiagnostic-Code: SMTP; {remote}\r\n"
+        elif later is not None:
             text, host = later
             status = "4.4.7"
             transcript.append(f"<{rcpt}>... Deferred: {text}")
@@ -148,10 +157,7 @@ def build_sendmail_bounce(
             where = ""
         elif reply is not None:
             addresses.append(f"    (reason: {remote})")
-            command = _SENDMAIL_COMMANDS.get(step or Step.RCPT)
-            if command is not None:
-                transcript.append(">>> " + command.format(sender=entry.sender, rcpt=rcpt))
-            transcript += [f"<<< {line}" for line in str(reply).splitlines()]
+            transcript += _exchange(step, entry.sender, rcpt, reply)
             refused = (
                 SENDMAIL_USER_UNKNOWN if reply.code in (550, 551, 553) else SENDMAIL_UNAVAILABLE
             )
@@ -193,6 +199,13 @@ def build_sendmail_bounce(
         f"\r\n--{boundary}--\r\n\r\n"
     )
     return head + b"\r\n" + body.encode()
+
+
+def _exchange(step: Step | None, sender: str, rcpt: str, reply: Reply) -> list[str]:
+    """The command that met ``reply`` (>>>) and the reply (<<<), as the transcript shows them."""
+    command = _SENDMAIL_COMMANDS.get(step or Step.RCPT)
+    sent = [">>> " + command.format(sender=sender, rcpt=rcpt)] if command is not None else []
+    return sent + [f"<<< {line}" for line in str(reply).splitlines()]
 
 
 def _line(spec: ReplySpec, **fields: str) -> str:

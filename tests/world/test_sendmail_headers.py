@@ -126,6 +126,7 @@ def bounce_of(
     silent: bool = False,
     relay_denied: bool = False,
     after_data: bool = False,
+    later: bool = False,
 ) -> bytes:
     """The bounce the twin makes of a message from ``sender`` that a relaying client
     (localhost, 127.0.0.1, as the reference's access file lets it relay) sends to ``rcpt``:
@@ -134,7 +135,8 @@ def bounce_of(
     listens, and messages expire after a second (the reference's -OTimeout.queuereturn=1s);
     neither: the domain has no address at all. ``relay_denied``: the Postfix there does not
     serve example.org (554 5.7.1 Relay access denied); ``after_data``: it refuses the message
-    at its final dot ("554 5.7.1 Message rejected: spam", an injected fault)."""
+    at its final dot ("554 5.7.1 Message rejected: spam", an injected fault); ``later``: it
+    puts the recipient off at RCPT (451 4.3.0, a fault) until the message expires."""
     world = build_world(load_scenario(str(TWIN)).model_copy(update={"messages": []}))
     mta = world.mtas["mail.cs.tcd.ie"]
     world.add_host("localhost", "127.0.0.1", "client")
@@ -149,6 +151,10 @@ def bounce_of(
         remote = world.add_mta(
             "example.org", personality="postfix-3", domains=domains, users={"data": "Data"}
         )
+        if later:
+            remote.faults.append(
+                Fault(Stage.RCPT, 451, "<later@example.org>: Temporary lookup failure", "4.3.0")
+            )
         if after_data:
             remote.faults.append(Fault(Stage.END_OF_DATA, 554, "Message rejected: spam", "5.7.1"))
     terminal = StudentTerminal(world, "localhost")
@@ -296,6 +302,16 @@ def test_a_refusal_after_the_final_dot_is_shown_as_data_s():
         original_headers(section),
         refusing=True,
         after_data=True,
+    )
+    body = stored.partition(b"\r\n\r\n")[2]
+    want = captured(section) + b"\r\n"
+    assert STAMP.sub(b"STAMP", normalised(body)) == STAMP.sub(b"STAMP", normalised(want))
+
+
+def test_a_message_put_off_by_451_until_it_expired():
+    section = "bounce-expired-after-451-body"
+    stored = bounce_of(
+        "alice@cs.tcd.ie", "later@example.org", original_headers(section), refusing=True, later=True
     )
     body = stored.partition(b"\r\n\r\n")[2]
     want = captured(section) + b"\r\n"
