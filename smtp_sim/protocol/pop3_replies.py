@@ -632,9 +632,43 @@ def _shown(kind: Pop3ReplyKind) -> str:
     return f"{status} {text}".rstrip()
 
 
+#: What a template's field may hold, as read back off the wire (other fields: any text).
+_FIELD_PATTERNS = {"count": r"\d+", "size": r"\d+", "msg": r"\d+", "user": r"\S+"}
+_FIELD_PATTERNS |= {"hostname": r"\S+", "uid": r"\S+", "verb": r"\S+"}
+
+
+def _template_pattern(template: str) -> re.Pattern[str]:
+    pieces = re.split(r"\{([a-z_]+)\}", template)  # text, field, text, field, ..., text
+    return re.compile(
+        "".join(
+            _FIELD_PATTERNS.get(piece, ".+?") if i % 2 else re.escape(piece)
+            for i, piece in enumerate(pieces)
+        )
+        + r"\Z",
+        re.DOTALL,
+    )
+
+
+#: Each reply's text template as a pattern, to know a reply read off the wire by its text.
+_TEXT_PATTERNS = tuple(
+    (kind, spec.ok, _template_pattern(spec.text)) for kind, spec in POP3_REPLIES.items()
+)
+
+
+def pop3_reply_kind(ok: bool, text: str) -> Pop3ReplyKind | None:
+    """The catalog's kind of a reply read off the wire (a client sees only +OK/-ERR and the
+    text): the one kind whose template the text fits, None when none or several do (STAT's
+    "2 320" is also LIST n's)."""
+    found = [kind for kind, good, pattern in _TEXT_PATTERNS if good == ok and pattern.match(text)]
+    return found[0] if len(found) == 1 else None
+
+
 def explain_pop3_reply(reply: Pop3Reply) -> str:
-    """A short summary of a reply seen in a session: its meaning and its RFC section."""
-    if reply.kind is None:
+    """A short summary of a reply seen in a session: its meaning and its RFC section. A
+    reply read off the wire (no kind) is known by its text where the text is the catalog's
+    (after a failed PASS, "start again with USER", not "nothing changed")."""
+    kind = reply.kind or pop3_reply_kind(reply.ok, reply.text)
+    if kind is None:
         return STATUS_INDICATORS[reply.indicator]
-    spec = POP3_REPLIES[reply.kind]
+    spec = POP3_REPLIES[kind]
     return f"{reply.status_line}\n{spec.explanation} ({spec.rfc})"

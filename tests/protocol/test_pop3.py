@@ -642,3 +642,23 @@ def test_fuzz_no_exception_escapes(chunks: list[bytes]) -> None:
     assert out == b"" or out.endswith(b"\r\n")
     deleted = [uid for e in s.replied for uid in e.deleted]
     assert len(s.maildrop.messages) == 2 - len(deleted)
+
+
+def test_a_reply_read_off_the_wire_is_known_by_its_text_or_not_at_all():
+    """A client sees only +OK/-ERR and the text: the catalog's kind is found from the text
+    when one template fits it, and never a wrong one."""
+    from smtp_sim.protocol.pop3_replies import pop3_reply_kind, render_pop3
+
+    fields = dict(
+        hostname="mail.cs.tcd.ie", user="bob", count=4, size=3171, msg=2, uid="a1b2",
+        left="2 messages left", line="RETR", state="AUTHORIZATION", status="x", syntax="RETR n",
+        verb="RETR",
+    )  # fmt: skip
+    known = 0
+    for kind in POP3_REPLIES:
+        reply = render_pop3(kind, **fields)
+        found = pop3_reply_kind(reply.ok, reply.text)
+        assert found in (kind, None), (kind, found)
+        known += found is kind
+    assert known >= len(POP3_REPLIES) - 4  # (only the bare-number ones are ambiguous)
+    assert pop3_reply_kind(False, "invalid user name or password") is Pop3ReplyKind.PASS_BAD

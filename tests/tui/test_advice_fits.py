@@ -90,3 +90,17 @@ async def test_the_app_says_not_yet_when_a_played_send_bounced(tmp_path, monkeyp
         await pilot.pause()
         shown = [str(o.prompt) for o in app.query_one("Console").output.options]
         assert any(line.startswith("Not yet: step 2 still wants") for line in shown), shown[-4:]
+
+
+def test_a_failed_pass_read_off_the_wire_is_explained_as_itself():
+    """walk2 (push-pull step 3): after `-ERR invalid user name or password` the console said
+    "The command failed and nothing changed", but the server had forgotten the USER name."""
+    from smtp_sim.tui.console_text import pop3_explanation
+
+    pb = Playback(load_lesson("push-pull"))
+    for line in ("telnet mail.cs.tcd.ie 110", "USER bob", "PASS secrte"):
+        pb.enter(line)
+    output = pb.session.terminal.output[-1]
+    assert output.pop3 is not None and output.pop3.kind is None  # (read off the wire)
+    said = str(pop3_explanation(output))
+    assert "start again with USER" in said and "nothing changed" not in said
