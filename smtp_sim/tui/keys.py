@@ -61,6 +61,33 @@ KEYS: tuple[Binding, ...] = (
         id="view.lesson_panel",
         tooltip="Show or hide the lesson panel",
     ),
+    # Not in the footer (full at 80 columns): F1 and the palette list them. Keys a typing
+    # student never types (the console's input binds none of them).
+    Binding(
+        "ctrl+l",
+        "focus_lesson",
+        "Read the lesson",
+        show=False,
+        id="view.lesson_text",
+        tooltip="Focus the lesson text: Up/Down, PageUp/PageDown, Home/End scroll it; Escape "
+        "(or typing) goes back to the console",
+    ),
+    Binding(
+        "ctrl+pagedown",
+        "next_tab",
+        "Next view",
+        show=False,
+        id="view.next_tab",
+        tooltip="The next tab: Map, Flow, Events, Inspector, Mailboxes, Queues",
+    ),
+    Binding(
+        "ctrl+pageup",
+        "previous_tab",
+        "Previous view",
+        show=False,
+        id="view.previous_tab",
+        tooltip="The tab before",
+    ),
     Binding(
         "ctrl+t",
         "high_contrast",
@@ -115,7 +142,7 @@ APP_KEYS: list[Binding] = [key for key in KEYS if key.id in APP_WIDE]
 MAIN_KEYS: list[Binding] = [key for key in KEYS if key.id not in APP_WIDE]
 
 #: What the footer keeps when the line is too narrow for every key (binding ids, most
-#: important first); F1 and the palette list them all.
+#: important first); F1 and the palette list them all. At 80 columns: F1-F7 and Quit.
 FOOTER_PRIORITY: tuple[str, ...] = (
     "app.help",
     "lesson.hint",
@@ -123,10 +150,10 @@ FOOTER_PRIORITY: tuple[str, ...] = (
     "sim.step",
     "sim.back",
     "app.quit",
-    "events.filter",
-    "app.export",
     "lesson.next",
     "lesson.previous",
+    "events.filter",
+    "app.export",
     "sim.reset",
     "sim.speed",
     "view.lesson_panel",

@@ -58,20 +58,23 @@ def status_line(control: PlaybackController, *, timer_running: bool) -> Text:
     there to play)."""
     pb = control.playback
     text = Text()
+    # The steps first after the badge: a narrow line (80 columns) is cut at the right.
+    steps = ""
+    if control.lesson.steps:
+        steps = f"  steps {sum(pb.session.passed_steps())}/{len(control.lesson.steps)} "
     if control.live_running:  # the bridge runs the clock at wall-clock pace: no pause, no speed
         text.append(" \u25cf live ", style="bold reverse")
+        text.append(steps)
         text.append(
             f"  t = {pb.world.now:,.3f} s   event {len(pb.world.trace)}   wall-clock pace (--listen)"
         )
     else:
         playing = timer_running and control.playing
         text.append(" \u25b6 playing " if playing else " \u23f8 paused ", style="bold reverse")
+        text.append(steps)
         text.append(
             f"  t = {pb.world.now:,.3f} s   event {len(pb.world.trace)}   speed {SPEEDS[control.speed]}/s"
         )
         if pb.at_end:
             text.append("   (nothing more scheduled)", style="dim")
-    if control.lesson.steps:
-        done = sum(pb.session.passed_steps())
-        text.append(f"   steps {done}/{len(control.lesson.steps)}")
     return text

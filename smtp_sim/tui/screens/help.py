@@ -36,6 +36,10 @@ reply), the event list (every trace record), the inspector (a record in full: by
 explanation, headers, MIME parts), the mailboxes and the queues. Select a line in the flow or
 the event list to open it in the inspector.
 
+**Without a mouse**: `Ctrl+L` puts the keys in the lesson text (arrows, PageUp/PageDown,
+Home/End scroll it); `Ctrl+Pgdn` and `Ctrl+Pgup` switch the views' tabs; `Escape`, or
+just typing, goes back to the console.
+
 **Time** is virtual: play, pause, step forward and back through every event. Stepping back
 re-shows an earlier moment; what you typed stays in the history.
 

@@ -36,7 +36,7 @@ from ..exporting import save_export
 from ..filtering import KEEP, Keep
 from ..keys import MAIN_KEYS
 from ..live import REFRESH, LiveBridge, LiveRecords, start_live
-from ..loading import make_views
+from ..loading import TABS, make_views
 from ..palette import (
     BindingCommands,
     EventFilterCommands,
@@ -339,6 +339,7 @@ class MainScreen(Screen[None]):
         self.app.sub_title = lesson.title
         self.console_follower.generation = -1
         self.query_one(LessonPanel).display = bool(lesson.steps) or self.size.width >= 100
+        self.set_class(bool(lesson.steps), "-steps")  # (a short screen: the header's row is theirs)
         self.refresh_bindings()  # the lesson keys come and go with the steps
 
     # -- the console: lines typed, replies explained, keys routed to it ------------------------
@@ -411,6 +412,13 @@ class MainScreen(Screen[None]):
         panel = self.query_one(LessonPanel)
         panel.display = not panel.display
 
+    def action_focus_lesson(self) -> None:
+        """The lesson text takes the keys (arrows and PageUp/PageDown scroll it), the panel
+        shown if F10 had hidden it; Escape or typing goes back to the console."""
+        panel = self.query_one(LessonPanel)
+        panel.display = True
+        panel.query_one("#step-scroll").focus()
+
     # -- playing: F5-F9 (the controller's; the timer above is the screen's) -------------------
 
     def action_play_pause(self) -> None:
@@ -439,6 +447,20 @@ class MainScreen(Screen[None]):
     def show_tab(self, pane: str) -> None:
         """Bring the tab ``pane`` (its id, "tab-flow") to the front."""
         self.query_one(TabbedContent).active = pane
+
+    def action_next_tab(self) -> None:
+        self._move_tab(1)
+
+    def action_previous_tab(self) -> None:
+        self._move_tab(-1)
+
+    def _move_tab(self, by: int) -> None:
+        """The tab ``by`` places after the one in front (the last wraps to the first); the
+        focus stays where it is (the console's line, usually)."""
+        panes = [pane for _title, pane in TABS]
+        active = self.query_one(TabbedContent).active
+        here = panes.index(active) if active in panes else 0
+        self.show_tab(panes[(here + by) % len(panes)])
 
     @on(RecordLines.RecordSelected)
     def _record_selected(self, event: RecordLines.RecordSelected) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -193,6 +194,23 @@ class ConsoleInput(Input):
             self.screen.focus_next()
 
 
+def fit_placeholder(text: str, width: int) -> str:
+    """``text`` as it fits ``width`` cells: whole; else without its lead-in ("type here, e.g.
+    ", "an SMTP command: "); then without its last items (", QUIT, HELP"); else cut with an
+    ellipsis."""
+    if cell_len(text) <= width:
+        return text
+    for lead in ("e.g. ", ": "):
+        if lead in text:
+            text = text.split(lead, 1)[1]
+            break
+    while cell_len(text) > width and ", " in text:
+        text = text.rsplit(", ", 1)[0]
+    if cell_len(text) <= width:
+        return text
+    return text[: max(width - 1, 0)] + "\u2026"
+
+
 class Console(Vertical):
     """Output list, prompt and input line."""
 
@@ -226,6 +244,7 @@ class Console(Vertical):
         self.suggester = CompletionSuggester()
         self._replies: dict[str, Reply] = {}
         self._count = 0
+        self._placeholder: str | None = None  # (in full: fitted to the width when shown)
 
     def compose(self) -> ComposeResult:
         yield OptionList(id="output")
@@ -318,10 +337,17 @@ class Console(Vertical):
         label.update(Text(text, style="bold reverse" if data_mode else "bold"))
 
     def set_placeholder(self, text: str) -> None:
-        """What the empty input line suggests typing (it follows the session's state)."""
+        """What the empty input line suggests typing (it follows the session's state), fitted
+        to the line's width (80 columns): shortened, never cut mid-word."""
+        self._placeholder = text
         line = self.query_one("#line", Input)
-        if line.placeholder != text:
-            line.placeholder = text
+        fitted = fit_placeholder(text, line.content_region.width) if line.size.width else text
+        if line.placeholder != fitted:
+            line.placeholder = fitted
+
+    def on_resize(self) -> None:
+        if self._placeholder is not None:
+            self.call_after_refresh(self.set_placeholder, self._placeholder)
 
     def set_completions(self, hosts: list[str], addresses: list[str], connected: bool) -> None:
         self.suggester.hosts = hosts

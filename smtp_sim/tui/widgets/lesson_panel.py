@@ -1,7 +1,10 @@
 """The lesson panel: the steps ticking off, the current step's text, its task, hints and quiz.
 
-The step's text, task and hints scroll; the quiz sits below them, always in view (a step's
-text can be longer than the panel). The quiz's widgets are made once and updated in place
+The step's text and hints scroll; the task is pinned below them and the quiz below it,
+both always in view (a step's text can be longer than the panel), the quiz in at most 45% of
+the panel so the text keeps its rows. Hints and the quiz's question and choices are Markdown
+as the step text is (their `code`). On a short screen (80x24) the step list shows only the
+current step and its neighbours. The quiz's widgets are made once and updated in place
 for each step: mounting new ones with the same ids while the old ones were still being
 removed crashed the app on two short-answer quizzes in a row.
 """
@@ -28,24 +31,61 @@ if TYPE_CHECKING:
     from ...course.session import LessonSession
 
 
+#: Inline code as the step texts show it (Textual's Markdown, dark themes).
+CODE_STYLE = "$text-warning on $warning 10%"
+_INLINE_STYLES = {"code_inline": CODE_STYLE, "strong": "bold", "em": "italic", "s": "strike"}
+
+
+def inline_markdown(text: str, style: str = "") -> Content:
+    """One paragraph of a lesson's Markdown (a hint, a quiz's question or choice) as the step
+    texts show it: `code` without its backticks, **bold**, *italic*; the rest as written."""
+    from markdown_it import MarkdownIt  # (with the lesson, not the first frame)
+
+    # (no autolinks or HTML: <alice@crepes.fr> and <CR><LF> are SMTP, shown as written)
+    parser = MarkdownIt("commonmark").disable(["autolink", "html_inline"])
+    tokens = parser.parseInline(text, {})
+    pieces: list[tuple[str, str]] = []
+    open_styles: list[str] = []
+    for token in tokens[0].children or [] if tokens else []:
+        kind = token.type
+        if kind.endswith("_open") and kind[:-5] in _INLINE_STYLES:
+            open_styles.append(_INLINE_STYLES[kind[:-5]])
+        elif kind.endswith("_close") and kind[:-6] in _INLINE_STYLES and open_styles:
+            open_styles.pop()
+        elif kind == "code_inline":
+            pieces.append((token.content, " ".join([style, *open_styles, CODE_STYLE]).strip()))
+        elif kind in ("softbreak", "hardbreak"):
+            pieces.append((" " if kind == "softbreak" else "\n", style))
+        else:  # text, and what has no style here (a link's text, an image's alt): as written
+            pieces.append((token.content, " ".join([style, *open_styles]).strip()))
+    return Content.assemble(*pieces)
+
+
 class LessonPanel(Vertical):
     DEFAULT_CSS = """
     LessonPanel { width: 44; border-right: tall $primary-background; }
     LessonPanel #lesson-title { height: auto; padding: 0 1; text-style: bold; color: $accent; }
-    LessonPanel #steps { height: auto; max-height: 10; padding: 0 1; }
+    LessonPanel #steps, LessonPanel #steps-near {
+        height: auto; max-height: 10; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    LessonPanel #steps-near { display: none; }
     LessonPanel #step-scroll { height: 1fr; min-height: 4; scrollbar-size-vertical: 1; }
     LessonPanel #step-text { padding: 0 1; }
-    LessonPanel #task { height: auto; padding: 0 1; margin-top: 1; text-style: bold; }
+    LessonPanel #task {
+        height: auto; max-height: 8; padding: 0 1; text-style: bold;
+        border-top: hkey $primary-background;
+    }
+    LessonPanel #task.-empty { display: none; }
     LessonPanel #hint { height: auto; padding: 0 1; margin-top: 1; color: $warning; }
     LessonPanel #hint.-empty { display: none; }
     LessonPanel #quiz {
-        height: auto; max-height: 60%; padding: 0 1; display: none;
+        height: auto; max-height: 45%; padding: 0 1; display: none;
         border-top: tall $primary-background; scrollbar-size-vertical: 1;
     }
     LessonPanel.-quiz #quiz { display: block; }
     LessonPanel #choices { height: auto; }
     LessonPanel #quiz Button {
-        width: 100%; height: auto; margin-top: 1; text-align: left; content-align: left top;
+        width: 100%; height: auto; text-align: left; content-align: left top;
     }
     LessonPanel #quiz-feedback { height: auto; margin-top: 1; }
     LessonPanel #complete { height: auto; padding: 1; background: $success 20%; display: none; }
@@ -72,10 +112,11 @@ class LessonPanel(Vertical):
 
         yield Static("", id="lesson-title")
         yield Static("", id="steps")
+        yield Static("", id="steps-near")  # (a short screen's: this step and its neighbours)
         with VerticalScroll(id="step-scroll"):
             yield LessonMarkdown("", id="step-text")
-            yield Static("", id="task")
             yield Static("", id="hint", classes="-empty")
+        yield Static("", id="task", classes="-empty")  # (pinned: in view whatever the text)
         with VerticalScroll(id="quiz"):
             yield Static("", id="quiz-question")
             yield Vertical(id="choices")
@@ -103,16 +144,18 @@ class LessonPanel(Vertical):
         new_step = before is None or before[:2] != key[:2]
         self._shown = key
         self.query_one("#lesson-title", Static).update(literal(lesson.title))
-        steps = Text()
+        lines = []
         for i, (s, p) in enumerate(zip(lesson.steps, session.progress, strict=True)):
             mark, style = (
                 ("\u2714", "green")
                 if p.done
                 else (("\u25b6", "bold") if i == session.index else ("\u00b7", "dim"))
             )
-            steps.append(f"{mark} {i + 1}. ", style=style)
-            steps.append(s.title + "\n", style=style)
-        self.query_one("#steps", Static).update(steps)
+            lines.append(Text.assemble((f"{mark} {i + 1}. {s.title}", style)))
+        # One line a step (a long title ends in an ellipsis): every step is listed.
+        self.query_one("#steps", Static).update(Text("\n").join(lines))
+        near = lines[max(session.index - 1, 0) : session.index + 2]
+        self.query_one("#steps-near", Static).update(Text("\n").join(near))
         self.set_class(session.complete and bool(lesson.steps), "-complete")
         if session.complete and lesson.steps:
             self.query_one("#complete", Static).update(
@@ -122,6 +165,8 @@ class LessonPanel(Vertical):
                     style="bold",
                 )
             )
+        task_line = self.query_one("#task", Static)
+        task_line.set_class(step is None, "-empty")
         if step is None:
             self.set_class(False, "-quiz")
             self.text_updated = self._step_text().update(
@@ -139,9 +184,9 @@ class LessonPanel(Vertical):
         task = Content.assemble(("Task: ", "bold $accent"), Content.from_rich_text(literal(told)))
         if progress and progress.done:
             task = Content.assemble(task, ("  \u2714 done", "bold $success"))
-        self.query_one("#task", Static).update(task)
+        task_line.update(task)
         hint = self.query_one("#hint", Static)
-        hint.update(literal(f"Hint: {self.hint_text}") if self.hint_text else "")
+        hint.update(inline_markdown(f"Hint: {self.hint_text}") if self.hint_text else "")
         hint.set_class(not self.hint_text, "-empty")
         feedback = self.query_one("#quiz-feedback", Static)
         feedback.update(literal(self.quiz_feedback))
@@ -149,7 +194,9 @@ class LessonPanel(Vertical):
         if self.hint_text and (before is None or new_step or before[4] != self.hint_text):
             self.call_after_refresh(hint.scroll_visible, animate=False)
         if self.quiz_feedback and (before is None or new_step or before[5] != self.quiz_feedback):
-            self.call_after_refresh(feedback.scroll_visible, animate=False)
+            # (the quiz's last line: its box scrolled to its end once the feedback is laid out)
+            box = self.query_one("#quiz", VerticalScroll)
+            self.call_after_refresh(box.scroll_end, animate=False)
         return new_step
 
     def _step_text(self) -> Markdown:
@@ -174,7 +221,7 @@ class LessonPanel(Vertical):
         box.scroll_home(animate=False)
         if quiz is None:
             return
-        self.query_one("#quiz-question", Static).update(literal(quiz.question, style="bold"))
+        self.query_one("#quiz-question", Static).update(inline_markdown(quiz.question, "bold"))
         holder = self.query_one("#choices", Vertical)
         buttons: list[Widget] = list(holder.query_children(Button))
         more = [
@@ -189,7 +236,10 @@ class LessonPanel(Vertical):
             button.display = i < len(quiz.choices)
             if button.display:
                 letter = chr(ord("A") + i)
-                button.label = literal(f"{letter}. {quiz.choices[i]}")
+                # (the letter stands out: a choice's wrapped lines are not indented)
+                button.label = Content.assemble(
+                    (f"{letter}. ", "bold"), inline_markdown(quiz.choices[i])
+                )
                 button.quiz_answer = letter.lower()  # type: ignore[attr-defined]
         answer = self.query_one("#short-answer", Input)
         answer.display = not quiz.choices

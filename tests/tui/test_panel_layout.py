@@ -1,0 +1,230 @@
+"""80x24 is a supported size (issue 15, "80x24"): where the student is in the lesson, the
+task, the console, the explanation, the keys to move between steps, the status line's steps
+and the console's suggestion all show, whole."""
+
+from __future__ import annotations
+
+import pytest
+from rich.cells import cell_len
+from textual.widget import Widget
+from textual.widgets import Static
+
+from smtp_sim.course.lesson import load_lesson
+from smtp_sim.course.progress import ProgressStore
+from smtp_sim.tui.app import SmtpSimApp
+from smtp_sim.tui.widgets.console import Console
+from smtp_sim.tui.widgets.footer import KeyFooter
+from smtp_sim.tui.widgets.lesson_panel import LessonPanel
+
+SMALL = (80, 24)
+
+
+@pytest.fixture
+def store(tmp_path):
+    return ProgressStore(tmp_path / "progress.json")
+
+
+def visible(widget: Widget) -> bool:
+    """Drawn with some height, inside the screen."""
+    region = widget.region
+    return region.height > 0 and region.bottom <= widget.screen.size.height
+
+
+async def enter(app: SmtpSimApp, pilot, *lines: str) -> None:
+    for line in lines:
+        app.query_one(Console).input.value = line
+        await pilot.press("enter")
+        await pilot.pause()
+
+
+async def test_at_80x24_the_step_list_task_keys_and_steps_count_show(store):
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        panel = app.query_one(LessonPanel)
+        await enter(app, pilot, "telnet mail.cs.tcd.ie 25")  # step 1 done: on step 2
+        assert app.main.playback.session.index == 1
+        # The current step and its neighbours, one line each.
+        near = panel.query_one("#steps-near", Static)
+        assert visible(near) and near.region.height == 3
+        listed = str(near.render()).splitlines()
+        assert listed[0].startswith("\u2714 1.") and listed[1].startswith("\u25b6 2. Say HELO")
+        assert listed[2].startswith("\u00b7 3.")
+        # The task, whole, without scrolling.
+        task = panel.query_one("#task", Static)
+        assert visible(task) and task.region.bottom <= panel.region.bottom
+        assert "Task:" in str(task.render())
+        assert task.region.height >= len(str(task.render()).splitlines())
+        # The keys to the previous and next step, and the steps done on the status line.
+        assert {"f3", "f4"} <= set(app.query_one(KeyFooter).shown_keys)
+        status = str(app.query_one("#status", Static).render())
+        assert "steps 1/8" in status[: SMALL[0]]
+        # At least six lines of console output, three of explanation.
+        assert app.query_one(Console).output.size.height >= 6
+        assert app.query_one("#explain-box").outer_size.height >= 3
+
+
+async def test_at_120x40_every_step_is_listed_one_line_each(store):
+    """telnet-yourself at 120x40 listed steps 1-7: step 8's title was below the list's end."""
+    app = SmtpSimApp(load_lesson("telnet-yourself"), store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        steps = app.query_one(LessonPanel).query_one("#steps", Static)
+        assert steps.region.height == 8
+        assert str(steps.render()).splitlines()[7].startswith("\u00b7 8. QUIT")
+
+
+@pytest.mark.parametrize(
+    ("lesson_id", "lines"),
+    [
+        ("press-send", []),  # type here, e.g. /send alice@crepes.fr bob@cs.tcd.ie Hello
+        ("foobar", ["telnet mail.cs.tcd.ie 25"]),  # an SMTP command: HELO, ...
+        ("push-pull", ["telnet mail.cs.tcd.ie 110"]),  # a POP3 command: ...
+    ],
+)
+async def test_at_80x24_the_console_suggestion_is_not_cut(store, lesson_id, lines):
+    app = SmtpSimApp(load_lesson(lesson_id), store=store)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        await enter(app, pilot, *lines)
+        await pilot.pause()
+        line = app.query_one(Console).input
+        assert line.placeholder
+        assert cell_len(line.placeholder) <= line.content_region.width, line.placeholder
+        assert not line.placeholder.endswith("\u2026")
+
+
+def test_a_suggestion_too_long_loses_its_lead_in_then_its_last_items():
+    from smtp_sim.tui.widgets.console import fit_placeholder
+
+    long = "an SMTP command: HELO, MAIL FROM:<\u2026>, RCPT TO:<\u2026>, DATA, QUIT, HELP"
+    assert fit_placeholder(long, 80) == long
+    assert fit_placeholder(long, 46) == "HELO, MAIL FROM:<\u2026>, RCPT TO:<\u2026>, DATA, QUIT"
+    assert fit_placeholder("type here, e.g. /send a@b c@d Hi", 20) == "/send a@b c@d Hi"
+    assert fit_placeholder("abcdefgh", 5) == "abcd\u2026"
+
+
+# -- the quiz beside the step's text and task --------------------------------------------------
+
+
+async def open_step(app: SmtpSimApp, pilot, index: int) -> LessonPanel:
+    app.main.playback.session.go_to(index)
+    app.main.controller.changed()
+    panel = app.query_one(LessonPanel)
+    if panel.text_updated is not None:
+        await panel.text_updated
+    await pilot.pause()
+    return panel
+
+
+@pytest.mark.parametrize(
+    ("lesson_id", "index", "size", "rows"),
+    [
+        ("commands", 7, (120, 40), 10),  # "Task: Type: quit   then answer with" and no more
+        ("push-pull", 6, (120, 40), 10),  # the prose cut after "The slides group SMTP with HTTP:"
+        ("smuggling", 7, SMALL, 4),  # three rows: the step's title, and nothing of its text
+    ],
+)
+async def test_the_quiz_leaves_the_task_whole_and_rows_for_the_text(
+    store, lesson_id, index, size, rows
+):
+    app = SmtpSimApp(load_lesson(lesson_id), store=store)
+    async with app.run_test(size=size) as pilot:
+        panel = await open_step(app, pilot, index)
+        quiz, task = panel.query_one("#quiz"), panel.query_one("#task", Static)
+        assert quiz.display and quiz.region.height > 0
+        # The task, whole, above the quiz (not under it, not below the text's fold).
+        told = str(task.render())
+        assert told.startswith("Task:") and task.region.height >= len(told.splitlines())
+        assert task.region.bottom <= quiz.region.y
+        # The step's text keeps rows of its own.
+        assert panel.query_one("#step-scroll").region.height >= rows
+
+
+async def test_hints_and_quizzes_show_code_as_the_step_text_does(store):
+    """Hints and quiz questions kept the Markdown's backticks ("e.g. `Subject: FooBar`")."""
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = await open_step(app, pilot, 5)
+        await pilot.press("f2")
+        await pilot.pause()
+        hint = str(panel.query_one("#hint", Static).render())
+        assert hint.startswith("Hint:") and "Subject: FooBar" in hint and "`" not in hint
+    app = SmtpSimApp(load_lesson("telnet-yourself"), store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = await open_step(app, pilot, 7)
+        question = str(panel.query_one("#quiz-question", Static).render())
+        assert "a line quit." in question.replace("\n", " ") and "`" not in question
+
+
+async def test_welcome_back_is_not_over_the_input_line(store):
+    """At 80x24 the "Welcome back" notification covered the console's input line."""
+    progress = store.load()
+    progress.current = "foobar"
+    progress.lesson("foobar").steps_done += ["connect"]
+    store.save(progress)
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=SMALL, notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        toasts = list(app.screen.query("Toast"))
+        assert toasts
+        line = app.query_one(Console).input.region
+        for toast in toasts:
+            assert toast.region.height and not toast.region.overlaps(line), toast.region
+
+
+# -- moving around without a mouse -------------------------------------------------------------
+
+
+async def test_ctrl_pagedown_and_pageup_switch_the_views_tabs_and_typing_stays_typing(store):
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        tabs = app.query_one("TabbedContent")
+        line = app.query_one(Console).input
+        assert tabs.active == "tab-map" and app.focused is line
+        await pilot.press("ctrl+pagedown", "ctrl+pagedown")
+        await pilot.pause()
+        assert tabs.active == "tab-events" and app.focused is line
+        await pilot.press("ctrl+pageup", "ctrl+pageup", "ctrl+pageup")
+        await pilot.pause()
+        assert tabs.active == "tab-queues"  # (before the first: the last)
+        for key in ("h", "e", "l", "o"):
+            await pilot.press(key)
+        await pilot.pause()
+        assert line.value == "helo" and app.focused is line
+
+
+async def test_ctrl_l_scrolls_the_lesson_text_from_the_keyboard(store):
+    """press-send step 1's text is longer than the panel: no key reached it (three
+    shift+tab, a different number in each step)."""
+    app = SmtpSimApp(load_lesson("press-send"), store=store)
+    async with app.run_test(size=SMALL) as pilot:
+        panel = app.query_one(LessonPanel)
+        if panel.text_updated is not None:
+            await panel.text_updated
+        await pilot.pause()
+        text = panel.query_one("#step-scroll")
+        assert text.max_scroll_y > 0 and text.scroll_y == 0
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert app.focused is text
+        await pilot.press("pagedown")
+        await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
+        assert text.scroll_y > 0
+        await pilot.press("x")  # typing goes back to the console
+        await pilot.pause()
+        assert app.focused is app.query_one(Console).input
+        assert app.query_one(Console).input.value == "x"
+
+
+async def test_help_names_the_keys_that_move_around(store):
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        shown = app.screen.query_one("Markdown").source
+        for key in ("`Ctrl+L`", "`Ctrl+Pgdn`", "`Ctrl+Pgup`"):
+            assert f"| {key} |" in shown, key
