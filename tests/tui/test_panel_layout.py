@@ -228,3 +228,18 @@ async def test_help_names_the_keys_that_move_around(store):
         shown = app.screen.query_one("Markdown").source
         for key in ("`Ctrl+L`", "`Ctrl+Pgdn`", "`Ctrl+Pgup`"):
             assert f"| {key} |" in shown, key
+
+
+async def test_the_sandbox_shows_its_intro_at_80x24():
+    """The sandbox at 80x24 hid its lesson panel: nothing said what it was or what to do."""
+    from smtp_sim.course.lesson import sandbox_lesson
+
+    app = SmtpSimApp(sandbox_lesson("classroom"), sandbox=True)
+    async with app.run_test(size=SMALL) as pilot:
+        panel = app.query_one(LessonPanel)
+        if panel.text_updated is not None:
+            await panel.text_updated
+        await pilot.pause()
+        assert visible(panel) and panel.region.width >= 25
+        assert "Free play" in panel.query_one("#step-text").source
+        assert not panel.query_one("#task").display  # (no task in the sandbox)

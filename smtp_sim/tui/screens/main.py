@@ -338,8 +338,8 @@ class MainScreen(Screen[None]):
         self._lesson_end.shown(pb.session)
         self.app.sub_title = lesson.title
         self.console_follower.generation = -1
-        self.query_one(LessonPanel).display = bool(lesson.steps) or self.size.width >= 100
-        self.set_class(bool(lesson.steps), "-steps")  # (a short screen: the header's row is theirs)
+        # (the sandbox's panel too, at any width: its intro says what to do; F10 hides it)
+        self.query_one(LessonPanel).display = True
         self.refresh_bindings()  # the lesson keys come and go with the steps
 
     # -- the console: lines typed, replies explained, keys routed to it ------------------------
