@@ -243,3 +243,29 @@ async def test_the_sandbox_shows_its_intro_at_80x24():
         assert visible(panel) and panel.region.width >= 25
         assert "Free play" in panel.query_one("#step-text").source
         assert not panel.query_one("#task").display  # (no task in the sandbox)
+
+
+def drawn_text(widget: Widget) -> str:
+    """The words the widget draws in its size (what is cut off is not there)."""
+    from textual.geometry import Region
+
+    strips = widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
+    return " ".join(" ".join("".join(s.text for s in strip).split()) for strip in strips)
+
+
+@pytest.mark.parametrize("size", [SMALL, (120, 40)])
+async def test_every_quiz_choice_is_drawn_whole(store, size):
+    """A choice button kept the height of the last quiz's choice in its place: at 80x24
+    starttls's "C. No: mail programs never send a password" showed "C. No: mail programs"
+    (smuggling's A and B cut to one line; at 120x40 a last wrapped word lost)."""
+    lesson = load_lesson("starttls")
+    app = SmtpSimApp(lesson, store=store)
+    async with app.run_test(size=size) as pilot:
+        for index, step in enumerate(lesson.steps):
+            if step.quiz is None or not step.quiz.choices:
+                continue
+            panel = await open_step(app, pilot, index)
+            await pilot.pause()
+            for button in panel.choice_buttons:
+                label = " ".join(str(button.label).split())
+                assert label in drawn_text(button), (index, label, button.size)

@@ -240,6 +240,9 @@ class LessonPanel(Vertical):
                 button.label = Content.assemble(
                     (f"{letter}. ", "bold"), inline_markdown(quiz.choices[i])
                 )
+                # (a Button's label repaints it without a new layout: its height was the last
+                # quiz's label's, so a longer choice lost its last lines)
+                button.refresh(layout=True)
                 button.quiz_answer = letter.lower()  # type: ignore[attr-defined]
         answer = self.query_one("#short-answer", Input)
         answer.display = not quiz.choices
