@@ -86,3 +86,20 @@ def test_help_names_the_console_tools():
     console = INTRO.split("Console commands", 1)[1].split("**The views**", 1)[0]
     for command in ("/tap HOST HOST", "/base64", "/dns txt", "/fault striptls", "/help"):
         assert command in console, command
+
+
+async def test_page_up_while_typing_scrolls_the_output():
+    """walk2: scrolling back needed shift+tab first; PageUp while typing did nothing."""
+    app = SmtpSimApp(load_lesson("foobar"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await enter(app, pilot, "telnet mail.cs.tcd.ie 25", "help", "ehlo FooBar", "help")
+        output = app.query_one("Console").output
+        assert output.max_scroll_y > 0 and output.scroll_y == output.max_scroll_y
+        app.query_one("Console").input.value = "mail fr"
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert output.scroll_y < output.max_scroll_y
+        assert app.query_one("Console").input.value == "mail fr"  # (the line stays)
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert output.scroll_y == output.max_scroll_y

@@ -19,8 +19,9 @@ INTRO = """
 **The console** (bottom right) is a telnet inside the simulated network. Type
 `telnet HOST PORT` (25 SMTP, 587 submission, 110 POP3), then speak the protocol line by line:
 `HELO`, `MAIL FROM:<...>`, `RCPT TO:<...>`, `DATA`, the message, a line with only `.`, `QUIT`.
-Up/down recall earlier lines; right arrow or tab accepts a completion. Click (or Enter on) a
-reply to have it explained below the console.
+Up/down recall earlier lines; right arrow or tab accepts a completion; PageUp/PageDown scroll
+the console's output while you type. Click (or Enter on) a reply to have it explained below
+the console.
 
 Console commands for the simulator itself: `/answer TEXT` answers a quiz, `/wait 30s` lets
 virtual time pass, `/run` runs until the network is idle, `/send FROM TO [SUBJECT]` makes a

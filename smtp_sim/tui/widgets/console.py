@@ -126,6 +126,9 @@ class ConsoleInput(Input):
         Binding("up", "history(-1)", "Previous line", show=False, id="console.history_up"),
         Binding("down", "history(1)", "Next line", show=False, id="console.history_down"),
         Binding("tab", "accept_suggestion", "Complete", show=False, id="console.complete"),
+        # (the output scrolls while typing: no need to leave the line to read back)
+        Binding("pageup", "scroll_output(-1)", "Scroll up", show=False, id="console.page_up"),
+        Binding("pagedown", "scroll_output(1)", "Scroll down", show=False, id="console.page_down"),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -185,6 +188,16 @@ class ConsoleInput(Input):
             line = self.value
             self.value = ""
             self.post_message(self.Submitted(self, line))
+
+    def action_scroll_output(self, direction: int) -> None:
+        """PageUp/PageDown while typing: the console's output scrolls a page."""
+        output = self.parent.query_one(OptionList) if self.parent is not None else None
+        if output is None:
+            return
+        if direction < 0:
+            output.scroll_page_up(animate=False)
+        else:
+            output.scroll_page_down(animate=False)
 
     def action_accept_suggestion(self) -> None:
         if self._suggestion and self._suggestion != self.value:
