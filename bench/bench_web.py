@@ -130,15 +130,17 @@ def sessions_of(server_pid: int) -> list[int]:
 # -- the server ---------------------------------------------------------------------------------
 
 
-def start_server(command: str | None) -> tuple[subprocess.Popen, str]:
-    """``smtp-sim web --port 0`` (or the same server running ``command``) in its own process."""
+def start_server(command: str | None, sessions: int) -> tuple[subprocess.Popen, str]:
+    """``smtp-sim web --port 0`` (or the same server running ``command``) in its own process,
+    admitting ``sessions`` visitors at least (the server's own cap is 40 by default)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+    cap = max(40, sessions)
     if command is None:
-        args = [sys.executable, "-m", "smtp_sim", "web", "--port", "0"]
+        args = [sys.executable, "-m", "smtp_sim", "web", "--port", "0", "--max-sessions", str(cap)]
     else:
         code = (
             "import sys, asyncio\nfrom smtp_sim.web import WebServer\n"
-            f"server = WebServer({command!r}, '127.0.0.1', 0)\n"
+            f"server = WebServer({command!r}, '127.0.0.1', 0, max_sessions={cap})\n"
             "stop = asyncio.Event()\n"
             "asyncio.run(server.run(lambda url: print('serving on', url, file=sys.stderr, "
             "flush=True), stop))\n"
@@ -308,7 +310,7 @@ async def measure(
 
 
 def run(command: str | None, sessions: int, args: argparse.Namespace) -> dict:
-    proc, url = start_server(command)
+    proc, url = start_server(command, sessions)
     try:
         return asyncio.run(measure(url, proc.pid, sessions, args.idle, args.keys, args.rate))
     finally:

@@ -36,6 +36,7 @@ async def _run(app: Any) -> None:
         timer.start()
 
     signal.signal(signal.SIGTERM, on_sigterm)
+    app.steady_cursor = True  # (no blink: idle sessions send the browser nothing)
     task = asyncio.ensure_future(app.run_async())
     # Textual's web driver installs its own SIGTERM handler once it starts: put ours back.
     end = loop.time() + WATCH_FOR

@@ -42,6 +42,9 @@ class SmtpSimApp(App[None]):
     FOOTER_SHORT = FOOTER_SHORT
     #: The App's actions that work while the lesson loads (the palette's is dimmed).
     ACTIONS_WITHOUT_LESSON: ClassVar[frozenset[str]] = frozenset({"help", "quit", "high_contrast"})
+    #: A steady cursor in the console (``smtp-sim web`` sets it for its sessions: a blink is a
+    #: frame sent to every student's browser twice a second, and 60 of them fill the CPUs).
+    steady_cursor = False
 
     def __init__(
         self,

@@ -103,3 +103,18 @@ async def test_page_up_while_typing_scrolls_the_output():
         await pilot.press("pagedown")
         await pilot.pause()
         assert output.scroll_y == output.max_scroll_y
+
+
+async def test_a_web_session_has_a_steady_cursor_and_a_terminal_a_blinking_one():
+    """smtp-sim web's sessions (web_session.run sets steady_cursor): a blink is a frame sent to
+    every browser twice a second, and 60 idle sessions blinking filled both CPUs here."""
+    from smtp_sim.course.lesson import load_lesson
+    from smtp_sim.tui.app import SmtpSimApp
+    from smtp_sim.tui.widgets.console import ConsoleInput
+
+    for steady in (False, True):
+        app = SmtpSimApp(load_lesson("foobar"))
+        app.steady_cursor = steady
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            assert app.main.query_one(ConsoleInput).cursor_blink is (not steady)

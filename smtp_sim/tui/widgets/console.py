@@ -137,6 +137,10 @@ class ConsoleInput(Input):
         self._cursor = 0
         self._draft = ""
 
+    def on_mount(self) -> None:
+        if getattr(self.app, "steady_cursor", False):
+            self.cursor_blink = False
+
     def remember(self, line: str) -> None:
         if line and (not self.history or self.history[-1] != line):
             self.history.append(line)
