@@ -213,6 +213,21 @@ class Browser:
             self._reader.cancel()
 
 
+async def settle(apps: list[int], quiet: float = 0.01, longest: float = 120.0) -> None:
+    """Wait until the sessions have finished starting: each reads its lesson and builds its
+    views after its first frame, so "drawn" is not "idle". Quiet: the sessions together use
+    less than ``quiet`` of a CPU per session over a second (or ``longest`` seconds passed)."""
+    await asyncio.sleep(3)
+    deadline = time.perf_counter() + longest
+    before = sum(cpu_seconds(pid) for pid in apps)
+    while time.perf_counter() < deadline:
+        await asyncio.sleep(1.0)
+        now = sum(cpu_seconds(pid) for pid in apps)
+        if now - before < quiet * max(1, len(apps)):
+            return
+        before = now
+
+
 async def measure(
     url: str, server_pid: int, sessions: int, idle: float, keys: int, rate: float
 ) -> dict:
@@ -232,8 +247,8 @@ async def measure(
             for pid in children(server_pid)
             if pid not in apps and b"web_fork" in Path(f"/proc/{pid}/cmdline").read_bytes()
         ]
-        await asyncio.sleep(3)  # let start-up work settle
-        startup_cpu = [cpu_seconds(pid) for pid in apps]  # from exec to drawn and settled
+        await settle(apps)  # the lessons load after the first frame: wait until they have
+        startup_cpu = [cpu_seconds(pid) for pid in apps]  # from exec to the lesson loaded
 
         cpu0 = {pid: cpu_seconds(pid) for pid in [*apps, server_pid]}
         updates0 = sum(b.updates for b in browsers)
