@@ -48,7 +48,9 @@ class ConsoleFollower:
         world = pb.world
         terminal = pb.session.terminal
         console.set_prompt(terminal.prompt, data_mode=terminal.in_data)
-        hosts = sorted(world.network.hosts)
+        # (mail servers first: Tab after "telnet " offers one, not a gateway that runs no SMTP)
+        servers = sorted(world.mtas)
+        hosts = servers + sorted(set(world.network.hosts) - set(servers))
         addresses = sorted({box.address for box in world.mailboxes()} | set(world.agents))
         console.set_completions(hosts, addresses, terminal.state == "open")
         console.set_placeholder(placeholder(pb))

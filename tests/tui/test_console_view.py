@@ -88,6 +88,21 @@ def test_help_names_the_console_tools():
         assert command in console, command
 
 
+async def test_tab_after_telnet_offers_a_mail_server_first():
+    """The first host in alphabetical order was a gateway (gw.crepes.fr), which runs no SMTP:
+    Tab after "telnet " completed to a host that refuses the connection."""
+    app = SmtpSimApp(load_lesson("esmtp"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        line = app.query_one("Console").input
+        line.focus()
+        await pilot.press(*"telnet ")
+        await pilot.pause()
+        await pilot.press("tab")
+        await pilot.pause()
+        host = line.value.removeprefix("telnet ")
+        assert host in app.screen.controller.playback.world.mtas, line.value
+
+
 async def test_page_up_while_typing_scrolls_the_output():
     """walk2: scrolling back needed shift+tab first; PageUp while typing did nothing."""
     app = SmtpSimApp(load_lesson("foobar"))
