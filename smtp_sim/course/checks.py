@@ -75,7 +75,23 @@ def _regex(value: str, info: ValidationInfo) -> str:
 Regex = Annotated[str, AfterValidator(_regex)]
 
 
+#: Patterns that ask only for something there: "a body", not "a body matching /\\S/".
+_ANYTHING = frozenset({"", ".", ".*", ".+", "\\S", "\\S+", "\\w", "\\w+", "[^\\s]"})
+#: Patterns for an empty line.
+_EMPTY = frozenset({"^$", "^\\s*$"})
+#: What a simple pattern's escapes and spacing stand for, read as text.
+_READ_AS = (("\\s*", " "), ("\\s+", " "), ("\\s", " "), ("\\.", "."), ("\\-", "-"))
+
+
 def _shown(pattern: str) -> str:
+    """A pattern as a student reads it: a plain one as the text it matches, in quotes
+    (``^Subject:\\s*FooBar`` is "Subject: FooBar"), any other as ``/pattern/``."""
+    text = pattern.removeprefix("^").removesuffix("$")
+    for escape, meaning in _READ_AS:
+        text = text.replace(escape, meaning)
+    text = " ".join(text.split())
+    if text and not any(c in text for c in "\\[](){}|*+?^$"):
+        return f'"{text}"'
     return f"/{pattern}/"
 
 
@@ -109,9 +125,9 @@ class Sent(BaseCheck):
         return False
 
     def describe(self) -> str:
-        who = "the student sends" if self.by == "student" else "someone sends"
         what = self.verb.upper() if self.verb else "a command"
-        return f"{who} {what}" + (f" matching {_shown(self.pattern)}" if self.pattern else "")
+        what += f" like {_shown(self.pattern)}" if self.pattern else ""
+        return what + (" sent by the student" if self.by == "student" else " sent by anyone")
 
 
 @check
@@ -130,7 +146,11 @@ class DataLine(BaseCheck):
         return False
 
     def describe(self) -> str:
-        return f"the student types a message line (after 354) matching {_shown(self.pattern)}"
+        if self.pattern in _ANYTHING:
+            return "a message line typed by the student (after 354)"
+        if self.pattern in _EMPTY:
+            return "an empty message line typed by the student (after 354)"
+        return f"a message line like {_shown(self.pattern)} typed by the student (after 354)"
 
 
 @check
@@ -194,8 +214,8 @@ class SessionState(BaseCheck):
 
     def describe(self) -> str:
         if self.now:
-            return f"the student's session is in the state {self.state}"
-        return f"the student's session reaches the state {self.state}"
+            return f"the student's session in the state {self.state}"
+        return f"the student's session reaching the state {self.state}"
 
 
 @check
@@ -220,7 +240,7 @@ class Connected(BaseCheck):
 
     def describe(self) -> str:
         where = self.host or "a server"
-        return f"the student's terminal connects to {where}" + (
+        return f"a connection from the student's terminal to {where}" + (
             f" on port {self.port}" if self.port is not None else ""
         )
 
@@ -282,12 +302,13 @@ class MailboxHas(BaseCheck):
         return True
 
     def describe(self) -> str:
-        parts = [f"subject {_shown(self.subject)}"] if self.subject else []
-        parts += [f"{name} {_shown(p)}" for name, p in self.header.items()]
+        parts = [f"the subject {_shown(self.subject)}"] if self.subject else []
+        parts += [f"{name}: {_shown(p)}" for name, p in self.header.items()]
         if self.text:
-            parts.append(f"text {_shown(self.text)}")
+            parts.append(f"the text {_shown(self.text)}")
         if self.body:
-            parts.append(f"body {_shown(self.body)} (after the empty line ending the headers)")
+            body = "a body" if self.body in _ANYTHING else f"the body {_shown(self.body)}"
+            parts.append(f"{body} (after the empty line ending the headers)")
         if self.parts is not None:
             parts.append("the parts " + ", ".join(self.parts) + " in this order")
         what = "a message" if self.count == 1 else f"{self.count} messages"

@@ -411,7 +411,8 @@ class LessonSession:
         self._judge = None
         missing = [m for m in self.not_met(index) if not m.startswith("a correct answer")]
         if missing:
-            self.terminal.note(f"Not yet: step {index + 1} still wants " + "; ".join(missing) + ".")
+            wants = "; ".join(missing).replace("the student's", "your").replace("the student", "you")
+            self.terminal.note(f"Not yet: step {index + 1} still wants {wants}.")
 
     def evaluate(self) -> bool:
         """Tick off the current step (and the next ones) while their checks pass; then say

@@ -85,7 +85,7 @@ def test_solve_names_the_last_line_when_checks_are_not_met(tmp_path, capsys):
     assert status == 11
     out = " ".join(out.split())  # the report is wrapped to the terminal
     assert "after solution line 1 'telnet smtp.crepes.fr 25', the step had not passed" in out
-    assert "not met: the student's terminal connects to mail.cs.tcd.ie on port 25" in out
+    assert "not met: a connection from the student's terminal to mail.cs.tcd.ie on port 25" in out
 
 
 @pytest.mark.parametrize(

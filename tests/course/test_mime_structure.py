@@ -56,4 +56,4 @@ def test_the_worm_script_needs_the_empty_line_sed_cuts_at(tmp_path, capsys):
     path.write_text("\n".join(lines) + "\n")
     script = next(i for i, s in enumerate(lesson.steps) if s.id == "script") + 1
     assert main(["run", "morris-worm", "--answers", str(path)]) == 10 + script
-    assert "matching /^$/" in capsys.readouterr().out
+    assert "not met: an empty message line typed by the student" in capsys.readouterr().out

@@ -80,3 +80,14 @@ def test_a_message_still_travelling_is_not_judged():
         "/send alice@crepes.fr bob@cs.tcd.ie Are you there?",
     )
     assert not any(n.startswith("Not yet") for n in notes(session))
+
+
+def test_not_yet_reads_as_text_not_as_regular_expressions():
+    """Seen in a walkthrough: 'still wants the student types a message line (after 354)
+    matching /^Subject:\\s*FooBar/; ... body /\\S/': patterns and "the student" in a line
+    addressed to the student."""
+    session = typed("foobar", *FOOBAR[:-1], "Hello", ".")
+    said = notes(session)[-1]
+    assert 'a message line like "Subject: FooBar" typed by you (after 354)' in said, said
+    assert "with the subject \"FooBar\", a body (after the empty line" in said, said
+    assert "/" not in said and "the student" not in said, said

@@ -349,4 +349,4 @@ def test_grading_checks_are_described(tmp_path):
     grade = solve(parse_lesson(text))
     report = grade.report()
     assert "FAIL  grading check 1: a message in the mailbox of bob@cs.tcd.ie" in report
-    assert "/Nothing like this/" in report
+    assert 'with the subject "Nothing like this"' in report

@@ -215,7 +215,7 @@ def test_the_tls_and_tap_checks_read_the_records_they_name() -> None:
     assert Tapped(encrypted=False, pattern="^EHLO smtp\\.crepes\\.fr").passed(ctx)
     assert not Tapped(pattern="Bank details").passed(ctx)
     assert Tapped(tampered=True).describe() == "an attacker on a link changing a segment"
-    assert Tapped(encrypted=True, pattern="x").describe() == "a tap seeing ciphertext matching /x/"
+    assert Tapped(encrypted=True, pattern="x").describe() == 'a tap seeing ciphertext matching "x"'
     assert TlsEvent(verdict="refused").describe() == "a TLS verdict: refused"
 
 
