@@ -411,7 +411,9 @@ class LessonSession:
         self._judge = None
         missing = [m for m in self.not_met(index) if not m.startswith("a correct answer")]
         if missing:
-            wants = "; ".join(missing).replace("the student's", "your").replace("the student", "you")
+            wants = (
+                "; ".join(missing).replace("the student's", "your").replace("the student", "you")
+            )
             self.terminal.note(f"Not yet: step {index + 1} still wants {wants}.")
 
     def evaluate(self) -> bool:

@@ -89,5 +89,5 @@ def test_not_yet_reads_as_text_not_as_regular_expressions():
     session = typed("foobar", *FOOBAR[:-1], "Hello", ".")
     said = notes(session)[-1]
     assert 'a message line like "Subject: FooBar" typed by you (after 354)' in said, said
-    assert "with the subject \"FooBar\", a body (after the empty line" in said, said
+    assert 'with the subject "FooBar", a body (after the empty line' in said, said
     assert "/" not in said and "the student" not in said, said
