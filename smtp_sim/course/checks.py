@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
@@ -83,16 +85,33 @@ _EMPTY = frozenset({"^$", "^\\s*$"})
 _READ_AS = (("\\s*", " "), ("\\s+", " "), ("\\s", " "), ("\\.", "."), ("\\-", "-"))
 
 
+#: Set by :func:`for_the_student`: a pattern that does not read as text is "as the task
+#: describes", not a regular expression (the console's "Not yet" is read by a student; a
+#: grading report by the instructor who wrote the pattern).
+_FOR_STUDENT: ContextVar[bool] = ContextVar("for_student", default=False)
+
+
+@contextmanager
+def for_the_student() -> Iterator[None]:
+    """Checks describe themselves for a student inside this block (see :data:`_FOR_STUDENT`)."""
+    token = _FOR_STUDENT.set(True)
+    try:
+        yield
+    finally:
+        _FOR_STUDENT.reset(token)
+
+
 def _shown(pattern: str) -> str:
     """A pattern as a student reads it: a plain one as the text it matches, in quotes
-    (``^Subject:\\s*FooBar`` is "Subject: FooBar"), any other as ``/pattern/``."""
+    (``^Subject:\\s*FooBar`` is "Subject: FooBar"), any other as ``/pattern/`` (or, for
+    the student, "as the task describes")."""
     text = pattern.removeprefix("^").removesuffix("$")
     for escape, meaning in _READ_AS:
         text = text.replace(escape, meaning)
     text = " ".join(text.split())
     if text and not any(c in text for c in "\\[](){}|*+?^$"):
         return f'"{text}"'
-    return f"/{pattern}/"
+    return "as the task describes" if _FOR_STUDENT.get() else f"/{pattern}/"
 
 
 def _student_commands(ctx: CheckContext, by: str) -> Iterator[TraceRecord]:
@@ -303,7 +322,9 @@ class MailboxHas(BaseCheck):
 
     def describe(self) -> str:
         parts = [f"the subject {_shown(self.subject)}"] if self.subject else []
-        parts += [f"{name}: {_shown(p)}" for name, p in self.header.items()]
+        for name, pattern in self.header.items():
+            shown = _shown(pattern)
+            parts.append(f"{name}: {shown}" if shown[0] in '"/' else f"a {name}: header {shown}")
         if self.text:
             parts.append(f"the text {_shown(self.text)}")
         if self.body:
@@ -338,10 +359,16 @@ class QueueEvent(BaseCheck):
         return False
 
     def describe(self) -> str:
-        text = f"a queue event {self.event!r}"
-        if self.host:
-            text += f" at {self.host}"
-        return text + (f" via {self.via}" if self.via else "")
+        at = f" {self.host}" if self.host else " a server"
+        if self.event == "sent":
+            return f"{at.strip()} passing the message on" + (f" to {self.via}" if self.via else "")
+        return {
+            "queued": f"a message queued at{at}",
+            "attempt": f"a delivery attempt from{at}",
+            "deferred": f"a delivery from{at} deferred (to be tried again later)",
+            "bounced": f"a bounce from{at} (the message returned to its sender)",
+            "expired": f"a message given up in the queue of{at}",
+        }[self.event]
 
 
 @check

@@ -22,7 +22,7 @@ from ..world.tap import attach_tap
 from ..world.trace import Kind, Layer
 from ..world.values import parse_duration
 from ..world.world import World
-from .checks import CheckContext
+from .checks import CheckContext, for_the_student
 from .console_tools import run_base64, run_dns
 from .incremental import StepWatch
 from .lesson import (
@@ -225,11 +225,12 @@ class LessonSession:
                     "go on with the step."
                 )
             if not self.task_done():
-                task = self.current.task if self.current is not None else ""
+                # (what is missing, not the whole task again: the student may have done most)
+                wants = self.still_wants()
                 return (
-                    "First the task"
-                    + (f" ({task.rstrip('.')})" if task else "")
-                    + ": the question is about what it shows. Then answer."
+                    "First the task: the question is about what it shows"
+                    + (f", and it still wants {wants}" if wants else "")
+                    + ". Then answer."
                 )
             ok = self.answer(rest)
             if ok:
@@ -409,12 +410,33 @@ class LessonSession:
         if in_flight or (wait and self.world.now < when):
             return  # (still travelling: a deferred message is not judged)
         self._judge = None
-        missing = [m for m in self.not_met(index) if not m.startswith("a correct answer")]
-        if missing:
-            wants = (
-                "; ".join(missing).replace("the student's", "your").replace("the student", "you")
+        wants = self.still_wants(index)
+        if wants:
+            self.terminal.note(
+                f"Not yet: step {index + 1} still wants {wants}.{self._why_not(index)}"
             )
-            self.terminal.note(f"Not yet: step {index + 1} still wants {wants}.")
+
+    def still_wants(self, index: int | None = None) -> str:
+        """What step ``index`` still needs, its quiz aside, in words for the student (the
+        console's "Not yet"): "you", and no regular expressions."""
+        with for_the_student():
+            missing = [m for m in self.not_met(index) if not m.startswith("a correct answer")]
+        return "; ".join(missing).replace("the student's", "your").replace("the student", "you")
+
+    def _why_not(self, index: int) -> str:
+        """After a "Not yet": what went wrong, when the trace tells (a bounce and its reason),
+        and how to try again when the message was handed over (the transaction is over)."""
+        records = self.context(index).records
+        bounces = [r for r in records if r.layer is Layer.QUEUE and r.kind is Kind.BOUNCED]
+        said = ""
+        if bounces:
+            reason = str(bounces[-1].get("reason") or "").strip().rstrip(".")
+            said += " The message bounced" + (f" ({reason})" if reason else "") + "."
+        step = self.lesson.steps[index]
+        about_a_message = any(c.kind in ("data", "mailbox") for c in step.checks)
+        if about_a_message and self.terminal.state == "open" and not self.terminal.in_data:
+            said += " To try again, start a new message: MAIL FROM:, RCPT TO:, then DATA."
+        return said
 
     def evaluate(self) -> bool:
         """Tick off the current step (and the next ones) while their checks pass; then say

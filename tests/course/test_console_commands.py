@@ -117,7 +117,8 @@ def test_a_quiz_about_a_task_is_not_answered_before_the_task():
     session = LessonSession(load_lesson("press-send"))
     session.go_to(3)
     said = session.enter("/answer b")
-    assert said.startswith("First the task (Type: /send bob@cs.tcd.ie")
+    assert said.startswith("First the task: the question is about what it shows, and it still")
+    assert "alice@crepes.fr" in said  # (what is missing: the reply in Alice's mailbox)
     assert session.progress[3].answers == [] and not session.progress[3].quiz_correct
     session.enter("/send bob@cs.tcd.ie alice@crepes.fr Re: Hello")
     assert session.enter("/answer b").startswith("Correct.")

@@ -91,3 +91,27 @@ def test_not_yet_reads_as_text_not_as_regular_expressions():
     assert 'a message line like "Subject: FooBar" typed by you (after 354)' in said, said
     assert 'with the subject "FooBar", a body (after the empty line' in said, said
     assert "/" not in said and "the student" not in said, said
+
+
+def test_not_yet_says_why_a_send_bounced_and_how_to_try_a_message_again():
+    """walkA: a /send to bob@cs.tcd.i bounced (NXDOMAIN) and "Not yet" did not say so;
+    walkB: after a dot typed too early nothing said the transaction was over."""
+    session = typed("press-send", "/send alice@crepes.fr bob@cs.tcd.i Hello")
+    said = notes(session)[-1]
+    assert "The message bounced (Host or domain name not found" in said, said
+    assert "smtp.crepes.fr passing the message on to mail.cs.tcd.ie" in said, said
+    session = typed("foobar", *FOOBAR, "", ".")
+    said = notes(session)[-1]
+    assert said.endswith("To try again, start a new message: MAIL FROM:, RCPT TO:, then DATA."), (
+        said
+    )
+
+
+def test_a_pattern_that_is_no_text_is_described_by_the_task_for_the_student():
+    from smtp_sim.course.checks import MailboxHas, for_the_student
+
+    check = MailboxHas(address="b@x", body="^--b\\r?\\n", header={"Received": "by (a|b)"})
+    assert "/^--b\\r?\\n/" in check.describe()  # (the instructor's report: the pattern)
+    with for_the_student():
+        said = check.describe()
+    assert "the body as the task describes" in said and "a Received: header as the task" in said
