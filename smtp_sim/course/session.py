@@ -22,7 +22,7 @@ from ..world.tap import attach_tap
 from ..world.trace import Kind, Layer
 from ..world.values import parse_duration
 from ..world.world import World
-from .checks import CheckContext, for_the_student
+from .checks import CheckContext, DataLine, MailboxHas, for_the_student
 from .console_tools import run_base64, run_dns
 from .incremental import StepWatch
 from .lesson import (
@@ -433,7 +433,7 @@ class LessonSession:
             reason = str(bounces[-1].get("reason") or "").strip().rstrip(".")
             said += " The message bounced" + (f" ({reason})" if reason else "") + "."
         step = self.lesson.steps[index]
-        about_a_message = any(c.kind in ("data", "mailbox") for c in step.checks)
+        about_a_message = any(isinstance(c, DataLine | MailboxHas) for c in step.checks)
         if about_a_message and self.terminal.state == "open" and not self.terminal.in_data:
             said += " To try again, start a new message: MAIL FROM:, RCPT TO:, then DATA."
         return said
