@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..protocol.states import COMMAND_VERBS
 from ..world.trace import Kind
 
 if TYPE_CHECKING:
@@ -43,20 +44,31 @@ class LessonSummary:
         return line
 
 
+#: The verbs a summary lists: SMTP's (RFC 5321 and the extensions the lessons meet: STARTTLS,
+#: RFC 3207; AUTH, RFC 4954; ETRN, RFC 1985; BDAT, RFC 3030; sendmail's VERB) and POP3's
+#: (RFC 1939, RFC 2449's CAPA): a typo such as MIAL is not "a command you typed".
+KNOWN_VERBS = COMMAND_VERBS | {"STARTTLS", "AUTH", "ETRN", "BDAT", "VERB", "TURN"} | {
+    "USER", "PASS", "APOP", "STAT", "LIST", "RETR", "DELE", "TOP", "UIDL", "CAPA", "STLS", "RSET",
+    "NOOP", "QUIT",
+}  # fmt: skip
+
+
 def summarize(session: LessonSession, course: list[Lesson]) -> LessonSummary:
     """The summary of ``session``'s lesson as it stands; ``course`` gives the next lesson."""
     lesson = session.lesson
     commands: list[str] = []
     ports: list[int] = []
     host = session.terminal.host
+    # (the terminal's own connections, not the mail program's /send from the same PC)
+    mine = {conn.id for conn in session.terminal.connections}
     for record in session.world.trace.records:
         if record.src != host:
             continue
         if record.kind is Kind.COMMAND and record.get("student"):
             verb = str(record.get("verb") or "").upper()
-            if verb and verb not in commands:
+            if verb in KNOWN_VERBS and verb not in commands:
                 commands.append(verb)
-        elif record.kind is Kind.SYN:
+        elif record.kind is Kind.SYN and record.conn in mine:
             port = record.get("ports")[1]
             if port not in ports:
                 ports.append(port)

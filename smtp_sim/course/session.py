@@ -315,9 +315,12 @@ class LessonSession:
         index, until = self.index, self.world.now + SETTLE_TIME
         self._advance(until, run)
         self._expect(index, until, at_once_when_quiet=False)
+        # (a /send with no subject sends "Hello": say so, or the subject seems to come from
+        # nowhere; walkA)
+        told = "" if len(words) > 2 else ' (no subject given: the subject is "Hello")'
         if not run:
-            return f"{agent.address} pressed Send: watch the message travel (F5 pauses)."
-        return f"{agent.address} pressed Send; 60 s of virtual time passed."
+            return f"{agent.address} pressed Send{told}: watch the message travel (F5 pauses)."
+        return f"{agent.address} pressed Send{told}; 60 s of virtual time passed."
 
     def run_idle(self, horizon: float = IDLE_HORIZON) -> None:
         """Run until nothing more is scheduled (or ``horizon`` virtual seconds pass)."""

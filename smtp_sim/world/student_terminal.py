@@ -54,6 +54,7 @@ class StudentTerminal:
         self.world = world
         self.host = host
         self.conn: TcpConnection | None = None
+        self.connections: list[TcpConnection] = []  # every one it opened, in order
         self.state = "idle"  # idle, connecting, open, closed
         self.peer: tuple[str, int] | None = None
         self.in_data = False  # after a 354 reply, until the lone dot
@@ -124,6 +125,7 @@ class StudentTerminal:
         self.conn = self.world.network.connect(
             self.host, target.name, port, self, on_fail=self._failed
         )
+        self.connections.append(self.conn)
 
     def type_line(self, line: str) -> None:
         """Send one line as telnet does: the text and CRLF."""

@@ -87,3 +87,23 @@ def test_every_lesson_of_the_course_says_what_was_learnt(lesson):
         assert point.rstrip().endswith(".") and not point.rstrip().endswith(".."), point
         assert "{{" not in point, point  # a placeholder left unfilled
         assert 1 <= sentences(point) <= 2, f"{lesson.id}: one or two sentences: {point}"
+
+
+def test_typos_and_the_mail_programs_connections_are_not_the_students():
+    """walkA, walkB: 'Commands you typed: HELO, MIAL, MAIL' and 'Ports you connected to: 587
+    (submission), 25' for a student who typed only telnet ... 25 (the 587 was /send's)."""
+    session = LessonSession(load_lesson("press-send"))
+    session.enter("/send alice@crepes.fr bob@cs.tcd.ie Hello")  # (the mail program: 587)
+    for line in ("telnet mail.cs.tcd.ie 25", "helo pc.crepes.fr", "mial from:<a@crepes.fr>"):
+        session.enter(line)
+    session.enter("quit")
+    summary = summarize(session, builtin_lessons())
+    assert summary.ports == (25,)
+    assert summary.commands == ("HELO", "QUIT")
+
+
+def test_a_send_without_a_subject_says_it_is_hello():
+    session = LessonSession(load_lesson("press-send"))
+    said = session.enter("/send alice@crepes.fr carol@example.org")
+    assert 'no subject given: the subject is "Hello"' in said
+    assert "no subject given" not in session.enter("/send alice@crepes.fr bob@cs.tcd.ie Hi")
