@@ -321,7 +321,10 @@ class MailboxHas(BaseCheck):
         return True
 
     def describe(self) -> str:
-        parts = [f"the subject {_shown(self.subject)}"] if self.subject else []
+        parts = []
+        if self.subject:
+            anything = self.subject in _ANYTHING
+            parts.append("a subject" if anything else f"the subject {_shown(self.subject)}")
         for name, pattern in self.header.items():
             shown = _shown(pattern)
             parts.append(f"{name}: {shown}" if shown[0] in '"/' else f"a {name}: header {shown}")

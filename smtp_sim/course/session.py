@@ -22,7 +22,14 @@ from ..world.tap import attach_tap
 from ..world.trace import Kind, Layer
 from ..world.values import parse_duration
 from ..world.world import World
-from .checks import CheckContext, DataLine, MailboxHas, for_the_student
+from .checks import (
+    CheckContext,
+    DataLine,
+    MailboxHas,
+    QueueEvent,
+    ReplyCheck,
+    for_the_student,
+)
 from .console_tools import run_base64, run_dns
 from .incremental import StepWatch
 from .lesson import (
@@ -413,11 +420,27 @@ class LessonSession:
         if in_flight or (wait and self.world.now < when):
             return  # (still travelling: a deferred message is not judged)
         self._judge = None
+        if not wait and not self._message_missing(index):
+            return  # (a final dot whose message did all it had to: the rest, QUIT, comes next)
         wants = self.still_wants(index)
         if wants:
             self.terminal.note(
                 f"Not yet: step {index + 1} still wants {wants}.{self._why_not(index)}"
             )
+
+    def _message_missing(self, index: int) -> bool:
+        """Step ``index`` has a check about the message itself (its lines, its delivery, the
+        reply to its final dot) that does not pass: what a final dot can be judged on. Only
+        then is "Not yet" said after a dot; "still wants QUIT" would scold a student who is
+        in the middle of the task (walkA, walkB)."""
+        ctx = self.context(index)
+        for check in self.lesson.steps[index].checks:
+            about = isinstance(check, DataLine | MailboxHas | QueueEvent) or (
+                isinstance(check, ReplyCheck) and (check.to or "").startswith("<")
+            )
+            if about and not check.passed(ctx):
+                return True
+        return False
 
     def still_wants(self, index: int | None = None) -> str:
         """What step ``index`` still needs, its quiz aside, in words for the student (the

@@ -115,3 +115,29 @@ def test_a_pattern_that_is_no_text_is_described_by_the_task_for_the_student():
     with for_the_student():
         said = check.describe()
     assert "the body as the task describes" in said and "a Received: header as the task" in said
+
+
+def test_no_not_yet_after_a_dot_whose_message_did_all_it_had_to():
+    """walkA (replies step 5): after the dot, before the QUIT the task asks next, the console
+    said 'Not yet: step 5 still wants a 221 reply': a scolding in the middle of the task."""
+    session = typed(
+        "replies",
+        "telnet mail.cs.tcd.ie 25",
+        "helo pc.crepes.fr",
+        "rcpt to:<bob@cs.tcd.ie>",
+        "mail from:<alice@crepes.fr>",
+        "rcpt to:<rob@cs.tcd.ie>",
+        "rcpt to:<dave@cs.tcd.ie>",
+        "rcpt to:<bob@cs.tcd.ie>",
+        "data",
+        "Subject: Are you there?",
+        "",
+        "Did you get my last message?",
+        ".",
+    )
+    assert session.index == 4 and session.terminal.output[-1].reply.code == 250
+    session.run_idle()
+    session.evaluate()
+    assert not any(n.startswith("Not yet") for n in notes(session)), notes(session)
+    session.enter("quit")
+    assert session.index == 4 or session.progress[4].done
