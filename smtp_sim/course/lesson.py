@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -50,9 +51,10 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 class _Model(BaseModel):
     """Unknown keys are errors, and TOML types are taken as they are: ``correct = "2"`` is a
-    string where the schema says integer, refused as the scenario's tables refuse it."""
+    string where the schema says integer, refused as the scenario's tables refuse it. Frozen,
+    as the checks are: the built-in course is read once and shared (:func:`builtin_lessons`)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 def _filled(value: str | list[str]) -> str | list[str]:
@@ -198,7 +200,7 @@ class TimelineEvent(_Model):
     subject: str = ""
     body: str = ""
 
-    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
 
     _prose = field_validator("text")(_filled)
 
@@ -399,7 +401,14 @@ def first_lesson_id() -> str | None:
 
 
 def builtin_lessons() -> list[Lesson]:
-    """The built-in course, in order (presentations, which have no steps, are not in it)."""
+    """The built-in course, in order (presentations, which have no steps, are not in it).
+    Read and validated once per process: a new list each call, of the same frozen lessons
+    (the summary screen, the course overview, the palette and opening by id all ask)."""
+    return list(_builtin_course())
+
+
+@cache
+def _builtin_course() -> tuple[Lesson, ...]:
     lessons = []
     for ident in list_builtin():
         source, file = read_document(ident)
@@ -407,7 +416,7 @@ def builtin_lessons() -> list[Lesson]:
             lesson = parse_document(source, Lesson, file)
             if not lesson.is_presentation:
                 lessons.append(lesson)
-    return sorted(lessons, key=lambda le: (le.order if le.order is not None else 999, le.id))
+    return tuple(sorted(lessons, key=lambda le: (le.order if le.order is not None else 999, le.id)))
 
 
 def load_presentation(ref: str | Path) -> Lesson:

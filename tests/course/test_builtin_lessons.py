@@ -77,3 +77,25 @@ def test_no_lesson_text_shows_four_dots():
         for step in lesson.steps:
             shown = step.text.replace("`", "")
             assert "...." not in shown and "...:" not in shown, (lesson.id, step.id)
+
+
+def test_the_course_is_read_once_per_process(monkeypatch):
+    """Review finding: every caller (the summary screen, opening by id, the course overview,
+    the palette's lessons) parsed all the lessons with pydantic again."""
+    import pydantic
+
+    import smtp_sim.course.lesson as lesson_module
+
+    first = builtin_lessons()
+    parsed = []
+    real = lesson_module.parse_document
+    monkeypatch.setattr(
+        lesson_module, "parse_document", lambda *a, **k: parsed.append(a) or real(*a, **k)
+    )
+    again = builtin_lessons()
+    assert parsed == []
+    assert again == first and again is not first  # a list of its own for each caller
+    again.clear()
+    assert builtin_lessons() == first
+    with pytest.raises(pydantic.ValidationError):  # shared, so nobody may change one
+        first[0].title = "changed"
