@@ -225,6 +225,8 @@ class Bridge:
             _, self._spool = spool(world, on_error)
         self.stats = BridgeStats()
         self.clients: set[RealClient] = set()
+        # (pop3, None) and (pop3, ip) -> how many of the clients are such
+        self._open: dict[tuple[bool, str | None], int] = {}
         self.running = False
         self.accepting = False  # running, and not yet stopping
         self._callbacks: list[Callable[[TraceRecord], None]] = []
@@ -272,6 +274,14 @@ class Bridge:
     def subscribe(self, callback: Callable[[TraceRecord], None]) -> None:
         """Call ``callback`` with every new trace record while the bridge runs."""
         self._callbacks.append(callback)
+        self._listen()
+
+    def _listen(self) -> None:
+        """Hear the trace's records once someone wants them (without a listener the trace
+        builds no record object for each row: serve --quiet's busy path)."""
+        if self._callbacks and not self._subscribed:
+            self.world.trace.subscribe(self._dispatch)
+            self._subscribed = True
 
     async def start(self) -> None:
         """Open every listener; from now on the world's clock follows the wall clock."""
@@ -281,9 +291,7 @@ class Bridge:
         self._loop = loop
         self._t0 = loop.time()
         self._v0 = self.world.now
-        if not self._subscribed:
-            self.world.trace.subscribe(self._dispatch)
-            self._subscribed = True
+        self._listen()
         opened: list[asyncio.Server] = []
         try:
             for bound in self.listeners:
@@ -365,6 +373,7 @@ class Bridge:
             self._hurry(client.pop3)
             return why
         self.clients.add(client)
+        self._count(client, 1)
         self._no_clients.clear()
         self.stats.connections += 1
         self._hurry(client.pop3)
@@ -372,7 +381,16 @@ class Bridge:
 
     def open_count(self, pop3: bool, ip: str | None = None) -> int:
         """Connections open to the SMTP (or POP3) listeners, from ``ip`` if given."""
-        return sum(1 for c in self.clients if c.pop3 == pop3 and (ip is None or c.peer[0] == ip))
+        return self._open.get((pop3, ip), 0)
+
+    def _count(self, client: RealClient, step: int) -> None:
+        """Keep the counts of open_count (asked for each connection about every other)."""
+        for key in ((client.pop3, None), (client.pop3, client.peer[0])):
+            left = self._open.get(key, 0) + step
+            if left:
+                self._open[key] = left
+            else:
+                del self._open[key]
 
     def busy(self, pop3: bool, ip: str) -> bool:
         """The service is three quarters full, or ``ip`` holds its share of it."""
@@ -397,7 +415,9 @@ class Bridge:
         return later if last is not None and now - last < AUTH_PENALTY_WINDOW else first
 
     def forget(self, client: RealClient) -> None:
-        self.clients.discard(client)
+        if client in self.clients:
+            self.clients.discard(client)
+            self._count(client, -1)
         if not self.clients:
             self._no_clients.set()
 

@@ -101,6 +101,9 @@ class RealClient(asyncio.BufferedProtocol):
         self._handshake: asyncio.Task[None] | None = None  # STARTTLS's, under way
         self._before_handshake = bytearray()  # what the server said meanwhile (sent after)
         self._implicit_pending = self.tls  # the server's engine is still to be told
+        self._engine: Any = None  # the simulated server's engine, once its end exists
+        # (no real TLS to start after STARTTLS: POP3, or the bridge has no certificate)
+        self._no_starttls = self._pop3 or bridge.tls is None
 
     @property
     def peer_text(self) -> str:
@@ -289,7 +292,7 @@ class RealClient(asyncio.BufferedProtocol):
         EHLO then offers no STARTTLS, and AUTH where only TLS may have it, as Postfix with
         smtpd_tls_wrappermode = yes. Its end exists once the connection is accepted, which
         (no latency to the pseudo-host) is before the greeting and any command."""
-        engine = getattr(self.conn.server_end if self.conn is not None else None, "engine", None)
+        engine = self._server_engine()
         if engine is not None:
             engine.tls_active = True
             self._implicit_pending = False
@@ -297,10 +300,16 @@ class RealClient(asyncio.BufferedProtocol):
     def _tls_due(self) -> bool:
         """The simulated server has taken STARTTLS (its engine is in TLS) and the socket is
         not in TLS yet: the handshake follows the 220."""
-        if self.tls or self.bridge.tls is None or self._pop3:
+        if self.tls or self._no_starttls:
             return False
-        engine = getattr(self.conn.server_end if self.conn is not None else None, "engine", None)
-        return bool(getattr(engine, "tls_active", False))
+        return bool(getattr(self._server_engine(), "tls_active", False))
+
+    def _server_engine(self) -> Any:
+        """The simulated server's engine (None before its end of the connection exists)."""
+        engine = self._engine
+        if engine is None and self.conn is not None:
+            engine = self._engine = getattr(self.conn.server_end, "engine", None)
+        return engine
 
     def _start_tls(self) -> None:
         """After the 220: the real handshake. What the client sent behind STARTTLS before it
@@ -511,8 +520,7 @@ class RealClient(asyncio.BufferedProtocol):
         failure is its 535 (Postfix's smtpd_sasl_authenticate(); nothing else answers 535)."""
         if not self.pop3:
             return _AUTH_FAILED.search(data) is not None
-        engine = getattr(self.conn.server_end if self.conn is not None else None, "engine", None)
-        return getattr(engine, "auth_failures", 0) > self._failures_seen
+        return getattr(self._server_engine(), "auth_failures", 0) > self._failures_seen
 
     def _hold(self, data: bytes) -> None:
         """Hold replies back after a wrong password, as Dovecot does (so guessing is slow:
@@ -607,8 +615,10 @@ class RealClient(asyncio.BufferedProtocol):
 
     def _in_data(self) -> bool:
         """True while the SMTP server reads message content (after its 354)."""
-        engine = getattr(self.conn.server_end if self.conn is not None else None, "engine", None)
-        return engine is not None and not self._pop3 and engine.state is State.DATA
+        if self._pop3:
+            return False
+        engine = self._server_engine()
+        return engine is not None and engine.state is State.DATA
 
     def _ready(self) -> int:
         """How much of the backlog may go into the world now: whole lines. A line typed a

@@ -36,7 +36,7 @@ from .personalities import (
     get_personality,
 )
 from .policy import MailPolicy, Stage, Verdict, default_policy
-from .postfix_syntax import Token, is_header, smtpd_tokens, valid_utf8
+from .postfix_syntax import Token, is_header, line_tokens, valid_utf8
 from .receiver import LineReceiver
 from .records import unchecked_constructor
 from .replies import Reply, ReplyKind, ReplySpec, render
@@ -176,7 +176,7 @@ class ServerConnection:
         self._data_dropped = 0
         self._data_scan = 0
         self._shared = _shared(personality, hostname)
-        self._words: list[Token] = []  # the command line's words (CommandSyntax.POSTFIX)
+        self._words: tuple[Token, ...] = ()  # the command line's words (CommandSyntax.POSTFIX)
         #: BDAT (RFC 3030): the message so far (None: no BDAT transaction), whether an earlier
         #: chunk failed (the rest is discarded), and the chunk being read
         self._bdat: bytearray | None = None
@@ -457,7 +457,7 @@ class ServerConnection:
             return
         nul = raw.find(b"\0")  # the rest of the line is lost to C's strings
         text = (raw if nul < 0 else raw[:nul]).decode("utf-8", "replace")
-        words = smtpd_tokens(text)
+        words = line_tokens(text)
         if not words:
             command = _Command(raw=raw, verb="", argument="")
             self._answer(command, self._reply(K.BAD_SYNTAX, line=""), state, False)

@@ -120,10 +120,24 @@ class Mailbox:
     def deliver(
         self, data: bytes, sender: str, time: float, message: str | None = None
     ) -> StoredMessage:
-        key = self.store.added(self, data) if self.store is not None else None
-        stored = StoredMessage(self._next_uid, data, sender, self.address, time, message, key)
-        if key is not None and self.store is not None and self.store.keeps_bodies:
-            stored = self._on_disk(stored)
+        store = self.store
+        key = store.added(self, data) if store is not None else None
+        if key is not None and store is not None and store.keeps_bodies:
+            # (built as _on_disk would make it, without a first copy holding the bytes)
+            stored = StoredMessage(
+                self._next_uid,
+                None,
+                sender,
+                self.address,
+                time,
+                message,
+                key,
+                len(data),
+                wire_size(data),
+                lambda: store.load(self, key),
+            )
+        else:
+            stored = StoredMessage(self._next_uid, data, sender, self.address, time, message, key)
         self._next_uid += 1
         self.messages.append(stored)
         return stored

@@ -27,6 +27,9 @@ class Stamps:
         self._date_text = ""
         self._date_span = (1.0, 0.0)  # clock times _date_text is right for (none yet)
         self._date_start = start
+        self._mail_date = ""  # mail_date_text's, for the clock times in _mail_span
+        self._mail_span = (1.0, 0.0)
+        self._mail_start = start
 
     def date_text(self, t: float | None = None) -> str:
         """An RFC 5322 date: now, or the clock time ``t``."""
@@ -56,7 +59,12 @@ class Stamps:
         src/global/mail_date.c (v1.1.13 to v3.7.11): strftime "%a, %e %b %Y %H:%M:%S ", the
         offset, then " (%Z)": "Mon,  5 Jan 2026 09:00:00 +0000 (UTC)"."""
         now = self.clock.now if t is None else t
-        moment = self.start + timedelta(seconds=now)
+        # (written once a second at most, as date_text: every message's Received: line asks)
+        low, high = self._mail_span
+        if low <= now <= high and self.start is self._mail_start:
+            return self._mail_date
+        start = self.start
+        moment = start + timedelta(seconds=now)
         offset = moment.utcoffset() or timedelta(0)
         minutes = int(offset.total_seconds()) // 60
         sign = "-" if minutes < 0 else "+"
@@ -65,11 +73,16 @@ class Stamps:
             zone = "UTC"  # (the C library's %Z with TZ unset)
         elif zone.startswith("UTC"):
             zone = ""  # a bare offset has no zone name to give
-        return (
+        text = (
             f"{_DAYS[moment.weekday()]}, {moment.day:2d} {_MONTHS[moment.month - 1]} "
             f"{moment.year} {moment:%H:%M:%S} {sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
             + (f" ({zone})" if zone else "")
         )
+        low = (moment.replace(microsecond=0) - start).total_seconds()
+        self._mail_span = (low + 1e-6, low + 1 - 1e-6)
+        self._mail_start = start
+        self._mail_date = text
+        return text
 
     def utc_moment(self, t: float | None = None) -> datetime:
         """The calendar's moment in UTC: now, or the clock time ``t``."""
