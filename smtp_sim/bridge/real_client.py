@@ -163,12 +163,13 @@ class RealClient(asyncio.BufferedProtocol):
         self.last_active = self._loop.time()
         self.spoke = True
         self._unanswered += len(data)
-        if self._unanswered > self._max_unanswered and not self._in_data():
+        in_data = self._in_data()
+        if self._unanswered > self._max_unanswered and not in_data:
             self.bridge.advance()
             self._flooded()
             self.bridge.advance()
             return
-        text, answer = self._telnet.feed(bytes(data), in_message=self._in_data())
+        text, answer = self._telnet.feed(bytes(data), in_message=in_data)
         if answer:
             self._refuse_options(answer)
         self._backlog += text
@@ -507,13 +508,14 @@ class RealClient(asyncio.BufferedProtocol):
                 data = self._take(in_data)
                 if data:
                     self._send(data, in_data)
-            if self._ready():
+            if self._backlog and self._ready():
                 self._feeding = True
                 self._loop.call_soon(self._feed)
         if self._eof and not self._backlog and self.host not in conn.closed_by:
             conn.close(self.host or "")
         bridge.advance()
-        self._update_reading()
+        if self._backlog or not self._reading or self._write_paused:
+            self._update_reading()  # (reading, with nothing waiting: nothing to change)
 
     def _password_failed(self, data: bytes) -> bool:
         """The server has just refused a password: POP3's engine counts them; SMTP AUTH's

@@ -29,13 +29,6 @@ class Token:
     error: bool = False  # a '<' or '"' without its closing partner
 
 
-@functools.lru_cache(maxsize=4096)
-def line_tokens(line: str) -> tuple[Token, ...]:
-    """:func:`smtpd_tokens` of a command line, remembered: a client repeats its lines word for
-    word (the same MAIL FROM and RCPT TO for every message), and the tokens are immutable."""
-    return tuple(smtpd_tokens(line))
-
-
 def smtpd_tokens(line: str) -> list[Token]:
     """The words of a command line as ``smtpd_token()`` splits them."""
     out: list[Token] = []
@@ -315,7 +308,7 @@ def _internal(t: _Tok | None) -> str:
     return "".join(out)
 
 
-@functools.lru_cache(maxsize=4096)  # (a pure function; the same paths recur)
+@functools.lru_cache(maxsize=1024)  # (a pure function; the same paths recur)
 def extract_address(token: str) -> str | None:
     """``extract_addr()``: the address in a MAIL FROM, RCPT TO or VRFY argument, in Postfix's
     internal form (quotes and comments removed), or None when Postfix refuses its syntax (two
@@ -340,7 +333,7 @@ def split_address(address: str) -> tuple[str, str | None]:
     return (local, domain) if at else (address, None)
 
 
-@functools.lru_cache(maxsize=4096)  # (a pure function; the same addresses recur)
+@functools.lru_cache(maxsize=1024)  # (a pure function; the same addresses recur)
 def domain_ok(address: str, utf8: bool = True) -> bool:
     """``smtpd_check_addr()``: False when trivial-rewrite would flag the address's domain as
     bad syntax (not a host name, not an address literal)."""

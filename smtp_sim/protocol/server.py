@@ -16,6 +16,7 @@ import re
 from collections import deque
 from functools import lru_cache
 
+from .caching import BoundedCache
 from .events import (
     Command,
     CommandReplied,
@@ -36,7 +37,7 @@ from .personalities import (
     get_personality,
 )
 from .policy import MailPolicy, Stage, Verdict, default_policy
-from .postfix_syntax import Token, is_header, line_tokens, valid_utf8
+from .postfix_syntax import Token, is_header, smtpd_tokens, valid_utf8
 from .receiver import LineReceiver
 from .records import unchecked_constructor
 from .replies import Reply, ReplyKind, ReplySpec, render
@@ -457,14 +458,12 @@ class ServerConnection:
             return
         nul = raw.find(b"\0")  # the rest of the line is lost to C's strings
         text = (raw if nul < 0 else raw[:nul]).decode("utf-8", "replace")
-        words = line_tokens(text)
+        words, verb, argument = _postfix_words(text)
         if not words:
             command = _Command(raw=raw, verb="", argument="")
             self._answer(command, self._reply(K.BAD_SYNTAX, line=""), state, False)
             return
         first = words[0].text
-        verb = first.upper()
-        argument = " ".join(w.text for w in words[1:])
         command = _Command(raw, verb, argument)
         inp = self._shared.verbs.get(verb)
         if inp is None and verb in p.recognised:
@@ -794,6 +793,28 @@ def _echo(line: str) -> str:
     reply may not hold CR or LF, and sendmail shortens long lines (``shortenstring``)."""
     line = _CONTROL.sub("?", line)
     return line if len(line) <= 203 else f"{line[:100]}...{line[-100:]}"
+
+
+_WORDS: BoundedCache[str, tuple[tuple[Token, ...], str, str]] = BoundedCache(1024)
+_WORDS_MAX_LINE = 512  # characters: longer lines are seldom repeated
+
+
+def _postfix_words(text: str) -> tuple[tuple[Token, ...], str, str]:
+    """A command line's words as ``smtpd_token()`` splits them, its verb (upper case) and its
+    argument (the other words, one space apart); a short line's are remembered, as a client
+    repeats its lines word for word (the same MAIL FROM and RCPT TO for every message)."""
+    found = _WORDS.get(text)
+    if found is not None:
+        return found
+    words = tuple(smtpd_tokens(text))
+    parsed = (
+        (words, words[0].text.upper(), " ".join(w.text for w in words[1:]))
+        if words
+        else ((), "", "")
+    )
+    if len(text) <= _WORDS_MAX_LINE:
+        _WORDS.put(text, parsed)
+    return parsed
 
 
 @lru_cache(maxsize=256)
