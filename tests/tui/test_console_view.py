@@ -74,10 +74,10 @@ def test_completion_lists_every_console_command():
     "typed,completed",
     [("/ba", "/base64 "), ("/d", "/dns txt "), ("/ta", "/tap "), ("/w", "/wait ")],
 )
-async def test_slash_commands_complete_connected_or_not(connected, typed, completed):
+def test_slash_commands_complete_connected_or_not(connected, typed, completed):
     suggester = CompletionSuggester()
     suggester.connected = connected
-    assert await suggester.get_suggestion(typed) == completed
+    assert suggester.suggest(typed) == completed
 
 
 def test_help_names_the_console_tools():

@@ -117,3 +117,42 @@ async def test_the_quiz_box_keeps_its_keys_and_function_keys_stay_bindings(store
         await pilot.press("f1")  # a function key is the app's
         await pilot.pause()
         assert type(app.screen).__name__ == "HelpScreen"
+
+
+async def test_a_key_typed_in_the_console_does_not_lay_out_the_screen(store):
+    """Each key set the input's virtual size (the text's width), a layout reactive: the whole
+    screen (some 70 widgets) was laid out again and the map's scrollbar repainted, which made
+    most of the screen render again, for every key of every browser session (issue 16: 60
+    sessions typing at once). The line still scrolls to keep the cursor in view."""
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        layouts = []
+        app.main.screen_layout_refresh_signal.subscribe(app.main, layouts.append)
+        line = app.query_one(Console).input
+        text = "telnet mail.cs.tcd.ie 25 and a tail that goes on past the width of the line"
+        for character in text:
+            await pilot.press(key_of(character).key)
+        await pilot.pause()
+        assert line.value == text
+        assert layouts == []
+        assert line.scroll_offset.x == len(text) + 1 - line.scrollable_content_region.width
+        await pilot.press("home")
+        await pilot.pause()
+        assert line.scroll_offset.x == 0 and layouts == []
+
+
+async def test_the_completion_is_drawn_with_the_key_that_asks_for_it(store):
+    """Textual's Suggester answers from a worker, after the frame that shows the key: two
+    screen updates a key (to every browser, with ``smtp-sim web``). The console's completion
+    is in the line as soon as its text changes."""
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        line = app.query_one(Console).input
+        line.value = "tel"  # (no await: nothing else has run since)
+        assert line.render_line(0).text.strip() == "telnet"
+        line.value = "telnet mail.cs"
+        assert line.render_line(0).text.strip() == "telnet mail.cs.tcd.ie"
+        line.value = "zz"
+        assert line.render_line(0).text.strip() == "zz"

@@ -19,11 +19,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.suggester import Suggester
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ..literal import literal
+from .line_input import LineInput
 
 if TYPE_CHECKING:  # types only: the console is on the first frame, before the simulation loads
     from ...protocol.replies import Reply
@@ -83,16 +83,19 @@ def _themed(wire: str, style: str) -> Content:
     return line.stylize_before(style) if style else line
 
 
-class CompletionSuggester(Suggester):
-    """Completes the word being typed: a verb at the start, then hosts and addresses."""
+class CompletionSuggester:
+    """Completes the word being typed: a verb at the start, then hosts and addresses.
+
+    Asked by the input line as each key changes its text, in the same frame (not as Textual's
+    Suggester is, in a worker whose answer is a second frame: two screen updates a key for
+    every web session)."""
 
     def __init__(self) -> None:
-        super().__init__(use_cache=False, case_sensitive=True)
         self.hosts: list[str] = []
         self.addresses: list[str] = []
         self.connected = False
 
-    async def get_suggestion(self, value: str) -> str | None:
+    def suggest(self, value: str) -> str | None:
         if not value:
             return None
         if " " not in value and "<" not in value:
@@ -119,8 +122,8 @@ class CompletionSuggester(Suggester):
         return None
 
 
-class ConsoleInput(Input):
-    """An input line with history on up/down."""
+class ConsoleInput(LineInput):
+    """An input line with history on up/down (a key repaints only the line: LineInput)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "history(-1)", "Previous line", show=False, id="console.history_up"),
@@ -131,11 +134,17 @@ class ConsoleInput(Input):
         Binding("pagedown", "scroll_output(1)", "Scroll down", show=False, id="console.page_down"),
     ]
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, completion: CompletionSuggester | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.completion = completion
         self.history: list[str] = []
         self._cursor = 0
         self._draft = ""
+
+    def _watch_value(self, value: str) -> None:
+        super()._watch_value(value)  # (the suggestion cleared; no suggester: no worker)
+        if value and self.completion is not None:
+            self._suggestion = self.completion.suggest(value) or ""
 
     def on_mount(self) -> None:
         if getattr(self.app, "steady_cursor", False):
@@ -271,7 +280,7 @@ class Console(Vertical):
         yield ConsoleInput(
             placeholder="type here: telnet mail.cs.tcd.ie 25",
             id="line",
-            suggester=self.suggester,
+            completion=self.suggester,
             select_on_focus=False,
         )
 

@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Static
 
 from ..literal import literal
+from .line_input import LineInput
 
 if TYPE_CHECKING:
     from textual.await_complete import AwaitComplete
@@ -120,7 +121,7 @@ class LessonPanel(Vertical):
         with VerticalScroll(id="quiz"):
             yield Static("", id="quiz-question")
             yield Vertical(id="choices")
-            yield Input(placeholder="your answer, then Enter", id="short-answer")
+            yield LineInput(placeholder="your answer, then Enter", id="short-answer")
             yield Static("", id="quiz-feedback")
         yield Static("", id="complete")
 
