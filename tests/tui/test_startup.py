@@ -144,3 +144,35 @@ def test_the_first_frame_does_not_import_the_simulation():
         check=True,
     )
     assert out.stdout.strip() == ""
+
+
+async def test_the_footer_keys_are_built_once_and_styled_once(monkeypatch):
+    """Between the first frame and the lesson on screen Textual's footer was composed three
+    times (at each bindings signal, before it had a width) and each key restyled itself twice
+    as it mounted (the footer's ``compact`` bound to its own default)."""
+    from textual.widgets._footer import FooterKey
+
+    from smtp_sim.tui.widgets.footer import KeyFooter
+
+    built, restyled = [], []
+    init, watch = FooterKey.__init__, FooterKey._watch_compact
+
+    def counted_init(self, *args, **kwargs):
+        built.append(args[0])
+        init(self, *args, **kwargs)
+
+    def counted_watch(self, compact):
+        if self.has_class("-compact") != compact:
+            restyled.append(self.key)
+        watch(self, compact)
+
+    monkeypatch.setattr(FooterKey, "__init__", counted_init)
+    monkeypatch.setattr(FooterKey, "_watch_compact", counted_watch)
+    app = build_app("app", None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.pause()
+        shown = app.query_one(KeyFooter).query(FooterKey)
+        assert len(shown) > 5
+        assert len(built) == len(shown)
+        assert restyled == []
