@@ -203,6 +203,11 @@ async def _serve(bridge: Bridge, err: TextIO, notes: Sequence[str] = ()) -> int:
                     ),
                     file=err,
                 )
+        # What start-up built (the modules, the scenario's world) lives as long as serve: the
+        # garbage collector need not walk it again in every full collection while mail flows.
+        # (Before the listeners open: the first clients do not wait for this collection.)
+        gc.collect()
+        gc.freeze()
         try:
             await bridge.start()
         except BridgeError as exc:
@@ -229,10 +234,6 @@ async def _serve(bridge: Bridge, err: TextIO, notes: Sequence[str] = ()) -> int:
                     file=err,
                 )
         print("smtp-sim serve: Ctrl-C stops", file=err, flush=True)
-        # What start-up built (the modules, the scenario's world) lives as long as serve: the
-        # garbage collector need not walk it again in every full collection while mail flows.
-        gc.collect()
-        gc.freeze()
         await stopping.wait()
         print("smtp-sim serve: stopping", file=err, flush=True)
         await bridge.stop(drain=SHUTDOWN_DRAIN)
