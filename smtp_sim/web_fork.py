@@ -216,14 +216,18 @@ class _WriteProtocol(asyncio.streams.FlowControlMixin, asyncio.Protocol):
 # -- the zygote -------------------------------------------------------------------------------
 
 
-def preload() -> None:
+def preload(args: Sequence[str] = ()) -> None:
     """Import what a session imports: Textual (through the app's modules), pydantic and the
-    whole of smtp_sim but the server's own modules."""
+    whole of smtp_sim but the server's own modules; then rehearse a session of
+    ``smtp-sim ARGS`` once (``smtp_sim.tui.launch.rehearse``: the built-in course read, the
+    app run headless to its lesson on screen)."""
     import smtp_sim
 
     for module in pkgutil.walk_packages(smtp_sim.__path__, "smtp_sim."):
         if not module.name.startswith(SKIP):
             importlib.import_module(module.name)
+    # (by name, as above: this module imports nothing of the app)
+    importlib.import_module("smtp_sim.tui.launch").rehearse(args)
 
 
 def child(sock: socket.socket, fds: list[int], env: dict[str, str], args: list[str]) -> None:
@@ -258,7 +262,7 @@ def zygote_main(argv: list[str]) -> int:
     sock = socket.socket(fileno=int(argv[0]))
     args = argv[1:]
     try:
-        preload()
+        preload(args)
     except Exception:
         traceback.print_exc()
         sock.send(json.dumps({"ready": False}).encode())

@@ -383,7 +383,10 @@ _TOP_KEY = re.compile(r"^(id|order)\s*=\s*(\"[^\"]*\"|\d+)", re.M)
 
 def first_lesson_id() -> str | None:
     """The built-in lesson with the lowest ``order``, found without validating every file
-    (start-up reads only the lesson it opens)."""
+    (start-up reads only the lesson it opens), or from the course if it has been read."""
+    if _builtin_course.cache_info().currsize:
+        course = _builtin_course()
+        return course[0][0] if course else None
     best: tuple[int, str] | None = None
     for ident in list_builtin():
         try:
@@ -404,19 +407,36 @@ def builtin_lessons() -> list[Lesson]:
     """The built-in course, in order (presentations, which have no steps, are not in it).
     Read and validated once per process: a new list each call, of the same frozen lessons
     (the summary screen, the course overview, the palette and opening by id all ask)."""
-    return list(_builtin_course())
+    return [lesson for _ident, lesson in _builtin_course()]
+
+
+def load_builtin_lesson(ident: str) -> Lesson:
+    """The built-in lesson in the file ``ident``: from the course when it has been read in
+    this process (``smtp-sim web`` reads it once, before it forks its sessions), else read
+    now, alone. Raises ScenarioError as :func:`load_lesson`."""
+    if _builtin_course.cache_info().currsize:
+        for known, lesson in _builtin_course():
+            if known == ident:
+                return lesson
+    return load_lesson(ident)
 
 
 @cache
-def _builtin_course() -> tuple[Lesson, ...]:
+def _builtin_course() -> tuple[tuple[str, Lesson], ...]:
+    """The course's lessons, in order, each with the id of its file."""
     lessons = []
     for ident in list_builtin():
         source, file = read_document(ident)
         if is_lesson_source(source):
             lesson = parse_document(source, Lesson, file)
             if not lesson.is_presentation:
-                lessons.append(lesson)
-    return tuple(sorted(lessons, key=lambda le: (le.order if le.order is not None else 999, le.id)))
+                lessons.append((ident, lesson))
+    return tuple(
+        sorted(
+            lessons,
+            key=lambda pair: (pair[1].order if pair[1].order is not None else 999, pair[1].id),
+        )
+    )
 
 
 def load_presentation(ref: str | Path) -> Lesson:

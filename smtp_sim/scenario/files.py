@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import TypeVar
@@ -40,21 +41,20 @@ def parse_document(
         raw = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([toml_problem(file, source, str(exc))]) from None
-    locator = TomlLocator(source)
     try:
         # (the context: a document may name other files relative to its own folder)
         document = model.model_validate(raw, context={"file": file})
     except ValidationError as exc:
         raise ScenarioError(
-            to_problems(issues_from_validation(exc, model), file, locator)
+            to_problems(issues_from_validation(exc, model), file, TomlLocator(source))
         ) from None
     if check is not None:
         issues = check(document)
     else:
         own = getattr(document, "check", None)
         issues = own() if callable(own) else []
-    if issues:
-        raise ScenarioError(to_problems(issues, file, locator))
+    if issues:  # (the lines of the keys are looked for only when there is a problem)
+        raise ScenarioError(to_problems(issues, file, TomlLocator(source)))
     return document
 
 
@@ -63,6 +63,7 @@ def parse_scenario(source: str, file: str = "<string>") -> Scenario:
     return parse_document(source, Scenario, file, scenario_issues)
 
 
+@cache
 def builtin_dir() -> Path:
     """Where the built-in scenarios and lessons are: ``smtp_sim/lessons`` in an installed wheel
     (the top-level ``lessons/`` folder, shipped inside the package), or that ``lessons/`` folder

@@ -191,3 +191,53 @@ def launch_presenter(
     if theme in app.available_themes:
         app.theme = theme
     return _run(app, "present")
+
+
+#: Imported by a session of ``smtp-sim web`` only once it runs (Textual's web driver and
+#: input parser, Rich's emoji table): the modules a forked session had that its zygote had not.
+SESSION_MODULES = (
+    "textual.drivers.web_driver",
+    "textual._xterm_parser",
+    "textual.layouts.factory",
+    "textual.scrollbar",
+    "rich._emoji_codes",
+    "concurrent.futures.thread",
+)
+REHEARSAL_TIMEOUT = 30.0  # seconds the rehearsal may take
+
+
+def rehearse(args: Sequence[str]) -> None:
+    """What ``smtp-sim web``'s zygote does before it forks a session of ``smtp-sim ARGS``
+    (web_fork.py): import :data:`SESSION_MODULES`, read the built-in course (each session
+    opens its lesson from it), and run the app once, headless, to its lesson on screen, so
+    that what Textual, Rich and pydantic import, cache or build on first use is done once
+    for every session. For the course, a lesson or the sandbox; a failure costs only speed."""
+    import asyncio
+    import importlib
+    import traceback
+
+    from ..course.lesson import builtin_lessons
+
+    for module in SESSION_MODULES:
+        importlib.import_module(module)
+    builtin_lessons()
+    command = args[0] if args else "app"
+    ref = args[1] if len(args) > 1 and not args[1].startswith("-") else None
+    if command not in ("app", "lesson", "sandbox"):
+        return
+
+    async def run() -> None:
+        app = build_app(command, ref)
+        async with app.run_test(size=(120, 40)) as pilot:
+            main = getattr(app, "main", None)
+            if main is None:  # (a problem page)
+                return
+            loaded = asyncio.Event()
+            main.when_loaded(loaded.set)
+            await asyncio.wait_for(loaded.wait(), REHEARSAL_TIMEOUT)
+            await pilot.pause()
+
+    try:
+        asyncio.run(run())
+    except Exception:
+        traceback.print_exc()

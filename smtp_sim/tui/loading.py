@@ -85,7 +85,7 @@ def course_loader(store: ProgressStore, lesson_id: str | None = None) -> Callabl
     student left off (``store``), else lesson 1. It raises ScenarioError when there is none."""
 
     def load() -> Lesson:
-        from ..course.lesson import first_lesson_id, load_lesson
+        from ..course.lesson import first_lesson_id, load_builtin_lesson
         from ..scenario.files import list_builtin
         from ..scenario.problems import Problem, ScenarioError
 
@@ -96,6 +96,6 @@ def course_loader(store: ProgressStore, lesson_id: str | None = None) -> Callabl
             ident = current if current in list_builtin() else first_lesson_id()
         if ident is None:
             raise ScenarioError([Problem("lessons", None, "(course)", "no built-in lessons found")])
-        return load_lesson(ident)
+        return load_builtin_lesson(ident)
 
     return load

@@ -176,3 +176,38 @@ async def test_the_footer_keys_are_built_once_and_styled_once(monkeypatch):
         assert len(shown) > 5
         assert len(built) == len(shown)
         assert restyled == []
+
+
+def test_a_web_session_opens_its_lesson_from_the_course_read_by_its_zygote(monkeypatch):
+    """smtp-sim web's zygote reads the built-in course once (launch.rehearse); each session
+    it forks then takes its lesson from there instead of reading and validating it again."""
+    import smtp_sim.course.lesson as lesson_module
+    from smtp_sim.course.lesson import builtin_lessons
+    from smtp_sim.tui.loading import course_loader
+
+    course = builtin_lessons()
+    parsed = []
+    real = lesson_module.parse_document
+    monkeypatch.setattr(
+        lesson_module, "parse_document", lambda *a, **k: parsed.append(a) or real(*a, **k)
+    )
+    assert first_lesson_id() == course[0].id
+    assert course_loader(MemoryProgressStore())() is course[0]
+    assert course_loader(MemoryProgressStore(), "foobar")().id == "foobar"
+    assert parsed == []
+
+
+def test_the_zygote_rehearses_a_session(monkeypatch, capsys):
+    """launch.rehearse: the modules a session imports as it runs, the course read, the app
+    run once headless to its lesson on screen, and nothing said."""
+    import sys
+
+    from smtp_sim.course.lesson import _builtin_course
+    from smtp_sim.tui.launch import SESSION_MODULES, rehearse
+
+    monkeypatch.setenv("SMTP_SIM_PROGRESS", "memory")
+    _builtin_course.cache_clear()
+    rehearse(["app"])
+    assert _builtin_course.cache_info().currsize == 1
+    assert set(SESSION_MODULES) <= set(sys.modules)
+    assert capsys.readouterr() == ("", "")
