@@ -248,9 +248,10 @@ def cpu_seconds(pid: int) -> float | None:
 
 def measure(
     command, clients: int, messages: int, directory: str | None = None
-) -> tuple[float, float | None]:
-    """One round against a fresh server: messages per second and the server's CPU
-    microseconds per message (None where /proc is missing), after checking the Maildir."""
+) -> tuple[float, float | None, float]:
+    """One round against a fresh server: messages per second, the server's CPU microseconds
+    per message (None where /proc is missing) and the clients' (this process's), after
+    checking the Maildir."""
     with tempfile.TemporaryDirectory(prefix="bench-bridge-", dir=directory) as tmp:
         maildir = Path(tmp) / "maildir"
         server = Server(command(maildir))
@@ -263,7 +264,7 @@ def measure(
         check_maildir(maildir, clients, messages)
     total = clients * messages
     cpu = None if before is None or after is None else (after - before) / total * 1e6
-    return total / elapsed, cpu
+    return total / elapsed, cpu, run_load.client_cpu  # type: ignore[attr-defined]
 
 
 def serve_aiosmtpd(maildir: str) -> None:
@@ -522,12 +523,16 @@ def main(argv: list[str] | None = None) -> int:
         "its own process, the clients in this one"
     )
     print(f"Maildirs in {directory or tempfile.gettempdir()}")
+    load_before = _load_average()
+    if load_before is not None:
+        print(f"load average at the start: {load_before:.2f} (on {os.cpu_count()} CPUs)")
     if not reference:
         print("aiosmtpd reference skipped" + (" (not installed)" if version is None else ""))
 
     bridge_rates: list[float] = []
     reference_rates: list[float] = []
     cpu: dict[str, list[float]] = {"bridge": [], "aiosmtpd": []}
+    client_cpu: dict[str, list[float]] = {"bridge": [], "aiosmtpd": []}
     try:
         for n in range(cfg["rounds"]):
             runs = [("bridge", bridge_command, bridge_rates)]
@@ -536,12 +541,14 @@ def main(argv: list[str] | None = None) -> int:
             if n % 2:
                 runs.reverse()  # alternate who goes first
             for name, command, rates in runs:
-                rate, used = measure(command, cfg["clients"], cfg["messages"], directory)
+                rate, used, client = measure(command, cfg["clients"], cfg["messages"], directory)
                 rates.append(rate)
+                client_cpu[name].append(client)
                 shown = ""
                 if used is not None:
                     cpu[name].append(used)
                     shown = f", server CPU {used:5.0f} us/message"
+                shown += f", clients' CPU {client:4.0f} us/message"
                 print(f"  round {n + 1}: {name:8} {rate:8,.0f} messages/s{shown}", flush=True)
     except BenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -553,9 +560,12 @@ def main(argv: list[str] | None = None) -> int:
     print()
     cpu_median = {k: statistics.median(v) if v else None for k, v in cpu.items()}
 
+    client_median = {k: statistics.median(v) if v else None for k, v in client_cpu.items()}
+
     def cpu_text(name: str) -> str:
-        value = cpu_median[name]
-        return "" if value is None else f"; server CPU median {value:,.0f} us/message"
+        value, client = cpu_median[name], client_median[name]
+        text = "" if value is None else f"; server CPU median {value:,.0f} us/message"
+        return text + ("" if client is None else f", clients' {client:,.0f}")
 
     print(
         f"bridge   (smtp-sim serve) median {bridge:8,.0f} messages/s "
@@ -573,12 +583,21 @@ def main(argv: list[str] | None = None) -> int:
             f"rate) {'met' if met else 'NOT met'}"
         )
     print("every message was in the Maildir exactly once, in every round")
+    load_after = _load_average()
+    if load_after is not None:
+        print(
+            f"load average at the end: {load_after:.2f} (on {os.cpu_count()} CPUs; the clients "
+            "and the server share them with whatever else runs, so on a busy machine the rates "
+            "follow the CPU time per message of server and clients together)"
+        )
     print(
         json.dumps(
             {
                 "benchmark": "bench_bridge",
                 "bridge_median_msg_per_s": round(bridge, 1),
                 "bridge_cpu_us_per_msg": _round(cpu_median["bridge"]),
+                "client_cpu_us_per_msg": {k: _round(v) for k, v in client_median.items()},
+                "load_average": [_round(load_before), _round(load_after)],
                 "reference_cpu_us_per_msg": _round(cpu_median["aiosmtpd"]),
                 "clients": cfg["clients"],
                 "cpu_count": os.cpu_count(),
@@ -598,6 +617,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
+
+
+def _load_average() -> float | None:
+    """The one-minute load average (None where the system has none)."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
 
 
 if __name__ == "__main__":
