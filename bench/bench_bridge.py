@@ -11,7 +11,8 @@ every message into a Maildir as they accept it:
   --no-messages --quiet`` (the simulated Postfix 1.1 of mail.cs.tcd.ie; each message is
   stamped, stored in bob's simulated mailbox and written to ``DIR/bob@cs.tcd.ie/``);
 * the baseline: an aiosmtpd ``SMTP`` server whose handler writes each message into
-  ``DIR/bob@cs.tcd.ie/`` with the same standard-library ``mailbox.Maildir``.
+  ``DIR/bob@cs.tcd.ie/`` with the standard library's ``mailbox.Maildir.add`` (the bridge
+  writes the same kind of file: unique name, fsync, a link into ``new/``).
 
 After each round the Maildir must hold every message exactly once (each carries a unique
 ``X-Bench-Id``), or the benchmark fails. Rounds alternate the two servers. The report gives
