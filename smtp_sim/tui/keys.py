@@ -69,8 +69,17 @@ KEYS: tuple[Binding, ...] = (
         "Read the lesson",
         show=False,
         id="view.lesson_text",
-        tooltip="Focus the lesson text: Up/Down, PageUp/PageDown, Home/End scroll it; Escape "
-        "(or typing) goes back to the console",
+        tooltip="Focus the lesson text: Up/Down, PageUp/PageDown, Home/End scroll it; Tab goes "
+        "on to the quiz (type the answer or a choice's letter); Escape goes back to the console",
+    ),
+    Binding(
+        "ctrl+g",
+        "focus_view",
+        "Go into the view",
+        show=False,
+        id="view.focus",
+        tooltip="Move into the tab on show (Mailboxes, Events, Flow...): Up/Down choose, Enter "
+        "opens; Escape (or typing) goes back to the console",
     ),
     Binding(
         "ctrl+pagedown",

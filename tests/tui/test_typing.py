@@ -156,3 +156,83 @@ async def test_the_completion_is_drawn_with_the_key_that_asks_for_it(store):
         assert line.render_line(0).text.strip() == "telnet mail.cs.tcd.ie"
         line.value = "zz"
         assert line.render_line(0).text.strip() == "zz"
+
+
+async def test_without_a_mouse_ctrl_g_and_enter_open_a_message_in_mailboxes(store):
+    """walkA, walkB: the Mailboxes tab listed a message but no key opened it (Enter went to
+    the console as an empty line)."""
+    app = SmtpSimApp(load_lesson("press-send"), store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.main.playback.session.enter("/send alice@crepes.fr bob@cs.tcd.ie Hello")
+        app.main.controller.changed()
+        await pilot.pause()
+        app.main.show_tab("tab-mailboxes")
+        await pilot.pause()
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        tree = app.query_one("#mailbox-tree")
+        assert app.focused is tree
+        shown = app.query_one("#mailbox-message")
+        before = "\n".join(shown.lines)
+        for _ in range(8):  # down to Bob's message
+            await pilot.press("down")
+            await pilot.pause()
+            node = tree.cursor_node
+            if node is not None and node.data is not None and node.data[1] is not None:
+                break
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Subject: Hello" in "\n".join(shown.lines), before
+        assert typed(app) == ["/send alice@crepes.fr bob@cs.tcd.ie Hello"] or typed(app) == []
+        await pilot.press("escape")
+        assert app.focused is app.query_one(Console).input
+
+
+async def test_keys_typed_in_the_quiz_answer_it_not_the_console(store):
+    """walkB: ctrl+l, Tab, then the answer went into the console, inside a message's DATA;
+    and Enter on a choice reached with Tab went to the console too."""
+    app = SmtpSimApp(load_lesson("base64"), store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        session = app.main.playback.session
+        steps = app.main.lesson.steps
+        short = next(i for i, s in enumerate(steps) if s.quiz is not None and not s.quiz.choices)
+        session.go_to(short)
+        app.main.controller.changed()
+        await pilot.pause()
+        await pilot.press("ctrl+l", "tab")
+        await pilot.pause()
+        await burst(app, "Mar")
+        assert app.query_one("#short-answer").value == "Mar"
+        assert app.query_one(Console).input.value == ""
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        session = app.main.playback.session
+        step = next(i for i, s in enumerate(app.main.lesson.steps) if s.quiz is not None)
+        session.go_to(step)
+        app.main.controller.changed()
+        await pilot.pause()
+        await pilot.press("ctrl+l", "tab", "tab")  # the lesson text, the quiz, its choice A
+        await pilot.pause()
+        assert app.focused is app.query_one("#choice-0")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert session.progress[step].answers  # A was pressed
+        assert typed(app) == ["/answer a"]  # (the press, and no empty line to the console)
+
+
+async def test_enter_on_an_event_reached_with_ctrl_g_opens_it_in_the_inspector(store):
+    """walkB (lessons 15 and 17): "open a record with Enter" sent an empty line instead."""
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.main.playback.session.enter("telnet mail.cs.tcd.ie 25")
+        app.main.controller.changed()
+        await pilot.pause()
+        app.main.show_tab("tab-events")
+        await pilot.pause()
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert app.focused is app.query_one("#events")
+        await pilot.press("up", "enter")
+        await pilot.pause()
+        assert app.query_one("TabbedContent").active == "tab-inspector"
+        assert typed(app) == ["telnet mail.cs.tcd.ie 25"]

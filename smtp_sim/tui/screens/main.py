@@ -27,7 +27,17 @@ from textual.binding import BindingType
 from textual.command import Provider
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Input, Static, TabbedContent
+from textual.widget import Widget
+from textual.widgets import (
+    Button,
+    DataTable,
+    Input,
+    ListView,
+    OptionList,
+    Static,
+    TabbedContent,
+    Tree,
+)
 
 from ...course.progress import Progress, ProgressStore
 from ..console_follow import ConsoleFollower
@@ -64,6 +74,11 @@ if TYPE_CHECKING:
     from ...world.trace import Layer, TraceRecord
     from ..widgets.event_list import EventList
     from ..widgets.inspector import Inspector
+
+
+#: Widgets whose Enter chooses something (a message, an event, a quiz's choice): Enter goes to
+#: them, not to the console, when the student has moved the focus there.
+CHOOSERS = (Button, DataTable, ListView, OptionList, Tree, RecordLines)
 
 
 class MainScreen(Screen[None]):
@@ -376,10 +391,47 @@ class MainScreen(Screen[None]):
             return False
         if not self.is_active or isinstance(self.focused, Input) or not self.query(Console):
             return False
+        focused = self.focused
         console = self.query_one(Console).input
+        if event.key == "enter" and isinstance(focused, CHOOSERS) and not console.value:
+            # Enter on what the student moved to (shift+tab, ctrl+g) opens or presses it: a
+            # mailbox's message, an event, a quiz's choice (walkA, walkB: with no mouse, the
+            # Mailboxes tab could not be read). A line being typed is sent instead, and after
+            # a printable key the console has the focus: a burst's Enter reaches it.
+            return False
+        if event.is_printable and focused is not None and self._answer_in_quiz(focused, event):
+            return True
         self.set_focus(console, scroll_visible=False)  # now, not after the queue
         forward_key(console, event)  # (the input's own queue keeps the keys in order)
         return True
+
+    def _answer_in_quiz(self, focused: Widget, event: events.Key) -> bool:
+        """A key typed while the focus is in the quiz's box (ctrl+l, then Tab), not on one of
+        its buttons, goes into the short-answer box (walkB: the answer went into the console,
+        in the middle of a message's DATA). A choice is pressed with Enter or a click; a
+        letter typed on a button is the start of a command, for the console."""
+        panel = self.query_one(LessonPanel)
+        quiz = panel.query_one("#quiz")
+        if isinstance(focused, Button) or (focused is not quiz and quiz not in focused.ancestors):
+            return False
+        answer = panel.query_one("#short-answer", Input)
+        if not answer.display:
+            return False
+        answer.focus(scroll_visible=False)
+        forward_key(answer, event)
+        return True
+
+    def action_focus_view(self) -> None:
+        """The keys go into the tab on show (its list, tree or table): Up/Down choose, Enter
+        opens; Escape or typing goes back to the console."""
+        pane = self.query_one(TabbedContent).active_pane
+        if pane is None:
+            return
+        target = next((w for w in pane.query("*") if w.focusable), None)
+        if target is not None:
+            target.focus()
+        else:
+            self.notify("Nothing to choose in this view.", timeout=3)
 
     def action_focus_console(self) -> None:
         if self.is_active:
