@@ -51,11 +51,8 @@ def compose_main(views: dict[str, Widget]) -> ComposeResult:
 
 
 async def replace_placeholders(screen: Screen[None], views: dict[str, Widget]) -> None:
-    """The footer, the lesson panel and the tabs with ``views`` (by pane id), in place of the
-    first frame's placeholders."""
-    footer = screen.query_one("#footer-loading")
-    await screen.mount(KeyFooter(), before=footer)
-    await footer.remove()
+    """The lesson panel and the tabs with ``views`` (by pane id), in place of the first
+    frame's placeholders (the footer comes last: :func:`mount_footer`)."""
     waiting = screen.query_one("#lesson-loading")
     await screen.query_one("#main").mount(LessonPanel(id="lesson"), before=waiting)
     await waiting.remove()
@@ -65,3 +62,11 @@ async def replace_placeholders(screen: Screen[None], views: dict[str, Widget]) -
     await waiting.remove()
     for title, pane in TABS:
         await tabs.add_pane(TabPane(title, views[pane], id=pane))
+
+
+async def mount_footer(screen: Screen[None]) -> None:
+    """The footer in place of its placeholder, once the lesson is in and the keys are alive:
+    its keys are built once, with the screen's bindings as they are now."""
+    footer = screen.query_one("#footer-loading")
+    await screen.mount(KeyFooter(bindings_ready=True), before=footer)
+    await footer.remove()

@@ -60,7 +60,7 @@ from ..textual_private import forward_key
 from ..widgets.console import Console
 from ..widgets.lesson_panel import LessonPanel
 from ..widgets.record_lines import RecordLines
-from .layout import compose_main, replace_placeholders
+from .layout import compose_main, mount_footer, replace_placeholders
 from .lesson_flow import LessonEnd, builtin_lesson, quiz_feedback
 from .startup import Loading, read_lesson
 
@@ -281,7 +281,8 @@ class MainScreen(Screen[None]):
             await replace_placeholders(self, views)
             self._loading = None
             self._open_first(lesson, playback)
-            self.refresh_bindings()  # the footer's keys, no longer dimmed
+            self.refresh_bindings()  # the keys, no longer dimmed
+            await mount_footer(self)
             text = self.query_one(LessonPanel).text_updated
             if text is not None:
                 await text

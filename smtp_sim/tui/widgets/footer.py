@@ -49,10 +49,25 @@ class KeyFooter(Footer):
     """The footer keys that fit the width, most important first (``FOOTER_PRIORITY``)."""
 
     def __init__(
-        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+        self,
+        *,
+        bindings_ready: bool = False,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
     ) -> None:
+        """``bindings_ready``: the screen's bindings are told already (a footer mounted on a
+        screen that runs): its keys are composed as it is mounted, not at the next signal."""
         super().__init__(name=name, id=id, classes=classes)
+        if bindings_ready:
+            self.set_reactive(Footer._bindings_ready, True)
         self._fitted: _Shown | None = None  # what the keys on the line show
+
+    @property
+    def _width(self) -> int:
+        """The footer's width; before its first layout, the screen's (it spans the screen:
+        its keys are fitted as it is mounted, not again once laid out)."""
+        return self.size.width or (self.screen.size.width if self.is_attached else 0)
 
     def _keys(self) -> list[_Key]:
         app = self.app
@@ -95,7 +110,7 @@ class KeyFooter(Footer):
     def _fit(self, keys: list[_Key]) -> tuple[list[_Key], bool]:
         """The keys to show and whether compact, for the current width. When they do not all
         fit, the descriptions get shorter (the app's ``FOOTER_SHORT``) before keys go."""
-        width = self.size.width
+        width = self._width
         if width <= 0:
             return keys, False
         palette = 14 if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE else 0
@@ -111,8 +126,8 @@ class KeyFooter(Footer):
         return [keys[i] for i in shown], True
 
     def compose(self) -> ComposeResult:
-        # (before its first layout the footer has no width to fit: it is composed on resize)
-        if not self._bindings_ready or self.size.width <= 0:
+        # (no width to fit yet: it is composed on resize)
+        if not self._bindings_ready or self._width <= 0:
             return
         keys, compact = self._fit(self._keys())
         self._fitted = _shown(keys, compact)
@@ -156,7 +171,7 @@ class KeyFooter(Footer):
     def bindings_changed(self, screen: Screen) -> None:
         """Textual's footer is composed again whenever the screen's bindings are told again
         (the focus moved, a key came alive); this one only when the line would change."""
-        unfitted = not self._bindings_ready or self.size.width <= 0
+        unfitted = not self._bindings_ready or self._width <= 0
         if unfitted or (screen is self.screen and _shown(*self._fit(self._keys())) != self._fitted):
             super().bindings_changed(screen)
 

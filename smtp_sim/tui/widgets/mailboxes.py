@@ -103,6 +103,8 @@ class MailboxView(Horizontal):
         disabled: bool = False,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        # (nothing chosen yet: born browsing, not restyled into it once mounted)
+        self.set_class(True, "-browsing", update=False)
         self.follower = TraceFollower()
         self.world: World | None = None
         self.selected: tuple[str, int] | None = None
