@@ -116,8 +116,8 @@ def test_telnet_yourself_names_the_relay_refusal_a_stranger_gets() -> None:
 
 
 def test_verify_expand_quotes_postfix_vrfy_refusal_as_it_was_sent() -> None:
-    """The step after ``vrfy nobody`` repeats the server's answer: Postfix quotes the name as
-    typed (``<nobody>``), not a whole address."""
+    """The step after ``vrfy nosuchuser`` repeats the server's answer: Postfix quotes the name as
+    typed (``<nosuchuser>``), not a whole address."""
     lesson = LESSONS["verify-expand"]
     lines = [
         line
@@ -126,7 +126,7 @@ def test_verify_expand_quotes_postfix_vrfy_refusal_as_it_was_sent() -> None:
     ]
     session = _session("verify-expand", lines)
     refusal = _replies(session, "smtp.crepes.fr")[-1]
-    assert refusal.startswith("550 5.1.1 <nobody>: ")
+    assert refusal.startswith("550 5.1.1 <nosuchuser>: ")
     assert refusal in lesson.steps[_step_index("verify-expand", "sendmail-8")].text
 
 
