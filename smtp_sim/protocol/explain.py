@@ -10,6 +10,7 @@ Plain text only (no markup), built from the tables in :mod:`.explain_data`, whic
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from .explain_data import (
     ALIASES,
@@ -275,6 +276,8 @@ def explain_reply(
     greeting: str | None = None,
     esmtp: bool | None = None,
     login: str | None = None,
+    domains: Collection[str] | None = None,
+    client: str | None = None,
 ) -> str:
     """A short summary (1-3 lines) of a reply seen in a session: what it is, what to do next,
     and the enhanced code's meaning when there is one. Given the ``command`` line it answers
@@ -284,11 +287,17 @@ def explain_reply(
     session uses (the advice names it). What is known of the server: ``esmtp`` False for one
     without SMTP's extensions (its greeting's advice is HELO, not EHLO); ``login``, on a
     submission port of a server that takes AUTH, what logging in takes there ("AUTH", or
-    "STARTTLS, then AUTH"): a relay refused there asks for it."""
+    "STARTTLS, then AUTH"): a relay refused there asks for it. What is known of the network:
+    ``domains``, the mail domains it has (a relay refused for one of them is no typo; for
+    none, the nearest is named); ``client``, the student's host (the examples' HELO name)."""
     _check_code(code)
     info: CodeInfo | None = REPLY_CODES.get(code)
     klass = CLASS_NAME.get(code // 100, "")
-    advice = _next_for(code, command, text, greeting, login) if command is not None else None
+    advice = (
+        _next_for(code, command, text, greeting, login, domains, client)
+        if command is not None
+        else None
+    )
     if advice is None and code == 220 and esmtp is False and _verb(command) != "STARTTLS":
         advice = _HELO_ONLY
     if info is None:
@@ -343,14 +352,18 @@ _OTHER_VERBS = (
     "XFORWARD",
 )
 
+#: POP3's commands that SMTP does not share (RFC 1939, RFC 2449's CAPA): typed to an SMTP
+#: server, they are a wrong port, not a typo.
+POP3_VERBS = frozenset(POP3_COMMANDS) - set(RFC5321_VERBS) | {"APOP", "STLS"}
+
 #: What a command looks like with its argument, for a 501.
 _EXAMPLES = {
     "HELO": "HELO followed by your host's name, e.g. HELO pc.crepes.fr",
     "EHLO": "EHLO followed by your host's name, e.g. EHLO pc.crepes.fr",
-    "MAIL": "MAIL FROM:<sender@domain> (no space after the colon, angle brackets around "
-    "the address; <> for a bounce)",
-    "RCPT": "RCPT TO:<recipient@domain> (no space after the colon, angle brackets around the "
-    "address)",
+    "MAIL": "MAIL FROM:<sender@domain> (RFC 5321 puts no space after the colon, though Postfix "
+    "takes one; angle brackets around the address; <> for a bounce)",
+    "RCPT": "RCPT TO:<recipient@domain> (RFC 5321 puts no space after the colon, though "
+    "Postfix takes one; angle brackets around the address)",
     "VRFY": "VRFY and a user name or address, e.g. VRFY bob",
     "EXPN": "EXPN and a list name, e.g. EXPN staff",
     "DATA": "DATA alone: the message comes after the 354",
@@ -375,17 +388,35 @@ _AFTER_250 = {
 _RELAY_DENIED = re.compile(r"relay(ing)?\s+(access\s+)?denied", re.I)
 
 
-def _relay_advice(code: int, command: str, login: str | None = None) -> str:
+def _relay_advice(
+    code: int, command: str, login: str | None = None, domains: Collection[str] | None = None
+) -> str:
     if login is not None:  # the submission port of a server that takes AUTH
         return (
             f"Log in first ({login}): the submission port relays mail to other domains "
             "only for users who have authenticated (RFC 6409, RFC 4954; Postfix's "
             "permit_sasl_authenticated). Then MAIL FROM and RCPT TO again."
         )
+    import difflib
+
     domain = command.rpartition("@")[2].strip().strip(">").strip() if "@" in command else ""
+    if domain and domains is not None and domain.lower() in {d.lower() for d in domains}:
+        # (a real domain of this network: the refusal is the point, not a typo)
+        return (
+            f"Relaying refused: {domain} is not this server's own domain, and it passes mail "
+            "on to other domains (relays) only for its own users, not for a stranger. A "
+            f"server that relayed for anyone would be an open relay. Mail for {domain} goes "
+            "to that domain's own server (its MX), or through your own provider's."
+        )
+    guess = (
+        difflib.get_close_matches(domain.lower(), sorted(domains), n=1, cutoff=0.6)
+        if domain and domains
+        else []
+    )
     return (
         "Relaying refused"
         + (f": is {domain} spelt right?" if domain else ".")
+        + (f" (did you mean {guess[0]}?)" if guess else "")
         + " This server takes mail from strangers only for its own domains; mail for "
         "anywhere else it passes on (relays) only for its own users. A typo in the "
         "recipient's domain is the usual cause: the mail then looks bound for elsewhere."
@@ -444,7 +475,13 @@ def _sequence_advice(verb: str, text: str, greeting: str | None) -> str | None:
 
 
 def _next_for(
-    code: int, command: str, text: str, greeting: str | None = None, login: str | None = None
+    code: int,
+    command: str,
+    text: str,
+    greeting: str | None = None,
+    login: str | None = None,
+    domains: Collection[str] | None = None,
+    client: str | None = None,
 ) -> str | None:
     """Advice for this reply to this command line, or None for the code's general advice."""
     import difflib
@@ -452,7 +489,7 @@ def _next_for(
     words = command.strip().split(None, 1)
     verb = words[0].upper() if words else ""
     if _RELAY_DENIED.search(text):
-        return _relay_advice(code, command, login)
+        return _relay_advice(code, command, login, domains)
     if code in (500, 502) and "too long" in text.lower():
         return (
             "The line was longer than this server takes: send shorter lines (RFC 5321 "
@@ -467,6 +504,12 @@ def _next_for(
         return (
             "You are still connected: this server took the line as an SMTP command. Type "
             "QUIT first, then telnet to the other host."
+        )
+    if code in (500, 502) and verb in POP3_VERBS:
+        return (
+            f"{verb} is a POP3 command (RFC 1939: collecting mail from a mailbox, on port "
+            "110); this is an SMTP server, which takes mail to deliver. QUIT, then telnet "
+            "to the mail server on port 110."
         )
     if code in (500, 502) and verb and verb not in RFC5321_VERBS and verb not in _OTHER_VERBS:
         if verb in ALIASES:
@@ -505,12 +548,30 @@ def _next_for(
         colon = _missing_colon(verb, words[1] if len(words) > 1 else "")
         if colon is not None:
             return colon
+    if code == 503 and verb == "AUTH" and "already" in text.lower():
+        return (
+            "You are logged in already: after a successful AUTH the server refuses any "
+            "other with 503 (RFC 4954 section 4). Go on with MAIL FROM; to log in again, "
+            "QUIT and connect again."
+        )
     if code == 503:
         sequence = _sequence_advice(verb, text, greeting)
         if sequence is not None:
             return sequence
+    if code == 501 and verb in ("MAIL", "RCPT"):
+        keyword = {"MAIL": "FROM", "RCPT": "TO"}[verb]
+        rest = words[1] if len(words) > 1 else ""
+        first = rest.split(":", 1)[0].split()[0] if rest.split() else ""
+        if first and first.upper() != keyword:
+            return (
+                f"{verb} is followed by {keyword}: ({first!r} is not {keyword}): type "
+                f"{_EXAMPLES[verb].split(' (')[0]}."
+            )
     if code == 501 and verb in _EXAMPLES:
-        return f"Fix the argument and resend: {_EXAMPLES[verb]}."
+        example = _EXAMPLES[verb]
+        if client and verb in ("HELO", "EHLO"):
+            example = f"{verb} followed by your host's name, e.g. {verb} {client}"
+        return f"Fix the argument and resend: {example}."
     if code == 250 and verb in _AFTER_250:
         return _AFTER_250[verb]
     return None

@@ -33,6 +33,8 @@ def explanation(
         greeting=greeting(pb),
         esmtp=esmtp,
         login=login,
+        domains={domain for mta in pb.world.mtas.values() for domain in mta.domains},
+        client=pb.session.terminal.host,
     )
     lines = said.splitlines()
     advice = [line for line in lines if line.startswith("Next: ")]

@@ -185,3 +185,30 @@ def test_454_is_explained_with_its_rfcs_and_postfix_relay_refusal() -> None:
     assert "Relaying refused" not in explain_reply(
         454, "4.7.0", command="AUTH PLAIN x", text="Temporary authentication failure"
     )
+
+
+def test_advice_fits_the_walkthroughs_cases():
+    """walkA/walkB: USER on port 25 got 'Did you mean RSET?'; 'rcpt ot:' was told about a
+    space; a second AUTH was told 'or RSET'; a relay refused for a real domain (the lesson's
+    point) asked whether it was spelt right; the HELO example named another lesson's host."""
+    from smtp_sim.protocol.explain import explain_reply
+
+    def advice(code: int, command: str, text: str, **known) -> str:
+        said = explain_reply(code, command=command, text=text, **known)
+        return next(line for line in said.splitlines() if line.startswith("Next: "))
+
+    pop3 = advice(502, "USER alice", "5.5.2 Error: command not recognized")
+    assert "POP3 command" in pop3 and "port 110" in pop3 and "RSET" not in pop3
+    typo = advice(501, "rcpt ot:<carol@example.org>", "5.5.4 Syntax: RCPT TO:<address>")
+    assert "RCPT is followed by TO:" in typo and "'ot'" in typo
+    again = advice(503, "auth plain AGFsaWNl", "5.5.1 Error: already authenticated")
+    assert "RFC 4954 section 4" in again and "RSET" not in again
+    domains = {"cs.tcd.ie", "crepes.fr", "example.org"}
+    text = "5.7.1 <bob@cs.tcd.ie>: Relay access denied"
+    real = advice(554, "rcpt to:<bob@cs.tcd.ie>", text, domains=domains)
+    assert "spelt" not in real and "not this server's own domain" in real
+    text = "5.7.1 <bob@cs.tcd.ei>: Relay access denied"
+    typo = advice(554, "rcpt to:<bob@cs.tcd.ei>", text, domains=domains)
+    assert "is cs.tcd.ei spelt right? (did you mean cs.tcd.ie?)" in typo
+    helo = advice(501, "helo", "Syntax: HELO hostname", client="lab.example.edu")
+    assert helo.endswith("e.g. HELO lab.example.edu.")
