@@ -263,3 +263,24 @@ checks = [{ kind = "tls", host = "smtp.nosuch.test" }, { kind = "tap", host = "p
     ]
     assert any("steps[0].checks[0].host" in p for p in problems)
     assert not any("checks[1]" in p for p in problems)
+
+
+def test_the_deferred_message_ticks_the_attacker_leaves_step_whatever_its_subject():
+    """walkB (lesson 17 step 6): the message deferred under required TLS was sent with the
+    subject of the step before ("Bank details"); once delivered over TLS the step stayed
+    open, as the check wanted "Bank details again"."""
+    from smtp_sim.course.lesson import load_lesson
+    from smtp_sim.course.session import LessonSession
+
+    session = LessonSession(load_lesson("starttls"))
+    steps = session.lesson.steps
+    for i, step in enumerate(steps[:6]):
+        lines = [
+            line.replace("Bank details again", "Bank details") if i == 4 else line
+            for line in step.solution
+        ]
+        for line in lines:
+            session.enter(line)
+        if step.quiz is not None:
+            session.enter(f"/answer {step.quiz.solution}")
+    assert all(session.passed_steps()[:6]), session.passed_steps()
