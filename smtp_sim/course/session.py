@@ -83,6 +83,10 @@ class LessonSession:
         #: The student's last action, to judge once it has settled: (step, time, wait for the
         #: time even when the network is quiet). A step still open then is told why.
         self._judge: tuple[int, float, bool] | None = None
+        #: The step and the end of the last /wait: when it ends with the step still open and
+        #: mail waiting in a queue, the console says when the next try is (walkA: a /wait
+        #: too early had moved mx2's retry ten minutes on, and nothing said why).
+        self._waited: tuple[int, float] | None = None
         # With run=False a slash command asks for time to pass: the app plays the clock to here.
         self.play_until: float | None = None
         for event in lesson.timeline:
@@ -253,7 +257,9 @@ class LessonSession:
             return f"Not quite: {why} Try again{more}." if why else f"Not quite. Try again{more}."
         if word == "wait":
             seconds = parse_duration(rest or "10s")
-            self._advance(self.world.now + seconds, run)
+            index, until = self.index, self.world.now + seconds
+            self._advance(until, run)
+            self._waited = (index, until)
             if not run:
                 return f"letting {seconds:g} s of virtual time pass (F5 pauses)."
             return f"{seconds:g} s of virtual time passed (now {self.world.now:.3f} s)."
@@ -408,7 +414,31 @@ class LessonSession:
         if self.index == index < len(self.progress) and not self.progress[index].done:
             self._judge = (index, when, not at_once_when_quiet)
 
+    def _queue_note(self) -> None:
+        waited = self._waited
+        if waited is None or self.world.now < waited[1]:
+            return
+        self._waited = None
+        index = waited[0]
+        if self.index != index or self.progress[index].done:
+            return
+        tries = [
+            (entry.next_attempt, mta.host.name)
+            for mta in self.world.mtas.values()
+            for entry in mta.queue.waiting()
+            if entry.next_attempt is not None and entry.next_attempt > self.world.now
+        ]
+        if not tries:
+            return
+        when, host = min(tries)
+        left = when - self.world.now
+        self.terminal.note(
+            f"Not yet: a message still waits in {host}'s queue; its next try is in "
+            f"{left:.0f} s. /wait {left + 1:.0f}s (or /run) lets it happen."
+        )
+
     def _settle(self) -> None:
+        self._queue_note()
         judge = self._judge
         if judge is None:
             return

@@ -141,3 +141,22 @@ def test_no_not_yet_after_a_dot_whose_message_did_all_it_had_to():
     assert not any(n.startswith("Not yet") for n in notes(session)), notes(session)
     session.enter("quit")
     assert session.index == 4 or session.progress[4].done
+
+
+def test_a_wait_that_ends_before_the_queues_next_try_says_when_it_is():
+    """walkA (mx-lookup step 4): a /wait typed before bringing mx1 back moved mx2's retry
+    ten minutes on; after host-up and /wait 5min nothing ticked and nothing said why."""
+    session = typed(
+        "mx-lookup",
+        "/send bob@cs.tcd.ie carol@example.org Lunch on Friday?",
+        "/fault host-down host=mx1.example.org",
+        "/send bob@cs.tcd.ie carol@example.org Minutes",
+        "/wait 1min",
+        "/wait 5min",
+        "/fault host-up host=mx1.example.org",
+        "/wait 5min",
+    )
+    assert not session.progress[3].done  # (mx2's next try is after the wait)
+    said = notes(session)[-1]
+    assert said.startswith("Not yet: a message still waits in "), said
+    assert "next try is in" in said and "/wait" in said
