@@ -332,7 +332,7 @@ class LessonSession:
         # nowhere; walkA)
         told = "" if len(words) > 2 else ' (no subject given: the subject is "Hello")'
         if not run:
-            return f"{agent.address} pressed Send{told}: watch the message travel (F5 pauses)."
+            return f"{agent.address} pressed Send{told}: watch the message travel (F5 pauses, F8 plays faster)."
         return f"{agent.address} pressed Send{told}; 60 s of virtual time passed."
 
     def run_idle(self, horizon: float = IDLE_HORIZON) -> None:

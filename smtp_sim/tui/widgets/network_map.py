@@ -306,8 +306,8 @@ class NetworkMap(TextPane):
         narrow: shorter labels, then the route shortened and dropped, then the summary cut."""
         title = self.style("map--title")
         conns = self.open_connections()
-        long = Text(f"t = {world.now:.3f} s   open connections: {conns}", title, end="")
-        short = Text(f"t = {world.now:.3f} s  conns: {conns}", title, end="")
+        long = Text(f"t = {world.now:,.3f} s   open connections: {conns}", title, end="")
+        short = Text(f"t = {world.now:,.3f} s  conns: {conns}", title, end="")
         record = self.in_flight
         if record is None:
             heads = [long, short]
