@@ -17,6 +17,7 @@ from ..loading import LOADING, TABS
 from ..widgets.console import Console
 from ..widgets.footer import KeyFooter
 from ..widgets.lesson_panel import LessonPanel
+from ..widgets.text_pane import TextPane
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -57,6 +58,9 @@ async def replace_placeholders(screen: Screen[None], views: dict[str, Widget]) -
     await screen.query_one("#main").mount(LessonPanel(id="lesson"), before=waiting)
     await waiting.remove()
     waiting = screen.query_one("#views-loading")
+    for view in views.values():  # (the views take its place: its width is theirs)
+        if isinstance(view, TextPane):
+            view.width_hint = waiting.content_region.width
     tabs = TabbedContent(id="views")
     await screen.query_one("#right").mount(tabs, before=waiting)
     await waiting.remove()

@@ -68,6 +68,10 @@ class TextPane(ScrollView, can_focus=True):
         self._lines: list[Strip] = []
         self._rendered_width = -1
         self._styles: dict[str, Style] = {}
+        #: The width its content will have, when known before its first layout (the main
+        #: screen's views take the place of a placeholder of that width): drawn once at the
+        #: right width, not at a guess and again, with a second layout, once laid out.
+        self.width_hint = 0
 
     # -- content -----------------------------------------------------------------------------
 
@@ -98,7 +102,7 @@ class TextPane(ScrollView, can_focus=True):
     def _content_width(self) -> int:
         width = self.scrollable_content_region.width
         if width <= 0:
-            width = max(20, self.size.width - 2)
+            width = self.width_hint or max(20, self.size.width - 2)
         return width
 
     def _render_content(self) -> None:
