@@ -47,7 +47,7 @@ class ConsoleFollower:
         self._explain_latest(pb, rebuilt)
         world = pb.world
         terminal = pb.session.terminal
-        console.set_prompt(terminal.prompt, data_mode=terminal.in_data)
+        console.set_prompt(terminal.prompt, data_mode=terminal.in_data, short=terminal.short_prompt)
         # (mail servers first: Tab after "telnet " offers one, not a gateway that runs no SMTP)
         servers = sorted(world.mtas)
         hosts = servers + sorted(set(world.network.hosts) - set(servers))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from .controller import SPEEDS, PlaybackController
@@ -53,28 +54,35 @@ class PlayTimer:
             self._timer.pause()
 
 
-def status_line(control: PlaybackController, *, timer_running: bool) -> Text:
+def status_line(
+    control: PlaybackController, *, timer_running: bool, width: int | None = None
+) -> Text:
     """The status line for ``control``'s playback (``timer_running``: the screen's timer is
-    there to play)."""
+    there to play). When it is wider than ``width`` cells its least important parts go first:
+    "(nothing more scheduled)", then the speed (or the wall-clock pace), then the event count;
+    the badge, the steps and the time stay (80 columns cut "(nothing more" before)."""
     pb = control.playback
-    text = Text()
-    # The steps first after the badge: a narrow line (80 columns) is cut at the right.
-    steps = ""
-    if control.lesson.steps:
-        steps = f"  steps {sum(pb.session.passed_steps())}/{len(control.lesson.steps)} "
-    if control.live_running:  # the bridge runs the clock at wall-clock pace: no pause, no speed
-        text.append(" \u25cf live ", style="bold reverse")
-        text.append(steps)
-        text.append(
-            f"  t = {pb.world.now:,.3f} s   event {len(pb.world.trace)}   wall-clock pace (--listen)"
-        )
+    # (text, style, importance: the lowest is dropped first)
+    parts: list[tuple[str, str, int]] = []
+    live = control.live_running
+    if live:  # the bridge runs the clock at wall-clock pace: no pause, no speed
+        parts.append((" \u25cf live ", "bold reverse", 9))
     else:
         playing = timer_running and control.playing
-        text.append(" \u25b6 playing " if playing else " \u23f8 paused ", style="bold reverse")
-        text.append(steps)
-        text.append(
-            f"  t = {pb.world.now:,.3f} s   event {len(pb.world.trace)}   speed {SPEEDS[control.speed]}/s"
+        parts.append((" \u25b6 playing " if playing else " \u23f8 paused ", "bold reverse", 9))
+    if control.lesson.steps:
+        parts.append(
+            (f"  steps {sum(pb.session.passed_steps())}/{len(control.lesson.steps)} ", "", 8)
         )
+    parts.append((f"  t = {pb.world.now:,.3f} s", "", 7))
+    parts.append((f"   event {len(pb.world.trace)}", "", 3))
+    if live:
+        parts.append(("   wall-clock pace (--listen)", "", 2))
+    else:
+        parts.append((f"   speed {SPEEDS[control.speed]}/s", "", 2))
         if pb.at_end:
-            text.append("   (nothing more scheduled)", style="dim")
-    return text
+            parts.append(("   (nothing more scheduled)", "dim", 1))
+    if width is not None:
+        while sum(cell_len(part) for part, _, _ in parts) > width and len(parts) > 1:
+            parts.remove(min(parts, key=lambda part: part[2]))
+    return Text.assemble(*((part, style) for part, style, _ in parts))

@@ -266,6 +266,13 @@ class StudentTerminal:
             return f"{self.host} (connecting)"
         return f"{self.host} (not connected)"
 
+    @property
+    def short_prompt(self) -> str:
+        """:attr:`prompt` for a narrow screen (80 columns): in DATA, ``DATA: end with .``."""
+        if self.state == "open" and self.peer and self.in_data:
+            return f"{self.peer[0]}:{self.peer[1]} DATA: end with ."
+        return self.prompt
+
     def settled(self, new: list[TerminalOutput]) -> bool:
         """True when ``new`` (the output since a line was typed) completes the exchange: a
         reply came, or the connection ended. After 221 or 421 the server closes the

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from rich.cells import cell_len
+from textual.geometry import Region
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -17,6 +18,7 @@ from smtp_sim.tui.widgets.footer import KeyFooter
 from smtp_sim.tui.widgets.lesson_panel import LessonPanel
 
 SMALL = (80, 24)
+REPLIES_ROB = 2  # replies step 3: "Type: mail from:<alice@crepes.fr>   then: rcpt to:<rob@...>"
 
 
 @pytest.fixture
@@ -44,12 +46,10 @@ async def test_at_80x24_the_step_list_task_keys_and_steps_count_show(store):
         panel = app.query_one(LessonPanel)
         await enter(app, pilot, "telnet mail.cs.tcd.ie 25")  # step 1 done: on step 2
         assert app.main.playback.session.index == 1
-        # The current step and its neighbours, one line each.
-        near = panel.query_one("#steps-near", Static)
-        assert visible(near) and near.region.height == 3
-        listed = str(near.render()).splitlines()
-        assert listed[0].startswith("\u2714 1.") and listed[1].startswith("\u25b6 2. Say HELO")
-        assert listed[2].startswith("\u00b7 3.")
+        # Where the student is: one line, step 1 ticked, step 2 the current of 8.
+        line = panel.query_one("#steps-line")
+        assert visible(line) and line.region.height == 1
+        assert str(line.render()).endswith("\u2714\u25b6\u00b7\u00b7\u00b7\u00b7\u00b7\u00b7  2/8")
         # The task, whole, without scrolling.
         task = panel.query_one("#task", Static)
         assert visible(task) and task.region.bottom <= panel.region.bottom
@@ -269,3 +269,174 @@ async def test_every_quiz_choice_is_drawn_whole(store, size):
             for button in panel.choice_buttons:
                 label = " ".join(str(button.label).split())
                 assert label in drawn_text(button), (index, label, button.size)
+
+
+# -- 80x24: the step's text gets the room to be read (issue 15, "through a keyhole") -----------
+
+
+def code_rows_shown(panel: LessonPanel) -> list[list[str]]:
+    """Each code block of the step's text as the rows it is drawn in (wrapped or not)."""
+    from smtp_sim.tui.widgets.lesson_markdown import CodeLabel
+
+    blocks = []
+    for label in panel.query(CodeLabel):
+        code = label.render()
+        width = label.content_region.width
+        blocks.append([("\u21aa " if x else "") + piece.plain for _y, x, piece in code.rows(width)])
+    return blocks
+
+
+@pytest.mark.parametrize(
+    ("lesson_id", "index", "rows"),
+    [
+        ("base64", 3, 10),  # step 4: its title, then straight the Task box
+        ("base64", 2, 10),  # step 3: two lines of text
+    ],
+)
+async def test_at_80x24_a_step_with_a_quiz_keeps_rows_for_its_text(store, lesson_id, index, rows):
+    app = SmtpSimApp(load_lesson(lesson_id), store=store)
+    async with app.run_test(size=SMALL) as pilot:
+        panel = await open_step(app, pilot, index)
+        scroll = panel.query_one("#step-scroll")
+        assert scroll.region.height >= rows
+        # The task and the quiz are still whole, the console keeps its six lines.
+        task = panel.query_one("#task", Static)
+        assert task.region.height >= len(str(task.render()).splitlines())
+        assert panel.query_one("#quiz").region.bottom <= panel.region.bottom
+        assert app.query_one(Console).output.size.height >= 6
+
+
+async def test_at_80x24_a_short_text_leaves_its_rows_to_a_long_quiz(store):
+    """foobar's last step: the quiz took at most 45% of the panel, so choice D was under a
+    scrollbar while rows of the text's stood empty."""
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=SMALL) as pilot:
+        panel = await open_step(app, pilot, 7)
+        await pilot.pause()
+        quiz, scroll = panel.query_one("#quiz"), panel.query_one("#step-scroll")
+        assert scroll.max_scroll_y == 0 and quiz.max_scroll_y == 0
+        assert len(panel.choice_buttons) == 4
+        for button in panel.choice_buttons:
+            assert quiz.region.contains_region(button.region), button.label
+
+
+async def test_at_80x24_the_step_list_is_one_line_with_where_the_student_is(store):
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        await enter(app, pilot, "telnet mail.cs.tcd.ie 25")  # step 1 done: on step 2
+        panel = app.query_one(LessonPanel)
+        line = panel.query_one("#steps-line")
+        assert visible(line) and line.region.height == 1
+        shown = str(line.render())
+        assert "2/8" in shown and "\u2714\u25b6" in shown  # step 1 ticked, step 2 current
+        assert shown.startswith("The FooBar")
+        assert (
+            not panel.query_one("#steps").display and not panel.query_one("#lesson-title").display
+        )
+        # Everything above the step's text: one row.
+        assert panel.query_one("#step-scroll").region.y == panel.region.y + 1
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert not line.display and panel.query_one("#steps", Static).region.height == 8
+
+
+async def test_at_80x24_a_command_line_of_code_is_one_row_and_the_bit_table_unwrapped(store):
+    """'mail' / '↪ from:<alice@crepes.fr>' read as two lines; base64's bit table wrapped into
+    rows nobody could read."""
+    app = SmtpSimApp(load_lesson("open-relay"), store=store)
+    async with app.run_test(size=SMALL) as pilot:
+        panel = await open_step(app, pilot, 1)
+        blocks = code_rows_shown(panel)
+        assert blocks[0] == ["mail from:<alice@crepes.fr>", "rcpt to:<bob@cs.tcd.ie>"]
+    app = SmtpSimApp(load_lesson("base64"), store=store)
+    async with app.run_test(size=SMALL) as pilot:
+        panel = await open_step(app, pilot, 2)
+        table = code_rows_shown(panel)[0]
+        assert not any(row.startswith("\u21aa") for row in table), table
+        assert any("01001101" in row for row in table)
+
+
+async def test_at_80x24_the_data_prompt_is_shortened_not_cut(store):
+    for size, shown in ((SMALL, "mail.cs.tcd.ie:25 DATA: end with ."), ((120, 40), "only '.')")):
+        app = SmtpSimApp(load_lesson("foobar"), store=store)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            await enter(
+                app,
+                pilot,
+                "telnet mail.cs.tcd.ie 25",
+                "helo pc.crepes.fr",
+                "mail from:<alice@crepes.fr>",
+                "rcpt to:<bob@cs.tcd.ie>",
+                "data",
+            )
+            await pilot.pause()
+            prompt = app.query_one(Console).query_one("#prompt", Static)
+            text = str(prompt.render())
+            assert text.endswith(shown) and cell_len(text) <= prompt.content_region.width
+
+
+async def test_at_80x24_the_status_line_drops_its_least_important_parts_first(store):
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        assert app.main.playback.at_end  # (nothing typed yet: nothing scheduled)
+        status = str(app.query_one("#status", Static).render())
+        assert cell_len(status.rstrip()) <= SMALL[0], status
+        for part in ("paused", "steps 0/8", "t = ", "event 0", "speed"):
+            assert part in status
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert "(nothing more scheduled)" in str(app.query_one("#status", Static).render())
+
+
+async def test_the_status_line_gives_up_the_speed_then_the_event_count_before_the_steps(store):
+    from smtp_sim.tui.status import status_line
+
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        control = app.main.controller
+        whole = str(status_line(control, timer_running=True))
+        assert whole.endswith("(nothing more scheduled)")
+        assert str(status_line(control, timer_running=True, width=len(whole))) == whole
+        narrow = str(status_line(control, timer_running=True, width=50))
+        assert "event 0" in narrow and "speed" not in narrow and "nothing" not in narrow
+        narrowest = str(status_line(control, timer_running=True, width=36))
+        assert narrowest == " \u23f8 paused   steps 0/8   t = 0.000 s"
+
+
+async def test_at_80x24_the_task_keeps_a_command_whole_on_its_row(store):
+    """'Task: Type: mail' / 'from:<alice@crepes.fr>' read as two commands."""
+    app = SmtpSimApp(load_lesson("replies"), store=store)
+    async with app.run_test(size=SMALL) as pilot:
+        panel = await open_step(app, pilot, REPLIES_ROB)
+        task = panel.query_one("#task", Static)
+        rows = [strip.text.strip() for strip in task.render_lines(Region(0, 0, *task.outer_size))]
+        assert "mail from:<alice@crepes.fr>" in rows, rows
+        assert "then: rcpt to:<rob@cs.tcd.ie>" in rows, rows
+        assert task.region.height == len([row for row in rows if row])  # (with its top border)
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=SMALL) as pilot:
+        panel = await open_step(app, pilot, 0)
+        task = panel.query_one("#task", Static)
+        rows = [strip.text.strip() for strip in task.render_lines(Region(0, 0, *task.outer_size))]
+        assert "telnet mail.cs.tcd.ie 25" in rows, rows
+
+
+def test_a_task_wraps_at_the_spaces_that_do_not_hold_a_command_together():
+    from smtp_sim.tui.widgets.task_text import glued_spaces, wrap_spans
+
+    def rows(text: str, width: int) -> list[str]:
+        return [text[s:e] for s, e in wrap_spans(text, width, glued_spaces(text))]
+
+    assert rows("Task: Type /send a@b.c d@e.f Typo, then /wait 5min", 22) == [
+        "Task: Type /send a@b.c",
+        "d@e.f Typo, then",
+        "/wait 5min",
+    ]
+    long = "Task: Type: rcpt to:<\"| sed '1,/^$/d' | /bin/sh ; exit 0\">"
+    assert rows(long, 30) == ['Task: Type: rcpt to:<"| sed', "'1,/^$/d' | /bin/sh ; exit 0\">"]
+    assert rows("abcdefghij", 4) == ["abcd", "efgh", "ij"]
+    assert rows("", 10) == [""]

@@ -217,6 +217,8 @@ class MainScreen(Screen[None]):
     def _resized(self, event: events.Resize) -> None:
         self.set_class(event.size.width < 100, "-narrow")
         self.set_class(event.size.height < 30, "-short")
+        if self.query("#status") and self.is_loaded:
+            self._show_status(event.size.width)  # (what fits the new width)
 
     def _open_first(self, lesson: Lesson, playback: Playback) -> None:
         if self.progress.warning:
@@ -323,10 +325,14 @@ class MainScreen(Screen[None]):
         if panel.show(pb.session) and panel.has_focus_within:
             # Another step's quiz: a button or box kept focused there would answer it.
             self.query_one(Console).input.focus()
-        self.query_one("#status", Static).update(
-            status_line(self.controller, timer_running=self._timer.started)
-        )
+        self._show_status()
         self._summary_if_finished(pb)
+
+    def _show_status(self, width: int | None = None) -> None:
+        """The status line, its least important parts dropped when the screen is narrow."""
+        status = self.query_one("#status", Static)
+        width = width or self.size.width or None
+        status.update(status_line(self.controller, timer_running=self._timer.started, width=width))
 
     # -- the end of a lesson, the course ------------------------------------------------------
 

@@ -271,6 +271,7 @@ class Console(Vertical):
         self._replies: dict[str, Reply] = {}
         self._count = 0
         self._placeholder: str | None = None  # (in full: fitted to the width when shown)
+        self._prompt: tuple[str, bool, str | None] | None = None  # (the same for the prompt)
 
     def compose(self) -> ComposeResult:
         yield OptionList(id="output")
@@ -357,8 +358,14 @@ class Console(Vertical):
             self._replies[ident] = reply
         return Option(prompt, id=ident)
 
-    def set_prompt(self, text: str, *, data_mode: bool = False) -> None:
+    def set_prompt(self, text: str, *, data_mode: bool = False, short: str | None = None) -> None:
+        """The prompt above the input line; ``short`` in its place when ``text`` does not fit
+        (80 columns: ``DATA: end with .`` for ``DATA (end with a line holding only '.')``)."""
+        self._prompt = (text, data_mode, short)
         label = self.query_one("#prompt", Label)
+        room = self.content_size.width - label.styles.padding.width  # (the label's width: auto)
+        if short is not None and self.size.width and cell_len(text) > room:
+            text = short
         # (in DATA the prompt itself says how the message ends: shown once, reversed)
         label.update(Text(text, style="bold reverse" if data_mode else "bold"))
 
@@ -374,6 +381,9 @@ class Console(Vertical):
     def on_resize(self) -> None:
         if self._placeholder is not None:
             self.call_after_refresh(self.set_placeholder, self._placeholder)
+        if self._prompt is not None:
+            text, data_mode, short = self._prompt
+            self.call_after_refresh(self.set_prompt, text, data_mode=data_mode, short=short)
 
     def set_completions(self, hosts: list[str], addresses: list[str], connected: bool) -> None:
         self.suggester.hosts = hosts

@@ -2,9 +2,10 @@
 
 The step's text and hints scroll; the task is pinned below them and the quiz below it,
 both always in view (a step's text can be longer than the panel), the quiz in at most 45% of
-the panel so the text keeps its rows. Hints and the quiz's question and choices are Markdown
-as the step text is (their `code`). On a short screen (80x24) the step list shows only the
-current step and its neighbours. The quiz's widgets are made once and updated in place
+the panel so the text keeps its rows, more when the text needs fewer (:meth:`_share_rows`). Hints and the quiz's question and choices are Markdown
+as the step text is (their `code`). On a short screen (80x24) the lesson's title and the step
+list become one line (:class:`StepsLine`: the title, a mark a step, ``3/8``), a quiz's answer
+box is one row and its feedback takes no row until there is some: the step's text has the rows. The quiz's widgets are made once and updated in place
 for each step: mounting new ones with the same ids while the old ones were still being
 removed crashed the app on two short-answer quizzes in a row.
 """
@@ -18,15 +19,17 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.css.scalar import Scalar
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
 from ..literal import literal
 from .line_input import LineInput
+from .task_text import TaskText
 
 if TYPE_CHECKING:
     from textual.await_complete import AwaitComplete
-    from textual.widget import Widget
     from textual.widgets import Markdown
 
     from ...course.session import LessonSession
@@ -62,15 +65,51 @@ def inline_markdown(text: str, style: str = "") -> Content:
     return Content.assemble(*pieces)
 
 
+class StepsLine(Widget):
+    """The lesson's title and its steps in one line, for a short screen: ``The FooBar
+    session  ✔✔▶·····  3/8``, a mark a step (done, current, to do) and where the student is.
+    The title gives way (an ellipsis) so that the marks and the count stay whole."""
+
+    DEFAULT_CSS = """
+    StepsLine { height: 1; padding: 0 1; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._title = ""
+        self._marks = Text()
+
+    def set(self, title: str, marks: Text, index: int) -> None:
+        self._title = title
+        # (the sandbox has no steps: its title alone)
+        self._marks = Text.assemble(marks, f"  {index + 1}/{len(marks)}") if marks else Text()
+        self.refresh()
+
+    def render(self) -> Content:
+        width = self.content_size.width
+        marks = Content.from_rich_text(self._marks)
+        space = 2 if marks.cell_length else 0
+        room = max(width - marks.cell_length - space, 1)
+        title = Content.styled(self._title, "bold $accent")
+        if title.cell_length > room:
+            title = title.truncate(room, ellipsis=True)
+        gap = " " * max(width - title.cell_length - marks.cell_length, space)
+        return Content.assemble(title, gap, marks)
+
+
 class LessonPanel(Vertical):
     DEFAULT_CSS = """
     LessonPanel { width: 44; border-right: tall $primary-background; }
     LessonPanel #lesson-title { height: auto; padding: 0 1; text-style: bold; color: $accent; }
-    LessonPanel #steps, LessonPanel #steps-near {
+    LessonPanel #steps {
         height: auto; max-height: 10; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
     }
-    LessonPanel #steps-near { display: none; }
-    LessonPanel #step-scroll { height: 1fr; min-height: 4; scrollbar-size-vertical: 1; }
+    LessonPanel #steps-line { display: none; }
+    LessonPanel #step-scroll {
+        height: 1fr; min-height: 4; scrollbar-size-vertical: 1;
+    }
+    LessonPanel.-quiz #step-scroll { scrollbar-gutter: stable; }
+    LessonPanel #step-text > *:last-child { margin-bottom: 0; }
     LessonPanel #step-text { padding: 0 1; }
     LessonPanel #task {
         height: auto; max-height: 8; padding: 0 1; text-style: bold;
@@ -89,6 +128,7 @@ class LessonPanel(Vertical):
         width: 100%; height: auto; text-align: left; content-align: left top;
     }
     LessonPanel #quiz-feedback { height: auto; margin-top: 1; }
+    LessonPanel #quiz-feedback.-empty { display: none; }
     LessonPanel #complete { height: auto; padding: 1; background: $success 20%; display: none; }
     LessonPanel.-complete #complete { display: block; }
     """
@@ -113,7 +153,7 @@ class LessonPanel(Vertical):
 
         yield Static("", id="lesson-title")
         yield Static("", id="steps")
-        yield Static("", id="steps-near")  # (a short screen's: this step and its neighbours)
+        yield StepsLine(id="steps-line")  # (a short screen's: the title and the steps, one line)
         with VerticalScroll(id="step-scroll"):
             yield LessonMarkdown("", id="step-text")
             yield Static("", id="hint", classes="-empty")
@@ -124,6 +164,40 @@ class LessonPanel(Vertical):
             yield LineInput(placeholder="your answer, then Enter", id="short-answer")
             yield Static("", id="quiz-feedback")
         yield Static("", id="complete")
+
+    def on_mount(self) -> None:
+        # The quiz's share of the rows follows what the text and the quiz hold.
+        self.watch(self.query_one("#step-text"), "virtual_size", self._share_rows, init=False)
+        self.watch(self.query_one("#hint"), "virtual_size", self._share_rows, init=False)
+        self.watch(self.query_one("#quiz"), "virtual_size", self._share_rows, init=False)
+
+    def on_resize(self) -> None:
+        self._share_rows()
+
+    def _share_rows(self) -> None:
+        """The quiz's most rows: 45% of the panel, or all that the
+        step's text does not need (a short text beside a long quiz: foobar's last step at
+        80x24 lost choice D to a scrollbar while its text had rows to spare). Beside a quiz
+        the text's scrollbar gutter is stable, so its width (and its height) does not follow
+        this."""
+        quiz = self.query_one("#quiz", VerticalScroll)
+        scroll = self.query_one("#step-scroll", VerticalScroll)
+        if not quiz.display or not self.size.height:
+            return
+        others = sum(
+            child.outer_size.height
+            for child in self.children
+            if child.display and child not in (quiz, scroll)
+        )
+        shared = self.content_size.height - others
+        text = sum(
+            child.outer_size.height + child.styles.margin.height
+            for child in scroll.children
+            if child.display
+        )
+        most = max(self.content_size.height * 45 // 100, shared - text)
+        if quiz.styles.max_height != Scalar.from_number(most):
+            quiz.styles.max_height = most
 
     def show(self, session: LessonSession) -> bool:
         """Bring the panel up to date with the session (cheap when nothing changed). True when
@@ -155,8 +229,11 @@ class LessonPanel(Vertical):
             lines.append(Text.assemble((f"{mark} {i + 1}. {s.title}", style)))
         # One line a step (a long title ends in an ellipsis): every step is listed.
         self.query_one("#steps", Static).update(Text("\n").join(lines))
-        near = lines[max(session.index - 1, 0) : session.index + 2]
-        self.query_one("#steps-near", Static).update(Text("\n").join(near))
+        self.query_one(StepsLine).set(
+            lesson.title,
+            Text.assemble(*((line.plain[0], line.style) for line in lines)),
+            session.index,
+        )
         self.set_class(session.complete and bool(lesson.steps), "-complete")
         if session.complete and lesson.steps:
             self.query_one("#complete", Static).update(
@@ -185,12 +262,13 @@ class LessonPanel(Vertical):
         task = Content.assemble(("Task: ", "bold $accent"), Content.from_rich_text(literal(told)))
         if progress and progress.done:
             task = Content.assemble(task, ("  \u2714 done", "bold $success"))
-        task_line.update(task)
+        task_line.update(TaskText(task))  # (a command kept whole on its row)
         hint = self.query_one("#hint", Static)
         hint.update(inline_markdown(f"Hint: {self.hint_text}") if self.hint_text else "")
         hint.set_class(not self.hint_text, "-empty")
         feedback = self.query_one("#quiz-feedback", Static)
         feedback.update(literal(self.quiz_feedback))
+        feedback.set_class(not self.quiz_feedback, "-empty")
         # What just appeared is brought into view once it is laid out.
         if self.hint_text and (before is None or new_step or before[4] != self.hint_text):
             self.call_after_refresh(hint.scroll_visible, animate=False)
