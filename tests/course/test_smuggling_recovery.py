@@ -12,7 +12,7 @@ EARLY_DOT = [
     "Subject: Dots",
     "",
     "Three lines",
-    "/answer b",
+    "/answer c",
     ".",  # too early: the message ends here
     "mail from:<alice@crepes.fr>",
     "rcpt to:<alice@crepes.fr>",
