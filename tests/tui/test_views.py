@@ -678,3 +678,34 @@ async def test_the_junk_folder_shows_in_the_mailbox_view():
         await pilot.pause()
         assert view.selected == (box.address, box.junk[0].uid)
         assert "dmarc=fail" in "".join(view.reader.lines)  # its Authentication-Results:
+
+
+async def test_queue_view_counts_down_to_the_next_try_as_time_passes():
+    """walkA: "in 571 s" was still shown with 271 s left after a /wait (no event: no redraw)."""
+    from smtp_sim.course.lesson import load_lesson
+    from smtp_sim.course.session import LessonSession
+
+    session = LessonSession(load_lesson("mx-lookup"))
+    for line in (
+        "/fault host-down host=mx1.example.org",
+        "/send bob@cs.tcd.ie carol@example.org Minutes",
+        "/wait 1min",
+    ):
+        session.enter(line)
+    world = session.world
+    view = QueueView()
+    async with ViewApp(view).run_test(size=SIZE) as pilot:
+        view.reset(world)
+        await pilot.pause()
+
+        def countdowns() -> list[str]:
+            return [str(view.get_cell(key, "next")) for key in view.rows]
+
+        before = countdowns()
+        assert any("(in " in c for c in before), before
+        records = len(world.trace)
+        session.enter("/wait 30s")
+        assert len(world.trace) == records  # (no event in between: only time passed)
+        view.advance(world, ())
+        await pilot.pause()
+        assert countdowns() != before

@@ -98,7 +98,9 @@ class QueueView(DataTable):
     def advance(self, world: World, new: Sequence[TraceRecord]) -> None:
         """Entries change in place (their records name them), so compare what is shown."""
         self.world = world
-        if new:
+        # (a waiting entry's "in N s" counts down as virtual time passes, events or not:
+        # walkA saw "in 571 s" with 271 s left after a /wait)
+        if new or any(e.next_attempt is not None and not e.finished for _h, e in self.entries()):
             self._sync(world)
 
     # -- model state -----------------------------------------------------------------------
