@@ -99,7 +99,9 @@ def test_a_suggestion_too_long_loses_its_lead_in_then_its_last_items():
 
     long = "an SMTP command: HELO, MAIL FROM:<\u2026>, RCPT TO:<\u2026>, DATA, QUIT, HELP"
     assert fit_placeholder(long, 80) == long
-    assert fit_placeholder(long, 46) == "HELO, MAIL FROM:<\u2026>, RCPT TO:<\u2026>, DATA, QUIT"
+    assert fit_placeholder(long, 46) == "e.g. HELO, MAIL FROM:<\u2026>, RCPT TO:<\u2026>, DATA"
+    # (walkA: without its "e.g." a suggestion looked like a line typed, waiting for Enter)
+    assert fit_placeholder("type here, e.g. /send a@b c@d Hi", 24) == "e.g. /send a@b c@d Hi"
     assert fit_placeholder("type here, e.g. /send a@b c@d Hi", 20) == "/send a@b c@d Hi"
     assert fit_placeholder("abcdefgh", 5) == "abcd\u2026"
 

@@ -221,20 +221,24 @@ class ConsoleInput(LineInput):
 
 
 def fit_placeholder(text: str, width: int) -> str:
-    """``text`` as it fits ``width`` cells: whole; else without its lead-in ("type here, e.g.
-    ", "an SMTP command: "); then without its last items (", QUIT, HELP"); else cut with an
-    ellipsis."""
+    """``text`` as it fits ``width`` cells: whole; else with "e.g. " for its lead-in ("type
+    here, e.g. ", "an SMTP command: "), so it still reads as a suggestion, not as a line
+    typed (walkA at 80 columns); then without its last items (", QUIT, HELP"); then without
+    the "e.g. "; else cut with an ellipsis."""
     if cell_len(text) <= width:
         return text
+    rest = text
     for lead in ("e.g. ", ": "):
         if lead in text:
-            text = text.split(lead, 1)[1]
+            rest = text.split(lead, 1)[1]
             break
-    while cell_len(text) > width and ", " in text:
-        text = text.rsplit(", ", 1)[0]
-    if cell_len(text) <= width:
-        return text
-    return text[: max(width - 1, 0)] + "\u2026"
+    for lead_in in ("e.g. ", ""):
+        fitted = lead_in + rest
+        while cell_len(fitted) > width and ", " in fitted:
+            fitted = fitted.rsplit(", ", 1)[0]
+        if cell_len(fitted) <= width:
+            return fitted
+    return rest[: max(width - 1, 0)] + "\u2026"
 
 
 class Console(Vertical):
