@@ -21,6 +21,7 @@ from ..course.progress import ProgressStore, default_store
 from .keys import APP_KEYS, FOOTER_PRIORITY, FOOTER_SHORT, KEYS
 from .loading import course_loader
 from .screens.main import MainScreen
+from .textual_private import share_parsed_css
 from .theme import HIGH_CONTRAST
 
 if TYPE_CHECKING:
@@ -68,6 +69,7 @@ class SmtpSimApp(App[None]):
         (``--listen``); raises ListenError when one names nothing in the scenario.
         ``export_dir``: where exports go (default: the current directory)."""
         super().__init__()
+        share_parsed_css(self)  # (smtp-sim web's sessions: parsed once, in their zygote)
         self.main = MainScreen(
             lesson,
             load=load,

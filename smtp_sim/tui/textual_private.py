@@ -8,21 +8,32 @@ exists, and names the versions it was checked on: ``CHECKED_ON``). pyproject.tom
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from textual.widgets import Footer
 from textual.widgets._footer import FooterKey  # the footer's keys (KeyFooter draws its own)
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
     from textual import events
     from textual.app import App
+    from textual.css.model import RuleSet
+    from textual.css.stylesheet import Stylesheet
     from textual.widget import Widget
     from textual.widgets.markdown import MarkdownFence
 
 #: The Textual versions these were checked on (the lowest supported and the one developed on).
 CHECKED_ON = ("8.2.7", "8.2.8")
 
-__all__ = ["CHECKED_ON", "FooterKey", "fence_code", "forward_key", "screen_render"]
+__all__ = [
+    "CHECKED_ON",
+    "FooterKey",
+    "bindings_told",
+    "fence_code",
+    "forward_key",
+    "screen_render",
+    "share_parsed_css",
+]
 
 
 def screen_render(app: App[object]) -> RenderableType:
@@ -45,3 +56,46 @@ def forward_key(widget: Widget, event: events.Key) -> None:
     """Give ``widget`` a key through its own queue, after the keys already in it (typed keys
     stay in order when the focus moves to the console)."""
     widget._forward_event(event)
+
+
+def bindings_told(footer: Footer) -> None:
+    """A footer mounted on a running screen: the screen's bindings are told already, so it
+    composes its keys as it mounts instead of at the next bindings signal."""
+    footer.set_reactive(Footer._bindings_ready, True)
+
+
+#: Parsed CSS kept for every app of the process: (the theme's variables, Textual's own key
+#: of a source) -> its rules. smtp-sim web's zygote parses it once for all its sessions.
+_PARSED_CSS: dict[tuple[object, ...], list[RuleSet]] = {}
+
+
+class _SharedParseCache:
+    """What a Stylesheet's ``_parse_cache`` is asked (get, set, clear), kept in
+    :data:`_PARSED_CSS`. Textual's own is an LRU cache of 64 sources per stylesheet: the app
+    has more (its styles and every widget class's), so each parse of the stylesheet (23
+    between the first frame and the lesson on screen) parsed most of them again."""
+
+    def __init__(self, stylesheet: Stylesheet) -> None:
+        self._stylesheet = stylesheet
+        self._variables: dict[str, str] | None = None
+        self._key: tuple[object, ...] = ()
+
+    def _theme(self) -> tuple[object, ...]:
+        variables = self._stylesheet._variables
+        if variables is not self._variables:  # (set_variables gives it a new dict)
+            self._variables, self._key = variables, tuple(sorted(variables.items()))
+        return self._key
+
+    def __getitem__(self, key: tuple[object, ...]) -> list[RuleSet]:
+        return _PARSED_CSS[(self._theme(), key)]
+
+    def __setitem__(self, key: tuple[object, ...], rules: list[RuleSet]) -> None:
+        _PARSED_CSS[(self._theme(), key)] = rules
+
+    def clear(self) -> None:
+        """(other variables: other entries)"""
+
+
+def share_parsed_css(app: App[Any]) -> None:
+    """``app``'s stylesheet parses each source once per theme in this process."""
+    app.stylesheet._parse_cache = _SharedParseCache(app.stylesheet)  # type: ignore[assignment]

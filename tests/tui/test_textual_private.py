@@ -7,6 +7,7 @@ from importlib import metadata
 from pathlib import Path
 
 from textual.app import App
+from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets.markdown import MarkdownFence
 
@@ -27,6 +28,41 @@ def test_each_private_name_used_still_exists():
     assert textual_private.FooterKey is FooterKey
     assert "_highlighted_code" in MarkdownFence.__init__.__code__.co_names
     assert callable(Widget._forward_event)
+    from textual.css.stylesheet import Stylesheet
+    from textual.widgets import Footer
+
+    assert isinstance(Footer._bindings_ready, Reactive)
+    sheet = Stylesheet(variables={"a": "b"})
+    assert sheet._variables == {"a": "b"}
+    assert {"_parse_cache[cache_key]", "_parse_cache.clear()"} <= _source_words(Stylesheet)
+
+
+def _source_words(cls) -> set[str]:
+    import inspect
+
+    return set(re.findall(r"_parse_cache(?:\[cache_key\]|\.clear\(\))", inspect.getsource(cls)))
+
+
+async def test_a_second_app_parses_no_css_the_first_parsed(monkeypatch):
+    """share_parsed_css: each source is parsed once a theme in a process (smtp-sim web's
+    zygote parses them for its sessions); Textual's cache was the stylesheet's own."""
+    import textual.css.stylesheet as stylesheet_module
+
+    from smtp_sim.course.lesson import load_lesson
+    from smtp_sim.tui.app import SmtpSimApp
+
+    async def run() -> int:
+        parsed = []
+        real = stylesheet_module.parse
+        monkeypatch.setattr(
+            stylesheet_module, "parse", lambda *a, **k: parsed.append(a) or real(*a, **k)
+        )
+        async with SmtpSimApp(load_lesson("foobar")).run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+        return len(parsed)
+
+    await run()
+    assert await run() == 0
 
 
 async def test_the_screen_renders_as_export_screenshot_draws_it():

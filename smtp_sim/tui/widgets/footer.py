@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from ..textual_private import FooterKey
+from ..textual_private import FooterKey, bindings_told
 
 
 class _Key(NamedTuple):
@@ -60,7 +60,7 @@ class KeyFooter(Footer):
         screen that runs): its keys are composed as it is mounted, not at the next signal."""
         super().__init__(name=name, id=id, classes=classes)
         if bindings_ready:
-            self.set_reactive(Footer._bindings_ready, True)
+            bindings_told(self)
         self._fitted: _Shown | None = None  # what the keys on the line show
 
     @property
