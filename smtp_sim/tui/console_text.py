@@ -103,7 +103,7 @@ def placeholder(pb: Playback) -> str:
     spoken, message text, or how to connect (from the step's own solution, when it has one)."""
     terminal = pb.session.terminal
     if terminal.in_data:
-        return "message text; a line holding only . ends it"
+        return "message text; a line with only . ends it"
     if terminal.state == "open":
         if terminal.conn is not None and terminal.conn.port == POP3_PORT:
             return "a POP3 command: USER, PASS, STAT, LIST, RETR n, DELE n, QUIT"

@@ -80,6 +80,16 @@ async def test_at_120x40_every_step_is_listed_one_line_each(store):
         ("press-send", []),  # type here, e.g. /send alice@crepes.fr bob@cs.tcd.ie Hello
         ("foobar", ["telnet mail.cs.tcd.ie 25"]),  # an SMTP command: HELO, ...
         ("push-pull", ["telnet mail.cs.tcd.ie 110"]),  # a POP3 command: ...
+        (  # message text; a line holding only . ends… (at 33 columns for the lesson)
+            "foobar",
+            [
+                "telnet mail.cs.tcd.ie 25",
+                "helo pc.crepes.fr",
+                "mail from:<alice@crepes.fr>",
+                "rcpt to:<bob@cs.tcd.ie>",
+                "data",
+            ],
+        ),
     ],
 )
 async def test_at_80x24_the_console_suggestion_is_not_cut(store, lesson_id, lines):
