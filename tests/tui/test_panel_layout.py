@@ -452,3 +452,18 @@ def test_a_task_wraps_at_the_spaces_that_do_not_hold_a_command_together():
     assert rows(long, 30) == ['Task: Type: rcpt to:<"| sed', "'1,/^$/d' | /bin/sh ; exit 0\">"]
     assert rows("abcdefghij", 4) == ["abcd", "efgh", "ij"]
     assert rows("", 10) == [""]
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_the_sandbox_shows_its_title_once(size):
+    """walkB: at 80x24 "Sandbox: The classroom network" was drawn twice, the panel's title
+    line and a heading of the text under it."""
+    from smtp_sim.course.lesson import sandbox_lesson
+
+    app = SmtpSimApp(sandbox_lesson("classroom"), sandbox=True)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        region = app.query_one(LessonPanel).region
+        rows = [strip.text for strip in app.screen._compositor.render_strips()]
+        text = "\n".join(row[region.x : region.right] for row in rows[region.y : region.bottom])
+        assert text.count("Sandbox: The classroom network") == 1, text

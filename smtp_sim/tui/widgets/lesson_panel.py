@@ -248,7 +248,8 @@ class LessonPanel(Vertical):
         if step is None:
             self.set_class(False, "-quiz")
             self.text_updated = self._step_text().update(
-                f"## {lesson.title}\n\n{lesson.summary}\n\nFree play: connect with "
+                # (no heading: the title is the line above; walkB saw it twice at 80x24)
+                f"{lesson.summary}\n\nFree play: connect with "
                 "`telnet HOST PORT`, or inject faults from the command palette."
             )
             return new_step
