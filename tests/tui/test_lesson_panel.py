@@ -273,17 +273,23 @@ def test_code_rows_break_exactly_and_mark_continuations():
 
     line = Content("MAIL FROM:<ceo@bank.example><CR><LF>")
     rows = code_rows(line, 16)
-    # after the space; then a word longer than a row, cut at the width
+    # a word longer than a row is cut at the width, the rows filled: "MAIL" alone on a row
+    # (then "FROM:<ceo@bank.example><CR><" and "LF>") read as a command of its own (issue 15)
     assert [piece.plain for _x, piece in rows] == [
-        "MAIL ",
-        "FROM:<ceo@bank",
-        ".example><CR><",
-        "LF>",
+        "MAIL FROM:<ceo@b",
+        "ank.example><C",
+        "R><LF>",
     ]
-    assert [x for x, _piece in rows] == [0, 5, 19, 33]
+    assert [x for x, _piece in rows] == [0, 16, 30]
+    pieces = [piece.plain for _x, piece in code_rows(line, 30)]
+    assert pieces == ["MAIL FROM:<ceo@bank.example><C", "R><LF>"]
+    # a word that fits a row of its own gets one: the base64 to type, whole
+    auth = Content("auth plain AGFsaWNlAHdvbmRlcmxhbmQ=")
+    pieces = [piece.plain for _x, piece in code_rows(auth, 30)]
+    assert pieces == ["auth plain ", "AGFsaWNlAHdvbmRlcmxhbmQ="]
     assert code_rows(line, 80) == [(0, line)]
     code = WrappedCode(Content("short\n" + line.plain + "\n\nend"))
-    assert code.get_height({}, 16) == 7
+    assert code.get_height({}, 16) == 6
     # Issue 15: the slides' recipe broke inside a word (crlf.crl / f)
     recipe = Content("Helo, mail from, rcpt to, data, crlf.crlf, quit")
     pieces = [piece.plain for _x, piece in code_rows(recipe, 36)]

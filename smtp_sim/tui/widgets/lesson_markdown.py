@@ -40,7 +40,8 @@ def code_rows(line: Content, width: int) -> list[tuple[int, Content]]:
     """``line`` cut into rows of at most ``width`` cells: (offset in the line, piece). Rows
     after the first leave room for the continuation mark. A row ends after a space when it
     has one, so words stay whole (``crlf.crlf``, not ``crlf.crl`` and ``f``); a word longer
-    than the row is cut at the width. The space stays at the end of its row: no character
+    than a row is cut at the width, and then the row before it is filled, not ended at its
+    space (``MAIL FROM:<ceo@bank.example><C`` and ``R><LF>``, not ``MAIL`` alone). The space stays at the end of its row: no character
     moves or vanishes."""
     room = max(width - len(CONTINUED), 1)
     if line.cell_length <= width or width <= len(CONTINUED):
@@ -61,7 +62,11 @@ def code_rows(line: Content, width: int) -> list[tuple[int, Content]]:
             end += 1
         if end < len(plain) and plain[end] != " ":  # the row would end inside a word
             space = plain.rfind(" ", start, end)
-            if space > start and plain[start:space].strip():
+            after = plain.find(" ", space + 1)
+            word = plain[space + 1 : after if after != -1 else len(plain)]
+            # After the space, unless the word after it is cut anyway: "MAIL" alone on a row
+            # read as a command of its own ("MAIL" / "FROM:<ceo@bank.example><CR><" / "LF>").
+            if space > start and plain[start:space].strip() and cell_len(word) <= room:
                 end = space + 1
         rows.append((start, line[start:end]))
         start, first = end, False
