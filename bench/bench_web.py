@@ -286,6 +286,9 @@ async def measure(
         busy = time.perf_counter() - t1
         typing_cpu = [(cpu_seconds(pid) - cpu1[pid]) / busy for pid in apps]
         server_cpu = (cpu_seconds(server_pid) - cpu1[server_pid]) / busy
+        # CPU time per key: what a key costs whatever else the machine is doing (a loaded
+        # machine slows the typists down, so the per cent above falls with the key rate).
+        per_key = busy / max(1, len(latencies))
         own_cpu = (time.process_time() - own1) / busy
         machine = machine_busy(machine1)
         for browser in browsers:
@@ -314,6 +317,8 @@ async def measure(
         "idle_updates_per_s_per_session": round(idle_updates, 2),
         "typing_cpu_pct_per_session": round(100 * statistics.median(typing_cpu), 1),
         "typing_server_cpu_pct": round(100 * server_cpu, 1),
+        "typing_cpu_ms_per_key": round(1000 * sum(typing_cpu) * per_key, 2),
+        "typing_server_cpu_ms_per_key": round(1000 * server_cpu * per_key, 2),
         "typing_bench_client_cpu_pct": round(100 * own_cpu, 1),
         "typing_machine_busy_pct": round(machine, 1),
         "first_key_ms_median": round(1000 * statistics.median(first), 1),
@@ -347,7 +352,9 @@ def show(label: str, r: dict) -> None:
         f"{r['startup_cpu_s_per_session']:.2f} s each, "
         f"idle CPU {r['idle_cpu_pct_per_session']:5.2f}% each (max "
         f"{r['idle_cpu_pct_max']:.2f}%, {r['idle_updates_per_s_per_session']:.1f} "
-        f"updates/s), typing CPU {r['typing_cpu_pct_per_session']:5.1f}% each (machine "
+        f"updates/s), typing CPU {r['typing_cpu_pct_per_session']:5.1f}% each, "
+        f"{r['typing_cpu_ms_per_key']:.2f} ms a key (the server's "
+        f"{r['typing_server_cpu_ms_per_key']:.2f} ms; machine "
         f"{r['typing_machine_busy_pct']:.0f}% busy, this client "
         f"{r['typing_bench_client_cpu_pct']:.0f}%), key echo median "
         f"{r['key_latency_ms_median']:6.1f} ms p95 {r['key_latency_ms_p95']:6.1f} ms, first "

@@ -8,8 +8,11 @@ exists, and names the versions it was checked on: ``CHECKED_ON``). pyproject.tom
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from textual._compositor import Compositor
+from textual.geometry import Region
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey  # the footer's keys (KeyFooter draws its own)
 
@@ -19,6 +22,8 @@ if TYPE_CHECKING:
     from textual.app import App
     from textual.css.model import RuleSet
     from textual.css.stylesheet import Stylesheet
+    from textual.screen import Screen
+    from textual.strip import Strip
     from textual.widget import Widget
     from textual.widgets.markdown import MarkdownFence
 
@@ -31,6 +36,7 @@ __all__ = [
     "bindings_told",
     "fence_code",
     "forward_key",
+    "render_only_what_changed",
     "screen_render",
     "share_parsed_css",
 ]
@@ -99,3 +105,41 @@ class _SharedParseCache:
 def share_parsed_css(app: App[Any]) -> None:
     """``app``'s stylesheet parses each source once per theme in this process."""
     app.stylesheet._parse_cache = _SharedParseCache(app.stylesheet)  # type: ignore[assignment]
+
+
+class _PartialCompositor(Compositor):
+    """Textual's compositor, rendering for a partial update only the widgets that show in it.
+
+    Textual renders every widget whose clip (its container's area) overlaps the changed
+    part of the screen: a key typed in the console rendered the header, the footer, the
+    lesson panel and the status line again (13 widgets a key, where 5 show in the line).
+    Here a widget whose visible part (its region within its clip) is outside the changed
+    part is left out; what it would have drawn lies outside the update, which writes only
+    the changed spans, so the update is the same."""
+
+    def _get_renders(
+        self, crop: Region | None = None
+    ) -> Iterable[tuple[Region, Region, list[Strip]]]:
+        if crop is None:  # (a full update: everything)
+            yield from super()._get_renders(crop)
+            return
+        shown = self.visible_widgets
+        overlaps, intersection = crop.overlaps, Region.intersection
+        changed = {
+            widget: (region, clip)
+            for widget, (region, clip) in shown.items()
+            if overlaps(intersection(region, clip))
+        }
+        self._visible_widgets = changed  # (what Compositor._get_renders reads)
+        try:
+            yield from super()._get_renders(crop)
+        finally:
+            if self._visible_widgets is changed:  # (unless a reflow made it anew meanwhile)
+                self._visible_widgets = shown
+
+
+def render_only_what_changed(screen: Screen[Any]) -> None:
+    """``screen``'s partial updates render only the widgets that show in them (a key typed
+    renders the input line, not the screen's every widget): a new compositor, before the
+    screen is mounted."""
+    screen._compositor = _PartialCompositor()

@@ -6,8 +6,11 @@ import re
 from importlib import metadata
 from pathlib import Path
 
+from textual._compositor import Compositor
 from textual.app import App
+from textual.geometry import Region
 from textual.reactive import Reactive
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets.markdown import MarkdownFence
 
@@ -35,6 +38,9 @@ def test_each_private_name_used_still_exists():
     sheet = Stylesheet(variables={"a": "b"})
     assert sheet._variables == {"a": "b"}
     assert {"_parse_cache[cache_key]", "_parse_cache.clear()"} <= _source_words(Stylesheet)
+    assert "_compositor" in Screen.__init__.__code__.co_names
+    assert "visible_widgets" in Compositor._get_renders.__code__.co_names
+    assert "_visible_widgets" in Compositor.visible_widgets.fget.__code__.co_names
 
 
 def _source_words(cls) -> set[str]:
@@ -70,6 +76,38 @@ async def test_the_screen_renders_as_export_screenshot_draws_it():
     async with app.run_test(size=(40, 10)) as pilot:
         await pilot.pause()
         assert textual_private.screen_render(app) is not None
+
+
+async def test_a_partial_update_is_the_same_rendering_only_the_widgets_in_it(tmp_path):
+    """render_only_what_changed: the main screen's updates, for the input line, for a part of
+    the screen across several widgets and for all of it, are Textual's own to the byte."""
+    from smtp_sim.course.lesson import load_lesson
+    from smtp_sim.course.progress import ProgressStore
+    from smtp_sim.tui.app import SmtpSimApp
+
+    app = SmtpSimApp(load_lesson("foobar"), store=ProgressStore(tmp_path / "p.json"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("t", "e", "l")
+        await pilot.pause()
+        screen = app.main
+        ours = screen._compositor
+        assert isinstance(ours, textual_private._PartialCompositor)
+        stock = Compositor()
+        stock.reflow(screen, ours.size)
+        line = app.query_one("#line").region
+        for dirty in [{line}, {Region(30, 2, 40, 30)}, {line, Region(0, 0, 5, 1)}]:
+            updates = []
+            for compositor in (ours, stock):
+                compositor._dirty_regions.clear()
+                compositor._dirty_regions.update(dirty)
+                update = compositor.render_update()
+                assert update is not None
+                updates.append(update.render_segments(app.console))
+            assert updates[0] == updates[1]
+            assert "tel" in updates[0] or dirty != {line}
+        assert ours.render_update(full=True).render_segments(app.console) == stock.render_update(
+            full=True
+        ).render_segments(app.console)
 
 
 def test_no_other_module_uses_textual_private_names():

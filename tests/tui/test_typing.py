@@ -236,3 +236,28 @@ async def test_enter_on_an_event_reached_with_ctrl_g_opens_it_in_the_inspector(s
         await pilot.pause()
         assert app.query_one("TabbedContent").active == "tab-inspector"
         assert typed(app) == ["telnet mail.cs.tcd.ie 25"]
+
+
+async def test_a_key_typed_in_the_console_renders_only_what_shows_the_line(store, monkeypatch):
+    """Textual rendered every widget whose container overlaps the line (the header, the
+    footer, the lesson panel, the status line...) for each key; the main screen renders the
+    line and what lies under it (tui/textual_private.py: render_only_what_changed)."""
+    from textual.widget import Widget
+
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        rendered = set()
+        render_lines = Widget.render_lines
+
+        def counted(widget, crop):
+            rendered.add(widget)
+            return render_lines(widget, crop)
+
+        monkeypatch.setattr(Widget, "render_lines", counted)
+        await pilot.press("e")
+        await pilot.pause()
+        line = app.query_one(Console).input
+        assert line in rendered
+        assert rendered <= {line, *line.ancestors}, rendered - {line, *line.ancestors}

@@ -56,7 +56,7 @@ from ..palette import (
     TabCommands,
 )
 from ..status import PlayTimer, status_line
-from ..textual_private import forward_key
+from ..textual_private import forward_key, render_only_what_changed
 from ..widgets.console import Console
 from ..widgets.lesson_panel import LessonPanel
 from ..widgets.record_lines import RecordLines
@@ -122,6 +122,7 @@ class MainScreen(Screen[None]):
     ) -> None:
         """See :class:`~smtp_sim.tui.app.SmtpSimApp`, which passes its arguments on."""
         super().__init__(id="_default")
+        render_only_what_changed(self)  # (a key repaints the input line, not every widget)
         if (lesson is None) == (load is None):
             raise TypeError("SmtpSimApp needs a lesson or a load function (not both)")
         self.controller = PlaybackController(self, store=store, seed=seed, sandbox=sandbox)
