@@ -420,8 +420,8 @@ class LessonSession:
             return
         self._waited = None
         index = waited[0]
-        if self.index != index or self.progress[index].done:
-            return
+        if self.index != index or index >= len(self.progress) or self.progress[index].done:
+            return  # (the step passed, or there is none: the sandbox)
         tries = [
             (entry.next_attempt, mta.host.name)
             for mta in self.world.mtas.values()
