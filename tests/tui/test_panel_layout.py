@@ -467,3 +467,16 @@ async def test_the_sandbox_shows_its_title_once(size):
         rows = [strip.text for strip in app.screen._compositor.render_strips()]
         text = "\n".join(row[region.x : region.right] for row in rows[region.y : region.bottom])
         assert text.count("Sandbox: The classroom network") == 1, text
+
+
+async def test_at_80x24_every_view_tab_is_named_whole(store):
+    """Beside the 33-column lesson panel the tab bar ended at 'Queue'."""
+    from textual.widgets import Tab
+
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        tabs = list(app.query_one("#views").query(Tab))
+        assert [str(tab.label) for tab in tabs][-1] == "Queues"
+        for tab in tabs:
+            assert tab.region.right <= SMALL[0] and tab.region.width >= len(str(tab.label)), tab
