@@ -387,6 +387,10 @@ async def test_at_80x24_the_data_prompt_is_shortened_not_cut(store):
             prompt = app.query_one(Console).query_one("#prompt", Static)
             text = str(prompt.render())
             assert text.endswith(shown) and cell_len(text) <= prompt.content_region.width
+            if size == SMALL:  # (wider again: the whole prompt)
+                await pilot.resize_terminal(120, 40)
+                await pilot.pause()
+                assert str(prompt.render()).endswith("only '.')")
 
 
 async def test_at_80x24_the_status_line_drops_its_least_important_parts_first(store):
