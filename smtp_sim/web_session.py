@@ -37,6 +37,7 @@ async def _run(app: Any) -> None:
 
     signal.signal(signal.SIGTERM, on_sigterm)
     app.steady_cursor = True  # (no blink: idle sessions send the browser nothing)
+    app.stays_focused = True  # (a blur restyles every widget: the first key paid for it)
     task = asyncio.ensure_future(app.run_async())
     # Textual's web driver installs its own SIGTERM handler once it starts: put ours back.
     end = loop.time() + WATCH_FOR

@@ -46,6 +46,11 @@ class SmtpSimApp(App[None]):
     #: A steady cursor in the console (``smtp-sim web`` sets it for its sessions: a blink is a
     #: frame sent to every student's browser twice a second, and 60 of them fill the CPUs).
     steady_cursor = False
+    #: The app keeps its focus when the browser's terminal loses it (``smtp-sim web`` sets it
+    #: for its sessions). Textual's web driver blurs every app as it starts, and a blur or a
+    #: focus restyles every widget (some 300: 160 ms of CPU, the first key's echo 300 ms);
+    #: all it shows is the header's title faded.
+    stays_focused = False
 
     def __init__(
         self,
@@ -110,6 +115,8 @@ class SmtpSimApp(App[None]):
             and self.main.is_mounted
             and self.main.take_typed_key(event)
         ):
+            return
+        if isinstance(event, events.AppBlur) and self.stays_focused:
             return
         await super().on_event(event)
 
