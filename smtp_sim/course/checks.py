@@ -114,6 +114,13 @@ def _shown(pattern: str) -> str:
     return "as the task describes" if _FOR_STUDENT.get() else f"/{pattern}/"
 
 
+def _like(pattern: str, word: str = "like") -> str:
+    """`` like "text"`` (or ``word`` for "like"), `` like /pattern/``; for the student, a
+    pattern that reads as no text is `` as the task describes``."""
+    shown = _shown(pattern)
+    return f" {shown}" if shown.startswith("as ") else f" {word} {shown}"
+
+
 def _student_commands(ctx: CheckContext, by: str) -> Iterator[TraceRecord]:
     for r in ctx.records:
         if (
@@ -145,7 +152,7 @@ class Sent(BaseCheck):
 
     def describe(self) -> str:
         what = self.verb.upper() if self.verb else "a command"
-        what += f" like {_shown(self.pattern)}" if self.pattern else ""
+        what += _like(self.pattern) if self.pattern else ""
         return what + (" sent by the student" if self.by == "student" else " sent by anyone")
 
 
@@ -169,7 +176,7 @@ class DataLine(BaseCheck):
             return "a message line typed by the student (after 354)"
         if self.pattern in _EMPTY:
             return "an empty message line typed by the student (after 354)"
-        return f"a message line like {_shown(self.pattern)} typed by the student (after 354)"
+        return f"a message line{_like(self.pattern)} typed by the student (after 354)"
 
 
 @check
@@ -481,7 +488,7 @@ class Tapped(BaseCheck):
             if self.encrypted is False
             else "a segment"
         )
-        what += f" matching {_shown(self.pattern)}" if self.pattern else ""
+        what += _like(self.pattern, "matching") if self.pattern else ""
         return what + (f" to or from {self.host}" if self.host else "")
 
 
@@ -540,7 +547,7 @@ class Narrated(BaseCheck):
         )
 
     def describe(self) -> str:
-        return f"a narration matching {_shown(self.pattern)}"
+        return f"a narration{_like(self.pattern, 'matching')}"
 
 
 @check

@@ -160,3 +160,15 @@ def test_a_wait_that_ends_before_the_queues_next_try_says_when_it_is():
     said = notes(session)[-1]
     assert said.startswith("Not yet: a message still waits in "), said
     assert "next try is in" in said and "/wait" in said
+
+
+def test_a_line_pattern_that_is_no_text_reads_as_the_task_describes():
+    """layout80 helper: base64 step 3 said 'a message line like as the task describes'."""
+    from smtp_sim.course.checks import DataLine, Sent, for_the_student
+
+    with for_the_student():
+        line = DataLine(pattern="^[A-Za-z0-9+/]{4}$").describe()
+        sent = Sent(verb="rcpt", pattern="<(a|b)@x>").describe()
+    assert line.startswith("a message line as the task describes"), line
+    assert sent == "RCPT as the task describes sent by the student", sent
+    assert DataLine(pattern="^(a|b)$").describe().startswith("a message line like /^(a|b)$/")

@@ -292,3 +292,19 @@ async def test_a_web_session_keeps_its_focus_when_the_browser_blurs(store):
             app.post_message(events.AppBlur())
             await pilot.pause()
             assert app.app_focus is stays
+
+
+async def test_keys_right_after_ctrl_g_go_into_the_view(store):
+    """tmux, 'C-g Down Down Enter' in one burst: the focus moved after the burst, whose Enter
+    reached the console as an empty line."""
+    app = SmtpSimApp(load_lesson("press-send"), store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.main.show_tab("tab-mailboxes")
+        await pilot.pause()
+        for key in ("ctrl+g", "down", "enter"):
+            event = events.Key(key, "\r" if key == "enter" else None)
+            event.set_sender(app)
+            app.post_message(event)
+        await settle(app)
+        assert typed(app) == []
+        assert app.focused is app.query_one("#mailbox-tree")

@@ -81,6 +81,15 @@ if TYPE_CHECKING:
 CHOOSERS = (Button, DataTable, ListView, OptionList, Tree, RecordLines)
 
 
+#: The keys that move the focus (ctrl+g, ctrl+l): taken before the focused widget sees them.
+_FOCUS_KEYS = {
+    key: binding.action
+    for binding in MAIN_KEYS
+    if binding.action in ("focus_view", "focus_lesson")
+    for key in binding.key.split(",")
+}
+
+
 class MainScreen(Screen[None]):
     """The lesson or sandbox: its keys, its palette commands, its views (see the module)."""
 
@@ -395,6 +404,12 @@ class MainScreen(Screen[None]):
         moves). Function keys and ctrl combinations stay bindings; a box that takes text
         (the quiz's) keeps its keys. True when the key was taken (the App asks, before it
         gives the key to the focused widget)."""
+        focus_move = _FOCUS_KEYS.get(event.key)
+        if focus_move is not None and self.is_active and self.query(Console):
+            # (here, not as a binding of the focused widget: the keys typed right after it,
+            # already on their way, must find the focus moved; tmux's 'C-g Down Enter')
+            getattr(self, f"action_{focus_move}")()
+            return True
         if event.key != "enter" and not event.is_printable:
             return False
         if not self.is_active or isinstance(self.focused, Input) or not self.query(Console):
@@ -437,7 +452,7 @@ class MainScreen(Screen[None]):
             return
         target = next((w for w in pane.query("*") if w.focusable), None)
         if target is not None:
-            target.focus()
+            self.set_focus(target)  # (now: the keys typed right after it go there)
         else:
             self.notify("Nothing to choose in this view.", timeout=3)
 
@@ -477,7 +492,7 @@ class MainScreen(Screen[None]):
         shown if F10 had hidden it; Escape or typing goes back to the console."""
         panel = self.query_one(LessonPanel)
         panel.display = True
-        panel.query_one("#step-scroll").focus()
+        self.set_focus(panel.query_one("#step-scroll"))  # (now, not after the queued keys)
 
     # -- playing: F5-F9 (the controller's; the timer above is the screen's) -------------------
 
