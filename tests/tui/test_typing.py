@@ -201,7 +201,9 @@ async def test_keys_typed_in_the_quiz_answer_it_not_the_console(store):
         await pilot.pause()
         await pilot.press("ctrl+l", "tab")
         await pilot.pause()
-        await burst(app, "Mar")
+        for key in "Mar":  # (one at a time: walkB2 lost the first to select-on-focus)
+            await pilot.press(key)
+            await pilot.pause()
         assert app.query_one("#short-answer").value == "Mar"
         assert app.query_one(Console).input.value == ""
     app = SmtpSimApp(load_lesson("foobar"), store=store)

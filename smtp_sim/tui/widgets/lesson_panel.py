@@ -161,7 +161,11 @@ class LessonPanel(Vertical):
         with VerticalScroll(id="quiz"):
             yield Static("", id="quiz-question")
             yield Vertical(id="choices")
-            yield LineInput(placeholder="your answer, then Enter", id="short-answer")
+            # (not select_on_focus: a key typed in the quiz's box moves the focus here after
+            # it is forwarded; selected, it was replaced by the next key: walkB2 'ext/richtext')
+            yield LineInput(
+                placeholder="your answer, then Enter", id="short-answer", select_on_focus=False
+            )
             yield Static("", id="quiz-feedback")
         yield Static("", id="complete")
 
