@@ -11,6 +11,7 @@ Console lines starting with ``/`` are for the simulator, not the server:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -41,6 +42,10 @@ from .lesson import (
     fault_params,
     tap_link,
 )
+
+#: A header field's start (RFC 5322 section 2.2: printable ASCII but the colon, then ":"; the
+#: obsolete syntax's spaces before the colon, section 4, accepted too).
+_HEADER_FIELD = re.compile(r"[\x21-\x39\x3b-\x7e]+[ \t]*:")
 
 IDLE_HORIZON = 24 * 3600.0
 #: The virtual seconds a /send plays (the message submitted, relayed, delivered or bounced),
@@ -87,6 +92,8 @@ class LessonSession:
         #: mail waiting in a queue, the console says when the next try is (walkA: a /wait
         #: too early had moved mx2's retry ten minutes on, and nothing said why).
         self._waited: tuple[int, float] | None = None
+        self._headers_of: int | None = None  # the 354 whose message's headers are followed
+        self._in_headers = False
         # With run=False a slash command asks for time to pass: the app plays the clock to here.
         self.play_until: float | None = None
         for event in lesson.timeline:
@@ -139,6 +146,8 @@ class LessonSession:
             self.terminal.note(message)
         else:
             ends_data = self.terminal.in_data and stripped == "."
+            if self.terminal.in_data:
+                self._header_note(line)
             index = self.index
             self.terminal.enter(line)
             if run:
@@ -147,6 +156,39 @@ class LessonSession:
                 self._expect(index, self.world.now + SETTLE_TIME, at_once_when_quiet=True)
         self.evaluate()
         return message
+
+    def _header_note(self, line: str) -> None:
+        """While the message's header section lasts (from the 354 to its empty line), a line
+        that is no header field ends it, as a mail program reads it: say so when it happens
+        (walkB2: 'MIME-Version 1.0' without its colon made every later header body text, and
+        nothing said why the MIME step failed only at the end)."""
+        output = self.terminal.output
+        start = next(
+            (
+                i
+                for i in range(len(output) - 1, -1, -1)
+                if output[i].reply is not None and output[i].reply.code == 354
+            ),
+            None,
+        )
+        if start is None:
+            return
+        if self._headers_of != start:  # (a new message: its header section begins)
+            self._headers_of, self._in_headers = start, True
+        if not self._in_headers:
+            return
+        if line == "" or line.strip() == ".":
+            self._in_headers = False
+            return
+        if line[:1] in (" ", "\t") or _HEADER_FIELD.match(line):
+            return  # (a header field, or the folded continuation of one)
+        self._in_headers = False
+        self.terminal.note(
+            f"{line!r} is not a header field (a name, then a colon: RFC 5322 section 2.2): "
+            "the header section ends here. A mail program shows this line and the rest as the "
+            "body, but without the empty line that must come first (section 2.1) the message "
+            "is not well formed."
+        )
 
     def record_input(self, line: str) -> None:
         """Remember an input at this clock step and virtual time (for replay and exports).

@@ -172,3 +172,18 @@ def test_a_line_pattern_that_is_no_text_reads_as_the_task_describes():
     assert line.startswith("a message line as the task describes"), line
     assert sent == "RCPT as the task describes sent by the student", sent
     assert DataLine(pattern="^(a|b)$").describe().startswith("a message line like /^(a|b)$/")
+
+
+def test_a_line_that_is_no_header_is_told_when_typed():
+    """walkB2 (mime step 3): 'MIME-Version 1.0' without its colon ended the headers; every
+    later header became body text and nothing said so until the last step failed."""
+    session = typed("foobar", *FOOBAR[:5], "To: Someone@S", "MIME-Version 1.0")
+    said = notes(session)[-1]
+    assert said.startswith("'MIME-Version 1.0' is not a header field"), said
+    assert "RFC 5322 section 2.2" in said
+    before = len(notes(session))
+    session.enter("Subject: FooBar")  # (the body now: no second note)
+    session.enter("  folded")
+    assert len(notes(session)) == before
+    clean = typed("foobar", *FOOBAR, "X-Test : spaced", "\tfolded", "", "Hello World")
+    assert not any("is not a header field" in n for n in notes(clean)), notes(clean)
