@@ -163,14 +163,8 @@ class LessonSession:
         (walkB2: 'MIME-Version 1.0' without its colon made every later header body text, and
         nothing said why the MIME step failed only at the end)."""
         output = self.terminal.output
-        start = next(
-            (
-                i
-                for i in range(len(output) - 1, -1, -1)
-                if output[i].reply is not None and output[i].reply.code == 354
-            ),
-            None,
-        )
+        codes = [o.reply.code if o.reply is not None else 0 for o in output]
+        start = len(codes) - 1 - codes[::-1].index(354) if 354 in codes else None
         if start is None:
             return
         if self._headers_of != start:  # (a new message: its header section begins)
