@@ -94,6 +94,8 @@ class LessonSession:
         self._waited: tuple[int, float] | None = None
         self._headers_of: int | None = None  # the 354 whose message's headers are followed
         self._in_headers = False
+        self._outputs_seen = 0  # (the terminal's outputs looked at for a 354, and the last)
+        self._last_354: int | None = None
         # With run=False a slash command asks for time to pass: the app plays the clock to here.
         self.play_until: float | None = None
         for event in lesson.timeline:
@@ -163,8 +165,12 @@ class LessonSession:
         (walkB2: 'MIME-Version 1.0' without its colon made every later header body text, and
         nothing said why the MIME step failed only at the end)."""
         output = self.terminal.output
-        codes = [o.reply.code if o.reply is not None else 0 for o in output]
-        start = len(codes) - 1 - codes[::-1].index(354) if 354 in codes else None
+        for i in range(self._outputs_seen, len(output)):  # (the new outputs only: linear)
+            reply = output[i].reply
+            if reply is not None and reply.code == 354:
+                self._last_354 = i
+        self._outputs_seen = len(output)
+        start = self._last_354
         if start is None:
             return
         if self._headers_of != start:  # (a new message: its header section begins)
