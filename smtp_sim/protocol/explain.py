@@ -572,6 +572,12 @@ def _next_for(
         if client and verb in ("HELO", "EHLO"):
             example = f"{verb} followed by your host's name, e.g. {verb} {client}"
         return f"Fix the argument and resend: {example}."
+    if code == 550 and verb == "RCPT":  # (the general advice also covers a refused message)
+        return (
+            "This recipient is refused for good: check its spelling, and do not retry it "
+            "unchanged. Recipients accepted before still count: go on with another RCPT TO, "
+            "or DATA."
+        )
     if code == 250 and verb in _AFTER_250:
         return _AFTER_250[verb]
     return None

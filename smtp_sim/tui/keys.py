@@ -70,7 +70,8 @@ KEYS: tuple[Binding, ...] = (
         show=False,
         id="view.lesson_text",
         tooltip="Focus the lesson text: Up/Down, PageUp/PageDown, Home/End scroll it; Tab goes "
-        "on to the quiz (type the answer or a choice's letter); Escape goes back to the console",
+        "on to the quiz (Tab again to a choice, Enter chooses it; or type a short answer), "
+        "Escape back to the console",
     ),
     Binding(
         "ctrl+g",

@@ -7,6 +7,7 @@ Everything typed is kept with its virtual time (``inputs``) so a session can be 
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -103,7 +104,11 @@ class StudentTerminal:
         if verb in ("telnet", "connect", "open"):
             self._show("usage: telnet HOST [PORT]   (for example: telnet mail.cs.tcd.ie 25)")
         else:
-            self._show(f"Not connected, so {words[0]!r} goes nowhere. First type: telnet HOST PORT")
+            meant = difflib.get_close_matches(verb, ("telnet", "connect", "open"), n=1, cutoff=0.6)
+            maybe = f" (did you mean {meant[0]}?)" if meant else ""
+            self._show(
+                f"Not connected, so {words[0]!r} goes nowhere{maybe}. First type: telnet HOST PORT"
+            )
 
     def connect(self, server: str, port: int = 25) -> None:
         target = self.world.host_named(server)

@@ -187,3 +187,23 @@ def test_a_line_that_is_no_header_is_told_when_typed():
     assert len(notes(session)) == before
     clean = typed("foobar", *FOOBAR, "X-Test : spaced", "\tfolded", "", "Hello World")
     assert not any("is not a header field" in n for n in notes(clean)), notes(clean)
+
+
+def test_the_worm_script_step_needs_a_script_line_not_only_the_dot():
+    """walkB2 (morris-worm step 6): the empty line and the dot ticked the step, no script."""
+    lesson = load_lesson("morris-worm")
+    session = LessonSession(lesson)
+    for step in lesson.steps[:5]:
+        for line in step.solution:
+            session.enter(line)
+        if step.quiz is not None:
+            session.enter(f"/answer {step.quiz.solution}")
+    assert session.index == 5
+    session.enter("")
+    session.enter(".")
+    assert not session.progress[5].done
+
+
+def test_a_misspelt_telnet_gets_a_guess():
+    session = typed("foobar", "telent mail.cs.tcd.ie 25")
+    assert "(did you mean telnet?)" in session.terminal.output[-1].text

@@ -210,5 +210,7 @@ def test_advice_fits_the_walkthroughs_cases():
     text = "5.7.1 <bob@cs.tcd.ei>: Relay access denied"
     typo = advice(554, "rcpt to:<bob@cs.tcd.ei>", text, domains=domains)
     assert "is cs.tcd.ei spelt right? (did you mean cs.tcd.ie?)" in typo
+    rob = advice(550, "rcpt to: rob@cs.tcd.ie", "5.1.1 <rob@cs.tcd.ie>: User unknown")
+    assert "Recipients accepted before still count" in rob and "the whole message" not in rob
     helo = advice(501, "helo", "Syntax: HELO hostname", client="lab.example.edu")
     assert helo.endswith("e.g. HELO lab.example.edu.")
