@@ -211,3 +211,18 @@ def test_the_zygote_rehearses_a_session(monkeypatch, capsys):
     assert _builtin_course.cache_info().currsize == 1
     assert set(SESSION_MODULES) <= set(sys.modules)
     assert capsys.readouterr() == ("", "")
+
+
+async def test_only_the_step_texts_blocks_are_restyled_by_their_order():
+    """A rule whose last part was universal (``#step-text > *:last-child``) gave every widget
+    of the app an order style, and Textual restyles those (and all they hold) after each
+    mount beside them: the lesson on screen took 60% more CPU."""
+    from textual.widgets.markdown import MarkdownBlock
+
+    app = build_app("app", None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        text = app.query_one("#step-text")
+        ordered = [n for n in app.screen.walk_children() if n._has_order_style]
+        assert ordered
+        assert all(isinstance(n, MarkdownBlock) and text in n.ancestors for n in ordered)

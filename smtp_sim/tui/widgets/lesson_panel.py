@@ -109,7 +109,7 @@ class LessonPanel(Vertical):
         height: 1fr; min-height: 4; scrollbar-size-vertical: 1;
     }
     LessonPanel.-quiz #step-scroll { scrollbar-gutter: stable; }
-    LessonPanel #step-text > *:last-child { margin-bottom: 0; }
+    LessonPanel #step-text > MarkdownBlock:last-child { margin-bottom: 0; }
     LessonPanel #step-text { padding: 0 1; }
     LessonPanel #task {
         height: auto; max-height: 8; padding: 0 1; text-style: bold;
