@@ -92,6 +92,7 @@ class LessonSession:
         #: mail waiting in a queue, the console says when the next try is (walkA: a /wait
         #: too early had moved mx2's retry ten minutes on, and nothing said why).
         self._waited: tuple[int, float] | None = None
+        self._to_idle = False  # a /run: stop at the last event, not at its horizon
         self._headers_of: int | None = None  # the 354 whose message's headers are followed
         self._in_headers = False
         self._outputs_seen = 0  # (the terminal's outputs looked at for a 354, and the last)
@@ -211,11 +212,15 @@ class LessonSession:
 
     def run_until(self, time: float) -> None:
         clock = self.world.clock
+        to_idle, self._to_idle = self._to_idle, False
         while True:
             nxt = clock.peek()
             if nxt is None or nxt > time:
                 break
             self.step()
+        if to_idle and clock.peek() is None:
+            self._settle()  # (/run: idle now; the clock stays at the last event)
+            return
         if clock.now < time:
             clock.now = time
             self._settle()  # (time passed with no event: a /send's minute may be up)
@@ -298,6 +303,7 @@ class LessonSession:
             why = quiz.why(rest)
             return f"Not quite: {why} Try again{more}." if why else f"Not quite. Try again{more}."
         if word == "wait":
+            self._to_idle = False
             seconds = parse_duration(rest or "10s")
             index, until = self.index, self.world.now + seconds
             self._advance(until, run)
@@ -306,6 +312,8 @@ class LessonSession:
                 return f"letting {seconds:g} s of virtual time pass (F5 pauses)."
             return f"{seconds:g} s of virtual time passed (now {self.world.now:.3f} s)."
         if word == "run":
+            # (until the network is idle, not a day on: walkA2 read t = 86,882 s afterwards)
+            self._to_idle = True
             self._advance(self.world.now + IDLE_HORIZON, run)
             return (
                 f"the network is idle (now {self.world.now:.3f} s)."
@@ -476,7 +484,8 @@ class LessonSession:
         left = when - self.world.now
         self.terminal.note(
             f"Not yet: a message still waits in {host}'s queue; its next try is in "
-            f"{left:.0f} s. /wait {left + 1:.0f}s (or /run) lets it happen."
+            f"{left:.0f} s. /run lets it happen (or /wait {left + 30:.0f}s, time for the "
+            "delivery too)."
         )
 
     def _settle(self) -> None:

@@ -518,7 +518,9 @@ def _next_for(
                 f"{why} This server answered {code}, as to any command it does not "
                 f"know. Type {meant} instead."
             )
-        guess = difflib.get_close_matches(verb, RFC5321_VERBS, n=1, cutoff=0.5)
+        guesses = difflib.get_close_matches(verb, RFC5321_VERBS, n=3, cutoff=0.5)
+        # (of equally close verbs, the one with the same first letter: ELHO is EHLO)
+        guess = sorted(guesses, key=lambda g: g[0] != verb[0])[:1]
         maybe = f" Did you mean {guess[0]}?" if guess else ""
         return (
             f"{verb!r} is not an SMTP command: check the spelling and type it "
@@ -572,6 +574,13 @@ def _next_for(
         if client and verb in ("HELO", "EHLO"):
             example = f"{verb} followed by your host's name, e.g. {verb} {client}"
         return f"Fix the argument and resend: {example}."
+    size = re.search(r"\b(SIZE|BODY|RET|ENVID|NOTIFY|ORCPT)\s+(\S+)", command, re.I)
+    if code == 555 and size is not None:
+        name, value = size.group(1).upper(), size.group(2)
+        return (
+            f"A parameter's value comes after '=', with no space: {name}={value} "
+            "(RFC 5321 section 4.1.2's esmtp-param). Send the command again with it."
+        )
     if code == 550 and verb == "RCPT":  # (the general advice also covers a refused message)
         return (
             "This recipient is refused for good: check its spelling, and do not retry it "

@@ -207,3 +207,19 @@ def test_the_worm_script_step_needs_a_script_line_not_only_the_dot():
 def test_a_misspelt_telnet_gets_a_guess():
     session = typed("foobar", "telent mail.cs.tcd.ie 25")
     assert "(did you mean telnet?)" in session.terminal.output[-1].text
+
+
+def test_run_stops_when_the_network_is_idle_not_a_day_later():
+    """walkA2: after /run the status bar read t = 86,882 s (the horizon, a day on)."""
+    session = typed(
+        "mx-lookup",
+        "/fault host-down host=mx1.example.org",
+        "/send bob@cs.tcd.ie carol@example.org Minutes",
+        "/fault host-up host=mx1.example.org",
+    )
+    said = session.enter("/run")
+    now = session.world.now
+    assert now - session.world.trace.records[-1].time < 1 and now < 3600, said
+    assert session.world.clock.peek() is None  # (idle indeed)
+    session.enter("/wait 10s")  # (a /wait after it still lets its time pass)
+    assert session.world.now == now + 10

@@ -212,5 +212,8 @@ def test_advice_fits_the_walkthroughs_cases():
     assert "is cs.tcd.ei spelt right? (did you mean cs.tcd.ie?)" in typo
     rob = advice(550, "rcpt to: rob@cs.tcd.ie", "5.1.1 <rob@cs.tcd.ie>: User unknown")
     assert "Recipients accepted before still count" in rob and "the whole message" not in rob
+    size = advice(555, "mail from:<a@crepes.fr> SIZE 99999999", "5.5.4 Unsupported option: SIZE")
+    assert "SIZE=99999999" in size  # (walkB2: 'resend without the parameter' dropped SIZE)
+    assert "Did you mean EHLO?" in advice(502, "elho x", "5.5.2 Error: command not recognized")
     helo = advice(501, "helo", "Syntax: HELO hostname", client="lab.example.edu")
     assert helo.endswith("e.g. HELO lab.example.edu.")

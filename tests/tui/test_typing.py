@@ -172,6 +172,7 @@ async def test_without_a_mouse_ctrl_g_and_enter_open_a_message_in_mailboxes(stor
         await pilot.pause()
         tree = app.query_one("#mailbox-tree")
         assert app.focused is tree
+        assert tree.cursor_line == 0  # (walkA2: the first Down seemed not to move)
         shown = app.query_one("#mailbox-message")
         before = "\n".join(shown.lines)
         for _ in range(8):  # down to Bob's message

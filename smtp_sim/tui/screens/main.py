@@ -453,6 +453,8 @@ class MainScreen(Screen[None]):
         target = next((w for w in pane.query("*") if w.focusable), None)
         if target is not None:
             self.set_focus(target)  # (now: the keys typed right after it go there)
+            if isinstance(target, Tree) and target.cursor_line < 0:
+                target.cursor_line = 0  # (a cursor from the start: Down then goes one down)
         else:
             self.notify("Nothing to choose in this view.", timeout=3)
 
