@@ -87,7 +87,8 @@ class LessonSession:
         self._nudged: tuple[int, str] | None = None  # the /send told to wait for its fault
         #: The student's last action, to judge once it has settled: (step, time, wait for the
         #: time even when the network is quiet). A step still open then is told why.
-        self._judge: tuple[int, float, bool] | None = None
+        #: (step, time, wait for the time, the terminal's outputs when it was set)
+        self._judge: tuple[int, float, bool, int] | None = None
         #: The step and the end of the last /wait: when it ends with the step still open and
         #: mail waiting in a queue, the console says when the next try is (walkA: a /wait
         #: too early had moved mx2's retry ten minutes on, and nothing said why).
@@ -152,11 +153,14 @@ class LessonSession:
             if self.terminal.in_data:
                 self._header_note(line)
             index = self.index
+            outputs = len(self.terminal.output)  # (the dot's reply is judged once it has come)
             self.terminal.enter(line)
             if run:
                 self.run_until_answer()
             if ends_data:  # the message is handed over: judged when delivered (or 60 s on)
-                self._expect(index, self.world.now + SETTLE_TIME, at_once_when_quiet=True)
+                self._expect(
+                    index, self.world.now + SETTLE_TIME, at_once_when_quiet=True, outputs=outputs
+                )
         self.evaluate()
         return message
 
@@ -456,13 +460,16 @@ class LessonSession:
         missing += [check.describe() for check in step.checks if not check.passed(ctx)]
         return missing
 
-    def _expect(self, index: int, when: float, *, at_once_when_quiet: bool) -> None:
+    def _expect(
+        self, index: int, when: float, *, at_once_when_quiet: bool, outputs: int | None = None
+    ) -> None:
         """The student just acted on step ``index`` (a message's final dot, a /send): once
         it has settled, at the virtual time ``when`` (or, ``at_once_when_quiet``, as soon as
         no mail waits in any queue), the step, if still open, says why (the next
         :meth:`evaluate`)."""
         if self.index == index < len(self.progress) and not self.progress[index].done:
-            self._judge = (index, when, not at_once_when_quiet)
+            seen = len(self.terminal.output) if outputs is None else outputs
+            self._judge = (index, when, not at_once_when_quiet, seen)
 
     def _queue_note(self) -> None:
         waited = self._waited
@@ -493,13 +500,15 @@ class LessonSession:
         judge = self._judge
         if judge is None:
             return
-        index, when, wait = judge
+        index, when, wait, seen = judge
         if self.index != index or self.progress[index].done:
             self._judge = None  # (the step passed: nothing to say)
             return
         in_flight = any(mta.queue.waiting() for mta in self.world.mtas.values())
-        if in_flight or (wait and self.world.now < when):
+        if (in_flight and self._delivery_missing(index)) or (wait and self.world.now < when):
             return  # (still travelling: a deferred message is not judged)
+        if not wait and len(self.terminal.output) <= seen and self.terminal.state == "open":
+            return  # (the dot's reply has not come yet: judged once it has)
         self._judge = None
         if not wait and not self._message_missing(index):
             return  # (a final dot whose message did all it had to: the rest, QUIT, comes next)
@@ -508,6 +517,16 @@ class LessonSession:
             self.terminal.note(
                 f"Not yet: step {index + 1} still wants {wants}.{self._why_not(index)}"
             )
+
+    def _delivery_missing(self, index: int) -> bool:
+        """Step ``index`` waits for a delivery (a mailbox or queue check not passed yet): a
+        message still travelling may pass it. What was typed (a line, a reply) is judged at
+        once (walkB2: a dot typed too early said nothing while the message sat in a queue)."""
+        ctx = self.context(index)
+        return any(
+            isinstance(check, MailboxHas | QueueEvent) and not check.passed(ctx)
+            for check in self.lesson.steps[index].checks
+        )
 
     def _message_missing(self, index: int) -> bool:
         """Step ``index`` has a check about the message itself (its lines, its delivery, the

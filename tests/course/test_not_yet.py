@@ -223,3 +223,23 @@ def test_run_stops_when_the_network_is_idle_not_a_day_later():
     assert session.world.clock.peek() is None  # (idle indeed)
     session.enter("/wait 10s")  # (a /wait after it still lets its time pass)
     assert session.world.now == now + 10
+
+
+def test_a_dot_too_early_is_told_while_the_message_still_travels():
+    """walkB2 (smuggling step 5, in the app): the dot ended the data, the message sat in a
+    queue while the app was paused, and nothing was said."""
+    lesson = load_lesson("smuggling")
+    session = LessonSession(lesson)
+    for step in lesson.steps[:4]:
+        for line in step.solution:
+            session.enter(line)
+    assert session.index == 4
+    session.enter(".", run=False)  # (the app: the clock is stepped by the player)
+    while not session.terminal.output[-1].text.startswith("250"):
+        assert not any(n.startswith("Not yet") for n in notes(session))  # (not before the 250)
+        assert session.step()
+    for _ in range(3):
+        session.step()
+    said = notes(session)[-1]
+    assert said.startswith('Not yet: step 5 still wants a message line like ".."'), said
+    assert "your session in the state DATA" in said
