@@ -471,8 +471,9 @@ class MainScreen(Screen[None]):
             said = quiz_feedback(outcome, event.answer)
             self.query_one(LessonPanel).quiz_feedback = said
             if outcome.taken and outcome.correct and outcome.moved_on:
-                # the panel shows the next step: keep the why in view
-                self.notify(said, title="Quiz", timeout=12, markup=False)
+                # the panel shows the next step: keep the why in view (8 s: longer, walkB2 saw
+                # it still covering the next steps' output)
+                self.notify(said, title="Quiz", timeout=8, markup=False)
 
     def action_hint(self) -> None:
         with self.controller.changing():  # (the hint is set before the panel is shown)
