@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..protocol.explain import POP3_VERBS
 from ..protocol.states import COMMAND_VERBS
 from ..world.trace import Kind
 
@@ -47,10 +48,7 @@ class LessonSummary:
 #: The verbs a summary lists: SMTP's (RFC 5321 and the extensions the lessons meet: STARTTLS,
 #: RFC 3207; AUTH, RFC 4954; ETRN, RFC 1985; BDAT, RFC 3030; sendmail's VERB) and POP3's
 #: (RFC 1939, RFC 2449's CAPA): a typo such as MIAL is not "a command you typed".
-KNOWN_VERBS = COMMAND_VERBS | {"STARTTLS", "AUTH", "ETRN", "BDAT", "VERB", "TURN"} | {
-    "USER", "PASS", "APOP", "STAT", "LIST", "RETR", "DELE", "TOP", "UIDL", "CAPA", "STLS", "RSET",
-    "NOOP", "QUIT",
-}  # fmt: skip
+KNOWN_VERBS = COMMAND_VERBS | {"STARTTLS", "AUTH", "ETRN", "BDAT", "VERB", "TURN"} | POP3_VERBS
 
 
 def summarize(session: LessonSession, course: list[Lesson]) -> LessonSummary:

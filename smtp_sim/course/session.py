@@ -12,7 +12,7 @@ Console lines starting with ``/`` are for the simulator, not the server:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ..scenario.build import build_world
@@ -24,6 +24,7 @@ from ..world.trace import Kind, Layer
 from ..world.values import parse_duration
 from ..world.world import World
 from .checks import (
+    BaseCheck,
     CheckContext,
     DataLine,
     MailboxHas,
@@ -86,18 +87,16 @@ class LessonSession:
         self._watch: StepWatch | None = None  # the checks of the step last asked about
         self._nudged: tuple[int, str] | None = None  # the /send told to wait for its fault
         #: The student's last action, to judge once it has settled: (step, time, wait for the
-        #: time even when the network is quiet). A step still open then is told why.
-        #: (step, time, wait for the time, the terminal's outputs when it was set)
+        #: time even when the network is quiet, the terminal's outputs before it). A step
+        #: still open then is told why.
         self._judge: tuple[int, float, bool, int] | None = None
         #: The step and the end of the last /wait: when it ends with the step still open and
         #: mail waiting in a queue, the console says when the next try is (walkA: a /wait
         #: too early had moved mx2's retry ten minutes on, and nothing said why).
         self._waited: tuple[int, float] | None = None
         self._to_idle = False  # a /run: stop at the last event, not at its horizon
-        self._headers_of: int | None = None  # the 354 whose message's headers are followed
-        self._in_headers = False
-        self._outputs_seen = 0  # (the terminal's outputs looked at for a 354, and the last)
-        self._last_354: int | None = None
+        self._in_headers = False  # in the header section of the message being typed
+        self._outputs_seen = 0  # (the terminal's outputs looked at for a 354)
         # With run=False a slash command asks for time to pass: the app plays the clock to here.
         self.play_until: float | None = None
         for event in lesson.timeline:
@@ -170,16 +169,10 @@ class LessonSession:
         (walkB2: 'MIME-Version 1.0' without its colon made every later header body text, and
         nothing said why the MIME step failed only at the end)."""
         output = self.terminal.output
-        for i in range(self._outputs_seen, len(output)):  # (the new outputs only: linear)
-            reply = output[i].reply
-            if reply is not None and reply.code == 354:
-                self._last_354 = i
+        for item in output[self._outputs_seen :]:  # (the new outputs only: linear)
+            if item.reply is not None and item.reply.code == 354:
+                self._in_headers = True  # (a new message: its header section begins)
         self._outputs_seen = len(output)
-        start = self._last_354
-        if start is None:
-            return
-        if self._headers_of != start:  # (a new message: its header section begins)
-            self._headers_of, self._in_headers = start, True
         if not self._in_headers:
             return
         if line == "" or line.strip() == ".":
@@ -457,8 +450,13 @@ class LessonSession:
                     else " (not answered)"
                 )
             )
-        missing += [check.describe() for check in step.checks if not check.passed(ctx)]
+        missing += [check.describe() for check in self._unmet(i, ctx)]
         return missing
+
+    def _unmet(self, index: int, ctx: CheckContext | None = None) -> Iterator[BaseCheck]:
+        """Step ``index``'s checks that do not pass (each asked only when reached)."""
+        ctx = self.context(index) if ctx is None else ctx
+        return (check for check in self.lesson.steps[index].checks if not check.passed(ctx))
 
     def _expect(
         self, index: int, when: float, *, at_once_when_quiet: bool, outputs: int | None = None
@@ -522,25 +520,18 @@ class LessonSession:
         """Step ``index`` waits for a delivery (a mailbox or queue check not passed yet): a
         message still travelling may pass it. What was typed (a line, a reply) is judged at
         once (walkB2: a dot typed too early said nothing while the message sat in a queue)."""
-        ctx = self.context(index)
-        return any(
-            isinstance(check, MailboxHas | QueueEvent) and not check.passed(ctx)
-            for check in self.lesson.steps[index].checks
-        )
+        return any(isinstance(check, MailboxHas | QueueEvent) for check in self._unmet(index))
 
     def _message_missing(self, index: int) -> bool:
         """Step ``index`` has a check about the message itself (its lines, its delivery, the
         reply to its final dot) that does not pass: what a final dot can be judged on. Only
         then is "Not yet" said after a dot; "still wants QUIT" would scold a student who is
         in the middle of the task (walkA, walkB)."""
-        ctx = self.context(index)
-        for check in self.lesson.steps[index].checks:
-            about = isinstance(check, DataLine | MailboxHas | QueueEvent) or (
-                isinstance(check, ReplyCheck) and (check.to or "").startswith("<")
-            )
-            if about and not check.passed(ctx):
-                return True
-        return False
+        return any(
+            isinstance(check, DataLine | MailboxHas | QueueEvent)
+            or (isinstance(check, ReplyCheck) and (check.to or "").startswith("<"))
+            for check in self._unmet(index)
+        )
 
     def still_wants(self, index: int | None = None) -> str:
         """What step ``index`` still needs, its quiz aside, in words for the student (the

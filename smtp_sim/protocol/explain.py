@@ -574,8 +574,12 @@ def _next_for(
         if client and verb in ("HELO", "EHLO"):
             example = f"{verb} followed by your host's name, e.g. {verb} {client}"
         return f"Fix the argument and resend: {example}."
-    size = re.search(r"\b(SIZE|BODY|RET|ENVID|NOTIFY|ORCPT)\s+(\S+)", command, re.I)
-    if code == 555 and size is not None:
+    size = (
+        re.search(r"\b(SIZE|BODY|RET|ENVID|NOTIFY|ORCPT)\s+(\S+)", command, re.I)
+        if code == 555
+        else None
+    )
+    if size is not None:
         name, value = size.group(1).upper(), size.group(2)
         return (
             f"A parameter's value comes after '=', with no space: {name}={value} "

@@ -16,6 +16,33 @@ _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # (the C locale's)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+class _OncePerSecond:
+    """A date text that changes once a second of the calendar, with the clock times it is
+    right for (less a microsecond at each end: timedelta rounds to microseconds), so that the
+    several askers of one message (each session's greeting, each Received: line) get it
+    without the arithmetic."""
+
+    __slots__ = ("span", "start", "text")
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.span = (1.0, 0.0)  # (none yet)
+        self.start: datetime | None = None
+
+    def get(self, now: float, start: datetime) -> str | None:
+        """The text kept for the clock time ``now`` of a calendar from ``start``, if any."""
+        low, high = self.span
+        return self.text if low <= now <= high and start is self.start else None
+
+    def keep(self, text: str, moment: datetime, start: datetime) -> str:
+        """``text``, right for the second of ``moment``; returned."""
+        low = (moment.replace(microsecond=0) - start).total_seconds()
+        self.span = (low + 1e-6, low + 1 - 1e-6)
+        self.start = start
+        self.text = text
+        return text
+
+
 class Stamps:
     """The calendar and the message ids of one world."""
 
@@ -24,46 +51,35 @@ class Stamps:
         self.start = start
         self._message_ids = itertools.count(1)
         self._date_key: tuple[datetime, Any] | None = None
-        self._date_text = ""
-        self._date_span = (1.0, 0.0)  # clock times _date_text is right for (none yet)
-        self._date_start = start
-        self._mail_date = ""  # mail_date_text's, for the clock times in _mail_span
-        self._mail_span = (1.0, 0.0)
-        self._mail_start = start
+        self._date_text = ""  # format_datetime's, for _date_key
+        self._date = _OncePerSecond()  # date_text's
+        self._mail_date = _OncePerSecond()  # mail_date_text's
 
     def date_text(self, t: float | None = None) -> str:
         """An RFC 5322 date: now, or the clock time ``t``."""
         now = self.clock.now if t is None else t
-        # The text changes once a second (format_datetime drops the microseconds) but is asked
-        # for several times per message (each session's greeting, each Received: line).
-        low, high = self._date_span
-        if low <= now <= high and self.start is self._date_start:
-            return self._date_text
+        # (the text changes once a second: format_datetime drops the microseconds)
         start = self.start
+        kept = self._date.get(now, start)
+        if kept is not None:
+            return kept
         moment = start + timedelta(seconds=now)
         # Keyed with the zone too: equal instants in two zones are written differently.
-        second = moment.replace(microsecond=0)
-        key = (second, moment.tzinfo)
+        key = (moment.replace(microsecond=0), moment.tzinfo)
         if key != self._date_key:
             self._date_key = key
             self._date_text = format_datetime(moment)
-        # The clock times that fall in the same second of the calendar, less a microsecond at
-        # each end (timedelta rounds to microseconds): the same text without the arithmetic.
-        low = (second - start).total_seconds()
-        self._date_span = (low + 1e-6, low + 1 - 1e-6)
-        self._date_start = start
-        return self._date_text
+        return self._date.keep(self._date_text, moment, start)
 
     def mail_date_text(self, t: float | None = None) -> str:
         """The date as Postfix writes it in a Received: line, mail_date() of
         src/global/mail_date.c (v1.1.13 to v3.7.11): strftime "%a, %e %b %Y %H:%M:%S ", the
         offset, then " (%Z)": "Mon,  5 Jan 2026 09:00:00 +0000 (UTC)"."""
         now = self.clock.now if t is None else t
-        # (written once a second at most, as date_text: every message's Received: line asks)
-        low, high = self._mail_span
-        if low <= now <= high and self.start is self._mail_start:
-            return self._mail_date
         start = self.start
+        kept = self._mail_date.get(now, start)
+        if kept is not None:
+            return kept
         moment = start + timedelta(seconds=now)
         offset = moment.utcoffset() or timedelta(0)
         minutes = int(offset.total_seconds()) // 60
@@ -78,11 +94,7 @@ class Stamps:
             f"{moment.year} {moment:%H:%M:%S} {sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
             + (f" ({zone})" if zone else "")
         )
-        low = (moment.replace(microsecond=0) - start).total_seconds()
-        self._mail_span = (low + 1e-6, low + 1 - 1e-6)
-        self._mail_start = start
-        self._mail_date = text
-        return text
+        return self._mail_date.keep(text, moment, start)
 
     def utc_moment(self, t: float | None = None) -> datetime:
         """The calendar's moment in UTC: now, or the clock time ``t``."""

@@ -41,6 +41,10 @@ class TerminalOutput:
         return self.reply is not None or self.pop3 is not None
 
 
+#: What opens a connection at the console, as telnet's own words do.
+_CONNECT_VERBS = ("telnet", "connect", "open")
+
+
 class StudentTerminal:
     """A telnet client on ``host``. ``type_line`` sends; ``output`` collects what came back."""
 
@@ -86,7 +90,7 @@ class StudentTerminal:
         if not words:
             return
         verb = words[0].lower()
-        if verb in ("telnet", "connect", "open") and 2 <= len(words) <= 3:
+        if verb in _CONNECT_VERBS and 2 <= len(words) <= 3:
             port = 25
             if len(words) == 3:
                 if not words[2].isdigit() or not 0 < int(words[2]) < 65536:
@@ -101,10 +105,10 @@ class StudentTerminal:
             self.connect(words[1], port)
             return
         self.inputs.append((self.world.now, line))
-        if verb in ("telnet", "connect", "open"):
+        if verb in _CONNECT_VERBS:
             self._show("usage: telnet HOST [PORT]   (for example: telnet mail.cs.tcd.ie 25)")
         else:
-            meant = difflib.get_close_matches(verb, ("telnet", "connect", "open"), n=1, cutoff=0.6)
+            meant = difflib.get_close_matches(verb, _CONNECT_VERBS, n=1, cutoff=0.6)
             maybe = f" (did you mean {meant[0]}?)" if meant else ""
             self._show(
                 f"Not connected, so {words[0]!r} goes nowhere{maybe}. First type: telnet HOST PORT"

@@ -440,7 +440,7 @@ class MainScreen(Screen[None]):
         answer = panel.query_one("#short-answer", Input)
         if not answer.display:
             return False
-        answer.focus(scroll_visible=False)
+        self.set_focus(answer, scroll_visible=False)  # (now, not after the queued keys)
         forward_key(answer, event)
         return True
 
