@@ -25,6 +25,19 @@ def _tuples(session: LessonSession):
     return [item for item in session.terminal.log if isinstance(item, tuple)]
 
 
+def solved_through(lesson: str, count: int) -> LessonSession:
+    """A session with its first ``count`` steps done by their solutions (a quiz the solution
+    leaves open answered with its own)."""
+    session = LessonSession(load_lesson(lesson))
+    for i, step in enumerate(session.lesson.steps[:count]):
+        for line in step.solution:
+            session.enter(line)
+        if step.quiz is not None and not session.progress[i].done:
+            session.enter(f"/answer {step.quiz.solution}")
+    assert session.index == count
+    return session
+
+
 def typed(lesson: str, *lines: str) -> LessonSession:
     session = LessonSession(load_lesson(lesson))
     for line in lines:
@@ -120,21 +133,9 @@ def test_a_pattern_that_is_no_text_is_described_by_the_task_for_the_student():
 def test_no_not_yet_after_a_dot_whose_message_did_all_it_had_to():
     """walkA (replies step 5): after the dot, before the QUIT the task asks next, the console
     said 'Not yet: step 5 still wants a 221 reply': a scolding in the middle of the task."""
-    session = typed(
-        "replies",
-        "telnet mail.cs.tcd.ie 25",
-        "helo pc.crepes.fr",
-        "rcpt to:<bob@cs.tcd.ie>",
-        "mail from:<alice@crepes.fr>",
-        "rcpt to:<rob@cs.tcd.ie>",
-        "rcpt to:<dave@cs.tcd.ie>",
-        "rcpt to:<bob@cs.tcd.ie>",
-        "data",
-        "Subject: Are you there?",
-        "",
-        "Did you get my last message?",
-        ".",
-    )
+    session = solved_through("replies", 4)
+    for line in ("data", "Subject: Are you there?", "", "Did you get my last message?", "."):
+        session.enter(line)
     assert session.index == 4 and session.terminal.output[-1].reply.code == 250
     session.run_idle()
     session.evaluate()
@@ -191,14 +192,7 @@ def test_a_line_that_is_no_header_is_told_when_typed():
 
 def test_the_worm_script_step_needs_a_script_line_not_only_the_dot():
     """walkB2 (morris-worm step 6): the empty line and the dot ticked the step, no script."""
-    lesson = load_lesson("morris-worm")
-    session = LessonSession(lesson)
-    for step in lesson.steps[:5]:
-        for line in step.solution:
-            session.enter(line)
-        if step.quiz is not None:
-            session.enter(f"/answer {step.quiz.solution}")
-    assert session.index == 5
+    session = solved_through("morris-worm", 5)
     session.enter("")
     session.enter(".")
     assert not session.progress[5].done
@@ -228,12 +222,7 @@ def test_run_stops_when_the_network_is_idle_not_a_day_later():
 def test_a_dot_too_early_is_told_while_the_message_still_travels():
     """walkB2 (smuggling step 5, in the app): the dot ended the data, the message sat in a
     queue while the app was paused, and nothing was said."""
-    lesson = load_lesson("smuggling")
-    session = LessonSession(lesson)
-    for step in lesson.steps[:4]:
-        for line in step.solution:
-            session.enter(line)
-    assert session.index == 4
+    session = solved_through("smuggling", 4)
     session.enter(".", run=False)  # (the app: the clock is stepped by the player)
     while not session.terminal.output[-1].text.startswith("250"):
         assert not any(n.startswith("Not yet") for n in notes(session))  # (not before the 250)

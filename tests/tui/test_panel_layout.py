@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from rich.cells import cell_len
+from test_lesson_panel import open_at
 from textual.geometry import Region
 from textual.widget import Widget
 from textual.widgets import Static
@@ -119,16 +120,6 @@ def test_a_suggestion_too_long_loses_its_lead_in_then_its_last_items():
 # -- the quiz beside the step's text and task --------------------------------------------------
 
 
-async def open_step(app: SmtpSimApp, pilot, index: int) -> LessonPanel:
-    app.main.playback.session.go_to(index)
-    app.main.controller.changed()
-    panel = app.query_one(LessonPanel)
-    if panel.text_updated is not None:
-        await panel.text_updated
-    await pilot.pause()
-    return panel
-
-
 @pytest.mark.parametrize(
     ("lesson_id", "index", "size", "rows"),
     [
@@ -142,7 +133,7 @@ async def test_the_quiz_leaves_the_task_whole_and_rows_for_the_text(
 ):
     app = SmtpSimApp(load_lesson(lesson_id), store=store)
     async with app.run_test(size=size) as pilot:
-        panel = await open_step(app, pilot, index)
+        panel = await open_at(app, pilot, index)
         quiz, task = panel.query_one("#quiz"), panel.query_one("#task", Static)
         assert quiz.display and quiz.region.height > 0
         # The task, whole, above the quiz (not under it, not below the text's fold).
@@ -157,14 +148,14 @@ async def test_hints_and_quizzes_show_code_as_the_step_text_does(store):
     """Hints and quiz questions kept the Markdown's backticks ("e.g. `Subject: FooBar`")."""
     app = SmtpSimApp(load_lesson("foobar"), store=store)
     async with app.run_test(size=(120, 40)) as pilot:
-        panel = await open_step(app, pilot, 5)
+        panel = await open_at(app, pilot, 5)
         await pilot.press("f2")
         await pilot.pause()
         hint = str(panel.query_one("#hint", Static).render())
         assert hint.startswith("Hint:") and "Subject: FooBar" in hint and "`" not in hint
     app = SmtpSimApp(load_lesson("telnet-yourself"), store=store)
     async with app.run_test(size=(120, 40)) as pilot:
-        panel = await open_step(app, pilot, 7)
+        panel = await open_at(app, pilot, 7)
         question = str(panel.query_one("#quiz-question", Static).render())
         assert "a line quit." in question.replace("\n", " ") and "`" not in question
 
@@ -276,7 +267,7 @@ async def test_every_quiz_choice_is_drawn_whole(store, size):
         for index, step in enumerate(lesson.steps):
             if step.quiz is None or not step.quiz.choices:
                 continue
-            panel = await open_step(app, pilot, index)
+            panel = await open_at(app, pilot, index)
             await pilot.pause()
             for button in panel.choice_buttons:
                 label = " ".join(str(button.label).split())
@@ -308,7 +299,7 @@ def code_rows_shown(panel: LessonPanel) -> list[list[str]]:
 async def test_at_80x24_a_step_with_a_quiz_keeps_rows_for_its_text(store, lesson_id, index, rows):
     app = SmtpSimApp(load_lesson(lesson_id), store=store)
     async with app.run_test(size=SMALL) as pilot:
-        panel = await open_step(app, pilot, index)
+        panel = await open_at(app, pilot, index)
         scroll = panel.query_one("#step-scroll")
         assert scroll.region.height >= rows
         # The task and the quiz are still whole, the console keeps its six lines.
@@ -323,7 +314,7 @@ async def test_at_80x24_a_short_text_leaves_its_rows_to_a_long_quiz(store):
     scrollbar while rows of the text's stood empty."""
     app = SmtpSimApp(load_lesson("foobar"), store=store)
     async with app.run_test(size=SMALL) as pilot:
-        panel = await open_step(app, pilot, 7)
+        panel = await open_at(app, pilot, 7)
         await pilot.pause()
         quiz, scroll = panel.query_one("#quiz"), panel.query_one("#step-scroll")
         assert scroll.max_scroll_y == 0 and quiz.max_scroll_y == 0
@@ -358,12 +349,12 @@ async def test_at_80x24_a_command_line_of_code_is_one_row_and_the_bit_table_unwr
     rows nobody could read."""
     app = SmtpSimApp(load_lesson("open-relay"), store=store)
     async with app.run_test(size=SMALL) as pilot:
-        panel = await open_step(app, pilot, 1)
+        panel = await open_at(app, pilot, 1)
         blocks = code_rows_shown(panel)
         assert blocks[0] == ["mail from:<alice@crepes.fr>", "rcpt to:<bob@cs.tcd.ie>"]
     app = SmtpSimApp(load_lesson("base64"), store=store)
     async with app.run_test(size=SMALL) as pilot:
-        panel = await open_step(app, pilot, 2)
+        panel = await open_at(app, pilot, 2)
         table = code_rows_shown(panel)[0]
         assert not any(row.startswith("\u21aa") for row in table), table
         assert any("01001101" in row for row in table)
@@ -427,7 +418,7 @@ async def test_at_80x24_the_task_keeps_a_command_whole_on_its_row(store):
     """'Task: Type: mail' / 'from:<alice@crepes.fr>' read as two commands."""
     app = SmtpSimApp(load_lesson("replies"), store=store)
     async with app.run_test(size=SMALL) as pilot:
-        panel = await open_step(app, pilot, REPLIES_ROB)
+        panel = await open_at(app, pilot, REPLIES_ROB)
         task = panel.query_one("#task", Static)
         rows = [strip.text.strip() for strip in task.render_lines(Region(0, 0, *task.outer_size))]
         assert "mail from:<alice@crepes.fr>" in rows, rows
@@ -435,7 +426,7 @@ async def test_at_80x24_the_task_keeps_a_command_whole_on_its_row(store):
         assert task.region.height == len([row for row in rows if row])  # (with its top border)
     app = SmtpSimApp(load_lesson("foobar"), store=store)
     async with app.run_test(size=SMALL) as pilot:
-        panel = await open_step(app, pilot, 0)
+        panel = await open_at(app, pilot, 0)
         task = panel.query_one("#task", Static)
         rows = [strip.text.strip() for strip in task.render_lines(Region(0, 0, *task.outer_size))]
         assert "telnet mail.cs.tcd.ie 25" in rows, rows

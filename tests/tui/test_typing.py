@@ -158,18 +158,23 @@ async def test_the_completion_is_drawn_with_the_key_that_asks_for_it(store):
         assert line.render_line(0).text.strip() == "zz"
 
 
+async def into_view(app, pilot, line: str, tab: str) -> None:
+    """``line`` entered (headless), the tab ``tab`` shown, then ctrl+g pressed."""
+    app.main.playback.session.enter(line)
+    app.main.controller.changed()
+    await pilot.pause()
+    app.main.show_tab(f"tab-{tab}")
+    await pilot.pause()
+    await pilot.press("ctrl+g")
+    await pilot.pause()
+
+
 async def test_without_a_mouse_ctrl_g_and_enter_open_a_message_in_mailboxes(store):
     """walkA, walkB: the Mailboxes tab listed a message but no key opened it (Enter went to
     the console as an empty line)."""
     app = SmtpSimApp(load_lesson("press-send"), store=store)
     async with app.run_test(size=SIZE) as pilot:
-        app.main.playback.session.enter("/send alice@crepes.fr bob@cs.tcd.ie Hello")
-        app.main.controller.changed()
-        await pilot.pause()
-        app.main.show_tab("tab-mailboxes")
-        await pilot.pause()
-        await pilot.press("ctrl+g")
-        await pilot.pause()
+        await into_view(app, pilot, "/send alice@crepes.fr bob@cs.tcd.ie Hello", "mailboxes")
         tree = app.query_one("#mailbox-tree")
         assert app.focused is tree
         assert tree.cursor_line == 0  # (walkA2: the first Down seemed not to move)
@@ -227,13 +232,7 @@ async def test_enter_on_an_event_reached_with_ctrl_g_opens_it_in_the_inspector(s
     """walkB (lessons 15 and 17): "open a record with Enter" sent an empty line instead."""
     app = SmtpSimApp(load_lesson("foobar"), store=store)
     async with app.run_test(size=SIZE) as pilot:
-        app.main.playback.session.enter("telnet mail.cs.tcd.ie 25")
-        app.main.controller.changed()
-        await pilot.pause()
-        app.main.show_tab("tab-events")
-        await pilot.pause()
-        await pilot.press("ctrl+g")
-        await pilot.pause()
+        await into_view(app, pilot, "telnet mail.cs.tcd.ie 25", "events")
         assert app.focused is app.query_one("#events")
         await pilot.press("up", "enter")
         await pilot.pause()
