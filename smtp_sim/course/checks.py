@@ -89,27 +89,62 @@ _READ_AS = (("\\s*", " "), ("\\s+", " "), ("\\s", " "), ("\\.", "."), ("\\-", "-
 #: describes", not a regular expression (the console's "Not yet" is read by a student; a
 #: grading report by the instructor who wrote the pattern).
 _FOR_STUDENT: ContextVar[bool] = ContextVar("for_student", default=False)
+#: What the student has been shown of the step (its task and text, case folded), set by
+#: :func:`for_the_student`: a check names a text (a host, an address, a code, a line) only
+#: when it is there; anything else is what the student is to find, "as the task describes".
+#: None: the step is not known, every text is named.
+_SHOWN: ContextVar[str | None] = ContextVar("shown_to_student", default=None)
 
 
 @contextmanager
-def for_the_student() -> Iterator[None]:
-    """Checks describe themselves for a student inside this block (see :data:`_FOR_STUDENT`)."""
+def for_the_student(shown: str | None = None) -> Iterator[None]:
+    """Checks describe themselves for a student inside this block (see :data:`_FOR_STUDENT`),
+    naming only the texts that ``shown`` (the step's task and text) holds, when given."""
     token = _FOR_STUDENT.set(True)
+    words = _SHOWN.set(" ".join(shown.casefold().split()) if shown is not None else None)
     try:
         yield
     finally:
+        _SHOWN.reset(words)
         _FOR_STUDENT.reset(token)
 
 
-def _shown(pattern: str) -> str:
-    """A pattern as a student reads it: a plain one as the text it matches, in quotes
-    (``^Subject:\\s*FooBar`` is "Subject: FooBar"), any other as ``/pattern/`` (or, for
-    the student, "as the task describes")."""
+def holds(shown: str, text: str) -> bool:
+    """``shown`` (already case folded, spaces collapsed) holds ``text`` as a word or words of
+    its own: "250" is not in "2501", "MAIL" not in "mailbox"."""
+    text = " ".join(text.casefold().split())
+    if not text:
+        return True
+    before = r"(?<![\w])" if re.match(r"\w", text) else ""
+    after = r"(?![\w])" if re.search(r"\w$", text) else ""
+    return re.search(before + re.escape(text) + after, shown) is not None
+
+
+def _named(text: object) -> bool:
+    """May a check name ``text`` here: always for the instructor, for a student only when the
+    step's task or text holds it (a "Not yet" gives away no more than the task asks to find)."""
+    shown = _SHOWN.get()
+    return not _FOR_STUDENT.get() or shown is None or holds(shown, str(text))
+
+
+def _reads_as(pattern: str) -> str | None:
+    """The text a plain pattern matches (``^Subject:\\s*FooBar`` is "Subject: FooBar"), or
+    None when it reads as no text."""
     text = pattern.removeprefix("^").removesuffix("$")
     for escape, meaning in _READ_AS:
         text = text.replace(escape, meaning)
     text = " ".join(text.split())
     if text and not any(c in text for c in "\\[](){}|*+?^$"):
+        return text
+    return None
+
+
+def _shown(pattern: str) -> str:
+    """A pattern as a student reads it: a plain one as the text it matches, in quotes
+    (``^Subject:\\s*FooBar`` is "Subject: FooBar"), any other as ``/pattern/`` (or, for
+    the student, "as the task describes", as is a text the step does not show)."""
+    text = _reads_as(pattern)
+    if text is not None and _named(text):
         return f'"{text}"'
     return "as the task describes" if _FOR_STUDENT.get() else f"/{pattern}/"
 
@@ -151,8 +186,11 @@ class Sent(BaseCheck):
         return False
 
     def describe(self) -> str:
-        what = self.verb.upper() if self.verb else "a command"
-        what += _like(self.pattern) if self.pattern else ""
+        what = self.verb.upper() if self.verb and _named(self.verb) else "a command"
+        if self.pattern:
+            what += _like(self.pattern)
+        elif self.verb and not _named(self.verb):
+            what += " as the task describes"
         return what + (" sent by the student" if self.by == "student" else " sent by anyone")
 
 
@@ -200,15 +238,17 @@ class ReplyCheck(BaseCheck):
     def describe(self) -> str:
         what = (
             f"a {self.code} reply"
-            if self.code is not None
+            if self.code is not None and _named(self.code)
             else f"a {self.reply_class}xx reply"
             if self.reply_class is not None
             else "a reply"
         )
-        if self.to:
+        if self.to and (self.to.startswith("<") or _named(self.to)):
             what += f" to {self.to}"
-        if self.host:
+        if self.host and _named(self.host):
             what += f" from {self.host}"
+        if self.code is not None and not _named(self.code):
+            what += ", as the task describes," if self.student else ", as the task describes"
         return what + (" on the student's connection" if self.student else "")
 
 
@@ -239,9 +279,10 @@ class SessionState(BaseCheck):
         return False
 
     def describe(self) -> str:
+        state = f"the state {self.state}" if _named(self.state) else "the state the task asks for"
         if self.now:
-            return f"the student's session in the state {self.state}"
-        return f"the student's session reaching the state {self.state}"
+            return f"the student's session in {state}"
+        return f"the student's session reaching {state}"
 
 
 @check
@@ -265,7 +306,10 @@ class Connected(BaseCheck):
         return False
 
     def describe(self) -> str:
-        where = self.host or "a server"
+        where = self.host if self.host and _named(self.host) else "a server"
+        hidden = [v for v in (self.host, self.port) if v is not None and not _named(v)]
+        if hidden:
+            return f"a connection from the student's terminal to {where} as the task describes"
         return f"a connection from the student's terminal to {where}" + (
             f" on port {self.port}" if self.port is not None else ""
         )
@@ -333,6 +377,9 @@ class MailboxHas(BaseCheck):
             anything = self.subject in _ANYTHING
             parts.append("a subject" if anything else f"the subject {_shown(self.subject)}")
         for name, pattern in self.header.items():
+            if not _named(name):
+                parts.append("a header as the task describes")
+                continue
             shown = _shown(pattern)
             parts.append(f"{name}: {shown}" if shown[0] in '"/' else f"a {name}: header {shown}")
         if self.text:
@@ -341,9 +388,13 @@ class MailboxHas(BaseCheck):
             body = "a body" if self.body in _ANYTHING else f"the body {_shown(self.body)}"
             parts.append(f"{body} (after the empty line ending the headers)")
         if self.parts is not None:
-            parts.append("the parts " + ", ".join(self.parts) + " in this order")
+            if all(_named(p) for p in self.parts):
+                parts.append("the parts " + ", ".join(self.parts) + " in this order")
+            else:
+                parts.append("the parts the task describes")
         what = "a message" if self.count == 1 else f"{self.count} messages"
-        text = f"{what} in the mailbox of {self.address}"
+        box = f"the mailbox of {self.address}" if _named(self.address) else "the mailbox"
+        text = f"{what} in {box}" + ("" if _named(self.address) else " the task names")
         if parts:
             text += " with " + ", ".join(parts)
         return text + (" delivered during the step" if self.during_step else "")
@@ -369,9 +420,10 @@ class QueueEvent(BaseCheck):
         return False
 
     def describe(self) -> str:
-        at = f" {self.host}" if self.host else " a server"
+        at = f" {self.host}" if self.host and _named(self.host) else " a server"
         if self.event == "sent":
-            return f"{at.strip()} passing the message on" + (f" to {self.via}" if self.via else "")
+            via = self.via and _named(self.via)
+            return f"{at.strip()} passing the message on" + (f" to {self.via}" if via else "")
         return {
             "queued": f"a message queued at{at}",
             "attempt": f"a delivery attempt from{at}",
@@ -397,7 +449,11 @@ class DnsLookup(BaseCheck):
         )
 
     def describe(self) -> str:
-        what = f"a DNS lookup of {self.domain}" if self.domain else "a DNS lookup"
+        what = (
+            f"a DNS lookup of {self.domain}"
+            if self.domain and _named(self.domain)
+            else "a DNS lookup"
+        )
         return what + (" answered" if self.answered else "")
 
 
@@ -418,7 +474,8 @@ class TcpEvent(BaseCheck):
         )
 
     def describe(self) -> str:
-        return f"a TCP {self.segment}" + (f" to or from {self.host}" if self.host else "")
+        host = self.host and _named(self.host)
+        return f"a TCP {self.segment}" + (f" to or from {self.host}" if host else "")
 
 
 @check
@@ -449,7 +506,7 @@ class TlsEvent(BaseCheck):
             if self.verdict
             else "a TLS record"
         )
-        return what + (f" to or from {self.host}" if self.host else "")
+        return what + (f" to or from {self.host}" if self.host and _named(self.host) else "")
 
 
 @check
@@ -489,7 +546,7 @@ class Tapped(BaseCheck):
             else "a segment"
         )
         what += _like(self.pattern, "matching") if self.pattern else ""
-        return what + (f" to or from {self.host}" if self.host else "")
+        return what + (f" to or from {self.host}" if self.host and _named(self.host) else "")
 
 
 @check
@@ -507,7 +564,8 @@ class Pop3Reply(BaseCheck):
         return scan.passed(ctx)
 
     def describe(self) -> str:
-        return f"a POP3 {'+OK' if self.ok else '-ERR'}" + (f" to {self.to}" if self.to else "")
+        to = self.to and _named(self.to)
+        return f"a POP3 {'+OK' if self.ok else '-ERR'}" + (f" to {self.to}" if to else "")
 
 
 @check
@@ -528,8 +586,9 @@ class MailboxEvent(BaseCheck):
 
     def describe(self) -> str:
         where = {"stored": "in", "retrieved": "from", "deleted": "from"}[self.event]
+        named = self.address and _named(self.address)
         return f"a message {self.event} {where} " + (
-            f"the mailbox of {self.address}" if self.address else "a mailbox"
+            f"the mailbox of {self.address}" if named else "a mailbox"
         )
 
 

@@ -536,7 +536,8 @@ class LessonSession:
     def still_wants(self, index: int | None = None) -> str:
         """What step ``index`` still needs, its quiz aside, in words for the student (the
         console's "Not yet"): "you", and no regular expressions."""
-        with for_the_student():
+        shown = shown_to_student(self.lesson, self.index if index is None else index)
+        with for_the_student(shown):
             missing = [m for m in self.not_met(index) if not m.startswith("a correct answer")]
         return "; ".join(missing).replace("the student's", "your").replace("the student", "you")
 
@@ -668,6 +669,13 @@ def replay(
     while clock.steps < limit and clock.peek() is not None:
         session.step()
     return session
+
+
+def shown_to_student(lesson: Lesson, index: int) -> str:
+    """What the student has been shown by step ``index``: the titles, texts and tasks of the
+    lesson's steps up to it (not their hints, asked for one by one, nor their solutions, nor
+    the quizzes' answers): what a "Not yet" may name."""
+    return "\n".join(f"{s.title}\n{s.text}\n{s.task}" for s in lesson.steps[: index + 1])
 
 
 def _first_client(world: World) -> str:

@@ -112,7 +112,7 @@ def test_not_yet_says_why_a_send_bounced_and_how_to_try_a_message_again():
     session = typed("press-send", "/send alice@crepes.fr bob@cs.tcd.i Hello")
     said = notes(session)[-1]
     assert "The message bounced (Host or domain name not found" in said, said
-    assert "smtp.crepes.fr passing the message on to mail.cs.tcd.ie" in said, said
+    assert "a server passing the message on; a message in the mailbox of bob@cs" in said, said
     session = typed("foobar", *FOOBAR, "", ".")
     said = notes(session)[-1]
     assert said.endswith("To try again, start a new message: MAIL FROM:, RCPT TO:, then DATA."), (
@@ -232,3 +232,91 @@ def test_a_dot_too_early_is_told_while_the_message_still_travels():
     said = notes(session)[-1]
     assert said.startswith('Not yet: step 5 still wants a message line like ".."'), said
     assert "your session in the state DATA" in said
+
+
+# -- what a "Not yet" may name ------------------------------------------------------------
+
+
+def _named_values(check) -> list[str]:
+    """The texts a check could name to a student: its hosts, addresses, codes, verbs, ports,
+    states, header names, parts, and the text a plain pattern reads as (every kind's fields
+    that hold a literal; composite checks through their children)."""
+    from smtp_sim.course.checks import _reads_as
+
+    values: list[str] = []
+    for inner in getattr(check, "checks", None) or []:
+        values += _named_values(inner)
+    inner = getattr(check, "check", None)
+    if inner is not None and not isinstance(inner, bool):
+        values += _named_values(inner)
+    for name in ("verb", "host", "address", "domain", "via", "state", "to"):
+        value = getattr(check, name, None)
+        if isinstance(value, str) and value and not value.startswith("<"):
+            values.append(value)
+    for name in ("code", "port"):
+        value = getattr(check, name, None)
+        if isinstance(value, int) and not isinstance(value, bool):
+            values.append(str(value))
+    for name in ("pattern", "subject", "text", "body"):
+        value = getattr(check, name, None)
+        if isinstance(value, str) and _reads_as(value):
+            values.append(_reads_as(value))
+    for name, pattern in (getattr(check, "header", None) or {}).items():
+        values.append(name)
+        if _reads_as(pattern):
+            values.append(_reads_as(pattern))
+    values += getattr(check, "parts", None) or []
+    return values
+
+
+def _says(text: str, value: str) -> bool:
+    """``text`` holds ``value`` as words of their own ("MAIL" is not in "mailbox")."""
+    import re
+
+    value = " ".join(value.casefold().split())
+    before = r"(?<!\w)" if re.match(r"\w", value) else ""
+    after = r"(?!\w)" if re.search(r"\w$", value) else ""
+    return (
+        re.search(before + re.escape(value) + after, " ".join(text.casefold().split())) is not None
+    )
+
+
+def test_no_not_yet_of_any_builtin_step_names_a_text_its_task_does_not_hold():
+    """The principle: nothing the app says to a student gives away more than the task asks
+    them to find. A "Not yet" names a host, an address, a code, a command or a line only when
+    the title, text or task of the step or of a step before it holds it; otherwise "as the
+    task describes". Every check of every built-in lesson, as the console would say it."""
+    from smtp_sim.course.checks import for_the_student
+    from smtp_sim.course.lesson import builtin_lessons
+    from smtp_sim.course.session import shown_to_student
+
+    given_away = []
+    described = 0
+    for lesson in builtin_lessons():
+        for number, step in enumerate(lesson.steps, 1):
+            shown = shown_to_student(lesson, number - 1)
+            for check in step.checks:
+                with for_the_student(shown):
+                    said = check.describe()
+                described += 1
+                for value in _named_values(check):
+                    if _says(said, value) and not _says(shown, value):
+                        given_away.append(f"{lesson.id} step {number}: {value!r} in {said!r}")
+    assert described > 200
+    assert not given_away, "\n".join(given_away)
+
+
+def test_a_not_yet_names_what_the_task_shows_and_not_what_it_hides():
+    from smtp_sim.course.checks import MailboxHas, ReplyCheck, Sent, for_the_student
+
+    with for_the_student("Ask the server whether bob exists, and find the reply code."):
+        assert Sent(verb="VRFY").describe() == "a command as the task describes sent by the student"
+        assert ReplyCheck(code=252).describe() == (
+            "a reply, as the task describes, on the student's connection"
+        )
+        box = MailboxHas(address="carol@example.org", subject="^Hi$").describe()
+    assert "carol" not in box and "Hi" not in box, box
+    with for_the_student("Send Carol (carol@example.org) a message, subject Hi, with VRFY"):
+        assert Sent(verb="VRFY").describe() == "VRFY sent by the student"
+        box = MailboxHas(address="carol@example.org", subject="^Hi$").describe()
+    assert 'mailbox of carol@example.org with the subject "Hi"' in box, box
