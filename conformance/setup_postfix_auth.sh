@@ -61,5 +61,13 @@ if ! grep -q '^127.0.0.1:2525' /etc/postfix/master.cf; then
         echo "  -o smtpd_tls_key_file=/etc/ssl/private/ssl-cert-snakeoil.key"
     done >> /etc/postfix/master.cf
 fi
+# One session per smtpd process: an smtpd reused after a client that hung up in the middle of
+# an AUTH sometimes read Dovecot's auth socket at its end and answered the next client "454
+# 4.7.0 Temporary authentication failure: Connection lost to authentication server"
+# (xsasl_dovecot_handle_reply in src/xsasl/xsasl_dovecot_server.c, v3.7.11): a race of the
+# reference's own, not a reply a student's session would get.
+for port in 2525 2526; do
+    postconf -P "127.0.0.1:$port/inet/max_use=1"
+done
 postfix reload
 echo "setup_postfix_auth.sh: AUTH+STARTTLS on 127.0.0.1:2525, with smtpd_tls_auth_only on :2526"
