@@ -123,3 +123,28 @@ def test_every_step_after_the_message_ended_says_what_to_do():
     lesson = load_lesson("smuggling")
     for step in lesson.steps[3:6]:
         assert any("MAIL FROM" in hint and "DATA" in hint for hint in step.hints), step.id
+
+
+def test_the_dot_the_end_step_asks_for_ticks_it_whatever_the_message_held():
+    """A dot typed too early in the two-dots step (step 5), a stray line answered 500, and a
+    new message started as the advice says: MAIL, RCPT, DATA, the two dots (step 5 passes),
+    then the dot step 6 asks for. That message holds no space-dot line, and step 6 still ticks:
+    its task is the dot, not a message typed again from step 4 on."""
+    from test_not_yet import typed
+
+    session = typed(
+        "smuggling",
+        *EARLY_DOT[:9],
+        " .",
+        ".",  # too early: the message ends here, in the two-dots step
+        "x",  # a stray line: 500
+        "mail from:<alice@crepes.fr>",
+        "rcpt to:<alice@crepes.fr>",
+        "data",
+        "..",
+    )
+    assert session.index == 5  # step 5 passed
+    session.enter(".")
+    assert session.terminal.output[-1].reply.code == 250
+    assert session.progress[5].done
+    assert session.index == 6
