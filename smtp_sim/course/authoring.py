@@ -87,14 +87,17 @@ def _hosts(scenario: Scenario) -> tuple[dict[str, str], set[str]]:
     return names, telnet
 
 
-def _walk(checks: list[BaseCheck], loc: Loc) -> Iterator[tuple[BaseCheck, Loc]]:
+def _walk(
+    checks: list[BaseCheck], loc: Loc, *, indexed: bool = True
+) -> Iterator[tuple[BaseCheck, Loc]]:
+    """Each check and where it is (``indexed``: ``loc`` is a list's, else the one check's)."""
     for k, check in enumerate(checks):
-        here = (*loc, k)
+        here = (*loc, k) if indexed else loc
         yield check, here
         if isinstance(check, AllOf | AnyOf):
             yield from _walk(check.checks, (*here, "checks"))
         elif isinstance(check, Not):
-            yield from _walk([check.check], (*here, "check"))
+            yield from _walk([check.check], (*here, "check"), indexed=False)
 
 
 def check_host_issues(lesson: Lesson, scenario: Scenario) -> list[Issue]:
@@ -103,13 +106,18 @@ def check_host_issues(lesson: Lesson, scenario: Scenario) -> list[Issue]:
     names, _ = _hosts(scenario)
     hosts = ", ".join(sorted(n for n in names))
     servers = ", ".join(sorted(n for n, role in names.items() if role == "mta"))
-    groups: list[tuple[list[BaseCheck], Loc]] = [
-        (step.checks, ("steps", i, "checks")) for i, step in enumerate(lesson.steps)
+    groups: list[tuple[list[BaseCheck], Loc, bool]] = [
+        (step.checks, ("steps", i, "checks"), True) for i, step in enumerate(lesson.steps)
     ]
-    groups.append((lesson.grading, ("grading",)))
+    groups += [  # (a dead end's check too: on a host that does not exist it never speaks)
+        ([stuck.when], ("steps", i, "stuck", j, "when"), False)
+        for i, step in enumerate(lesson.steps)
+        for j, stuck in enumerate(step.stuck)
+    ]
+    groups.append((lesson.grading, ("grading",), True))
     issues = []
-    for checks, loc in groups:
-        for check, at in _walk(checks, loc):
+    for checks, loc, indexed in groups:
+        for check, at in _walk(checks, loc, indexed=indexed):
             for key, mail_server in _HOST_KEYS.get(getattr(check, "kind", ""), {}).items():
                 value = getattr(check, key, None)
                 if value is None:

@@ -153,6 +153,18 @@ def _normal(text: str) -> str:
     return " ".join(text.casefold().split()).strip(" .!?;:'\"`")
 
 
+class Stuck(_Model):
+    """A dead end and the way out of it: when ``when`` passes over the step's records while
+    the step is still open, the console says ``say`` (once), as "Not yet: ..." (a step whose
+    task cannot be done any more in the session as it is, such as a RCPT that is to get 503
+    after a MAIL FROM was given)."""
+
+    when: AnyCheck
+    say: str
+
+    _prose = field_validator("say")(_filled)
+
+
 class Step(_Model):
     id: str
     title: str
@@ -162,6 +174,7 @@ class Step(_Model):
     hints: list[str] = Field(default_factory=list)
     quiz: Quiz | None = None
     solution: list[str] = Field(default_factory=list)
+    stuck: list[Stuck] = Field(default_factory=list)
 
     _prose = field_validator("title", "text", "task", "hints")(_filled)
 

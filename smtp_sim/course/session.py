@@ -85,6 +85,9 @@ class LessonSession:
         self._evaluated_at = -1
         self._dirty = True
         self._watch: StepWatch | None = None  # the checks of the step last asked about
+        #: The dead ends of the step last asked about (its ``stuck``), and those said already.
+        self._stuck: StepWatch | None = None
+        self._stuck_said: set[int] = set()
         self._nudged: tuple[int, str] | None = None  # the /send told to wait for its fault
         #: The student's last action, to judge once it has settled: (step, time, wait for the
         #: time even when the network is quiet, the terminal's outputs before it). A step
@@ -560,8 +563,32 @@ class LessonSession:
         """Tick off the current step (and the next ones) while their checks pass; then say
         why a step is still open once the student's last action has settled."""
         moved = self._tick_steps()
+        self._stuck_note()
         self._settle()
         return moved
+
+    def _stuck_note(self) -> None:
+        """The current step's dead ends (its ``stuck``): one that the session has walked into
+        since the step began, while the step is open, is said once, with the way out."""
+        i = self.index
+        if i >= len(self.lesson.steps) or self.progress[i].done:
+            return
+        step = self.lesson.steps[i]
+        if not step.stuck:
+            return
+        progress = self.progress[i]
+        watch = self._stuck
+        if watch is None or watch.index != i or watch.started_at != progress.started_at:
+            watch = self._stuck = StepWatch(i, progress.started_at, [s.when for s in step.stuck])
+            self._stuck_said = set()
+        trace = self.world.trace
+        if watch.fed < len(trace):
+            watch.catch_up(trace[watch.fed :])
+        ctx = CheckContext(self.world, (), self.terminal, progress.quiz_correct, progress.answers)
+        for k, (stuck, part) in enumerate(zip(step.stuck, watch.watches, strict=True)):
+            if k not in self._stuck_said and part.passed(ctx):
+                self._stuck_said.add(k)
+                self.terminal.note(f"Not yet: {stuck.say}")
 
     def _tick_steps(self) -> bool:
         size = len(self.world.trace)

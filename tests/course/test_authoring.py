@@ -121,6 +121,13 @@ def test_solve_names_the_last_line_when_checks_are_not_met(tmp_path, capsys):
             "'pc.crepes.fr' is a client, not a mail server",
             "steps[0].checks[1].host",
         ),
+        (
+            'solution = ["telnet mail.cs.tcd.ie 25"]',
+            'stuck = [{ when = { kind = "reply", code = 554, host = "mx9.nosuch.test" }, '
+            'say = "Quit." }]\nsolution = ["telnet mail.cs.tcd.ie 25"]',
+            "no host named 'mx9.nosuch.test'",
+            "steps[0].stuck[0].when.host",
+        ),
         ("code = 220", 'code = "220"', "the string '220' (expected a whole number", "code"),
         ("port = 25", 'port = "25"', "the string '25' (expected a whole number", "port"),
         (

@@ -1,0 +1,79 @@
+"""A step whose task cannot be done any more in the session as it is says, when that happens,
+how to get out: the lesson's ``stuck`` notes (walkthroughs: replies step 2 after a MAIL FROM,
+submission-auth step 5 after an AUTH that logged in too early)."""
+
+from __future__ import annotations
+
+from test_not_yet import notes, typed
+
+
+def test_replies_step_2_after_a_mail_from_says_rset():
+    session = typed(
+        "replies",
+        "telnet mail.cs.tcd.ie 25",
+        "helo pc.crepes.fr",
+        "mail from:<alice@crepes.fr>",  # a sender given: RCPT will not get its 503
+        "rcpt to:<bob@cs.tcd.ie>",
+    )
+    assert session.terminal.output[-1].reply.code == 250
+    assert session.index == 1
+    said = notes(session)[-1]
+    assert said.startswith("Not yet:") and "rset" in said.lower(), said
+    # the way out works: RSET, then the RCPT the task asks for
+    session.enter("rset")
+    session.enter("rcpt to:<bob@cs.tcd.ie>")
+    assert session.index == 2
+
+
+def test_the_way_out_is_said_once_a_step():
+    session = typed(
+        "replies",
+        "telnet mail.cs.tcd.ie 25",
+        "helo pc.crepes.fr",
+        "mail from:<alice@crepes.fr>",
+        "rcpt to:<bob@cs.tcd.ie>",
+        "rcpt to:<carol@cs.tcd.ie>",
+    )
+    assert sum("rset" in n.lower() for n in notes(session)) == 1
+
+
+def test_the_right_way_says_nothing_of_the_kind():
+    session = typed(
+        "replies", "telnet mail.cs.tcd.ie 25", "helo pc.crepes.fr", "rcpt to:<bob@cs.tcd.ie>"
+    )
+    assert session.index == 2
+    assert not any(n.startswith("Not yet") for n in notes(session))
+
+
+AUTH_EARLY = [
+    "telnet smtp.crepes.fr 587",
+    "ehlo laptop.cafe.example",
+    "auth plain AGFsaWNlAHdvbmRlcmxhbmQ=",
+    "mail from:<alice@crepes.fr>",
+    "rcpt to:<bob@cs.tcd.ie>",
+    "starttls",
+    # logged in at once, without the second EHLO: real Postfix 3.7.11 says 235 too
+    "auth plain AGFsaWNlAHdvbmRlcmxhbmQ=",
+    "ehlo laptop.cafe.example",
+    "/base64 \\0alice\\0wonderland",
+    "/answer AGJv",
+]
+
+
+def test_submission_auth_step_5_after_an_early_auth_says_quit_and_reconnect():
+    session = typed("submission-auth", *AUTH_EARLY, "auth plain AGFsaWNlAHdvbmRlcmxuZA==")
+    assert session.index == 4
+    assert session.terminal.output[-1].reply.code == 503
+    said = notes(session)[-1]
+    assert said.startswith("Not yet:"), said
+    assert "quit" in said and "telnet smtp.crepes.fr 587" in said, said
+    for line in (
+        "quit",
+        "telnet smtp.crepes.fr 587",
+        "ehlo laptop.cafe.example",
+        "starttls",
+        "ehlo laptop.cafe.example",
+        "auth plain AGFsaWNlAHdvbmRlcmxuZA==",
+    ):
+        session.enter(line)
+    assert session.index == 5
