@@ -352,6 +352,12 @@ _OTHER_VERBS = (
     "XFORWARD",
 )
 
+#: What people type to leave a shell, an FTP client or an editor: SMTP's way is QUIT.
+LEAVING_WORDS = frozenset(
+    {"EXIT", "LOGOUT", "LOGOFF", "BYE", "GOODBYE", "CLOSE", "END", "STOP", "LEAVE"}
+    | {"DISCONNECT", "SIGNOFF", "Q", ":Q", ":WQ"}
+)
+
 #: POP3's commands that SMTP does not share (RFC 1939, RFC 2449's CAPA): typed to an SMTP
 #: server, they are a wrong port, not a typo.
 POP3_VERBS = frozenset(POP3_COMMANDS) - set(RFC5321_VERBS) | {"APOP", "STLS"}
@@ -459,10 +465,12 @@ def _sequence_advice(verb: str, text: str, greeting: str | None) -> str | None:
             "DATA needs a recipient accepted first: MAIL FROM:<sender>, then "
             "RCPT TO:<recipient>, then DATA."
         )
-    if verb == "MAIL" and "nested" in text.lower():
+    if verb == "MAIL" and ("nested" in text.lower() or "already" in text.lower()):
         return (
-            "A message is already under way (MAIL was accepted): go on with RCPT TO and "
-            "DATA, or RSET to start over."
+            "A message is already under way (an earlier MAIL was accepted, and MAIL may "
+            "come only when no transaction is open, RFC 5321 section 4.1.1.2). To start "
+            "over with this sender, type RSET first (it drops the transaction, section "
+            "4.1.1.5), then MAIL FROM again; or go on with RCPT TO and DATA."
         )
     if verb == "MAIL":
         return f"Greet the server first: {greet} and your host's name, then MAIL FROM again."
@@ -472,6 +480,54 @@ def _sequence_advice(verb: str, text: str, greeting: str | None) -> str | None:
             "start the transaction over."
         )
     return None
+
+
+#: A path with a parameter glued to its closing bracket: "FROM:<a@b>SIZE=10".
+_GLUED_PARAMETER = re.compile(r"^\S+\s+(FROM|TO)\s*:\s*(<[^>]*>)([A-Za-z][\w-]*=\S*)", re.I)
+
+
+def _verify_advice(code: int, verb: str, argument: str) -> str:
+    """VRFY or EXPN answered 252 (will not tell) or 550 (no such user or list)."""
+    name = argument.strip("<>") or "that name"
+    if code == 252:
+        what = (
+            f"neither confirms nor denies that {name} exists"
+            if verb == "VRFY"
+            else f"will not list the members of {name}"
+        )
+        return (
+            f"The server {what}: 252 is 'Cannot VRFY user, but will accept "
+            "message and attempt delivery' (RFC 5321 sections 3.5.3 and 4.2.3), the answer "
+            "of a server that does not verify addresses (or will not tell, against address "
+            "harvesting: section 7.3). RCPT TO, in a mail transaction, is where an address "
+            "is really accepted or refused."
+        )
+    if verb == "VRFY":
+        return (
+            f"The server knows no user {name}: VRFY asks whether a name is a user or "
+            "mailbox here (RFC 5321 section 3.5.1), and 550 says no. Check the spelling "
+            "(VRFY takes a user name, e.g. VRFY bob, or an address)."
+        )
+    return (
+        f"The server knows no list or user {name}: EXPN asks for the members of a mailing "
+        "list or alias (RFC 5321 section 3.5.1), and 550 says there is none by that name. "
+        "Check the spelling, or VRFY the name to see whether it is a user."
+    )
+
+
+def _auth_refused_advice(login: str | None) -> str:
+    """AUTH answered 'authentication not enabled' (Postfix's 503)."""
+    if login is not None and login.startswith("STARTTLS"):
+        return (
+            "This server takes AUTH only inside TLS, so that the password does not cross "
+            "the network in clear (RFC 4954 section 4; Postfix's smtpd_tls_auth_only): "
+            "type STARTTLS first (RFC 3207), then EHLO again, then AUTH."
+        )
+    return (
+        "The server does not offer AUTH on this connection (its EHLO reply has no AUTH "
+        "line). Mail programs log in on the submission port, 587 (RFC 6409), where a "
+        "server may offer it, often only after STARTTLS."
+    )
 
 
 def _next_for(
@@ -490,6 +546,20 @@ def _next_for(
     verb = words[0].upper() if words else ""
     if _RELAY_DENIED.search(text):
         return _relay_advice(code, command, login, domains)
+    if code in (500, 501, 502) and not command.strip():
+        return (
+            f"An empty line is no command: the server answered {code} and nothing changed "
+            "(an empty line means something only inside a message, after DATA's 354: it "
+            "ends the header section, RFC 5322 section 2.1). Type the next command; every "
+            "error counts towards the server's limit before it hangs up."
+        )
+    leaving = verb.rstrip("();.!")
+    if code in (500, 501, 502) and (leaving in LEAVING_WORDS or verb != leaving == "QUIT"):
+        return (
+            f"{words[0]!r} is not how SMTP says goodbye: type QUIT (RFC 5321 section "
+            "4.1.1.10): the server says goodbye with 221 and closes the connection, and the "
+            "telnet prompt comes back."
+        )
     if code in (500, 502) and "too long" in text.lower():
         return (
             "The line was longer than this server takes: send shorter lines (RFC 5321 "
@@ -538,6 +608,33 @@ def _next_for(
             "one that does not start with a letter, such as a lone '.' outside DATA). "
             "Connect again and start over."
         )
+    glued = _GLUED_PARAMETER.match(command.strip()) if verb in ("MAIL", "RCPT") else None
+    if glued is not None and code // 100 == 5:
+        fixed = f"{verb} {glued.group(1).upper()}:{glued.group(2)} {glued.group(3)}"
+        return (
+            f"A space must come between the address's '>' and the parameter: type {fixed} "
+            "(RFC 5321 section 4.1.1.2: the path, then SP and the parameters). Without it "
+            "the server reads the parameter as part of the address."
+        )
+    if verb in ("VRFY", "EXPN") and code in (252, 550):
+        return _verify_advice(code, verb, words[1].strip() if len(words) > 1 else "")
+    if code in (452, 552) and "too many recipients" in text.lower():
+        return (
+            "The server takes no more recipients in this transaction (RFC 821 gave this "
+            "552; RFC 5321 section 4.5.3.1.10 says 452, and that a client SHOULD also be "
+            "prepared for a 552 here and take it as temporary). The recipients accepted so "
+            "far still count: send DATA for them, then a new transaction (MAIL FROM) for "
+            "the rest."
+        )
+    if code == 552 and verb == "RCPT" and "full" in text.lower():
+        return (
+            "This recipient's mailbox is full (552: exceeded storage allocation, RFC 5321 "
+            "section 4.2.2): the server takes no mail for it until its owner makes room. "
+            "Recipients accepted before still count: go on with another RCPT TO, or DATA; "
+            "tell this one another way, or try again much later."
+        )
+    if code == 503 and verb == "AUTH" and "not enabled" in text.lower() + " ":
+        return _auth_refused_advice(login)
     if code == 502 and verb in ("VRFY", "EXPN"):
         return (
             f"This server keeps {verb} switched off (it would help spammers harvest "
@@ -575,14 +672,14 @@ def _next_for(
             example = f"{verb} followed by your host's name, e.g. {verb} {client}"
         return f"Fix the argument and resend: {example}."
     size = (
-        re.search(r"\b(SIZE|BODY|RET|ENVID|NOTIFY|ORCPT)\s+(\S+)", command, re.I)
+        re.search(r"\b(SIZE|BODY|RET|ENVID|NOTIFY|ORCPT)(\s*=\s*|\s+)(\S+)", command, re.I)
         if code == 555
         else None
     )
     if size is not None:
-        name, value = size.group(1).upper(), size.group(2)
+        name, value = size.group(1).upper(), size.group(3)
         return (
-            f"A parameter's value comes after '=', with no space: {name}={value} "
+            f"A parameter's value comes after '=', with no spaces around it: {name}={value} "
             "(RFC 5321 section 4.1.2's esmtp-param). Send the command again with it."
         )
     if code == 550 and verb == "RCPT":  # (the general advice also covers a refused message)

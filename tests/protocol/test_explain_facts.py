@@ -217,3 +217,76 @@ def test_advice_fits_the_walkthroughs_cases():
     assert "Did you mean EHLO?" in advice(502, "elho x", "5.5.2 Error: command not recognized")
     helo = advice(501, "helo", "Syntax: HELO hostname", client="lab.example.edu")
     assert helo.endswith("e.g. HELO lab.example.edu.")
+
+
+def _next(code: int, command: str, text: str, enhanced: str | None = None, **known) -> str:
+    said = explain_reply(code, enhanced, command=command, text=text, **known)
+    return next(line for line in said.splitlines() if line.startswith("Next: "))
+
+
+@pytest.mark.parametrize("word", ["exit", "logout", "bye", "quit()", "close", "logoff"])
+def test_a_word_for_leaving_is_told_to_type_quit(word) -> None:
+    """A student who wants out types what a shell or an FTP client takes: the advice is
+    QUIT (RFC 5321 section 4.1.1.10), not a guess at a verb that looks alike (EXIT: EXPN)."""
+    advice = _next(502, word, "5.5.2 Error: command not recognized")
+    assert "QUIT" in advice and "4.1.1.10" in advice
+    assert "Did you mean" not in advice and "EXPN" not in advice
+
+
+def test_an_empty_line_is_told_as_what_it_is() -> None:
+    """Postfix answers an empty line '500 5.5.2 Error: bad syntax': not a misspelt verb."""
+    advice = _next(500, "", "Error: bad syntax", "5.5.2")
+    assert "empty line" in advice and "RECV" not in advice
+    assert "nothing changed" in advice and "RFC 5322 section 2.1" in advice
+
+
+def test_vrfy_and_expn_refusals_are_each_explained() -> None:
+    """RFC 5321 section 3.5.3: 252 where an address 'cannot reasonably be verified' (and
+    section 4.2.3's text: 'Cannot VRFY user, but will accept message and attempt
+    delivery'); 550 when the server knows no such user or list."""
+    vrfy = _next(252, "vrfy bob", "2.0.0 bob")
+    assert "neither confirms nor denies that bob exists" in vrfy and "3.5.3" in vrfy
+    assert "will accept" in vrfy and "RCPT TO" in vrfy
+    expn = _next(252, "expn staff", "Cannot EXPN list")
+    assert "will not list the members of staff" in expn and "3.5.3" in expn
+    unknown = _next(550, "vrfy nobody", "nobody... User unknown")
+    assert "knows no user nobody" in unknown and "RCPT" not in unknown.split(".")[0]
+    nolist = _next(550, "expn stuff", "stuff... User unknown")
+    assert "knows no list or user stuff" in nolist and "section 3.5.1" in nolist
+
+
+def test_552_to_rcpt_follows_the_server_text() -> None:
+    """A full mailbox (552 5.2.2) and too many recipients (RFC 821's 552, RFC 5321 section
+    4.5.3.1.10's 452, 'the client SHOULD also be prepared for a 552')."""
+    full = _next(552, "rcpt to:<bob@cs.tcd.ie>", "<bob@cs.tcd.ie>: Mailbox full", "5.2.2")
+    assert "mailbox is full" in full and "accepted before still count" in full
+    many = _next(552, "rcpt to:<x@cs.tcd.ie>", "Too many recipients")
+    assert "no more recipients" in many and "4.5.3.1.10" in many and "DATA" in many
+    assert "no more recipients" in _next(452, "rcpt to:<x@y>", "Error: too many recipients")
+
+
+@pytest.mark.parametrize("text", ["Error: nested MAIL command", "Sender already specified"])
+def test_a_second_mail_is_told_rset_first(text) -> None:
+    """sendmail's 'Sender already specified' was told to greet the server first."""
+    advice = _next(503, "mail from:<carol@crepes.fr>", text, greeting="HELO")
+    assert advice.startswith("Next: A message is already under way") and "RSET" in advice
+    assert "Greet" not in advice and "section 4.1.1.5" in advice
+
+
+def test_auth_before_starttls_is_told_starttls_first() -> None:
+    """Postfix with smtpd_tls_auth_only answers AUTH before TLS '503 5.5.1 Error:
+    authentication not enabled': the way on is STARTTLS, not 'the missing step'."""
+    text = "Error: authentication not enabled"
+    first = _next(503, "auth plain AGFsaWNl", text, "5.5.1", login="STARTTLS, then AUTH")
+    assert "STARTTLS first" in first and "RFC 3207" in first and "missing step" not in first
+    plain = _next(503, "auth login", text, "5.5.1")
+    assert "does not offer AUTH" in plain and "missing step" not in plain
+
+
+def test_parameter_mistakes_are_named() -> None:
+    """'SIZE = 10' (spaces around '=') and '<a>SIZE=10' (no space after the path)."""
+    spaced = _next(555, "mail from:<a@crepes.fr> SIZE = 10", "5.5.4 Unsupported option: SIZE")
+    assert "SIZE=10" in spaced and "SIZE==" not in spaced and "no spaces" in spaced
+    glued = _next(501, "mail from:<a@crepes.fr>SIZE=10", "5.1.7 Bad sender address syntax")
+    assert "space" in glued and "MAIL FROM:<a@crepes.fr> SIZE=10" in glued
+    assert "section 4.1.1.2" in glued
