@@ -93,6 +93,12 @@ class LessonSession:
         #: time even when the network is quiet, the terminal's outputs before it). A step
         #: still open then is told why.
         self._judge: tuple[int, float, bool, int] | None = None
+        #: A final dot the student typed: the server, where the trace stood, how far it has
+        #: been read, and the trace ids of the messages that server queued since (the
+        #: student's own message among them): only they hold a judgement back while they
+        #: travel, not a scenario's own mail in some queue (walkE: base64 step 5's Not-yet
+        #: waited for the classroom's message).
+        self._dot: tuple[str, int, set[str]] | None = None
         #: The step and the end of the last /wait: when it ends with the step still open and
         #: mail waiting in a queue, the console says when the next try is (walkA: a /wait
         #: too early had moved mx2's retry ten minutes on, and nothing said why).
@@ -152,6 +158,8 @@ class LessonSession:
             self.terminal.note(message)
         else:
             ends_data = self.terminal.in_data and stripped == "."
+            if ends_data and self.terminal.peer is not None:
+                self._dot = (self.terminal.peer[0], len(self.world.trace), set())
             if self.terminal.in_data:
                 self._header_note(line)
             index = self.index
@@ -505,7 +513,7 @@ class LessonSession:
         if self.index != index or self.progress[index].done:
             self._judge = None  # (the step passed: nothing to say)
             return
-        in_flight = any(mta.queue.waiting() for mta in self.world.mtas.values())
+        in_flight = self._in_flight(wait)
         if (in_flight and self._delivery_missing(index)) or (wait and self.world.now < when):
             return  # (still travelling: a deferred message is not judged)
         if not wait and len(self.terminal.output) <= seen and self.terminal.state == "open":
@@ -518,6 +526,22 @@ class LessonSession:
             self.terminal.note(
                 f"Not yet: step {index + 1} still wants {wants}.{self._why_not(index)}"
             )
+
+    def _in_flight(self, after_send: bool) -> bool:
+        """Mail that may still pass the step waits in a queue: after a /send, any (the
+        message leaves the mail program through its server's queue); after a final dot, the
+        messages the student's server queued since (the student's own message, as it goes
+        from server to server under one trace id)."""
+        waiting = [e for mta in self.world.mtas.values() for e in mta.queue.waiting()]
+        if after_send or self._dot is None:
+            return bool(waiting)
+        server, read, ids = self._dot
+        trace = self.world.trace
+        for r in trace[read:]:
+            if r.kind is Kind.QUEUED and r.src == server and r.message is not None:
+                ids.add(r.message)
+        self._dot = (server, len(trace), ids)
+        return any(e.message in ids for e in waiting)
 
     def _delivery_missing(self, index: int) -> bool:
         """Step ``index`` waits for a delivery (a mailbox or queue check not passed yet): a
