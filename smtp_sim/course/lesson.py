@@ -111,7 +111,23 @@ class Quiz(_Model):
             letter = chr(ord("a") + self.correct - 1)
             right = _normal(self.choices[self.correct - 1])
             return given in (letter, str(self.correct), right)
-        return given in {_normal(a) for a in self.accept}
+        accepted = {_normal(a) for a in self.accept}
+        return given in accepted or self._with_its_unit(given, accepted)
+
+    def _with_its_unit(self, given: str, accepted: set[str]) -> bool:
+        """An accepted short answer followed by the unit the question counts in, in the
+        question's own words (the few after "how many"): "8 characters" to "How many base64
+        characters encode 6 bytes?" (walkE), "2 = signs" to "How many = signs ...?"; not
+        "8 bytes"."""
+        head, _, unit = given.partition(" ")
+        counted = re.search(r"\bhow many\s+((?:[^\s?]+\s*){1,3})", self.question.casefold())
+        if not unit or head not in accepted or counted is None:
+            return False
+        words = set(counted.group(1).split())
+        return all(
+            word in words or word + "s" in words or word.removesuffix("s") in words
+            for word in unit.split()
+        )
 
     def not_a_choice(self, answer: str) -> str | None:
         """What is wrong with ``answer`` as an answer at all (not a letter, number or text of
