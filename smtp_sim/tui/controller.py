@@ -234,10 +234,13 @@ class PlaybackController:
         self.playback.session.go_to(index)
         self._changed()
 
-    def hint(self) -> str | None:
-        hint = self.playback.session.hint()
+    def hint(self) -> str:
+        """F2 and the console's /hint are one action: the line ``/hint`` entered (recorded
+        with the attempt, so stepping back and a resumed lesson count the hints as they were
+        shown), its text in the console and returned for the lesson panel."""
+        said = self.playback.enter("/hint", run=False) or "No hint for this step."
         self._changed()
-        return hint
+        return said
 
     # -- playing ------------------------------------------------------------------------------
 

@@ -463,3 +463,24 @@ async def test_a_short_screen_gives_the_step_list_rows_to_the_step():
         await pilot.resize_terminal(120, 40)
         await pilot.pause()
         assert app.query_one("#steps").region.height > 0
+
+
+async def test_f2_and_the_consoles_hint_are_one_action(store):
+    """F2 showed a hint in the panel only, uncounted by the attempt, and /hint in the console
+    only: the same text, the same count, in both places, whichever the student uses."""
+    lesson = load_lesson("foobar")
+    hints = lesson.steps[0].hints
+    app = SmtpSimApp(lesson, store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        panel = app.query_one(LessonPanel)
+        session = app.main.playback.session
+        await pilot.press("f2")
+        await pilot.pause()
+        assert panel.hint_text == hints[0]
+        assert session.terminal.log[-2:] == [("typed", "/hint"), ("note", hints[0])]
+        await type_line(pilot, "/hint")
+        assert panel.hint_text == hints[1]
+        assert session.terminal.log[-1] == ("note", hints[1])
+        assert session.progress[0].hints_shown == 2
+        assert [line for _, line in session.inputs] == ["/hint", "/hint"]

@@ -385,6 +385,9 @@ class MainScreen(Screen[None]):
             if self._loading.problems is None:
                 self._loading.typed.append(line)  # entered once the lesson is loaded
             return
+        if line.strip().lower() == "/hint":
+            self.action_hint()  # (F2's action: the hint in the panel too, counted once)
+            return
         answer = self.controller.type_line(line)
         if answer is not None:
             reply = answer.reply
@@ -477,8 +480,7 @@ class MainScreen(Screen[None]):
 
     def action_hint(self) -> None:
         with self.controller.changing():  # (the hint is set before the panel is shown)
-            hint = self.controller.hint()
-            self.query_one(LessonPanel).hint_text = hint or "No hint for this step."
+            self.query_one(LessonPanel).hint_text = self.controller.hint()
 
     def action_previous_step(self) -> None:
         self.controller.go_to_step(self.playback.session.index - 1)
