@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 import pytest
@@ -484,3 +485,77 @@ async def test_f2_and_the_consoles_hint_are_one_action(store):
         assert session.terminal.log[-1] == ("note", hints[1])
         assert session.progress[0].hints_shown == 2
         assert [line for _, line in session.inputs] == ["/hint", "/hint"]
+
+
+# -- the quiz from the keyboard ----------------------------------------------------------------
+
+
+async def test_tab_from_the_text_reaches_the_first_choice_and_arrows_move_between_them(store):
+    """At 80x24 Tab from the lesson text (ctrl+l) gave the focus to the quiz's box: Down
+    scrolled it, and Enter sent an empty line into the console (in the middle of a DATA)."""
+    app = SmtpSimApp(load_lesson("push-pull"), store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = await open_at(app, pilot, 6)
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert app.focused is panel.query_one("#step-scroll")
+        await pilot.press("tab")
+        await pilot.pause()
+        assert app.focused is panel.query_one("#choice-0")
+        for key, choice in (("down", 1), ("down", 2), ("down", 3), ("down", 3), ("up", 2)):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.focused is panel.query_one(f"#choice-{choice}"), key
+        await pilot.wait_for_scheduled_animations()
+        assert inside(app.focused, panel.query_one("#quiz"))
+        await pilot.press("up", "up", "up")
+        await pilot.pause()
+        assert app.focused is panel.query_one("#choice-0")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.main.playback.session.progress[6].answers == ["a"]
+        # (the choice is recorded as its /answer; no empty line went to the console)
+        assert [line for _at, line in app.main.playback.session.inputs] == ["/answer a"]
+
+
+async def test_a_line_names_the_choices_out_of_view(store):
+    """At 80x24 push-pull's last quiz shows two of its four choices: the quiz's top line says
+    which are out of view, and where."""
+    app = SmtpSimApp(load_lesson("push-pull"), store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = await open_at(app, pilot, 6)
+        quiz = panel.query_one("#quiz")
+
+        def told() -> tuple[set[str], set[str]]:
+            line = str(quiz.border_title or "")
+            above = re.search(r"([A-Z][A-Z, ]*) above", line)
+            below = re.search(r"([A-Z][A-Z, ]*) below", line)
+            return tuple(  # type: ignore[return-value]
+                set(m.group(1).replace(",", " ").split()) if m else set() for m in (above, below)
+            )
+
+        def hidden() -> tuple[set[str], set[str]]:
+            area = quiz.content_region
+            above, below = set(), set()
+            for button in panel.choice_buttons:
+                letter = str(button.label)[0]
+                if button.region.y < area.y:
+                    above.add(letter)
+                elif button.region.y >= area.bottom:
+                    below.add(letter)
+            return above, below
+
+        above, below = hidden()
+        assert below and not above  # (the case at hand: C and D below)
+        assert told() == (above, below)
+        panel.query_one("#choice-3").focus()
+        await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+        above, below = hidden()
+        assert above and not below
+        assert told() == (above, below)
+    app = SmtpSimApp(load_lesson("push-pull"), store=store)
+    async with app.run_test(size=SIZE) as pilot:  # all in view: nothing said
+        panel = await open_at(app, pilot, 6)
+        assert not panel.query_one("#quiz").border_title

@@ -219,7 +219,7 @@ async def test_keys_typed_in_the_quiz_answer_it_not_the_console(store):
         session.go_to(step)
         app.main.controller.changed()
         await pilot.pause()
-        await pilot.press("ctrl+l", "tab", "tab")  # the lesson text, the quiz, its choice A
+        await pilot.press("ctrl+l", "tab")  # the lesson text, then choice A (not the box)
         await pilot.pause()
         assert app.focused is app.query_one("#choice-0")
         await pilot.press("enter")

@@ -12,11 +12,12 @@ removed crashed the app on two short-answer quizzes in a row.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.css.scalar import Scalar
@@ -97,6 +98,29 @@ class StepsLine(Widget):
         return Content.assemble(title, gap, marks)
 
 
+class QuizBox(VerticalScroll, can_focus=False):
+    """The quiz: its question, choices and answer box. Not focusable itself (a scroll box
+    is): Tab from the step's text goes straight to the first choice, and the focus is never
+    on the box, where Down scrolled it and Enter went to the console (at 80x24, an empty line
+    sent into a message's DATA)."""
+
+
+class Choices(Vertical):
+    """A multiple-choice quiz's buttons: Up and Down move between them."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "move(-1)", "Previous choice", show=False),
+        Binding("down", "move(1)", "Next choice", show=False),
+    ]
+
+    def action_move(self, by: int) -> None:
+        buttons = [b for b in self.query_children(Button) if b.display]
+        focused = self.screen.focused
+        if focused in buttons:
+            index = min(max(buttons.index(focused) + by, 0), len(buttons) - 1)
+            buttons[index].focus()
+
+
 class LessonPanel(Vertical):
     DEFAULT_CSS = """
     LessonPanel { width: 44; border-right: tall $primary-background; }
@@ -121,6 +145,7 @@ class LessonPanel(Vertical):
     LessonPanel #quiz {
         height: auto; max-height: 45%; padding: 0 1; display: none;
         border-top: tall $primary-background; scrollbar-size-vertical: 1;
+        border-title-align: right; border-title-color: $text-accent;
     }
     LessonPanel.-quiz #quiz { display: block; }
     LessonPanel #choices { height: auto; }
@@ -158,9 +183,9 @@ class LessonPanel(Vertical):
             yield LessonMarkdown("", id="step-text")
             yield Static("", id="hint", classes="-empty")
         yield Static("", id="task", classes="-empty")  # (pinned: in view whatever the text)
-        with VerticalScroll(id="quiz"):
+        with QuizBox(id="quiz"):
             yield Static("", id="quiz-question")
-            yield Vertical(id="choices")
+            yield Choices(id="choices")
             # (not select_on_focus: a key typed in the quiz's box moves the focus here after
             # it is forwarded; selected, it was replaced by the next key: walkB2 'ext/richtext')
             yield LineInput(
@@ -173,10 +198,36 @@ class LessonPanel(Vertical):
         # The quiz's share of the rows follows what the text and the quiz hold.
         self.watch(self.query_one("#step-text"), "virtual_size", self._share_rows, init=False)
         self.watch(self.query_one("#hint"), "virtual_size", self._share_rows, init=False)
-        self.watch(self.query_one("#quiz"), "virtual_size", self._share_rows, init=False)
+        quiz = self.query_one("#quiz")
+        self.watch(quiz, "virtual_size", self._share_rows, init=False)
+        self.watch(quiz, "scroll_y", self._name_hidden_choices, init=False)
 
     def on_resize(self) -> None:
         self._share_rows()
+
+    def _name_hidden_choices(self) -> None:
+        """The quiz's top line names the choices out of view, once laid out (80x24: push-pull's
+        last quiz showed A and B, and nothing said that C and D were below)."""
+        self.call_after_refresh(self._hidden_choices_told)
+
+    def _hidden_choices_told(self) -> None:
+        quiz = self.query_one("#quiz", VerticalScroll)
+        area = quiz.content_region
+        above: list[str] = []
+        below: list[str] = []
+        if quiz.display and area.height:
+            for button in self.choice_buttons:
+                letter = getattr(button, "quiz_answer", "").upper()
+                if button.region.y < area.y:  # (its letter's row out of view)
+                    above.append(letter)
+                elif button.region.y >= area.bottom or not button.region.height:
+                    below.append(letter)
+        told = [
+            f"{arrow} {', '.join(letters)} {where}"
+            for arrow, letters, where in (("\u2191", above, "above"), ("\u2193", below, "below"))
+            if letters
+        ]
+        quiz.border_title = "  ".join(told) or None
 
     def _share_rows(self) -> None:
         """The quiz's most rows: 45% of the panel, or all that the
@@ -202,6 +253,7 @@ class LessonPanel(Vertical):
         most = max(self.content_size.height * 45 // 100, shared - text)
         if quiz.styles.max_height != Scalar.from_number(most):
             quiz.styles.max_height = most
+        self._name_hidden_choices()
 
     def show(self, session: LessonSession) -> bool:
         """Bring the panel up to date with the session (cheap when nothing changed). True when
@@ -303,6 +355,7 @@ class LessonPanel(Vertical):
         self.set_class(quiz is not None, "-quiz")
         box = self.query_one("#quiz", VerticalScroll)
         box.scroll_home(animate=False)
+        self._name_hidden_choices()
         if quiz is None:
             return
         self.query_one("#quiz-question", Static).update(inline_markdown(quiz.question, "bold"))
