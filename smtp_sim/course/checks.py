@@ -200,21 +200,33 @@ class DataLine(BaseCheck):
 
     kind: Literal["data"] = "data"
     pattern: Regex = ".*"
+    #: Where in the message: "headers", a header field in the header section (before the
+    #: empty line; a "header" typed after it is body text), "body", a line after that empty
+    #: line (RFC 5322 section 2.1), or "any" line after 354.
+    section: Literal["any", "headers", "body"] = "any"
 
     def passed(self, ctx: CheckContext) -> bool:
         for r in ctx.records:
             if r.kind is Kind.CONTENT and r.get("student"):
+                if self.section != "any" and r.get("section") != self.section:
+                    continue
                 line = r.data.decode("utf-8", "replace").rstrip("\r\n")
                 if re.search(self.pattern, line, re.IGNORECASE):
                     return True
         return False
 
     def describe(self) -> str:
+        where = {
+            "any": "(after 354)",
+            "headers": "in the message's headers (before the empty line)",
+            "body": "in the body (after the empty line ending the headers)",
+        }[self.section]
+        line = "a header line" if self.section == "headers" else "a message line"
         if self.pattern in _ANYTHING:
-            return "a message line typed by the student (after 354)"
+            return f"{line} typed by the student {where}"
         if self.pattern in _EMPTY:
-            return "an empty message line typed by the student (after 354)"
-        return f"a message line{_like(self.pattern)} typed by the student (after 354)"
+            return f"an empty message line typed by the student {where}"
+        return f"{line}{_like(self.pattern)} typed by the student {where}"
 
 
 @check
@@ -225,6 +237,9 @@ class ReplyCheck(BaseCheck):
     code: int | None = Field(default=None, ge=200, le=599)
     reply_class: int | None = Field(default=None, ge=2, le=5, alias="class")
     to: str | None = None  # the verb this reply answered
+    #: A pattern the command line it answered must match ("alice@crepes\\.fr": the MAIL
+    #: FROM that named Alice, accepted; a second MAIL refused with 503 does not count).
+    command: Regex | None = None
     host: str | None = None
     student: bool = True  # only replies on the student's connections
 
@@ -245,6 +260,8 @@ class ReplyCheck(BaseCheck):
         )
         if self.to and (self.to.startswith("<") or _named(self.to)):
             what += f" to {self.to}"
+        if self.command:
+            what += _like(self.command, "with" if self.to else "to a command like")
         if self.host and _named(self.host):
             what += f" from {self.host}"
         if self.code is not None and not _named(self.code):

@@ -9,6 +9,7 @@ open as the trace grows. One definition for both.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ class ReplyScan:
         self.check = check
         self.to = check.to.upper() if check.to else None
         self.last_verb: dict[int | None, str] = {}  # connection -> the verb last sent on it
+        self.last_line: dict[int | None, str] = {}  # connection -> the line (``command``)
         self.student_conns: set[int | None] = set()  # connections the student typed on
         self.found = False  # a reply that passes, on a connection known to be the student's
         # Connections with a reply that passes but came before anything showed the connection
@@ -40,6 +42,8 @@ class ReplyScan:
             kind = r.kind
             if kind is Kind.COMMAND:
                 last_verb[r.conn] = r.get("verb", "")
+                if c.command:
+                    self.last_line[r.conn] = r.data.decode("utf-8", "replace")
                 if r.get("student"):
                     student_conns.add(r.conn)
             elif kind is Kind.CONTENT:
@@ -49,11 +53,14 @@ class ReplyScan:
                     student_conns.add(r.conn)
                 if r.data.rstrip(b"\r\n") == b"." or r.data.endswith(b"\r\n.\r\n"):
                     last_verb[r.conn] = "<end of data>"
+                    self.last_line[r.conn] = "."
             if kind is not Kind.REPLY:
                 continue
             if c.host and r.src != c.host:
                 continue
             if self.to and last_verb.get(r.conn, "").upper() != self.to:
+                continue
+            if c.command and not re.search(c.command, self.last_line.get(r.conn, ""), re.I):
                 continue
             codes = r.get("codes", ())
             if c.code is not None and c.code not in codes:

@@ -8,6 +8,7 @@ Everything typed is kept with its virtual time (``inputs``) so a session can be 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,10 @@ class TerminalOutput:
         return self.reply is not None or self.pop3 is not None
 
 
+#: A header field's start (RFC 5322 section 2.2: printable ASCII but the colon, then ":"; the
+#: obsolete syntax's spaces before the colon, section 4, accepted too).
+_HEADER_FIELD = re.compile(r"[\x21-\x39\x3b-\x7e]+[ \t]*:")
+
 #: What opens a connection at the console, as telnet's own words do.
 _CONNECT_VERBS = ("telnet", "connect", "open")
 
@@ -63,6 +68,10 @@ class StudentTerminal:
         self.state = "idle"  # idle, connecting, open, closed
         self.peer: tuple[str, int] | None = None
         self.in_data = False  # after a 354 reply, until the lone dot
+        #: Where the next message line goes: "headers" (from the 354), "body" (after the
+        #: empty line that ends the header section), None (after a line that is no header
+        #: field ended the header section without that empty line: RFC 5322 section 2.1).
+        self._section: str | None = None
         self.inputs: list[tuple[float, str]] = []
         self.output: list[TerminalOutput] = []
         # Everything the console shows, in order: typed lines, outputs, the simulator's notes.
@@ -146,6 +155,9 @@ class StudentTerminal:
         if self.in_data:
             kind = Kind.CONTENT
             info: tuple[tuple[str, Any], ...] = (("student", True), ("data_line", True))
+            section = self._section_of(line)
+            if section is not None:  # (the checks' `section`: a header line, a body line)
+                info += (("section", section),)
             summary = line if line != "." else ". (end of data)"
             if line == ".":
                 self.in_data = False
@@ -158,6 +170,24 @@ class StudentTerminal:
             summary = line
             self._starttls_asked = verb == "STARTTLS" and self._pop3 is None
         self.conn.send(self.host, data, kind, summary, info=info)
+
+    def _section_of(self, line: str) -> str | None:
+        """The part of the message ``line`` belongs to, as a mail program reads it: a header
+        field (or its folded continuation) in the header section, a line of the body after
+        the empty line; the empty line itself, the final dot and the lines of a message whose
+        header section a non-header line broke belong to neither."""
+        section = self._section
+        if line == "." or section is None:
+            return None
+        if section == "headers":
+            if line == "":
+                self._section = "body"
+                return None
+            if line[:1] in (" ", "\t") or _HEADER_FIELD.match(line):
+                return "headers"
+            self._section = None
+            return None
+        return section
 
     def close(self) -> None:
         if self.conn is not None and self.state in ("open", "connecting"):
@@ -194,6 +224,7 @@ class StudentTerminal:
                 continue
             if reply.code == 354:
                 self.in_data = True
+                self._section = "headers"
             text = "\n".join(raw.decode("utf-8", "replace") for raw in lines)
             self._emit(TerminalOutput(self.world.now, text, reply))
             starttls, self._starttls_asked = self._starttls_asked, False
