@@ -1,0 +1,108 @@
+"""A step's checks want what its task says, no less: header lines in the header section, the
+MAIL and RCPT the task names accepted, the body the task describes (walkthroughs: a step
+that ticked for less left the student in a dead end a step or two later)."""
+
+from __future__ import annotations
+
+from test_not_yet import solved_through
+
+from smtp_sim.course.session import LessonSession
+
+
+def _index(session: LessonSession, step_id: str) -> int:
+    return next(i for i, s in enumerate(session.lesson.steps) if s.id == step_id)
+
+
+def _typed_at(lesson: str, step_id: str, *lines: str) -> tuple[LessonSession, int]:
+    probe = solved_through(lesson, 0)
+    index = _index(probe, step_id)
+    session = solved_through(lesson, index)
+    for line in lines:
+        session.enter(line)
+    return session, index
+
+
+def test_mime_headers_typed_after_the_empty_line_are_no_headers():
+    session, i = _typed_at(
+        "mime",
+        "mime-headers",
+        "From: Alice <alice@crepes.fr>",
+        "",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/mixed; boundary="b"',
+    )
+    assert not session.progress[i].done
+    wants = session.still_wants(i)
+    assert "header" in wants, wants
+
+
+def test_mime_headers_in_the_header_section_pass():
+    session, i = _typed_at(
+        "mime", "mime-headers", "mime-version: 1.0", "content-type: multipart/mixed; boundary=b"
+    )
+    assert session.progress[i].done
+
+
+def test_open_relay_wants_alices_mail_from_accepted():
+    session, i = _typed_at(
+        "open-relay",
+        "forged-envelope",
+        "mail from:<mallory@stranger.example.net>",
+        "mail from:<alice@crepes.fr>",  # a second MAIL: refused, the sender stays Mallory
+        "rcpt to:<bob@cs.tcd.ie>",
+    )
+    assert session.terminal.output[-2].reply.code == 503
+    assert not session.progress[i].done
+
+
+def test_open_relay_wants_the_forged_from_in_the_headers_and_the_subject_step_6_reads():
+    session, i = _typed_at(
+        "open-relay",
+        "forged-header",
+        "data",
+        "To: Bob Smith <bob@cs.tcd.ie>",
+        "Subject: New bank details",
+        "",
+        "From: Alice Liddell <alice@crepes.fr>",  # in the body: no From: header
+        ".",
+    )
+    assert session.terminal.output[-1].reply.code == 250
+    assert not session.progress[i].done
+    session, i = _typed_at(
+        "open-relay",
+        "forged-header",
+        "data",
+        "From: Alice Liddell <alice@crepes.fr>",
+        "Subject: Hello",  # step 6 looks for the bank details in Bob's mailbox
+        "",
+        "Bob, send the money.",
+        ".",
+    )
+    assert not session.progress[i].done
+
+
+def test_morris_worm_wants_the_script_in_the_body():
+    session, i = _typed_at("morris-worm", "script", "echo this would have run", "", ".")
+    assert session.terminal.output[-1].reply.code == 250
+    assert not session.progress[i].done  # (sed '1,/^$/d' deletes the echo line)
+
+
+def test_esmtp_wants_bob_and_dave_accepted():
+    session, i = _typed_at(
+        "esmtp",
+        "enhanced-codes",
+        "mail from:<alice@crepes.fr>",
+        "rcpt to:<nosuchuser@crepes.fr>",
+        "rcpt to:<bob@cs.tcd.ie> FOO=bar",  # refused: 555
+        "rcpt to:<dave@cs.tcd.ie>",
+    )
+    assert session.terminal.output[-2].reply.code == 555
+    assert not session.progress[i].done
+    session.enter("rcpt to:<bob@cs.tcd.ie>")
+    assert session.progress[i].done
+
+
+def test_esmtp_wants_the_message_the_task_describes():
+    session, i = _typed_at("esmtp", "pipelining", "data", "Hello Bob and Dave.", ".", "quit")
+    session.enter("/wait 10s")
+    assert not session.progress[i].done  # no Subject: line, no empty line
