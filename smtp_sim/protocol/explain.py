@@ -22,6 +22,7 @@ from .explain_data import (
     ENHANCED_CLASSES,
     ENHANCED_CODES,
     ENHANCED_SUBJECTS,
+    LEAVING_WORDS,
     REPLY_CODES,
     RFC5321_VERBS,
     UNKNOWN_VERB_REPLY,
@@ -350,12 +351,6 @@ _OTHER_VERBS = (
     "BDAT",
     "XCLIENT",
     "XFORWARD",
-)
-
-#: What people type to leave a shell, an FTP client or an editor: SMTP's way is QUIT.
-LEAVING_WORDS = frozenset(
-    {"EXIT", "LOGOUT", "LOGOFF", "BYE", "GOODBYE", "CLOSE", "END", "STOP", "LEAVE"}
-    | {"DISCONNECT", "SIGNOFF", "Q", ":Q", ":WQ"}
 )
 
 #: POP3's commands that SMTP does not share (RFC 1939, RFC 2449's CAPA): typed to an SMTP

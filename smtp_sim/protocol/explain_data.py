@@ -1014,3 +1014,10 @@ UNKNOWN_VERB_REPLY = (
     "A server answers it like any command it does not know: 500 (RFC 5321 "
     "section 4.2.4), or 502 from some old servers such as Postfix 1.1."
 )
+
+#: What people type to leave a shell, an FTP client or an editor: SMTP's and POP3's way is
+#: QUIT (the advice under a reply says so, for either protocol).
+LEAVING_WORDS = frozenset(
+    {"EXIT", "LOGOUT", "LOGOFF", "BYE", "GOODBYE", "CLOSE", "END", "STOP", "LEAVE"}
+    | {"DISCONNECT", "SIGNOFF", "Q", ":Q", ":WQ"}
+)

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
+from .explain_data import LEAVING_WORDS
+
 __all__ = [
     "POP3_COMMANDS",
     "POP3_REPLIES",
@@ -663,12 +665,80 @@ def pop3_reply_kind(ok: bool, text: str) -> Pop3ReplyKind | None:
     return found[0] if len(found) == 1 else None
 
 
-def explain_pop3_reply(reply: Pop3Reply) -> str:
+def explain_pop3_reply(reply: Pop3Reply, command: str | None = None) -> str:
     """A short summary of a reply seen in a session: its meaning and its RFC section. A
     reply read off the wire (no kind) is known by its text where the text is the catalog's
-    (after a failed PASS, "start again with USER", not "nothing changed")."""
+    (after a failed PASS, "start again with USER", not "nothing changed"). Given the
+    ``command`` line an unknown command answers, a "Next:" line comes first: the verb it
+    resembles (``del 1``: DELE 1), QUIT for a word for leaving."""
     kind = reply.kind or pop3_reply_kind(reply.ok, reply.text)
     if kind is None:
         return STATUS_INDICATORS[reply.indicator]
     spec = POP3_REPLIES[kind]
-    return f"{reply.status_line}\n{spec.explanation} ({spec.rfc})"
+    said = f"{reply.status_line}\n{spec.explanation} ({spec.rfc})"
+    advice = (
+        _unknown_advice(command)
+        if kind is Pop3ReplyKind.UNKNOWN_COMMAND and command is not None
+        else None
+    )
+    return f"Next: {advice}\n{said}" if advice else said
+
+
+#: Words meant as a POP3 verb: what a student types for DELE, RETR, LIST, USER, PASS.
+_MEANT = {
+    "DEL": "DELE",
+    "DELETE": "DELE",
+    "RM": "DELE",
+    "GET": "RETR",
+    "READ": "RETR",
+    "RETRIEVE": "RETR",
+    "SHOW": "RETR",
+    "LS": "LIST",
+    "DIR": "LIST",
+    "RESET": "RSET",
+    "LOGIN": "USER",
+    "PASSWORD": "PASS",
+    "HEAD": "TOP",
+}
+
+#: SMTP's verbs: typed to a POP3 server, they are a wrong port, not a typo.
+_SMTP_VERBS = frozenset({"HELO", "EHLO", "MAIL", "RCPT", "DATA", "VRFY", "EXPN", "STARTTLS"})
+
+
+def _unknown_advice(command: str) -> str | None:
+    import difflib
+
+    words = command.strip().split(None, 1)
+    if not words:
+        return None
+    verb = words[0].upper()
+    rest = f" {words[1].strip()}" if len(words) > 1 else ""
+    glued = re.fullmatch(r"([A-Z]+)(\d+)", verb)  # (RETR1: the number glued to the verb)
+    if glued is not None and glued.group(1) in POP3_COMMANDS:
+        return (
+            f"A space goes between the command and the message number: type "
+            f"{glued.group(1)} {glued.group(2)} (RFC 1939 section 3)."
+        )
+    if verb.rstrip("();.!") in LEAVING_WORDS or verb.rstrip("();.!") == "QUIT" != verb:
+        return (
+            f"{words[0]!r} is not how POP3 says goodbye: type QUIT (RFC 1939 sections 4 "
+            "and 6; after a login it also deletes the messages marked with DELE)."
+        )
+    if verb in _SMTP_VERBS:
+        return (
+            f"{verb} is an SMTP command (sending mail, on port 25 or 587); this is a POP3 "
+            "server (collecting mail, port 110). QUIT, then telnet to port 25 to send."
+        )
+    meant = _MEANT.get(verb)
+    if meant is None:
+        verbs = list(POP3_COMMANDS)
+        close = difflib.get_close_matches(verb, verbs, n=3, cutoff=0.5)
+        # (of equally close verbs, the one with the same first letter)
+        meant = next(iter(sorted(close, key=lambda v: v[0] != verb[:1])), None)
+    if meant is None:
+        return None
+    syntax = POP3_COMMANDS[meant].syntax
+    return (
+        f"{words[0]!r} is not a POP3 command: type {meant}{rest} (the form is {syntax}; "
+        f"{POP3_COMMANDS[meant].rfc})."
+    )

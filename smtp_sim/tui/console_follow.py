@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Static
 
-from .console_text import explanation, latest_reply, placeholder, pop3_explanation
+from .console_text import explanation, latest_reply, placeholder, pop3_explanation, typed_before
 from .widgets.console import Console
 
 if TYPE_CHECKING:
@@ -74,7 +74,8 @@ class ConsoleFollower:
             reply = latest.reply
             self.explain(pb, reply.code, reply.enhanced, text=" ".join(reply.lines))
         elif latest is not None:
-            self.screen.query_one("#explain", Static).update(pop3_explanation(latest))
+            said = pop3_explanation(latest, typed_before(pb, latest))
+            self.screen.query_one("#explain", Static).update(said)
         elif rebuilt:
             self.screen.query_one("#explain", Static).update("")
 

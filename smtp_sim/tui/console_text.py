@@ -73,11 +73,27 @@ def latest_reply(pb: Playback, seen: int) -> TerminalOutput | None:
     )
 
 
-def pop3_explanation(output: TerminalOutput) -> Text:
+def pop3_explanation(output: TerminalOutput, command: str | None = None) -> Text:
+    """A POP3 reply explained; with ``command`` (the line it answers), the advice for that
+    line first (``del 1``: type DELE 1)."""
     from ..protocol.pop3_replies import explain_pop3_reply
 
     assert output.pop3 is not None
-    return Text(explain_pop3_reply(output.pop3), style="italic")
+    return Text(explain_pop3_reply(output.pop3, command), style="italic")
+
+
+def typed_before(pb: Playback, output: TerminalOutput) -> str | None:
+    """The line typed last before ``output`` arrived in the terminal's log (None when a note
+    or a slash command came between, or nothing was typed)."""
+    log = pb.session.terminal.log
+    for i in range(len(log) - 1, -1, -1):
+        if log[i] is output:
+            for item in reversed(log[:i]):
+                if isinstance(item, tuple):
+                    kind, line = item
+                    return line if kind == "typed" and not line.startswith("/") else None
+            return None
+    return None
 
 
 def greeting(pb: Playback) -> str | None:

@@ -290,3 +290,35 @@ def test_parameter_mistakes_are_named() -> None:
     glued = _next(501, "mail from:<a@crepes.fr>SIZE=10", "5.1.7 Bad sender address syntax")
     assert "space" in glued and "MAIL FROM:<a@crepes.fr> SIZE=10" in glued
     assert "section 4.1.1.2" in glued
+
+
+def _pop3_next(command: str, text: str = "unknown command") -> str:
+    from smtp_sim.protocol.pop3_replies import Pop3Reply, explain_pop3_reply
+
+    said = explain_pop3_reply(Pop3Reply(ok=False, text=text), command=command)
+    return said.splitlines()[0]
+
+
+def test_pop3_typos_are_named_with_the_verb_meant() -> None:
+    """walk notes: `del 1` got only 'The server does not know this command'."""
+    dele = _pop3_next("del 1")
+    assert dele.startswith("Next: ") and "type DELE 1" in dele
+    assert "type RETR 2" in _pop3_next("retrieve 2")
+    assert "type LIST" in _pop3_next("lsit")
+    assert "type RETR 1" in _pop3_next("get 1")
+    assert "type RETR 1" in _pop3_next("retr1")
+
+
+@pytest.mark.parametrize("word", ["exit", "logout", "bye"])
+def test_pop3_leaving_words_are_told_quit(word) -> None:
+    advice = _pop3_next(word)
+    assert "type QUIT" in advice and "RFC 1939 sections 4 and 6" in advice
+
+
+def test_pop3_advice_only_for_an_unknown_command() -> None:
+    from smtp_sim.protocol.pop3_replies import Pop3Reply, explain_pop3_reply
+
+    said = explain_pop3_reply(Pop3Reply(ok=False, text="no such message"), command="retr 9")
+    assert not said.startswith("Next: ")
+    # (an SMTP verb typed on port 110 is no typo)
+    assert "SMTP command" in _pop3_next("helo me") and "port 25" in _pop3_next("helo me")

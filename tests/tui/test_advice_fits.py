@@ -104,3 +104,27 @@ def test_a_failed_pass_read_off_the_wire_is_explained_as_itself():
     assert output.pop3 is not None and output.pop3.kind is None  # (read off the wire)
     said = str(pop3_explanation(output))
     assert "start again with USER" in said and "nothing changed" not in said
+
+
+async def test_a_pop3_typo_is_explained_with_the_verb_meant(tmp_path, monkeypatch):
+    """`del 1` on port 110 got only "The server does not know this command"."""
+    from test_reply_advice import enter
+
+    from smtp_sim.tui.app import SmtpSimApp
+
+    monkeypatch.setenv("SMTP_SIM_DATA_DIR", str(tmp_path))
+    app = SmtpSimApp(load_lesson("push-pull"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await enter(app, pilot, "telnet mail.cs.tcd.ie 110", "user bob", "del 1")
+        explained = str(app.query_one("#explain").render())
+        assert explained.startswith("Next: 'del' is not a POP3 command: type DELE 1"), explained
+
+
+def test_auth_before_starttls_on_the_submission_port_says_starttls_first():
+    advice = advice_after(
+        "submission-auth",
+        "telnet smtp.crepes.fr 587",
+        "ehlo laptop.cafe.example",
+        "auth plain AGFsaWNlAGFsaWNlAHNlY3JldA==",
+    )
+    assert "type STARTTLS first" in advice and "missing step" not in advice
