@@ -635,9 +635,15 @@ def console_refusal(line: str, world: World, step: Step | None) -> tuple[str, st
         if len(words) < 2:
             return "/send needs a sender and a recipient", "/send FROM TO [SUBJECT]"
         if words[0].lower() not in world.agents:
+            users = list(world.agents)
             return (
-                f"{words[0]} has no mail client in this scenario",
-                "a user with a `client`: " + (", ".join(world.agents) or "none"),
+                f"/send: {words[0]} has no mail client here (a mail program to press Send in)",
+                (
+                    f"only these users have one: {', '.join(users)}; "
+                    f"e.g. /send {users[0]} {words[1]}"
+                    if users
+                    else "no user of this network has one"
+                ),
             )
         return None
     if word == "tap":

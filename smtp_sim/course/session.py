@@ -11,6 +11,7 @@ Console lines starting with ``/`` are for the simulator, not the server:
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,8 +21,8 @@ from ..world.fault_params import FaultError
 from ..world.faults import apply_fault
 from ..world.student_terminal import StudentTerminal, TerminalOutput
 from ..world.tap import attach_tap
-from ..world.trace import Kind, Layer
-from ..world.values import parse_duration
+from ..world.trace import Kind, Layer, TraceRecord
+from ..world.values import duration_words, parse_duration
 from ..world.world import World
 from .checks import (
     BaseCheck,
@@ -157,7 +158,9 @@ class LessonSession:
             message = f"To answer the question, type /answer {stripped.upper()}"
             self.terminal.note(message)
         else:
-            ends_data = self.terminal.in_data and stripped == "."
+            # (only a line that is one dot and nothing else ends the data: " ." is text)
+            ends_data = self.terminal.in_data and line == "."
+            spaced_dot = self.terminal.in_data and stripped == "." and not ends_data
             if ends_data and self.terminal.peer is not None:
                 self._dot = (self.terminal.peer[0], len(self.world.trace), set())
             if self.terminal.in_data:
@@ -165,6 +168,12 @@ class LessonSession:
             index = self.index
             outputs = len(self.terminal.output)  # (the dot's reply is judged once it has come)
             self.terminal.enter(line)
+            if spaced_dot:
+                self.terminal.note(
+                    f"{line!r} is not the end of the message: only a line holding a single "
+                    "dot, with nothing before or after it, ends it (RFC 5321 section "
+                    "4.1.1.4), so this line is message text. Type . alone to end the message."
+                )
             if run:
                 self.run_until_answer()
             if ends_data:  # the message is handed over: judged when delivered (or 60 s on)
@@ -317,8 +326,8 @@ class LessonSession:
             self._advance(until, run)
             self._waited = (index, until)
             if not run:
-                return f"letting {seconds:g} s of virtual time pass (F5 pauses)."
-            return f"{seconds:g} s of virtual time passed (now {self.world.now:.3f} s)."
+                return f"letting {duration_words(seconds)} of virtual time pass (F5 pauses)."
+            return f"{duration_words(seconds)} of virtual time passed (now {self.world.now:.3f} s)."
         if word == "run":
             # (until the network is idle, not a day on: walkA2 read t = 86,882 s afterwards)
             self._to_idle = True
@@ -498,10 +507,12 @@ class LessonSession:
             return
         when, host = min(tries)
         left = when - self.world.now
+        # (the /wait that sees that try, not /run: when the try fails again, /run plays
+        # every later retry too, a virtual day of failures)
         self.terminal.note(
             f"Not yet: a message still waits in {host}'s queue; its next try is in "
-            f"{left:.0f} s. /run lets it happen (or /wait {left + 30:.0f}s, time for the "
-            "delivery too)."
+            f"{duration_words(left)}. /wait {left + 30:.0f}s lets it happen, with time for "
+            "the delivery too."
         )
 
     def _settle(self) -> None:
@@ -577,11 +588,27 @@ class LessonSession:
         if bounces:
             reason = str(bounces[-1].get("reason") or "").strip().rstrip(".")
             said += " The message bounced" + (f" ({reason})" if reason else "") + "."
+            said += self._unknown_domain(bounces[-1], reason)
         step = self.lesson.steps[index]
         about_a_message = any(isinstance(c, DataLine | MailboxHas) for c in step.checks)
         if about_a_message and self.terminal.state == "open" and not self.terminal.in_data:
             said += " To try again, start a new message: MAIL FROM:, RCPT TO:, then DATA."
         return said
+
+    def _unknown_domain(self, bounce: TraceRecord, reason: str) -> str:
+        """A bounce because the recipient's domain has no DNS name: which domain, and the
+        network's domain it most resembles (a typo is the usual cause)."""
+        if "NXDOMAIN" not in reason and "not found" not in reason.lower():
+            return ""
+        mta = self.world.mtas.get(bounce.src or "")
+        entry = mta.queue.entries.get(str(bounce.get("queue_id"))) if mta is not None else None
+        if entry is None or not entry.domain:
+            return ""
+        known = {d for m in self.world.mtas.values() for d in m.domains} | set(self.world.zone.mx)
+        guess = difflib.get_close_matches(entry.domain.lower(), sorted(known), n=1, cutoff=0.6)
+        return f" {entry.domain} does not exist (no such name in the DNS)" + (
+            f": did you mean {guess[0]}?" if guess else "."
+        )
 
     def evaluate(self) -> bool:
         """Tick off the current step (and the next ones) while their checks pass; then say

@@ -180,8 +180,9 @@ def find_mta(world: World, name: str) -> MailServer:
 def find_link(world: World, a: str, b: str) -> Link:
     link = world.network.link_between(find_host(world, a).name, find_host(world, b).name)
     if link is None:
+        links = [link.name for link in world.network.links]
         raise FaultError(
-            f"no link between {a} and {b}", expected="two hosts joined by a [[links]] entry"
+            f"no link between {a} and {b}", expected=f"two hosts joined by a link: {_some(links)}"
         )
     return link
 

@@ -19,7 +19,13 @@ from ..protocol.pop3_client import Pop3ReplyParser, multiline_for
 from ..protocol.pop3_replies import Pop3Reply
 from ..protocol.replies import Reply
 from ..protocol.smtp_client import parse_reply_lines
-from .network import POP3_PORT, TcpConnection
+from .network import (
+    POP3_PORT,
+    SMTP_PORT,
+    SUBMISSION_PORT,
+    SUBMISSIONS_PORT,
+    TcpConnection,
+)
 from .tls import start_client_tls
 from .trace import Kind, Layer
 
@@ -48,6 +54,13 @@ _HEADER_FIELD = re.compile(r"[\x21-\x39\x3b-\x7e]+[ \t]*:")
 
 #: What opens a connection at the console, as telnet's own words do.
 _CONNECT_VERBS = ("telnet", "connect", "open")
+#: What the usual mail ports serve, for the note after a refused connection.
+_PORT_NAMES = {
+    SMTP_PORT: "SMTP",
+    SUBMISSION_PORT: "submission",
+    SUBMISSIONS_PORT: "submission over TLS",
+    POP3_PORT: "POP3",
+}
 
 
 class StudentTerminal:
@@ -274,6 +287,17 @@ class StudentTerminal:
     def _failed(self, reason: str) -> None:
         self.state = "closed"
         self._show(f"telnet: Unable to connect to remote host: {reason}")
+        host = self.world.network.hosts.get(self.peer[0]) if self.peer is not None else None
+        if host is not None and self.peer is not None and "refused" in reason:
+            ports = ", ".join(
+                f"{port} ({_PORT_NAMES[port]})" if port in _PORT_NAMES else str(port)
+                for port in sorted(host.listeners)
+            )
+            self.note(
+                f"Nothing listens on port {self.peer[1]} of {host.name}: its system refused "
+                "the connection (a TCP reset). "
+                + (f"Ports that take connections there: {ports}." if ports else "No port does.")
+            )
 
     # -- output ----------------------------------------------------------------------------
 

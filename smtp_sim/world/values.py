@@ -53,6 +53,20 @@ def parse_duration(value: object) -> float:
     return seconds
 
 
+def duration_words(seconds: float) -> str:
+    """A duration as a person says it: "6 minutes", "1 hour 30 minutes", "45 seconds" (the
+    two largest units; "0.5 seconds" below one)."""
+    if seconds < 1:
+        return f"{seconds:g} seconds"
+    parts = []
+    left = round(seconds)
+    for name, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        count, left = divmod(left, size)
+        if count:
+            parts.append(f"{count} {name}{'s' if count != 1 else ''}")
+    return " ".join(parts[:2])
+
+
 def shown_value(value: Any) -> str:
     """A value from a file as a person reads it: ``the string 'x'``, ``the number 7``."""
     if isinstance(value, dict):

@@ -128,3 +128,95 @@ def test_auth_before_starttls_on_the_submission_port_says_starttls_first():
         "auth plain AGFsaWNlAGFsaWNlAHNlY3JldA==",
     )
     assert "type STARTTLS first" in advice and "missing step" not in advice
+
+
+def notes_after(lesson: str, *lines: str) -> list[str]:
+    """The console's notes after the last of ``lines``."""
+    pb = Playback(load_lesson(lesson))
+    for line in lines[:-1]:
+        pb.enter(line)
+    before = len(pb.session.terminal.log)
+    pb.enter(lines[-1])
+    log = pb.session.terminal.log[before:]
+    return [item[1] for item in log if isinstance(item, tuple) and item[0] == "note"]
+
+
+def test_a_dot_with_a_space_in_data_is_told_it_does_not_end_the_message():
+    start = ("telnet mail.cs.tcd.ie 25", "helo me", "mail from:<alice@crepes.fr>")
+    start += ("rcpt to:<bob@cs.tcd.ie>", "data", "Subject: hi", "", "hello")
+    for typed in (" .", ". ", "\t."):
+        notes = notes_after("foobar", *start, typed)
+        assert any("not the end of the message" in n for n in notes), (typed, notes)
+        assert any("RFC 5321 section 4.1.1.4" in n for n in notes)
+    assert not any("end of the message" in n for n in notes_after("foobar", *start, "."))
+
+
+def test_a_refused_port_names_the_ports_that_listen():
+    notes = notes_after("push-pull", "telnet mail.cs.tcd.ie 26")
+    said = " ".join(notes)
+    assert "Nothing listens on port 26 of mail.cs.tcd.ie" in said, notes
+    assert "25 (SMTP)" in said and "110 (POP3)" in said
+
+
+def test_a_bounce_for_an_unknown_domain_names_it_with_a_guess():
+    """press-send: 'The message bounced (Host or domain name not found (NXDOMAIN))' did not
+    say which domain, nor which one was meant."""
+    said = " ".join(notes_after("press-send", "/send alice@crepes.fr carol@exmaple.org"))
+    assert "exmaple.org does not exist" in said and "did you mean example.org?" in said, said
+    far = " ".join(notes_after("press-send", "/send alice@crepes.fr carol@nowhere.invalid"))
+    assert "nowhere.invalid does not exist" in far and "did you mean" not in far, far
+
+
+def test_send_from_a_user_without_a_mail_program_says_who_has_one():
+    said = " ".join(notes_after("press-send", "/send root@mail.cs.tcd.ie bob@cs.tcd.ie"))
+    assert "root@mail.cs.tcd.ie has no mail client" in said, said
+    assert "`client`" not in said and "scenario" not in said
+    assert "e.g. /send alice@crepes.fr bob@cs.tcd.ie" in said
+
+
+def test_wait_reads_its_time_in_words():
+    """walk notes: '/wait 6m' said 'letting 360 s of virtual time pass'."""
+    pb = Playback(load_lesson("reliable-delivery"))
+    assert pb.enter("/wait 6m", run=False).startswith("letting 6 minutes of virtual time pass")
+    said = Playback(load_lesson("reliable-delivery")).enter("/wait 90s")
+    assert said.startswith("1 minute 30 seconds of virtual time passed"), said
+    from smtp_sim.world.values import duration_words
+
+    assert [duration_words(s) for s in (1, 45, 60, 3600, 5400, 86400, 0.5)] == [
+        "1 second",
+        "45 seconds",
+        "1 minute",
+        "1 hour",
+        "1 hour 30 minutes",
+        "1 day",
+        "0.5 seconds",
+    ]
+
+
+def test_a_wait_before_the_next_try_names_only_the_wait_that_sees_it():
+    """A /run after a host went down played a virtual day of failed tries: the note names
+    the /wait that reaches the next try (and its delivery), not /run."""
+    pb = Playback(load_lesson("mx-lookup"))
+    for line in (
+        "/send bob@cs.tcd.ie carol@example.org Lunch on Friday?",
+        "/fault host-down host=mx1.example.org",
+        "/send bob@cs.tcd.ie carol@example.org Minutes",
+        "/wait 1min",
+        "/wait 5min",
+        "/fault host-up host=mx1.example.org",
+    ):
+        pb.enter(line)
+    before = len(pb.session.terminal.log)
+    pb.enter("/wait 5min")
+    said = [i[1] for i in pb.session.terminal.log[before:] if isinstance(i, tuple)][-1]
+    assert said.startswith("Not yet: a message still waits in "), said
+    assert "/run" not in said and "next try is in" in said and "minute" in said
+
+
+def test_fault_refusals_speak_of_the_network_not_of_the_scenario_file():
+    """/fault link-down between two hosts with no link said 'two hosts joined by a [[links]]
+    entry': the scenario file's markup, not the student's words."""
+    said = Playback(load_lesson("reliable-delivery")).enter(
+        "/fault link-down a=pc.crepes.fr b=mail.cs.tcd.ie"
+    )
+    assert "[[" not in said and "two hosts joined by a link: pc.crepes.fr \u2014 " in said, said
