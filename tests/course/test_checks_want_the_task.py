@@ -106,3 +106,17 @@ def test_esmtp_wants_the_message_the_task_describes():
     session, i = _typed_at("esmtp", "pipelining", "data", "Hello Bob and Dave.", ".", "quit")
     session.enter("/wait 10s")
     assert not session.progress[i].done  # no Subject: line, no empty line
+
+
+def test_mime_takes_a_delimiter_line_with_spaces_after_the_boundary():
+    """RFC 2046 section 5.1.1: a delimiter line is the two hyphens, the boundary, optional
+    linear whitespace and CRLF: `--b ` is a delimiter line, and a mail program reads the
+    parts (the close step's body pattern wanted `--b` and the line end at once)."""
+    session, _ = _typed_at("mime", "first-part", "", "--b ", "Content-Type: text/plain", "")
+    for line in ["Hello Bob.", "--b", "Content-Type: text/enriched", "", "<bold>Hi</bold>"]:
+        session.enter(line)
+    session.enter("/answer text/enriched")
+    session.enter("--b--")
+    session.enter(".")
+    assert session.terminal.output[-1].reply.code == 250
+    assert session.index == _index(session, "quit"), session.still_wants()
