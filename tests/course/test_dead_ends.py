@@ -77,3 +77,60 @@ def test_submission_auth_step_5_after_an_early_auth_says_quit_and_reconnect():
     ):
         session.enter(line)
     assert session.index == 5
+
+
+def test_mime_headers_typed_after_the_empty_line_say_how_to_start_again():
+    from test_not_yet import solved_through
+
+    session = solved_through("mime", 2)
+    for line in ("From: Alice <alice@crepes.fr>", "", "MIME-Version: 1.0"):
+        session.enter(line)
+    said = notes(session)[-1]
+    assert said.startswith("Not yet:") and "empty line" in said, said
+    assert "mail from:<alice@crepes.fr>" in said, said
+    for line in (
+        ".",
+        "mail from:<alice@crepes.fr>",
+        "rcpt to:<bob@cs.tcd.ie>",
+        "data",
+        *session.lesson.steps[2].solution,
+    ):
+        session.enter(line)
+    assert session.index == 3
+
+
+def test_mime_first_part_without_the_empty_line_says_how_to_start_again():
+    from test_not_yet import solved_through
+
+    session = solved_through("mime", 3)
+    session.enter("--b")
+    said = notes(session)[-1]
+    assert said.startswith("Not yet:") and "empty line" in said, said
+
+
+def test_open_relay_from_typed_in_the_body_says_how_to_start_again():
+    from test_not_yet import solved_through
+
+    session = solved_through("open-relay", 4)
+    for line in ("data", "Subject: New bank details", "", "From: Alice Liddell <alice@crepes.fr>"):
+        session.enter(line)
+    said = notes(session)[-1]
+    assert said.startswith("Not yet:") and "empty line" in said, said
+
+
+def test_base64_multipart_header_typed_after_the_empty_line_says_how_to_start_again():
+    from test_not_yet import solved_through
+
+    session = solved_through("base64", 2)
+    for line in ("Subject: A red dot", "", 'Content-Type: multipart/mixed; boundary="b"'):
+        session.enter(line)
+    said = notes(session)[-1]
+    assert said.startswith("Not yet:") and "header section" in said, said
+
+
+def test_a_right_message_hears_of_no_dead_end():
+    from test_not_yet import solved_through
+
+    for lesson, count in (("mime", 7), ("base64", 6), ("open-relay", 7)):
+        session = solved_through(lesson, count)
+        assert not any(n.startswith("Not yet") for n in notes(session)), lesson
