@@ -89,6 +89,9 @@ class LessonSession:
         #: The dead ends of the step last asked about (its ``stuck``), and those said already.
         self._stuck: StepWatch | None = None
         self._stuck_said: set[int] = set()
+        #: Dead ends met whose reply the console has not shown yet: the terminal's output
+        #: count when each was met (the note comes under the reply that shows it).
+        self._stuck_met: dict[int, int] = {}
         self._nudged: tuple[int, str] | None = None  # the /send told to wait for its fault
         #: The student's last action, to judge once it has settled: (step, time, wait for the
         #: time even when the network is quiet, the terminal's outputs before it). A step
@@ -632,14 +635,25 @@ class LessonSession:
         if watch is None or watch.index != i or watch.started_at != progress.started_at:
             watch = self._stuck = StepWatch(i, progress.started_at, [s.when for s in step.stuck])
             self._stuck_said = set()
+            self._stuck_met = {}
         trace = self.world.trace
         if watch.fed < len(trace):
             watch.catch_up(trace[watch.fed :])
         ctx = CheckContext(self.world, (), self.terminal, progress.quiz_correct, progress.answers)
+        term = self.terminal
+        shown = len(term.output)
         for k, (stuck, part) in enumerate(zip(step.stuck, watch.watches, strict=True)):
-            if k not in self._stuck_said and part.passed(ctx):
+            if k in self._stuck_said:
+                continue
+            if k not in self._stuck_met:
+                if not part.passed(ctx):
+                    continue
+                self._stuck_met[k] = shown
+            # (a reply is in the trace when the server sends it, before the console shows it:
+            # wait for it; a message line gets no reply, and a closed session none to come)
+            if shown > self._stuck_met[k] or term.in_data or term.state != "open":
                 self._stuck_said.add(k)
-                self.terminal.note(f"Not yet: {stuck.say}")
+                term.note(f"Not yet: {stuck.say}")
 
     def _tick_steps(self) -> bool:
         size = len(self.world.trace)

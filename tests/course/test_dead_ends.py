@@ -134,3 +134,24 @@ def test_a_right_message_hears_of_no_dead_end():
     for lesson, count in (("mime", 7), ("base64", 6), ("open-relay", 7)):
         session = solved_through(lesson, count)
         assert not any(n.startswith("Not yet") for n in notes(session)), lesson
+
+
+def test_in_the_app_the_way_out_comes_after_the_reply_that_shows_the_dead_end():
+    """The app plays the clock event by event: the server's 250 is on its way (in the trace)
+    before the console shows it, and the note came first, above the reply it explains."""
+    from smtp_sim.world.student_terminal import TerminalOutput
+
+    session = typed("replies", "telnet mail.cs.tcd.ie 25", "helo pc.crepes.fr")
+    session.enter("mail from:<alice@crepes.fr>")
+    session.enter("rcpt to:<bob@cs.tcd.ie>", run=False)
+    log = session.terminal.log
+    typed_at = len(log) - 1
+
+    def reply_shown() -> bool:
+        return any(isinstance(item, TerminalOutput) for item in log[typed_at:])
+
+    while not reply_shown():
+        assert session.step()
+    after = log[typed_at + 1 :]
+    assert isinstance(after[0], TerminalOutput) and after[0].reply.code == 250, after
+    assert after[1][0] == "note" and after[1][1].startswith("Not yet:"), after
