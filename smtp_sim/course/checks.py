@@ -226,7 +226,12 @@ class DataLine(BaseCheck):
             return f"{line} typed by the student {where}"
         if self.pattern in _EMPTY:
             return f"an empty message line typed by the student {where}"
-        return f"{line}{_like(self.pattern)} typed by the student {where}"
+        like = _like(self.pattern)
+        field = re.match(r"\^([\w-]+):", self.pattern)
+        if like.startswith(" as ") and field is not None and _named(field.group(1)):
+            # (a header whose value reads as no text is still named: 'a "From:" header line')
+            line = f'a "{field.group(1)}:" {"header line" if self.section == "headers" else "line"}'
+        return f"{line}{like} typed by the student {where}"
 
 
 @check

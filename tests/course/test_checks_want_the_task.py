@@ -120,3 +120,12 @@ def test_mime_takes_a_delimiter_line_with_spaces_after_the_boundary():
     session.enter(".")
     assert session.terminal.output[-1].reply.code == 250
     assert session.index == _index(session, "quit"), session.still_wants()
+
+
+def test_a_header_line_still_wanted_is_named_by_its_field():
+    """open-relay's three header checks read alike ('a header line as the task describes',
+    three times): each names its field."""
+    session, i = _typed_at("open-relay", "forged-header", "data", "Subject: Hi", "", "x", ".")
+    wants = session.still_wants(i)
+    for field in ("From", "To", "Subject"):
+        assert f'a "{field}:" header line as the task describes' in wants, wants
