@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.widgets import Static
 
 from .console_text import explanation, latest_reply, placeholder, pop3_explanation, typed_before
@@ -30,6 +31,7 @@ class ConsoleFollower:
         self.generation = -1
         self._log_seen = 0
         self._explained = 0
+        self._said: Text | str = ""
 
     def follow(self, pb: Playback) -> None:
         """The console up to ``pb``: the new log lines, the prompt, the completions, the
@@ -74,10 +76,9 @@ class ConsoleFollower:
             reply = latest.reply
             self.explain(pb, reply.code, reply.enhanced, text=" ".join(reply.lines))
         elif latest is not None:
-            said = pop3_explanation(latest, typed_before(pb, latest))
-            self.screen.query_one("#explain", Static).update(said)
+            self._show(pop3_explanation(latest, typed_before(pb, latest)))
         elif rebuilt:
-            self.screen.query_one("#explain", Static).update("")
+            self._show("")
 
     def explain(
         self,
@@ -89,5 +90,28 @@ class ConsoleFollower:
         text: str = "",
     ) -> None:
         said = explanation(pb, code, enhanced, command=command, text=text)
+        self._show(said)
+
+    def _show(self, said: Text | str) -> None:
+        self._said = said
         self.screen.query_one("#explain", Static).update(said)
         self.screen.query_one("#explain-box").scroll_home(animate=False)
+        self.screen.call_after_refresh(self.fit)
+
+    def fit(self) -> None:
+        """The box under the console as tall as the explanation up to its advice (its
+        "Next:" line), between its usual rows (4, 3 on a short screen) and a limit (8, 7): a
+        second MAIL's advice took seven rows at 80x24 and three showed. The views give the
+        rows back when the next explanation is short. Again after a resize (new widths)."""
+        box = self.screen.query_one("#explain-box")
+        width = box.size.width - 3  # (the text's padding, and the scrollbar it may need)
+        text = self._said
+        usual, most = (3, 7) if self.screen.has_class("-short") else (4, 8)
+        rows = 0
+        if width > 0 and isinstance(text, Text) and "Next: " in text.plain:
+            lines = text.plain.splitlines()
+            last = max(i for i, line in enumerate(lines) if line.startswith("Next: "))
+            upto = Text("\n".join(lines[: last + 1]))
+            rows = len(upto.wrap(self.screen.app.console, width))
+        wanted = min(max(rows, usual), most)
+        box.styles.max_height = wanted if wanted > usual else None

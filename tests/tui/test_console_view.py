@@ -133,3 +133,30 @@ async def test_a_web_session_has_a_steady_cursor_and_a_terminal_a_blinking_one()
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
             assert app.main.query_one(ConsoleInput).cursor_blink is (not steady)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_the_advice_box_grows_to_show_long_advice(size):
+    """A second MAIL's advice (RSET first) took seven rows at 80x24 and the box under the
+    console showed three: the way out was below, in a box without the focus. It grows to the
+    advice's rows (the views keep theirs above a few); a short explanation keeps it small."""
+    app = SmtpSimApp(load_lesson("foobar"))
+    async with app.run_test(size=size) as pilot:
+        mail = "mail from:<alice@crepes.fr>"
+        await enter(app, pilot, "telnet mail.cs.tcd.ie 25", "helo crepes.fr", mail, mail)
+        await pilot.pause()
+        await pilot.pause()
+        box, said = app.query_one("#explain-box"), app.query_one("#explain")
+        width = said.content_size.width
+        rows = [
+            strip.text.strip()
+            for strip in said.render_lines(Region(0, 0, said.size.width, said.virtual_size.height))
+        ]
+        end = next(i for i, row in enumerate(rows) if row.endswith("DATA."))
+        assert rows[0].startswith("Next: A message is already under way") and end >= 3, rows
+        assert box.scroll_y == 0 and end < box.content_size.height, (width, rows)
+        views = app.query_one("#views")
+        assert views.outer_size.height >= 4  # (at 80x24: the tabs and two rows)
+        await enter(app, pilot, "rset")  # a short explanation: the box as small as before
+        await pilot.pause()
+        assert box.outer_size.height <= (4 if size[1] >= 30 else 3)

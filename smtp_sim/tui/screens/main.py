@@ -229,6 +229,7 @@ class MainScreen(Screen[None]):
         self.set_class(event.size.height < 30, "-short")
         if self.query("#status") and self.is_loaded:
             self._show_status(event.size.width)  # (what fits the new width)
+            self.call_after_refresh(self.console_follower.fit)  # (the advice's new rows)
 
     def _open_first(self, lesson: Lesson, playback: Playback) -> None:
         if self.progress.warning:
