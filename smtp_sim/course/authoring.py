@@ -1,6 +1,6 @@
 """What ``smtp-sim check`` proves about a lesson beyond its types: every step has a solution
 (and a quiz step's solution answers it, since ``--solve`` types only what the author wrote;
-a built-in lesson's quizzes explain every choice),
+a built-in lesson's quizzes explain every choice), no hint gives an answer away,
 every check names hosts and mail servers the network has, and (a warning) every
 ``telnet HOST`` of a solution names a host the student's telnet can find.
 """
@@ -55,6 +55,58 @@ def solution_issues(lesson: Lesson) -> list[Issue]:
                 )
             )
     return issues
+
+
+def hint_issues(lesson: Lesson) -> list[Issue]:
+    """A hint that gives the answer away: any hint (the step's or its quiz's) with an
+    ``/answer`` line in it, and a quiz's hint that holds an answer the quiz accepts (for
+    multiple choice, the right choice's text). A hint nudges toward the idea; the answer is
+    the student's to find."""
+    issues = []
+    for i, step in enumerate(lesson.steps):
+        quiz = step.quiz
+        for key, hints in (("hints", step.hints), ("quiz", quiz.hints if quiz else [])):
+            for j, hint in enumerate(hints):
+                loc: Loc = (
+                    ("steps", i, "hints", j) if key == "hints" else ("steps", i, "quiz", "hints", j)
+                )
+                where = "hint" if key == "hints" else "quiz's hint"
+                if "/answer" in hint.lower():
+                    issues.append(
+                        Issue(
+                            loc,
+                            f"step {step.id!r}: a {where} holds an /answer line: it gives the "
+                            "answer away",
+                            "a nudge toward the idea; the task says how to answer",
+                        )
+                    )
+                elif key == "quiz" and quiz is not None:
+                    held = _answer_in(hint, quiz)
+                    if held is not None:
+                        issues.append(
+                            Issue(
+                                loc,
+                                f"step {step.id!r}: the quiz's hint holds the answer {held!r}",
+                                "a nudge toward the idea, without an answer the quiz accepts",
+                            )
+                        )
+    return issues
+
+
+def _answer_in(hint: str, quiz: Quiz) -> str | None:
+    """An answer ``quiz`` accepts that ``hint`` holds, as words of their own (case aside)."""
+    import re
+
+    assert quiz.correct is not None or not quiz.choices
+    answers = [quiz.choices[quiz.correct - 1]] if quiz.correct else list(quiz.accept)
+    text = " ".join(hint.casefold().split())
+    for answer in answers:
+        words = " ".join(answer.casefold().split()).strip(" .!?;:'\"`")
+        before = r"(?<!\w)" if re.match(r"\w", words) else ""
+        after = r"(?!\w)" if re.search(r"\w$", words) else ""
+        if words and re.search(before + re.escape(words) + after, text):
+            return answer
+    return None
 
 
 def explain_issues(lesson: Lesson) -> list[Issue]:

@@ -38,7 +38,7 @@ from ..scenario.files import (
 )
 from ..scenario.model import Scenario
 from ..scenario.problems import Issue, ScenarioError, model_keys
-from .authoring import check_host_issues, solution_issues, telnet_warnings
+from .authoring import check_host_issues, hint_issues, solution_issues, telnet_warnings
 from .checks import AnyCheck
 from .placeholders import fill_placeholders
 
@@ -66,7 +66,8 @@ def _filled(value: str | list[str]) -> str | list[str]:
 
 class Quiz(_Model):
     """Multiple choice (``choices`` and ``correct``, counted from 1) or a short answer
-    (``accept``: accepted variants, compared without case, extra spaces or end punctuation)."""
+    (``accept``: accepted variants, compared without case, extra spaces or end punctuation;
+    with ``case_sensitive``, case counts)."""
 
     question: str
     choices: list[str] = Field(default_factory=list)
@@ -79,8 +80,33 @@ class Quiz(_Model):
     #: Wrong answers allowed; past them the quiz closes (the step goes on, the quiz not
     #: right), so trying every choice shows in the grade. None: as many as the student likes.
     max_tries: int | None = Field(default=None, ge=1)
+    #: The question's own hints, one at a time (/hint or F2 once the step's task is done):
+    #: a nudge toward the idea, never the answer (`smtp-sim check` refuses a hint that holds
+    #: an accepted answer or an /answer line). The step's hints are for its task.
+    hints: list[str] = Field(
+        default_factory=list,
+        description="the question's own hints, shown one at a time by /hint or F2 once the "
+        "step's task is done: a nudge toward the idea, never an answer the quiz accepts",
+    )
+    #: A short answer's common wrong answers, each with why it is wrong: a student who gives
+    #: one is told its why instead of a bare "Not quite" (compared as answers are).
+    wrong: dict[str, str] = Field(
+        default_factory=dict,
+        description="a short answer's common wrong answers, each with why it is wrong "
+        '(e.g. { "MAR" = "..." }): told instead of a bare "Not quite"',
+    )
+    #: The question asks for base64 worked out by hand: /base64 declines to answer on its step.
+    by_hand: bool = Field(
+        default=False,
+        description="the question asks for base64 worked out by hand: /base64 declines to "
+        "answer it on its step",
+    )
+    #: A short answer whose case counts (base64: "Mar" is not "MAR", whose bytes differ).
+    case_sensitive: bool = Field(
+        default=False, description="a short answer whose case counts (base64)"
+    )
 
-    _prose = field_validator("question", "choices", "explanation", "explain")(_filled)
+    _prose = field_validator("question", "choices", "explanation", "explain", "hints")(_filled)
 
     @model_validator(mode="after")
     def _one_kind(self) -> Quiz:
@@ -98,10 +124,18 @@ class Quiz(_Model):
                     f"`explain` has {len(self.explain)} entries for "
                     f"{len(self.choices)} choices: give one for each choice"
                 )
+            if self.wrong or self.case_sensitive:
+                raise ValueError(
+                    "`wrong` and `case_sensitive` go with a short answer (`accept`); a choice's "
+                    "why is its `explain`"
+                )
         elif self.explain:
             raise ValueError("`explain` goes with `choices` (one for each choice)")
         elif not self.accept:
             raise ValueError("a quiz needs `choices` with `correct`, or `accept` (short answer)")
+        for answer in self.wrong:
+            if self.grade(answer):
+                raise ValueError(f"`wrong` lists {answer!r}, an answer `accept` takes")
         return self
 
     def grade(self, answer: str) -> bool:
@@ -111,7 +145,9 @@ class Quiz(_Model):
             letter = chr(ord("a") + self.correct - 1)
             right = _normal(self.choices[self.correct - 1])
             return given in (letter, str(self.correct), right)
-        accepted = {_normal(a) for a in self.accept}
+        fold = not self.case_sensitive
+        given = _normal(answer, fold=fold)
+        accepted = {_normal(a, fold=fold) for a in self.accept}
         return given in accepted or self._with_its_unit(given, accepted)
 
     def _with_its_unit(self, given: str, accepted: set[str]) -> bool:
@@ -150,12 +186,32 @@ class Quiz(_Model):
 
     def why(self, answer: str) -> str:
         """The ``explain`` of the choice ``answer`` picks (a letter, a number or its text),
-        or "" when there is none."""
+        or a short answer's ``wrong`` entry for it, or "" when there is none."""
         given = _normal(answer)
+        for wrong, why in self.wrong.items():
+            if given == _normal(wrong):
+                return why
         for i, choice in enumerate(self.choices):
             if given in (chr(ord("a") + i), str(i + 1), _normal(choice)):
                 return self.explain[i] if i < len(self.explain) else ""
         return ""
+
+    def by_hand_refusal(self, said: str) -> tuple[str, str] | None:
+        """Why the console keeps back ``said`` (what /base64 would answer) on a ``by_hand``
+        question's step: it holds the question's answer, which the student is to work out
+        by hand. None: the tool may answer (it is no answer to the question)."""
+        if not self.by_hand:
+            return None
+        answers = [self.choices[self.correct - 1]] if self.correct else self.accept
+        text = said if self.case_sensitive else said.casefold()
+        if not any(
+            (a if self.case_sensitive else a.casefold()) in text for a in answers if a.strip()
+        ):
+            return None
+        return (
+            "/base64 would answer the question, which asks you to work it out by hand",
+            "the table and the bit groups in the step's text (and /hint for a nudge)",
+        )
 
     @property
     def solution(self) -> str:
@@ -165,8 +221,8 @@ class Quiz(_Model):
         return self.accept[0]
 
 
-def _normal(text: str) -> str:
-    return " ".join(text.casefold().split()).strip(" .!?;:'\"`")
+def _normal(text: str, *, fold: bool = True) -> str:
+    return " ".join((text.casefold() if fold else text).split()).strip(" .!?;:'\"`")
 
 
 class Stuck(_Model):
@@ -328,18 +384,22 @@ class Lesson(_Model):
                 scenario = load_scenario(self.scenario)
             except ScenarioError as exc:  # at the scenario file's own lines (a built-in
                 # id or a missing file: at the lesson's `scenario =` line)
-                return [
-                    Issue(
-                        ("scenario",),
-                        f"scenario {self.scenario!r}: {p.message}",
-                        p.expected,
-                        None if p.keypath == "(file)" else p,
-                    )
-                    for p in exc.problems
-                ] + solution_issues(self)
+                return (
+                    [
+                        Issue(
+                            ("scenario",),
+                            f"scenario {self.scenario!r}: {p.message}",
+                            p.expected,
+                            None if p.keypath == "(file)" else p,
+                        )
+                        for p in exc.problems
+                    ]
+                    + solution_issues(self)
+                    + hint_issues(self)
+                )
             issues = []
         issues += _timeline_issues(self.timeline, scenario)
-        issues += solution_issues(self) + check_host_issues(self, scenario)
+        issues += solution_issues(self) + hint_issues(self) + check_host_issues(self, scenario)
         return issues + _console_issues(self, scenario)
 
     def warnings(self) -> list[Issue]:
@@ -604,7 +664,7 @@ def console_refusal(line: str, world: World, step: Step | None) -> tuple[str, st
     kind, keys, values and the names they give in ``world``)."""
     from ..world.faults import FAULT_KINDS, check_fault
     from ..world.values import DURATION_HELP, parse_duration
-    from .console_tools import base64_refusal, dns_refusal
+    from .console_tools import base64_refusal, dns_refusal, run_base64
 
     stripped = line.strip()
     if not stripped.startswith("/"):
@@ -614,7 +674,10 @@ def console_refusal(line: str, world: World, step: Step | None) -> tuple[str, st
     if word in ("run", "hint", "help"):
         return None
     if word == "base64":
-        return base64_refusal(rest)
+        refused = base64_refusal(rest)
+        if refused is None and step is not None and step.quiz is not None:
+            return step.quiz.by_hand_refusal(run_base64(rest))
+        return refused
     if word == "dns":
         return dns_refusal(rest)
     if word == "answer":

@@ -61,6 +61,7 @@ class StepProgress:
     quiz_correct: bool = False
     answers: list[str] = field(default_factory=list)
     hints_shown: int = 0
+    quiz_hints_shown: int = 0  # the quiz's own hints, asked for once the task was done
     started_at: int = 0  # trace length when the step began
     quiz_closed: bool = False  # max_tries wrong answers given: the quiz takes no more
 
@@ -268,13 +269,36 @@ class LessonSession:
         return correct
 
     def hint(self) -> str | None:
+        """The next hint, one at a time: the step's hints for its task; once the task is
+        done and the quiz is still open, the quiz's own hints (the step's would only repeat
+        the task). None when there is none."""
         step = self.current
-        if step is None or not step.hints:
+        if step is None:
             return None
         progress = self.progress[self.index]
+        if self.quiz_open():
+            assert step.quiz is not None
+            hints = step.quiz.hints
+            if not hints:
+                return None
+            shown = min(progress.quiz_hints_shown, len(hints) - 1)
+            progress.quiz_hints_shown = min(progress.quiz_hints_shown + 1, len(hints))
+            return hints[shown]
+        if not step.hints:
+            return None
         shown = min(progress.hints_shown, len(step.hints) - 1)
         progress.hints_shown = min(progress.hints_shown + 1, len(step.hints))
         return step.hints[shown]
+
+    def quiz_open(self) -> bool:
+        """The current step's task is done and its quiz waits for its answer."""
+        step = self.current
+        if step is None or step.quiz is None:
+            return False
+        progress = self.progress[self.index]
+        if progress.quiz_correct or progress.quiz_closed or progress.done:
+            return False
+        return self.task_done()
 
     def _advance(self, until: float, run: bool) -> None:
         """Let virtual time pass: now (headless), or later, played by the app (``until``)."""
@@ -319,7 +343,7 @@ class LessonSession:
                     f"Not right, and that was the last of {quiz.max_tries} tries.{told} "
                     + quiz.explanation
                 ).rstrip()
-            more = " (or /hint)" if self.current is not None and self.current.hints else ""
+            more = " (or /hint)" if quiz.hints else ""
             why = quiz.why(rest)
             return f"Not quite: {why} Try again{more}." if why else f"Not quite. Try again{more}."
         if word == "wait":
@@ -342,6 +366,8 @@ class LessonSession:
             )
         if word == "hint":
             hint = self.hint()
+            if hint is None and self.quiz_open():
+                return "No hint for this question."
             return hint or "No hint for this step."
         if word == "send":
             missing = self._fault_before_send()

@@ -468,7 +468,7 @@ class PlaybackController:
             self.lesson.id,
             tuple(session.passed_steps()),
             tuple(len(p.answers) for p in session.progress),
-            tuple(p.hints_shown for p in session.progress),
+            tuple(p.hints_shown + p.quiz_hints_shown for p in session.progress),
             len(session.inputs),
         )
         if key == self._saved_steps:
@@ -480,8 +480,9 @@ class PlaybackController:
                 record.steps_done.append(step.id)
             if p.answers:
                 record.answers[step.id] = list(p.answers)
-            if p.hints_shown:
-                record.hints_used[step.id] = max(p.hints_shown, record.hints_used.get(step.id, 0))
+            used = p.hints_shown + p.quiz_hints_shown  # (the task's and the question's)
+            if used:
+                record.hints_used[step.id] = max(used, record.hints_used.get(step.id, 0))
         record.completed = record.completed or session.complete
         # (an unfinished lesson's lines, to replay for a returning student; a finished one
         # starts afresh)

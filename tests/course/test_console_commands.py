@@ -34,12 +34,12 @@ def test_a_duration_it_cannot_read_shows_the_forms_it_can():
 
 
 def test_an_answer_that_is_no_choice_is_not_graded():
-    session = _session(7)  # the recap quiz: four choices, no hints
+    session = _session(7)  # the recap quiz: four choices, and a hint of its own
     answer = session.enter("/answer Z")
     assert answer == "/answer: choose one of A-D (or 1-4), e.g. /answer A"
     assert session.progress[7].answers == []  # not counted as a wrong answer
     quiz = session.lesson.steps[7].quiz
-    assert session.enter("/answer a") == f"Not quite: {quiz.why('a')} Try again."  # no "/hint"
+    assert session.enter("/answer a") == f"Not quite: {quiz.why('a')} Try again (or /hint)."
     assert "empty line ends the headers" in quiz.why("a")  # its own why, not a generic one
     assert session.progress[7].answers == ["a"]
 

@@ -79,7 +79,7 @@ async def type_line(pilot, line: str) -> None:
 
 
 async def test_answering_a_short_answer_moves_on_to_the_next_one(store):
-    """base64 step 3 done and answered (/answer mar: TWFy): step 4, another short answer."""
+    """base64 step 3 done and answered (/answer Mar: TWFy): step 4, another short answer."""
     lesson = load_lesson("base64")
     app = SmtpSimApp(lesson, store=store)
     async with app.run_test(size=SIZE) as pilot:
@@ -88,7 +88,7 @@ async def test_answering_a_short_answer_moves_on_to_the_next_one(store):
                 if n < 2 or not line.startswith("/answer"):  # (step 3's answer: below)
                     await type_line(pilot, line)
         assert app.main.playback.session.index == 2
-        await type_line(pilot, "/answer mar")
+        await type_line(pilot, "/answer Mar")
         assert app.is_running and app.main.playback.session.index == 3
         assert len(app.query("#short-answer")) == 1
         assert shown_quiz(app) == ([], True)

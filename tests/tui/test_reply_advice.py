@@ -82,9 +82,14 @@ async def test_pasted_lines_are_each_entered_as_telnet_sends_them():
 async def test_quiz_feedback_offers_a_hint_only_when_there_is_one():
     from smtp_sim.tui.widgets.lesson_panel import LessonPanel
 
-    app = SmtpSimApp(load_lesson("foobar"))
+    lesson = load_lesson("foobar")
+    recap = lesson.steps[7]
+    assert recap.quiz.hints  # (the recap quiz's own hint, offered after a wrong answer)
+    no_hints = recap.model_copy(update={"quiz": recap.quiz.model_copy(update={"hints": []})})
+    lesson = lesson.model_copy(update={"steps": [*lesson.steps[:7], no_hints]})
+    app = SmtpSimApp(lesson)
     async with app.run_test(size=(120, 40)) as pilot:
-        app.main.playback.session.go_to(7)  # the recap quiz: no hints
+        app.main.playback.session.go_to(7)  # the recap quiz, its hints taken away
         app.main.controller.changed()
         await pilot.pause()
         panel = app.query_one(LessonPanel)
@@ -98,6 +103,25 @@ async def test_quiz_feedback_offers_a_hint_only_when_there_is_one():
         panel.post_message(LessonPanel.QuizAnswered(quiz.solution))
         await pilot.pause()
         assert panel.quiz_feedback == "\u2714 Correct. " + quiz.explanation
+
+
+async def test_after_a_wrong_answer_f2_gives_the_questions_own_hint():
+    """A quiz's hint nudges toward the question (the step's hints are for its task)."""
+    from smtp_sim.tui.widgets.lesson_panel import LessonPanel
+
+    app = SmtpSimApp(load_lesson("foobar"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.main.playback.session.go_to(7)
+        app.main.controller.changed()
+        await pilot.pause()
+        panel = app.query_one(LessonPanel)
+        quiz = app.main.lesson.steps[7].quiz
+        panel.post_message(LessonPanel.QuizAnswered("a" if quiz.correct != 1 else "b"))
+        await pilot.pause()
+        assert panel.quiz_feedback.endswith("Try again, or press F2 for a hint.")
+        await pilot.press("f2")
+        await pilot.pause()
+        assert panel.hint_text == quiz.hints[0]
 
 
 async def test_keys_typed_in_a_burst_make_one_line_per_enter():

@@ -26,7 +26,7 @@ def quiz_feedback(outcome: QuizOutcome, answer: str) -> str:
         return outcome.said or ""
     if outcome.correct:
         return "\u2714 Correct. " + (quiz.explanation if quiz else "")
-    hint = ", or press F2 for a hint" if step is not None and step.hints else ""
+    hint = ", or press F2 for a hint" if quiz is not None and quiz.hints else ""
     why = quiz.why(answer) if quiz is not None else ""
     return (
         f"\u2718 Not quite: {why} Try again{hint}."
