@@ -39,6 +39,11 @@ _LINES = (
     "RSET",
     "QUIT now",
     "x" * 600,
+    "exit",
+    "",
+    "mail from:<alice@crepes.fr> SIZE = 10",
+    "mail from:<alice@crepes.fr>SIZE=10",
+    "auth plain AGFsaWNl",
 )
 
 #: "answers RECV with 500", "this server answered 502", "gets 554": a claim about the reply.
