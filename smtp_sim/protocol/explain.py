@@ -477,6 +477,11 @@ def _sequence_advice(verb: str, text: str, greeting: str | None) -> str | None:
     return None
 
 
+#: A parameter with spaces around its '=' (or a space instead of it): "SIZE = 10".
+_SPACED_PARAMETER = re.compile(
+    r"\s(SIZE|BODY|RET|ENVID|NOTIFY|ORCPT|AUTH)(\s+=\s*|\s*=\s+|\s+)([^\s=]+)", re.I
+)
+
 #: A path with a parameter glued to its closing bracket: "FROM:<a@b>SIZE=10".
 _GLUED_PARAMETER = re.compile(r"^\S+\s+(FROM|TO)\s*:\s*(<[^>]*>)([A-Za-z][\w-]*=\S*)", re.I)
 
@@ -604,12 +609,31 @@ def _next_for(
             "Connect again and start over."
         )
     glued = _GLUED_PARAMETER.match(command.strip()) if verb in ("MAIL", "RCPT") else None
-    if glued is not None and code // 100 == 5:
+    if glued is not None and code // 100 in (2, 5):
         fixed = f"{verb} {glued.group(1).upper()}:{glued.group(2)} {glued.group(3)}"
+        if code // 100 == 2:
+            role = "sender" if verb == "MAIL" else "recipient"
+            return (
+                f"Accepted, but read the reply: the server took {glued.group(2)}"
+                f"{glued.group(3)} as the {role}'s address, parameter and all. A space must "
+                "come between the address's '>' and the parameter (RFC 5321 section "
+                f"4.1.1.2). Type RSET, then MAIL FROM again, with {fixed}."
+            )
         return (
             f"A space must come between the address's '>' and the parameter: type {fixed} "
             "(RFC 5321 section 4.1.1.2: the path, then SP and the parameters). Without it "
             "the server reads the parameter as part of the address."
+        )
+    spaced = (
+        _SPACED_PARAMETER.search(command)
+        if code in (501, 555) and verb in ("MAIL", "RCPT")
+        else None
+    )
+    if spaced is not None:
+        name, value = spaced.group(1).upper(), spaced.group(3)
+        return (
+            f"A parameter's value comes after '=', with no spaces around it: {name}={value} "
+            "(RFC 5321 section 4.1.2's esmtp-param). Send the command again with it."
         )
     if verb in ("VRFY", "EXPN") and code in (252, 550):
         return _verify_advice(code, verb, words[1].strip() if len(words) > 1 else "")
@@ -666,17 +690,6 @@ def _next_for(
         if client and verb in ("HELO", "EHLO"):
             example = f"{verb} followed by your host's name, e.g. {verb} {client}"
         return f"Fix the argument and resend: {example}."
-    size = (
-        re.search(r"\b(SIZE|BODY|RET|ENVID|NOTIFY|ORCPT)(\s*=\s*|\s+)(\S+)", command, re.I)
-        if code == 555
-        else None
-    )
-    if size is not None:
-        name, value = size.group(1).upper(), size.group(3)
-        return (
-            f"A parameter's value comes after '=', with no spaces around it: {name}={value} "
-            "(RFC 5321 section 4.1.2's esmtp-param). Send the command again with it."
-        )
     if code == 550 and verb == "RCPT":  # (the general advice also covers a refused message)
         return (
             "This recipient is refused for good: check its spelling, and do not retry it "

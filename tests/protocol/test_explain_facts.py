@@ -327,3 +327,13 @@ def test_pop3_advice_only_for_an_unknown_command() -> None:
     assert not said.startswith("Next: ")
     # (an SMTP verb typed on port 110 is no typo)
     assert "SMTP command" in _pop3_next("helo me") and "port 25" in _pop3_next("helo me")
+
+
+def test_parameter_mistakes_are_named_whatever_the_server_answers() -> None:
+    """sendmail 8 answers 'SIZE = 10' with '501 5.5.2 SIZE requires a value', and takes
+    '<a@crepes.fr>SIZE=10' whole as the sender ('250 2.1.0 <a@crepes.fr>SIZE=10... Sender ok')."""
+    spaced = _next(501, "mail from:<a@crepes.fr> SIZE = 10", "SIZE requires a value", "5.5.2")
+    assert "SIZE=10" in spaced and "no spaces" in spaced
+    took = _next(250, "mail from:<a@crepes.fr>SIZE=10", "<a@crepes.fr>SIZE=10... Sender ok")
+    assert "took <a@crepes.fr>SIZE=10 as the sender" in took and "RSET" in took
+    assert "MAIL FROM:<a@crepes.fr> SIZE=10" in took
