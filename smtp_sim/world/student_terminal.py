@@ -93,6 +93,9 @@ class StudentTerminal:
         self._buffer = bytearray()
         self._lines: list[bytes] = []
         self._starttls_asked = False  # the last command was STARTTLS: a 220 starts TLS
+        #: The last reply was 334: the next line is a SASL response, part of the AUTH
+        #: exchange (RFC 4954 section 4), not a command of its own.
+        self._sasl = False
         self._pop3: Pop3ReplyParser | None = None
 
     # -- what the student does -------------------------------------------------------------
@@ -149,6 +152,7 @@ class StudentTerminal:
         self.peer = (target.name, port)
         self.in_data = False
         self._starttls_asked = False
+        self._sasl = False
         self._buffer.clear()
         self._lines.clear()
         self._pop3 = Pop3ReplyParser() if port == POP3_PORT else None  # expects the greeting
@@ -179,6 +183,9 @@ class StudentTerminal:
             if self._pop3 is not None:
                 self._pop3.expect(multiline_for(line))
             verb = line.strip().split(" ", 1)[0].upper()
+            if self._sasl:  # (its "verb" is base64: the line answers AUTH's 334)
+                verb = "AUTH"
+            self._sasl = False
             info = (("student", True), ("verb", verb), ("verbs", (verb,)))
             summary = line
             self._starttls_asked = verb == "STARTTLS" and self._pop3 is None
@@ -238,6 +245,7 @@ class StudentTerminal:
             if reply.code == 354:
                 self.in_data = True
                 self._section = "headers"
+            self._sasl = reply.code == 334
             text = "\n".join(raw.decode("utf-8", "replace") for raw in lines)
             self._emit(TerminalOutput(self.world.now, text, reply))
             starttls, self._starttls_asked = self._starttls_asked, False

@@ -129,3 +129,27 @@ def test_a_header_line_still_wanted_is_named_by_its_field():
     wants = session.still_wants(i)
     for field in ("From", "To", "Subject"):
         assert f'a "{field}:" header line as the task describes' in wants, wants
+
+
+def test_auth_plain_with_its_string_after_the_334_passes_the_auth_steps():
+    """RFC 4954 section 4: the initial response may be left out of the AUTH line and sent
+    after the server's empty 334. 'auth plain', then the string, is the task done: the 535
+    and the 235 answer the AUTH exchange (the string's line was taken for a command of its
+    own, its first word for a verb)."""
+    session, i = _typed_at("submission-auth", "wrong-password", "auth plain")
+    assert session.terminal.output[-1].reply.code == 334
+    session.enter("AGFsaWNlAHdvbmRlcmxuZA==")
+    assert session.terminal.output[-1].reply.code == 535
+    assert session.progress[i].done
+    session.enter("auth plain")
+    session.enter("AGFsaWNlAHdvbmRlcmxhbmQ=")
+    assert session.terminal.output[-1].reply.code == 235
+    assert session.progress[i + 1].done
+
+
+def test_auth_login_is_not_the_auth_plain_the_task_asks_for():
+    session, i = _typed_at(
+        "submission-auth", "right-password", "auth login", "YWxpY2U=", "d29uZGVybGFuZA=="
+    )
+    assert session.terminal.output[-1].reply.code == 235
+    assert not session.progress[i].done

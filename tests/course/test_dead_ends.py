@@ -155,3 +155,19 @@ def test_in_the_app_the_way_out_comes_after_the_reply_that_shows_the_dead_end():
     after = log[typed_at + 1 :]
     assert isinstance(after[0], TerminalOutput) and after[0].reply.code == 250, after
     assert after[1][0] == "note" and after[1][1].startswith("Not yet:"), after
+
+
+def test_submission_auth_step_6_after_a_login_by_another_mechanism_says_start_again():
+    from test_not_yet import solved_through
+
+    session = solved_through("submission-auth", 5)
+    for line in (
+        "auth login",
+        "YWxpY2U=",
+        "d29uZGVybGFuZA==",
+        "auth plain AGFsaWNlAHdvbmRlcmxhbmQ=",
+    ):
+        session.enter(line)
+    assert session.terminal.output[-1].reply.code == 503
+    said = notes(session)[-1]
+    assert said.startswith("Not yet:") and "telnet smtp.crepes.fr 587" in said, said
