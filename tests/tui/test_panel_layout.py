@@ -177,6 +177,26 @@ async def test_welcome_back_is_not_over_the_input_line(store):
             assert toast.region.height and not toast.region.overlaps(line), toast.region
 
 
+@pytest.mark.parametrize("size", [(120, 40), SMALL])
+async def test_notifications_come_below_the_tab_bar(store, size):
+    """A toast docked at the top covered the right half of the tab bar (Mailboxes, Queues)
+    for its seconds: it comes below it, over the view, and above the console."""
+    from textual.widgets import Tabs
+
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await pilot.pause()
+        app.notify("Correct: the server greets first.", title="Quiz", timeout=30)
+        await pilot.pause()
+        await pilot.pause()
+        toasts = list(app.screen.query("Toast"))
+        tabs = app.query_one("#views").query_one(Tabs)
+        assert toasts and tabs.region.height
+        for toast in toasts:
+            assert toast.region.height and toast.region.y >= tabs.region.bottom, toast.region
+            assert toast.region.bottom <= app.query_one(Console).region.y
+
+
 # -- moving around without a mouse -------------------------------------------------------------
 
 
