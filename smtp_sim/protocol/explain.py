@@ -652,7 +652,7 @@ def _next_for(
             "Recipients accepted before still count: go on with another RCPT TO, or DATA; "
             "tell this one another way, or try again much later."
         )
-    if code == 503 and verb == "AUTH" and "not enabled" in text.lower() + " ":
+    if code == 503 and verb == "AUTH" and re.search(r"not (enabled|available)", text, re.I):
         return _auth_refused_advice(login)
     if code == 502 and verb in ("VRFY", "EXPN"):
         return (

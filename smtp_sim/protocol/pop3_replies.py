@@ -710,7 +710,11 @@ def _unknown_advice(command: str) -> str | None:
 
     words = command.strip().split(None, 1)
     if not words:
-        return None
+        return (
+            "An empty line is no command: the server answered -ERR and nothing changed. "
+            "Type a POP3 command: USER name, PASS password, STAT, LIST, RETR n, DELE n or "
+            "QUIT (RFC 1939 section 3)."
+        )
     verb = words[0].upper()
     rest = f" {words[1].strip()}" if len(words) > 1 else ""
     glued = re.fullmatch(r"([A-Z]+)(\d+)", verb)  # (RETR1: the number glued to the verb)

@@ -337,3 +337,14 @@ def test_parameter_mistakes_are_named_whatever_the_server_answers() -> None:
     took = _next(250, "mail from:<a@crepes.fr>SIZE=10", "<a@crepes.fr>SIZE=10... Sender ok")
     assert "took <a@crepes.fr>SIZE=10 as the sender" in took and "RSET" in took
     assert "MAIL FROM:<a@crepes.fr> SIZE=10" in took
+
+
+def test_sendmail_refusing_auth_is_not_told_a_missing_step() -> None:
+    """sendmail 8 without SASL: '503 5.3.3 AUTH not available'."""
+    advice = _next(503, "auth login", "AUTH not available", "5.3.3")
+    assert "does not offer AUTH" in advice and "missing step" not in advice
+
+
+def test_an_empty_line_to_a_pop3_server_is_told_as_what_it_is() -> None:
+    advice = _pop3_next("")
+    assert advice.startswith("Next: An empty line is no command") and "USER" in advice
