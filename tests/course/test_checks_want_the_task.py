@@ -115,7 +115,7 @@ def test_mime_takes_a_delimiter_line_with_spaces_after_the_boundary():
     session, _ = _typed_at("mime", "first-part", "", "--b ", "Content-Type: text/plain", "")
     for line in ["Hello Bob.", "--b", "Content-Type: text/enriched", "", "<bold>Hi</bold>"]:
         session.enter(line)
-    session.enter("/answer text/enriched")
+    session.enter(f"/answer {session.current.quiz.solution}")
     session.enter("--b--")
     session.enter(".")
     assert session.terminal.output[-1].reply.code == 250
