@@ -112,3 +112,34 @@ def test_a_wrong_short_answer_is_told_its_why_or_pointed_to_the_hint():
     assert session.enter("/answer Mbr") == "Not quite. Try again (or /hint)."
     assert session.enter("/answer MAR").startswith("Not quite")  # (case counts)
     assert notes(session)[-1].startswith("Not quite")
+
+
+#: Quizzes the text right above them answered (walkE and the review), with the words that did.
+ANSWERED_ABOVE = {
+    ("open-relay", "delivered"): ["Return-Path"],
+    ("smuggling", "bytes"): ["CR LF", "\\r\\n"],
+    ("starttls", "encrypted"): ["EHLO smtp.crepes.fr", "only ciphertext"],
+    ("starttls", "own-cable"): ["only after STARTTLS", "only then"],
+    ("starttls", "required"): ["deferred", "waits in the queue"],
+    ("mail-auth", "recap"): ["address people read", "From:"],
+}
+
+
+def test_no_quiz_is_answered_by_the_text_right_above_it():
+    steps = {(lesson.id, step.id): step for lesson in builtin_lessons() for step in lesson.steps}
+    said = [
+        (key, words)
+        for key, phrases in ANSWERED_ABOVE.items()
+        for words in phrases
+        if words.casefold() in steps[key].text.casefold()
+    ]
+    assert said == []
+    short = [
+        (lesson.id, step.id)
+        for lesson in builtin_lessons()
+        for step in lesson.steps
+        if step.quiz is not None and step.quiz.accept and step.quiz.accept[0] in step.text
+    ]
+    # (base64 4 applies the text's rule to another size; mail-auth 1's server is named in
+    # passing, the question being which of the network's servers wrote the field)
+    assert short == [("base64", "gif-part"), ("mail-auth", "read-results")]
