@@ -709,3 +709,36 @@ async def test_queue_view_counts_down_to_the_next_try_as_time_passes():
         view.advance(world, ())
         await pilot.pause()
         assert countdowns() != before
+
+
+async def test_inspector_names_fields_in_words():
+    """The Inspector showed the trace's own keys: 'student  True', 'data_line  True',
+    'queue_id', 'rrtype'. Every field of every record of a solved lesson has a name in words."""
+    from smtp_sim.course.lesson import load_lesson
+    from smtp_sim.course.session import LessonSession
+
+    view = Inspector()
+    async with ViewApp(view).run_test(size=SIZE) as pilot:
+        for lesson_id in ("foobar", "push-pull", "submission-auth", "reliable-delivery"):
+            lesson = load_lesson(lesson_id)
+            session = LessonSession(lesson)
+            for step in lesson.steps:
+                for line in step.solution:
+                    session.enter(line)
+            world = session.world
+            seen: set[tuple] = set()
+            for record in world.trace:
+                keys = tuple(sorted(k for k, _v in record.info))
+                if (record.layer, record.kind, keys) in seen:
+                    continue
+                seen.add((record.layer, record.kind, keys))
+                view.show(record, world)
+                await pilot.pause()
+                rows = [line.strip().split("  ") for line in view.lines if "  " in line.strip()]
+                starts = [row[0] for row in rows]
+                assert not [s for s in starts if "_" in s], (starts, record.summary)
+                # (a flag says what it means: no 'student  True')
+                assert not [r for r in rows if r[-1].strip() in ("True", "False")], rows
+                assert "verbs" not in starts and "pop3" not in starts, starts
+                if record.get("student"):
+                    assert "typed by the student" in starts, starts

@@ -64,6 +64,79 @@ def _format(value: Any) -> str:
     return str(value)
 
 
+#: The trace's keys in words (the Inspector showed 'student  True', 'data_line', 'rrtype').
+FIELD_NAMES = {
+    "a": "one end",
+    "b": "other end",
+    "attempt": "delivery attempt",
+    "ciphertext": "encrypted bytes (hex)",
+    "code": "reply code",
+    "codes": "reply code",
+    "correct": "answer",
+    "disposition": "DMARC disposition",
+    "dkim": "DKIM",
+    "dkim_domain": "DKIM signing domain",
+    "dmarc": "DMARC",
+    "domain": "destination domain",
+    "enhanced": "enhanced status code",
+    "fallback": "fallback record",
+    "fault": "fault",
+    "from_domain": "From: domain",
+    "helo_spf": "SPF of the HELO name",
+    "issuer": "certificate issuer",
+    "name": "name asked",
+    "names": "certificate names",
+    "not_after": "valid until",
+    "not_before": "valid from",
+    "ok": "reply",
+    "passed": "step",
+    "ports": "ports (client, server)",
+    "published": "published record",
+    "queue_id": "queue id",
+    "relay": "next hop",
+    "retry_in": "next try in",
+    "rrtype": "record type",
+    "section": "part of the message",
+    "selector": "DKIM selector",
+    "server_name": "server name asked (SNI)",
+    "spf": "SPF",
+    "spf_identity": "SPF identity",
+    "stage": "at the command",
+    "state": "session state",
+    "step": "lesson step",
+    "subject": "certificate subject",
+    "text": "reply text",
+    "uid": "message number",
+    "verb": "command",
+    "verdict": "certificate check",
+}
+#: Flags shown as words of their own (name, value), or not at all (None: the title says it).
+FLAG_ROWS: dict[str, tuple[tuple[str, str], tuple[str, str]] | None] = {
+    "student": (("typed by the student", "yes"), ("typed by the student", "no")),
+    "data_line": (("line", "a line of the message (after DATA)"), ("line", "a command line")),
+    "correct": (("answer", "right"), ("answer", "wrong")),
+    "passed": (("check", "passed"), ("check", "not passed")),
+    "encrypted": (("encrypted", "yes (TLS)"), ("encrypted", "no (readable on the wire)")),
+    "ok": (("reply", "+OK (positive)"), ("reply", "-ERR (negative)")),
+    "pop3": None,
+}
+
+
+def field_rows(key: str, value: Any) -> list[tuple[str, str]]:
+    """A trace field as the Inspector's rows: its name in words and its value."""
+    if key in FLAG_ROWS and isinstance(value, bool):
+        flag = FLAG_ROWS[key]
+        return [] if flag is None else [flag[0] if value else flag[1]]
+    if key == "verbs":  # (one: the command row says it; more came in one segment, pipelined)
+        return [] if len(value) <= 1 else [("commands", _format(value))]
+    if key == "retry_in" and isinstance(value, int | float):
+        return [(FIELD_NAMES[key], f"{value:g} s of virtual time")]
+    text = _format(value)
+    if isinstance(value, bool):
+        text = "yes" if value else "no"
+    return [(FIELD_NAMES.get(key, key.replace("_", " ")), text)]
+
+
 class Inspector(TextPane):
     """The selected record in full; :meth:`show` it, scroll to read."""
 
@@ -175,7 +248,8 @@ class Inspector(TextPane):
         if record.data and record.get("bytes") is None:
             row("bytes", f"{len(record.data)} ({human_size(len(record.data))})")
         for key, item in record.info:
-            row(key, _format(item))
+            for name, text in field_rows(key, item):
+                row(name, text)
         if record.layer is Layer.QUEUE:
             self._queue_rows(record, world, row)
         return table
