@@ -275,7 +275,17 @@ def check_message(
         return records[0] if records else None
 
     author_domain = from_domain(content)
-    dmarc_ar = _check_dmarc()(content, spf_result, dkim_ar, dnsfunc=dmarc_txt)
+    try:
+        dmarc_ar = _check_dmarc()(content, spf_result, dkim_ar, dnsfunc=dmarc_txt)
+    except UnboundLocalError:
+        # authheaders 0.16's check_dmarc, for a message with no From: field, returns a
+        # result naming a variable it never set. Without a From: field there is no author
+        # domain and no policy to apply: RFC 7489 section 5 leaves such a message (invalid
+        # under RFC 5322) out of DMARC's scope (a student's From: line typed after the
+        # empty line ended the headers stopped the world)
+        from authres.dmarc import DMARCAuthenticationResult  # type: ignore[import-untyped]
+
+        dmarc_ar = DMARCAuthenticationResult(result="none")
     if mail_from:  # (the domain alone: RFC 8601 2.7.2 would not have the local-part)
         spf_result.smtp_mailfrom = mail_from.rpartition("@")[2].lower()
     dmarc = str(dmarc_ar.result or "none")

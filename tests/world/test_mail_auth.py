@@ -406,3 +406,18 @@ def test_a_wrong_key_record_fails_the_signature_and_nothing_else(record):
     result = _check(world, signed)
     assert (result.spf, result.dkim, result.dmarc) == ("pass", "fail", "pass")
     assert result.disposition is Disposition.DELIVER
+
+
+def test_a_message_without_a_from_field_has_no_dmarc_result_and_is_delivered():
+    """mail-auth step 3 with the From: line typed after the empty line: the message had no
+    From: field, and authheaders' check_dmarc raised UnboundLocalError (its 'no From' branch
+    names a variable it never set): the world stopped. With no author domain there is no
+    DMARC policy to apply (RFC 7489 section 6.6.1 leaves such messages to local policy)."""
+    world = _zone_world("v=spf1 ip4:192.0.2.25 -all")
+    world.zone.add_txt("_dmarc.paris.example", "v=DMARC1; p=reject")
+    head, _, body = MESSAGE.partition(b"\r\n\r\n")
+    without = b"\r\n".join(h for h in head.split(b"\r\n") if not h.startswith(b"From:"))
+    result = _check(world, without + b"\r\n\r\n" + body, ip="198.18.7.66")
+    assert result.dmarc == "none" and result.from_domain == ""
+    assert result.disposition is Disposition.DELIVER
+    assert result.header.endswith("\tdmarc=none")
