@@ -153,3 +153,25 @@ def test_auth_login_is_not_the_auth_plain_the_task_asks_for():
     )
     assert session.terminal.output[-1].reply.code == 235
     assert not session.progress[i].done
+
+
+def test_mail_auth_spoof_wants_the_from_field_in_the_headers():
+    """The From: line typed after the empty line: the message has no From: field, DMARC has
+    no author domain to judge, Bob gets it, and step 4's 550 never comes (before, the world
+    stopped there: authheaders raised on a message without From:)."""
+    session, i = _typed_at(
+        "mail-auth",
+        "spoof",
+        "telnet relay.example.com 25",
+        "helo smtp.crepes.fr",
+        "mail from:<alice@crepes.fr>",
+        "rcpt to:<bob@cs.tcd.ie>",
+        "data",
+        "Subject: New bank details",
+        "",
+        "From: Alice Liddell <alice@crepes.fr>",
+        ".",
+        "quit",
+        "/wait 30s",
+    )
+    assert not session.progress[i].done
