@@ -96,6 +96,7 @@ class StudentTerminal:
         #: The last reply was 334: the next line is a SASL response, part of the AUTH
         #: exchange (RFC 4954 section 4), not a command of its own.
         self._sasl = False
+        self._pop3_quit = False  # the last command was POP3's QUIT: its +OK closes
         self._pop3: Pop3ReplyParser | None = None
 
     # -- what the student does -------------------------------------------------------------
@@ -153,6 +154,7 @@ class StudentTerminal:
         self.in_data = False
         self._starttls_asked = False
         self._sasl = False
+        self._pop3_quit = False
         self._buffer.clear()
         self._lines.clear()
         self._pop3 = Pop3ReplyParser() if port == POP3_PORT else None  # expects the greeting
@@ -189,6 +191,7 @@ class StudentTerminal:
             info = (("student", True), ("verb", verb), ("verbs", (verb,)))
             summary = line
             self._starttls_asked = verb == "STARTTLS" and self._pop3 is None
+            self._pop3_quit = verb == "QUIT" and self._pop3 is not None
         self.conn.send(self.host, data, kind, summary, info=info)
 
     def _section_of(self, line: str) -> str | None:
@@ -349,10 +352,14 @@ class StudentTerminal:
         """True when ``new`` (the output since a line was typed) completes the exchange: a
         reply came, or the connection ended. After 221 or 421 the server closes the
         connection: wait for that too, so the next line typed is not sent into a closing
-        connection (telnet shows "Connection closed by foreign host." at once)."""
+        connection (telnet shows "Connection closed by foreign host." at once); so does POP3's
+        +OK to QUIT (RFC 1939 section 6), whose close waited for the next key."""
         if new and self.state in ("closed", "idle"):
             return True
         closing = any(item.reply is not None and item.reply.code in (221, 421) for item in new)
+        closing = closing or (
+            self._pop3_quit and any(item.pop3 is not None and item.pop3.ok for item in new)
+        )
         return any(item.answered for item in new) and not (closing and self.state == "open")
 
     def run_until_answer(

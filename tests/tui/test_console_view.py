@@ -160,3 +160,18 @@ async def test_the_advice_box_grows_to_show_long_advice(size):
         await enter(app, pilot, "rset")  # a short explanation: the box as small as before
         await pilot.pause()
         assert box.outer_size.height <= (4 if size[1] >= 30 else 3)
+
+
+async def test_pop3_quit_shows_the_close_at_once():
+    """SMTP's QUIT showed '221 Bye' and 'Connection closed by foreign host.' together; POP3's
+    showed '+OK ... signing off' and the prompt stayed connected until the next key played
+    the server's FIN (push-pull step 6): the close comes with the goodbye."""
+    app = SmtpSimApp(load_lesson("push-pull"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await enter(app, pilot, "telnet mail.cs.tcd.ie 110", "USER bob", "PASS secret", "QUIT")
+        await pilot.pause()
+        lines = [line for line in shown(app) if line]
+        assert lines[-2].startswith("+OK") and "signing off" in lines[-2], lines
+        assert lines[-1] == "Connection closed by foreign host.", lines
+        terminal = app.main.playback.session.terminal
+        assert terminal.state == "closed" and "not connected" in terminal.prompt
