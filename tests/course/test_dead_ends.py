@@ -171,3 +171,48 @@ def test_submission_auth_step_6_after_a_login_by_another_mechanism_says_start_ag
     assert session.terminal.output[-1].reply.code == 503
     said = notes(session)[-1]
     assert said.startswith("Not yet:") and "telnet smtp.crepes.fr 587" in said, said
+
+
+def test_telnet_yourself_quit_after_an_early_dot_says_how_to_try_it_again():
+    """Step 6 wants quit typed inside DATA; after a lone dot typed too early, quit ends the
+    session (221) and the step can never pass in it."""
+    from test_not_yet import solved_through
+
+    session = solved_through("telnet-yourself", 4)
+    for line in ("Subject: Hi", "", "Hello Carol.", ".", "quit"):
+        session.enter(line)
+    assert session.terminal.state == "closed"
+    said = notes(session)[-1]
+    assert said.startswith("Not yet:") and "telnet smtp.crepes.fr 25" in said, said
+    for line in (
+        "telnet smtp.crepes.fr 25",
+        "helo pc.crepes.fr",
+        "mail from:<alice@crepes.fr>",
+        "rcpt to:<carol@example.org>",
+        "data",
+        "Subject: Hi",
+        "",
+        "Hello Carol.",
+        "quit",
+    ):
+        session.enter(line)
+    assert session.index == 6
+
+
+def test_mail_auth_from_typed_in_the_body_says_how_to_start_again():
+    from test_not_yet import solved_through
+
+    session = solved_through("mail-auth", 2)
+    for line in (
+        "telnet relay.example.com 25",
+        "helo smtp.crepes.fr",
+        "mail from:<alice@crepes.fr>",
+        "rcpt to:<bob@cs.tcd.ie>",
+        "data",
+        "Subject: New bank details",
+        "",
+        "From: Alice Liddell <alice@crepes.fr>",
+    ):
+        session.enter(line)
+    said = notes(session)[-1]
+    assert said.startswith("Not yet:") and "header section" in said, said
