@@ -175,3 +175,30 @@ async def test_pop3_quit_shows_the_close_at_once():
         assert lines[-1] == "Connection closed by foreign host.", lines
         terminal = app.main.playback.session.terminal
         assert terminal.state == "closed" and "not connected" in terminal.prompt
+
+
+async def test_a_resize_refits_the_placeholder_and_prompt_the_console_has_when_it_refits():
+    """A resize refits the placeholder and the prompt after the next refresh; a line typed in
+    between (entered as the lesson opened) had changed them, and the refit put back what
+    they said before it: "type here, e.g. telnet ..." over a session already connected."""
+    from textual.app import App
+
+    from smtp_sim.tui.widgets.console import Console
+
+    class OneConsole(App[None]):
+        def compose(self):
+            yield Console()
+
+    app = OneConsole()
+    async with app.run_test(size=(100, 20)) as pilot:
+        console = app.query_one(Console)
+        console.set_placeholder("type here, e.g. telnet mail.cs.tcd.ie 25")
+        console.set_prompt("telnet>")
+        await pilot.pause()
+        console.on_resize()  # (a resize: the refit comes after the next refresh)
+        console.set_placeholder("an SMTP command: HELO, QUIT")
+        console.set_prompt("mail.cs.tcd.ie:25>")
+        for _ in range(3):
+            await pilot.pause()
+        assert console.input.placeholder == "an SMTP command: HELO, QUIT"
+        assert "mail.cs.tcd.ie:25>" in str(console.query_one("#prompt").render())

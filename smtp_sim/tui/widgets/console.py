@@ -383,11 +383,16 @@ class Console(Vertical):
             line.placeholder = fitted
 
     def on_resize(self) -> None:
+        self.call_after_refresh(self._refit)
+
+    def _refit(self) -> None:
+        """The placeholder and the prompt fitted to the new width: those the console has now,
+        not those it had at the resize (a line entered since had changed them)."""
         if self._placeholder is not None:
-            self.call_after_refresh(self.set_placeholder, self._placeholder)
+            self.set_placeholder(self._placeholder)
         if self._prompt is not None:
             text, data_mode, short = self._prompt
-            self.call_after_refresh(self.set_prompt, text, data_mode=data_mode, short=short)
+            self.set_prompt(text, data_mode=data_mode, short=short)
 
     def set_completions(self, hosts: list[str], addresses: list[str], connected: bool) -> None:
         self.suggester.hosts = hosts
