@@ -80,7 +80,7 @@ def _ids(kind: str) -> Callable[..., list[str]]:
         from argcomplete.completers import FilesCompleter
 
         from .course.lesson import is_lesson_source
-        from .scenario.files import builtin_dir, list_builtin
+        from .scenario.builtin import builtin_dir, list_builtin
 
         ids = [i for i in list_builtin() if i.startswith(prefix)]
         if kind == "lesson":

@@ -26,21 +26,16 @@ from pydantic import (
 )
 
 from ..scenario.build import scenario_issues
+from ..scenario.builtin import list_builtin, names_a_file
 from ..scenario.cross_checks import FaultEntry
 from ..scenario.fields import Duration
-from ..scenario.files import (
-    list_builtin,
-    load_scenario,
-    names_a_file,
-    parse_document,
-    parse_scenario,
-    read_document,
-)
+from ..scenario.files import load_scenario, parse_document, parse_scenario, read_document
 from ..scenario.model import Scenario
 from ..scenario.problems import Issue, ScenarioError, model_keys
 from .authoring import check_host_issues, hint_issues, solution_issues, telnet_warnings
 from .checks import AnyCheck
 from .placeholders import fill_placeholders
+from .preview import first_lesson_file
 
 if TYPE_CHECKING:
     from ..world.network import Link
@@ -467,29 +462,13 @@ def is_lesson_source(source: str) -> bool:
     )
 
 
-_TOP_KEY = re.compile(r"^(id|order)\s*=\s*(\"[^\"]*\"|\d+)", re.M)
-
-
 def first_lesson_id() -> str | None:
     """The built-in lesson with the lowest ``order``, found without validating every file
     (start-up reads only the lesson it opens), or from the course if it has been read."""
     if _builtin_course.cache_info().currsize:
         course = _builtin_course()
         return course[0][0] if course else None
-    best: tuple[int, str] | None = None
-    for ident in list_builtin():
-        try:
-            source, _ = read_document(ident)
-        except ScenarioError:
-            continue
-        top = source.split("\n[", 1)[0]  # the top-level keys come before the first table
-        if not re.search(r"^\s*\[\[steps\]\]", source, re.M):
-            continue
-        keys = dict(_TOP_KEY.findall(top))
-        order = int(keys["order"]) if keys.get("order", "").isdigit() else 999
-        if best is None or (order, ident) < best:
-            best = (order, ident)
-    return best[1] if best else None
+    return first_lesson_file()
 
 
 def builtin_lessons() -> list[Lesson]:

@@ -44,6 +44,7 @@ from .lesson import (
     fault_params,
     tap_link,
 )
+from .preview import StepCursor
 
 #: A header field's start (RFC 5322 section 2.2: printable ASCII but the colon, then ":"; the
 #: obsolete syntax's spaces before the colon, section 4, accepted too).
@@ -79,7 +80,8 @@ class LessonSession:
         self.world: World = build_world(scenario, seed=seed)
         host = lesson.console or _first_client(self.world)
         self.terminal = StudentTerminal(self.world, host, on_output=on_output)
-        self.index = 0
+        #: The current step (shared with the app's preview, which opens where this will be).
+        self.cursor = StepCursor(len(lesson.steps))
         self.progress = [StepProgress() for _ in lesson.steps]
         self.inputs: list[tuple[int, str]] = []
         self.input_times: list[float] = []  # the virtual time of each input (attempt exports)
@@ -120,11 +122,15 @@ class LessonSession:
     # -- state ------------------------------------------------------------------------------
 
     @property
+    def index(self) -> int:
+        """The current step's index (:class:`StepCursor`)."""
+        return self.cursor.index
+
+    @property
     def current(self) -> Step | None:
         """The step the student is on (None in a sandbox, which has no steps)."""
-        if not self.lesson.steps:
-            return None
-        return self.lesson.steps[min(self.index, len(self.lesson.steps) - 1)]
+        at = self.cursor.current
+        return None if at is None else self.lesson.steps[at]
 
     @property
     def complete(self) -> bool:
@@ -702,17 +708,14 @@ class LessonSession:
                 info=(("step", step.id), ("passed", True)),
             )
             moved = True
-            if self.index + 1 < len(self.lesson.steps):
-                self.index += 1
-                self.progress[self.index].started_at = len(self.world.trace)
-            else:
+            if not self.cursor.advance():
                 break
+            self.progress[self.index].started_at = len(self.world.trace)
         return moved
 
     def go_to(self, index: int) -> None:
         """Show another step (the app's next/previous); its checks count from now."""
-        if 0 <= index < len(self.lesson.steps):
-            self.index = index
+        if self.cursor.go_to(index):
             self._dirty = True
             if not self.progress[index].done:
                 self.progress[index].started_at = len(self.world.trace)

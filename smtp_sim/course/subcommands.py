@@ -9,7 +9,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
-from ..scenario.files import list_builtin, parse_document, parse_scenario, read_document
+from ..scenario.builtin import list_builtin
+from ..scenario.files import parse_document, parse_scenario, read_document
 from ..scenario.model import Scenario
 from ..scenario.problems import Issue, ScenarioError, TomlLocator, to_problems
 from ..textio import hang, wrap
@@ -180,7 +181,7 @@ def check_files(paths: list[str], stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _is_builtin(file: str) -> bool:
-    from ..scenario.files import builtin_dir
+    from ..scenario.builtin import builtin_dir
 
     try:
         return Path(file).resolve().parent == builtin_dir().resolve()

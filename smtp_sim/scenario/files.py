@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import TypeVar
 
@@ -15,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..textio import STDIN, STDIN_NAME, stdin_bytes
 from .build import scenario_issues
+from .builtin import builtin_dir, list_builtin, names_a_file
 from .model import Scenario
 from .problems import (
     Issue,
@@ -61,27 +60,6 @@ def parse_document(
 def parse_scenario(source: str, file: str = "<string>") -> Scenario:
     """A scenario from TOML text, validated and cross-checked."""
     return parse_document(source, Scenario, file, scenario_issues)
-
-
-@cache
-def builtin_dir() -> Path:
-    """Where the built-in scenarios and lessons are: ``smtp_sim/lessons`` in an installed wheel
-    (the top-level ``lessons/`` folder, shipped inside the package), or that ``lessons/`` folder
-    itself beside the package in a checkout or an editable install."""
-    package = Path(str(resources.files("smtp_sim")))  # (a folder: lessons name files beside them)
-    shipped = package / "lessons"
-    return shipped if shipped.is_dir() else package.parent / "lessons"
-
-
-def list_builtin() -> list[str]:
-    """The ids of the built-in scenarios and lessons, sorted."""
-    directory = builtin_dir()
-    return sorted(p.stem for p in directory.glob("*.toml")) if directory.is_dir() else []
-
-
-def names_a_file(ref: str) -> bool:
-    """True when ``ref`` is written as a file name (``x.toml``, ``dir/x``), not a built-in id."""
-    return ref.endswith(".toml") or "/" in ref or "\\" in ref
 
 
 def read_document(ref: str | Path) -> tuple[str, str]:

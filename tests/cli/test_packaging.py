@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import smtp_sim
-from smtp_sim.scenario.files import builtin_dir
+from smtp_sim.scenario.builtin import builtin_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))

@@ -8,7 +8,7 @@ import pytest
 from smtp_sim.cli import main
 from smtp_sim.course.grading import play, read_answers, solve
 from smtp_sim.course.lesson import builtin_lessons, load_lesson
-from smtp_sim.scenario.files import list_builtin
+from smtp_sim.scenario.builtin import list_builtin
 
 WRONG = Path(__file__).parent / "wrong_attempts"
 LESSONS = {lesson.id: lesson for lesson in builtin_lessons()}

@@ -130,7 +130,7 @@ def test_built_in_lessons_explain_every_choice_and_check_requires_it(tmp_path, m
 
     from smtp_sim.course import subcommands as commands
     from smtp_sim.course.lesson import builtin_lessons
-    from smtp_sim.scenario.files import builtin_dir
+    from smtp_sim.scenario.builtin import builtin_dir
 
     for lesson in builtin_lessons():
         for step in lesson.steps:

@@ -14,7 +14,7 @@ from smtp_sim.course.lesson import builtin_lessons, parse_lesson
 from smtp_sim.course.placeholders import fill_placeholders
 from smtp_sim.protocol.personalities import PERSONALITIES, POSTFIX_3
 from smtp_sim.protocol.replies import ReplyKind, render
-from smtp_sim.scenario.files import builtin_dir
+from smtp_sim.scenario.builtin import builtin_dir
 from smtp_sim.scenario.problems import ScenarioError
 
 _LESSON = '''

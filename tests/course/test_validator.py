@@ -74,6 +74,6 @@ def test_toml_syntax_error_names_the_line(tmp_path, capsys):
 
 
 def test_all_builtin_files_are_valid(capsys):
-    from smtp_sim.scenario.files import list_builtin
+    from smtp_sim.scenario.builtin import list_builtin
 
     assert main(["check", *list_builtin()]) == 0

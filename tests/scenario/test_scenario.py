@@ -6,7 +6,8 @@ from email import message_from_bytes, policy
 import pytest
 
 from smtp_sim.scenario.build import build_world
-from smtp_sim.scenario.files import builtin_dir, list_builtin, load_scenario, parse_scenario
+from smtp_sim.scenario.builtin import builtin_dir, list_builtin
+from smtp_sim.scenario.files import load_scenario, parse_scenario
 from smtp_sim.scenario.model import HostSpec, LinkSpec, MessageSpec, UserSpec
 from smtp_sim.scenario.problems import ScenarioError
 from smtp_sim.world.queue import EntryState

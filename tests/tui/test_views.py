@@ -659,7 +659,8 @@ async def test_queue_view_columns_fit_what_they_show(width):
 async def test_the_junk_folder_shows_in_the_mailbox_view():
     """Issue 15: mail that DMARC quarantined (p=quarantine) went into the Junk folder, which
     the Mailboxes view did not show."""
-    from smtp_sim.scenario.files import builtin_dir, parse_scenario
+    from smtp_sim.scenario.builtin import builtin_dir
+    from smtp_sim.scenario.files import parse_scenario
 
     text = (builtin_dir() / "mail-auth-net.toml").read_text()
     world = build_world(parse_scenario(text.replace("p=reject", "p=quarantine")))
