@@ -3,8 +3,10 @@
 1. Start-up: wall time from a fresh Python process to the first painted frame, smtp-sim's app
    (on the built-in course) against the smallest Textual app (one Static). Goal: at most 1.5x.
    smtp-sim's first frame is its layout with "Loading lesson..." where the lesson panel and
-   the views go; the lesson is read after it. So a second figure: the time until the lesson
-   is on screen (views filled, the step's text mounted), against the same baseline.
+   the views go; the lesson is read after it. Two more marks, against the same baseline: the
+   lesson on screen (its title, steps, the step's text and task in the lesson panel, from the
+   lesson's preview, and the console taking keys; goal: at most 2x), and the network views
+   drawn (the lesson validated, its world built, the map, flow and events filled).
 2. Key press to screen update with 100,000 trace records loaded: the event list and the flow
    diagram each get a cursor key; the time until the screen has been refreshed, against the same
    key pressed in the smallest app. Goal: under 50 ms.
@@ -44,8 +46,9 @@ from smtp_sim.tui.launch import build_app
 """
 
 # Each mark is a line on standard output, timed by the benchmark when it reads it: "painted"
-# after the first screen refresh, "ready" after the refresh that shows the lesson (smtp-sim
-# only; MainScreen.when_loaded). Then the app exits; its exit is not timed.
+# after the first screen refresh, "lesson" after the refresh that shows the lesson (smtp-sim
+# only; MainScreen.when_shown), "ready" after the one that shows its network views too
+# (MainScreen.when_loaded). Then the app exits; its exit is not timed.
 STARTUP_END = """
 
 def mark(name, done=False):
@@ -55,6 +58,7 @@ def mark(name, done=False):
 
 app.call_later(lambda: app.call_after_refresh(mark, "painted", {minimal}))
 if not {minimal}:
+    app.main.when_shown(lambda: app.call_after_refresh(mark, "lesson"))
     app.main.when_loaded(lambda: app.call_after_refresh(mark, "ready", True))
 app.run(headless=True, size=(120, 40))
 """
@@ -95,12 +99,19 @@ def measure_startup(rounds: int, env: dict[str, str]) -> dict[str, list[float]]:
     one untimed start of each (it fills the bytecode cache, see bytecode_env)."""
     minimal, ours = _startup_script("minimal"), _startup_script("smtp-sim")
     _time_marks(minimal, env, ("painted",))
-    _time_marks(ours, env, ("painted", "ready"))
-    times: dict[str, list[float]] = {"minimal": [], "smtp-sim": [], "smtp-sim ready": []}
+    marks_of_ours = ("painted", "lesson", "ready")
+    _time_marks(ours, env, marks_of_ours)
+    times: dict[str, list[float]] = {
+        "minimal": [],
+        "smtp-sim": [],
+        "smtp-sim lesson": [],
+        "smtp-sim ready": [],
+    }
     for _ in range(rounds):
         times["minimal"].append(_time_marks(minimal, env, ("painted",))["painted"])
-        marks = _time_marks(ours, env, ("painted", "ready"))
+        marks = _time_marks(ours, env, marks_of_ours)
         times["smtp-sim"].append(marks["painted"])
+        times["smtp-sim lesson"].append(marks["lesson"])
         times["smtp-sim ready"].append(marks["ready"])
     return times
 
@@ -242,22 +253,29 @@ def main(argv: list[str] | None = None) -> int:
     startup = measure_startup(args.rounds, env)
     m_min = statistics.median(startup["minimal"])
     m_ours = statistics.median(startup["smtp-sim"])
+    m_lesson = statistics.median(startup["smtp-sim lesson"])
     m_ready = statistics.median(startup["smtp-sim ready"])
-    ratio, ready_ratio = m_ours / m_min, m_ready / m_min
+    ratio, lesson_ratio, ready_ratio = m_ours / m_min, m_lesson / m_min, m_ready / m_min
     print(
         f"start-up to first frame: smtp-sim {m_ours * 1000:.0f} ms, minimal app "
         f"{m_min * 1000:.0f} ms, ratio {ratio:.2f} (goal <= 1.5)"
     )
     print(
-        f"start-up to the lesson on screen: smtp-sim {m_ready * 1000:.0f} ms, "
+        f"start-up to the lesson on screen: smtp-sim {m_lesson * 1000:.0f} ms, "
+        f"ratio {lesson_ratio:.2f} to the minimal app's first frame (goal <= 2)"
+    )
+    print(
+        f"start-up to the network views drawn: smtp-sim {m_ready * 1000:.0f} ms, "
         f"ratio {ready_ratio:.2f} to the minimal app's first frame"
     )
     result = {
         "startup_ms": round(m_ours * 1000, 1),
         "startup_minimal_ms": round(m_min * 1000, 1),
         "startup_ratio": round(ratio, 2),
-        "lesson_ready_ms": round(m_ready * 1000, 1),
-        "lesson_ready_ratio": round(ready_ratio, 2),
+        "lesson_shown_ms": round(m_lesson * 1000, 1),
+        "lesson_shown_ratio": round(lesson_ratio, 2),
+        "views_drawn_ms": round(m_ready * 1000, 1),
+        "views_drawn_ratio": round(ready_ratio, 2),
         "bytecode_cached": cache is not None,
     }
     if args.startup_only:

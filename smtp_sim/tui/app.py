@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from ..bridge.listen import ListenSpec
     from ..course.lesson import Lesson
+    from ..course.preview import LessonPreview
 
 
 class SmtpSimApp(App[None]):
@@ -57,6 +58,7 @@ class SmtpSimApp(App[None]):
         lesson: Lesson | None = None,
         *,
         load: Callable[[], Lesson] | None = None,
+        preview: Callable[[], LessonPreview | None] | None = None,
         load_name: str = "The course",
         sandbox: bool = False,
         store: ProgressStore | None = None,
@@ -67,8 +69,11 @@ class SmtpSimApp(App[None]):
         """Give ``lesson``, or ``load``: a function that reads the lesson, called in a thread
         after the first frame is on screen (the command line's way: the views and the lesson
         panel show "Loading lesson..." for a moment); a ScenarioError it raises is shown as the
-        problem page for ``load_name``. Until the lesson is on screen only Help, Quit and the
-        theme work, and lines typed are entered once it is (``main.is_loaded``).
+        problem page for ``load_name``. ``preview`` (with ``load``): a function that reads what
+        the lesson panel shows first (course/preview.py), called before ``load``: the lesson
+        is on screen while it is validated and its network built. Until it is loaded
+        (``main.is_loaded``) only Help, Quit and the theme work; lines typed are entered and
+        the other keys handled once it is, in the order typed.
 
         ``listen`` (with ``lesson`` only): real ports in front of the scenario's servers
         (``--listen``); raises ListenError when one names nothing in the scenario.
@@ -78,6 +83,7 @@ class SmtpSimApp(App[None]):
         self.main = MainScreen(
             lesson,
             load=load,
+            preview=preview,
             load_name=load_name,
             sandbox=sandbox,
             store=store,
@@ -109,13 +115,12 @@ class SmtpSimApp(App[None]):
         # What is typed on the main screen reaches its console before a binding or the
         # focused widget sees it (MainScreen.take_typed_key): Textual gives keys to the
         # focused widget first, so only the App can ask before.
-        if (
-            isinstance(event, events.Key)
-            and not event.is_forwarded
-            and self.main.is_mounted
-            and self.main.take_typed_key(event)
-        ):
-            return
+        # While the lesson loads, a key that needs it is held (and the keys after it).
+        if isinstance(event, events.Key) and not event.is_forwarded and self.main.is_mounted:
+            if self.main.hold_key(event) or self.main.take_typed_key(event):
+                return
+            if await self.main.replay_key(event):
+                return
         if isinstance(event, events.AppBlur) and self.stays_focused:
             return
         await super().on_event(event)

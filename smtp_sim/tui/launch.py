@@ -32,23 +32,30 @@ def build_app(
     Without ``listen`` the lesson is loaded by the app after its first frame (a file with
     problems then shows them in the app). With ``listen`` it is loaded here: the listeners
     are checked against the scenario before the app starts."""
+    from .loading import course_at_hand, course_loader, lesson_previewer, pause_gc
+
+    if listen is None:
+        pause_gc()  # (until the lesson is on screen: the main screen resumes it)
     from ..course.progress import default_store
     from .app import SmtpSimApp
-    from .loading import course_loader
 
     what = ref or "The course"  # how the problem page names what cannot be used
     load: Callable[[], Lesson]
+    preview = None
     if command == "sandbox":
         sandbox, store, load = True, None, _sandbox_loader(ref or "classroom")
     elif command == "lesson" and ref is not None:
         sandbox, store = False, default_store()
-        load = _lesson_loader(ref)
+        load, preview = _lesson_loader(ref), lesson_previewer(store, ref)
     else:
         sandbox, store = False, default_store()
         load = course_loader(store)
+        if not course_at_hand():
+            preview = lesson_previewer(store, None)
     if listen is None:
         return SmtpSimApp(
             load=load,
+            preview=preview,
             load_name=what,
             sandbox=sandbox,
             store=store,

@@ -36,6 +36,7 @@ __all__ = [
     "bindings_told",
     "fence_code",
     "forward_key",
+    "handle_key_now",
     "render_only_what_changed",
     "screen_render",
     "share_parsed_css",
@@ -62,6 +63,18 @@ def forward_key(widget: Widget, event: events.Key) -> None:
     """Give ``widget`` a key through its own queue, after the keys already in it (typed keys
     stay in order when the focus moves to the console)."""
     widget._forward_event(event)
+
+
+async def handle_key_now(app: App[Any], event: events.Key) -> None:
+    """``event`` handled as Textual handles a key, but now: the priority bindings, then those
+    of the focused widget and its ancestors, else the focused widget gets it. Textual checks
+    the second after the key's trip up the widgets' queues, so a key posted right after it
+    with a priority binding (ctrl+p) was handled first."""
+    if await app._check_bindings(event.key, priority=True):
+        return
+    if await app._check_bindings(event.key):
+        return
+    (app.focused or app.screen)._forward_event(event)
 
 
 def bindings_told(footer: Footer) -> None:

@@ -17,6 +17,7 @@ from smtp_sim.course.lesson import first_lesson_id, load_lesson
 from smtp_sim.course.progress import MemoryProgressStore
 from smtp_sim.tui.app import SmtpSimApp
 from smtp_sim.tui.launch import build_app
+from smtp_sim.tui.loading import lesson_previewer
 from smtp_sim.tui.screens.error import ProblemScreen
 from smtp_sim.tui.widgets.lesson_panel import LessonPanel
 
@@ -32,6 +33,14 @@ async def loaded(pilot) -> None:
     """Wait until the lesson is on screen."""
     done = asyncio.Event()
     pilot.app.main.when_loaded(done.set)
+    await asyncio.wait_for(done.wait(), timeout=60)
+    await pilot.pause()
+
+
+async def shown(pilot) -> None:
+    """Wait until the lesson is on screen (its preview, while it loads)."""
+    done = asyncio.Event()
+    pilot.app.main.when_shown(done.set)
     await asyncio.wait_for(done.wait(), timeout=60)
     await pilot.pause()
 
@@ -53,51 +62,94 @@ async def test_the_course_opens_on_lesson_one_after_the_first_frame():
         assert app.main.playback.session.index == 1
 
 
-async def test_keys_and_lines_before_the_lesson_is_loaded():
-    release = threading.Event()
+class SlowLoad:
+    """A lesson that is read only once the test says (``release``)."""
 
-    def slow_load():
-        assert release.wait(timeout=60)
-        return load_lesson("foobar")
+    def __init__(self, ref: str = "foobar") -> None:
+        self.ref = ref
+        self.release = threading.Event()
 
-    app = SmtpSimApp(load=slow_load, store=MemoryProgressStore())
+    def __call__(self):
+        assert self.release.wait(timeout=60)
+        return load_lesson(self.ref)
+
+
+async def type_in(pilot, text: str) -> None:
+    for character in text:
+        await pilot.press("space" if character == " " else character)
+
+
+async def test_keys_that_need_the_lesson_wait_for_it_and_no_key_overtakes_another():
+    """F10 (the lesson panel) typed while the lesson loads is handled once it is loaded, and
+    the keys typed after it too, after it (ctrl+p's palette gets the letters typed after it);
+    the line typed before it is entered first."""
+    slow = SlowLoad()
+    app = SmtpSimApp(load=slow, store=MemoryProgressStore())
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
             assert not app.main.is_loaded
             assert "Loading lesson" in str(app.query_one("#lesson-loading").render())
-            for key in (
-                "f2",
-                "f3",
-                "f4",
-                "f5",
-                "f6",
-                "f7",
-                "f8",
-                "f9",
-                "f10",
-                "ctrl+s",
-                "ctrl+p",
-                "ctrl+f",
-            ):
-                await pilot.press(key)  # nothing to act on yet: nothing happens, no error
+            await type_in(pilot, "telnet mail.cs.tcd.ie 25")
+            await pilot.press("enter")  # a line: entered once the lesson is open
+            await type_in(pilot, "hel")
+            await pilot.press("f10")  # hide the lesson panel: held, and every key after it
+            await type_in(pilot, "o")
+            await pilot.press("ctrl+p")  # the palette: held too, after them
+            await type_in(pilot, "expo")
             await pilot.pause()
-            assert len(app.screen_stack) == 1  # no palette, no export dialog
             console = app.query_one("Console")
-            console.input.value = "telnet mail.cs.tcd.ie 25"
+            assert console.input.value == "hel"
+            assert len(app.screen_stack) == 1  # no palette yet
+            slow.release.set()
+            await loaded(pilot)
+            for _ in range(50):
+                await pilot.pause()
+                if len(app.screen_stack) > 1 and app.screen.query("Input"):
+                    break
+            session = app.main.playback.session
+            assert [line for _step, line in session.inputs] == ["telnet mail.cs.tcd.ie 25"]
+            assert session.terminal.state == "open"
+            assert not app.query_one(LessonPanel).display  # F10
+            assert console.input.value == "helo"
+            palette = app.screen
+            assert type(palette).__name__ == "CommandPalette"
+            assert palette.query_one("Input").value == "expo"
+    finally:
+        slow.release.set()
+
+
+async def test_a_line_typed_while_the_lesson_loads_connects_and_the_console_moves_on():
+    """The line is entered once the lesson is open, and the console's placeholder says what
+    comes next (an SMTP command), not "type here, e.g. telnet ..." again: the resize of the
+    views' arrival refitted the placeholder it had before the line, later."""
+    slow = SlowLoad()
+    store = MemoryProgressStore()
+    app = SmtpSimApp(load=slow, preview=lesson_previewer(store, "foobar"), store=store)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await shown(pilot)
+            await type_in(pilot, "telnet mail.cs.tcd.ie 25")
             await pilot.press("enter")
             await pilot.pause()
             assert not app.main.is_loaded
-            release.set()
+            slow.release.set()
             await loaded(pilot)
-            # The line typed while loading was entered once the lesson was there.
+            for _ in range(5):
+                await pilot.pause()
+            console = app.query_one("Console")
             assert app.main.playback.session.terminal.state == "open"
             assert any(
                 "telnet mail.cs.tcd.ie 25" in str(option.prompt)
                 for option in console.output.options
             )
+            assert console.input.placeholder.startswith("an SMTP command")
+            await pilot.resize_terminal(90, 30)
+            for _ in range(5):
+                await pilot.pause()
+            assert "HELO" in console.input.placeholder
     finally:
-        release.set()
+        slow.release.set()
 
 
 async def test_a_lesson_file_with_problems_shows_them(tmp_path):
@@ -122,8 +174,8 @@ async def test_a_lesson_file_with_problems_shows_them(tmp_path):
 
 
 def test_the_first_frame_does_not_import_the_simulation():
-    """What the app needs before its first frame stays small: the lesson format (pydantic),
-    the simulation, Markdown and the views come after it."""
+    """What the app needs before its first frame stays small: the lesson's preview (tomllib),
+    the lesson format (pydantic), the simulation, Markdown and the views come after it."""
     script = (
         "import sys\n"
         "from smtp_sim.cli import _build_parser\n"
@@ -132,7 +184,7 @@ def test_the_first_frame_does_not_import_the_simulation():
         "app = build_app('app', None)\n"
         "heavy = ['pydantic', 'markdown_it', 'smtp_sim.world.world', 'smtp_sim.course.lesson',\n"
         "         'smtp_sim.protocol.server', 'smtp_sim.tui.widgets.network_map',\n"
-        "         'email.message']\n"
+        "         'email.message', 'tomllib', 'smtp_sim.course.preview']\n"
         "print(' '.join(m for m in heavy if m in sys.modules))\n"
     )
     out = subprocess.run(
@@ -226,3 +278,91 @@ async def test_only_the_step_texts_blocks_are_restyled_by_their_order():
         ordered = [n for n in app.screen.walk_children() if n._has_order_style]
         assert ordered
         assert all(isinstance(n, MarkdownBlock) and text in n.ancestors for n in ordered)
+
+
+async def test_the_lesson_is_on_screen_before_its_network_and_its_text_drawn_once():
+    """The lesson panel shows the lesson's preview (title, steps, the step's text and task)
+    while the lesson is validated and its world built; the lesson then keeps that text."""
+    slow = SlowLoad()
+    store = MemoryProgressStore()
+    app = SmtpSimApp(load=slow, preview=lesson_previewer(store, "foobar"), store=store)
+    lesson = load_lesson("foobar")
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await shown(pilot)
+            assert not app.main.is_loaded
+            assert app.query("#views-loading")  # the network: not yet
+            panel = app.query_one(LessonPanel)
+            assert lesson.title in str(panel.query_one("#lesson-title").render())
+            steps = str(panel.query_one("#steps").render())
+            assert all(step.title[:20] in steps for step in lesson.steps)
+            assert panel.text == f"### Step 1: {lesson.steps[0].title}\n{lesson.steps[0].text}"
+            assert lesson.steps[0].task in str(panel.query_one("#task").render())
+            drawn = panel.text_updated
+            assert drawn is not None
+            slow.release.set()
+            await loaded(pilot)
+            assert app.query_one(LessonPanel) is panel
+            assert panel.text_updated is drawn  # (not drawn again)
+            assert app.query_one("#map").display
+    finally:
+        slow.release.set()
+
+
+async def test_a_returning_student_sees_the_step_left_from_the_first_frame_on():
+    """The preview opens where the session will be once the student's lines are typed again
+    (StepCursor): no other step's text drawn first."""
+    store = MemoryProgressStore()
+    lesson = load_lesson("foobar")
+    first = SmtpSimApp(lesson, store=store)
+    async with first.run_test(size=(120, 40)) as pilot:
+        for step in lesson.steps[:2]:
+            for line in step.solution:
+                first.main._enter(line)
+                await pilot.pause()
+        for _ in range(20):
+            await pilot.pause(0.05)
+            if first.main.playback.session.index == 2:
+                break
+        assert first.main.playback.session.index == 2
+        first.main.controller.save_progress()
+    slow = SlowLoad()
+    app = SmtpSimApp(load=slow, preview=lesson_previewer(store, "foobar"), store=store)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await shown(pilot)
+            panel = app.query_one(LessonPanel)
+            assert panel.text.startswith(f"### Step 3: {lesson.steps[2].title}\n")
+            drawn = panel.text_updated
+            slow.release.set()
+            await loaded(pilot)
+            assert app.main.playback.session.index == 2
+            assert panel.text_updated is drawn
+    finally:
+        slow.release.set()
+
+
+def test_start_up_pauses_the_garbage_collector_until_the_lesson_is_on_screen():
+    """build_app pauses the cyclic collector (start-up makes some hundred thousand objects);
+    it runs again once the lesson is loaded, or when the app closes before."""
+    script = (
+        "import asyncio, gc\n"
+        "from smtp_sim.tui.launch import build_app\n"
+        "async def main(wait):\n"
+        "    app = build_app('app', None)\n"
+        "    assert not gc.isenabled()\n"
+        "    async with app.run_test(size=(120, 40)) as pilot:\n"
+        "        if wait:\n"
+        "            done = asyncio.Event()\n"
+        "            app.main.when_loaded(done.set)\n"
+        "            await asyncio.wait_for(done.wait(), 60)\n"
+        "            assert gc.isenabled()\n"
+        "    assert gc.isenabled()\n"
+        "asyncio.run(main(True))\n"
+        "asyncio.run(main(False))\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert out.stdout.strip() == "ok", out.stderr[-2000:]

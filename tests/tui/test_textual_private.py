@@ -2,6 +2,7 @@
 each piece is still there in the installed Textual, which is one the module was checked on,
 and no other module reaches into Textual's private names."""
 
+import inspect
 import re
 from importlib import metadata
 from pathlib import Path
@@ -31,6 +32,9 @@ def test_each_private_name_used_still_exists():
     assert textual_private.FooterKey is FooterKey
     assert "_highlighted_code" in MarkdownFence.__init__.__code__.co_names
     assert callable(Widget._forward_event)
+    from textual.app import App
+
+    assert list(inspect.signature(App._check_bindings).parameters) == ["self", "key", "priority"]
     from textual.css.stylesheet import Stylesheet
     from textual.widgets import Footer
 

@@ -52,11 +52,11 @@ def compose_main(views: dict[str, Widget]) -> ComposeResult:
 
 
 async def replace_placeholders(screen: Screen[None], views: dict[str, Widget]) -> None:
-    """The lesson panel and the tabs with ``views`` (by pane id), in place of the first
-    frame's placeholders (the footer comes last: :func:`mount_footer`)."""
-    waiting = screen.query_one("#lesson-loading")
-    await screen.query_one("#main").mount(LessonPanel(id="lesson"), before=waiting)
-    await waiting.remove()
+    """The lesson panel (unless its preview put it in) and the tabs with ``views`` (by pane
+    id), in place of the first frame's placeholders (the footer comes last: :func:`mount_footer`)."""
+    for waiting in screen.query("#lesson-loading"):  # (none after a preview: the panel is in)
+        await screen.query_one("#main").mount(LessonPanel(id="lesson"), before=waiting)
+        await waiting.remove()
     waiting = screen.query_one("#views-loading")
     for view in views.values():  # (the views take its place: its width is theirs)
         if isinstance(view, TextPane):

@@ -46,7 +46,7 @@ from ..exporting import save_export
 from ..filtering import KEEP, Keep
 from ..keys import MAIN_KEYS
 from ..live import REFRESH, LiveBridge, LiveRecords, start_live
-from ..loading import TABS, make_views
+from ..loading import TABS, make_views, resume_gc
 from ..palette import (
     BindingCommands,
     EventFilterCommands,
@@ -56,13 +56,13 @@ from ..palette import (
     TabCommands,
 )
 from ..status import PlayTimer, status_line
-from ..textual_private import forward_key, render_only_what_changed
+from ..textual_private import forward_key, handle_key_now, render_only_what_changed
 from ..widgets.console import Console
 from ..widgets.lesson_panel import LessonPanel
 from ..widgets.record_lines import RecordLines
 from .layout import compose_main, mount_footer, replace_placeholders
 from .lesson_flow import LessonEnd, builtin_lesson, quiz_feedback
-from .startup import Loading, read_lesson
+from .startup import HeldKeys, Loading, read_lesson, read_preview
 
 if TYPE_CHECKING:
     from textual.timer import Timer
@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     from ...bridge.listen import ListenSpec
     from ...course.lesson import Lesson
     from ...course.playback import Playback
+    from ...course.preview import LessonPreview
     from ...world.trace import Layer, TraceRecord
     from ..widgets.event_list import EventList
     from ..widgets.inspector import Inspector
@@ -88,6 +89,10 @@ _FOCUS_KEYS = {
     if binding.action in ("focus_view", "focus_lesson")
     for key in binding.key.split(",")
 }
+
+
+#: The keys that need the lesson: the main screen's (and the App's command palette).
+_LESSON_KEYS = {key for binding in MAIN_KEYS for key in binding.key.split(",")}
 
 
 class MainScreen(Screen[None]):
@@ -122,6 +127,7 @@ class MainScreen(Screen[None]):
         lesson: Lesson | None = None,
         *,
         load: Callable[[], Lesson] | None = None,
+        preview: Callable[[], LessonPreview | None] | None = None,
         load_name: str = "The course",
         sandbox: bool = False,
         store: ProgressStore | None = None,
@@ -135,7 +141,10 @@ class MainScreen(Screen[None]):
         if (lesson is None) == (load is None):
             raise TypeError("SmtpSimApp needs a lesson or a load function (not both)")
         self.controller = PlaybackController(self, store=store, seed=seed, sandbox=sandbox)
-        self._loading = Loading(load, load_name) if load is not None else None
+        self._loading = Loading(load, load_name, preview) if load is not None else None
+        #: Keys typed while the lesson loads that wait for it (None: none will).
+        self._held_keys = HeldKeys() if load is not None else None
+        self._replaying: events.Key | None = None
         if lesson is not None:
             from ...course.playback import Playback
 
@@ -253,6 +262,16 @@ class MainScreen(Screen[None]):
         """The lesson could not be used: the command exits 2 after the problem page."""
         return self._loading is not None and self._loading.problems is not None
 
+    def when_shown(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` once the lesson is on screen: its title, steps, the step's text
+        and task in the lesson panel, the console taking keys (its views may come after:
+        :meth:`when_loaded`); soon, if it is already."""
+        shown = self._loading.shown if self._loading is not None else None
+        if shown is None:
+            self.call_next(callback)
+        else:
+            shown.append(callback)
+
     def when_loaded(self, callback: Callable[[], object]) -> None:
         """Call ``callback`` once the lesson is on screen: the views filled and the step's
         text mounted (soon, if it is already)."""
@@ -271,8 +290,18 @@ class MainScreen(Screen[None]):
         self.run_worker(self._load_in_background(), name="load lesson")
 
     async def _load_in_background(self) -> None:
+        try:
+            await self._load()
+        finally:
+            resume_gc()  # (start-up's pause ends, whatever happened)
+
+    async def _load(self) -> None:
         loading = self._loading
         assert loading is not None
+        if loading.preview is not None:
+            preview = await read_preview(loading.preview)
+            if preview is not None:
+                await self._show_preview(preview)
         read = await read_lesson(loading.load, self.store, self.seed)
         if isinstance(read, list):
             self._show_problems(read)
@@ -299,10 +328,36 @@ class MainScreen(Screen[None]):
             text = self.query_one(LessonPanel).text_updated
             if text is not None:
                 await text
+        for callback in loading.shown or ():
+            callback()
         for line in loading.typed:
             self._enter(line)
         for callback in loading.waiting:
             callback()
+        if self._held_keys is not None:
+            self._held_keys.loaded = True
+            self._post_held_keys()
+
+    async def _show_preview(self, preview: LessonPreview) -> None:
+        """The lesson panel with the lesson's preview (course/preview.py), in place of its
+        placeholder; those waiting for the lesson on screen are told, and the lesson is read
+        after the frame that draws it (the thread would slow the frame down)."""
+        loading = self._loading
+        assert loading is not None
+        waiting = self.query_one("#lesson-loading")
+        panel = LessonPanel(id="lesson")
+        with self.app.batch_update():
+            await self.query_one("#main").mount(panel, before=waiting)
+            await waiting.remove()
+            panel.show_preview(preview)
+            if panel.text_updated is not None:
+                await panel.text_updated
+        shown, loading.shown = loading.shown or [], None
+        for callback in shown:
+            callback()
+        drawn = asyncio.Event()
+        self.call_after_refresh(drawn.set)
+        await drawn.wait()
 
     def _bind(self, views: dict[str, Widget]) -> dict[str, Widget]:
         """Each view's ``revision`` follows this screen's (set in the same call)."""
@@ -315,6 +370,7 @@ class MainScreen(Screen[None]):
 
         assert self._loading is not None
         self._loading.problems = problems
+        self._held_keys = None  # (the problem page takes no lesson keys)
         self.refresh_bindings()
         self.app.push_screen(ProblemScreen(self._loading.name, problems))
 
@@ -399,6 +455,44 @@ class MainScreen(Screen[None]):
     @on(Console.ReplySelected)
     def _reply_selected(self, event: Console.ReplySelected) -> None:
         self.console_follower.explain(self.playback, event.reply.code, event.reply.enhanced)
+
+    def hold_key(self, event: events.Key) -> bool:
+        """While the lesson loads, a key that needs it (F2, F5, ctrl+p...) is held, and every
+        key typed after it, to be handled once it is loaded, in the order typed (a line typed
+        before such a key is entered then too). True when the key was held (the App asks
+        before anything else sees a key)."""
+        keys = self._held_keys
+        if keys is None:
+            return False
+        if keys.was_posted(event):
+            self._replaying = event  # (handled now: replay_key)
+            if not keys.posted:
+                self._post_held_keys()  # (those held meanwhile, if any)
+            return False
+        if not self.is_active:  # (help, the palette: the key is theirs)
+            return False
+        needs = event.key in _LESSON_KEYS or event.key == self.app.COMMAND_PALETTE_BINDING
+        return keys.take(event, needs)
+
+    async def replay_key(self, event: events.Key) -> bool:
+        """A key held while the lesson loaded, now posted again: handled at once, so that the
+        next one (ctrl+p's palette) does not overtake it. False when ``event`` is another."""
+        if event is not self._replaying:
+            return False
+        self._replaying = None
+        await handle_key_now(self.app, event)
+        return True
+
+    def _post_held_keys(self) -> None:
+        """The keys held, to the app again (handled after those already on their way)."""
+        keys = self._held_keys
+        if keys is None:
+            return
+        if keys.done:
+            self._held_keys = None
+            return
+        for key in keys.batch():
+            self.app.post_message(key)
 
     def take_typed_key(self, event: events.Key) -> bool:
         """Whatever the student types on this screen reaches the console's input line: a
@@ -608,6 +702,7 @@ class MainScreen(Screen[None]):
             await self.live.stop()
 
     async def on_unmount(self) -> None:
+        resume_gc()  # (closed before the lesson was read: start-up's pause ends)
         await self.stop_live()
 
     # -- exports: ctrl+s, the dialog, the files -----------------------------------------------

@@ -14,20 +14,31 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ..loading import prepare
+from textual import events
+
+from ..loading import prepare, prepare_preview
 
 if TYPE_CHECKING:
     from ...course.lesson import Lesson
     from ...course.playback import Playback
+    from ...course.preview import LessonPreview
     from ...course.progress import Progress, ProgressStore
 
 
 class Loading:
     """The lesson being read behind the first frame."""
 
-    def __init__(self, load: Callable[[], Lesson], name: str) -> None:
+    def __init__(
+        self,
+        load: Callable[[], Lesson],
+        name: str,
+        preview: Callable[[], LessonPreview | None] | None = None,
+    ) -> None:
         self.load = load
+        self.preview = preview
         self.name = name  # what the problem page calls it
+        #: Called once the lesson panel shows the lesson (its preview, or the lesson).
+        self.shown: list[Callable[[], object]] | None = []
         #: The lesson could not be used: its problems (the page shows them).
         self.problems: list[str] | None = None
         #: Lines entered meanwhile: entered once the lesson is on screen.
@@ -58,3 +69,48 @@ async def read_lesson(
         if not isinstance(exc, ScenarioError):
             raise
         return [str(p) for p in exc.problems]
+
+
+async def read_preview(preview: Callable[[], LessonPreview | None]) -> LessonPreview | None:
+    """In a thread: the lesson's preview (None: none to show) and the lesson panel's modules."""
+    return await asyncio.to_thread(prepare_preview, preview)
+
+
+class HeldKeys:
+    """The keys held while the lesson loads: a key that needs the lesson (F2, F5, ctrl+p...)
+    and every key typed after it, to be handled once the lesson is loaded, in the order typed.
+
+    The main screen posts them to the app again (:meth:`batch`); a key that comes meanwhile
+    (it was on its way as they were posted) is held too, until the last of them has been
+    handled: no key overtakes another."""
+
+    def __init__(self) -> None:
+        self.held: list[events.Key] = []
+        #: Keys posted again and not handled yet.
+        self.posted: list[events.Key] = []
+        #: The lesson is loaded: no key needs holding for it any more.
+        self.loaded = False
+
+    def take(self, event: events.Key, needs_lesson: bool) -> bool:
+        """True when ``event`` (not one posted again) is held, to be handled later."""
+        if self.held or self.posted or (needs_lesson and not self.loaded):
+            self.held.append(events.Key(event.key, event.character))
+            return True
+        return False
+
+    def was_posted(self, event: events.Key) -> bool:
+        """True when ``event`` is one posted again (no longer on its way)."""
+        if not any(event is key for key in self.posted):
+            return False
+        self.posted = [key for key in self.posted if key is not event]
+        return True
+
+    def batch(self) -> list[events.Key]:
+        """The keys held so far, to post again (they are then :attr:`posted`)."""
+        self.posted, self.held = self.held, []
+        return self.posted
+
+    @property
+    def done(self) -> bool:
+        """Nothing held or on its way, and nothing will be."""
+        return self.loaded and not self.held and not self.posted

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from textual.await_complete import AwaitComplete
     from textual.widgets import Markdown
 
+    from ...course.preview import LessonPreview
     from ...course.session import LessonSession
 
 
@@ -64,6 +65,11 @@ def inline_markdown(text: str, style: str = "") -> Content:
         else:  # text, and what has no style here (a link's text, an image's alt): as written
             pieces.append((token.content, " ".join([style, *open_styles]).strip()))
     return Content.assemble(*pieces)
+
+
+def step_markdown(index: int, title: str, text: str) -> str:
+    """A step's text as the panel shows it, under a heading with its number and title."""
+    return f"### Step {index + 1}: {title}\n{text}"
 
 
 class StepsLine(Widget):
@@ -171,6 +177,7 @@ class LessonPanel(Vertical):
         #: The step text's last update (the Markdown widget mounts it in the background):
         #: await it to know the text is on screen.
         self.text_updated: AwaitComplete | None = None
+        self._text = ""  # (the step's text shown: the same again is not drawn again)
 
     def compose(self) -> ComposeResult:
         # Imported here: markdown-it comes with the lesson, not with the app's first frame.
@@ -274,20 +281,10 @@ class LessonPanel(Vertical):
         before = self._shown
         new_step = before is None or before[:2] != key[:2]
         self._shown = key
-        self.query_one("#lesson-title", Static).update(literal(lesson.title))
-        lines = []
-        for i, (s, p) in enumerate(zip(lesson.steps, session.progress, strict=True)):
-            mark, style = (
-                ("\u2714", "green")
-                if p.done
-                else (("\u25b6", "bold") if i == session.index else ("\u00b7", "dim"))
-            )
-            lines.append(Text.assemble((f"{mark} {i + 1}. {s.title}", style)))
-        # One line a step (a long title ends in an ellipsis): every step is listed.
-        self.query_one("#steps", Static).update(Text("\n").join(lines))
-        self.query_one(StepsLine).set(
+        self._show_steps(
             lesson.title,
-            Text.assemble(*((line.plain[0], line.style) for line in lines)),
+            [s.title for s in lesson.steps],
+            [p.done for p in session.progress],
             session.index,
         )
         self.set_class(session.complete and bool(lesson.steps), "-complete")
@@ -303,23 +300,20 @@ class LessonPanel(Vertical):
         task_line.set_class(step is None, "-empty")
         if step is None:
             self.set_class(False, "-quiz")
-            self.text_updated = self._step_text().update(
+            self._show_text(
                 # (no heading: the title is the line above; walkB saw it twice at 80x24)
                 f"{lesson.summary}\n\nFree play: connect with "
                 "`telnet HOST PORT`, or inject faults from the command palette."
             )
             return new_step
         if new_step:
-            text = f"### Step {session.index + 1}: {step.title}\n{step.text}"
-            self.text_updated = self._step_text().update(text)
-            self.query_one("#step-scroll", VerticalScroll).scroll_home(animate=False)
+            self._show_text(step_markdown(session.index, step.title, step.text))
             self._show_quiz(session)
-        # (theme variables: the colours follow the theme, switched at any time)
-        told = step.task or ("answer the question below" if step.quiz is not None else "see above")
-        task = Content.assemble(("Task: ", "bold $accent"), Content.from_rich_text(literal(told)))
-        if progress and progress.done:
-            task = Content.assemble(task, ("  \u2714 done", "bold $success"))
-        task_line.update(TaskText(task))  # (a command kept whole on its row)
+        from ...course.preview import step_task  # (tomllib: not for the first frame)
+
+        self._show_task(
+            step_task(step.task, step.quiz is not None), progress is not None and progress.done
+        )
         hint = self.query_one("#hint", Static)
         hint.update(inline_markdown(f"Hint: {self.hint_text}") if self.hint_text else "")
         hint.set_class(not self.hint_text, "-empty")
@@ -334,6 +328,53 @@ class LessonPanel(Vertical):
             box = self.query_one("#quiz", VerticalScroll)
             self.call_after_refresh(box.scroll_end, animate=False)
         return new_step
+
+    @property
+    def text(self) -> str:
+        """The step's text on show (its Markdown)."""
+        return self._text
+
+    def show_preview(self, preview: LessonPreview) -> None:
+        """The lesson as its file has it (course/preview.py), before the lesson itself is
+        read: the title, the steps, the current step's text and its task. :meth:`show` then
+        keeps the text when it is the same."""
+        self._show_steps(preview.title, list(preview.steps), list(preview.done), preview.index)
+        self._show_text(step_markdown(preview.index, preview.steps[preview.index], preview.text))
+        self._show_task(preview.task, False)
+
+    def _show_steps(self, title: str, steps: list[str], done: list[bool], index: int) -> None:
+        """The lesson's title and its steps, a line each: done, current, to do."""
+        self.query_one("#lesson-title", Static).update(literal(title))
+        lines = []
+        for i, (step_title, step_done) in enumerate(zip(steps, done, strict=True)):
+            mark, style = (
+                ("\u2714", "green")
+                if step_done
+                else (("\u25b6", "bold") if i == index else ("\u00b7", "dim"))
+            )
+            lines.append(Text.assemble((f"{mark} {i + 1}. {step_title}", style)))
+        # One line a step (a long title ends in an ellipsis): every step is listed.
+        self.query_one("#steps", Static).update(Text("\n").join(lines))
+        self.query_one(StepsLine).set(
+            title, Text.assemble(*((line.plain[0], line.style) for line in lines)), index
+        )
+
+    def _show_text(self, text: str) -> None:
+        """The step's text (Markdown), from its top; the text on show (the preview's) is not
+        drawn again, and stays where the student scrolled it."""
+        if text != self._text:
+            self._text = text
+            self.text_updated = self._step_text().update(text)
+            self.query_one("#step-scroll", VerticalScroll).scroll_home(animate=False)
+
+    def _show_task(self, told: str, done: bool) -> None:
+        task_line = self.query_one("#task", Static)
+        task_line.set_class(False, "-empty")
+        # (theme variables: the colours follow the theme, switched at any time)
+        task = Content.assemble(("Task: ", "bold $accent"), Content.from_rich_text(literal(told)))
+        if done:
+            task = Content.assemble(task, ("  \u2714 done", "bold $success"))
+        task_line.update(TaskText(task))  # (a command kept whole on its row)
 
     def _step_text(self) -> Markdown:
         from textual.widgets import Markdown
