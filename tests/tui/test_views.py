@@ -743,3 +743,32 @@ async def test_inspector_names_fields_in_words():
                 assert "verbs" not in starts and "pop3" not in starts, starts
                 if record.get("student"):
                     assert "typed by the student" in starts, starts
+
+
+async def test_the_events_summary_gets_the_width_at_80x24():
+    """At 80x24 the events pane (45 columns) gave each host 10 cells and the summary 11:
+    'mail from:<' of a MAIL FROM. The hosts are told apart in fewer cells ('pc.cr…', 'mail'),
+    the summary keeps the rest."""
+    from smtp_sim.course.lesson import load_lesson
+    from smtp_sim.tui.app import SmtpSimApp
+
+    app = SmtpSimApp(load_lesson("foobar"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for line in ("telnet mail.cs.tcd.ie 25", "helo crepes.fr", "mail from:<alice@crepes.fr>"):
+            app.query_one("Console").input.value = line
+            await pilot.press("enter")
+            await pilot.pause()
+        app.main.show_tab("tab-events")
+        await pilot.pause()
+        view = app.query_one(EventList)
+        width = view.scrollable_content_region.width
+        header = view.render_header(width)[0].text
+        assert header.endswith("Summary") and width - header.index("Summary") >= 19, header
+        rows = [
+            "".join(segment.text for segment in view.render_row(record, width))
+            for record in view.rows
+        ]
+        assert any("mail from:<alice@cre" in row for row in rows), rows
+        host = view._columns(width)[2]
+        names = {view._host_name(name, host) for name in view._hosts}
+        assert len(names) == len(view._hosts)  # still told apart

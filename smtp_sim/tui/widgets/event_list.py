@@ -33,6 +33,7 @@ _MAX_HOST = 24
 _MIN_TIME = 7  # "123.456"
 _MIN_SUMMARY = 28  # cells the summary keeps before the hosts' names are shortened
 _TOLD_APART = 10  # the room in which a host's name is its labels that tell it apart
+_TOLD_APART_NARROW = 6  # ... below 60 columns (80x24's 45): "pc.cr…", "mail", "smtp"
 _SUMMARY_LIMIT = 400  # characters of a summary worth preparing for one screen line
 
 
@@ -185,8 +186,10 @@ class EventList(RecordLines):
         fixed = sum(w + 1 for w in (number, time, layer, kind) if w)
         room = (width - fixed - _MIN_SUMMARY) // 2 - 1
         longest = max((len(name) for name in self._hosts), default=_MIN_HOST)
-        # At least the labels that tell the hosts apart ("pc.crepes", "mail"), never "pc.…"
-        told_apart = max(map(len, self._names(_TOLD_APART).values()), default=_MIN_HOST)
+        # At least the labels that tell the hosts apart ("pc.crepes", "mail"), never "pc.…";
+        # below 60 columns in fewer cells: the summary had 11 cells at 80x24
+        apart = _TOLD_APART if width >= 60 else _TOLD_APART_NARROW
+        told_apart = max(map(len, self._names(apart).values()), default=_MIN_HOST)
         host = max(_MIN_HOST, min(longest, _MAX_HOST, max(room, told_apart)))
         if host < longest:  # as wide as the shortened names need, no wider
             host = max(_MIN_HOST, max(map(len, self._names(host).values()), default=0))
