@@ -148,3 +148,25 @@ def test_the_dot_the_end_step_asks_for_ticks_it_whatever_the_message_held():
     assert session.terminal.output[-1].reply.code == 250
     assert session.progress[5].done
     assert session.index == 6
+
+
+def test_a_line_after_the_early_dot_that_closes_the_session_says_how_to_get_back():
+    """After the early dot, ' .' goes to the server as a command: Postfix answers 221 and
+    closes (a command line that does not start with a letter). The step says to connect
+    again and start a new message."""
+    from test_not_yet import notes, typed
+
+    session = typed("smuggling", *EARLY_DOT[:10], " .")
+    assert session.terminal.state == "closed"
+    said = notes(session)[-1]
+    assert said.startswith("Not yet:") and "telnet smtp.crepes.fr 25" in said, said
+    for line in (
+        "telnet smtp.crepes.fr 25",
+        "ehlo pc.crepes.fr",
+        "mail from:<alice@crepes.fr>",
+        "rcpt to:<alice@crepes.fr>",
+        "data",
+        " .",
+    ):
+        session.enter(line)
+    assert session.index == 4
