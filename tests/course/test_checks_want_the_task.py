@@ -4,6 +4,7 @@ that ticked for less left the student in a dead end a step or two later)."""
 
 from __future__ import annotations
 
+import pytest
 from test_not_yet import solved_through
 
 from smtp_sim.course.session import LessonSession
@@ -174,4 +175,24 @@ def test_mail_auth_spoof_wants_the_from_field_in_the_headers():
         "quit",
         "/wait 30s",
     )
+    assert not session.progress[i].done
+
+
+@pytest.mark.parametrize(
+    ("lesson", "step_id", "lines"),
+    [
+        # another sender accepted, then the task's MAIL refused (503: one sender a transaction)
+        ("morris-worm", "mail-from", ["mail from:<worm@vax.example.net>", "mail from:</dev/null>"]),
+        ("foobar", "mail-from", ["mail from: carol@example.org", "mail from: alice@crepes.fr"]),
+        # the task's recipient refused (a typo in the brackets), another accepted
+        ("telnet-yourself", "rcpt-to", ["rcpt to:<carol@example.org", "rcpt to:<alice@crepes.fr>"]),
+    ],
+)
+def test_the_command_the_task_names_must_be_the_one_accepted(lesson, step_id, lines):
+    """A 'sent' check and a 'reply' check passed by two different commands: the task's
+    command refused beside another one accepted ticked the step (morris-worm's pipe, then,
+    was no recipient of the message step 6 judges)."""
+    session, i = _typed_at(lesson, step_id, *lines)
+    codes = [o.reply.code for o in session.terminal.output[-2:] if o.reply is not None]
+    assert 250 in codes and any(c >= 500 for c in codes), codes
     assert not session.progress[i].done

@@ -70,7 +70,7 @@ def test_the_table_has_a_row_per_attempt_and_a_summary(attempts, capsys):
     assert rows["bob"].split()[2:6] == ["8/8", "0/1", "2", "100"]
     assert rows["cy"].split()[2:6] == ["3/8", "0/1", "0", "37.5"]
     assert "4 rcpt-to: Give the recipient" in rows["cy"]
-    assert 'RCPT like "bob@cs.tcd.ie"' in rows["cy"]  # why
+    assert 'a 250 reply to RCPT with "bob@cs.tcd.ie"' in rows["cy"]  # why
     assert out[4].startswith("Dee 2137  dee.json  2/8")  # the name inside the attempt
     assert out[5].startswith("4 attempts at foobar: 2 complete; grade mean")
     assert "2 wrong quiz tries" in out[5]
