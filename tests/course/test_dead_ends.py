@@ -131,7 +131,7 @@ def test_base64_multipart_header_typed_after_the_empty_line_says_how_to_start_ag
 def test_a_right_message_hears_of_no_dead_end():
     from test_not_yet import solved_through
 
-    for lesson, count in (("mime", 7), ("base64", 6), ("open-relay", 7)):
+    for lesson, count in (("mime", 7), ("base64", 6), ("open-relay", 7), ("push-pull", 6)):
         session = solved_through(lesson, count)
         assert not any(n.startswith("Not yet") for n in notes(session)), lesson
 
@@ -216,3 +216,15 @@ def test_mail_auth_from_typed_in_the_body_says_how_to_start_again():
         session.enter(line)
     said = notes(session)[-1]
     assert said.startswith("Not yet:") and "header section" in said, said
+
+
+def test_push_pull_quit_before_dele_says_how_to_log_in_again():
+    from test_not_yet import solved_through
+
+    session = solved_through("push-pull", 5)
+    session.enter("QUIT")
+    said = notes(session)[-1]
+    assert said.startswith("Not yet:") and "telnet mail.cs.tcd.ie 110" in said, said
+    for line in ("telnet mail.cs.tcd.ie 110", "USER bob", "PASS secret", "DELE 1", "QUIT"):
+        session.enter(line)
+    assert session.progress[5].done
