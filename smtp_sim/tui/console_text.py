@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from ..world.network import POP3_PORT, SUBMISSION_PORT, SUBMISSIONS_PORT
-
 if TYPE_CHECKING:
     from ..course.playback import Playback
     from ..world.student_terminal import TerminalOutput
@@ -56,6 +54,8 @@ def server_traits(pb: Playback) -> tuple[bool | None, str | None]:
     mta = pb.world.mtas.get(host)
     if mta is None:
         return None, None
+    from ..world.network import SUBMISSION_PORT, SUBMISSIONS_PORT  # (not for the first frame)
+
     personality = mta.personality
     login = None
     if port in (SUBMISSION_PORT, SUBMISSIONS_PORT) and personality.sasl_mechanisms:
@@ -121,6 +121,8 @@ def placeholder(pb: Playback) -> str:
     if terminal.in_data:
         return "message text; a line with only . ends it"
     if terminal.state == "open":
+        from ..world.network import POP3_PORT  # (not for the first frame)
+
         if terminal.conn is not None and terminal.conn.port == POP3_PORT:
             return "a POP3 command: USER, PASS, STAT, LIST, RETR n, DELE n, QUIT"
         return "an SMTP command: HELO, MAIL FROM:<\u2026>, RCPT TO:<\u2026>, DATA, QUIT, HELP"

@@ -175,7 +175,8 @@ async def test_a_lesson_file_with_problems_shows_them(tmp_path):
 
 def test_the_first_frame_does_not_import_the_simulation():
     """What the app needs before its first frame stays small: the lesson's preview (tomllib),
-    the lesson format (pydantic), the simulation, Markdown and the views come after it."""
+    the lesson format (pydantic), the simulation, Markdown, the views, the palette's commands
+    and the exports come after it."""
     script = (
         "import sys\n"
         "from smtp_sim.cli import _build_parser\n"
@@ -184,7 +185,8 @@ def test_the_first_frame_does_not_import_the_simulation():
         "app = build_app('app', None)\n"
         "heavy = ['pydantic', 'markdown_it', 'smtp_sim.world.world', 'smtp_sim.course.lesson',\n"
         "         'smtp_sim.protocol.server', 'smtp_sim.tui.widgets.network_map',\n"
-        "         'email.message', 'tomllib', 'smtp_sim.course.preview']\n"
+        "         'email.message', 'tomllib', 'smtp_sim.course.preview',\n"
+        "         'smtp_sim.world.network', 'smtp_sim.tui.exporting', 'smtp_sim.tui.palette']\n"
         "print(' '.join(m for m in heavy if m in sys.modules))\n"
     )
     out = subprocess.run(

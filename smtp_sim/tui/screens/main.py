@@ -42,19 +42,10 @@ from textual.widgets import (
 from ...course.progress import Progress, ProgressStore
 from ..console_follow import ConsoleFollower
 from ..controller import PlaybackController, Severity
-from ..exporting import save_export
 from ..filtering import KEEP, Keep
 from ..keys import MAIN_KEYS
 from ..live import REFRESH, LiveBridge, LiveRecords, start_live
 from ..loading import TABS, make_views, resume_gc
-from ..palette import (
-    BindingCommands,
-    EventFilterCommands,
-    ExportCommands,
-    FaultCommands,
-    LessonCommands,
-    TabCommands,
-)
 from ..status import PlayTimer, status_line
 from ..textual_private import forward_key, handle_key_now, render_only_what_changed
 from ..widgets.console import Console
@@ -91,6 +82,19 @@ _FOCUS_KEYS = {
 }
 
 
+def _palette(name: str) -> Callable[[], type[Provider]]:
+    """The palette's provider ``name`` (tui/palette.py), imported when the palette opens
+    rather than for the first frame."""
+
+    def provider() -> type[Provider]:
+        from .. import palette
+
+        found: type[Provider] = getattr(palette, name)
+        return found
+
+    return provider
+
+
 #: The keys that need the lesson: the main screen's (and the App's command palette).
 _LESSON_KEYS = {key for binding in MAIN_KEYS for key in binding.key.split(",")}
 
@@ -104,12 +108,12 @@ class MainScreen(Screen[None]):
     #: The main screen's keys (tui/keys.py: the app-wide ones are the App's).
     BINDINGS: ClassVar[list[BindingType]] = list(MAIN_KEYS)
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
-        BindingCommands,
-        EventFilterCommands,
-        LessonCommands,
-        FaultCommands,
-        ExportCommands,
-        TabCommands,
+        _palette("BindingCommands"),
+        _palette("EventFilterCommands"),
+        _palette("LessonCommands"),
+        _palette("FaultCommands"),
+        _palette("ExportCommands"),
+        _palette("TabCommands"),
     }
     #: Lesson keys: hidden when the lesson has no steps (the sandbox).
     STEP_ACTIONS: ClassVar[frozenset[str]] = frozenset({"hint", "previous_step", "next_step"})
@@ -650,6 +654,8 @@ class MainScreen(Screen[None]):
         """A small palette of the event list's filters (layers, hosts, show all)."""
         from textual.command import CommandPalette
 
+        from ..palette import EventFilterCommands
+
         self.app.push_screen(
             CommandPalette(
                 providers=[EventFilterCommands], placeholder="Filter the event list\u2026"
@@ -728,6 +734,8 @@ class MainScreen(Screen[None]):
         """Export ``kind`` (an ExportKind id) as ``smtp-sim-<lesson>-<what>`` into
         ``directory`` (default: ``export_dir``, else the current directory); in a browser
         (``smtp-sim web``) the browser downloads it. Returns the path written, if any."""
+        from ..exporting import save_export
+
         return save_export(
             self.app,
             kind,
