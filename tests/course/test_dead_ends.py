@@ -131,7 +131,13 @@ def test_base64_multipart_header_typed_after_the_empty_line_says_how_to_start_ag
 def test_a_right_message_hears_of_no_dead_end():
     from test_not_yet import solved_through
 
-    for lesson, count in (("mime", 7), ("base64", 6), ("open-relay", 7), ("push-pull", 6)):
+    for lesson, count in (
+        ("mime", 7),
+        ("base64", 6),
+        ("open-relay", 7),
+        ("push-pull", 6),
+        ("submission-auth", 7),
+    ):
         session = solved_through(lesson, count)
         assert not any(n.startswith("Not yet") for n in notes(session)), lesson
 
@@ -228,3 +234,22 @@ def test_push_pull_quit_before_dele_says_how_to_log_in_again():
     for line in ("telnet mail.cs.tcd.ie 110", "USER bob", "PASS secret", "DELE 1", "QUIT"):
         session.enter(line)
     assert session.progress[5].done
+
+
+def test_submission_auth_step_2_after_an_early_starttls_says_start_again():
+    from test_not_yet import solved_through
+
+    session = solved_through("submission-auth", 1)
+    for line in ("starttls", "auth plain AGFsaWNlAHdvbmRlcmxhbmQ="):
+        session.enter(line)
+    assert session.terminal.output[-1].reply.code == 235
+    said = notes(session)[-1]
+    assert said.startswith("Not yet:") and "telnet smtp.crepes.fr 587" in said, said
+    for line in (
+        "quit",
+        "telnet smtp.crepes.fr 587",
+        "ehlo laptop.cafe.example",
+        *session.lesson.steps[1].solution,
+    ):
+        session.enter(line)
+    assert session.index == 2
