@@ -126,13 +126,21 @@ def placeholder(pb: Playback) -> str:
         if terminal.conn is not None and terminal.conn.port == POP3_PORT:
             return "a POP3 command: USER, PASS, STAT, LIST, RETR n, DELE n, QUIT"
         return "an SMTP command: HELO, MAIL FROM:<\u2026>, RCPT TO:<\u2026>, DATA, QUIT, HELP"
-    step = pb.session.current
+    from ..course.checks import holds
+    from ..course.session import shown_to_student
+
+    # (a solution's line only when the lesson has shown it so far: the placeholder gives away
+    # no more than the task asks the student to find, as a "Not yet" does)
+    session = pb.session
+    step = session.current
+    lesson = session.lesson
+    shown = " ".join(shown_to_student(lesson, session.index).casefold().split()) if step else ""
     for line in step.solution if step is not None else ():
-        if line.startswith(("telnet ", "/send ")):
+        if line.startswith(("telnet ", "/send ")) and holds(shown, line):
             return f"type here, e.g. {line}"
-    for other in pb.session.lesson.steps:  # (the lesson's own server, not just any)
+    for other in lesson.steps:  # (the lesson's own server, not just any)
         for line in other.solution:
-            if line.startswith("telnet "):
+            if line.startswith("telnet ") and (step is None or holds(shown, line)):
                 return f"type here: {line}, or /help"
     server = next(iter(pb.world.mtas), None)
     return f"type here: telnet {server} 25, or /help" if server else "type here: /help"

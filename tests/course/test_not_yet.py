@@ -320,3 +320,20 @@ def test_a_not_yet_names_what_the_task_shows_and_not_what_it_hides():
         assert Sent(verb="VRFY").describe() == "VRFY sent by the student"
         box = MailboxHas(address="carol@example.org", subject="^Hi$").describe()
     assert 'mailbox of carol@example.org with the subject "Hi"' in box, box
+
+
+def test_the_consoles_placeholder_suggests_only_a_line_the_lesson_has_shown():
+    """The empty console line suggests the step's telnet or /send line: only when the
+    lesson's steps so far show it (a step that asks the student to find the server, or a
+    subject, keeps it to itself)."""
+    from smtp_sim.course.playback import Playback
+    from smtp_sim.tui.console_text import placeholder
+
+    lesson = load_lesson("foobar")
+    assert placeholder(Playback(lesson)) == "type here, e.g. telnet mail.cs.tcd.ie 25"
+    hidden = lesson.steps[0].model_copy(
+        update={"text": "Find Bob's mail server and connect.", "task": "Connect to it."}
+    )
+    lesson = lesson.model_copy(update={"steps": [hidden, *lesson.steps[1:]]})
+    said = placeholder(Playback(lesson))
+    assert "mail.cs.tcd.ie" not in said, said
