@@ -13,7 +13,7 @@ from smtp_sim.course.lesson import builtin_lessons
 JARGON = re.compile(
     r"relay_for|open_relay|PrivacyOptions|mynetworks|\bsmtpd_\w+|\w+_restrictions|"
     r"_unauth_destination|\w+_backoff_time|maximal_queue_lifetime|disable_vrfy_command|"
-    r"check_\w+_access|\w+_maps\b|\bsrc/\w+|\bsmtpd?\.c\b|\w+/\w+\.[ch]\b|\w+\(\)"
+    r"check_\w+_access|\bHISTORY\b|RELEASE_NOTES|\w+_maps\b|\bsrc/\w+|\bsmtpd?\.c\b|\w+/\w+\.[ch]\b|\w+\(\)"
 )
 
 
