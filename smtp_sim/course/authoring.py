@@ -60,8 +60,9 @@ def solution_issues(lesson: Lesson) -> list[Issue]:
 def hint_issues(lesson: Lesson) -> list[Issue]:
     """A hint that gives the answer away: any hint (the step's or its quiz's) with an
     ``/answer`` line in it, and a quiz's hint that holds an answer the quiz accepts (for
-    multiple choice, the right choice's text). A hint nudges toward the idea; the answer is
-    the student's to find."""
+    multiple choice, the right choice's text); likewise a short answer's why for a wrong
+    answer (``wrong``) and a wrong choice's ``explain``. A hint nudges toward the idea, a why
+    says why an answer is wrong; the answer is the student's to find."""
     issues = []
     for i, step in enumerate(lesson.steps):
         quiz = step.quiz
@@ -90,6 +91,31 @@ def hint_issues(lesson: Lesson) -> list[Issue]:
                                 "a nudge toward the idea, without an answer the quiz accepts",
                             )
                         )
+        if quiz is None:
+            continue
+        # A why for a wrong answer says why it is wrong, never what is right.
+        for answer, why in quiz.wrong.items():
+            held = _answer_in(why, quiz)
+            if held is not None:
+                issues.append(
+                    Issue(
+                        ("steps", i, "quiz", "wrong"),
+                        f"step {step.id!r}: the quiz's why for {answer!r} holds the answer "
+                        f"{held!r}",
+                        "why that answer is wrong, without an answer the quiz accepts",
+                    )
+                )
+        for j, why in enumerate(quiz.explain):
+            held = _answer_in(why, quiz) if j + 1 != quiz.correct else None
+            if held is not None:
+                issues.append(
+                    Issue(
+                        ("steps", i, "quiz", "explain", j),
+                        f"step {step.id!r}: the explain of a wrong choice holds the right "
+                        "choice's text",
+                        "why that choice is wrong, not which one is right",
+                    )
+                )
     return issues
 
 

@@ -143,3 +143,14 @@ def test_no_quiz_is_answered_by_the_text_right_above_it():
     # (base64 4 applies the text's rule to another size; mail-auth 1's server is named in
     # passing, the question being which of the network's servers wrote the field)
     assert short == [("base64", "gif-part"), ("mail-auth", "read-results")]
+
+
+def test_check_refuses_a_why_for_a_wrong_answer_that_holds_the_right_one(tmp_path, capsys):
+    lesson = GOOD.replace('solution = ["telnet', 'solution = ["/answer 220", "telnet') + QUIZ
+    wrong = 'wrong = { "221" = "221 closes; the greeting is 220." }\n'
+    status, err, path = _check(tmp_path, lesson + wrong, capsys)
+    assert status == 2, err
+    line = next(e for e in err if "steps[0].quiz.wrong" in e)
+    assert line.startswith(path + ":") and "'220'" in line, line
+    fine = 'wrong = { "221" = "221 says the server closes the connection." }\n'
+    assert _check(tmp_path, lesson + fine, capsys)[0] == 0
