@@ -123,6 +123,9 @@ def placeholder(pb: Playback) -> str:
     if terminal.state == "open":
         from ..world.network import POP3_PORT  # (not for the first frame)
 
+        told = task_line(pb)
+        if told is not None:
+            return f"e.g. {told}"
         if terminal.conn is not None and terminal.conn.port == POP3_PORT:
             return "a POP3 command: USER, PASS, STAT, LIST, RETR n, DELE n, QUIT"
         return "an SMTP command: HELO, MAIL FROM:<\u2026>, RCPT TO:<\u2026>, DATA, QUIT, HELP"
@@ -144,3 +147,34 @@ def placeholder(pb: Playback) -> str:
                 return f"type here: {line}, or /help"
     server = next(iter(pb.world.mtas), None)
     return f"type here: telnet {server} 25, or /help" if server else "type here: /help"
+
+
+def task_line(pb: Playback) -> str | None:
+    """The current step's next line to type when its task shows it ("Type USER bob, then
+    PASS secret"): the first of the step's solution lines that the task holds and that the
+    student has not typed since the step began. None when the task shows none (nothing is
+    said that the task does not say)."""
+    from ..world.trace import Kind
+
+    session = pb.session
+    step = session.current
+    if step is None or not step.task:
+        return None
+
+    def words(text: str) -> str:
+        return " ".join(text.split()).lower()
+
+    task = words(step.task)
+    trace = pb.world.trace
+    # (the step's records, the last 2,000 at most: a key's cost stays small at 100,000)
+    since = max(session.progress[session.index].started_at, len(trace) - 2000)
+    typed = {
+        words(record.summary)
+        for record in trace[since:]
+        if record.kind is Kind.COMMAND and record.get("student")
+    }
+    for line in step.solution:
+        said = words(line)
+        if said and not said.startswith(("/", "telnet ")) and said in task and said not in typed:
+            return line
+    return None

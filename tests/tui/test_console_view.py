@@ -202,3 +202,24 @@ async def test_a_resize_refits_the_placeholder_and_prompt_the_console_has_when_i
             await pilot.pause()
         assert console.input.placeholder == "an SMTP command: HELO, QUIT"
         assert "mail.cs.tcd.ie:25>" in str(console.query_one("#prompt").render())
+
+
+async def test_the_placeholder_suggests_the_tasks_next_line():
+    """Connected, the empty line listed the protocol's commands whatever the step asked; it
+    suggests the task's own next line (a line the task shows, not yet typed in the step)."""
+    app = SmtpSimApp(load_lesson("foobar"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        line = app.query_one("Console").input
+        await enter(app, pilot, "telnet mail.cs.tcd.ie 25")
+        assert "helo FooBar" in line.placeholder, line.placeholder
+        await enter(app, pilot, "helo FooBar")
+        assert "mail from: alice@crepes.fr" in line.placeholder, line.placeholder
+    app = SmtpSimApp(load_lesson("push-pull"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        line = app.query_one("Console").input
+        app.main.playback.session.go_to(1)
+        app.main.controller.changed()
+        await enter(app, pilot, "telnet mail.cs.tcd.ie 110")
+        assert "USER bob" in line.placeholder, line.placeholder
+        await enter(app, pilot, "USER bob")
+        assert "PASS secret" in line.placeholder, line.placeholder

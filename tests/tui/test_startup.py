@@ -121,7 +121,7 @@ async def test_keys_that_need_the_lesson_wait_for_it_and_no_key_overtakes_anothe
 
 async def test_a_line_typed_while_the_lesson_loads_connects_and_the_console_moves_on():
     """The line is entered once the lesson is open, and the console's placeholder says what
-    comes next (an SMTP command), not "type here, e.g. telnet ..." again: the resize of the
+    comes next (the task's next line), not "type here, e.g. telnet ..." again: the resize of the
     views' arrival refitted the placeholder it had before the line, later."""
     slow = SlowLoad()
     store = MemoryProgressStore()
@@ -143,11 +143,12 @@ async def test_a_line_typed_while_the_lesson_loads_connects_and_the_console_move
                 "telnet mail.cs.tcd.ie 25" in str(option.prompt)
                 for option in console.output.options
             )
-            assert console.input.placeholder.startswith("an SMTP command")
+            # (the next step's task line: test_console_view)
+            assert console.input.placeholder == "e.g. helo FooBar"
             await pilot.resize_terminal(90, 30)
             for _ in range(5):
                 await pilot.pause()
-            assert "HELO" in console.input.placeholder
+            assert "helo FooBar" in console.input.placeholder
     finally:
         slow.release.set()
 
