@@ -31,12 +31,14 @@ async def test_the_empty_input_line_suggests_what_fits_the_session():
         line = app.query_one("#line")
         first = app.main.lesson.steps[0].solution[0]  # this lesson's server, not another one
         assert line.placeholder == f"type here, e.g. {first}"
+        # (connected: the task's next line where the task shows one, test_console_view)
+        smtp = ("an SMTP command", "e.g. ")
         steps = [
-            (first, "an SMTP command"),
-            ("helo me", "an SMTP command"),
-            ("mail from:<alice@crepes.fr>", "an SMTP command"),
-            ("rcpt to:<bob@cs.tcd.ie>", "an SMTP command"),
-            ("data", "message text"),
+            (first, smtp),
+            ("helo me", smtp),
+            ("mail from:<alice@crepes.fr>", smtp),
+            ("rcpt to:<bob@cs.tcd.ie>", smtp),
+            ("data", ("message text",)),
         ]
         for typed, expected in steps:
             app.query_one("Console").input.value = typed
