@@ -687,6 +687,16 @@ def console_refusal(line: str, world: World, step: Step | None) -> tuple[str, st
                     else "no user of this network has one"
                 ),
             )
+        if "@" not in words[1]:
+            # (walkA: Tab's grey suggestion is no text, so '/send  bob@cs.tcd.ie Crepes
+            # tonight?' made Bob the sender and sent to 'Crepes': say what was taken)
+            subject = f', "{words[2]}" as the subject' if len(words) > 2 else ""
+            return (
+                f"/send: {words[1]} is not an address (no @); /send took {words[0]} as the "
+                f"sender, {words[1]} as the recipient{subject}",
+                "/send FROM TO [SUBJECT], the sender first, "
+                f"e.g. /send {words[0]} someone@{words[0].rpartition('@')[2]} Hello",
+            )
         return None
     if word == "tap":
         return tap_refusal(rest, world)

@@ -106,6 +106,10 @@ class LessonSession:
         #: travel, not a scenario's own mail in some queue (walkE: base64 step 5's Not-yet
         #: waited for the classroom's message).
         self._dot: tuple[str, int, set[str]] | None = None
+        #: The trace ids of the messages the student sent (a /send's): with the ids a final
+        #: dot's server queued, the only messages whose bounce a Not yet names (walkA: push-pull
+        #: step 1 named the bounce of the classroom's own staff-list message).
+        self._sent: set[str] = set()
         #: The step and the end of the last /wait: when it ends with the step still open and
         #: mail waiting in a queue, the console says when the next try is (walkA: a /wait
         #: too early had moved mx2's retry ten minutes on, and nothing said why).
@@ -426,13 +430,17 @@ class LessonSession:
         words = rest.split(maxsplit=2)
         agent = self.world.agents[words[0].lower()]
         subject = words[2] if len(words) > 2 else "Hello"
-        agent.send([words[1]], subject, f"{subject}\n\nSent from the smtp-sim console.\n")
+        self._sent.add(
+            agent.send([words[1]], subject, f"{subject}\n\nSent from the smtp-sim console.\n")
+        )
         index, until = self.index, self.world.now + SETTLE_TIME
         self._advance(until, run)
         self._expect(index, until, at_once_when_quiet=False)
         # (a /send with no subject sends "Hello": say so, or the subject seems to come from
         # nowhere; walkA)
         told = "" if len(words) > 2 else ' (no subject given: the subject is "Hello")'
+        # (what was taken as the recipient and the subject, said: walkA)
+        told = f', to {words[1]}, subject "{subject}"{told}'
         if not run:
             return f"{agent.address} pressed Send{told}: watch the message travel (F5 pauses, F8 plays faster)."
         return f"{agent.address} pressed Send{told}; 60 s of virtual time passed."
@@ -581,13 +589,21 @@ class LessonSession:
         waiting = [e for mta in self.world.mtas.values() for e in mta.queue.waiting()]
         if after_send or self._dot is None:
             return bool(waiting)
+        ids = self._dot_ids()
+        return any(e.message in ids for e in waiting)
+
+    def _dot_ids(self) -> set[str]:
+        """The trace ids of the messages the last final dot's server queued since the dot
+        (the student's own message among them); none without a dot."""
+        if self._dot is None:
+            return set()
         server, read, ids = self._dot
         trace = self.world.trace
         for r in trace[read:]:
             if r.kind is Kind.QUEUED and r.src == server and r.message is not None:
                 ids.add(r.message)
         self._dot = (server, len(trace), ids)
-        return any(e.message in ids for e in waiting)
+        return ids
 
     def _delivery_missing(self, index: int) -> bool:
         """Step ``index`` waits for a delivery (a mailbox or queue check not passed yet): a
@@ -618,9 +634,26 @@ class LessonSession:
         """After a "Not yet": what went wrong, when the trace tells (a bounce and its reason),
         and how to try again when the message was handed over (the transaction is over)."""
         records = self.context(index).records
-        bounces = [r for r in records if r.layer is Layer.QUEUE and r.kind is Kind.BOUNCED]
+        mine = self._sent | self._dot_ids()
+        # (only the student's own messages: a scenario's background mail bounces too)
+        bounces = [
+            r
+            for r in records
+            if r.layer is Layer.QUEUE and r.kind is Kind.BOUNCED and r.message in mine
+        ]
+        refused = [
+            r
+            for r in records
+            if r.layer is Layer.INFO
+            and r.kind is Kind.ERROR
+            and r.message in mine
+            and r.summary.startswith("mail client: ")
+        ]
         said = ""
-        if bounces:
+        if refused and (not bounces or refused[-1].seq > bounces[-1].seq):
+            why = refused[-1].summary.removeprefix("mail client: ").strip().rstrip(".")
+            said += f" Your message was refused by the mail program's server ({why})."
+        elif bounces:
             reason = str(bounces[-1].get("reason") or "").strip().rstrip(".")
             said += " The message bounced" + (f" ({reason})" if reason else "") + "."
             said += self._unknown_domain(bounces[-1], reason)

@@ -217,3 +217,20 @@ def test_tap_names_a_link_or_lists_them():
     )
     assert session.world.network.watching
     assert session.world.network.link_between("gw.crepes.fr", "ix.example.net").tap
+
+
+def test_a_send_whose_recipient_is_no_address_is_refused_saying_what_was_taken():
+    """walkA, push-pull step 1: Tab left '/send  bob@cs.tcd.ie Crepes tonight?' (the grey
+    suggestion alice@crepes.fr was no text): 'Crepes' went out as the recipient, unsaid."""
+    session = LessonSession(load_lesson("push-pull"))
+    records = len(session.world.trace)
+    said = session.enter("/send  bob@cs.tcd.ie Crepes tonight?")
+    assert "pressed Send" not in said and len(session.world.trace) == records
+    assert "Crepes" in said and "no @" in said, said
+    assert "bob@cs.tcd.ie as the sender" in said, said
+
+
+def test_a_send_says_its_recipient_and_subject():
+    session = LessonSession(load_lesson("push-pull"))
+    said = session.enter("/send alice@crepes.fr bob@cs.tcd.ie Crepes tonight?")
+    assert 'to bob@cs.tcd.ie, subject "Crepes tonight?"' in said, said

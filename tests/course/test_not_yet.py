@@ -337,3 +337,20 @@ def test_the_consoles_placeholder_suggests_only_a_line_the_lesson_has_shown():
     lesson = lesson.model_copy(update={"steps": [hidden, *lesson.steps[1:]]})
     said = placeholder(Playback(lesson))
     assert "mail.cs.tcd.ie" not in said, said
+
+
+def test_a_bounce_in_a_not_yet_is_the_students_own_message():
+    """walkA, push-pull step 1: the Not yet after the student's /send named the bounce of the
+    classroom's own staff-list message (550 <rob@cs.tcd.ie> at t=20 s), not the student's."""
+    session = typed("push-pull", "/send alice@crepes.fr nobody@cs.tcd.ie Crepes")
+    said = notes(session)[-1]
+    assert "550 <nobody@cs.tcd.ie>: User unknown" in said, said
+    assert "rob@" not in said, said
+
+
+def test_a_send_refused_by_the_mail_program_s_server_is_said_not_a_background_bounce():
+    session = typed("push-pull", "/send bob@cs.tcd.ie nobody@cs.tcd.ie Crepes")
+    said = notes(session)[-1]
+    assert "rob@" not in said, said
+    assert "550 <nobody@cs.tcd.ie>: User unknown" in said, said
+    assert "refused" in said, said
