@@ -234,6 +234,90 @@ class DataLine(BaseCheck):
         return f"{line}{like} typed by the student {where}"
 
 
+#: A header field's start (RFC 5322 section 2.2), as the student terminal reads one.
+_FIELD_START = re.compile(r"[\x21-\x39\x3b-\x7e]+[ \t]*:")
+
+
+@check
+class PartCheck(BaseCheck):
+    """A MIME part the student typed in a message's body. RFC 2046 section 5.1.1: after its
+    delimiter line (``--`` and the boundary) each part is built like a message, its header
+    lines, an empty line, then its content. ``ended``: a part whose Content-Type matches
+    ``type`` has its header lines ended by that empty line. ``unended``: a line that is no
+    header field came among such a part's header lines, before any empty line (its content
+    typed right after its headers: a mail program reads it as a broken header)."""
+
+    kind: Literal["part"] = "part"
+    boundary: str = "b"
+    type: Regex = ".*"  # searched in the part's Content-Type value
+    want: Literal["ended", "unended"] = "ended"
+
+    def _parts(self, ctx: CheckContext) -> list[tuple[str, bool]]:
+        """Each part's Content-Type and whether its header lines were ended as they should."""
+        parts: list[tuple[str, bool]] = []
+        heads: list[str] | None = None  # the open part's header lines, None outside one
+        broken = False
+        for r in ctx.records:
+            if r.kind is not Kind.CONTENT or not r.get("student"):
+                continue
+            line = r.data.decode("utf-8", "replace").rstrip("\r\n")
+            if r.get("section") != "body":  # (the final dot, a header: no part is open)
+                heads = None
+                continue
+            delimiter = line.rstrip(" \t")
+            if delimiter == f"--{self.boundary}":  # (a part begins: its header lines follow)
+                heads, broken = [], False
+                continue
+            if delimiter == f"--{self.boundary}--":  # (the multipart's close)
+                heads = None
+                continue
+            if heads is None:
+                continue
+            if line == "" or (not broken and line[:1] in (" ", "\t") and heads):
+                if line == "":
+                    parts.append((_content_type(heads), not broken))
+                    heads = None
+                continue
+            if _FIELD_START.match(line) and not broken:
+                heads.append(line)
+                continue
+            if not broken:  # (a line that is no header field: the part's headers are broken)
+                parts.append((_content_type(heads), False))
+                broken = True
+        return parts
+
+    def passed(self, ctx: CheckContext) -> bool:
+        good = self.want == "ended"
+        return any(
+            ok is good and re.search(self.type, ctype, re.IGNORECASE)
+            for ctype, ok in self._parts(ctx)
+        )
+
+    def describe(self) -> str:
+        ctype = self.type.replace("\\", "")
+        if self.type in _ANYTHING:
+            which = "a part"
+        else:
+            which = f"a {ctype} part" if _named(ctype) else "the part the task describes"
+        if self.want == "unended":
+            return (
+                f"{which} after --{self.boundary} whose content came right after its header "
+                "lines, with no empty line between (RFC 2046 section 5.1.1)"
+            )
+        return (
+            f"{which} after --{self.boundary} whose header lines end with an empty line "
+            "before its content (RFC 2046 section 5.1.1)"
+        )
+
+
+def _content_type(heads: list[str]) -> str:
+    for line in heads:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "content-type":
+            return value.strip()
+    return "text/plain"  # (RFC 2045 section 5.2: a part without one)
+
+
 @check
 class ReplyCheck(BaseCheck):
     """A server replied with a code (or a class: 2, 3, 4, 5), optionally to a given verb."""

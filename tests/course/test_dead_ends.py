@@ -253,3 +253,15 @@ def test_submission_auth_step_2_after_an_early_starttls_says_start_again():
     ):
         session.enter(line)
     assert session.index == 2
+
+
+def test_a_part_whose_text_follows_its_headers_says_the_empty_line_at_once():
+    # walkB, mime step 4: --b, Content-Type, then the text with no empty line between
+    from test_not_yet import solved_through
+
+    session = solved_through("mime", 3)
+    for line in ["", "--b", "Content-Type: text/plain", "Hello Bob, here is the picture."]:
+        session.enter(line)
+    assert session.index == 3  # the part's step is not done
+    said = notes(session)[-1]
+    assert said.startswith("Not yet:") and "empty line" in said and "5.1.1" in said, said
