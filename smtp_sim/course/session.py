@@ -540,16 +540,37 @@ class LessonSession:
         index = waited[0]
         if self.index != index or index >= len(self.progress) or self.progress[index].done:
             return  # (the step passed, or there is none: the sandbox)
+        now = self.world.now
         tries = [
-            (entry.next_attempt, mta.host.name)
+            (entry.next_attempt, mta.host.name, entry.domain)
             for mta in self.world.mtas.values()
             for entry in mta.queue.waiting()
-            if entry.next_attempt is not None and entry.next_attempt > self.world.now
+            if entry.next_attempt is not None
         ]
+        for when, host, domain in sorted(tries):
+            down = self._targets_down(domain)
+            way_back = self._way_back(down) if down else None
+            if way_back is None:
+                continue
+            # (walkA, reliable-delivery step 5: "/wait 300s lets it happen" while the server
+            # was still down sent the student round in a loop of failed tries)
+            names = " and ".join(down)
+            attempt = (
+                f"its next try (in {duration_words(when - now)})"
+                if when > now
+                else "the try under way"
+            )
+            self.terminal.note(
+                f"Not yet: a message still waits in {host}'s queue, but {names} "
+                f"{'is' if len(down) == 1 else 'are'} still down, so {attempt} fails too. "
+                f"The task brings it back: type {way_back}, then /wait again."
+            )
+            return
+        tries = [t for t in tries if t[0] > now]
         if not tries:
             return
-        when, host = min(tries)
-        left = when - self.world.now
+        when, host, _ = min(tries)
+        left = when - now
         # (the /wait that sees that try, not /run: when the try fails again, /run plays
         # every later retry too, a virtual day of failures)
         self.terminal.note(
@@ -557,6 +578,27 @@ class LessonSession:
             f"{duration_words(left)}. /wait {left + 30:.0f}s lets it happen, with time for "
             "the delivery too."
         )
+
+    def _targets_down(self, domain: str) -> list[str]:
+        """The hosts a message to ``domain`` is tried at (its MX hosts, else the domain's own
+        host) when every one of them is down: a try cannot succeed. Empty otherwise."""
+        records = self.world.zone.mx.get(domain.lower(), []) if domain else []
+        names = [r.host for r in records] or ([domain] if domain else [])
+        hosts = [self.world.host_named(name) for name in names]
+        if not hosts or any(h is None or h.up for h in hosts):
+            return []
+        return [h.name for h in hosts if h is not None]
+
+    def _way_back(self, down: list[str]) -> str | None:
+        """The current step's own line that brings a host in ``down`` back (its solution's
+        /fault host-up, as its task says it), or None: a step that does not bring it back
+        (one that watches the retries fail) is told when the next try is instead."""
+        step = self.current
+        for line in step.solution if step is not None else []:
+            words = line.split()
+            if words[:2] == ["/fault", "host-up"] and any(f"host={n}" in words for n in down):
+                return " ".join(words)
+        return None
 
     def _settle(self) -> None:
         self._queue_note()

@@ -354,3 +354,18 @@ def test_a_send_refused_by_the_mail_program_s_server_is_said_not_a_background_bo
     assert "rob@" not in said, said
     assert "550 <nobody@cs.tcd.ie>: User unknown" in said, said
     assert "refused" in said, said
+
+
+def test_a_wait_whose_next_try_meets_a_host_still_down_says_it_is_down():
+    """walkA, reliable-delivery step 5: /wait 10min without /fault host-up said only 'next try
+    is in 4 minutes 30 seconds. /wait 300s lets it happen', and that try failed too: a loop."""
+    session = solved_through("reliable-delivery", 4)
+    session.enter("/wait 10min")
+    said = notes(session)[-1]
+    assert said.startswith("Not yet:"), said
+    assert "mail.cs.tcd.ie is still down" in said, said
+    assert "/fault host-up host=mail.cs.tcd.ie" in said, said
+    assert "lets it happen" not in said, said
+    session.enter("/wait 300s")  # (the advice walkA followed: the try under way fails too)
+    said = notes(session)[-1]
+    assert "mail.cs.tcd.ie is still down" in said, said
