@@ -100,6 +100,10 @@ class LessonSession:
         #: time even when the network is quiet, the terminal's outputs before it). A step
         #: still open then is told why.
         self._judge: tuple[int, float, bool, int] | None = None
+        #: How many dead-end notes were said, and how many when the judge was set: a message
+        #: a dead end's note named already needs no "still wants" after it.
+        self._stuck_notes = 0
+        self._stuck_at_judge = 0
         #: A final dot the student typed: the server, where the trace stood, how far it has
         #: been read, and the trace ids of the messages that server queued since (the
         #: student's own message among them): only they hold a judgement back while they
@@ -181,6 +185,7 @@ class LessonSession:
                 self._header_note(line)
             index = self.index
             outputs = len(self.terminal.output)  # (the dot's reply is judged once it has come)
+            stuck_before = self._stuck_notes  # (a dead end the dot's message walked into)
             self.terminal.enter(line)
             if spaced_dot:
                 self.terminal.note(
@@ -194,6 +199,7 @@ class LessonSession:
                 self._expect(
                     index, self.world.now + SETTLE_TIME, at_once_when_quiet=True, outputs=outputs
                 )
+                self._stuck_at_judge = stuck_before
         self.evaluate()
         return message
 
@@ -531,6 +537,7 @@ class LessonSession:
         if self.index == index < len(self.progress) and not self.progress[index].done:
             seen = len(self.terminal.output) if outputs is None else outputs
             self._judge = (index, when, not at_once_when_quiet, seen)
+            self._stuck_at_judge = self._stuck_notes
 
     def _queue_note(self) -> None:
         waited = self._waited
@@ -618,6 +625,8 @@ class LessonSession:
         if not wait and not self._message_missing(index):
             return  # (a final dot whose message did all it had to: the rest, QUIT, comes next)
         wants = self.still_wants(index)
+        if self._stuck_notes > self._stuck_at_judge:
+            return  # (a dead end's note said what is wrong with it, and the way out)
         if wants:
             self.terminal.note(
                 f"Not yet: step {index + 1} still wants {wants}.{self._why_not(index)}"
@@ -760,6 +769,7 @@ class LessonSession:
             # wait for it; a message line gets no reply, and a closed session none to come)
             if shown > self._stuck_met[k] or term.in_data or term.state != "open":
                 self._stuck_said.add(k)
+                self._stuck_notes += 1
                 term.note(f"Not yet: {stuck.say}")
 
     def _tick_steps(self) -> bool:

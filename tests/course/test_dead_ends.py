@@ -265,3 +265,22 @@ def test_a_part_whose_text_follows_its_headers_says_the_empty_line_at_once():
     assert session.index == 3  # the part's step is not done
     said = notes(session)[-1]
     assert said.startswith("Not yet:") and "empty line" in said and "5.1.1" in said, said
+
+
+def test_base64_close_names_the_gif_part_that_lost_its_empty_line():
+    # walkB, base64 step 5: the message went with a GIF part whose base64 followed its
+    # headers at once; the Not yet must name that part, not "the body as the task describes"
+    from test_not_yet import solved_through
+
+    session = solved_through("base64", 3)
+    gif = [
+        "--b",
+        "Content-Type: image/gif",
+        "Content-Transfer-Encoding: base64",
+        "R0lGODlhAQABAIAAAP8AAP///ywAAAAAAQABAAACAkQBADs=",
+    ]
+    for line in [*gif, *gif[:3], "", gif[3], "/answer 2", "--b--", "."]:
+        session.enter(line)
+    assert session.index == 4  # the message is refused by the step
+    said = [n for n in notes(session) if n.startswith("Not yet:")][-1]
+    assert "image/gif part" in said and "empty line" in said, said
