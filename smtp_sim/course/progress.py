@@ -43,6 +43,9 @@ class LessonProgress:
     #: the clock step reached: a returning student's session is replayed from them.
     inputs: list[tuple[int, str]] = field(default_factory=list)
     clock_steps: int = 0
+    #: An unfinished lesson's time on screen so far, in seconds (the app's clock, not the
+    #: model's): the summary's "Time taken" counts on from it after a quit and a resume.
+    seconds: float = 0.0
 
 
 @dataclass
@@ -136,6 +139,7 @@ def _parse(data: Any) -> Progress:
             completed=bool(value.get("completed", False)),
             inputs=[(int(step), str(line)) for step, line in value.get("inputs", [])],
             clock_steps=int(value.get("clock_steps", 0)),
+            seconds=float(value.get("seconds", 0.0)),
         )
         lessons[str(key)] = lp
     current = data.get("current")

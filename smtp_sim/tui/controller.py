@@ -17,7 +17,7 @@ LessonSession, the progress file) that this drives.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -156,6 +156,9 @@ class PlaybackController:
         self.speed = 2  # an index in SPEEDS
         self.playing = False
         self._saved_steps: tuple[object, ...] | None = None
+        #: The seconds the lesson has been on screen, earlier visits included (the screen's
+        #: clock: this module reads none), saved with the progress.
+        self.seconds_spent: Callable[[], float] = lambda: 0.0
         self._batch = 0
         self._dirty = False
         # Set by open(); read only after it.
@@ -488,6 +491,7 @@ class PlaybackController:
         # starts afresh)
         record.inputs = [] if record.completed else list(session.inputs)
         record.clock_steps = 0 if record.completed else self.playback.steps
+        record.seconds = 0.0 if record.completed else round(self.seconds_spent(), 1)
         self.progress.current = self.lesson.id
         try:
             self.store.save(self.progress)

@@ -386,3 +386,30 @@ def test_the_app_is_a_small_app_around_a_main_screen():
     assert sorted(n for n in vars(SmtpSimApp) if n.startswith("on_")) == ["on_event", "on_mount"]
     app = SmtpSimApp(sandbox_lesson("classroom"), sandbox=True)
     assert app.get_default_screen() is app.main
+
+
+async def test_time_taken_survives_quit_and_resume(store):
+    """The summary's 'Time taken' counted from the app's last start: a student who quit
+    halfway and came back was told the second half only. The time spent is kept with the
+    lesson's progress and counted on; a finished lesson starts afresh."""
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for line in FOOBAR[:3]:
+            await type_line(pilot, line)
+    saved = store.load().lessons["foobar"]
+    assert saved.seconds >= 0 and saved.inputs
+    saved_progress = store.load()
+    saved_progress.lessons["foobar"].seconds = 1500.0  # as if 25 minutes had gone by
+    store.save(saved_progress)
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.main.playback.session.index == 3  # resumed
+        for line in [*FOOBAR[3:], "/answer b"]:
+            await type_line(pilot, line)
+        assert isinstance(app.screen, SummaryScreen)
+        assert app.screen.seconds is not None and app.screen.seconds >= 1500
+        assert "Time taken:** 25 minutes" in app.screen.query_one("Markdown").source or (
+            "Time taken:** 2" in app.screen.query_one("Markdown").source
+        )
+    assert store.load().lessons["foobar"].seconds == 0  # finished: the next visit afresh

@@ -42,11 +42,17 @@ class LessonEnd:
         self._was_complete = False  # the lesson on screen had passed every step
         self._shown_since = time.monotonic()
 
-    def shown(self, session: LessonSession) -> None:
+    def shown(self, session: LessonSession, earlier: float = 0.0) -> None:
         """Another lesson is on screen (a lesson opened already finished, or resumed, shows
-        no summary until done again)."""
+        no summary until done again); ``earlier``: the seconds a resumed lesson was on
+        screen before (its progress keeps them)."""
         self._was_complete = session.complete
-        self._shown_since = time.monotonic()  # (the view's clock: how long the student took)
+        # (the view's clock: how long the student took)
+        self._shown_since = time.monotonic() - max(earlier, 0.0)
+
+    def spent(self) -> float:
+        """The seconds the lesson on screen has taken so far, earlier visits included."""
+        return time.monotonic() - self._shown_since
 
     def finished_now(self, session: LessonSession) -> bool:
         """The last step of a lesson with steps has just passed."""
@@ -61,8 +67,7 @@ class LessonEnd:
         from ...course.lesson_summary import summarize
         from .summary import SummaryScreen
 
-        took = time.monotonic() - self._shown_since
-        return SummaryScreen(summarize(session, builtin_lessons()), took)
+        return SummaryScreen(summarize(session, builtin_lessons()), self.spent())
 
 
 def builtin_lesson(lesson_id: str) -> Lesson | None:

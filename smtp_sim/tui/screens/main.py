@@ -160,6 +160,7 @@ class MainScreen(Screen[None]):
         #: The console and the explanation under it follow the playback.
         self.console_follower = ConsoleFollower(self)
         self._lesson_end = LessonEnd()
+        self.controller.seconds_spent = self._lesson_end.spent
         self._timer = PlayTimer(self.controller.interval)  # (started once mounted)
         self._live_timer: Timer | None = None
         self.export_dir = Path(export_dir) if export_dir is not None else None
@@ -428,7 +429,10 @@ class MainScreen(Screen[None]):
     def _show_lesson(self, pb: Playback) -> None:
         """Another playback than the views show (the first, or another lesson)."""
         lesson = pb.session.lesson
-        self._lesson_end.shown(pb.session)
+        earlier = 0.0
+        if not self.sandbox and not pb.session.complete and lesson.id in self.progress.lessons:
+            earlier = self.progress.lessons[lesson.id].seconds  # (resumed: counted on)
+        self._lesson_end.shown(pb.session, earlier)
         self.app.sub_title = lesson.title
         self.console_follower.generation = -1
         # (the sandbox's panel too, at any width: its intro says what to do; F10 hides it)
