@@ -342,6 +342,14 @@ class LessonSession:
                     f"No tries left ({quiz.max_tries} given): this question is closed; "
                     "go on with the step."
                 )
+            played = ""
+            until = self.play_until
+            if not self.task_done() and until is not None and until > self.world.now:
+                # (walkA, telnet-yourself step 8: a right answer typed while a /wait still
+                # played was told it came too early; the wait's time passes at once, then the
+                # task is judged. play_until stays: the app's player stops there.)
+                self.run_until(until)
+                played = f"(The wait played to its end first: now {self.world.now:.3f} s.) "
             if not self.task_done():
                 # (what is missing, not the whole task again: the student may have done most)
                 wants = self.still_wants()
@@ -352,16 +360,19 @@ class LessonSession:
                 )
             ok = self.answer(rest)
             if ok:
-                return "Correct. " + quiz.explanation if quiz.explanation else "Correct."
+                return played + ("Correct. " + quiz.explanation if quiz.explanation else "Correct.")
             if self.progress[self.index].quiz_closed:
                 told = f" The answer: {quiz.solution.upper() if quiz.choices else quiz.solution}."
                 return (
-                    f"Not right, and that was the last of {quiz.max_tries} tries.{told} "
+                    played
+                    + f"Not right, and that was the last of {quiz.max_tries} tries.{told} "
                     + quiz.explanation
                 ).rstrip()
             more = " (or /hint)" if quiz.hints else ""
             why = quiz.why(rest)
-            return f"Not quite: {why} Try again{more}." if why else f"Not quite. Try again{more}."
+            return played + (
+                f"Not quite: {why} Try again{more}." if why else f"Not quite. Try again{more}."
+            )
         if word == "wait":
             self._to_idle = False
             seconds = parse_duration(rest or "10s")

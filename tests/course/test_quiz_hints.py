@@ -154,3 +154,19 @@ def test_check_refuses_a_why_for_a_wrong_answer_that_holds_the_right_one(tmp_pat
     assert line.startswith(path + ":") and "'220'" in line, line
     fine = 'wrong = { "221" = "221 says the server closes the connection." }\n'
     assert _check(tmp_path, lesson + fine, capsys)[0] == 0
+
+
+def test_an_answer_typed_while_a_wait_plays_is_judged_after_the_wait():
+    """walkA, telnet-yourself step 8: a right '/answer B' typed while '/wait 5s' was still
+    playing (a few real seconds) got 'First the task: ... still wants ...'; after the pause it
+    was accepted. The answer now plays the wait out (virtual time) and is then judged."""
+    from test_not_yet import solved_through
+
+    session = solved_through("telnet-yourself", 7)
+    session.enter("quit", run=False)
+    session.run_until_answer()
+    session.enter("/wait 5s", run=False)  # (the app plays it: nothing has run yet)
+    said = session.enter("/answer B", run=False)
+    assert said is not None and "Correct." in said and "First the task" not in said, said
+    session.evaluate()  # (the app evaluates after every line)
+    assert session.progress[7].done
