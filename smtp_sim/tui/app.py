@@ -116,6 +116,14 @@ class SmtpSimApp(App[None]):
         # focused widget sees it (MainScreen.take_typed_key): Textual gives keys to the
         # focused widget first, so only the App can ask before.
         # While the lesson loads, a key that needs it is held (and the keys after it).
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if event.key == "ctrl+j":
+                # Enter pressed before the terminal left line mode (keys typed as the app
+                # starts) arrives as a line feed, ctrl+j: it ends the line as Enter does
+                # (and a line feed ends an SMTP command line for Postfix too).
+                event = events.Key("enter", "\r")
+            if not self.main.is_mounted and self.main.hold_early_key(event):
+                return  # (typed before the first frame: handled once the lesson is open)
         if isinstance(event, events.Key) and not event.is_forwarded and self.main.is_mounted:
             if self.main.hold_key(event) or self.main.take_typed_key(event):
                 return

@@ -98,3 +98,36 @@ def test_a_file_with_problems_exits_2_after_its_page(command, tmp_path):
         _tmux(socket, "kill-server", capture_output=True)  # the test's own server, no other
         if path:  # (tmux leaves its socket file behind)
             Path(path).unlink(missing_ok=True)
+
+
+@pytest.mark.skipif(TMUX is None, reason="tmux is not installed (Debian: apt-get install tmux)")
+def test_lines_typed_as_the_app_starts_are_entered(tmp_path):
+    """Keys typed before the first frame (walkA, walkB: the first second's were lost), their
+    Enter a line feed (the terminal was still in line mode), reach the console in order."""
+    socket = f"smtp-sim-test-{os.getpid()}-early"
+    session = "early-keys"
+    env = " ".join(
+        f"{k}={v}" for k, v in {"PYTHONPATH": ROOT, "SMTP_SIM_DATA_DIR": tmp_path}.items()
+    )
+    shell = (
+        f"cd {tmp_path} && env -u TEXTUAL_DRIVER {env} {sys.executable} -m smtp_sim lesson foobar"
+    )
+    _tmux(socket, "new-session", "-d", "-s", session, "-x", "120", "-y", "40", shell, check=True)
+    where = ("display-message", "-p", "-t", session, "#{socket_path}")
+    path = _tmux(socket, *where, capture_output=True).stdout.strip()
+    try:
+        # (sent at once: the interpreter has not even imported Textual yet)
+        _tmux(socket, "send-keys", "-t", session, "telnet mail.cs.tcd.ie 25", "Enter", check=True)
+        _tmux(socket, "send-keys", "-t", session, "helo early", "Enter", check=True)
+        deadline = time.monotonic() + 60
+        screen = ""
+        while time.monotonic() < deadline and "» helo early" not in screen:
+            time.sleep(0.5)
+            screen = _tmux(socket, "capture-pane", "-p", "-t", session, capture_output=True).stdout
+        assert "» telnet mail.cs.tcd.ie 25" in screen, screen
+        assert "» helo early" in screen, screen
+        assert screen.index("» telnet") < screen.index("» helo early")
+    finally:
+        _tmux(socket, "kill-server", capture_output=True)  # the test's own server, no other
+        if path:
+            Path(path).unlink(missing_ok=True)

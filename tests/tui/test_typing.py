@@ -55,6 +55,20 @@ async def test_a_burst_after_clicking_a_tab_arrives_whole_and_in_order(store):
         assert typed(app)[-2:] == ["telnet mail.cs.tcd.ie 25", "helo Are you there?"]
 
 
+async def test_a_line_feed_ends_a_line_as_enter_does(store):
+    """Enter typed before the terminal left line mode (as the app starts) arrives as a line
+    feed, ctrl+j: the line is entered, not kept waiting for an Enter that was already typed."""
+    app = SmtpSimApp(load_lesson("foobar"), store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await burst(app, "telnet mail.cs.tcd.ie 25")
+        line_feed = events.Key("ctrl+j", "\n")
+        line_feed.set_sender(app)
+        app.post_message(line_feed)
+        await settle(app)
+        await pilot.pause()
+        assert typed(app)[-1:] == ["telnet mail.cs.tcd.ie 25"]
+
+
 @pytest.mark.parametrize("tab", ["mailboxes", "inspector", "queues", "map"])
 async def test_space_question_mark_and_enter_after_a_click_are_typed(store, tab):
     """`?` opened Help in the middle of a line; the first space after clicking a mailbox was

@@ -464,6 +464,14 @@ class MainScreen(Screen[None]):
     def _reply_selected(self, event: Console.ReplySelected) -> None:
         self.console_follower.explain(self.playback, event.reply.code, event.reply.enhanced)
 
+    def hold_early_key(self, event: events.Key) -> bool:
+        """A key typed before this screen is mounted (as the app starts, before its first
+        frame) is held with the keys of the lesson's loading, to be handled in the order typed
+        once the lesson is open (walkA, walkB: the keys of the first second were lost). False
+        when nothing loads (the key then goes Textual's way)."""
+        keys = self._held_keys
+        return keys is not None and keys.take(event, needs_lesson=True)
+
     def hold_key(self, event: events.Key) -> bool:
         """While the lesson loads, a key that needs it (F2, F5, ctrl+p...) is held, and every
         key typed after it, to be handled once it is loaded, in the order typed (a line typed
