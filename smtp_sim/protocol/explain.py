@@ -685,6 +685,17 @@ def _next_for(
                 f"{verb} is followed by {keyword}: ({first!r} is not {keyword}): type "
                 f"{_EXAMPLES[verb].split(' (')[0]}."
             )
+    if code == 501 and verb in ("MAIL", "RCPT"):
+        # (walkA: a task's list comma copied with the command, 'mail from:<ada@x>,')
+        after = re.search(r">\s*([^\s\w<>]+)\s*$", words[1] if len(words) > 1 else "")
+        if after is not None:
+            section = "4.1.1.2" if verb == "MAIL" else "4.1.1.3"
+            fixed = f"{words[0]} {words[1][: after.start() + 1]}"
+            return (
+                f"The {after.group(1)!r} after the > is not part of the command: the address "
+                "ends at > (only a parameter such as SIZE=1000 may follow, after a space; "
+                f"RFC 5321 section {section}). Type the line again without it: {fixed}"
+            )
     if code == 501 and verb in _EXAMPLES:
         example = _EXAMPLES[verb]
         if client and verb in ("HELO", "EHLO"):

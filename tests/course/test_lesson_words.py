@@ -71,3 +71,14 @@ def test_a_sources_line_names_its_sources_in_words():
         assert step.text.rstrip().endswith(line), (lesson_id, step_id)
         for source in line.removeprefix("Sources: ").rstrip(".").split("; "):
             assert re.match(r"(RFC \d|CVE-|[\w. ]+'s )", source), (lesson_id, step_id, source)
+
+
+def test_commands_tasks_put_no_punctuation_after_a_command_to_copy():
+    """walkA, commands step 6: the task box listed 'mail from:<ada@example.edu>,' and 'rset,'
+    one per line, and a student copied the list's commas (501)."""
+    from smtp_sim.course.lesson import load_lesson
+
+    for step in load_lesson("commands").steps:
+        for line in step.solution:
+            if len(line) > 2 and not line.startswith("/answer"):
+                assert not re.search(re.escape(line) + r"[,;]", step.task or ""), step.task

@@ -526,3 +526,14 @@ def test_a_relay_refused_where_a_login_would_allow_it():
     assert said[1].startswith("Next: Log in first (AUTH)")
     # (the greeting's "No SMTP service here" is not the title of a 554 to RCPT)
     assert said[0] == "554 Transaction failed (Permanent Negative Completion)."
+
+
+@pytest.mark.parametrize(
+    ("command", "named"),
+    [("mail from:<ada@example.edu>,", "','"), ("rcpt to:<smith@example.edu>.", "'.'")],
+)
+def test_a_501_for_punctuation_after_the_address_names_it(command, named):
+    """walkA, commands step 6: 'mail from:<ada@example.edu>,' copied with the task's list
+    comma got 501 and 'Fix the argument and resend', which did not say the comma was it."""
+    said = explain_reply(501, "5.5.4", command=command, text="5.5.4 Syntax: MAIL FROM:<address>")
+    assert named in said and "after the >" in said, said
