@@ -559,3 +559,33 @@ async def test_a_line_names_the_choices_out_of_view(store):
     async with app.run_test(size=SIZE) as pilot:  # all in view: nothing said
         panel = await open_at(app, pilot, 6)
         assert not panel.query_one("#quiz").border_title
+
+
+async def test_lesson_titles_stay_distinct_when_shortened_at_80x24(store):
+    """At 80x24 the steps line cut both 'E-mail address lookup' and 'E-mail address
+    verification' to 'E-mail address…': a shortened title keeps what tells it apart."""
+    from smtp_sim.tui.widgets.lesson_panel import StepsLine
+
+    shown = {}
+    for lesson_id in ("mx-lookup", "verify-expand"):
+        app = SmtpSimApp(load_lesson(lesson_id), store=store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            line = app.query_one(StepsLine)
+            await pilot.pause()
+            text = str(line.render()).split("  ")[0].strip()
+            assert "\u2026" in text  # (shortened)
+            shown[lesson_id] = text
+    assert shown["mx-lookup"] != shown["verify-expand"], shown
+    assert shown["mx-lookup"].endswith("lookup") and shown["mx-lookup"].startswith("E-mail")
+
+
+def test_every_course_title_is_distinct_at_80x24s_width():
+    from smtp_sim.course.lesson import builtin_lessons
+    from smtp_sim.tui.widgets.lesson_panel import distinct_title
+
+    titles = [lesson.title for lesson in builtin_lessons()]
+    for room in (12, 16, 20):
+        short = [distinct_title(title, titles, room) for title in titles]
+        assert all(len(s) <= room for s in short)
+        assert len(set(short)) == len(short), (room, short)

@@ -72,6 +72,52 @@ def step_markdown(index: int, title: str, text: str) -> str:
     return f"### Step {index + 1}: {title}\n{text}"
 
 
+_COURSE_TITLES: list[str] | None = None
+
+
+def course_titles() -> list[str]:
+    """The built-in lessons' titles, read from their files' title lines (no validation: a
+    few milliseconds, once, after the first frame)."""
+    global _COURSE_TITLES
+    if _COURSE_TITLES is None:
+        import re
+
+        from ...course.preview import builtin_dir
+
+        title = re.compile(r'(?m)^title\s*=\s*"([^"]*)"')
+        found = (title.search(p.read_text("utf-8")) for p in sorted(builtin_dir().glob("*.toml")))
+        _COURSE_TITLES = [m.group(1) for m in found if m]
+    return _COURSE_TITLES
+
+
+def distinct_title(title: str, others: list[str], room: int) -> str:
+    """``title`` in ``room`` cells, told apart from ``others``: cut at its end with an
+    ellipsis, unless the words it keeps whole begin another title too ('E-mail address l…'
+    for 'E-mail address lookup' and '... verification'): then its first word, an ellipsis
+    and the words that differ ('E-mail…lookup', '…verification')."""
+    if len(title) <= room:
+        return title
+    cut = title[: room - 1] + "\u2026"
+    words = title.split()
+    kept = title[: room - 1].split()[:-1] if not title[room - 1 : room].isspace() else []
+    kept = kept or title[: room - 1].split()[:1]
+    rivals = [other for other in others if other != title and other.split()[: len(kept)] == kept]
+    if not rivals:
+        return cut
+    common = max(
+        next(
+            (i for i, (a, b) in enumerate(zip(words, o.split(), strict=False)) if a != b),
+            min(len(words), len(o.split())),
+        )
+        for o in rivals
+    )
+    rest = " ".join(words[max(common, 1) :])
+    for form in (f"{words[0]}\u2026{rest}", f"\u2026{rest}"):
+        if len(form) <= room:
+            return form
+    return f"{words[0]}\u2026{rest}"[: room - 1] + "\u2026"
+
+
 class StepsLine(Widget):
     """The lesson's title and its steps in one line, for a short screen: ``The FooBar
     session  ✔✔▶·····  3/8``, a mark a step (done, current, to do) and where the student is.
@@ -99,7 +145,12 @@ class StepsLine(Widget):
         room = max(width - marks.cell_length - space, 1)
         title = Content.styled(self._title, "bold $accent")
         if title.cell_length > room:
-            title = title.truncate(room, ellipsis=True)
+            if _COURSE_TITLES is None:  # (read after this frame, then drawn again)
+                self.call_after_refresh(lambda: (course_titles(), self.refresh()))
+                title = title.truncate(room, ellipsis=True)
+            else:
+                short = distinct_title(self._title, _COURSE_TITLES, room)
+                title = Content.styled(short, "bold $accent").truncate(room, ellipsis=True)
         gap = " " * max(width - title.cell_length - marks.cell_length, space)
         return Content.assemble(title, gap, marks)
 
