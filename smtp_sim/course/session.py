@@ -67,6 +67,18 @@ class StepProgress:
     quiz_closed: bool = False  # max_tries wrong answers given: the quiz takes no more
 
 
+def _names_answer(text: str, answer: str) -> bool:
+    """``text`` gives ``answer`` away: it holds the answer, or the two or more names
+    (``mail.cs.tcd.ie``) the answer holds, in the answer's order."""
+    if answer.strip().lower() in text.lower():
+        return True
+    names = re.findall(r"[\w-]+(?:\.[\w-]+)+", answer)
+    if len(names) < 2:
+        return False
+    pattern = ".*".join(re.escape(name) for name in names)
+    return re.search(pattern, text, re.IGNORECASE | re.DOTALL) is not None
+
+
 class LessonSession:
     def __init__(
         self,
@@ -352,7 +364,8 @@ class LessonSession:
                 played = f"(The wait played to its end first: now {self.world.now:.3f} s.) "
             if not self.task_done():
                 # (what is missing, not the whole task again: the student may have done most)
-                wants = self.still_wants()
+                answer = quiz.choices[quiz.correct - 1] if quiz.choices and quiz.correct else None
+                wants = self.still_wants(hide=answer or quiz.solution)
                 return (
                     "First the task: the question is about what it shows"
                     + (f", and it still wants {wants}" if wants else "")
@@ -684,12 +697,16 @@ class LessonSession:
             for check in self._unmet(index)
         )
 
-    def still_wants(self, index: int | None = None) -> str:
+    def still_wants(self, index: int | None = None, *, hide: str | None = None) -> str:
         """What step ``index`` still needs, its quiz aside, in words for the student (the
-        console's "Not yet"): "you", and no regular expressions."""
+        console's "Not yet"): "you", and no regular expressions. ``hide``: the quiz's answer;
+        a need that names it is left out (walkA: press-send step 4's premature /answer was
+        told the hop from mail.cs.tcd.ie to smtp.crepes.fr, which is its answer B)."""
         shown = shown_to_student(self.lesson, self.index if index is None else index)
         with for_the_student(shown):
             missing = [m for m in self.not_met(index) if not m.startswith("a correct answer")]
+        if hide:
+            missing = [m for m in missing if not _names_answer(m, hide)]
         return "; ".join(missing).replace("the student's", "your").replace("the student", "you")
 
     def _why_not(self, index: int) -> str:

@@ -1,5 +1,7 @@
 """The console's own commands answer a student's mistakes with what to type instead."""
 
+import re
+
 from smtp_sim.course.lesson import SLASH_COMMANDS, load_lesson
 from smtp_sim.course.session import LessonSession
 
@@ -234,3 +236,17 @@ def test_a_send_says_its_recipient_and_subject():
     session = LessonSession(load_lesson("push-pull"))
     said = session.enter("/send alice@crepes.fr bob@cs.tcd.ie Crepes tonight?")
     assert 'to bob@cs.tcd.ie, subject "Crepes tonight?"' in said, said
+
+
+def test_an_answer_before_the_task_does_not_give_the_answer_away():
+    """walkA, press-send step 4: '/answer A' before the /send was told the step still wants
+    'mail.cs.tcd.ie passing the message on to smtp.crepes.fr': choice B's hop, the answer."""
+    from smtp_sim.course.lesson import load_lesson
+    from smtp_sim.course.session import LessonSession
+
+    session = LessonSession(load_lesson("press-send"))
+    session.go_to(3)
+    said = session.enter("/answer A")
+    assert said.startswith("First the task"), said
+    assert not re.search(r"mail\.cs\.tcd\.ie.*smtp\.crepes\.fr", said), said
+    assert session.progress[3].answers == []
