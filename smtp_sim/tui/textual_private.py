@@ -36,6 +36,7 @@ __all__ = [
     "bindings_told",
     "fence_code",
     "forward_key",
+    "going_away",
     "handle_key_now",
     "render_only_what_changed",
     "screen_render",
@@ -57,6 +58,12 @@ def fence_code(fence: MarkdownFence) -> RenderableType:
     """A Markdown code block's highlighted code (a wrapping fence draws it its own way)."""
     code: RenderableType = fence._highlighted_code
     return code
+
+
+def going_away(widget: Widget) -> bool:
+    """The widget (a screen) is being closed or pruned, or the app is exiting: a worker that
+    outlived it finds its children gone (a lesson's loading when the app closes at once)."""
+    return bool(widget._closing or widget._closed or widget._pruning or widget.app._exit)
 
 
 def forward_key(widget: Widget, event: events.Key) -> None:

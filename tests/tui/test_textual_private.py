@@ -47,6 +47,21 @@ def test_each_private_name_used_still_exists():
     assert "_visible_widgets" in Compositor.visible_widgets.fget.__code__.co_names
 
 
+async def test_going_away_tells_a_closing_screen():
+    """going_away: a worker that outlives its screen (the lesson's loading, when the app
+    closes at once) can tell, and lets the NoMatches of its vanished widgets pass."""
+    from textual.app import App
+
+    app = App()
+    async with app.run_test():
+        screen = app.screen
+        assert not textual_private.going_away(screen)
+        app.exit()
+        assert textual_private.going_away(screen)
+    for name in ("_closing", "_closed", "_pruning"):
+        assert isinstance(getattr(screen, name), bool)
+
+
 def _source_words(cls) -> set[str]:
     import inspect
 
