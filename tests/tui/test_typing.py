@@ -324,3 +324,42 @@ async def test_keys_right_after_ctrl_g_go_into_the_view(store):
         await settle(app)
         assert typed(app) == []
         assert app.focused is app.query_one("#mailbox-tree")
+
+
+async def test_tab_from_the_console_reaches_the_short_answer_box_mid_data(store):
+    """walkB, mime step 5 at 80x24: the quiz showed 'your answer, then Enter'; Tab did not
+    move the focus there, and 'text/plain' Enter went into the message's DATA. Tab from the
+    console (and from the lesson text) reaches the box, and the box says so."""
+    app = SmtpSimApp(load_lesson("mime"), store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        session = app.main.playback.session
+        steps = app.main.lesson.steps
+        quiz_step = next(i for i, s in enumerate(steps) if s.id == "second-part")
+        for step in steps[:quiz_step]:
+            for line in step.solution:
+                session.enter(line)
+        for line in steps[quiz_step].solution:
+            if not line.startswith("/answer"):
+                session.enter(line)
+        app.main.controller.changed()
+        await pilot.pause()
+        assert session.terminal.in_data and not session.progress[quiz_step].done
+        box = app.query_one("#short-answer")
+        assert "Tab" in box.placeholder
+        before = len(typed(app))
+        await pilot.press("tab")
+        await pilot.pause()
+        assert app.focused is box
+        for key in "text/plain":
+            await pilot.press(key if key != "/" else "slash")
+        await pilot.press("enter")
+        await settle(app)
+        assert session.progress[quiz_step].done
+        assert typed(app)[before:] == ["/answer text/plain"]  # (nothing went into the DATA)
+        # from the lesson text too (ctrl+l, then Tab)
+        session.go_to(quiz_step)
+        app.main.controller.changed()
+        await pilot.pause()
+        await pilot.press("ctrl+l", "tab")
+        await pilot.pause()
+        assert app.focused is box

@@ -535,6 +535,8 @@ class MainScreen(Screen[None]):
             # already on their way, must find the focus moved; tmux's 'C-g Down Enter')
             getattr(self, f"action_{focus_move}")()
             return True
+        if event.key == "tab" and self.is_active and self._tab_from_lesson_text():
+            return True
         if event.key != "enter" and not event.is_printable:
             return False
         if not self.is_active or isinstance(self.focused, Input) or not self.query(Console):
@@ -552,6 +554,23 @@ class MainScreen(Screen[None]):
         self.set_focus(console, scroll_visible=False)  # now, not after the queue
         forward_key(console, event)  # (the input's own queue keeps the keys in order)
         return True
+
+    def focus_answer_box(self) -> bool:
+        """Tab from the console (with nothing to complete) or the lesson text: the focus goes
+        to the quiz's short-answer box when one is shown, whose placeholder says so (walkB,
+        mime step 5: Tab went elsewhere and the answer became a line of the message)."""
+        panels = self.query(LessonPanel)
+        box = panels.first().answer_box() if panels else None
+        if box is None:
+            return False
+        self.set_focus(box)  # (now: the keys typed right after it go there)
+        return True
+
+    def _tab_from_lesson_text(self) -> bool:
+        focused = self.focused
+        if focused is None or focused.id != "step-scroll":
+            return False
+        return self.focus_answer_box()
 
     def _answer_in_quiz(self, focused: Widget, event: events.Key) -> bool:
         """A key typed while the focus is in the quiz's box (ctrl+l, then Tab), not on one of

@@ -216,8 +216,8 @@ class ConsoleInput(LineInput):
         if self._suggestion and self._suggestion != self.value:
             self.value = self._suggestion
             self.cursor_position = len(self.value)
-        else:
-            self.screen.focus_next()
+        elif not getattr(self.screen, "focus_answer_box", lambda: False)():
+            self.screen.focus_next()  # (a quiz's answer box, when one is shown, comes first)
 
 
 def fit_placeholder(text: str, width: int) -> str:

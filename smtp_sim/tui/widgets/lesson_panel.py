@@ -247,7 +247,7 @@ class LessonPanel(Vertical):
             # (not select_on_focus: a key typed in the quiz's box moves the focus here after
             # it is forwarded; selected, it was replaced by the next key: walkB2 'ext/richtext')
             yield LineInput(
-                placeholder="your answer, then Enter", id="short-answer", select_on_focus=False
+                placeholder="Tab gets here: answer, Enter", id="short-answer", select_on_focus=False
             )
             yield Static("", id="quiz-feedback")
         yield Static("", id="complete")
@@ -476,6 +476,14 @@ class LessonPanel(Vertical):
         answer = self.query_one("#short-answer", Input)
         answer.display = not quiz.choices
         answer.value = ""
+
+    def answer_box(self) -> Input | None:
+        """The short-answer box when the current quiz shows one (Tab from the console or the
+        lesson text goes there: walkB typed the answer into a message's DATA)."""
+        if not self.display or not self.has_class("-quiz"):
+            return None
+        answer = self.query_one("#short-answer", Input)
+        return answer if answer.display else None
 
     @on(Button.Pressed, ".choice")
     def _choice(self, event: Button.Pressed) -> None:
