@@ -31,6 +31,7 @@ from .checks import (
     MailboxHas,
     QueueEvent,
     ReplyCheck,
+    SessionState,
     for_the_student,
 )
 from .console_tools import run_base64, run_dns
@@ -171,6 +172,7 @@ class LessonSession:
         self.record_input(line)
         stripped = line.strip()
         message: str | None = None
+        spaced_dot = False  # (a line " .": message text, said so once the step is known)
         quiz = self.current.quiz if self.current is not None else None
         if stripped.startswith("/"):
             self.terminal.log.append(("typed", line))
@@ -199,12 +201,6 @@ class LessonSession:
             outputs = len(self.terminal.output)  # (the dot's reply is judged once it has come)
             stuck_before = self._stuck_notes  # (a dead end the dot's message walked into)
             self.terminal.enter(line)
-            if spaced_dot:
-                self.terminal.note(
-                    f"{line!r} is not the end of the message: only a line holding a single "
-                    "dot, with nothing before or after it, ends it (RFC 5321 section "
-                    "4.1.1.4), so this line is message text. Type . alone to end the message."
-                )
             if run:
                 self.run_until_answer()
             if ends_data:  # the message is handed over: judged when delivered (or 60 s on)
@@ -213,7 +209,24 @@ class LessonSession:
                 )
                 self._stuck_at_judge = stuck_before
         self.evaluate()
+        if spaced_dot:
+            # (no "Type . alone" while the open step wants the message still open: smuggling
+            # step 5 wants '..' next, and walkB, told to end it, lost the message)
+            self.terminal.note(
+                f"{line!r} is not the end of the message: only a line holding a single "
+                "dot, with nothing before or after it, ends it (RFC 5321 section "
+                "4.1.1.4), so this line is message text."
+                + ("" if self._wants_data_open() else " Type . alone to end the message.")
+            )
         return message
+
+    def _wants_data_open(self) -> bool:
+        """The open step asks that the message be still open (a ``state`` check for DATA):
+        its task is more lines of the message, not its end."""
+        step = self.current
+        return step is not None and any(
+            isinstance(c, SessionState) and c.state == "DATA" for c in step.checks
+        )
 
     def _header_note(self, line: str) -> None:
         """While the message's header section lasts (from the 354 to its empty line), a line
@@ -591,6 +604,8 @@ class LessonSession:
                 if when > now
                 else "the try under way"
             )
+            if self._quiz_waits(index):
+                return
             self.terminal.note(
                 f"Not yet: a message still waits in {host}'s queue, but {names} "
                 f"{'is' if len(down) == 1 else 'are'} still down, so {attempt} fails too. "
@@ -604,6 +619,8 @@ class LessonSession:
         left = when - now
         # (the /wait that sees that try, not /run: when the try fails again, /run plays
         # every later retry too, a virtual day of failures)
+        if self._quiz_waits(index):
+            return
         self.terminal.note(
             f"Not yet: a message still waits in {host}'s queue; its next try is in "
             f"{duration_words(left)}. /wait {left + 30:.0f}s lets it happen, with time for "
@@ -630,6 +647,18 @@ class LessonSession:
             if words[:2] == ["/fault", "host-up"] and any(f"host={n}" in words for n in down):
                 return " ".join(words)
         return None
+
+    def _quiz_waits(self, index: int) -> bool:
+        """Step ``index``'s task is done and only its question is left: said instead of what
+        the queue holds, which may be the question's answer (walkB, starttls step 5 was told
+        "a message still waits in smtp.crepes.fr's queue ... /wait 270s")."""
+        if not self.quiz_open():
+            return False
+        self.terminal.note(
+            f"Not yet: step {index + 1}'s task is done; its question waits for your answer: "
+            "/answer and your answer (/hint for a nudge)."
+        )
+        return True
 
     def _settle(self) -> None:
         self._queue_note()

@@ -170,3 +170,19 @@ def test_an_answer_typed_while_a_wait_plays_is_judged_after_the_wait():
     assert said is not None and "Correct." in said and "First the task" not in said, said
     session.evaluate()  # (the app evaluates after every line)
     assert session.progress[7].done
+
+
+def test_a_quiz_step_waiting_for_its_answer_does_not_tell_the_queue():
+    # walkB, starttls step 5: after /wait 15s, "Not yet: a message still waits in
+    # smtp.crepes.fr's queue ... /wait 270s" gave away the answer (B: it waits in the queue)
+    # and sent the student to /wait instead of /answer.
+    from test_not_yet import notes, solved_through
+
+    session = solved_through("starttls", 4)
+    for line in session.lesson.steps[4].solution:
+        if not line.startswith("/answer"):
+            session.enter(line)
+    session.enter("/wait 15s")
+    said = [n for n in notes(session) if n.startswith("Not yet")]
+    assert not any("queue" in n or "/wait" in n for n in said), said
+    assert said and "/answer" in said[-1], said

@@ -170,3 +170,23 @@ def test_a_line_after_the_early_dot_that_closes_the_session_says_how_to_get_back
     ):
         session.enter(line)
     assert session.index == 4
+
+
+def test_the_space_dot_note_does_not_send_the_student_away_from_the_next_step():
+    # walkB, smuggling step 4: the note after ' .' said "Type . alone to end the message";
+    # doing so ended the DATA that step 5 ('..') still needs.
+    from test_not_yet import notes, solved_through
+
+    session = solved_through("smuggling", 3)
+    session.enter(" .")
+    said = next(n for n in notes(session) if "is not the end of the message" in n)
+    assert "Type . alone" not in said and "message text" in said, said
+
+
+def test_the_space_dot_note_still_says_how_to_end_elsewhere():
+    from test_not_yet import notes, solved_through
+
+    session = solved_through("foobar", 5)
+    session.enter(" .")
+    said = next(n for n in notes(session) if "is not the end of the message" in n)
+    assert "Type . alone to end the message" in said, said
