@@ -15,6 +15,7 @@ function that runs it and returns the console's answer.
 from __future__ import annotations
 
 import binascii
+import re
 from base64 import b64decode, b64encode
 from typing import TYPE_CHECKING
 
@@ -124,6 +125,34 @@ def dns_refusal(rest: str) -> tuple[str, str] | None:
     return None
 
 
+#: An SPF record's terms (RFC 7208 section 12): a directive, a qualifier then a mechanism,
+#: or a modifier, name=value.
+_SPF_MECHANISM = re.compile(
+    r"[+?~-]?(all|include:\S+|exists:\S+|ptr(:\S+)?|(a|mx)(:[^/\s]+)?(/\d+)?(//\d+)?"
+    r"|ip4:[0-9.]+(/\d+)?|ip6:[0-9a-f:.]+(/\d+)?)",
+    re.IGNORECASE,
+)
+_SPF_MODIFIER = re.compile(r"[a-z][a-z0-9_.-]*=\S*", re.IGNORECASE)
+
+
+def spf_problem(text: str) -> str | None:
+    """Why ``text``, a TXT record starting v=spf1, is not valid SPF, or None: each term after
+    the version is a mechanism (with its qualifier) or a modifier (RFC 7208 section 12)."""
+    terms = text.split()
+    if not terms or terms[0].lower() != "v=spf1":
+        return None
+    for term in terms[1:]:
+        if _SPF_MECHANISM.fullmatch(term) or _SPF_MODIFIER.fullmatch(term):
+            continue
+        fix = ""
+        if re.fullmatch(r"[0-9.]+(/\d+)?", term):
+            fix = f" (an address is written ip4:{term})"
+        elif ":" in term and re.fullmatch(r"[0-9a-f:.]+(/\d+)?", term, re.IGNORECASE):
+            fix = f" (an address is written ip6:{term})"
+        return f'"{term}" is neither a mechanism nor a modifier{fix}'
+    return None
+
+
 def run_dns(world: World, rest: str) -> str:
     """``/dns rest``, already checked by :func:`dns_refusal`: show or publish TXT records,
     with a record in the trace for what was published."""
@@ -142,6 +171,13 @@ def run_dns(world: World, rest: str) -> str:
     world.zone.txt[name] = [*kept, text]
     replaced = f' (instead of "{old[0]}")' if old else ""
     summary = f'TXT {name} published: "{text}"{replaced}'
+    problem = spf_problem(text)
+    if problem is not None:  # (published all the same, as a DNS server would: a warning)
+        summary += (
+            f". Warning: this is not valid SPF: {problem}. With a syntax error anywhere in "
+            "the record, a receiver's SPF check gives permerror for all of it (RFC 7208 "
+            "section 4.6; the record's syntax is in section 12)."
+        )
     world.record(
         Layer.INFO,
         Kind.NOTE,

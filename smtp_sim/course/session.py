@@ -761,6 +761,12 @@ class LessonSession:
         if refused and (not bounces or refused[-1].seq > bounces[-1].seq):
             why = refused[-1].summary.removeprefix("mail client: ").strip().rstrip(".")
             said += f" Your message was refused by the mail program's server ({why})."
+        if any("spf=permerror" in r.summary for r in records if r.layer is Layer.INFO):
+            # (walkB, mail-auth step 6: a record with an address but no ip4: was taken)
+            said += (
+                " The receiver's SPF check gave spf=permerror: the SPF record is not valid SPF"
+                " (/dns txt said why when it was published)."
+            )
         elif bounces:
             reason = str(bounces[-1].get("reason") or "").strip().rstrip(".")
             said += " The message bounced" + (f" ({reason})" if reason else "") + "."

@@ -77,3 +77,20 @@ checks = [{ kind = "connected", host = "smtp.crepes.fr", port = 25 }]
     assert any("steps[0].solution[0]" in p and "is not base64" in p for p in problems)
     assert any("steps[0].solution[1]" in p and "only TXT records" in p for p in problems)
     assert not any("steps[0].solution[2]" in p for p in problems)
+
+
+def test_an_invalid_spf_record_is_published_with_a_warning_and_the_step_points_at_it():
+    # walkB, mail-auth step 6: "v=spf1 ip4:192.0.2.25 198.18.30.25 -all" (an address with no
+    # mechanism) was published silently, and the Not yet named only the missing header.
+    from test_not_yet import notes, solved_through
+
+    session = solved_through("mail-auth", 5)
+    said = session.enter('/dns txt crepes.fr "v=spf1 ip4:192.0.2.25 198.18.30.25 -all"')
+    assert said is not None and "not valid SPF" in said and '"198.18.30.25"' in said, said
+    assert "ip4:198.18.30.25" in said and "permerror" in said and "RFC 7208" in said
+    session.enter("/send news@crepes.fr bob@cs.tcd.ie Crepe of the month")
+    session.enter("/wait 30s")
+    last = [n for n in notes(session) if n.startswith("Not yet")][-1]
+    assert "spf=permerror" in last and "not valid SPF" in last, last
+    good = session.enter('/dns txt crepes.fr "v=spf1 ip4:192.0.2.25 ip4:198.18.30.25 -all"')
+    assert good is not None and "not valid" not in good
