@@ -82,3 +82,16 @@ def test_commands_tasks_put_no_punctuation_after_a_command_to_copy():
         for line in step.solution:
             if len(line) > 2 and not line.startswith("/answer"):
                 assert not re.search(re.escape(line) + r"[,;]", step.task or ""), step.task
+
+
+def test_a_command_with_a_parameter_after_its_address_is_typed_on_one_line():
+    """walkB, esmtp step 3 at 80x24: the task box wrapped 'mail from:<alice@crepes.fr>' and
+    'SIZE=99999999' onto two rows, and the student typed them as two lines (250, then 500)."""
+    import re
+
+    from smtp_sim.course.lesson import builtin_lessons
+
+    for lesson in builtin_lessons():
+        for step in lesson.steps:
+            if re.search(r">\s+[A-Za-z0-9-]+=\S*", step.task or ""):
+                assert "on one line" in step.task, (lesson.id, step.id, step.task)
