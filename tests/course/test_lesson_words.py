@@ -95,3 +95,13 @@ def test_a_command_with_a_parameter_after_its_address_is_typed_on_one_line():
         for step in lesson.steps:
             if re.search(r">\s+[A-Za-z0-9-]+=\S*", step.task or ""):
                 assert "on one line" in step.task, (lesson.id, step.id, step.task)
+
+
+def test_submission_auth_names_the_refusal_step_2_showed():
+    """walkB: step 3 said STARTTLS makes the server forget 'the refused MAIL FROM', but
+    step 2's MAIL FROM got 250; its RCPT TO was the one refused."""
+    from smtp_sim.course.lesson import load_lesson
+
+    step = next(s for s in load_lesson("submission-auth").steps if s.id == "starttls")
+    assert "refused MAIL FROM" not in step.text
+    assert "accepted MAIL FROM" in step.text
