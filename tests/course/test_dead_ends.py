@@ -284,3 +284,11 @@ def test_base64_close_names_the_gif_part_that_lost_its_empty_line():
     assert session.index == 4  # the message is refused by the step
     said = [n for n in notes(session) if n.startswith("Not yet:")][-1]
     assert "image/gif part" in said and "empty line" in said, said
+
+
+def test_esmtp_step_1_with_ehlo_says_helo_was_wanted():
+    # walkB: 'ehlo pc.crepes.fr' instead of HELO, then quit: the step stayed open, silently
+    session = typed("esmtp", "telnet mail.cs.tcd.ie 25", "ehlo pc.crepes.fr")
+    assert session.index == 0
+    said = [n for n in notes(session) if n.startswith("Not yet")]
+    assert said and "HELO" in said[-1], said
