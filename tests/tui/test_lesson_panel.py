@@ -548,6 +548,8 @@ async def test_a_line_names_the_choices_out_of_view(store):
         above, below = hidden()
         assert below and not above  # (the case at hand: C and D below)
         assert told() == (above, below)
+        # (walkA, mx-lookup at 80x24: B-D were reached by keys found by trial)
+        assert "ctrl+l" in str(quiz.border_title), quiz.border_title
         panel.query_one("#choice-3").focus()
         await pilot.pause()
         await pilot.wait_for_scheduled_animations()

@@ -363,3 +363,19 @@ async def test_tab_from_the_console_reaches_the_short_answer_box_mid_data(store)
         await pilot.press("ctrl+l", "tab")
         await pilot.pause()
         assert app.focused is box
+
+
+async def test_the_mailboxes_view_says_how_to_get_in_without_a_mouse_at_80x24(store):
+    """walkA, mx-lookup step 6 at 80x24: 'read Carol's second message' could not be done
+    without a mouse: nothing on screen named ctrl+g, and Tab/Down/Enter went to the console."""
+    app = SmtpSimApp(load_lesson("mx-lookup"), store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.main.show_tab("tab-mailboxes")
+        await pilot.pause()
+        reader = app.query_one("#mailbox-message")
+        said = " ".join(" ".join(str(line) for line in reader.lines).split())
+        assert "ctrl+g" in said, said
+        await into_view(app, pilot, "/send bob@cs.tcd.ie carol@example.org Minutes", "mailboxes")
+        assert app.focused is app.query_one("#mailbox-tree")
+        assert typed(app) == ["/send bob@cs.tcd.ie carol@example.org Minutes"] or typed(app) == []

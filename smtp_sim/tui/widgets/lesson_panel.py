@@ -285,7 +285,8 @@ class LessonPanel(Vertical):
             for arrow, letters, where in (("\u2191", above, "above"), ("\u2193", below, "below"))
             if letters
         ]
-        quiz.border_title = "  ".join(told) or None
+        # (walkA, mx-lookup at 80x24: the keys that reach them were found by trial)
+        quiz.border_title = "  ".join(told) + " (ctrl+l, Tab)" if told else None
 
     def _share_rows(self) -> None:
         """The quiz's most rows: 45% of the panel, or all that the

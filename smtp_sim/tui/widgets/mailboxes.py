@@ -301,7 +301,10 @@ class MailboxView(Horizontal):
             reader.set_content(
                 lambda width: [
                     Text(
-                        "Choose a message on the left to read it.",
+                        # (walkA, mx-lookup at 80x24: no key was named; Tab and Enter
+                        # went to the console)
+                        "Choose a message on the left to read it: click it, or press "
+                        "ctrl+g, then Up/Down and Enter (Escape: back to the console).",
                         style=reader.style("pane--muted"),
                     )
                 ]
