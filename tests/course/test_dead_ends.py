@@ -292,3 +292,11 @@ def test_esmtp_step_1_with_ehlo_says_helo_was_wanted():
     assert session.index == 0
     said = [n for n in notes(session) if n.startswith("Not yet")]
     assert said and "HELO" in said[-1], said
+
+
+def test_submission_auth_step_1_on_port_25_says_587():
+    # walkB: telnet smtp.crepes.fr 25 and EHLO: nothing said the port was wrong
+    session = typed("submission-auth", "telnet smtp.crepes.fr 25", "ehlo laptop.cafe.example")
+    assert session.index == 0
+    said = [n for n in notes(session) if n.startswith("Not yet")]
+    assert said and "587" in said[-1] and "port 25" in said[-1], said
