@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from textual.screen import Screen
     from textual.strip import Strip
     from textual.widget import Widget
-    from textual.widgets.markdown import MarkdownFence
 
 #: The Textual versions these were checked on (the lowest supported and the one developed on).
 CHECKED_ON = ("8.2.7", "8.2.8")
@@ -34,7 +33,6 @@ __all__ = [
     "CHECKED_ON",
     "FooterKey",
     "bindings_told",
-    "fence_code",
     "forward_key",
     "going_away",
     "handle_key_now",
@@ -52,12 +50,6 @@ def screen_render(app: App[object]) -> RenderableType:
     )
     assert render is not None  # (None only for a partial update)
     return render
-
-
-def fence_code(fence: MarkdownFence) -> RenderableType:
-    """A Markdown code block's highlighted code (a wrapping fence draws it its own way)."""
-    code: RenderableType = fence._highlighted_code
-    return code
 
 
 def going_away(widget: Widget) -> bool:

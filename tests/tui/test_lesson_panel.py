@@ -15,6 +15,7 @@ from smtp_sim.course.lesson import Quiz, builtin_lessons, load_lesson
 from smtp_sim.course.progress import ProgressStore
 from smtp_sim.tui.app import SmtpSimApp
 from smtp_sim.tui.widgets.console import Console
+from smtp_sim.tui.widgets.lesson_markdown import parse_blocks
 from smtp_sim.tui.widgets.lesson_panel import LessonPanel
 
 SIZE = (120, 40)
@@ -234,23 +235,19 @@ async def test_the_quiz_choices_and_the_feedback_are_in_view(store):
 async def test_code_blocks_show_whole_lines(store, lesson_id, step, line, size):
     """Every row of a code block fits the panel, and the rows read back (without the
     continuation marks) as the lesson's lines: nothing cut off."""
-    from textual.geometry import Region
-    from textual.widgets.markdown import MarkdownFence
+    from rich.cells import cell_len
 
     app = SmtpSimApp(load_lesson(lesson_id), store=store)
     async with app.run_test(size=size) as pilot:
         panel = await open_at(app, pilot, step - 1)
-        fences = list(panel.query(MarkdownFence))
-        assert any(line in fence.code.splitlines() for fence in fences)
-        for fence in fences:
-            label = fence.query_one("#code-content")
-            width = label.content_region.width
-            assert label.outer_size.width <= fence.content_region.width  # no sideways scroll
-            rows = [
-                strip.text
-                for strip in label.render_lines(Region(0, 0, width, label.content_region.height))
-            ]
-            assert all(len(row) == width for row in rows)  # (padded to the width)
+        text = panel.step_text
+        width = text.content_region.width
+        code = [b.content.plain for b in parse_blocks(text.source) if b.kind == "code"]
+        drawn = [rows for kind, rows in text.drawn_blocks() if kind == "code"]
+        assert any(line in block.splitlines() for block in code)
+        assert len(drawn) == len(code)
+        for block, rows in zip(code, drawn, strict=True):
+            assert all(cell_len(row) == width for row in rows)  # (filled to the width)
             lines: list[str] = []
             previous = ""
             for row in rows:  # a row continued ends at a space (then padding), or is full
@@ -260,7 +257,7 @@ async def test_code_blocks_show_whole_lines(store, lesson_id, step, line, size):
                     lines.append(row)
                 previous = row
             assert [text.split() for text in lines] == [
-                text.split() for text in fence.code.splitlines()
+                text.split() for text in block.splitlines()
             ]  # (every word whole, in order: nothing cut off, no word broken where it fits)
 
 
@@ -301,29 +298,40 @@ def test_code_rows_break_exactly_and_mark_continuations():
 async def test_a_lesson_table_shares_the_width_by_what_its_columns_hold(store, size):
     """Issue 15: lesson 1's port table cut ``(submission)`` to ``(submissio…`` while its
     first column had room to spare: no cell's word is cut or broken where the words fit."""
-    from textual.geometry import Region
-
     app = SmtpSimApp(load_lesson("press-send"), store=store)
     async with app.run_test(size=size) as pilot:
         panel = await open_at(app, pilot, 5)
         await pilot.pause()
-        table = panel.query_one("LessonTable")
+        text = panel.step_text
+        (table,) = [b for b in parse_blocks(text.source) if b.kind == "table"]
+        headers = [h.plain for h in table.headers]
+        (rows,) = [rows for kind, rows in text.drawn_blocks() if kind == "table"]
+        assert all(len(row) <= text.content_region.width for row in rows)
+        stacked = not rows[0].startswith("\u250c")
         # too narrow for its words side by side (80x24): a row at a time, "header: cell"
-        assert table.has_class("-stacked") == (size == (80, 24))
-        if table.has_class("-stacked"):
-            cells = list(table.query(".stacked"))
-        else:
-            cells = list(panel.query("MarkdownTableContent > .cell"))
-            assert len(cells) == 12
-        for cell in cells:
-            width, height = cell.size.width, cell.size.height
-            shown = [strip.text for strip in cell.render_lines(Region(0, 0, width, height))]
-            words = str(cell.visual).split()
-            assert " ".join(shown).split() == words, shown
-            assert height > 0
-        text = " ".join(str(cell.visual) for cell in cells)
+        assert stacked == (size == (80, 24))
+        if stacked:
+            shown = " ".join(rows).split()
+            told = [
+                f"{h}: {c.plain}" for row in table.rows for h, c in zip(headers, row, strict=True)
+            ]
+            assert shown == " ".join(told).split()
+        else:  # each cell's words whole, in order, in its column
+            grid: list[list[str]] = []
+            inside_row = False
+            for row in rows:
+                if row.startswith("\u2502"):
+                    parts = row[1:-1].split("\u2502")
+                    if not inside_row:
+                        grid.append(["" for _ in parts])
+                    grid[-1] = [f"{a} {b}" for a, b in zip(grid[-1], parts, strict=True)]
+                inside_row = row.startswith("\u2502")
+            grid = [[" ".join(cell.split()) for cell in row] for row in grid]
+            assert grid == [headers] + [[c.plain for c in row] for row in table.rows]
+            assert len(grid) * len(headers) == 15
+            shown = " ".join(" ".join(row) for row in grid).split()
         for word in ("(submission)", "smtp.crepes.fr", "answers)"):
-            assert word in text.split()
+            assert word in shown
 
 
 def test_column_widths_give_each_column_its_words_and_the_rest_to_the_longest():

@@ -299,14 +299,11 @@ async def test_every_quiz_choice_is_drawn_whole(store, size):
 
 def code_rows_shown(panel: LessonPanel) -> list[list[str]]:
     """Each code block of the step's text as the rows it is drawn in (wrapped or not)."""
-    from smtp_sim.tui.widgets.lesson_markdown import CodeLabel
-
-    blocks = []
-    for label in panel.query(CodeLabel):
-        code = label.render()
-        width = label.content_region.width
-        blocks.append([("\u21aa " if x else "") + piece.plain for _y, x, piece in code.rows(width)])
-    return blocks
+    return [
+        [row.rstrip() for row in rows]
+        for kind, rows in panel.step_text.drawn_blocks()
+        if kind == "code"
+    ]
 
 
 @pytest.mark.parametrize(

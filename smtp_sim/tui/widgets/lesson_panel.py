@@ -31,10 +31,10 @@ from .task_text import TaskText
 
 if TYPE_CHECKING:
     from textual.await_complete import AwaitComplete
-    from textual.widgets import Markdown
 
     from ...course.preview import LessonPreview
     from ...course.session import LessonSession
+    from .lesson_markdown import LessonText
 
 
 #: Inline code as the step texts show it (Textual's Markdown, dark themes).
@@ -187,10 +187,8 @@ class LessonPanel(Vertical):
     }
     LessonPanel #steps-line { display: none; }
     LessonPanel #step-scroll {
-        height: 1fr; min-height: 4; scrollbar-size-vertical: 1;
+        height: 1fr; min-height: 4; scrollbar-size-vertical: 1; scrollbar-gutter: stable;
     }
-    LessonPanel.-quiz #step-scroll { scrollbar-gutter: stable; }
-    LessonPanel #step-text > MarkdownBlock:last-child { margin-bottom: 0; }
     LessonPanel #step-text { padding: 0 1; }
     LessonPanel #task {
         height: auto; max-height: 8; padding: 0 1; text-style: bold;
@@ -225,20 +223,20 @@ class LessonPanel(Vertical):
         self._shown: tuple | None = None
         self.hint_text = ""
         self.quiz_feedback = ""
-        #: The step text's last update (the Markdown widget mounts it in the background):
-        #: await it to know the text is on screen.
+        #: Awaited, when not None, to know the step's text is on screen (the text is one
+        #: widget now, drawn at the next refresh: always None).
         self.text_updated: AwaitComplete | None = None
         self._text = ""  # (the step's text shown: the same again is not drawn again)
 
     def compose(self) -> ComposeResult:
         # Imported here: markdown-it comes with the lesson, not with the app's first frame.
-        from .lesson_markdown import LessonMarkdown
+        from .lesson_markdown import LessonText
 
         yield Static("", id="lesson-title")
         yield Static("", id="steps")
         yield StepsLine(id="steps-line")  # (a short screen's: the title and the steps, one line)
         with VerticalScroll(id="step-scroll"):
-            yield LessonMarkdown("", id="step-text")
+            yield LessonText(id="step-text")
             yield Static("", id="hint", classes="-empty")
         yield Static("", id="task", classes="-empty")  # (pinned: in view whatever the text)
         with QuizBox(id="quiz"):
@@ -291,9 +289,8 @@ class LessonPanel(Vertical):
     def _share_rows(self) -> None:
         """The quiz's most rows: 45% of the panel, or all that the
         step's text does not need (a short text beside a long quiz: foobar's last step at
-        80x24 lost choice D to a scrollbar while its text had rows to spare). Beside a quiz
-        the text's scrollbar gutter is stable, so its width (and its height) does not follow
-        this."""
+        80x24 lost choice D to a scrollbar while its text had rows to spare). The text's
+        scrollbar gutter is stable, so its width (and its height) does not follow this."""
         quiz = self.query_one("#quiz", VerticalScroll)
         scroll = self.query_one("#step-scroll", VerticalScroll)
         if not quiz.display or not self.size.height:
@@ -416,7 +413,7 @@ class LessonPanel(Vertical):
         drawn again, and stays where the student scrolled it."""
         if text != self._text:
             self._text = text
-            self.text_updated = self._step_text().update(text)
+            self.step_text.update(text)
             self.query_one("#step-scroll", VerticalScroll).scroll_home(animate=False)
 
     def _show_task(self, told: str, done: bool) -> None:
@@ -428,10 +425,12 @@ class LessonPanel(Vertical):
             task = Content.assemble(task, ("  \u2714 done", "bold $success"))
         task_line.update(TaskText(task))  # (a command kept whole on its row)
 
-    def _step_text(self) -> Markdown:
-        from textual.widgets import Markdown
+    @property
+    def step_text(self) -> LessonText:
+        """The step's text (Markdown): :meth:`LessonText.update` sets it."""
+        from .lesson_markdown import LessonText
 
-        return self.query_one("#step-text", Markdown)
+        return self.query_one("#step-text", LessonText)
 
     @property
     def choice_buttons(self) -> list[Button]:
