@@ -31,6 +31,7 @@ import json
 import os
 import platform
 import shlex
+import signal
 import statistics
 import subprocess
 import sys
@@ -156,13 +157,52 @@ def start_server(command: str | None, sessions: int) -> tuple[subprocess.Popen, 
             return proc, line.rsplit(" on ", 1)[1].strip()
 
 
+def descendants(pid: int) -> list[int]:
+    """``pid``'s children, their children, and so on."""
+    out, todo = [], [pid]
+    while todo:
+        found = children(todo.pop())
+        out.extend(found)
+        todo.extend(found)
+    return out
+
+
+def started_at(pid: int) -> int | None:
+    """The process's start time (clock ticks since boot): a pid reused is another process.
+    None once it has ended (a zombie has ended: only its parent's wait is missing)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return None if fields[0] == "Z" else int(fields[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def stop_server(proc: subprocess.Popen) -> None:
+    """SIGTERM to the server, then SIGKILL to any process of its own it left behind (its
+    sessions, its zygote), each named on stderr: one left running would count in the next
+    run's figures (the baseline's, the next size's) and hold the machine."""
+    family = {pid: started_at(pid) for pid in descendants(proc.pid)}
     proc.terminate()
     try:
         proc.wait(20)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+    time.sleep(0.5)  # (the sessions' own SIGTERM handling)
+    for pid, started in family.items():
+        if started is None or started_at(pid) != started:
+            continue  # ended (or the pid is another process's now)
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            os.kill(pid, signal.SIGKILL)
+        except (OSError, ProcessLookupError):
+            continue
+        print(
+            f"bench_web: killed process {pid} ({command.strip()[:80]}), left behind by the "
+            "server after SIGTERM",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 # -- a browser ----------------------------------------------------------------------------------

@@ -283,3 +283,26 @@ def test_the_web_benchmark_runs(capsys):
     (run,) = result["smtp_sim"]
     assert run["sessions"] == run["processes"] == 2
     assert run["rss_mib_per_session"] > 10 and run["key_latency_ms_median"] > 0
+
+
+def test_the_web_benchmark_kills_what_a_server_leaves_behind(capsys):
+    """A session still running after its server's SIGTERM counted in the next run's figures:
+    bench_web kills it, and says so."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_web", ROOT / "bench" / "bench_web.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    stays = "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint(1, flush=True)\ntime.sleep(60)"
+    server = (
+        "import subprocess, sys, time\n"
+        f"child = subprocess.Popen([sys.executable, '-c', {stays!r}], stdout=subprocess.PIPE)\n"
+        "child.stdout.readline()\nprint(child.pid, flush=True)\ntime.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", server], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    left = int(proc.stdout.readline())
+    bench.stop_server(proc)
+    proc.stdout.close()
+    assert bench.started_at(left) is None  # ended
+    assert f"killed process {left} (" in capsys.readouterr().err
