@@ -179,6 +179,9 @@ async def open_at(app: SmtpSimApp, pilot, step: int) -> LessonPanel:
     panel = app.query_one(LessonPanel)
     if panel.text_updated is not None:
         await panel.text_updated
+    # (laid out, and what follows the layout, as the quiz's top line, done)
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
     await pilot.pause()
     return panel
 

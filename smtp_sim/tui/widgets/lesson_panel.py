@@ -266,12 +266,17 @@ class LessonPanel(Vertical):
         last quiz showed A and B, and nothing said that C and D were below)."""
         self.call_after_refresh(self._hidden_choices_told)
 
-    def _hidden_choices_told(self) -> None:
+    def _hidden_choices_told(self, tries: int = 5) -> None:
         quiz = self.query_one("#quiz", VerticalScroll)
         area = quiz.content_region
         above: list[str] = []
         below: list[str] = []
         if quiz.display and area.height:
+            if tries and any(not button.size.height for button in self.choice_buttons):
+                # (a choice just mounted, not laid out yet: its region is no place; nothing
+                # else calls this once it is, now that the step's text mounts no widgets)
+                self.call_after_refresh(self._hidden_choices_told, tries - 1)
+                return
             for button in self.choice_buttons:
                 letter = getattr(button, "quiz_answer", "").upper()
                 if button.region.y < area.y:  # (its letter's row out of view)
