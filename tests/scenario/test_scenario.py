@@ -579,5 +579,5 @@ def test_a_check_kind_that_does_not_exist_gets_the_nearest_one(tmp_path, capsys)
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith(
         f"{path}:12: steps[0].checks[0].kind: unknown kind 'snet'; "
-        "did you mean 'sent'? (expected one of: sent, data, reply"
+        "did you mean 'sent'? (expected one of: sent, data, part, reply"
     )
