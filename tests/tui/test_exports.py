@@ -193,8 +193,12 @@ async def test_exports_are_in_the_command_palette(tmp_path):
         _, help_text, callback = next(i for i in items if "Transcript" in i[0])
         assert "smtp-sim-foobar-transcript.txt" in help_text
         callback()
-        await pilot.pause()
-        assert (tmp_path / "out" / "smtp-sim-foobar-transcript.txt").is_file()
+        written = tmp_path / "out" / "smtp-sim-foobar-transcript.txt"
+        for _ in range(200):  # (the export may finish after a frame or two on a busy machine)
+            await pilot.pause(0.05)
+            if written.is_file():
+                break
+        assert written.is_file()
         binding = next(b for b in app.main.BINDINGS if getattr(b, "id", None) == "app.export")
         assert binding.key == "ctrl+s" and binding.description
 
