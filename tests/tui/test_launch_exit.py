@@ -63,71 +63,72 @@ def _tmux(socket: str, *args: str, **run) -> subprocess.CompletedProcess[str]:
     return subprocess.run([TMUX, "-L", socket, "-f", "/dev/null", *args], text=True, **run)
 
 
+class _Terminal:
+    """``smtp-sim ARGS`` in a tmux session of the test's own server (``-L``), started with a
+    clean environment in ``tmp_path``; the server is killed, and its socket file removed, at
+    the end (``with``)."""
+
+    def __init__(self, name: str, tmp_path: Path, args: str, size: tuple[int, int]) -> None:
+        self.socket = f"smtp-sim-test-{os.getpid()}-{name}"
+        self.session = name
+        env = " ".join(
+            f"{k}={v}" for k, v in {"PYTHONPATH": ROOT, "SMTP_SIM_DATA_DIR": tmp_path}.items()
+        )
+        shell = f"cd {tmp_path} && env -u TEXTUAL_DRIVER {env} {sys.executable} -m smtp_sim {args}"
+        x, y = (str(n) for n in size)
+        _tmux(self.socket, "new-session", "-d", "-s", name, "-x", x, "-y", y, shell, check=True)
+        where = ("display-message", "-p", "-t", name, "#{socket_path}")
+        self.path = _tmux(self.socket, *where, capture_output=True).stdout.strip()
+        self.deadline = time.monotonic() + 60
+
+    def keys(self, *keys: str) -> None:
+        _tmux(self.socket, "send-keys", "-t", self.session, *keys, check=True)
+
+    def screen_once(self, text: str) -> str:
+        """The screen once it shows ``text`` (or as it is after a minute)."""
+        screen = ""
+        while time.monotonic() < self.deadline and text not in screen:
+            time.sleep(0.5)
+            capture = ("capture-pane", "-p", "-t", self.session)
+            screen = _tmux(self.socket, *capture, capture_output=True).stdout
+        return screen
+
+    def __enter__(self) -> _Terminal:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        _tmux(self.socket, "kill-server", capture_output=True)  # the test's own server
+        if self.path:  # (tmux leaves its socket file behind)
+            Path(self.path).unlink(missing_ok=True)
+
+
 @pytest.mark.skipif(TMUX is None, reason="tmux is not installed (Debian: apt-get install tmux)")
 @pytest.mark.parametrize("command", ["lesson", "sandbox", "present"])
 def test_a_file_with_problems_exits_2_after_its_page(command, tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text(BAD if command != "sandbox" else 'id = "x"\ntitle = 3\n')
     status = tmp_path / "status"
-    socket = f"smtp-sim-test-{os.getpid()}-{command}"
-    session = "exit-2"
-    env = " ".join(
-        f"{k}={v}" for k, v in {"PYTHONPATH": ROOT, "SMTP_SIM_DATA_DIR": tmp_path}.items()
-    )
-    shell = (
-        f"cd {tmp_path} && env -u TEXTUAL_DRIVER {env} {sys.executable} -m smtp_sim "
-        f"{command} {bad}; echo $? > {status}"
-    )
-    _tmux(socket, "new-session", "-d", "-s", session, "-x", "100", "-y", "30", shell, check=True)
-    where = ("display-message", "-p", "-t", session, "#{socket_path}")
-    path = _tmux(socket, *where, capture_output=True).stdout.strip()
-    try:
-        deadline = time.monotonic() + 60
-        screen = ""
-        while time.monotonic() < deadline and "problems:" not in screen:
-            time.sleep(0.5)
-            screen = _tmux(socket, "capture-pane", "-p", "-t", session, capture_output=True).stdout
+    args = f"{command} {bad}; echo $? > {status}"
+    with _Terminal(command, tmp_path, args, (100, 30)) as terminal:
+        screen = terminal.screen_once("problems:")
         assert "problems:" in screen, screen
         # (a long temporary path wraps: read the page as one line)
         assert "bad.toml" in "".join(line.strip() for line in screen.splitlines())
-        _tmux(socket, "send-keys", "-t", session, "q", check=True)
-        while time.monotonic() < deadline and not status.exists():
+        terminal.keys("q")
+        while time.monotonic() < terminal.deadline and not status.exists():
             time.sleep(0.2)
         assert status.read_text().strip() == "2"
-    finally:
-        _tmux(socket, "kill-server", capture_output=True)  # the test's own server, no other
-        if path:  # (tmux leaves its socket file behind)
-            Path(path).unlink(missing_ok=True)
 
 
 @pytest.mark.skipif(TMUX is None, reason="tmux is not installed (Debian: apt-get install tmux)")
 def test_lines_typed_as_the_app_starts_are_entered(tmp_path):
     """Keys typed before the first frame (walkA, walkB: the first second's were lost), their
     Enter a line feed (the terminal was still in line mode), reach the console in order."""
-    socket = f"smtp-sim-test-{os.getpid()}-early"
-    session = "early-keys"
-    env = " ".join(
-        f"{k}={v}" for k, v in {"PYTHONPATH": ROOT, "SMTP_SIM_DATA_DIR": tmp_path}.items()
-    )
-    shell = (
-        f"cd {tmp_path} && env -u TEXTUAL_DRIVER {env} {sys.executable} -m smtp_sim lesson foobar"
-    )
-    _tmux(socket, "new-session", "-d", "-s", session, "-x", "120", "-y", "40", shell, check=True)
-    where = ("display-message", "-p", "-t", session, "#{socket_path}")
-    path = _tmux(socket, *where, capture_output=True).stdout.strip()
-    try:
+    with _Terminal("early-keys", tmp_path, "lesson foobar", (120, 40)) as terminal:
         # (sent at once: the interpreter has not even imported Textual yet)
-        _tmux(socket, "send-keys", "-t", session, "telnet mail.cs.tcd.ie 25", "Enter", check=True)
-        _tmux(socket, "send-keys", "-t", session, "helo early", "Enter", check=True)
-        deadline = time.monotonic() + 60
-        screen = ""
-        while time.monotonic() < deadline and "» helo early" not in screen:
-            time.sleep(0.5)
-            screen = _tmux(socket, "capture-pane", "-p", "-t", session, capture_output=True).stdout
+        terminal.keys("telnet mail.cs.tcd.ie 25", "Enter")
+        terminal.keys("helo early", "Enter")
+        screen = terminal.screen_once("» helo early")
         assert "» telnet mail.cs.tcd.ie 25" in screen, screen
         assert "» helo early" in screen, screen
         assert screen.index("» telnet") < screen.index("» helo early")
-    finally:
-        _tmux(socket, "kill-server", capture_output=True)  # the test's own server, no other
-        if path:
-            Path(path).unlink(missing_ok=True)
