@@ -728,6 +728,11 @@ def _unknown_advice(command: str) -> str | None:
             f"{words[0]!r} is not how POP3 says goodbye: type QUIT (RFC 1939 sections 4 "
             "and 6; after a login it also deletes the messages marked with DELE)."
         )
+    if verb in ("TELNET", "CONNECT", "OPEN"):
+        return (
+            "You are still connected: this POP3 server took the line as a POP3 command. Type "
+            "QUIT first, then telnet again."
+        )
     if verb in _SMTP_VERBS:
         return (
             f"{verb} is an SMTP command (sending mail, on port 25 or 587); this is a POP3 "

@@ -314,6 +314,15 @@ def test_pop3_typos_are_named_with_the_verb_meant() -> None:
     assert "type RETR 1" in _pop3_next("retr1")
 
 
+@pytest.mark.parametrize("line", ["telnet mail.cs.tcd.ie 110", "open mail.cs.tcd.ie 25"])
+def test_a_telnet_typed_to_a_pop3_server_is_told_quit_first(line) -> None:
+    """walkC (push-pull step 2): 'telnet mail.cs.tcd.ie 110' typed while connected was told
+    'type DELE mail.cs.tcd.ie 110', the nearest verb: it is a new connection meant."""
+    advice = _pop3_next(line)
+    assert "still connected" in advice and "QUIT first" in advice
+    assert "DELE" not in advice
+
+
 @pytest.mark.parametrize("word", ["exit", "logout", "bye"])
 def test_pop3_leaving_words_are_told_quit(word) -> None:
     advice = _pop3_next(word)
