@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from ..scenario.build import build_world
 from ..world.fault_params import FaultError
 from ..world.faults import apply_fault
+from ..world.network import CONNECT_TIMEOUT
 from ..world.student_terminal import StudentTerminal, TerminalOutput
 from ..world.tap import attach_tap
 from ..world.trace import Kind, Layer, TraceRecord
@@ -615,11 +616,23 @@ class LessonSession:
         tries = [t for t in tries if t[0] > now]
         if not tries:
             return
-        when, host, _ = min(tries)
+        when, host, domain = min(tries)
         left = when - now
         # (the /wait that sees that try, not /run: when the try fails again, /run plays
         # every later retry too, a virtual day of failures)
         if self._quiz_waits(index):
+            return
+        down = self._targets_down(domain)
+        if down:
+            # (walkC, reliable-delivery step 4: a try at a host that is down ends only when
+            # its SYN has waited CONNECT_TIMEOUT for an answer; "/wait 180s" ended before)
+            names = " and ".join(down)
+            self.terminal.note(
+                f"Not yet: a message still waits in {host}'s queue; its next try is in "
+                f"{duration_words(left)}. {names} {'is' if len(down) == 1 else 'are'} down, "
+                f"so that try waits {CONNECT_TIMEOUT:g} s for an answer before it gives up: "
+                f"/wait {left + CONNECT_TIMEOUT + 30:.0f}s sees it end."
+            )
             return
         self.terminal.note(
             f"Not yet: a message still waits in {host}'s queue; its next try is in "

@@ -4,6 +4,8 @@ step is still open, the console says why, from what the step's checks report as 
 
 from __future__ import annotations
 
+import re
+
 from smtp_sim.course.lesson import load_lesson
 from smtp_sim.course.session import LessonSession
 
@@ -369,3 +371,17 @@ def test_a_wait_whose_next_try_meets_a_host_still_down_says_it_is_down():
     session.enter("/wait 300s")  # (the advice walkA followed: the try under way fails too)
     said = notes(session)[-1]
     assert "mail.cs.tcd.ie is still down" in said, said
+
+
+def test_the_wait_told_for_a_try_at_a_host_that_is_down_sees_the_try_end():
+    """walkC (reliable-delivery step 4): '/wait 180s lets it happen' ended at 360.3 s, the
+    try's SYN timed out at 360.4 s (a host that is down answers nothing: the try waits 30 s),
+    so the step did not tick and nothing more was said. The /wait told must see it end."""
+    session = solved_through("reliable-delivery", 3)
+    session.enter("/wait 2min")
+    told = notes(session)[-1]
+    assert "mail.cs.tcd.ie is down" in told and "30 s" in told
+    wait = re.search(r"/wait (\d+)s", told)
+    assert wait is not None
+    session.enter(f"/wait {wait.group(1)}s")
+    assert session.progress[3].done
