@@ -197,6 +197,10 @@ def stop_server(proc: subprocess.Popen) -> None:
             os.kill(pid, signal.SIGKILL)
         except (OSError, ProcessLookupError):
             continue
+        for _ in range(100):  # (SIGKILL is delivered, not waited for: until it has ended)
+            if started_at(pid) != started:
+                break
+            time.sleep(0.05)
         print(
             f"bench_web: killed process {pid} ({command.strip()[:80]}), left behind by the "
             "server after SIGTERM",
