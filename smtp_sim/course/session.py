@@ -478,8 +478,10 @@ class LessonSession:
             agent.send([words[1]], subject, f"{subject}\n\nSent from the smtp-sim console.\n")
         )
         index, until = self.index, self.world.now + SETTLE_TIME
+        stuck_before = self._stuck_notes  # (a dead end the message walked into)
         self._advance(until, run)
         self._expect(index, until, at_once_when_quiet=False)
+        self._stuck_at_judge = stuck_before
         # (a /send with no subject sends "Hello": say so, or the subject seems to come from
         # nowhere; walkA)
         told = "" if len(words) > 2 else ' (no subject given: the subject is "Hello")'

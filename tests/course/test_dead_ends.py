@@ -300,3 +300,20 @@ def test_submission_auth_step_1_on_port_25_says_587():
     assert session.index == 0
     said = [n for n in notes(session) if n.startswith("Not yet")]
     assert said and "587" in said[-1] and "port 25" in said[-1], said
+
+
+def test_starttls_send_without_the_tap_says_put_the_tap_first_and_not_the_answer():
+    """walkC (starttls step 3): a /send with no tap on Alice's cable got 'still wants ... a
+    tap seeing ciphertext', the quiz's answer, and never said that the tap was missing."""
+    from test_not_yet import notes, solved_through
+
+    session = solved_through("starttls", 2)
+    session.enter("/send alice@crepes.fr bob@cs.tcd.ie Password inside")
+    session.enter("/wait 1min")
+    said = " ".join(notes(session))
+    assert "no tap on Alice's cable" in said and "/tap pc.crepes.fr gw.crepes.fr" in said
+    assert "ciphertext" not in said
+    session.enter("/tap pc.crepes.fr gw.crepes.fr")
+    session.enter("/send alice@crepes.fr bob@cs.tcd.ie Password inside")
+    session.enter("/answer B")
+    assert session.progress[2].done
