@@ -131,11 +131,13 @@ def _reads_as(pattern: str) -> str | None:
     """The text a plain pattern matches (``^Subject:\\s*FooBar`` is "Subject: FooBar"), or
     None when it reads as no text."""
     text = pattern.removeprefix("^").removesuffix("$")
+    # (a line that starts with a space, "^ \\.": the space is part of the text to type)
+    lead = " " if pattern.startswith("^ ") else ""
     for escape, meaning in _READ_AS:
         text = text.replace(escape, meaning)
     text = " ".join(text.split())
     if text and not any(c in text for c in "\\[](){}|*+?^$"):
-        return text
+        return lead + text
     return None
 
 
@@ -145,6 +147,11 @@ def _shown(pattern: str) -> str:
     the student, "as the task describes", as is a text the step does not show)."""
     text = _reads_as(pattern)
     if text is not None and _named(text):
+        # (a space at an end is invisible in quotes: walkC read '" ."' as the "." typed)
+        if text.startswith(" "):
+            return f'"{text}" (starting with a space)'
+        if text.endswith(" "):
+            return f'"{text}" (ending with a space)'
         return f'"{text}"'
     return "as the task describes" if _FOR_STUDENT.get() else f"/{pattern}/"
 
@@ -387,7 +394,7 @@ class SessionState(BaseCheck):
     def describe(self) -> str:
         state = f"the state {self.state}" if _named(self.state) else "the state the task asks for"
         if self.now:
-            return f"the student's session in {state}"
+            return f"the student's session still in {state}"
         return f"the student's session reaching {state}"
 
 

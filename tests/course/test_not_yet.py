@@ -233,7 +233,7 @@ def test_a_dot_too_early_is_told_while_the_message_still_travels():
         session.step()
     said = notes(session)[-1]
     assert said.startswith('Not yet: step 5 still wants a message line like ".."'), said
-    assert "your session in the state DATA" in said
+    assert "your session still in the state DATA" in said
 
 
 # -- what a "Not yet" may name ------------------------------------------------------------
@@ -385,3 +385,24 @@ def test_the_wait_told_for_a_try_at_a_host_that_is_down_sees_the_try_end():
     assert wait is not None
     session.enter(f"/wait {wait.group(1)}s")
     assert session.progress[3].done
+
+
+def test_a_wanted_line_that_starts_with_a_space_says_so():
+    """walkC (smuggling step 4): '"."' read as the '.' just typed (the wanted line is ' .',
+    its space invisible in quotes), and 'your session in the state DATA' had no verb."""
+    session = solved_through("smuggling", 3)
+    for line in (
+        "telnet smtp.crepes.fr 25",
+        "ehlo pc.crepes.fr",
+        "mail from:<alice@crepes.fr>",
+        "rcpt to:<bob@cs.tcd.ie>",
+        "data",
+        "Subject: Dots",
+        "",
+        "first line",
+        ".",
+    ):
+        session.enter(line)
+    told = [n for n in notes(session) if n.startswith("Not yet")][-1]
+    assert '" ." (starting with a space)' in told
+    assert "your session still in the state DATA" in told

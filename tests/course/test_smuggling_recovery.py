@@ -93,7 +93,7 @@ def test_a_state_check_with_now_looks_at_the_session_as_it_is():
     terminal.run_until_answer()
     assert not now.passed(ctx())  # the dot ended the data
     assert reached.passed(ctx())  # though the step's records still hold the 354
-    assert now.describe() == "the student's session in the state DATA"
+    assert now.describe() == "the student's session still in the state DATA"
 
 
 def test_the_real_end_needs_no_subject_nothing_asked_to_retype(tmp_path, capsys):
