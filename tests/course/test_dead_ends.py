@@ -317,3 +317,19 @@ def test_starttls_send_without_the_tap_says_put_the_tap_first_and_not_the_answer
     session.enter("/send alice@crepes.fr bob@cs.tcd.ie Password inside")
     session.enter("/answer B")
     assert session.progress[2].done
+
+
+def test_smuggling_ehlo_to_another_server_names_the_tasks_host():
+    """walkC (smuggling step 1): connected to mail.cs.tcd.ie instead of smtp.crepes.fr, the
+    EHLO got 250 and nothing said why the step did not tick (a minute lost)."""
+    from smtp_sim.course.lesson import load_lesson
+    from smtp_sim.course.session import LessonSession
+
+    session = LessonSession(load_lesson("smuggling"))
+    for line in ("telnet mail.cs.tcd.ie 25", "ehlo pc.crepes.fr"):
+        session.enter(line)
+    said = " ".join(notes(session))
+    assert "another server than the task's" in said and "telnet smtp.crepes.fr 25" in said
+    for line in ("quit", "telnet smtp.crepes.fr 25", "ehlo pc.crepes.fr"):
+        session.enter(line)
+    assert session.progress[0].done
