@@ -624,6 +624,16 @@ class LessonSession:
         # every later retry too, a virtual day of failures)
         if self._quiz_waits(index):
             return
+        untyped = self._fault_untyped()
+        if untyped is not None:
+            # (walkC, starttls step 6: the attacker left on the link, each /wait told a longer
+            # one, and the tries failed as before: a loop)
+            self.terminal.note(
+                f"Not yet: a message still waits in {host}'s queue; its next try is in "
+                f"{duration_words(left)}. The task's {untyped} is not typed yet: until it "
+                "is, the tries meet the network as it is now."
+            )
+            return
         down = self._targets_down(domain)
         if down:
             # (walkC, reliable-delivery step 4: a try at a host that is down ends only when
@@ -641,6 +651,21 @@ class LessonSession:
             f"{duration_words(left)}. /wait {left + 30:.0f}s lets it happen, with time for "
             "the delivery too."
         )
+
+    def _fault_untyped(self) -> str | None:
+        """A ``/fault`` line that the step's solution types before its first ``/wait`` and
+        the student has not typed yet."""
+        step = self.current
+        if step is None:
+            return None
+        typed = {" ".join(line.split()).lower() for _, line in self.inputs}
+        for line in step.solution:
+            line = " ".join(line.split())
+            if line.lower().startswith("/wait"):
+                return None
+            if line.lower().startswith("/fault ") and line.lower() not in typed:
+                return line
+        return None
 
     def _targets_down(self, domain: str) -> list[str]:
         """The hosts a message to ``domain`` is tried at (its MX hosts, else the domain's own

@@ -406,3 +406,13 @@ def test_a_wanted_line_that_starts_with_a_space_says_so():
     told = [n for n in notes(session) if n.startswith("Not yet")][-1]
     assert '" ." (starting with a space)' in told
     assert "your session still in the state DATA" in told
+
+
+def test_a_wait_before_the_tasks_fault_line_names_that_line():
+    """walkC (starttls step 6): the attacker left on the link, '/wait 6min' told '/wait 510s
+    lets it happen', that one '/wait 1201s', and so on: the tries could not succeed."""
+    session = solved_through("starttls", 5)
+    session.enter("/wait 6min")
+    told = notes(session)[-1]
+    assert "/fault striptls a=gw.crepes.fr b=gw.cs.tcd.ie enabled=false is not typed yet" in told
+    assert "lets it happen" not in told
