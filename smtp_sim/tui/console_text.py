@@ -173,8 +173,14 @@ def task_line(pb: Playback) -> str | None:
         for record in trace[since:]
         if record.kind is Kind.COMMAND and record.get("student")
     }
+    from ..course.lesson_summary import KNOWN_VERBS
+
     for line in step.solution:
         said = words(line)
+        if said.split(" ", 1)[0].upper() not in KNOWN_VERBS:
+            # (a message's line is no command: after a dot typed too early the session has
+            # left DATA, and '--b--' suggested then got 502; walkC, mime step 6)
+            continue
         if said and not said.startswith(("/", "telnet ")) and said in task and said not in typed:
             return line
     return None

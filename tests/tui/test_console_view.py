@@ -223,3 +223,16 @@ async def test_the_placeholder_suggests_the_tasks_next_line():
         assert "USER bob" in line.placeholder, line.placeholder
         await enter(app, pilot, "USER bob")
         assert "PASS secret" in line.placeholder, line.placeholder
+
+
+async def test_the_placeholder_suggests_no_message_line_as_a_command():
+    """walkC (mime step 6): after a dot typed too early the session has left DATA, and the
+    placeholder said 'e.g. --b--', a line of the message, which the server answered 502."""
+    app = SmtpSimApp(load_lesson("mime"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        line = app.query_one("Console").input
+        app.main.playback.session.go_to(5)  # (step 6: '--b--', then the dot)
+        app.main.controller.changed()
+        await enter(app, pilot, "telnet mail.cs.tcd.ie 25")
+        await enter(app, pilot, "helo crepes.fr")
+        assert "--b--" not in line.placeholder, line.placeholder
