@@ -424,7 +424,7 @@ class LessonSession:
                 return "No hint for this question."
             return hint or "No hint for this step."
         if word == "send":
-            missing = self._fault_before_send()
+            missing = self._fault_untyped("/send ", without_it=False)
             if missing is not None and self._nudged != (self.index, rest):
                 self._nudged = (self.index, rest)
                 return (
@@ -453,18 +453,20 @@ class LessonSession:
             f"  {usage:28} {what}" for usage, what in SLASH_COMMANDS
         )
 
-    def _fault_before_send(self) -> str | None:
-        """The ``/fault`` line the step's solution types before its first ``/send`` and the
-        student has not typed yet (the palette's faults are recorded as the same line)."""
+    def _fault_untyped(self, before: str, *, without_it: bool) -> str | None:
+        """The ``/fault`` line the step's solution types before its first ``before`` line
+        (``/send``, ``/wait``) and the student has not typed yet (the palette's faults are
+        recorded as the same line). A solution without a ``before`` line: every line counts
+        when ``without_it``, else there is none."""
         step = self.current
         if step is None:
             return None
         lines = [" ".join(line.split()) for line in step.solution]
-        sends = [i for i, line in enumerate(lines) if line.lower().startswith("/send ")]
-        if not sends:
+        ends = [i for i, line in enumerate(lines) if line.lower().startswith(before)]
+        if not ends and not without_it:
             return None
         typed = {" ".join(line.split()).lower() for _, line in self.inputs}
-        for line in lines[: sends[0]]:
+        for line in lines[: ends[0] if ends else len(lines)]:
             if line.lower().startswith("/fault ") and line.lower() not in typed:
                 return line
         return None
@@ -624,7 +626,7 @@ class LessonSession:
         # every later retry too, a virtual day of failures)
         if self._quiz_waits(index):
             return
-        untyped = self._fault_untyped()
+        untyped = self._fault_untyped("/wait", without_it=True)
         if untyped is not None:
             # (walkC, starttls step 6: the attacker left on the link, each /wait told a longer
             # one, and the tries failed as before: a loop)
@@ -651,21 +653,6 @@ class LessonSession:
             f"{duration_words(left)}. /wait {left + 30:.0f}s lets it happen, with time for "
             "the delivery too."
         )
-
-    def _fault_untyped(self) -> str | None:
-        """A ``/fault`` line that the step's solution types before its first ``/wait`` and
-        the student has not typed yet."""
-        step = self.current
-        if step is None:
-            return None
-        typed = {" ".join(line.split()).lower() for _, line in self.inputs}
-        for line in step.solution:
-            line = " ".join(line.split())
-            if line.lower().startswith("/wait"):
-                return None
-            if line.lower().startswith("/fault ") and line.lower() not in typed:
-                return line
-        return None
 
     def _targets_down(self, domain: str) -> list[str]:
         """The hosts a message to ``domain`` is tried at (its MX hosts, else the domain's own
