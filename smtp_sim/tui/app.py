@@ -122,12 +122,14 @@ class SmtpSimApp(App[None]):
                 # starts) arrives as a line feed, ctrl+j: it ends the line as Enter does
                 # (and a line feed ends an SMTP command line for Postfix too).
                 event = events.Key("enter", "\r")
-            if not self.main.is_mounted and self.main.hold_early_key(event):
-                return  # (typed before the first frame: handled once the lesson is open)
-        if isinstance(event, events.Key) and not event.is_forwarded and self.main.is_mounted:
-            if self.main.hold_key(event) or self.main.take_typed_key(event):
-                return
-            if await self.main.replay_key(event):
+            if not self.main.is_mounted:
+                if self.main.hold_early_key(event):
+                    return  # (typed before the first frame: handled once the lesson is open)
+            elif (
+                self.main.hold_key(event)
+                or self.main.take_typed_key(event)
+                or await self.main.replay_key(event)
+            ):
                 return
         if isinstance(event, events.AppBlur) and self.stays_focused:
             return
